@@ -1,0 +1,39 @@
+"""MNIST: 60,000 training and 10,000 test images of handwritten digits."""
+
+from lottery_ticket.datasets import idx_image_dataset
+
+# The md5 sums published with the dataset.
+MNIST = idx_image_dataset.IdxImageSpec(
+    name='mnist',
+    md5s={
+        idx_image_dataset.TRAIN_IMAGES: 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
+        idx_image_dataset.TRAIN_LABELS: 'd53e105ee54ea40749a09fcbcd1e9432',
+        idx_image_dataset.TEST_IMAGES: '9fb629c4189551a2d022fa330f9573f3',
+        idx_image_dataset.TEST_LABELS: 'ec29112dd5afa0611ce80d1b7f02629c',
+    },
+    mirrors=(
+        'https://storage.googleapis.com/cvdf-datasets/mnist/',
+        'https://ossci-datasets.s3.amazonaws.com/mnist/',
+    ))
+
+
+class DatasetMnist(idx_image_dataset.IdxImageDataset):
+  """MNIST as 28x28 float32 images in [0, 1]; see IdxImageDataset."""
+
+  SPEC = MNIST
+
+
+def download_mnist(directory, timeout=60):
+  """Downloads the four MNIST files into `directory`, verifying their md5s.
+
+  Args:
+    directory: where to put the files (created if needed).
+    timeout: seconds to wait on a stalled connection.
+
+  Returns:
+    `directory`.
+
+  Raises:
+    DatasetError: if a file cannot be fetched from any mirror intact.
+  """
+  return idx_image_dataset.download_idx_images(directory, MNIST, timeout)

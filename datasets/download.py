@@ -1,0 +1,111 @@
+"""Downloading files with md5 verification, atomically.
+
+A download goes to a hidden temporary file beside its destination, is checked
+against the expected md5, and only then renamed into place. So a file found at
+the destination is always a complete, verified one, and an interrupted or
+corrupted download leaves nothing where a finished file is expected.
+"""
+
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+
+from lottery_ticket.datasets.errors import DatasetError
+
+_CHUNK_BYTES = 1 << 20
+
+
+def md5sum(path):
+  """The hex md5 digest of a file's contents.
+
+  Raises:
+    DatasetError: if the file does not exist.
+  """
+  digest = hashlib.md5()
+  try:
+    with open(path, 'rb') as f:
+      for chunk in iter(lambda: f.read(_CHUNK_BYTES), b''):
+        digest.update(chunk)
+  except FileNotFoundError:
+    raise DatasetError('{}: no such file'.format(path)) from None
+  return digest.hexdigest()
+
+
+def verify_md5(path, expected):
+  """Checks that a file has the expected md5.
+
+  Args:
+    path: the file.
+    expected: the expected hex md5 digest (either case).
+
+  Raises:
+    DatasetError: if the file is missing or its md5 differs.
+  """
+  actual = md5sum(path)
+  if actual != expected.lower():
+    raise DatasetError('{}: md5 is {}, expected {}'.format(
+        path, actual, expected.lower()))
+
+
+def _fetch(url, destination, md5, timeout):
+  """Downloads one URL to `destination` through a verified temporary file."""
+  directory = os.path.dirname(os.path.abspath(destination))
+  handle, temporary = tempfile.mkstemp(
+      dir=directory, prefix='.' + os.path.basename(destination) + '.',
+      suffix='.part')
+  try:
+    digest = hashlib.md5()
+    with os.fdopen(handle, 'wb') as out, urllib.request.urlopen(
+        url, timeout=timeout) as response:
+      for chunk in iter(lambda: response.read(_CHUNK_BYTES), b''):
+        digest.update(chunk)
+        out.write(chunk)
+    if digest.hexdigest() != md5.lower():
+      raise DatasetError('{}: md5 is {}, expected {}'.format(
+          url, digest.hexdigest(), md5.lower()))
+    os.replace(temporary, destination)
+  finally:
+    if os.path.exists(temporary):
+      os.remove(temporary)
+
+
+def download(url, destination, md5, timeout=60):
+  """Downloads a file unless a verified copy is already in place.
+
+  Args:
+    url: the URL (any scheme urllib opens, file:// included), or a sequence
+      of mirror URLs tried in order until one yields the right bytes.
+    destination: the file to create; its directory is created if needed.
+    md5: the expected hex md5 digest of the file.
+    timeout: seconds to wait on a stalled connection.
+
+  Returns:
+    `destination`.
+
+  Raises:
+    DatasetError: if no URL yields a file with the expected md5 (the message
+      names each URL and what went wrong). Nothing is then left at
+      `destination` unless something was there before.
+  """
+  urls = [url] if isinstance(url, str) else list(url)
+  if not urls:
+    raise DatasetError('{}: no URL to download from'.format(destination))
+  if os.path.isfile(destination) and md5sum(destination) == md5.lower():
+    return destination
+  os.makedirs(os.path.dirname(os.path.abspath(destination)), exist_ok=True)
+  failures = []
+  for candidate in urls:
+    try:
+      _fetch(candidate, destination, md5, timeout)
+      return destination
+    except DatasetError as e:
+      failures.append(str(e))
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+      failures.append('{}: {}'.format(candidate, e))
+  if len(failures) == 1:
+    raise DatasetError(failures[0])
+  raise DatasetError('could not download {}: {}'.format(
+      destination, '; '.join(failures)))

@@ -1,0 +1,246 @@
+"""MNIST-like datasets: grey images and labels in four IDX files or one .npz.
+
+MNIST and Fashion-MNIST share everything but their checksums and download
+mirrors: the same four file names, 28x28 uint8 images, labels 0..9. So one
+class, `IdxImageDataset`, loads either; a subclass only names its
+`IdxImageSpec`.
+
+A dataset's location is either
+  * a directory holding the four published files
+    (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
+    t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz), or
+  * an .npz file with arrays x_train, y_train, x_test, y_test (images as
+    uint8 in [0, 255] or floats in [0, 1]; read without pickle).
+"""
+
+import math
+import os
+import zipfile
+
+import numpy as np
+
+from lottery_ticket.datasets import download as download_lib
+from lottery_ticket.datasets import idx
+from lottery_ticket.datasets import images as images_lib
+from lottery_ticket.datasets.errors import DatasetError
+from lottery_ticket.foundations import dataset_base
+
+TRAIN_IMAGES = 'train-images-idx3-ubyte.gz'
+TRAIN_LABELS = 'train-labels-idx1-ubyte.gz'
+TEST_IMAGES = 't10k-images-idx3-ubyte.gz'
+TEST_LABELS = 't10k-labels-idx1-ubyte.gz'
+FILE_NAMES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
+NPZ_KEYS = ('x_train', 'y_train', 'x_test', 'y_test')
+DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'
+
+
+class IdxImageSpec(object):
+  """What tells one MNIST-like dataset from another.
+
+  Attributes:
+    name: the registry name ('mnist', 'fashion_mnist').
+    md5s: dict from file name to its published md5.
+    mirrors: base URLs (ending in '/') that serve the four files, in the
+      order to try them.
+    num_classes: number of label classes.
+  """
+
+  def __init__(self, name, md5s, mirrors, num_classes=10):
+    self.name = name
+    self.md5s = dict(md5s)
+    self.mirrors = tuple(mirrors)
+    self.num_classes = num_classes
+
+  def download_command(self, directory):
+    """The shell command that fetches this dataset into `directory`."""
+    return 'python -m {} --dataset={} --location={}'.format(
+        DOWNLOAD_MODULE, self.name, directory)
+
+
+def _read_directory(directory, spec, verify):
+  """The four raw arrays from the IDX files in `directory`."""
+  paths = [os.path.join(directory, name) for name in FILE_NAMES]
+  missing = [path for path in paths if not os.path.isfile(path)]
+  if missing:
+    more = (' (and {} more of the 4 files)'.format(len(missing) - 1)
+            if len(missing) > 1 else '')
+    raise DatasetError('{}: no such file{}; download {} with: {}'.format(
+        missing[0], more, spec.name, spec.download_command(directory)))
+  arrays = []
+  for name, path in zip(FILE_NAMES, paths):
+    if verify and name in spec.md5s:
+      download_lib.verify_md5(path, spec.md5s[name])
+    magic = idx.IMAGES_MAGIC if 'images' in name else idx.LABELS_MAGIC
+    arrays.append(idx.read_idx(path, expected_magic=magic))
+  return arrays, paths
+
+
+def _read_npz(path):
+  """The four raw arrays of an .npz file, read without pickle."""
+  try:
+    archive = np.load(path, allow_pickle=False)
+  except FileNotFoundError:
+    raise DatasetError('{}: no such file'.format(path)) from None
+  except (OSError, ValueError, zipfile.BadZipFile) as e:
+    raise DatasetError('{}: not a readable .npz file ({})'.format(
+        path, e)) from None
+  if not hasattr(archive, 'files'):
+    raise DatasetError('{}: a single array, not an .npz archive of {}'.format(
+        path, ', '.join(NPZ_KEYS)))
+  with archive:
+    missing = [key for key in NPZ_KEYS if key not in archive.files]
+    if missing:
+      raise DatasetError('{}: no array {} (expected {})'.format(
+          path, ', '.join(missing), ', '.join(NPZ_KEYS)))
+    try:
+      arrays = [archive[key] for key in NPZ_KEYS]
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
+      raise DatasetError('{}: unreadable array ({})'.format(path, e)) from None
+  sources = ['{}[{}]'.format(path, key) for key in NPZ_KEYS]
+  return arrays, sources
+
+
+def _unit_images(pixels, source):
+  """Pixels (uint8-range integers or [0, 1] floats) as float32 in [0, 1]."""
+  if pixels.size and np.issubdtype(pixels.dtype, np.integer):
+    low, high = pixels.min(), pixels.max()
+    if low < 0 or high > 255:
+      raise DatasetError('{}: pixel values span [{}, {}], expected [0, 255]'
+                         .format(source, low, high))
+    return images_lib.scale_to_unit(pixels, 255)
+  if pixels.size and np.issubdtype(pixels.dtype, np.floating):
+    low, high = pixels.min(), pixels.max()
+    if not (low >= 0 and high <= 1):
+      raise DatasetError('{}: pixel values span [{}, {}], expected [0, 1]'
+                         .format(source, low, high))
+    return pixels.astype(np.float32)
+  raise DatasetError('{}: {} images of dtype {}'.format(
+      source, 'no' if not pixels.size else 'unusable', pixels.dtype))
+
+
+def _layout(pixels, flatten, source):
+  """(N, H, W), (N, H, W, 1) or square (N, D) images in the wanted layout."""
+  if pixels.ndim == 2:
+    side = math.isqrt(pixels.shape[1])
+    if flatten:
+      return pixels
+    if side * side != pixels.shape[1]:
+      raise DatasetError('{}: flat images of {} pixels are not square'.format(
+          source, pixels.shape[1]))
+    pixels = pixels.reshape(pixels.shape[0], side, side)
+  if pixels.ndim not in (3, 4) or (pixels.ndim == 4 and pixels.shape[3] != 1):
+    raise DatasetError('{}: images of shape {}, expected (N, H, W)'.format(
+        source, pixels.shape))
+  return images_lib.arrange(pixels, flatten)
+
+
+def _checked_labels(labels, num_images, num_classes, source):
+  """Integer labels, one per image, each in [0, num_classes)."""
+  if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+    raise DatasetError('{}: labels of shape {} and dtype {}, expected integers '
+                       'of shape (N,)'.format(source, labels.shape,
+                                              labels.dtype))
+  if labels.shape[0] != num_images:
+    raise DatasetError('{}: {} labels for {} images'.format(
+        source, labels.shape[0], num_images))
+  if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+    raise DatasetError('{}: labels span [{}, {}], expected [0, {}]'.format(
+        source, labels.min(), labels.max(), num_classes - 1))
+  return labels.astype(np.int32)
+
+
+def load_arrays(location, spec, flatten=True, verify=True):
+  """Loads and checks the train and test arrays of an MNIST-like dataset.
+
+  Args:
+    location: a directory of the four IDX files, or an .npz file.
+    spec: the IdxImageSpec of the dataset.
+    flatten: True for images of shape (N, H*W), False for (N, H, W, 1).
+    verify: check each IDX file's md5 against `spec.md5s` (ignored for .npz,
+      which has no published checksum).
+
+  Returns:
+    (train_images, train_labels, test_images, test_labels): float32 images in
+    [0, 1] and int32 labels.
+
+  Raises:
+    DatasetError: if a file is missing, damaged, fails its md5 check, or holds
+      arrays of the wrong shape, type or range.
+  """
+  location = os.fspath(location)
+  if location.endswith('.npz') or os.path.isfile(location):
+    arrays, sources = _read_npz(location)
+  else:
+    arrays, sources = _read_directory(location, spec, verify)
+  out = []
+  for images_at, labels_at in ((0, 1), (2, 3)):
+    pixels = _layout(_unit_images(arrays[images_at], sources[images_at]),
+                     flatten, sources[images_at])
+    out.append(pixels)
+    out.append(_checked_labels(arrays[labels_at], pixels.shape[0],
+                               spec.num_classes, sources[labels_at]))
+  return tuple(out)
+
+
+class IdxImageDataset(dataset_base.DatasetBase):
+  """An MNIST-like dataset; subclasses set SPEC.
+
+  Attributes:
+    SPEC: the IdxImageSpec of the dataset (set by each subclass).
+    location: where the data was read from.
+  """
+
+  SPEC = None
+
+  def __init__(self, location, flatten=True, permute_labels=False,
+               train_order_seed=None, validate_size=0, *, verify=True):
+    """Loads the dataset.
+
+    Args:
+      location: a directory of the four IDX files, or an .npz file with
+        x_train, y_train, x_test, y_test.
+      flatten: True for inputs of shape (H*W,), False for (H, W, 1).
+      permute_labels: shuffle the training labels (the random-label control).
+      train_order_seed: integer seed of the training order.
+      validate_size: how many of the last training examples to hold out as a
+        validation split.
+      verify: check each IDX file against its published md5. Turn off only
+        for files that are not the published ones (test fixtures, subsets).
+
+    Raises:
+      DatasetError: if the data is missing or damaged (see `load_arrays`).
+      ValueError: if validate_size leaves no training examples.
+    """
+    self.location = os.fspath(location)
+    train_images, train_labels, test_images, test_labels = load_arrays(
+        self.location, self.SPEC, flatten=flatten, verify=verify)
+    super().__init__(train_images, train_labels, test_images, test_labels,
+                     validate_size=validate_size,
+                     train_order_seed=train_order_seed,
+                     num_classes=self.SPEC.num_classes,
+                     permute_labels=permute_labels)
+
+
+def download_idx_images(directory, spec, timeout=60):
+  """Downloads and verifies the four IDX files of a dataset.
+
+  Files already present with the right md5 are kept; each download is atomic
+  (see `download.download`).
+
+  Args:
+    directory: where to put the files (created if needed).
+    spec: the IdxImageSpec naming the mirrors and md5s.
+    timeout: seconds to wait on a stalled connection.
+
+  Returns:
+    `directory`.
+
+  Raises:
+    DatasetError: if a file cannot be fetched with its published md5.
+  """
+  os.makedirs(directory, exist_ok=True)
+  for name in FILE_NAMES:
+    download_lib.download([mirror + name for mirror in spec.mirrors],
+                          os.path.join(directory, name), spec.md5s[name],
+                          timeout=timeout)
+  return directory

@@ -1,0 +1,50 @@
+"""Dense initialisation schemes by name, and small tensor helpers.
+
+The sparsity-aware schemes (unit-scaled, layer-scaled, MetaInit) live with
+the sparse-training code; these are the usual dense ones.
+"""
+
+import tensorflow.compat.v1 as tf
+
+# name -> (scale, mode, distribution) of a variance-scaling initializer.
+_SCHEMES = {
+    'glorot_normal': (1.0, 'fan_avg', 'truncated_normal'),
+    'glorot_uniform': (1.0, 'fan_avg', 'uniform'),
+    'he_normal': (2.0, 'fan_in', 'truncated_normal'),
+    'he_uniform': (2.0, 'fan_in', 'uniform'),
+    'lecun_normal': (1.0, 'fan_in', 'truncated_normal'),
+    'lecun_uniform': (1.0, 'fan_in', 'uniform'),
+}
+
+NAMES = tuple(sorted(_SCHEMES))
+
+
+def kernel_initializer(name, seed=None):
+  """A kernel initializer by name.
+
+  Args:
+    name: one of NAMES (e.g. 'glorot_normal', the lottery ticket default), or
+      an initializer object, which is returned as it is.
+    seed: optional integer seed.
+
+  Raises:
+    ValueError: for an unknown name.
+  """
+  if not isinstance(name, str):
+    return name
+  if name not in _SCHEMES:
+    raise ValueError('No such initializer: {!r} (choose from: {})'.format(
+        name, ', '.join(NAMES)))
+  scale, mode, distribution = _SCHEMES[name]
+  return tf.variance_scaling_initializer(scale=scale, mode=mode,
+                                         distribution=distribution, seed=seed)
+
+
+def flatten(inputs):
+  """Reshapes [batch, ...] to [batch, features]; 2-D inputs pass through."""
+  if inputs.shape.ndims == 2:
+    return inputs
+  features = 1
+  for dim in inputs.shape[1:]:
+    features *= int(dim)
+  return tf.reshape(inputs, [-1, features])

@@ -1,0 +1,334 @@
+"""ModelBase: networks whose layers carry masks and can start from presets.
+
+Every dense or convolutional layer owns three variables: a trainable kernel,
+a non-trainable mask of the kernel's shape (all ones unless a mask is given)
+and, optionally, a bias. The layer computes with `kernel * mask`, so the
+gradient of a pruned weight is exactly zero and the effective weight stays
+exactly 0 through every optimizer step (SGD, momentum, Adam alike), and mask
+updates (gradual pruning, SET, RigL) are assignments to a variable, not a
+graph rebuild.
+
+A network may be applied to several input tensors (the training batch inside
+the trainer's loop, the evaluation data, a Hessian batch): the first
+application creates the variables and later ones reuse them. Subclasses
+therefore put the architecture in `forward(inputs)`, and their constructor
+calls `self.apply(inputs)` and then `create_loss_and_accuracy` once on the
+tensors they were constructed with.
+
+Names: masks and presets are dictionaries keyed by layer name. A preset for a
+layer's bias uses the key `<layer>_bias`.
+"""
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+BIAS_SUFFIX = '_bias'
+
+_ACTIVATIONS = {
+    None: None,
+    'none': None,
+    'linear': None,
+    'relu': tf.nn.relu,
+    'tanh': tf.nn.tanh,
+    'sigmoid': tf.nn.sigmoid,
+    'elu': tf.nn.elu,
+    'selu': tf.nn.selu,
+}
+
+
+def activation_fn(activation):
+  """Returns the callable for an activation given by name, callable or None."""
+  if callable(activation):
+    return activation
+  key = activation.lower() if isinstance(activation, str) else activation
+  if key not in _ACTIVATIONS:
+    raise ValueError('No such activation: {!r} (choose from: {})'.format(
+        activation, ', '.join(k for k in _ACTIVATIONS if k)))
+  return _ACTIVATIONS[key]
+
+
+def activation_name(activation):
+  """The JSON-friendly name of an activation (inverse of activation_fn)."""
+  if activation is None or isinstance(activation, str):
+    return activation
+  return getattr(activation, '__name__', str(activation))
+
+
+def bias_name(layer_name):
+  return layer_name + BIAS_SUFFIX
+
+
+def is_bias(name):
+  return name.endswith(BIAS_SUFFIX)
+
+
+def default_kernel_initializer(seed=None):
+  """Gaussian Glorot initialisation, as in the lottery ticket paper."""
+  return tf.glorot_normal_initializer(seed=seed)
+
+
+class ModelBase(object):
+  """A network whose kernels are masked and may be initialised from presets.
+
+  Attributes:
+    weights: dict layer name -> effective kernel tensor (kernel * mask).
+    masks: dict layer name -> mask variable.
+    kernels: dict layer name -> trainable kernel variable.
+    biases: dict layer name -> bias variable.
+    presets: the presets given at construction (dict of numpy arrays).
+    loss, accuracy, logits: on the tensors the model was constructed with.
+  """
+
+  def __init__(self, presets=None, masks=None):
+    self._presets = {k: np.asarray(v) for k, v in (presets or {}).items()}
+    self._mask_values = {k: _check_mask(k, v) for k, v in (masks or {}).items()}
+    self._kernels = {}
+    self._mask_vars = {}
+    self._biases = {}
+    self._weights = {}
+    self._scope = None
+    self._layer_order = []
+
+  # Properties --------------------------------------------------------------
+
+  @property
+  def weights(self):
+    return dict(self._weights)
+
+  @property
+  def masks(self):
+    return dict(self._mask_vars)
+
+  @property
+  def kernels(self):
+    return dict(self._kernels)
+
+  @property
+  def biases(self):
+    return dict(self._biases)
+
+  @property
+  def presets(self):
+    return dict(self._presets)
+
+  @property
+  def layer_names(self):
+    """Layer names in the order the layers were created."""
+    return list(self._layer_order)
+
+  @property
+  def trainable_variables(self):
+    out = []
+    for name in self._layer_order:
+      out.append(self._kernels[name])
+      if name in self._biases:
+        out.append(self._biases[name])
+    return out
+
+  def parameters(self):
+    """dict name -> effective tensor for every kernel and bias."""
+    params = dict(self._weights)
+    params.update({bias_name(k): v for k, v in self._biases.items()})
+    return params
+
+  # Layers -------------------------------------------------------------------
+
+  def forward(self, inputs):
+    """Maps a batch of inputs to logits. Implemented by subclasses."""
+    raise NotImplementedError
+
+  def apply(self, inputs):
+    """Runs `forward` on new inputs, reusing the variables already created."""
+    with tf.variable_scope(self._scope or 'model', reuse=tf.AUTO_REUSE) as scope:
+      self._scope = scope
+      return self.forward(inputs)
+
+  def _masked_kernel(self, name, shape, kernel_initializer):
+    """Creates (or reuses) the kernel and mask of layer `name`."""
+    if name in self._kernels:
+      # A fresh product in the caller's context (e.g. inside a while loop), so
+      # it reads the variables' current values rather than a value computed once
+      # outside the loop.
+      return self._kernels[name] * self._mask_vars[name]
+    shape = [int(d) for d in shape]
+    mask_value = self._mask_values.get(name)
+    if mask_value is not None and list(mask_value.shape) != shape:
+      raise ValueError('mask {!r} has shape {}, but layer {!r} has shape {}'.format(
+          name, list(mask_value.shape), name, shape))
+    mask_value = (np.ones(shape, np.float32) if mask_value is None
+                  else mask_value.astype(np.float32))
+
+    preset = self._presets.get(name)
+    if preset is not None:
+      if list(preset.shape) != shape:
+        raise ValueError(
+            'preset {!r} has shape {}, but layer {!r} has shape {}'.format(
+                name, list(preset.shape), name, shape))
+      initializer = tf.constant_initializer(
+          preset.astype(np.float32) * mask_value)
+    else:
+      base = kernel_initializer or default_kernel_initializer()
+      mask_constant = mask_value
+
+      def initializer(shape, dtype=tf.float32, partition_info=None):
+        del partition_info
+        return base(shape, dtype) * tf.constant(mask_constant, dtype=dtype)
+
+    kernel = tf.get_variable(name + '_w', shape=shape, initializer=initializer,
+                             use_resource=True)
+    mask = tf.get_variable(name + '_m', shape=shape, trainable=False,
+                           initializer=tf.constant_initializer(mask_value),
+                           use_resource=True)
+    self._kernels[name] = kernel
+    self._mask_vars[name] = mask
+    self._layer_order.append(name)
+    self._weights[name] = kernel * mask
+    return self._weights[name]
+
+  def _bias(self, name, units):
+    if name in self._biases:
+      return self._biases[name]  # read afresh wherever it is used
+    preset = self._presets.get(bias_name(name))
+    if preset is not None:
+      if list(preset.shape) != [int(units)]:
+        raise ValueError('preset {!r} has shape {}, but the bias of layer {!r} '
+                         'has shape {}'.format(bias_name(name), list(preset.shape),
+                                               name, [int(units)]))
+      initializer = tf.constant_initializer(preset.astype(np.float32))
+    else:
+      initializer = tf.zeros_initializer()
+    bias = tf.get_variable(name + '_b', shape=[int(units)],
+                           initializer=initializer, use_resource=True)
+    self._biases[name] = bias
+    return bias
+
+  def dense_layer(self, name, inputs, units, activation=None, use_bias=True,
+                  kernel_initializer=None):
+    """A fully-connected layer with a masked kernel.
+
+    Args:
+      name: the layer's name (the key of its mask and preset).
+      inputs: a [batch, features] tensor.
+      units: number of output units.
+      activation: None, a callable or a name ('relu', 'tanh', ...).
+      use_bias: whether to add a (never masked) bias.
+      kernel_initializer: initializer used when there is no preset
+        (default: Gaussian Glorot).
+
+    Returns:
+      The layer's output tensor.
+    """
+    kernel = self._masked_kernel(name, [inputs.shape[-1], units],
+                                 kernel_initializer)
+    output = tf.matmul(inputs, kernel)
+    if use_bias:
+      output = output + self._bias(name, units)
+    act = activation_fn(activation)
+    return act(output) if act else output
+
+  def conv2d_layer(self, name, inputs, filters, kernel_size, strides=(1, 1),
+                   padding='SAME', activation=None, use_bias=True,
+                   kernel_initializer=None):
+    """A 2-D convolution (NHWC) with a masked kernel.
+
+    Args:
+      name: the layer's name (the key of its mask and preset).
+      inputs: a [batch, height, width, channels] tensor.
+      filters: number of output channels.
+      kernel_size: int or (height, width).
+      strides: int or (height, width).
+      padding: 'SAME' or 'VALID'.
+      activation: None, a callable or a name.
+      use_bias: whether to add a (never masked) bias.
+      kernel_initializer: initializer used when there is no preset.
+
+    Returns:
+      The layer's output tensor.
+    """
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(strides)
+    padding = padding.upper()
+    if padding not in ('SAME', 'VALID'):
+      raise ValueError('No such padding: {!r} (choose SAME or VALID)'.format(
+          padding))
+    kernel = self._masked_kernel(name, [kh, kw, inputs.shape[-1], filters],
+                                 kernel_initializer)
+    output = tf.nn.conv2d(inputs, kernel, strides=[1, sh, sw, 1],
+                          padding=padding)
+    if use_bias:
+      output = output + self._bias(name, filters)
+    act = activation_fn(activation)
+    return act(output) if act else output
+
+  # Loss and accuracy --------------------------------------------------------
+
+  @staticmethod
+  def loss_fn(labels, logits):
+    """Mean softmax cross-entropy of integer labels."""
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(labels, tf.int32), logits=logits))
+
+  @staticmethod
+  def accuracy_fn(labels, logits):
+    """Fraction of examples whose top logit is the label."""
+    correct = tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32),
+                       tf.cast(labels, tf.int32))
+    return tf.reduce_mean(tf.cast(correct, tf.float32))
+
+  def create_loss_and_accuracy(self, label_placeholder, output_logits):
+    """Creates loss, accuracy and their summaries; checks masks and presets.
+
+    Args:
+      label_placeholder: integer labels of the construction-time inputs.
+      output_logits: the logits `forward` produced for them.
+
+    Raises:
+      ValueError: if a mask or preset names a layer the network lacks.
+    """
+    self._check_names()
+    self.logits = output_logits
+    self.loss = self.loss_fn(label_placeholder, output_logits)
+    self.accuracy = self.accuracy_fn(label_placeholder, output_logits)
+    self.summaries = tf.summary.merge([
+        tf.summary.scalar('loss', self.loss),
+        tf.summary.scalar('accuracy', self.accuracy)])
+
+  def _check_names(self):
+    layers = set(self._kernels)
+    known = layers | {bias_name(k) for k in self._biases}
+    bad_masks = sorted(set(self._mask_values) - layers)
+    if bad_masks:
+      raise ValueError('masks name layers the network lacks: {} (layers: {})'.format(
+          ', '.join(bad_masks), ', '.join(self._layer_order)))
+    bad_presets = sorted(set(self._presets) - known)
+    if bad_presets:
+      raise ValueError('presets name tensors the network lacks: {} (has: {})'.format(
+          ', '.join(bad_presets), ', '.join(sorted(known))))
+
+  # Reading values -----------------------------------------------------------
+
+  def get_current_weights(self, sess):
+    """Effective kernels and biases as numpy arrays.
+
+    Returns:
+      dict: layer name -> kernel * mask, and `<layer>_bias` -> bias.
+    """
+    return sess.run(self.parameters())
+
+  def get_current_masks(self, sess):
+    return sess.run(self.masks)
+
+
+def _pair(value):
+  if isinstance(value, (list, tuple)):
+    if len(value) != 2:
+      raise ValueError('expected an int or a pair, got {!r}'.format(value))
+    return int(value[0]), int(value[1])
+  return int(value), int(value)
+
+
+def _check_mask(name, value):
+  value = np.asarray(value)
+  if value.size and not np.all((value == 0) | (value == 1)):
+    raise ValueError('mask {!r} holds values other than 0 and 1'.format(name))
+  return value

@@ -1,0 +1,101 @@
+"""Convolutional networks with masked layers: LeNet-5 and Conv-2/4/6.
+
+Conv-2/4/6 are the VGG-like CIFAR-10 networks of the lottery ticket paper
+(3x3 convolutions, 2x2 max-pooling after each pair, then 256-256-10 fully
+connected); LeNet-5 is 6 and 16 5x5 filters with pooling, then 120-84-10.
+Layers are named conv0, conv1, ... and fc0, fc1, ...
+"""
+
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.foundations import initializers
+from lottery_ticket.foundations import model_base
+
+POOL = 'pool'
+
+
+def _vgg(blocks):
+  conv = []
+  for filters in blocks:
+    conv += [(filters, 3, 'relu'), (filters, 3, 'relu'), POOL]
+  return {'conv_layers': conv,
+          'fc_layers': [(256, 'relu'), (256, 'relu'), (10, None)]}
+
+
+ARCHITECTURES = {
+    'lenet5': {
+        'conv_layers': [(6, 5, 'relu'), POOL, (16, 5, 'relu'), POOL],
+        'fc_layers': [(120, 'relu'), (84, 'relu'), (10, None)],
+    },
+    'conv2': _vgg([64]),
+    'conv4': _vgg([64, 128]),
+    'conv6': _vgg([64, 128, 256]),
+}
+
+
+def architecture(name):
+  """Hyperparameters of a named architecture (a fresh copy)."""
+  if name not in ARCHITECTURES:
+    raise ValueError('No such architecture: {!r} (choose from: {})'.format(
+        name, ', '.join(sorted(ARCHITECTURES))))
+  spec = ARCHITECTURES[name]
+  return {'conv_layers': list(spec['conv_layers']),
+          'fc_layers': list(spec['fc_layers'])}
+
+
+class ModelConv(model_base.ModelBase):
+  """Convolutions (and pooling), then fully-connected layers."""
+
+  def __init__(self, hyperparameters, input_placeholder, label_placeholder,
+               presets=None, masks=None):
+    """Builds the network on the given input and label tensors.
+
+    Args:
+      hyperparameters: dict with 'conv_layers': a list whose items are
+        (filters, kernel_size, activation) or 'pool' (2x2 max-pooling);
+        'fc_layers': a list of (units, activation), the last giving logits;
+        optional 'padding' ('SAME'), 'initializer' and 'seed'.
+      input_placeholder: [batch, height, width, channels] inputs.
+      label_placeholder: integer labels.
+      presets, masks: dicts keyed by layer name.
+    """
+    super(ModelConv, self).__init__(presets=presets, masks=masks)
+    self._conv = list(hyperparameters.get('conv_layers', []))
+    self._fc = list(hyperparameters.get('fc_layers', []))
+    if not self._fc:
+      raise ValueError('hyperparameters need a non-empty "fc_layers" list')
+    self._padding = hyperparameters.get('padding', 'SAME')
+    self._initializer = hyperparameters.get('initializer', 'glorot_normal')
+    self._seed = hyperparameters.get('seed')
+    if input_placeholder.shape.ndims != 4:
+      raise ValueError('ModelConv needs [batch, height, width, channels] inputs, '
+                       'got shape {}'.format(input_placeholder.shape))
+    self.create_loss_and_accuracy(label_placeholder,
+                                  self.apply(input_placeholder))
+
+  def _init(self, index):
+    seed = None if self._seed is None else int(self._seed) * 1000 + index
+    return initializers.kernel_initializer(self._initializer, seed=seed)
+
+  def forward(self, inputs):
+    current = inputs
+    index = 0
+    conv_index = 0
+    for layer in self._conv:
+      if layer == POOL:
+        current = tf.nn.max_pool2d(current, ksize=2, strides=2, padding='VALID')
+        continue
+      filters, kernel_size, activation = layer
+      current = self.conv2d_layer(
+          'conv{}'.format(conv_index), current, filters, kernel_size,
+          padding=self._padding, activation=activation,
+          kernel_initializer=self._init(index))
+      conv_index += 1
+      index += 1
+    current = initializers.flatten(current)
+    for fc_index, (units, activation) in enumerate(self._fc):
+      current = self.dense_layer('fc{}'.format(fc_index), current, units,
+                                 activation=activation,
+                                 kernel_initializer=self._init(index))
+      index += 1
+    return current

@@ -1,0 +1,43 @@
+"""LeNet-300-100 on MNIST with the lottery ticket paper's settings.
+
+Gaussian Glorot initialisation, Adam with learning rate 1.2e-3, batches of
+60, 50,000 iterations, 5,000 training examples held out for validation,
+validation and test every 100 iterations, and per pruning level 20% of each
+hidden layer and 10% of the output layer. The original code's SGD with
+learning rate 0.1 is available as optimizer 'sgd'.
+"""
+
+import functools
+
+import tensorflow.compat.v1 as tf
+
+HYPERPARAMETERS = {'layers': [(300, 'relu'), (100, 'relu'), (10, None)]}
+PRUNE_PERCENTS = {'layer0': .2, 'layer1': .2, 'layer2': .1}
+BATCH_SIZE = 60
+TRAINING_LEN = ('iterations', 50000)
+VALIDATE_SIZE = 5000
+TEST_INTERVAL = 100
+VALIDATE_INTERVAL = 100
+NUM_LEVELS = 20
+NUM_TRIALS = 20
+EXPERIMENT_NAME = 'same_init'
+
+ADAM_LEARNING_RATE = 1.2e-3
+SGD_LEARNING_RATE = 0.1
+
+OPTIMIZERS = {
+    'adam': functools.partial(tf.train.AdamOptimizer, ADAM_LEARNING_RATE),
+    'sgd': functools.partial(tf.train.GradientDescentOptimizer,
+                             SGD_LEARNING_RATE),
+}
+OPTIMIZER_FN = OPTIMIZERS['adam']
+
+
+def optimizer_fn(name='adam', learning_rate=None):
+  """The optimizer factory by name, optionally with another learning rate."""
+  if name not in OPTIMIZERS:
+    raise ValueError('No such optimizer: {!r} (choose from: {})'.format(
+        name, ', '.join(sorted(OPTIMIZERS))))
+  if learning_rate is None:
+    return OPTIMIZERS[name]
+  return functools.partial(OPTIMIZERS[name].func, float(learning_rate))
