@@ -240,11 +240,13 @@ def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
       order = dataset.train_order(iteration, steps, batch_size)
       batch_metrics = sess.run(train_metrics, {indices: order})
       iteration += steps
-      if progress:
+      if progress and iteration < boundary:
         progress.update(iteration, {'test acc': recorder.latest('test', 'accuracy')})
     if _due(iteration, train_interval, total):
       recorder.add('train', iteration, batch_metrics)
     evaluate(iteration)
+    if progress:
+      progress.update(iteration, {'test acc': recorder.latest('test', 'accuracy')})
     if iteration in save_weights_at and output_dir:
       save_restore.save_network(paths.rewind(output_dir, iteration),
                                 model.get_current_weights(sess))

@@ -1,0 +1,114 @@
+"""Wall time of one small lottery sweep, run sequentially and in parallel.
+
+  python -m lottery_ticket.bench.sweep_speed [--runs=8] [--parallelism=2]
+      [--iterations=1] [--training_len=300it] [--output_dir=DIR] [--keep]
+
+Generates `runs` lottery ticket trials on the offline digits dataset (each a
+few seconds), executes them once with the sequential executor (one run at a
+time, TensorFlow free to use every core) and once with the local executor
+(`parallelism` runs at a time, the cores split among them by thread-count
+environment variables), each into a fresh directory, and prints both wall
+times, their ratio and the thread split. Small runs spend much of their time
+in single-threaded work (starting Python, importing TensorFlow, building the
+graph), which is why running them side by side pays.
+"""
+
+import io
+import shutil
+import sys
+import tempfile
+import time
+
+import fire
+
+from lottery_ticket.argfiles import executors
+from lottery_ticket.argfiles import lines as lines_lib
+from lottery_ticket.argfiles import lottery_experiment_argfile
+from lottery_ticket.argfiles import programs
+from lottery_ticket.argfiles import resources
+from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles import sweep as sweep_lib
+
+RUNNER = 'lottery_ticket.mnist_fc.runners.lottery_experiment'
+TARGET_SPEEDUP = 1.6
+
+
+def time_sweep(executor, output_dir, runs, iterations, training_len,
+               verbose=False):
+  """Runs one sweep into output_dir and returns its wall time in seconds.
+
+  Args:
+    executor: an executors.Executor.
+    output_dir: a fresh base directory for the sweep.
+    runs: the number of trials.
+    iterations: pruning iterations per trial.
+    training_len: training length per level.
+    verbose: print the sweep's progress to stderr.
+
+  Returns:
+    The sweep's wall time in seconds.
+
+  Raises:
+    RuntimeError: if any run failed (a timing of failures means nothing).
+  """
+  text = '\n'.join(lottery_experiment_argfile.make_lines(
+      output_dir, trials=runs, iterations=iterations, dataset='digits',
+      training_len=training_len))
+  sweep_runs = sweep_lib.plan(programs.Program(RUNNER),
+                              lines_lib.parse_text(text))
+  stream = sys.stderr if verbose else io.StringIO()
+  begin = time.time()
+  result = sweep_lib.run_sweep(sweep_runs, executor, stream=stream)
+  elapsed = time.time() - begin
+  failures = [r for r in result.results if r.status != state_lib.DONE]
+  if failures:
+    raise RuntimeError('{} of {} runs failed under {}; first: {} (log: {})'
+                       .format(len(failures), runs, executor.name,
+                               failures[0].error, failures[0].log_path))
+  return elapsed
+
+
+def main(runs=8, parallelism=2, iterations=1, training_len='300it',
+         output_dir=None, keep=False, verbose=False):
+  """Times the sweep under both executors and prints the comparison.
+
+  Args:
+    runs: the number of trials in the sweep.
+    parallelism: runs at once under the local executor.
+    iterations: pruning iterations per trial.
+    training_len: training length per level.
+    output_dir: where the two sweeps write; None means a temporary
+      directory, removed afterwards unless keep.
+    keep: keep the temporary directory.
+    verbose: print each sweep's progress.
+  """
+  base = output_dir or tempfile.mkdtemp(prefix='sweep_speed_')
+  try:
+    sequential = executors.make_executor('sequential')
+    local = executors.make_executor('local', parallelism=parallelism)
+    sequential_seconds = time_sweep(sequential, base + '/sequential', runs,
+                                    iterations, training_len, verbose)
+    local_seconds = time_sweep(local, base + '/local', runs, iterations,
+                               training_len, verbose)
+  finally:
+    if output_dir is None and not keep:
+      shutil.rmtree(base, ignore_errors=True)
+  threads = local.allocate(runs).threads_per_run
+  speedup = sequential_seconds / local_seconds
+  print('sweep: {} lottery runs, digits, {} iteration(s) of {} each, '
+        '{} cores'.format(runs, iterations, training_len,
+                          resources.cpu_count()))
+  print('sequential: {:7.1f} s  (1 run at a time, TensorFlow threads '
+        'unlimited)'.format(sequential_seconds))
+  print('local:      {:7.1f} s  ({} runs at a time, {} intra-op + 1 '
+        'inter-op thread each, OMP_NUM_THREADS={})'.format(
+            local_seconds, parallelism, threads, threads))
+  print('speedup:    {:7.2f}x (target >= {}x){}'.format(
+      speedup, TARGET_SPEEDUP,
+      '' if speedup >= TARGET_SPEEDUP else '  BELOW TARGET'))
+  if keep and output_dir is None:
+    print('outputs kept in ' + base)
+
+
+if __name__ == '__main__':
+  fire.Fire(main)
