@@ -32,7 +32,7 @@ _KNOWN_PARAMS = frozenset([
     'batch_size', 'test_interval', 'validate_interval', 'train_interval',
     'save_summaries', 'save_network', 'checkpoint_interval', 'save_weights_at',
     'weight_decay', 'clip_norm', 'clip_value', 'progress', 'eval_chunk_size',
-    'after_step', 'extra_metrics', 'on_record',
+    'after_step', 'extra_metrics', 'on_record', 'on_start', 'keep_checkpoints',
 ])
 
 
@@ -162,6 +162,9 @@ def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
         recorded under split 'extra' at every test point.
       on_record: callable(sess, iteration, recorder) called at every record
         point (for measurements that need several runs).
+      on_start: callable(sess) called once the variables are initialised or
+        restored, before the first evaluation (e.g. to fill local variables).
+      keep_checkpoints: how many checkpoints to keep (default 2; 0 keeps all).
 
   Returns:
     (initial_weights, final_weights): dicts of effective kernels and biases.
@@ -196,12 +199,14 @@ def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
         model, data, params.get('eval_chunk_size') or 10000)
     extra_metrics = (params['extra_metrics']() if params.get('extra_metrics')
                      else {})
-    saver = (tf.train.Saver(max_to_keep=2) if output_dir and checkpoint_interval
-             else None)
+    saver = (tf.train.Saver(max_to_keep=params.get('keep_checkpoints', 2))
+             if output_dir and checkpoint_interval else None)
     _initialize(sess, data)
 
   recorder = records_lib.Recorder(output_dir, params.get('save_summaries'))
   start = _maybe_resume(sess, saver, output_dir, recorder)
+  if params.get('on_start'):
+    params['on_start'](sess)
   if start == 0:
     initial_weights = model.get_current_weights(sess)
     if save_network:

@@ -20,6 +20,7 @@ from lottery_ticket.datasets import registry
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import optimizers
 from lottery_ticket.mnist_fc import constants
 
 # Validation examples held out of the training set, per dataset.
@@ -41,7 +42,7 @@ class RunConfig(object):
   initializer: str = _field('glorot_normal', 'kernel initialisation scheme')
   training_len: str = _field('50000it', 'training length per level: 500it, 3ep, ...')
   batch_size: int = _field(constants.BATCH_SIZE, 'examples per step')
-  optimizer: str = _field('adam', "'adam' (lr 1.2e-3, the paper) or 'sgd' (lr 0.1, the original code)")
+  optimizer: str = _field('adam', "'adam' (lr 1.2e-3, the paper) or 'sgd' (lr 0.1, the original code); also 'momentum', 'rmsprop'")
   learning_rate: Optional[float] = _field(None, "learning rate (default: the optimizer's)")
   validate_size: Optional[int] = _field(None, 'validation examples held out of training (default per dataset)')
   test_interval: int = _field(constants.TEST_INTERVAL, 'evaluate test (and validation) every N iterations')
@@ -59,7 +60,8 @@ class RunConfig(object):
     durations.parse(self.training_len)
     if self.network != 'fc':
       model_conv.architecture(self.network)
-    constants.optimizer_fn(self.optimizer)
+    if self.optimizer not in constants.OPTIMIZERS:
+      optimizers.check_name(self.optimizer)
     if isinstance(self.layers, (int, str)):
       self.layers = tuple(int(u) for u in str(self.layers).split(',') if u)
     if self.layers is not None:
@@ -132,14 +134,16 @@ class RunConfig(object):
     spec['initializer'] = self.initializer
     return spec
 
-  def make_model_fn(self, num_classes, init_stream=0):
+  def make_model_fn(self, num_classes, init_stream=0, hyperparameters=None):
     """callable(inputs, labels, presets=, masks=) -> model, seeded.
 
     The graph seed is derived from `seed` and `init_stream`, so the same
-    flags always give the same initial weights.
+    flags always give the same initial weights. `hyperparameters` replaces
+    self.hyperparameters(num_classes) (e.g. narrower layers).
     """
     model_class = model_fc.ModelFc if self.network == 'fc' else model_conv.ModelConv
-    hyperparameters = self.hyperparameters(num_classes)
+    if hyperparameters is None:
+      hyperparameters = self.hyperparameters(num_classes)
     graph_seed = int(self.seed) * 1000 + int(init_stream)
 
     def make_model(inputs, labels, presets=None, masks=None):
@@ -149,6 +153,8 @@ class RunConfig(object):
     return make_model
 
   def optimizer_fn(self):
+    if self.optimizer not in constants.OPTIMIZERS:
+      return optimizers.optimizer_fn(self.optimizer, self.learning_rate)
     return constants.optimizer_fn(self.optimizer, self.learning_rate)
 
   def prune_percents(self, layer_names):

@@ -10,15 +10,20 @@ from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
 
-def run(function, name):
+def run(function, name, argv=None):
   """Runs `function` as a Fire CLI; bad input exits 2 with one line.
+
+  Args:
+    function: the library function whose signature is the command line.
+    name: the program name used in messages.
+    argv: the arguments (default: sys.argv[1:]).
 
   Errors that come from the user's input (ValueError, including dataset
   errors, and file-system errors) print `name: error: message` instead of a
   traceback.
   """
   try:
-    fire.Fire(function, name=name)
+    fire.Fire(function, command=argv, name=name)
   except (ValueError, OSError) as error:
     message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
     print('{}: error: {}'.format(name, message), file=sys.stderr)

@@ -1,0 +1,105 @@
+"""A fixed batch of examples held in the graph, and gradients on it.
+
+Gradient-flow measurements and RigL's growth criterion look at the gradient
+on the same examples every time, so that changes come from the network and
+not from the batch. The batch lives in local (never checkpointed) variables
+filled once per session from numpy, which keeps the arrays out of the
+GraphDef and therefore out of every checkpoint's meta graph.
+"""
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.foundations import model_base
+
+
+class FixedBatch(object):
+  """Images and labels in local variables.
+
+  Attributes:
+    size: number of examples.
+  """
+
+  def __init__(self, images, labels, name='fixed_batch'):
+    images = np.asarray(images, np.float32)
+    labels = np.asarray(labels, np.int32)
+    if images.shape[0] != labels.shape[0] or not images.shape[0]:
+      raise ValueError('a fixed batch needs as many labels as images (and at '
+                       'least one), got {} and {}'.format(images.shape[0],
+                                                          labels.shape[0]))
+    self.size = int(images.shape[0])
+    self._feeds = {}
+    with tf.name_scope(name):
+      self._images = self._variable('images', images)
+      self._labels = self._variable('labels', labels)
+
+  def _variable(self, name, array):
+    placeholder = tf.placeholder(array.dtype, array.shape, name=name + '_value')
+    variable = tf.Variable(placeholder, trainable=False, name=name,
+                           collections=[tf.GraphKeys.LOCAL_VARIABLES],
+                           use_resource=True)
+    self._feeds[variable.initializer] = (placeholder, array)
+    return variable
+
+  def initialize(self, sess):
+    """Copies the arrays into the graph (once per session)."""
+    for initializer, (placeholder, array) in self._feeds.items():
+      sess.run(initializer, {placeholder: array})
+
+  def loss(self, model):
+    """The model's mean loss on the batch, read afresh where it is built."""
+    return model.loss_fn(self._labels.read_value(),
+                         model.apply(self._images.read_value()))
+
+
+def draw(dataset, count, seed, skip=0):
+  """A seeded sample of training examples (without replacement).
+
+  Args:
+    dataset: a DatasetBase.
+    count: the number of examples wanted (at most the training split).
+    seed: integer seed of the permutation.
+    skip: how many examples of the permutation to pass over first, so two
+      draws with the same seed and skip=0 / skip=count are disjoint.
+
+  Returns:
+    (images, labels) numpy arrays.
+  """
+  size = dataset.train.num_examples
+  order = np.random.default_rng([int(seed), 7]).permutation(size)
+  start = min(int(skip), max(0, size - int(count)))
+  rows = order[start:start + int(count)]
+  return dataset.train.images[rows], dataset.train.labels[rows]
+
+
+def trainable_gradients(model, batch):
+  """Gradients of the batch loss (no weight decay) w.r.t. trainable variables.
+
+  The kernel gradients are masked: a layer computes with kernel * mask, so
+  d loss / d kernel = (d loss / d weight) * mask, exactly zero where pruned.
+
+  Returns:
+    dict parameter name (layer, or `<layer>_bias`) -> gradient tensor.
+  """
+  names, variables = parameter_variables(model)
+  grads = tf.gradients(batch.loss(model), variables)
+  return {n: (g if g is not None else tf.zeros_like(v))
+          for n, g, v in zip(names, grads, variables)}
+
+
+def parameter_variables(model):
+  """(names, variables) of the trainable kernels and biases, in layer order."""
+  names, variables = [], []
+  kernels, biases = model.kernels, model.biases
+  for layer in model.layer_names:
+    names.append(layer)
+    variables.append(kernels[layer])
+    if layer in biases:
+      names.append(model_base.bias_name(layer))
+      variables.append(biases[layer])
+  return names, variables
+
+
+def global_norm(tensors):
+  """sqrt of the sum of squares of every entry of a list of tensors."""
+  return tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(t)) for t in tensors]))

@@ -1,0 +1,321 @@
+"""Mask updates built into the graph: drop-and-grow (SET, RigL) and pruning.
+
+Every update runs inside the trainer's while loop, after the optimizer step,
+under a `tf.cond` that is true only at the scheduled steps; Python is never
+on the per-step path and the graph is never rebuilt.
+
+One routine, `DropAndGrow`, does every dynamic-sparsity update. At an
+update step with drop fraction f, in each layer with n active weights:
+
+  1. keep the n - floor(f * n) active weights with the largest drop score
+     (|w| for SET and RigL);
+  2. grow floor(f * n) weights, chosen among all weights not kept (so a
+     weight just dropped may come straight back), by the largest grow
+     score: uniform noise for SET, |gradient| on a fixed batch for RigL,
+     -|gradient| for RigL with inverted growth.
+
+So a layer's number of active weights never changes. A weight that is
+active after the update but was not before starts at 0 and has its optimizer
+slots (momentum, Adam moments) reset to their initial values; a weight that
+was dropped is zeroed with its slots too. This keeps the invariant the
+foundations rely on: a kernel is exactly 0 wherever its mask is 0.
+
+`MagnitudePruning` is gradual magnitude pruning as the same kind of update:
+at each step of a SparsitySchedule, keep the largest-magnitude active
+weights of each layer up to a precomputed count.
+
+Ties are broken towards the lower flat index (tf.math.top_k keeps the order
+of equal values), and random growth is a stateless function of (seed,
+layer, step), so an update is a pure function of the state and the step and
+a resumed run makes the same updates as an uninterrupted one.
+"""
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.foundations import fixed_batch as fixed_batch_lib
+from lottery_ticket.foundations import schedules
+from lottery_ticket.foundations import update_history
+
+# The value a fresh optimizer slot holds: RMSProp's mean square starts at 1
+# (so its first steps are not huge); every other slot we know starts at 0.
+_SLOT_INITIAL_VALUES = {'rms': 1.0}
+
+GROWTH = ('random', 'gradient', 'inverted_gradient')
+
+
+# Selection ------------------------------------------------------------------
+
+def choose_largest(scores, candidates, count):
+  """The `count` candidates with the largest scores, as a boolean vector.
+
+  Args:
+    scores: float vector.
+    candidates: bool vector of the same length.
+    count: int32 scalar, at most the number of candidates.
+
+  Returns:
+    bool vector, True at the chosen positions; ties go to lower indices.
+  """
+  positions = tf.where(candidates)[:, 0]
+  _, order = tf.math.top_k(tf.gather(scores, positions), k=count)
+  chosen = tf.gather(positions, order)
+  marks = tf.scatter_nd(chosen[:, None], tf.ones_like(chosen, tf.int32),
+                        tf.shape(scores, out_type=tf.int64))
+  return marks > 0
+
+
+def slot_resets(optimizer, variable):
+  """[(slot variable, its initial value)] of `variable` under `optimizer`."""
+  if optimizer is None:
+    return []
+  out = []
+  for name in sorted(optimizer.get_slot_names()):
+    slot = optimizer.get_slot(variable, name)
+    if slot is not None:
+      out.append((slot, _SLOT_INITIAL_VALUES.get(name, 0.0)))
+  return out
+
+
+def _resolve(value):
+  return value() if callable(value) else value
+
+
+# Growth scores ---------------------------------------------------------------
+
+def random_growth(seed):
+  """Grow scores for SET: stateless uniform noise keyed by (seed, layer, step)."""
+  def scores(model, step, after):
+    del after
+    out = {}
+    for index, name in enumerate(model.layer_names):
+      key = tf.stack([tf.constant(int(seed) * 1000 + index, tf.int64),
+                      tf.cast(step, tf.int64)])
+      out[name] = tf.random.stateless_uniform(
+          model.kernels[name].shape, seed=key)
+    return out
+  return scores
+
+
+def gradient_growth(batch, invert=False):
+  """Grow scores for RigL: |d loss / d weight| on a fixed batch (or minus it).
+
+  The trainer's kernels are masked, so the gradient w.r.t. a kernel is zero
+  wherever its mask is 0, yet growth needs the gradient exactly there. Since
+  every pruned kernel entry is exactly 0, setting the masks to one leaves the
+  network's function unchanged and makes d loss / d kernel the full dense
+  gradient; the masks are overwritten with the new ones right after.
+
+  Args:
+    batch: a FixedBatch.
+    invert: grow where the gradient magnitude is smallest instead.
+  """
+  def scores(model, step, after):
+    del step
+    masks = model.masks
+    with tf.control_dependencies(after):
+      ones = [tf.assign(masks[n], tf.ones_like(masks[n])) for n in model.layer_names]
+    with tf.control_dependencies(ones):
+      kernels = [model.kernels[n] for n in model.layer_names]
+      grads = tf.gradients(batch.loss(model), kernels)
+    sign = -1.0 if invert else 1.0
+    return {n: sign * tf.abs(g) for n, g in zip(model.layer_names, grads)}
+  return scores
+
+
+def magnitude_scores(model):
+  """Drop scores for SET and RigL: |kernel|."""
+  return {n: tf.abs(model.kernels[n].read_value()) for n in model.layer_names}
+
+
+# Updaters ----------------------------------------------------------------
+
+class MaskUpdater(object):
+  """Updates a model's masks in the graph at a fixed list of steps.
+
+  Subclasses implement `_new_masks(step, row, old_masks, after)` returning
+  (dict layer -> new bool mask, fraction tensor for the record).
+
+  Attributes:
+    model: the ModelBase whose masks change.
+    steps: the update steps (ascending, all >= 1).
+    history: the UpdateHistory the updates write to.
+  """
+
+  def __init__(self, model, steps, optimizer=None, probe=None):
+    """Sets up the updater (its variables are created here).
+
+    Args:
+      model: a ModelBase.
+      steps: the steps at which to update.
+      optimizer: the optimizer (or a callable returning it, resolved when the
+        update is built) whose slots are reset for changed weights.
+      probe: optional FixedBatch on which the gradient norm is measured just
+        before and just after each update.
+    """
+    self.model = model
+    self.steps = sorted(int(s) for s in steps if int(s) >= 1)
+    self.history = update_history.UpdateHistory(self.steps)
+    self._optimizer = optimizer
+    self._probe = probe
+
+  def _grad_norm(self, after):
+    if self._probe is None:
+      return tf.constant(np.nan, tf.float32)
+    with tf.control_dependencies(after):
+      grads = fixed_batch_lib.trainable_gradients(self.model, self._probe)
+    return fixed_batch_lib.global_norm(list(grads.values()))
+
+  def update(self, step, row=0):
+    """An op that updates the masks now, as at `step`, and logs it at `row`."""
+    model = self.model
+    names = model.layer_names
+    old = {n: tf.identity(model.masks[n].read_value()) > 0 for n in names}
+    before = self._grad_norm(list(old.values()))
+    new, fraction = self._new_masks(step, row, old, [before] + list(old.values()))
+    optimizer = _resolve(self._optimizer)
+    writes = []
+    moved = []
+    for name in names:
+      kernel, mask = model.kernels[name], model.masks[name]
+      stay = tf.logical_and(new[name], old[name])
+      moved.append(tf.reduce_sum(tf.cast(
+          tf.logical_and(new[name], tf.logical_not(old[name])), tf.float32)))
+      writes.append(tf.assign(kernel, tf.where(stay, kernel.read_value(),
+                                               tf.zeros_like(kernel))))
+      for slot, initial in slot_resets(optimizer, kernel):
+        writes.append(tf.assign(slot, tf.where(
+            stay, slot.read_value(), tf.fill(tf.shape(slot), initial))))
+      writes.append(tf.assign(mask, tf.cast(new[name], mask.dtype)))
+    after = self._grad_norm(writes)
+    log = self.history.write(row, {
+        'fraction': fraction, 'grad_norm_before': before,
+        'grad_norm_after': after, 'moved': tf.add_n(moved)})
+    with tf.control_dependencies(writes + [log]):
+      return tf.identity(tf.cast(step, tf.int64))
+
+  def after_step(self, global_step):
+    """The trainer's after_step hook: update when the step is scheduled."""
+    if not self.steps:
+      return None
+    step = global_step.read_value()
+    is_update, row = schedules.lookup(self.steps, step)
+    return tf.cond(is_update, lambda: self.update(step, row),
+                   lambda: tf.cast(step, tf.int64))
+
+  def _new_masks(self, step, row, old, after):
+    raise NotImplementedError
+
+
+class DropAndGrow(MaskUpdater):
+  """The generic drop-and-grow update (SET, RigL, RigL inverted)."""
+
+  def __init__(self, model, steps, drop_fraction_fn, grow_scores,
+               drop_scores=magnitude_scores, optimizer=None, probe=None):
+    """Sets up the update.
+
+    Args:
+      model: a ModelBase.
+      steps: the update steps.
+      drop_fraction_fn: callable(step tensor) -> fraction of each layer's
+        active weights to drop (and grow back).
+      grow_scores: callable(model, step, after) -> dict layer -> score
+        tensor (larger grows first); `after` lists tensors it must wait for.
+      drop_scores: callable(model) -> dict layer -> score (larger is kept).
+      optimizer: see MaskUpdater.
+      probe: see MaskUpdater.
+    """
+    super(DropAndGrow, self).__init__(model, steps, optimizer, probe)
+    self._drop_fraction_fn = drop_fraction_fn
+    self._grow_scores = grow_scores
+    self._drop_scores = drop_scores
+
+  def _new_masks(self, step, row, old, after):
+    del row
+    fraction = tf.clip_by_value(
+        tf.cast(self._drop_fraction_fn(step), tf.float32), 0.0, 1.0)
+    with tf.control_dependencies(after):
+      drop_scores = self._drop_scores(self.model)
+    grow_scores = self._grow_scores(self.model, step,
+                                    after + list(drop_scores.values()))
+    new = {}
+    for name in self.model.layer_names:
+      shape = tf.shape(old[name])
+      active = tf.reshape(old[name], [-1])
+      count = tf.reduce_sum(tf.cast(active, tf.int32))
+      dropped = tf.cast(tf.floor(tf.cast(count, tf.float32) * fraction),
+                        tf.int32)
+      keep = choose_largest(tf.reshape(drop_scores[name], [-1]), active,
+                            count - dropped)
+      grow = choose_largest(tf.reshape(grow_scores[name], [-1]),
+                            tf.logical_not(keep), dropped)
+      new[name] = tf.reshape(tf.logical_or(keep, grow), shape)
+    return new, fraction
+
+
+class MagnitudePruning(MaskUpdater):
+  """Gradual magnitude pruning to precomputed per-layer counts."""
+
+  def __init__(self, model, steps, counts, fractions, optimizer=None,
+               probe=None):
+    """Sets up the pruning.
+
+    Args:
+      model: a ModelBase.
+      steps: the pruning steps (>= 1).
+      counts: dict layer -> list of weights to keep, one per step.
+      fractions: the overall target sparsity at each step (recorded).
+      optimizer, probe: see MaskUpdater.
+    """
+    steps = [int(s) for s in steps]
+    if any(len(counts[n]) != len(steps) for n in counts) or len(
+        fractions) != len(steps):
+      raise ValueError('MagnitudePruning needs one count and fraction per step')
+    super(MagnitudePruning, self).__init__(model, steps, optimizer, probe)
+    order = np.argsort(steps, kind='stable')
+    self._counts = tf.constant(np.array(
+        [[counts[n][i] for n in model.layer_names] for i in order], np.int32))
+    self._fractions = tf.constant(np.array(fractions, np.float32)[order])
+
+  def _new_masks(self, step, row, old, after):
+    del step
+    with tf.control_dependencies(after):
+      scores = magnitude_scores(self.model)
+    counts = tf.gather(self._counts, row)
+    new = {}
+    for index, name in enumerate(self.model.layer_names):
+      active = tf.reshape(old[name], [-1])
+      alive = tf.reduce_sum(tf.cast(active, tf.int32))
+      keep = choose_largest(tf.reshape(scores[name], [-1]), active,
+                            tf.minimum(counts[index], alive))
+      new[name] = tf.reshape(keep, tf.shape(old[name]))
+    return new, tf.gather(self._fractions, row)
+
+
+def drop_and_grow(model, growth, steps, drop_fraction_fn, batch=None, seed=0,
+                  optimizer=None, probe=None):
+  """A DropAndGrow by growth criterion name.
+
+  Args:
+    model: a ModelBase.
+    growth: 'random' (SET), 'gradient' (RigL) or 'inverted_gradient'.
+    steps: update steps.
+    drop_fraction_fn: see DropAndGrow.
+    batch: the FixedBatch of gradient growth.
+    seed: the seed of random growth.
+    optimizer, probe: see MaskUpdater.
+
+  Raises:
+    ValueError: for an unknown growth name or a missing batch.
+  """
+  if growth not in GROWTH:
+    raise ValueError('No such growth criterion: {!r} (choose from: {})'.format(
+        growth, ', '.join(GROWTH)))
+  if growth == 'random':
+    scores = random_growth(seed)
+  else:
+    if batch is None:
+      raise ValueError('gradient growth needs a fixed batch')
+    scores = gradient_growth(batch, invert=growth == 'inverted_gradient')
+  return DropAndGrow(model, steps, drop_fraction_fn, scores,
+                     optimizer=optimizer, probe=probe)

@@ -1,0 +1,81 @@
+"""Optimizers by name, with a learning rate that follows the training step.
+
+The learning rate is handed to the optimizer as a callable. A TF1 optimizer
+calls it when `apply_gradients` builds the update, which the trainer does
+inside its `tf.while_loop`; the rate is therefore recomputed from the global
+step at every iteration. (A rate tensor built outside the loop would be read
+once per `session.run` and stay frozen for a whole chunk of steps.)
+"""
+
+import functools
+
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.foundations import schedules
+
+NAMES = ('sgd', 'momentum', 'adam', 'rmsprop')
+# Learning rates used when none is given: the lottery ticket paper's Adam and
+# SGD rates, the gradient-flow paper's LeNet-5 momentum rate, Keras' RMSProp.
+DEFAULT_LEARNING_RATES = {'sgd': 0.1, 'momentum': 0.05, 'adam': 1.2e-3,
+                          'rmsprop': 1e-3}
+DEFAULT_MOMENTUM = 0.9
+
+
+def check_name(name):
+  """Returns name, or raises ValueError naming the choices."""
+  if name not in NAMES:
+    raise ValueError('No such optimizer: {!r} (choose from: {})'.format(
+        name, ', '.join(NAMES)))
+  return name
+
+
+def default_learning_rate(name):
+  return DEFAULT_LEARNING_RATES[check_name(name)]
+
+
+def make_optimizer(name, learning_rate, momentum=DEFAULT_MOMENTUM):
+  """A tf.compat.v1 optimizer.
+
+  Args:
+    name: one of NAMES ('momentum' is SGD with heavy-ball momentum,
+      'rmsprop' uses `momentum` too).
+    learning_rate: a float, a tensor or a callable returning one.
+    momentum: the momentum coefficient.
+
+  Returns:
+    A tf.compat.v1.train.Optimizer.
+  """
+  check_name(name)
+  if name == 'sgd':
+    return tf.train.GradientDescentOptimizer(learning_rate)
+  if name == 'momentum':
+    return tf.train.MomentumOptimizer(learning_rate, float(momentum))
+  if name == 'adam':
+    return tf.train.AdamOptimizer(learning_rate)
+  return tf.train.RMSPropOptimizer(learning_rate, momentum=float(momentum))
+
+
+def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
+                 schedule='constant', total_steps=None):
+  """optimizer_fn() for trainer.train, with a scheduled learning rate.
+
+  Args:
+    name: one of NAMES.
+    learning_rate: the initial rate (None: DEFAULT_LEARNING_RATES[name]).
+    momentum: for 'momentum' and 'rmsprop'.
+    schedule: 'constant' or 'cosine' (see schedules.learning_rate_fn).
+    total_steps: the training length (needed by 'cosine').
+
+  Returns:
+    A callable returning a new optimizer; it must be called after the global
+    step exists.
+  """
+  check_name(name)
+  if learning_rate is None:
+    learning_rate = default_learning_rate(name)
+  rate = schedules.learning_rate_fn(learning_rate, schedule, total_steps or 1)
+
+  def current_rate():
+    return rate(tf.train.get_global_step().read_value())
+
+  return functools.partial(make_optimizer, name, current_rate, momentum)

@@ -1,0 +1,205 @@
+"""Initialisations that account for sparsity.
+
+A dense scheme (Glorot, He, LeCun) gives every weight the variance
+scale / fan, with fan counted over all connections of the layer. In a
+sparse layer a unit has fewer incoming and outgoing connections, so those
+variances are too small and the signal shrinks layer after layer.
+
+  unit_scaled   each surviving weight gets variance scale / fan, with the fan
+                of its own units counted over surviving connections only:
+                fan-in of its output unit, fan-out of its input unit, or
+                their average (the dense scheme's mode, unless overridden).
+  layer_scaled  the dense initialisation divided by sqrt(layer density).
+  metainit      MetaInit (Dauphin & Schoenholz 2019): keep the direction of
+                each kernel and learn its norm by signed gradient descent on
+                the gradient quotient |H g / g| at random inputs.
+
+Fans of a conv kernel [kh, kw, in, out] count the surviving connections of
+an output channel (over kh, kw, in) and of an input channel (over kh, kw,
+out).
+"""
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.foundations import fixed_batch
+from lottery_ticket.foundations import initializers
+
+METHODS = ('dense', 'unit_scaled', 'layer_scaled', 'metainit')
+FAN_MODES = ('fan_in', 'fan_out', 'fan_avg')
+# A normal truncated at two standard deviations has this standard deviation;
+# TF's variance-scaling initializers divide by it, and so do we.
+_TRUNCATED_STDDEV = 0.87962566103423978
+
+
+def check_method(method):
+  if method not in METHODS:
+    raise ValueError('No such initialisation method: {!r} (choose from: '
+                     '{})'.format(method, ', '.join(METHODS)))
+  return method
+
+
+def scheme(initializer_name):
+  """(scale, mode, distribution) of a dense initializer by name."""
+  init = initializers.kernel_initializer(initializer_name)
+  return float(init.scale), init.mode, init.distribution
+
+
+def surviving_fans(mask):
+  """(fan_in per output unit, fan_out per input unit) of a 2-D or 4-D mask."""
+  mask = np.asarray(mask, np.float64)
+  if mask.ndim not in (2, 4):
+    raise ValueError('expected a 2-D or 4-D kernel mask, got shape {}'.format(
+        mask.shape))
+  per_pair = mask if mask.ndim == 2 else mask.sum(axis=(0, 1))  # [in, out]
+  return per_pair.sum(axis=0), per_pair.sum(axis=1)
+
+
+def unit_variances(mask, scale, mode):
+  """The variance each kernel entry should have under unit scaling."""
+  if mode not in FAN_MODES:
+    raise ValueError('No such fan mode: {!r} (choose from: {})'.format(
+        mode, ', '.join(FAN_MODES)))
+  fan_in, fan_out = surviving_fans(mask)
+  shape = np.shape(mask)
+  in_axis = len(shape) - 2
+  fan_in = fan_in.reshape([1] * (len(shape) - 1) + [-1])
+  fan_out = fan_out.reshape([1] * in_axis + [-1, 1])
+  if mode == 'fan_in':
+    fan = np.broadcast_to(fan_in, shape)
+  elif mode == 'fan_out':
+    fan = np.broadcast_to(fan_out, shape)
+  else:
+    fan = (fan_in + fan_out) / 2.0
+  return scale / np.maximum(1.0, fan)
+
+
+def _sample(rng, shape, distribution):
+  """Unit-variance samples of a distribution name."""
+  if distribution == 'uniform':
+    return rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), shape)
+  values = rng.standard_normal(shape)
+  if distribution == 'untruncated_normal' or distribution == 'normal':
+    return values
+  # Truncated at two standard deviations, then rescaled to unit variance.
+  outside = np.abs(values) > 2.0
+  while np.any(outside):
+    values[outside] = rng.standard_normal(int(outside.sum()))
+    outside = np.abs(values) > 2.0
+  return values / _TRUNCATED_STDDEV
+
+
+def unit_scaled(masks, initializer='glorot_normal', seed=0, mode=None):
+  """Unit-scaled kernels for the given masks.
+
+  Args:
+    masks: dict layer -> 0/1 mask.
+    initializer: the dense scheme whose scale, mode and distribution to use.
+    seed: integer seed; layer i (sorted by name) draws from [seed, i].
+    mode: optional fan mode overriding the scheme's.
+
+  Returns:
+    dict layer -> float32 kernel, zero where masked.
+  """
+  scale, scheme_mode, distribution = scheme(initializer)
+  mode = mode or scheme_mode
+  out = {}
+  for index, name in enumerate(sorted(masks)):
+    mask = np.asarray(masks[name], np.float32)
+    rng = np.random.default_rng([int(seed), index])
+    std = np.sqrt(unit_variances(mask, scale, mode))
+    out[name] = (_sample(rng, mask.shape, distribution) * std * mask).astype(
+        np.float32)
+  return out
+
+
+def layer_scaled(kernels, masks):
+  """Dense kernels masked and divided by sqrt(layer density)."""
+  out = {}
+  for name, mask in masks.items():
+    mask = np.asarray(mask, np.float32)
+    density = max(float(mask.mean()), 1.0 / mask.size)
+    out[name] = (np.asarray(kernels[name], np.float32) * mask /
+                 np.sqrt(density)).astype(np.float32)
+  return out
+
+
+def gradient_quotient(model, inputs, labels, eps=1e-5):
+  """MetaInit's gradient quotient mean |1 - (g - H g) / g| over live weights.
+
+  Pruned kernel entries (gradient exactly 0) are left out of the mean.
+  """
+  _, variables = fixed_batch.parameter_variables(model)
+  loss = model.loss_fn(labels, model.apply(inputs))
+  grads = tf.gradients(loss, variables)
+  half_square = tf.add_n([tf.reduce_sum(tf.square(g)) for g in grads]) / 2.0
+  products = tf.gradients(half_square, variables)
+  masks = model.masks
+  kernel_ids = {id(v): n for n, v in model.kernels.items()}
+  total, count = [], []
+  for variable, g, hg in zip(variables, grads, products):
+    sign = tf.where(g >= 0, tf.ones_like(g), -tf.ones_like(g))
+    term = tf.abs(1.0 - (g - hg) / (g + eps * sign))
+    live = masks[kernel_ids[id(variable)]] if id(variable) in kernel_ids else (
+        tf.ones_like(g))
+    total.append(tf.reduce_sum(term * live))
+    count.append(tf.reduce_sum(live))
+  return tf.add_n(total) / tf.maximum(tf.add_n(count), 1.0)
+
+
+def metainit(sess, model, input_shape, num_classes, steps=1000,
+             learning_rate=1e-3, momentum=0.9, batch_size=128, seed=0):
+  """Runs MetaInit on a model's kernels in place, inside one session run.
+
+  Each step draws Gaussian inputs and uniform labels (stateless, from seed
+  and step), and moves the norm of every kernel by -learning_rate *
+  sign(d GQ / d norm) with momentum; directions, masks and biases stay.
+
+  Args:
+    sess: the session holding the initialised model.
+    model: a ModelBase.
+    input_shape: the shape of one example.
+    num_classes: the number of labels.
+    steps, learning_rate, momentum, batch_size, seed: MetaInit's settings.
+
+  Returns:
+    (gradient quotient before, after) on the batch of step 0.
+  """
+  names = model.layer_names
+  kernels = [model.kernels[n] for n in names]
+  shape = [int(batch_size)] + [int(d) for d in input_shape]
+
+  def batch(step):
+    key = tf.stack([tf.constant(int(seed), tf.int64), tf.cast(step, tf.int64)])
+    inputs = tf.random.stateless_normal(shape, seed=key)
+    labels = tf.random.stateless_uniform([int(batch_size)], seed=key + 1,
+                                         minval=0, maxval=int(num_classes),
+                                         dtype=tf.int32)
+    return inputs, labels
+
+  with sess.graph.as_default():
+    probe = gradient_quotient(model, *batch(tf.constant(0)))
+
+    def body(step, velocities):
+      with tf.control_dependencies([step]):
+        quotient = gradient_quotient(model, *batch(step))
+        slopes = tf.gradients(quotient, kernels)
+        writes, new_velocities = [], []
+        for kernel, slope, velocity in zip(kernels, slopes, velocities):
+          value = kernel.read_value()
+          norm = tf.norm(value)
+          direction = tf.sign(tf.reduce_sum(value * slope) /
+                              (norm + 1e-12))
+          velocity = momentum * velocity - learning_rate * direction
+          writes.append(tf.assign(kernel, value * (norm + velocity) /
+                                  (norm + 1e-12)))
+          new_velocities.append(velocity)
+      with tf.control_dependencies(writes):
+        return step + 1, [tf.identity(v) for v in new_velocities]
+
+    loop = tf.while_loop(lambda step, _: step < int(steps), body,
+                         (tf.constant(0), [tf.constant(0.0)] * len(kernels)),
+                         parallel_iterations=1)
+  before = sess.run(probe)
+  sess.run(loop)
+  return float(before), float(sess.run(probe))
