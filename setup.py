@@ -34,5 +34,6 @@ setuptools.setup(
         'analysis': ['matplotlib>=3.5', 'scipy>=1.8'],
         'ray': ['ray>=2.9'],
         'test': ['pytest>=7', 'matplotlib>=3.5', 'scipy>=1.8'],
+        'all': ['matplotlib>=3.5', 'scipy>=1.8', 'ray>=2.9', 'pytest>=7'],
     },
 )
