@@ -40,6 +40,11 @@ def kernel_initializer(name, seed=None):
                                          distribution=distribution, seed=seed)
 
 
+def layer_seed(seed, index):
+  """The seed of layer `index` of a network seeded with `seed` (or None)."""
+  return None if seed is None else int(seed) * 1000 + int(index)
+
+
 def flatten(inputs):
   """Reshapes [batch, ...] to [batch, features]; 2-D inputs pass through."""
   if inputs.shape.ndims == 2:

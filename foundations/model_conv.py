@@ -74,8 +74,8 @@ class ModelConv(model_base.ModelBase):
                                   self.apply(input_placeholder))
 
   def _init(self, index):
-    seed = None if self._seed is None else int(self._seed) * 1000 + index
-    return initializers.kernel_initializer(self._initializer, seed=seed)
+    return initializers.kernel_initializer(
+        self._initializer, seed=initializers.layer_seed(self._seed, index))
 
   def forward(self, inputs):
     current = inputs

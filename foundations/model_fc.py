@@ -41,9 +41,6 @@ class ModelFc(model_base.ModelBase):
       current = self.dense_layer(
           'layer{}'.format(index), current, units, activation=activation,
           kernel_initializer=initializers.kernel_initializer(
-              self._initializer, seed=_layer_seed(self._seed, index)))
+              self._initializer,
+              seed=initializers.layer_seed(self._seed, index)))
     return current
-
-
-def _layer_seed(seed, index):
-  return None if seed is None else int(seed) * 1000 + index
