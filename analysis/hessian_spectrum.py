@@ -1,0 +1,293 @@
+r"""Eigenvalues of the loss Hessian of a saved network, saved beside it.
+
+  python -m lottery_ticket.analysis.hessian_spectrum \
+      --source=results/lottery/trial0/5/same_init --spectrum=both
+
+The Hessian is that of the mean cross-entropy over a fixed, seeded batch of
+a split (1000 training examples by default), at the saved weights:
+  sparse  over the surviving kernel weights (mask 1) and all biases;
+  dense   over every weight, pruned ones included (same effective weights).
+Methods:
+  exact    the full Hessian, assembled in row blocks, then LAPACK's
+           symmetric eigensolver; its memory (2 * n^2 * 8 bytes) is checked
+           first against memory_limit (default: half the available memory);
+  lanczos  Lanczos with full reorthogonalisation on Hessian-vector
+           products: the top eigenvalues (with error bounds), and a density
+           by stochastic Lanczos quadrature, for networks of any size;
+  auto     exact up to AUTO_EXACT_MAX coordinates when it fits, else lanczos.
+
+Results go to <run_dir>/hessian/<source label>-<spectrum>-<method>.json
+(e.g. final-sparse-exact.json) with a plot <source label>-spectrum.png of
+every spectrum of that source. A result already there is reused when it was
+computed with the same settings; other settings need overwrite=True.
+"""
+
+import glob
+import os
+import time
+
+import numpy as np
+
+from lottery_ticket.analysis import command_line
+from lottery_ticket.analysis import hessian_exact
+from lottery_ticket.analysis import lanczos
+from lottery_ticket.analysis import loss_on_batch
+from lottery_ticket.analysis import memory
+from lottery_ticket.analysis import network_source
+from lottery_ticket.foundations import model_base
+from lottery_ticket.foundations import save_restore
+
+METHODS = ('auto', 'exact', 'lanczos')
+AUTO_EXACT_MAX = 4096
+DENSITY_POINTS = 512
+
+
+def coordinate_count(network, spectrum):
+  """Coordinates of the sparse or dense spectrum of a network."""
+  if spectrum not in loss_on_batch.SPECTRA:
+    raise ValueError('No such spectrum: {!r} (choose sparse, dense or '
+                     'both)'.format(spectrum))
+  count = 0
+  for name, value in network.weights.items():
+    if spectrum == 'sparse' and not model_base.is_bias(name):
+      count += int(np.count_nonzero(network.masks[name]))
+    else:
+      count += int(np.size(value))
+  return count
+
+
+def resolve_method(method, size, memory_limit=None):
+  """'exact' or 'lanczos' for a requested method and a problem size.
+
+  Raises:
+    ValueError: for an unknown method, or 'exact' when it does not fit.
+  """
+  if method not in METHODS:
+    raise ValueError('No such method: {!r} (choose from: {})'.format(
+        method, ', '.join(METHODS)))
+  if method == 'exact':
+    hessian_exact.check_memory(size, memory_limit)
+    return 'exact'
+  if method == 'lanczos':
+    return 'lanczos'
+  fits = (hessian_exact.required_bytes(size) <=
+          memory.resolve_limit(memory_limit)[0])
+  return 'exact' if size <= AUTO_EXACT_MAX and fits else 'lanczos'
+
+
+def result_path(network, spectrum, method):
+  return os.path.join(network.results_dir('hessian'), '{}-{}-{}.json'.format(
+      network.label, spectrum, method))
+
+
+def plot_path(network):
+  return os.path.join(network.results_dir('hessian'),
+                      '{}-spectrum.png'.format(network.label))
+
+
+def _compute_settings(method, split, num_examples, data_seed, lanczos_steps,
+                      probes, seed):
+  """The settings a stored result must share to be reused."""
+  settings = {'split': split, 'num_examples': int(num_examples),
+              'data_seed': int(data_seed)}
+  if method == 'lanczos':
+    settings.update(lanczos_steps=int(lanczos_steps), probes=int(probes),
+                    seed=int(seed))
+  return settings
+
+
+def compute(network, spectrum, method, settings, memory_limit=None,
+            block_size=hessian_exact.DEFAULT_BLOCK_SIZE):
+  """Computes one spectrum (no caching).
+
+  Args:
+    network: a network_source.Network.
+    spectrum: 'sparse' or 'dense'.
+    method: 'exact' or 'lanczos' (resolved).
+    settings: from _compute_settings.
+    memory_limit: for the exact method.
+    block_size: Hessian rows per vectorised product (exact method).
+
+  Returns:
+    the result dict (raw: eigenvalues or Ritz values and quadrature).
+  """
+  dataset = network.run_config.make_dataset()
+  images, labels = loss_on_batch.fixed_batch(
+      dataset, settings['split'], settings['num_examples'],
+      settings['data_seed'])
+  started = time.time()
+  with loss_on_batch.LossOnBatch(network, images, labels, dataset.num_classes,
+                                 spectrum) as problem:
+    operator = problem.operator
+    result = {
+        'source': network.source, 'label': network.label,
+        'run_dir': network.run_dir, 'spectrum': spectrum, 'method': method,
+        'num_coordinates': operator.size, 'settings': settings,
+        'num_examples_used': int(len(labels)),
+        'loss': operator.loss(), 'batch_accuracy': problem.accuracy,
+        'gradient_norm': float(np.linalg.norm(operator.gradient())),
+    }
+    if method == 'exact':
+      values = hessian_exact.eigenvalues(operator, block_size, memory_limit)
+      result['eigenvalues'] = values.tolist()
+    else:
+      steps = settings['lanczos_steps']
+      values, bounds = lanczos.top_eigenvalues(
+          operator.matvec, operator.size, min(steps, operator.size),
+          steps=steps, seed=settings['seed'])
+      nodes, weights = lanczos.quadrature(
+          operator.matvec, operator.size, steps, settings['probes'],
+          seed=settings['seed'] + 1)
+      result.update(ritz_values=values.tolist(), ritz_bounds=bounds.tolist(),
+                    slq_nodes=[n.tolist() for n in nodes],
+                    slq_weights=[w.tolist() for w in weights])
+  result['seconds'] = round(time.time() - started, 3)
+  return result
+
+
+def present(result, top_k=20, sigma_fraction=0.01):
+  """Adds the top eigenvalues and a smoothed density to a raw result.
+
+  Args:
+    result: from `compute` (or read back).
+    top_k: how many of the largest eigenvalues to list (Lanczos: at most
+      half its steps).
+    sigma_fraction: Gaussian width as a fraction of the spectrum's range.
+
+  Returns:
+    result, with 'top_eigenvalues' (descending), 'top_bounds' (Lanczos error
+    bounds, zeros for exact), 'density_grid', 'density' and 'sigma'.
+  """
+  top_k = max(1, int(top_k))
+  if result['method'] == 'exact':
+    values = np.asarray(result['eigenvalues'])
+    result['top_eigenvalues'] = values[::-1][:top_k].tolist()
+    result['top_bounds'] = [0.0] * len(result['top_eigenvalues'])
+    nodes, weights = [values], [np.full(values.size, 1.0 / max(values.size, 1))]
+  else:
+    # Ritz values converge from both ends of the spectrum inwards: only the
+    # upper half of them stands for the top of the spectrum.
+    top_k = min(top_k, max(1, len(result['ritz_values']) // 2))
+    result['top_eigenvalues'] = result['ritz_values'][:top_k]
+    result['top_bounds'] = result['ritz_bounds'][:top_k]
+    nodes, weights = result['slq_nodes'], result['slq_weights']
+  everything = np.concatenate([np.asarray(n, np.float64) for n in nodes])
+  low, high = float(everything.min()), float(everything.max())
+  span = max(high - low, 1e-12 * max(1.0, abs(high)), 1e-12)
+  sigma = float(sigma_fraction) * span
+  grid = np.linspace(low - 5 * sigma - 0.02 * span, high + 5 * sigma + 0.02 * span,
+                     DENSITY_POINTS)
+  result.update(sigma=sigma, density_grid=grid.tolist(),
+                density=lanczos.density(grid, nodes, weights, sigma).tolist())
+  return result
+
+
+def _reuse(path, settings):
+  stored = save_restore.read_json(path)
+  if stored.get('settings') != settings:
+    differing = sorted(k for k in set(settings) | set(stored.get('settings', {}))
+                       if settings.get(k) != stored.get('settings', {}).get(k))
+    raise ValueError('{} was computed with other settings ({}); pass '
+                     'overwrite=True to recompute it'.format(
+                         path, ', '.join('{}={} there vs {}'.format(
+                             k, stored.get('settings', {}).get(k),
+                             settings.get(k)) for k in differing)))
+  return stored
+
+
+def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
+                     num_examples=1000, split='train', data_seed=0,
+                     lanczos_steps=100, probes=3, seed=0, sigma_fraction=0.01,
+                     memory_limit=None, block_size=hessian_exact.DEFAULT_BLOCK_SIZE,
+                     masks=None, config=None, overwrite=False, plot=True,
+                     quiet=False):
+  """Computes (or reuses) Hessian spectra of a saved network and plots them.
+
+  Args:
+    source: a run directory (its final weights), a saved network directory
+      (final/, initial/, weights_at/<k>/) or a TF checkpoint.
+    spectrum: 'sparse', 'dense' or 'both'.
+    method: 'auto', 'exact' or 'lanczos'.
+    top_k: how many of the largest eigenvalues to report (Lanczos: at most
+      lanczos_steps / 2).
+    num_examples: size of the fixed batch.
+    split: the split the batch comes from ('train', 'validate', 'test').
+    data_seed: seed of the batch.
+    lanczos_steps: Lanczos iterations (top eigenvalues and each SLQ probe).
+    probes: random vectors of stochastic Lanczos quadrature.
+    seed: seed of the Lanczos starting vectors.
+    sigma_fraction: width of the density's Gaussians, as a fraction of the
+      spectrum's range.
+    memory_limit: bytes or '8GB' for the exact method (default: half the
+      available memory).
+    block_size: Hessian rows computed per vectorised product (exact).
+    masks: masks overriding the source's (a path or dict).
+    config: config.json overriding the run directory's.
+    overwrite: recompute even when a result is stored.
+    plot: write the spectrum plot.
+    quiet: print nothing.
+
+  Returns:
+    dict spectrum name -> result dict (with 'path', and 'plot' when drawn).
+
+  Raises:
+    ValueError: for bad arguments, an unreadable or mismatching network, or
+      an exact spectrum that does not fit in memory.
+  """
+  if spectrum not in ('sparse', 'dense', 'both'):
+    raise ValueError('No such spectrum: {!r} (choose sparse, dense or '
+                     'both)'.format(spectrum))
+  network = network_source.load(source, masks=masks, config=config)
+  spectra = ('sparse', 'dense') if spectrum == 'both' else (spectrum,)
+  results = {}
+  for name in spectra:
+    size = coordinate_count(network, name)
+    if size < 1:
+      raise ValueError('the {} spectrum of {} has no coordinates'.format(
+          name, network.source))
+    resolved = resolve_method(method, size, memory_limit)
+    settings = _compute_settings(resolved, split, num_examples, data_seed,
+                                 lanczos_steps, probes, seed)
+    if masks is not None:
+      settings['masks'] = masks if isinstance(masks, str) else 'given as a dict'
+    path = result_path(network, name, resolved)
+    reused = os.path.exists(path) and not overwrite
+    if reused:
+      result = _reuse(path, settings)
+    else:
+      result = compute(network, name, resolved, settings, memory_limit,
+                       block_size)
+      save_restore.write_json(path, result)
+    result = present(result, top_k, sigma_fraction)
+    result['path'] = path
+    results[name] = result
+    if not quiet:
+      print(summary_line(result, reused))
+  if plot:
+    from lottery_ticket.analysis import spectrum_plots  # pylint: disable=g-import-not-at-top
+    stored = [present(save_restore.read_json(p), top_k, sigma_fraction)
+              for p in sorted(glob.glob(os.path.join(
+                  network.results_dir('hessian'),
+                  glob.escape(network.label) + '-*.json')))]
+    stored = [r for r in stored if r.get('label') == network.label]
+    drawn = spectrum_plots.plot_spectra(stored, plot_path(network))
+    for result in results.values():
+      result['plot'] = drawn
+    if not quiet:
+      print('plot: {}'.format(drawn))
+  return results
+
+
+def summary_line(result, reused=False):
+  """One line: which spectrum, how, the top eigenvalues, where it is."""
+  top = ', '.join('{:.4g}'.format(v) for v in result['top_eigenvalues'][:5])
+  return '{} spectrum of {} ({}, {:,} coordinates, loss {:.4f}): top eigenvalues ' \
+         '{}{}; {} {}'.format(
+             result['spectrum'], result['source'], result['method'],
+             result['num_coordinates'], result['loss'], top,
+             ', ...' if len(result['top_eigenvalues']) > 5 else '',
+             'reused' if reused else 'saved', result['path'])
+
+
+if __name__ == '__main__':
+  command_line.run(hessian_spectrum, 'analysis.hessian_spectrum')

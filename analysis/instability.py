@@ -1,0 +1,205 @@
+r"""Instability analysis: linear mode connectivity (Frankle et al. 2020).
+
+  python -m lottery_ticket.analysis.instability \
+      --run_dir=results/lottery/trial0/5/same_init \
+      --output_dir=results/instability/level5 --rewind_iterations=[0,100,500]
+
+For each k in rewind_iterations, two copies of the run's network start from
+the same weights, the weights at iteration k (k = 0: the run's initial
+weights; otherwise the run's saved weights_at/<k> when it has them, else
+weights obtained by retraining the run's configuration for k iterations
+from its initial weights with its own data order), keep the run's mask and
+train for the remaining iterations of the run's training length, each with
+its own data order. The test error is evaluated along the straight line
+between their final weights (alpha in [0, 1]) and
+
+  instability = max error along the path - mean error of the two copies.
+
+An instability near 0 means the copies ended in one linearly connected
+region of the landscape: training had become stable to SGD noise by k. The
+optimizer state starts fresh at k (only the weights are shared), as in
+rewinding.
+
+Writes into output_dir: k<k>/parent/ (when retrained), k<k>/copy<i>/ (run
+directories; a re-run skips finished ones), k<k>/path.json, and
+instability.json, instability.csv, instability.png.
+"""
+
+import csv
+import dataclasses
+import io
+import os
+
+import numpy as np
+
+from lottery_ticket.analysis import command_line
+from lottery_ticket.analysis import interpolation
+from lottery_ticket.analysis import network_source
+from lottery_ticket.foundations import durations
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+
+COPIES = 2
+
+
+def copy_order_seed(order_seed, copy):
+  """The data-order seed of copy `copy` (never the run's own seed)."""
+  return int(order_seed) * 1000 + 1 + int(copy)
+
+
+def _as_ints(value):
+  items = (value if isinstance(value, (list, tuple))
+           else interpolation.as_list(value))
+  try:
+    return [int(v) for v in items]
+  except (TypeError, ValueError):
+    raise ValueError('rewind_iterations must be whole numbers, got {!r}'.format(
+        value)) from None
+
+
+def _load_run(run_dir, flags):
+  """(RunConfig, masks or None, initial weights, total iterations)."""
+  from lottery_ticket.mnist_fc import run_config as run_config_lib  # pylint: disable=g-import-not-at-top
+  if not os.path.isfile(paths.config(run_dir)):
+    raise ValueError('No run at {} (config.json is missing)'.format(run_dir))
+  if not os.path.isdir(paths.initial(run_dir)):
+    raise ValueError('Run {} saved no initial weights ({} is missing)'.format(
+        run_dir, paths.initial(run_dir)))
+  config = run_config_lib.RunConfig.from_flags(paths.config(run_dir), **flags)
+  masks = (save_restore.restore_network(paths.masks(run_dir))
+           if os.path.isdir(paths.masks(run_dir)) else None)
+  initial = save_restore.restore_network(paths.initial(run_dir))
+  dataset = config.make_dataset()
+  total = durations.to_iterations(config.training_len,
+                                  dataset.steps_per_epoch(int(config.batch_size)))
+  return config, masks, initial, total
+
+
+def start_weights(run_dir, output_dir, rewind, config, masks, initial):
+  """The weights both copies start from for rewind iteration k."""
+  from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
+  if rewind == 0:
+    return initial
+  saved = paths.rewind(run_dir, rewind)
+  if os.path.isdir(saved):
+    return save_restore.restore_network(saved)
+  parent = dataclasses.replace(config, training_len='{}it'.format(rewind))
+  _, final = train_lib.train(os.path.join(output_dir, 'k{}'.format(rewind),
+                                          'parent'),
+                             masks=masks, presets=initial, config=parent)
+  return final
+
+
+def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
+                   flags=None):
+  """Trains the two copies for one k and measures their path.
+
+  Args:
+    run_dir: the run whose network, mask and configuration are used.
+    output_dir: where the copies and results go.
+    rewind: the iteration k the copies start from.
+    split: the split the path is evaluated on.
+    num_points: points of the path, alpha in [0, 1].
+    flags: RunConfig overrides for the copies (e.g. test_interval).
+
+  Returns:
+    dict with 'rewind', 'instability' (error barrier), 'loss_barrier',
+    'end_errors', 'max_error', 'copies' (directories) and 'curve'.
+
+  Raises:
+    ValueError: if k is not within the run's training length.
+  """
+  from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
+  config, masks, initial, total = _load_run(run_dir, dict(flags or {}))
+  rewind = int(rewind)
+  if not 0 <= rewind < total:
+    raise ValueError('rewind iteration {} is outside the run\'s training of {} '
+                     'iterations (need 0 <= k < {})'.format(rewind, total, total))
+  start = start_weights(run_dir, output_dir, rewind, config, masks, initial)
+  copies = []
+  for copy in range(1, COPIES + 1):
+    copy_config = dataclasses.replace(
+        config, training_len='{}it'.format(total - rewind),
+        train_order_seed=copy_order_seed(config.order_seed, copy))
+    copy_dir = os.path.join(output_dir, 'k{}'.format(rewind),
+                            'copy{}'.format(copy))
+    train_lib.train(copy_dir, masks=masks, presets=start, config=copy_config)
+    copies.append(copy_dir)
+  curve = interpolation.curve(
+      network_source.load(copies[0]), network_source.load(copies[1]), split,
+      mask='start', alphas=interpolation.alpha_grid(0.0, 1.0, num_points))
+  curve['label'] = 'k = {}'.format(rewind)
+  save_restore.write_json(os.path.join(output_dir, 'k{}'.format(rewind),
+                                       'path.json'), curve)
+  errors, losses = np.asarray(curve['error']), np.asarray(curve['loss'])
+  return {'rewind': rewind, 'total_iterations': total,
+          'instability': float(errors.max() - 0.5 * (errors[0] + errors[-1])),
+          'loss_barrier': float(losses.max() - 0.5 * (losses[0] + losses[-1])),
+          'end_errors': [float(errors[0]), float(errors[-1])],
+          'max_error': float(errors.max()), 'copies': copies, 'curve': curve}
+
+
+def to_csv(results):
+  """CSV text: one row per k."""
+  buffer = io.StringIO()
+  writer = csv.writer(buffer, lineterminator='\n')
+  writer.writerow(['rewind_iteration', 'instability', 'loss_barrier',
+                   'error_copy1', 'error_copy2', 'max_error'])
+  for r in results:
+    writer.writerow([r['rewind'], repr(r['instability']), repr(r['loss_barrier']),
+                     repr(r['end_errors'][0]), repr(r['end_errors'][1]),
+                     repr(r['max_error'])])
+  return buffer.getvalue()
+
+
+def instability(run_dir, output_dir, rewind_iterations=(0,), split='test',
+                num_points=21, plot=True, quiet=False, **flags):
+  """The instability of a run's network for each rewind iteration k.
+
+  Args:
+    run_dir: a run directory (a lottery level, a sparse run, ...).
+    output_dir: where copies and results go (re-running resumes).
+    rewind_iterations: the k values, a list or '0,100,500'.
+    split: the split the paths are evaluated on ('test' as in the paper).
+    num_points: points on each path, alpha in [0, 1].
+    plot: draw instability.png.
+    quiet: print nothing.
+    **flags: RunConfig fields overriding the run's for the copies.
+
+  Returns:
+    list of per-k result dicts (see instability_at), sorted by k.
+
+  Raises:
+    ValueError: for a missing run, a bad k or bad settings.
+  """
+  rewinds = sorted(set(_as_ints(rewind_iterations)))
+  if not rewinds:
+    raise ValueError('rewind_iterations is empty')
+  results = []
+  for rewind in rewinds:
+    result = instability_at(run_dir, output_dir, rewind, split, num_points,
+                            flags)
+    results.append(result)
+    if not quiet:
+      print('k={}: instability {:.4f} ({} error {:.4f} and {:.4f} at the copies, '
+            '{:.4f} at worst between)'.format(
+                rewind, result['instability'], split, result['end_errors'][0],
+                result['end_errors'][1], result['max_error']))
+  save_restore.write_json(os.path.join(output_dir, 'instability.json'),
+                          {'run_dir': run_dir, 'split': split,
+                           'results': results})
+  save_restore.write_text(os.path.join(output_dir, 'instability.csv'),
+                          to_csv(results))
+  if plot:
+    from lottery_ticket.analysis import interpolation_plots  # pylint: disable=g-import-not-at-top
+    drawn = interpolation_plots.plot_instability(
+        results, os.path.join(output_dir, 'instability.png'),
+        'Instability of {}'.format(os.sep.join(
+            os.path.normpath(run_dir).split(os.sep)[-3:])))
+    if not quiet:
+      print('plot: {}'.format(drawn))
+  return results
+
+
+if __name__ == '__main__':
+  command_line.run(instability, 'analysis.instability')

@@ -1,0 +1,215 @@
+"""A saved network, from whatever was saved, with the configuration to rebuild it.
+
+A source may be
+  a run directory                 its final weights (final/);
+  a saved network directory       final/, initial/, weights_at/<k>/ (.npy);
+  a TensorFlow checkpoint         a prefix such as checkpoints/model-100, or
+                                  a checkpoints/ directory (its latest).
+The run directory that holds the source (the nearest directory at or above
+it with a config.json) gives the configuration and, unless the source
+carries its own, the masks.
+
+Saved networks hold effective weights (kernel * mask) under the layer names
+and biases under `<layer>_bias`; checkpoints hold the variables
+`model/<layer>_w`, `model/<layer>_m` and `model/<layer>_b`, from which the
+same dictionaries are formed.
+"""
+
+import dataclasses
+import os
+import re
+from typing import Optional
+
+import numpy as np
+
+from lottery_ticket.foundations import model_base
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+
+_CHECKPOINT_VARIABLE = re.compile(r'^model/([A-Za-z0-9]+)_([wmb])$')
+
+
+@dataclasses.dataclass
+class Network(object):
+  """Weights and masks of a saved network and how to rebuild it.
+
+  Attributes:
+    weights: dict name -> effective kernel (layer names) or bias
+      (`<layer>_bias`), float32 arrays.
+    masks: dict layer name -> 0/1 float32 array, one per kernel.
+    run_config: the RunConfig the network was trained with.
+    run_dir: the run directory holding the source (None when a config was
+      given explicitly and none was found).
+    source: the path the weights were read from.
+    label: a short file-name-safe name of the source within its run
+      (final, initial, weights_at-100, checkpoints-model-100).
+    config: the whole parsed config.json (the run's settings beyond the
+      RunConfig, e.g. a sparse run's conv padding or narrowed widths).
+  """
+  weights: dict
+  masks: dict
+  run_config: object
+  run_dir: Optional[str]
+  source: str
+  label: str
+  config: dict = dataclasses.field(default_factory=dict)
+
+  @property
+  def kernel_names(self):
+    return sorted(k for k in self.weights if not model_base.is_bias(k))
+
+  def results_dir(self, kind):
+    """Where analysis results of this network go: <run_dir>/<kind>/."""
+    base = self.run_dir or os.path.dirname(os.path.abspath(self.source))
+    return os.path.join(base, kind)
+
+
+def load(source, masks=None, config=None):
+  """Reads a network and its configuration.
+
+  Args:
+    source: a run directory, a saved network directory or a TF checkpoint
+      (prefix or checkpoints directory).
+    masks: optional masks overriding the source's (dict or path).
+    config: optional config.json overriding the run directory's.
+
+  Returns:
+    a Network.
+
+  Raises:
+    ValueError: if nothing readable is at `source`, no configuration is
+      found, or masks and weights disagree on names or shapes.
+  """
+  from lottery_ticket.mnist_fc import run_config as run_config_lib  # pylint: disable=g-import-not-at-top
+  source = os.fspath(source)
+  run_dir = _enclosing_run_dir(source)
+  weights, own_masks, path = _read_weights(source, run_dir)
+  if config is None:
+    if run_dir is None:
+      raise ValueError('No config.json at or above {}: pass config=<path of '
+                       'the config.json it was trained with>'.format(source))
+    config = paths.config(run_dir)
+  run_config = run_config_lib.RunConfig.from_flags(config)
+  saved_config = save_restore.read_json(config) if isinstance(config, str) else {}
+  if masks is not None:
+    chosen = save_restore.standardize(masks)
+  elif own_masks is not None:
+    chosen = own_masks
+  elif run_dir is not None and os.path.isdir(paths.masks(run_dir)):
+    chosen = save_restore.restore_network(paths.masks(run_dir))
+  else:
+    chosen = {}
+  network = Network(weights=weights, masks={}, run_config=run_config,
+                    run_dir=run_dir, source=path,
+                    label=_label(path, run_dir), config=saved_config)
+  network.masks = _complete_masks(network, chosen)
+  return network
+
+
+def _enclosing_run_dir(source):
+  directory = os.path.abspath(source if os.path.isdir(source)
+                              else os.path.dirname(source))
+  while True:
+    if os.path.isfile(paths.config(directory)):
+      return directory
+    parent = os.path.dirname(directory)
+    if parent == directory:
+      return None
+    directory = parent
+
+
+def _read_weights(source, run_dir):
+  """(weights, masks or None, path actually read)."""
+  if os.path.isdir(source):
+    if os.path.abspath(source) == run_dir and not _has_arrays(source):
+      final = paths.final(source)
+      if not os.path.isdir(final):
+        raise ValueError('Run {} has no final weights ({} is missing): pass a '
+                         'checkpoint instead'.format(source, final))
+      return _float32(save_restore.restore_network(final)), None, final
+    if os.path.isfile(os.path.join(source, 'checkpoint')):
+      return _read_checkpoint(_latest_checkpoint(source))
+    if _has_arrays(source):
+      return _float32(save_restore.restore_network(source)), None, source
+  elif os.path.isfile(source + '.index'):
+    return _read_checkpoint(source)
+  raise ValueError('No network at {} (expected a run directory, a directory of '
+                   '.npy weights or a TensorFlow checkpoint)'.format(source))
+
+
+def _has_arrays(directory):
+  return any(e.endswith('.npy') and not e.startswith('.')
+             for e in os.listdir(directory))
+
+
+def _latest_checkpoint(directory):
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  latest = tf.train.latest_checkpoint(directory)
+  if not latest:
+    raise ValueError('No checkpoint listed in {}'.format(
+        os.path.join(directory, 'checkpoint')))
+  return latest
+
+
+def _read_checkpoint(prefix):
+  """Effective weights and masks from a trainer checkpoint."""
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  try:
+    reader = tf.train.load_checkpoint(prefix)
+  except (tf.errors.OpError, ValueError) as error:
+    raise ValueError('Unreadable checkpoint {}: {}'.format(
+        prefix, str(error).splitlines()[0] if str(error) else error)) from error
+  found = {}
+  for name in reader.get_variable_to_shape_map():
+    match = _CHECKPOINT_VARIABLE.match(name)
+    if match:
+      found.setdefault(match.group(1), {})[match.group(2)] = reader.get_tensor(name)
+  if not found:
+    raise ValueError('Checkpoint {} holds no model/<layer>_w variables'.format(
+        prefix))
+  weights, masks = {}, {}
+  for layer, parts in found.items():
+    if 'w' not in parts:
+      raise ValueError('Checkpoint {} lacks the kernel of layer {!r}'.format(
+          prefix, layer))
+    mask = parts.get('m', np.ones_like(parts['w']))
+    weights[layer] = (parts['w'] * mask).astype(np.float32)
+    masks[layer] = mask.astype(np.float32)
+    if 'b' in parts:
+      weights[model_base.bias_name(layer)] = parts['b'].astype(np.float32)
+  return weights, masks, prefix
+
+
+def _float32(weights):
+  return {k: np.asarray(v, np.float32) for k, v in weights.items()}
+
+
+def _label(path, run_dir):
+  if run_dir is None:
+    return os.path.basename(os.path.normpath(path))
+  relative = os.path.relpath(os.path.abspath(path), run_dir)
+  return relative.replace(os.sep, '-')
+
+
+def _complete_masks(network, masks):
+  """Masks for every kernel: those given (checked), ones for the rest."""
+  kernels = network.kernel_names
+  unknown = sorted(set(masks) - set(kernels))
+  if unknown:
+    raise ValueError('masks name layers the weights at {} lack: {} (layers: '
+                     '{})'.format(network.source, ', '.join(unknown),
+                                  ', '.join(kernels)))
+  out = {}
+  for name in kernels:
+    shape = network.weights[name].shape
+    mask = masks.get(name)
+    if mask is None:
+      out[name] = np.ones(shape, np.float32)
+      continue
+    mask = np.asarray(mask, np.float32)
+    if mask.shape != shape:
+      raise ValueError('mask {!r} has shape {}, but the weights at {} have shape '
+                       '{}'.format(name, list(mask.shape), network.source,
+                                   list(shape)))
+    out[name] = mask
+  return out

@@ -1,0 +1,63 @@
+"""matplotlib, imported only when a plot is drawn, and a shared look.
+
+The rest of the library never imports matplotlib: it is an optional
+dependency (the `analysis` extra). Figures are drawn with the Agg backend and
+only ever saved as PNG files.
+"""
+
+import os
+
+# A colour-blind-safe cycle (Okabe & Ito), used in this order everywhere.
+COLORS = ('#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9',
+          '#000000', '#F0E442')
+
+
+def pyplot():
+  """matplotlib.pyplot on the Agg backend.
+
+  Raises:
+    ImportError: with the install hint, when matplotlib is missing.
+  """
+  try:
+    import matplotlib  # pylint: disable=g-import-not-at-top
+  except ImportError as error:
+    raise ImportError('plots need matplotlib: pip install '
+                      '"lottery_ticket[analysis]" (or matplotlib)') from error
+  matplotlib.use('Agg', force=True)
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+  return plt
+
+
+def color(index):
+  return COLORS[index % len(COLORS)]
+
+
+def new_figure(rows=1, columns=1, width=6.4, height=4.2, **kwargs):
+  """A figure of rows x columns panels of the given size each.
+
+  Returns:
+    (figure, 2-D array of axes).
+  """
+  plt = pyplot()
+  figure, axes = plt.subplots(rows, columns, squeeze=False,
+                              figsize=(width * columns, height * rows), **kwargs)
+  for axis in axes.flat:
+    axis.grid(True, alpha=0.3, linewidth=0.6)
+  return figure, axes
+
+
+def save(figure, path, title=None):
+  """Saves `figure` as a PNG at `path` and closes it.
+
+  Returns:
+    path.
+  """
+  if title:
+    figure.suptitle(title, fontsize=13)
+  figure.tight_layout()
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  # 'tight' keeps legends placed beside the panels inside the image.
+  figure.savefig(path, dpi=110, format='png', bbox_inches='tight')
+  pyplot().close(figure)
+  return path

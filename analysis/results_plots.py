@@ -1,0 +1,276 @@
+"""The figures of an experiment tree, saved as PNG files.
+
+  accuracy_curves.png  test accuracy over training for selected pruning
+                       levels, one panel per experiment name (winning
+                       tickets, reinitialisation controls, ...).
+  early_stopping.png   early-stopping iteration, test accuracy there and
+                       final test accuracy against the percent of weights
+                       remaining (log axis), one line per experiment name.
+  sparse_training.png  for sparse-training runs, test accuracy and gradient
+                       norm over training per method, one column per
+                       sparsity (a dense run is drawn in every column).
+
+Lines are means over trials; bands and error bars span the minimum and
+maximum over trials, as in the lottery ticket paper.
+"""
+
+import math
+import os
+
+import numpy as np
+
+from lottery_ticket.analysis import curves
+from lottery_ticket.analysis import plot_style
+from lottery_ticket.analysis import results_table
+from lottery_ticket.analysis import run_discovery
+
+# The winning tickets are drawn first and in the first colour.
+WINNING = results_table.WINNING
+
+
+def _names(groups, kind):
+  names = sorted({g['name'] for g in groups if g['kind'] == kind})
+  return sorted(names, key=lambda n: (n != WINNING, n))
+
+
+def _run_dirs(rows, kind, name, key):
+  return [r['run_dir'] for r in rows
+          if r['kind'] == kind and r['name'] == name and r['key'] == key]
+
+
+def default_levels(levels, count=5):
+  """Up to `count` levels spread evenly over `levels` (first and last kept)."""
+  levels = sorted(set(levels))
+  if len(levels) <= count:
+    return levels
+  picks = np.linspace(0, len(levels) - 1, count).round().astype(int)
+  return [levels[i] for i in sorted(set(picks))]
+
+
+def _percent_of_level(groups):
+  """level -> mean percent remaining (from the winning tickets if present)."""
+  out = {}
+  for group in sorted(groups, key=lambda g: g['name'] != WINNING):
+    if group['kind'] == run_discovery.LOTTERY and group['key'] not in out:
+      out[group['key']] = group['percent_remaining_mean']
+  return out
+
+
+def _band(axis, curve, color, label, style='-'):
+  axis.plot(curve.iterations, curve.mean, style, color=color, label=label,
+            linewidth=1.6)
+  if curve.trials > 1:
+    axis.fill_between(curve.iterations, curve.low, curve.high, color=color,
+                      alpha=0.18, linewidth=0)
+
+
+def plot_accuracy_curves(rows, groups, path, levels=None):
+  """Test accuracy over training for selected levels of lottery runs.
+
+  Args:
+    rows: per-run rows (results_table.run_rows).
+    groups: aggregated rows (results_table.group_rows).
+    path: the PNG to write.
+    levels: levels to draw (default: up to five spread over those present).
+
+  Returns:
+    path, or None when there are no lottery runs.
+  """
+  names = _names(groups, run_discovery.LOTTERY)
+  if not names:
+    return None
+  present = sorted({g['key'] for g in groups
+                    if g['kind'] == run_discovery.LOTTERY})
+  levels = default_levels(present) if levels is None else [
+      int(l) for l in _as_list(levels)]
+  missing = sorted(set(levels) - set(present))
+  if missing:
+    raise ValueError('No runs at level(s) {} (levels present: {})'.format(
+        ', '.join(map(str, missing)), ', '.join(map(str, present))))
+  percent = _percent_of_level(groups)
+  figure, axes = plot_style.new_figure(1, len(names), width=5.6, sharey=True)
+  for axis, name in zip(axes[0], names):
+    for index, level in enumerate(levels):
+      curve = curves.group_curve(
+          _run_dirs(rows, run_discovery.LOTTERY, name, level), 'test', 'accuracy')
+      if curve is None:
+        continue
+      label = '{:.1f}% remaining (level {})'.format(percent.get(level, math.nan),
+                                                    level)
+      _band(axis, curve, plot_style.color(index), label)
+    axis.set_title(_experiment_title(name))
+    axis.set_xlabel('training iteration')
+    axis.legend(fontsize=8, loc='lower right')
+  axes[0][0].set_ylabel('test accuracy')
+  return plot_style.save(figure, path, 'Test accuracy during training (mean '
+                         'over trials, shaded from min to max)')
+
+
+def _experiment_title(name):
+  titles = {WINNING: 'winning tickets (same_init)',
+            'reinit': 'random reinitialisation (reinit)',
+            'reuse': 'resampled weights (reuse)',
+            'reuse_sign': 'resampled, signs kept (reuse_sign)'}
+  return titles.get(name, name)
+
+
+_PANELS = (('early_stop_iteration', 'early-stopping iteration'),
+           ('early_stop_test_accuracy', 'test accuracy at early stopping'),
+           ('final_test_accuracy', 'test accuracy at the end of training'))
+
+
+def plot_early_stopping(groups, path):
+  """Early stopping and accuracy against weights remaining, per experiment.
+
+  Args:
+    groups: aggregated rows (results_table.group_rows).
+    path: the PNG to write.
+
+  Returns:
+    path, or None when there are no lottery runs.
+  """
+  names = _names(groups, run_discovery.LOTTERY)
+  if not names:
+    return None
+  figure, axes = plot_style.new_figure(1, len(_PANELS), width=5.2)
+  ticks = set()
+  for index, name in enumerate(names):
+    members = sorted((g for g in groups if g['kind'] == run_discovery.LOTTERY
+                      and g['name'] == name),
+                     key=lambda g: -g['percent_remaining_mean'])
+    x = np.array([g['percent_remaining_mean'] for g in members])
+    ticks.update(np.round(x[np.isfinite(x)], 1))
+    for axis, (metric, _) in zip(axes[0], _PANELS):
+      mean = np.array([g[metric + '_mean'] for g in members])
+      low = mean - np.array([g[metric + '_min'] for g in members])
+      high = np.array([g[metric + '_max'] for g in members]) - mean
+      axis.errorbar(x, mean, yerr=[low, high], color=plot_style.color(index),
+                    marker='o', markersize=4, capsize=3, linewidth=1.4,
+                    label='{} ({} trial{})'.format(
+                        name, max(g['trials'] for g in members),
+                        '' if max(g['trials'] for g in members) == 1 else 's'))
+  for axis, (_, label) in zip(axes[0], _PANELS):
+    _percent_axis(axis, sorted(ticks))
+    axis.set_ylabel(label)
+    axis.set_title(label[0].upper() + label[1:])
+  axes[0][0].legend(fontsize=8)
+  return plot_style.save(figure, path,
+                         'Winning tickets and controls by weights remaining '
+                         '(error bars: min-max over trials)')
+
+
+def _percent_axis(axis, ticks):
+  """A log axis of percent remaining, decreasing to the right (as pruned)."""
+  axis.set_xscale('log')
+  axis.set_xlabel('percent of weights remaining (log scale)')
+  if ticks:
+    shown = _thin(ticks, 8)
+    axis.set_xticks(shown)
+    axis.set_xticklabels(['{:g}'.format(t) for t in shown])
+    axis.minorticks_off()
+    axis.set_xlim(max(ticks) * 1.25, min(ticks) / 1.25)
+
+
+def _thin(values, count):
+  values = sorted(values, reverse=True)
+  if len(values) <= count:
+    return values
+  picks = np.linspace(0, len(values) - 1, count).round().astype(int)
+  return [values[i] for i in sorted(set(picks))]
+
+
+def plot_sparse_training(rows, groups, path):
+  """Test accuracy and gradient norm over training per sparse method.
+
+  Args:
+    rows: per-run rows.
+    groups: aggregated rows.
+    path: the PNG to write.
+
+  Returns:
+    path, or None when there are no sparse-training runs.
+  """
+  sparse = [g for g in groups if g['kind'] == run_discovery.SPARSE]
+  if not sparse:
+    return None
+  dense = [g for g in sparse if not g['key']]
+  sparsities = sorted({g['key'] for g in sparse if g['key']}) or [0.0]
+  methods = sorted({g['name'] for g in sparse if g['key']})
+  figure, axes = plot_style.new_figure(2, len(sparsities), width=5.0,
+                                       height=3.6, sharex='col')
+  grad_keys = set()
+  legend = {}
+  for column, sparsity in enumerate(sparsities):
+    accuracy_axis, grad_axis = axes[0][column], axes[1][column]
+    drawn = [(m, sparsity, plot_style.color(i), '-')
+             for i, m in enumerate(methods)]
+    drawn += [(g['name'], g['key'], '0.35', '--') for g in dense]
+    grad_values = []
+    for method, key, color, style in drawn:
+      run_dirs = _run_dirs(rows, run_discovery.SPARSE, method, key)
+      if not run_dirs:
+        continue
+      accuracy = curves.group_curve(run_dirs, 'test', 'accuracy')
+      if accuracy is not None:
+        _band(accuracy_axis, accuracy, color, method, style)
+        legend.setdefault(method, accuracy_axis.lines[-1])
+      grad_key, grad = curves.group_grad_norm(run_dirs)
+      if grad is not None:
+        grad_keys.add(grad_key)
+        _band(grad_axis, grad, color, method, style)
+        grad_values.append(grad.mean[np.isfinite(grad.mean)])
+    accuracy_axis.set_title('sparsity {:g} ({:g}% of weights remaining)'.format(
+        sparsity, 100 * (1 - sparsity)))
+    accuracy_axis.set_ylabel('test accuracy')
+    grad_axis.set_xlabel('training iteration')
+    if grad_values:
+      _gradient_axis(grad_axis, np.concatenate(grad_values))
+    else:
+      grad_axis.text(0.5, 0.5, 'no gradient norm recorded', ha='center',
+                     va='center', transform=grad_axis.transAxes, color='0.4')
+      grad_axis.set_yticks([])
+  # One legend for every panel, beside them: methods share their colours.
+  figure.legend(list(legend.values()), list(legend), loc='center left',
+                bbox_to_anchor=(1.0, 0.5), fontsize=9, title='method')
+  title = 'Sparse training: test accuracy and gradient norm per method'
+  note = 'mean over trials, shaded from min to max'
+  if grad_keys:
+    note += '; gradient norm: {}'.format(', '.join(sorted(grad_keys)))
+  return plot_style.save(figure, path, '{}\n({})'.format(title, note))
+
+
+def _gradient_axis(axis, values):
+  """A log axis when the norms span decades, with plain-number labels."""
+  from matplotlib import ticker  # pylint: disable=g-import-not-at-top
+  axis.set_ylabel('gradient norm')
+  positive = values[values > 0]
+  if positive.size and positive.max() / positive.min() > 30:
+    axis.set_yscale('log')
+    axis.set_ylabel('gradient norm (log scale)')
+  axis.yaxis.set_major_formatter(ticker.FormatStrFormatter('%g'))
+  axis.yaxis.set_minor_formatter(ticker.NullFormatter())
+
+
+def plot_all(rows, groups, output_dir, levels=None):
+  """Draws every figure that the runs allow.
+
+  Returns:
+    dict figure name -> path of the figures written.
+  """
+  written = {
+      'accuracy_curves': plot_accuracy_curves(
+          rows, groups, os.path.join(output_dir, 'accuracy_curves.png'), levels),
+      'early_stopping': plot_early_stopping(
+          groups, os.path.join(output_dir, 'early_stopping.png')),
+      'sparse_training': plot_sparse_training(
+          rows, groups, os.path.join(output_dir, 'sparse_training.png')),
+  }
+  return {k: v for k, v in written.items() if v}
+
+
+def _as_list(value):
+  if isinstance(value, (list, tuple)):
+    return list(value)
+  if isinstance(value, str):
+    return [v for v in value.split(',') if v.strip()]
+  return [value]

@@ -1,0 +1,168 @@
+"""One table of an experiment tree: a row per run, and a row per group.
+
+A group is the set of trials of one setting: (kind, name, level) for the
+lottery experiment and its controls, (kind, method, sparsity) for sparse
+training. A group row holds the number of trials and, for every metric, its
+mean, standard deviation (over trials, ddof=1; 0 for a single trial),
+minimum and maximum, NaNs ignored.
+"""
+
+import csv
+import io
+import math
+import os
+
+import numpy as np
+
+from lottery_ticket.analysis import run_discovery
+from lottery_ticket.analysis import run_summary
+from lottery_ticket.foundations import save_restore
+
+# The winning tickets lead the lottery rows; the controls follow.
+WINNING = 'same_init'
+STATS = ('mean', 'std', 'min', 'max')
+IDENTITY = ('kind', 'name', 'level', 'sparsity')
+RUN_COLUMNS = (IDENTITY + ('trial',) + run_summary.METRICS +
+               ('early_stop_split', 'finished', 'run_dir'))
+
+_TITLES = {
+    'percent_remaining': '% weights remaining',
+    'early_stop_iteration': 'early-stop iteration',
+    'early_stop_test_accuracy': 'test acc. at early stop',
+    'final_test_accuracy': 'final test acc.',
+    'final_train_accuracy': 'final train acc.',
+}
+
+
+def run_rows(experiment_dir, include_unfinished=False):
+  """One summary dict per run (see run_summary.summarize), sorted by group.
+
+  Raises:
+    ValueError: if the directory holds no (finished) runs.
+  """
+  rows = []
+  for info in run_discovery.find_runs(experiment_dir, include_unfinished):
+    row = run_summary.summarize(info)
+    row.update(_identity(info.kind, info.key))
+    rows.append(row)
+  return rows
+
+
+def _identity(kind, key):
+  return {'level': key if kind == run_discovery.LOTTERY else None,
+          'sparsity': key if kind == run_discovery.SPARSE else None}
+
+
+def group_rows(rows):
+  """One aggregated dict per group of runs (winning tickets first).
+
+  Args:
+    rows: dicts from `run_rows`.
+
+  Returns:
+    dicts with IDENTITY, 'trials', and '<metric>_<stat>' for every metric in
+    run_summary.METRICS and every stat in STATS.
+  """
+  groups = {}
+  for row in rows:
+    groups.setdefault((row['kind'], row['name'], row['key']), []).append(row)
+  out = []
+  for (kind, name, key), members in sorted(groups.items(), key=_group_order):
+    group = {'kind': kind, 'name': name, 'key': key, 'trials': len(members)}
+    group.update(_identity(kind, key))
+    for metric in run_summary.METRICS:
+      values = np.array([m[metric] for m in members], dtype=np.float64)
+      group.update({'{}_{}'.format(metric, stat): value
+                    for stat, value in _stats(values).items()})
+    out.append(group)
+  return out
+
+
+def _group_order(item):
+  """Kinds apart, winning tickets first, then names; keys in order."""
+  (kind, name, key), _ = item
+  return (kind, name != WINNING, name, -1 if key is None else key)
+
+
+def _stats(values):
+  values = values[np.isfinite(values)]
+  if not values.size:
+    return {stat: math.nan for stat in STATS}
+  return {'mean': float(np.mean(values)),
+          'std': float(np.std(values, ddof=1)) if values.size > 1 else 0.0,
+          'min': float(np.min(values)), 'max': float(np.max(values))}
+
+
+def group_columns():
+  """Column order of the aggregated table."""
+  columns = list(IDENTITY) + ['trials']
+  for metric in run_summary.METRICS:
+    columns += ['{}_{}'.format(metric, stat) for stat in STATS]
+  return columns
+
+
+def to_csv(rows, columns):
+  """CSV text of `rows` with the given columns (None and NaN left empty)."""
+  buffer = io.StringIO()
+  writer = csv.writer(buffer, lineterminator='\n')
+  writer.writerow(columns)
+  for row in rows:
+    writer.writerow([_csv_cell(row.get(c)) for c in columns])
+  return buffer.getvalue()
+
+
+def _csv_cell(value):
+  if value is None or (isinstance(value, float) and math.isnan(value)):
+    return ''
+  if isinstance(value, float):
+    return repr(round(value, 6))
+  return value
+
+
+def to_markdown(groups):
+  """A Markdown table of aggregated rows: mean +- std of every metric."""
+  header = ['kind', 'name', 'level', 'sparsity', 'trials'] + [
+      _TITLES[m] for m in run_summary.METRICS]
+  lines = ['| ' + ' | '.join(header) + ' |',
+           '|' + '|'.join(['---'] * 5 + ['---:'] * len(run_summary.METRICS)) + '|']
+  for group in groups:
+    cells = [group['kind'], group['name'], _plain(group['level']),
+             _plain(group['sparsity']), str(group['trials'])]
+    for metric in run_summary.METRICS:
+      cells.append(_mean_std(metric, group['{}_mean'.format(metric)],
+                             group['{}_std'.format(metric)], group['trials']))
+    lines.append('| ' + ' | '.join(cells) + ' |')
+  return '\n'.join(lines) + '\n'
+
+
+def _plain(value):
+  return '' if value is None else str(value)
+
+
+def _mean_std(metric, mean, std, trials):
+  if math.isnan(mean):
+    return 'n/a'
+  if metric == 'early_stop_iteration':
+    text = '{:.0f}'.format(mean)
+    spread = '{:.0f}'.format(std)
+  elif metric == 'percent_remaining':
+    text, spread = '{:.2f}'.format(mean), '{:.2f}'.format(std)
+  else:
+    text, spread = '{:.4f}'.format(mean), '{:.4f}'.format(std)
+  return text if trials < 2 else '{} ± {}'.format(text, spread)
+
+
+def write_tables(rows, groups, output_dir):
+  """Writes runs.csv, summary.csv and summary.md into output_dir.
+
+  Returns:
+    dict file kind -> path.
+  """
+  written = {'runs_csv': os.path.join(output_dir, 'runs.csv'),
+             'summary_csv': os.path.join(output_dir, 'summary.csv'),
+             'summary_md': os.path.join(output_dir, 'summary.md')}
+  save_restore.write_text(written['runs_csv'], to_csv(rows, RUN_COLUMNS))
+  save_restore.write_text(written['summary_csv'],
+                          to_csv(groups, group_columns()))
+  save_restore.write_text(written['summary_md'], to_markdown(groups))
+  return written

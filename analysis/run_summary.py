@@ -1,0 +1,131 @@
+"""The numbers a results table shows for one run.
+
+Early stopping follows the lottery ticket paper: the early-stopping
+iteration is the iteration of minimum validation loss (the first one, on a
+tie); a run without a validation split uses the test loss instead. The test
+accuracy at early stopping is the test record of that iteration (or the
+nearest test record when the two splits were evaluated on different
+schedules).
+"""
+
+import math
+import os
+
+import numpy as np
+
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+
+# Columns of a per-run summary, in table order.
+METRICS = ('percent_remaining', 'early_stop_iteration',
+           'early_stop_test_accuracy', 'final_test_accuracy',
+           'final_train_accuracy')
+
+
+def percent_remaining(run_dir, config=None):
+  """Percent of kernel weights left by the run's masks (biases excluded).
+
+  Falls back on config.json's 'sparsity' when the run saved no masks (None
+  meaning dense), and on NaN when neither is there. A small_dense run (a
+  narrower dense network with the parameter budget of a sparsity) counts as
+  that sparsity.
+  """
+  config = config or {}
+  if config.get('method') == 'small_dense' and config.get('sparsity'):
+    # A narrower dense network with the parameter budget of that sparsity:
+    # its own masks are all ones, its size is what the sparsity says.
+    return 100.0 * (1.0 - float(config['sparsity']))
+  masks_dir = paths.masks(run_dir)
+  if os.path.isdir(masks_dir):
+    masks = save_restore.restore_network(masks_dir)
+    total = sum(m.size for m in masks.values())
+    if total:
+      return 100.0 * sum(float(np.count_nonzero(m)) for m in masks.values()) / total
+  if 'sparsity' in config:
+    # A sparse-training run; a dense one has sparsity None.
+    return 100.0 * (1.0 - float(config['sparsity'] or 0.0))
+  return math.nan
+
+
+def early_stopping(metrics):
+  """(iteration, test accuracy there, which split chose it).
+
+  Args:
+    metrics: the parsed metrics.json of a run.
+
+  Returns:
+    (iteration, accuracy, split) with split 'validate' or 'test'; NaNs and
+    None when the run recorded no losses.
+  """
+  for split in ('validate', 'test'):
+    records = [r for r in metrics.get(split) or [] if _finite(r.get('loss'))]
+    if records:
+      best = min(records, key=lambda r: (r['loss'], r['iteration']))
+      iteration = int(best['iteration'])
+      return iteration, _test_accuracy_at(metrics, iteration), split
+  return math.nan, math.nan, None
+
+
+def _test_accuracy_at(metrics, iteration):
+  tests = [r for r in metrics.get('test') or [] if 'accuracy' in r]
+  if not tests:
+    return math.nan
+  nearest = min(tests, key=lambda r: (abs(r['iteration'] - iteration),
+                                      r['iteration']))
+  return float(nearest['accuracy'])
+
+
+def last_value(metrics, split, key='accuracy'):
+  """The latest recorded `key` of `split` (NaN when there is none)."""
+  records = [r for r in metrics.get(split) or [] if key in r]
+  if not records:
+    return math.nan
+  return float(max(records, key=lambda r: r['iteration'])[key])
+
+
+def summarize(run_info):
+  """The table row of one run.
+
+  Args:
+    run_info: a run_discovery.RunInfo.
+
+  Returns:
+    dict with the run's identity (kind, name, key, trial, run_dir,
+    finished), METRICS and 'early_stop_split'.
+
+  Raises:
+    ValueError: if metrics.json cannot be read.
+  """
+  metrics = read_metrics(run_info.run_dir)
+  iteration, accuracy, split = early_stopping(metrics)
+  return {
+      'kind': run_info.kind,
+      'name': run_info.name,
+      'key': run_info.key,
+      'trial': run_info.trial,
+      'percent_remaining': percent_remaining(run_info.run_dir, run_info.config),
+      'early_stop_iteration': iteration,
+      'early_stop_test_accuracy': accuracy,
+      'final_test_accuracy': last_value(metrics, 'test'),
+      'final_train_accuracy': last_value(metrics, 'train'),
+      'early_stop_split': split,
+      'finished': run_info.finished,
+      'run_dir': run_info.run_dir,
+  }
+
+
+def read_metrics(run_dir):
+  """The parsed metrics.json of a run, with a one-line error if unreadable."""
+  path = paths.metrics(run_dir)
+  try:
+    metrics = save_restore.read_json(path)
+  except (OSError, ValueError) as error:
+    raise ValueError('Unreadable {}: {}'.format(path, error)) from error
+  if not isinstance(metrics, dict):
+    raise ValueError('{} holds {}, not a dict of splits'.format(
+        path, type(metrics).__name__))
+  return metrics
+
+
+def _finite(value):
+  return isinstance(value, (int, float)) and math.isfinite(value)

@@ -1,0 +1,104 @@
+"""Loss and accuracy of many weight settings of one network on a whole split.
+
+One graph holds the network (all-ones masks, so its kernels are the
+effective weights themselves), the split in graph variables and the same
+in-graph evaluation the trainer records with; each setting of the weights is
+loaded into the variables and evaluated by one session run. Evaluating a
+network's saved final weights therefore reproduces the test metrics its run
+recorded at the end of training.
+"""
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.analysis import network_model
+from lottery_ticket.foundations import evaluation
+from lottery_ticket.foundations import graph_data
+from lottery_ticket.foundations import session as session_lib
+
+SPLITS = ('train', 'validate', 'test')
+EVAL_CHUNK_SIZE = 10000  # as the trainer's default
+
+
+class WeightEvaluator(object):
+  """Evaluates weight dictionaries of a network's architecture on a split.
+
+  Use as a context manager (or call close()).
+  """
+
+  def __init__(self, network, split='test'):
+    """Builds the graph.
+
+    Args:
+      network: a network_source.Network (its architecture and dataset; its
+        weights are the first ones loaded).
+      split: 'train', 'validate' or 'test'.
+
+    Raises:
+      ValueError: for a split the dataset lacks, or weights that do not fit.
+    """
+    if split not in SPLITS:
+      raise ValueError('No such split: {!r} (choose from: {})'.format(
+          split, ', '.join(SPLITS)))
+    dataset = network.run_config.make_dataset()
+    if getattr(dataset, split, None) is None:
+      raise ValueError('the dataset {} has no {!r} split'.format(
+          network.run_config.dataset, split))
+    self.split = split
+    self.graph = tf.Graph()
+    with self.graph.as_default():
+      inputs, labels = dataset.placeholders()
+      self.model = network_model.build(network, inputs, labels,
+                                       dataset.num_classes, with_masks=False)
+      data = graph_data.GraphData(dataset)
+      images, targets, size = data.splits[split]
+      with tf.name_scope('eval_' + split):
+        self._metrics = evaluation.split_metrics(self.model, images, targets,
+                                                 size, EVAL_CHUNK_SIZE)
+      self._variables = dict(self.model.kernels)
+      self._variables.update({n + '_bias': b
+                              for n, b in self.model.biases.items()})
+      self._shapes = {k: v.shape.as_list() for k, v in self._variables.items()}
+      self._feeds = {k: tf.placeholder(tf.float32, self._shapes[k])
+                     for k in self._variables}
+      self._load = tf.group(*[v.assign(self._feeds[k])
+                              for k, v in self._variables.items()])
+      self.session = session_lib.new_session(self.graph)
+      self.session.run(tf.global_variables_initializer())
+      data.initialize(self.session)
+
+  @property
+  def names(self):
+    return sorted(self._variables)
+
+  def evaluate(self, weights):
+    """{'loss', 'accuracy'} of the network with `weights` on the split.
+
+    Args:
+      weights: dict name -> array for every kernel and bias.
+
+    Raises:
+      ValueError: if a tensor is missing or has the wrong shape.
+    """
+    missing = sorted(set(self._variables) - set(weights))
+    if missing:
+      raise ValueError('weights lack {}'.format(', '.join(missing)))
+    feed = {}
+    for name, placeholder in self._feeds.items():
+      value = np.asarray(weights[name], np.float32)
+      if list(value.shape) != self._shapes[name]:
+        raise ValueError('{!r} has shape {}, the network needs {}'.format(
+            name, list(value.shape), self._shapes[name]))
+      feed[placeholder] = value
+    self.session.run(self._load, feed)
+    values = self.session.run(self._metrics)
+    return {k: float(v) for k, v in values.items()}
+
+  def close(self):
+    self.session.close()
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *unused):
+    self.close()
