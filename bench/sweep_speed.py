@@ -1,7 +1,8 @@
 """Wall time of one small lottery sweep, run sequentially and in parallel.
 
   python -m lottery_ticket.bench.sweep_speed [--runs=8] [--parallelism=2]
-      [--iterations=1] [--training_len=300it] [--output_dir=DIR] [--keep]
+      [--iterations=1] [--training_len=300it] [--repeats=1]
+      [--output_dir=DIR] [--keep] [--verbose]
 
 Generates `runs` lottery ticket trials on the offline digits dataset (each a
 few seconds), executes them once with the sequential executor (one run at a
@@ -11,10 +12,19 @@ environment variables), each into a fresh directory, and prints both wall
 times, their ratio and the thread split. Small runs spend much of their time
 in single-threaded work (starting Python, importing TensorFlow, building the
 graph), which is why running them side by side pays.
+
+On a machine shared with other work, other processes take cores away from
+one timing or the other; --repeats=N alternates the two sweeps N times and
+reports each one's fastest time (the one least disturbed) next to all the
+times. As a yardstick, the benchmark also times `parallelism` copies of a
+pure-Python busy loop run side by side against the same copies run one
+after another: the best speedup any executor could get from this machine
+at that moment.
 """
 
 import io
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,8 +78,33 @@ def time_sweep(executor, output_dir, runs, iterations, training_len,
   return elapsed
 
 
+# A CPU-bound child process of about a second, for the yardstick.
+_BUSY_LOOP = 'total = 0\nfor i in range(12000000):\n  total += i\n'
+
+
+def machine_speedup(parallelism):
+  """How much faster `parallelism` busy loops finish side by side.
+
+  Args:
+    parallelism: the number of CPU-bound processes.
+
+  Returns:
+    (time one after another) / (time side by side), as a float.
+  """
+  command = [sys.executable, '-c', _BUSY_LOOP]
+  begin = time.time()
+  for _ in range(parallelism):
+    subprocess.run(command, check=True)
+  one_by_one = time.time() - begin
+  begin = time.time()
+  processes = [subprocess.Popen(command) for _ in range(parallelism)]
+  for process in processes:
+    process.wait()
+  return one_by_one / (time.time() - begin)
+
+
 def main(runs=8, parallelism=2, iterations=1, training_len='300it',
-         output_dir=None, keep=False, verbose=False):
+         repeats=1, output_dir=None, keep=False, verbose=False):
   """Times the sweep under both executors and prints the comparison.
 
   Args:
@@ -77,35 +112,50 @@ def main(runs=8, parallelism=2, iterations=1, training_len='300it',
     parallelism: runs at once under the local executor.
     iterations: pruning iterations per trial.
     training_len: training length per level.
-    output_dir: where the two sweeps write; None means a temporary
-      directory, removed afterwards unless keep.
+    repeats: how many times to time each executor (alternating).
+    output_dir: where the sweeps write; None means a temporary directory,
+      removed afterwards unless keep.
     keep: keep the temporary directory.
     verbose: print each sweep's progress.
   """
   base = output_dir or tempfile.mkdtemp(prefix='sweep_speed_')
+  sequential = executors.make_executor('sequential')
+  local = executors.make_executor('local', parallelism=parallelism)
+  times = {sequential.name: [], local.name: []}
+  yardstick = machine_speedup(parallelism)
   try:
-    sequential = executors.make_executor('sequential')
-    local = executors.make_executor('local', parallelism=parallelism)
-    sequential_seconds = time_sweep(sequential, base + '/sequential', runs,
-                                    iterations, training_len, verbose)
-    local_seconds = time_sweep(local, base + '/local', runs, iterations,
-                               training_len, verbose)
+    for repeat in range(repeats):
+      for executor in (sequential, local):
+        directory = '{}/{}{}'.format(base, executor.name, repeat)
+        times[executor.name].append(time_sweep(
+            executor, directory, runs, iterations, training_len, verbose))
   finally:
     if output_dir is None and not keep:
       shutil.rmtree(base, ignore_errors=True)
   threads = local.allocate(runs).threads_per_run
-  speedup = sequential_seconds / local_seconds
+  best = {name: min(seconds) for name, seconds in times.items()}
+  speedup = best[sequential.name] / best[local.name]
+
+  def all_times(name):
+    if repeats == 1:
+      return ''
+    return '  all: ' + ', '.join('{:.1f}'.format(t) for t in times[name])
+
   print('sweep: {} lottery runs, digits, {} iteration(s) of {} each, '
         '{} cores'.format(runs, iterations, training_len,
                           resources.cpu_count()))
   print('sequential: {:7.1f} s  (1 run at a time, TensorFlow threads '
-        'unlimited)'.format(sequential_seconds))
+        'unlimited){}'.format(best[sequential.name],
+                              all_times(sequential.name)))
   print('local:      {:7.1f} s  ({} runs at a time, {} intra-op + 1 '
-        'inter-op thread each, OMP_NUM_THREADS={})'.format(
-            local_seconds, parallelism, threads, threads))
+        'inter-op thread each, OMP_NUM_THREADS={}){}'.format(
+            best[local.name], parallelism, threads, threads,
+            all_times(local.name)))
   print('speedup:    {:7.2f}x (target >= {}x){}'.format(
       speedup, TARGET_SPEEDUP,
       '' if speedup >= TARGET_SPEEDUP else '  BELOW TARGET'))
+  print('machine:    {:7.2f}x for {} busy loops side by side (the most this '
+        'machine gave when measured)'.format(yardstick, parallelism))
   if keep and output_dir is None:
     print('outputs kept in ' + base)
 

@@ -7,7 +7,7 @@ on the per-step path and the graph is never rebuilt.
 One routine, `DropAndGrow`, does every dynamic-sparsity update. At an
 update step with drop fraction f, in each layer with n active weights:
 
-  1. keep the n - floor(f * n) active weights with the largest drop score
+  1. drop the floor(f * n) active weights with the smallest drop score
      (|w| for SET and RigL);
   2. grow floor(f * n) weights, chosen among all weights not kept (so a
      weight just dropped may come straight back), by the largest grow
@@ -24,10 +24,10 @@ foundations rely on: a kernel is exactly 0 wherever its mask is 0.
 at each step of a SparsitySchedule, keep the largest-magnitude active
 weights of each layer up to a precomputed count.
 
-Ties are broken towards the lower flat index (tf.math.top_k keeps the order
-of equal values), and random growth is a stateless function of (seed,
-layer, step), so an update is a pure function of the state and the step and
-a resumed run makes the same updates as an uninterrupted one.
+Among equal scores the lower flat index is chosen first (to drop, or to
+grow; see selection.py), and random growth is a stateless function of
+(seed, layer, step), so an update is a pure function of the state and the
+step and a resumed run makes the same updates as an uninterrupted one.
 """
 
 import numpy as np
@@ -35,6 +35,7 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import fixed_batch as fixed_batch_lib
 from lottery_ticket.foundations import schedules
+from lottery_ticket.foundations import selection
 from lottery_ticket.foundations import update_history
 
 # The value a fresh optimizer slot holds: RMSProp's mean square starts at 1
@@ -42,27 +43,6 @@ from lottery_ticket.foundations import update_history
 _SLOT_INITIAL_VALUES = {'rms': 1.0}
 
 GROWTH = ('random', 'gradient', 'inverted_gradient')
-
-
-# Selection ------------------------------------------------------------------
-
-def choose_largest(scores, candidates, count):
-  """The `count` candidates with the largest scores, as a boolean vector.
-
-  Args:
-    scores: float vector.
-    candidates: bool vector of the same length.
-    count: int32 scalar, at most the number of candidates.
-
-  Returns:
-    bool vector, True at the chosen positions; ties go to lower indices.
-  """
-  positions = tf.where(candidates)[:, 0]
-  _, order = tf.math.top_k(tf.gather(scores, positions), k=count)
-  chosen = tf.gather(positions, order)
-  marks = tf.scatter_nd(chosen[:, None], tf.ones_like(chosen, tf.int32),
-                        tf.shape(scores, out_type=tf.int64))
-  return marks > 0
 
 
 def slot_resets(optimizer, variable):
@@ -84,7 +64,7 @@ def _resolve(value):
 # Growth scores ---------------------------------------------------------------
 
 def random_growth(seed):
-  """Grow scores for SET: stateless uniform noise keyed by (seed, layer, step)."""
+  """Grow scores for SET: stateless uniform noise of (seed, layer, step)."""
   def scores(model, step, after):
     del after
     out = {}
@@ -114,7 +94,8 @@ def gradient_growth(batch, invert=False):
     del step
     masks = model.masks
     with tf.control_dependencies(after):
-      ones = [tf.assign(masks[n], tf.ones_like(masks[n])) for n in model.layer_names]
+      ones = [tf.assign(masks[n], tf.ones_like(masks[n]))
+              for n in model.layer_names]
     with tf.control_dependencies(ones):
       kernels = [model.kernels[n] for n in model.layer_names]
       grads = tf.gradients(batch.loss(model), kernels)
@@ -170,9 +151,10 @@ class MaskUpdater(object):
     """An op that updates the masks now, as at `step`, and logs it at `row`."""
     model = self.model
     names = model.layer_names
-    old = {n: tf.identity(model.masks[n].read_value()) > 0 for n in names}
+    old = {n: model.masks[n].read_value() > 0 for n in names}
     before = self._grad_norm(list(old.values()))
-    new, fraction = self._new_masks(step, row, old, [before] + list(old.values()))
+    new, fraction = self._new_masks(step, row, old,
+                                    [before] + list(old.values()))
     optimizer = _resolve(self._optimizer)
     writes = []
     moved = []
@@ -200,7 +182,11 @@ class MaskUpdater(object):
       return None
     step = global_step.read_value()
     is_update, row = schedules.lookup(self.steps, step)
-    return tf.cond(is_update, lambda: self.update(step, row),
+    # The update is one function call in the graph: a v1 cond still walks
+    # every op of the branch it does not take, which would cost each of the
+    # other steps about as much as a few hundred small ops.
+    update = tf.function(self.update, autograph=False)
+    return tf.cond(is_update, lambda: update(step, row),
                    lambda: tf.cast(step, tf.int64))
 
   def _new_masks(self, step, row, old, after):
@@ -245,10 +231,11 @@ class DropAndGrow(MaskUpdater):
       count = tf.reduce_sum(tf.cast(active, tf.int32))
       dropped = tf.cast(tf.floor(tf.cast(count, tf.float32) * fraction),
                         tf.int32)
-      keep = choose_largest(tf.reshape(drop_scores[name], [-1]), active,
-                            count - dropped)
-      grow = choose_largest(tf.reshape(grow_scores[name], [-1]),
-                            tf.logical_not(keep), dropped)
+      drop = selection.choose_largest(
+          -tf.reshape(drop_scores[name], [-1]), active, dropped)
+      keep = tf.logical_and(active, tf.logical_not(drop))
+      grow = selection.choose_largest(
+          tf.reshape(grow_scores[name], [-1]), tf.logical_not(keep), dropped)
       new[name] = tf.reshape(tf.logical_or(keep, grow), shape)
     return new, fraction
 
@@ -286,8 +273,9 @@ class MagnitudePruning(MaskUpdater):
     for index, name in enumerate(self.model.layer_names):
       active = tf.reshape(old[name], [-1])
       alive = tf.reduce_sum(tf.cast(active, tf.int32))
-      keep = choose_largest(tf.reshape(scores[name], [-1]), active,
-                            tf.minimum(counts[index], alive))
+      drop = selection.choose_largest(-tf.reshape(scores[name], [-1]), active,
+                                      tf.maximum(alive - counts[index], 0))
+      keep = tf.logical_and(active, tf.logical_not(drop))
       new[name] = tf.reshape(keep, tf.shape(old[name]))
     return new, tf.gather(self._fractions, row)
 

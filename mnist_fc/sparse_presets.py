@@ -23,7 +23,9 @@ Gradual pruning runs from step 3,000 to 7,000, pruning every 100 steps with
 the cubic schedule. SET and RigL update every 100 steps (LeNet-5) or 500
 (MLP), drop 30% at first and scale the drop fraction with the learning rate
 (so it follows the same cosine to 0 at the end of training), and never stop
-updating. SNIP and GraSP score the network on 5,000 training examples.
+updating; RigL grows by the gradient on 1,000 training examples. SNIP and
+GraSP score the network on 5,000 training examples. Gradient-flow
+measurements use another 1,000.
 """
 
 import copy
@@ -55,7 +57,7 @@ _PRUNE = {'prune_schedule': 'polynomial', 'initial_sparsity': 0.0,
           'prune_frequency': 100, 'prune_exponent': 3.0}
 
 _DROP_AND_GROW = {'drop_fraction': 0.3, 'drop_fraction_schedule': 'lr',
-                  'update_end': 1.0}
+                  'update_end': 1.0, 'grow_batch_size': 1000}
 
 _METHOD = {
     'dense': {},
@@ -66,8 +68,8 @@ _METHOD = {
     'set': _DROP_AND_GROW,
     'rigl': _DROP_AND_GROW,
     'rigl_inverted': _DROP_AND_GROW,
-    'snip': {'grad_batch_size': 5000},
-    'grasp': {'grad_batch_size': 5000},
+    'snip': {'grow_batch_size': 5000},
+    'grasp': {'grow_batch_size': 5000},
 }
 
 # Per network and method, where the paper departs from the above.

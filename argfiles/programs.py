@@ -1,0 +1,199 @@
+"""The runner CLI a sweep executes: its command and its output directories.
+
+A runner is named either by module (`lottery_ticket.mnist_fc.runners.
+reinitialize`, run as `python -m module ...`) or by the path of a script
+(`path/to/runner.py`, run as `python path ...`).
+
+A runner module may define `output_directory(**flags) -> str`, the directory
+a run with those flags writes. When it does, that function decides where a
+line's outputs (and the sweep's bookkeeping for that line) live; when it
+does not, the line's `--output_dir` value does. The name is looked for in
+the runner's source text first (a def, an assignment or an import binding
+it), so a runner that does not define it is never imported: importing a
+runner usually starts TensorFlow, which takes seconds.
+"""
+
+import ast
+import importlib.util
+import inspect
+import os
+import sys
+
+from fire import parser as fire_parser
+
+OUTPUT_DIRECTORY_FUNCTION = 'output_directory'
+
+
+class ProgramError(ValueError):
+  """The runner cannot be found, or cannot say where a line writes."""
+
+
+def _binds_name(node, name):
+  """Whether a top-level statement binds `name` (def, assignment, import)."""
+  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    return node.name == name
+  if isinstance(node, ast.Assign):
+    return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+  if isinstance(node, ast.AnnAssign):
+    return isinstance(node.target, ast.Name) and node.target.id == name
+  if isinstance(node, (ast.Import, ast.ImportFrom)):
+    return any((alias.asname or alias.name) == name for alias in node.names)
+  return False
+
+
+def _module_level(statements):
+  """Module-level statements, including those nested in if, try, with."""
+  for node in statements:
+    yield node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                             ast.ClassDef)):
+      children = [child for child in ast.iter_child_nodes(node)
+                  if isinstance(child, (ast.stmt, ast.excepthandler))]
+      for child in _module_level(children):
+        yield child
+
+
+def _may_define(source_path, name):
+  """Whether a Python source file may define `name` at its top level.
+
+  Args:
+    source_path: the file.
+    name: the name looked for.
+
+  Returns:
+    False only if the file parses and no module-level statement binds the
+    name (a def, an assignment or an import, also inside if / try / with;
+    a name made some other way, e.g. through globals(), is missed); True
+    otherwise.
+  """
+  try:
+    with open(source_path) as f:
+      tree = ast.parse(f.read(), filename=source_path)
+  except (OSError, SyntaxError, ValueError):
+    return True  # Let the import report what is wrong with the file.
+  return any(_binds_name(node, name) for node in _module_level(tree.body))
+
+
+def _parse_value(value):
+  """Converts a raw flag string to the Python value Fire would pass."""
+  if isinstance(value, str):
+    return fire_parser.DefaultParseValue(value)
+  return value
+
+
+def _call_with_flags(function, flags):
+  """Calls function(**flags), leaving out flags it has no parameter for."""
+  parameters = inspect.signature(function).parameters.values()
+  if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+    names = {p.name for p in parameters}
+    flags = {k: v for k, v in flags.items() if k in names}
+  return function(**flags)
+
+
+class Program(object):
+  """A runner CLI, named by module or by script path.
+
+  Attributes:
+    target: the module name or the absolute script path.
+    is_script: True for a .py path, False for a module name.
+  """
+
+  def __init__(self, target):
+    """Finds the runner.
+
+    Args:
+      target: a dotted module name or a path to a .py file.
+
+    Raises:
+      ProgramError: if no such module or file exists.
+    """
+    self.is_script = target.endswith('.py') or os.sep in target
+    if self.is_script:
+      if not os.path.isfile(target):
+        raise ProgramError('runner {} does not exist'.format(target))
+      self.target = os.path.abspath(target)
+      self._source_path = self.target
+    else:
+      self.target = target
+      try:
+        spec = importlib.util.find_spec(target)
+      except (ImportError, ValueError):
+        spec = None
+      if spec is None or not spec.has_location:
+        raise ProgramError('runner {} is neither a .py file nor an '
+                           'importable module'.format(target))
+      self._source_path = spec.origin
+    self._output_directory = None
+    self._looked_up = False
+
+  def __getstate__(self):
+    # A Program travels to Ray workers; the looked-up function may come from
+    # a script no worker can import, and the workers only need the command.
+    state = dict(self.__dict__)
+    state.update(_output_directory=None, _looked_up=False)
+    return state
+
+  def command(self, argv, python=None):
+    """The argument list that runs this program on one line.
+
+    Args:
+      argv: the line's arguments.
+      python: the interpreter; None means sys.executable of the process
+        calling this (which, under Ray, is the worker's).
+
+    Returns:
+      A list of str, for subprocess without a shell.
+    """
+    python = python or sys.executable
+    if self.is_script:
+      return [python, self.target] + list(argv)
+    return [python, '-m', self.target] + list(argv)
+
+  def _output_directory_function(self):
+    """The runner's output_directory function, or None (imported lazily)."""
+    if not self._looked_up:
+      self._looked_up = True
+      if _may_define(self._source_path, OUTPUT_DIRECTORY_FUNCTION):
+        try:
+          module = self._import()
+        except Exception as e:  # pylint: disable=broad-except
+          raise ProgramError('runner {} fails to import: {}: {}'.format(
+              self.target, type(e).__name__, e))
+        self._output_directory = getattr(module, OUTPUT_DIRECTORY_FUNCTION,
+                                         None)
+    return self._output_directory
+
+  def _import(self):
+    if not self.is_script:
+      return importlib.import_module(self.target)
+    name = '_argfile_runner_' + os.path.splitext(
+        os.path.basename(self.target))[0]
+    spec = importlib.util.spec_from_file_location(name, self.target)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+  def output_directory(self, flags):
+    """The directory a run with these flags writes.
+
+    Args:
+      flags: a dict of flag name to raw value, as from lines.line_flags.
+
+    Returns:
+      The directory as given by the runner's output_directory function or
+      the --output_dir flag, or None if there is neither.
+
+    Raises:
+      ProgramError: if the runner cannot be imported (when it may define
+        output_directory) or its output_directory fails on these flags.
+    """
+    function = self._output_directory_function()
+    if function is None:
+      value = flags.get('output_dir')
+      return value if isinstance(value, str) and value else None
+    parsed = {name: _parse_value(value) for name, value in flags.items()}
+    try:
+      return str(_call_with_flags(function, parsed))
+    except Exception as e:  # pylint: disable=broad-except
+      raise ProgramError('{}.{} failed: {}: {}'.format(
+          self.target, OUTPUT_DIRECTORY_FUNCTION, type(e).__name__, e))

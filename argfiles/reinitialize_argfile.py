@@ -1,0 +1,133 @@
+r"""Flag lines for the reinitialisation controls of a lottery ticket sweep.
+
+  python -m lottery_ticket.argfiles.reinitialize_argfile \
+      --output_dir=results/lottery --trials=5 --iterations=10 \
+      --modes=reinit,reuse,reuse_sign
+
+prints one line per trial x level x mode for
+`lottery_ticket.mnist_fc.runners.reinitialize`, e.g.
+
+  --output_dir=results/lottery/trial1 --level=3 --mode=reinit --seed=1
+
+Run it after the lottery sweep with the same --output_dir and trials: each
+line reads the masks of `{output_dir}/trial{t}/{level}/same_init/` and
+writes `{output_dir}/trial{t}/{level}/{mode}/`.
+
+Modes (see mnist_fc/reinitialize.py): reinit (the ticket's mask, a fresh
+random initialisation), reuse (the mask, weights re-sampled from the
+surviving initial weights), reuse_sign (as reuse, keeping each weight's
+original sign).
+
+Levels: either --levels=0,3,6 (a list) or --iterations=N (a count: every
+level 0..N of a lottery sweep run with --iterations=N).
+
+Seeds: the line of trial t has seed t + seed_offset (default 0), the seed
+of the lottery run it controls, so it sees the same data order. That does
+not make its initialisation the lottery run's: the reinitialize runner
+draws the controls' weights from their own random stream (per level).
+
+Dataset and training length: left out unless given, so each line uses the
+configuration saved by the lottery run it reads (its config.json); giving
+them overrides that.
+"""
+
+import sys
+
+from absl import flags as absl_flags
+
+from lottery_ticket.argfiles import generator_support as support
+
+MODES = ('reinit', 'reuse', 'reuse_sign')
+
+def define_flags(flag_values):
+  """Defines this generator's flags on flag_values."""
+  support.define_trial_flags(flag_values, default_trials=5)
+  absl_flags.DEFINE_list('modes', list(MODES),
+                         'Controls to run: any of ' + ', '.join(MODES) + '.',
+                         flag_values=flag_values)
+  absl_flags.DEFINE_list('levels', None,
+                         'Pruning levels to run, e.g. 0,3,6 (or use '
+                         '--iterations).', flag_values=flag_values)
+  absl_flags.DEFINE_integer('iterations', None,
+                            'Run every level 0..N (the --iterations of the '
+                            'lottery sweep); instead of --levels.',
+                            lower_bound=0, flag_values=flag_values)
+  support.define_data_flags(flag_values, default_dataset=None,
+                            unset="the lottery run's (its config.json)")
+  absl_flags.DEFINE_integer('seed_offset', 0,
+                            'Trial t runs with seed t + seed_offset.',
+                            lower_bound=0, flag_values=flag_values)
+
+
+def resolve_levels(levels=None, iterations=None):
+  """The levels to run, from a list or from a count.
+
+  Args:
+    levels: a list of levels (ints or str) or a comma-separated str, or
+      None.
+    iterations: a count N meaning levels 0..N, or None.
+
+  Returns:
+    A sorted list of distinct ints.
+
+  Raises:
+    ValueError: unless exactly one of levels and iterations is given, or if
+      a level is not a non-negative integer.
+  """
+  if (levels is None) == (iterations is None):
+    raise ValueError('give exactly one of levels (a list) and iterations '
+                     '(a count)')
+  if iterations is not None:
+    return list(range(support.check_count(iterations, 'iterations', 0) + 1))
+  return sorted({support.check_count(level, 'level', minimum=0)
+                 for level in support.as_list(levels, 'levels')})
+
+
+def make_lines(output_dir, trials=5, first_trial=1, modes=MODES, levels=None,
+               iterations=None, dataset=None, training_len=None,
+               seed_offset=0, extra_flags=None):
+  """The lines of the reinitialisation controls: trials x levels x modes.
+
+  Args:
+    output_dir: the base directory of the lottery sweep.
+    trials: the number of trials.
+    first_trial: the number of the first trial.
+    modes: a list (or comma-separated str) of MODES.
+    levels: a list (or comma-separated str) of levels; or None with
+      iterations.
+    iterations: run levels 0..iterations; or None with levels.
+    dataset: a dataset overriding the lottery run's, or None (usual).
+    training_len: a training length overriding the lottery run's, or None.
+    seed_offset: added to the trial number to give each line's seed.
+    extra_flags: a str of further flags appended to every line, or None.
+
+  Returns:
+    A list of str, trial-major, then level, then mode.
+
+  Raises:
+    ValueError: naming any value out of range or unknown.
+  """
+  base = support.check_output_dir(output_dir)
+  modes = support.check_choices(support.as_list(modes, 'modes'), MODES,
+                                'mode')
+  levels = resolve_levels(levels, iterations)
+  seed_offset = support.check_count(seed_offset, 'seed_offset', minimum=0)
+  if dataset is not None:
+    support.check_choices([dataset], support.DATASETS, 'dataset')
+  lines = []
+  for trial in support.trial_numbers(trials, first_trial):
+    for level in levels:
+      for mode in modes:
+        lines.append(support.format_line([
+            ('output_dir', support.trial_directory(base, trial)),
+            ('level', level),
+            ('mode', mode),
+            ('dataset', dataset),
+            ('training_len', training_len),
+            ('seed', trial + seed_offset),
+        ], extra_flags))
+  return lines
+
+
+if __name__ == '__main__':
+  support.run_generator(sys.modules[__name__])

@@ -1,0 +1,281 @@
+"""One run of a sweep: a flag line executed by the runner in its own process.
+
+A Run knows its command, where its output goes and where its record (see
+state.py) lives. Executing it (`Run.execute`, or `Run.launch` then
+`Attempt.finish` for callers juggling several processes) writes the record
+as 'running', starts the runner with its standard output and error appended
+to the run's log, and on exit writes 'done' or 'failed' with the return
+code and the last line of the log, which for a Python runner is the
+exception that ended it.
+
+Runs hold only plain data (and the picklable Program), so a Ray worker can
+execute one.
+"""
+
+import collections
+import datetime
+import os
+import shlex
+import signal
+import subprocess
+import time
+
+from lottery_ticket.argfiles import state as state_lib
+
+# The directory, inside a run's output directory, holding its record and log.
+BOOKKEEPING_DIR = '.argfile_run'
+STATE_FILE = 'state.json'
+LOG_FILE = 'run.log'
+
+# Every attempt's output in the log starts after a line with this prefix.
+_LOG_HEADER = '# argfiles: '
+# How much of the end of a log is read to find its last line.
+_LOG_TAIL_BYTES = 16384
+# How long a process may take to exit after SIGTERM before it gets SIGKILL.
+_TERMINATE_GRACE_SECONDS = 5.0
+
+RunResult = collections.namedtuple(
+    'RunResult',
+    ['number', 'text', 'status', 'returncode', 'error', 'log_path',
+     'duration'])
+RunResult.__doc__ = """How one run ended.
+
+Attributes:
+  number, text: the line's number and text.
+  status: state.DONE or state.FAILED.
+  returncode: the process's exit code (negative: killed by that signal), or
+    None if it never started.
+  error: None, or a one-line description of the failure.
+  log_path: the run's log.
+  duration: wall time in seconds.
+"""
+
+
+def last_log_line(log_path):
+  """The last non-blank line the latest attempt wrote to a log.
+
+  Args:
+    log_path: the log file.
+
+  Returns:
+    The line stripped of surrounding space, or None if the latest attempt
+    wrote nothing (or the log cannot be read).
+  """
+  try:
+    with open(log_path, 'rb') as f:
+      f.seek(0, os.SEEK_END)
+      f.seek(max(0, f.tell() - _LOG_TAIL_BYTES))
+      tail = f.read().decode('utf-8', errors='replace')
+  except OSError:
+    return None
+  for row in reversed(tail.splitlines()):
+    if row.startswith(_LOG_HEADER):
+      return None
+    if row.strip():
+      return row.strip()
+  return None
+
+
+def describe_exit(returncode):
+  """A short description of a failed exit code.
+
+  Args:
+    returncode: a non-zero exit code; negative means killed by a signal.
+
+  Returns:
+    A str such as 'exit code 1' or 'killed by SIGKILL'.
+  """
+  if returncode < 0:
+    try:
+      return 'killed by ' + signal.Signals(-returncode).name
+    except ValueError:
+      return 'killed by signal {}'.format(-returncode)
+  return 'exit code {}'.format(returncode)
+
+
+class Attempt(object):
+  """One started execution of a Run: its process and open log."""
+
+  def __init__(self, run, process, log_file, record):
+    self.run = run
+    self.process = process
+    self._log_file = log_file
+    self._record = record
+
+  def poll(self):
+    """The process's return code, or None while it is still running."""
+    return self.process.poll()
+
+  def wait(self):
+    """Waits for the process to exit and returns its return code."""
+    return self.process.wait()
+
+  def finish(self, returncode, error=None):
+    """Closes the log and records how the run ended.
+
+    Args:
+      returncode: the process's return code, or None if it did not exit on
+        its own.
+      error: a description of the failure to record instead of the log's
+        last line.
+
+    Returns:
+      A RunResult.
+    """
+    self._log_file.close()
+    if returncode == 0 and error is None:
+      status = state_lib.DONE
+    else:
+      status = state_lib.FAILED
+      if error is None:
+        error = last_log_line(self.run.log_path) or describe_exit(returncode)
+    record = dict(self._record, status=status, returncode=returncode,
+                  error=error, end_time=time.time())
+    state_lib.write_state(self.run.state_path, record)
+    return RunResult(self.run.line.number, self.run.line.text, status,
+                     returncode, error, self.run.log_path,
+                     record['end_time'] - record['start_time'])
+
+  def stop(self, reason):
+    """Ends the process early (SIGTERM, then SIGKILL) and records a failure.
+
+    Args:
+      reason: the error to record, e.g. 'interrupted'.
+
+    Returns:
+      A RunResult with status failed.
+    """
+    if self.process.poll() is None:
+      self.process.terminate()
+      try:
+        self.process.wait(timeout=_TERMINATE_GRACE_SECONDS)
+      except subprocess.TimeoutExpired:
+        self.process.kill()
+        self.process.wait()
+    return self.finish(self.process.returncode, error=reason)
+
+
+class Run(object):
+  """A flag line bound to a runner, an output directory and a record.
+
+  Attributes:
+    line: the lines.Line.
+    program: the programs.Program that executes it.
+    output_dir: the absolute directory the run writes, or None if unknown.
+    run_dir: the absolute directory of its record and log.
+    cwd: the directory the runner starts in (relative paths in the line are
+      relative to it).
+    depends_on: the numbers of the earlier lines whose output directories
+      this line reads (see schedule.py).
+  """
+
+  def __init__(self, line, program, output_dir, run_dir, cwd=None,
+               depends_on=()):
+    self.line = line
+    self.program = program
+    self.output_dir = output_dir
+    self.run_dir = run_dir
+    self.cwd = cwd or os.getcwd()
+    self.depends_on = tuple(depends_on)
+
+  @property
+  def state_path(self):
+    return os.path.join(self.run_dir, STATE_FILE)
+
+  @property
+  def log_path(self):
+    return os.path.join(self.run_dir, LOG_FILE)
+
+  def read_state(self):
+    """The run's record, or None if it has none."""
+    return state_lib.read_state(self.state_path)
+
+  def is_done(self):
+    """Whether the record shows this line already done."""
+    return state_lib.is_done(self.read_state(), self.line.argv)
+
+  def fail_unstarted(self, error):
+    """Records that the run failed without starting, e.g. for lack of input.
+
+    Args:
+      error: the one-line reason.
+
+    Returns:
+      A RunResult with status failed and no return code.
+    """
+    previous = self.read_state() or {}
+    now = time.time()
+    record = state_lib.new_state(self.line.argv, self.log_path)
+    record.update(status=state_lib.FAILED, error=error, start_time=now,
+                  end_time=now, attempts=int(previous.get('attempts') or 0))
+    state_lib.write_state(self.state_path, record)
+    return RunResult(self.line.number, self.line.text, state_lib.FAILED, None,
+                     error, self.log_path, 0.0)
+
+  def launch(self, extra_env=None):
+    """Records the run as running and starts its process.
+
+    Args:
+      extra_env: environment variables to set for the process on top of
+        this process's environment (e.g. thread counts).
+
+    Returns:
+      An Attempt; call its finish (or stop) once the process has exited.
+
+    Raises:
+      OSError: if the log cannot be opened or the process cannot start
+        (the record then says failed).
+    """
+    previous = self.read_state() or {}
+    record = state_lib.new_state(self.line.argv, self.log_path)
+    record.update(status=state_lib.RUNNING, start_time=time.time(),
+                  attempts=int(previous.get('attempts') or 0) + 1)
+    state_lib.write_state(self.state_path, record)
+    command = self.program.command(self.line.argv)
+    env = dict(os.environ)
+    env.update(extra_env or {})
+    cwd = self.cwd if os.path.isdir(self.cwd) else None
+    log_file = None
+    try:
+      log_file = open(self.log_path, 'a')
+      log_file.write('{}attempt {} at {}: {}\n'.format(
+          _LOG_HEADER, record['attempts'],
+          datetime.datetime.now().isoformat(timespec='seconds'),
+          shlex.join(command)))
+      log_file.flush()
+      process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                 stdout=log_file, stderr=subprocess.STDOUT,
+                                 env=env, cwd=cwd)
+    except OSError as e:
+      if log_file is not None:
+        log_file.close()
+      state_lib.write_state(self.state_path, dict(
+          record, status=state_lib.FAILED, error='cannot start: {}'.format(e),
+          end_time=time.time()))
+      raise
+    return Attempt(self, process, log_file, record)
+
+  def execute(self, extra_env=None):
+    """Runs the line to completion in a child process.
+
+    Args:
+      extra_env: environment variables to set for the process.
+
+    Returns:
+      A RunResult.
+
+    Raises:
+      KeyboardInterrupt: (and any other interruption) after stopping the
+        process and recording the run as failed.
+    """
+    try:
+      attempt = self.launch(extra_env)
+    except OSError as e:
+      return RunResult(self.line.number, self.line.text, state_lib.FAILED,
+                       None, 'cannot start: {}'.format(e), self.log_path, 0.0)
+    try:
+      returncode = attempt.wait()
+    except BaseException:
+      attempt.stop('interrupted')
+      raise
+    return attempt.finish(returncode)

@@ -1,0 +1,156 @@
+r"""Runs a runner CLI once per flag line: a resumable batch sweep.
+
+  python -m lottery_ticket.argfiles.runner RUNNER ARGFILE \
+      [--executor=sequential|local|ray] [--parallelism=N] [--address=ADDR] \
+      [--state_dir=DIR] [--cpus_per_run=T] [--memory_per_run_gb=G] \
+      [--dry_run] [-- GENERATOR FLAGS...]
+
+RUNNER is a module (run as `python -m RUNNER line...`) or a .py path (run as
+`python RUNNER line...`). ARGFILE is a text file of flag lines, a generator
+module (e.g. lottery_ticket.argfiles.lottery_experiment_argfile) or a script
+printing lines; arguments after `--` go to the generator.
+
+Every line runs in its own process, its output appended to
+`{output dir}/.argfile_run/run.log` and its status kept in `state.json`
+beside it (or under --state_dir). Running the same command again skips the
+lines done, and runs the failed and unfinished ones. Progress goes to
+stderr; the exit code is 0 only if every line is done.
+
+Examples:
+  python -m lottery_ticket.argfiles.runner \
+      lottery_ticket.mnist_fc.runners.lottery_experiment \
+      lottery_ticket.argfiles.lottery_experiment_argfile \
+      --executor=local -- --output_dir=results/lottery --trials=4
+  python -m lottery_ticket.argfiles.runner my_runner.py sweep.txt \
+      --executor=ray --address=auto
+"""
+
+import argparse
+import signal
+import sys
+
+from lottery_ticket.argfiles import executors
+from lottery_ticket.argfiles import lines as lines_lib
+from lottery_ticket.argfiles import programs
+from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles import sweep as sweep_lib
+
+_NAME = 'argfiles.runner'
+
+
+class UsageError(Exception):
+  """A command-line error, reported as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+  """An argument parser whose errors are one line, not usage + message."""
+
+  def error(self, message):
+    raise UsageError(message)
+
+
+def _parser():
+  parser = _Parser(prog='python -m lottery_ticket.argfiles.runner',
+                   allow_abbrev=False,
+                   description=__doc__,
+                   formatter_class=argparse.RawDescriptionHelpFormatter,
+                   epilog='Arguments after -- are passed to the generator.')
+  parser.add_argument('runner', help='runner module or .py path')
+  parser.add_argument('argfile',
+                      help='text file of lines, generator module or script')
+  parser.add_argument('--executor', default='sequential',
+                      help='sequential (default), local or ray')
+  parser.add_argument('--parallelism', type=int, default=None,
+                      help='runs at once (local: min(cores, memory / 2 GiB, '
+                      'lines); ray: cluster CPUs / cpus_per_run)')
+  parser.add_argument('--address', default=None,
+                      help="Ray cluster address, e.g. 'auto' or "
+                      "'10.0.0.1:6379' (default: a local Ray instance)")
+  parser.add_argument('--state_dir', default=None,
+                      help='keep records and logs here, not in the output '
+                      'directories')
+  parser.add_argument('--cpus_per_run', type=int, default=None,
+                      help='threads (Ray: CPUs) per run (local: cores / '
+                      'parallelism; ray: 1; sequential: unlimited)')
+  parser.add_argument('--memory_per_run_gb', type=float, default=None,
+                      help='memory per run in GiB (local default 2, for the '
+                      'default parallelism; ray: declared only if given)')
+  parser.add_argument('--dry_run', action='store_true',
+                      help='list the lines and their status, run nothing')
+  return parser
+
+
+def split_arguments(argv):
+  """Splits a command line at the first '--' into own and generator args.
+
+  Args:
+    argv: the arguments after the program name.
+
+  Returns:
+    A pair of lists: the runner's own arguments, the generator's.
+  """
+  if '--' in argv:
+    cut = argv.index('--')
+    return argv[:cut], argv[cut + 1:]
+  return argv, []
+
+
+def _raise_keyboard_interrupt(signum, frame):
+  del signum, frame  # Unused.
+  raise KeyboardInterrupt()
+
+
+def _dry_run(runs, stream):
+  for run, status in sweep_lib.statuses(runs):
+    stream.write('{:>4} {:<8} {}\n'.format(run.line.number, status,
+                                           run.line.text))
+  stream.flush()
+
+
+def main(argv=None, stream=None):
+  """Runs the command line.
+
+  Args:
+    argv: the arguments after the program name; None means sys.argv[1:].
+    stream: where progress and errors go; None means sys.stderr.
+
+  Returns:
+    The exit code: 0 if every line is done, 1 if any failed, 2 for bad
+    input (reported as one line), 130 if interrupted.
+  """
+  argv = sys.argv[1:] if argv is None else list(argv)
+  stream = stream or sys.stderr
+  own, generator_args = split_arguments(argv)
+  try:
+    args = _parser().parse_args(own)
+    executor = executors.make_executor(
+        args.executor, address=args.address, parallelism=args.parallelism,
+        cpus_per_run=args.cpus_per_run,
+        memory_per_run_gb=args.memory_per_run_gb)
+    program = programs.Program(args.runner)
+    lines = lines_lib.load_lines(args.argfile, generator_args)
+    if not lines:
+      raise UsageError('argfile {} holds no lines'.format(args.argfile))
+    runs = sweep_lib.plan(program, lines, state_dir=args.state_dir)
+    if args.dry_run:
+      _dry_run(runs, sys.stdout)
+      return 0
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+      result = sweep_lib.run_sweep(runs, executor, stream=stream)
+    finally:
+      signal.signal(signal.SIGTERM, previous)
+  except (UsageError, lines_lib.LineError, programs.ProgramError,
+          sweep_lib.SweepError, executors.ExecutorError) as e:
+    stream.write('{}: error: {}\n'.format(_NAME, e))
+    return 2
+  except KeyboardInterrupt:
+    stream.write('{}: interrupted; runs in flight were stopped and will run '
+                 'again next time\n'.format(_NAME))
+    return 130
+  failed = [r for r in result.results if r.status != state_lib.DONE]
+  return 1 if failed else 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())

@@ -1,0 +1,159 @@
+r"""Flag lines for the gradient-flow comparison of sparse training methods.
+
+  python -m lottery_ticket.argfiles.sparse_train_argfile \
+      --output_dir=results/sparse --sparsities=0.8,0.9,0.95 --trials=3
+
+prints one line per method x sparsity x trial for
+`lottery_ticket.mnist_fc.runners.sparse_train`, e.g.
+
+  --method=rigl --sparsity=0.9 \
+  --output_dir=results/sparse/rigl/sparsity0.9/trial1 --dataset=mnist --seed=1
+
+Directories: `{output_dir}/{method}/sparsity{s}/trial{t}`, except dense,
+which has no sparsity: one line per trial, no --sparsity flag, written to
+`{output_dir}/dense/trial{t}`. The seed of trial t is t.
+
+Dependencies: `lottery` (the pruning solution's mask with its original
+initialisation) and `scratch` (the same mask with a fresh initialisation)
+start from a finished `prune` run. Their lines carry
+
+  --mask_from={output_dir}/prune/sparsity{s}/trial{t}
+
+the directory of the prune run of the same sparsity and trial, from which
+the runner reads the final mask (and, for lottery, the initial weights).
+Every prune line comes before any lottery or scratch line, and the sweep
+runner (argfiles.runner) starts a line only after the earlier lines whose
+output directories it names are done, so the sweep can run in parallel as
+it is; a lottery or scratch line whose prune run failed is not started.
+With another tool, run the prune lines first.
+"""
+
+import sys
+
+from absl import flags as absl_flags
+
+from lottery_ticket.argfiles import generator_support as support
+
+# The methods of the comparison, run by default.
+METHODS = ('dense', 'small_dense', 'prune', 'lottery', 'scratch', 'set',
+           'rigl', 'snip', 'grasp')
+# Every method the runner knows (mnist_fc.sparse_config.METHODS, spelled out
+# because importing it starts TensorFlow; a test keeps the two in step).
+ALL_METHODS = METHODS + ('rigl_inverted',)
+# Methods that start from the mask of the prune run of the same sparsity.
+NEEDS_MASK = ('lottery', 'scratch')
+# The method whose runs provide those masks.
+MASK_SOURCE = 'prune'
+# Methods without a sparsity: one line per trial.
+DENSE = ('dense',)
+
+
+def define_flags(flag_values):
+  """Defines this generator's flags on flag_values."""
+  support.define_trial_flags(flag_values, default_trials=3)
+  absl_flags.DEFINE_list('methods', list(METHODS),
+                         'Methods to run: any of ' + ', '.join(ALL_METHODS) +
+                         '.', flag_values=flag_values)
+  absl_flags.DEFINE_list('sparsities', ['0.8', '0.9', '0.95'],
+                         'Fractions of weights removed, each in (0, 1).',
+                         flag_values=flag_values)
+  support.define_data_flags(flag_values)
+
+
+def format_sparsity(value):
+  """A sparsity as written in flags and directory names.
+
+  Args:
+    value: a float or str in (0, 1).
+
+  Returns:
+    The shortest str of the value ('0.9', '0.95'), so the flag and the
+    directory name always agree.
+
+  Raises:
+    ValueError: if value is not a number strictly between 0 and 1.
+  """
+  try:
+    number = float(value)
+  except (TypeError, ValueError):
+    raise ValueError('sparsity must be a number, got {!r}'.format(value))
+  if not 0.0 < number < 1.0:
+    raise ValueError('sparsity must be strictly between 0 and 1, got '
+                     '{!r}'.format(value))
+  return repr(number)
+
+
+def run_directory(output_dir, method, sparsity, trial):
+  """The output directory of one run of the sweep.
+
+  Args:
+    output_dir: the sweep's base directory.
+    method: one of ALL_METHODS.
+    sparsity: a formatted sparsity (ignored for DENSE methods).
+    trial: the trial number.
+
+  Returns:
+    The directory as a str.
+  """
+  if method in DENSE:
+    return '{}/{}/trial{}'.format(output_dir, method, trial)
+  return '{}/{}/sparsity{}/trial{}'.format(output_dir, method, sparsity,
+                                           trial)
+
+
+def _ordered(methods):
+  """Methods with those needing a prune mask moved after all the others."""
+  return ([m for m in methods if m not in NEEDS_MASK] +
+          [m for m in methods if m in NEEDS_MASK])
+
+
+def make_lines(output_dir, trials=3, first_trial=1, methods=METHODS,
+               sparsities=(0.8, 0.9, 0.95), dataset='mnist',
+               training_len=None, extra_flags=None):
+  """The lines of the comparison: method x sparsity x trial.
+
+  Args:
+    output_dir: the base directory (see run_directory).
+    trials: the number of trials.
+    first_trial: the number (and seed) of the first trial.
+    methods: a list (or comma-separated str) of ALL_METHODS.
+    sparsities: a list (or comma-separated str) of sparsities in (0, 1).
+    dataset: one of generator_support.DATASETS.
+    training_len: the training length, or None for the runner's default.
+    extra_flags: a str of further flags appended to every line, or None.
+
+  Returns:
+    A list of str: method-major (lottery and scratch last), then sparsity,
+    then trial.
+
+  Raises:
+    ValueError: naming any value out of range or unknown.
+  """
+  base = support.check_output_dir(output_dir)
+  methods = support.check_choices(support.as_list(methods, 'methods'),
+                                  ALL_METHODS, 'method')
+  sparsities = list(dict.fromkeys(  # '0.9' and '0.90' are one sparsity.
+      format_sparsity(s) for s in support.as_list(sparsities, 'sparsities')))
+  support.check_choices([dataset], support.DATASETS, 'dataset')
+  trial_numbers = support.trial_numbers(trials, first_trial)
+  lines = []
+  for method in _ordered(methods):
+    for sparsity in ([None] if method in DENSE else sparsities):
+      for trial in trial_numbers:
+        mask_from = None
+        if method in NEEDS_MASK:
+          mask_from = run_directory(base, MASK_SOURCE, sparsity, trial)
+        lines.append(support.format_line([
+            ('method', method),
+            ('sparsity', sparsity),
+            ('output_dir', run_directory(base, method, sparsity, trial)),
+            ('mask_from', mask_from),
+            ('dataset', dataset),
+            ('training_len', training_len),
+            ('seed', trial),
+        ], extra_flags))
+  return lines
+
+
+if __name__ == '__main__':
+  support.run_generator(sys.modules[__name__])

@@ -1,0 +1,116 @@
+"""The record a sweep keeps of each of its runs, so a re-run can resume.
+
+Each run has one small JSON file:
+
+  {"status": "done", "argv": [...], "returncode": 0, "error": null,
+   "log_path": ".../run.log", "start_time": 1700000000.0,
+   "end_time": 1700000004.2, "attempts": 1}
+
+with status one of pending, running, done, failed. A re-run of a sweep skips
+a run only when its record says done *for the same arguments*; a run left
+'running' (its sweep was killed) or 'failed' runs again. Files are replaced
+atomically (written to a temporary file in the same directory, then
+os.replace), so a reader never sees half a record, even if the writer is
+killed mid-write.
+"""
+
+import json
+import os
+import tempfile
+
+PENDING = 'pending'
+RUNNING = 'running'
+DONE = 'done'
+FAILED = 'failed'
+STATUSES = (PENDING, RUNNING, DONE, FAILED)
+
+_FIELDS = ('status', 'argv', 'returncode', 'error', 'log_path', 'start_time',
+           'end_time', 'attempts')
+
+
+def new_state(argv, log_path):
+  """The record of a run that has never started.
+
+  Args:
+    argv: the run's arguments (a list of str).
+    log_path: where the run's output goes.
+
+  Returns:
+    A dict with every field of a record.
+  """
+  return {
+      'status': PENDING,
+      'argv': list(argv),
+      'returncode': None,
+      'error': None,
+      'log_path': log_path,
+      'start_time': None,
+      'end_time': None,
+      'attempts': 0,
+  }
+
+
+def read_state(path):
+  """Reads a run's record.
+
+  Args:
+    path: the record's file.
+
+  Returns:
+    The record as a dict, or None if the file does not exist or does not
+    hold a valid record (a record that cannot be read counts as never
+    written: the run executes again).
+  """
+  try:
+    with open(path) as f:
+      record = json.load(f)
+  except (OSError, ValueError):
+    return None
+  if not isinstance(record, dict) or record.get('status') not in STATUSES:
+    return None
+  return record
+
+
+def write_state(path, record):
+  """Writes a run's record atomically, creating its directory if needed.
+
+  Args:
+    path: the record's file.
+    record: a dict; its status must be one of STATUSES.
+
+  Raises:
+    ValueError: if the record's status is not one of STATUSES.
+  """
+  if record.get('status') not in STATUSES:
+    raise ValueError('status must be one of {}, got {!r}'.format(
+        ', '.join(STATUSES), record.get('status')))
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  handle, temporary = tempfile.mkstemp(
+      dir=directory, prefix='.' + os.path.basename(path) + '.', suffix='.tmp')
+  try:
+    with os.fdopen(handle, 'w') as f:
+      json.dump({k: record.get(k) for k in _FIELDS}, f, indent=2)
+      f.write('\n')
+      f.flush()
+      os.fsync(f.fileno())
+    os.replace(temporary, path)
+  except BaseException:
+    if os.path.exists(temporary):
+      os.remove(temporary)
+    raise
+
+
+def is_done(record, argv):
+  """Whether a record shows the run with these arguments finished.
+
+  Args:
+    record: a dict from read_state, or None.
+    argv: the run's current arguments.
+
+  Returns:
+    True only if the record is 'done' and was made with the same arguments;
+    a changed line is a different run and executes again.
+  """
+  return (record is not None and record.get('status') == DONE and
+          list(record.get('argv') or []) == list(argv))

@@ -1,0 +1,182 @@
+"""Training throughput of SET and RigL next to dense training.
+
+The network (LeNet-300-100 by default, or LeNet-5 with --network=lenet5)
+trains with SGD and momentum, batch 128 (the gradient-flow paper's MNIST
+setting), on MNIST-shaped random data, in the trainer's in-graph loop
+(`trainer.build_train_loop`). The sparse networks keep 10% of their weights
+(uniform) and, for SET and RigL, update their masks every 100 steps inside
+the loop, with the library's defaults: RigL grows by the gradient on a fixed
+batch of `grow_batch_size` examples. "static" is the same sparse network
+without mask updates, so the cost of the updates alone is 1 - rigl / static.
+The "+norms" variants also measure what a sparse run records around each
+update by default: the gradient norm on the fixed 1,000-example measurement
+batch just before and just after it (two more gradient evaluations).
+
+Every graph is built once; then the methods take turns running chunks of
+steps, and each keeps its fastest chunk, so a passing load on a shared
+machine spreads over all of them. Rates are steps per CPU second of this
+process, with one thread, which counts this process's work only. Run:
+
+  python -m lottery_ticket.bench.sparse_speed [--network=mlp|lenet5]
+      [--rounds=8] [--chunk=500] [--grow_batch_size=256]
+"""
+
+import time
+
+import fire
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.foundations import dataset_base
+from lottery_ticket.foundations import fixed_batch
+from lottery_ticket.foundations import graph_data
+from lottery_ticket.foundations import mask_updates
+from lottery_ticket.foundations import model_conv
+from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import schedules
+from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.foundations import trainer
+from lottery_ticket.mnist_fc import small_dense
+from lottery_ticket.mnist_fc import sparse_config
+
+BATCH_SIZE = 128
+UPDATE_FREQ = 100
+SPARSITY = 0.9
+PROBE_SIZE = 1000
+METHODS = ('dense', 'static', 'set', 'rigl', 'set+norms', 'rigl+norms')
+NETWORKS = ('mlp', 'lenet5')
+
+
+def hyperparameters(network):
+  """(hyperparameters, input shape) of the paper's MLP or LeNet-5."""
+  if network == 'mlp':
+    return {'layers': [(300, 'relu'), (100, 'relu'), (10, None)]}, (784,)
+  if network == 'lenet5':
+    spec = model_conv.architecture('lenet5')
+    spec['padding'] = 'VALID'
+    return spec, (28, 28, 1)
+  raise ValueError('No such network: {!r} (choose from: {})'.format(
+      network, ', '.join(NETWORKS)))
+
+
+def _dataset(input_shape, seed=0):
+  rng = np.random.default_rng(seed)
+  images = rng.random((70000,) + tuple(input_shape), dtype=np.float32)
+  labels = rng.integers(0, 10, 70000)
+  return dataset_base.DatasetBase(images[:60000], labels[:60000],
+                                  images[60000:], labels[60000:],
+                                  train_order_seed=seed)
+
+
+def _masks(method, spec, input_shape):
+  if method == 'dense':
+    return None
+  shapes, _ = small_dense.kernel_shapes(spec, input_shape)
+  counts = sparsity_distribution.uniform_counts(shapes, SPARSITY)
+  return sparsity_distribution.random_masks(shapes, counts, seed=0)
+
+
+class Loop(object):
+  """One method's training loop, built once, run chunk by chunk."""
+
+  def __init__(self, method, network, dataset, total_steps, threads,
+               grow_batch_size):
+    self.method = method
+    self._dataset = dataset
+    self._step = 0
+    spec, input_shape = hyperparameters(network)
+    model_class = model_fc.ModelFc if network == 'mlp' else model_conv.ModelConv
+    graph = tf.Graph()
+    with graph.as_default():
+      tf.set_random_seed(0)
+      inputs, labels = dataset.placeholders()
+      model = model_class(spec, inputs, labels,
+                          masks=_masks(method, spec, input_shape))
+      data = graph_data.GraphData(dataset)
+      global_step = tf.train.get_or_create_global_step()
+      optimizer = optimizers.make_optimizer('momentum', 0.05)
+      optimizer.apply_gradients(  # creates the slots outside the loop
+          [(tf.zeros_like(v), v) for v in model.trainable_variables])
+      batches, after_step = [], None
+      growth, _, norms = method.partition('+')
+      if growth in ('set', 'rigl'):
+        probe = fixed_batch.FixedBatch(*fixed_batch.draw(dataset, PROBE_SIZE, 0))
+        decisions = fixed_batch.FixedBatch(*fixed_batch.draw(
+            dataset, grow_batch_size, 0, skip=PROBE_SIZE))
+        batches = [probe, decisions]
+        after_step = mask_updates.drop_and_grow(
+            model, 'random' if growth == 'set' else 'gradient',
+            schedules.update_steps(UPDATE_FREQ, total_steps, total_steps),
+            schedules.drop_fraction_fn('cosine', 0.3, total_steps),
+            batch=decisions, optimizer=optimizer,
+            probe=probe if norms else None).after_step
+      self._indices, self._metrics = trainer.build_train_loop(
+          model, data, optimizer, global_step, BATCH_SIZE,
+          after_step=after_step)
+      init = tf.global_variables_initializer()
+    config = tf.ConfigProto(intra_op_parallelism_threads=int(threads),
+                            inter_op_parallelism_threads=int(threads))
+    self._sess = tf.Session(graph=graph, config=config)
+    self._sess.run(init)
+    data.initialize(self._sess)
+    for batch in batches:
+      batch.initialize(self._sess)
+
+  def run(self, steps):
+    """(CPU seconds, wall seconds) of the next `steps` training steps."""
+    order = self._dataset.train_order(self._step, steps, BATCH_SIZE)
+    cpu, wall = time.process_time(), time.time()
+    self._sess.run(self._metrics, {self._indices: order})
+    self._step += steps
+    return time.process_time() - cpu, time.time() - wall
+
+  def close(self):
+    self._sess.close()
+
+
+def main(network='mlp', rounds=8, chunk=500, threads=1,
+         grow_batch_size=sparse_config.SparseConfig.grow_batch_size):
+  """Prints steps/s of dense, static sparse, SET and RigL, and the ratios.
+
+  Args:
+    network: 'mlp' (LeNet-300-100) or 'lenet5'.
+    rounds: how many chunks each method runs (after one warm-up chunk).
+    chunk: steps per chunk (a multiple of 100, so every chunk holds the
+      same number of mask updates).
+    threads: the sessions' intra- and inter-op thread count.
+    grow_batch_size: examples in RigL's growth batch.
+  """
+  chunk = int(chunk)
+  if chunk % UPDATE_FREQ:
+    raise ValueError('chunk must be a multiple of {}'.format(UPDATE_FREQ))
+  dataset = _dataset(hyperparameters(network)[1])
+  total = (int(rounds) + 1) * chunk
+  loops = [Loop(m, network, dataset, total, threads, int(grow_batch_size))
+           for m in METHODS]
+  best_cpu = {m: np.inf for m in METHODS}
+  best_wall = {m: np.inf for m in METHODS}
+  for loop in loops:
+    loop.run(chunk)  # warm-up
+  for _ in range(int(rounds)):
+    for loop in loops:
+      cpu, wall = loop.run(chunk)
+      best_cpu[loop.method] = min(best_cpu[loop.method], cpu)
+      best_wall[loop.method] = min(best_wall[loop.method], wall)
+  for loop in loops:
+    loop.close()
+  rate = {m: chunk / best_cpu[m] for m in METHODS}
+  print('{}, batch {}, sparsity {:.0%}, mask update every {} steps, RigL '
+        'growth batch {}; {} thread(s); best of {} chunks of {} steps'.format(
+            network, BATCH_SIZE, SPARSITY, UPDATE_FREQ, grow_batch_size,
+            threads, rounds, chunk))
+  print('{:10s}  {:>13s} {:>10s} {:>10s} {:>13s}'.format(
+      'method', 'steps/cpu-s', 'x dense', 'x static', 'wall steps/s'))
+  for method in METHODS:
+    print('{:10s}  {:13.0f} {:10.3f} {:10.3f} {:13.0f}'.format(
+        method, rate[method], rate[method] / rate['dense'],
+        rate[method] / rate['static'], chunk / best_wall[method]))
+
+
+if __name__ == '__main__':
+  fire.Fire(main)

@@ -1,0 +1,51 @@
+"""Fire CLI: one sparse-training run (dense, small_dense, prune, lottery,
+scratch, set, rigl, rigl_inverted, snip, grasp).
+
+  python -m lottery_ticket.mnist_fc.runners.sparse_train \\
+      --method=rigl --sparsity=0.9 --output_dir=/tmp/sparse/rigl \\
+      --dataset=digits --training_len=2000it --seed=1
+
+  # The paper's settings (LeNet-5 or the MLP on MNIST) for any method:
+  python -m lottery_ticket.mnist_fc.runners.sparse_train \\
+      --preset=mlp --method=prune --output_dir=/tmp/sparse/prune
+
+  # Lottery and scratch train the final mask of a finished run:
+  python -m lottery_ticket.mnist_fc.runners.sparse_train --preset=mlp \\
+      --method=lottery --mask_from=/tmp/sparse/prune --output_dir=/tmp/sparse/lt
+
+  # Start from a saved configuration and change single values:
+  python -m lottery_ticket.mnist_fc.runners.sparse_train \\
+      --config=/tmp/sparse/rigl/config.json --drop_fraction=0.5 \\
+      --output_dir=/tmp/sparse/rigl_df05
+
+Re-running a command resumes a killed run from its latest checkpoint; a
+finished run is left as it is. Bad input exits with status 2 and one line.
+"""
+
+from lottery_ticket.mnist_fc import run_config
+from lottery_ticket.mnist_fc import sparse_config
+from lottery_ticket.mnist_fc import sparse_presets
+from lottery_ticket.mnist_fc import sparse_train as sparse_train_lib
+from lottery_ticket.mnist_fc.runners import cli
+
+
+def sparse_train(output_dir, config=None, **flags):
+  """Trains one network with a sparse-training method into output_dir."""
+  sparse_train_lib.sparse_train(output_dir, config=config, **flags)
+  cli.print_summary([output_dir])
+
+
+def output_directory(output_dir, **unused_flags):
+  """The directory a line of a sweep writes (for the argfile runner)."""
+  return output_dir
+
+
+sparse_train.__doc__ += (
+    '\n\nSparseConfig flags (save_freq and log_freq are aliases of '
+    'checkpoint_interval and test_interval):\n' + sparse_config.flags_help() +
+    '\n\nRunConfig flags:\n' + run_config.flags_help() +
+    '\n\nPresets (--preset=NAME, resolved for --method):\n' +
+    sparse_presets.describe())
+
+if __name__ == '__main__':
+  cli.run(sparse_train, 'sparse_train')

@@ -1,0 +1,311 @@
+"""Where a sparse run starts: its network, mask and initial weights.
+
+Before training, each method fixes a starting point in a graph of its own:
+
+  dense, prune       the dense initialisation (prune starts dense)
+  small_dense        a narrower dense network of the sparse one's size
+  lottery            the mask of a finished run and that run's initial weights
+  scratch            the same mask (optionally shuffled in each layer) and a
+                     fresh initialisation
+  set, rigl,         a random mask with the distribution's per-layer counts
+  rigl_inverted      (or the mask of a finished run, with --mask_from)
+  snip, grasp        the dense initialisation pruned in one shot by its scores
+
+then applies the initialisation method (dense scheme, unit- or layer-scaled,
+MetaInit) to the masked network. The result is plain numpy: masks and the
+presets every kernel and bias starts from, so training builds its model from
+presets, and the starting point is saved (initial_masks/ beside the
+trainer's initial/) for a resumed run to reuse exactly.
+"""
+
+import dataclasses
+import os
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.foundations import fixed_batch
+from lottery_ticket.foundations import model_base
+from lottery_ticket.foundations import one_shot_pruning
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import session as session_lib
+from lottery_ticket.foundations import sparse_init
+from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.mnist_fc import small_dense
+from lottery_ticket.mnist_fc import sparse_config
+
+# Initialisation streams (see RunConfig.make_model_fn): scratch must not
+# reuse the initialisation of the run its mask comes from.
+DEFAULT_STREAM = 0
+SCRATCH_STREAM = 700
+# Seed offsets of the random choices, so they never share a stream.
+MASK_SEED = 11
+SHUFFLE_SEED = 12
+INIT_SEED = 13
+METAINIT_SEED = 14
+MEASURE_BATCH_SEED = 15
+# How far a loaded mask's sparsity may be from --sparsity.
+SPARSITY_TOLERANCE = 0.01
+
+
+def initial_masks_dir(run_dir):
+  """The starting masks of a run (the trainer saves only the final ones)."""
+  return os.path.join(run_dir, 'initial_masks')
+
+
+@dataclasses.dataclass
+class Start(object):
+  """A run's starting point.
+
+  Attributes:
+    hyperparameters: of the model to build.
+    masks: dict layer -> 0/1 mask (all ones for dense methods).
+    weights: dict kernel and bias name -> initial value (kernels masked).
+    info: what is worth recording in config.json.
+  """
+  hyperparameters: dict
+  masks: dict
+  weights: dict
+  info: dict
+  stream: int = DEFAULT_STREAM
+  resumed: bool = False
+
+
+def seed_for(run, offset):
+  return int(run.seed) * 1000 + offset
+
+
+def model_hyperparameters(run, sparse, num_classes):
+  """The base network's hyperparameters, with the conv padding set."""
+  hyperparameters = run.hyperparameters(num_classes)
+  if run.network != 'fc':
+    hyperparameters['padding'] = sparse.conv_padding
+  return hyperparameters
+
+
+def fixed_batches(run, sparse, dataset):
+  """Two disjoint seeded training samples: (measurements, decisions).
+
+  Measurements (grad_batch_size examples) are where the gradient-flow
+  metrics are taken; decisions (grow_batch_size) are where RigL grows and
+  SNIP / GraSP score. On a small training set each is cut to fit.
+  """
+  available = dataset.train.num_examples
+  measure = max(1, min(int(sparse.grad_batch_size), available // 2))
+  decide = max(1, min(int(sparse.grow_batch_size), available - measure))
+  seed = seed_for(run, MEASURE_BATCH_SEED)
+  return (fixed_batch.draw(dataset, measure, seed),
+          fixed_batch.draw(dataset, decide, seed, skip=measure))
+
+
+def _mask_directory(mask_from):
+  if os.path.isdir(paths.masks(mask_from)):
+    if not os.path.exists(paths.done_marker(mask_from)):
+      raise ValueError('--mask_from={} is not a finished run (no DONE file): '
+                       'train it first'.format(mask_from))
+    return paths.masks(mask_from)
+  if os.path.isdir(mask_from):
+    return mask_from
+  raise ValueError('--mask_from={}: no such run or masks directory'.format(
+      mask_from))
+
+
+def check_fits(network, shapes, source, what):
+  """Raises ValueError unless `network` has exactly the layers of `shapes`."""
+  if set(network) != set(shapes):
+    raise ValueError('{} from {} is from a different network: it has {}; '
+                     'this network has {}'.format(
+                         what, source, ', '.join(sorted(network)),
+                         ', '.join(sorted(shapes))))
+  for name in sorted(shapes):
+    if list(np.shape(network[name])) != list(shapes[name]):
+      raise ValueError('{} from {} is from a different network: {} is {}, '
+                       'here it is {}'.format(what, source, name,
+                                              list(np.shape(network[name])),
+                                              list(shapes[name])))
+
+
+def load_masks(mask_from, shapes, sparsity):
+  """The final masks of a finished run, checked against this network.
+
+  Raises:
+    ValueError: if the run is missing or unfinished, its masks are not 0/1,
+      belong to another network, or their sparsity is not `sparsity`.
+  """
+  directory = _mask_directory(mask_from)
+  masks = save_restore.restore_network(directory)
+  masks = {k: v for k, v in masks.items() if not model_base.is_bias(k)}
+  check_fits(masks, shapes, directory, 'the mask')
+  for name, mask in masks.items():
+    if not np.all((mask == 0) | (mask == 1)):
+      raise ValueError('the mask {} from {} holds values other than 0 and '
+                       '1'.format(name, directory))
+  total = sum(m.size for m in masks.values())
+  actual = 1.0 - sum(float(m.sum()) for m in masks.values()) / total
+  if abs(actual - sparsity) > SPARSITY_TOLERANCE:
+    raise ValueError('the mask from {} has sparsity {:.4f}, but --sparsity={}'
+                     .format(directory, actual, sparsity))
+  return {k: v.astype(np.float32) for k, v in masks.items()}
+
+
+def load_initial_weights(mask_from, names_and_shapes):
+  """The initial weights of a finished run, checked against this network."""
+  directory = paths.initial(mask_from)
+  if not os.path.isdir(directory):
+    raise ValueError('--mask_from={} has no initial weights ({}): lottery '
+                     'needs the run directory'.format(mask_from, directory))
+  weights = save_restore.restore_network(directory)
+  check_fits(weights, names_and_shapes, directory, 'the initial weights')
+  return {k: v.astype(np.float32) for k, v in weights.items()}
+
+
+def _budget(shapes, bias_sizes, sparse):
+  counts = sparsity_distribution.layer_counts(shapes, sparse.sparsity,
+                                              sparse.distribution)
+  return sum(counts.values()) + sum(bias_sizes.values())
+
+
+def _dense_start(run, sparse, dataset, hyperparameters, stream, decisions):
+  """Builds the dense network; returns its weights and one-shot masks."""
+  graph = tf.Graph()
+  with graph.as_default():
+    inputs, labels = dataset.placeholders()
+    make_model = run.make_model_fn(dataset.num_classes, stream, hyperparameters)
+    model = make_model(inputs, labels)
+    batch = (fixed_batch.FixedBatch(*decisions, name='decisions')
+             if sparse.method in sparse_config.ONE_SHOT else None)
+    with session_lib.new_session(graph) as sess:
+      sess.run(tf.global_variables_initializer())
+      weights = model.get_current_weights(sess)
+      shapes = {n: model.kernels[n].shape.as_list() for n in model.layer_names}
+      masks = None
+      if batch is not None:
+        batch.initialize(sess)
+        counts = sparsity_distribution.layer_counts(
+            shapes, sparse.sparsity, sparse.distribution)
+        masks = one_shot_pruning.prune(sess, sparse.method, model, batch,
+                                       counts)
+  return weights, shapes, masks
+
+
+def _start_masks(run, sparse, shapes, weights, dense_masks, schedule):
+  """The starting masks of a method (one-shot masks, when given, win)."""
+  if dense_masks is not None:
+    return dense_masks
+  if sparse.mask_from:
+    masks = load_masks(sparse.mask_from, shapes, sparse.sparsity)
+    if sparse.shuffle_mask:
+      masks = sparsity_distribution.shuffle_masks(masks,
+                                                  seed_for(run, SHUFFLE_SEED))
+    return masks
+  if sparse.method in sparse_config.GROWTH:
+    counts = sparsity_distribution.layer_counts(shapes, sparse.sparsity,
+                                                sparse.distribution)
+    return sparsity_distribution.random_masks(shapes, counts,
+                                              seed_for(run, MASK_SEED))
+  ones = {n: np.ones(s, np.float32) for n, s in shapes.items()}
+  if schedule is not None and schedule.sparsity_at(0) > 0:
+    # Pruning scheduled at step 0 happens here, before the first update.
+    counts = sparsity_distribution.layer_counts(
+        shapes, schedule.sparsity_at(0), sparse.distribution)
+    return one_shot_pruning.keep_top(
+        {n: np.abs(weights[n]) for n in shapes}, counts)
+  return ones
+
+
+def _initialise(run, sparse, dataset, hyperparameters, stream, masks, weights):
+  """Applies the initialisation method; returns (weights, info)."""
+  kernels = {n: weights[n] * masks[n] for n in masks}
+  info = {}
+  if sparse.init_method == 'unit_scaled':
+    kernels = sparse_init.unit_scaled(masks, run.initializer,
+                                      seed_for(run, INIT_SEED) + stream,
+                                      mode=sparse.init_fan_mode)
+  elif sparse.init_method == 'layer_scaled':
+    kernels = sparse_init.layer_scaled(kernels, masks)
+  out = dict(weights)
+  out.update(kernels)
+  if sparse.init_method == 'metainit':
+    out, info = _metainit(run, sparse, dataset, hyperparameters, stream, masks,
+                          out)
+  return out, info
+
+
+def _metainit(run, sparse, dataset, hyperparameters, stream, masks, weights):
+  graph = tf.Graph()
+  with graph.as_default():
+    inputs, labels = dataset.placeholders()
+    model = run.make_model_fn(dataset.num_classes, stream, hyperparameters)(
+        inputs, labels, presets=weights, masks=masks)
+    with session_lib.new_session(graph) as sess:
+      sess.run(tf.global_variables_initializer())
+      before, after = sparse_init.metainit(
+          sess, model, dataset.input_shape, dataset.num_classes,
+          steps=sparse.metainit_steps, learning_rate=sparse.metainit_lr,
+          momentum=sparse.metainit_momentum,
+          batch_size=sparse.metainit_batch_size,
+          seed=seed_for(run, METAINIT_SEED))
+      weights = model.get_current_weights(sess)
+  return weights, {'metainit_gradient_quotient': [before, after]}
+
+
+def prepare(run, sparse, dataset, run_dir=None, schedule=None):
+  """The starting point of a run (reused from run_dir when resuming).
+
+  Args:
+    run: the RunConfig.
+    sparse: the SparseConfig.
+    dataset: the DatasetBase.
+    run_dir: the run directory (None: nothing saved or reused).
+    schedule: the SparsitySchedule of method prune (for step-0 pruning).
+
+  Returns:
+    A Start.
+
+  Raises:
+    ValueError: for a mask or initial weights that do not fit the network.
+  """
+  hyperparameters = model_hyperparameters(run, sparse, dataset.num_classes)
+  info = {}
+  if sparse.method == 'small_dense':
+    shapes, biases = small_dense.kernel_shapes(hyperparameters,
+                                               dataset.input_shape)
+    budget = _budget(shapes, biases, sparse)
+    hyperparameters, count = small_dense.match_budget(
+        hyperparameters, dataset.input_shape, budget)
+    info.update(small_dense_widths=small_dense.hidden_widths(hyperparameters),
+                small_dense_parameters=count, parameter_budget=budget)
+  stream = SCRATCH_STREAM if sparse.method == 'scratch' else DEFAULT_STREAM
+
+  if run_dir and os.path.isdir(paths.initial(run_dir)) and os.path.isdir(
+      initial_masks_dir(run_dir)):
+    return Start(hyperparameters,
+                 save_restore.restore_network(initial_masks_dir(run_dir)),
+                 save_restore.restore_network(paths.initial(run_dir)),
+                 info, stream, resumed=True)
+
+  _, decisions = fixed_batches(run, sparse, dataset)
+  weights, shapes, dense_masks = _dense_start(run, sparse, dataset,
+                                              hyperparameters, stream,
+                                              decisions)
+  masks = _start_masks(run, sparse, shapes, weights, dense_masks, schedule)
+  if sparse.method == 'lottery':
+    weights = load_initial_weights(
+        sparse.mask_from, {k: np.shape(v) for k, v in weights.items()})
+    weights = {k: (v * masks[k] if k in masks else v)
+               for k, v in weights.items()}
+  else:
+    weights, more = _initialise(run, sparse, dataset, hyperparameters, stream,
+                                masks, weights)
+    info.update(more)
+  per_layer, overall = _densities(masks)
+  info.update(initial_density=per_layer, initial_overall_density=overall)
+  if run_dir:
+    save_restore.save_network(initial_masks_dir(run_dir), masks)
+  return Start(hyperparameters, masks, weights, info, stream)
+
+
+def _densities(masks):
+  per_layer = {k: float(np.mean(v)) for k, v in masks.items()}
+  total = sum(v.size for v in masks.values())
+  return per_layer, sum(float(v.sum()) for v in masks.values()) / total

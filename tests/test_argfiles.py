@@ -1,0 +1,510 @@
+"""Tests of argfiles: the line generators, and sweeps of a fake runner.
+
+The sweeps run tests/fake_runner.py, which counts its invocations per output
+directory, so a test can tell exactly which lines ran (again). An end-to-end
+sweep of the real lottery runner is in test_argfiles_end_to_end.py.
+"""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from lottery_ticket.argfiles import executors
+from lottery_ticket.argfiles import generator_support
+from lottery_ticket.argfiles import lines as lines_lib
+from lottery_ticket.argfiles import lottery_experiment_argfile
+from lottery_ticket.argfiles import programs
+from lottery_ticket.argfiles import progress as progress_lib
+from lottery_ticket.argfiles import reinitialize_argfile
+from lottery_ticket.argfiles import resources
+from lottery_ticket.argfiles import run as run_lib
+from lottery_ticket.argfiles import runner
+from lottery_ticket.argfiles import sparse_train_argfile
+from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles import sweep as sweep_lib
+
+FAKE_RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           'fake_runner.py')
+
+# Four lines of the fake runner; the last writes {output_dir}/{level}/{mode}
+# through the runner's output_directory function.
+FOUR_LINES = """
+# A comment, then a blank line.
+
+--output_dir=out/a --seed=1 --sleep=0.05
+--output_dir=out/b --seed=2 --sleep=0.05
+--output_dir='out/c d' --seed=3 --sleep=0.05
+--output_dir=out/e --level=2 --mode=reinit --seed=4 --sleep=0.05
+"""
+FOUR_DIRS = ('out/a', 'out/b', 'out/c d', 'out/e/2/reinit')
+
+
+def _sweep(directory, text, *flags):
+  """Runs the runner CLI in-process in `directory` on lines `text`.
+
+  Returns:
+    The exit code and what the runner wrote to stderr.
+  """
+  os.makedirs(str(directory), exist_ok=True)
+  os.chdir(str(directory))
+  with open('lines.txt', 'w') as f:
+    f.write(text)
+  stream = io.StringIO()
+  code = runner.main([FAKE_RUNNER, 'lines.txt'] + list(flags), stream=stream)
+  return code, stream.getvalue()
+
+
+def _count(directory, output_dir):
+  path = os.path.join(str(directory), output_dir, 'count.txt')
+  if not os.path.exists(path):
+    return 0
+  with open(path) as f:
+    return int(f.read())
+
+
+def _results(directory, output_dirs=FOUR_DIRS):
+  """Each directory's result.json, without the thread settings."""
+  results = {}
+  for output_dir in output_dirs:
+    with open(os.path.join(str(directory), output_dir, 'result.json')) as f:
+      result = json.load(f)
+    del result['threads']
+    results[output_dir] = result
+  return results
+
+
+def _state(directory, output_dir):
+  return state_lib.read_state(os.path.join(
+      str(directory), output_dir, '.argfile_run', 'state.json'))
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+  """Runs the test in a fresh directory, with no thread limits inherited."""
+  monkeypatch.chdir(tmp_path)
+  for name in resources.thread_environment(1):
+    monkeypatch.delenv(name, raising=False)
+  return tmp_path
+
+
+# Generators.
+
+
+def test_lottery_lines():
+  lines = lottery_experiment_argfile.make_lines(
+      'res/lt', trials=2, first_trial=3, iterations=4, dataset='digits',
+      training_len='300it')
+  assert lines == [
+      '--output_dir=res/lt/trial3 --iterations=4 --dataset=digits '
+      '--training_len=300it --seed=3',
+      '--output_dir=res/lt/trial4 --iterations=4 --dataset=digits '
+      '--training_len=300it --seed=4',
+  ]
+  rewound = lottery_experiment_argfile.make_lines(
+      'a b', trials=1, experiment_name='rewind', rewind_iteration=0,
+      extra_flags='--pruning=global')
+  assert rewound == ["--output_dir='a b/trial1' --iterations=10 "
+                     '--dataset=mnist --experiment_name=rewind '
+                     '--rewind_iteration=0 --seed=1 --pruning=global']
+  assert lines_lib.split_line(rewound[0])[0] == '--output_dir=a b/trial1'
+  with pytest.raises(ValueError, match='trials'):
+    lottery_experiment_argfile.make_lines('x', trials=0)
+  with pytest.raises(ValueError, match="No such dataset: 'cifar'"):
+    lottery_experiment_argfile.make_lines('x', dataset='cifar')
+
+
+def test_reinitialize_lines():
+  lines = reinitialize_argfile.make_lines('res', trials=2, iterations=2,
+                                          modes='reinit,reuse_sign')
+  assert len(lines) == 2 * 3 * 2
+  # No dataset: each line keeps the configuration of the run it controls.
+  assert lines[0] == '--output_dir=res/trial1 --level=0 --mode=reinit --seed=1'
+  flags = [lines_lib.line_flags(lines_lib.split_line(l)) for l in lines]
+  assert {(f['output_dir'], f['level'], f['mode'], f['seed']) for f in flags
+         } == {('res/trial{}'.format(t), str(level), mode, str(t))
+               for t in (1, 2) for level in (0, 1, 2)
+               for mode in ('reinit', 'reuse_sign')}
+  listed = reinitialize_argfile.make_lines(
+      'res', trials=1, levels=['3', '1'], modes=['reuse'], seed_offset=10,
+      dataset='digits')
+  assert [lines_lib.line_flags(lines_lib.split_line(l)) for l in listed] == [
+      {'output_dir': 'res/trial1', 'level': level, 'mode': 'reuse',
+       'dataset': 'digits', 'seed': '11'} for level in ('1', '3')]
+  for bad in ({}, {'levels': '1', 'iterations': 2}):
+    with pytest.raises(ValueError, match='exactly one'):
+      reinitialize_argfile.make_lines('res', **bad)
+  with pytest.raises(ValueError, match="No such mode: 'same'"):
+    reinitialize_argfile.make_lines('res', iterations=1, modes='same')
+
+
+def test_sparse_train_lines():
+  lines = sparse_train_argfile.make_lines('sp', trials=2,
+                                          sparsities='0.9,0.95,0.90')
+  flags = [lines_lib.line_flags(lines_lib.split_line(l)) for l in lines]
+  methods = [f['method'] for f in flags]
+  # Dense once per trial; every other method per sparsity (0.9 once) x trial.
+  assert methods.count('dense') == 2
+  assert all(methods.count(m) == 4 for m in sparse_train_argfile.METHODS
+             if m != 'dense')
+  assert all('sparsity' not in f for f in flags if f['method'] == 'dense')
+  assert len({f['output_dir'] for f in flags}) == len(lines)
+  prune_dirs = {(f['sparsity'], f['seed']): f['output_dir'] for f in flags
+                if f['method'] == 'prune'}
+  assert prune_dirs[('0.95', '2')] == 'sp/prune/sparsity0.95/trial2'
+  needing = [i for i, f in enumerate(flags) if 'mask_from' in f]
+  assert {methods[i] for i in needing} == {'lottery', 'scratch'}
+  for i in needing:
+    assert flags[i]['mask_from'] == prune_dirs[(flags[i]['sparsity'],
+                                                flags[i]['seed'])]
+  # Every mask exists before (in line order) any line that reads it.
+  assert max(i for i, m in enumerate(methods) if m == 'prune') < min(needing)
+  with pytest.raises(ValueError, match='strictly between 0 and 1'):
+    sparse_train_argfile.make_lines('sp', sparsities='0.9,1')
+  with pytest.raises(ValueError, match="No such method: 'magic'"):
+    sparse_train_argfile.make_lines('sp', methods='prune,magic')
+
+
+@pytest.mark.parametrize('module,flags', [
+    (lottery_experiment_argfile, ['--trials=2', '--iterations=3']),
+    (reinitialize_argfile, ['--trials=2', '--levels=1,2']),
+    (sparse_train_argfile, ['--trials=1', '--sparsities=0.5']),
+])
+def test_generator_commands_print_their_lines(module, flags, capsys):
+  argv = ['gen', '--output_dir=o'] + flags
+  with pytest.raises(SystemExit) as exit_info:
+    generator_support.run_generator(module, argv)
+  assert exit_info.value.code == 0
+  lines = lines_lib.load_lines(module.__name__, argv[1:])
+  assert capsys.readouterr().out.splitlines() == [l.text for l in lines]
+  assert len(lines) > 1
+  with pytest.raises(SystemExit) as exit_info:
+    generator_support.run_generator(module, argv + ['--trials=0'])
+  assert exit_info.value.code == 2
+  assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_the_runner_runs_as_a_module(in_tmp):
+  with open('lines.txt', 'w') as f:
+    f.write(FOUR_LINES)
+  listed = subprocess.run(
+      [sys.executable, '-m', runner.__name__, FAKE_RUNNER, 'lines.txt',
+       '--dry_run'], stdout=subprocess.PIPE, universal_newlines=True,
+      check=True).stdout
+  assert listed.splitlines()[0].split() == [
+      '1', 'pending', '--output_dir=out/a', '--seed=1', '--sleep=0.05']
+  assert not os.path.exists('out')
+
+
+# Lines, programs and records.
+
+
+def test_lines_from_text_scripts_and_errors(tmp_path):
+  lines = lines_lib.parse_text(FOUR_LINES)
+  assert [l.number for l in lines] == [1, 2, 3, 4]
+  assert lines[2].argv == ['--output_dir=out/c d', '--seed=3', '--sleep=0.05']
+  assert lines_lib.line_flags(['--a=1', '--b', '2', '--c', '--d-e=x']) == {
+      'a': '1', 'b': '2', 'c': True, 'd_e': 'x'}
+  script = tmp_path / 'printer.py'
+  script.write_text('import sys\nprint("--output_dir=" + sys.argv[1])\n')
+  assert [l.argv for l in lines_lib.load_lines(str(script), ['z'])] == [
+      ['--output_dir=z']]
+  text = tmp_path / 'lines.txt'
+  text.write_text('--x=1\n')
+  with pytest.raises(lines_lib.LineError, match='takes no generator'):
+    lines_lib.load_lines(str(text), ['--trials=2'])
+  with pytest.raises(lines_lib.LineError, match='does not exist'):
+    lines_lib.load_lines(str(tmp_path / 'missing.txt'))
+  with pytest.raises(lines_lib.LineError, match='cannot split'):
+    lines_lib.parse_text('--output_dir="unclosed\n')
+
+
+def test_program_output_directory(tmp_path):
+  fake = programs.Program(FAKE_RUNNER)
+  assert fake.command(['--x=1'], python='py') == ['py', FAKE_RUNNER, '--x=1']
+  flags = lines_lib.line_flags(['--output_dir=o', '--level=3', '--mode=reuse'])
+  assert fake.output_directory(flags) == os.path.join('o', '3', 'reuse')
+  plain = tmp_path / 'plain.py'
+  plain.write_text('raise SystemExit("never imported")\n')
+  assert programs.Program(str(plain)).output_directory(
+      {'output_dir': 'p', 'level': '1'}) == 'p'
+  # A runner may bind the name by assignment or import, not only by def.
+  aliased = tmp_path / 'aliased.py'
+  aliased.write_text('output_directory = lambda output_dir, seed: '
+                     'output_dir + str(seed + 1)\n')
+  assert programs.Program(str(aliased)).output_directory(
+      {'output_dir': 'q', 'seed': '1', 'mode': 'x'}) == 'q2'  # Parsed as Fire.
+  module = programs.Program('lottery_ticket.argfiles.runner')
+  assert module.command([], python='py') == [
+      'py', '-m', 'lottery_ticket.argfiles.runner']
+  with pytest.raises(programs.ProgramError, match='no_such_module'):
+    programs.Program('no_such_module')
+
+
+def test_records_are_atomic_and_tied_to_their_arguments(tmp_path):
+  path = str(tmp_path / 'r' / 'state.json')
+  assert state_lib.read_state(path) is None
+  record = state_lib.new_state(['--a=1'], 'log')
+  record['status'] = state_lib.DONE
+  state_lib.write_state(path, record)
+  assert os.listdir(str(tmp_path / 'r')) == ['state.json']  # No temp left.
+  assert state_lib.is_done(state_lib.read_state(path), ['--a=1'])
+  assert not state_lib.is_done(state_lib.read_state(path), ['--a=2'])
+  with open(path, 'w') as f:
+    f.write('{"status": "don')  # What a torn write would leave.
+  assert state_lib.read_state(path) is None
+  with pytest.raises(ValueError, match='status'):
+    state_lib.write_state(path, dict(record, status='finished'))
+
+
+def test_resources_keep_threads_within_cores():
+  assert resources.threads_per_run(2, cpus=2) == 1
+  assert resources.threads_per_run(3, cpus=8) == 2
+  assert resources.threads_per_run(16, cpus=8) == 1
+  assert 1 <= resources.default_parallelism(100) <= resources.cpu_count()
+  assert resources.default_parallelism(1) == 1
+  env = resources.thread_environment(3)
+  assert env['LOTTERY_TICKET_INTRA_OP_THREADS'] == '3'
+  assert env['OMP_NUM_THREADS'] == '3'
+
+
+def test_progress_estimates_time_left_from_mean_run_time():
+  now = [0.0]
+  stream = io.StringIO()
+  progress = progress_lib.Progress(total=5, already_done=1, parallelism=2,
+                                   stream=stream, clock=lambda: now[0])
+  runs = [run_lib.Run(l, None, None, '.')
+          for l in lines_lib.parse_text('--a\n--b\n--c\n--d\n')]
+  progress.started(runs[0])
+  progress.started(runs[1])
+  assert progress.seconds_left() is None  # Nothing to estimate from yet.
+  now[0] = 10.0
+  progress.finished(run_lib.RunResult(1, '--a', 'done', 0, None, 'log', 10.0))
+  # Two runs waiting (10 s each) and one at its mean: 20 s over 2 slots.
+  assert stream.getvalue() == (
+      '[sweep] 2/5 done, 1 running, 0 failed, 2 left | about 0:00:10 to go\n')
+  now[0] = 12.0
+  progress.finished(run_lib.RunResult(2, '--b', 'failed', 1, 'E', 'log', 12.0))
+  assert progress.line() == ('2/5 done, 0 running, 1 failed, 2 left | '
+                             'about 0:00:11 to go')
+  rows = progress_lib.summary(
+      [run_lib.RunResult(2, '--b', 'failed', 1, 'E: boom', 'b.log', 12.0)],
+      total=5, already_done=2, elapsed=3)
+  assert rows == ['finished in 0:00:03: 2 of 5 lines done (0 in this run, '
+                  '2 before), 1 failed', 'FAILED line 2: --b',
+                  '  error: E: boom', '  log:   b.log']
+
+
+# Sweeps of the fake runner.
+
+
+def test_sequential_and_local_sweeps_agree(in_tmp):
+  code, log = _sweep(in_tmp / 'seq', FOUR_LINES)
+  assert code == 0, log
+  code, log = _sweep(in_tmp / 'local', FOUR_LINES, '--executor=local',
+                     '--parallelism=2')
+  assert code == 0, log
+  assert 'local executor, 2 at a time' in log
+  assert '4/4 done, 0 running, 0 failed, 0 left' in log
+  assert _results(in_tmp / 'seq') == _results(in_tmp / 'local')
+  # Parallel runs are held to their share of the cores; sequential ones
+  # are not limited.
+  with open(str(in_tmp / 'local' / 'out' / 'a' / 'result.json')) as f:
+    threads = json.load(f)['threads']
+  share = str(resources.threads_per_run(2))
+  assert threads['LOTTERY_TICKET_INTRA_OP_THREADS'] == share
+  assert threads['OMP_NUM_THREADS'] == share
+  with open(str(in_tmp / 'seq' / 'out' / 'a' / 'result.json')) as f:
+    assert json.load(f)['threads']['OMP_NUM_THREADS'] is None
+  state = _state(in_tmp / 'local', 'out/e/2/reinit')
+  assert state['status'] == 'done' and state['returncode'] == 0
+  assert state['start_time'] <= state['end_time']
+  assert os.path.exists(state['log_path'])
+
+
+def test_a_failing_line_is_reported_and_the_others_finish(in_tmp):
+  text = FOUR_LINES.replace('--seed=2 --sleep=0.05', '--seed=2 --fail')
+  code, log = _sweep(in_tmp, text, '--executor=local', '--parallelism=2')
+  assert code == 1
+  assert [_count(in_tmp, d) for d in FOUR_DIRS] == [1, 1, 1, 1]
+  assert 'FAILED line 2: --output_dir=out/b --seed=2 --fail' in log
+  assert 'error: ValueError: fake failure for seed 2' in log
+  log_path = str(in_tmp / 'out' / 'b' / '.argfile_run' / 'run.log')
+  assert 'log:   ' + log_path in log
+  state = _state(in_tmp, 'out/b')
+  assert state['status'] == 'failed' and state['returncode'] == 1
+  assert state['error'] == 'ValueError: fake failure for seed 2'
+  # A re-run retries only the failure (which fails again).
+  code, log = _sweep(in_tmp, text)
+  assert code == 1
+  assert [_count(in_tmp, d) for d in FOUR_DIRS] == [1, 2, 1, 1]
+  assert _state(in_tmp, 'out/b')['attempts'] == 2
+
+
+def test_a_rerun_executes_only_what_is_not_done(in_tmp):
+  code, _ = _sweep(in_tmp, FOUR_LINES)
+  assert code == 0
+  # Leave the sweep as a crash would: line 2 never recorded, line 3 caught
+  # running, line 4 failed; and change line 1's arguments.
+  os.remove(str(in_tmp / 'out/b/.argfile_run/state.json'))
+  running = _state(in_tmp, 'out/c d')
+  state_lib.write_state(str(in_tmp / 'out/c d/.argfile_run/state.json'),
+                        dict(running, status=state_lib.RUNNING))
+  failed = _state(in_tmp, 'out/e/2/reinit')
+  state_lib.write_state(
+      str(in_tmp / 'out/e/2/reinit/.argfile_run/state.json'),
+      dict(failed, status=state_lib.FAILED))
+  stream = io.StringIO()
+  assert runner.main([FAKE_RUNNER, 'lines.txt', '--dry_run'],
+                     stream=stream) == 0
+  code, log = _sweep(in_tmp, FOUR_LINES + '--output_dir=out/f --seed=5\n',
+                     '--executor=local')
+  assert code == 0, log
+  assert '5 lines, 1 already done, 4 to run' in log
+  assert [_count(in_tmp, d) for d in FOUR_DIRS + ('out/f',)] == [1, 2, 2, 2, 1]
+  code, log = _sweep(in_tmp, FOUR_LINES.replace('--seed=1', '--seed=7'))
+  assert code == 0 and '4 lines, 3 already done, 1 to run' in log
+  assert _count(in_tmp, 'out/a') == 2
+
+
+def test_a_killed_sweep_resumes(in_tmp):
+  text = FOUR_LINES.replace('--seed=2 --sleep=0.05',
+                            '--seed=2 --hang_first_time=60')
+
+  def terminate_when_line_2_runs():
+    deadline = time.time() + 20
+    while _count(in_tmp, 'out/b') == 0 and time.time() < deadline:
+      time.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGTERM)  # As `kill` would, mid-sweep.
+
+  killer = threading.Thread(target=terminate_when_line_2_runs)
+  killer.start()
+  code, log = _sweep(in_tmp, text)
+  killer.join()
+  assert code == 130, log
+  assert [_count(in_tmp, d) for d in FOUR_DIRS] == [1, 1, 0, 0]
+  state = _state(in_tmp, 'out/b')
+  assert state['status'] == 'failed' and state['error'] == 'interrupted'
+  code, log = _sweep(in_tmp, text)
+  assert code == 0, log
+  assert '4 lines, 1 already done, 3 to run' in log
+  assert [_count(in_tmp, d) for d in FOUR_DIRS] == [1, 2, 1, 1]
+
+
+def test_a_line_starts_after_the_line_whose_output_it_reads(in_tmp):
+  text = ('--output_dir=out/p --sleep=0.5\n'
+          '--output_dir=out/l --needs=out/p\n'
+          '--output_dir=out/x --needs=out/l/\n'
+          '--output_dir=out/y\n')
+  code, log = _sweep(in_tmp, text, '--executor=local', '--parallelism=2')
+  assert code == 0, log
+  assert [_count(in_tmp, d) for d in ('out/p', 'out/l', 'out/x', 'out/y')
+          ] == [1, 1, 1, 1]
+  # If the input fails, its readers (and theirs) fail without starting.
+  code, log = _sweep(in_tmp / 'failing', text.replace('0.5', '0.5 --fail'),
+                     '--executor=local', '--parallelism=2')
+  assert code == 1
+  assert [_count(in_tmp / 'failing', d)
+          for d in ('out/p', 'out/l', 'out/x', 'out/y')] == [1, 0, 0, 1]
+  for line in (1, 2):
+    assert ('error: not started: it reads the output of line {}, which '
+            'failed'.format(line)) in log
+  assert _state(in_tmp / 'failing', 'out/l')['status'] == 'failed'
+
+
+def test_a_line_may_not_read_a_later_lines_output(in_tmp):
+  code, log = _sweep(in_tmp, '--output_dir=out/l --needs=out/p\n'
+                     '--output_dir=out/p\n')
+  assert code == 2 and len(log.strip().splitlines()) == 1
+  assert 'line 1 reads out/p, the output of line 2, which comes after it' in log
+
+
+def test_two_lines_writing_one_directory_are_refused(in_tmp):
+  # Line 4 writes out/e/2/reinit through the runner's output_directory.
+  text = FOUR_LINES + '--output_dir=out/e/2/reinit/ --seed=9\n'
+  code, log = _sweep(in_tmp, text, '--executor=local')
+  assert code == 2
+  assert len(log.strip().splitlines()) == 1
+  assert 'lines 4 and 5 both write {}'.format(
+      os.path.join(str(in_tmp), 'out', 'e', '2', 'reinit')) in log
+  assert not os.path.exists('out')  # Nothing started.
+
+
+@pytest.mark.parametrize('flags,message', [
+    (['--executor=slurm'], "No such executor: 'slurm'"),
+    (['--executor=local', '--parallelism=0'], 'parallelism must be at least 1'),
+    (['--address=auto'], '--address is for the ray executor'),
+    (['--parallelism=two'], "invalid int value: 'two'"),
+])
+def test_bad_input_is_one_line(in_tmp, flags, message):
+  code, log = _sweep(in_tmp, FOUR_LINES, *flags)
+  assert code == 2
+  assert len(log.strip().splitlines()) == 1 and message in log
+  assert not os.path.exists('out')
+
+
+def test_missing_argfile_is_one_line(in_tmp):
+  stream = io.StringIO()
+  assert runner.main([FAKE_RUNNER, 'nope.txt'], stream=stream) == 2
+  assert stream.getvalue().count('\n') == 1 and 'nope.txt' in stream.getvalue()
+
+
+def test_state_dir_keeps_output_directories_clean(in_tmp):
+  code, log = _sweep(in_tmp, FOUR_LINES, '--state_dir=records')
+  assert code == 0, log
+  assert not os.path.exists(str(in_tmp / 'out' / 'a' / '.argfile_run'))
+  records = os.listdir('records')
+  assert {r.split('-', 1)[1] for r in records} == {'a', 'b', 'c d', 'reinit'}
+  code, log = _sweep(in_tmp, FOUR_LINES, '--state_dir=records')
+  assert '4 already done, 0 to run' in log
+
+
+def test_ray_sweep_agrees_with_sequential(in_tmp):
+  ray = pytest.importorskip(
+      'ray', reason="the ray executor needs Ray: pip install -e '.[ray]'")
+  ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+  try:
+    # By default as many tasks as the cluster has CPUs for.
+    assert executors.make_executor('ray').allocate(8) == (2, 1)
+    assert executors.make_executor('ray', cpus_per_run=2).allocate(8) == (1, 2)
+    # One task at a time here: each Ray worker that runs a task imports this
+    # package, which starts TensorFlow, and two such imports side by side
+    # would double the test's time on two cores.
+    code, log = _sweep(in_tmp / 'ray', FOUR_LINES, '--executor=ray',
+                       '--parallelism=1')
+    assert code == 0, log
+    assert 'ray executor, 1 at a time, 1 thread(s) each' in log
+    text = FOUR_LINES.replace('--seed=2 --sleep=0.05', '--seed=2 --fail')
+    code, log = _sweep(in_tmp / 'ray', text, '--executor=ray',
+                       '--parallelism=1')
+    assert code == 1 and 'ValueError: fake failure for seed 2' in log
+  finally:
+    ray.shutdown()
+  code, _ = _sweep(in_tmp / 'seq', FOUR_LINES)
+  assert code == 0
+  assert _results(in_tmp / 'ray') == _results(in_tmp / 'seq')
+
+
+def test_ray_missing_is_one_line(monkeypatch):
+  monkeypatch.setitem(sys.modules, 'ray', None)  # Makes `import ray` fail.
+  with pytest.raises(executors.ExecutorError,
+                     match=r"pip install -e '\.\[ray\]'"):
+    executors.make_executor('ray')
+
+
+def test_plan_needs_a_home_for_each_record(tmp_path):
+  plain = tmp_path / 'plain.py'
+  plain.write_text('print("a runner without output_directory")\n')
+  program = programs.Program(str(plain))
+  lines = lines_lib.parse_text('--seed=1\n')
+  with pytest.raises(sweep_lib.SweepError, match='line 1 has no --output_dir'):
+    sweep_lib.plan(program, lines)
+  runs = sweep_lib.plan(program, lines, state_dir=str(tmp_path / 's'))
+  assert runs[0].output_dir is None
+  assert os.path.dirname(runs[0].run_dir) == str(tmp_path / 's')
