@@ -9,6 +9,7 @@ a straightforward tf.compat.v1 script does: one `session.run` per step with
   python -m lottery_ticket.bench.train_speed [--iterations=2000]
 """
 
+import functools
 import time
 
 import fire
@@ -17,6 +18,7 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import session
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import constants
 
@@ -43,7 +45,7 @@ def library(dataset, iterations):
   with tf.Graph().as_default() as graph:
     tf.set_random_seed(0)
     model, _, _ = _model(dataset)
-    with tf.Session(graph=graph) as sess:
+    with session.new_session(graph) as sess:
       start = time.time()
       trainer.train(sess, dataset, model, constants.OPTIMIZER_FN,
                     ('iterations', iterations), None, batch_size=60,
@@ -52,13 +54,20 @@ def library(dataset, iterations):
       return time.time() - start
 
 
-def feed_dict_loop(dataset, iterations):
-  """Seconds of one session.run per step with feed_dict, set-up included."""
+def feed_dict_loop(dataset, iterations, config=None):
+  """Seconds of one session.run per step with feed_dict, set-up included.
+
+  Args:
+    dataset: the data.
+    iterations: steps to run.
+    config: optional tf.ConfigProto (default: TensorFlow's own threading, as
+      a plain script has it).
+  """
   with tf.Graph().as_default() as graph:
     tf.set_random_seed(0)
     model, inputs, labels = _model(dataset)
     step = constants.OPTIMIZER_FN().minimize(model.loss)
-    with tf.Session(graph=graph) as sess:
+    with tf.Session(graph=graph, config=config) as sess:
       start = time.time()
       sess.run(tf.global_variables_initializer())
       order = dataset.train_order(0, iterations, 60)
@@ -93,11 +102,16 @@ def main(iterations=3000, repeats=2):
   dataset = _dataset()
   ours = steps_per_second(library, dataset, iterations, repeats)
   base = steps_per_second(feed_dict_loop, dataset, iterations, repeats)
+  tuned = steps_per_second(
+      functools.partial(feed_dict_loop, config=session.session_config()),
+      dataset, iterations, repeats)
   print('LeNet-300-100, batch 60, eval (5,000 val + 10,000 test) every {} its'
         .format(INTERVAL))
-  print('feed_dict loop  : {:8.0f} steps/s'.format(base))
-  print('library trainer : {:8.0f} steps/s'.format(ours))
-  print('ratio           : {:8.2f}x'.format(ours / base))
+  print('feed_dict loop                       : {:6.0f} steps/s'.format(base))
+  print('feed_dict loop, library thread config : {:6.0f} steps/s'.format(tuned))
+  print('library trainer                       : {:6.0f} steps/s'.format(ours))
+  print('ratio (trainer / feed_dict loop)      : {:6.2f}x'.format(ours / base))
+  print('ratio (trainer / same-threads loop)   : {:6.2f}x'.format(ours / tuned))
 
 
 if __name__ == '__main__':

@@ -88,6 +88,7 @@ class ModelBase(object):
     self._weights = {}
     self._scope = None
     self._layer_order = []
+    self._substitutes = {}
 
   # Properties --------------------------------------------------------------
 
@@ -137,11 +138,29 @@ class ModelBase(object):
     """Maps a batch of inputs to logits. Implemented by subclasses."""
     raise NotImplementedError
 
-  def apply(self, inputs):
-    """Runs `forward` on new inputs, reusing the variables already created."""
-    with tf.variable_scope(self._scope or 'model', reuse=tf.AUTO_REUSE) as scope:
-      self._scope = scope
-      return self.forward(inputs)
+  def apply(self, inputs, substitutes=None):
+    """Runs `forward` on new inputs, reusing the variables already created.
+
+    Args:
+      inputs: a batch of inputs.
+      substitutes: optional dict variable name -> tensor to compute with in
+        place of that variable (e.g. a snapshot of the weights that another
+        thread evaluates while training goes on).
+
+    Returns:
+      The logits.
+    """
+    self._substitutes = dict(substitutes or {})
+    try:
+      with tf.variable_scope(self._scope or 'model', reuse=tf.AUTO_REUSE) as scope:
+        self._scope = scope
+        return self.forward(inputs)
+    finally:
+      self._substitutes = {}
+
+  def _current(self, variable):
+    """`variable`, or the tensor that substitutes for it in this apply."""
+    return self._substitutes.get(variable.name, variable)
 
   def _masked_kernel(self, name, shape, kernel_initializer):
     """Creates (or reuses) the kernel and mask of layer `name`."""
@@ -149,7 +168,8 @@ class ModelBase(object):
       # A fresh product in the caller's context (e.g. inside a while loop), so
       # it reads the variables' current values rather than a value computed once
       # outside the loop.
-      return self._kernels[name] * self._mask_vars[name]
+      return (self._current(self._kernels[name]) *
+              self._current(self._mask_vars[name]))
     shape = [int(d) for d in shape]
     mask_value = self._mask_values.get(name)
     if mask_value is not None and list(mask_value.shape) != shape:
@@ -187,7 +207,7 @@ class ModelBase(object):
 
   def _bias(self, name, units):
     if name in self._biases:
-      return self._biases[name]  # read afresh wherever it is used
+      return self._current(self._biases[name])  # read afresh where it is used
     preset = self._presets.get(bias_name(name))
     if preset is not None:
       if list(preset.shape) != [int(units)]:

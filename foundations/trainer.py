@@ -17,6 +17,7 @@ import os
 
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import background_evaluation
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import evaluation
 from lottery_ticket.foundations import graph_data
@@ -195,13 +196,14 @@ def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
         weight_decay=params.get('weight_decay') or 0.0,
         clip_norm=params.get('clip_norm'), clip_value=params.get('clip_value'),
         after_step=params.get('after_step'))
-    eval_metrics = evaluation.data_metrics(
+    evaluator = background_evaluation.BackgroundEvaluator(
         model, data, params.get('eval_chunk_size') or 10000)
     extra_metrics = (params['extra_metrics']() if params.get('extra_metrics')
                      else {})
     saver = (tf.train.Saver(max_to_keep=params.get('keep_checkpoints', 2))
              if output_dir and checkpoint_interval else None)
     _initialize(sess, data)
+    sess.run(evaluator.initializer)
 
   recorder = records_lib.Recorder(output_dir, params.get('save_summaries'))
   start = _maybe_resume(sess, saver, output_dir, recorder)
@@ -217,19 +219,23 @@ def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
   progress = (progress_lib.Progress(params['progress'], total, start)
               if params.get('progress') else None)
 
+  def record_evaluation():
+    """Records the background evaluation, waiting for it if it still runs."""
+    done = evaluator.collect()
+    if done is not None:
+      for split, values in done[1].items():
+        recorder.add(split, done[0], values)
+
   def evaluate(iteration):
-    wanted = {}
-    if 'test' in eval_metrics and _due(iteration, test_interval, total):
-      wanted['test'] = eval_metrics['test']
-    if 'validate' in eval_metrics and _due(iteration, validate_interval, total):
-      wanted['validate'] = eval_metrics['validate']
+    """Starts the evaluations due at `iteration`; measures what must be now."""
+    record_evaluation()
     if extra_metrics and _due(iteration, test_interval, total):
-      wanted['extra'] = extra_metrics
-    if wanted:
-      for split, values in sess.run(wanted).items():
-        recorder.add(split, iteration, values)
+      recorder.add('extra', iteration, sess.run(extra_metrics))
     if params.get('on_record'):
       params['on_record'](sess, iteration, recorder)
+    due = {'test': test_interval, 'validate': validate_interval}
+    evaluator.start(sess, iteration, [split for split in evaluator.metrics
+                                      if _due(iteration, due[split], total)])
 
   if start == 0:
     evaluate(0)
@@ -256,8 +262,10 @@ def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
       save_restore.save_network(paths.rewind(output_dir, iteration),
                                 model.get_current_weights(sess))
     if saver is not None and _due(iteration, checkpoint_interval, total):
+      record_evaluation()
       _checkpoint(sess, saver, output_dir, recorder, iteration)
 
+  record_evaluation()
   final_weights = model.get_current_weights(sess)
   if progress:
     progress.update(total, {'test acc': recorder.latest('test', 'accuracy')},

@@ -128,3 +128,23 @@ def test_chunked_evaluation_equals_whole(tiny_dataset):
 def test_bad_parameters_are_named(tiny_dataset, kwargs, message):
   with pytest.raises(ValueError, match=message):
     _train(tiny_dataset, **kwargs)
+
+
+def test_background_evaluation_reports_the_weights_of_its_iteration(
+    tiny_dataset, tmp_path):
+  out = str(tmp_path / 'bg')
+  _train(tiny_dataset, out, ('iterations', 120), test_interval=40,
+         save_weights_at=[40, 80])
+  test = {r['iteration']: r for r in save_restore.read_log(paths.log(out, 'test'))}
+  for k in (40, 80):
+    weights = save_restore.restore_network(paths.rewind(out, k))
+    with tf.Graph().as_default() as graph:
+      inputs, labels = tiny_dataset.placeholders()
+      model = model_fc.ModelFc(HP, inputs, labels, presets=weights)
+      with tf.Session(graph=graph) as sess:
+        sess.run(tf.global_variables_initializer())
+        loss, accuracy = sess.run([model.loss, model.accuracy],
+                                  {inputs: tiny_dataset.test.images,
+                                   labels: tiny_dataset.test.labels})
+    assert test[k]['loss'] == pytest.approx(loss, rel=1e-5)
+    assert test[k]['accuracy'] == pytest.approx(accuracy, abs=1e-6)
