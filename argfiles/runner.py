@@ -71,7 +71,7 @@ def _parser():
                       'directories')
   parser.add_argument('--cpus_per_run', type=int, default=None,
                       help='threads (Ray: CPUs) per run (local: cores / '
-                      'parallelism; ray: 1; sequential: unlimited)')
+                      'parallelism; ray: 1; sequential: the library default)')
   parser.add_argument('--memory_per_run_gb', type=float, default=None,
                       help='memory per run in GiB (local default 2, for the '
                       'default parallelism; ray: declared only if given)')

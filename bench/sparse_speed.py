@@ -9,8 +9,9 @@ the loop, with the library's defaults: RigL grows by the gradient on a fixed
 batch of `grow_batch_size` examples. "static" is the same sparse network
 without mask updates, so the cost of the updates alone is 1 - rigl / static.
 The "+norms" variants also measure what a sparse run records around each
-update by default: the gradient norm on the fixed 1,000-example measurement
-batch just before and just after it (two more gradient evaluations).
+update by default: the gradient norm on the first `update_norm_batch_size`
+(256) examples of the measurement batch just before and just after it (two
+more gradient evaluations).
 
 Every graph is built once; then the methods take turns running chunks of
 steps, and each keeps its fastest chunk, so a passing load on a shared
@@ -44,6 +45,7 @@ BATCH_SIZE = 128
 UPDATE_FREQ = 100
 SPARSITY = 0.9
 PROBE_SIZE = 1000
+UPDATE_NORM_SIZE = 256  # SparseConfig.update_norm_batch_size
 METHODS = ('dense', 'static', 'set', 'rigl', 'set+norms', 'rigl+norms')
 NETWORKS = ('mlp', 'lenet5')
 
@@ -101,7 +103,9 @@ class Loop(object):
       batches, after_step = [], None
       growth, _, norms = method.partition('+')
       if growth in ('set', 'rigl'):
-        probe = fixed_batch.FixedBatch(*fixed_batch.draw(dataset, PROBE_SIZE, 0))
+        images, labels = fixed_batch.draw(dataset, PROBE_SIZE, 0)
+        probe = fixed_batch.FixedBatch(images[:UPDATE_NORM_SIZE],
+                                       labels[:UPDATE_NORM_SIZE])
         decisions = fixed_batch.FixedBatch(*fixed_batch.draw(
             dataset, grow_batch_size, 0, skip=PROBE_SIZE))
         batches = [probe, decisions]

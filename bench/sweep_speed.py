@@ -144,8 +144,8 @@ def main(runs=8, parallelism=2, iterations=1, training_len='300it',
   print('sweep: {} lottery runs, digits, {} iteration(s) of {} each, '
         '{} cores'.format(runs, iterations, training_len,
                           resources.cpu_count()))
-  print('sequential: {:7.1f} s  (1 run at a time, TensorFlow threads '
-        'unlimited){}'.format(best[sequential.name],
+  print('sequential: {:7.1f} s  (1 run at a time, the library default '
+        'threads: 1 intra-op + 2 inter-op){}'.format(best[sequential.name],
                               all_times(sequential.name)))
   print('local:      {:7.1f} s  ({} runs at a time, {} intra-op + 1 '
         'inter-op thread each, OMP_NUM_THREADS={}){}'.format(

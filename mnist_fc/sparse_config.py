@@ -83,7 +83,8 @@ class SparseConfig(object):
   clip_norm: Optional[float] = _field(None, 'clip gradients to this global norm')
   clip_value: Optional[float] = _field(None, 'clip every gradient entry to [-v, v]')
   conv_padding: str = _field('SAME', 'padding of conv layers: SAME or VALID (the paper\'s LeNet-5)')
-  measure_updates: bool = _field(True, 'record the gradient norm on the measurement batch just before and just after every mask update (two gradient evaluations per update)')
+  measure_updates: bool = _field(True, 'record the gradient norm just before and just after every mask update (two gradient evaluations per update)')
+  update_norm_batch_size: int = _field(256, 'examples (the first of the measurement batch) on which the gradient norm around each mask update is taken; small, so the two extra evaluations per update stay cheap')
   mask_images: bool = _field(True, 'write the masks as TensorBoard images at every test point')
   preset: Optional[str] = _field(None, "the paper's settings: lenet5 or mlp (applied for the method; flags override them)")
 
@@ -129,7 +130,8 @@ class SparseConfig(object):
       raise ValueError('update_end must be in (0, 1], got {}'.format(
           self.update_end))
     for name in ('update_freq', 'prune_frequency', 'grad_batch_size',
-                 'grow_batch_size', 'metainit_batch_size'):
+                 'grow_batch_size', 'metainit_batch_size',
+                 'update_norm_batch_size'):
       if int(getattr(self, name)) < 1:
         raise ValueError('{} must be >= 1, got {}'.format(
             name, getattr(self, name)))

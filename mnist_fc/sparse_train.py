@@ -118,9 +118,13 @@ def _train(run, sparse, dataset, start, run_dir, label):
           run.optimizer, lambda: lr_fn(step.read_value()), sparse.momentum)
       return holder.optimizer
 
+    update_probe = None
+    if sparse.measure_updates:
+      size = int(sparse.update_norm_batch_size)
+      update_probe = fixed_batch.FixedBatch(measure[0][:size], measure[1][:size],
+                                            name='update_probe')
     updater = build_updater(run, sparse, model, steps_total, shapes, decisions,
-                            probe if sparse.measure_updates else None, lr_fn,
-                            holder)
+                            update_probe, lr_fn, holder)
     flow = gradient_flow.GradientFlow(model, probe, start.weights, lr_fn,
                                       optimizer=lambda: holder.optimizer)
     images = (gradient_flow.MaskImages(
@@ -129,8 +133,9 @@ def _train(run, sparse, dataset, start, run_dir, label):
 
   def on_start(sess):
     flow.initialize(sess)
-    if decisions is not None:
-      decisions.initialize(sess)
+    for batch in (decisions, update_probe):
+      if batch is not None:
+        batch.initialize(sess)
 
   def on_record(sess, iteration, recorder):
     if updater is not None:
