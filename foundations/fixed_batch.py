@@ -10,6 +10,7 @@ GraphDef and therefore out of every checkpoint's meta graph.
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import model_base
 
 
@@ -28,23 +29,14 @@ class FixedBatch(object):
                        'least one), got {} and {}'.format(images.shape[0],
                                                           labels.shape[0]))
     self.size = int(images.shape[0])
-    self._feeds = {}
+    self._arrays = graph_data.ArrayVariables()
     with tf.name_scope(name):
-      self._images = self._variable('images', images)
-      self._labels = self._variable('labels', labels)
-
-  def _variable(self, name, array):
-    placeholder = tf.placeholder(array.dtype, array.shape, name=name + '_value')
-    variable = tf.Variable(placeholder, trainable=False, name=name,
-                           collections=[tf.GraphKeys.LOCAL_VARIABLES],
-                           use_resource=True)
-    self._feeds[variable.initializer] = (placeholder, array)
-    return variable
+      self._images = self._arrays.add('images', images)
+      self._labels = self._arrays.add('labels', labels)
 
   def initialize(self, sess):
     """Copies the arrays into the graph (once per session)."""
-    for initializer, (placeholder, array) in self._feeds.items():
-      sess.run(initializer, {placeholder: array})
+    self._arrays.initialize(sess)
 
   def loss(self, model):
     """The model's mean loss on the batch, read afresh where it is built."""

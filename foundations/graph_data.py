@@ -10,6 +10,32 @@ import tensorflow.compat.v1 as tf
 SPLITS = ('train', 'validate', 'test')
 
 
+class ArrayVariables(object):
+  """Numpy arrays as local variables, filled from placeholders once.
+
+  Feeding the values at initialisation keeps the arrays out of the GraphDef
+  (and so out of every checkpoint's meta graph); local variables are never
+  checkpointed.
+  """
+
+  def __init__(self):
+    self._feeds = {}
+
+  def add(self, name, array):
+    """A local variable that will hold `array`."""
+    placeholder = tf.placeholder(array.dtype, array.shape, name=name + '_value')
+    variable = tf.Variable(placeholder, trainable=False, name=name,
+                           collections=[tf.GraphKeys.LOCAL_VARIABLES],
+                           use_resource=True)
+    self._feeds[variable.initializer] = (placeholder, array)
+    return variable
+
+  def initialize(self, sess):
+    """Copies every array into its variable."""
+    for initializer, (placeholder, array) in self._feeds.items():
+      sess.run(initializer, {placeholder: array})
+
+
 class GraphData(object):
   """The splits of a DatasetBase as graph variables.
 
@@ -22,28 +48,19 @@ class GraphData(object):
   def __init__(self, dataset):
     self.dataset = dataset
     self.splits = {}
-    self._feeds = {}
+    self._arrays = ArrayVariables()
     with tf.name_scope('data'):
       for name in SPLITS:
         split = getattr(dataset, name, None)
         if split is None:
           continue
-        images = self._variable(name + '_images', split.images)
-        labels = self._variable(name + '_labels', split.labels)
+        images = self._arrays.add(name + '_images', split.images)
+        labels = self._arrays.add(name + '_labels', split.labels)
         self.splits[name] = (images, labels, split.num_examples)
-
-  def _variable(self, name, array):
-    placeholder = tf.placeholder(array.dtype, array.shape, name=name + '_value')
-    variable = tf.Variable(placeholder, trainable=False, name=name,
-                           collections=[tf.GraphKeys.LOCAL_VARIABLES],
-                           use_resource=True)
-    self._feeds[variable.initializer] = (placeholder, array)
-    return variable
 
   def initialize(self, sess):
     """Copies the arrays into the graph (once per session)."""
-    for initializer, (placeholder, array) in self._feeds.items():
-      sess.run(initializer, {placeholder: array})
+    self._arrays.initialize(sess)
 
   def train_batch(self, indices):
     """Images and labels of the training rows `indices`."""
