@@ -271,6 +271,14 @@ class ModelBase(object):
     if padding not in ('SAME', 'VALID'):
       raise ValueError('No such padding: {!r} (choose SAME or VALID)'.format(
           padding))
+    if padding == 'VALID':
+      height, width = inputs.shape[1], inputs.shape[2]
+      if (height is not None and int(height) < kh) or (
+          width is not None and int(width) < kw):
+        raise ValueError(
+            'layer {!r}: its {}x{} input is smaller than its {}x{} kernel with '
+            'VALID padding (the images are too small for this network)'.format(
+                name, height, width, kh, kw))
     kernel = self._masked_kernel(name, [kh, kw, inputs.shape[-1], filters],
                                  kernel_initializer)
     output = tf.nn.conv2d(inputs, kernel, strides=[1, sh, sw, 1],

@@ -104,10 +104,11 @@ def _mask_directory(mask_from):
       raise ValueError('--mask_from={} is not a finished run (no DONE file): '
                        'train it first'.format(mask_from))
     return paths.masks(mask_from)
-  if os.path.isdir(mask_from):
+  if os.path.isdir(mask_from) and any(
+      name.endswith('.npy') for name in os.listdir(mask_from)):
     return mask_from
-  raise ValueError('--mask_from={}: no such run or masks directory'.format(
-      mask_from))
+  raise ValueError('--mask_from={}: neither a finished run (with masks/) nor '
+                   'a directory of .npy masks'.format(mask_from))
 
 
 def check_fits(network, shapes, source, what):
