@@ -58,7 +58,7 @@ def coordinate_selections(model, masks, spectrum):
   return selections
 
 
-class LossOnBatch(object):
+class LossOnBatch(session_lib.SessionOwner):
   """A network's mean cross-entropy on a fixed batch, in its own graph.
 
   Use as a context manager (or call close()) to free the session.
@@ -89,12 +89,3 @@ class LossOnBatch(object):
           self.session, self.model.loss, self.model.trainable_variables,
           selections)
       self.accuracy = float(self.session.run(self.model.accuracy))
-
-  def close(self):
-    self.session.close()
-
-  def __enter__(self):
-    return self
-
-  def __exit__(self, *unused):
-    self.close()

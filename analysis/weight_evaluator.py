@@ -20,7 +20,7 @@ SPLITS = ('train', 'validate', 'test')
 EVAL_CHUNK_SIZE = 10000  # as the trainer's default
 
 
-class WeightEvaluator(object):
+class WeightEvaluator(session_lib.SessionOwner):
   """Evaluates weight dictionaries of a network's architecture on a split.
 
   Use as a context manager (or call close()).
@@ -93,12 +93,3 @@ class WeightEvaluator(object):
     self.session.run(self._load, feed)
     values = self.session.run(self._metrics)
     return {k: float(v) for k, v in values.items()}
-
-  def close(self):
-    self.session.close()
-
-  def __enter__(self):
-    return self
-
-  def __exit__(self, *unused):
-    self.close()

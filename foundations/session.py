@@ -42,3 +42,22 @@ def session_config():
 def new_session(graph):
   """A tf.compat.v1.Session on `graph` with the environment's thread counts."""
   return tf.Session(graph=graph, config=session_config())
+
+
+class SessionOwner(object):
+  """Base of objects that own a session: closes it, also as a context manager.
+
+  Subclasses set `self.session`.
+  """
+
+  session = None
+
+  def close(self):
+    if self.session is not None:
+      self.session.close()
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *unused):
+    self.close()

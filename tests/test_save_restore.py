@@ -33,7 +33,10 @@ def test_a_failed_save_leaves_the_old_network(tmp_path):
 def test_restore_refuses_pickles_and_missing_dirs(tmp_path):
   path = tmp_path / 'net'
   path.mkdir()
-  np.save(path / 'evil.npy', np.array([{'a': 1}], dtype=object), allow_pickle=True)
+  with open(path / 'evil.npy', 'wb') as f:  # an object array: a pickle inside
+    np.lib.format.write_array_header_1_0(
+        f, {'descr': '|O', 'fortran_order': False, 'shape': (1,)})
+    f.write(b'\x80\x04K\x01.')
   with pytest.raises(ValueError, match='evil.npy'):
     save_restore.restore_network(str(path))
   with pytest.raises(ValueError, match='No saved network'):
