@@ -34,6 +34,7 @@ from lottery_ticket.analysis import lanczos
 from lottery_ticket.analysis import loss_on_batch
 from lottery_ticket.analysis import memory
 from lottery_ticket.analysis import network_source
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import save_restore
 
@@ -44,9 +45,7 @@ DENSITY_POINTS = 512
 
 def coordinate_count(network, spectrum):
   """Coordinates of the sparse or dense spectrum of a network."""
-  if spectrum not in loss_on_batch.SPECTRA:
-    raise ValueError('No such spectrum: {!r} (choose sparse, dense or '
-                     'both)'.format(spectrum))
+  choices.check('spectrum', spectrum, loss_on_batch.SPECTRA)
   count = 0
   for name, value in network.weights.items():
     if spectrum == 'sparse' and not model_base.is_bias(name):
@@ -62,9 +61,7 @@ def resolve_method(method, size, memory_limit=None):
   Raises:
     ValueError: for an unknown method, or 'exact' when it does not fit.
   """
-  if method not in METHODS:
-    raise ValueError('No such method: {!r} (choose from: {})'.format(
-        method, ', '.join(METHODS)))
+  choices.check('method', method, METHODS)
   if method == 'exact':
     hessian_exact.check_memory(size, memory_limit)
     return 'exact'
@@ -234,9 +231,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
     ValueError: for bad arguments, an unreadable or mismatching network, or
       an exact spectrum that does not fit in memory.
   """
-  if spectrum not in ('sparse', 'dense', 'both'):
-    raise ValueError('No such spectrum: {!r} (choose sparse, dense or '
-                     'both)'.format(spectrum))
+  choices.check('spectrum', spectrum, ('sparse', 'dense', 'both'))
   network = network_source.load(source, masks=masks, config=config)
   spectra = ('sparse', 'dense') if spectrum == 'both' else (spectrum,)
   results = {}

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.analysis import network_model
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import evaluation
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import session as session_lib
@@ -37,9 +38,7 @@ class WeightEvaluator(session_lib.SessionOwner):
     Raises:
       ValueError: for a split the dataset lacks, or weights that do not fit.
     """
-    if split not in SPLITS:
-      raise ValueError('No such split: {!r} (choose from: {})'.format(
-          split, ', '.join(SPLITS)))
+    choices.check('split', split, SPLITS)
     dataset = network.run_config.make_dataset()
     if getattr(dataset, split, None) is None:
       raise ValueError('the dataset {} has no {!r} split'.format(

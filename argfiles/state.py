@@ -9,14 +9,14 @@ Each run has one small JSON file:
 with status one of pending, running, done, failed. A re-run of a sweep skips
 a run only when its record says done *for the same arguments*; a run left
 'running' (its sweep was killed) or 'failed' runs again. Files are replaced
-atomically (written to a temporary file in the same directory, then
-os.replace), so a reader never sees half a record, even if the writer is
+atomically (save_restore.write_json: a temporary file in the same directory,
+then os.replace), so a reader never sees half a record, even if the writer is
 killed mid-write.
 """
 
 import json
-import os
-import tempfile
+
+from lottery_ticket.foundations import save_restore
 
 PENDING = 'pending'
 RUNNING = 'running'
@@ -84,21 +84,7 @@ def write_state(path, record):
   if record.get('status') not in STATUSES:
     raise ValueError('status must be one of {}, got {!r}'.format(
         ', '.join(STATUSES), record.get('status')))
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  handle, temporary = tempfile.mkstemp(
-      dir=directory, prefix='.' + os.path.basename(path) + '.', suffix='.tmp')
-  try:
-    with os.fdopen(handle, 'w') as f:
-      json.dump({k: record.get(k) for k in _FIELDS}, f, indent=2)
-      f.write('\n')
-      f.flush()
-      os.fsync(f.fileno())
-    os.replace(temporary, path)
-  except BaseException:
-    if os.path.exists(temporary):
-      os.remove(temporary)
-    raise
+  save_restore.write_json(path, {k: record.get(k) for k in _FIELDS})
 
 
 def is_done(record, argv):

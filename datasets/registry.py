@@ -5,6 +5,7 @@ from lottery_ticket.datasets import dataset_digits
 from lottery_ticket.datasets import dataset_fashion_mnist
 from lottery_ticket.datasets import dataset_mnist
 from lottery_ticket.datasets.errors import DatasetError
+from lottery_ticket.foundations import choices
 
 DATASETS = ('mnist', 'fashion_mnist', 'digits', 'cifar10')
 
@@ -15,10 +16,7 @@ def check_name(name):
   Raises:
     DatasetError: naming the unknown name and the choices.
   """
-  if name not in DATASETS:
-    raise DatasetError('No such dataset: {!r} (choose from: {})'.format(
-        name, ', '.join(sorted(DATASETS))))
-  return name
+  return choices.check('dataset', name, sorted(DATASETS), DatasetError)
 
 
 def make_dataset(name, location=None, flatten=None, permute_labels=False,

@@ -1,12 +1,7 @@
 """The model- and dataset-agnostic machinery of the library.
 
-The library builds TF1-style graphs. Its training loop is a `tf.while_loop`
-whose body holds a whole optimizer step; TensorFlow's classic (v1) control
-flow runs such a loop about 1.4x faster on a CPU than the functional v2
-implementation, so it is selected here, once, for every graph the process
-builds afterwards.
+Importing this package imports no TensorFlow: the file-level modules
+(save_restore, paths, pruning, durations, union, choices) serve tools that
+must start fast, such as the sweep runner. Graph-building modules select
+classic control flow through graph_mode.py.
 """
-
-import tensorflow.compat.v1 as _tf
-
-_tf.disable_control_flow_v2()

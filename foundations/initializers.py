@@ -5,6 +5,7 @@ the sparse-training code; these are the usual dense ones.
 """
 
 import tensorflow.compat.v1 as tf
+from lottery_ticket.foundations import choices
 
 # name -> (scale, mode, distribution) of a variance-scaling initializer.
 _SCHEMES = {
@@ -32,10 +33,7 @@ def kernel_initializer(name, seed=None):
   """
   if not isinstance(name, str):
     return name
-  if name not in _SCHEMES:
-    raise ValueError('No such initializer: {!r} (choose from: {})'.format(
-        name, ', '.join(NAMES)))
-  scale, mode, distribution = _SCHEMES[name]
+  scale, mode, distribution = _SCHEMES[choices.check('initializer', name, NAMES)]
   return tf.variance_scaling_initializer(scale=scale, mode=mode,
                                          distribution=distribution, seed=seed)
 

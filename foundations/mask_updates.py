@@ -33,7 +33,9 @@ step and a resumed run makes the same updates as an uninterrupted one.
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import fixed_batch as fixed_batch_lib
+from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import selection
 from lottery_ticket.foundations import update_history
@@ -296,9 +298,7 @@ def drop_and_grow(model, growth, steps, drop_fraction_fn, batch=None, seed=0,
   Raises:
     ValueError: for an unknown growth name or a missing batch.
   """
-  if growth not in GROWTH:
-    raise ValueError('No such growth criterion: {!r} (choose from: {})'.format(
-        growth, ', '.join(GROWTH)))
+  choices.check('growth criterion', growth, GROWTH)
   if growth == 'random':
     scores = random_growth(seed)
   else:

@@ -21,6 +21,8 @@ layer's bias uses the key `<layer>_bias`.
 
 import numpy as np
 import tensorflow.compat.v1 as tf
+from lottery_ticket.foundations import choices
+from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 
 BIAS_SUFFIX = '_bias'
 
@@ -42,16 +44,8 @@ def activation_fn(activation):
     return activation
   key = activation.lower() if isinstance(activation, str) else activation
   if key not in _ACTIVATIONS:
-    raise ValueError('No such activation: {!r} (choose from: {})'.format(
-        activation, ', '.join(k for k in _ACTIVATIONS if k)))
+    choices.check('activation', activation, list(_ACTIVATIONS))
   return _ACTIVATIONS[key]
-
-
-def activation_name(activation):
-  """The JSON-friendly name of an activation (inverse of activation_fn)."""
-  if activation is None or isinstance(activation, str):
-    return activation
-  return getattr(activation, '__name__', str(activation))
 
 
 def bias_name(layer_name):
@@ -267,10 +261,7 @@ class ModelBase(object):
     """
     kh, kw = _pair(kernel_size)
     sh, sw = _pair(strides)
-    padding = padding.upper()
-    if padding not in ('SAME', 'VALID'):
-      raise ValueError('No such padding: {!r} (choose SAME or VALID)'.format(
-          padding))
+    padding = choices.check('padding', padding.upper(), ('SAME', 'VALID'))
     if padding == 'VALID':
       height, width = inputs.shape[1], inputs.shape[2]
       if (height is not None and int(height) < kh) or (

@@ -8,6 +8,7 @@ Layers are named conv0, conv1, ... and fc0, fc1, ...
 
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import initializers
 from lottery_ticket.foundations import model_base
 
@@ -35,9 +36,7 @@ ARCHITECTURES = {
 
 def architecture(name):
   """Hyperparameters of a named architecture (a fresh copy)."""
-  if name not in ARCHITECTURES:
-    raise ValueError('No such architecture: {!r} (choose from: {})'.format(
-        name, ', '.join(sorted(ARCHITECTURES))))
+  choices.check('architecture', name, sorted(ARCHITECTURES))
   spec = ARCHITECTURES[name]
   return {'conv_layers': list(spec['conv_layers']),
           'fc_layers': list(spec['fc_layers'])}

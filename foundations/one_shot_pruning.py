@@ -17,6 +17,7 @@ computed exactly as the gradient of g . stop_gradient(g).
 
 import numpy as np
 import tensorflow.compat.v1 as tf
+from lottery_ticket.foundations import choices
 
 METHODS = ('snip', 'grasp')
 
@@ -48,8 +49,7 @@ def scores(method, model, batch):
     return snip_scores(model, batch)
   if method == 'grasp':
     return grasp_scores(model, batch)
-  raise ValueError('No such one-shot pruning method: {!r} (choose from: '
-                   '{})'.format(method, ', '.join(METHODS)))
+  choices.check('one-shot pruning method', method, METHODS)
 
 
 def keep_top(scores_by_layer, counts):

@@ -67,12 +67,15 @@ def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
     total_steps: the training length (needed by 'cosine').
 
   Returns:
-    A callable returning a new optimizer; it must be called after the global
-    step exists.
+    A callable returning a new optimizer; with a schedule other than
+    'constant' it must be called after the global step exists.
   """
   check_name(name)
   if learning_rate is None:
     learning_rate = default_learning_rate(name)
+  if schedule == 'constant':
+    return functools.partial(make_optimizer, name, float(learning_rate),
+                             momentum)
   rate = schedules.learning_rate_fn(learning_rate, schedule, total_steps or 1)
 
   def current_rate():

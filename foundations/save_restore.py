@@ -23,6 +23,8 @@ def _atomic_write_bytes(path, data):
   try:
     with os.fdopen(fd, 'wb') as f:
       f.write(data)
+      f.flush()
+      os.fsync(f.fileno())  # on disk before the rename makes it visible
     os.replace(tmp, path)
   except BaseException:
     if os.path.exists(tmp):

@@ -15,18 +15,12 @@ import math
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import sparsity_distribution
 
 SPARSITY_SCHEDULES = ('polynomial', 'constant')
 DROP_FRACTION_SCHEDULES = ('constant', 'cosine', 'lr')
 LR_SCHEDULES = ('constant', 'cosine')
-
-
-def _check_choice(kind, value, choices):
-  if value not in choices:
-    raise ValueError('No such {}: {!r} (choose from: {})'.format(
-        kind, value, ', '.join(choices)))
-  return value
 
 
 class SparsitySchedule(object):
@@ -54,7 +48,7 @@ class SparsitySchedule(object):
       ValueError: for an unknown kind, sparsities outside [0, 1), negative
         steps, end_step before begin_step or a frequency below 1.
     """
-    self.kind = _check_choice('sparsity schedule', kind, SPARSITY_SCHEDULES)
+    self.kind = choices.check('sparsity schedule', kind, SPARSITY_SCHEDULES)
     self.final_sparsity = sparsity_distribution.check_sparsity(
         final_sparsity, 'final sparsity')
     self.initial_sparsity = sparsity_distribution.check_sparsity(
@@ -134,7 +128,7 @@ def learning_rate_fn(learning_rate, schedule, total_steps):
     schedule: 'constant' or 'cosine' (decay to 0 at total_steps).
     total_steps: the training length in steps.
   """
-  _check_choice('learning-rate schedule', schedule, LR_SCHEDULES)
+  choices.check('learning-rate schedule', schedule, LR_SCHEDULES)
   learning_rate = float(learning_rate)
   if schedule == 'cosine':
     return lambda step: cosine_decay(learning_rate, step, total_steps)
@@ -155,7 +149,7 @@ def drop_fraction_fn(schedule, initial, end_step, lr_fn=None):
   Raises:
     ValueError: for an unknown schedule or a fraction outside [0, 1].
   """
-  _check_choice('drop-fraction schedule', schedule, DROP_FRACTION_SCHEDULES)
+  choices.check('drop-fraction schedule', schedule, DROP_FRACTION_SCHEDULES)
   initial = float(initial)
   if not 0.0 <= initial <= 1.0:
     raise ValueError('drop_fraction must be in [0, 1], got {}'.format(initial))

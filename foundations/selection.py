@@ -10,6 +10,8 @@ exactly that of a full ranking, ties included.
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
+
 # Vectors up to this length are ranked whole; longer ones are first cut down
 # to the entries above a threshold estimated from a sample.
 _SMALL = 8192

@@ -22,7 +22,9 @@ out).
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import fixed_batch
+from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import initializers
 
 METHODS = ('dense', 'unit_scaled', 'layer_scaled', 'metainit')
@@ -33,10 +35,7 @@ _TRUNCATED_STDDEV = 0.87962566103423978
 
 
 def check_method(method):
-  if method not in METHODS:
-    raise ValueError('No such initialisation method: {!r} (choose from: '
-                     '{})'.format(method, ', '.join(METHODS)))
-  return method
+  return choices.check('initialisation method', method, METHODS)
 
 
 def scheme(initializer_name):
@@ -57,9 +56,7 @@ def surviving_fans(mask):
 
 def unit_variances(mask, scale, mode):
   """The variance each kernel entry should have under unit scaling."""
-  if mode not in FAN_MODES:
-    raise ValueError('No such fan mode: {!r} (choose from: {})'.format(
-        mode, ', '.join(FAN_MODES)))
+  choices.check('fan mode', mode, FAN_MODES)
   fan_in, fan_out = surviving_fans(mask)
   shape = np.shape(mask)
   in_axis = len(shape) - 2

@@ -17,6 +17,7 @@ integer seeds.
 """
 
 import numpy as np
+from lottery_ticket.foundations import choices
 
 DISTRIBUTIONS = ('uniform', 'erk')
 
@@ -34,10 +35,7 @@ def check_sparsity(sparsity, name='sparsity'):
 
 
 def check_distribution(distribution):
-  if distribution not in DISTRIBUTIONS:
-    raise ValueError('No such sparsity distribution: {!r} (choose from: '
-                     '{})'.format(distribution, ', '.join(DISTRIBUTIONS)))
-  return distribution
+  return choices.check('sparsity distribution', distribution, DISTRIBUTIONS)
 
 
 def _sizes(shapes):

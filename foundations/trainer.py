@@ -5,7 +5,9 @@ once; a `tf.while_loop` runs many optimizer steps per `session.run`, each
 gathering its batch by indices that Python computes once per chunk of steps
 (the order is a pure function of the dataset's seed and the step). Python
 comes back only at the points where something is recorded, checkpointed or
-saved, and evaluation reads whole splits already in the graph.
+saved. Evaluation reads whole splits already in the graph, from a snapshot
+of the weights, in a background thread while training goes on
+(background_evaluation.py).
 
 A killed run resumes: with `checkpoint_interval`, all model and optimizer
 variables are checkpointed together with the records so far, and a re-run
@@ -19,8 +21,8 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import background_evaluation
 from lottery_ticket.foundations import durations
-from lottery_ticket.foundations import evaluation
 from lottery_ticket.foundations import graph_data
+from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import progress as progress_lib
 from lottery_ticket.foundations import records as records_lib
@@ -306,13 +308,3 @@ def _maybe_resume(sess, saver, output_dir, recorder):
   recorder.records = save_restore.read_json(records_path)
   recorder.truncate(iteration)
   return iteration
-
-
-def evaluate_weights(sess, model, dataset):
-  """Loss and accuracy of the model's current weights on each eval split."""
-  with sess.graph.as_default():
-    data = graph_data.GraphData(dataset)
-    metrics = evaluation.data_metrics(model, data)
-    data.initialize(sess)
-  return {k: {m: float(v) for m, v in vals.items()}
-          for k, vals in sess.run(metrics).items()}

@@ -15,6 +15,7 @@ values when this module was first imported.
 import os
 
 from lottery_ticket.datasets.errors import DatasetError
+from lottery_ticket.foundations import choices
 
 ROOT = os.path.join('~', 'lottery_ticket')
 
@@ -65,9 +66,7 @@ def default_location(name):
   Raises:
     DatasetError: if the name is unknown.
   """
-  if name not in _DATASET_LOCATIONS:
-    raise DatasetError('No such dataset: {!r} (choose from: {})'.format(
-        name, ', '.join(sorted(_DATASET_LOCATIONS))))
+  choices.check('dataset', name, sorted(_DATASET_LOCATIONS), DatasetError)
   return _DATASET_LOCATIONS[name]()
 
 

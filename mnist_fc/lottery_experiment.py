@@ -7,10 +7,12 @@ was interrupted, ending with the same masks and weights.
 
 import functools
 
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import experiment
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning as pruning_lib
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import run_config as run_config_lib
 from lottery_ticket.mnist_fc import runs
 
@@ -40,11 +42,11 @@ def make_prune_masks(method, percents, seed):
       return pruning_lib.prune_random(percents, masks, final,
                                   seed=int(seed) * 1000 + counter['level'])
     return prune_random
-  raise ValueError('No such pruning method: {!r} (choose from: {})'.format(
-      method, ', '.join(PRUNING_METHODS)))
+  choices.check('pruning method', method, PRUNING_METHODS)
 
 
-def lottery_experiment(output_dir, iterations=5, experiment_name='same_init',
+def lottery_experiment(output_dir, iterations=5,
+                       experiment_name=constants.EXPERIMENT_NAME,
                        presets=None, rewind_iteration=0, pruning='layerwise',
                        config=None, **flags):
   """Runs levels 0..iterations of one trial.

@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
@@ -80,9 +81,7 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
   Returns:
     (initial_weights, final_weights).
   """
-  if mode not in MODES:
-    raise ValueError('No such mode: {!r} (choose from: {})'.format(
-        mode, ', '.join(MODES)))
+  choices.check('mode', mode, MODES)
   source = paths.run(output_dir, level, source_experiment)
   if not os.path.isdir(paths.masks(source)):
     raise ValueError('No masks at {}: run the lottery experiment for level {} '

@@ -24,8 +24,9 @@ from lottery_ticket.foundations import optimizers
 from lottery_ticket.mnist_fc import constants
 
 # Validation examples held out of the training set, per dataset.
-DEFAULT_VALIDATE_SIZE = {'mnist': 5000, 'fashion_mnist': 5000, 'digits': 237,
-                         'cifar10': 5000}
+DEFAULT_VALIDATE_SIZE = {'mnist': constants.VALIDATE_SIZE,
+                         'fashion_mnist': constants.VALIDATE_SIZE,
+                         'digits': 237, 'cifar10': 5000}
 
 
 def _field(default, help_text):
@@ -40,7 +41,7 @@ class RunConfig(object):
   network: str = _field('fc', "'fc' (an MLP of `layers`) or lenet5, conv2, conv4, conv6")
   layers: Optional[tuple] = _field(None, 'hidden layer sizes of the MLP (default 300,100)')
   initializer: str = _field('glorot_normal', 'kernel initialisation scheme')
-  training_len: str = _field('50000it', 'training length per level: 500it, 3ep, ...')
+  training_len: str = _field(durations.format_len(constants.TRAINING_LEN), 'training length per level: 500it, 3ep, ...')
   batch_size: int = _field(constants.BATCH_SIZE, 'examples per step')
   optimizer: str = _field('adam', "'adam' (lr 1.2e-3, the paper) or 'sgd' (lr 0.1, the original code); also 'momentum', 'rmsprop'")
   learning_rate: Optional[float] = _field(None, "learning rate (default: the optimizer's)")
@@ -48,9 +49,9 @@ class RunConfig(object):
   test_interval: int = _field(constants.TEST_INTERVAL, 'evaluate test (and validation) every N iterations')
   checkpoint_interval: Optional[int] = _field(5000, 'checkpoint every N iterations so a killed run resumes')
   save_summaries: bool = _field(True, 'write TensorBoard summaries')
-  prune_percent: float = _field(0.2, 'fraction of surviving hidden fully-connected weights pruned per level')
+  prune_percent: float = _field(constants.PRUNE_PERCENTS['layer0'], 'fraction of surviving hidden fully-connected weights pruned per level')
   prune_percent_conv: float = _field(0.1, 'fraction of surviving conv weights pruned per level')
-  prune_percent_output: float = _field(0.1, 'fraction of surviving output-layer weights pruned per level')
+  prune_percent_output: float = _field(constants.PRUNE_PERCENTS['layer2'], 'fraction of surviving output-layer weights pruned per level')
   seed: int = _field(0, 'fixes initialisation, data order and every other random choice')
   train_order_seed: Optional[int] = _field(None, 'seed of the training order (default: seed)')
   permute_labels: bool = _field(False, 'shuffle training labels across examples (random-label control)')
@@ -60,8 +61,7 @@ class RunConfig(object):
     durations.parse(self.training_len)
     if self.network != 'fc':
       model_conv.architecture(self.network)
-    if self.optimizer not in constants.OPTIMIZERS:
-      optimizers.check_name(self.optimizer)
+    optimizers.check_name(self.optimizer)
     if isinstance(self.layers, (int, str)):
       self.layers = tuple(int(u) for u in str(self.layers).split(',') if u)
     if self.layers is not None:
@@ -153,9 +153,7 @@ class RunConfig(object):
     return make_model
 
   def optimizer_fn(self):
-    if self.optimizer not in constants.OPTIMIZERS:
-      return optimizers.optimizer_fn(self.optimizer, self.learning_rate)
-    return constants.optimizer_fn(self.optimizer, self.learning_rate)
+    return optimizers.optimizer_fn(self.optimizer, self.learning_rate)
 
   def prune_percents(self, layer_names):
     """Per-layer pruning fractions: conv, hidden fully-connected, output."""

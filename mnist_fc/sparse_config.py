@@ -21,6 +21,7 @@ import dataclasses
 import json
 from typing import Optional
 
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import sparse_init
 from lottery_ticket.foundations import sparsity_distribution
@@ -89,7 +90,7 @@ class SparseConfig(object):
   preset: Optional[str] = _field(None, "the paper's settings: lenet5 or mlp (applied for the method; flags override them)")
 
   def __post_init__(self):
-    _choice('method', self.method, METHODS)
+    choices.check('method', self.method, METHODS)
     if self.method == 'dense':
       if self.sparsity not in (None, 0, 0.0):
         raise ValueError('method dense trains every weight, so it takes no '
@@ -114,15 +115,15 @@ class SparseConfig(object):
                        '--init_method={} would replace them'.format(
                            self.init_method))
     if self.init_fan_mode is not None:
-      _choice('init_fan_mode', self.init_fan_mode, sparse_init.FAN_MODES)
-    _choice('prune_schedule', self.prune_schedule, schedules.SPARSITY_SCHEDULES)
-    _choice('drop_fraction_schedule', self.drop_fraction_schedule,
+      choices.check('init_fan_mode', self.init_fan_mode, sparse_init.FAN_MODES)
+    choices.check('prune_schedule', self.prune_schedule, schedules.SPARSITY_SCHEDULES)
+    choices.check('drop_fraction_schedule', self.drop_fraction_schedule,
             schedules.DROP_FRACTION_SCHEDULES)
-    _choice('lr_schedule', self.lr_schedule, schedules.LR_SCHEDULES)
+    choices.check('lr_schedule', self.lr_schedule, schedules.LR_SCHEDULES)
     self.conv_padding = str(self.conv_padding).upper()
-    _choice('conv_padding', self.conv_padding, PADDINGS)
+    choices.check('conv_padding', self.conv_padding, PADDINGS)
     if self.preset is not None:
-      _choice('preset', self.preset, sparse_presets.NETWORKS)
+      choices.check('preset', self.preset, sparse_presets.NETWORKS)
     if not 0.0 <= float(self.drop_fraction) <= 1.0:
       raise ValueError('drop_fraction must be in [0, 1], got {}'.format(
           self.drop_fraction))
@@ -187,12 +188,6 @@ class SparseConfig(object):
 
   def to_dict(self):
     return dataclasses.asdict(self)
-
-
-def _choice(name, value, choices):
-  if value not in choices:
-    raise ValueError('No such {}: {!r} (choose from: {})'.format(
-        name, value, ', '.join(choices)))
 
 
 def field_names():

@@ -30,6 +30,8 @@ measurements use another 1,000.
 
 import copy
 
+from lottery_ticket.foundations import choices
+
 NETWORKS = ('lenet5', 'mlp')
 
 _COMMON = {
@@ -102,12 +104,8 @@ def settings(preset, method):
   Raises:
     ValueError: for an unknown preset or method.
   """
-  if preset not in _NETWORK:
-    raise ValueError('No such preset: {!r} (choose from: {})'.format(
-        preset, ', '.join(NETWORKS)))
-  if method not in _METHOD:
-    raise ValueError('No such method: {!r} (choose from: {})'.format(
-        method, ', '.join(_METHOD)))
+  choices.check('preset', preset, NETWORKS)
+  choices.check('method', method, list(_METHOD))
   out = copy.deepcopy(_COMMON)
   out.update(_NETWORK[preset])
   out.update(_METHOD[method])

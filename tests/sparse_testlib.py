@@ -5,7 +5,6 @@ import functools
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-import lottery_ticket.foundations  # pylint: disable=unused-import
 from lottery_ticket.datasets import registry
 from lottery_ticket.foundations import model_fc
 

@@ -8,12 +8,14 @@ Re-running the same command resumes an interrupted experiment.
 """
 
 from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
 from lottery_ticket.mnist_fc import run_config
 from lottery_ticket.mnist_fc.runners import cli
 
 
-def lottery_experiment(output_dir, iterations=5, experiment_name='same_init',
+def lottery_experiment(output_dir, iterations=5,
+                       experiment_name=constants.EXPERIMENT_NAME,
                        presets=None, rewind_iteration=0, pruning='layerwise',
                        config=None, **flags):
   """Trains, prunes, resets and retrains for levels 0..iterations."""
