@@ -26,7 +26,6 @@ instability.json, instability.csv, instability.png.
 """
 
 import csv
-import dataclasses
 import io
 import os
 
@@ -35,7 +34,6 @@ import numpy as np
 from lottery_ticket.analysis import command_line
 from lottery_ticket.analysis import interpolation
 from lottery_ticket.analysis import network_source
-from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -58,24 +56,32 @@ def _as_ints(value):
 
 
 def _load_run(run_dir, flags):
-  """(RunConfig, masks or None, initial weights, total iterations)."""
-  from lottery_ticket.mnist_fc import run_config as run_config_lib  # pylint: disable=g-import-not-at-top
+  """(Config, masks or None, initial weights, total iterations, model
+  hyperparameters)."""
+  from lottery_ticket.analysis import network_model  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   if not os.path.isfile(paths.config(run_dir)):
     raise ValueError('No run at {} (config.json is missing)'.format(run_dir))
   if not os.path.isdir(paths.initial(run_dir)):
     raise ValueError('Run {} saved no initial weights ({} is missing)'.format(
         run_dir, paths.initial(run_dir)))
-  config = run_config_lib.RunConfig.from_flags(paths.config(run_dir), **flags)
+  # The copies train the run's network with its recipe (data, model and
+  # training settings); a sparse run's mask updates are not replayed: the
+  # copies keep the mask the run ended with.
+  config = config_lib.resolve(config_lib.BASE, flags, paths.config(run_dir),
+                              source='analysis.instability')
   masks = (save_restore.restore_network(paths.masks(run_dir))
            if os.path.isdir(paths.masks(run_dir)) else None)
   initial = save_restore.restore_network(paths.initial(run_dir))
   dataset = config.make_dataset()
-  total = durations.to_iterations(config.training_len,
-                                  dataset.steps_per_epoch(int(config.batch_size)))
-  return config, masks, initial, total
+  total = config.total_steps(dataset)
+  network = network_source.load(run_dir)
+  return (config, masks, initial, total,
+          network_model.hyperparameters(network, dataset.num_classes))
 
 
-def start_weights(run_dir, output_dir, rewind, config, masks, initial):
+def start_weights(run_dir, output_dir, rewind, config, masks, initial,
+                  hyperparameters=None, total=None):
   """The weights both copies start from for rewind iteration k."""
   from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
   if rewind == 0:
@@ -83,10 +89,10 @@ def start_weights(run_dir, output_dir, rewind, config, masks, initial):
   saved = paths.rewind(run_dir, rewind)
   if os.path.isdir(saved):
     return save_restore.restore_network(saved)
-  parent = dataclasses.replace(config, training_len='{}it'.format(rewind))
-  _, final = train_lib.train(os.path.join(output_dir, 'k{}'.format(rewind),
-                                          'parent'),
-                             masks=masks, presets=initial, config=parent)
+  _, final = train_lib.train(
+      os.path.join(output_dir, 'k{}'.format(rewind), 'parent'), masks=masks,
+      presets=initial, config=config.replace(training_len='{}it'.format(rewind)),
+      hyperparameters=hyperparameters, schedule_steps=total)
   return final
 
 
@@ -100,7 +106,7 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
     rewind: the iteration k the copies start from.
     split: the split the path is evaluated on.
     num_points: points of the path, alpha in [0, 1].
-    flags: RunConfig overrides for the copies (e.g. test_interval).
+    flags: settings overriding the run's for the copies (e.g. test_interval).
 
   Returns:
     dict with 'rewind', 'instability' (error barrier), 'loss_barrier',
@@ -110,20 +116,25 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
     ValueError: if k is not within the run's training length.
   """
   from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
-  config, masks, initial, total = _load_run(run_dir, dict(flags or {}))
+  config, masks, initial, total, spec = _load_run(run_dir, dict(flags or {}))
   rewind = int(rewind)
   if not 0 <= rewind < total:
     raise ValueError('rewind iteration {} is outside the run\'s training of {} '
                      'iterations (need 0 <= k < {})'.format(rewind, total, total))
-  start = start_weights(run_dir, output_dir, rewind, config, masks, initial)
+  start = start_weights(run_dir, output_dir, rewind, config, masks, initial,
+                        spec, total)
   copies = []
   for copy in range(1, COPIES + 1):
-    copy_config = dataclasses.replace(
-        config, training_len='{}it'.format(total - rewind),
-        train_order_seed=copy_order_seed(config.order_seed, copy))
+    # Each copy trains iterations k..T of the run's schedule with its own
+    # data order.
+    copy_config = config.replace(
+        training_len='{}it'.format(total - rewind),
+        train_order_seed=copy_order_seed(config.train_order_seed, copy))
     copy_dir = os.path.join(output_dir, 'k{}'.format(rewind),
                             'copy{}'.format(copy))
-    train_lib.train(copy_dir, masks=masks, presets=start, config=copy_config)
+    train_lib.train(copy_dir, masks=masks, presets=start, config=copy_config,
+                    hyperparameters=spec, schedule_offset=rewind,
+                    schedule_steps=total)
     copies.append(copy_dir)
   curve = interpolation.curve(
       network_source.load(copies[0]), network_source.load(copies[1]), split,
@@ -164,7 +175,8 @@ def instability(run_dir, output_dir, rewind_iterations=(0,), split='test',
     num_points: points on each path, alpha in [0, 1].
     plot: draw instability.png.
     quiet: print nothing.
-    **flags: RunConfig fields overriding the run's for the copies.
+    **flags: data, model or training settings overriding the run's for the
+      copies.
 
   Returns:
     list of per-k result dicts (see instability_at), sorted by k.

@@ -1,6 +1,6 @@
 """Rebuilding a saved network as a model, with a clear error when it cannot.
 
-The model comes from the run's configuration (`RunConfig.make_model_fn`,
+The model comes from the run's configuration (`Config.make_model_fn`,
 with what a sparse-training run records about its architecture),
 starts from the saved weights as presets and, unless asked to drop them,
 carries the saved masks. Every parameter of the model must come from the
@@ -28,16 +28,15 @@ def describe_architecture(network):
 def hyperparameters(network, num_classes):
   """The model hyperparameters the network was trained with.
 
-  The RunConfig's architecture, with what a sparse-training run records
-  beside it: the padding of its conv layers (conv_padding) and, for a
-  small_dense run, its narrowed hidden widths (start.small_dense_widths:
-  conv filters, then hidden fully-connected units).
+  The configuration's architecture (widths, conv padding), with what a
+  small_dense run records beside it: its narrowed hidden widths
+  (start.small_dense_widths: conv filters, then hidden fully-connected
+  units).
   """
+  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   spec = network.run_config.hyperparameters(num_classes)
-  saved = network.config or {}
-  if 'conv_layers' in spec and saved.get('conv_padding'):
-    spec['padding'] = str(saved['conv_padding']).upper()
-  widths = (saved.get('start') or {}).get('small_dense_widths')
+  details = config_lib.details(network.config or {})
+  widths = (details.get('start') or {}).get('small_dense_widths')
   if widths:
     widths = [int(w) for w in widths]
     if 'layers' in spec:

@@ -37,14 +37,14 @@ class Network(object):
     weights: dict name -> effective kernel (layer names) or bias
       (`<layer>_bias`), float32 arrays.
     masks: dict layer name -> 0/1 float32 array, one per kernel.
-    run_config: the RunConfig the network was trained with.
+    run_config: the Config the network was trained with (mnist_fc.config).
     run_dir: the run directory holding the source (None when a config was
       given explicitly and none was found).
     source: the path the weights were read from.
     label: a short file-name-safe name of the source within its run
       (final, initial, weights_at-100, checkpoints-model-100).
-    config: the whole parsed config.json (the run's settings beyond the
-      RunConfig, e.g. a sparse run's conv padding or narrowed widths).
+    config: the whole parsed config.json (what the run recorded beside its
+      settings, e.g. a small_dense run's narrowed widths).
   """
   weights: dict
   masks: dict
@@ -80,7 +80,7 @@ def load(source, masks=None, config=None):
     ValueError: if nothing readable is at `source`, no configuration is
       found, or masks and weights disagree on names or shapes.
   """
-  from lottery_ticket.mnist_fc import run_config as run_config_lib  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   source = os.fspath(source)
   run_dir = _enclosing_run_dir(source)
   weights, own_masks, path = _read_weights(source, run_dir)
@@ -89,8 +89,8 @@ def load(source, masks=None, config=None):
       raise ValueError('No config.json at or above {}: pass config=<path of '
                        'the config.json it was trained with>'.format(source))
     config = paths.config(run_dir)
-  run_config = run_config_lib.RunConfig.from_flags(config)
-  saved_config = save_restore.read_json(config) if isinstance(config, str) else {}
+  run_config = config_lib.read(config)
+  saved_config = config_lib.load_json(config)
   if masks is not None:
     chosen = save_restore.standardize(masks)
   elif own_masks is not None:

@@ -39,13 +39,13 @@ from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import small_dense
-from lottery_ticket.mnist_fc import sparse_config
+from lottery_ticket.mnist_fc import config as config_lib
 
 BATCH_SIZE = 128
 UPDATE_FREQ = 100
 SPARSITY = 0.9
 PROBE_SIZE = 1000
-UPDATE_NORM_SIZE = 256  # SparseConfig.update_norm_batch_size
+UPDATE_NORM_SIZE = 256  # the update_norm_batch_size setting's default
 METHODS = ('dense', 'static', 'set', 'rigl', 'set+norms', 'rigl+norms')
 NETWORKS = ('mlp', 'lenet5')
 
@@ -140,7 +140,7 @@ class Loop(object):
 
 
 def main(network='mlp', rounds=8, chunk=500, threads=1,
-         grow_batch_size=sparse_config.SparseConfig.grow_batch_size):
+         grow_batch_size=config_lib.SPARSE.get('grow_batch_size').default):
   """Prints steps/s of dense, static sparse, SET and RigL, and the ratios.
 
   Args:

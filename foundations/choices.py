@@ -20,5 +20,6 @@ def check(what, value, choices, error=ValueError):
   """
   if value not in choices:
     raise error('No such {}: {!r} (choose from: {})'.format(
-        what, value, ', '.join(str(c) for c in choices if c is not None)))
+        what, value, ', '.join(repr(c) if c == '' else str(c)
+                               for c in choices if c is not None)))
   return value

@@ -56,7 +56,8 @@ def make_optimizer(name, learning_rate, momentum=DEFAULT_MOMENTUM):
 
 
 def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
-                 schedule='constant', total_steps=None):
+                 schedule='constant', total_steps=None, warmup_steps=0,
+                 step_offset=0):
   """optimizer_fn() for trainer.train, with a scheduled learning rate.
 
   Args:
@@ -65,6 +66,9 @@ def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
     momentum: for 'momentum' and 'rmsprop'.
     schedule: 'constant' or 'cosine' (see schedules.learning_rate_fn).
     total_steps: the training length (needed by 'cosine').
+    warmup_steps: steps of linear warm-up (see schedules.learning_rate_fn).
+    step_offset: the schedule's step at this training's first step (a
+      training that continues another from its step k).
 
   Returns:
     A callable returning a new optimizer; with a schedule other than
@@ -73,12 +77,14 @@ def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
   check_name(name)
   if learning_rate is None:
     learning_rate = default_learning_rate(name)
-  if schedule == 'constant':
+  if schedule == 'constant' and not warmup_steps:
     return functools.partial(make_optimizer, name, float(learning_rate),
                              momentum)
-  rate = schedules.learning_rate_fn(learning_rate, schedule, total_steps or 1)
+  rate = schedules.learning_rate_fn(learning_rate, schedule, total_steps or 1,
+                                    warmup_steps=warmup_steps)
 
   def current_rate():
-    return rate(tf.train.get_global_step().read_value())
+    step = tf.train.get_global_step().read_value()
+    return rate(step + step_offset if step_offset else step)
 
   return functools.partial(make_optimizer, name, current_rate, momentum)

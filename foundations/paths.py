@@ -70,3 +70,22 @@ def trial(parent_directory, trial_name):
 def run(parent_directory, level, experiment_name='same_init'):
   """The directory of one run: {parent}/{level}/{experiment_name}."""
   return os.path.join(parent_directory, str(level), experiment_name)
+
+
+def check_name(name, what):
+  """Returns `name` if it is a plain name that stays inside its parent.
+
+  Names that become one path component (an experiment name, an analysis
+  name) must not climb out of the output directory or replace it: no
+  separators, not empty, not '.' or '..'.
+
+  Raises:
+    ValueError: naming the flag and the value.
+  """
+  text = str(name)
+  if (not text or text in ('.', '..') or '/' in text or
+      (os.altsep and os.altsep in text) or '\0' in text):
+    raise ValueError('--{}={!r} must be a plain name (no /, not empty, not . '
+                     'or ..): it names a directory inside the output '
+                     'directory'.format(what, text))
+  return text

@@ -120,22 +120,34 @@ def cosine_decay_np(initial, step, decay_steps):
   return initial * 0.5 * (1.0 + math.cos(math.pi * progress / decay_steps))
 
 
-def learning_rate_fn(learning_rate, schedule, total_steps):
+def learning_rate_fn(learning_rate, schedule, total_steps, warmup_steps=0):
   """callable(step tensor) -> learning rate tensor.
 
   Args:
-    learning_rate: the initial rate.
+    learning_rate: the peak rate.
     schedule: 'constant' or 'cosine' (decay to 0 at total_steps).
     total_steps: the training length in steps.
+    warmup_steps: the first steps scale the rate linearly, by
+      (step + 1) / warmup_steps, so the first update is already non-zero
+      and step warmup_steps - 1 uses the full rate (0: no warm-up).
   """
   choices.check('learning-rate schedule', schedule, LR_SCHEDULES)
   learning_rate = float(learning_rate)
   if schedule == 'cosine':
-    return lambda step: cosine_decay(learning_rate, step, total_steps)
-  return lambda step: tf.constant(learning_rate, tf.float32)
+    base = lambda step: cosine_decay(learning_rate, step, total_steps)
+  else:
+    base = lambda step: tf.constant(learning_rate, tf.float32)
+  warmup_steps = int(warmup_steps)
+  if warmup_steps <= 0:
+    return base
+
+  def warmed_up(step):
+    ramp = (tf.cast(step, tf.float32) + 1.0) / float(warmup_steps)
+    return base(step) * tf.minimum(ramp, 1.0)
+  return warmed_up
 
 
-def drop_fraction_fn(schedule, initial, end_step, lr_fn=None):
+def drop_fraction_fn(schedule, initial, end_step, lr_fn=None, peak_lr=None):
   """callable(step tensor) -> fraction of active weights a mask update drops.
 
   Args:
@@ -145,6 +157,8 @@ def drop_fraction_fn(schedule, initial, end_step, lr_fn=None):
     initial: the drop fraction at step 0, in [0, 1].
     end_step: the last step with a mask update.
     lr_fn: the learning-rate function (needed by 'lr').
+    peak_lr: the rate 'lr' is relative to (default lr_fn at step 0; give the
+      peak rate when the schedule warms up).
 
   Raises:
     ValueError: for an unknown schedule or a fraction outside [0, 1].
@@ -158,7 +172,8 @@ def drop_fraction_fn(schedule, initial, end_step, lr_fn=None):
   if schedule == 'lr':
     if lr_fn is None:
       raise ValueError("drop-fraction schedule 'lr' needs a learning rate")
-    start = lr_fn(tf.constant(0, tf.int64))
+    start = (lr_fn(tf.constant(0, tf.int64)) if peak_lr is None
+             else tf.constant(float(peak_lr), tf.float32))
     return lambda step: initial * lr_fn(step) / tf.maximum(start, 1e-12)
   return lambda step: tf.constant(initial, tf.float32)
 

@@ -15,13 +15,15 @@ import os
 import numpy as np
 
 from lottery_ticket.foundations import choices
+from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.mnist_fc import run_config as run_config_lib
+from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import train as train_lib
 
 MODES = ('reinit', 'reuse', 'reuse_sign')
+EXPERIMENT = 'reinitialize'
 # Initialisation streams of the controls start here (the lottery run uses 0).
 REINIT_STREAM = 500
 
@@ -65,7 +67,7 @@ def output_directory(output_dir, level, mode='reinit', **unused_flags):
 
 
 def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init',
-                 distribution=None, config=None, **flags):
+                 distribution=None, config=None, overwrite=False, **flags):
   """Trains the masks of a finished lottery level from a new initialisation.
 
   Args:
@@ -75,13 +77,17 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
     source_experiment: the experiment name holding the masks.
     distribution: saved network to sample from (default: the source level's
       initial weights).
-    config: optional saved config.json (default: the source run's).
-    **flags: RunConfig fields overriding it.
+    config: optional saved config.json (default: the source run's; its
+      lottery settings are not read).
+    overwrite: start over if the control's directory holds a run.
+    **flags: settings of the data, model and training concerns.
 
   Returns:
     (initial_weights, final_weights).
   """
   choices.check('mode', mode, MODES)
+  level = hparams.parse_int('level', level)
+  paths.check_name(source_experiment, 'source_experiment')
   source = paths.run(output_dir, level, source_experiment)
   if not os.path.isdir(paths.masks(source)):
     raise ValueError('No masks at {}: run the lottery experiment for level {} '
@@ -89,12 +95,18 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
   masks = save_restore.restore_network(paths.masks(source))
   if config is None and os.path.exists(paths.config(source)):
     config = paths.config(source)
-  run_config = run_config_lib.RunConfig.from_flags(config, **flags)
+  run_config = config_lib.resolve(train_lib.CONCERNS, flags, config,
+                                  source='reinitialize')
   presets = None
+  distribution_source = distribution if isinstance(distribution, str) else None
   if mode != 'reinit':
     distribution = save_restore.standardize(distribution or paths.initial(source))
     presets = resample(masks, distribution, mode,
                        seed=run_config.seed * 1000 + int(level))
-  return train_lib.train(output_directory(output_dir, level, mode), masks=masks,
-                         presets=presets, config=run_config,
-                         init_stream=REINIT_STREAM + int(level))
+  return train_lib.train(
+      output_directory(output_dir, level, mode), masks=masks, presets=presets,
+      config=run_config, init_stream=REINIT_STREAM + int(level),
+      overwrite=overwrite, label='{} level {}'.format(mode, level),
+      experiment_kind=EXPERIMENT,
+      details={'source': source, 'mode': mode, 'level': level,
+               'distribution': distribution_source})

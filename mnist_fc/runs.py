@@ -1,4 +1,16 @@
-"""One training run into its directory, and finished runs read back.
+"""A run directory is its configuration: claimed, checked, recorded, trained.
+
+Before a runner writes anything into an output directory it
+
+  1. takes the directory's lock (foundations.dir_lock), so a second process
+     is refused by the pid of the first;
+  2. compares the configuration recorded in each run directory it will
+     write (config.json) with the one it was given: the same configuration
+     resumes (or finds the run finished), a different one is refused in one
+     line naming the keys that differ and their two values, unless
+     `overwrite` asks to start over;
+  3. records its resolved configuration (config.json) before anything else
+     in a run directory, and writes DONE after everything else.
 
 A run directory is finished when its DONE marker exists; the marker is
 written after every other output, so a killed run is never mistaken for a
@@ -7,12 +19,18 @@ finished one and is simply trained again (from its latest checkpoint).
 
 import os
 import shutil
+import sys
 import time
 
+from lottery_ticket.foundations import dir_lock
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import trainer
-from lottery_ticket.mnist_fc import run_config as run_config_lib
+from lottery_ticket.mnist_fc import config as config_lib
+
+
+class ConfigurationMismatch(ValueError):
+  """A run directory holds a run of another configuration (exit 2)."""
 
 
 def is_finished(run_dir):
@@ -28,32 +46,139 @@ def load_finished(run_dir):
           save_restore.restore_network(paths.masks(run_dir)))
 
 
-def make_train_model(config, run_dir_for_level, label_for_level,
-                     save_weights_at_for_level=None, describe=None):
+def say(message):
+  """A one-line notice on stderr (resumed, already finished, overwritten)."""
+  print(message, file=sys.stderr, flush=True)
+
+
+def lock(output_dir):
+  """Takes the output directory's lock for the rest of this process.
+
+  Raises:
+    dir_lock.DirectoryBusy: naming the pid of the process holding it.
+  """
+  held = _LOCKS.get(os.path.realpath(output_dir))
+  if held is None:
+    held = dir_lock.DirectoryLock(output_dir).acquire()
+    _LOCKS[os.path.realpath(output_dir)] = held
+  return held
+
+
+_LOCKS = {}
+
+
+def release_all():
+  """Drops every lock this process holds (tests; a process exit does it too)."""
+  for held in _LOCKS.values():
+    held.release()
+  _LOCKS.clear()
+
+
+def check_recorded(run_dir, config, experiment):
+  """Refuses a run directory that records another configuration.
+
+  Args:
+    run_dir: a run directory (it may not exist yet).
+    config: the resolved Config about to be trained there.
+    experiment: what will run there ('lottery', 'train', ...).
+
+  Raises:
+    ConfigurationMismatch: naming the differing keys and their two values.
+  """
+  path = paths.config(run_dir)
+  if not os.path.exists(path):
+    return
+  saved = config_lib.load_json(path)
+  recorded = config_lib.read(path, config.concerns)
+  changes = config.identity_differences(recorded)
+  recorded_experiment = saved.get('experiment')
+  if recorded_experiment and recorded_experiment != experiment:
+    changes.insert(0, ('experiment', recorded_experiment, experiment))
+  if changes:
+    raise ConfigurationMismatch(
+        '{} holds a run of another configuration: {}; give --overwrite to '
+        'start over, or another output directory'.format(
+            run_dir, ', '.join('{} {!r} (recorded) vs {!r} (given)'.format(
+                name, _shown(old), _shown(new)) for name, old, new in changes)))
+
+
+def _shown(value):
+  return list(value) if isinstance(value, tuple) else value
+
+
+def clear_run(run_dir):
+  """Removes a run directory's outputs (for --overwrite), keeping its lock."""
+  if not os.path.isdir(run_dir):
+    return
+  for entry in os.listdir(run_dir):
+    if entry == dir_lock.LOCK_FILE:
+      continue
+    target = os.path.join(run_dir, entry)
+    if os.path.isdir(target) and not os.path.islink(target):
+      shutil.rmtree(target)
+    else:
+      os.remove(target)
+
+
+def claim(run_dir, config, experiment, overwrite=False):
+  """Checks (or clears, with overwrite) one run directory before training.
+
+  Returns:
+    'finished', 'resume' (a recorded, unfinished run of this
+    configuration) or 'new'.
+  """
+  if overwrite and os.path.exists(paths.config(run_dir)):
+    clear_run(run_dir)
+    say('overwriting {}'.format(run_dir))
+  check_recorded(run_dir, config, experiment)
+  if is_finished(run_dir):
+    return 'finished'
+  return 'resume' if os.path.exists(paths.config(run_dir)) else 'new'
+
+
+def record(run_dir, config, experiment, details=None):
+  """Writes the run's configuration, the first file of a run directory."""
+  save_restore.write_json(paths.config(run_dir),
+                          config_lib.record(config, experiment, details))
+
+
+def mark_done(run_dir, started, keep_checkpoints=False):
+  """Writes DONE (last); frees the checkpoints final/ makes redundant, unless
+  they are kept for analysis (sparse runs)."""
+  save_restore.write_json(paths.done_marker(run_dir),
+                          {'seconds': round(time.time() - started, 3)})
+  if not keep_checkpoints:
+    shutil.rmtree(paths.checkpoints(run_dir), ignore_errors=True)
+
+
+def make_train_model(config, run_dir_for_level, label_for_level, experiment,
+                     total_steps, save_weights_at_for_level=None, details=None,
+                     step_offset=0):
   """A train_model(sess, level, dataset, model) callable for the experiment.
 
   Args:
-    config: the RunConfig.
+    config: the resolved Config.
     run_dir_for_level: callable(level) -> the run directory.
     label_for_level: callable(level) -> the progress label.
+    experiment: what config.json records as the experiment.
+    total_steps: the length of the learning-rate schedule (training steps
+      per level, unless the run continues another one).
     save_weights_at_for_level: optional callable(level) -> iterations whose
       weights to save (late rewinding).
-    describe: optional callable(level) -> dict of extra configuration to
-      record in config.json (experiment name, level, mask sources, ...).
+    details: optional callable(level) -> dict recorded beside the settings
+      in config.json (level, experiment name, mask sources, ...).
+    step_offset: the schedule's step at the first training step.
   """
   def train_model(sess, level, dataset, model):
     run_dir = run_dir_for_level(level)
-    run_config_lib.write_config(run_dir, config,
-                                **(describe(level) if describe else {}))
-    params = config.train_params(label_for_level(level))
+    record(run_dir, config, experiment, details(level) if details else None)
+    params = config.train_options(label_for_level(level))
     if save_weights_at_for_level:
       params['save_weights_at'] = save_weights_at_for_level(level)
     started = time.time()
-    result = trainer.train(sess, dataset, model, config.optimizer_fn(),
+    result = trainer.train(sess, dataset, model,
+                           config.optimizer_fn(total_steps, step_offset),
                            config.training_len, run_dir, **params)
-    save_restore.write_json(paths.done_marker(run_dir),
-                            {'seconds': round(time.time() - started, 3)})
-    # A finished level's final/ holds what its checkpoints would: free the disk.
-    shutil.rmtree(paths.checkpoints(run_dir), ignore_errors=True)
+    mark_done(run_dir, started)
     return result
   return train_model

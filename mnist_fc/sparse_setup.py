@@ -32,12 +32,8 @@ from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import sparse_init
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.mnist_fc import small_dense
-from lottery_ticket.mnist_fc import sparse_config
+from lottery_ticket.mnist_fc import sparse_methods
 
-# Initialisation streams (see RunConfig.make_model_fn): scratch must not
-# reuse the initialisation of the run its mask comes from.
-DEFAULT_STREAM = 0
-SCRATCH_STREAM = 700
 # Seed offsets of the random choices, so they never share a stream.
 MASK_SEED = 11
 SHUFFLE_SEED = 12
@@ -67,23 +63,15 @@ class Start(object):
   masks: dict
   weights: dict
   info: dict
-  stream: int = DEFAULT_STREAM
+  stream: int = sparse_methods.DEFAULT_STREAM
   resumed: bool = False
 
 
-def seed_for(run, offset):
-  return int(run.seed) * 1000 + offset
+def seed_for(config, offset):
+  return int(config.seed) * 1000 + offset
 
 
-def model_hyperparameters(run, sparse, num_classes):
-  """The base network's hyperparameters, with the conv padding set."""
-  hyperparameters = run.hyperparameters(num_classes)
-  if run.network != 'fc':
-    hyperparameters['padding'] = sparse.conv_padding
-  return hyperparameters
-
-
-def fixed_batches(run, sparse, dataset):
+def fixed_batches(config, dataset):
   """Two disjoint seeded training samples: (measurements, decisions).
 
   Measurements (grad_batch_size examples) are where the gradient-flow
@@ -91,9 +79,9 @@ def fixed_batches(run, sparse, dataset):
   SNIP / GraSP score. On a small training set each is cut to fit.
   """
   available = dataset.train.num_examples
-  measure = max(1, min(int(sparse.grad_batch_size), available // 2))
-  decide = max(1, min(int(sparse.grow_batch_size), available - measure))
-  seed = seed_for(run, MEASURE_BATCH_SEED)
+  measure = max(1, min(int(config.grad_batch_size), available // 2))
+  decide = max(1, min(int(config.grow_batch_size), available - measure))
+  seed = seed_for(config, MEASURE_BATCH_SEED)
   return (fixed_batch.draw(dataset, measure, seed),
           fixed_batch.draw(dataset, decide, seed, skip=measure))
 
@@ -160,21 +148,21 @@ def load_initial_weights(mask_from, names_and_shapes):
   return {k: v.astype(np.float32) for k, v in weights.items()}
 
 
-def _budget(shapes, bias_sizes, sparse):
-  counts = sparsity_distribution.layer_counts(shapes, sparse.sparsity,
-                                              sparse.distribution)
+def _budget(shapes, bias_sizes, config):
+  counts = sparsity_distribution.layer_counts(shapes, config.sparsity,
+                                              config.distribution)
   return sum(counts.values()) + sum(bias_sizes.values())
 
 
-def _dense_start(run, sparse, dataset, hyperparameters, stream, decisions):
+def _dense_start(config, dataset, hyperparameters, stream, decisions):
   """Builds the dense network; returns its weights and one-shot masks."""
   graph = tf.Graph()
   with graph.as_default():
     inputs, labels = dataset.placeholders()
-    make_model = run.make_model_fn(dataset.num_classes, stream, hyperparameters)
+    make_model = config.make_model_fn(dataset.num_classes, stream, hyperparameters)
     model = make_model(inputs, labels)
     batch = (fixed_batch.FixedBatch(*decisions, name='decisions')
-             if sparse.method in sparse_config.ONE_SHOT else None)
+             if config.method.one_shot else None)
     with session_lib.new_session(graph) as sess:
       sess.run(tf.global_variables_initializer())
       weights = model.get_current_weights(sess)
@@ -183,79 +171,78 @@ def _dense_start(run, sparse, dataset, hyperparameters, stream, decisions):
       if batch is not None:
         batch.initialize(sess)
         counts = sparsity_distribution.layer_counts(
-            shapes, sparse.sparsity, sparse.distribution)
-        masks = one_shot_pruning.prune(sess, sparse.method, model, batch,
+            shapes, config.sparsity, config.distribution)
+        masks = one_shot_pruning.prune(sess, config.method.one_shot, model, batch,
                                        counts)
   return weights, shapes, masks
 
 
-def _start_masks(run, sparse, shapes, weights, dense_masks, schedule):
+def _start_masks(config, shapes, weights, dense_masks, schedule):
   """The starting masks of a method (one-shot masks, when given, win)."""
   if dense_masks is not None:
     return dense_masks
-  if sparse.mask_from:
-    masks = load_masks(sparse.mask_from, shapes, sparse.sparsity)
-    if sparse.shuffle_mask:
+  if config.mask_from:
+    masks = load_masks(config.mask_from, shapes, config.sparsity)
+    if config.shuffle_mask:
       masks = sparsity_distribution.shuffle_masks(masks,
-                                                  seed_for(run, SHUFFLE_SEED))
+                                                  seed_for(config, SHUFFLE_SEED))
     return masks
-  if sparse.method in sparse_config.GROWTH:
-    counts = sparsity_distribution.layer_counts(shapes, sparse.sparsity,
-                                                sparse.distribution)
+  if config.method.start == 'random':
+    counts = sparsity_distribution.layer_counts(shapes, config.sparsity,
+                                                config.distribution)
     return sparsity_distribution.random_masks(shapes, counts,
-                                              seed_for(run, MASK_SEED))
+                                              seed_for(config, MASK_SEED))
   ones = {n: np.ones(s, np.float32) for n, s in shapes.items()}
   if schedule is not None and schedule.sparsity_at(0) > 0:
     # Pruning scheduled at step 0 happens here, before the first update.
     counts = sparsity_distribution.layer_counts(
-        shapes, schedule.sparsity_at(0), sparse.distribution)
+        shapes, schedule.sparsity_at(0), config.distribution)
     return one_shot_pruning.keep_top(
         {n: np.abs(weights[n]) for n in shapes}, counts)
   return ones
 
 
-def _initialise(run, sparse, dataset, hyperparameters, stream, masks, weights):
+def _initialise(config, dataset, hyperparameters, stream, masks, weights):
   """Applies the initialisation method; returns (weights, info)."""
   kernels = {n: weights[n] * masks[n] for n in masks}
   info = {}
-  if sparse.init_method == 'unit_scaled':
-    kernels = sparse_init.unit_scaled(masks, run.initializer,
-                                      seed_for(run, INIT_SEED) + stream,
-                                      mode=sparse.init_fan_mode)
-  elif sparse.init_method == 'layer_scaled':
+  if config.init_method == 'unit_scaled':
+    kernels = sparse_init.unit_scaled(masks, config.initializer,
+                                      seed_for(config, INIT_SEED) + stream,
+                                      mode=config.init_fan_mode)
+  elif config.init_method == 'layer_scaled':
     kernels = sparse_init.layer_scaled(kernels, masks)
   out = dict(weights)
   out.update(kernels)
-  if sparse.init_method == 'metainit':
-    out, info = _metainit(run, sparse, dataset, hyperparameters, stream, masks,
+  if config.init_method == 'metainit':
+    out, info = _metainit(config, dataset, hyperparameters, stream, masks,
                           out)
   return out, info
 
 
-def _metainit(run, sparse, dataset, hyperparameters, stream, masks, weights):
+def _metainit(config, dataset, hyperparameters, stream, masks, weights):
   graph = tf.Graph()
   with graph.as_default():
     inputs, labels = dataset.placeholders()
-    model = run.make_model_fn(dataset.num_classes, stream, hyperparameters)(
+    model = config.make_model_fn(dataset.num_classes, stream, hyperparameters)(
         inputs, labels, presets=weights, masks=masks)
     with session_lib.new_session(graph) as sess:
       sess.run(tf.global_variables_initializer())
       before, after = sparse_init.metainit(
           sess, model, dataset.input_shape, dataset.num_classes,
-          steps=sparse.metainit_steps, learning_rate=sparse.metainit_lr,
-          momentum=sparse.metainit_momentum,
-          batch_size=sparse.metainit_batch_size,
-          seed=seed_for(run, METAINIT_SEED))
+          steps=config.metainit_steps, learning_rate=config.metainit_lr,
+          momentum=config.metainit_momentum,
+          batch_size=config.metainit_batch_size,
+          seed=seed_for(config, METAINIT_SEED))
       weights = model.get_current_weights(sess)
   return weights, {'metainit_gradient_quotient': [before, after]}
 
 
-def prepare(run, sparse, dataset, run_dir=None, schedule=None):
+def prepare(config, dataset, run_dir=None, schedule=None):
   """The starting point of a run (reused from run_dir when resuming).
 
   Args:
-    run: the RunConfig.
-    sparse: the SparseConfig.
+    config: the resolved Config (with the sparse concern).
     dataset: the DatasetBase.
     run_dir: the run directory (None: nothing saved or reused).
     schedule: the SparsitySchedule of method prune (for step-0 pruning).
@@ -266,17 +253,17 @@ def prepare(run, sparse, dataset, run_dir=None, schedule=None):
   Raises:
     ValueError: for a mask or initial weights that do not fit the network.
   """
-  hyperparameters = model_hyperparameters(run, sparse, dataset.num_classes)
+  hyperparameters = config.hyperparameters(dataset.num_classes)
   info = {}
-  if sparse.method == 'small_dense':
+  if config.method.narrow:
     shapes, biases = small_dense.kernel_shapes(hyperparameters,
                                                dataset.input_shape)
-    budget = _budget(shapes, biases, sparse)
+    budget = _budget(shapes, biases, config)
     hyperparameters, count = small_dense.match_budget(
         hyperparameters, dataset.input_shape, budget)
     info.update(small_dense_widths=small_dense.hidden_widths(hyperparameters),
                 small_dense_parameters=count, parameter_budget=budget)
-  stream = SCRATCH_STREAM if sparse.method == 'scratch' else DEFAULT_STREAM
+  stream = config.method.stream(bool(config.mask_from))
 
   if run_dir and os.path.isdir(paths.initial(run_dir)) and os.path.isdir(
       initial_masks_dir(run_dir)):
@@ -285,18 +272,18 @@ def prepare(run, sparse, dataset, run_dir=None, schedule=None):
                  save_restore.restore_network(paths.initial(run_dir)),
                  info, stream, resumed=True)
 
-  _, decisions = fixed_batches(run, sparse, dataset)
-  weights, shapes, dense_masks = _dense_start(run, sparse, dataset,
+  _, decisions = fixed_batches(config, dataset)
+  weights, shapes, dense_masks = _dense_start(config, dataset,
                                               hyperparameters, stream,
                                               decisions)
-  masks = _start_masks(run, sparse, shapes, weights, dense_masks, schedule)
-  if sparse.method == 'lottery':
+  masks = _start_masks(config, shapes, weights, dense_masks, schedule)
+  if config.method.keeps_weights:
     weights = load_initial_weights(
-        sparse.mask_from, {k: np.shape(v) for k, v in weights.items()})
+        config.mask_from, {k: np.shape(v) for k, v in weights.items()})
     weights = {k: (v * masks[k] if k in masks else v)
                for k, v in weights.items()}
   else:
-    weights, more = _initialise(run, sparse, dataset, hyperparameters, stream,
+    weights, more = _initialise(config, dataset, hyperparameters, stream,
                                 masks, weights)
     info.update(more)
   per_layer, overall = _densities(masks)

@@ -20,32 +20,25 @@ import time
 
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import gradient_flow
 from lottery_ticket.foundations import mask_updates
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.foundations import trainer
-from lottery_ticket.mnist_fc import run_config as run_config_lib
+from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import runs
-from lottery_ticket.mnist_fc import sparse_config
 from lottery_ticket.mnist_fc import sparse_setup
 
-
-def total_steps(run, dataset):
-  return durations.to_iterations(run.training_len,
-                                 dataset.steps_per_epoch(int(run.batch_size)))
-
-
-def _learning_rate(run):
-  if run.learning_rate is not None:
-    return float(run.learning_rate)
-  return optimizers.default_learning_rate(run.optimizer)
+CONCERNS = config_lib.BASE + (config_lib.SPARSE,)
+EXPERIMENT = 'sparse_train'
+# sparse_train's defaults where they differ from the other runners'.
+DEFAULT_OVERRIDES = {'lr_schedule': 'cosine'}
+# The paper's names of two settings (its gin files).
+ALIASES = {'save_freq': 'checkpoint_interval', 'log_freq': 'test_interval'}
 
 
 class _Holder(object):
@@ -55,12 +48,12 @@ class _Holder(object):
     self.optimizer = None
 
 
-def build_updater(run, sparse, model, steps_total, shapes, decisions, probe,
-                  lr_fn, holder):
+def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
+                  holder):
   """The mask updater of a method (None for static masks).
 
   Args:
-    run, sparse: the configurations.
+    config: the resolved Config.
     model: the training model.
     steps_total: the number of training steps.
     shapes: dict layer -> kernel shape.
@@ -70,66 +63,68 @@ def build_updater(run, sparse, model, steps_total, shapes, decisions, probe,
     holder: has `.optimizer` once the trainer created it.
   """
   optimizer = lambda: holder.optimizer
-  if sparse.method == 'prune':
-    schedule = sparse.sparsity_schedule(steps_total)
+  method = config.method
+  if method.gradual:
+    schedule = config.sparsity_schedule(steps_total)
     steps = [s for s in schedule.update_steps(steps_total) if s >= 1]
     if not steps:
       return None
     per_step = [sparsity_distribution.layer_counts(
-        shapes, schedule.target(s), sparse.distribution) for s in steps]
+        shapes, schedule.target(s), config.distribution) for s in steps]
     counts = {n: [c[n] for c in per_step] for n in shapes}
     return mask_updates.MagnitudePruning(
         model, steps, counts, [schedule.target(s) for s in steps],
         optimizer=optimizer, probe=probe)
-  if sparse.method in sparse_config.GROWTH:
-    steps = sparse.update_steps(steps_total)
+  if method.growth:
+    steps = config.update_steps(steps_total)
     drop_fraction = schedules.drop_fraction_fn(
-        sparse.drop_fraction_schedule, sparse.drop_fraction,
-        sparse.last_update_step(steps_total), lr_fn)
+        config.drop_fraction_schedule, config.drop_fraction,
+        config.last_update_step(steps_total), lr_fn,
+        peak_lr=config.learning_rate)
     return mask_updates.drop_and_grow(
-        model, sparse_config.GROWTH[sparse.method], steps, drop_fraction,
-        batch=decisions, seed=sparse_setup.seed_for(run, sparse_setup.MASK_SEED),
+        model, method.growth, steps, drop_fraction, batch=decisions,
+        seed=sparse_setup.seed_for(config, sparse_setup.MASK_SEED),
         optimizer=optimizer, probe=probe)
   return None
 
 
-def _train(run, sparse, dataset, start, run_dir, label):
+def _train(config, dataset, start, run_dir, label):
   """Builds the training graph from `start` and trains it."""
-  steps_total = total_steps(run, dataset)
-  measure, decide = sparse_setup.fixed_batches(run, sparse, dataset)
+  steps_total = config.total_steps(dataset)
+  measure, decide = sparse_setup.fixed_batches(config, dataset)
   graph = tf.Graph()
   with graph.as_default():
     inputs, labels = dataset.placeholders()
-    model = run.make_model_fn(dataset.num_classes, start.stream,
-                              start.hyperparameters)(
-                                  inputs, labels, presets=start.weights,
-                                  masks=start.masks)
+    model = config.make_model_fn(dataset.num_classes, start.stream,
+                                 start.hyperparameters)(
+                                     inputs, labels, presets=start.weights,
+                                     masks=start.masks)
     shapes = {n: model.kernels[n].shape.as_list() for n in model.layer_names}
     probe = fixed_batch.FixedBatch(*measure, name='measurements')
     decisions = (fixed_batch.FixedBatch(*decide, name='decisions')
-                 if sparse.method in sparse_config.GROWTH else None)
-    lr_fn = schedules.learning_rate_fn(_learning_rate(run), sparse.lr_schedule,
-                                       steps_total)
+                 if config.method.growth else None)
+    lr_fn = config.learning_rate_fn(steps_total)
     holder = _Holder()
 
     def optimizer_fn():
       step = tf.train.get_or_create_global_step()
       holder.optimizer = optimizers.make_optimizer(
-          run.optimizer, lambda: lr_fn(step.read_value()), sparse.momentum)
+          config.optimizer, lambda: lr_fn(step.read_value()), config.momentum)
       return holder.optimizer
 
     update_probe = None
-    if sparse.measure_updates:
-      size = int(sparse.update_norm_batch_size)
+    if config.measure_updates:
+      size = config.update_norm_batch_size
       update_probe = fixed_batch.FixedBatch(measure[0][:size], measure[1][:size],
                                             name='update_probe')
-    updater = build_updater(run, sparse, model, steps_total, shapes, decisions,
+    updater = build_updater(config, model, steps_total, shapes, decisions,
                             update_probe, lr_fn, holder)
     flow = gradient_flow.GradientFlow(model, probe, start.weights, lr_fn,
                                       optimizer=lambda: holder.optimizer)
     images = (gradient_flow.MaskImages(
         model, os.path.join(paths.summaries(run_dir), 'masks'))
-              if run_dir and sparse.mask_images and run.save_summaries else None)
+              if run_dir and config.mask_images and config.save_summaries
+              else None)
 
   def on_start(sess):
     flow.initialize(sess)
@@ -140,20 +135,19 @@ def _train(run, sparse, dataset, start, run_dir, label):
   def on_record(sess, iteration, recorder):
     if updater is not None:
       updater.history.record_new(sess, iteration, recorder)
-    if images is not None and (iteration % int(run.test_interval) == 0 or
+    if images is not None and (iteration % config.test_interval == 0 or
                                iteration == steps_total):
       images.write(sess, iteration)
 
-  params = run.train_params(label)
+  params = config.train_options(label)
   params.update(
-      weight_decay=float(sparse.weight_decay), clip_norm=sparse.clip_norm,
-      clip_value=sparse.clip_value, extra_metrics=flow.tensors,
-      on_start=on_start, on_record=on_record, keep_checkpoints=0,
+      extra_metrics=flow.tensors, on_start=on_start, on_record=on_record,
+      keep_checkpoints=0,
       after_step=updater.after_step if updater is not None else None)
   with session_lib.new_session(graph) as sess:
     try:
       return trainer.train(sess, dataset, model, optimizer_fn,
-                           run.training_len, run_dir, **params)
+                           config.training_len, run_dir, **params)
     finally:
       if images is not None:
         images.close()
@@ -164,45 +158,67 @@ def output_directory(output_dir, **unused_flags):
   return output_dir
 
 
-def sparse_train(output_dir, config=None, **flags):
+def resolve(flags, config=None):
+  """The Config of a sparse run from flags (aliases allowed) and a config.json."""
+  flags = dict(flags)
+  for alias, name in ALIASES.items():
+    if alias in flags:
+      if name in flags:
+        raise ValueError('--{} and --{} name the same setting; give one'.format(
+            alias, name))
+      flags[name] = flags.pop(alias)
+  return config_lib.resolve(CONCERNS, flags, config, source='sparse_train',
+                            default_overrides=DEFAULT_OVERRIDES)
+
+
+def sparse_train(output_dir, config=None, overwrite=False, **flags):
   """Trains one network with a sparse-training method into output_dir.
 
   Args:
     output_dir: the run directory (a finished one is left as it is).
     config: optional path of a saved config.json to start from.
-    **flags: RunConfig and SparseConfig fields (see sparse_config), e.g.
+    overwrite: start over if output_dir holds a run.
+    **flags: settings of the data, model, training and sparse concerns, e.g.
       method='rigl', sparsity=0.9, preset='mlp', dataset='digits'.
 
   Returns:
     (initial_weights, final_weights).
 
   Raises:
-    ValueError: for an unknown method or flag, a sparsity outside [0, 1), a
-      mask from a different network, inconsistent schedule steps, ...
+    ValueError: for bad settings, a mask from a different network,
+      inconsistent schedule steps, or an output directory holding a run of
+      another configuration (nothing is written then).
   """
-  run, sparse = sparse_config.resolve(config, **flags)
-  finished = runs.load_finished(output_dir)
-  if finished is not None:
+  run_config = resolve(flags, config)
+  dataset = run_config.make_dataset()
+  run_config = config_lib.complete(run_config, dataset)
+  steps_total = run_config.total_steps(dataset)
+  schedule = (run_config.sparsity_schedule(steps_total)
+              if run_config.method.gradual else None)
+  runs.lock(output_dir)
+  state = runs.claim(output_dir, run_config, EXPERIMENT, overwrite)
+  if state == 'finished':
+    runs.say('{}: already finished, nothing to train'.format(output_dir))
+    finished = runs.load_finished(output_dir)
     return finished[0], finished[1]
-  dataset = run.make_dataset()
-  steps_total = total_steps(run, dataset)
-  schedule = None
-  if sparse.method == 'prune':
-    schedule = sparse.sparsity_schedule(steps_total)
-  elif sparse.method in sparse_config.GROWTH:
-    sparse.update_steps(steps_total)
-  start = sparse_setup.prepare(run, sparse, dataset, output_dir, schedule)
-  if not start.resumed or not os.path.exists(paths.config(output_dir)):
-    run_config_lib.write_config(
-        output_dir, run, experiment=sparse_config.EXPERIMENT,
-        total_steps=steps_total, start=start.info, **sparse.to_dict())
+  details = {'total_steps': steps_total}
+  if state == 'resume':
+    runs.say('{}: resuming from its latest checkpoint'.format(output_dir))
+    details = config_lib.details(config_lib.load_json(paths.config(output_dir)))
+  else:
+    runs.record(output_dir, run_config, EXPERIMENT, details)
+  start = sparse_setup.prepare(run_config, dataset, output_dir, schedule)
+  if not start.resumed:
+    details['start'] = start.info
+    runs.record(output_dir, run_config, EXPERIMENT, details)
   started = time.time()
-  result = _train(run, sparse, dataset, start, output_dir,
-                  '{} {}'.format(sparse.method, _sparsity_label(sparse)))
-  save_restore.write_json(paths.done_marker(output_dir),
-                          {'seconds': round(time.time() - started, 3)})
+  result = _train(run_config, dataset, start, output_dir,
+                  '{} {}'.format(run_config.method.name,
+                                 _sparsity_label(run_config)))
+  runs.mark_done(output_dir, started, keep_checkpoints=True)
   return result
 
 
-def _sparsity_label(sparse):
-  return 'dense' if sparse.sparsity is None else 's={:g}'.format(sparse.sparsity)
+def _sparsity_label(config):
+  return ('s={:g}'.format(config.sparsity) if config.method.sparse
+          else '').strip()

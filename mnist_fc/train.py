@@ -1,51 +1,103 @@
 """Train a network once, optionally with masks and presets.
 
 `masks` and `presets` may be dicts, paths of saved networks, or (masks only)
-lists of paths whose union is used.
+lists of paths combined by union (default) or intersection.
 """
 
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import experiment
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.mnist_fc import run_config as run_config_lib
+from lottery_ticket.foundations import union
+from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import runs
+
+CONCERNS = config_lib.BASE
+EXPERIMENT = 'train'
+COMBINE = ('union', 'intersection')
 
 
 def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
-          **flags):
+          combine='union', overwrite=False, label='train',
+          experiment_kind=EXPERIMENT, details=None, hyperparameters=None,
+          schedule_steps=None, schedule_offset=0, **flags):
   """Trains once into output_dir (re-running a finished run is a no-op).
 
   Args:
     output_dir: the run directory.
-    masks: masks to apply (dict, path, or list of paths for their union).
+    masks: masks to apply (dict, path, or list of paths combined by
+      `combine`).
     presets: initial weights (dict or path).
-    config: optional path of a saved config.json (or a RunConfig).
+    config: optional path of a saved config.json, or a Config.
     init_stream: which stream of random initialisations to draw from for
       the given seed (0 is the lottery experiment's; controls use others so a
       'fresh' initialisation really differs from the original one).
-    **flags: RunConfig fields overriding it.
+    combine: 'union' or 'intersection' of several masks.
+    overwrite: start over if output_dir holds a run.
+    label: the progress label.
+    experiment_kind: what config.json records as the experiment.
+    details: dict recorded beside the settings (default: the mask and
+      preset sources).
+    hyperparameters: model hyperparameters replacing the configuration's
+      (a small_dense network's narrowed widths).
+    schedule_steps: the length of the learning-rate schedule (default: the
+      training length) and schedule_offset its step at the first training
+      step: a training that continues another one from its step k.
+    **flags: settings of the data, model and training concerns.
 
   Returns:
     (initial_weights, final_weights).
+
+  Raises:
+    ValueError: for bad settings or masks, or an output directory holding a
+      run of another configuration (nothing is written then).
   """
-  run_config = (config if isinstance(config, run_config_lib.RunConfig)
-                else run_config_lib.RunConfig.from_flags(config, **flags))
-  finished = runs.load_finished(output_dir)
-  if finished is not None:
-    return finished[0], finished[1]
-  sources = {'masks': _source(masks), 'presets': _source(presets)}
-  masks = save_restore.standardize(masks)
+  concerns = config.concerns if isinstance(config, config_lib.Config) else CONCERNS
+  run_config = config_lib.resolve(concerns, flags, config, source='train')
+  if details is None:
+    details = {'masks': _source(masks), 'presets': _source(presets),
+               'combine': combine}
+  masks = combined_masks(masks, combine)
   presets = save_restore.standardize(presets)
   dataset = run_config.make_dataset()
+  run_config = config_lib.complete(run_config, dataset)
+  runs.lock(output_dir)
+  state = runs.claim(output_dir, run_config, experiment_kind, overwrite)
+  if state == 'finished':
+    runs.say('{}: already finished, nothing to train'.format(output_dir))
+    finished = runs.load_finished(output_dir)
+    return finished[0], finished[1]
+  if state == 'resume':
+    runs.say('{}: resuming from its latest checkpoint'.format(output_dir))
+  if schedule_steps or schedule_offset:
+    details = dict(details, schedule_steps=schedule_steps,
+                   schedule_offset=schedule_offset)
   train_model = runs.make_train_model(
-      run_config, lambda level: output_dir, lambda level: 'train',
-      describe=lambda level: sources)
+      run_config, lambda level: output_dir, lambda level: label,
+      experiment_kind, schedule_steps or run_config.total_steps(dataset),
+      details=lambda level: details, step_offset=schedule_offset)
   return experiment.train_once(
-      lambda: dataset, run_config.make_model_fn(dataset.num_classes, init_stream),
+      lambda: dataset,
+      run_config.make_model_fn(dataset.num_classes, init_stream,
+                               hyperparameters),
       train_model, 0, presets=presets, masks=masks)
+
+
+def combined_masks(masks, combine='union'):
+  """One mask dict from a dict, a path, or several paths ('a,b' or a list)."""
+  choices.check('combine', combine, COMBINE)
+  if isinstance(masks, str) and ',' in masks:
+    masks = [m for m in masks.strip('[]').split(',') if m.strip()]
+  if isinstance(masks, (list, tuple)):
+    loaded = [save_restore.standardize(m.strip().strip('\'"') if isinstance(
+        m, str) else m) for m in masks]
+    return (union.union(*loaded) if combine == 'union'
+            else union.intersect(*loaded))
+  return save_restore.standardize(masks)
 
 
 def _source(network):
   """How a mask or preset argument is recorded in config.json."""
   if network is None or isinstance(network, (str, list, tuple)):
-    return network
+    return network if not isinstance(network, tuple) else list(network)
   return 'dict of {}'.format(', '.join(sorted(network)))
+

@@ -18,7 +18,7 @@ from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
 FLAGS = dict(dataset='digits', layers=(20,), training_len='200it',
-             test_interval=50, checkpoint_interval=None, save_summaries=False)
+             test_interval=50, checkpoint_interval=0, save_summaries=False)
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,10 +35,12 @@ def lottery_tree():
 
 
 def run_config_dict(layers=(6,), **overrides):
-  from lottery_ticket.mnist_fc import run_config  # pylint: disable=g-import-not-at-top
+  """The flat settings a format-1 config.json kept under 'run'."""
+  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   flags = dict(FLAGS, layers=layers)
   flags.update(overrides)
-  return run_config.RunConfig(**flags).to_dict()
+  values = config_lib.resolve(config_lib.BASE, flags).values
+  return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 
 def fake_run(run_dir, layers=(6,), inputs=64, classes=10, sparsity=0.5,

@@ -1,32 +1,139 @@
-"""What every Fire runner shares: one-line errors and a results summary."""
+"""What every Fire runner shares: its flags, help, errors and interrupts.
 
+A runner is a `Runner`: a library function (its signature is the command
+line, through Fire), its own arguments (`output_dir`, `iterations`, ...) and
+the configuration concerns it takes. From that one declaration come
+
+  * `--help`: every flag on one line with its choices and one default,
+    grouped by concern, on stdout, exit 0 (no pager);
+  * one-line errors: bad input (ValueError, including dataset errors and a
+    configuration mismatch, or a file-system error) prints
+    `name: error: message` and exits 2;
+  * Ctrl-C: one line saying that what was saved is kept and how to resume,
+    exit 130;
+  * `validate_flags(argv)`: the flags checked without training anything
+    (the sweep runner calls it once per line before starting).
+"""
+
+import dataclasses
 import os
 import sys
+from typing import Any, Callable, Optional, Sequence
 
 import fire
+from fire import parser as fire_parser
 import numpy as np
 
+from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
+S = hparams.Setting
+OUTPUT_DIR = S('output_dir', 'str', None, 'the directory this run writes '
+               '(required)', derived='required')
+CONFIG = S('config', 'str', '', 'a config.json to start from; flags given '
+           'beside it override single values')
+OVERWRITE = S('overwrite', 'bool', False, 'start over when the output '
+              'directory holds a run of another configuration (its outputs '
+              'are removed)')
 
-def run(function, name, argv=None):
-  """Runs `function` as a Fire CLI; bad input exits 2 with one line.
+
+@dataclasses.dataclass(frozen=True)
+class Runner(object):
+  """A command: its function, own arguments and configuration concerns.
+
+  Attributes:
+    name: the program name in messages.
+    function: the library function Fire calls.
+    summary: what the command does, first line of its help.
+    arguments: Settings of the function's own arguments.
+    concerns: the configuration Concerns it takes as flags.
+    resolve: callable(flags dict) -> Config, for validate_flags.
+    default_overrides: dict of defaults differing from the settings'.
+    epilog: more help text (presets, examples).
+  """
+  name: str
+  function: Callable
+  summary: str
+  arguments: Sequence[hparams.Setting]
+  concerns: Sequence[hparams.Concern]
+  resolve: Optional[Callable] = None
+  default_overrides: Any = None
+  epilog: str = ''
+
+  def help(self):
+    own = '\n'.join(s.describe() for s in self.arguments)
+    return '{}\n\nUsage: python -m lottery_ticket.mnist_fc.runners.{} [--flag=value ...]\n\n{}:\n{}\n\n{}{}\n'.format(
+        self.summary, self.name, self.name, own,
+        hparams.help_text(self.concerns, self.default_overrides),
+        '\n\n' + self.epilog if self.epilog else '')
+
+
+def parse_argv(argv):
+  """{flag: value} of `--flag=value` / `--flag value` / `--flag` arguments,
+  values read as Fire reads them."""
+  flags = {}
+  index = 0
+  while index < len(argv):
+    arg = argv[index]
+    if not arg.startswith('--'):
+      raise ValueError('unexpected argument {!r} (flags are --name=value)'.format(
+          arg))
+    name, eq, value = arg[2:].partition('=')
+    if not eq:
+      if index + 1 < len(argv) and not argv[index + 1].startswith('--'):
+        value = argv[index + 1]
+        index += 1
+      else:
+        value = 'true'
+    flags[name.replace('-', '_')] = fire_parser.DefaultParseValue(value)
+    index += 1
+  return flags
+
+
+def validate_flags(runner, argv):
+  """Checks a command line without running it (nothing is written).
+
+  Raises:
+    ValueError: in one line, for an unknown flag or a bad value.
+  """
+  flags = parse_argv(list(argv))
+  own = {s.name: s for s in runner.arguments}
+  for name in list(flags):
+    if name in own:
+      own[name].parse(flags.pop(name))
+  missing = [s.name for s in runner.arguments
+             if s.default is None and s.derived == 'required' and
+             s.name not in parse_argv(list(argv))]
+  if missing:
+    raise ValueError('{} needs {}'.format(
+        runner.name, ', '.join('--' + m for m in missing)))
+  if runner.resolve is not None:
+    runner.resolve(flags)
+
+
+def run(runner, argv=None):
+  """Runs `runner` as a Fire CLI with the shared help, errors and interrupts.
 
   Args:
-    function: the library function whose signature is the command line.
-    name: the program name used in messages.
+    runner: a Runner.
     argv: the arguments (default: sys.argv[1:]).
-
-  Errors that come from the user's input (ValueError, including dataset
-  errors, and file-system errors) print `name: error: message` instead of a
-  traceback.
   """
+  argv = list(sys.argv[1:] if argv is None else argv)
+  if any(a in ('-h', '--help', '-help') for a in argv):
+    sys.stdout.write(runner.help())
+    sys.exit(0)
   try:
-    fire.Fire(function, command=argv, name=name)
+    fire.Fire(runner.function, command=argv, name=runner.name)
+  except KeyboardInterrupt:
+    print('{}: interrupted; finished levels and the latest checkpoint are '
+          'kept: run the same command again to resume'.format(runner.name),
+          file=sys.stderr)
+    sys.exit(130)
   except (ValueError, OSError) as error:
-    message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-    print('{}: error: {}'.format(name, message), file=sys.stderr)
+    text = str(error).strip()
+    message = text.splitlines()[0] if text else repr(error)
+    print('{}: error: {}'.format(runner.name, message), file=sys.stderr)
     sys.exit(2)
 
 

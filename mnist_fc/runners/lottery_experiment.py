@@ -4,25 +4,30 @@
       --output_dir=/tmp/lt/trial0 --iterations=5 --dataset=digits \\
       --training_len=1000it --seed=0
 
-Re-running the same command resumes an interrupted experiment.
+Re-running the same command resumes an interrupted experiment; re-running it
+with other settings is refused (give --overwrite to start over).
 """
 
+import functools
+
+from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
-from lottery_ticket.mnist_fc import run_config
 from lottery_ticket.mnist_fc.runners import cli
+
+S = hparams.Setting
 
 
 def lottery_experiment(output_dir, iterations=5,
                        experiment_name=constants.EXPERIMENT_NAME,
-                       presets=None, rewind_iteration=0, pruning='layerwise',
-                       config=None, **flags):
+                       presets=None, config=None, overwrite=False, **flags):
   """Trains, prunes, resets and retrains for levels 0..iterations."""
   lottery_lib.lottery_experiment(
       output_dir, iterations=iterations, experiment_name=experiment_name,
-      presets=presets, rewind_iteration=rewind_iteration, pruning=pruning,
-      config=config, **flags)
+      presets=presets, config=config or None,
+      overwrite=cli.OVERWRITE.parse(overwrite), **flags)
   cli.print_summary([paths.run(output_dir, level, experiment_name)
                      for level in range(int(iterations) + 1)])
 
@@ -32,7 +37,22 @@ def output_directory(output_dir, **unused_flags):
   return output_dir
 
 
-lottery_experiment.__doc__ += '\n\nRunConfig flags:\n' + run_config.flags_help()
+RUNNER = cli.Runner(
+    name='lottery_experiment', function=lottery_experiment,
+    summary='The lottery ticket experiment, one trial: train, prune, reset '
+    'the survivors, retrain, for levels 0..iterations.',
+    arguments=(
+        cli.OUTPUT_DIR,
+        S('iterations', 'int', 5, 'pruning levels after the dense level 0',
+          minimum=0, identity=False),
+        S('experiment_name', 'str', constants.EXPERIMENT_NAME, 'the run name '
+          'inside each level directory (a plain name)'),
+        S('presets', 'str', '', 'a saved network level 0 starts from'),
+        cli.CONFIG, cli.OVERWRITE),
+    concerns=lottery_lib.CONCERNS,
+    resolve=lambda flags: config_lib.resolve(lottery_lib.CONCERNS, flags,
+                                             source='lottery_experiment'))
+validate_flags = functools.partial(cli.validate_flags, RUNNER)
 
 if __name__ == '__main__':
-  cli.run(lottery_experiment, 'lottery_experiment')
+  cli.run(RUNNER)

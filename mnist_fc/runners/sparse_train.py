@@ -19,19 +19,22 @@ scratch, set, rigl, rigl_inverted, snip, grasp).
       --output_dir=/tmp/sparse/rigl_df05
 
 Re-running a command resumes a killed run from its latest checkpoint; a
-finished run is left as it is. Bad input exits with status 2 and one line.
+finished run is left as it is; another configuration is refused (give
+--overwrite to start over). Bad input exits with status 2 and one line.
 """
 
-from lottery_ticket.mnist_fc import run_config
-from lottery_ticket.mnist_fc import sparse_config
+import functools
+
 from lottery_ticket.mnist_fc import sparse_presets
 from lottery_ticket.mnist_fc import sparse_train as sparse_train_lib
 from lottery_ticket.mnist_fc.runners import cli
 
 
-def sparse_train(output_dir, config=None, **flags):
+def sparse_train(output_dir, config=None, overwrite=False, **flags):
   """Trains one network with a sparse-training method into output_dir."""
-  sparse_train_lib.sparse_train(output_dir, config=config, **flags)
+  sparse_train_lib.sparse_train(output_dir, config=config or None,
+                                overwrite=cli.OVERWRITE.parse(overwrite),
+                                **flags)
   cli.print_summary([output_dir])
 
 
@@ -40,12 +43,17 @@ def output_directory(output_dir, **unused_flags):
   return output_dir
 
 
-sparse_train.__doc__ += (
-    '\n\nSparseConfig flags (save_freq and log_freq are aliases of '
-    'checkpoint_interval and test_interval):\n' + sparse_config.flags_help() +
-    '\n\nRunConfig flags:\n' + run_config.flags_help() +
-    '\n\nPresets (--preset=NAME, resolved for --method):\n' +
-    sparse_presets.describe())
+RUNNER = cli.Runner(
+    name='sparse_train', function=sparse_train,
+    summary='One sparse-training run into --output_dir.',
+    arguments=(cli.OUTPUT_DIR, cli.CONFIG, cli.OVERWRITE),
+    concerns=sparse_train_lib.CONCERNS,
+    resolve=sparse_train_lib.resolve,
+    default_overrides=sparse_train_lib.DEFAULT_OVERRIDES,
+    epilog='save_freq and log_freq are accepted as the paper\'s names of '
+    'checkpoint_interval and test_interval.\n\nPresets (--preset=NAME, '
+    'resolved for --method):\n' + sparse_presets.describe())
+validate_flags = functools.partial(cli.validate_flags, RUNNER)
 
 if __name__ == '__main__':
-  cli.run(sparse_train, 'sparse_train')
+  cli.run(RUNNER)

@@ -1,19 +1,30 @@
-"""Fire CLI: train once, optionally with masks (a path, or a list of paths
-whose union is used) and presets.
+"""Fire CLI: train once, optionally with masks (a path, or several combined
+by union or intersection) and presets.
 
   python -m lottery_ticket.mnist_fc.runners.train --output_dir=/tmp/run \\
       --dataset=digits --training_len=500it --masks=/tmp/lt/trial0/3/same_init/masks
+
+  # The union (or, with --combine=intersection, the intersection) of masks:
+  python -m lottery_ticket.mnist_fc.runners.train --output_dir=/tmp/union \\
+      --masks=/tmp/lt/trial0/3/same_init/masks,/tmp/lt/trial1/3/same_init/masks
 """
 
-from lottery_ticket.mnist_fc import run_config
+import functools
+
+from lottery_ticket.foundations import hparams
+from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import train as train_lib
 from lottery_ticket.mnist_fc.runners import cli
 
+S = hparams.Setting
 
-def train(output_dir, masks=None, presets=None, config=None, **flags):
+
+def train(output_dir, masks=None, presets=None, config=None, combine='union',
+          overwrite=False, **flags):
   """Trains one network into output_dir."""
-  train_lib.train(output_dir, masks=masks, presets=presets, config=config,
-                  **flags)
+  train_lib.train(output_dir, masks=masks or None, presets=presets or None,
+                  config=config or None, combine=combine,
+                  overwrite=cli.OVERWRITE.parse(overwrite), **flags)
   cli.print_summary([output_dir])
 
 
@@ -21,7 +32,21 @@ def output_directory(output_dir, **unused_flags):
   return output_dir
 
 
-train.__doc__ += '\n\nRunConfig flags:\n' + run_config.flags_help()
+RUNNER = cli.Runner(
+    name='train', function=train,
+    summary='Train one network, optionally with masks and presets.',
+    arguments=(
+        cli.OUTPUT_DIR,
+        S('masks', 'str', '', 'saved masks to train with: a masks/ directory, '
+          'or several separated by commas'),
+        S('combine', 'str', 'union', 'how several --masks combine',
+          choices=train_lib.COMBINE),
+        S('presets', 'str', '', 'a saved network to start from'),
+        cli.CONFIG, cli.OVERWRITE),
+    concerns=train_lib.CONCERNS,
+    resolve=lambda flags: config_lib.resolve(train_lib.CONCERNS, flags,
+                                             source='train'))
+validate_flags = functools.partial(cli.validate_flags, RUNNER)
 
 if __name__ == '__main__':
-  cli.run(train, 'train')
+  cli.run(RUNNER)

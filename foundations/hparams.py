@@ -1,0 +1,303 @@
+"""Typed settings: one declaration gives a value's flag, parser, check and help.
+
+A `Setting` declares one named value: its kind (bool, int, float, str,
+ints, duration, path), its default, its help text, and its checks (choices,
+bounds, finiteness). Every value a run is configured with passes through
+`Setting.parse`, whether it comes from a flag, a saved config.json or a
+preset, so a value is read the same way wherever it comes from:
+
+  * booleans are true/false/1/0/yes/no in any case, nothing else (the string
+    "false" is never true);
+  * integers refuse fractions (60.9 is an error, not 60) and booleans;
+  * floats must be finite unless the setting allows otherwise;
+  * a value outside its choices or bounds is refused in one line that names
+    the flag and the value.
+
+A `Concern` is a named group of settings (data, model, training, ...);
+configurations are composed of concerns (see mnist_fc/config.py), and
+`differences` compares two resolved configurations key by key, which is how
+a run directory refuses to be reused with another configuration.
+"""
+
+import dataclasses
+import math
+from typing import Any, Optional, Sequence
+
+from lottery_ticket.foundations import choices
+from lottery_ticket.foundations import durations
+
+_TRUE = ('true', '1', 'yes')
+_FALSE = ('false', '0', 'no')
+
+
+def _fail(name, value, expected):
+  raise ValueError('--{}={!r} is not {}'.format(name, value, expected))
+
+
+def parse_bool(name, value):
+  if isinstance(value, bool):
+    return value
+  if isinstance(value, int) and value in (0, 1):
+    return bool(value)
+  if isinstance(value, str):
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+      return True
+    if lowered in _FALSE:
+      return False
+  return _fail(name, value, 'a boolean (true/false, 1/0, yes/no)')
+
+
+def parse_int(name, value):
+  if isinstance(value, bool):
+    return _fail(name, value, 'an integer')
+  if isinstance(value, int):
+    return value
+  if isinstance(value, float):
+    if math.isfinite(value) and value.is_integer():
+      return int(value)
+    return _fail(name, value, 'an integer')
+  if isinstance(value, str):
+    text = value.strip()
+    try:
+      return int(text)
+    except ValueError:
+      pass
+    try:
+      number = float(text)
+    except ValueError:
+      return _fail(name, value, 'an integer')
+    return parse_int(name, number)
+  return _fail(name, value, 'an integer')
+
+
+def parse_float(name, value, finite=True):
+  if isinstance(value, bool):
+    return _fail(name, value, 'a number')
+  if isinstance(value, (int, float)):
+    number = float(value)
+  elif isinstance(value, str):
+    try:
+      number = float(value.strip())
+    except ValueError:
+      return _fail(name, value, 'a number')
+  else:
+    return _fail(name, value, 'a number')
+  if finite and not math.isfinite(number):
+    return _fail(name, value, 'a finite number')
+  return number
+
+
+def parse_str(name, value):
+  if isinstance(value, str):
+    return value
+  return _fail(name, value, 'a string')
+
+
+def parse_ints(name, value):
+  """A tuple of ints from '300,100', [300, 100], (300, 100) or 300."""
+  if isinstance(value, str):
+    items = [v for v in value.replace('[', '').replace(']', '')
+             .replace('(', '').replace(')', '').split(',') if v.strip()]
+  elif isinstance(value, (list, tuple)):
+    items = list(value)
+  elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    items = [value]
+  else:
+    return _fail(name, value, 'a list of integers like 300,100')
+  if not items:
+    return _fail(name, value, 'a non-empty list of integers like 300,100')
+  return tuple(parse_int(name, v) for v in items)
+
+
+def parse_duration(name, value):
+  """A training length, normalised to its canonical text ('500it', '3ep')."""
+  try:
+    return durations.format_len(durations.parse(value))
+  except ValueError as error:
+    raise ValueError('--{}: {}'.format(name, error)) from None
+
+
+_PARSERS = {'bool': parse_bool, 'int': parse_int, 'float': parse_float,
+            'str': parse_str, 'ints': parse_ints, 'duration': parse_duration}
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting(object):
+  """One configurable value.
+
+  Attributes:
+    name: the flag name (also the key in config.json).
+    kind: 'bool', 'int', 'float', 'str', 'ints' or 'duration'.
+    default: the default value; None means "derived when the run is
+      resolved" (the help says from what), never a value left unset.
+    help: one line: what it is and why one would change it.
+    choices: the allowed values, when they are a fixed set (a tuple, or a
+      callable returning one, for registries filled at import time).
+    minimum, maximum: inclusive bounds of numbers (of each item of 'ints').
+    above: an exclusive lower bound.
+    below: an exclusive upper bound.
+    identity: whether a different value makes a different run (False for
+      settings that change where or how often things are written, not what
+      is computed).
+    derived: how a default of None is resolved, for the help.
+  """
+  name: str
+  kind: str
+  default: Any
+  help: str
+  choices: Any = None
+  minimum: Optional[float] = None
+  maximum: Optional[float] = None
+  above: Optional[float] = None
+  below: Optional[float] = None
+  identity: bool = True
+  derived: str = ''
+
+  def allowed(self):
+    return tuple(self.choices()) if callable(self.choices) else self.choices
+
+  def parse(self, value):
+    """The typed, checked value.
+
+    Raises:
+      ValueError: in one line naming the flag and the bad value.
+    """
+    if value is None:
+      if self.default is None:
+        return None
+      raise ValueError('--{} needs a value'.format(self.name))
+    typed = _PARSERS[self.kind](self.name, value)
+    allowed = self.allowed()
+    if allowed is not None:
+      choices.check(self.name, typed, allowed)
+    for number in (typed if self.kind == 'ints' else (typed,)):
+      if self.kind in ('int', 'float', 'ints'):
+        self._check_bounds(number)
+    return typed
+
+  def _check_bounds(self, number):
+    def refuse(relation, bound):
+      raise ValueError('--{}={!r} must be {} {}'.format(
+          self.name, number, relation, bound))
+    if self.minimum is not None and number < self.minimum:
+      refuse('>=', self.minimum)
+    if self.maximum is not None and number > self.maximum:
+      refuse('<=', self.maximum)
+    if self.above is not None and number <= self.above:
+      refuse('>', self.above)
+    if self.below is not None and number >= self.below:
+      refuse('<', self.below)
+
+  def describe(self, default=None):
+    """One help line: flag, help, choices and the one default."""
+    shown = self.default if default is None else default
+    if self.derived == 'required':
+      return '  --{}: {}'.format(self.name, self.help)
+    if shown is None:
+      shown_text = self.derived or 'derived'
+    elif shown == '':
+      shown_text = 'none'
+    elif self.kind == 'ints':
+      shown_text = ','.join(str(v) for v in shown)
+    elif isinstance(shown, bool):
+      shown_text = str(shown).lower()
+    else:
+      shown_text = str(shown)
+    allowed = self.allowed()
+    choices = (' {' + '|'.join(str(c) for c in allowed) + '}'
+               if allowed is not None else '')
+    return '  --{}{}: {} (default: {})'.format(self.name, choices, self.help,
+                                               shown_text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Concern(object):
+  """A named group of settings, stored together in config.json."""
+  name: str
+  settings: Sequence[Setting]
+
+  def names(self):
+    return [s.name for s in self.settings]
+
+  def get(self, name):
+    for setting in self.settings:
+      if setting.name == name:
+        return setting
+    raise KeyError(name)
+
+
+def parse_values(concerns, values, source):
+  """Parses a flat dict of values for `concerns`.
+
+  Args:
+    concerns: the Concerns whose settings are accepted.
+    values: dict flag name -> raw value.
+    source: where the values come from, for the message ('flag',
+      'config.json at ...').
+
+  Returns:
+    dict name -> typed value.
+
+  Raises:
+    ValueError: naming every unknown key, or the first bad value.
+  """
+  settings = {s.name: s for c in concerns for s in c.settings}
+  unknown = sorted(set(values) - set(settings))
+  if unknown:
+    raise ValueError('{} does not take {} (it takes: {})'.format(
+        source, ', '.join('--' + u for u in unknown),
+        ', '.join(sorted(settings))))
+  return {name: settings[name].parse(value) for name, value in values.items()}
+
+
+def defaults(concerns, overrides=None):
+  """dict name -> default of every setting of `concerns`."""
+  out = {s.name: s.default for c in concerns for s in c.settings}
+  out.update(overrides or {})
+  return out
+
+
+def nested(concerns, values):
+  """{concern name: {setting: value}} of a flat dict, for config.json."""
+  return {c.name: {n: _jsonable(values[n]) for n in c.names()}
+          for c in concerns}
+
+
+def _jsonable(value):
+  return list(value) if isinstance(value, tuple) else value
+
+
+def differences(concerns, recorded, given):
+  """The identity settings whose values differ, as (name, recorded, given).
+
+  Args:
+    concerns: the Concerns to compare.
+    recorded, given: flat dicts of typed values.
+  """
+  out = []
+  for concern in concerns:
+    for setting in concern.settings:
+      if not setting.identity:
+        continue
+      old = recorded.get(setting.name)
+      new = given.get(setting.name)
+      if _normal(old) != _normal(new):
+        out.append((setting.name, old, new))
+  return out
+
+
+def _normal(value):
+  return tuple(value) if isinstance(value, list) else value
+
+
+def help_text(concerns, overrides=None):
+  """The help lines of every setting, grouped by concern."""
+  overrides = overrides or {}
+  blocks = []
+  for concern in concerns:
+    lines = [concern.name + ':']
+    lines += [s.describe(overrides.get(s.name)) for s in concern.settings]
+    blocks.append('\n'.join(lines))
+  return '\n\n'.join(blocks)
+

@@ -1,0 +1,661 @@
+"""The configuration of a run, composed by concern.
+
+Every runner and analysis reads one kind of object, a `Config`, made of the
+concerns it applies to:
+
+  data      dataset, where it lives, validation split, label permutation,
+            order seed
+  model     network, hidden widths, initialiser, conv padding
+  training  seed, optimizer (momentum, learning rate, schedule, warm-up),
+            weight decay, clipping, batch size, length, intervals
+  lottery   the lottery experiment's pruning: strategy, per-kind rates,
+            rewinding
+  sparse    a sparse-training method and its own settings
+
+`train` and `reinitialize` take data, model and training; the lottery
+experiment adds lottery; `sparse_train` adds sparse. Flag names are flat
+(`--learning_rate`), config.json nests them by concern. A runner refuses any
+flag that is not one of its concerns' settings, by name.
+
+`resolve` builds a Config from, in increasing priority, the defaults, a
+saved config.json, a preset of the paper's settings (sparse runs) and the
+flags; every value is typed and checked on the way in (hparams.Setting), and
+the values left to be derived (the optimizer's learning rate, the dataset's
+validation size, the network's widths, ...) are filled in, so config.json
+never holds a null. `complete` then checks what needs the dataset (batch
+size against training examples, schedule steps against training length).
+All of this happens before anything is written.
+"""
+
+import copy
+import functools
+import os
+
+from lottery_ticket.datasets import registry
+from lottery_ticket.foundations import durations
+from lottery_ticket.foundations import hparams
+from lottery_ticket.foundations import initializers
+from lottery_ticket.foundations import model_conv
+from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import schedules
+from lottery_ticket.foundations import sparse_init
+from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.mnist_fc import constants
+from lottery_ticket.mnist_fc import locations
+from lottery_ticket.mnist_fc import sparse_methods
+from lottery_ticket.mnist_fc import sparse_presets
+
+S = hparams.Setting
+FORMAT = 2
+# Validation examples held out of the training set, per dataset.
+DEFAULT_VALIDATE_SIZE = {'mnist': constants.VALIDATE_SIZE,
+                         'fashion_mnist': constants.VALIDATE_SIZE,
+                         'digits': 237, 'cifar10': 5000}
+NETWORKS = ('fc',) + tuple(sorted(model_conv.ARCHITECTURES))
+PADDINGS = ('SAME', 'VALID')
+# Defaults of gradual-pruning steps left unset, as fractions of training (the
+# gradient-flow paper's 3,000 and 7,000 of 11,719 steps).
+DEFAULT_PRUNE_BEGIN = 0.25
+DEFAULT_PRUNE_END = 0.6
+
+DATA = hparams.Concern('data', (
+    S('dataset', 'str', 'mnist', 'the dataset (digits needs no download)',
+      choices=tuple(sorted(registry.DATASETS))),
+    S('data_location', 'str', None, 'directory (or .npz) of the dataset; not '
+      'part of the run identity', identity=False,
+      derived="the dataset's default location"),
+    S('validate_size', 'int', None, 'training examples held out for '
+      'validation', minimum=0,
+      derived='5000 (mnist, fashion_mnist, cifar10) or 237 (digits)'),
+    S('permute_labels', 'bool', False, 'shuffle the training labels across '
+      'examples (the random-label control)'),
+    S('train_order_seed', 'int', None, 'seed of the training order',
+      derived='--seed'),
+))
+
+MODEL = hparams.Concern('model', (
+    S('network', 'str', 'fc', "'fc' (an MLP of --layers) or a conv net",
+      choices=NETWORKS),
+    S('layers', 'ints', None, 'hidden fully-connected widths', minimum=1,
+      derived="300,100 for fc; the conv net's own (lenet5: 120,84)"),
+    S('initializer', 'str', 'glorot_normal', 'kernel initialisation scheme',
+      choices=initializers.NAMES),
+    S('conv_padding', 'str', 'SAME', 'padding of the conv layers (the '
+      "gradient-flow paper's LeNet-5 uses VALID)", choices=PADDINGS),
+))
+
+TRAINING = hparams.Concern('training', (
+    S('seed', 'int', 0, 'fixes the initialisation, the data order and every '
+      'other random choice', minimum=0),
+    S('optimizer', 'str', 'adam', "adam (lr 1.2e-3, the lottery paper), sgd "
+      "(0.1, the original code), momentum, rmsprop", choices=optimizers.NAMES),
+    S('learning_rate', 'float', None, 'initial learning rate', above=0,
+      derived="the optimizer's: adam 1.2e-3, sgd 0.1, momentum 0.05, "
+      'rmsprop 1e-3'),
+    S('momentum', 'float', optimizers.DEFAULT_MOMENTUM, 'momentum of the '
+      'momentum and rmsprop optimizers', minimum=0, below=1),
+    S('lr_schedule', 'str', 'constant', 'learning rate after warm-up: constant '
+      'or cosine (decay to 0 at the end of training)',
+      choices=schedules.LR_SCHEDULES),
+    S('warmup_steps', 'int', 0, 'steps of linear learning-rate warm-up from 0',
+      minimum=0),
+    S('weight_decay', 'float', 0.0, 'L2 penalty weight_decay * sum(w^2) / 2 on '
+      'the kernels', minimum=0),
+    S('clip_norm', 'float', 0.0, 'clip gradients to this global norm (0: no '
+      'clipping)', minimum=0),
+    S('clip_value', 'float', 0.0, 'clip every gradient entry to [-v, v] (0: no '
+      'clipping)', minimum=0),
+    S('batch_size', 'int', constants.BATCH_SIZE, 'examples per step',
+      minimum=1),
+    S('training_len', 'duration', durations.format_len(constants.TRAINING_LEN),
+      'training length (per level): 500it, 3ep, ...'),
+    S('test_interval', 'int', constants.TEST_INTERVAL, 'evaluate test and '
+      'validation every N iterations', minimum=1),
+    S('checkpoint_interval', 'int', 5000, 'checkpoint every N iterations so a '
+      'killed run resumes (0: never)', minimum=0, identity=False),
+    S('save_summaries', 'bool', True, 'write TensorBoard summaries',
+      identity=False),
+))
+
+LOTTERY = hparams.Concern('lottery', (
+    S('pruning', 'str', 'layerwise', 'how each level prunes: layerwise '
+      '(the paper), global (one threshold over the hidden layers, the output '
+      'layer at its own rate), global_with_output (one threshold over every '
+      'layer) or random (the random-pruning control)',
+      choices=('layerwise', 'global', 'random')),
+    S('prune_percent', 'float', constants.PRUNE_PERCENTS['layer0'],
+      'fraction of surviving hidden fully-connected weights pruned per level',
+      minimum=0, maximum=1),
+    S('prune_percent_conv', 'float', 0.1, 'fraction of surviving conv weights '
+      'pruned per level', minimum=0, maximum=1),
+    S('prune_percent_output', 'float', constants.PRUNE_PERCENTS['layer2'],
+      'fraction of surviving output-layer weights pruned per level',
+      minimum=0, maximum=1),
+    S('rewind_iteration', 'int', 0, 'reset survivors to their weights at '
+      'this iteration of level 0 (late rewinding; 0: the initialisation)',
+      minimum=0),
+))
+
+SPARSE = hparams.Concern('sparse', (
+    S('method', 'str', 'dense', 'the sparse-training method',
+      choices=sparse_methods.NAMES),
+    S('sparsity', 'float', None, 'fraction of kernel weights removed: the '
+      'final sparsity of prune, the prune fraction of snip/grasp, the '
+      'parameter budget of small_dense', minimum=0, below=1,
+      derived='0 for dense; other methods need it'),
+    S('distribution', 'str', 'uniform', 'how the sparsity is spread over '
+      'layers: uniform or erk (Erdos-Renyi-Kernel)',
+      choices=sparsity_distribution.DISTRIBUTIONS),
+    S('mask_from', 'str', '', 'a finished run (or masks/ directory) whose '
+      'final mask lottery and scratch train (optional for set/rigl)'),
+    S('shuffle_mask', 'bool', False, 'scratch, set, rigl: shuffle the '
+      '--mask_from mask within each layer'),
+    S('init_method', 'str', 'dense', 'dense (the --initializer scheme, '
+      'masked), unit_scaled, layer_scaled or metainit',
+      choices=sparse_init.METHODS),
+    S('init_fan_mode', 'str', None, 'unit_scaled: fan_in, fan_out or fan_avg',
+      choices=sparse_init.FAN_MODES, derived="the initializer's mode"),
+    S('metainit_steps', 'int', 1000, 'MetaInit: steps of signed gradient '
+      'descent on the kernel norms', minimum=0),
+    S('metainit_lr', 'float', 1e-3, 'MetaInit: step size on the norms',
+      above=0),
+    S('metainit_momentum', 'float', 0.9, 'MetaInit: momentum of the norm '
+      'updates', minimum=0, below=1),
+    S('metainit_batch_size', 'int', 128, 'MetaInit: random examples per step',
+      minimum=1),
+    S('prune_schedule', 'str', 'polynomial', 'prune: polynomial (Zhu & Gupta) '
+      'or constant (once, at prune_begin_step)',
+      choices=schedules.SPARSITY_SCHEDULES),
+    S('initial_sparsity', 'float', 0.0, 'prune: sparsity at prune_begin_step',
+      minimum=0, below=1),
+    S('prune_begin_step', 'int', None, 'prune: first pruning step', minimum=0,
+      derived='25% of training'),
+    S('prune_end_step', 'int', None, 'prune: step at which the final sparsity '
+      'is reached', minimum=0, derived='60% of training'),
+    S('prune_frequency', 'int', 100, 'prune: steps between pruning updates',
+      minimum=1),
+    S('prune_exponent', 'float', 3.0, 'prune: exponent of the polynomial '
+      'schedule', above=0),
+    S('update_freq', 'int', 100, 'set/rigl: steps between mask updates',
+      minimum=1),
+    S('drop_fraction', 'float', 0.3, 'set/rigl: fraction of active weights '
+      'dropped (and regrown) at the first update', minimum=0, maximum=1),
+    S('drop_fraction_schedule', 'str', 'cosine', 'set/rigl: constant, cosine '
+      '(to 0 at the last update) or lr (scaled with the learning rate)',
+      choices=schedules.DROP_FRACTION_SCHEDULES),
+    S('update_end', 'float', 0.75, 'set/rigl: fraction of training after '
+      'which the mask stops changing (1: never stops)', above=0, maximum=1),
+    S('grad_batch_size', 'int', 1000, 'training examples in the fixed batch '
+      'of the gradient-flow measurements', minimum=1),
+    S('grow_batch_size', 'int', 256, 'training examples (disjoint from the '
+      'measurement batch) on which RigL grows and SNIP/GraSP score',
+      minimum=1),
+    S('measure_updates', 'bool', True, 'record the gradient norm just before '
+      'and after every mask update', identity=False),
+    S('update_norm_batch_size', 'int', 256, 'examples (the first of the '
+      'measurement batch) on which the norm around each mask update is taken',
+      minimum=1),
+    S('mask_images', 'bool', True, 'write the masks as TensorBoard images at '
+      'every test point', identity=False),
+    S('preset', 'str', '', "start from the paper's settings for the method: "
+      'lenet5 or mlp (flags override them); recorded, but the values it set '
+      'are what identify the run', choices=('',) + sparse_presets.NETWORKS,
+      identity=False),
+))
+
+CONCERNS = {c.name: c for c in (DATA, MODEL, TRAINING, LOTTERY, SPARSE)}
+BASE = (DATA, MODEL, TRAINING)
+# Old config.json files (format 1) kept these beside the settings; they are
+# descriptions of the run, not settings, and are carried over as details.
+_LEGACY_DETAILS = ('experiment', 'experiment_name', 'level', 'iterations',
+                   'prune_percents', 'presets', 'masks', 'total_steps',
+                   'start', 'source', 'mode')
+_LEGACY_RENAMES = {'save_freq': 'checkpoint_interval',
+                   'log_freq': 'test_interval'}
+
+
+class Config(object):
+  """A resolved configuration: typed values of some concerns.
+
+  Values read as attributes (`config.learning_rate`); `replace` gives a
+  changed copy, checked like flags.
+  """
+
+  def __init__(self, concerns, values):
+    self.concerns = tuple(concerns)
+    self.values = dict(values)
+
+  def __getattr__(self, name):
+    values = self.__dict__.get('values', {})
+    if name in values:
+      return values[name]
+    raise AttributeError(name)
+
+  def __eq__(self, other):
+    return (isinstance(other, Config) and self.concerns == other.concerns and
+            self.values == other.values)
+
+  def has(self, concern_name):
+    return any(c.name == concern_name for c in self.concerns)
+
+  def replace(self, **changes):
+    """A copy with `changes` (flag names) applied, parsed and re-derived."""
+    parsed = hparams.parse_values(self.concerns, changes, 'replace()')
+    values = dict(self.values)
+    values.update(parsed)
+    return _finish(self.concerns, values)
+
+  def to_json(self):
+    return hparams.nested(self.concerns, self.values)
+
+  def identity_differences(self, recorded):
+    """(name, recorded value, this value) of each identity setting that differs."""
+    return hparams.differences(self.concerns, recorded.values, self.values)
+
+  # Derived values ------------------------------------------------------------
+
+  @property
+  def method(self):
+    """The SparseMethod (None for runs without the sparse concern)."""
+    if not self.has('sparse'):
+      return None
+    return sparse_methods.get(self.values['method'])
+
+  def total_steps(self, dataset):
+    return durations.to_iterations(self.training_len,
+                                   dataset.steps_per_epoch(self.batch_size))
+
+  def make_dataset(self):
+    """The dataset (loaded once per process and shared by all levels)."""
+    return _load_dataset(self.dataset, self.data_location or None,
+                         self.network == 'fc', self.permute_labels,
+                         self.train_order_seed, self.validate_size)
+
+  def hyperparameters(self, num_classes):
+    """Model hyperparameters: the network with its widths and padding."""
+    hidden = [(units, 'relu') for units in self.layers]
+    if self.network == 'fc':
+      return {'layers': hidden + [(num_classes, None)],
+              'initializer': self.initializer}
+    spec = model_conv.architecture(self.network)
+    spec['fc_layers'] = hidden + [(num_classes, None)]
+    spec['initializer'] = self.initializer
+    spec['padding'] = self.conv_padding
+    return spec
+
+  def make_model_fn(self, num_classes, init_stream=0, hyperparameters=None):
+    """callable(inputs, labels, presets=, masks=) -> model, seeded.
+
+    The graph seed is derived from `seed` and `init_stream`, so the same
+    configuration always gives the same initial weights. `hyperparameters`
+    replaces self.hyperparameters(num_classes) (e.g. narrower layers).
+    """
+    import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+    model_class = model_fc.ModelFc if self.network == 'fc' else model_conv.ModelConv
+    if hyperparameters is None:
+      hyperparameters = self.hyperparameters(num_classes)
+    graph_seed = int(self.seed) * 1000 + int(init_stream)
+
+    def make_model(inputs, labels, presets=None, masks=None):
+      tf.set_random_seed(graph_seed)
+      return model_class(hyperparameters, inputs, labels, presets=presets,
+                         masks=masks)
+    return make_model
+
+  def learning_rate_fn(self, total_steps):
+    """callable(step tensor) -> the scheduled learning rate."""
+    return schedules.learning_rate_fn(self.learning_rate, self.lr_schedule,
+                                      total_steps,
+                                      warmup_steps=self.warmup_steps)
+
+  def optimizer_fn(self, total_steps, step_offset=0):
+    """optimizer_fn() for the trainer: the optimizer with its schedule.
+
+    Args:
+      total_steps: the length of the learning-rate schedule.
+      step_offset: the schedule's step at the first training step (a run
+        that continues another one from its step k).
+    """
+    return optimizers.optimizer_fn(self.optimizer, self.learning_rate,
+                                   momentum=self.momentum,
+                                   schedule=self.lr_schedule,
+                                   total_steps=total_steps,
+                                   warmup_steps=self.warmup_steps,
+                                   step_offset=step_offset)
+
+  def layer_names(self):
+    """Names of the prunable layers, in order."""
+    if self.network == 'fc':
+      return ['layer{}'.format(i) for i in range(len(self.layers) + 1)]
+    spec = model_conv.architecture(self.network)
+    convs = [l for l in spec['conv_layers'] if l != model_conv.POOL]
+    return (['conv{}'.format(i) for i in range(len(convs))] +
+            ['fc{}'.format(i) for i in range(len(self.layers) + 1)])
+
+  def prune_percents(self):
+    """Per-layer pruning fractions: conv, hidden fully-connected, output."""
+    names = self.layer_names()
+    percents = {}
+    for index, name in enumerate(names):
+      if name.startswith('conv'):
+        percents[name] = self.prune_percent_conv
+      elif index == len(names) - 1:
+        percents[name] = self.prune_percent_output
+      else:
+        percents[name] = self.prune_percent
+    return percents
+
+  def output_layer(self):
+    return self.layer_names()[-1]
+
+  def train_options(self, label):
+    """Keyword parameters of trainer.train for this configuration."""
+    return dict(batch_size=self.batch_size,
+                test_interval=self.test_interval,
+                validate_interval=self.test_interval,
+                save_summaries=self.save_summaries,
+                checkpoint_interval=self.checkpoint_interval or None,
+                weight_decay=self.weight_decay,
+                clip_norm=self.clip_norm or None,
+                clip_value=self.clip_value or None,
+                progress=label)
+
+  # Sparse-method schedules -----------------------------------------------------
+
+  def sparsity_schedule(self, total_steps):
+    """The SparsitySchedule of a gradually pruned run, checked against training.
+
+    Raises:
+      ValueError: if its steps are inconsistent or outside training.
+    """
+    schedule = schedules.SparsitySchedule(
+        self.prune_schedule, self.sparsity, self.prune_begin_step,
+        self.prune_end_step if self.prune_schedule == 'polynomial' else None,
+        frequency=self.prune_frequency,
+        initial_sparsity=self.initial_sparsity, exponent=self.prune_exponent)
+    schedule.check_fits(total_steps)
+    return schedule
+
+  def last_update_step(self, total_steps):
+    """The last step at which set/rigl may change the mask."""
+    return int(round(float(self.update_end) * total_steps))
+
+  def update_steps(self, total_steps):
+    """The steps of set/rigl mask updates.
+
+    Raises:
+      ValueError: if the schedule leaves no update within training.
+    """
+    steps = schedules.update_steps(self.update_freq,
+                                   self.last_update_step(total_steps),
+                                   total_steps)
+    if not steps:
+      raise ValueError('--update_freq={} leaves no mask update before step {} '
+                       '(--update_end={} of {} steps)'.format(
+                           self.update_freq, self.last_update_step(total_steps),
+                           self.update_end, total_steps))
+    return steps
+
+
+@functools.lru_cache(maxsize=4)
+def _load_dataset(name, location, flatten, permute_labels, order_seed,
+                  validate_size):
+  return registry.make_dataset(name, location=location, flatten=flatten,
+                               permute_labels=permute_labels,
+                               train_order_seed=order_seed,
+                               validate_size=validate_size)
+
+
+# Resolution --------------------------------------------------------------------
+
+
+def concerns_for(names):
+  return tuple(CONCERNS[n] for n in names)
+
+
+def resolve(concerns, flags=None, config=None, source='this runner',
+            default_overrides=None):
+  """A Config from defaults, a saved config.json, a preset and flags.
+
+  Args:
+    concerns: the Concerns the caller takes.
+    flags: dict flag name -> raw value (from the command line or a caller).
+    config: optional path of a config.json to start from (or a Config).
+    source: who is asking, for messages ('lottery_experiment').
+    default_overrides: dict name -> default differing from the setting's.
+
+  Returns:
+    a Config with every value typed, checked and derived.
+
+  Raises:
+    ValueError: in one line, for unknown flags, bad values or settings that
+      contradict each other.
+  """
+  concerns = tuple(concerns)
+  flags = dict(flags or {})
+  values = hparams.defaults(concerns, default_overrides)
+  if isinstance(config, Config):
+    values.update({k: v for k, v in config.values.items() if k in values})
+  elif config:
+    values.update(read(config, concerns).values)
+  parsed_flags = hparams.parse_values(concerns, flags, source)
+  preset = parsed_flags.get('preset')
+  if preset:
+    method = parsed_flags.get('method', values.get('method'))
+    values.update(hparams.parse_values(
+        concerns, sparse_presets.settings(preset, method),
+        'preset {}'.format(preset)))
+  values.update(parsed_flags)
+  return _finish(concerns, values)
+
+
+def _finish(concerns, values):
+  """Derives the values left as None and checks settings against each other."""
+  names = {c.name for c in concerns}
+  values = dict(values)
+  if 'data' in names:
+    if values['data_location'] is None:
+      values['data_location'] = locations.default_location(values['dataset']) or ''
+    if values['validate_size'] is None:
+      values['validate_size'] = DEFAULT_VALIDATE_SIZE[values['dataset']]
+  if 'training' in names:
+    if values['learning_rate'] is None:
+      values['learning_rate'] = optimizers.DEFAULT_LEARNING_RATES[
+          values['optimizer']]
+    if durations.parse(values['training_len'])[1] < 1:
+      raise ValueError('--training_len={} trains nothing: give at least '
+                       '1it'.format(values['training_len']))
+    if 'data' in names and values['train_order_seed'] is None:
+      values['train_order_seed'] = values['seed']
+  if 'model' in names:
+    if values['layers'] is None:
+      values['layers'] = _default_layers(values['network'])
+  if 'sparse' in names:
+    _finish_sparse(values)
+  missing = sorted(k for k, v in values.items()
+                   if v is None and not _derived_later(k))
+  assert not missing, 'settings left unresolved: {}'.format(missing)
+  return Config(concerns, values)
+
+
+def _derived_later(name):
+  """Settings that need the dataset's size to be derived (see complete)."""
+  return name in ('prune_begin_step', 'prune_end_step')
+
+
+def _default_layers(network):
+  if network == 'fc':
+    return tuple(units for units, _ in constants.HYPERPARAMETERS['layers'][:-1])
+  return tuple(units for units, _ in
+               model_conv.architecture(network)['fc_layers'][:-1])
+
+
+def _finish_sparse(values):
+  """Checks the sparse settings against the method's registry entry."""
+  method = sparse_methods.get(values['method'])
+  if not method.sparse:
+    if values['sparsity'] not in (None, 0.0):
+      raise ValueError('--method={} trains every weight, so it takes no '
+                       '--sparsity (got {}); small_dense is a dense net of a '
+                       "sparse one's size".format(method.name,
+                                                  values['sparsity']))
+    values['sparsity'] = 0.0
+  elif values['sparsity'] is None:
+    raise ValueError('--method={} needs --sparsity'.format(method.name))
+  if method.mask_from == 'required' and not values['mask_from']:
+    raise ValueError('--method={} trains the mask of a finished run: give '
+                     '--mask_from=<run directory>'.format(method.name))
+  if values['mask_from'] and method.mask_from == 'never':
+    raise ValueError('--method={} does not take --mask_from'.format(
+        method.name))
+  if values['mask_from']:
+    values['mask_from'] = os.path.abspath(values['mask_from'])
+  if values['shuffle_mask'] and (not values['mask_from'] or
+                                 method.keeps_weights):
+    raise ValueError('--shuffle_mask shuffles a --mask_from mask: it applies '
+                     'to scratch, and set/rigl with --mask_from, not '
+                     '--method={}'.format(method.name))
+  if method.keeps_weights and values['init_method'] != 'dense':
+    raise ValueError('--method={} starts from the saved initial weights; '
+                     '--init_method={} would replace them'.format(
+                         method.name, values['init_method']))
+  if values['init_fan_mode'] is None:
+    values['init_fan_mode'] = sparse_init.scheme(values['initializer'])[1]
+
+
+def complete(config, dataset):
+  """Derives and checks what needs the dataset; returns the final Config.
+
+  Raises:
+    ValueError: if the batch is larger than the training set, or a
+      rewinding or schedule step lies outside training.
+  """
+  values = dict(config.values)
+  examples = dataset.train.num_examples
+  if values['batch_size'] > examples:
+    raise ValueError('--batch_size={} is larger than the {} training examples '
+                     'of {}'.format(values['batch_size'], examples,
+                                    values['dataset']))
+  total = durations.to_iterations(values['training_len'],
+                                  dataset.steps_per_epoch(values['batch_size']))
+  if total < 1:
+    raise ValueError('--training_len={} trains nothing'.format(
+        values['training_len']))
+  if config.has('lottery') and values['rewind_iteration'] >= total:
+    raise ValueError('--rewind_iteration={} is not within the {} training '
+                     'iterations'.format(values['rewind_iteration'], total))
+  if config.has('sparse'):
+    method = sparse_methods.get(values['method'])
+    if values['prune_begin_step'] is None:
+      values['prune_begin_step'] = int(round(DEFAULT_PRUNE_BEGIN * total))
+    if values['prune_end_step'] is None:
+      values['prune_end_step'] = max(int(round(DEFAULT_PRUNE_END * total)),
+                                     values['prune_begin_step'] + 1)
+    out = Config(config.concerns, values)
+    if method.gradual:
+      out.sparsity_schedule(total)
+    if method.growth:
+      out.update_steps(total)
+    return out
+  return Config(config.concerns, values)
+
+
+# config.json -------------------------------------------------------------------
+
+
+def record(config, experiment, details=None):
+  """The content of a run's config.json: its settings and details."""
+  out = {'format': FORMAT, 'experiment': experiment,
+         'details': copy.deepcopy(details or {})}
+  out.update(config.to_json())
+  return out
+
+
+def read(path, concerns=None):
+  """The Config saved at `path` (a config.json of either format).
+
+  Args:
+    path: a config.json.
+    concerns: the Concerns to read (default: every concern the file holds).
+      Settings of concerns the file holds but the caller does not take are
+      left out; keys that belong to no concern are refused.
+
+  Raises:
+    ValueError: naming the file and the unknown key or bad value.
+  """
+  saved = load_json(path)
+  flat, held = flatten(saved, path)
+  if concerns is None:
+    concerns = tuple(c for name, c in CONCERNS.items() if name in held)
+  wanted = {s for c in concerns for s in c.names()}
+  values = hparams.defaults(concerns)
+  values.update(hparams.parse_values(
+      concerns, {k: v for k, v in flat.items() if k in wanted},
+      'config.json at {}'.format(path)))
+  return _finish(concerns, values)
+
+
+def load_json(path):
+  try:
+    saved = save_restore.read_json(path)
+  except ValueError as error:
+    raise ValueError('{} is not valid JSON: {}'.format(path, error)) from None
+  if not isinstance(saved, dict):
+    raise ValueError('{} holds a {}, not a configuration object'.format(
+        path, type(saved).__name__))
+  return saved
+
+
+def details(saved):
+  """The description part of a parsed config.json (level, sources, ...)."""
+  if saved.get('format') == FORMAT:
+    return dict(saved.get('details') or {})
+  return {k: saved[k] for k in _LEGACY_DETAILS if k in saved}
+
+
+def flatten(saved, path):
+  """(flat dict of setting values, names of the concerns present).
+
+  Format 2 nests settings by concern; format 1 (before concerns) kept the
+  shared settings under 'run' and a sparse run's beside them, with null for
+  derived values. Either way, keys that are no setting of any concern are
+  refused by name.
+  """
+  known = {s.name: c.name for c in CONCERNS.values() for s in c.settings}
+  flat, held = {}, set()
+  if saved.get('format') == FORMAT:
+    for key, section in saved.items():
+      if key in ('format', 'experiment', 'details'):
+        continue
+      if key not in CONCERNS or not isinstance(section, dict):
+        raise ValueError('{}: unknown section {!r} (sections: {})'.format(
+            path, key, ', '.join(CONCERNS)))
+      for name, value in section.items():
+        if known.get(name) != key:
+          raise ValueError('{}: unknown setting {!r} in section {!r}'.format(
+              path, name, key))
+        flat[name] = value
+      held.add(key)
+    return flat, held
+  if 'format' in saved:
+    raise ValueError('{}: config.json format {!r} is not one this version '
+                     'reads (1 or {})'.format(path, saved['format'], FORMAT))
+  run = saved.get('run', saved if 'experiment' not in saved else {})
+  if not isinstance(run, dict):
+    raise ValueError('{}: "run" is not an object'.format(path))
+  legacy = dict(run)
+  legacy.update({k: v for k, v in saved.items()
+                 if k != 'run' and k not in _LEGACY_DETAILS})
+  for key, value in legacy.items():
+    key = _LEGACY_RENAMES.get(key, key)
+    if key not in known:
+      raise ValueError('{}: unknown setting {!r}'.format(path, key))
+    if value is not None:
+      flat[key] = value
+    held.add(known[key])
+  held.update(('data', 'model', 'training'))
+  if saved.get('experiment') == 'lottery':
+    held.add('lottery')
+  return flat, held

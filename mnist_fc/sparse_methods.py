@@ -1,0 +1,98 @@
+"""The sparse-training methods, one registry entry each.
+
+Each entry says everything the rest of the code needs to know about a
+method, so no module compares method names:
+
+  sparse         whether it takes a sparsity (dense trains every weight)
+  mask_from      'required' (it trains the final mask of a finished run),
+                 'optional' (it may start from one instead of its own) or
+                 'never'
+  start          where its starting mask comes from when no --mask_from is
+                 given: 'dense' (all ones), 'random' (the distribution's
+                 per-layer counts, placed at random) or 'one_shot' (the
+                 dense initialisation pruned once by its saliency scores)
+  one_shot       the saliency criterion of a one-shot method (snip, grasp)
+  growth         the growth criterion of a drop-and-grow method
+  gradual        whether the mask shrinks by gradual magnitude pruning
+  narrow         whether the network is a narrower dense one (small_dense)
+  init_stream    which stream of random initialisations it draws from:
+                 methods that must not start from the initial weights of
+                 the run whose mask they read (scratch, and SET/RigL with
+                 --mask_from) use their own stream
+  keeps_weights  whether it starts from the saved initial weights of the
+                 --mask_from run (lottery), so it takes no --init_method
+"""
+
+import dataclasses
+from typing import Optional
+
+# Initialisation streams (see config.Config.make_model_fn): 0 is the stream of
+# every run that owns its initialisation; a method that reads another run's
+# mask draws from its own, so it never restarts from that run's weights.
+DEFAULT_STREAM = 0
+SCRATCH_STREAM = 700
+FROM_MASK_STREAM = 800
+
+
+@dataclasses.dataclass(frozen=True)
+class SparseMethod(object):
+  name: str
+  summary: str
+  sparse: bool = True
+  mask_from: str = 'never'
+  start: str = 'dense'
+  one_shot: Optional[str] = None
+  growth: Optional[str] = None
+  gradual: bool = False
+  narrow: bool = False
+  init_stream: int = DEFAULT_STREAM
+  keeps_weights: bool = False
+
+  def stream(self, with_mask_from):
+    """The initialisation stream of a run of this method."""
+    if with_mask_from and self.mask_from == 'optional':
+      return FROM_MASK_STREAM
+    return self.init_stream
+
+
+_ALL = (
+    SparseMethod('dense', 'every weight trained', sparse=False),
+    SparseMethod('small_dense', 'a narrower dense network with the sparse '
+                 "one's parameter count", narrow=True),
+    SparseMethod('prune', 'gradual magnitude pruning during training '
+                 '(Zhu & Gupta 2017)', gradual=True),
+    SparseMethod('lottery', "the final mask of a finished run, from that "
+                 "run's initial weights", mask_from='required',
+                 keeps_weights=True),
+    SparseMethod('scratch', 'the final mask of a finished run, from a fresh '
+                 'initialisation', mask_from='required',
+                 init_stream=SCRATCH_STREAM),
+    SparseMethod('set', 'drop by magnitude, grow at random (Mocanu et al. '
+                 '2018)', mask_from='optional', start='random',
+                 growth='random'),
+    SparseMethod('rigl', 'drop by magnitude, grow by gradient magnitude '
+                 '(Evci et al. 2020)', mask_from='optional', start='random',
+                 growth='gradient'),
+    SparseMethod('rigl_inverted', 'RigL growing where the gradient is '
+                 'smallest (the gradient-flow paper\'s control)',
+                 mask_from='optional', start='random',
+                 growth='inverted_gradient'),
+    SparseMethod('snip', 'pruned once at initialisation by |g * w| (Lee et '
+                 'al. 2019)', start='one_shot', one_shot='snip'),
+    SparseMethod('grasp', 'pruned once at initialisation by the gradient '
+                 'flow score (Wang et al. 2020)', start='one_shot',
+                 one_shot='grasp'),
+)
+
+METHODS = {m.name: m for m in _ALL}
+NAMES = tuple(METHODS)
+
+
+def get(name):
+  """The SparseMethod called `name` (names are checked by the config)."""
+  return METHODS[name]
+
+
+def names_where(predicate):
+  """Names of the methods for which predicate(method) holds, in order."""
+  return tuple(m.name for m in _ALL if predicate(m))
