@@ -21,4 +21,4 @@ def run(function, name):
     except ImportError as error:  # matplotlib missing: say so in one line
       raise ValueError(str(error)) from error
 
-  cli.run(command, name)
+  cli.run(command, name=name)

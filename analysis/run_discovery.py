@@ -16,12 +16,17 @@ A run directory is any directory holding both `config.json` and
 Every run is described by a `RunInfo`: its kind ('lottery', 'sparse' or
 'train'), its name (experiment name or method), its key inside that name
 (the pruning level, or the sparsity) and its trial. Runs that agree on
-(kind, name, key) are the trials of one group.
+(kind, name, key) and on every setting of their configuration but the seed
+are the trials of one group: runs of one method that differ in, say, the
+sparsity distribution or the initialisation are never averaged together;
+their names carry the settings that tell them apart
+("rigl (distribution=erk)").
 """
 
 import dataclasses
 import os
 import re
+import sys
 from typing import Optional
 
 from lottery_ticket.foundations import paths
@@ -48,6 +53,9 @@ class RunInfo(object):
     trial: the trial label (from a trial{T} path component, else the seed).
     finished: whether the run's DONE marker exists.
     config: the parsed config.json.
+    settings: its identity settings, as flat name -> value, but those that
+      differ between the trials of one setting (seed, order seed, the run a
+      mask comes from) and those already in name and key.
   """
   run_dir: str
   kind: str
@@ -56,6 +64,7 @@ class RunInfo(object):
   trial: str
   finished: bool
   config: dict
+  settings: dict = dataclasses.field(default_factory=dict)
 
   @property
   def group(self):
@@ -92,20 +101,29 @@ def describe(run_dir):
   Raises:
     ValueError: if config.json cannot be read.
   """
+  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
+  path = paths.config(run_dir)
   try:
-    config = save_restore.read_json(paths.config(run_dir))
+    config = save_restore.read_json(path)
   except (OSError, ValueError) as error:
-    raise ValueError('Unreadable {}: {}'.format(paths.config(run_dir),
-                                                error)) from error
+    raise ValueError('Unreadable {}: {}'.format(path, error)) from error
+  if not isinstance(config, dict):
+    raise ValueError('{} holds a {}, not a configuration'.format(
+        path, type(config).__name__))
   parts = os.path.normpath(os.path.abspath(run_dir)).split(os.sep)
   finished = os.path.exists(paths.done_marker(run_dir))
   experiment = config.get('experiment')
+  details = config_lib.details(config)
+  settings = _settings(path, config)
   if experiment == 'lottery':
-    kind, name, key = LOTTERY, config.get('experiment_name') or parts[-1], int(
-        config.get('level', _int_or_none(parts[-2]) or 0))
+    kind, name, key = LOTTERY, details.get('experiment_name') or parts[-1], int(
+        details.get('level', _int_or_none(parts[-2]) or 0))
   elif experiment == 'sparse_train':
-    kind, name = SPARSE, str(config.get('method') or parts[-1])
-    key = float(config.get('sparsity') or 0.0)
+    kind, name = SPARSE, str(settings.get('method') or parts[-1])
+    key = float(settings.get('sparsity') or 0.0)
+  elif experiment == 'reinitialize' and 'level' in details:
+    kind, name, key = LOTTERY, str(details.get('mode') or parts[-1]), int(
+        details['level'])
   elif _int_or_none(parts[-2]) is not None:
     # A control (reinit, reuse, ...) trained by the single-run trainer into
     # {trial}/{level}/{mode}: the path is all that names it.
@@ -113,7 +131,64 @@ def describe(run_dir):
   else:
     kind, name, key = TRAIN, parts[-1], None
   return RunInfo(run_dir=run_dir, kind=kind, name=name, key=key,
-                 trial=_trial(parts, config), finished=finished, config=config)
+                 trial=_trial(parts, settings), finished=finished,
+                 config=config,
+                 settings={k: v for k, v in settings.items()
+                           if k not in _NOT_GROUPING})
+
+
+# Settings that differ between trials of one setting, or are name and key.
+_NOT_GROUPING = ('seed', 'train_order_seed', 'mask_from', 'method', 'sparsity')
+
+
+def _settings(path, saved):
+  """Flat identity settings of a config.json (resolved when it reads)."""
+  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
+  try:
+    config = config_lib.read(path)
+  except ValueError:
+    try:
+      return config_lib.flatten(saved, path)[0]
+    except ValueError:
+      return {}
+  identity = {s.name for c in config.concerns for s in c.settings
+              if s.identity}
+  return {k: tuple(v) if isinstance(v, list) else v
+          for k, v in config.values.items() if k in identity}
+
+
+def distinguish(runs):
+  """Names each group of runs apart by the settings that differ within it.
+
+  Runs of one (kind, name) whose settings differ get the differing settings
+  in their name, so they form separate groups. Returns warnings (one line
+  each) about two runs with the same trial in one group.
+  """
+  by_name = {}
+  for run in runs:
+    by_name.setdefault((run.kind, run.name), []).append(run)
+  for members in by_name.values():
+    keys = sorted({k for r in members for k in r.settings})
+    varying = [k for k in keys
+               if len({repr(r.settings.get(k)) for r in members}) > 1]
+    if varying:
+      for run in members:
+        run.name = '{} ({})'.format(run.name, ', '.join(
+            '{}={}'.format(k, _plain(run.settings.get(k))) for k in varying))
+  warnings = []
+  seen = {}
+  for run in runs:
+    other = seen.setdefault((run.group, run.trial), run.run_dir)
+    if other != run.run_dir:
+      warnings.append('warning: {} and {} are both trial {} of {} {} {}'.format(
+          other, run.run_dir, run.trial, run.kind, run.name, run.key))
+  return warnings
+
+
+def _plain(value):
+  if isinstance(value, (list, tuple)):
+    return ','.join(str(v) for v in value)
+  return value
 
 
 def find_runs(experiment_dir, include_unfinished=False):
@@ -135,6 +210,8 @@ def find_runs(experiment_dir, include_unfinished=False):
     raise ValueError('No runs under {} (a run is a directory with config.json '
                      'and metrics.json)'.format(experiment_dir))
   runs = [describe(d) for d in dirs]
+  for warning in distinguish(runs):
+    print(warning, file=sys.stderr)
   if not include_unfinished:
     runs = [r for r in runs if r.finished]
     if not runs:
@@ -155,12 +232,12 @@ def _natural(label):
   return (0, number, '') if number is not None else (1, 0, str(label))
 
 
-def _trial(parts, config):
+def _trial(parts, settings):
   for part in reversed(parts):
     match = _TRIAL.match(part)
     if match:
       return match.group(1)
-  seed = (config.get('run') or {}).get('seed')
+  seed = settings.get('seed')
   return str(seed) if seed is not None else '0'
 
 

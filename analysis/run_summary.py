@@ -29,8 +29,16 @@ def percent_remaining(run_dir, config=None):
   meaning dense), and on NaN when neither is there. A small_dense run (a
   narrower dense network with the parameter budget of a sparsity) counts as
   that sparsity.
+
+  Args:
+    run_dir: the run directory.
+    config: its parsed config.json (either format).
   """
-  config = config or {}
+  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
+  try:
+    config = config_lib.flatten(config or {}, paths.config(run_dir))[0]
+  except ValueError:
+    config = {}
   if config.get('method') == 'small_dense' and config.get('sparsity'):
     # A narrower dense network with the parameter budget of that sparsity:
     # its own masks are all ones, its size is what the sparsity says.

@@ -141,6 +141,8 @@ class Setting(object):
       settings that change where or how often things are written, not what
       is computed).
     derived: how a default of None is resolved, for the help.
+    normalize: applied to a parsed value before it is checked (e.g.
+      str.upper for names whose case does not matter).
   """
   name: str
   kind: str
@@ -153,6 +155,7 @@ class Setting(object):
   below: Optional[float] = None
   identity: bool = True
   derived: str = ''
+  normalize: Any = None
 
   def allowed(self):
     return tuple(self.choices()) if callable(self.choices) else self.choices
@@ -168,6 +171,8 @@ class Setting(object):
         return None
       raise ValueError('--{} needs a value'.format(self.name))
     typed = _PARSERS[self.kind](self.name, value)
+    if self.normalize is not None:
+      typed = self.normalize(typed)
     allowed = self.allowed()
     if allowed is not None:
       choices.check(self.name, typed, allowed)

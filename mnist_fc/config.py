@@ -83,7 +83,8 @@ MODEL = hparams.Concern('model', (
     S('initializer', 'str', 'glorot_normal', 'kernel initialisation scheme',
       choices=initializers.NAMES),
     S('conv_padding', 'str', 'SAME', 'padding of the conv layers (the '
-      "gradient-flow paper's LeNet-5 uses VALID)", choices=PADDINGS),
+      "gradient-flow paper's LeNet-5 uses VALID)", choices=PADDINGS,
+      normalize=str.upper),
 ))
 
 TRAINING = hparams.Concern('training', (

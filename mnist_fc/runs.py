@@ -57,20 +57,29 @@ def lock(output_dir):
   Raises:
     dir_lock.DirectoryBusy: naming the pid of the process holding it.
   """
-  held = _LOCKS.get(os.path.realpath(output_dir))
-  if held is None:
-    held = dir_lock.DirectoryLock(output_dir).acquire()
-    _LOCKS[os.path.realpath(output_dir)] = held
-  return held
+  key = os.path.realpath(output_dir)
+  if key not in _LOCKS:
+    created = not os.path.exists(key)
+    _LOCKS[key] = (dir_lock.DirectoryLock(output_dir).acquire(), created)
+  return _LOCKS[key][0]
 
 
 _LOCKS = {}
 
 
 def release_all():
-  """Drops every lock this process holds (tests; a process exit does it too)."""
-  for held in _LOCKS.values():
+  """Drops every lock this process holds, and the directories that taking
+  them created and nothing else filled (a run refused after taking its lock
+  leaves no trace). A process exit drops the locks too."""
+  for key, (held, created) in _LOCKS.items():
     held.release()
+    lock_file = os.path.join(key, dir_lock.LOCK_FILE)
+    try:
+      if created and os.listdir(key) == [dir_lock.LOCK_FILE]:
+        os.remove(lock_file)
+        os.rmdir(key)
+    except OSError:
+      pass  # removed or filled meanwhile: leave it as it is
   _LOCKS.clear()
 
 

@@ -39,3 +39,11 @@ def run_cli():
           module, result.returncode, result.stderr[-3000:]))
     return result
   return run
+
+
+@pytest.fixture(autouse=True)
+def _release_run_locks():
+  """Runs called in-process keep their directory locks until released."""
+  yield
+  if 'lottery_ticket.mnist_fc.runs' in sys.modules:
+    sys.modules['lottery_ticket.mnist_fc.runs'].release_all()

@@ -12,7 +12,7 @@ from lottery_ticket.mnist_fc import reinitialize
 from lottery_ticket.mnist_fc import train
 
 FAST = dict(dataset='digits', layers=(40, 20), training_len='200it',
-            test_interval=50, checkpoint_interval=None, save_summaries=False)
+            test_interval=50, checkpoint_interval=0, save_summaries=False)
 PERCENTS = {'layer0': .2, 'layer1': .2, 'layer2': .1}
 
 
@@ -56,7 +56,8 @@ def test_each_level_writes_logs_metrics_and_config(trial):
   assert [r['iteration'] for r in test] == [0, 50, 100, 150, 200]
   assert test[-1]['accuracy'] > 0.8  # digits are learnable
   config = save_restore.read_json(paths.config(run))
-  assert config['level'] == 2 and config['run']['dataset'] == 'digits'
+  assert config['details']['level'] == 2
+  assert config['data']['dataset'] == 'digits'
   assert not os.path.exists(paths.checkpoints(run))
 
 
@@ -84,7 +85,7 @@ def test_reinitialization_controls(trial, mode):
   original = _load(trial, 2, 'initial')
   control = _load(trial, 2, 'initial', name=mode)
   assert (save_restore.read_json(paths.config(paths.run(trial, 2, mode)))
-          ['run']['layers'] == [40, 20])
+          ['model']['layers'] == [40, 20])
   for name in PERCENTS:
     alive = masks[name] == 1
     np.testing.assert_array_equal(_load(trial, 2, 'masks', name=mode)[name], masks[name])

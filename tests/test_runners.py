@@ -69,9 +69,9 @@ def _error(run_cli, module, *args):
     (['--dataset=imagenet'], "No such dataset: 'imagenet'"),
     (['--training_len=5minutes'], 'training_len'),
     (["--training_len=('hours',3)"], "'hours' is neither iterations nor epochs"),
-    (['--prune_percent=1.5'], 'prune_percent must be in [0, 1], got 1.5'),
+    (['--prune_percent=1.5'], '--prune_percent=1.5 must be <= 1'),
     (['--optimizer=lbfgs'], "No such optimizer: 'lbfgs'"),
-    (['--pruning=magic'], "No such pruning method: 'magic'"),
+    (['--pruning=magic'], "No such pruning: 'magic'"),
     (['--learning_rat=0.1'], '--learning_rat'),
 ])
 def test_bad_flags_give_one_line_errors(tmp_path, capsys, flags, message):
@@ -79,7 +79,7 @@ def test_bad_flags_give_one_line_errors(tmp_path, capsys, flags, message):
   argv = ['--output_dir=' + str(out), '--dataset=digits', '--iterations=1',
           '--training_len=10it'] + flags
   with pytest.raises(SystemExit) as exit_info:
-    cli.run(lottery_runner.lottery_experiment, 'lottery_experiment', argv)
+    cli.run(lottery_runner.RUNNER, argv)
   assert exit_info.value.code == 2
   lines = capsys.readouterr().err.strip().splitlines()
   assert lines == ['lottery_experiment: error: ' + lines[0].split(': error: ', 1)[1]]
@@ -101,7 +101,7 @@ def test_corrupt_dataset_file_is_named(tmp_path, capsys):
   for name in ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz',
                't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'):
     (data / name).write_bytes(b'not a gzip file')
-  lines = _in_process_error(capsys, train_runner.train, [
+  lines = _in_process_error(capsys, train_runner.RUNNER, [
       '--output_dir=' + str(tmp_path / 'o'), '--dataset=mnist',
       '--data_location=' + str(data), '--training_len=10it'])
   assert 'ubyte.gz' in lines[0]
@@ -121,18 +121,18 @@ def test_masks_from_another_network_are_refused_without_damage(tmp_path, run_cli
 
 
 def test_reinitialize_without_a_lottery_run_is_named(tmp_path, capsys):
-  lines = _in_process_error(capsys, reinit_runner.reinitialize, [
+  lines = _in_process_error(capsys, reinit_runner.RUNNER, [
       '--output_dir=' + str(tmp_path), '--level=2', '--mode=reinit',
       '--training_len=10it'])
   assert 'No masks at' in lines[0]
-  lines = _in_process_error(capsys, reinit_runner.reinitialize, [
+  lines = _in_process_error(capsys, reinit_runner.RUNNER, [
       '--output_dir=' + str(tmp_path), '--level=2', '--mode=shuffle'])
   assert "No such mode: 'shuffle'" in lines[0]
 
 
-def _in_process_error(capsys, function, argv):
+def _in_process_error(capsys, runner, argv):
   with pytest.raises(SystemExit) as exit_info:
-    cli.run(function, 'runner', argv)
+    cli.run(runner, argv)
   assert exit_info.value.code == 2
   lines = capsys.readouterr().err.strip().splitlines()
   assert len(lines) == 1, lines

@@ -15,7 +15,8 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import sparsity_distribution as dist
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import small_dense
-from lottery_ticket.mnist_fc import sparse_config
+from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
 from lottery_ticket.mnist_fc import sparse_setup
 from lottery_ticket.mnist_fc import sparse_train
@@ -35,6 +36,14 @@ def _metrics(run_dir):
   return save_restore.read_json(paths.metrics(run_dir))
 
 
+def _resolve(config=None, **flags):
+  """The Config of sparse_train flags, completed when its data is at hand."""
+  resolved = sparse_train.resolve(flags, config)
+  if resolved.dataset == 'digits':
+    resolved = config_lib.complete(resolved, resolved.make_dataset())
+  return resolved, resolved
+
+
 @pytest.fixture(scope='module')
 def prune_run(tmp_path_factory):
   run_dir = str(tmp_path_factory.mktemp('sparse') / 'prune')
@@ -43,7 +52,7 @@ def prune_run(tmp_path_factory):
 
 
 def test_gradual_pruning_follows_the_schedule_at_every_step(prune_run):
-  run, sparse = sparse_config.resolve(**PRUNE)
+  run, sparse = _resolve(**PRUNE)
   schedule = sparse.sparsity_schedule(60)
   extra = _metrics(prune_run)['extra']
   assert [r['iteration'] for r in extra] == list(range(0, 70, 10))
@@ -81,8 +90,10 @@ def test_a_run_writes_every_output(prune_run):
   assert np.all(final['layer0'][masks['layer0'] == 0] == 0)
   config = save_restore.read_json(paths.config(prune_run))
   assert config['experiment'] == 'sparse_train'
-  assert config['method'] == 'prune' and config['sparsity'] == 0.75
-  assert config['run']['layers'] == [16] and config['prune_end_step'] == 50
+  assert config['sparse']['method'] == 'prune'
+  assert config['sparse']['sparsity'] == 0.75
+  assert config['model']['layers'] == [16]
+  assert config['sparse']['prune_end_step'] == 50
 
 
 def test_lottery_starts_from_exactly_the_saved_initial_weights(prune_run,
@@ -205,34 +216,34 @@ def test_parameter_counts_match_the_built_networks():
 
 
 def test_a_saved_configuration_seeds_the_next_run(prune_run):
-  run, sparse = sparse_config.resolve(config=paths.config(prune_run),
+  run, sparse = _resolve(config=paths.config(prune_run),
                                       prune_end_step=40, seed=3)
   assert sparse.method == 'prune' and sparse.prune_end_step == 40
   assert sparse.prune_begin_step == 10 and run.layers == (16,)
   assert run.seed == 3 and run.dataset == 'digits'
-  run, sparse = sparse_config.resolve(save_freq=7, log_freq=3, method='dense')
+  run, sparse = _resolve(save_freq=7, log_freq=3, method='dense')
   assert run.checkpoint_interval == 7 and run.test_interval == 3
 
 
 @pytest.mark.parametrize('network', sparse_presets.NETWORKS)
 def test_presets_hold_the_papers_settings(network):
-  for method in sparse_config.METHODS:
+  for method in sparse_methods.NAMES:
     flags = {'preset': network, 'method': method}
-    if method in sparse_config.NEEDS_MASK_FROM:
+    if sparse_methods.get(method).mask_from == 'required':
       flags['mask_from'] = '/nowhere'
-    run, sparse = sparse_config.resolve(**flags)
+    run, sparse = _resolve(**flags)
     assert run.batch_size == 128 and run.training_len == '11719it'
     assert run.optimizer == 'momentum' and sparse.lr_schedule == 'cosine'
-    assert sparse.sparsity == (None if method == 'dense' else
+    assert sparse.sparsity == (0.0 if method == 'dense' else
                                {'lenet5': 0.95, 'mlp': 0.98}[network])
     if method == 'prune':
       schedule = sparse.sparsity_schedule(11719)
       assert (schedule.begin_step, schedule.end_step) == (3000, 7000)
-    if method in sparse_config.GROWTH:
+    if sparse_methods.get(method).growth:
       assert sparse.update_freq == {'lenet5': 100, 'mlp': 500}[network]
       assert sparse.drop_fraction == 0.3
       assert sparse.update_steps(11719)[-1] > 11000
-  run, sparse = sparse_config.resolve(preset=network, method='snip')
+  run, sparse = _resolve(preset=network, method='snip')
   assert run.learning_rate == {'lenet5': 0.1, 'mlp': 0.2}[network]
 
 
@@ -242,11 +253,12 @@ def test_a_preset_runs_with_overrides(tmp_path):
                             **dict(TINY, training_len='20it', update_freq=10,
                                    validate_size=None, checkpoint_interval=20))
   config = save_restore.read_json(paths.config(run_dir))
-  assert config['preset'] == 'mlp' and config['drop_fraction_schedule'] == 'lr'
-  assert config['run']['learning_rate'] == 0.05  # the flag wins
+  assert config['sparse']['preset'] == 'mlp'
+  assert config['sparse']['drop_fraction_schedule'] == 'lr'
+  assert config['training']['learning_rate'] == 0.05  # the flag wins
   assert len(_metrics(run_dir)['mask_updates']) == 2
   # Preloading the saved configuration keeps what overrode the preset.
-  run, sparse = sparse_config.resolve(config=paths.config(run_dir),
+  run, sparse = _resolve(config=paths.config(run_dir),
                                       drop_fraction=0.5)
   assert run.learning_rate == 0.05 and run.layers == (16,)
   assert sparse.drop_fraction == 0.5 and sparse.update_freq == 10
@@ -262,7 +274,7 @@ def test_argfile_lines_are_understood(tmp_path):
              for k, v in lines_lib.line_flags(lines_lib.split_line(text)).items()}
     assert runner.output_directory(**flags) == flags['output_dir']
     del flags['output_dir']
-    _, sparse = sparse_config.resolve(**flags)
+    _, sparse = _resolve(**flags)
     methods.add(sparse.method)
   assert methods == set(sparse_train_argfile.METHODS)
 
@@ -270,7 +282,7 @@ def test_argfile_lines_are_understood(tmp_path):
 def _cli(monkeypatch, capsys, *args):
   monkeypatch.setattr(sys, 'argv', ['sparse_train'] + list(args))
   with pytest.raises(SystemExit) as exit_info:
-    cli.run(runner.sparse_train, 'sparse_train')
+    cli.run(runner.RUNNER)
   err = capsys.readouterr().err.strip().splitlines()
   assert exit_info.value.code == 2
   assert len(err) == 1
@@ -282,9 +294,9 @@ def test_bad_input_is_one_line_and_status_2(monkeypatch, capsys, tmp_path,
   out = '--output_dir=' + str(tmp_path / 'bad')
   assert "No such method: 'foo'" in _cli(monkeypatch, capsys, out,
                                          '--method=foo', '--sparsity=0.5')
-  assert 'sparsity must be in [0, 1), got 1.0' in _cli(
+  assert '--sparsity=1.0 must be < 1' in _cli(
       monkeypatch, capsys, out, '--method=rigl', '--sparsity=1.0')
-  assert 'sparsity must be in [0, 1), got -0.5' in _cli(
+  assert '--sparsity=-0.5 must be >= 0' in _cli(
       monkeypatch, capsys, out, '--method=snip', '--sparsity=-0.5')
   assert 'must come after prune_begin_step' in _cli(
       monkeypatch, capsys, out, '--method=prune', '--sparsity=0.5',
@@ -302,7 +314,7 @@ def test_bad_input_is_one_line_and_status_2(monkeypatch, capsys, tmp_path,
       '--training_len=10it')
   assert 'give --mask_from' in _cli(monkeypatch, capsys, out,
                                     '--method=lottery', '--sparsity=0.9')
-  assert 'Unknown flag(s): --drop_fractoin' in _cli(
+  assert 'does not take --drop_fractoin' in _cli(
       monkeypatch, capsys, out, '--method=set', '--sparsity=0.9',
       '--drop_fractoin=0.2')
   assert not os.path.exists(str(tmp_path / 'bad' / 'DONE'))
@@ -315,4 +327,4 @@ def test_the_entry_point_runs_as_a_module(run_cli):
   assert result.returncode == 2
   ours = [l for l in result.stderr.splitlines() if l.startswith('sparse_train')]
   assert ours == ["sparse_train: error: No such method: 'bogus' (choose from: "
-                  + ', '.join(sparse_config.METHODS) + ')']
+                  + ', '.join(sparse_methods.NAMES) + ')']

@@ -16,6 +16,7 @@ the configuration concerns it takes. From that one declaration come
 """
 
 import dataclasses
+import inspect
 import os
 import sys
 from typing import Any, Callable, Optional, Sequence
@@ -27,6 +28,7 @@ import numpy as np
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc import runs
 
 S = hparams.Setting
 OUTPUT_DIR = S('output_dir', 'str', None, 'the directory this run writes '
@@ -62,6 +64,8 @@ class Runner(object):
   epilog: str = ''
 
   def help(self):
+    if not self.arguments and not self.concerns:
+      return self.epilog
     own = '\n'.join(s.describe() for s in self.arguments)
     return '{}\n\nUsage: python -m lottery_ticket.mnist_fc.runners.{} [--flag=value ...]\n\n{}:\n{}\n\n{}{}\n'.format(
         self.summary, self.name, self.name, own,
@@ -112,13 +116,76 @@ def validate_flags(runner, argv):
     runner.resolve(flags)
 
 
-def run(runner, argv=None):
+def function_help(function, name):
+  """Help of a plain function's command line, from its signature and the
+  Args section of its docstring: one line per flag with its one default."""
+  doc = inspect.getdoc(function) or ''
+  summary = doc.split('\n\n')[0].replace('\n', ' ')
+  described = {}
+  current = None
+  arg_indent = None
+  in_args = False
+  for line in doc.splitlines():
+    stripped = line.strip()
+    indent = len(line) - len(line.lstrip())
+    if stripped in ('Args:', 'Arguments:'):
+      in_args = True
+      continue
+    if not in_args or not stripped:
+      continue
+    if arg_indent is None:
+      arg_indent = indent
+    if indent < arg_indent:
+      break  # the next section (Returns:, Raises:)
+    head, colon, rest = stripped.partition(':')
+    if indent == arg_indent and colon:
+      current = head.replace('**', '')
+      for one in current.split(','):
+        described[one.strip()] = rest.strip()
+    elif current:
+      for one in current.split(','):
+        described[one.strip()] += ' ' + stripped
+  lines = []
+  for parameter in inspect.signature(function).parameters.values():
+    if parameter.kind == parameter.VAR_KEYWORD:
+      lines.append('  --FLAG=VALUE: {}'.format(
+          described.get(parameter.name, 'further settings')))
+      continue
+    text = described.get(parameter.name, '')
+    if '(default' in text:
+      lines.append('  --{}: {}'.format(parameter.name, text))
+    elif parameter.default is parameter.empty:
+      lines.append('  --{}: {} (required)'.format(parameter.name, text))
+    else:
+      lines.append('  --{}: {} (default: {})'.format(
+          parameter.name, text, _shown_default(parameter.default)))
+  return '{}\n\nUsage: python -m lottery_ticket.{} [--flag=value ...]\n\n{}\n'.format(
+      summary, name, '\n'.join(lines))
+
+
+def _shown_default(value):
+  if isinstance(value, bool):
+    return str(value).lower()
+  if isinstance(value, (list, tuple)):
+    return ','.join(str(v) for v in value)
+  return 'none' if value is None or value == '' else value
+
+
+def run(runner, argv=None, name=None):
   """Runs `runner` as a Fire CLI with the shared help, errors and interrupts.
 
   Args:
-    runner: a Runner.
+    runner: a Runner, or a plain function (then `name` names the program
+      and its help comes from its signature and docstring).
     argv: the arguments (default: sys.argv[1:]).
+    name: the program name of a plain function.
   """
+  if not isinstance(runner, Runner):
+    function = runner
+    runner = Runner(name=name or function.__name__, function=function,
+                    summary='', arguments=(), concerns=())
+    runner = dataclasses.replace(runner, epilog=function_help(function,
+                                                               runner.name))
   argv = list(sys.argv[1:] if argv is None else argv)
   if any(a in ('-h', '--help', '-help') for a in argv):
     sys.stdout.write(runner.help())
@@ -126,11 +193,13 @@ def run(runner, argv=None):
   try:
     fire.Fire(runner.function, command=argv, name=runner.name)
   except KeyboardInterrupt:
+    runs.release_all()
     print('{}: interrupted; finished levels and the latest checkpoint are '
           'kept: run the same command again to resume'.format(runner.name),
           file=sys.stderr)
     sys.exit(130)
   except (ValueError, OSError) as error:
+    runs.release_all()
     text = str(error).strip()
     message = text.splitlines()[0] if text else repr(error)
     print('{}: error: {}'.format(runner.name, message), file=sys.stderr)

@@ -1,0 +1,138 @@
+"""A run directory is its configuration: reuse, refusal, overwrite, the lock."""
+
+import hashlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc import lottery_experiment
+from lottery_ticket.mnist_fc import runs
+from lottery_ticket.mnist_fc import sparse_train
+from lottery_ticket.mnist_fc import train
+
+TINY = dict(dataset='digits', layers=(12,), training_len='40it',
+            test_interval=20, checkpoint_interval=0, save_summaries=False)
+TRAIN = 'lottery_ticket.mnist_fc.runners.train'
+LOTTERY = 'lottery_ticket.mnist_fc.runners.lottery_experiment'
+
+
+def _snapshot(directory):
+  """path -> md5 of every file under directory."""
+  out = {}
+  for root, _, files in os.walk(directory):
+    for name in files:
+      path = os.path.join(root, name)
+      with open(path, 'rb') as f:
+        out[os.path.relpath(path, directory)] = hashlib.md5(f.read()).hexdigest()
+  return out
+
+
+def _flags(**changes):
+  flags = ['--{}={}'.format(k, ','.join(map(str, v)) if isinstance(v, tuple)
+                            else v) for k, v in dict(TINY, **changes).items()]
+  return flags
+
+
+def test_a_finished_run_is_reported_and_another_configuration_refused(
+    tmp_path, run_cli):
+  out = str(tmp_path / 'run')
+  run_cli(TRAIN, '--output_dir=' + out, *_flags())
+  before = _snapshot(out)
+  again = run_cli(TRAIN, '--output_dir=' + out, *_flags())
+  assert 'already finished' in again.stderr
+  refused = run_cli(TRAIN, '--output_dir=' + out,
+                    *_flags(seed=8, training_len='60it'), check=False)
+  assert refused.returncode == 2
+  lines = [l for l in refused.stderr.splitlines() if l.strip()]
+  assert len(lines) == 1
+  assert "seed 0 (recorded) vs 8 (given)" in lines[0]
+  assert "training_len '40it' (recorded) vs '60it' (given)" in lines[0]
+  assert '--overwrite' in lines[0]
+  after = _snapshot(out)
+  after.pop('.lock', None)
+  before.pop('.lock', None)
+  assert after == before
+  # --overwrite starts over with the new configuration.
+  run_cli(TRAIN, '--output_dir=' + out, '--overwrite',
+          *_flags(seed=8, training_len='60it'))
+  config = save_restore.read_json(paths.config(out))
+  assert config['training']['seed'] == 8
+  assert config['training']['training_len'] == '60it'
+
+
+def test_an_interrupted_trial_refuses_another_seed(tmp_path):
+  trial = str(tmp_path / 'trial0')
+  lottery_experiment.lottery_experiment(trial, iterations=1, seed=7, **TINY)
+  # As if killed during level 1: its DONE is missing.
+  os.remove(paths.done_marker(paths.run(trial, 1, 'same_init')))
+  before = _snapshot(trial)
+  with pytest.raises(runs.ConfigurationMismatch, match='seed 7 .* vs 8'):
+    lottery_experiment.lottery_experiment(trial, iterations=2, seed=8, **TINY)
+  with pytest.raises(runs.ConfigurationMismatch, match="pruning 'layerwise'"):
+    lottery_experiment.lottery_experiment(trial, iterations=1, seed=7,
+                                          pruning='random', **TINY)
+  assert _snapshot(trial) == before
+  # The same configuration resumes, and may add levels.
+  lottery_experiment.lottery_experiment(trial, iterations=2, seed=7, **TINY)
+  assert runs.is_finished(paths.run(trial, 2, 'same_init'))
+
+
+def test_sparse_run_of_another_method_is_refused(tmp_path):
+  out = str(tmp_path / 'rigl')
+  flags = dict(TINY, update_freq=10, grad_batch_size=50)
+  sparse_train.sparse_train(out, method='rigl', sparsity=0.9, **flags)
+  with pytest.raises(runs.ConfigurationMismatch,
+                     match="method 'rigl' .*'set'.*sparsity 0.9 .* 0.5"):
+    sparse_train.sparse_train(out, method='set', sparsity=0.5, **flags)
+
+
+@pytest.mark.parametrize('name', ['/', '', '.', '..', '../../x', '/abs/path',
+                                  'a/b'])
+def test_experiment_names_stay_inside(tmp_path, name):
+  with pytest.raises(ValueError, match='must be a plain name'):
+    lottery_experiment.lottery_experiment(str(tmp_path / 't'), iterations=1,
+                                          experiment_name=name, **TINY)
+  assert not (tmp_path / 't').exists()
+
+
+def test_bad_input_writes_nothing(tmp_path, run_cli):
+  out = tmp_path / 'out'
+  for flags in (['--learning_rate=fast'], ['--checkpoint_interval=abc'],
+                ['--batch_size=100000'], ['--layers=0'], ['--layers=1.5'],
+                ['--permute_labels=maybe'], ['--test_interval=0']):
+    result = run_cli(LOTTERY, '--output_dir=' + str(out), '--dataset=digits',
+                     *flags, check=False)
+    assert result.returncode == 2, (flags, result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not out.exists(), flags
+
+
+def test_a_second_writer_is_refused_by_pid(tmp_path, run_cli):
+  out = str(tmp_path / 'busy')
+  holder = subprocess.Popen(
+      [sys.executable, '-c',
+       'import sys, time\n'
+       'from lottery_ticket.foundations import dir_lock\n'
+       'dir_lock.DirectoryLock(sys.argv[1]).acquire()\n'
+       'print("held", flush=True)\n'
+       'time.sleep(120)\n', out], stdout=subprocess.PIPE, text=True)
+  try:
+    assert holder.stdout.readline().strip() == 'held'
+    result = run_cli(TRAIN, '--output_dir=' + out, *_flags(), check=False)
+    assert result.returncode == 2
+    assert 'in use by another process (pid {})'.format(holder.pid) in result.stderr
+    assert sorted(os.listdir(out)) == ['.lock']
+  finally:
+    holder.kill()
+    holder.wait()
+
+
+def test_library_calls_to_one_directory_share_a_lock(tmp_path):
+  out = str(tmp_path / 'lib')
+  train.train(out, **TINY)
+  train.train(out, **TINY)  # the same process may come back to it
+  assert runs.is_finished(out)
