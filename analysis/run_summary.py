@@ -35,10 +35,13 @@ def percent_remaining(run_dir, config=None):
     config: its parsed config.json (either format).
   """
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
+  saved = config or {}
   try:
-    config = config_lib.flatten(config or {}, paths.config(run_dir))[0]
+    config = config_lib.flatten(saved, paths.config(run_dir))[0]
   except ValueError:
     config = {}
+  if saved.get('experiment') == 'sparse_train':
+    config.setdefault('sparsity', 0.0)  # format 1 kept null for dense
   if config.get('method') == 'small_dense' and config.get('sparsity'):
     # A narrower dense network with the parameter budget of that sparsity:
     # its own masks are all ones, its size is what the sparsity says.

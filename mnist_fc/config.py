@@ -258,7 +258,7 @@ class Config(object):
   # Derived values ------------------------------------------------------------
 
   @property
-  def method(self):
+  def sparse_method(self):
     """The SparseMethod (None for runs without the sparse concern)."""
     if not self.has('sparse'):
       return None

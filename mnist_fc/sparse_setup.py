@@ -162,7 +162,7 @@ def _dense_start(config, dataset, hyperparameters, stream, decisions):
     make_model = config.make_model_fn(dataset.num_classes, stream, hyperparameters)
     model = make_model(inputs, labels)
     batch = (fixed_batch.FixedBatch(*decisions, name='decisions')
-             if config.method.one_shot else None)
+             if config.sparse_method.one_shot else None)
     with session_lib.new_session(graph) as sess:
       sess.run(tf.global_variables_initializer())
       weights = model.get_current_weights(sess)
@@ -172,7 +172,7 @@ def _dense_start(config, dataset, hyperparameters, stream, decisions):
         batch.initialize(sess)
         counts = sparsity_distribution.layer_counts(
             shapes, config.sparsity, config.distribution)
-        masks = one_shot_pruning.prune(sess, config.method.one_shot, model, batch,
+        masks = one_shot_pruning.prune(sess, config.sparse_method.one_shot, model, batch,
                                        counts)
   return weights, shapes, masks
 
@@ -187,7 +187,7 @@ def _start_masks(config, shapes, weights, dense_masks, schedule):
       masks = sparsity_distribution.shuffle_masks(masks,
                                                   seed_for(config, SHUFFLE_SEED))
     return masks
-  if config.method.start == 'random':
+  if config.sparse_method.start == 'random':
     counts = sparsity_distribution.layer_counts(shapes, config.sparsity,
                                                 config.distribution)
     return sparsity_distribution.random_masks(shapes, counts,
@@ -244,7 +244,9 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   Args:
     config: the resolved Config (with the sparse concern).
     dataset: the DatasetBase.
-    run_dir: the run directory (None: nothing saved or reused).
+    run_dir: the run directory whose saved start a resumed run reuses
+      (None: none); a new start is not saved here (see save), so that a
+      start that fails its checks writes nothing.
     schedule: the SparsitySchedule of method prune (for step-0 pruning).
 
   Returns:
@@ -255,7 +257,7 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   """
   hyperparameters = config.hyperparameters(dataset.num_classes)
   info = {}
-  if config.method.narrow:
+  if config.sparse_method.narrow:
     shapes, biases = small_dense.kernel_shapes(hyperparameters,
                                                dataset.input_shape)
     budget = _budget(shapes, biases, config)
@@ -263,7 +265,7 @@ def prepare(config, dataset, run_dir=None, schedule=None):
         hyperparameters, dataset.input_shape, budget)
     info.update(small_dense_widths=small_dense.hidden_widths(hyperparameters),
                 small_dense_parameters=count, parameter_budget=budget)
-  stream = config.method.stream(bool(config.mask_from))
+  stream = config.sparse_method.stream(bool(config.mask_from))
 
   if run_dir and os.path.isdir(paths.initial(run_dir)) and os.path.isdir(
       initial_masks_dir(run_dir)):
@@ -277,7 +279,7 @@ def prepare(config, dataset, run_dir=None, schedule=None):
                                               hyperparameters, stream,
                                               decisions)
   masks = _start_masks(config, shapes, weights, dense_masks, schedule)
-  if config.method.keeps_weights:
+  if config.sparse_method.keeps_weights:
     weights = load_initial_weights(
         config.mask_from, {k: np.shape(v) for k, v in weights.items()})
     weights = {k: (v * masks[k] if k in masks else v)
@@ -288,9 +290,12 @@ def prepare(config, dataset, run_dir=None, schedule=None):
     info.update(more)
   per_layer, overall = _densities(masks)
   info.update(initial_density=per_layer, initial_overall_density=overall)
-  if run_dir:
-    save_restore.save_network(initial_masks_dir(run_dir), masks)
   return Start(hyperparameters, masks, weights, info, stream)
+
+
+def save(run_dir, start):
+  """Saves a new starting point's masks, for a resumed run to reuse."""
+  save_restore.save_network(initial_masks_dir(run_dir), start.masks)
 
 
 def _densities(masks):

@@ -63,7 +63,7 @@ def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
     holder: has `.optimizer` once the trainer created it.
   """
   optimizer = lambda: holder.optimizer
-  method = config.method
+  method = config.sparse_method
   if method.gradual:
     schedule = config.sparsity_schedule(steps_total)
     steps = [s for s in schedule.update_steps(steps_total) if s >= 1]
@@ -102,7 +102,7 @@ def _train(config, dataset, start, run_dir, label):
     shapes = {n: model.kernels[n].shape.as_list() for n in model.layer_names}
     probe = fixed_batch.FixedBatch(*measure, name='measurements')
     decisions = (fixed_batch.FixedBatch(*decide, name='decisions')
-                 if config.method.growth else None)
+                 if config.sparse_method.growth else None)
     lr_fn = config.learning_rate_fn(steps_total)
     holder = _Holder()
 
@@ -194,31 +194,30 @@ def sparse_train(output_dir, config=None, overwrite=False, **flags):
   run_config = config_lib.complete(run_config, dataset)
   steps_total = run_config.total_steps(dataset)
   schedule = (run_config.sparsity_schedule(steps_total)
-              if run_config.method.gradual else None)
+              if run_config.sparse_method.gradual else None)
   runs.lock(output_dir)
   state = runs.claim(output_dir, run_config, EXPERIMENT, overwrite)
   if state == 'finished':
     runs.say('{}: already finished, nothing to train'.format(output_dir))
     finished = runs.load_finished(output_dir)
     return finished[0], finished[1]
-  details = {'total_steps': steps_total}
-  if state == 'resume':
-    runs.say('{}: resuming from its latest checkpoint'.format(output_dir))
-    details = config_lib.details(config_lib.load_json(paths.config(output_dir)))
-  else:
-    runs.record(output_dir, run_config, EXPERIMENT, details)
+  # The start is made (and checked: a mask from another network, ...) before
+  # anything is written; a resumed run reuses the one it saved.
   start = sparse_setup.prepare(run_config, dataset, output_dir, schedule)
-  if not start.resumed:
-    details['start'] = start.info
-    runs.record(output_dir, run_config, EXPERIMENT, details)
+  if start.resumed:
+    runs.say('{}: resuming from its latest checkpoint'.format(output_dir))
+  else:
+    runs.record(output_dir, run_config, EXPERIMENT,
+                {'total_steps': steps_total, 'start': start.info})
+    sparse_setup.save(output_dir, start)
   started = time.time()
   result = _train(run_config, dataset, start, output_dir,
-                  '{} {}'.format(run_config.method.name,
+                  '{} {}'.format(run_config.sparse_method.name,
                                  _sparsity_label(run_config)))
   runs.mark_done(output_dir, started, keep_checkpoints=True)
   return result
 
 
 def _sparsity_label(config):
-  return ('s={:g}'.format(config.sparsity) if config.method.sparse
+  return ('s={:g}'.format(config.sparsity) if config.sparse_method.sparse
           else '').strip()

@@ -132,7 +132,7 @@ def test_old_config_files_keep_loading(tmp_path):
             'conv_padding': 'valid', 'prune_begin_step': None, 'total_steps': 5,
             'start': {'initial_overall_density': 0.1}}
   config = config_lib.read(_write(tmp_path, sparse))
-  assert config.method.name == 'rigl' and config.clip_norm == 0.0
+  assert config.method == 'rigl' and config.clip_norm == 0.0
   assert config.conv_padding == 'VALID'
   sparse['mystery'] = 1
   with pytest.raises(ValueError, match="unknown setting 'mystery'"):

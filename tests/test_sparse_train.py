@@ -190,7 +190,7 @@ def test_every_method_trains(method, extra, tmp_path):
     assert last['sparsity'] == pytest.approx(1 - sum(counts.values()) / total,
                                              abs=1e-6)
   if method == 'small_dense':
-    start = save_restore.read_json(paths.config(run_dir))['start']
+    start = save_restore.read_json(paths.config(run_dir))['details']['start']
     # Budget: 20% of the kernels plus every bias; a hidden unit costs 75.
     assert start['parameter_budget'] == round(0.2 * 1184) + 26
     width, = start['small_dense_widths']
