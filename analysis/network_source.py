@@ -61,7 +61,7 @@ class Network(object):
   def results_dir(self, kind):
     """Where analysis results of this network go: <run_dir>/<kind>/."""
     base = self.run_dir or os.path.dirname(os.path.abspath(self.source))
-    return os.path.join(base, kind)
+    return paths.analysis(base, kind)
 
 
 def load(source, masks=None, config=None):

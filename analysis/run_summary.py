@@ -11,8 +11,8 @@ schedules).
 import math
 import os
 
-import numpy as np
 
+from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -48,10 +48,9 @@ def percent_remaining(run_dir, config=None):
     return 100.0 * (1.0 - float(config['sparsity']))
   masks_dir = paths.masks(run_dir)
   if os.path.isdir(masks_dir):
-    masks = save_restore.restore_network(masks_dir)
-    total = sum(m.size for m in masks.values())
-    if total:
-      return 100.0 * sum(float(np.count_nonzero(m)) for m in masks.values()) / total
+    masks = masks_lib.Masks.load(masks_dir)
+    if masks.size():
+      return 100.0 * masks.density()
   if 'sparsity' in config:
     # A sparse-training run; a dense one has sparsity None.
     return 100.0 * (1.0 - float(config['sparsity'] or 0.0))

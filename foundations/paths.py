@@ -4,9 +4,20 @@ An experiment directory holds trials; a trial holds pruning levels; a level
 holds one run per experiment name (same_init, reinit, ...):
 
   {experiment}/trial{T}/{level}/{experiment_name}/
+      config.json                       written first: what the run is
       initial/ final/ masks/            one .npy per tensor
       train.log test.log validate.log   CSV: iteration,N,loss,X,accuracy,Y
-      metrics.json config.json summaries/ checkpoints/
+      metrics.json summaries/ checkpoints/ weights_at/{k}/
+      DONE                              written last
+      .lock                             held by the process writing it
+
+A sparse-training sweep lays its runs out as
+
+  {experiment}/{method}/sparsity{s}/trial{T}/
+      ... as above, plus initial_masks/ and summaries/masks/
+
+and analyses write beside the run they read: {run}/{analysis}/ (hessian/,
+...).
 """
 
 import os
@@ -25,6 +36,37 @@ def final(parent_directory):
 def masks(parent_directory):
   """The directory of a run's masks."""
   return os.path.join(parent_directory, 'masks')
+
+
+def initial_masks(parent_directory):
+  """The masks a sparse run started from (masks/ holds the final ones)."""
+  return os.path.join(parent_directory, 'initial_masks')
+
+
+def mask_images(parent_directory):
+  """TensorBoard images of a sparse run's masks."""
+  return os.path.join(summaries(parent_directory), 'masks')
+
+
+def analysis(parent_directory, kind):
+  """Where an analysis of a run (hessian, ...) writes its results."""
+  return os.path.join(parent_directory, check_name(kind, 'analysis'))
+
+
+def sparse_run(parent_directory, method, sparsity, trial_name):
+  """{parent}/{method}/sparsity{s}/trial{T}: one run of a sparse sweep.
+
+  Args:
+    parent_directory: the sweep's output directory.
+    method: the method's name.
+    sparsity: the sparsity as it is written in the path ('0.9'), or None for
+      a method that takes none (its runs sit at {parent}/{method}/trial{T}).
+    trial_name: the trial label.
+  """
+  method_dir = os.path.join(parent_directory, check_name(method, 'method'))
+  if sparsity is not None:
+    method_dir = os.path.join(method_dir, 'sparsity{}'.format(sparsity))
+  return trial(method_dir, trial_name)
 
 
 def rewind(parent_directory, iteration):

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import fixed_batch
-from lottery_ticket.foundations import model_base
+from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import one_shot_pruning
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
@@ -42,11 +42,6 @@ METAINIT_SEED = 14
 MEASURE_BATCH_SEED = 15
 # How far a loaded mask's sparsity may be from --sparsity.
 SPARSITY_TOLERANCE = 0.01
-
-
-def initial_masks_dir(run_dir):
-  """The starting masks of a run (the trainer saves only the final ones)."""
-  return os.path.join(run_dir, 'initial_masks')
 
 
 @dataclasses.dataclass
@@ -99,21 +94,6 @@ def _mask_directory(mask_from):
                    'a directory of .npy masks'.format(mask_from))
 
 
-def check_fits(network, shapes, source, what):
-  """Raises ValueError unless `network` has exactly the layers of `shapes`."""
-  if set(network) != set(shapes):
-    raise ValueError('{} from {} is from a different network: it has {}; '
-                     'this network has {}'.format(
-                         what, source, ', '.join(sorted(network)),
-                         ', '.join(sorted(shapes))))
-  for name in sorted(shapes):
-    if list(np.shape(network[name])) != list(shapes[name]):
-      raise ValueError('{} from {} is from a different network: {} is {}, '
-                       'here it is {}'.format(what, source, name,
-                                              list(np.shape(network[name])),
-                                              list(shapes[name])))
-
-
 def load_masks(mask_from, shapes, sparsity):
   """The final masks of a finished run, checked against this network.
 
@@ -122,19 +102,25 @@ def load_masks(mask_from, shapes, sparsity):
       belong to another network, or their sparsity is not `sparsity`.
   """
   directory = _mask_directory(mask_from)
-  masks = save_restore.restore_network(directory)
-  masks = {k: v for k, v in masks.items() if not model_base.is_bias(k)}
-  check_fits(masks, shapes, directory, 'the mask')
-  for name, mask in masks.items():
-    if not np.all((mask == 0) | (mask == 1)):
-      raise ValueError('the mask {} from {} holds values other than 0 and '
-                       '1'.format(name, directory))
-  total = sum(m.size for m in masks.values())
-  actual = 1.0 - sum(float(m.sum()) for m in masks.values()) / total
-  if abs(actual - sparsity) > SPARSITY_TOLERANCE:
+  masks = masks_lib.Masks.load(directory).check_fits(shapes)
+  if abs(masks.sparsity() - sparsity) > SPARSITY_TOLERANCE:
     raise ValueError('the mask from {} has sparsity {:.4f}, but --sparsity={}'
-                     .format(directory, actual, sparsity))
-  return {k: v.astype(np.float32) for k, v in masks.items()}
+                     .format(directory, masks.sparsity(), sparsity))
+  return masks.as_dict()
+
+
+def _check_fits(weights, shapes, source):
+  """Raises ValueError unless `weights` has exactly the tensors of `shapes`."""
+  if set(weights) != set(shapes) or any(
+      list(np.shape(weights[n])) != list(shapes[n]) for n in shapes):
+    raise ValueError('the initial weights from {} are from a different '
+                     'network: {} here, {} there'.format(
+                         source, _describe(shapes),
+                         _describe({n: np.shape(v) for n, v in weights.items()})))
+
+
+def _describe(shapes):
+  return ', '.join('{} {}'.format(n, list(shapes[n])) for n in sorted(shapes))
 
 
 def load_initial_weights(mask_from, names_and_shapes):
@@ -144,7 +130,7 @@ def load_initial_weights(mask_from, names_and_shapes):
     raise ValueError('--mask_from={} has no initial weights ({}): lottery '
                      'needs the run directory'.format(mask_from, directory))
   weights = save_restore.restore_network(directory)
-  check_fits(weights, names_and_shapes, directory, 'the initial weights')
+  _check_fits(weights, names_and_shapes, directory)
   return {k: v.astype(np.float32) for k, v in weights.items()}
 
 
@@ -268,9 +254,9 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   stream = config.sparse_method.stream(bool(config.mask_from))
 
   if run_dir and os.path.isdir(paths.initial(run_dir)) and os.path.isdir(
-      initial_masks_dir(run_dir)):
+      paths.initial_masks(run_dir)):
     return Start(hyperparameters,
-                 save_restore.restore_network(initial_masks_dir(run_dir)),
+                 save_restore.restore_network(paths.initial_masks(run_dir)),
                  save_restore.restore_network(paths.initial(run_dir)),
                  info, stream, resumed=True)
 
@@ -288,17 +274,12 @@ def prepare(config, dataset, run_dir=None, schedule=None):
     weights, more = _initialise(config, dataset, hyperparameters, stream,
                                 masks, weights)
     info.update(more)
-  per_layer, overall = _densities(masks)
-  info.update(initial_density=per_layer, initial_overall_density=overall)
+  start_masks = masks_lib.Masks(masks)
+  info.update(initial_density=start_masks.layer_density(),
+              initial_overall_density=start_masks.density())
   return Start(hyperparameters, masks, weights, info, stream)
 
 
 def save(run_dir, start):
   """Saves a new starting point's masks, for a resumed run to reuse."""
-  save_restore.save_network(initial_masks_dir(run_dir), start.masks)
-
-
-def _densities(masks):
-  per_layer = {k: float(np.mean(v)) for k, v in masks.items()}
-  total = sum(v.size for v in masks.values())
-  return per_layer, sum(float(v.sum()) for v in masks.values()) / total
+  save_restore.save_network(paths.initial_masks(run_dir), start.masks)

@@ -15,7 +15,6 @@ target sparsity, the gradient norm on the measurement batch just before and
 just after the update, and how many weights were grown).
 """
 
-import os
 import time
 
 import tensorflow.compat.v1 as tf
@@ -122,7 +121,7 @@ def _train(config, dataset, start, run_dir, label):
     flow = gradient_flow.GradientFlow(model, probe, start.weights, lr_fn,
                                       optimizer=lambda: holder.optimizer)
     images = (gradient_flow.MaskImages(
-        model, os.path.join(paths.summaries(run_dir), 'masks'))
+        model, paths.mask_images(run_dir))
               if run_dir and config.mask_images and config.save_summaries
               else None)
 

@@ -109,7 +109,7 @@ def test_lottery_starts_from_exactly_the_saved_initial_weights(prune_run,
     expected = value * masks[name] if name in masks else value
     np.testing.assert_array_equal(initial[name], expected)
     np.testing.assert_array_equal(saved[name], expected)
-  start = save_restore.restore_network(sparse_setup.initial_masks_dir(run_dir))
+  start = save_restore.restore_network(paths.initial_masks(run_dir))
   for name in masks:
     np.testing.assert_array_equal(start[name], masks[name])
 
@@ -124,7 +124,7 @@ def test_scratch_reuses_the_mask_with_fresh_weights(prune_run, tmp_path):
                         mask_from=prune_run, shuffle_mask=shuffle,
                         training_len='10it'))
     start = save_restore.restore_network(
-        sparse_setup.initial_masks_dir(run_dir))
+        paths.initial_masks(run_dir))
     for name in masks:
       assert start[name].sum() == masks[name].sum()
       assert np.array_equal(start[name], masks[name]) != shuffle

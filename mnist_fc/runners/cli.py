@@ -23,9 +23,8 @@ from typing import Any, Callable, Optional, Sequence
 
 import fire
 from fire import parser as fire_parser
-import numpy as np
-
 from lottery_ticket.foundations import hparams
+from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import runs
@@ -208,14 +207,12 @@ def run(runner, argv=None, name=None):
 
 def describe_run(run_dir):
   """One line: weights remaining, final test accuracy, where it is."""
-  masks = save_restore.restore_network(paths.masks(run_dir))
-  total = sum(m.size for m in masks.values())
-  alive = sum(float(np.sum(m)) for m in masks.values())
+  density = masks_lib.Masks.load(paths.masks(run_dir)).density()
   metrics = save_restore.read_json(paths.metrics(run_dir))
   test = metrics.get('test') or [{}]
   accuracy = test[-1].get('accuracy', float('nan'))
   return '{:6.2f}% of weights remain | final test accuracy {:.4f} | {}'.format(
-      100.0 * alive / total, accuracy, run_dir)
+      100.0 * density, accuracy, run_dir)
 
 
 def print_summary(run_dirs):
