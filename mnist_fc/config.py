@@ -221,12 +221,16 @@ class Config(object):
   """A resolved configuration: typed values of some concerns.
 
   Values read as attributes (`config.learning_rate`); `replace` gives a
-  changed copy, checked like flags.
+  changed copy, checked like flags. `derived` names the values that were
+  not given but derived from others (the optimizer's learning rate, the
+  seed's order seed, ...): a configuration built from this one derives them
+  again, so `--config=run/config.json --optimizer=sgd` gets SGD's rate.
   """
 
-  def __init__(self, concerns, values):
+  def __init__(self, concerns, values, derived=()):
     self.concerns = tuple(concerns)
     self.values = dict(values)
+    self.derived = frozenset(derived)
 
   def __getattr__(self, name):
     values = self.__dict__.get('values', {})
@@ -244,9 +248,14 @@ class Config(object):
   def replace(self, **changes):
     """A copy with `changes` (flag names) applied, parsed and re-derived."""
     parsed = hparams.parse_values(self.concerns, changes, 'replace()')
-    values = dict(self.values)
+    values = self.given()
     values.update(parsed)
     return _finish(self.concerns, values)
+
+  def given(self):
+    """The values with the derived ones set back to None (to derive again)."""
+    return {k: (None if k in self.derived else v)
+            for k, v in self.values.items()}
 
   def to_json(self):
     return hparams.nested(self.concerns, self.values)
@@ -438,9 +447,10 @@ def resolve(concerns, flags=None, config=None, source='this runner',
   flags = dict(flags or {})
   values = hparams.defaults(concerns, default_overrides)
   if isinstance(config, Config):
-    values.update({k: v for k, v in config.values.items() if k in values})
+    values.update({k: v for k, v in config.given().items() if k in values})
   elif config:
-    values.update(read(config, concerns).values)
+    values.update({k: v for k, v in read(config, concerns).given().items()
+                   if k in values})
   parsed_flags = hparams.parse_values(concerns, flags, source)
   preset = parsed_flags.get('preset')
   if preset:
@@ -456,6 +466,7 @@ def _finish(concerns, values):
   """Derives the values left as None and checks settings against each other."""
   names = {c.name for c in concerns}
   values = dict(values)
+  derived = {k for k, v in values.items() if v is None}
   if 'data' in names:
     if values['data_location'] is None:
       values['data_location'] = locations.default_location(values['dataset']) or ''
@@ -478,7 +489,7 @@ def _finish(concerns, values):
   missing = sorted(k for k, v in values.items()
                    if v is None and not _derived_later(k))
   assert not missing, 'settings left unresolved: {}'.format(missing)
-  return Config(concerns, values)
+  return Config(concerns, values, derived)
 
 
 def _derived_later(name):
@@ -534,6 +545,7 @@ def complete(config, dataset):
       rewinding or schedule step lies outside training.
   """
   values = dict(config.values)
+  derived = set(config.derived)
   examples = dataset.train.num_examples
   if values['batch_size'] > examples:
     raise ValueError('--batch_size={} is larger than the {} training examples '
@@ -550,17 +562,19 @@ def complete(config, dataset):
   if config.has('sparse'):
     method = sparse_methods.get(values['method'])
     if values['prune_begin_step'] is None:
+      derived.add('prune_begin_step')
       values['prune_begin_step'] = int(round(DEFAULT_PRUNE_BEGIN * total))
     if values['prune_end_step'] is None:
+      derived.add('prune_end_step')
       values['prune_end_step'] = max(int(round(DEFAULT_PRUNE_END * total)),
                                      values['prune_begin_step'] + 1)
-    out = Config(config.concerns, values)
+    out = Config(config.concerns, values, derived)
     if method.gradual:
       out.sparsity_schedule(total)
     if method.growth:
       out.update_steps(total)
     return out
-  return Config(config.concerns, values)
+  return Config(config.concerns, values, derived)
 
 
 # config.json -------------------------------------------------------------------
@@ -569,6 +583,7 @@ def complete(config, dataset):
 def record(config, experiment, details=None):
   """The content of a run's config.json: its settings and details."""
   out = {'format': FORMAT, 'experiment': experiment,
+         'derived': sorted(config.derived),
          'details': copy.deepcopy(details or {})}
   out.update(config.to_json())
   return out
@@ -595,7 +610,9 @@ def read(path, concerns=None):
   values.update(hparams.parse_values(
       concerns, {k: v for k, v in flat.items() if k in wanted},
       'config.json at {}'.format(path)))
-  return _finish(concerns, values)
+  derived = set(saved.get('derived') or ()) & set(values)
+  out = _finish(concerns, values)
+  return Config(out.concerns, out.values, out.derived | derived)
 
 
 def load_json(path):
@@ -628,7 +645,7 @@ def flatten(saved, path):
   flat, held = {}, set()
   if saved.get('format') == FORMAT:
     for key, section in saved.items():
-      if key in ('format', 'experiment', 'details'):
+      if key in ('format', 'experiment', 'details', 'derived'):
         continue
       if key not in CONCERNS or not isinstance(section, dict):
         raise ValueError('{}: unknown section {!r} (sections: {})'.format(

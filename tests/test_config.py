@@ -153,3 +153,17 @@ def test_help_lists_each_flag_once_with_choices_and_one_default():
   assert text.count('--dataset ') == 1
   line = [l for l in text.splitlines() if l.startswith('  --pruning')][0]
   assert '{layerwise|' in line and line.count('default') == 1
+
+
+def test_derived_values_are_derived_again_from_a_saved_configuration(tmp_path):
+  saved = config_lib.resolve(LOTTERY, {'seed': 3, 'dataset': 'digits'})
+  path = _write(tmp_path, config_lib.record(saved, 'lottery'))
+  again = config_lib.resolve(LOTTERY, {'optimizer': 'sgd', 'seed': 5}, path)
+  assert again.learning_rate == 0.1 and again.train_order_seed == 5
+  assert again.validate_size == 237
+  given = config_lib.resolve(LOTTERY, {'learning_rate': 0.3, 'seed': 3})
+  path = _write(tmp_path, config_lib.record(given, 'lottery'))
+  kept = config_lib.resolve(LOTTERY, {'optimizer': 'sgd'}, path)
+  assert kept.learning_rate == 0.3  # given, not derived: it stays
+  assert config_lib.read(path) == given
+  assert given.replace(seed=9).train_order_seed == 9
