@@ -124,3 +124,33 @@ def test_instability_from_initialisation_and_from_iteration_k(tmp_path):
   with pytest.raises(ValueError, match='outside the run'):
     instability_lib.instability(run_dir, output_dir, rewind_iterations=[200],
                                 quiet=True)
+
+
+def test_instability_of_a_lenet5_preset_run_replays_its_recipe(tmp_path):
+  """A sparse run's network (VALID padding), optimizer, weight decay and
+  cosine schedule carry over to the copies, the schedule continued from k."""
+  from lottery_ticket.mnist_fc import sparse_train  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(0)
+  data = str(tmp_path / 'mnist_like.npz')
+  np.savez(data, x_train=rng.integers(0, 256, (256, 28, 28), dtype=np.uint8),
+           y_train=rng.integers(0, 10, 256), x_test=rng.integers(
+               0, 256, (64, 28, 28), dtype=np.uint8),
+           y_test=rng.integers(0, 10, 64))
+  run_dir = str(tmp_path / 'rigl')
+  sparse_train.sparse_train(
+      run_dir, preset='lenet5', method='rigl', data_location=data,
+      training_len='20it', batch_size=32, update_freq=10, test_interval=10,
+      checkpoint_interval=10, grad_batch_size=64, save_summaries=False)
+  output_dir = str(tmp_path / 'instability')
+  results = instability_lib.instability(run_dir, output_dir,
+                                        rewind_iterations='0,10', num_points=3,
+                                        quiet=True, plot=False)
+  assert [r['rewind'] for r in results] == [0, 10]
+  copy = save_restore.read_json(paths.config(results[1]['copies'][0]))
+  assert copy['model']['conv_padding'] == 'VALID'
+  assert copy['training']['lr_schedule'] == 'cosine'
+  assert copy['training']['weight_decay'] == 1e-3
+  assert copy['training']['optimizer'] == 'momentum'
+  assert copy['training']['training_len'] == '10it'
+  assert copy['details']['schedule_offset'] == 10
+  assert copy['details']['schedule_steps'] == 20
