@@ -55,6 +55,8 @@ DEFAULT_VALIDATE_SIZE = {'mnist': constants.VALIDATE_SIZE,
                          'digits': 237, 'cifar10': 5000}
 NETWORKS = ('fc',) + tuple(sorted(model_conv.ARCHITECTURES))
 PADDINGS = ('SAME', 'VALID')
+# --mask_from=random: set/rigl start from a random mask even with a preset.
+RANDOM_MASK = 'random'
 # Defaults of gradual-pruning steps left unset, as fractions of training (the
 # gradient-flow paper's 3,000 and 7,000 of 11,719 steps).
 DEFAULT_PRUNE_BEGIN = 0.25
@@ -150,7 +152,9 @@ SPARSE = hparams.Concern('sparse', (
       'layers: uniform or erk (Erdos-Renyi-Kernel)',
       choices=sparsity_distribution.DISTRIBUTIONS),
     S('mask_from', 'str', '', 'a finished run (or masks/ directory) whose '
-      'final mask lottery and scratch train (optional for set/rigl)'),
+      'final mask lottery and scratch train, and set/rigl start from (with a '
+      "--preset, as in the paper's configurations, it is required for them: "
+      "'random' starts them from a random mask instead)"),
     S('shuffle_mask', 'bool', False, 'scratch, set, rigl: shuffle the '
       '--mask_from mask within each layer'),
     S('init_method', 'str', 'dense', 'dense (the --initializer scheme, '
@@ -265,6 +269,11 @@ class Config(object):
     return hparams.differences(self.concerns, recorded.values, self.values)
 
   # Derived values ------------------------------------------------------------
+
+  @property
+  def mask_path(self):
+    """The run (or masks directory) the starting mask comes from, or ''."""
+    return '' if self.mask_from == RANDOM_MASK else self.mask_from
 
   @property
   def sparse_method(self):
@@ -522,9 +531,20 @@ def _finish_sparse(values):
   if values['mask_from'] and method.mask_from == 'never':
     raise ValueError('--method={} does not take --mask_from'.format(
         method.name))
-  if values['mask_from']:
+  if (values['preset'] and method.mask_from == 'optional' and
+      not values['mask_from']):
+    raise ValueError(
+        "--preset={} --method={}: the paper's configurations start {} from "
+        'the final mask of the prune run (its mask_init_path): give '
+        '--mask_from=<prune run>, or --mask_from=random for a random '
+        'mask'.format(values['preset'], method.name, method.name))
+  if values['mask_from'] == RANDOM_MASK:
+    if method.mask_from != 'optional':
+      raise ValueError('--mask_from=random applies to set and rigl, not '
+                       '--method={}'.format(method.name))
+  elif values['mask_from']:
     values['mask_from'] = os.path.abspath(values['mask_from'])
-  if values['shuffle_mask'] and (not values['mask_from'] or
+  if values['shuffle_mask'] and (values['mask_from'] in ('', RANDOM_MASK) or
                                  method.keeps_weights):
     raise ValueError('--shuffle_mask shuffles a --mask_from mask: it applies '
                      'to scratch, and set/rigl with --mask_from, not '

@@ -167,8 +167,8 @@ def _start_masks(config, shapes, weights, dense_masks, schedule):
   """The starting masks of a method (one-shot masks, when given, win)."""
   if dense_masks is not None:
     return dense_masks
-  if config.mask_from:
-    masks = load_masks(config.mask_from, shapes, config.sparsity)
+  if config.mask_path:
+    masks = load_masks(config.mask_path, shapes, config.sparsity)
     if config.shuffle_mask:
       masks = sparsity_distribution.shuffle_masks(masks,
                                                   seed_for(config, SHUFFLE_SEED))
@@ -251,7 +251,7 @@ def prepare(config, dataset, run_dir=None, schedule=None):
         hyperparameters, dataset.input_shape, budget)
     info.update(small_dense_widths=small_dense.hidden_widths(hyperparameters),
                 small_dense_parameters=count, parameter_budget=budget)
-  stream = config.sparse_method.stream(bool(config.mask_from))
+  stream = config.sparse_method.stream(bool(config.mask_path))
 
   if run_dir and os.path.isdir(paths.initial(run_dir)) and os.path.isdir(
       paths.initial_masks(run_dir)):
@@ -267,7 +267,7 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   masks = _start_masks(config, shapes, weights, dense_masks, schedule)
   if config.sparse_method.keeps_weights:
     weights = load_initial_weights(
-        config.mask_from, {k: np.shape(v) for k, v in weights.items()})
+        config.mask_path, {k: np.shape(v) for k, v in weights.items()})
     weights = {k: (v * masks[k] if k in masks else v)
                for k, v in weights.items()}
   else:

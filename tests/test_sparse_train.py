@@ -229,7 +229,7 @@ def test_a_saved_configuration_seeds_the_next_run(prune_run):
 def test_presets_hold_the_papers_settings(network):
   for method in sparse_methods.NAMES:
     flags = {'preset': network, 'method': method}
-    if sparse_methods.get(method).mask_from == 'required':
+    if sparse_methods.get(method).mask_from != 'never':
       flags['mask_from'] = '/nowhere'
     run, sparse = _resolve(**flags)
     assert run.batch_size == 128 and run.training_len == '11719it'
@@ -250,7 +250,7 @@ def test_presets_hold_the_papers_settings(network):
 def test_a_preset_runs_with_overrides(tmp_path):
   run_dir = str(tmp_path / 'preset')
   sparse_train.sparse_train(run_dir, preset='mlp', method='rigl',
-                            **dict(TINY, training_len='20it', update_freq=10,
+                            mask_from='random', **dict(TINY, training_len='20it', update_freq=10,
                                    validate_size=None, checkpoint_interval=20))
   config = save_restore.read_json(paths.config(run_dir))
   assert config['sparse']['preset'] == 'mlp'
@@ -328,3 +328,28 @@ def test_the_entry_point_runs_as_a_module(run_cli):
   ours = [l for l in result.stderr.splitlines() if l.startswith('sparse_train')]
   assert ours == ["sparse_train: error: No such method: 'bogus' (choose from: "
                   + ', '.join(sparse_methods.NAMES) + ')']
+
+
+def test_paper_presets_start_set_and_rigl_from_the_prune_mask():
+  """Evci et al.'s rigl.gin/set.gin load the prune run's mask (mask_init_path)."""
+  with pytest.raises(ValueError, match='give --mask_from=<prune run>'):
+    _resolve(preset='mlp', method='rigl')
+  assert _resolve(preset='mlp', method='set', mask_from='random')[0].mask_path == ''
+  with pytest.raises(ValueError, match='--mask_from=random applies to set'):
+    _resolve(method='lottery', sparsity=0.5, mask_from='random')
+
+
+def test_rigl_from_a_mask_starts_from_a_fresh_initialisation(prune_run, tmp_path):
+  """Same seed, same mask: RigL must not restart from the lottery ticket."""
+  run_dir = str(tmp_path / 'rigl_from_prune')
+  sparse_train.sparse_train(run_dir, **dict(
+      TINY, method='rigl', sparsity=0.75, mask_from=prune_run,
+      training_len='20it', update_freq=10, checkpoint_interval=20))
+  ticket = save_restore.restore_network(paths.initial(prune_run))
+  start = save_restore.restore_network(paths.initial(run_dir))
+  masks = save_restore.restore_network(paths.initial_masks(run_dir))
+  np.testing.assert_array_equal(
+      masks['layer0'], save_restore.restore_network(paths.masks(prune_run))['layer0'])
+  alive = masks['layer0'] == 1
+  assert not np.any(np.isclose(start['layer0'][alive], ticket['layer0'][alive]))
+  assert np.all(start['layer0'][~alive] == 0)
