@@ -211,12 +211,13 @@ def sparse_train(output_dir, config=None, overwrite=False, **flags):
     sparse_setup.save(output_dir, start)
   started = time.time()
   result = _train(run_config, dataset, start, output_dir,
-                  '{} {}'.format(run_config.sparse_method.name,
-                                 _sparsity_label(run_config)))
+                  progress_label(run_config))
   runs.mark_done(output_dir, started, keep_checkpoints=True)
   return result
 
 
-def _sparsity_label(config):
-  return ('s={:g}'.format(config.sparsity) if config.sparse_method.sparse
-          else '').strip()
+def progress_label(config):
+  """'rigl s=0.9', or the method alone for one without a sparsity."""
+  if config.sparse_method.sparse:
+    return '{} s={:g}'.format(config.method, config.sparsity)
+  return config.method

@@ -24,7 +24,6 @@ from typing import Any, Callable, Optional, Sequence
 import fire
 from fire import parser as fire_parser
 from lottery_ticket.foundations import hparams
-from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import runs
@@ -66,7 +65,7 @@ class Runner(object):
     if not self.arguments and not self.concerns:
       return self.epilog
     own = '\n'.join(s.describe() for s in self.arguments)
-    return '{}\n\nUsage: python -m lottery_ticket.mnist_fc.runners.{} [--flag=value ...]\n\n{}:\n{}\n\n{}{}\n'.format(
+    return '{}\n\nUsage: {} [--flag=value ...]\n\n{}:\n{}\n\n{}{}\n'.format(
         self.summary, self.name, self.name, own,
         hparams.help_text(self.concerns, self.default_overrides),
         '\n\n' + self.epilog if self.epilog else '')
@@ -158,7 +157,7 @@ def function_help(function, name):
     else:
       lines.append('  --{}: {} (default: {})'.format(
           parameter.name, text, _shown_default(parameter.default)))
-  return '{}\n\nUsage: python -m lottery_ticket.{} [--flag=value ...]\n\n{}\n'.format(
+  return '{}\n\nUsage: {} [--flag=value ...]\n\n{}\n'.format(
       summary, name, '\n'.join(lines))
 
 
@@ -206,13 +205,19 @@ def run(runner, argv=None, name=None):
 
 
 def describe_run(run_dir):
-  """One line: weights remaining, final test accuracy, where it is."""
-  density = masks_lib.Masks.load(paths.masks(run_dir)).density()
+  """One line: weights remaining, final test accuracy, where it is.
+
+  The weights remaining are counted as analysis.results counts them (a
+  small_dense run counts as the sparsity whose parameter budget it has).
+  """
+  from lottery_ticket.analysis import run_summary  # pylint: disable=g-import-not-at-top
+  percent = run_summary.percent_remaining(
+      run_dir, save_restore.read_json(paths.config(run_dir)))
   metrics = save_restore.read_json(paths.metrics(run_dir))
   test = metrics.get('test') or [{}]
   accuracy = test[-1].get('accuracy', float('nan'))
   return '{:6.2f}% of weights remain | final test accuracy {:.4f} | {}'.format(
-      100.0 * density, accuracy, run_dir)
+      percent, accuracy, run_dir)
 
 
 def print_summary(run_dirs):

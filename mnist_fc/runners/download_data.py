@@ -9,26 +9,21 @@ with status 2.
 
 import sys
 
-import fire
-
-from lottery_ticket.datasets.errors import DatasetError
 from lottery_ticket.mnist_fc.download_data import download
+from lottery_ticket.mnist_fc.runners import cli
 
 
 def main(argv=None):
   """Runs `download` with flags from argv; returns the exit status.
 
-  Args:
-    argv: the flags (default: sys.argv[1:]).
-
   Returns:
-    0 on success, 2 if the dataset name or a download was bad.
+    0 on success, 2 if the dataset name or a download was bad (130 when
+    interrupted).
   """
   try:
-    fire.Fire(download, command=argv, name='download_data')
-  except (DatasetError, ValueError, OSError) as e:
-    print('download_data: error: {}'.format(e), file=sys.stderr)
-    return 2
+    cli.run(download, argv, name='download_data')
+  except SystemExit as stop:
+    return stop.code
   return 0
 
 

@@ -44,10 +44,10 @@ RUNNER = cli.Runner(
           choices=reinitialize_lib.MODES),
         S('source_experiment', 'str', 'same_init', 'the experiment name '
           'holding the masks'),
-        S('distribution', 'str', '', 'a saved network to re-sample from '
-          "(default: the level's initial weights)"),
-        S('config', 'str', '', "a config.json to start from (default: the "
-          "source run's)"),
+        S('distribution', 'str', None, 'a saved network to re-sample from',
+          derived="the level's initial weights"),
+        S('config', 'str', None, 'a config.json to start from',
+          derived="the source run's"),
         cli.OVERWRITE),
     concerns=train_lib.CONCERNS,
     resolve=lambda flags: config_lib.resolve(train_lib.CONCERNS, flags,

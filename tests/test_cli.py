@@ -1,0 +1,91 @@
+"""What a person sees at the command line: help, interrupts, mask lists."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+
+RUNNERS = 'lottery_ticket.mnist_fc.runners.'
+
+
+@pytest.mark.parametrize('runner, own, foreign', [
+    ('lottery_experiment', ['--iterations', '--pruning {layerwise|global|random}'],
+     '--method'),
+    ('train', ['--masks', '--combine {union|intersection}'], '--pruning'),
+    ('reinitialize', ['--mode {reinit|reuse|reuse_sign}'], '--method'),
+    ('sparse_train', ['--method {dense|', '--distribution {uniform|erk}',
+                      '--preset {|lenet5|mlp}'], '--prune_percent'),
+])
+def test_help_is_on_stdout_with_choices_and_one_default(run_cli, runner, own,
+                                                        foreign):
+  result = run_cli(RUNNERS + runner, '--help')
+  assert result.returncode == 0 and not result.stderr.strip()
+  for flag in own:
+    assert flag in result.stdout
+  assert foreign + ' ' not in result.stdout and foreign + ':' not in result.stdout
+  for line in result.stdout.splitlines():
+    assert line.count('(default') <= 1, line
+
+
+def test_analysis_help_describes_every_flag(run_cli):
+  for module in ('analysis.results', 'analysis.interpolation',
+                 'analysis.instability'):
+    result = run_cli('lottery_ticket.' + module, '--help')
+    flags = [l for l in result.stdout.splitlines() if l.startswith('  --')]
+    assert flags and all(': (' not in l for l in flags), result.stdout
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
+  out = str(tmp_path / 'run')
+  env = dict(os.environ, LOTTERY_TICKET_INTRA_OP_THREADS='1',
+             LOTTERY_TICKET_INTER_OP_THREADS='1')
+  process = subprocess.Popen(
+      [sys.executable, '-m', RUNNERS + 'lottery_experiment',
+       '--output_dir=' + out, '--dataset=digits', '--iterations=20',
+       '--training_len=2000it', '--save_summaries=false'],
+      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+  marker = paths.config(paths.run(out, 0, 'same_init'))
+  deadline = time.time() + 300
+  while not os.path.exists(marker):
+    assert process.poll() is None and time.time() < deadline
+    time.sleep(0.05)
+  time.sleep(1.0)
+  process.send_signal(signal.SIGINT)
+  _, err = process.communicate(timeout=120)
+  assert process.returncode == 130
+  ours = [l for l in err.splitlines() if 'interrupted' in l]
+  assert len(ours) == 1 and 'run the same command again' in ours[0]
+  assert 'Traceback' not in err
+
+
+def _masks(path, rows):
+  save_restore.save_network(path, {
+      'layer0': np.array(rows, np.float32).reshape(64, 12),
+      'layer1': np.ones((12, 10), np.float32)})
+  return path
+
+
+def test_masks_as_a_comma_list_combine_by_union_or_intersection(tmp_path,
+                                                                run_cli):
+  first = np.zeros(64 * 12)
+  first[:300] = 1
+  second = np.zeros(64 * 12)
+  second[200:500] = 1
+  a = _masks(str(tmp_path / 'a'), first)
+  b = _masks(str(tmp_path / 'b'), second)
+  flags = ['--dataset=digits', '--layers=12', '--training_len=10it',
+           '--test_interval=5']
+  for combine, form, alive in (('union', '{},{}', 500),
+                               ('intersection', '[{},{}]', 100)):
+    out = str(tmp_path / combine)
+    run_cli(RUNNERS + 'train', '--output_dir=' + out,
+            '--masks=' + form.format(a, b), '--combine=' + combine, *flags)
+    mask = save_restore.restore_network(paths.masks(out))['layer0']
+    assert int(mask.sum()) == alive
