@@ -44,7 +44,7 @@ from lottery_ticket.foundations import sparse_init
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import locations
-from lottery_ticket.mnist_fc import sparse_methods
+from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
 
 S = hparams.Setting

@@ -32,7 +32,7 @@ from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import sparse_init
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.mnist_fc import small_dense
-from lottery_ticket.mnist_fc import sparse_methods
+from lottery_ticket.foundations import sparse_methods
 
 # Seed offsets of the random choices, so they never share a stream.
 MASK_SEED = 11

@@ -16,7 +16,7 @@ from lottery_ticket.foundations import sparsity_distribution as dist
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
-from lottery_ticket.mnist_fc import sparse_methods
+from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
 from lottery_ticket.mnist_fc import sparse_setup
 from lottery_ticket.mnist_fc import sparse_train

@@ -26,7 +26,7 @@ method, so no module compares method names:
 import dataclasses
 from typing import Optional
 
-# Initialisation streams (see config.Config.make_model_fn): 0 is the stream of
+# Initialisation streams (see mnist_fc.config.Config.make_model_fn): 0 is the stream of
 # every run that owns its initialisation; a method that reads another run's
 # mask draws from its own, so it never restarts from that run's weights.
 DEFAULT_STREAM = 0
