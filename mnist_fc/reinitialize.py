@@ -87,6 +87,8 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
   """
   choices.check('mode', mode, MODES)
   level = hparams.parse_int('level', level)
+  # The flags are checked before the source run is looked at.
+  config_lib.resolve(train_lib.CONCERNS, flags, source='reinitialize')
   paths.check_name(source_experiment, 'source_experiment')
   source = paths.run(output_dir, level, source_experiment)
   if not os.path.isdir(paths.masks(source)):

@@ -145,6 +145,24 @@ def claim(run_dir, config, experiment, overwrite=False):
   return 'resume' if os.path.exists(paths.config(run_dir)) else 'new'
 
 
+def enter(run_dir, config, experiment, overwrite=False):
+  """Locks and claims the directory of a single run.
+
+  Returns:
+    (initial_weights, final_weights) when the run is already finished (it
+    says so), else None (it says when the run resumes).
+  """
+  lock(run_dir)
+  state = claim(run_dir, config, experiment, overwrite)
+  if state == 'finished':
+    say('{}: already finished, nothing to train'.format(run_dir))
+    finished = load_finished(run_dir)
+    return finished[0], finished[1]
+  if state == 'resume':
+    say('{}: resuming from its latest checkpoint'.format(run_dir))
+  return None
+
+
 def record(run_dir, config, experiment, details=None):
   """Writes the run's configuration, the first file of a run directory."""
   save_restore.write_json(paths.config(run_dir),

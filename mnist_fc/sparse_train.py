@@ -194,18 +194,13 @@ def sparse_train(output_dir, config=None, overwrite=False, **flags):
   steps_total = run_config.total_steps(dataset)
   schedule = (run_config.sparsity_schedule(steps_total)
               if run_config.sparse_method.gradual else None)
-  runs.lock(output_dir)
-  state = runs.claim(output_dir, run_config, EXPERIMENT, overwrite)
-  if state == 'finished':
-    runs.say('{}: already finished, nothing to train'.format(output_dir))
-    finished = runs.load_finished(output_dir)
-    return finished[0], finished[1]
+  finished = runs.enter(output_dir, run_config, EXPERIMENT, overwrite)
+  if finished:
+    return finished
   # The start is made (and checked: a mask from another network, ...) before
   # anything is written; a resumed run reuses the one it saved.
   start = sparse_setup.prepare(run_config, dataset, output_dir, schedule)
-  if start.resumed:
-    runs.say('{}: resuming from its latest checkpoint'.format(output_dir))
-  else:
+  if not start.resumed:
     runs.record(output_dir, run_config, EXPERIMENT,
                 {'total_steps': steps_total, 'start': start.info})
     sparse_setup.save(output_dir, start)

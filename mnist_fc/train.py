@@ -60,14 +60,9 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
   presets = save_restore.standardize(presets)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
-  runs.lock(output_dir)
-  state = runs.claim(output_dir, run_config, experiment_kind, overwrite)
-  if state == 'finished':
-    runs.say('{}: already finished, nothing to train'.format(output_dir))
-    finished = runs.load_finished(output_dir)
-    return finished[0], finished[1]
-  if state == 'resume':
-    runs.say('{}: resuming from its latest checkpoint'.format(output_dir))
+  finished = runs.enter(output_dir, run_config, experiment_kind, overwrite)
+  if finished:
+    return finished
   if schedule_steps or schedule_offset:
     details = dict(details, schedule_steps=schedule_steps,
                    schedule_offset=schedule_offset)

@@ -89,3 +89,22 @@ def test_masks_as_a_comma_list_combine_by_union_or_intersection(tmp_path,
             '--masks=' + form.format(a, b), '--combine=' + combine, *flags)
     mask = save_restore.restore_network(paths.masks(out))['layer0']
     assert int(mask.sum()) == alive
+
+
+def test_validate_flags_checks_a_line_without_running_it(tmp_path):
+  from lottery_ticket.mnist_fc.runners import lottery_experiment  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.mnist_fc.runners import sparse_train  # pylint: disable=g-import-not-at-top
+  out = '--output_dir=' + str(tmp_path / 'x')
+  lottery_experiment.validate_flags([out, '--iterations=3', '--seed', '2',
+                                     '--permute_labels'])
+  sparse_train.validate_flags([out, '--method=rigl', '--sparsity=0.9',
+                               '--save_freq=10'])
+  for argv, message in (([out, '--learning_rate=fast'], 'is not a number'),
+                        ([out, '--iterations=-1'], 'must be >= 0'),
+                        ([out, '--method=rigl'], 'does not take --method'),
+                        (['--seed=1'], 'needs --output_dir')):
+    with pytest.raises(ValueError, match=message):
+      lottery_experiment.validate_flags(argv)
+  with pytest.raises(ValueError, match='needs --sparsity'):
+    sparse_train.validate_flags([out, '--method=rigl'])
+  assert not (tmp_path / 'x').exists()

@@ -26,6 +26,7 @@ from fire import parser as fire_parser
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import runs
 
 S = hparams.Setting
@@ -48,7 +49,8 @@ class Runner(object):
     summary: what the command does, first line of its help.
     arguments: Settings of the function's own arguments.
     concerns: the configuration Concerns it takes as flags.
-    resolve: callable(flags dict) -> Config, for validate_flags.
+    resolve: callable(flags dict) -> Config, for validate_flags (default:
+      the concerns resolved with the default overrides).
     default_overrides: dict of defaults differing from the settings'.
     epilog: more help text (presets, examples).
   """
@@ -112,6 +114,9 @@ def validate_flags(runner, argv):
         runner.name, ', '.join('--' + m for m in missing)))
   if runner.resolve is not None:
     runner.resolve(flags)
+  elif runner.concerns:
+    config_lib.resolve(runner.concerns, flags, source=runner.name,
+                       default_overrides=runner.default_overrides)
 
 
 def function_help(function, name):

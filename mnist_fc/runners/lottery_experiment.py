@@ -12,7 +12,6 @@ import functools
 
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
-from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
 from lottery_ticket.mnist_fc.runners import cli
@@ -49,9 +48,7 @@ RUNNER = cli.Runner(
           'inside each level directory (a plain name)'),
         S('presets', 'str', '', 'a saved network level 0 starts from'),
         cli.CONFIG, cli.OVERWRITE),
-    concerns=lottery_lib.CONCERNS,
-    resolve=lambda flags: config_lib.resolve(lottery_lib.CONCERNS, flags,
-                                             source='lottery_experiment'))
+    concerns=lottery_lib.CONCERNS)
 validate_flags = functools.partial(cli.validate_flags, RUNNER)
 
 if __name__ == '__main__':

@@ -10,7 +10,6 @@ initial weights), reuse_sign (re-sampled magnitudes, original signs).
 import functools
 
 from lottery_ticket.foundations import hparams
-from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib
 from lottery_ticket.mnist_fc import train as train_lib
 from lottery_ticket.mnist_fc.runners import cli
@@ -49,9 +48,7 @@ RUNNER = cli.Runner(
         S('config', 'str', None, 'a config.json to start from',
           derived="the source run's"),
         cli.OVERWRITE),
-    concerns=train_lib.CONCERNS,
-    resolve=lambda flags: config_lib.resolve(train_lib.CONCERNS, flags,
-                                             source='reinitialize'))
+    concerns=train_lib.CONCERNS)
 validate_flags = functools.partial(cli.validate_flags, RUNNER)
 
 if __name__ == '__main__':

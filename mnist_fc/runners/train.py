@@ -12,7 +12,6 @@ by union or intersection) and presets.
 import functools
 
 from lottery_ticket.foundations import hparams
-from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import train as train_lib
 from lottery_ticket.mnist_fc.runners import cli
 
@@ -43,9 +42,7 @@ RUNNER = cli.Runner(
           choices=train_lib.COMBINE),
         S('presets', 'str', '', 'a saved network to start from'),
         cli.CONFIG, cli.OVERWRITE),
-    concerns=train_lib.CONCERNS,
-    resolve=lambda flags: config_lib.resolve(train_lib.CONCERNS, flags,
-                                             source='train'))
+    concerns=train_lib.CONCERNS)
 validate_flags = functools.partial(cli.validate_flags, RUNNER)
 
 if __name__ == '__main__':
