@@ -1,0 +1,120 @@
+"""Shared pieces of the packed-training tests (this module holds no tests).
+
+A network trained in a pack must equal the same network trained alone by
+trainer.train: `alone` trains it alone exactly as the runners would (the
+dataset with the network's order seed, placeholders, the graph seed, the
+model), so a test compares the two bit for bit.
+"""
+
+import copy
+import os
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.datasets import registry
+from lottery_ticket.foundations import dataset_base
+from lottery_ticket.foundations import model_conv
+from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations import packed_trainer
+from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import session as session_lib
+from lottery_ticket.foundations import trainer
+
+MLP = {'layers': [(16, 'relu'), (12, 'relu'), (4, None)]}
+
+
+def lenet5():
+  """LeNet-5's architecture (6, 16 filters; 120-84-10) for 8x8 digits."""
+  return model_conv.architecture('lenet5')
+
+
+def digit_images():
+  """The offline digits as 8x8x1 images, with a validation split."""
+  return registry.make_dataset('digits', flatten=False, train_order_seed=5,
+                               validate_size=100)
+
+
+def with_order_seed(dataset, seed):
+  """The dataset with another training order (the arrays are shared)."""
+  if seed is None:
+    return dataset
+  view = copy.copy(dataset)
+  view.train_order_seed = int(seed)
+  return view
+
+
+def alone(dataset, hyperparameters, member, optimizer_fn, training_len,
+          **params):
+  """trainer.train on one member's network, as a runner would train it."""
+  dataset = with_order_seed(dataset, member.order_seed)
+  model_class = packed_model.model_class(hyperparameters)
+  with tf.Graph().as_default() as graph:
+    inputs, labels = dataset.placeholders()
+    tf.set_random_seed(member.init_seed)
+    model = model_class(hyperparameters, inputs, labels, masks=member.masks,
+                        presets=member.presets)
+    with session_lib.new_session(graph) as sess:
+      return trainer.train(sess, dataset, model, optimizer_fn, training_len,
+                           member.output_dir, **params)
+
+
+def initial_shapes(dataset, hyperparameters):
+  """dict tensor name -> shape of the network's kernels and biases."""
+  values = packed_trainer.initial_values(
+      packed_model.model_class(hyperparameters), hyperparameters, dataset,
+      packed_trainer.Member())
+  out = {}
+  for name, value in values.items():
+    layer, kind = name.split('/')[-1].rsplit('_', 1)
+    if kind == 'w':
+      out[layer] = value.shape
+    elif kind == 'b':
+      out[layer + '_bias'] = value.shape
+  return out
+
+
+def members(dataset, hyperparameters, run_dirs=(None, None, None)):
+  """Three members: dense; masked (other order seed); masks and presets."""
+  shapes = initial_shapes(dataset, hyperparameters)
+  rng = np.random.default_rng(7)
+  kernels = [name for name in shapes if not name.endswith('_bias')]
+  masks = {name: (rng.random(shapes[name]) < 0.6).astype(np.float32)
+           for name in kernels}
+  presets = {name: rng.normal(scale=0.3, size=shapes[name]).astype(np.float32)
+             for name in shapes}
+  choices = [dict(init_seed=1),
+             dict(init_seed=2, order_seed=11, masks=masks),
+             dict(init_seed=3, order_seed=12, masks=masks, presets=presets)]
+  return [packed_trainer.Member(output_dir=d, **c)
+          for d, c in zip(run_dirs, choices)]
+
+
+def assert_same_weights(packed, expected):
+  """Two dicts of arrays are equal bit for bit."""
+  assert sorted(packed) == sorted(expected)
+  for name in expected:
+    np.testing.assert_array_equal(packed[name], expected[name], err_msg=name)
+
+
+def tree(directory):
+  """Relative paths of the files under `directory`, sorted."""
+  out = []
+  for root, _, files in os.walk(directory):
+    for name in files:
+      out.append(os.path.relpath(os.path.join(root, name), directory))
+  return sorted(out)
+
+
+def metrics(run_dir):
+  return save_restore.read_json(os.path.join(run_dir, 'metrics.json'))
+
+
+def small_mlp_dataset():
+  """The conftest's tiny 4-class problem (20 features), built directly."""
+  rng = np.random.default_rng(0)
+  images = rng.normal(size=(600, 20)).astype(np.float32)
+  labels = (images[:, 0] > 0).astype(np.int32) + 2 * (images[:, 1] > 0)
+  return dataset_base.DatasetBase(images[:500], labels[:500], images[500:],
+                                  labels[500:], validate_size=50,
+                                  train_order_seed=3)
