@@ -1,0 +1,143 @@
+"""A killed pack resumes bit-identically; its checkpoints are an unpacked run's.
+
+Every network of a pack checkpoints into its own run directory in the
+format trainer.train writes, so a pack resumes from the latest iteration all
+its networks saved, an unpacked run resumes from a packed checkpoint, and a
+pack from unpacked ones.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import packed_testlib as lib
+
+from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import packed_checkpoints
+from lottery_ticket.foundations import packed_trainer
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(HERE))
+PARAMS = dict(batch_size=10, test_interval=50, checkpoint_interval=100)
+
+
+def _pack(run_dirs, iterations):
+  dataset = lib.small_mlp_dataset()
+  return packed_trainer.train_packed(
+      dataset, lib.MLP, lib.members(dataset, lib.MLP, run_dirs),
+      optimizers.optimizer_fn('adam'), ('iterations', iterations), **PARAMS)
+
+
+def _dirs(root):
+  return [os.path.join(str(root), str(i)) for i in range(3)]
+
+
+def _assert_same_runs(results, expected, run_dirs, expected_dirs):
+  for (initial, final), (want_initial, want_final) in zip(results, expected):
+    lib.assert_same_weights(initial, want_initial)
+    lib.assert_same_weights(final, want_final)
+  for run_dir, expected_dir in zip(run_dirs, expected_dirs):
+    assert lib.metrics(run_dir) == lib.metrics(expected_dir)
+
+
+def test_killed_pack_resumes_bit_identically(tmp_path):
+  total = 6000
+  killed = _dirs(tmp_path / 'killed')
+  env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT)
+  job = [sys.executable, os.path.join(HERE, 'packed_job.py'),
+         str(tmp_path / 'killed'), str(total)]
+  process = subprocess.Popen(job, env=env, stderr=subprocess.PIPE)
+  try:
+    deadline = time.time() + 300
+    while not packed_checkpoints.saved_iterations(killed[-1]):
+      assert process.poll() is None, process.stderr.read().decode()[-2000:]
+      assert time.time() < deadline, 'no checkpoint within 300 s'
+      time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+  finally:
+    process.wait()
+  assert process.returncode == -signal.SIGKILL
+  assert not any(os.path.exists(paths.final(d)) for d in killed)
+  subprocess.run(job, env=env, check=True, capture_output=True)
+
+  whole = _dirs(tmp_path / 'whole')
+  expected = _pack(whole, total)
+  finals = [save_restore.restore_network(paths.final(d)) for d in killed]
+  initials = [save_restore.restore_network(paths.initial(d)) for d in killed]
+  _assert_same_runs(list(zip(initials, finals)), expected, killed, whole)
+  test = save_restore.read_log(paths.log(killed[0], 'test'))
+  assert [r['iteration'] for r in test] == list(range(0, total + 1, 50))
+
+
+def _forget_latest(run_dir):
+  """Drops a run's latest checkpoint, as if it was killed before writing it."""
+  directory = paths.checkpoints(run_dir)
+  iterations = sorted(packed_checkpoints.saved_iterations(run_dir))
+  for name in os.listdir(directory):
+    if name.startswith('model-{}.'.format(iterations[-1])):
+      os.remove(os.path.join(directory, name))
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  kept = ['model-{}'.format(k) for k in iterations[:-1]]
+  tf.train.update_checkpoint_state(os.path.abspath(directory), kept[-1],
+                                   all_model_checkpoint_paths=kept)
+
+
+def test_pack_resumes_from_the_latest_checkpoint_all_networks_have(tmp_path):
+  whole = _dirs(tmp_path / 'whole')
+  expected = _pack(whole, 300)
+  part = _dirs(tmp_path / 'part')
+  _pack(part, 200)  # stopped after its checkpoint at 200 ...
+  _forget_latest(part[1])  # ... which one network did not write
+  assert packed_checkpoints.common_iteration(part) == 100
+  results = _pack(part, 300)
+  _assert_same_runs(results, expected, part, whole)
+
+
+def test_unpacked_run_resumes_from_a_packed_checkpoint(tmp_path):
+  dataset = lib.small_mlp_dataset()
+  adam = optimizers.optimizer_fn('adam')
+  part = _dirs(tmp_path / 'part')
+  _pack(part, 100)
+  os.remove(os.path.join(paths.final(part[2]), 'layer0.npy'))
+  member = lib.members(dataset, lib.MLP, part)[2]
+  initial, final = lib.alone(dataset, lib.MLP, member._replace(init_seed=99),
+                             adam, ('iterations', 200), **PARAMS)
+  alone_dir = str(tmp_path / 'alone')
+  expected = lib.alone(dataset, lib.MLP, member._replace(output_dir=alone_dir),
+                       adam, ('iterations', 200), **PARAMS)
+  lib.assert_same_weights(initial, expected[0])
+  lib.assert_same_weights(final, expected[1])
+  assert lib.metrics(part[2]) == lib.metrics(alone_dir)
+
+
+def test_pack_resumes_from_unpacked_checkpoints(tmp_path):
+  dataset = lib.small_mlp_dataset()
+  adam = optimizers.optimizer_fn('adam')
+  part = _dirs(tmp_path / 'part')
+  for member in lib.members(dataset, lib.MLP, part):
+    lib.alone(dataset, lib.MLP, member, adam, ('iterations', 100), **PARAMS)
+  whole = _dirs(tmp_path / 'whole')
+  _assert_same_runs(_pack(part, 200), _pack(whole, 200), part, whole)
+
+
+def test_checkpoints_hold_the_unpacked_variables(tmp_path):
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  dataset = lib.small_mlp_dataset()
+  packed = _dirs(tmp_path / 'packed')
+  _pack(packed, 100)
+  member = lib.members(dataset, lib.MLP)[0]
+  alone_dir = str(tmp_path / 'alone')
+  lib.alone(dataset, lib.MLP, member._replace(output_dir=alone_dir),
+            optimizers.optimizer_fn('adam'), ('iterations', 100), **PARAMS)
+  read = lambda d: tf.train.load_checkpoint(tf.train.latest_checkpoint(
+      paths.checkpoints(d)))
+  ours, theirs = read(packed[0]), read(alone_dir)
+  shapes = theirs.get_variable_to_shape_map()
+  assert ours.get_variable_to_shape_map() == shapes
+  for name in shapes:
+    np.testing.assert_array_equal(ours.get_tensor(name), theirs.get_tensor(name))
