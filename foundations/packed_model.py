@@ -63,6 +63,7 @@ class PackedLayers(object):
       raise ValueError('a pack needs at least one network, got {}'.format(
           num_networks))
     self._network = None
+    self._pieces = {}
     super(PackedLayers, self).__init__(*args, **kwargs)
 
   def apply(self, inputs, substitutes=None, network=None):
@@ -82,6 +83,22 @@ class PackedLayers(object):
       return super(PackedLayers, self).apply(inputs, substitutes)
     finally:
       self._network = None
+
+  def fold(self, pieces):
+    """N per-network tensors as one folded tensor (network i's rows i-th).
+
+    The folded tensor remembers its pieces: a layer given it computes on the
+    pieces directly, so a concatenation that only feeds layers is never run
+    (TensorFlow runs only what a fetch needs) and no split undoes it.
+    """
+    folded = tf.concat(pieces, axis=0)
+    self._pieces[folded.name] = list(pieces)
+    return folded
+
+  def unfold(self, folded):
+    """The N per-network tensors of a folded one."""
+    pieces = self._pieces.get(folded.name)
+    return list(pieces) if pieces else tf.split(folded, self.num_networks)
 
   def create_loss_and_accuracy(self, label_placeholder, output_logits):
     """Only keeps the logits: a pack's losses are per network (the trainer's)."""
@@ -138,10 +155,13 @@ class PackedLayers(object):
     else:
       biases = (tf.unstack(self._bias(name, units)) if use_bias
                 else [None] * self.num_networks)
-      output = tf.concat([
-          tf.matmul(x, k) + b if use_bias else tf.matmul(x, k)
-          for x, k, b in zip(tf.split(inputs, self.num_networks),
-                             tf.unstack(kernel), biases)], axis=0)
+      act = model_base.activation_fn(activation)
+      pieces = []
+      for x, k, b in zip(self.unfold(inputs), tf.unstack(kernel), biases):
+        piece = tf.matmul(x, k)
+        piece = piece + b if use_bias else piece
+        pieces.append(act(piece) if act else piece)
+      return self.fold(pieces)
     act = model_base.activation_fn(activation)
     return act(output) if act else output
 
@@ -156,21 +176,19 @@ class PackedLayers(object):
                                  kernel_initializer)
     bias = self._bias(name, filters) if use_bias else None
 
+    act = model_base.activation_fn(activation)
+
     def convolve(images, kernel, bias):
       output = tf.nn.conv2d(images, kernel, strides=[1, sh, sw, 1],
                             padding=padding)
-      return output + bias if use_bias else output
+      output = output + bias if use_bias else output
+      return act(output) if act else output
 
     if self._network is not None:
-      output = convolve(inputs, kernel, bias)
-    else:
-      biases = tf.unstack(bias) if use_bias else [None] * self.num_networks
-      output = tf.concat([
-          convolve(images, k, b) for images, k, b in zip(
-              tf.split(inputs, self.num_networks), tf.unstack(kernel), biases)
-      ], axis=0)
-    act = model_base.activation_fn(activation)
-    return act(output) if act else output
+      return convolve(inputs, kernel, bias)
+    biases = tf.unstack(bias) if use_bias else [None] * self.num_networks
+    return self.fold([convolve(images, k, b) for images, k, b in zip(
+        self.unfold(inputs), tf.unstack(kernel), biases)])
 
   # Values -------------------------------------------------------------------
 

@@ -172,11 +172,14 @@ def build_packed_loop(model, data, optimizer, global_step, batch_size,
   def body(step, loss_sum, accuracy_sum):
     # As in trainer.build_train_loop: reads follow the previous step's update.
     with tf.control_dependencies([step]):
-      images, labels = data.train_batch(tf.gather(indices, step))
-      images = tf.reshape(images, [-1] + example_shape)
-      labels = tf.reshape(labels, [-1])
+      rows = tf.gather(indices, step)
+      pieces = []
+      for network_rows in tf.unstack(rows):
+        images, _ = data.train_batch(network_rows)
+        pieces.append(tf.reshape(images, [batch_size] + example_shape))
+      _, labels = data.train_batch(tf.reshape(rows, [-1]))
       losses, accuracies = _per_network_metrics(
-          labels, model.apply(images), num)
+          labels, model.apply(model.fold(pieces)), num)
       # Network i's loss depends on its own variables only, so the gradient
       # of the sum is each network's own gradient.
       objective = tf.reduce_sum(losses)
