@@ -1,0 +1,284 @@
+"""Aggregate training speed of packs of N networks, of N processes, and the limit.
+
+LeNet-300-100, batch 60, Adam, on MNIST-shaped random data (55,000 train /
+5,000 validation / 10,000 test, held once), under the paper's protocol:
+validation and test are evaluated every 100 iterations. For N = 1, 2, 4,
+8, 16 it prints the aggregate network-steps per second of
+
+  packed     : packed_trainer.train_packed training N networks in one graph;
+  processes  : N separate trainer.train processes, as the local sweep
+               executor runs them (as many at a time as there are cores,
+               the threads split among them);
+  limit      : the matrix products of those N networks' training steps alone
+               (forward, weight and input gradients), timed in a TensorFlow
+               loop (the best of 1 thread per op with 2 ops at a time, and
+               2 threads per op, one op at a time); and the same with
+               the evaluation's products added (15,000 examples forward per
+               network every 100 steps), the work the protocol asks for;
+
+with the ratios, and the peak resident memory of a pack of 8.
+
+Rates are marginal: (steps of a long run - steps of a short run) / (their
+time difference), which cancels the set-up that a 50,000-iteration run
+amortises. Run:
+
+  python -m lottery_ticket.bench.packed_speed [--iterations=2000]
+      [--sizes=1,2,4,8,16] [--processes=true] [--repeats=1]
+
+On a machine shared with other work every number is lower than on a quiet
+one, and the ratios move; --repeats=R takes each rate's best of R.
+"""
+
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import fire
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.argfiles import resources
+from lottery_ticket.bench import train_speed
+from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import packed_trainer
+from lottery_ticket.foundations import session as session_lib
+from lottery_ticket.foundations import trainer
+from lottery_ticket.mnist_fc import constants
+
+BATCH = 60
+INTERVAL = train_speed.INTERVAL
+EVAL_EXAMPLES = 5000 + 10000
+SHORT = INTERVAL
+WIDTHS = [784] + [units for units, _ in constants.HYPERPARAMETERS['layers']]
+
+
+def _params():
+  return dict(batch_size=BATCH, test_interval=INTERVAL,
+              validate_interval=INTERVAL, save_network=False)
+
+
+def packed_seconds(dataset, num_networks, iterations):
+  """Seconds train_packed takes for N networks and `iterations` steps."""
+  members = [packed_trainer.Member(init_seed=seed, order_seed=seed)
+             for seed in range(num_networks)]
+  start = time.time()
+  packed_trainer.train_packed(dataset, constants.HYPERPARAMETERS, members,
+                              optimizers.optimizer_fn('adam'),
+                              ('iterations', iterations), **_params())
+  return time.time() - start
+
+
+def alone_seconds(dataset, iterations):
+  """Seconds trainer.train takes for one network (its graph built first)."""
+  with tf.Graph().as_default() as graph:
+    inputs, labels = dataset.placeholders()
+    tf.set_random_seed(0)
+    model = model_fc.ModelFc(constants.HYPERPARAMETERS, inputs, labels)
+    with session_lib.new_session(graph) as sess:
+      start = time.time()
+      trainer.train(sess, dataset, model, optimizers.optimizer_fn('adam'),
+                    ('iterations', iterations), None, **_params())
+      return time.time() - start
+
+
+def marginal(seconds, iterations, repeats):
+  """Best (iterations - SHORT) / (seconds(iterations) - seconds(SHORT))."""
+  best = 0.0
+  for _ in range(repeats):
+    elapsed = seconds(iterations) - seconds(SHORT)
+    best = max(best, (iterations - SHORT) / max(elapsed, 1e-9))
+  return best
+
+
+# Separate processes ------------------------------------------------------------
+
+
+def _worker_command(iterations):
+  return [sys.executable, '-m', 'lottery_ticket.bench.packed_speed',
+          '--worker_iterations={}'.format(iterations)]
+
+
+def processes_seconds(num_runs, iterations):
+  """Wall time of num_runs one-network processes, as the local executor runs them.
+
+  As many run at once as the executor would start (the cores, or fewer
+  runs), each with the thread counts it would give them.
+  """
+  parallelism = min(num_runs, resources.cpu_count())
+  env = dict(os.environ, **resources.thread_environment(
+      resources.threads_per_run(parallelism)))
+  waiting = list(range(num_runs))
+  running = []
+  start = time.time()
+  while waiting or running:
+    while waiting and len(running) < parallelism:
+      waiting.pop()
+      running.append(subprocess.Popen(_worker_command(iterations), env=env,
+                                      stdout=subprocess.DEVNULL))
+    time.sleep(0.02)
+    for process in list(running):
+      if process.poll() is not None:
+        running.remove(process)
+        if process.returncode:
+          raise RuntimeError('a worker process failed ({})'.format(
+              process.returncode))
+  return time.time() - start
+
+
+def worker(iterations):
+  """One process's work: one network trained for `iterations` steps."""
+  alone_seconds(train_speed._dataset(), iterations)  # pylint: disable=protected-access
+
+
+# The matrix-product limit -------------------------------------------------------
+
+
+def _products(inputs, kernels, upstream):
+  """The matrix products of one training step of one network."""
+  out = []
+  for layer, (x, w, dy) in enumerate(zip(inputs, kernels, upstream)):
+    out.append(tf.matmul(x, w))
+    out.append(tf.matmul(x, dy, transpose_a=True))
+    if layer:
+      out.append(tf.matmul(dy, w, transpose_b=True))
+  return out
+
+
+def tf_limit_seconds(num_networks, steps, eval_rows=0):
+  """Seconds of `steps` steps of N networks' matrix products in a TF loop.
+
+  Args:
+    num_networks: N.
+    steps: loop iterations timed.
+    eval_rows: 0 for training products only; else also the forward
+      products of this many evaluation examples per step and network.
+  """
+  rng = np.random.default_rng(0)
+
+  def variable(*shape):
+    return tf.Variable(rng.random(shape, dtype=np.float32))
+
+  with tf.Graph().as_default() as graph:
+    nets = []
+    for _ in range(num_networks):
+      nets.append(([variable(BATCH, n) for n in WIDTHS[:-1]],
+                   [variable(a, b) for a, b in zip(WIDTHS[:-1], WIDTHS[1:])],
+                   [variable(BATCH, n) for n in WIDTHS[1:]]))
+    evaluation = variable(max(eval_rows, 1), WIDTHS[0])
+
+    def body(step, total):
+      with tf.control_dependencies([step]):
+        done = []
+        for inputs, kernels, upstream in nets:
+          done += _products(inputs, kernels, upstream)
+          if eval_rows:
+            current = evaluation
+            for w in kernels:
+              current = tf.matmul(current, w)
+            done.append(current)
+        # Products whose outputs nothing reads would be pruned by Grappler;
+        # one element of each is read.
+        return step + 1, total + tf.add_n([p[0, 0] for p in done])
+
+    count = tf.placeholder(tf.int32, [])
+    loop = tf.while_loop(lambda step, _: step < count, body,
+                         [tf.constant(0), tf.constant(0.0)],
+                         parallel_iterations=1)
+    best = None
+    for intra, inter in ((1, 2), (2, 1)):
+      config = tf.ConfigProto(intra_op_parallelism_threads=intra,
+                              inter_op_parallelism_threads=inter)
+      with tf.Session(graph=graph, config=config) as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(loop, {count: 2})
+        start = time.time()
+        sess.run(loop, {count: steps})
+        elapsed = time.time() - start
+      best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def limit_rate(num_networks, eval_rows=0, seconds=1.5):
+  """Network-steps/s of the matrix products alone, timed for ~`seconds`."""
+  steps = max(5, int(200 / num_networks))
+  elapsed = tf_limit_seconds(num_networks, steps, eval_rows)
+  steps = max(steps, int(steps * seconds / max(elapsed, 1e-9)))
+  return num_networks * steps / tf_limit_seconds(num_networks, steps, eval_rows)
+
+
+# Memory -----------------------------------------------------------------------
+
+
+def peak_rss_gb(num_networks, iterations=SHORT):
+  """Peak resident memory of a process training a pack of N, in GiB."""
+  done = subprocess.run([sys.executable, '-m', 'lottery_ticket.bench.packed_speed',
+                         '--rss_networks={}'.format(num_networks),
+                         '--worker_iterations={}'.format(iterations)],
+                        check=True, stdout=subprocess.PIPE, text=True)
+  return float(done.stdout.split()[-1])
+
+
+def main(iterations=2000, sizes='1,2,4,8,16', processes=True, repeats=1,
+         rss=True, worker_iterations=None, rss_networks=None):
+  """Prints the table of rates and ratios, and the peak memory of a pack of 8.
+
+  Args:
+    iterations: steps of each timed run (the short one has 100).
+    sizes: the pack sizes N, comma-separated.
+    processes: also time N separate processes.
+    repeats: take each rate's best of this many measurements.
+    rss: also measure the peak memory of a pack of 8.
+    worker_iterations, rss_networks: internal (the benchmark's own child
+      processes).
+  """
+  if rss_networks:
+    packed_seconds(train_speed._dataset(), int(rss_networks),  # pylint: disable=protected-access
+                   int(worker_iterations))
+    # Linux reports KiB: the peak of this process, data and graph included.
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+    return
+  if worker_iterations:
+    worker(int(worker_iterations))
+    return
+  if isinstance(sizes, int):
+    sizes = (sizes,)
+  elif isinstance(sizes, str):
+    sizes = [int(s) for s in sizes.split(',')]
+  dataset = train_speed._dataset()  # pylint: disable=protected-access
+  print('LeNet-300-100, Adam, batch {}, validation and test ({:,} examples) '
+        'every {} iterations; {} cores; aggregate network-steps/s'.format(
+            BATCH, EVAL_EXAMPLES, INTERVAL, resources.cpu_count()))
+  one = marginal(lambda n: alone_seconds(dataset, n), iterations, repeats)
+  print('one network, trainer.train: {:.0f} steps/s'.format(one), flush=True)
+  header = ('{:>3} | {:>7} | {:>8} | {:>9} | {:>9} | {:>11} | {:>10} | '
+            '{:>9} | {:>10}'.format(
+                'N', 'packed', 'x one', 'processes', 'x procs', 'limit train',
+                '% of train', 'limit +ev', '% of +eval'))
+  print(header)
+  print('-' * len(header))
+  for size in sizes:
+    packed = size * marginal(lambda n: packed_seconds(dataset, size, n),
+                             iterations, repeats)
+    if processes:
+      procs = size * marginal(lambda n: processes_seconds(size, n),
+                              iterations, repeats)
+    else:
+      procs = float('nan')
+    train_limit = limit_rate(size)
+    eval_limit = limit_rate(size, EVAL_EXAMPLES // INTERVAL)
+    print('{:>3} | {:>7.0f} | {:>7.2f}x | {:>9.0f} | {:>8.2f}x | {:>11.0f} | '
+          '{:>9.0f}% | {:>9.0f} | {:>9.0f}%'.format(
+              size, packed, packed / one, procs, packed / procs, train_limit,
+              100 * packed / train_limit, eval_limit,
+              100 * packed / eval_limit), flush=True)
+  if rss:
+    print('peak resident memory, a pack of 8 (data held once): {:.2f} GiB'
+          .format(peak_rss_gb(8)))
+
+
+if __name__ == '__main__':
+  fire.Fire(main)
