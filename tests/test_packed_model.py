@@ -1,0 +1,103 @@
+"""Packed models and the pack's arguments: names, shapes, views, refusals."""
+
+import numpy as np
+import packed_testlib as lib
+import pytest
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.foundations import model_conv
+from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations import packed_trainer
+
+
+def test_variables_carry_unpacked_names_and_a_network_axis(tiny_dataset):
+  with tf.Graph().as_default():
+    inputs, labels = tiny_dataset.placeholders()
+    model = packed_model.PackedFc(5, lib.MLP, inputs, labels)
+    shapes = {v.op.name: v.shape.as_list() for v in tf.global_variables()}
+  assert shapes == {
+      'model/layer0_w': [5, 20, 16], 'model/layer0_m': [5, 20, 16],
+      'model/layer0_b': [5, 16], 'model/layer1_w': [5, 16, 12],
+      'model/layer1_m': [5, 16, 12], 'model/layer1_b': [5, 12],
+      'model/layer2_w': [5, 12, 4], 'model/layer2_m': [5, 12, 4],
+      'model/layer2_b': [5, 4]}
+  assert model.layer_names == ['layer0', 'layer1', 'layer2']
+
+
+def test_a_view_computes_one_network_and_the_pack_all(tiny_dataset):
+  rng = np.random.default_rng(0)
+  images = tiny_dataset.test.images[:7]
+  with tf.Graph().as_default() as graph:
+    inputs, labels = tiny_dataset.placeholders()
+    model = packed_model.PackedFc(3, lib.MLP, inputs, labels)
+    values = {v: rng.normal(size=v.shape.as_list()).astype(np.float32)
+              for v in model.trainable_variables}
+    values.update({m: (rng.random(m.shape.as_list()) < 0.5).astype(np.float32)
+                   for m in model.masks.values()})
+    views = [packed_model.NetworkView(model, i).apply(tf.constant(images))
+             for i in range(3)]
+    pack = model.apply(tf.constant(np.concatenate([images] * 3)))
+    with tf.Session(graph=graph) as sess:
+      for variable, value in values.items():
+        variable.load(value, sess)
+      per_view, packed = sess.run([views, pack])
+      weights = model.split_current_weights(sess)
+  for index in range(3):
+    w = weights[index]
+    hidden = np.maximum(images @ w['layer0'] + w['layer0_bias'], 0)
+    hidden = np.maximum(hidden @ w['layer1'] + w['layer1_bias'], 0)
+    expected = hidden @ w['layer2'] + w['layer2_bias']
+    np.testing.assert_allclose(per_view[index], expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(packed[index * 7:(index + 1) * 7],
+                                  per_view[index])
+
+
+def test_model_classes_by_hyperparameters():
+  assert packed_model.model_class(lib.MLP) is model_fc.ModelFc
+  assert packed_model.model_class(lib.lenet5()) is model_conv.ModelConv
+  assert packed_model.packed_class(model_conv.ModelConv) is packed_model.PackedConv
+  with pytest.raises(ValueError, match='No packed version of ModelBase'):
+    packed_model.packed_class(packed_model.model_base.ModelBase)
+
+
+def test_stack_and_split_are_inverse():
+  per_network = [{'a': np.full((2, 3), i), 'b': np.arange(4) + i}
+                 for i in range(3)]
+  again = packed_model.split(packed_model.stack(per_network), 3)
+  for original, back in zip(per_network, again):
+    lib.assert_same_weights(back, original)
+  with pytest.raises(ValueError, match='network 1 has tensors'):
+    packed_model.stack([{'a': 1}, {'b': 2}])
+
+
+def _train(members, **params):
+  dataset = lib.small_mlp_dataset()
+  return packed_trainer.train_packed(
+      dataset, lib.MLP, members, optimizers.optimizer_fn('sgd'),
+      ('iterations', 5), **dict(dict(batch_size=10), **params))
+
+
+@pytest.mark.parametrize('members, params, message', [
+    ([], {}, 'at least one member'),
+    ([{}], {'after_step': None}, 'Unknown training parameter.*after_step'),
+    ([{'output_dir': '/tmp/x'}, {'output_dir': '/tmp/x'}], {},
+     'share an output directory: /tmp/x'),
+    ([{'masks': {'layer7': np.ones((20, 16))}}], {}, 'layer7'),
+    ([{'presets': {'layer1': np.ones((3, 3))}}], {}, "preset 'layer1'"),
+    ([{}], {'batch_size': 10000}, 'batch_size=10000 exceeds'),
+    ([{}], {}, None),
+])
+def test_bad_packs_are_refused_before_training(members, params, message):
+  if message is None:
+    assert len(_train(members, **params)) == 1
+    return
+  with pytest.raises(ValueError, match=message):
+    _train(members, **params)
+
+
+def test_progress_is_one_line_for_the_pack(capsys):
+  _train([{}, {'init_seed': 4}], progress='level 3, trials 0-1',
+         test_interval=5)
+  assert 'level 3, trials 0-1 | iteration 5/5' in capsys.readouterr().err
