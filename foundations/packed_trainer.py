@@ -48,7 +48,7 @@ _KNOWN_PARAMS = frozenset([
     'batch_size', 'test_interval', 'validate_interval', 'train_interval',
     'save_summaries', 'save_network', 'checkpoint_interval', 'save_weights_at',
     'weight_decay', 'clip_norm', 'clip_value', 'progress', 'eval_chunk_size',
-    'keep_checkpoints', 'batched',
+    'keep_checkpoints', 'batched_products',
 ])
 
 
@@ -254,7 +254,10 @@ def train_packed(dataset, hyperparameters, members, optimizer_fn, training_len,
       test_interval, validate_interval, train_interval, save_summaries,
       save_network, checkpoint_interval, save_weights_at, weight_decay,
       clip_norm (per network), clip_value, progress (one label for the
-      pack), eval_chunk_size, keep_checkpoints. Checkpoints are written
+      pack), eval_chunk_size, keep_checkpoints; and batched_products:
+      one batched matrix product per dense layer (for GPUs; equal to the
+      networks trained alone within float32 round-off, where the default
+      is bit-identical; see packed_model). Checkpoints are written
       (and a re-run resumes) only when every member has an output_dir.
 
   Returns:
@@ -299,7 +302,7 @@ class _PackGraph(object):
     inputs, labels = dataset.placeholders()
     self.model = packed_model.packed_class(model_class)(
         num_networks, hyperparameters, inputs, labels,
-        batched=params.get("batched", False))
+        batched_products=params.get('batched_products', False))
     optimizer = optimizer_fn()
     trainer._create_optimizer_state(self.model, optimizer)  # pylint: disable=protected-access
     self.indices, self.train_metrics = build_packed_loop(
