@@ -45,11 +45,12 @@ def _compare(dataset, hyperparameters, optimizer_fn, tmp_path, training_len,
   return results
 
 
-@pytest.mark.parametrize('name', OPTIMIZERS)
-def test_mlp_pack_equals_alone(name, tmp_path):
+@pytest.mark.parametrize('name, batch_size', [
+    ('sgd', 10), ('momentum', 60), ('adam', 60), ('rmsprop', 100)])
+def test_mlp_pack_equals_alone(name, batch_size, tmp_path):
   dataset = lib.small_mlp_dataset()
   _compare(dataset, lib.MLP, optimizers.optimizer_fn(name), tmp_path,
-           ('iterations', 100), batch_size=10, test_interval=20)
+           ('iterations', 100), batch_size=batch_size, test_interval=20)
 
 
 @pytest.mark.parametrize('name', OPTIMIZERS)
