@@ -167,19 +167,17 @@ def build_packed_loop(model, data, optimizer, global_step, batch_size,
                            name='batch_indices')
   num_steps = tf.shape(indices)[0]
   variables = model.trainable_variables
-  example_shape = [int(d) for d in data.splits['train'][0].shape[1:]]
+  images, labels, _ = data.splits['train']
 
   def body(step, loss_sum, accuracy_sum):
     # As in trainer.build_train_loop: reads follow the previous step's update.
     with tf.control_dependencies([step]):
       rows = tf.gather(indices, step)
-      pieces = []
-      for network_rows in tf.unstack(rows):
-        images, _ = data.train_batch(network_rows)
-        pieces.append(tf.reshape(images, [batch_size] + example_shape))
-      _, labels = data.train_batch(tf.reshape(rows, [-1]))
+      # Each network's batch is gathered on its own and handed to the first
+      # layer as one piece of the folded batch.
+      batch = model.fold([tf.gather(images, r) for r in tf.unstack(rows)])
       losses, accuracies = _per_network_metrics(
-          labels, model.apply(model.fold(pieces)), num)
+          tf.gather(labels, tf.reshape(rows, [-1])), model.apply(batch), num)
       # Network i's loss depends on its own variables only, so the gradient
       # of the sum is each network's own gradient.
       objective = tf.reduce_sum(losses)
