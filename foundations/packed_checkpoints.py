@@ -1,10 +1,10 @@
 """Checkpoints of a pack: one per network, as that network trained alone writes.
 
 Each network's run directory gets `checkpoints/model-{k}` holding that
-network's slice of every packed variable (kernels, masks, biases and their
-optimizer slots) and the variables the pack shares (the global step, Adam's
-beta powers), under the names an unpacked trainer's Saver uses
-(model/layer0_w, model/layer0_w/Adam, global_step, ...), and the
+network's variables (kernels, masks, biases, its optimizer's slots and
+Adam's beta powers) and the global step, under the names an unpacked
+trainer's Saver gives them (model/layer0_w, model/layer0_w/Adam,
+beta1_power, global_step, ...), and the
 `checkpoint` index that tf.train.latest_checkpoint reads. So a packed
 network's checkpoint can be resumed by an unpacked run, read by `analysis`,
 and resumed packed again: the pack continues from the latest iteration that
@@ -17,6 +17,7 @@ import os
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import paths
 
 PREFIX = 'model'
@@ -65,36 +66,34 @@ def common_iteration(run_dirs):
 class PackedCheckpoints(object):
   """Writes and reads the per-network checkpoints of a pack."""
 
-  def __init__(self, model, optimizer):
+  def __init__(self, num_networks):
     """Builds one save op per network.
 
-    Call once the optimizer's slots exist; every global variable is then
-    either a packed variable (a model variable or its slot) or shared.
+    Call once every variable exists (the optimizers' slots included): each
+    global variable is then either network i's (named network{i}/...) or
+    shared by the pack (the global step).
 
     Args:
-      model: a packed model.
-      optimizer: the optimizer whose slots belong to the model's variables.
+      num_networks: N.
     """
-    self._num = model.num_networks
-    packed = model.trainable_variables + list(model.masks.values())
-    packed_names = {v.op.name for v in packed}
-    for variable in list(packed):
-      for slot in optimizer.get_slot_names():
-        holder = optimizer.get_slot(variable, slot)
-        if holder is not None:
-          packed_names.add(holder.op.name)
-    self.variables = sorted(tf.global_variables(), key=lambda v: v.op.name)
-    self._packed = [v.op.name in packed_names for v in self.variables]
-    names = [v.op.name for v in self.variables]
+    variables = tf.global_variables()
+    prefixes = [packed_model.prefix(i) for i in range(num_networks)]
+    shared = [v for v in variables
+              if not any(v.op.name.startswith(p) for p in prefixes)]
+    self._variables = []  # per network: (unpacked name, variable) pairs
+    for index, start in enumerate(prefixes):
+      own = [(packed_model.unpacked_name(v.op.name, index), v)
+             for v in variables if v.op.name.startswith(start)]
+      self._variables.append(sorted(own + [(v.op.name, v) for v in shared],
+                                    key=lambda pair: pair[0]))
     self._prefix = tf.placeholder(tf.string, [], name='checkpoint_prefix')
     self._saves = []
     with tf.name_scope('packed_save'):
-      for index in range(self._num):
-        tensors = [v[index] if is_packed else v.read_value()
-                   for v, is_packed in zip(self.variables, self._packed)]
+      for pairs in self._variables:
         self._saves.append(tf.raw_ops.SaveV2(
-            prefix=self._prefix, tensor_names=names,
-            shape_and_slices=[''] * len(names), tensors=tensors))
+            prefix=self._prefix, tensor_names=[name for name, _ in pairs],
+            shape_and_slices=[''] * len(pairs),
+            tensors=[v.read_value() for _, v in pairs]))
 
   def save(self, sess, run_dirs, iteration, keep=2):
     """Writes each network's checkpoint of `iteration`, index last.
@@ -124,31 +123,27 @@ class PackedCheckpoints(object):
           os.remove(name)
 
   def read(self, run_dirs, iteration):
-    """The packed values of every variable, from the checkpoints of `iteration`.
+    """Every variable's value, from the networks' checkpoints of `iteration`.
 
     Returns:
-      dict variable -> numpy array of its (packed or shared) shape.
+      dict variable name -> numpy array.
 
     Raises:
-      ValueError: if a checkpoint lacks a variable or disagrees on a shared
-        one (the networks were not at the same step).
+      ValueError: if a checkpoint lacks a variable or the checkpoints
+        disagree on a shared one (the networks were not at the same step).
     """
-    readers = [tf.train.load_checkpoint(_prefix(d, iteration)) for d in run_dirs]
     values = {}
-    for variable, is_packed in zip(self.variables, self._packed):
-      name = variable.op.name
-      for run_dir, reader in zip(run_dirs, readers):
+    for run_dir, pairs in zip(run_dirs, self._variables):
+      reader = tf.train.load_checkpoint(_prefix(run_dir, iteration))
+      for name, variable in pairs:
         if not reader.has_tensor(name):
           raise ValueError('checkpoint {} lacks {}'.format(
               _prefix(run_dir, iteration), name))
-      found = [reader.get_tensor(name) for reader in readers]
-      if is_packed:
-        values[variable] = np.stack(found)
-      else:
-        for run_dir, value in zip(run_dirs[1:], found[1:]):
-          if not np.array_equal(value, found[0]):
-            raise ValueError('checkpoint {} disagrees with {} on {}'.format(
-                _prefix(run_dir, iteration), _prefix(run_dirs[0], iteration),
-                name))
-        values[variable] = found[0]
+        value = reader.get_tensor(name)
+        known = values.get(variable.op.name)
+        if known is not None and not np.array_equal(known, value):
+          raise ValueError('checkpoint {} disagrees with the pack\'s other '
+                           'networks on {}'.format(
+                               _prefix(run_dir, iteration), name))
+        values[variable.op.name] = value
     return values

@@ -3,7 +3,7 @@
 As for one network (background_evaluation.py), the pack's variables are
 copied into snapshot variables at an evaluation point and the copy is
 evaluated in a second thread while training goes on. Each network is
-evaluated by the unpacked computation on a slice of the snapshot
+evaluated by the unpacked computation on its own snapshot
 (packed_model.NetworkView), so its loss and accuracy are bit-identical to
 those of the same network trained alone, and the evaluation data are read
 from the one copy in the graph, never tiled N times.
@@ -34,7 +34,9 @@ class PackedEvaluator(object):
       chunk_size: the largest evaluation chunk (as for one network, so the
         sums are taken in the same order).
     """
-    variables = model.trainable_variables + list(model.masks.values())
+    variables = model.trainable_variables + [
+        m for i in range(model.num_networks)
+        for m in model.network_masks(i).values()]
     with tf.name_scope('snapshot'):
       snapshots = [tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False,
                                collections=[tf.GraphKeys.LOCAL_VARIABLES],

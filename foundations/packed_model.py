@@ -1,40 +1,37 @@
-"""N networks of one architecture as one model: every variable gains a network axis.
+"""N networks of one architecture as one model, each computed as if alone.
 
-A pack of N networks keeps, for each layer, one kernel variable of shape
-[N, ...kernel shape], one mask of that shape and one bias [N, units], under
-the names an unpacked model gives them (model/layer0_w, ...), so one
-optimizer keeps slots of the same shapes and names, and each network's
-slice can be checkpointed as an unpacked network's.
+A pack of N networks is one model in one graph whose every layer holds N
+kernels, masks and biases: network i's variables are the unpacked model's,
+under `network{i}/` (network3/model/layer0_w, network3/model/layer0_m,
+network3/model/layer0_b), so that prefix maps each of them, and later its
+optimizer slots, to the name an unpacked run gives it.
 
 Activations fold the network axis into the batch: network i's batch is rows
 [i * B, (i + 1) * B) of a [N * B, ...] tensor. Folding lets the
 architectures' own `forward` (model_fc, model_conv) run unchanged on a
 pack, since pooling and flattening act per example; only the layers are
 replaced. A layer computes each network's product with that network's
-kernel slice by the op an unpacked layer uses (MatMul, Conv2D), in one
-graph and one step, and passes the N results to the next layer without
-concatenating them (`fold`).
+kernel by the op an unpacked layer uses (MatMul, Conv2D) and passes the N
+results on to the next layer without concatenating them (`fold`).
 
-Why not one batched product ([N, B, in] x [N, in, out]) or one grouped
-convolution: measured on TensorFlow 2.21's CPU kernels, they agree with the
-per-network ops for some shapes and not for others (different summation
-orders, in the last bits), and so does a bias gradient summed over the
-whole [N, B, units] tensor. With the unpacked ops a packed network is
-bit-identical to the network trained alone, for every shape; and the N
-independent products spread over the cores (inter-op parallelism), which
-measured no slower than one batched product per layer.
+Why per-network ops and variables rather than one batched product per layer
+on [N, ...] variables: measured on TensorFlow 2.21's CPU kernels,
 
-`batched_products=True` computes a dense layer as one batched product of
-[N, B, in] and [N, in, out] instead: fewer, larger ops, which is what a GPU
-wants (one kernel launch per layer, not N), equal to the unpacked network
-within float32 round-off. Convolutions stay one per network.
+  - a batched product ([N, B, in] x [N, in, out]), a grouped convolution and
+    a bias gradient summed over [N, B, units] agree with the per-network ops
+    for some shapes and differ in the last bits for others; the unpacked ops
+    make a packed network bit-identical to the network trained alone;
+  - stacked [N, ...] variables need one optimizer update, one mask product
+    and one gradient stack per layer for all networks at once: large
+    element-wise ops that run on one thread and wait for every network's
+    gradient. Per-network variables let the N networks' steps proceed side
+    by side on the cores: 1.65x the aggregate rate at N = 8 (2 cores).
 
 A pack may also be applied one network at a time (`network=i`): the exact
-unpacked computation on a slice of the variables, which evaluates each
-network on the evaluation data held once, without copying it N times.
+unpacked computation, which evaluates each network on the evaluation data
+held once, without copying it N times.
 """
 
-import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import choices
@@ -43,20 +40,35 @@ from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
 
 
+def prefix(index):
+  """The name prefix of network `index`'s variables: 'network3/'."""
+  return 'network{}/'.format(int(index))
+
+
+def unpacked_name(name, index):
+  """The name an unpacked run gives network `index`'s variable `name`.
+
+  Raises:
+    ValueError: if `name` is not a variable of that network.
+  """
+  if not name.startswith(prefix(index)):
+    raise ValueError('{} is not a variable of network {}'.format(name, index))
+  return name[len(prefix(index)):]
+
+
 class PackedLayers(object):
   """Replaces ModelBase's layers by packed ones; mixed into a model class.
 
   Constructed as the model class it is mixed into, with the pack's size
-  first: PackedFc(num_networks, hyperparameters, inputs, labels), and
-  optionally batched_products=True (see the module's docstring).
+  first: PackedFc(num_networks, hyperparameters, inputs, labels). The
+  ModelBase dictionaries (kernels, masks, biases) hold lists of N variables,
+  one per network.
 
   Attributes:
     num_networks: N, the size of the pack.
-    batched_products: whether dense layers use one batched product.
   """
 
   def __init__(self, num_networks, *args, **kwargs):
-    self.batched_products = bool(kwargs.pop('batched_products', False))
     self.num_networks = int(num_networks)
     if self.num_networks < 1:
       raise ValueError('a pack needs at least one network, got {}'.format(
@@ -69,13 +81,14 @@ class PackedLayers(object):
     """Runs the architecture on a pack, or on one network of it.
 
     Args:
-      inputs: [N * B, ...] inputs, network i's batch in rows [i*B, (i+1)*B);
-        or with `network`, a [B, ...] batch for that network alone.
-      substitutes: see ModelBase.apply (tensors of the packed shapes).
+      inputs: [N * B, ...] inputs, network i's batch in rows [i*B, (i+1)*B)
+        (ideally made by `fold`); or with `network`, that network's batch.
+      substitutes: see ModelBase.apply.
       network: None (the whole pack) or the index of one network.
 
     Returns:
-      The logits: [N * B, classes] for the pack, [B, classes] for one network.
+      The logits: [N * B, classes] (made by `fold`) for the pack, [B,
+      classes] for one network.
     """
     self._network = network
     try:
@@ -106,61 +119,68 @@ class PackedLayers(object):
 
   # Variables ----------------------------------------------------------------
 
+  def _variable(self, index, name, shape, initializer, trainable=True):
+    """Network `index`'s variable `name`: network{index}/model/{name}."""
+    scope = tf.VariableScope(tf.AUTO_REUSE,
+                             name=prefix(index) + (self._scope.name
+                                                   if self._scope else 'model'))
+    with tf.variable_scope(scope, auxiliary_name_scope=False):
+      return tf.get_variable(name, shape=[int(d) for d in shape],
+                             initializer=initializer, trainable=trainable,
+                             use_resource=True)
+
+  def _per_network(self, tensors):
+    """One network's tensor (applying to one network) or all N of them."""
+    if self._network is not None:
+      return tensors[self._network]
+    return tensors
+
   def _masked_kernel(self, name, shape, kernel_initializer):
-    """The effective kernels of layer `name`: [N, ...], or network i's."""
+    """The effective kernels (kernel * mask) of layer `name`, per network."""
     del kernel_initializer  # initial values are loaded (see packed_trainer)
     if name not in self._kernels:
-      packed = [self.num_networks] + [int(d) for d in shape]
-      self._kernels[name] = tf.get_variable(
-          name + '_w', shape=packed, initializer=tf.zeros_initializer(),
-          use_resource=True)
-      self._mask_vars[name] = tf.get_variable(
-          name + '_m', shape=packed, trainable=False,
-          initializer=tf.ones_initializer(), use_resource=True)
+      self._kernels[name] = [
+          self._variable(i, name + '_w', shape, tf.zeros_initializer())
+          for i in range(self.num_networks)]
+      self._mask_vars[name] = [
+          self._variable(i, name + '_m', shape, tf.ones_initializer(),
+                         trainable=False) for i in range(self.num_networks)]
       self._layer_order.append(name)
-      self._weights[name] = self._kernels[name] * self._mask_vars[name]
-    kernel = self._current(self._kernels[name])
-    mask = self._current(self._mask_vars[name])
-    if self._network is not None:
-      return kernel[self._network] * mask[self._network]
-    return kernel * mask
+      self._weights[name] = [k * m for k, m in zip(self._kernels[name],
+                                                   self._mask_vars[name])]
+    # Fresh products in the caller's context (inside the training loop they
+    # read the variables' current values), as ModelBase does.
+    return self._per_network([
+        self._current(k) * self._current(m)
+        for k, m in zip(self._kernels[name], self._mask_vars[name])])
 
   def _bias(self, name, units):
-    """The biases of layer `name`: [N, units], or network i's [units]."""
+    """The biases of layer `name`, per network."""
     if name not in self._biases:
-      self._biases[name] = tf.get_variable(
-          name + '_b', shape=[self.num_networks, int(units)],
-          initializer=tf.zeros_initializer(), use_resource=True)
-    bias = self._current(self._biases[name])
-    return bias if self._network is None else bias[self._network]
+      self._biases[name] = [
+          self._variable(i, name + '_b', [units], tf.zeros_initializer())
+          for i in range(self.num_networks)]
+    return self._per_network([self._current(b) for b in self._biases[name]])
 
   # Layers -------------------------------------------------------------------
 
   def dense_layer(self, name, inputs, units, activation=None, use_bias=True,
                   kernel_initializer=None):
     """A masked fully-connected layer of every network (see ModelBase)."""
-    kernel = self._masked_kernel(name, [inputs.shape[-1], units],
-                                 kernel_initializer)
+    kernels = self._masked_kernel(name, [inputs.shape[-1], units],
+                                  kernel_initializer)
+    biases = self._bias(name, units) if use_bias else None
     act = model_base.activation_fn(activation)
-    if self._network is not None or self.batched_products:
-      if self._network is None:  # one product of [N, B, in] and [N, in, out]
-        inputs = tf.reshape(inputs, [self.num_networks, -1,
-                                     int(inputs.shape[-1])])
-      output = tf.matmul(inputs, kernel)
-      if use_bias:
-        bias = self._bias(name, units)
-        output += bias if self._network is not None else bias[:, None, :]
-      output = act(output) if act else output
-      return (output if self._network is not None
-              else tf.reshape(output, [-1, int(units)]))
-    biases = (tf.unstack(self._bias(name, units)) if use_bias
-              else [None] * self.num_networks)
-    pieces = []
-    for x, k, b in zip(self.unfold(inputs), tf.unstack(kernel), biases):
-      piece = tf.matmul(x, k)
-      piece = piece + b if use_bias else piece
-      pieces.append(act(piece) if act else piece)
-    return self.fold(pieces)
+
+    def dense(x, kernel, bias):
+      output = tf.matmul(x, kernel)
+      output = output + bias if use_bias else output
+      return act(output) if act else output
+
+    if self._network is not None:
+      return dense(inputs, kernels, biases)
+    return self.fold([dense(x, k, b) for x, k, b in zip(
+        self.unfold(inputs), kernels, biases or [None] * self.num_networks)])
 
   def conv2d_layer(self, name, inputs, filters, kernel_size, strides=(1, 1),
                    padding='SAME', activation=None, use_bias=True,
@@ -169,10 +189,9 @@ class PackedLayers(object):
     kh, kw = model_base._pair(kernel_size)  # pylint: disable=protected-access
     sh, sw = model_base._pair(strides)  # pylint: disable=protected-access
     padding = choices.check('padding', padding.upper(), ('SAME', 'VALID'))
-    kernel = self._masked_kernel(name, [kh, kw, inputs.shape[-1], filters],
-                                 kernel_initializer)
-    bias = self._bias(name, filters) if use_bias else None
-
+    kernels = self._masked_kernel(name, [kh, kw, inputs.shape[-1], filters],
+                                  kernel_initializer)
+    biases = self._bias(name, filters) if use_bias else None
     act = model_base.activation_fn(activation)
 
     def convolve(images, kernel, bias):
@@ -182,12 +201,41 @@ class PackedLayers(object):
       return act(output) if act else output
 
     if self._network is not None:
-      return convolve(inputs, kernel, bias)
-    biases = tf.unstack(bias) if use_bias else [None] * self.num_networks
-    return self.fold([convolve(images, k, b) for images, k, b in zip(
-        self.unfold(inputs), tf.unstack(kernel), biases)])
+      return convolve(inputs, kernels, biases)
+    return self.fold([convolve(x, k, b) for x, k, b in zip(
+        self.unfold(inputs), kernels, biases or [None] * self.num_networks)])
 
-  # Values -------------------------------------------------------------------
+  # Per network --------------------------------------------------------------
+
+  @property
+  def trainable_variables(self):
+    """Every network's trainable variables, network by network."""
+    return [v for i in range(self.num_networks)
+            for v in self.network_variables(i)]
+
+  def network_variables(self, index):
+    """Network `index`'s trainable variables, in the unpacked model's order."""
+    out = []
+    for name in self._layer_order:
+      out.append(self._kernels[name][index])
+      if name in self._biases:
+        out.append(self._biases[name][index])
+    return out
+
+  def network_kernels(self, index):
+    """dict layer -> network `index`'s kernel variable."""
+    return {name: k[index] for name, k in self._kernels.items()}
+
+  def network_masks(self, index):
+    """dict layer -> network `index`'s mask variable."""
+    return {name: m[index] for name, m in self._mask_vars.items()}
+
+  def network_parameters(self, index):
+    """dict name -> network `index`'s effective kernel or bias tensor."""
+    out = {name: w[index] for name, w in self._weights.items()}
+    out.update({model_base.bias_name(name): b[index]
+                for name, b in self._biases.items()})
+    return out
 
   def split_current_weights(self, sess):
     """Each network's effective kernels and biases, as trainer.train gives them.
@@ -195,28 +243,12 @@ class PackedLayers(object):
     Returns:
       A list of N dicts: layer -> kernel * mask, `<layer>_bias` -> bias.
     """
-    return split(sess.run(self.parameters()), self.num_networks)
+    return sess.run([self.network_parameters(i)
+                     for i in range(self.num_networks)])
 
   def split_current_masks(self, sess):
     """Each network's masks: a list of N dicts layer -> mask."""
-    return split(sess.run(self.masks), self.num_networks)
-
-
-def split(packed, num_networks):
-  """A dict of [N, ...] arrays as N dicts of that network's arrays."""
-  return [{name: np.asarray(value[i]) for name, value in packed.items()}
-          for i in range(num_networks)]
-
-
-def stack(per_network):
-  """N dicts of arrays (same keys and shapes) as one dict of [N, ...] arrays."""
-  names = sorted(per_network[0])
-  for index, values in enumerate(per_network):
-    if sorted(values) != names:
-      raise ValueError('network {} has tensors {}, network 0 has {}'.format(
-          index, sorted(values), names))
-  return {name: np.stack([values[name] for values in per_network])
-          for name in names}
+    return sess.run([self.network_masks(i) for i in range(self.num_networks)])
 
 
 class PackedFc(PackedLayers, model_fc.ModelFc):

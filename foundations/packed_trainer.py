@@ -2,10 +2,11 @@
 
 A lottery experiment trains many networks of one architecture for the same
 number of steps: the trials of a level, the controls on the same masks.
-One small network per process leaves the machine idle between TensorFlow's
-tiny ops; a pack of N networks in one graph (packed_model.py) pays the
-per-op overhead once per step for all of them, and its matrix products are
-N times larger.
+One small network per process pays a loop, a `session.run` and a record
+point per step for little work, and its step is a chain of small ops, one
+at a time; a pack of N networks in one graph (packed_model.py) pays those
+once for all of them, and the N networks' ops run side by side on the
+cores.
 
 Each network of a pack keeps everything it would have alone: its
 initialisation (drawn by the unpacked model's own code in a throwaway graph
@@ -18,10 +19,9 @@ overlaps training in a second thread. Every network's numbers are bit-
 identical to those of trainer.train on the same network (the tests check
 it for every optimizer, with masks, presets, weight decay and clipping).
 
-The optimizers are TensorFlow's own: SGD, momentum, Adam and RMSProp update
-each weight from its own gradient and slots, so one optimizer over packed
-variables is N optimizers; the learning rate and Adam's step count are
-shared because every network is at the same step.
+Each network has its own optimizer, as it would alone (create_optimizers);
+all of them read the one global step, which advances once every network
+has taken its step, so a learning-rate schedule gives them the same rate.
 """
 
 import collections
@@ -48,7 +48,7 @@ _KNOWN_PARAMS = frozenset([
     'batch_size', 'test_interval', 'validate_interval', 'train_interval',
     'save_summaries', 'save_network', 'checkpoint_interval', 'save_weights_at',
     'weight_decay', 'clip_norm', 'clip_value', 'progress', 'eval_chunk_size',
-    'keep_checkpoints', 'batched_products',
+    'keep_checkpoints',
 ])
 
 
@@ -117,44 +117,43 @@ class _Loader(object):
     sess.run(ops, feeds)
 
 
-def _per_network_metrics(labels, logits, num_networks):
-  """Mean loss and accuracy of each network's rows: two [N] tensors."""
-  losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
-                                                          logits=logits)
-  correct = tf.cast(tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32),
-                             labels), tf.float32)
-  return (tf.reduce_mean(tf.reshape(losses, [num_networks, -1]), axis=1),
-          tf.reduce_mean(tf.reshape(correct, [num_networks, -1]), axis=1))
+def create_optimizers(model, optimizer_fn):
+  """One optimizer per network, its state created under the network's prefix.
 
-
-def clip_per_network(grads, clip_norm, num_networks):
-  """tf.clip_by_global_norm applied to each network's slice of `grads`.
-
-  The norm of network i is that of its own gradients only, computed by
-  tf.linalg.global_norm on its slices, and the scale follows
-  tf.clip_by_global_norm's arithmetic, so a packed network is clipped
-  exactly as it would be alone.
+  Each network has its own optimizer, as it would alone: its slots sit
+  beside its variables (network3/model/layer0_w/Adam) and its other state
+  under its prefix (network3/beta1_power), so every name maps back to the
+  unpacked one. They all read the one global step.
   """
-  norms = tf.stack([tf.linalg.global_norm([g[i] for g in grads])
-                    for i in range(num_networks)])
-  scale = clip_norm * tf.minimum(1.0 / norms,
-                                 tf.constant(1.0, norms.dtype) / clip_norm)
-  scale += norms - norms  # NaN for a non-finite norm, as TensorFlow does
-  return [g * tf.reshape(scale, [num_networks] + [1] * (g.shape.ndims - 1))
-          for g in grads]
+  out = []
+  for index in range(model.num_networks):
+    optimizer = optimizer_fn()
+    variables = model.network_variables(index)
+    with tf.name_scope(packed_model.prefix(index)):
+      optimizer.apply_gradients(zip([tf.zeros_like(v) for v in variables],
+                                    variables))
+    out.append(optimizer)
+  return out
 
 
-def build_packed_loop(model, data, optimizer, global_step, batch_size,
+def build_packed_loop(model, data, optimizers, global_step, batch_size,
                       weight_decay=0.0, clip_norm=None, clip_value=None):
   """The in-graph loop: one optimizer step of every network per row of indices.
+
+  Each network's step is trainer.build_train_loop's, with the unpacked
+  ops: its loss and accuracy (ModelBase.loss_fn, accuracy_fn), weight decay
+  on its kernels, tf.clip_by_global_norm on its gradients, its optimizer's
+  update. The global step advances once all networks have updated, so
+  every network's learning rate reads the same step.
 
   Args:
     model: a packed model (its variables already exist).
     data: GraphData.
-    optimizer: a tf.compat.v1.train.Optimizer (an element-wise one).
+    optimizers: one tf.compat.v1.train.Optimizer per network
+      (create_optimizers).
     global_step: the int64 step variable, incremented by every step.
     batch_size: examples per step and network.
-    weight_decay: L2 coefficient on the kernels (0.5 * wd * sum w^2 each).
+    weight_decay: L2 coefficient on the kernels (0.5 * wd * sum w^2).
     clip_norm: clip each network's gradients to this global norm.
     clip_value: clip every gradient to [-clip_value, clip_value].
 
@@ -166,33 +165,44 @@ def build_packed_loop(model, data, optimizer, global_step, batch_size,
   indices = tf.placeholder(tf.int32, [None, num, batch_size],
                            name='batch_indices')
   num_steps = tf.shape(indices)[0]
-  variables = model.trainable_variables
   images, labels, _ = data.splits['train']
+  variables = [model.network_variables(i) for i in range(num)]
 
   def body(step, loss_sum, accuracy_sum):
     # As in trainer.build_train_loop: reads follow the previous step's update.
     with tf.control_dependencies([step]):
-      rows = tf.gather(indices, step)
-      # Each network's batch is gathered on its own and handed to the first
-      # layer as one piece of the folded batch.
-      batch = model.fold([tf.gather(images, r) for r in tf.unstack(rows)])
-      losses, accuracies = _per_network_metrics(
-          tf.gather(labels, tf.reshape(rows, [-1])), model.apply(batch), num)
-      # Network i's loss depends on its own variables only, so the gradient
-      # of the sum is each network's own gradient.
-      objective = tf.reduce_sum(losses)
-      if weight_decay:
-        objective += weight_decay * tf.add_n(
-            [tf.nn.l2_loss(w) for w in model.kernels.values()])
-      grads = tf.gradients(objective, variables)
-      if clip_norm:
-        grads = clip_per_network(grads, clip_norm, num)
-      if clip_value:
-        grads = [tf.clip_by_value(g, -clip_value, clip_value) for g in grads]
-      update = optimizer.apply_gradients(zip(grads, variables),
-                                         global_step=global_step)
-      with tf.control_dependencies([update]):
-        return step + 1, loss_sum + losses, accuracy_sum + accuracies
+      rows = tf.unstack(tf.gather(indices, step))
+      logits = model.unfold(model.apply(model.fold(
+          [tf.gather(images, r) for r in rows])))
+      losses, accuracies, objectives = [], [], []
+      for index in range(num):
+        batch_labels = tf.gather(labels, rows[index])
+        losses.append(model.loss_fn(batch_labels, logits[index]))
+        accuracies.append(model.accuracy_fn(batch_labels, logits[index]))
+        objective = losses[-1]
+        if weight_decay:
+          objective += weight_decay * tf.add_n(
+              [tf.nn.l2_loss(w) for w in model.network_kernels(index).values()])
+        objectives.append(objective)
+      # Network i's objective depends on its own variables only: the
+      # gradient of the sum is each network's own gradient.
+      flat = tf.gradients(tf.add_n(objectives),
+                          [v for own in variables for v in own])
+      updates = []
+      for index in range(num):
+        size = len(variables[index])
+        grads, flat = flat[:size], flat[size:]
+        if clip_norm:
+          grads, _ = tf.clip_by_global_norm(grads, clip_norm)
+        if clip_value:
+          grads = [tf.clip_by_value(g, -clip_value, clip_value) for g in grads]
+        updates.append(optimizers[index].apply_gradients(
+            zip(grads, variables[index])))
+      with tf.control_dependencies(updates):
+        advanced = global_step.assign_add(1)
+      with tf.control_dependencies([advanced]):
+        return (step + 1, loss_sum + tf.stack(losses),
+                accuracy_sum + tf.stack(accuracies))
 
   _, loss_sum, accuracy_sum = tf.while_loop(
       lambda step, *_: step < num_steps, body,
@@ -252,10 +262,7 @@ def train_packed(dataset, hyperparameters, members, optimizer_fn, training_len,
       test_interval, validate_interval, train_interval, save_summaries,
       save_network, checkpoint_interval, save_weights_at, weight_decay,
       clip_norm (per network), clip_value, progress (one label for the
-      pack), eval_chunk_size, keep_checkpoints; and batched_products:
-      one batched matrix product per dense layer (for GPUs; equal to the
-      networks trained alone within float32 round-off, where the default
-      is bit-identical; see packed_model). Checkpoints are written
+      pack), eval_chunk_size, keep_checkpoints. Checkpoints are written
       (and a re-run resumes) only when every member has an output_dir.
 
   Returns:
@@ -299,18 +306,15 @@ class _PackGraph(object):
     global_step = tf.train.get_or_create_global_step()
     inputs, labels = dataset.placeholders()
     self.model = packed_model.packed_class(model_class)(
-        num_networks, hyperparameters, inputs, labels,
-        batched_products=params.get('batched_products', False))
-    optimizer = optimizer_fn()
-    trainer._create_optimizer_state(self.model, optimizer)  # pylint: disable=protected-access
+        num_networks, hyperparameters, inputs, labels)
+    optimizers = create_optimizers(self.model, optimizer_fn)
     self.indices, self.train_metrics = build_packed_loop(
-        self.model, self.data, optimizer, global_step, batch_size,
+        self.model, self.data, optimizers, global_step, batch_size,
         weight_decay=params.get('weight_decay') or 0.0,
         clip_norm=params.get('clip_norm'), clip_value=params.get('clip_value'))
     self.evaluator = packed_evaluation.PackedEvaluator(
         self.model, self.data, params.get('eval_chunk_size') or 10000)
-    self.checkpoints = (packed_checkpoints.PackedCheckpoints(self.model,
-                                                             optimizer)
+    self.checkpoints = (packed_checkpoints.PackedCheckpoints(num_networks)
                         if checkpointing else None)
     self.loader = _Loader(tf.global_variables())
     self._initializers = [tf.global_variables_initializer(),
@@ -347,7 +351,10 @@ class _PackRun(object):
     """Trains from `start` (0, or a checkpoint's iteration) to the end."""
     model = self.pack.model
     if start == 0:
-      self.pack.loader.load(self.sess, packed_model.stack(starting_values))
+      self.pack.loader.load(self.sess, {
+          packed_model.prefix(i) + name: value
+          for i, values in enumerate(starting_values)
+          for name, value in values.items()})
       initial = model.split_current_weights(self.sess)
       self._save_each(paths.initial, initial, self.save_network)
     else:
@@ -449,9 +456,8 @@ class _PackRun(object):
 
   def _resume(self, iteration):
     """Restores every network's checkpoint and records of `iteration`."""
-    values = self.pack.checkpoints.read(self.run_dirs, iteration)
-    self.pack.loader.load(self.sess, {v.op.name: value
-                                      for v, value in values.items()})
+    self.pack.loader.load(self.sess, self.pack.checkpoints.read(self.run_dirs,
+                                                                iteration))
     for run_dir, recorder in zip(self.run_dirs, self.recorders):
       recorder.records = save_restore.read_json(
           packed_checkpoints.records_path(run_dir, iteration))

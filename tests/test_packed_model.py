@@ -12,18 +12,24 @@ from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import packed_trainer
 
 
-def test_variables_carry_unpacked_names_and_a_network_axis(tiny_dataset):
+def test_each_network_has_the_unpacked_variables_under_its_prefix(
+    tiny_dataset):
   with tf.Graph().as_default():
     inputs, labels = tiny_dataset.placeholders()
-    model = packed_model.PackedFc(5, lib.MLP, inputs, labels)
+    model = packed_model.PackedFc(2, lib.MLP, inputs, labels)
     shapes = {v.op.name: v.shape.as_list() for v in tf.global_variables()}
-  assert shapes == {
-      'model/layer0_w': [5, 20, 16], 'model/layer0_m': [5, 20, 16],
-      'model/layer0_b': [5, 16], 'model/layer1_w': [5, 16, 12],
-      'model/layer1_m': [5, 16, 12], 'model/layer1_b': [5, 12],
-      'model/layer2_w': [5, 12, 4], 'model/layer2_m': [5, 12, 4],
-      'model/layer2_b': [5, 4]}
+    unpacked = model_fc.ModelFc(lib.MLP, inputs, labels)
+    expected = {v.op.name: v.shape.as_list() for v in
+                unpacked.trainable_variables + list(unpacked.masks.values())}
+  assert shapes == {packed_model.prefix(i) + name: shape
+                    for i in range(2) for name, shape in expected.items()}
   assert model.layer_names == ['layer0', 'layer1', 'layer2']
+  assert [v.op.name for v in model.network_variables(1)] == [
+      'network1/' + v.op.name for v in unpacked.trainable_variables]
+  assert packed_model.unpacked_name('network1/model/layer0_w', 1) == (
+      'model/layer0_w')
+  with pytest.raises(ValueError, match='not a variable of network 0'):
+    packed_model.unpacked_name('network1/model/layer0_w', 0)
 
 
 def test_a_view_computes_one_network_and_the_pack_all(tiny_dataset):
@@ -35,7 +41,7 @@ def test_a_view_computes_one_network_and_the_pack_all(tiny_dataset):
     values = {v: rng.normal(size=v.shape.as_list()).astype(np.float32)
               for v in model.trainable_variables}
     values.update({m: (rng.random(m.shape.as_list()) < 0.5).astype(np.float32)
-                   for m in model.masks.values()})
+                   for i in range(3) for m in model.network_masks(i).values()})
     views = [packed_model.NetworkView(model, i).apply(tf.constant(images))
              for i in range(3)]
     pack = model.apply(tf.constant(np.concatenate([images] * 3)))
@@ -60,16 +66,6 @@ def test_model_classes_by_hyperparameters():
   assert packed_model.packed_class(model_conv.ModelConv) is packed_model.PackedConv
   with pytest.raises(ValueError, match='No packed version of ModelBase'):
     packed_model.packed_class(packed_model.model_base.ModelBase)
-
-
-def test_stack_and_split_are_inverse():
-  per_network = [{'a': np.full((2, 3), i), 'b': np.arange(4) + i}
-                 for i in range(3)]
-  again = packed_model.split(packed_model.stack(per_network), 3)
-  for original, back in zip(per_network, again):
-    lib.assert_same_weights(back, original)
-  with pytest.raises(ValueError, match='network 1 has tensors'):
-    packed_model.stack([{'a': 1}, {'b': 2}])
 
 
 def _train(members, **params):
