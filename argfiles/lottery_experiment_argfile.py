@@ -4,7 +4,7 @@ r"""Flag lines for the lottery ticket experiment: one line per trial.
       --output_dir=results/lottery --trials=5 --iterations=10 \
       --dataset=mnist --training_len=50000it
 
-prints, for t = 1..5,
+prints, for t = 0..4,
 
   --output_dir=results/lottery/trial{t} --iterations=10 --dataset=mnist \
   --training_len=50000it --seed={t}
@@ -40,7 +40,7 @@ def define_flags(flag_values):
                             lower_bound=0, flag_values=flag_values)
 
 
-def make_lines(output_dir, trials=5, first_trial=1, iterations=10,
+def make_lines(output_dir, trials=5, first_trial=0, iterations=10,
                dataset='mnist', training_len=None, experiment_name=None,
                rewind_iteration=None, extra_flags=None):
   """The lines of a lottery ticket sweep, one per trial.
@@ -50,7 +50,7 @@ def make_lines(output_dir, trials=5, first_trial=1, iterations=10,
     trials: the number of trials.
     first_trial: the number (and seed) of the first trial.
     iterations: pruning iterations per trial.
-    dataset: one of generator_support.DATASETS.
+    dataset: one of generator_support.dataset_names().
     training_len: training length per level (e.g. '50000it'), or None.
     experiment_name: the experiment's name within each level, or None.
     rewind_iteration: the iteration to rewind weights to, or None.
@@ -64,7 +64,7 @@ def make_lines(output_dir, trials=5, first_trial=1, iterations=10,
   """
   base = support.check_output_dir(output_dir)
   iterations = support.check_count(iterations, 'iterations', minimum=0)
-  support.check_choices([dataset], support.DATASETS, 'dataset')
+  support.check_choices([dataset], support.dataset_names(), 'dataset')
   if rewind_iteration is not None:
     rewind_iteration = support.check_count(rewind_iteration,
                                            'rewind_iteration', minimum=0)

@@ -7,7 +7,7 @@ r"""Flag lines for the reinitialisation controls of a lottery ticket sweep.
 prints one line per trial x level x mode for
 `lottery_ticket.mnist_fc.runners.reinitialize`, e.g.
 
-  --output_dir=results/lottery/trial1 --level=3 --mode=reinit --seed=1
+  --output_dir=results/lottery/trial0 --level=3 --mode=reinit --seed=0
 
 Run it after the lottery sweep with the same --output_dir and trials: each
 line reads the masks of `{output_dir}/trial{t}/{level}/same_init/` and
@@ -83,7 +83,7 @@ def resolve_levels(levels=None, iterations=None):
                  for level in support.as_list(levels, 'levels')})
 
 
-def make_lines(output_dir, trials=5, first_trial=1, modes=MODES, levels=None,
+def make_lines(output_dir, trials=5, first_trial=0, modes=MODES, levels=None,
                iterations=None, dataset=None, training_len=None,
                seed_offset=0, extra_flags=None):
   """The lines of the reinitialisation controls: trials x levels x modes.
@@ -113,7 +113,7 @@ def make_lines(output_dir, trials=5, first_trial=1, modes=MODES, levels=None,
   levels = resolve_levels(levels, iterations)
   seed_offset = support.check_count(seed_offset, 'seed_offset', minimum=0)
   if dataset is not None:
-    support.check_choices([dataset], support.DATASETS, 'dataset')
+    support.check_choices([dataset], support.dataset_names(), 'dataset')
   lines = []
   for trial in support.trial_numbers(trials, first_trial):
     for level in levels:

@@ -3,7 +3,7 @@ r"""Runs a runner CLI once per flag line: a resumable batch sweep.
   python -m lottery_ticket.argfiles.runner RUNNER ARGFILE \
       [--executor=sequential|local|ray] [--parallelism=N] [--address=ADDR] \
       [--state_dir=DIR] [--cpus_per_run=T] [--memory_per_run_gb=G] \
-      [--dry_run] [-- GENERATOR FLAGS...]
+      [--rerun_changed] [--dry_run] [-- GENERATOR FLAGS...]
 
 RUNNER is a module (run as `python -m RUNNER line...`) or a .py path (run as
 `python RUNNER line...`). ARGFILE is a text file of flag lines, a generator
@@ -13,8 +13,13 @@ printing lines; arguments after `--` go to the generator.
 Every line runs in its own process, its output appended to
 `{output dir}/.argfile_run/run.log` and its status kept in `state.json`
 beside it (or under --state_dir). Running the same command again skips the
-lines done, and runs the failed and unfinished ones. Progress goes to
-stderr; the exit code is 0 only if every line is done.
+lines done, and runs the failed and unfinished ones; a line whose arguments
+changed since it ran is refused unless --rerun_changed. One sweep at a time
+may use those records (a second is refused, naming the first's pid), and
+the runs die with their sweep. Before any line starts, the datasets the
+lines name and the runner's checks of every line's flags are checked once.
+Progress goes to stderr; the exit code is 0 only if every line is done, 1
+if any failed, 2 if the sweep was refused before starting.
 
 Examples:
   python -m lottery_ticket.argfiles.runner \
@@ -34,8 +39,10 @@ from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import programs
 from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.argfiles import sweep_lock
 
 _NAME = 'argfiles.runner'
+_RERUN_CHANGED = '--rerun_changed'
 
 
 class UsageError(Exception):
@@ -75,8 +82,14 @@ def _parser():
   parser.add_argument('--memory_per_run_gb', type=float, default=None,
                       help='memory per run in GiB (local default 2, for the '
                       'default parallelism; ray: declared only if given)')
+  parser.add_argument(_RERUN_CHANGED, action='store_true',
+                      help='rerun from scratch the lines whose arguments '
+                      'changed since they ran (their runner gets '
+                      '--overwrite); without it such lines are refused')
   parser.add_argument('--dry_run', action='store_true',
-                      help='list the lines and their status, run nothing')
+                      help='list the lines and their status (pending, '
+                      'running, done, failed, interrupted, changed), run '
+                      'nothing')
   return parser
 
 
@@ -102,8 +115,8 @@ def _raise_keyboard_interrupt(signum, frame):
 
 def _dry_run(runs, stream):
   for run, status in sweep_lib.statuses(runs):
-    stream.write('{:>4} {:<8} {}\n'.format(run.line.number, status,
-                                           run.line.text))
+    stream.write('{:>4} {:<11} {}\n'.format(run.line.number, status,
+                                            run.line.text))
   stream.flush()
 
 
@@ -116,7 +129,8 @@ def main(argv=None, stream=None):
 
   Returns:
     The exit code: 0 if every line is done, 1 if any failed, 2 for bad
-    input (reported as one line), 130 if interrupted.
+    input or a sweep refused before starting (reported as one line), 130
+    if interrupted.
   """
   argv = sys.argv[1:] if argv is None else list(argv)
   stream = stream or sys.stderr
@@ -137,11 +151,16 @@ def main(argv=None, stream=None):
       return 0
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
-      result = sweep_lib.run_sweep(runs, executor, stream=stream)
+      with sweep_lib.locks(runs):
+        todo = sweep_lib.prepare(program, runs,
+                                 rerun_changed=args.rerun_changed,
+                                 rerun_flag=_RERUN_CHANGED)
+        result = sweep_lib.run_sweep(runs, executor, stream=stream, todo=todo)
     finally:
       signal.signal(signal.SIGTERM, previous)
   except (UsageError, lines_lib.LineError, programs.ProgramError,
-          sweep_lib.SweepError, executors.ExecutorError) as e:
+          sweep_lib.SweepError, sweep_lock.SweepBusy,
+          executors.ExecutorError) as e:
     stream.write('{}: error: {}\n'.format(_NAME, e))
     return 2
   except KeyboardInterrupt:

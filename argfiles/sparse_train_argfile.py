@@ -7,7 +7,7 @@ prints one line per method x sparsity x trial for
 `lottery_ticket.mnist_fc.runners.sparse_train`, e.g.
 
   --method=rigl --sparsity=0.9 \
-  --output_dir=results/sparse/rigl/sparsity0.9/trial1 --dataset=mnist --seed=1
+  --output_dir=results/sparse/rigl/sparsity0.9/trial0 --dataset=mnist --seed=0
 
 Directories: `{output_dir}/{method}/sparsity{s}/trial{t}`, except dense,
 which has no sparsity: one line per trial, no --sparsity flag, written to
@@ -33,19 +33,20 @@ import sys
 from absl import flags as absl_flags
 
 from lottery_ticket.argfiles import generator_support as support
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import sparse_methods
 
 # The methods of the comparison, run by default.
 METHODS = ('dense', 'small_dense', 'prune', 'lottery', 'scratch', 'set',
            'rigl', 'snip', 'grasp')
-# Every method the runner knows (mnist_fc.sparse_config.METHODS, spelled out
-# because importing it starts TensorFlow; a test keeps the two in step).
-ALL_METHODS = METHODS + ('rigl_inverted',)
+# Every method the runner knows.
+ALL_METHODS = sparse_methods.NAMES
 # Methods that start from the mask of the prune run of the same sparsity.
-NEEDS_MASK = ('lottery', 'scratch')
+NEEDS_MASK = sparse_methods.names_where(lambda m: m.mask_from == 'required')
 # The method whose runs provide those masks.
 MASK_SOURCE = 'prune'
 # Methods without a sparsity: one line per trial.
-DENSE = ('dense',)
+DENSE = sparse_methods.names_where(lambda m: not m.sparse)
 
 
 def define_flags(flag_values):
@@ -93,12 +94,10 @@ def run_directory(output_dir, method, sparsity, trial):
     trial: the trial number.
 
   Returns:
-    The directory as a str.
+    The directory as a str (foundations.paths owns the layout).
   """
-  if method in DENSE:
-    return '{}/{}/trial{}'.format(output_dir, method, trial)
-  return '{}/{}/sparsity{}/trial{}'.format(output_dir, method, sparsity,
-                                           trial)
+  return paths.sparse_run(output_dir, method,
+                          None if method in DENSE else sparsity, trial)
 
 
 def _ordered(methods):
@@ -107,7 +106,7 @@ def _ordered(methods):
           [m for m in methods if m in NEEDS_MASK])
 
 
-def make_lines(output_dir, trials=3, first_trial=1, methods=METHODS,
+def make_lines(output_dir, trials=3, first_trial=0, methods=METHODS,
                sparsities=(0.8, 0.9, 0.95), dataset='mnist',
                training_len=None, extra_flags=None):
   """The lines of the comparison: method x sparsity x trial.
@@ -118,7 +117,7 @@ def make_lines(output_dir, trials=3, first_trial=1, methods=METHODS,
     first_trial: the number (and seed) of the first trial.
     methods: a list (or comma-separated str) of ALL_METHODS.
     sparsities: a list (or comma-separated str) of sparsities in (0, 1).
-    dataset: one of generator_support.DATASETS.
+    dataset: one of generator_support.dataset_names().
     training_len: the training length, or None for the runner's default.
     extra_flags: a str of further flags appended to every line, or None.
 
@@ -134,7 +133,7 @@ def make_lines(output_dir, trials=3, first_trial=1, methods=METHODS,
                                   ALL_METHODS, 'method')
   sparsities = list(dict.fromkeys(  # '0.9' and '0.90' are one sparsity.
       format_sparsity(s) for s in support.as_list(sparsities, 'sparsities')))
-  support.check_choices([dataset], support.DATASETS, 'dataset')
+  support.check_choices([dataset], support.dataset_names(), 'dataset')
   trial_numbers = support.trial_numbers(trials, first_trial)
   lines = []
   for method in _ordered(methods):

@@ -2,13 +2,18 @@
 
 Each run has one small JSON file:
 
-  {"status": "done", "argv": [...], "returncode": 0, "error": null,
-   "log_path": ".../run.log", "start_time": 1700000000.0,
-   "end_time": 1700000004.2, "attempts": 1}
+  {"status": "done", "argv": [...], "runner": "lottery_ticket.mnist_fc...",
+   "returncode": 0, "error": null, "log_path": ".../run.log",
+   "start_time": 1700000000.0, "end_time": 1700000004.2, "attempts": 1,
+   "pid": 4242, "host": "node7"}
 
-with status one of pending, running, done, failed. A re-run of a sweep skips
-a run only when its record says done *for the same arguments*; a run left
-'running' (its sweep was killed) or 'failed' runs again. Files are replaced
+with status one of pending, running, done, failed. `argv` and `runner` are
+the line's exact arguments and the runner that ran them: they are what the
+run's outputs were made with. A re-run of a sweep skips a run only when its
+record says done *for the same arguments*; a run left 'running' (its sweep
+was killed) or 'failed' runs again; a run whose line has changed since it
+started is refused (see sweep.changed_lines). `pid` and `host` name the
+runner process of the latest attempt. Files are replaced
 atomically (save_restore.write_json: a temporary file in the same directory,
 then os.replace), so a reader never sees half a record, even if the writer is
 killed mid-write.
@@ -24,16 +29,20 @@ DONE = 'done'
 FAILED = 'failed'
 STATUSES = (PENDING, RUNNING, DONE, FAILED)
 
-_FIELDS = ('status', 'argv', 'returncode', 'error', 'log_path', 'start_time',
-           'end_time', 'attempts')
+# The error recorded for a run stopped because its sweep was interrupted.
+INTERRUPTED = 'interrupted'
+
+_FIELDS = ('status', 'argv', 'runner', 'returncode', 'error', 'log_path',
+           'start_time', 'end_time', 'attempts', 'pid', 'host')
 
 
-def new_state(argv, log_path):
+def new_state(argv, log_path, runner=None):
   """The record of a run that has never started.
 
   Args:
     argv: the run's arguments (a list of str).
     log_path: where the run's output goes.
+    runner: the runner that executes them (programs.Program.target).
 
   Returns:
     A dict with every field of a record.
@@ -41,12 +50,15 @@ def new_state(argv, log_path):
   return {
       'status': PENDING,
       'argv': list(argv),
+      'runner': runner,
       'returncode': None,
       'error': None,
       'log_path': log_path,
       'start_time': None,
       'end_time': None,
       'attempts': 0,
+      'pid': None,
+      'host': None,
   }
 
 
@@ -100,3 +112,12 @@ def is_done(record, argv):
   """
   return (record is not None and record.get('status') == DONE and
           list(record.get('argv') or []) == list(argv))
+
+
+def was_started(record):
+  """Whether a record's run ever started a runner process.
+
+  A run that failed without starting (its input failed) wrote nothing, so
+  its arguments may change freely.
+  """
+  return record is not None and int(record.get('attempts') or 0) > 0
