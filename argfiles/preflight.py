@@ -183,7 +183,9 @@ def check_flags(program, runs):
   if refused:
     number, error = refused[0]
     others = ''
-    if len(refused) > 1:
+    if len(refused) == 2:
+      others = ' (line {} is refused too)'.format(refused[1][0])
+    elif len(refused) > 2:
       others = ' (lines {} are refused too)'.format(changes_lib.format_numbers(
           n for n, _ in refused[1:]))
     raise PreflightError('line {}: {}{}'.format(number, error, others))

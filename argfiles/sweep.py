@@ -204,11 +204,12 @@ def prepare(program, runs, rerun_changed=False, rerun_flag='--rerun_changed'):
   if changed and not rerun_changed:
     plural = len(changed) > 1
     raise SweepError(
-        '{}; give {} to rerun {} from scratch ({} runner gets {} and '
-        'replaces what the old arguments made)'.format(
+        '{}; give {} to rerun {} from scratch ({} {} and replace{} what the '
+        'old arguments made)'.format(
             changes_lib.describe(changed), rerun_flag,
-            'them' if plural else 'it', 'their' if plural else 'its',
-            run_lib.OVERWRITE_FLAG))
+            'them' if plural else 'it',
+            'their runners get' if plural else 'its runner gets',
+            run_lib.OVERWRITE_FLAG, '' if plural else 's'))
   for change in changed:
     change.run.overwrite = True
   todo = [run for run in runs if not run.is_done()]

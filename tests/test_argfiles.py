@@ -30,8 +30,13 @@ from lottery_ticket.argfiles import sparse_train_argfile
 from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
 
-FAKE_RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           'fake_runner.py')
+import argfiles_testlib as testlib
+from argfiles_testlib import in_tmp  # pylint: disable=unused-import
+
+FAKE_RUNNER = testlib.FAKE_RUNNER
+_sweep = testlib.sweep
+_count = testlib.count
+_state = testlib.state
 
 # Four lines of the fake runner; the last writes {output_dir}/{level}/{mode}
 # through the runner's output_directory function.
@@ -46,29 +51,6 @@ FOUR_LINES = """
 FOUR_DIRS = ('out/a', 'out/b', 'out/c d', 'out/e/2/reinit')
 
 
-def _sweep(directory, text, *flags):
-  """Runs the runner CLI in-process in `directory` on lines `text`.
-
-  Returns:
-    The exit code and what the runner wrote to stderr.
-  """
-  os.makedirs(str(directory), exist_ok=True)
-  os.chdir(str(directory))
-  with open('lines.txt', 'w') as f:
-    f.write(text)
-  stream = io.StringIO()
-  code = runner.main([FAKE_RUNNER, 'lines.txt'] + list(flags), stream=stream)
-  return code, stream.getvalue()
-
-
-def _count(directory, output_dir):
-  path = os.path.join(str(directory), output_dir, 'count.txt')
-  if not os.path.exists(path):
-    return 0
-  with open(path) as f:
-    return int(f.read())
-
-
 def _results(directory, output_dirs=FOUR_DIRS):
   """Each directory's result.json, without the thread settings."""
   results = {}
@@ -78,20 +60,6 @@ def _results(directory, output_dirs=FOUR_DIRS):
     del result['threads']
     results[output_dir] = result
   return results
-
-
-def _state(directory, output_dir):
-  return state_lib.read_state(os.path.join(
-      str(directory), output_dir, '.argfile_run', 'state.json'))
-
-
-@pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-  """Runs the test in a fresh directory, with no thread limits inherited."""
-  monkeypatch.chdir(tmp_path)
-  for name in resources.thread_environment(1):
-    monkeypatch.delenv(name, raising=False)
-  return tmp_path
 
 
 # Generators.
