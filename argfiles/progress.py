@@ -15,15 +15,17 @@ only.
 
 The time left says 'estimating' until a run has ended. Then, from the mean
 duration m of the runs that ended (the finished ones, if any finished):
-every waiting run takes m and every running one m minus its elapsed time;
-their sum is divided by the runs executing at once, but the estimate is
-never less than the longest remainder of a single running run (idle slots
-do not speed up one slow run). A run already past m has an unknown
-remainder: the estimate then says 'at least', or, if nothing else is left,
-that the time left is unknown. It never says 0 while work remains.
+each running run needs m minus its elapsed time, each waiting run m, and
+the waiting runs take the slots (parallelism) in turn as they free up; the
+estimate is when the last slot frees. So it is never less than the longest
+remainder of a running run (idle slots do not speed up one slow run), and
+a waiting run that can start now counts whole. A run already past m has an
+unknown remainder: the estimate then says 'at least', or, if nothing else
+is left, that the time left is unknown. It never says 0 while work remains.
 """
 
 import datetime
+import heapq
 import math
 import shutil
 import sys
@@ -162,9 +164,13 @@ class Progress(object):
     remainders = {number: mean - (now - start)
                   for number, start in self._started.items()}
     overdue = sorted(n for n, r in remainders.items() if r <= 0)
-    positive = [max(0.0, r) for r in remainders.values()]
-    seconds = max([(self.left * mean + sum(positive)) / self.parallelism] +
-                  positive)
+    # When each slot frees: after its running run, or now if idle.
+    slots = [max(0.0, r) for r in remainders.values()]
+    slots += [0.0] * max(0, self.parallelism - len(slots))
+    heapq.heapify(slots)
+    for _ in range(max(0, self.left)):
+      heapq.heappush(slots, heapq.heappop(slots) + mean)
+    seconds = max(slots)
     if overdue and seconds < 1.0:
       return ('time left unknown: line {} has run longer than the mean of '
               '{}'.format(overdue[0], format_seconds(mean)))
@@ -217,6 +223,31 @@ class Progress(object):
     """Removes the status line (call once no run is executing)."""
     self._clear()
     self.stream.flush()
+
+
+class Notice(object):
+  """A one-line notice shown in a terminal while work runs, then erased.
+
+  For the seconds before a sweep's first event (importing the runner,
+  checking lines): a terminal shows what is happening; a log file gets
+  nothing, so a refusal stays one line.
+  """
+
+  def __init__(self, stream=None):
+    self._stream = stream or sys.stderr
+    self._shown = False
+
+  def show(self, text):
+    if _is_terminal(self._stream):
+      self._stream.write(_CLEAR + _PREFIX + text)
+      self._stream.flush()
+      self._shown = True
+
+  def clear(self):
+    if self._shown:
+      self._stream.write(_CLEAR)
+      self._stream.flush()
+      self._shown = False
 
 
 def summary(results, total, already_done, elapsed):

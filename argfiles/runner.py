@@ -37,6 +37,7 @@ import sys
 from lottery_ticket.argfiles import executors
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import programs
+from lottery_ticket.argfiles import progress as progress_lib
 from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
 from lottery_ticket.argfiles import sweep_lock
@@ -135,6 +136,7 @@ def main(argv=None, stream=None):
   argv = sys.argv[1:] if argv is None else list(argv)
   stream = stream or sys.stderr
   own, generator_args = split_arguments(argv)
+  notice = progress_lib.Notice(stream)
   try:
     args = _parser().parse_args(own)
     executor = executors.make_executor(
@@ -145,8 +147,13 @@ def main(argv=None, stream=None):
     lines = lines_lib.load_lines(args.argfile, generator_args)
     if not lines:
       raise UsageError('argfile {} holds no lines'.format(args.argfile))
+    # Finding output directories and checking flags may import the runner
+    # (TensorFlow): seconds that a terminal should not spend silent.
+    notice.show('checking {} lines for {} before starting any'.format(
+        len(lines), program.target))
     runs = sweep_lib.plan(program, lines, state_dir=args.state_dir)
     if args.dry_run:
+      notice.clear()
       _dry_run(runs, sys.stdout)
       return 0
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -155,15 +162,18 @@ def main(argv=None, stream=None):
         todo = sweep_lib.prepare(program, runs,
                                  rerun_changed=args.rerun_changed,
                                  rerun_flag=_RERUN_CHANGED)
+        notice.clear()
         result = sweep_lib.run_sweep(runs, executor, stream=stream, todo=todo)
     finally:
       signal.signal(signal.SIGTERM, previous)
   except (UsageError, lines_lib.LineError, programs.ProgramError,
           sweep_lib.SweepError, sweep_lock.SweepBusy,
           executors.ExecutorError) as e:
+    notice.clear()
     stream.write('{}: error: {}\n'.format(_NAME, e))
     return 2
   except KeyboardInterrupt:
+    notice.clear()
     stream.write('{}: interrupted; runs in flight were stopped and will run '
                  'again next time\n'.format(_NAME))
     return 130
