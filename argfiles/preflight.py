@@ -5,11 +5,13 @@ minutes to say one thing. So before the first line runs, a sweep checks
 what it can without training anything, and stops at the first problem with
 one line naming the line(s):
 
-  * no runner from an earlier sweep is still alive (only where children
-    cannot be tied to their sweep, see lifeline.py);
   * every dataset a line names (--dataset, at --data_location or its
     default location) has its files, so a missing download is reported
-    once, with the command that fetches it;
+    once, with the command that fetches it; this needs neither the runner
+    nor the records, so it comes first, before the runner is imported
+    (seconds, for TensorFlow), and covers every line;
+  * no runner from an earlier sweep is still alive (only where children
+    cannot be tied to their sweep, see lifeline.py);
   * the runner accepts every line's flags, if it defines validate_flags
     (see programs.py).
 """
@@ -32,7 +34,8 @@ class PreflightError(ValueError):
 
 
 def check(program, runs):
-  """Every check of this module on the runs about to execute.
+  """The checks that need the runner or the records, on the runs about to
+  execute (check_datasets comes before).
 
   Args:
     program: the programs.Program running them.
@@ -44,7 +47,6 @@ def check(program, runs):
       imported.
   """
   check_no_live_runners(runs)
-  check_datasets(runs)
   check_flags(program, runs)
 
 
@@ -131,30 +133,33 @@ def missing_dataset(name, location=None):
       missing[0], more, name, download)
 
 
-def check_datasets(runs):
+def check_datasets(lines, cwd=None):
   """Checks, once per dataset and location, the datasets lines name.
 
   Lines without --dataset are not checked: which dataset they use is the
   runner's business (a default, or a saved configuration).
 
   Args:
-    runs: the run.Run about to execute.
+    lines: the sweep's lines.Line.
+    cwd: the directory relative locations are relative to; None means the
+      current directory.
 
   Raises:
     PreflightError: naming the lines that need a missing dataset.
   """
+  cwd = cwd or os.getcwd()
   users = {}
-  for run in runs:
-    flags = lines_lib.line_flags(run.line.argv)
+  for line in lines:
+    flags = lines_lib.line_flags(line.argv)
     name = flags.get('dataset')
     if not isinstance(name, str):
       continue
     location = flags.get('data_location')
     if isinstance(location, str) and location:
-      location = os.path.join(run.cwd, location)
+      location = os.path.join(cwd, location)
     else:
       location = None
-    users.setdefault((name, location), []).append(run.line.number)
+    users.setdefault((name, location), []).append(line.number)
   for (name, location), numbers in users.items():
     problem = missing_dataset(name, location)
     if problem:

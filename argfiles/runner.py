@@ -36,6 +36,7 @@ import sys
 
 from lottery_ticket.argfiles import executors
 from lottery_ticket.argfiles import lines as lines_lib
+from lottery_ticket.argfiles import preflight
 from lottery_ticket.argfiles import programs
 from lottery_ticket.argfiles import progress as progress_lib
 from lottery_ticket.argfiles import state as state_lib
@@ -151,6 +152,8 @@ def main(argv=None, stream=None):
     # (TensorFlow): seconds that a terminal should not spend silent.
     notice.show('checking {} lines for {} before starting any'.format(
         len(lines), program.target))
+    if not args.dry_run:
+      preflight.check_datasets(lines)
     runs = sweep_lib.plan(program, lines, state_dir=args.state_dir)
     if args.dry_run:
       notice.clear()
@@ -167,8 +170,8 @@ def main(argv=None, stream=None):
     finally:
       signal.signal(signal.SIGTERM, previous)
   except (UsageError, lines_lib.LineError, programs.ProgramError,
-          sweep_lib.SweepError, sweep_lock.SweepBusy,
-          executors.ExecutorError) as e:
+          preflight.PreflightError, sweep_lib.SweepError,
+          sweep_lock.SweepBusy, executors.ExecutorError) as e:
     notice.clear()
     stream.write('{}: error: {}\n'.format(_NAME, e))
     return 2

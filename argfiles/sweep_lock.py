@@ -88,7 +88,12 @@ class SweepLocks(object):
           lock.acquire()
         except dir_lock.DirectoryBusy as e:
           label = self._labels.get(directory)
-          raise SweepBusy('{}{}'.format(label + ': ' if label else '', e))
+          pid = holder(directory)
+          message = str(e) if pid is None else (
+              'another sweep (pid {}) is using {}; wait for it to finish or '
+              'stop it'.format(pid, directory))
+          raise SweepBusy('{}{}'.format(label + ': ' if label else '',
+                                        message))
         self._held.append((lock, created))
     except BaseException:
       self.release()
