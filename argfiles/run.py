@@ -218,7 +218,7 @@ class Run(object):
 
   def is_done(self):
     """Whether the record shows this line already done."""
-    return state_lib.is_done(self.read_state(), self.line.argv)
+    return state_lib.is_done(self.read_state(), self.line.argv, self.runner)
 
   def fail_unstarted(self, error):
     """Records that the run failed without starting, e.g. for lack of input.

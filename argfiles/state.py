@@ -99,19 +99,25 @@ def write_state(path, record):
   save_restore.write_json(path, {k: record.get(k) for k in _FIELDS})
 
 
-def is_done(record, argv):
+def is_done(record, argv, runner=None):
   """Whether a record shows the run with these arguments finished.
 
   Args:
     record: a dict from read_state, or None.
     argv: the run's current arguments.
+    runner: the runner that would run them; None (or a record naming none,
+      as older records do) leaves runners out of the comparison.
 
   Returns:
-    True only if the record is 'done' and was made with the same arguments;
-    a changed line is a different run and executes again.
+    True only if the record is 'done' and was made with the same arguments
+    (and runner); a changed line is a different run and executes again.
   """
-  return (record is not None and record.get('status') == DONE and
-          list(record.get('argv') or []) == list(argv))
+  if record is None or record.get('status') != DONE:
+    return False
+  if list(record.get('argv') or []) != list(argv):
+    return False
+  recorded_runner = record.get('runner')
+  return not (runner and recorded_runner and recorded_runner != runner)
 
 
 def was_started(record):

@@ -239,7 +239,7 @@ def statuses(runs):
   for run in runs:
     record = run.read_state()
     recorded = record.get('status') if record else None
-    if state_lib.is_done(record, run.line.argv):
+    if run.is_done():
       status = state_lib.DONE
     elif run.line.number in changed:
       status = CHANGED

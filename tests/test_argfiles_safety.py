@@ -193,6 +193,10 @@ def test_lines_changed_each_their_own_way_and_a_changed_runner(in_tmp):
   assert runner.main([other, 'lines.txt'], stream=stream) == 2
   assert 'lines 1-2 changed since they ran: runner {} -> {};'.format(
       testlib.FAKE_RUNNER, other) in stream.getvalue()
+  assert runner.main([other, 'lines.txt', '--rerun_changed'],
+                     stream=io.StringIO()) == 0
+  assert [testlib.count(in_tmp, d) for d in ('out/a', 'out/b')] == [2, 2]
+  assert testlib.state(in_tmp, 'out/a')['runner'] == other
 
 
 def test_the_runners_own_refusal_is_in_the_summary(in_tmp):
