@@ -24,7 +24,7 @@ def dataset_names():
     A sorted tuple of str.
   """
   from lottery_ticket.datasets import registry  # pylint: disable=g-import-not-at-top
-  return tuple(sorted(registry.DATASETS))
+  return tuple(sorted(registry.NAMES))
 
 
 def format_flag(name, value):

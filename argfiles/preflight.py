@@ -77,7 +77,8 @@ def check_no_live_runners(runs, tied=None):
 def default_location(name):
   """Where a dataset lives when a line gives no --data_location.
 
-  The one place that asks the library; it imports no TensorFlow.
+  The one place that asks the library (its dataset registry, which imports
+  no TensorFlow).
 
   Args:
     name: a dataset name.
@@ -85,8 +86,8 @@ def default_location(name):
   Returns:
     A path, or None for a dataset without files (digits).
   """
-  from lottery_ticket.mnist_fc import locations  # pylint: disable=g-import-not-at-top
-  return locations.default_location(name)
+  from lottery_ticket.datasets import registry  # pylint: disable=g-import-not-at-top
+  return registry.default_location(name)
 
 
 def missing_dataset(name, location=None):
@@ -106,9 +107,9 @@ def missing_dataset(name, location=None):
   from lottery_ticket.datasets import dataset_cifar10  # pylint: disable=g-import-not-at-top
   from lottery_ticket.datasets import idx_image_dataset  # pylint: disable=g-import-not-at-top
   from lottery_ticket.datasets import registry  # pylint: disable=g-import-not-at-top
-  if name not in registry.DATASETS:
+  if name not in registry.NAMES:
     return 'No such dataset: {!r} (choose from: {})'.format(
-        name, ', '.join(sorted(registry.DATASETS)))
+        name, ', '.join(sorted(registry.NAMES)))
   if name == 'digits':
     if importlib.util.find_spec('sklearn') is None:
       return 'the digits dataset needs scikit-learn: pip install scikit-learn'

@@ -93,7 +93,7 @@ def test_lottery_lines():
     lottery_experiment_argfile, reinitialize_argfile, sparse_train_argfile])
 def test_generators_take_every_dataset_the_runners_take(module, capsys):
   from lottery_ticket.datasets import registry
-  assert set(generator_support.dataset_names()) == set(registry.DATASETS)
+  assert set(generator_support.dataset_names()) == set(registry.NAMES)
   argv = ['gen', '--output_dir=o', '--trials=1', '--dataset=cifar10']
   if module is reinitialize_argfile:
     argv.append('--levels=1')
