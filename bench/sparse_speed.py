@@ -115,9 +115,10 @@ class Loop(object):
             schedules.drop_fraction_fn('cosine', 0.3, total_steps),
             batch=decisions, optimizer=optimizer,
             probe=probe if norms else None).after_step
-      self._indices, self._metrics = trainer.build_train_loop(
+      loop = trainer.build_train_loop(
           model, data, optimizer, global_step, BATCH_SIZE,
           after_step=after_step)
+      self._indices, self._metrics = loop.indices, loop.metrics
       init = tf.global_variables_initializer()
     config = tf.ConfigProto(intra_op_parallelism_threads=int(threads),
                             inter_op_parallelism_threads=int(threads))

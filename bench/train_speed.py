@@ -48,9 +48,10 @@ def library(dataset, iterations):
     with session.new_session(graph) as sess:
       start = time.time()
       trainer.train(sess, dataset, model, constants.OPTIMIZER_FN,
-                    ('iterations', iterations), None, batch_size=60,
-                    test_interval=INTERVAL, validate_interval=INTERVAL,
-                    save_network=False)
+                    ('iterations', iterations), None,
+                    options=trainer.TrainOptions(
+                        batch_size=60, test_interval=INTERVAL,
+                        validate_interval=INTERVAL, save_network=False))
       return time.time() - start
 
 

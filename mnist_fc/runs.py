@@ -205,7 +205,8 @@ def make_train_model(config, run_dir_for_level, label_for_level, experiment,
     started = time.time()
     result = trainer.train(sess, dataset, model,
                            config.optimizer_fn(total_steps, step_offset),
-                           config.training_len, run_dir, **params)
+                           config.training_len, run_dir,
+                           options=trainer.TrainOptions(**params))
     mark_done(run_dir, started)
     return result
   return train_model
