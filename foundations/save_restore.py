@@ -96,7 +96,7 @@ def _atomic_write_bytes(path, data):
     os.makedirs(directory, exist_ok=True)
     fd, tmp = _create_temporary_file(directory)
     try:
-      with os.fdopen(fd, 'wb') as f:
+      with open(fd, 'wb') as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())  # on disk before the rename makes it visible

@@ -231,129 +231,161 @@ def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
         type(options).__name__))
   total = durations.to_iterations(training_len,
                                   dataset.steps_per_epoch(options.batch_size))
-  test_interval = options.test_interval
-  validate_interval = options.validation_interval
-  train_interval = options.record_interval or total
-  checkpoint_interval = options.checkpoint_interval
-  save_network = options.save_network and output_dir
-  save_weights_at = options.save_weights_at
-
-  with sess.graph.as_default():
-    data = graph_data.GraphData(dataset)
-    global_step = tf.train.get_or_create_global_step()
-    optimizer = optimizer_fn()
-    _create_optimizer_state(model, optimizer)
-    hooks = options.hooks(optimizer)
-    loop = build_train_loop(
-        model, data, optimizer, global_step, options.batch_size,
-        weight_decay=options.weight_decay, clip_norm=options.clip_norm,
-        clip_value=options.clip_value, after_step=hooks.after_step)
-    evaluator = background_evaluation.BackgroundEvaluator(
-        model, data, options.eval_chunk_size)
-    extra_metrics = dict(hooks.extra_metrics or {})
-    saver = (tf.train.Saver(max_to_keep=options.keep_checkpoints)
-             if output_dir and checkpoint_interval else None)
-    _initialize(sess, data)
-    sess.run(evaluator.initializer)
-
-  if output_dir:
-    remove_stale_temporaries(output_dir)
-  recorder = records_lib.Recorder(output_dir, options.save_summaries)
+  training = _Training(sess, dataset, model, optimizer_fn, total, output_dir,
+                       options)
   try:
-    start = _maybe_resume(sess, saver, output_dir, recorder)
-    if hooks.on_start:
-      hooks.on_start(sess)
-    if start == 0:
-      initial_weights = model.get_current_weights(sess)
-      if save_network:
-        save_restore.save_network(paths.initial(output_dir), initial_weights)
-    else:
-      initial_weights = save_restore.restore_network(paths.initial(output_dir))
-
-    progress = None
-    if options.progress:
-      progress = progress_lib.Progress(options.progress, total, start)
-      if start:
-        progress_lib.notice('{}: resumed at iteration {} of {} from its latest '
-                            'checkpoint'.format(options.progress, start, total))
-
-    def record_evaluation():
-      """Records the background evaluation, waiting for it if it still runs.
-
-      The progress line of an evaluated iteration is printed here, when its
-      accuracy is known, so the line shows the accuracy of the iteration it
-      names.
-      """
-      done = evaluator.collect()
-      if done is None:
-        return
-      evaluated, values = done
-      for split, metrics in values.items():
-        recorder.add(split, evaluated, metrics)
-      if progress and 'test' in values:
-        progress.update(evaluated, {'test acc': values['test']['accuracy']},
-                        force=evaluated == total)
-
-    def evaluate(iteration):
-      """Starts the evaluations due at `iteration`; measures what must be now."""
-      record_evaluation()
-      if extra_metrics and _due(iteration, test_interval, total):
-        recorder.add('extra', iteration, sess.run(extra_metrics))
-      if hooks.on_record:
-        hooks.on_record(sess, iteration, recorder)
-      due = {'test': test_interval, 'validate': validate_interval}
-      splits = [split for split in evaluator.metrics
-                if _due(iteration, due[split], total)]
-      evaluator.start(sess, iteration, splits)
-      if progress and 'test' not in splits and iteration > start:
-        progress.update(iteration)  # no accuracy to show for this one
-
-    if start == 0:
-      evaluate(0)
-      if 0 in save_weights_at and output_dir:
-        save_restore.save_network(paths.rewind(output_dir, 0), initial_weights)
-
-    iteration = start
-    for boundary in _boundaries(total, options):
-      if boundary <= iteration:
-        continue
-      while iteration < boundary:
-        steps = min(boundary - iteration, MAX_CHUNK)
-        order = dataset.train_order(iteration, steps, options.batch_size)
-        batch_metrics, first_bad, weights_finite = sess.run(
-            [loop.metrics, loop.first_bad_step, loop.weights_finite],
-            {loop.indices: order})
-        _check_finite(first_bad, weights_finite, iteration, steps)
-        iteration += steps
-        if progress and iteration < boundary:
-          progress.update(iteration)
-      if _due(iteration, train_interval, total):
-        recorder.add('train', iteration, batch_metrics)
-      evaluate(iteration)
-      if iteration in save_weights_at and output_dir:
-        save_restore.save_network(paths.rewind(output_dir, iteration),
-                                  model.get_current_weights(sess))
-      if saver is not None and _due(iteration, checkpoint_interval, total):
-        record_evaluation()
-        _checkpoint(sess, saver, output_dir, recorder, iteration)
-
-    record_evaluation()
-    final_weights = model.get_current_weights(sess)
-    if progress and progress.last_printed != total:
-      progress.update(total, force=True)
-    if save_network:
-      save_restore.save_network(paths.final(output_dir), final_weights)
-      save_restore.save_network(paths.masks(output_dir),
-                                model.get_current_masks(sess))
-    recorder.write()
-  except NonFiniteError:
-    evaluator.wait()
-    recorder.write()  # the records up to the divergence, for a look at them
-    raise
+    return training.run()
   finally:
-    evaluator.wait()  # never leave a thread running on a session being closed
-    recorder.close()
-  return initial_weights, final_weights
+    training.close()
+
+
+class _Training(object):
+  """One call of `train`: its graph, its records and its schedule."""
+
+  def __init__(self, sess, dataset, model, optimizer_fn, total, output_dir,
+               options):
+    self.sess = sess
+    self.dataset = dataset
+    self.model = model
+    self.total = total
+    self.output_dir = output_dir
+    self.options = options
+    self.progress = None
+    self.start = 0
+    with sess.graph.as_default():
+      self.data = graph_data.GraphData(dataset)
+      global_step = tf.train.get_or_create_global_step()
+      optimizer = optimizer_fn()
+      _create_optimizer_state(model, optimizer)
+      self.hooks = options.hooks(optimizer)
+      self.loop = build_train_loop(
+          model, self.data, optimizer, global_step, options.batch_size,
+          weight_decay=options.weight_decay, clip_norm=options.clip_norm,
+          clip_value=options.clip_value, after_step=self.hooks.after_step)
+      self.evaluator = background_evaluation.BackgroundEvaluator(
+          model, self.data, options.eval_chunk_size)
+      self.extra_metrics = dict(self.hooks.extra_metrics or {})
+      self.saver = (tf.train.Saver(max_to_keep=options.keep_checkpoints)
+                    if output_dir and options.checkpoint_interval else None)
+      _initialize(sess, self.data)
+      sess.run(self.evaluator.initializer)
+    if output_dir:
+      remove_stale_temporaries(output_dir)
+    self.recorder = records_lib.Recorder(output_dir, options.save_summaries)
+
+  def close(self):
+    self.evaluator.wait()  # no thread may outlive the session
+    self.recorder.close()
+
+  def run(self):
+    """Trains to the end; returns (initial_weights, final_weights)."""
+    try:
+      initial_weights = self._begin()
+      iteration = self.start
+      for boundary in _boundaries(self.total, self.options):
+        if boundary > iteration:
+          iteration = self._train_to(iteration, boundary)
+          self._at_boundary(iteration)
+      self.record_evaluation()
+      final_weights = self.model.get_current_weights(self.sess)
+      if self.progress and self.progress.last_printed != self.total:
+        self.progress.update(self.total, force=True)
+      if self.options.save_network and self.output_dir:
+        save_restore.save_network(paths.final(self.output_dir), final_weights)
+        save_restore.save_network(paths.masks(self.output_dir),
+                                  self.model.get_current_masks(self.sess))
+      self.recorder.write()
+      return initial_weights, final_weights
+    except NonFiniteError:
+      self.record_evaluation()
+      self.recorder.write()  # the records up to the divergence, to look at
+      raise
+
+  def _begin(self):
+    """Resumes or starts; returns the initial weights."""
+    options, output_dir = self.options, self.output_dir
+    self.start = _maybe_resume(self.sess, self.saver, output_dir,
+                               self.recorder)
+    if self.hooks.on_start:
+      self.hooks.on_start(self.sess)
+    if options.progress:
+      self.progress = progress_lib.Progress(options.progress, self.total,
+                                            self.start)
+      if self.start:
+        progress_lib.notice('{}: resumed at iteration {} of {} from its latest '
+                            'checkpoint'.format(options.progress, self.start,
+                                                self.total))
+    if self.start:
+      return save_restore.restore_network(paths.initial(output_dir))
+    initial_weights = self.model.get_current_weights(self.sess)
+    if options.save_network and output_dir:
+      save_restore.save_network(paths.initial(output_dir), initial_weights)
+    self.evaluate(0)
+    if 0 in options.save_weights_at and output_dir:
+      save_restore.save_network(paths.rewind(output_dir, 0), initial_weights)
+    return initial_weights
+
+  def _train_to(self, iteration, boundary):
+    """Runs the steps up to `boundary`, in chunks; returns `boundary`."""
+    while iteration < boundary:
+      steps = min(boundary - iteration, MAX_CHUNK)
+      order = self.dataset.train_order(iteration, steps,
+                                       self.options.batch_size)
+      self.batch_metrics, first_bad, weights_finite = self.sess.run(
+          [self.loop.metrics, self.loop.first_bad_step,
+           self.loop.weights_finite], {self.loop.indices: order})
+      _check_finite(first_bad, weights_finite, iteration, steps)
+      iteration += steps
+      if self.progress and iteration < boundary:
+        self.progress.update(iteration)
+    return iteration
+
+  def _at_boundary(self, iteration):
+    """Records, evaluates, saves and checkpoints what is due at `iteration`."""
+    options, output_dir = self.options, self.output_dir
+    if _due(iteration, options.record_interval or self.total, self.total):
+      self.recorder.add('train', iteration, self.batch_metrics)
+    self.evaluate(iteration)
+    if iteration in options.save_weights_at and output_dir:
+      save_restore.save_network(paths.rewind(output_dir, iteration),
+                                self.model.get_current_weights(self.sess))
+    if self.saver is not None and _due(iteration, options.checkpoint_interval,
+                                       self.total):
+      self.record_evaluation()
+      _checkpoint(self.sess, self.saver, output_dir, self.recorder, iteration)
+
+  def record_evaluation(self):
+    """Records the background evaluation, waiting for it if it still runs.
+
+    The progress line of an evaluated iteration is printed here, once its
+    accuracy is known, so a line shows the accuracy of the iteration it
+    names.
+    """
+    done = self.evaluator.collect()
+    if done is None:
+      return
+    evaluated, values = done
+    for split, metrics in values.items():
+      self.recorder.add(split, evaluated, metrics)
+    if self.progress and 'test' in values:
+      self.progress.update(evaluated, {'test acc': values['test']['accuracy']},
+                           force=evaluated == self.total)
+
+  def evaluate(self, iteration):
+    """Starts the evaluations due at `iteration`; measures what must be now."""
+    self.record_evaluation()
+    options, total = self.options, self.total
+    if self.extra_metrics and _due(iteration, options.test_interval, total):
+      self.recorder.add('extra', iteration, self.sess.run(self.extra_metrics))
+    if self.hooks.on_record:
+      self.hooks.on_record(self.sess, iteration, self.recorder)
+    due = {'test': options.test_interval,
+           'validate': options.validation_interval}
+    splits = [split for split in self.evaluator.metrics
+              if _due(iteration, due[split], total)]
+    self.evaluator.start(self.sess, iteration, splits)
+    if self.progress and 'test' not in splits and iteration > self.start:
+      self.progress.update(iteration)  # no accuracy to show for this one
 
 
 def remove_stale_temporaries(output_dir):
@@ -431,6 +463,12 @@ def _maybe_resume(sess, saver, output_dir, recorder):
   """Restores the latest checkpoint if there is one; returns its iteration."""
   if saver is None:
     return 0
+  state = tf.train.get_checkpoint_state(paths.checkpoints(output_dir))
+  if state is None or not state.model_checkpoint_path:
+    return 0
+  # The Saver deletes only the checkpoints it knows: hand it the earlier
+  # ones, so `keep_checkpoints` holds across a resume.
+  saver.recover_last_checkpoints(list(state.all_model_checkpoint_paths))
   latest = tf.train.latest_checkpoint(paths.checkpoints(output_dir))
   if not latest:
     return 0
