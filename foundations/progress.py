@@ -148,6 +148,7 @@ class Bar(object):
     self.label = label
     self.unit = unit
     self.stream = stream or sys.stderr
+    self.quiet = quiet
     self.enabled = (enabled if enabled is not None
                     else not quiet and is_terminal(self.stream))
     self.done = 0
@@ -176,6 +177,18 @@ class Bar(object):
     if (finished or self._last_draw is None or
         now - self._last_draw >= BAR_MIN_SECONDS):
       self._draw(now)
+
+  def note(self, message):
+    """Prints `message` as a line of its own above the bar (unless quiet).
+
+    Unlike the bar, a note is printed when stderr is not a terminal too:
+    it is worth having in a log.
+    """
+    if self.enabled:
+      self.stream.write('\r\x1b[K' + message + '\n')
+      self._draw(self._clock())
+    else:
+      notice(message, quiet=self.quiet, stream=self.stream)
 
   def elapsed(self):
     return self._clock() - self._t0
