@@ -140,6 +140,15 @@ def remove_temporaries(directory, patterns=()):
   return sorted(removed)
 
 
+def write_bytes(path, data):
+  """Writes a binary file atomically (e.g. a rendered figure).
+
+  Raises:
+    WriteError: if it cannot be written (e.g. the disk is full).
+  """
+  _atomic_write_bytes(path, bytes(data))
+
+
 def write_text(path, text):
   """Writes a text file atomically.
 
