@@ -31,6 +31,8 @@ import copy
 import functools
 import os
 
+import tensorflow.compat.v1 as tf
+
 from lottery_ticket.datasets import registry
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import hparams
@@ -311,7 +313,6 @@ class Config(object):
     configuration always gives the same initial weights. `hyperparameters`
     replaces self.hyperparameters(num_classes) (e.g. narrower layers).
     """
-    import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
     model_class = model_fc.ModelFc if self.network == 'fc' else model_conv.ModelConv
     if hyperparameters is None:
       hyperparameters = self.hyperparameters(num_classes)

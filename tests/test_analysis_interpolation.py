@@ -138,7 +138,8 @@ def test_instability_of_a_lenet5_preset_run_replays_its_recipe(tmp_path):
            y_test=rng.integers(0, 10, 64))
   run_dir = str(tmp_path / 'rigl')
   sparse_train.sparse_train(
-      run_dir, preset='lenet5', method='rigl', data_location=data,
+      run_dir, preset='lenet5', method='rigl', mask_from='random',
+      data_location=data,
       training_len='20it', batch_size=32, update_freq=10, test_interval=10,
       checkpoint_interval=10, grad_batch_size=64, save_summaries=False)
   output_dir = str(tmp_path / 'instability')

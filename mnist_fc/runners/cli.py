@@ -197,8 +197,9 @@ def run(runner, argv=None, name=None):
     fire.Fire(runner.function, command=argv, name=runner.name)
   except KeyboardInterrupt:
     runs.release_all()
-    print('{}: interrupted; finished levels and the latest checkpoint are '
-          'kept: run the same command again to resume'.format(runner.name),
+    print('{}: interrupted; what was saved (finished runs and levels, the '
+          'latest checkpoint) is kept: run the same command again to '
+          'resume'.format(runner.name),
           file=sys.stderr)
     sys.exit(130)
   except (ValueError, OSError) as error:
