@@ -7,7 +7,9 @@ gathering its batch by indices that Python computes once per chunk of steps
 comes back only at the points where something is recorded, checkpointed or
 saved. Evaluation reads whole splits already in the graph, from a snapshot
 of the weights, in a background thread while training goes on
-(background_evaluation.py).
+(background_evaluation.py). What training does besides the optimizer steps
+(batch size, schedules of evaluation and checkpoints, regularisation, hooks)
+is one TrainOptions (train_options.py).
 
 A killed run resumes: with `checkpoint_interval`, all model and optimizer
 variables are checkpointed together with the records so far, and a re-run
