@@ -155,3 +155,27 @@ def test_instability_of_a_lenet5_preset_run_replays_its_recipe(tmp_path):
   assert copy['training']['training_len'] == '10it'
   assert copy['details']['schedule_offset'] == 10
   assert copy['details']['schedule_steps'] == 20
+
+
+def test_interpolation_evaluates_the_training_set_by_default(tmp_path):
+  import sparse_testlib  # pylint: disable=g-import-not-at-top
+  start_dir, end_dir = str(tmp_path / 'start'), str(tmp_path / 'end')
+  start, _ = support.fake_run(start_dir, layers=(12,), seed=1)
+  end, _ = support.fake_run(end_dir, layers=(12,), seed=2)
+  item = interpolation.curve(network_source.load(start_dir),
+                             network_source.load(end_dir), mask='none',
+                             alphas=[0.0, 0.5])
+  assert item['split'] == 'train'
+  train = network_source.load(start_dir).run_config.make_dataset().train
+  assert train.num_examples == 1200
+  for alpha, accuracy, loss in zip(item['alpha'], item['accuracy'],
+                                   item['loss']):
+    weights = {k: (1 - alpha) * start[k].astype(np.float64) +
+                  alpha * end[k].astype(np.float64) for k in start}
+    hidden = np.maximum(train.images @ weights['layer0'] +
+                        weights['layer0_bias'], 0)
+    logits = hidden @ weights['layer1'] + weights['layer1_bias']
+    assert accuracy == pytest.approx(
+        np.mean(np.argmax(logits, 1) == train.labels), abs=1e-6)
+    assert loss == pytest.approx(sparse_testlib.np_loss_and_grads(
+        weights, train.images, train.labels)[0], rel=1e-5)
