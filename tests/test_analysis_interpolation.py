@@ -179,3 +179,11 @@ def test_interpolation_evaluates_the_training_set_by_default(tmp_path):
         np.mean(np.argmax(logits, 1) == train.labels), abs=1e-6)
     assert loss == pytest.approx(sparse_testlib.np_loss_and_grads(
         weights, train.images, train.labels)[0], rel=1e-5)
+
+
+def test_interpolation_names_stay_inside_the_output_directory(tmp_path):
+  for name in ('/abs/path', '../x', '', 'a/b'):
+    with pytest.raises(ValueError, match='must be a plain name'):
+      interpolation.interpolate('/nowhere', '/nowhere', str(tmp_path / 'o'),
+                                name=name)
+  assert not (tmp_path / 'o').exists()

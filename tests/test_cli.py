@@ -16,7 +16,8 @@ RUNNERS = 'lottery_ticket.mnist_fc.runners.'
 
 
 @pytest.mark.parametrize('runner, own, foreign', [
-    ('lottery_experiment', ['--iterations', '--pruning {layerwise|global|random}'],
+    ('lottery_experiment', ['--iterations',
+                            '--pruning {layerwise|global|global_with_output|random}'],
      '--method'),
     ('train', ['--masks', '--combine {union|intersection}'], '--pruning'),
     ('reinitialize', ['--mode {reinit|reuse|reuse_sign}'], '--method'),
