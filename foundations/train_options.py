@@ -74,6 +74,11 @@ class TrainOptions(object):
     progress: the label of the console progress lines (None: silent).
     build_hooks: callable(optimizer) -> Hooks, called once the trainer has
       created the optimizer and the global step, in the training graph.
+    first_iteration: the iteration training starts at (0: the start): a
+      training that continues another one from its iteration k (late
+      rewinding as in OpenLTH, the copies of an instability analysis) runs
+      iterations k..T with the global step, hence the learning-rate
+      schedule and the data order, going on from k.
   """
   batch_size: int = DEFAULT_BATCH_SIZE
   test_interval: Optional[int] = None
@@ -90,9 +95,11 @@ class TrainOptions(object):
   eval_chunk_size: int = DEFAULT_EVAL_CHUNK_SIZE
   progress: Optional[str] = None
   build_hooks: Optional[Callable[[Any], Hooks]] = None
+  first_iteration: int = 0
 
   def __post_init__(self):
     checked = {
+        'first_iteration': _integer(self, 'first_iteration', 0),
         'batch_size': _integer(self, 'batch_size', 1),
         'keep_checkpoints': _integer(self, 'keep_checkpoints', 0),
         'eval_chunk_size': _integer(self, 'eval_chunk_size', 1),

@@ -306,25 +306,31 @@ class _Training(object):
   def _begin(self):
     """Resumes or starts; returns the initial weights."""
     options, output_dir = self.options, self.output_dir
-    self.start = _maybe_resume(self.sess, self.saver, output_dir,
-                               self.recorder)
+    resumed = _maybe_resume(self.sess, self.saver, output_dir, self.recorder)
+    self.start = resumed or options.first_iteration
+    if self.start >= self.total:
+      raise ValueError('training starts at iteration {} but lasts {} '
+                       'iterations'.format(self.start, self.total))
+    if not resumed and self.start:
+      self.sess.run(tf.train.get_global_step().assign(self.start))
     if self.hooks.on_start:
       self.hooks.on_start(self.sess)
     if options.progress:
       self.progress = progress_lib.Progress(options.progress, self.total,
                                             self.start)
-      if self.start:
+      if resumed:
         progress_lib.notice('{}: resumed at iteration {} of {} from its latest '
                             'checkpoint'.format(options.progress, self.start,
                                                 self.total))
-    if self.start:
+    if resumed:
       return save_restore.restore_network(paths.initial(output_dir))
     initial_weights = self.model.get_current_weights(self.sess)
     if options.save_network and output_dir:
       save_restore.save_network(paths.initial(output_dir), initial_weights)
-    self.evaluate(0)
-    if 0 in options.save_weights_at and output_dir:
-      save_restore.save_network(paths.rewind(output_dir, 0), initial_weights)
+    self.evaluate(self.start)
+    if self.start in options.save_weights_at and output_dir:
+      save_restore.save_network(paths.rewind(output_dir, self.start),
+                                initial_weights)
     return initial_weights
 
   def _train_to(self, iteration, boundary):

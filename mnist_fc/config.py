@@ -139,6 +139,11 @@ LOTTERY = hparams.Concern('lottery', (
     S('rewind_iteration', 'int', 0, 'reset survivors to their weights at '
       'this iteration of level 0 (late rewinding; 0: the initialisation)',
       minimum=0),
+    S('rewind_schedule', 'str', 'continue', 'with --rewind_iteration=k, '
+      'levels after 0 train iterations k..T, the learning-rate schedule and '
+      'the data order going on from k (continue, as OpenLTH), or T '
+      'iterations from the rewound weights with both restarting (restart)',
+      choices=('continue', 'restart')),
 ))
 
 SPARSE = hparams.Concern('sparse', (
@@ -342,20 +347,18 @@ class Config(object):
                                       total_steps,
                                       warmup_steps=self.warmup_steps)
 
-  def optimizer_fn(self, total_steps, step_offset=0):
+  def optimizer_fn(self, total_steps):
     """optimizer_fn() for the trainer: the optimizer with its schedule.
 
     Args:
-      total_steps: the length of the learning-rate schedule.
-      step_offset: the schedule's step at the first training step (a run
-        that continues another one from its step k).
+      total_steps: the length of the learning-rate schedule; the rate at a
+        training step is the schedule's at the global step.
     """
     return optimizers.optimizer_fn(self.optimizer, self.learning_rate,
                                    momentum=self.momentum,
                                    schedule=self.lr_schedule,
                                    total_steps=total_steps,
-                                   warmup_steps=self.warmup_steps,
-                                   step_offset=step_offset)
+                                   warmup_steps=self.warmup_steps)
 
   def layer_names(self):
     """Names of the prunable layers, in order."""

@@ -85,13 +85,18 @@ def lottery_experiment(output_dir, iterations=5,
       return initial
     return save_restore.restore_network(paths.rewind(run_dir(0), rewind))
 
+  # With late rewinding as OpenLTH does it, later levels continue level 0
+  # from iteration k: they train k..T (schedule and data order included).
+  continues = rewind and run_config.rewind_schedule == 'continue'
   train_model = runs.make_train_model(
       run_config, run_dir,
       lambda level: 'level {}/{}'.format(level, iterations), EXPERIMENT,
       total_steps,
       save_weights_at_for_level=(
           lambda level: [rewind] if level == 0 and rewind else []),
-      details=details)
+      details=details,
+      first_iteration_for_level=(
+          lambda level: rewind if continues and level > 0 else 0))
   return experiment.experiment(
       lambda: dataset, run_config.make_model_fn(dataset.num_classes),
       train_model, prune_masks, iterations, presets=presets,

@@ -188,7 +188,8 @@ def sparse_train(output_dir, config=None, overwrite=False, **flags):
   steps_total = run_config.total_steps(dataset)
   schedule = (run_config.sparsity_schedule(steps_total)
               if run_config.sparse_method.gradual else None)
-  finished = runs.enter(output_dir, run_config, EXPERIMENT, overwrite)
+  finished = runs.enter(output_dir, run_config, EXPERIMENT, overwrite,
+                        keep_checkpoints=True)
   if finished:
     return finished
   # The start is made (and checked: a mask from another network, ...) before
