@@ -44,6 +44,7 @@ from lottery_ticket.analysis import memory
 from lottery_ticket.analysis import network_source
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import model_base
+from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import save_restore
 
 METHODS = ('auto', 'exact', 'lanczos')
@@ -109,7 +110,7 @@ def _compute_settings(method, split, num_examples, data_seed, lanczos_steps,
 
 
 def compute(network, spectrum, method, settings, memory_limit=None,
-            block_size=hessian_exact.DEFAULT_BLOCK_SIZE):
+            block_size=hessian_exact.DEFAULT_BLOCK_SIZE, quiet=False):
   """Computes one spectrum (no caching).
 
   Args:
@@ -119,6 +120,8 @@ def compute(network, spectrum, method, settings, memory_limit=None,
     settings: from _compute_settings.
     memory_limit: for the exact method.
     block_size: Hessian rows per vectorised product (exact method).
+    quiet: show no progress bar nor estimate (they go to a terminal's
+      stderr only, the estimate of a long exact Hessian to any stderr).
 
   Returns:
     the result dict (raw: eigenvalues or Ritz values and quadrature).
@@ -143,16 +146,20 @@ def compute(network, spectrum, method, settings, memory_limit=None,
         'gradient_norm': float(np.linalg.norm(operator.gradient())),
     }
     if method == 'exact':
-      values = hessian_exact.eigenvalues(operator, block_size, memory_limit)
+      values = hessian_exact.eigenvalues(operator, block_size, memory_limit,
+                                         quiet)
       result['eigenvalues'] = values.tolist()
     else:
       steps = settings['lanczos_steps']
-      values, bounds = lanczos.top_eigenvalues(
-          operator.matvec, operator.size, min(steps, operator.size),
-          steps=steps, seed=settings['seed'])
-      nodes, weights = lanczos.quadrature(
-          operator.matvec, operator.size, steps, settings['probes'],
-          seed=settings['seed'] + 1)
+      products = min(steps, operator.size) * (1 + settings['probes'])
+      with progress.Bar(products, 'Lanczos ({} spectrum)'.format(spectrum),
+                        unit='products', quiet=quiet) as bar:
+        values, bounds = lanczos.top_eigenvalues(
+            operator.matvec, operator.size, min(steps, operator.size),
+            steps=steps, seed=settings['seed'], on_step=bar.update)
+        nodes, weights = lanczos.quadrature(
+            operator.matvec, operator.size, steps, settings['probes'],
+            seed=settings['seed'] + 1, on_step=bar.update)
       result.update(ritz_values=values.tolist(), ritz_bounds=bounds.tolist(),
                     slq_nodes=[n.tolist() for n in nodes],
                     slq_weights=[w.tolist() for w in weights])
@@ -273,7 +280,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
     config: config.json overriding the run directory's.
     overwrite: recompute even when a result is stored.
     plot: write the spectrum plot.
-    quiet: print nothing.
+    quiet: print nothing (no results, progress bar nor time estimate).
 
   Returns:
     dict spectrum name -> result dict (with 'path', and 'plot' when drawn).
@@ -305,7 +312,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
       result = _reuse(path, settings)
     else:
       result = compute(network, name, resolved, settings, memory_limit,
-                       block_size)
+                       block_size, quiet)
       save_restore.write_json(path, result)
     result = present(result, top_k, sigma_fraction)
     result['path'] = path

@@ -29,6 +29,7 @@ from lottery_ticket.analysis import network_model
 from lottery_ticket.analysis import network_source
 from lottery_ticket.analysis import weight_evaluator
 from lottery_ticket.foundations import model_base
+from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
 MASKS = ('start', 'end', 'none')
@@ -169,6 +170,7 @@ def interpolate(start, end, output_dir, name='interpolation', labels=None,
   Raises:
     ValueError: for unreadable or incompatible networks or bad settings.
   """
+  paths.check_name(name, 'name')
   starts = as_list(start)
   labels = as_list(labels) if labels is not None else []
   if labels and len(labels) != len(starts):

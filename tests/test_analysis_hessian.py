@@ -279,6 +279,60 @@ def test_tf_checkpoints_are_read_as_effective_weights(tmp_path):
                              weights['layer0_bias'])
 
 
+class _SlowMatrix(object):
+  """A matrix operator whose every product takes 10 s of a fake clock."""
+
+  def __init__(self, matrix, clock):
+    self.matrix = matrix
+    self.size = matrix.shape[0]
+    self.products = 0
+    self._clock = clock
+
+  def matmat(self, rows):
+    self.products += 1
+    self._clock.now += 10.0
+    return rows.astype(np.float64) @ self.matrix
+
+
+class _FakeClock(object):
+
+  def __init__(self):
+    self.now = 0.0
+
+  def __call__(self):
+    return self.now
+
+
+def test_a_long_exact_hessian_says_so_with_its_estimate(monkeypatch, capsys):
+  clock = _FakeClock()
+  monkeypatch.setattr(hessian_exact, '_clock', clock)
+  matrix = _symmetric(12)
+  operator = _SlowMatrix(matrix, clock)
+  # 12 rows in blocks of 2: 6 products; rows 3-6 take 20 s of fake time, so
+  # 12 rows are estimated at 60 s, plus the eigensolver (~0 s of fake time).
+  monkeypatch.setattr(hessian_exact, 'LONG_SECONDS', 59.0)
+  values = hessian_exact.eigenvalues(operator, block_size=2)
+  np.testing.assert_allclose(values, np.linalg.eigvalsh(matrix), atol=1e-9)
+  err = capsys.readouterr().err.strip().splitlines()
+  assert err == ['the exact Hessian of 12 coordinates will take about 01:00 '
+                 '(01:00 for the rows, 00:00 for the eigensolver); '
+                 'method=lanczos takes a fraction of that']
+  monkeypatch.setattr(hessian_exact, 'LONG_SECONDS', 61.0)  # not long: silent
+  hessian_exact.assemble(_SlowMatrix(matrix, clock), block_size=2)
+  hessian_exact.assemble(_SlowMatrix(matrix, clock), block_size=2, quiet=True)
+  assert capsys.readouterr().err == ''
+
+
+def test_lanczos_reports_each_product():
+  matrix = _symmetric(30)
+  calls = []
+  lanczos.top_eigenvalues(lambda v: matrix @ v, 30, 3, steps=10,
+                          on_step=lambda: calls.append(1))
+  lanczos.quadrature(lambda v: matrix @ v, 30, 10, 2,
+                     on_step=lambda: calls.append(1))
+  assert len(calls) == 30
+
+
 def _np_full_hessian(weights, images, labels):
   """The Hessian over (layer0, layer0_bias, layer1, layer1_bias) of the
   one-hidden-layer MLP, by central differences of its numpy gradient.
