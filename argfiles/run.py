@@ -24,9 +24,10 @@ import time
 
 from lottery_ticket.argfiles import lifeline
 from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.foundations import paths
 
 # The directory, inside a run's output directory, holding its record and log.
-BOOKKEEPING_DIR = '.argfile_run'
+BOOKKEEPING_DIR = paths.SWEEP_RECORDS
 STATE_FILE = 'state.json'
 LOG_FILE = 'run.log'
 

@@ -28,6 +28,8 @@ import shutil
 
 import numpy as np
 
+from lottery_ticket.foundations import paths
+
 TEMP_PREFIX = '.tmp-'
 
 # Out of space (a full disk, or a full quota): freeing space is the cure.
@@ -125,6 +127,8 @@ def remove_temporaries(directory, patterns=()):
   """
   removed = []
   for root, dirnames, filenames in os.walk(directory):
+    if paths.SWEEP_RECORDS in dirnames:
+      dirnames.remove(paths.SWEEP_RECORDS)  # the sweep runner's, not ours
     for name in list(dirnames) + filenames:
       if not (name.startswith(TEMP_PREFIX) or
               any(fnmatch.fnmatch(name, p) for p in patterns)):

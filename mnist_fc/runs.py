@@ -116,11 +116,12 @@ def _shown(value):
 
 
 def clear_run(run_dir):
-  """Removes a run directory's outputs (for --overwrite), keeping its lock."""
+  """Removes a run directory's outputs (for --overwrite), keeping its lock
+  and the sweep's record of the line that writes it."""
   if not os.path.isdir(run_dir):
     return
   for entry in os.listdir(run_dir):
-    if entry == dir_lock.LOCK_FILE:
+    if entry in (dir_lock.LOCK_FILE, paths.SWEEP_RECORDS):
       continue
     target = os.path.join(run_dir, entry)
     if os.path.isdir(target) and not os.path.islink(target):
