@@ -17,6 +17,7 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import session
 from lottery_ticket.foundations import trainer
@@ -48,7 +49,7 @@ def library(dataset, iterations):
     model, _, _ = _model(dataset)
     with session.new_session(graph) as sess:
       start = time.time()
-      trainer.train(sess, dataset, model, constants.OPTIMIZER_FN,
+      trainer.train(sess, dataset, model, optimizers.optimizer_fn(constants.OPTIMIZER),
                     ('iterations', iterations), None,
                     options=trainer.TrainOptions(
                         batch_size=60, test_interval=INTERVAL,
@@ -68,7 +69,7 @@ def feed_dict_loop(dataset, iterations, config=None):
   with tf.Graph().as_default() as graph:
     tf.set_random_seed(0)
     model, inputs, labels = _model(dataset)
-    step = constants.OPTIMIZER_FN().minimize(model.loss)
+    step = optimizers.optimizer_fn(constants.OPTIMIZER)().minimize(model.loss)
     with tf.Session(graph=graph, config=config) as sess:
       start = time.time()
       sess.run(tf.global_variables_initializer())

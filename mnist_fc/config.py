@@ -116,7 +116,8 @@ TRAINING = hparams.Concern('training', (
       'training length (per level): 500it, 3ep, ...'),
     S('test_interval', 'int', constants.TEST_INTERVAL, 'evaluate test and '
       'validation every N iterations', minimum=1),
-    S('checkpoint_interval', 'int', 5000, 'checkpoint every N iterations so a '
+    S('checkpoint_interval', 'int', constants.CHECKPOINT_INTERVAL,
+      'checkpoint every N iterations so a '
       'killed run resumes (0: never)', minimum=0, identity=False),
     S('save_summaries', 'bool', True, 'write TensorBoard summaries',
       identity=False),
