@@ -1,6 +1,32 @@
-"""Installs the repository root as the package `lottery_ticket`."""
+"""Installs the repository root as the package `lottery_ticket`.
+
+TensorFlow: on x86-64 the CPU build (`tensorflow-cpu`, no CUDA libraries) is
+pinned by default. For a GPU, install the `gpu` extra with the pin dropped:
+
+  LOTTERY_TICKET_GPU=1 pip install -e ".[gpu]"
+
+(in an environment that already holds tensorflow-cpu, `pip uninstall
+tensorflow-cpu` first: the two builds share one package directory).
+
+One console command, `lottery-ticket`, runs every command line of the
+library as a subcommand (lottery_ticket/cli_main.py).
+"""
+
+import os
 
 import setuptools
+
+# Set to 1 to drop the CPU-build pin (with the `gpu` extra).
+GPU_ENV = 'LOTTERY_TICKET_GPU'
+
+if os.environ.get(GPU_ENV, '').strip().lower() in ('1', 'true', 'yes'):
+  TENSORFLOW = ['tensorflow>=2.15']
+else:
+  TENSORFLOW = ['tensorflow-cpu>=2.15; platform_machine=="x86_64"',
+                'tensorflow>=2.15; platform_machine!="x86_64"']
+ANALYSIS = ['matplotlib>=3.5', 'scipy>=1.8']
+# TensorFlow 2.16+ no longer brings TensorBoard, which the summaries need.
+TENSORBOARD = ['tensorboard>=2.15']
 
 SUBPACKAGES = [
     'foundations',
@@ -21,9 +47,7 @@ setuptools.setup(
     python_requires='>=3.9',
     package_dir={'lottery_ticket': '.'},
     packages=['lottery_ticket'] + ['lottery_ticket.' + p for p in SUBPACKAGES],
-    install_requires=[
-        'tensorflow-cpu>=2.15; platform_machine=="x86_64"',
-        'tensorflow>=2.15; platform_machine!="x86_64"',
+    install_requires=TENSORFLOW + [
         'fire>=0.5',
         'numpy>=1.23',
         'absl-py>=1.0',
@@ -31,9 +55,16 @@ setuptools.setup(
         'scikit-learn>=1.0',
     ],
     extras_require={
-        'analysis': ['matplotlib>=3.5', 'scipy>=1.8'],
+        'analysis': ANALYSIS,
+        'tensorboard': TENSORBOARD,
         'ray': ['ray>=2.9'],
-        'test': ['pytest>=7', 'matplotlib>=3.5', 'scipy>=1.8'],
-        'all': ['matplotlib>=3.5', 'scipy>=1.8', 'ray>=2.9', 'pytest>=7'],
+        'test': ['pytest>=7'] + ANALYSIS,
+        'all': ANALYSIS + TENSORBOARD + ['ray>=2.9', 'pytest>=7'],
+        # The CUDA build with its NVIDIA libraries (Linux x86-64 only).
+        'gpu': ['tensorflow[and-cuda]>=2.15; sys_platform=="linux" and '
+                'platform_machine=="x86_64"'],
+    },
+    entry_points={
+        'console_scripts': ['lottery-ticket = lottery_ticket.cli_main:main'],
     },
 )

@@ -71,13 +71,21 @@ class HessianOperator(object):
     self._block_product = None
 
   def _scatter(self, vector):
-    """Variable-shaped tensors holding `vector` at the chosen entries."""
+    """Variable-shaped tensors holding `vector` at the chosen entries.
+
+    Written as a gather from the piece with a zero appended (every entry
+    that is not chosen reads that zero) rather than a scatter_nd: the
+    vectorised products (tf.vectorized_map) have a converter for gathers
+    but fall back to a slow while loop, with a warning, for scatter_nd.
+    """
     pieces = tf.split(vector, self._counts) if self._counts else []
     out = []
     for piece, shape, chosen in zip(pieces, self._shapes, self._selections):
       if chosen is not None:
-        piece = tf.scatter_nd(tf.constant(chosen[:, None]), piece,
-                              [int(np.prod(shape))])
+        sources = np.full(int(np.prod(shape)), chosen.size, np.int64)
+        sources[chosen] = np.arange(chosen.size)
+        piece = tf.gather(tf.concat([piece, tf.zeros([1], piece.dtype)], 0),
+                          tf.constant(sources))
       out.append(tf.reshape(piece, shape))
     return out
 

@@ -3,10 +3,18 @@ r"""Eigenvalues of the loss Hessian of a saved network, saved beside it.
   python -m lottery_ticket.analysis.hessian_spectrum \
       --source=results/lottery/trial0/5/same_init --spectrum=both
 
-The Hessian is that of the mean cross-entropy over a fixed, seeded batch of
-a split (1000 training examples by default), at the saved weights:
+The Hessian is that of the mean cross-entropy over a split (the whole
+training set by default, as the reference's hessian.gin: batch_size 60000),
+or a fixed, seeded sample of it (num_examples), at the saved weights:
   sparse  over the surviving kernel weights (mask 1) and all biases;
-  dense   over every weight, pruned ones included (same effective weights).
+  dense   the reference's dense spectrum (google-research/rigl
+          rigl_tf2/train.py, is_dense_spectrum): the Hessian over every
+          weight with the rows and columns of pruned weights masked to zero,
+          so the sparse spectrum plus one zero eigenvalue per pruned weight;
+  full    the full Hessian over every weight, pruned ones included (same
+          effective weights): how the loss curves if pruned weights could
+          move.
+`both` computes sparse and dense.
 Methods:
   exact    the full Hessian, assembled in row blocks, then LAPACK's
            symmetric eigensolver; its memory (2 * n^2 * 8 bytes) is checked
@@ -36,16 +44,23 @@ from lottery_ticket.analysis import memory
 from lottery_ticket.analysis import network_source
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import model_base
+from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import save_restore
 
 METHODS = ('auto', 'exact', 'lanczos')
+SPECTRA = ('sparse', 'dense', 'full')
+# The loss_on_batch coordinates each spectrum is computed over: dense is
+# derived from the sparse Hessian; full is loss_on_batch's 'dense'.
+_COMPUTED_OVER = {'sparse': 'sparse', 'dense': 'sparse', 'full': 'dense'}
 AUTO_EXACT_MAX = 4096
+# num_examples of a Hessian over the whole split.
+ALL_EXAMPLES = 'all'
 DENSITY_POINTS = 512
 
 
 def coordinate_count(network, spectrum):
-  """Coordinates of the sparse or dense spectrum of a network."""
-  choices.check('spectrum', spectrum, loss_on_batch.SPECTRA)
+  """Coordinates of a spectrum of a network (one of SPECTRA)."""
+  choices.check('spectrum', spectrum, SPECTRA)
   count = 0
   for name, value in network.weights.items():
     if spectrum == 'sparse' and not model_base.is_bias(name):
@@ -85,8 +100,9 @@ def plot_path(network):
 def _compute_settings(method, split, num_examples, data_seed, lanczos_steps,
                       probes, seed):
   """The settings a stored result must share to be reused."""
-  settings = {'split': split, 'num_examples': int(num_examples),
-              'data_seed': int(data_seed)}
+  settings = {'split': split, 'num_examples': (
+      ALL_EXAMPLES if num_examples in (None, ALL_EXAMPLES)
+      else int(num_examples)), 'data_seed': int(data_seed)}
   if method == 'lanczos':
     settings.update(lanczos_steps=int(lanczos_steps), probes=int(probes),
                     seed=int(seed))
@@ -94,27 +110,32 @@ def _compute_settings(method, split, num_examples, data_seed, lanczos_steps,
 
 
 def compute(network, spectrum, method, settings, memory_limit=None,
-            block_size=hessian_exact.DEFAULT_BLOCK_SIZE):
+            block_size=hessian_exact.DEFAULT_BLOCK_SIZE, quiet=False):
   """Computes one spectrum (no caching).
 
   Args:
     network: a network_source.Network.
-    spectrum: 'sparse' or 'dense'.
+    spectrum: one of SPECTRA.
     method: 'exact' or 'lanczos' (resolved).
     settings: from _compute_settings.
     memory_limit: for the exact method.
     block_size: Hessian rows per vectorised product (exact method).
+    quiet: show no progress bar nor estimate (they go to a terminal's
+      stderr only, the estimate of a long exact Hessian to any stderr).
 
   Returns:
     the result dict (raw: eigenvalues or Ritz values and quadrature).
   """
   dataset = network.run_config.make_dataset()
+  count = settings['num_examples']
+  if count == ALL_EXAMPLES:
+    data = getattr(dataset, settings['split'], None)
+    count = data.num_examples if data is not None else 1
   images, labels = loss_on_batch.fixed_batch(
-      dataset, settings['split'], settings['num_examples'],
-      settings['data_seed'])
+      dataset, settings['split'], count, settings['data_seed'])
   started = time.time()
   with loss_on_batch.LossOnBatch(network, images, labels, dataset.num_classes,
-                                 spectrum) as problem:
+                                 _COMPUTED_OVER[spectrum]) as problem:
     operator = problem.operator
     result = {
         'source': network.source, 'label': network.label,
@@ -125,20 +146,55 @@ def compute(network, spectrum, method, settings, memory_limit=None,
         'gradient_norm': float(np.linalg.norm(operator.gradient())),
     }
     if method == 'exact':
-      values = hessian_exact.eigenvalues(operator, block_size, memory_limit)
+      values = hessian_exact.eigenvalues(operator, block_size, memory_limit,
+                                         quiet)
       result['eigenvalues'] = values.tolist()
     else:
       steps = settings['lanczos_steps']
-      values, bounds = lanczos.top_eigenvalues(
-          operator.matvec, operator.size, min(steps, operator.size),
-          steps=steps, seed=settings['seed'])
-      nodes, weights = lanczos.quadrature(
-          operator.matvec, operator.size, steps, settings['probes'],
-          seed=settings['seed'] + 1)
+      products = min(steps, operator.size) * (1 + settings['probes'])
+      with progress.Bar(products, 'Lanczos ({} spectrum)'.format(spectrum),
+                        unit='products', quiet=quiet) as bar:
+        values, bounds = lanczos.top_eigenvalues(
+            operator.matvec, operator.size, min(steps, operator.size),
+            steps=steps, seed=settings['seed'], on_step=bar.update)
+        nodes, weights = lanczos.quadrature(
+            operator.matvec, operator.size, steps, settings['probes'],
+            seed=settings['seed'] + 1, on_step=bar.update)
       result.update(ritz_values=values.tolist(), ritz_bounds=bounds.tolist(),
                     slq_nodes=[n.tolist() for n in nodes],
                     slq_weights=[w.tolist() for w in weights])
+  if spectrum == 'dense':
+    result = _with_pruned_zeros(
+        result, coordinate_count(network, 'dense') - result['num_coordinates'])
   result['seconds'] = round(time.time() - started, 3)
+  return result
+
+
+def _with_pruned_zeros(result, pruned):
+  """The dense spectrum from the sparse one: an eigenvalue 0 per pruned weight.
+
+  Masking the rows and columns of the pruned weights leaves the sparse
+  Hessian as one diagonal block and zeros elsewhere. Exact: the eigenvalues
+  gain `pruned` zeros. Lanczos: 0 joins the Ritz values (bound 0), and each
+  quadrature probe's density gets a point mass at 0 of weight pruned / n.
+  """
+  sparse = result['num_coordinates']
+  total = sparse + int(pruned)
+  result['num_coordinates'] = total
+  if not pruned:
+    return result
+  if 'eigenvalues' in result:
+    result['eigenvalues'] = np.sort(np.concatenate(
+        [result['eigenvalues'], np.zeros(int(pruned))])).tolist()
+    return result
+  values = list(result['ritz_values'])
+  at = sum(1 for v in values if v > 0.0)
+  result['ritz_values'] = values[:at] + [0.0] + values[at:]
+  result['ritz_bounds'] = (list(result['ritz_bounds'][:at]) + [0.0] +
+                           list(result['ritz_bounds'][at:]))
+  result['slq_nodes'] = [list(n) + [0.0] for n in result['slq_nodes']]
+  result['slq_weights'] = [[w * sparse / total for w in weights] +
+                           [pruned / total] for weights in result['slq_weights']]
   return result
 
 
@@ -193,7 +249,7 @@ def _reuse(path, settings):
 
 
 def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
-                     num_examples=1000, split='train', data_seed=0,
+                     num_examples=ALL_EXAMPLES, split='train', data_seed=0,
                      lanczos_steps=100, probes=3, seed=0, sigma_fraction=0.01,
                      memory_limit=None, block_size=hessian_exact.DEFAULT_BLOCK_SIZE,
                      masks=None, config=None, overwrite=False, plot=True,
@@ -203,11 +259,13 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
   Args:
     source: a run directory (its final weights), a saved network directory
       (final/, initial/, weights_at/<k>/) or a TF checkpoint.
-    spectrum: 'sparse', 'dense' or 'both'.
+    spectrum: 'sparse', 'dense' (the reference's: sparse plus zeros),
+      'full' (every weight, pruned ones free) or 'both' (sparse and dense).
     method: 'auto', 'exact' or 'lanczos'.
     top_k: how many of the largest eigenvalues to report (Lanczos: at most
       lanczos_steps / 2).
-    num_examples: size of the fixed batch.
+    num_examples: 'all' (the whole split, the reference's), or the size of
+      a fixed, seeded sample of it.
     split: the split the batch comes from ('train', 'validate', 'test').
     data_seed: seed of the batch.
     lanczos_steps: Lanczos iterations (top eigenvalues and each SLQ probe).
@@ -222,7 +280,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
     config: config.json overriding the run directory's.
     overwrite: recompute even when a result is stored.
     plot: write the spectrum plot.
-    quiet: print nothing.
+    quiet: print nothing (no results, progress bar nor time estimate).
 
   Returns:
     dict spectrum name -> result dict (with 'path', and 'plot' when drawn).
@@ -231,18 +289,21 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
     ValueError: for bad arguments, an unreadable or mismatching network, or
       an exact spectrum that does not fit in memory.
   """
-  choices.check('spectrum', spectrum, ('sparse', 'dense', 'both'))
+  choices.check('spectrum', spectrum, SPECTRA + ('both',))
   network = network_source.load(source, masks=masks, config=config)
   spectra = ('sparse', 'dense') if spectrum == 'both' else (spectrum,)
   results = {}
   for name in spectra:
-    size = coordinate_count(network, name)
+    # The dense spectrum is computed from the sparse Hessian.
+    size = coordinate_count(network, 'sparse' if name == 'dense' else name)
     if size < 1:
       raise ValueError('the {} spectrum of {} has no coordinates'.format(
           name, network.source))
     resolved = resolve_method(method, size, memory_limit)
     settings = _compute_settings(resolved, split, num_examples, data_seed,
                                  lanczos_steps, probes, seed)
+    if name == 'dense':
+      settings['definition'] = 'masked'  # not the full Hessian of old files
     if masks is not None:
       settings['masks'] = masks if isinstance(masks, str) else 'given as a dict'
     path = result_path(network, name, resolved)
@@ -251,7 +312,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
       result = _reuse(path, settings)
     else:
       result = compute(network, name, resolved, settings, memory_limit,
-                       block_size)
+                       block_size, quiet)
       save_restore.write_json(path, result)
     result = present(result, top_k, sigma_fraction)
     result['path'] = path

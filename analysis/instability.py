@@ -128,13 +128,12 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
     # Each copy trains iterations k..T of the run's schedule with its own
     # data order.
     copy_config = config.replace(
-        training_len='{}it'.format(total - rewind),
+        training_len='{}it'.format(total),
         train_order_seed=copy_order_seed(config.train_order_seed, copy))
     copy_dir = os.path.join(output_dir, 'k{}'.format(rewind),
                             'copy{}'.format(copy))
     train_lib.train(copy_dir, masks=masks, presets=start, config=copy_config,
-                    hyperparameters=spec, schedule_offset=rewind,
-                    schedule_steps=total)
+                    hyperparameters=spec, first_iteration=rewind)
     copies.append(copy_dir)
   curve = interpolation.curve(
       network_source.load(copies[0]), network_source.load(copies[1]), split,

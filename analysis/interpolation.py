@@ -9,7 +9,9 @@ The network at alpha is  mask * ((1 - alpha) * start + alpha * end),  with
 the mask of the start network, of the end network, or none (all ones);
 biases are never masked. Alpha runs from -0.2 to 1.2 in 29 points by
 default (steps of 0.05, so 0 and 1 are on the grid exactly, and there the
-network is exactly the start or the end network).
+network is exactly the start or the end network). The networks are evaluated
+on the training set by default, as the reference does (google-research/rigl
+rigl_tf2/interpolate.py, eval_on_train=True); split='test' is the option.
 
 Several start networks may share one end (`--start=[a,b] --labels=[x,y]`):
 each gives a curve, and all are drawn in one figure. Writes <name>.json,
@@ -27,6 +29,7 @@ from lottery_ticket.analysis import network_model
 from lottery_ticket.analysis import network_source
 from lottery_ticket.analysis import weight_evaluator
 from lottery_ticket.foundations import model_base
+from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
 MASKS = ('start', 'end', 'none')
@@ -98,7 +101,7 @@ def weights_at(start_weights, end_weights, alpha, masks=None):
   return out
 
 
-def curve(start, end, split='test', mask='start', alphas=None):
+def curve(start, end, split='train', mask='start', alphas=None):
   """Evaluates the path between two loaded networks.
 
   Args:
@@ -143,7 +146,7 @@ def curves_to_csv(curves):
 
 
 def interpolate(start, end, output_dir, name='interpolation', labels=None,
-                split='test', mask='start', alpha_min=-0.2, alpha_max=1.2,
+                split='train', mask='start', alpha_min=-0.2, alpha_max=1.2,
                 num_points=29, plot=True, quiet=False):
   """Interpolates from each start network to the end network and saves it.
 
@@ -155,7 +158,7 @@ def interpolate(start, end, output_dir, name='interpolation', labels=None,
     name: the files' base name.
     labels: names of the curves in the legend, a list or 'x,y' (default:
       the start paths).
-    split: 'train', 'validate' or 'test'.
+    split: 'train' (the reference's), 'validate' or 'test'.
     mask: 'start', 'end' or 'none': whose mask is applied along the path.
     alpha_min, alpha_max, num_points: the grid of alphas.
     plot: draw the figure.
@@ -167,6 +170,7 @@ def interpolate(start, end, output_dir, name='interpolation', labels=None,
   Raises:
     ValueError: for unreadable or incompatible networks or bad settings.
   """
+  paths.check_name(name, 'name')
   starts = as_list(start)
   labels = as_list(labels) if labels is not None else []
   if labels and len(labels) != len(starts):

@@ -42,7 +42,7 @@ class Tridiagonal(object):
     return np.linalg.eigh(matrix)
 
 
-def tridiagonalize(matvec, size, steps, start=None, seed=0):
+def tridiagonalize(matvec, size, steps, start=None, seed=0, on_step=None):
   """Runs Lanczos with full reorthogonalisation.
 
   Args:
@@ -51,6 +51,8 @@ def tridiagonalize(matvec, size, steps, start=None, seed=0):
     steps: the number of iterations (at most `size`).
     start: optional starting vector (default: a seeded Gaussian vector).
     seed: seed of the default starting vector.
+    on_step: optional callable() called after each iteration (e.g. a
+      progress bar's update: each iteration is one operator product).
 
   Returns:
     a Tridiagonal; fewer than `steps` coefficients when an invariant
@@ -75,6 +77,8 @@ def tridiagonalize(matvec, size, steps, start=None, seed=0):
   residual = 0.0
   for step in range(steps):
     w = np.asarray(matvec(basis[step]), np.float64)
+    if on_step is not None:
+      on_step()
     alpha = float(basis[step] @ w)
     alphas.append(alpha)
     w = w - alpha * basis[step]
@@ -92,7 +96,7 @@ def tridiagonalize(matvec, size, steps, start=None, seed=0):
   return Tridiagonal(np.array(alphas), np.array(betas), residual)
 
 
-def top_eigenvalues(matvec, size, k, steps=None, seed=0):
+def top_eigenvalues(matvec, size, k, steps=None, seed=0, on_step=None):
   """The k largest eigenvalues by Lanczos, with error bounds.
 
   Args:
@@ -101,6 +105,7 @@ def top_eigenvalues(matvec, size, k, steps=None, seed=0):
     k: how many eigenvalues.
     steps: Lanczos iterations (default: max(3k, k + 40), at most size).
     seed: seed of the starting vector.
+    on_step: see tridiagonalize.
 
   Returns:
     (values descending, bounds): bounds[i] = |beta_m * last component of
@@ -111,7 +116,8 @@ def top_eigenvalues(matvec, size, k, steps=None, seed=0):
   if k < 1:
     raise ValueError('k must be >= 1, got {}'.format(k))
   steps = int(steps) if steps else max(3 * k, k + 40)
-  tri = tridiagonalize(matvec, size, min(steps, size), seed=seed)
+  tri = tridiagonalize(matvec, size, min(steps, size), seed=seed,
+                       on_step=on_step)
   values, vectors = tri.ritz()
   order = np.argsort(values)[::-1][:k]
   bounds = np.abs(tri.residual * vectors[-1, order])
@@ -120,7 +126,7 @@ def top_eigenvalues(matvec, size, k, steps=None, seed=0):
   return values[order], bounds
 
 
-def quadrature(matvec, size, steps, probes, seed=0):
+def quadrature(matvec, size, steps, probes, seed=0, on_step=None):
   """Stochastic Lanczos quadrature nodes and weights.
 
   Args:
@@ -129,6 +135,7 @@ def quadrature(matvec, size, steps, probes, seed=0):
     steps: Lanczos iterations per probe.
     probes: how many random (Rademacher) starting vectors.
     seed: seed of the probes.
+    on_step: see tridiagonalize.
 
   Returns:
     (nodes, weights): lists (one per probe) of Ritz values and their
@@ -138,7 +145,7 @@ def quadrature(matvec, size, steps, probes, seed=0):
   for probe in range(int(probes)):
     rng = np.random.default_rng([int(seed), probe])
     start = rng.choice([-1.0, 1.0], size=int(size))
-    tri = tridiagonalize(matvec, size, steps, start=start)
+    tri = tridiagonalize(matvec, size, steps, start=start, on_step=on_step)
     values, vectors = tri.ritz()
     nodes.append(values)
     weights.append(vectors[0] ** 2)

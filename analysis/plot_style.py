@@ -5,7 +5,9 @@ dependency (the `analysis` extra). Figures are drawn with the Agg backend and
 only ever saved as PNG files.
 """
 
-import os
+import io
+
+from lottery_ticket.foundations import save_restore
 
 # A colour-blind-safe cycle (Okabe & Ito), used in this order everywhere.
 COLORS = ('#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9',
@@ -55,9 +57,11 @@ def save(figure, path, title=None):
   if title:
     figure.suptitle(title, fontsize=13)
   figure.tight_layout()
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
+  # Rendered in memory and written atomically, like every other output: a
+  # full disk names the file, and a half-written image is never left.
+  image = io.BytesIO()
   # 'tight' keeps legends placed beside the panels inside the image.
-  figure.savefig(path, dpi=110, format='png', bbox_inches='tight')
+  figure.savefig(image, dpi=110, format='png', bbox_inches='tight')
   pyplot().close(figure)
+  save_restore.write_bytes(path, image.getvalue())
   return path

@@ -12,9 +12,13 @@ The runner (`python -m lottery_ticket.argfiles.runner RUNNER ARGFILE`):
   sweep.py      planning a sweep (output directories, duplicates, inputs)
   schedule.py   which runs may start: each after the runs it reads from
   lines.py      reading lines from files, generators and scripts
-  programs.py   the runner CLI: its command and its output directories
+  programs.py   the runner CLI: its command, output directories, checks
   run.py        one line executed in its own process, with its log
   state.py      the per-line record that makes a sweep resumable
+  changes.py    lines whose arguments changed since they ran
+  preflight.py  checks before any line starts (datasets, runner flags)
+  sweep_lock.py one sweep at a time on each record
+  lifeline.py   runs that die with their sweep
   executors.py  sequential, local processes, Ray tasks
   resources.py  cores, memory, thread counts
   progress.py   progress and summary on stderr

@@ -29,6 +29,8 @@ from lottery_ticket.argfiles.run import RunResult
 
 # How often the local executor checks its processes, in seconds.
 _POLL_SECONDS = 0.05
+# How long the Ray executor waits for a task before updating the progress.
+_RAY_WAIT_SECONDS = 1.0
 
 Allocation = collections.namedtuple('Allocation',
                                     ['parallelism', 'threads_per_run'])
@@ -98,7 +100,8 @@ class Executor(object):
         self.name, allocation.parallelism, threads)
 
   def run(self, runs, progress):
-    """Executes runs, reporting each start and end to progress.
+    """Executes runs, reporting each start and end to progress (and letting
+    it redraw its status line while they execute).
 
     Args:
       runs: the run.Run to execute, in line order.
@@ -126,7 +129,6 @@ class Executor(object):
     try:
       while True:
         for run, failed in waiting.pop_blocked():
-          progress.started(run)
           settle(run.fail_unstarted(
               'not started: it reads the output of line {}, which '
               'failed'.format(failed)))
@@ -149,6 +151,7 @@ class Executor(object):
               len(waiting)))
         for result in self._collect():
           settle(result)
+        progress.tick()
     except BaseException:
       self._stop_all()
       raise
@@ -222,7 +225,7 @@ class LocalExecutor(Executor):
 
   def _stop_all(self):
     while self._active:
-      self._active.pop().stop('interrupted')
+      self._active.pop().stop(state_lib.INTERRUPTED)
 
 
 class SequentialExecutor(LocalExecutor):
@@ -339,7 +342,8 @@ class RayExecutor(Executor):
     return len(self._in_flight_runs)
 
   def _collect(self):
-    ready, _ = self._ray.wait(list(self._in_flight_runs), num_returns=1)
+    ready, _ = self._ray.wait(list(self._in_flight_runs), num_returns=1,
+                              timeout=_RAY_WAIT_SECONDS)
     ended = []
     for reference in ready:
       run = self._in_flight_runs.pop(reference)
@@ -352,7 +356,7 @@ class RayExecutor(Executor):
   def _stop_all(self):
     for reference, run in self._in_flight_runs.items():
       self._ray.cancel(reference)  # The task then stops its runner process.
-      self._record_task_failure(run, 'interrupted')
+      self._record_task_failure(run, state_lib.INTERRUPTED)
     self._in_flight_runs = {}
 
   def _record_task_failure(self, run, error):
@@ -361,8 +365,8 @@ class RayExecutor(Executor):
       lines = [row for row in str(error).splitlines() if row.strip()]
       error = 'ray task failed: {}'.format(
           lines[-1].strip() if lines else type(error).__name__)
-    record = run.read_state() or state_lib.new_state(run.line.argv,
-                                                     run.log_path)
+    record = run.read_state() or state_lib.new_state(
+        run.line.argv, run.log_path, run.runner)
     now = time.time()
     record.update(status=state_lib.FAILED, error=error,
                   end_time=now, start_time=record.get('start_time') or now)

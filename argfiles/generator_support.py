@@ -13,8 +13,18 @@ import sys
 
 from absl import flags as absl_flags
 
-# The datasets the MNIST runners accept.
-DATASETS = ('digits', 'mnist', 'fashion_mnist')
+from lottery_ticket.foundations import paths
+
+
+
+def dataset_names():
+  """The datasets the runners accept: the names of the dataset registry.
+
+  Returns:
+    A sorted tuple of str.
+  """
+  from lottery_ticket.datasets import registry  # pylint: disable=g-import-not-at-top
+  return tuple(sorted(registry.NAMES))
 
 
 def format_flag(name, value):
@@ -135,7 +145,7 @@ def check_output_dir(output_dir):
   return str(output_dir).rstrip('/') or '/'
 
 
-def trial_numbers(trials, first_trial):
+def trial_numbers(trials, first_trial=0):
   """The trial numbers of a sweep: first_trial, ..., first_trial + trials - 1.
 
   Args:
@@ -157,11 +167,9 @@ def trial_numbers(trials, first_trial):
 def trial_directory(output_dir, trial):
   """The directory of one trial: `{output_dir}/trial{trial}`.
 
-  The same layout as foundations.paths.trial, spelled out here because
-  importing foundations starts TensorFlow, which a line generator should
-  not need.
+  foundations.paths owns the layout (trial0, trial1, ...).
   """
-  return '{}/trial{}'.format(output_dir, trial)
+  return paths.trial(output_dir, trial)
 
 
 def define_trial_flags(flag_values, default_trials):
@@ -171,7 +179,7 @@ def define_trial_flags(flag_values, default_trials):
   absl_flags.DEFINE_integer('trials', default_trials,
                             'Number of trials (independent replicates).',
                             lower_bound=1, flag_values=flag_values)
-  absl_flags.DEFINE_integer('first_trial', 1,
+  absl_flags.DEFINE_integer('first_trial', 0,
                             'Number of the first trial; trial t uses seed t.',
                             lower_bound=0, flag_values=flag_values)
   absl_flags.DEFINE_string('extra_flags', None,
@@ -201,7 +209,7 @@ def define_data_flags(flag_values, default_dataset='mnist', unset='the '
     default_dataset: the default dataset, or None to leave it out of lines.
     unset: what a flag left out of the lines means, for the help text.
   """
-  absl_flags.DEFINE_enum('dataset', default_dataset, DATASETS,
+  absl_flags.DEFINE_enum('dataset', default_dataset, dataset_names(),
                          'Dataset; unset: {}.'.format(unset),
                          flag_values=flag_values)
   absl_flags.DEFINE_string('training_len', None,

@@ -2,7 +2,7 @@
 
 A sweep is a list of flag lines, one per run, such as
 
-  --output_dir=results/trial1 --iterations=5 --seed=1
+  --output_dir=results/trial0 --iterations=5 --seed=0
 
 A line is split with shell quoting rules (shlex) into an argument list that
 is handed to the runner process directly; no shell ever sees it, so quotes

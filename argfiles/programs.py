@@ -1,4 +1,4 @@
-"""The runner CLI a sweep executes: its command and its output directories.
+"""The runner CLI a sweep executes: its command, output directories, checks.
 
 A runner is named either by module (`lottery_ticket.mnist_fc.runners.
 reinitialize`, run as `python -m module ...`) or by the path of a script
@@ -11,6 +11,11 @@ does not, the line's `--output_dir` value does. The name is looked for in
 the runner's source text first (a def, an assignment or an import binding
 it), so a runner that does not define it is never imported: importing a
 runner usually starts TensorFlow, which takes seconds.
+
+A runner module may also define `validate_flags(argv)`, which checks a
+line's arguments without running anything and raises ValueError (one line)
+for a bad flag or value; the sweep calls it for every line before starting
+any (see preflight.py). It is looked for the same way.
 """
 
 import ast
@@ -22,6 +27,7 @@ import sys
 from fire import parser as fire_parser
 
 OUTPUT_DIRECTORY_FUNCTION = 'output_directory'
+VALIDATE_FLAGS_FUNCTION = 'validate_flags'
 
 
 class ProgramError(ValueError):
@@ -123,14 +129,14 @@ class Program(object):
         raise ProgramError('runner {} is neither a .py file nor an '
                            'importable module'.format(target))
       self._source_path = spec.origin
-    self._output_directory = None
-    self._looked_up = False
+    self._module = None
+    self._hooks = {}
 
   def __getstate__(self):
-    # A Program travels to Ray workers; the looked-up function may come from
+    # A Program travels to Ray workers; the looked-up functions may come from
     # a script no worker can import, and the workers only need the command.
     state = dict(self.__dict__)
-    state.update(_output_directory=None, _looked_up=False)
+    state.update(_module=None, _hooks={})
     return state
 
   def command(self, argv, python=None):
@@ -149,19 +155,36 @@ class Program(object):
       return [python, self.target] + list(argv)
     return [python, '-m', self.target] + list(argv)
 
-  def _output_directory_function(self):
-    """The runner's output_directory function, or None (imported lazily)."""
-    if not self._looked_up:
-      self._looked_up = True
-      if _may_define(self._source_path, OUTPUT_DIRECTORY_FUNCTION):
-        try:
-          module = self._import()
-        except Exception as e:  # pylint: disable=broad-except
-          raise ProgramError('runner {} fails to import: {}: {}'.format(
-              self.target, type(e).__name__, e))
-        self._output_directory = getattr(module, OUTPUT_DIRECTORY_FUNCTION,
-                                         None)
-    return self._output_directory
+  def hook(self, name):
+    """A function the runner module defines for the sweep, or None.
+
+    The module is imported (once) only if its source may define `name`.
+
+    Args:
+      name: OUTPUT_DIRECTORY_FUNCTION or VALIDATE_FLAGS_FUNCTION.
+
+    Returns:
+      The callable, or None if the runner does not define one.
+
+    Raises:
+      ProgramError: if the runner may define it but fails to import.
+    """
+    if name not in self._hooks:
+      function = None
+      if _may_define(self._source_path, name):
+        function = getattr(self._imported(), name, None)
+      self._hooks[name] = function if callable(function) else None
+    return self._hooks[name]
+
+  def _imported(self):
+    """The runner module, imported on first use."""
+    if self._module is None:
+      try:
+        self._module = self._import()
+      except Exception as e:  # pylint: disable=broad-except
+        raise ProgramError('runner {} fails to import: {}: {}'.format(
+            self.target, type(e).__name__, e))
+    return self._module
 
   def _import(self):
     if not self.is_script:
@@ -172,6 +195,32 @@ class Program(object):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+  def validate(self, argv):
+    """Checks one line's arguments with the runner's validate_flags.
+
+    Args:
+      argv: the arguments the runner will get.
+
+    Returns:
+      None if they pass (or the runner defines no check); else the error
+      as one line.
+
+    Raises:
+      ProgramError: if the runner may define the check but fails to import.
+    """
+    function = self.hook(VALIDATE_FLAGS_FUNCTION)
+    if function is None:
+      return None
+    try:
+      function(list(argv))
+    except ValueError as e:
+      return _one_line(e)
+    except (Exception, SystemExit) as e:  # pylint: disable=broad-except
+      return '{}.{} failed: {}: {}'.format(
+          self.target, VALIDATE_FLAGS_FUNCTION, type(e).__name__,
+          _one_line(e))
+    return None
 
   def output_directory(self, flags):
     """The directory a run with these flags writes.
@@ -187,7 +236,7 @@ class Program(object):
       ProgramError: if the runner cannot be imported (when it may define
         output_directory) or its output_directory fails on these flags.
     """
-    function = self._output_directory_function()
+    function = self.hook(OUTPUT_DIRECTORY_FUNCTION)
     if function is None:
       value = flags.get('output_dir')
       return value if isinstance(value, str) and value else None
@@ -197,3 +246,9 @@ class Program(object):
     except Exception as e:  # pylint: disable=broad-except
       raise ProgramError('{}.{} failed: {}: {}'.format(
           self.target, OUTPUT_DIRECTORY_FUNCTION, type(e).__name__, e))
+
+
+def _one_line(error):
+  """An exception's message as one line (its first non-blank line)."""
+  rows = [row.strip() for row in str(error).splitlines() if row.strip()]
+  return rows[0] if rows else type(error).__name__

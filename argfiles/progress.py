@@ -1,27 +1,64 @@
 """Progress of a whole sweep on stderr, and the summary at its end.
 
-While a sweep runs, a line like
+Each start and end of a run is printed as a line:
 
-  [sweep] 5/8 done, 2 running, 1 failed, 0 left | about 0:00:07 to go
+  [sweep] line 3 started; log: /results/lt/trial2/.argfile_run/run.log
+  [sweep] line 3 done in 0:00:41 | 5/8 done, 2 running, 1 failed, 0 left | about 0:00:37 to go
 
-is printed when it starts and each time a run ends. The time left is the
-mean duration of the runs that have ended so far, applied to the runs still
-waiting and to what remains of the running ones, divided by the number of
-runs executing at once.
+In a terminal a status line under them is redrawn every second while runs
+execute, so the minutes before the first run ends are not silent:
+
+  [sweep] 5/8 done, 2 running, 1 failed, 0 left | about 0:00:37 to go | line 7 0:00:12, line 8 0:00:03
+
+It is not drawn when stderr is not a terminal: a log file gets the events
+only.
+
+The time left says 'estimating' until a run has ended. Then, from the mean
+duration m of the runs that ended (the finished ones, if any finished):
+each running run needs m minus its elapsed time, each waiting run m, and
+the waiting runs take the slots (parallelism) in turn as they free up; the
+estimate is when the last slot frees. So it is never less than the longest
+remainder of a running run (idle slots do not speed up one slow run), and
+a waiting run that can start now counts whole. A run already past m has an
+unknown remainder: the estimate then says 'at least', or, if nothing else
+is left, that the time left is unknown. It never says 0 while work remains.
 """
 
 import datetime
+import heapq
+import math
+import shutil
 import sys
 import time
 
 from lottery_ticket.argfiles import state as state_lib
 
 _PREFIX = '[sweep] '
+# Seconds between redraws of the status line in a terminal.
+_REDRAW_SECONDS = 1.0
+# Running lines named on the status line.
+_SHOWN_RUNNING = 3
+# Characters of a failure's error shown in its event line.
+_SHOWN_ERROR = 100
+# Moves to the start of the line and clears it.
+_CLEAR = '\r\x1b[K'
 
 
 def format_seconds(seconds):
   """Seconds as H:MM:SS, rounded to whole seconds."""
   return str(datetime.timedelta(seconds=int(round(max(0.0, seconds)))))
+
+
+def _format_left(seconds):
+  """Time left as H:MM:SS, rounded up, at least one second."""
+  return str(datetime.timedelta(seconds=max(1, int(math.ceil(seconds)))))
+
+
+def _is_terminal(stream):
+  try:
+    return stream.isatty()
+  except (AttributeError, ValueError):
+    return False
 
 
 class Progress(object):
@@ -36,7 +73,7 @@ class Progress(object):
   """
 
   def __init__(self, total, already_done, parallelism, stream=None,
-               clock=time.time):
+               clock=time.time, live=None):
     """Starts counting.
 
     Args:
@@ -45,6 +82,8 @@ class Progress(object):
       parallelism: how many runs execute at once.
       stream: where to print; None means sys.stderr at print time.
       clock: a function returning the time in seconds (for tests).
+      live: whether to redraw a status line (see the module docstring);
+        None means only if the stream is a terminal.
     """
     self.total = total
     self.done = already_done
@@ -53,69 +92,162 @@ class Progress(object):
     self.parallelism = max(1, parallelism)
     self._stream = stream
     self._clock = clock
+    self._live = live
     self._started = {}  # Line number -> start time of the running runs.
-    self._durations = []
+    self._durations = {state_lib.DONE: [], state_lib.FAILED: []}
+    self._drawn = False
+    self._last_draw = None
 
   @property
   def running(self):
     return len(self._started)
 
+  @property
+  def stream(self):
+    return self._stream or sys.stderr
+
+  def _is_live(self):
+    return _is_terminal(self.stream) if self._live is None else self._live
+
   def started(self, run):
-    """Counts a run that has started.
+    """Counts a run that has started, and says where its log is.
 
     Args:
       run: the run.Run.
     """
     self.left -= 1
     self._started[run.line.number] = self._clock()
+    self.say('line {} started; log: {}'.format(run.line.number, run.log_path))
 
   def finished(self, result):
-    """Counts a run that has ended and prints the progress line.
+    """Counts a run that has ended (or was given up without starting) and
+    prints the event with the progress counts.
 
     Args:
       result: its run.RunResult.
     """
-    self._started.pop(result.number, None)
-    self._durations.append(result.duration)
+    if self._started.pop(result.number, None) is None:
+      self.left -= 1  # Never started: its input failed.
+    if result.returncode is not None:
+      self._durations[result.status].append(result.duration)
     if result.status == state_lib.DONE:
       self.done += 1
+      event = 'line {} done in {}'.format(result.number,
+                                          format_seconds(result.duration))
     else:
       self.failed += 1
-    self.report()
+      error = result.error or ''
+      if len(error) > _SHOWN_ERROR:
+        error = error[:_SHOWN_ERROR - 3] + '...'
+      event = 'line {} failed: {}'.format(result.number, error)
+    self.say('{} | {}'.format(event, self.line()))
 
-  def seconds_left(self):
-    """The estimated seconds until the sweep ends, or None before any data.
+  def _mean_duration(self):
+    """The mean duration of the finished runs (else the failed), or None."""
+    durations = (self._durations[state_lib.DONE] or
+                 self._durations[state_lib.FAILED])
+    return sum(durations) / len(durations) if durations else None
+
+  def time_left(self):
+    """The estimated time left, as text (see the module docstring).
 
     Returns:
-      A float, or None if no run has ended yet (nothing to estimate from)
-      or the sweep is over.
+      A str: 'estimating time left', 'about H:MM:SS to go', 'at least
+      H:MM:SS to go' or 'time left unknown: ...'; '' when no work remains.
     """
-    if not self._durations or (self.left == 0 and not self._started):
-      return None
-    mean = sum(self._durations) / len(self._durations)
+    if self.left <= 0 and not self._started:
+      return ''
+    mean = self._mean_duration()
+    if mean is None:
+      return 'estimating time left'
     now = self._clock()
-    work = self.left * mean + sum(
-        max(0.0, mean - (now - start)) for start in self._started.values())
-    return work / self.parallelism
+    remainders = {number: mean - (now - start)
+                  for number, start in self._started.items()}
+    overdue = sorted(n for n, r in remainders.items() if r <= 0)
+    # When each slot frees: after its running run, or now if idle.
+    slots = [max(0.0, r) for r in remainders.values()]
+    slots += [0.0] * max(0, self.parallelism - len(slots))
+    heapq.heapify(slots)
+    for _ in range(max(0, self.left)):
+      heapq.heappush(slots, heapq.heappop(slots) + mean)
+    seconds = max(slots)
+    if overdue and seconds < 1.0:
+      return ('time left unknown: line {} has run longer than the mean of '
+              '{}'.format(overdue[0], format_seconds(mean)))
+    return '{} {} to go'.format('at least' if overdue else 'about',
+                                _format_left(seconds))
 
   def line(self):
-    """The progress counts as one line (without prefix or newline)."""
+    """The progress counts and time left as one line (no prefix)."""
     text = '{}/{} done, {} running, {} failed, {} left'.format(
         self.done, self.total, self.running, self.failed, self.left)
-    seconds = self.seconds_left()
-    if seconds is not None:
-      text += ' | about {} to go'.format(format_seconds(seconds))
-    return text
+    left = self.time_left()
+    return text + (' | ' + left if left else '')
+
+  def _status(self):
+    """The status line: counts, time left, the running lines' times."""
+    now = self._clock()
+    running = sorted(self._started.items())
+    shown = ', '.join('line {} {}'.format(number, format_seconds(now - start))
+                      for number, start in running[:_SHOWN_RUNNING])
+    if len(running) > _SHOWN_RUNNING:
+      shown += ', {} more'.format(len(running) - _SHOWN_RUNNING)
+    return _PREFIX + self.line() + (' | ' + shown if shown else '')
+
+  def tick(self):
+    """Redraws the status line in a terminal, at most once a second."""
+    if not self._is_live():
+      return
+    now = self._clock()
+    if self._last_draw is not None and now - self._last_draw < _REDRAW_SECONDS:
+      return
+    self._last_draw = now
+    width = shutil.get_terminal_size().columns
+    self.stream.write(_CLEAR + self._status()[:max(20, width - 1)])
+    self.stream.flush()
+    self._drawn = True
+
+  def _clear(self):
+    if self._drawn:
+      self.stream.write(_CLEAR)
+      self._drawn = False
+      self._last_draw = None  # Redraw on the next tick.
 
   def say(self, text):
-    """Prints a line of sweep output to the progress stream."""
-    stream = self._stream or sys.stderr
-    stream.write(_PREFIX + text + '\n')
-    stream.flush()
+    """Prints a line of sweep output (above the status line, if any)."""
+    self._clear()
+    self.stream.write(_PREFIX + text + '\n')
+    self.stream.flush()
 
-  def report(self):
-    """Prints the progress line."""
-    self.say(self.line())
+  def close(self):
+    """Removes the status line (call once no run is executing)."""
+    self._clear()
+    self.stream.flush()
+
+
+class Notice(object):
+  """A one-line notice shown in a terminal while work runs, then erased.
+
+  For the seconds before a sweep's first event (importing the runner,
+  checking lines): a terminal shows what is happening; a log file gets
+  nothing, so a refusal stays one line.
+  """
+
+  def __init__(self, stream=None):
+    self._stream = stream or sys.stderr
+    self._shown = False
+
+  def show(self, text):
+    if _is_terminal(self._stream):
+      self._stream.write(_CLEAR + _PREFIX + text)
+      self._stream.flush()
+      self._shown = True
+
+  def clear(self):
+    if self._shown:
+      self._stream.write(_CLEAR)
+      self._stream.flush()
+      self._shown = False
 
 
 def summary(results, total, already_done, elapsed):

@@ -7,7 +7,7 @@ r"""Flag lines for the reinitialisation controls of a lottery ticket sweep.
 prints one line per trial x level x mode for
 `lottery_ticket.mnist_fc.runners.reinitialize`, e.g.
 
-  --output_dir=results/lottery/trial1 --level=3 --mode=reinit --seed=1
+  --output_dir=results/lottery/trial0 --level=3 --mode=reinit --seed=0
 
 Run it after the lottery sweep with the same --output_dir and trials: each
 line reads the masks of `{output_dir}/trial{t}/{level}/same_init/` and
@@ -36,14 +36,16 @@ import sys
 from absl import flags as absl_flags
 
 from lottery_ticket.argfiles import generator_support as support
+from lottery_ticket.argfiles import paper_recipes
 
 MODES = ('reinit', 'reuse', 'reuse_sign')
 
 def define_flags(flag_values):
   """Defines this generator's flags on flag_values."""
   support.define_trial_flags(flag_values, default_trials=5)
-  absl_flags.DEFINE_list('modes', list(MODES),
-                         'Controls to run: any of ' + ', '.join(MODES) + '.',
+  absl_flags.DEFINE_list('modes', None,
+                         'Controls to run: any of ' + ', '.join(MODES) +
+                         '; unset: all, or reinit with --paper.',
                          flag_values=flag_values)
   absl_flags.DEFINE_list('levels', None,
                          'Pruning levels to run, e.g. 0,3,6 (or use '
@@ -57,6 +59,11 @@ def define_flags(flag_values):
   absl_flags.DEFINE_integer('seed_offset', 0,
                             'Trial t runs with seed t + seed_offset.',
                             lower_bound=0, flag_values=flag_values)
+  absl_flags.DEFINE_bool('paper', False, "Frankle & Carbin's control: reinit "
+                         'on every level 0..{} (unless --levels or '
+                         '--iterations say otherwise).'.format(
+                             paper_recipes.FRANKLE_CARBIN_LEVELS),
+                         flag_values=flag_values)
 
 
 def resolve_levels(levels=None, iterations=None):
@@ -83,16 +90,17 @@ def resolve_levels(levels=None, iterations=None):
                  for level in support.as_list(levels, 'levels')})
 
 
-def make_lines(output_dir, trials=5, first_trial=1, modes=MODES, levels=None,
+def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
                iterations=None, dataset=None, training_len=None,
-               seed_offset=0, extra_flags=None):
+               seed_offset=0, extra_flags=None, paper=False):
   """The lines of the reinitialisation controls: trials x levels x modes.
 
   Args:
     output_dir: the base directory of the lottery sweep.
     trials: the number of trials.
     first_trial: the number of the first trial.
-    modes: a list (or comma-separated str) of MODES.
+    modes: a list (or comma-separated str) of MODES (None: all, or reinit
+      with paper).
     levels: a list (or comma-separated str) of levels; or None with
       iterations.
     iterations: run levels 0..iterations; or None with levels.
@@ -100,6 +108,10 @@ def make_lines(output_dir, trials=5, first_trial=1, modes=MODES, levels=None,
     training_len: a training length overriding the lottery run's, or None.
     seed_offset: added to the trial number to give each line's seed.
     extra_flags: a str of further flags appended to every line, or None.
+    paper: Frankle & Carbin's control (reinit; every level of the paper's
+      lottery sweep unless levels or iterations are given). The lines read
+      the lottery runs' configurations, so a --scale of that sweep carries
+      over.
 
   Returns:
     A list of str, trial-major, then level, then mode.
@@ -108,12 +120,16 @@ def make_lines(output_dir, trials=5, first_trial=1, modes=MODES, levels=None,
     ValueError: naming any value out of range or unknown.
   """
   base = support.check_output_dir(output_dir)
+  if modes is None:
+    modes = ('reinit',) if paper else MODES
+  if paper and levels is None and iterations is None:
+    iterations = paper_recipes.FRANKLE_CARBIN_LEVELS
   modes = support.check_choices(support.as_list(modes, 'modes'), MODES,
                                 'mode')
   levels = resolve_levels(levels, iterations)
   seed_offset = support.check_count(seed_offset, 'seed_offset', minimum=0)
   if dataset is not None:
-    support.check_choices([dataset], support.DATASETS, 'dataset')
+    support.check_choices([dataset], support.dataset_names(), 'dataset')
   lines = []
   for trial in support.trial_numbers(trials, first_trial):
     for level in levels:

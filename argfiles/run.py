@@ -6,7 +6,8 @@ state.py) lives. Executing it (`Run.execute`, or `Run.launch` then
 as 'running', starts the runner with its standard output and error appended
 to the run's log, and on exit writes 'done' or 'failed' with the return
 code and the last line of the log, which for a Python runner is the
-exception that ended it.
+exception that ended it. The runner process is tied to this one (see
+lifeline.py): if the sweep dies, so do its runs.
 
 Runs hold only plain data (and the picklable Program), so a Ray worker can
 execute one.
@@ -17,13 +18,16 @@ import datetime
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import time
 
+from lottery_ticket.argfiles import lifeline
 from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.foundations import paths
 
 # The directory, inside a run's output directory, holding its record and log.
-BOOKKEEPING_DIR = '.argfile_run'
+BOOKKEEPING_DIR = paths.SWEEP_RECORDS
 STATE_FILE = 'state.json'
 LOG_FILE = 'run.log'
 
@@ -33,6 +37,8 @@ _LOG_HEADER = '# argfiles: '
 _LOG_TAIL_BYTES = 16384
 # How long a process may take to exit after SIGTERM before it gets SIGKILL.
 _TERMINATE_GRACE_SECONDS = 5.0
+# The flag that asks a runner to replace outputs made with other arguments.
+OVERWRITE_FLAG = '--overwrite'
 
 RunResult = collections.namedtuple(
     'RunResult',
@@ -167,16 +173,37 @@ class Run(object):
       relative to it).
     depends_on: the numbers of the earlier lines whose output directories
       this line reads (see schedule.py).
+    lock_dir: the directory whose lock (foundations.dir_lock) a sweep
+      holds while it may write this run's record: run_dir, or the state
+      directory holding it.
+    overwrite: whether the runner is told to replace the outputs it finds
+      (OVERWRITE_FLAG), for a line that changed since it last ran.
   """
 
   def __init__(self, line, program, output_dir, run_dir, cwd=None,
-               depends_on=()):
+               depends_on=(), lock_dir=None):
     self.line = line
     self.program = program
     self.output_dir = output_dir
     self.run_dir = run_dir
     self.cwd = cwd or os.getcwd()
     self.depends_on = tuple(depends_on)
+    self.lock_dir = lock_dir or run_dir
+    self.overwrite = False
+
+  @property
+  def argv(self):
+    """The arguments the runner gets: the line's, plus OVERWRITE_FLAG when
+    asked for (the record keeps the line's own)."""
+    argv = list(self.line.argv)
+    if self.overwrite and OVERWRITE_FLAG not in argv:
+      argv.append(OVERWRITE_FLAG)
+    return argv
+
+  @property
+  def runner(self):
+    """The name of the runner, as records keep it."""
+    return self.program.target if self.program is not None else None
 
   @property
   def state_path(self):
@@ -192,7 +219,7 @@ class Run(object):
 
   def is_done(self):
     """Whether the record shows this line already done."""
-    return state_lib.is_done(self.read_state(), self.line.argv)
+    return state_lib.is_done(self.read_state(), self.line.argv, self.runner)
 
   def fail_unstarted(self, error):
     """Records that the run failed without starting, e.g. for lack of input.
@@ -205,7 +232,7 @@ class Run(object):
     """
     previous = self.read_state() or {}
     now = time.time()
-    record = state_lib.new_state(self.line.argv, self.log_path)
+    record = state_lib.new_state(self.line.argv, self.log_path, self.runner)
     record.update(status=state_lib.FAILED, error=error, start_time=now,
                   end_time=now, attempts=int(previous.get('attempts') or 0))
     state_lib.write_state(self.state_path, record)
@@ -224,14 +251,16 @@ class Run(object):
 
     Raises:
       OSError: if the log cannot be opened or the process cannot start
-        (the record then says failed).
+        (the record then says failed); also for a failure between fork and
+        exec.
     """
     previous = self.read_state() or {}
-    record = state_lib.new_state(self.line.argv, self.log_path)
+    record = state_lib.new_state(self.line.argv, self.log_path, self.runner)
     record.update(status=state_lib.RUNNING, start_time=time.time(),
-                  attempts=int(previous.get('attempts') or 0) + 1)
+                  attempts=int(previous.get('attempts') or 0) + 1,
+                  host=socket.gethostname())
     state_lib.write_state(self.state_path, record)
-    command = self.program.command(self.line.argv)
+    command = self.program.command(self.argv)
     env = dict(os.environ)
     env.update(extra_env or {})
     cwd = self.cwd if os.path.isdir(self.cwd) else None
@@ -245,14 +274,19 @@ class Run(object):
       log_file.flush()
       process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                  stdout=log_file, stderr=subprocess.STDOUT,
-                                 env=env, cwd=cwd)
-    except OSError as e:
+                                 env=env, cwd=cwd,
+                                 preexec_fn=lifeline.preexec_function())
+    except (OSError, subprocess.SubprocessError) as e:
       if log_file is not None:
         log_file.close()
       state_lib.write_state(self.state_path, dict(
           record, status=state_lib.FAILED, error='cannot start: {}'.format(e),
           end_time=time.time()))
-      raise
+      if isinstance(e, OSError):
+        raise
+      raise OSError('cannot start the runner: {}'.format(e)) from e
+    record['pid'] = process.pid
+    state_lib.write_state(self.state_path, record)
     return Attempt(self, process, log_file, record)
 
   def execute(self, extra_env=None):
@@ -276,6 +310,6 @@ class Run(object):
     try:
       returncode = attempt.wait()
     except BaseException:
-      attempt.stop('interrupted')
+      attempt.stop(state_lib.INTERRUPTED)
       raise
     return attempt.finish(returncode)

@@ -3,7 +3,7 @@ r"""Runs a runner CLI once per flag line: a resumable batch sweep.
   python -m lottery_ticket.argfiles.runner RUNNER ARGFILE \
       [--executor=sequential|local|ray] [--parallelism=N] [--address=ADDR] \
       [--state_dir=DIR] [--cpus_per_run=T] [--memory_per_run_gb=G] \
-      [--dry_run] [-- GENERATOR FLAGS...]
+      [--rerun_changed] [--dry_run] [-- GENERATOR FLAGS...]
 
 RUNNER is a module (run as `python -m RUNNER line...`) or a .py path (run as
 `python RUNNER line...`). ARGFILE is a text file of flag lines, a generator
@@ -13,8 +13,13 @@ printing lines; arguments after `--` go to the generator.
 Every line runs in its own process, its output appended to
 `{output dir}/.argfile_run/run.log` and its status kept in `state.json`
 beside it (or under --state_dir). Running the same command again skips the
-lines done, and runs the failed and unfinished ones. Progress goes to
-stderr; the exit code is 0 only if every line is done.
+lines done, and runs the failed and unfinished ones; a line whose arguments
+changed since it ran is refused unless --rerun_changed. One sweep at a time
+may use those records (a second is refused, naming the first's pid), and
+the runs die with their sweep. Before any line starts, the datasets the
+lines name and the runner's checks of every line's flags are checked once.
+Progress goes to stderr; the exit code is 0 only if every line is done, 1
+if any failed, 2 if the sweep was refused before starting.
 
 Examples:
   python -m lottery_ticket.argfiles.runner \
@@ -31,11 +36,15 @@ import sys
 
 from lottery_ticket.argfiles import executors
 from lottery_ticket.argfiles import lines as lines_lib
+from lottery_ticket.argfiles import preflight
 from lottery_ticket.argfiles import programs
+from lottery_ticket.argfiles import progress as progress_lib
 from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.argfiles import sweep_lock
 
 _NAME = 'argfiles.runner'
+_RERUN_CHANGED = '--rerun_changed'
 
 
 class UsageError(Exception):
@@ -75,8 +84,14 @@ def _parser():
   parser.add_argument('--memory_per_run_gb', type=float, default=None,
                       help='memory per run in GiB (local default 2, for the '
                       'default parallelism; ray: declared only if given)')
+  parser.add_argument(_RERUN_CHANGED, action='store_true',
+                      help='rerun from scratch the lines whose arguments '
+                      'changed since they ran (their runner gets '
+                      '--overwrite); without it such lines are refused')
   parser.add_argument('--dry_run', action='store_true',
-                      help='list the lines and their status, run nothing')
+                      help='list the lines and their status (pending, '
+                      'running, done, failed, interrupted, changed), run '
+                      'nothing')
   return parser
 
 
@@ -102,8 +117,8 @@ def _raise_keyboard_interrupt(signum, frame):
 
 def _dry_run(runs, stream):
   for run, status in sweep_lib.statuses(runs):
-    stream.write('{:>4} {:<8} {}\n'.format(run.line.number, status,
-                                           run.line.text))
+    stream.write('{:>4} {:<11} {}\n'.format(run.line.number, status,
+                                            run.line.text))
   stream.flush()
 
 
@@ -116,11 +131,13 @@ def main(argv=None, stream=None):
 
   Returns:
     The exit code: 0 if every line is done, 1 if any failed, 2 for bad
-    input (reported as one line), 130 if interrupted.
+    input or a sweep refused before starting (reported as one line), 130
+    if interrupted.
   """
   argv = sys.argv[1:] if argv is None else list(argv)
   stream = stream or sys.stderr
   own, generator_args = split_arguments(argv)
+  notice = progress_lib.Notice(stream)
   try:
     args = _parser().parse_args(own)
     executor = executors.make_executor(
@@ -131,20 +148,35 @@ def main(argv=None, stream=None):
     lines = lines_lib.load_lines(args.argfile, generator_args)
     if not lines:
       raise UsageError('argfile {} holds no lines'.format(args.argfile))
+    # Finding output directories and checking flags may import the runner
+    # (TensorFlow): seconds that a terminal should not spend silent.
+    notice.show('checking {} lines for {} before starting any'.format(
+        len(lines), program.target))
+    if not args.dry_run:
+      preflight.check_datasets(lines)
     runs = sweep_lib.plan(program, lines, state_dir=args.state_dir)
     if args.dry_run:
+      notice.clear()
       _dry_run(runs, sys.stdout)
       return 0
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
-      result = sweep_lib.run_sweep(runs, executor, stream=stream)
+      with sweep_lib.locks(runs):
+        todo = sweep_lib.prepare(program, runs,
+                                 rerun_changed=args.rerun_changed,
+                                 rerun_flag=_RERUN_CHANGED)
+        notice.clear()
+        result = sweep_lib.run_sweep(runs, executor, stream=stream, todo=todo)
     finally:
       signal.signal(signal.SIGTERM, previous)
   except (UsageError, lines_lib.LineError, programs.ProgramError,
-          sweep_lib.SweepError, executors.ExecutorError) as e:
+          preflight.PreflightError, sweep_lib.SweepError,
+          sweep_lock.SweepBusy, executors.ExecutorError) as e:
+    notice.clear()
     stream.write('{}: error: {}\n'.format(_NAME, e))
     return 2
   except KeyboardInterrupt:
+    notice.clear()
     stream.write('{}: interrupted; runs in flight were stopped and will run '
                  'again next time\n'.format(_NAME))
     return 130

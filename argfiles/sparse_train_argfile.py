@@ -7,7 +7,7 @@ prints one line per method x sparsity x trial for
 `lottery_ticket.mnist_fc.runners.sparse_train`, e.g.
 
   --method=rigl --sparsity=0.9 \
-  --output_dir=results/sparse/rigl/sparsity0.9/trial1 --dataset=mnist --seed=1
+  --output_dir=results/sparse/rigl/sparsity0.9/trial0 --dataset=mnist --seed=0
 
 Directories: `{output_dir}/{method}/sparsity{s}/trial{t}`, except dense,
 which has no sparsity: one line per trial, no --sparsity flag, written to
@@ -26,6 +26,12 @@ runner (argfiles.runner) starts a line only after the earlier lines whose
 output directories it names are done, so the sweep can run in parallel as
 it is; a lottery or scratch line whose prune run failed is not started.
 With another tool, run the prune lines first.
+
+`--paper=mlp` (or `lenet5`) gives Evci et al.'s comparison: every method
+(rigl_inverted included) at the preset's sparsity (98% / 95%), each line
+with `--preset`, and set, rigl and rigl_inverted also starting from the
+prune run's final mask, as the paper's configuration files do. `--scale`
+shortens every step count for a quick look (paper_recipes.py).
 """
 
 import sys
@@ -33,30 +39,40 @@ import sys
 from absl import flags as absl_flags
 
 from lottery_ticket.argfiles import generator_support as support
+from lottery_ticket.argfiles import paper_recipes
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import sparse_methods
 
 # The methods of the comparison, run by default.
 METHODS = ('dense', 'small_dense', 'prune', 'lottery', 'scratch', 'set',
            'rigl', 'snip', 'grasp')
-# Every method the runner knows (mnist_fc.sparse_config.METHODS, spelled out
-# because importing it starts TensorFlow; a test keeps the two in step).
-ALL_METHODS = METHODS + ('rigl_inverted',)
+# Every method the runner knows.
+ALL_METHODS = sparse_methods.NAMES
 # Methods that start from the mask of the prune run of the same sparsity.
-NEEDS_MASK = ('lottery', 'scratch')
+NEEDS_MASK = sparse_methods.names_where(lambda m: m.mask_from == 'required')
 # The method whose runs provide those masks.
 MASK_SOURCE = 'prune'
 # Methods without a sparsity: one line per trial.
-DENSE = ('dense',)
+DENSE = sparse_methods.names_where(lambda m: not m.sparse)
 
 
 def define_flags(flag_values):
   """Defines this generator's flags on flag_values."""
   support.define_trial_flags(flag_values, default_trials=3)
-  absl_flags.DEFINE_list('methods', list(METHODS),
+  absl_flags.DEFINE_list('methods', None,
                          'Methods to run: any of ' + ', '.join(ALL_METHODS) +
-                         '.', flag_values=flag_values)
-  absl_flags.DEFINE_list('sparsities', ['0.8', '0.9', '0.95'],
-                         'Fractions of weights removed, each in (0, 1).',
+                         '; unset: all but rigl_inverted, or all with '
+                         '--paper.', flag_values=flag_values)
+  absl_flags.DEFINE_list('sparsities', None,
+                         'Fractions of weights removed, each in (0, 1); '
+                         "unset: 0.8,0.9,0.95, or the preset's with --paper.",
                          flag_values=flag_values)
+  absl_flags.DEFINE_enum('paper', None, list(paper_recipes.EVCI_PRESETS),
+                         "Evci et al.'s comparison with this network's "
+                         'preset.', flag_values=flag_values)
+  absl_flags.DEFINE_float('scale', 1.0, 'With --paper: multiply every step '
+                          'count by this (a quick look).',
+                          flag_values=flag_values)
   support.define_data_flags(flag_values)
 
 
@@ -93,23 +109,24 @@ def run_directory(output_dir, method, sparsity, trial):
     trial: the trial number.
 
   Returns:
-    The directory as a str.
+    The directory as a str (foundations.paths owns the layout).
   """
-  if method in DENSE:
-    return '{}/{}/trial{}'.format(output_dir, method, trial)
-  return '{}/{}/sparsity{}/trial{}'.format(output_dir, method, sparsity,
-                                           trial)
+  return paths.sparse_run(output_dir, method,
+                          None if method in DENSE else sparsity, trial)
 
 
-def _ordered(methods):
-  """Methods with those needing a prune mask moved after all the others."""
-  return ([m for m in methods if m not in NEEDS_MASK] +
-          [m for m in methods if m in NEEDS_MASK])
+def _ordered(methods, reads_mask):
+  """Methods with those reading a prune mask moved after all the others."""
+  return ([m for m in methods if not reads_mask(m)] +
+          [m for m in methods if reads_mask(m)])
 
 
-def make_lines(output_dir, trials=3, first_trial=1, methods=METHODS,
-               sparsities=(0.8, 0.9, 0.95), dataset='mnist',
-               training_len=None, extra_flags=None):
+DEFAULT_SPARSITIES = (0.8, 0.9, 0.95)
+
+
+def make_lines(output_dir, trials=3, first_trial=0, methods=None,
+               sparsities=None, dataset='mnist', training_len=None,
+               extra_flags=None, paper=None, scale=1.0):
   """The lines of the comparison: method x sparsity x trial.
 
   Args:
@@ -118,40 +135,57 @@ def make_lines(output_dir, trials=3, first_trial=1, methods=METHODS,
     first_trial: the number (and seed) of the first trial.
     methods: a list (or comma-separated str) of ALL_METHODS.
     sparsities: a list (or comma-separated str) of sparsities in (0, 1).
-    dataset: one of generator_support.DATASETS.
+    dataset: one of generator_support.dataset_names().
     training_len: the training length, or None for the runner's default.
     extra_flags: a str of further flags appended to every line, or None.
+    paper: 'mlp' or 'lenet5' for Evci et al.'s comparison with that preset,
+      or None.
+    scale: with paper, multiply every step count by this.
 
   Returns:
-    A list of str: method-major (lottery and scratch last), then sparsity,
-    then trial.
+    A list of str: method-major (those reading the prune mask last), then
+    sparsity, then trial.
 
   Raises:
     ValueError: naming any value out of range or unknown.
   """
   base = support.check_output_dir(output_dir)
+  if paper is not None:
+    support.check_choices([paper], paper_recipes.EVCI_PRESETS, 'paper')
+  elif paper_recipes.check_scale(scale) != 1.0:
+    raise ValueError('--scale shortens a paper recipe: give --paper too')
+  if methods is None:
+    methods = paper_recipes.EVCI_METHODS if paper else METHODS
+  if sparsities is None:
+    sparsities = ([paper_recipes.evci_sparsity(paper)] if paper
+                  else DEFAULT_SPARSITIES)
+  reads_mask = (paper_recipes.reads_prune_mask if paper
+                else lambda method: method in NEEDS_MASK)
   methods = support.check_choices(support.as_list(methods, 'methods'),
                                   ALL_METHODS, 'method')
   sparsities = list(dict.fromkeys(  # '0.9' and '0.90' are one sparsity.
       format_sparsity(s) for s in support.as_list(sparsities, 'sparsities')))
-  support.check_choices([dataset], support.DATASETS, 'dataset')
+  support.check_choices([dataset], support.dataset_names(), 'dataset')
   trial_numbers = support.trial_numbers(trials, first_trial)
   lines = []
-  for method in _ordered(methods):
+  for method in _ordered(methods, reads_mask):
+    steps = paper_recipes.evci_flags(paper, method, scale) if paper else {}
+    if training_len is not None:
+      steps['training_len'] = training_len
     for sparsity in ([None] if method in DENSE else sparsities):
       for trial in trial_numbers:
         mask_from = None
-        if method in NEEDS_MASK:
+        if reads_mask(method):
           mask_from = run_directory(base, MASK_SOURCE, sparsity, trial)
         lines.append(support.format_line([
+            ('preset', paper),
             ('method', method),
             ('sparsity', sparsity),
             ('output_dir', run_directory(base, method, sparsity, trial)),
             ('mask_from', mask_from),
-            ('dataset', dataset),
-            ('training_len', training_len),
-            ('seed', trial),
-        ], extra_flags))
+            ('dataset', dataset)] + sorted(steps.items()) + [
+                ('seed', trial),
+            ], extra_flags))
   return lines
 
 

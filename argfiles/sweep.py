@@ -2,17 +2,22 @@
 
 `plan` binds each line to the directory it writes, to its record and log,
 and to the earlier lines whose outputs it reads, refusing two lines that
-write the same directory; `run_sweep` skips the
-lines already done, executes the rest with an executor, reports progress and
-a summary on stderr, and returns what happened.
+write the same directory (compared as real paths, so a symlink does not
+hide a duplicate); `prepare` refuses lines whose arguments changed since
+they ran (or marks them to be rerun) and checks what can be checked before
+anything starts (preflight.py); `run_sweep` skips the lines already done,
+executes the rest with an executor, reports progress and a summary on
+stderr, and returns what happened. The caller holds the sweep's locks
+(sweep_lock.py) from before `prepare` until `run_sweep` returns.
 
 Where each line's bookkeeping lives:
   * by default in `{output directory}/.argfile_run/` (state.json and
-    run.log), next to the run's own outputs;
+    run.log), next to the run's own outputs; the sweep locks each of these
+    directories;
   * with a state directory, in `{state_dir}/{key}/`, where key is a digest
     of the output directory (or, for a line without one, of its
     arguments), so the output directories hold nothing but the runner's
-    files.
+    files; the sweep locks the state directory.
 """
 
 import collections
@@ -20,10 +25,19 @@ import hashlib
 import os
 import time
 
+from lottery_ticket.argfiles import changes as changes_lib
 from lottery_ticket.argfiles import lines as lines_lib
+from lottery_ticket.argfiles import preflight
 from lottery_ticket.argfiles import progress as progress_lib
 from lottery_ticket.argfiles import run as run_lib
 from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles import sweep_lock
+
+# Statuses a dry run shows besides the recorded ones: a line whose
+# arguments differ from those it ran with, and a line whose sweep was
+# stopped or killed while it ran.
+CHANGED = 'changed'
+INTERRUPTED = 'interrupted'
 
 SweepResult = collections.namedtuple(
     'SweepResult', ['runs', 'results', 'already_done', 'elapsed'])
@@ -38,8 +52,8 @@ Attributes:
 
 
 class SweepError(ValueError):
-  """The sweep cannot start: a line has no output directory, or two share
-  one."""
+  """The sweep cannot start: a line has no output directory, two share one,
+  a line changed since it ran, or a check before starting failed."""
 
 
 def _digest(text):
@@ -67,7 +81,7 @@ def _dependencies(line, flags, writers, cwd):
   for value in flags.values():
     if not isinstance(value, str) or not value:
       continue
-    other = writers.get(os.path.normpath(os.path.join(cwd, value)))
+    other = writers.get(os.path.realpath(os.path.join(cwd, value)))
     if other is None or other.number == line.number:
       continue
     if other.number > line.number:
@@ -84,7 +98,9 @@ def plan(program, lines, state_dir=None, cwd=None):
 
   A line depends on an earlier line when one of its flag values, as a path,
   is that line's output directory; it then starts only after that line is
-  done (see schedule.py).
+  done (see schedule.py). Directories are compared as real paths
+  (os.path.realpath: symlinks resolved), so two names of one directory are
+  one directory.
 
   Args:
     program: the programs.Program that runs the lines.
@@ -111,25 +127,97 @@ def plan(program, lines, state_dir=None, cwd=None):
     output_dir = program.output_directory(line_flags)
     if output_dir is not None:
       output_dir = os.path.normpath(os.path.join(cwd, output_dir))
-      if output_dir in writers:
-        other = writers[output_dir]
+      real = os.path.realpath(output_dir)
+      if real in writers:
+        other = writers[real]
         raise SweepError(
             'lines {} and {} both write {}: {!r} and {!r}'.format(
-                other.number, line.number, output_dir, other.text, line.text))
-      writers[output_dir] = line
+                other.number, line.number, real, other.text, line.text))
+      writers[real] = line
     elif state_dir is None:
       raise SweepError(
           'line {} has no --output_dir (and {} defines no output_directory) '
           'so its record has no home; give a state directory: {!r}'.format(
               line.number, program.target, line.text))
     output_dirs.append(output_dir)
+  lock_dir = os.path.abspath(state_dir) if state_dir is not None else None
   runs = []
   for line, line_flags, output_dir in zip(lines, flags, output_dirs):
     runs.append(run_lib.Run(
         line, program, output_dir,
         _run_directory(output_dir, line.argv, state_dir), cwd=cwd,
-        depends_on=_dependencies(line, line_flags, writers, cwd)))
+        depends_on=_dependencies(line, line_flags, writers, cwd),
+        lock_dir=lock_dir))
   return runs
+
+
+def locks(runs):
+  """The locks a sweep takes before it reads or writes any record.
+
+  Args:
+    runs: the runs from plan.
+
+  Returns:
+    An unlocked sweep_lock.SweepLocks over each distinct run.lock_dir.
+  """
+  labels = {}
+  for run in runs:
+    labels.setdefault(run.lock_dir, 'line {}'.format(run.line.number))
+  if len(labels) == 1 and runs[0].lock_dir != runs[0].run_dir:
+    labels = {runs[0].lock_dir: 'the state directory'}
+  return sweep_lock.SweepLocks([run.lock_dir for run in runs], labels)
+
+
+def bookkeeping(runs):
+  """Where the sweep keeps its records and logs, in one line."""
+  if runs and runs[0].lock_dir != runs[0].run_dir:
+    return ('records and logs: {}/<digest>-<name>/ (state.json, run.log), '
+            'one directory per line'.format(runs[0].lock_dir))
+  return ("records and logs: each line's {}/ (state.json, run.log) in its "
+          'output directory'.format(run_lib.BOOKKEEPING_DIR))
+
+
+def prepare(program, runs, rerun_changed=False, rerun_flag='--rerun_changed'):
+  """Decides what to run and checks it can start; run it under the locks.
+
+  Lines done with their current arguments are skipped. A line that ran
+  with other arguments (changes.py) is refused, or with rerun_changed
+  marked to be rerun with run.OVERWRITE_FLAG. Then the lines to run are
+  checked before any starts (preflight.py).
+
+  Args:
+    program: the programs.Program running the lines.
+    runs: the runs from plan.
+    rerun_changed: rerun changed lines from scratch instead of refusing.
+    rerun_flag: the option that asks for that, named in the refusal.
+
+  Returns:
+    The list of run.Run to execute, in line order.
+
+  Raises:
+    SweepError: in one line, for changed lines (without rerun_changed) or
+      a failed check.
+    programs.ProgramError: if the runner's validate_flags cannot be
+      imported.
+  """
+  changed = changes_lib.changed_lines(runs)
+  if changed and not rerun_changed:
+    plural = len(changed) > 1
+    raise SweepError(
+        '{}; give {} to rerun {} from scratch ({} {} and replace{} what the '
+        'old arguments made)'.format(
+            changes_lib.describe(changed), rerun_flag,
+            'them' if plural else 'it',
+            'their runners get' if plural else 'its runner gets',
+            run_lib.OVERWRITE_FLAG, '' if plural else 's'))
+  for change in changed:
+    change.run.overwrite = True
+  todo = [run for run in runs if not run.is_done()]
+  try:
+    preflight.check(program, todo)
+  except preflight.PreflightError as e:
+    raise SweepError(str(e))
+  return todo
 
 
 def statuses(runs):
@@ -139,44 +227,72 @@ def statuses(runs):
     runs: a list of run.Run.
 
   Returns:
-    A list of (run, status) pairs; status is 'done' only if done with the
-    run's current arguments, else the recorded status, or 'pending'.
+    A list of (run, status) pairs; status is one of
+      'done': done with the run's current arguments;
+      CHANGED: it ran with other arguments (a sweep refuses it);
+      'running': running in a sweep that holds its lock now;
+      INTERRUPTED: stopped, or left running, by a sweep that ended;
+      'failed', 'pending': as recorded ('pending' also when never run).
   """
+  changed = {c.run.line.number for c in changes_lib.changed_lines(runs)}
   pairs = []
   for run in runs:
     record = run.read_state()
-    if state_lib.is_done(record, run.line.argv):
+    recorded = record.get('status') if record else None
+    if run.is_done():
       status = state_lib.DONE
-    elif record is None or record.get('status') == state_lib.DONE:
-      status = state_lib.PENDING  # Never run, or done with other arguments.
+    elif run.line.number in changed:
+      status = CHANGED
+    elif recorded == state_lib.RUNNING:
+      held = sweep_lock.holder(run.lock_dir) is not None
+      status = state_lib.RUNNING if held else INTERRUPTED
+    elif (recorded == state_lib.FAILED and
+          record.get('error') == state_lib.INTERRUPTED):
+      status = INTERRUPTED
+    elif recorded == state_lib.FAILED:
+      status = state_lib.FAILED
     else:
-      status = record['status']
+      status = state_lib.PENDING
     pairs.append((run, status))
   return pairs
 
 
-def run_sweep(runs, executor, stream=None):
+def run_sweep(runs, executor, stream=None, todo=None, live=None):
   """Executes the runs not yet done and reports on the whole sweep.
 
   Args:
     runs: the list of run.Run from plan.
     executor: an executors.Executor.
     stream: where progress and the summary go; None means sys.stderr.
+    todo: the runs to execute, from prepare; None means those not done.
+    live: whether to redraw a status line; None means if the stream is a
+      terminal (see progress.py).
 
   Returns:
     A SweepResult. Failed lines do not raise: see its results.
   """
   begin = time.time()
-  todo = [run for run in runs if not run.is_done()]
+  if todo is None:
+    todo = [run for run in runs if not run.is_done()]
   already_done = len(runs) - len(todo)
   allocation = executor.allocate(len(todo)) if todo else None
   progress = progress_lib.Progress(
       len(runs), already_done,
-      allocation.parallelism if allocation else 1, stream=stream)
+      allocation.parallelism if allocation else 1, stream=stream, live=live)
   progress.say('{} lines, {} already done, {} to run{}'.format(
       len(runs), already_done, len(todo),
       ' with the ' + executor.describe(len(todo)) if todo else ''))
-  results = executor.run(todo, progress) if todo else []
+  rerun = [run.line.number for run in todo if run.overwrite]
+  if rerun:
+    progress.say('rerunning changed line{} {} from scratch ({})'.format(
+        's' if len(rerun) > 1 else '', changes_lib.format_numbers(rerun),
+        run_lib.OVERWRITE_FLAG))
+  if todo:
+    progress.say(bookkeeping(runs))
+  try:
+    results = executor.run(todo, progress) if todo else []
+  finally:
+    progress.close()
   elapsed = time.time() - begin
   for row in progress_lib.summary(results, len(runs), already_done, elapsed):
     progress.say(row)

@@ -24,7 +24,6 @@ process, with one thread, which counts this process's work only. Run:
 
 import time
 
-import fire
 import numpy as np
 import tensorflow.compat.v1 as tf
 
@@ -35,11 +34,13 @@ from lottery_ticket.foundations import mask_updates
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc.runners import cli
 
 BATCH_SIZE = 128
 UPDATE_FREQ = 100
@@ -115,9 +116,10 @@ class Loop(object):
             schedules.drop_fraction_fn('cosine', 0.3, total_steps),
             batch=decisions, optimizer=optimizer,
             probe=probe if norms else None).after_step
-      self._indices, self._metrics = trainer.build_train_loop(
+      loop = trainer.build_train_loop(
           model, data, optimizer, global_step, BATCH_SIZE,
           after_step=after_step)
+      self._indices, self._metrics = loop.indices, loop.metrics
       init = tf.global_variables_initializer()
     config = tf.ConfigProto(intra_op_parallelism_threads=int(threads),
                             inter_op_parallelism_threads=int(threads))
@@ -140,7 +142,8 @@ class Loop(object):
 
 
 def main(network='mlp', rounds=8, chunk=500, threads=1,
-         grow_batch_size=config_lib.SPARSE.get('grow_batch_size').default):
+         grow_batch_size=config_lib.SPARSE.get('grow_batch_size').default,
+         quiet=False):
   """Prints steps/s of dense, static sparse, SET and RigL, and the ratios.
 
   Args:
@@ -150,6 +153,7 @@ def main(network='mlp', rounds=8, chunk=500, threads=1,
       same number of mask updates).
     threads: the sessions' intra- and inter-op thread count.
     grow_batch_size: examples in RigL's growth batch.
+    quiet: no progress bar (it shows on a terminal's stderr only).
   """
   chunk = int(chunk)
   if chunk % UPDATE_FREQ:
@@ -160,13 +164,17 @@ def main(network='mlp', rounds=8, chunk=500, threads=1,
            for m in METHODS]
   best_cpu = {m: np.inf for m in METHODS}
   best_wall = {m: np.inf for m in METHODS}
-  for loop in loops:
-    loop.run(chunk)  # warm-up
-  for _ in range(int(rounds)):
+  with progress.Bar((int(rounds) + 1) * len(loops), 'sparse_speed',
+                    unit='chunks', quiet=quiet) as bar:
     for loop in loops:
-      cpu, wall = loop.run(chunk)
-      best_cpu[loop.method] = min(best_cpu[loop.method], cpu)
-      best_wall[loop.method] = min(best_wall[loop.method], wall)
+      loop.run(chunk)  # warm-up
+      bar.update()
+    for _ in range(int(rounds)):
+      for loop in loops:
+        cpu, wall = loop.run(chunk)
+        best_cpu[loop.method] = min(best_cpu[loop.method], cpu)
+        best_wall[loop.method] = min(best_wall[loop.method], wall)
+        bar.update()
   for loop in loops:
     loop.close()
   rate = {m: chunk / best_cpu[m] for m in METHODS}
@@ -183,4 +191,4 @@ def main(network='mlp', rounds=8, chunk=500, threads=1,
 
 
 if __name__ == '__main__':
-  fire.Fire(main)
+  cli.run(main, name='bench.sparse_speed')

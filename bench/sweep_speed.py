@@ -38,6 +38,7 @@ from lottery_ticket.argfiles import programs
 from lottery_ticket.argfiles import resources
 from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.foundations import progress
 
 RUNNER = 'lottery_ticket.mnist_fc.runners.lottery_experiment'
 TARGET_SPEEDUP = 1.6
@@ -116,20 +117,26 @@ def main(runs=8, parallelism=2, iterations=1, training_len='300it',
     output_dir: where the sweeps write; None means a temporary directory,
       removed afterwards unless keep.
     keep: keep the temporary directory.
-    verbose: print each sweep's progress.
+    verbose: print each sweep's progress (otherwise a progress bar over
+      the sweeps shows on a terminal's stderr).
   """
   base = output_dir or tempfile.mkdtemp(prefix='sweep_speed_')
   sequential = executors.make_executor('sequential')
   local = executors.make_executor('local', parallelism=parallelism)
   times = {sequential.name: [], local.name: []}
-  yardstick = machine_speedup(parallelism)
+  bar = progress.Bar(1 + 2 * repeats, 'sweep_speed', unit='timings',
+                     quiet=verbose)
   try:
+    yardstick = machine_speedup(parallelism)
+    bar.update()
     for repeat in range(repeats):
       for executor in (sequential, local):
         directory = '{}/{}{}'.format(base, executor.name, repeat)
         times[executor.name].append(time_sweep(
             executor, directory, runs, iterations, training_len, verbose))
+        bar.update()
   finally:
+    bar.close()
     if output_dir is None and not keep:
       shutil.rmtree(base, ignore_errors=True)
   threads = local.allocate(runs).threads_per_run

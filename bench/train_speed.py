@@ -12,15 +12,17 @@ a straightforward tf.compat.v1 script does: one `session.run` per step with
 import functools
 import time
 
-import fire
 import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import session
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import constants
+from lottery_ticket.mnist_fc.runners import cli
 
 INTERVAL = 100
 
@@ -47,10 +49,11 @@ def library(dataset, iterations):
     model, _, _ = _model(dataset)
     with session.new_session(graph) as sess:
       start = time.time()
-      trainer.train(sess, dataset, model, constants.OPTIMIZER_FN,
-                    ('iterations', iterations), None, batch_size=60,
-                    test_interval=INTERVAL, validate_interval=INTERVAL,
-                    save_network=False)
+      trainer.train(sess, dataset, model, optimizers.optimizer_fn(constants.OPTIMIZER),
+                    ('iterations', iterations), None,
+                    options=trainer.TrainOptions(
+                        batch_size=60, test_interval=INTERVAL,
+                        validate_interval=INTERVAL, save_network=False))
       return time.time() - start
 
 
@@ -66,7 +69,7 @@ def feed_dict_loop(dataset, iterations, config=None):
   with tf.Graph().as_default() as graph:
     tf.set_random_seed(0)
     model, inputs, labels = _model(dataset)
-    step = constants.OPTIMIZER_FN().minimize(model.loss)
+    step = optimizers.optimizer_fn(constants.OPTIMIZER)().minimize(model.loss)
     with tf.Session(graph=graph, config=config) as sess:
       start = time.time()
       sess.run(tf.global_variables_initializer())
@@ -82,29 +85,48 @@ def feed_dict_loop(dataset, iterations, config=None):
       return time.time() - start
 
 
-def steps_per_second(loop, dataset, iterations, repeats):
+def steps_per_second(loop, dataset, iterations, repeats, on_run=None):
   """Marginal steps/s: (N - N0) / (t(N) - t(N0)), best of `repeats`.
 
   The difference of a long and a short run cancels the one-off set-up (graph
   building, copying the data into the graph), which a 50,000-iteration run
   amortises, and leaves the steady-state rate of the loop.
+
+  Args:
+    loop: callable(dataset, iterations) -> seconds.
+    dataset: the data.
+    iterations: the long run's length.
+    repeats: how many (long, short) pairs to time.
+    on_run: optional callable() called after each timed run (progress).
   """
   short = INTERVAL
   best = 0.0
+  on_run = on_run or (lambda: None)
   for _ in range(repeats):
-    elapsed = loop(dataset, iterations) - loop(dataset, short)
+    long_run = loop(dataset, iterations)
+    on_run()
+    elapsed = long_run - loop(dataset, short)
+    on_run()
     best = max(best, (iterations - short) / max(elapsed, 1e-9))
   return best
 
 
-def main(iterations=3000, repeats=2):
-  """Prints steps/s of both loops and their ratio."""
+def main(iterations=3000, repeats=2, quiet=False):
+  """Prints steps/s of both loops and their ratio.
+
+  Args:
+    iterations: steps of each long timed run.
+    repeats: timed (long, short) pairs per loop; the best counts.
+    quiet: no progress bar (it shows on a terminal's stderr only).
+  """
   dataset = _dataset()
-  ours = steps_per_second(library, dataset, iterations, repeats)
-  base = steps_per_second(feed_dict_loop, dataset, iterations, repeats)
-  tuned = steps_per_second(
-      functools.partial(feed_dict_loop, config=session.session_config()),
-      dataset, iterations, repeats)
+  loops = (library, feed_dict_loop,
+           functools.partial(feed_dict_loop, config=session.session_config()))
+  with progress.Bar(2 * repeats * len(loops), 'train_speed', unit='runs',
+                    quiet=quiet) as bar:
+    ours, base, tuned = [steps_per_second(loop, dataset, iterations, repeats,
+                                          on_run=bar.update)
+                         for loop in loops]
   print('LeNet-300-100, batch 60, eval (5,000 val + 10,000 test) every {} its'
         .format(INTERVAL))
   print('feed_dict loop                       : {:6.0f} steps/s'.format(base))
@@ -115,4 +137,4 @@ def main(iterations=3000, repeats=2):
 
 
 if __name__ == '__main__':
-  fire.Fire(main)
+  cli.run(main, name='bench.train_speed')

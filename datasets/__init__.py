@@ -1,7 +1,9 @@
 """Concrete datasets as numpy arrays, with download and verification.
 
 Modules:
-  registry: `make_dataset(name, ...)`, the one way in for experiment code.
+  registry: one DatasetSpec per dataset (loader, default location and its
+    environment variable, installed copies, downloader, validation size);
+    `make_dataset(name, ...)`, the one way in for experiment code.
   dataset_mnist, dataset_fashion_mnist: the IDX-format 28x28 image sets.
   dataset_digits: scikit-learn's bundled 8x8 digits (works offline).
   dataset_cifar10: the binary version of CIFAR-10.

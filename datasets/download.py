@@ -3,9 +3,12 @@
 A download goes to a hidden temporary file beside its destination, is checked
 against the expected md5, and only then renamed into place. So a file found at
 the destination is always a complete, verified one, and an interrupted or
-corrupted download leaves nothing where a finished file is expected.
+corrupted download leaves nothing where a finished file is expected, and no
+directory it had to create (so a download without network leaves no empty
+directory to be mistaken for a dataset).
 """
 
+import contextlib
 import hashlib
 import http.client
 import os
@@ -48,6 +51,34 @@ def verify_md5(path, expected):
   if actual != expected.lower():
     raise DatasetError('{}: md5 is {}, expected {}'.format(
         path, actual, expected.lower()))
+
+
+@contextlib.contextmanager
+def directories_removed_on_failure(directory):
+  """Creates `directory` (and missing parents); removes them on an exception.
+
+  Only the directories created here are removed, deepest first, and only
+  while empty: whatever a failed step left inside them stays visible.
+  """
+  directory = os.path.abspath(directory)
+  created = []
+  path = directory
+  while not os.path.exists(path):
+    created.append(path)
+    parent = os.path.dirname(path)
+    if parent == path:
+      break
+    path = parent
+  os.makedirs(directory, exist_ok=True)
+  try:
+    yield directory
+  except BaseException:
+    for path in created:  # deepest first
+      try:
+        os.rmdir(path)
+      except OSError:
+        break  # not empty (or gone): leave it and its parents
+    raise
 
 
 def _fetch(url, destination, md5, timeout):
@@ -95,17 +126,18 @@ def download(url, destination, md5, timeout=60):
     raise DatasetError('{}: no URL to download from'.format(destination))
   if os.path.isfile(destination) and md5sum(destination) == md5.lower():
     return destination
-  os.makedirs(os.path.dirname(os.path.abspath(destination)), exist_ok=True)
-  failures = []
-  for candidate in urls:
-    try:
-      _fetch(candidate, destination, md5, timeout)
-      return destination
-    except DatasetError as e:
-      failures.append(str(e))
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
-      failures.append('{}: {}'.format(candidate, e))
-  if len(failures) == 1:
-    raise DatasetError(failures[0])
-  raise DatasetError('could not download {}: {}'.format(
-      destination, '; '.join(failures)))
+  with directories_removed_on_failure(os.path.dirname(
+      os.path.abspath(destination))):
+    failures = []
+    for candidate in urls:
+      try:
+        _fetch(candidate, destination, md5, timeout)
+        return destination
+      except DatasetError as e:
+        failures.append(str(e))
+      except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+        failures.append('{}: {}'.format(candidate, e))
+    if len(failures) == 1:
+      raise DatasetError(failures[0])
+    raise DatasetError('could not download {}: {}'.format(
+        destination, '; '.join(failures)))

@@ -74,6 +74,15 @@ def _parse_header(path, data):
   return magic, _TYPE_CODES[code], dims, header_length
 
 
+def read_bytes(path):
+  """The decompressed contents of an IDX file (gzipped if named .gz).
+
+  Raises:
+    DatasetError: if the file is missing or is a damaged or truncated gzip.
+  """
+  return _read_bytes(path)
+
+
 def read_idx(path, expected_magic=None):
   """Reads an IDX file (gzipped if its name ends in .gz) into an array.
 
@@ -91,7 +100,20 @@ def read_idx(path, expected_magic=None):
       number, is a damaged or truncated gzip, or holds more or fewer data
       bytes than its header promises.
   """
-  data = _read_bytes(path)
+  return parse_idx(_read_bytes(path), path, expected_magic)
+
+
+def parse_idx(data, path, expected_magic=None):
+  """The array held by the (decompressed) IDX bytes `data` read from `path`.
+
+  Args:
+    data: the bytes (see read_bytes).
+    path: where they come from, for messages.
+    expected_magic: as for read_idx.
+
+  Raises:
+    DatasetError: as for read_idx.
+  """
   magic, dtype, dims, header_length = _parse_header(path, data)
   if expected_magic is not None and magic != expected_magic:
     raise DatasetError('{}: IDX magic 0x{:08x}, expected 0x{:08x}'.format(

@@ -5,6 +5,10 @@ mirrors: the same four file names, 28x28 uint8 images, labels 0..9. So one
 class, `IdxImageDataset`, loads either; a subclass only names its
 `IdxImageSpec`.
 
+A file is verified by its published md5 or, failing that, by the md5 of its
+decompressed content: a copy re-compressed by a packager (Debian ships
+Fashion-MNIST that way) holds the published data in different gzip bytes.
+
 A dataset's location is either
   * a directory holding the four published files
     (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
@@ -13,6 +17,7 @@ A dataset's location is either
     uint8 in [0, 255] or floats in [0, 1]; read without pickle).
 """
 
+import hashlib
 import math
 import os
 import zipfile
@@ -39,17 +44,20 @@ class IdxImageSpec(object):
 
   Attributes:
     name: the registry name ('mnist', 'fashion_mnist').
-    md5s: dict from file name to its published md5.
+    md5s: dict from file name to its published md5 (of the .gz file).
     mirrors: base URLs (ending in '/') that serve the four files, in the
       order to try them.
     num_classes: number of label classes.
+    content_md5s: dict from file name to the md5 of its decompressed IDX
+      bytes, which accepts a re-compressed copy of the published data.
   """
 
-  def __init__(self, name, md5s, mirrors, num_classes=10):
+  def __init__(self, name, md5s, mirrors, num_classes=10, content_md5s=None):
     self.name = name
     self.md5s = dict(md5s)
     self.mirrors = tuple(mirrors)
     self.num_classes = num_classes
+    self.content_md5s = dict(content_md5s or {})
 
   def download_command(self, directory):
     """The shell command that fetches this dataset into `directory`."""
@@ -68,11 +76,41 @@ def _read_directory(directory, spec, verify):
         missing[0], more, spec.name, spec.download_command(directory)))
   arrays = []
   for name, path in zip(FILE_NAMES, paths):
-    if verify and name in spec.md5s:
-      download_lib.verify_md5(path, spec.md5s[name])
+    data = idx.read_bytes(path)
+    if verify:
+      verify_file(path, name, data, spec)
     magic = idx.IMAGES_MAGIC if 'images' in name else idx.LABELS_MAGIC
-    arrays.append(idx.read_idx(path, expected_magic=magic))
+    arrays.append(idx.parse_idx(data, path, expected_magic=magic))
   return arrays, paths
+
+
+def verify_file(path, name, content, spec):
+  """Checks a file against its published md5, else its content's md5.
+
+  Args:
+    path: the file.
+    name: its published name (a key of spec.md5s).
+    content: its decompressed bytes.
+    spec: the IdxImageSpec.
+
+  Raises:
+    DatasetError: naming the file and the md5s it failed.
+  """
+  if name not in spec.md5s:
+    return
+  actual = download_lib.md5sum(path)
+  if actual == spec.md5s[name].lower():
+    return
+  message = '{}: md5 is {}, expected {}'.format(path, actual,
+                                                spec.md5s[name].lower())
+  expected = spec.content_md5s.get(name)
+  if expected is None:
+    raise DatasetError(message)
+  content_md5 = hashlib.md5(content).hexdigest()
+  if content_md5 != expected.lower():
+    raise DatasetError('{} (the published file), and its decompressed '
+                       'content has md5 {}, expected {} (the published '
+                       'data)'.format(message, content_md5, expected.lower()))
 
 
 def _read_npz(path):
@@ -238,9 +276,9 @@ def download_idx_images(directory, spec, timeout=60):
   Raises:
     DatasetError: if a file cannot be fetched with its published md5.
   """
-  os.makedirs(directory, exist_ok=True)
-  for name in FILE_NAMES:
-    download_lib.download([mirror + name for mirror in spec.mirrors],
-                          os.path.join(directory, name), spec.md5s[name],
-                          timeout=timeout)
+  with download_lib.directories_removed_on_failure(directory):
+    for name in FILE_NAMES:
+      download_lib.download([mirror + name for mirror in spec.mirrors],
+                            os.path.join(directory, name), spec.md5s[name],
+                            timeout=timeout)
   return directory

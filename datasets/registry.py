@@ -1,4 +1,21 @@
-"""Datasets by name: the one way experiment code builds a dataset."""
+"""Datasets by name: one entry per dataset, the one way code builds one.
+
+Each `DatasetSpec` holds everything the rest of the library needs to know
+about a dataset: how to load it, where it lives by default (and the
+environment variable that moves it), how to download it and how many
+training examples a run holds out for validation by default.
+
+The default location of a dataset is, in order:
+  1. its environment variable (LOTTERY_TICKET_MNIST, ...), when set;
+  2. ~/lottery_ticket/datasets/<name>, when it exists and is not empty;
+  3. a system copy, when one is installed (Debian's dataset-fashion-mnist);
+  4. ~/lottery_ticket/datasets/<name> (where download_data puts it).
+Downloads always go to 1 or 4, never to a system directory.
+"""
+
+import dataclasses
+import os
+from typing import Callable, Optional, Tuple
 
 from lottery_ticket.datasets import dataset_cifar10
 from lottery_ticket.datasets import dataset_digits
@@ -7,7 +24,114 @@ from lottery_ticket.datasets import dataset_mnist
 from lottery_ticket.datasets.errors import DatasetError
 from lottery_ticket.foundations import choices
 
-DATASETS = ('mnist', 'fashion_mnist', 'digits', 'cifar10')
+# Everything the library keeps under the user's home by default.
+ROOT = os.path.join('~', 'lottery_ticket')
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec(object):
+  """One dataset.
+
+  Attributes:
+    name: the registry name.
+    summary: one line about it.
+    load: callable(location, flatten=, verify=, permute_labels=,
+      train_order_seed=, validate_size=) -> DatasetBase.
+    validate_size: training examples held out for validation by default
+      (the lottery ticket paper holds out 5,000 of MNIST's 60,000).
+    flatten: the default input layout (True: flat vectors for an MLP).
+    environment_variable: moves the default location (None: no location).
+    directory: the default location's name under ROOT/datasets.
+    system_locations: installed copies looked at after the user's own.
+    download: callable(directory) -> where the data now is; None when there
+      is nothing to download.
+  """
+  name: str
+  summary: str
+  load: Callable
+  validate_size: int
+  flatten: bool = True
+  environment_variable: Optional[str] = None
+  directory: Optional[str] = None
+  system_locations: Tuple[str, ...] = ()
+  download: Optional[Callable] = None
+
+  def download_location(self):
+    """Where downloads go: the environment variable's value or ROOT/....
+
+    Returns None for a dataset without a location (digits).
+    """
+    if self.environment_variable is None:
+      return None
+    value = os.environ.get(self.environment_variable) or os.path.join(
+        ROOT, 'datasets', self.directory)
+    return os.path.expanduser(value)
+
+  def default_location(self):
+    """Where the data is read from by default (see the module docstring)."""
+    location = self.download_location()
+    if location is None or os.environ.get(self.environment_variable):
+      return location
+    if _holds_something(location):
+      return location
+    for installed in self.system_locations:
+      if _holds_something(installed):
+        return installed
+    return location
+
+
+def _holds_something(path):
+  """Whether `path` is a file or a directory with at least one entry."""
+  if os.path.isfile(path):
+    return True
+  try:
+    return bool(os.listdir(path))
+  except OSError:
+    return False
+
+
+def _load_idx(dataset_class):
+  def load(location, flatten, verify, **common):
+    return dataset_class(location, flatten=flatten, verify=verify, **common)
+  return load
+
+
+def _load_digits(location, flatten, verify, **common):
+  del verify  # bundled with scikit-learn: nothing to verify
+  return dataset_digits.DatasetDigits(flatten=flatten, location=location,
+                                      **common)
+
+
+def _load_cifar10(location, flatten, verify, **common):
+  return dataset_cifar10.DatasetCifar10(location, verify=verify,
+                                        flatten=flatten, **common)
+
+
+SPECS = {spec.name: spec for spec in (
+    DatasetSpec(
+        'mnist', '70,000 28x28 handwritten digits (LeCun et al.)',
+        _load_idx(dataset_mnist.DatasetMnist), validate_size=5000,
+        environment_variable='LOTTERY_TICKET_MNIST', directory='mnist',
+        download=dataset_mnist.download_mnist),
+    DatasetSpec(
+        'fashion_mnist', '70,000 28x28 images of clothing (Zalando)',
+        _load_idx(dataset_fashion_mnist.DatasetFashionMnist),
+        validate_size=5000,
+        environment_variable='LOTTERY_TICKET_FASHION_MNIST',
+        directory='fashion_mnist',
+        system_locations=(dataset_fashion_mnist.DEBIAN_LOCATION,),
+        download=dataset_fashion_mnist.download_fashion_mnist),
+    DatasetSpec(
+        'digits', "scikit-learn's 1,797 8x8 digits (offline)", _load_digits,
+        validate_size=237),
+    DatasetSpec(
+        'cifar10', '60,000 32x32 colour images in 10 classes (Krizhevsky)',
+        _load_cifar10, validate_size=5000, flatten=False,
+        environment_variable='LOTTERY_TICKET_CIFAR10', directory='cifar10',
+        download=dataset_cifar10.download_cifar10),
+)}
+NAMES = tuple(SPECS)
+DATASETS = NAMES  # the name other modules have used
 
 
 def check_name(name):
@@ -16,7 +140,22 @@ def check_name(name):
   Raises:
     DatasetError: naming the unknown name and the choices.
   """
-  return choices.check('dataset', name, sorted(DATASETS), DatasetError)
+  return choices.check('dataset', name, sorted(NAMES), DatasetError)
+
+
+def get(name):
+  """The DatasetSpec of a name (DatasetError for an unknown one)."""
+  return SPECS[check_name(name)]
+
+
+def default_validate_size(name):
+  """Training examples a run holds out for validation by default."""
+  return get(name).validate_size
+
+
+def default_location(name):
+  """The default location of a dataset (None for digits)."""
+  return get(name).default_location()
 
 
 def make_dataset(name, location=None, flatten=None, permute_labels=False,
@@ -24,10 +163,9 @@ def make_dataset(name, location=None, flatten=None, permute_labels=False,
   """Builds a dataset by name.
 
   Args:
-    name: one of DATASETS.
-    location: where the data lives; None for the default of
-      `lottery_ticket.mnist_fc.locations` (its environment variables
-      included). Must be None for digits.
+    name: one of NAMES.
+    location: where the data lives; None for the dataset's default location
+      (see the module docstring). Must be None for digits.
     flatten: True for flat input vectors (fully-connected networks), False
       for (H, W, C) images (conv networks); None for the dataset's own
       default: True for mnist, fashion_mnist and digits, False for cifar10.
@@ -45,22 +183,11 @@ def make_dataset(name, location=None, flatten=None, permute_labels=False,
     DatasetError: if the name is unknown or the data is missing or damaged.
     ValueError: if validate_size leaves no training examples.
   """
-  check_name(name)
-  common = dict(permute_labels=permute_labels,
-                train_order_seed=train_order_seed, validate_size=validate_size)
-  if name == 'digits':
-    return dataset_digits.DatasetDigits(
-        flatten=True if flatten is None else flatten, location=location,
-        **common)
+  spec = get(name)
   if location is None:
-    from lottery_ticket.mnist_fc import locations  # pylint: disable=g-import-not-at-top
-    location = locations.default_location(name)
-  if name == 'cifar10':
-    return dataset_cifar10.DatasetCifar10(
-        location, verify=verify, flatten=bool(flatten), **common)
-  dataset_class = {
-      'mnist': dataset_mnist.DatasetMnist,
-      'fashion_mnist': dataset_fashion_mnist.DatasetFashionMnist,
-  }[name]
-  return dataset_class(location, flatten=True if flatten is None else flatten,
-                       verify=verify, **common)
+    location = spec.default_location()
+  return spec.load(location, flatten=spec.flatten if flatten is None
+                   else bool(flatten), verify=verify,
+                   permute_labels=permute_labels,
+                   train_order_seed=train_order_seed,
+                   validate_size=validate_size)

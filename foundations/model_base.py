@@ -22,6 +22,7 @@ layer's bias uses the key `<layer>_bias`.
 import numpy as np
 import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import choices
+from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 
 BIAS_SUFFIX = '_bias'
@@ -74,7 +75,18 @@ class ModelBase(object):
   """
 
   def __init__(self, presets=None, masks=None):
-    self._presets = {k: np.asarray(v) for k, v in (presets or {}).items()}
+    """Keeps the presets and masks the layers will be built with.
+
+    Args:
+      presets: optional dict tensor name -> initial value.
+      masks: optional dict layer name -> 0/1 mask.
+
+    Raises:
+      finite.NonFiniteError: if a preset holds NaN or infinite values.
+      ValueError: if a mask holds values other than 0 and 1.
+    """
+    self._presets = {k: finite.check(k, np.asarray(v), 'preset')
+                     for k, v in (presets or {}).items()}
     self._mask_values = {k: _check_mask(k, v) for k, v in (masks or {}).items()}
     self._kernels = {}
     self._mask_vars = {}

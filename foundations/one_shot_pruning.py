@@ -1,18 +1,31 @@
 """Pruning at initialisation, in one shot: SNIP and GraSP.
 
 Both score every weight of a dense, untrained network on a batch of data and
-keep, in each layer, the weights with the largest scores (the per-layer
-counts come from a sparsity distribution):
+keep the weights with the largest scores:
 
   SNIP  (Lee et al. 2019)   |g * w|: how much the loss would change if the
                             weight were removed (connection sensitivity).
-  GraSP (Wang et al. 2020)  w * (H g): removing weight w changes the gradient
-                            norm g^T g by about -2 w (H g) to first order, so
-                            keeping the largest w * Hg preserves gradient
-                            flow best (GraSP removes the largest -w * Hg).
+                            Kept per layer, with the counts of a sparsity
+                            distribution.
+  GraSP                     built on w * (H g): removing weight w changes the
+                            gradient norm g^T g by about -2 w (H g) to first
+                            order. Two conventions (`grasp_variant`):
+    'evci' (default)        |w * Hg| at temperature 1, kept per layer with
+                            the distribution's counts. This is what the
+                            gradient-flow paper ran: RigLGrasp in
+                            google-research/rigl rigl_tf2/mask_updaters.py,
+                            whose comment notes that the signed score gave
+                            bad results.
+    'wang'                  Wang et al. (2020): the signed w * Hg, the logits
+                            divided by a temperature (200 in their code) before
+                            the loss, and one ranking over every layer, so
+                            only the total count of the distribution is used
+                            (GraSP removes the largest -w * Hg, i.e. keeps the
+                            largest w * Hg).
 
-g is the gradient of the loss and H its Hessian w.r.t. the weights; H g is
-computed exactly as the gradient of g . stop_gradient(g).
+g is the gradient of the data loss and H its Hessian w.r.t. the kernels; H g
+is computed exactly as the gradient of g . stop_gradient(g). Biases are never
+scored or pruned.
 """
 
 import numpy as np
@@ -20,11 +33,43 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import choices
 
 METHODS = ('snip', 'grasp')
+GRASP_VARIANTS = ('evci', 'wang')
+# The temperature each GraSP variant uses unless one is given.
+GRASP_TEMPERATURES = {'evci': 1.0, 'wang': 200.0}
 
 
-def _kernel_gradients(model, batch):
+class _Tempered(object):
+  """A model seen through logits divided by a temperature (for FixedBatch)."""
+
+  def __init__(self, model, temperature):
+    self._model = model
+    self._temperature = float(temperature)
+    self.loss_fn = model.loss_fn
+
+  def apply(self, inputs):
+    return self._model.apply(inputs) / self._temperature
+
+
+def check_grasp(variant, temperature=None):
+  """Returns (variant, temperature) with the variant's default temperature.
+
+  Raises:
+    ValueError: for an unknown variant or a temperature that is not > 0.
+  """
+  choices.check('GraSP variant', variant, GRASP_VARIANTS)
+  if temperature is None:
+    return variant, GRASP_TEMPERATURES[variant]
+  value = float(temperature)
+  if not np.isfinite(value) or value <= 0:
+    raise ValueError('the GraSP temperature must be a finite number > 0, got '
+                     '{!r}'.format(temperature))
+  return variant, value
+
+
+def _kernel_gradients(model, batch, temperature=1.0):
   kernels = [model.kernels[n] for n in model.layer_names]
-  return kernels, tf.gradients(batch.loss(model), kernels)
+  target = model if temperature == 1.0 else _Tempered(model, temperature)
+  return kernels, tf.gradients(batch.loss(target), kernels)
 
 
 def snip_scores(model, batch):
@@ -34,22 +79,33 @@ def snip_scores(model, batch):
           for n, k, g in zip(model.layer_names, kernels, grads)}
 
 
-def grasp_scores(model, batch):
-  """dict layer -> w * (H g) tensor, on a dense model (every mask one)."""
-  kernels, grads = _kernel_gradients(model, batch)
+def grasp_scores(model, batch, variant='evci', temperature=None):
+  """dict layer -> GraSP score tensor, on a dense model (every mask one).
+
+  Args:
+    model: the dense ModelBase.
+    batch: a FixedBatch.
+    variant: 'evci' for |w * Hg| or 'wang' for the signed w * Hg.
+    temperature: divides the logits before the loss (default: the
+      variant's, GRASP_TEMPERATURES).
+  """
+  variant, temperature = check_grasp(variant, temperature)
+  kernels, grads = _kernel_gradients(model, batch, temperature)
   inner = tf.add_n([tf.reduce_sum(g * tf.stop_gradient(g)) for g in grads])
   hessian_grads = tf.gradients(inner, kernels)
-  return {n: k.read_value() * hg
-          for n, k, hg in zip(model.layer_names, kernels, hessian_grads)}
+  scores = {n: k.read_value() * hg
+            for n, k, hg in zip(model.layer_names, kernels, hessian_grads)}
+  if variant == 'evci':
+    scores = {n: tf.abs(s) for n, s in scores.items()}
+  return scores
 
 
-def scores(method, model, batch):
+def scores(method, model, batch, grasp_variant='evci', grasp_temperature=None):
   """Score tensors of a method name (see METHODS)."""
+  choices.check('one-shot pruning method', method, METHODS)
   if method == 'snip':
     return snip_scores(model, batch)
-  if method == 'grasp':
-    return grasp_scores(model, batch)
-  choices.check('one-shot pruning method', method, METHODS)
+  return grasp_scores(model, batch, grasp_variant, grasp_temperature)
 
 
 def keep_top(scores_by_layer, counts):
@@ -72,7 +128,33 @@ def keep_top(scores_by_layer, counts):
   return masks
 
 
-def prune(sess, method, model, batch, counts):
+def keep_top_global(scores_by_layer, total):
+  """Masks keeping the `total` largest scores over all layers together.
+
+  Args:
+    scores_by_layer: dict layer -> numpy scores.
+    total: number of weights to keep in the whole network.
+
+  Returns:
+    dict layer -> float32 0/1 mask; ties go to the layer first by name, then
+    to the lower flat index.
+  """
+  names = sorted(scores_by_layer)
+  flat = np.concatenate([np.asarray(scores_by_layer[n], np.float64).ravel()
+                         for n in names])
+  chosen = np.zeros(flat.size, np.float32)
+  chosen[np.argsort(-flat, kind='stable')[:int(total)]] = 1.0
+  masks, offset = {}, 0
+  for name in names:
+    shape = np.shape(scores_by_layer[name])
+    size = int(np.prod(shape))
+    masks[name] = chosen[offset:offset + size].reshape(shape)
+    offset += size
+  return masks
+
+
+def prune(sess, method, model, batch, counts, grasp_variant='evci',
+          grasp_temperature=None):
   """One-shot masks for a dense model already initialised in `sess`.
 
   Args:
@@ -80,18 +162,27 @@ def prune(sess, method, model, batch, counts):
     method: 'snip' or 'grasp'.
     model: a ModelBase whose masks are all one.
     batch: an initialised FixedBatch.
-    counts: dict layer -> number of weights to keep.
+    counts: dict layer -> number of weights to keep (GraSP 'wang' keeps
+      their sum, ranked over all layers).
+    grasp_variant: 'evci' (the gradient-flow paper's code) or 'wang' (the
+      GraSP paper's); see the module docstring.
+    grasp_temperature: GraSP's logit temperature (default: the variant's).
 
   Returns:
     dict layer -> mask.
 
   Raises:
-    ValueError: if the model is already sparse.
+    ValueError: if the model is already sparse, or for a bad GraSP setting.
   """
+  grasp_variant, grasp_temperature = check_grasp(grasp_variant,
+                                                 grasp_temperature)
   masks = model.get_current_masks(sess)
   if any(not np.all(m == 1) for m in masks.values()):
     raise ValueError('{} prunes a dense network; this one has masks'.format(
         method))
   with sess.graph.as_default():
-    tensors = scores(method, model, batch)
-  return keep_top(sess.run(tensors), counts)
+    tensors = scores(method, model, batch, grasp_variant, grasp_temperature)
+  values = sess.run(tensors)
+  if method == 'grasp' and grasp_variant == 'wang':
+    return keep_top_global(values, sum(int(c) for c in counts.values()))
+  return keep_top(values, counts)

@@ -56,8 +56,7 @@ def make_optimizer(name, learning_rate, momentum=DEFAULT_MOMENTUM):
 
 
 def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
-                 schedule='constant', total_steps=None, warmup_steps=0,
-                 step_offset=0):
+                 schedule='constant', total_steps=None, warmup_steps=0):
   """optimizer_fn() for trainer.train, with a scheduled learning rate.
 
   Args:
@@ -67,8 +66,6 @@ def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
     schedule: 'constant' or 'cosine' (see schedules.learning_rate_fn).
     total_steps: the training length (needed by 'cosine').
     warmup_steps: steps of linear warm-up (see schedules.learning_rate_fn).
-    step_offset: the schedule's step at this training's first step (a
-      training that continues another from its step k).
 
   Returns:
     A callable returning a new optimizer; with a schedule other than
@@ -84,7 +81,6 @@ def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
                                     warmup_steps=warmup_steps)
 
   def current_rate():
-    step = tf.train.get_global_step().read_value()
-    return rate(step + step_offset if step_offset else step)
+    return rate(tf.train.get_global_step().read_value())
 
   return functools.partial(make_optimizer, name, current_rate, momentum)

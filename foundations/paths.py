@@ -10,6 +10,7 @@ holds one run per experiment name (same_init, reinit, ...):
       metrics.json summaries/ checkpoints/ weights_at/{k}/
       DONE                              written last
       .lock                             held by the process writing it
+      .argfile_run/                     a sweep's record and log of the line
 
 A sparse-training sweep lays its runs out as
 
@@ -21,6 +22,10 @@ and analyses write beside the run they read: {run}/{analysis}/ (hessian/,
 """
 
 import os
+
+# Inside a run's output directory, the sweep runner's record and log of the
+# line that wrote it (argfiles): the run's own writers leave it alone.
+SWEEP_RECORDS = '.argfile_run'
 
 
 def initial(parent_directory):

@@ -1,12 +1,37 @@
-"""Pruning masks from trained weights: layerwise, global and random.
+"""Pruning masks from trained weights, and the lottery pruning strategies.
 
 Every function prunes among the weights that still survive (mask 1), counts
 exactly (`round(percent * survivors)` weights go), breaks magnitude ties by
 position so results are deterministic, and returns new masks without touching
-its inputs. Layers absent from `percents` keep their masks.
+its inputs. Layers absent from `percents` keep their masks. Weights that are
+NaN or infinite (a diverged run) are refused: their "magnitudes" would prune
+by storage position.
+
+The strategies a lottery experiment prunes with between levels, one registry
+entry each (STRATEGIES, by name):
+
+  layerwise           every layer at its own rate (Frankle & Carbin 2019:
+                      LeNet-300-100 prunes 20% of each hidden layer and 10%
+                      of the output layer per level).
+  global              one magnitude ranking over every layer but the output
+                      layer, at the hidden rate; the output layer at its own
+                      rate (Frankle & Carbin 2019 for the deep conv nets;
+                      facebookresearch/open_lth pruning/sparse_global.py,
+                      whose models keep the output layer out of the ranking
+                      with pruning_layers_to_ignore - there its rate is 0).
+  global_with_output  one ranking over every layer, the output layer
+                      included, at the hidden rate (open_lth's sparse_global
+                      with nothing ignored).
+  random              the random-pruning control: layerwise counts, random
+                      positions (Frankle & Carbin 2019, Figs. 3-4).
+
+`make_prune_masks(strategy, percents, seed)` turns one into the
+`prune_masks(masks, final_weights)` step of `experiment.experiment`.
 """
 
 import numpy as np
+
+from lottery_ticket.foundations import choices
 
 
 def check_percent(name, percent):
@@ -22,6 +47,16 @@ def check_percent(name, percent):
   return value
 
 
+def check_finite(name, weights):
+  """Raises ValueError unless every weight of layer `name` is finite."""
+  weights = np.asarray(weights)
+  if weights.size and not np.all(np.isfinite(weights)):
+    bad = int(np.size(weights) - np.count_nonzero(np.isfinite(weights)))
+    raise ValueError('cannot prune {!r}: {} of its {} weights are NaN or '
+                     'infinite (did training diverge? try a lower learning '
+                     'rate)'.format(name, bad, weights.size))
+
+
 def _prepare(percents, masks, final_weights):
   """Validates inputs; returns (percents, masks) with ones for missing masks."""
   percents = {k: check_percent(k, v) for k, v in percents.items()}
@@ -30,6 +65,7 @@ def _prepare(percents, masks, final_weights):
     if name not in final_weights:
       raise ValueError('cannot prune {!r}: no such weights (have: {})'.format(
           name, ', '.join(sorted(final_weights))))
+    check_finite(name, final_weights[name])
     shape = np.shape(final_weights[name])
     if name not in masks:
       masks[name] = np.ones(shape, np.float32)
@@ -126,6 +162,149 @@ def prune_random(percents, masks, final_weights, seed):
     drop = _smallest_alive(rng.random(mask.shape), mask, count)
     mask.ravel()[drop] = 0
   return new_masks
+
+
+class Strategy(object):
+  """A lottery pruning strategy: how a level's masks follow the last one's.
+
+  Attributes:
+    name: the registry name.
+    follows: the paper or code whose convention it reproduces.
+  """
+
+  name = None
+  follows = None
+
+  def prune(self, percents, masks, final_weights, seed=0, output_layer=None):
+    """New masks from trained weights.
+
+    Args:
+      percents: dict layer -> fraction of its surviving weights to prune.
+      masks: dict layer -> current mask, or None before the first pruning.
+      final_weights: dict layer -> trained weights.
+      seed: integer seed of any random choice (different per level).
+      output_layer: the name of the output layer (for the global
+        strategies; default: the last name of `percents`, in its order).
+
+    Returns:
+      dict layer -> new float32 mask.
+    """
+    raise NotImplementedError
+
+  def __repr__(self):
+    return 'pruning.STRATEGIES[{!r}]'.format(self.name)
+
+
+class Layerwise(Strategy):
+  """Each layer loses its own fraction of its smallest-magnitude survivors."""
+
+  name = 'layerwise'
+  follows = ('Frankle & Carbin 2019 (the lottery ticket paper), and '
+             'google-research/lottery-ticket-hypothesis prune_by_percent')
+
+  def prune(self, percents, masks, final_weights, seed=0, output_layer=None):
+    return prune_by_percent(percents, masks, final_weights)
+
+
+class Global(Strategy):
+  """One magnitude threshold over the ranked layers, at the hidden rate.
+
+  The rate of the ranking is the largest rate among the ranked layers (with
+  the lottery defaults: the hidden fully-connected rate). Without the output
+  layer in the ranking, the output layer is then pruned at its own rate, so
+  that a ranking dominated by the thousands of hidden weights cannot empty
+  the few hundred output weights.
+  """
+
+  def __init__(self, name, include_output, follows):
+    self.name = name
+    self.include_output = include_output
+    self.follows = follows
+
+  def prune(self, percents, masks, final_weights, seed=0, output_layer=None):
+    if not percents:
+      return prune_by_percent(percents, masks, final_weights)
+    output = output_layer if output_layer is not None else list(percents)[-1]
+    if output not in percents:
+      raise ValueError('the output layer {!r} is not one of the pruned layers '
+                       '({})'.format(output, ', '.join(percents)))
+    ranked = [n for n in percents if self.include_output or n != output]
+    if not ranked:  # a network of one layer: nothing to rank it against
+      return prune_by_percent(percents, masks, final_weights)
+    rate = max(check_percent(n, percents[n]) for n in ranked)
+    new_masks = prune_global(rate, masks, final_weights, layers=ranked)
+    if not self.include_output:
+      new_masks = prune_by_percent({output: percents[output]}, new_masks,
+                                   final_weights)
+    return new_masks
+
+
+class RandomPruning(Strategy):
+  """The random-pruning control: layerwise counts at random positions."""
+
+  name = 'random'
+  follows = 'Frankle & Carbin 2019, the random-pruning control (Figs. 3-4)'
+
+  def prune(self, percents, masks, final_weights, seed=0, output_layer=None):
+    return prune_random(percents, masks, final_weights, seed)
+
+
+STRATEGIES = {s.name: s for s in (
+    Layerwise(),
+    Global('global', include_output=False, follows=(
+        'Frankle & Carbin 2019 (global pruning of the deep conv nets, the '
+        'output layer at its own rate); facebookresearch/open_lth '
+        'pruning/sparse_global.py with the output layer ignored')),
+    Global('global_with_output', include_output=True, follows=(
+        'facebookresearch/open_lth pruning/sparse_global.py with no layer '
+        'ignored: the output layer ranked with the others')),
+    RandomPruning(),
+)}
+NAMES = tuple(STRATEGIES)
+# Seeds of random pruning: seed * SEED_STRIDE + level.
+SEED_STRIDE = 1000
+
+
+def get(name):
+  """The Strategy of a name.
+
+  Raises:
+    ValueError: 'No such pruning strategy: ...' naming the choices.
+  """
+  return STRATEGIES[choices.check('pruning strategy', name, NAMES)]
+
+
+def make_prune_masks(strategy, percents, seed, output_layer=None):
+  """The prune_masks(masks, final_weights) step of a lottery experiment.
+
+  Args:
+    strategy: a name of NAMES (or a Strategy).
+    percents: dict layer -> fraction pruned per level, in layer order.
+    seed: the trial's integer seed; level L of random pruning draws from
+      seed * SEED_STRIDE + L.
+    output_layer: the output layer's name (default: the last of
+      `percents`).
+
+  Returns:
+    A callable(masks, final_weights) -> masks. It counts its calls as the
+    levels 1, 2, ...: `experiment.experiment` calls it once per level, in
+    order, finished levels included, so a resumed trial draws the same seeds.
+
+  Raises:
+    ValueError: for an unknown strategy.
+  """
+  if not isinstance(strategy, Strategy):
+    strategy = get(strategy)
+  percents = dict(percents)
+  calls = {'level': 0}
+
+  def prune_masks(masks, final_weights):
+    calls['level'] += 1
+    return strategy.prune(percents, masks, final_weights,
+                          seed=int(seed) * SEED_STRIDE + calls['level'],
+                          output_layer=output_layer)
+  prune_masks.strategy = strategy
+  return prune_masks
 
 
 def density(masks):

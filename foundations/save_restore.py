@@ -4,36 +4,161 @@ A network is a directory with one `.npy` file per tensor name. Every write is
 atomic: files are written under a temporary name and renamed into place, and
 directories are assembled beside their destination and renamed, so a reader
 never sees a half-written result as finished.
+
+Temporary names start with TEMP_PREFIX ('.tmp-'); a process killed in the
+middle of a write leaves such a name behind, and `remove_temporaries`
+clears them when the run is taken up again. Outputs get the permissions the
+umask gives (0644 files and 0755 directories under umask 022), as if they
+had been created in place: results on a shared file system stay readable by
+collaborators and by cluster workers running as another user.
+
+A write that fails (a full disk, a read-only directory) raises WriteError,
+whose one-line message names the path and the cause.
 """
 
+import contextlib
 import csv
+import errno
+import fnmatch
 import io
 import json
 import os
+import secrets
 import shutil
-import tempfile
 
 import numpy as np
+
+from lottery_ticket.foundations import paths
+
+TEMP_PREFIX = '.tmp-'
+
+# Out of space (a full disk, or a full quota): freeing space is the cure.
+_NO_SPACE = frozenset([errno.ENOSPC, errno.EDQUOT])
+
+
+class WriteError(OSError):
+  """An output could not be written; the message names the path and why."""
+
+  def __init__(self, path, cause):
+    code = getattr(cause, 'errno', None)
+    reason = getattr(cause, 'strerror', None) or str(cause) or repr(cause)
+    super(WriteError, self).__init__(code, reason, path)
+
+  def __str__(self):
+    text = 'cannot write {}: {}'.format(self.filename, self.strerror)
+    if self.errno in _NO_SPACE:
+      text += '; free some space and run the same command again to resume'
+    return text
+
+
+def out_of_space(path, detail='no space left on device'):
+  """A WriteError for a full disk found by other means (e.g. TensorFlow)."""
+  return WriteError(path, OSError(errno.ENOSPC, detail))
+
+
+@contextlib.contextmanager
+def naming_failures(path):
+  """Turns an OSError raised inside the block into a WriteError on `path`."""
+  try:
+    yield
+  except WriteError:
+    raise
+  except OSError as error:
+    raise WriteError(path, error) from error
+
+
+def _temporary_name(directory, stem=''):
+  return os.path.join(directory, TEMP_PREFIX + stem + secrets.token_hex(4))
+
+
+def _create_temporary_file(directory):
+  """(fd, path) of a new empty file, mode 0666 less the umask."""
+  while True:
+    path = _temporary_name(directory)
+    try:
+      return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path
+    except FileExistsError:
+      continue
+
+
+def _create_temporary_dir(directory, stem):
+  """The path of a new empty directory, mode 0777 less the umask."""
+  while True:
+    path = _temporary_name(directory, stem + '-')
+    try:
+      os.mkdir(path, 0o777)
+      return path
+    except FileExistsError:
+      continue
 
 
 def _atomic_write_bytes(path, data):
   directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
-  try:
-    with os.fdopen(fd, 'wb') as f:
-      f.write(data)
-      f.flush()
-      os.fsync(f.fileno())  # on disk before the rename makes it visible
-    os.replace(tmp, path)
-  except BaseException:
-    if os.path.exists(tmp):
-      os.remove(tmp)
-    raise
+  with naming_failures(path):
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = _create_temporary_file(directory)
+    try:
+      with open(fd, 'wb') as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())  # on disk before the rename makes it visible
+      os.replace(tmp, path)
+    except BaseException:
+      if os.path.exists(tmp):
+        os.remove(tmp)
+      raise
+
+
+def remove_temporaries(directory, patterns=()):
+  """Removes what interrupted writes left inside `directory` (recursively).
+
+  Only names this module creates (TEMP_PREFIX...) and names matching
+  `patterns` (fnmatch patterns, for other writers' temporaries such as
+  TensorFlow's) are removed; nothing outside `directory` is touched and
+  symbolic links are not followed. Call it only on a directory this process
+  writes alone (e.g. one it holds the lock of).
+
+  Args:
+    directory: the directory to clean (missing: nothing to do).
+    patterns: more fnmatch patterns of temporary names.
+
+  Returns:
+    the sorted paths removed.
+  """
+  removed = []
+  for root, dirnames, filenames in os.walk(directory):
+    if paths.SWEEP_RECORDS in dirnames:
+      dirnames.remove(paths.SWEEP_RECORDS)  # the sweep runner's, not ours
+    for name in list(dirnames) + filenames:
+      if not (name.startswith(TEMP_PREFIX) or
+              any(fnmatch.fnmatch(name, p) for p in patterns)):
+        continue
+      path = os.path.join(root, name)
+      if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+        dirnames.remove(name)
+      else:
+        with contextlib.suppress(FileNotFoundError):
+          os.remove(path)
+      removed.append(path)
+  return sorted(removed)
+
+
+def write_bytes(path, data):
+  """Writes a binary file atomically (e.g. a rendered figure).
+
+  Raises:
+    WriteError: if it cannot be written (e.g. the disk is full).
+  """
+  _atomic_write_bytes(path, bytes(data))
 
 
 def write_text(path, text):
-  """Writes a text file atomically."""
+  """Writes a text file atomically.
+
+  Raises:
+    WriteError: if it cannot be written (e.g. the disk is full).
+  """
   _atomic_write_bytes(path, text.encode('utf-8'))
 
 
@@ -66,26 +191,36 @@ def save_network(filename, weights):
   Args:
     filename: the directory to write.
     weights: dict name -> array-like.
+
+  Raises:
+    ValueError: if a name cannot be a file name.
+    WriteError: if the directory cannot be written (e.g. the disk is full).
   """
   filename = os.path.abspath(filename)
   parent = os.path.dirname(filename)
-  os.makedirs(parent, exist_ok=True)
-  staging = tempfile.mkdtemp(dir=parent, prefix='.tmp-' + os.path.basename(filename))
-  try:
-    for name, value in weights.items():
-      _check_name(name)
-      np.save(os.path.join(staging, name + '.npy'), np.asarray(value),
-              allow_pickle=False)
-    if os.path.exists(filename):
-      old = filename + '.old-' + os.path.basename(staging)
-      os.replace(filename, old)
-      os.replace(staging, filename)
-      shutil.rmtree(old)
-    else:
-      os.replace(staging, filename)
-  except BaseException:
-    shutil.rmtree(staging, ignore_errors=True)
-    raise
+  for name in weights:
+    _check_name(name)
+  with naming_failures(filename):
+    os.makedirs(parent, exist_ok=True)
+    staging = _create_temporary_dir(parent, os.path.basename(filename))
+    try:
+      for name, value in weights.items():
+        # Serialised in memory and written by Python, so that a full disk
+        # raises an OSError with its errno rather than numpy's byte counts.
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(value), allow_pickle=False)
+        with open(os.path.join(staging, name + '.npy'), 'wb') as f:
+          f.write(buffer.getbuffer())
+      if os.path.exists(filename):
+        old = _temporary_name(parent, 'old-')
+        os.replace(filename, old)
+        os.replace(staging, filename)
+        shutil.rmtree(old)
+      else:
+        os.replace(staging, filename)
+    except BaseException:
+      shutil.rmtree(staging, ignore_errors=True)
+      raise
 
 
 def restore_network(filename):

@@ -12,12 +12,18 @@ variances are too small and the signal shrinks layer after layer.
   layer_scaled  the dense initialisation divided by sqrt(layer density).
   metainit      MetaInit (Dauphin & Schoenholz 2019): keep the direction of
                 each kernel and learn its norm by signed gradient descent on
-                the gradient quotient |H g / g| at random inputs.
+                the gradient quotient |H g / g| at random inputs. By default
+                only convolution kernels are rescaled, as in the reference
+                (ScaleSGD(mindim=3) in google-research/rigl
+                rigl_tf2/metainit.py), so an MLP keeps its initialisation;
+                scope='all' rescales every kernel.
 
 Fans of a conv kernel [kh, kw, in, out] count the surviving connections of
 an output channel (over kh, kw, in) and of an input channel (over kh, kw,
 out).
 """
+
+import sys
 
 import numpy as np
 import tensorflow.compat.v1 as tf
@@ -26,8 +32,14 @@ from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import initializers
+from lottery_ticket.foundations import progress as progress_lib
 
 METHODS = ('dense', 'unit_scaled', 'layer_scaled', 'metainit')
+METAINIT_SCOPES = ('conv', 'all')
+# ScaleSGD's mindim: tensors with fewer dimensions keep their scale.
+METAINIT_MIN_DIMENSIONS = 3
+# MetaInit steps per session run (progress is printed between runs).
+METAINIT_CHUNK = 50
 FAN_MODES = ('fan_in', 'fan_out', 'fan_avg')
 # A normal truncated at two standard deviations has this standard deviation;
 # TF's variance-scaling initializers divide by it, and so do we.
@@ -144,13 +156,37 @@ def gradient_quotient(model, inputs, labels, eps=1e-5):
   return tf.add_n(total) / tf.maximum(tf.add_n(count), 1.0)
 
 
+def metainit_kernels(model, scope='conv'):
+  """Names of the kernels MetaInit rescales.
+
+  Args:
+    model: a ModelBase.
+    scope: 'conv' for the kernels of at least 3 dimensions only, as the
+      reference does (ScaleSGD(mindim=3) in google-research/rigl
+      rigl_tf2/metainit.py leaves every tensor of fewer dimensions alone, so
+      an MLP keeps its initialisation); 'all' for every kernel.
+
+  Raises:
+    ValueError: for an unknown scope.
+  """
+  choices.check('MetaInit scope', scope, METAINIT_SCOPES)
+  names = model.layer_names
+  if scope == 'all':
+    return list(names)
+  return [n for n in names
+          if len(model.kernels[n].shape) >= METAINIT_MIN_DIMENSIONS]
+
+
 def metainit(sess, model, input_shape, num_classes, steps=1000,
-             learning_rate=1e-3, momentum=0.9, batch_size=128, seed=0):
-  """Runs MetaInit on a model's kernels in place, inside one session run.
+             learning_rate=1e-3, momentum=0.9, batch_size=128, seed=0,
+             scope='conv', progress=None):
+  """Runs MetaInit on a model's kernels in place.
 
   Each step draws Gaussian inputs and uniform labels (stateless, from seed
-  and step), and moves the norm of every kernel by -learning_rate *
-  sign(d GQ / d norm) with momentum; directions, masks and biases stay.
+  and step), and moves the norm of every rescaled kernel by -learning_rate *
+  sign(d GQ / d norm) with momentum; directions, masks, biases and the
+  kernels outside `scope` stay. The steps run inside the graph, in chunks
+  between which progress is printed.
 
   Args:
     sess: the session holding the initialised model.
@@ -158,11 +194,16 @@ def metainit(sess, model, input_shape, num_classes, steps=1000,
     input_shape: the shape of one example.
     num_classes: the number of labels.
     steps, learning_rate, momentum, batch_size, seed: MetaInit's settings.
+    scope: which kernels are rescaled: 'conv' (the reference: kernels of at
+      least 3 dimensions, so none in an MLP) or 'all' (every kernel).
+    progress: print progress lines to stderr; None: only when stderr is a
+      terminal.
 
   Returns:
-    (gradient quotient before, after) on the batch of step 0.
+    (gradient quotient before, after) on the batch of step 0 (equal when
+    `scope` leaves no kernel to rescale, and then no step runs).
   """
-  names = model.layer_names
+  names = metainit_kernels(model, scope)
   kernels = [model.kernels[n] for n in names]
   shape = [int(batch_size)] + [int(d) for d in input_shape]
 
@@ -176,6 +217,15 @@ def metainit(sess, model, input_shape, num_classes, steps=1000,
 
   with sess.graph.as_default():
     probe = gradient_quotient(model, *batch(tf.constant(0)))
+  before = float(sess.run(probe))
+  if not kernels or int(steps) <= 0:
+    return before, before
+
+  with sess.graph.as_default():
+    first = tf.placeholder(tf.int32, [], name='metainit_first_step')
+    last = tf.placeholder(tf.int32, [], name='metainit_last_step')
+    velocity_feeds = [tf.placeholder(tf.float32, [], name='metainit_velocity')
+                      for _ in kernels]
 
     def body(step, velocities):
       with tf.control_dependencies([step]):
@@ -194,9 +244,19 @@ def metainit(sess, model, input_shape, num_classes, steps=1000,
       with tf.control_dependencies(writes):
         return step + 1, [tf.identity(v) for v in new_velocities]
 
-    loop = tf.while_loop(lambda step, _: step < int(steps), body,
-                         (tf.constant(0), [tf.constant(0.0)] * len(kernels)),
+    loop = tf.while_loop(lambda step, _: step < last, body,
+                         (first, list(velocity_feeds)),
                          parallel_iterations=1)
-  before = sess.run(probe)
-  sess.run(loop)
-  return float(before), float(sess.run(probe))
+
+  total = int(steps)
+  show = sys.stderr.isatty() if progress is None else bool(progress)
+  meter = progress_lib.Progress('MetaInit', total) if show else None
+  velocities = [0.0] * len(kernels)
+  for start in range(0, total, METAINIT_CHUNK):
+    end = min(total, start + METAINIT_CHUNK)
+    feed = {first: start, last: end}
+    feed.update(zip(velocity_feeds, velocities))
+    _, velocities = sess.run(loop, feed)
+    if meter:
+      meter.update(end, force=(end == total))
+  return before, float(sess.run(probe))

@@ -7,42 +7,85 @@ gathering its batch by indices that Python computes once per chunk of steps
 comes back only at the points where something is recorded, checkpointed or
 saved. Evaluation reads whole splits already in the graph, from a snapshot
 of the weights, in a background thread while training goes on
-(background_evaluation.py).
+(background_evaluation.py). What training does besides the optimizer steps
+(batch size, schedules of evaluation and checkpoints, regularisation, hooks)
+is one TrainOptions (train_options.py).
 
 A killed run resumes: with `checkpoint_interval`, all model and optimizer
 variables are checkpointed together with the records so far, and a re-run
 with the same output directory continues from the latest checkpoint and ends
-with the same weights as an uninterrupted run.
+with the same weights as an uninterrupted run; temporaries an interrupted
+write left behind are removed when the run is taken up again.
+
+Training stops at the first step whose loss is NaN or infinite (or after a
+chunk of steps that left a weight so) with a NonFiniteError naming the
+iteration; the in-graph loop watches for it, at no extra session run.
 """
 
+import dataclasses
 import os
+import re
 
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import background_evaluation
 from lottery_ticket.foundations import durations
+from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import progress as progress_lib
 from lottery_ticket.foundations import records as records_lib
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import train_options
 
-DEFAULT_BATCH_SIZE = 60
+TrainOptions = train_options.TrainOptions
+Hooks = train_options.Hooks
+NonFiniteError = finite.NonFiniteError
+
+DEFAULT_BATCH_SIZE = train_options.DEFAULT_BATCH_SIZE
 MAX_CHUNK = 1000  # steps per session.run at most, so progress keeps flowing
 
-_KNOWN_PARAMS = frozenset([
-    'batch_size', 'test_interval', 'validate_interval', 'train_interval',
-    'save_summaries', 'save_network', 'checkpoint_interval', 'save_weights_at',
-    'weight_decay', 'clip_norm', 'clip_value', 'progress', 'eval_chunk_size',
-    'after_step', 'extra_metrics', 'on_record', 'on_start', 'keep_checkpoints',
-])
+# What TensorFlow's Saver leaves in checkpoints/ when it is killed while
+# writing: its staging directory (<prefix>_temp), the tensor bundle's
+# partial files (*.tempstate<n>) and atomically written files (*.tmp<uuid>).
+CHECKPOINT_TEMPORARIES = ('*_temp', '*.tempstate*', '*.tmp*')
+_RECORDS = re.compile(r'records-(\d+)\.json$')
+
+DIVERGED = ('training diverged: {what} at iteration {iteration}; the learning '
+            'rate is probably too high for this network and optimizer (lower '
+            'it, or clip the gradients)')
+
+
+@dataclasses.dataclass
+class TrainLoop(object):
+  """Handles of the in-graph training loop.
+
+  Attributes:
+    indices: int32 placeholder [num_steps, batch_size]: the rows of the
+      training examples of each step.
+    metrics: dict 'loss', 'accuracy' -> the means over the steps run.
+    first_bad_step: int32 tensor: the index (within this run) of the first
+      step whose training loss was NaN or infinite, -1 when there was none.
+      The loop stops after that step.
+    weights_finite: bool tensor: whether every trainable variable is finite
+      after the steps.
+  """
+  indices: tf.Tensor
+  metrics: dict
+  first_bad_step: tf.Tensor
+  weights_finite: tf.Tensor
 
 
 def build_train_loop(model, data, optimizer, global_step, batch_size,
                      weight_decay=0.0, clip_norm=None, clip_value=None,
                      after_step=None):
   """The in-graph loop that runs one optimizer step per row of `indices`.
+
+  The loop also watches for divergence at almost no cost: each step checks
+  that its (scalar) loss is finite and the loop stops at the first that is
+  not; once the steps are done, the weights are checked once. Neither needs
+  a session run of its own.
 
   Args:
     model: a ModelBase (its variables already exist).
@@ -56,14 +99,13 @@ def build_train_loop(model, data, optimizer, global_step, batch_size,
       after the update (e.g. a mask update under tf.cond).
 
   Returns:
-    (indices placeholder [num_steps, batch_size], op giving the mean training
-    batch loss and accuracy over the steps run).
+    a TrainLoop.
   """
   indices = tf.placeholder(tf.int32, [None, batch_size], name='batch_indices')
   num_steps = tf.shape(indices)[0]
   variables = model.trainable_variables
 
-  def body(step, loss_sum, accuracy_sum):
+  def body(step, loss_sum, accuracy_sum, first_bad):
     # Reads of the weights depend on the loop counter, which the previous
     # step's update produced: each step sees the weights the last one wrote.
     with tf.control_dependencies([step]):
@@ -89,14 +131,23 @@ def build_train_loop(model, data, optimizer, global_step, batch_size,
         if extra is not None:
           finished.append(extra)
       with tf.control_dependencies(finished):
-        return step + 1, loss_sum + loss, accuracy_sum + accuracy
+        first_bad = tf.where(tf.math.is_finite(loss), first_bad, step)
+        return step + 1, loss_sum + loss, accuracy_sum + accuracy, first_bad
 
-  _, loss_sum, accuracy_sum = tf.while_loop(
-      lambda step, *_: step < num_steps, body,
-      (tf.constant(0), tf.constant(0.0), tf.constant(0.0)),
+  def more(step, unused_loss, unused_accuracy, first_bad):
+    return tf.logical_and(step < num_steps, first_bad < 0)
+
+  steps_run, loss_sum, accuracy_sum, first_bad = tf.while_loop(
+      more, body,
+      (tf.constant(0), tf.constant(0.0), tf.constant(0.0), tf.constant(-1)),
       parallel_iterations=1)
-  count = tf.maximum(tf.cast(num_steps, tf.float32), 1.0)
-  return indices, {'loss': loss_sum / count, 'accuracy': accuracy_sum / count}
+  with tf.control_dependencies([steps_run, loss_sum, accuracy_sum, first_bad]):
+    weights_finite = tf.reduce_all(tf.stack(
+        [tf.reduce_all(tf.math.is_finite(v.read_value())) for v in variables]))
+  count = tf.maximum(tf.cast(steps_run, tf.float32), 1.0)
+  return TrainLoop(indices, {'loss': loss_sum / count,
+                             'accuracy': accuracy_sum / count},
+                   first_bad, weights_finite)
 
 
 def _create_optimizer_state(model, optimizer):
@@ -105,16 +156,14 @@ def _create_optimizer_state(model, optimizer):
   optimizer.apply_gradients(zip(grads, model.trainable_variables))
 
 
-def _boundaries(total, params):
+def _boundaries(total, options):
   """The iterations at which training stops to record or save something."""
   points = {total}
-  for key in ('test_interval', 'validate_interval', 'train_interval',
-              'checkpoint_interval'):
-    interval = params.get(key)
+  for interval in (options.test_interval, options.validation_interval,
+                   options.record_interval, options.checkpoint_interval):
     if interval:
-      points.update(range(int(interval), total + 1, int(interval)))
-  points.update(int(k) for k in params.get('save_weights_at') or ()
-                if 0 < int(k) <= total)
+      points.update(range(interval, total + 1, interval))
+  points.update(k for k in options.save_weights_at if 0 < k <= total)
   return sorted(points)
 
 
@@ -129,13 +178,29 @@ def _initialize(sess, data):
   if variables:
     flags = sess.run(tf.report_uninitialized_variables(variables))
     names = {f.decode() for f in flags}
-    sess.run(tf.variables_initializer(
-        [v for v in variables if v.op.name in names]))
+    pending = [v.initializer for v in variables if v.op.name in names]
+    if pending:
+      # A list, not tf.variables_initializer: its tf.group would mark these
+      # ops as control inputs, changing ops the session has already taken
+      # up (TensorFlow warns that this "will trigger an error in the future").
+      sess.run(pending)
   data.initialize(sess)
 
 
+def _check_finite(first_bad_step, weights_finite, iteration, steps):
+  """Raises NonFiniteError when a chunk of `steps` after `iteration` diverged."""
+  if first_bad_step >= 0:
+    raise NonFiniteError(DIVERGED.format(
+        what='the training loss is not finite (NaN or infinite)',
+        iteration=iteration + int(first_bad_step) + 1))
+  if not weights_finite:
+    raise NonFiniteError(DIVERGED.format(
+        what='a weight is not finite (NaN or infinite)',
+        iteration=iteration + steps))
+
+
 def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
-          **params):
+          options=None):
   """Trains `model` on `dataset`, recording and saving as it goes.
 
   Args:
@@ -146,155 +211,272 @@ def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
       global step exists when it is called (for learning-rate schedules).
     training_len: ('iterations', N) or ('epochs', N) (see durations.parse).
     output_dir: where records, weights and checkpoints go (None: nowhere).
-    **params:
-      batch_size: examples per step (default 60).
-      test_interval / validate_interval: evaluate every N iterations (and at
-        iterations 0 and the last); validate_interval defaults to
-        test_interval when the dataset has a validation split.
-      train_interval: record the mean training batch loss and accuracy over
-        the last steps every N iterations (default test_interval, else the end).
-      save_summaries: also write TensorBoard scalars.
-      save_network: save initial/ and final/ weights and masks/ (default True).
-      checkpoint_interval: checkpoint every N iterations; a re-run resumes.
-      save_weights_at: iterations at which to save the weights (rewinding).
-      weight_decay, clip_norm, clip_value: see build_train_loop.
-      progress: label of the console progress lines (None: silent).
-      eval_chunk_size: largest evaluation chunk (default 10,000).
-      after_step: see build_train_loop.
-      extra_metrics: callable() -> dict name -> tensor, evaluated and
-        recorded under split 'extra' at every test point.
-      on_record: callable(sess, iteration, recorder) called at every record
-        point (for measurements that need several runs).
-      on_start: callable(sess) called once the variables are initialised or
-        restored, before the first evaluation (e.g. to fill local variables).
-      keep_checkpoints: how many checkpoints to keep (default 2; 0 keeps all).
+      Temporaries that an interrupted run left in it are removed first
+      (see remove_stale_temporaries).
+    options: a TrainOptions (default: TrainOptions()).
 
   Returns:
     (initial_weights, final_weights): dicts of effective kernels and biases.
 
   Raises:
-    ValueError: for unknown params, a bad training length or batch size.
+    ValueError: for a bad training length.
+    NonFiniteError: (a ValueError) when the training loss or a weight
+      becomes NaN or infinite, naming the iteration; the records so far are
+      written, the network is not saved.
+    save_restore.WriteError: (an OSError) when an output or a checkpoint
+      cannot be written (e.g. a full disk), naming the path and the cause.
+    TypeError: if `options` is not a TrainOptions.
   """
-  unknown = sorted(set(params) - _KNOWN_PARAMS)
-  if unknown:
-    raise ValueError('Unknown training parameter(s): {}'.format(', '.join(unknown)))
-  batch_size = int(params.get('batch_size') or DEFAULT_BATCH_SIZE)
+  options = TrainOptions() if options is None else options
+  if not isinstance(options, TrainOptions):
+    raise TypeError('options must be a trainer.TrainOptions, got {!r}'.format(
+        type(options).__name__))
   total = durations.to_iterations(training_len,
-                                  dataset.steps_per_epoch(batch_size))
-  test_interval = params.get('test_interval')
-  validate_interval = params.get('validate_interval', test_interval)
-  train_interval = params.get('train_interval') or test_interval or total
-  checkpoint_interval = params.get('checkpoint_interval')
-  save_network = params.get('save_network', True) and output_dir
-  save_weights_at = sorted(int(k) for k in params.get('save_weights_at') or ())
+                                  dataset.steps_per_epoch(options.batch_size))
+  training = _Training(sess, dataset, model, optimizer_fn, total, output_dir,
+                       options)
+  try:
+    return training.run()
+  finally:
+    training.close()
 
-  with sess.graph.as_default():
-    data = graph_data.GraphData(dataset)
-    global_step = tf.train.get_or_create_global_step()
-    optimizer = optimizer_fn()
-    _create_optimizer_state(model, optimizer)
-    indices, train_metrics = build_train_loop(
-        model, data, optimizer, global_step, batch_size,
-        weight_decay=params.get('weight_decay') or 0.0,
-        clip_norm=params.get('clip_norm'), clip_value=params.get('clip_value'),
-        after_step=params.get('after_step'))
-    evaluator = background_evaluation.BackgroundEvaluator(
-        model, data, params.get('eval_chunk_size') or 10000)
-    extra_metrics = (params['extra_metrics']() if params.get('extra_metrics')
-                     else {})
-    saver = (tf.train.Saver(max_to_keep=params.get('keep_checkpoints', 2))
-             if output_dir and checkpoint_interval else None)
-    _initialize(sess, data)
-    sess.run(evaluator.initializer)
 
-  recorder = records_lib.Recorder(output_dir, params.get('save_summaries'))
-  start = _maybe_resume(sess, saver, output_dir, recorder)
-  if params.get('on_start'):
-    params['on_start'](sess)
-  if start == 0:
-    initial_weights = model.get_current_weights(sess)
-    if save_network:
+class _Training(object):
+  """One call of `train`: its graph, its records and its schedule."""
+
+  def __init__(self, sess, dataset, model, optimizer_fn, total, output_dir,
+               options):
+    self.sess = sess
+    self.dataset = dataset
+    self.model = model
+    self.total = total
+    self.output_dir = output_dir
+    self.options = options
+    self.progress = None
+    self.start = 0
+    with sess.graph.as_default():
+      self.data = graph_data.GraphData(dataset)
+      global_step = tf.train.get_or_create_global_step()
+      optimizer = optimizer_fn()
+      _create_optimizer_state(model, optimizer)
+      self.hooks = options.hooks(optimizer)
+      self.loop = build_train_loop(
+          model, self.data, optimizer, global_step, options.batch_size,
+          weight_decay=options.weight_decay, clip_norm=options.clip_norm,
+          clip_value=options.clip_value, after_step=self.hooks.after_step)
+      self.evaluator = background_evaluation.BackgroundEvaluator(
+          model, self.data, options.eval_chunk_size)
+      self.extra_metrics = dict(self.hooks.extra_metrics or {})
+      self.saver = (tf.train.Saver(max_to_keep=options.keep_checkpoints)
+                    if output_dir and options.checkpoint_interval else None)
+      _initialize(sess, self.data)
+      sess.run(self.evaluator.initializer)
+    if output_dir:
+      remove_stale_temporaries(output_dir)
+    self.recorder = records_lib.Recorder(output_dir, options.save_summaries)
+
+  def close(self):
+    self.evaluator.wait()  # no thread may outlive the session
+    self.recorder.close()
+
+  def run(self):
+    """Trains to the end; returns (initial_weights, final_weights)."""
+    try:
+      initial_weights = self._begin()
+      iteration = self.start
+      for boundary in _boundaries(self.total, self.options):
+        if boundary > iteration:
+          iteration = self._train_to(iteration, boundary)
+          self._at_boundary(iteration)
+      self.record_evaluation()
+      final_weights = self.model.get_current_weights(self.sess)
+      if self.progress and self.progress.last_printed != self.total:
+        self.progress.update(self.total, force=True)
+      if self.options.save_network and self.output_dir:
+        save_restore.save_network(paths.final(self.output_dir), final_weights)
+        save_restore.save_network(paths.masks(self.output_dir),
+                                  self.model.get_current_masks(self.sess))
+      self.recorder.write()
+      return initial_weights, final_weights
+    except NonFiniteError:
+      self.record_evaluation()
+      self.recorder.write()  # the records up to the divergence, to look at
+      raise
+
+  def _begin(self):
+    """Resumes or starts; returns the initial weights."""
+    options, output_dir = self.options, self.output_dir
+    resumed = _maybe_resume(self.sess, self.saver, output_dir, self.recorder)
+    self.start = resumed or options.first_iteration
+    if self.start >= self.total:
+      raise ValueError('training starts at iteration {} but lasts {} '
+                       'iterations'.format(self.start, self.total))
+    if not resumed and self.start:
+      self.sess.run(tf.train.get_global_step().assign(self.start))
+    if self.hooks.on_start:
+      self.hooks.on_start(self.sess)
+    if options.progress:
+      self.progress = progress_lib.Progress(options.progress, self.total,
+                                            self.start)
+      if resumed:
+        progress_lib.notice('{}: resumed at iteration {} of {} from its latest '
+                            'checkpoint'.format(options.progress, self.start,
+                                                self.total))
+    if resumed:
+      return save_restore.restore_network(paths.initial(output_dir))
+    initial_weights = self.model.get_current_weights(self.sess)
+    if options.save_network and output_dir:
       save_restore.save_network(paths.initial(output_dir), initial_weights)
-  else:
-    initial_weights = save_restore.restore_network(paths.initial(output_dir))
+    self.evaluate(self.start)
+    if self.start in options.save_weights_at and output_dir:
+      save_restore.save_network(paths.rewind(output_dir, self.start),
+                                initial_weights)
+    return initial_weights
 
-  progress = (progress_lib.Progress(params['progress'], total, start)
-              if params.get('progress') else None)
-
-  def record_evaluation():
-    """Records the background evaluation, waiting for it if it still runs."""
-    done = evaluator.collect()
-    if done is not None:
-      for split, values in done[1].items():
-        recorder.add(split, done[0], values)
-
-  def evaluate(iteration):
-    """Starts the evaluations due at `iteration`; measures what must be now."""
-    record_evaluation()
-    if extra_metrics and _due(iteration, test_interval, total):
-      recorder.add('extra', iteration, sess.run(extra_metrics))
-    if params.get('on_record'):
-      params['on_record'](sess, iteration, recorder)
-    due = {'test': test_interval, 'validate': validate_interval}
-    evaluator.start(sess, iteration, [split for split in evaluator.metrics
-                                      if _due(iteration, due[split], total)])
-
-  if start == 0:
-    evaluate(0)
-    if 0 in save_weights_at and output_dir:
-      save_restore.save_network(paths.rewind(output_dir, 0), initial_weights)
-
-  iteration = start
-  for boundary in _boundaries(total, params):
-    if boundary <= iteration:
-      continue
+  def _train_to(self, iteration, boundary):
+    """Runs the steps up to `boundary`, in chunks; returns `boundary`."""
     while iteration < boundary:
       steps = min(boundary - iteration, MAX_CHUNK)
-      order = dataset.train_order(iteration, steps, batch_size)
-      batch_metrics = sess.run(train_metrics, {indices: order})
+      order = self.dataset.train_order(iteration, steps,
+                                       self.options.batch_size)
+      self.batch_metrics, first_bad, weights_finite = self.sess.run(
+          [self.loop.metrics, self.loop.first_bad_step,
+           self.loop.weights_finite], {self.loop.indices: order})
+      _check_finite(first_bad, weights_finite, iteration, steps)
       iteration += steps
-      if progress and iteration < boundary:
-        progress.update(iteration, {'test acc': recorder.latest('test', 'accuracy')})
-    if _due(iteration, train_interval, total):
-      recorder.add('train', iteration, batch_metrics)
-    evaluate(iteration)
-    if progress:
-      progress.update(iteration, {'test acc': recorder.latest('test', 'accuracy')})
-    if iteration in save_weights_at and output_dir:
-      save_restore.save_network(paths.rewind(output_dir, iteration),
-                                model.get_current_weights(sess))
-    if saver is not None and _due(iteration, checkpoint_interval, total):
-      record_evaluation()
-      _checkpoint(sess, saver, output_dir, recorder, iteration)
+      if self.progress and iteration < boundary:
+        self.progress.update(iteration)
+    return iteration
 
-  record_evaluation()
-  final_weights = model.get_current_weights(sess)
-  if progress:
-    progress.update(total, {'test acc': recorder.latest('test', 'accuracy')},
-                    force=True)
-  if save_network:
-    save_restore.save_network(paths.final(output_dir), final_weights)
-    save_restore.save_network(paths.masks(output_dir),
-                              model.get_current_masks(sess))
-  recorder.write()
-  recorder.close()
-  return initial_weights, final_weights
+  def _at_boundary(self, iteration):
+    """Records, evaluates, saves and checkpoints what is due at `iteration`."""
+    options, output_dir = self.options, self.output_dir
+    if _due(iteration, options.record_interval or self.total, self.total):
+      self.recorder.add('train', iteration, self.batch_metrics)
+    self.evaluate(iteration)
+    if iteration in options.save_weights_at and output_dir:
+      save_restore.save_network(paths.rewind(output_dir, iteration),
+                                self.model.get_current_weights(self.sess))
+    if self.saver is not None and _due(iteration, options.checkpoint_interval,
+                                       self.total):
+      self.record_evaluation()
+      _checkpoint(self.sess, self.saver, output_dir, self.recorder, iteration)
+
+  def record_evaluation(self):
+    """Records the background evaluation, waiting for it if it still runs.
+
+    The progress line of an evaluated iteration is printed here, once its
+    accuracy is known, so a line shows the accuracy of the iteration it
+    names.
+    """
+    done = self.evaluator.collect()
+    if done is None:
+      return
+    evaluated, values = done
+    for split, metrics in values.items():
+      self.recorder.add(split, evaluated, metrics)
+    if self.progress and 'test' in values:
+      self.progress.update(evaluated, {'test acc': values['test']['accuracy']},
+                           force=evaluated == self.total)
+
+  def evaluate(self, iteration):
+    """Starts the evaluations due at `iteration`; measures what must be now."""
+    self.record_evaluation()
+    options, total = self.options, self.total
+    if self.extra_metrics and _due(iteration, options.test_interval, total):
+      self.recorder.add('extra', iteration, self.sess.run(self.extra_metrics))
+    if self.hooks.on_record:
+      self.hooks.on_record(self.sess, iteration, self.recorder)
+    due = {'test': options.test_interval,
+           'validate': options.validation_interval}
+    splits = [split for split in self.evaluator.metrics
+              if _due(iteration, due[split], total)]
+    self.evaluator.start(self.sess, iteration, splits)
+    if self.progress and 'test' not in splits and iteration > self.start:
+      self.progress.update(iteration)  # no accuracy to show for this one
+
+
+def remove_stale_temporaries(output_dir):
+  """Removes what an interrupted run left in its output directory.
+
+  A run killed while writing leaves temporaries: save_restore's `.tmp-*`
+  files and staging directories anywhere in the run directory, TensorFlow's
+  checkpoint temporaries in checkpoints/, and records of checkpoints that
+  were never completed. Only those names are removed, only inside
+  `output_dir`; the caller must be its only writer (runners hold its lock).
+
+  Args:
+    output_dir: a run directory.
+
+  Returns:
+    the sorted paths removed.
+  """
+  removed = save_restore.remove_temporaries(output_dir)
+  directory = paths.checkpoints(output_dir)
+  if os.path.isdir(directory):
+    removed += save_restore.remove_temporaries(directory,
+                                               CHECKPOINT_TEMPORARIES)
+    removed += _remove_orphan_records(directory)
+  return sorted(removed)
+
+
+def _remove_orphan_records(directory):
+  """Removes records-N.json files whose checkpoint N is not (or no longer)
+  there: a run killed between the two writes, or a checkpoint the Saver
+  deleted as too old."""
+  removed = []
+  for name in os.listdir(directory):
+    match = _RECORDS.match(name)
+    if match and not os.path.exists(os.path.join(
+        directory, 'model-{}.index'.format(match.group(1)))):
+      os.remove(os.path.join(directory, name))
+      removed.append(os.path.join(directory, name))
+  return removed
 
 
 def _checkpoint(sess, saver, output_dir, recorder, iteration):
-  """Saves variables and records; the checkpoint index is written last."""
+  """Saves variables and records; the checkpoint index is written last.
+
+  Raises:
+    save_restore.WriteError: naming the checkpoint directory and the cause
+      when TensorFlow cannot write it (e.g. the disk is full).
+  """
   directory = paths.checkpoints(output_dir)
-  os.makedirs(directory, exist_ok=True)
+  with save_restore.naming_failures(directory):
+    os.makedirs(directory, exist_ok=True)
   save_restore.write_json(os.path.join(directory, 'records-{}.json'.format(
       iteration)), recorder.records)
-  saver.save(sess, os.path.join(directory, 'model'), global_step=iteration)
+  try:
+    # No meta graph: a resume rebuilds the graph from code, and analyses
+    # read the variables alone (tf.train.load_checkpoint).
+    saver.save(sess, os.path.join(directory, 'model'), global_step=iteration,
+               write_meta_graph=False)
+  except tf.errors.OpError as error:
+    raise checkpoint_error(directory, error) from error
+  _remove_orphan_records(directory)
   recorder.write()
+
+
+def checkpoint_error(directory, error):
+  """The one-line WriteError for a TensorFlow error while checkpointing."""
+  text = (getattr(error, 'message', None) or str(error)).strip()
+  first_line = text.splitlines()[0] if text else type(error).__name__
+  if (isinstance(error, tf.errors.ResourceExhaustedError) or
+      'no space left' in text.lower()):
+    return save_restore.out_of_space(directory)
+  return save_restore.WriteError(directory, OSError(None, first_line))
 
 
 def _maybe_resume(sess, saver, output_dir, recorder):
   """Restores the latest checkpoint if there is one; returns its iteration."""
   if saver is None:
     return 0
+  state = tf.train.get_checkpoint_state(paths.checkpoints(output_dir))
+  if state is None or not state.model_checkpoint_path:
+    return 0
+  # The Saver deletes only the checkpoints it knows: hand it the earlier
+  # ones, so `keep_checkpoints` holds across a resume.
+  saver.recover_last_checkpoints(list(state.all_model_checkpoint_paths))
   latest = tf.train.latest_checkpoint(paths.checkpoints(output_dir))
   if not latest:
     return 0

@@ -39,22 +39,20 @@ from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import initializers
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import one_shot_pruning
 from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import pruning
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import sparse_init
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.mnist_fc import constants
-from lottery_ticket.mnist_fc import locations
+from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
 
 S = hparams.Setting
 FORMAT = 2
-# Validation examples held out of the training set, per dataset.
-DEFAULT_VALIDATE_SIZE = {'mnist': constants.VALIDATE_SIZE,
-                         'fashion_mnist': constants.VALIDATE_SIZE,
-                         'digits': 237, 'cifar10': 5000}
 NETWORKS = ('fc',) + tuple(sorted(model_conv.ARCHITECTURES))
 PADDINGS = ('SAME', 'VALID')
 # --mask_from=random: set/rigl start from a random mask even with a preset.
@@ -66,7 +64,7 @@ DEFAULT_PRUNE_END = 0.6
 
 DATA = hparams.Concern('data', (
     S('dataset', 'str', 'mnist', 'the dataset (digits needs no download)',
-      choices=tuple(sorted(registry.DATASETS))),
+      choices=tuple(sorted(registry.NAMES))),
     S('data_location', 'str', None, 'directory (or .npz) of the dataset; not '
       'part of the run identity', identity=False,
       derived="the dataset's default location"),
@@ -118,7 +116,8 @@ TRAINING = hparams.Concern('training', (
       'training length (per level): 500it, 3ep, ...'),
     S('test_interval', 'int', constants.TEST_INTERVAL, 'evaluate test and '
       'validation every N iterations', minimum=1),
-    S('checkpoint_interval', 'int', 5000, 'checkpoint every N iterations so a '
+    S('checkpoint_interval', 'int', constants.CHECKPOINT_INTERVAL,
+      'checkpoint every N iterations so a '
       'killed run resumes (0: never)', minimum=0, identity=False),
     S('save_summaries', 'bool', True, 'write TensorBoard summaries',
       identity=False),
@@ -127,9 +126,9 @@ TRAINING = hparams.Concern('training', (
 LOTTERY = hparams.Concern('lottery', (
     S('pruning', 'str', 'layerwise', 'how each level prunes: layerwise '
       '(the paper), global (one threshold over the hidden layers, the output '
-      'layer at its own rate), global_with_output (one threshold over every '
-      'layer) or random (the random-pruning control)',
-      choices=('layerwise', 'global', 'random')),
+      'layer at its own rate, as OpenLTH), global_with_output (one threshold '
+      'over every layer) or random (the random-pruning control)',
+      choices=pruning.NAMES),
     S('prune_percent', 'float', constants.PRUNE_PERCENTS['layer0'],
       'fraction of surviving hidden fully-connected weights pruned per level',
       minimum=0, maximum=1),
@@ -141,6 +140,11 @@ LOTTERY = hparams.Concern('lottery', (
     S('rewind_iteration', 'int', 0, 'reset survivors to their weights at '
       'this iteration of level 0 (late rewinding; 0: the initialisation)',
       minimum=0),
+    S('rewind_schedule', 'str', 'continue', 'with --rewind_iteration=k, '
+      'levels after 0 train iterations k..T, the learning-rate schedule and '
+      'the data order going on from k (continue, as OpenLTH), or T '
+      'iterations from the rewound weights with both restarting (restart)',
+      choices=('continue', 'restart')),
 ))
 
 SPARSE = hparams.Concern('sparse', (
@@ -172,6 +176,20 @@ SPARSE = hparams.Concern('sparse', (
       'updates', minimum=0, below=1),
     S('metainit_batch_size', 'int', 128, 'MetaInit: random examples per step',
       minimum=1),
+    S('metainit_scope', 'str', 'conv', 'MetaInit: rescale the conv kernels '
+      "only (the reference's ScaleSGD(mindim=3): an MLP is left as it is) or "
+      'all kernels', choices=sparse_init.METAINIT_SCOPES),
+    S('grasp_variant', 'str', 'evci', "GraSP: evci (the gradient-flow "
+      "paper's code: largest |w*Hg| per layer) or wang (Wang et al.: signed "
+      'score, temperature, one global ranking)',
+      choices=one_shot_pruning.GRASP_VARIANTS),
+    S('grasp_temperature', 'float', 0.0, 'GraSP: temperature of the logits '
+      '(0: the variant\'s own, 1 for evci, 200 for wang)', minimum=0),
+    S('small_dense_rule', 'str', 'reference', 'small_dense: how the widths '
+      "are chosen: reference (the paper's configurations: 8,8 for the MLP, "
+      '3,3,27,20 for LeNet-5 at 95%; equal widths elsewhere), equal, '
+      'sqrt_density or uniform (one factor for every layer)',
+      choices=small_dense.RULES),
     S('prune_schedule', 'str', 'polynomial', 'prune: polynomial (Zhu & Gupta) '
       'or constant (once, at prune_begin_step)',
       choices=schedules.SPARSITY_SCHEDULES),
@@ -330,20 +348,18 @@ class Config(object):
                                       total_steps,
                                       warmup_steps=self.warmup_steps)
 
-  def optimizer_fn(self, total_steps, step_offset=0):
+  def optimizer_fn(self, total_steps):
     """optimizer_fn() for the trainer: the optimizer with its schedule.
 
     Args:
-      total_steps: the length of the learning-rate schedule.
-      step_offset: the schedule's step at the first training step (a run
-        that continues another one from its step k).
+      total_steps: the length of the learning-rate schedule; the rate at a
+        training step is the schedule's at the global step.
     """
     return optimizers.optimizer_fn(self.optimizer, self.learning_rate,
                                    momentum=self.momentum,
                                    schedule=self.lr_schedule,
                                    total_steps=total_steps,
-                                   warmup_steps=self.warmup_steps,
-                                   step_offset=step_offset)
+                                   warmup_steps=self.warmup_steps)
 
   def layer_names(self):
     """Names of the prunable layers, in order."""
@@ -479,9 +495,9 @@ def _finish(concerns, values):
   derived = {k for k, v in values.items() if v is None}
   if 'data' in names:
     if values['data_location'] is None:
-      values['data_location'] = locations.default_location(values['dataset']) or ''
+      values['data_location'] = registry.default_location(values['dataset']) or ''
     if values['validate_size'] is None:
-      values['validate_size'] = DEFAULT_VALIDATE_SIZE[values['dataset']]
+      values['validate_size'] = registry.default_validate_size(values['dataset'])
   if 'training' in names:
     if values['learning_rate'] is None:
       values['learning_rate'] = optimizers.DEFAULT_LEARNING_RATES[

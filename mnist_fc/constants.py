@@ -7,8 +7,6 @@ hidden layer and 10% of the output layer. The original code's SGD with
 learning rate 0.1 is available as optimizer 'sgd'.
 """
 
-from lottery_ticket.foundations import optimizers
-
 HYPERPARAMETERS = {'layers': [(300, 'relu'), (100, 'relu'), (10, None)]}
 PRUNE_PERCENTS = {'layer0': .2, 'layer1': .2, 'layer2': .1}
 BATCH_SIZE = 60
@@ -23,4 +21,5 @@ EXPERIMENT_NAME = 'same_init'
 # Adam at 1.2e-3 (the paper); 'sgd' gives the original code's rate 0.1. Both
 # rates are optimizers.DEFAULT_LEARNING_RATES.
 OPTIMIZER = 'adam'
-OPTIMIZER_FN = optimizers.optimizer_fn(OPTIMIZER)
+# Checkpoint every N iterations, so a killed level resumes.
+CHECKPOINT_INTERVAL = 5000

@@ -1,10 +1,15 @@
 """Where datasets and experiment outputs live by default.
 
-Everything defaults to a directory under ~/lottery_ticket/, and each location
-can be moved with an environment variable:
+The datasets' locations belong to their registry entries
+(`lottery_ticket.datasets.registry`: environment variable, the directory
+under ~/lottery_ticket/datasets/, installed system copies); this module keeps
+the names experiment code has used for them, and the experiments' own root:
 
   LOTTERY_TICKET_MNIST          MNIST's four IDX files (or an .npz)
-  LOTTERY_TICKET_FASHION_MNIST  Fashion-MNIST's four IDX files (or an .npz)
+  LOTTERY_TICKET_FASHION_MNIST  Fashion-MNIST's four IDX files (or an .npz);
+                                without it, Debian's dataset-fashion-mnist
+                                is used when installed and nothing is under
+                                ~/lottery_ticket/datasets/fashion_mnist
   LOTTERY_TICKET_CIFAR10        the directory holding cifar-10-batches-bin/
   LOTTERY_TICKET_EXPERIMENTS    where experiments write their results
 
@@ -14,44 +19,9 @@ values when this module was first imported.
 
 import os
 
-from lottery_ticket.datasets.errors import DatasetError
-from lottery_ticket.foundations import choices
+from lottery_ticket.datasets import registry
 
-ROOT = os.path.join('~', 'lottery_ticket')
-
-
-def _location(variable, *default_parts):
-  """The value of `variable`, or ROOT/default_parts, with ~ expanded."""
-  value = os.environ.get(variable) or os.path.join(ROOT, *default_parts)
-  return os.path.expanduser(value)
-
-
-def mnist_location():
-  """Directory (or .npz) of MNIST: $LOTTERY_TICKET_MNIST or the default."""
-  return _location('LOTTERY_TICKET_MNIST', 'datasets', 'mnist')
-
-
-def fashion_mnist_location():
-  """Directory (or .npz) of Fashion-MNIST: $LOTTERY_TICKET_FASHION_MNIST."""
-  return _location('LOTTERY_TICKET_FASHION_MNIST', 'datasets', 'fashion_mnist')
-
-
-def cifar10_location():
-  """Directory holding cifar-10-batches-bin/: $LOTTERY_TICKET_CIFAR10."""
-  return _location('LOTTERY_TICKET_CIFAR10', 'datasets', 'cifar10')
-
-
-def experiment_path():
-  """Root of all experiment outputs: $LOTTERY_TICKET_EXPERIMENTS."""
-  return _location('LOTTERY_TICKET_EXPERIMENTS', 'experiments')
-
-
-_DATASET_LOCATIONS = {
-    'mnist': mnist_location,
-    'fashion_mnist': fashion_mnist_location,
-    'cifar10': cifar10_location,
-    'digits': lambda: None,
-}
+ROOT = registry.ROOT
 
 
 def default_location(name):
@@ -66,8 +36,28 @@ def default_location(name):
   Raises:
     DatasetError: if the name is unknown.
   """
-  choices.check('dataset', name, sorted(_DATASET_LOCATIONS), DatasetError)
-  return _DATASET_LOCATIONS[name]()
+  return registry.default_location(name)
+
+
+def mnist_location():
+  """Directory (or .npz) of MNIST: $LOTTERY_TICKET_MNIST or the default."""
+  return default_location('mnist')
+
+
+def fashion_mnist_location():
+  """Directory (or .npz) of Fashion-MNIST: $LOTTERY_TICKET_FASHION_MNIST."""
+  return default_location('fashion_mnist')
+
+
+def cifar10_location():
+  """Directory holding cifar-10-batches-bin/: $LOTTERY_TICKET_CIFAR10."""
+  return default_location('cifar10')
+
+
+def experiment_path():
+  """Root of all experiment outputs: $LOTTERY_TICKET_EXPERIMENTS."""
+  return os.path.expanduser(os.environ.get('LOTTERY_TICKET_EXPERIMENTS') or
+                            os.path.join(ROOT, 'experiments'))
 
 
 MNIST_LOCATION = mnist_location()

@@ -7,10 +7,8 @@ another configuration is refused (see runs.py). More levels (a larger
 `iterations`) extend a finished trial.
 """
 
-import functools
 import os
 
-from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import experiment
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
@@ -22,33 +20,6 @@ from lottery_ticket.mnist_fc import runs
 
 CONCERNS = config_lib.BASE + (config_lib.LOTTERY,)
 EXPERIMENT = 'lottery'
-PRUNING_METHODS = ('layerwise', 'global', 'random')
-
-
-def make_prune_masks(method, percents, seed):
-  """prune_masks(masks, final_weights) for a pruning method.
-
-  Args:
-    method: 'layerwise' (the paper), 'global' (one threshold across layers,
-      at the hidden-layer rate) or 'random' (the random-pruning control).
-    percents: dict layer -> fraction pruned per level.
-    seed: seed of random pruning (advanced every level).
-  """
-  if method == 'layerwise':
-    return functools.partial(pruning_lib.prune_by_percent, percents)
-  if method == 'global':
-    rate = max(percents.values())
-    return lambda masks, final: pruning_lib.prune_global(rate, masks, final,
-                                                         layers=sorted(percents))
-  if method == 'random':
-    counter = {'level': 0}
-
-    def prune_random(masks, final):
-      counter['level'] += 1
-      return pruning_lib.prune_random(percents, masks, final,
-                                      seed=int(seed) * 1000 + counter['level'])
-    return prune_random
-  choices.check('pruning method', method, PRUNING_METHODS)
 
 
 def lottery_experiment(output_dir, iterations=5,
@@ -99,7 +70,9 @@ def lottery_experiment(output_dir, iterations=5,
   _announce(output_dir, states, iterations)
 
   percents = run_config.prune_percents()
-  prune_masks = make_prune_masks(run_config.pruning, percents, run_config.seed)
+  prune_masks = pruning_lib.make_prune_masks(
+      run_config.pruning, percents, run_config.seed,
+      output_layer=run_config.output_layer())
   rewind = run_config.rewind_iteration
 
   def details(level):
@@ -112,13 +85,18 @@ def lottery_experiment(output_dir, iterations=5,
       return initial
     return save_restore.restore_network(paths.rewind(run_dir(0), rewind))
 
+  # With late rewinding as OpenLTH does it, later levels continue level 0
+  # from iteration k: they train k..T (schedule and data order included).
+  continues = rewind and run_config.rewind_schedule == 'continue'
   train_model = runs.make_train_model(
       run_config, run_dir,
       lambda level: 'level {}/{}'.format(level, iterations), EXPERIMENT,
       total_steps,
       save_weights_at_for_level=(
           lambda level: [rewind] if level == 0 and rewind else []),
-      details=details)
+      details=details,
+      first_iteration_for_level=(
+          lambda level: rewind if continues and level > 0 else 0))
   return experiment.experiment(
       lambda: dataset, run_config.make_model_fn(dataset.num_classes),
       train_model, prune_masks, iterations, presets=presets,

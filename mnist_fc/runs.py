@@ -116,11 +116,12 @@ def _shown(value):
 
 
 def clear_run(run_dir):
-  """Removes a run directory's outputs (for --overwrite), keeping its lock."""
+  """Removes a run directory's outputs (for --overwrite), keeping its lock
+  and the sweep's record of the line that writes it."""
   if not os.path.isdir(run_dir):
     return
   for entry in os.listdir(run_dir):
-    if entry == dir_lock.LOCK_FILE:
+    if entry in (dir_lock.LOCK_FILE, paths.SWEEP_RECORDS):
       continue
     target = os.path.join(run_dir, entry)
     if os.path.isdir(target) and not os.path.islink(target):
@@ -129,8 +130,11 @@ def clear_run(run_dir):
       os.remove(target)
 
 
-def claim(run_dir, config, experiment, overwrite=False):
+def claim(run_dir, config, experiment, overwrite=False, keep_checkpoints=False):
   """Checks (or clears, with overwrite) one run directory before training.
+
+  A finished run is tidied: what a kill between DONE and the clean-up left
+  (temporaries, checkpoints final/ makes redundant) is removed.
 
   Returns:
     'finished', 'resume' (a recorded, unfinished run of this
@@ -141,11 +145,15 @@ def claim(run_dir, config, experiment, overwrite=False):
     say('overwriting {}'.format(run_dir))
   check_recorded(run_dir, config, experiment)
   if is_finished(run_dir):
+    trainer.remove_stale_temporaries(run_dir)
+    if not keep_checkpoints:
+      shutil.rmtree(paths.checkpoints(run_dir), ignore_errors=True)
     return 'finished'
   return 'resume' if os.path.exists(paths.config(run_dir)) else 'new'
 
 
-def enter(run_dir, config, experiment, overwrite=False):
+def enter(run_dir, config, experiment, overwrite=False,
+          keep_checkpoints=False):
   """Locks and claims the directory of a single run.
 
   Returns:
@@ -153,7 +161,7 @@ def enter(run_dir, config, experiment, overwrite=False):
     says so), else None (it says when the run resumes).
   """
   lock(run_dir)
-  state = claim(run_dir, config, experiment, overwrite)
+  state = claim(run_dir, config, experiment, overwrite, keep_checkpoints)
   if state == 'finished':
     say('{}: already finished, nothing to train'.format(run_dir))
     finished = load_finished(run_dir)
@@ -180,7 +188,7 @@ def mark_done(run_dir, started, keep_checkpoints=False):
 
 def make_train_model(config, run_dir_for_level, label_for_level, experiment,
                      total_steps, save_weights_at_for_level=None, details=None,
-                     step_offset=0):
+                     first_iteration_for_level=None):
   """A train_model(sess, level, dataset, model) callable for the experiment.
 
   Args:
@@ -194,7 +202,8 @@ def make_train_model(config, run_dir_for_level, label_for_level, experiment,
       weights to save (late rewinding).
     details: optional callable(level) -> dict recorded beside the settings
       in config.json (level, experiment name, mask sources, ...).
-    step_offset: the schedule's step at the first training step.
+    first_iteration_for_level: optional callable(level) -> the iteration
+      training starts at (a level that continues level 0 from iteration k).
   """
   def train_model(sess, level, dataset, model):
     run_dir = run_dir_for_level(level)
@@ -202,10 +211,13 @@ def make_train_model(config, run_dir_for_level, label_for_level, experiment,
     params = config.train_options(label_for_level(level))
     if save_weights_at_for_level:
       params['save_weights_at'] = save_weights_at_for_level(level)
+    if first_iteration_for_level:
+      params['first_iteration'] = first_iteration_for_level(level)
     started = time.time()
     result = trainer.train(sess, dataset, model,
-                           config.optimizer_fn(total_steps, step_offset),
-                           config.training_len, run_dir, **params)
+                           config.optimizer_fn(total_steps),
+                           config.training_len, run_dir,
+                           options=trainer.TrainOptions(**params))
     mark_done(run_dir, started)
     return result
   return train_model

@@ -158,8 +158,10 @@ def _dense_start(config, dataset, hyperparameters, stream, decisions):
         batch.initialize(sess)
         counts = sparsity_distribution.layer_counts(
             shapes, config.sparsity, config.distribution)
-        masks = one_shot_pruning.prune(sess, config.sparse_method.one_shot, model, batch,
-                                       counts)
+        masks = one_shot_pruning.prune(
+            sess, config.sparse_method.one_shot, model, batch, counts,
+            grasp_variant=config.grasp_variant,
+            grasp_temperature=config.grasp_temperature or None)
   return weights, shapes, masks
 
 
@@ -219,7 +221,7 @@ def _metainit(config, dataset, hyperparameters, stream, masks, weights):
           steps=config.metainit_steps, learning_rate=config.metainit_lr,
           momentum=config.metainit_momentum,
           batch_size=config.metainit_batch_size,
-          seed=seed_for(config, METAINIT_SEED))
+          seed=seed_for(config, METAINIT_SEED), scope=config.metainit_scope)
       weights = model.get_current_weights(sess)
   return weights, {'metainit_gradient_quotient': [before, after]}
 
@@ -248,7 +250,8 @@ def prepare(config, dataset, run_dir=None, schedule=None):
                                                dataset.input_shape)
     budget = _budget(shapes, biases, config)
     hyperparameters, count = small_dense.match_budget(
-        hyperparameters, dataset.input_shape, budget)
+        hyperparameters, dataset.input_shape, budget,
+        rule=config.small_dense_rule)
     info.update(small_dense_widths=small_dense.hidden_widths(hyperparameters),
                 small_dense_parameters=count, parameter_budget=budget)
   stream = config.sparse_method.stream(bool(config.mask_path))

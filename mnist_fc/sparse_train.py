@@ -40,15 +40,8 @@ DEFAULT_OVERRIDES = {'lr_schedule': 'cosine'}
 ALIASES = {'save_freq': 'checkpoint_interval', 'log_freq': 'test_interval'}
 
 
-class _Holder(object):
-  """The optimizer, which the trainer creates after the hooks are built."""
-
-  def __init__(self):
-    self.optimizer = None
-
-
 def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
-                  holder):
+                  optimizer):
   """The mask updater of a method (None for static masks).
 
   Args:
@@ -59,9 +52,8 @@ def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
     decisions: the FixedBatch RigL grows on.
     probe: the FixedBatch the gradient norm is measured on.
     lr_fn: callable(step) -> learning rate.
-    holder: has `.optimizer` once the trainer created it.
+    optimizer: the optimizer the trainer created (its slots are reset).
   """
-  optimizer = lambda: holder.optimizer
   method = config.sparse_method
   if method.gradual:
     schedule = config.sparsity_schedule(steps_total)
@@ -103,50 +95,52 @@ def _train(config, dataset, start, run_dir, label):
     decisions = (fixed_batch.FixedBatch(*decide, name='decisions')
                  if config.sparse_method.growth else None)
     lr_fn = config.learning_rate_fn(steps_total)
-    holder = _Holder()
 
     def optimizer_fn():
       step = tf.train.get_or_create_global_step()
-      holder.optimizer = optimizers.make_optimizer(
+      return optimizers.make_optimizer(
           config.optimizer, lambda: lr_fn(step.read_value()), config.momentum)
-      return holder.optimizer
 
     update_probe = None
     if config.measure_updates:
       size = config.update_norm_batch_size
       update_probe = fixed_batch.FixedBatch(measure[0][:size], measure[1][:size],
                                             name='update_probe')
-    updater = build_updater(config, model, steps_total, shapes, decisions,
-                            update_probe, lr_fn, holder)
-    flow = gradient_flow.GradientFlow(model, probe, start.weights, lr_fn,
-                                      optimizer=lambda: holder.optimizer)
     images = (gradient_flow.MaskImages(
         model, paths.mask_images(run_dir))
               if run_dir and config.mask_images and config.save_summaries
               else None)
 
-  def on_start(sess):
-    flow.initialize(sess)
-    for batch in (decisions, update_probe):
-      if batch is not None:
-        batch.initialize(sess)
+  def build_hooks(optimizer):
+    """The mask updater and the measurements, given the trainer's optimizer."""
+    updater = build_updater(config, model, steps_total, shapes, decisions,
+                            update_probe, lr_fn, optimizer)
+    flow = gradient_flow.GradientFlow(model, probe, start.weights, lr_fn,
+                                      optimizer=optimizer)
 
-  def on_record(sess, iteration, recorder):
-    if updater is not None:
-      updater.history.record_new(sess, iteration, recorder)
-    if images is not None and (iteration % config.test_interval == 0 or
-                               iteration == steps_total):
-      images.write(sess, iteration)
+    def on_start(sess):
+      flow.initialize(sess)
+      for batch in (decisions, update_probe):
+        if batch is not None:
+          batch.initialize(sess)
 
-  params = config.train_options(label)
-  params.update(
-      extra_metrics=flow.tensors, on_start=on_start, on_record=on_record,
-      keep_checkpoints=0,
-      after_step=updater.after_step if updater is not None else None)
+    def on_record(sess, iteration, recorder):
+      if updater is not None:
+        updater.history.record_new(sess, iteration, recorder)
+      if images is not None and (iteration % config.test_interval == 0 or
+                                 iteration == steps_total):
+        images.write(sess, iteration)
+
+    return trainer.Hooks(
+        after_step=updater.after_step if updater is not None else None,
+        extra_metrics=flow.tensors(), on_start=on_start, on_record=on_record)
+
+  options = trainer.TrainOptions(**config.train_options(label),
+                                 keep_checkpoints=0, build_hooks=build_hooks)
   with session_lib.new_session(graph) as sess:
     try:
       return trainer.train(sess, dataset, model, optimizer_fn,
-                           config.training_len, run_dir, **params)
+                           config.training_len, run_dir, options=options)
     finally:
       if images is not None:
         images.close()
@@ -194,7 +188,8 @@ def sparse_train(output_dir, config=None, overwrite=False, **flags):
   steps_total = run_config.total_steps(dataset)
   schedule = (run_config.sparsity_schedule(steps_total)
               if run_config.sparse_method.gradual else None)
-  finished = runs.enter(output_dir, run_config, EXPERIMENT, overwrite)
+  finished = runs.enter(output_dir, run_config, EXPERIMENT, overwrite,
+                        keep_checkpoints=True)
   if finished:
     return finished
   # The start is made (and checked: a mask from another network, ...) before

@@ -19,7 +19,7 @@ COMBINE = ('union', 'intersection')
 def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
           combine='union', overwrite=False, label='train',
           experiment_kind=EXPERIMENT, details=None, hyperparameters=None,
-          schedule_steps=None, schedule_offset=0, **flags):
+          schedule_steps=None, first_iteration=0, **flags):
   """Trains once into output_dir (re-running a finished run is a no-op).
 
   Args:
@@ -40,8 +40,10 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
     hyperparameters: model hyperparameters replacing the configuration's
       (a small_dense network's narrowed widths).
     schedule_steps: the length of the learning-rate schedule (default: the
-      training length) and schedule_offset its step at the first training
-      step: a training that continues another one from its step k.
+      training length), for a training that stops early in a longer one.
+    first_iteration: the iteration training starts at: a training that
+      continues another one from its iteration k runs k..training_len, the
+      schedule and the data order going on from k.
     **flags: settings of the data, model and training concerns.
 
   Returns:
@@ -63,13 +65,14 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
   finished = runs.enter(output_dir, run_config, experiment_kind, overwrite)
   if finished:
     return finished
-  if schedule_steps or schedule_offset:
+  if schedule_steps or first_iteration:
     details = dict(details, schedule_steps=schedule_steps,
-                   schedule_offset=schedule_offset)
+                   first_iteration=first_iteration)
   train_model = runs.make_train_model(
       run_config, lambda level: output_dir, lambda level: label,
       experiment_kind, schedule_steps or run_config.total_steps(dataset),
-      details=lambda level: details, step_offset=schedule_offset)
+      details=lambda level: details,
+      first_iteration_for_level=lambda level: first_iteration)
   return experiment.train_once(
       lambda: dataset,
       run_config.make_model_fn(dataset.num_classes, init_stream,

@@ -1,8 +1,8 @@
 """A stand-in runner CLI for testing sweeps without TensorFlow.
 
   python tests/fake_runner.py --output_dir=DIR [--seed=S] [--level=L]
-      [--mode=M] [--sleep=0.1] [--fail] [--hang_first_time=30]
-      [--needs=OTHER_DIR]
+      [--mode=M] [--setting=X] [--sleep=0.1] [--fail] [--hang_first_time=30]
+      [--needs=OTHER_DIR] [--dataset=D] [--data_location=P] [--overwrite]
 
 Writes `result.json` (its flags, the thread-count environment it saw) into
 the directory it writes, and counts its invocations in `count.txt` there so a
@@ -11,18 +11,26 @@ after counting. With --hang_first_time it sleeps that long on its first
 invocation only, to be killed mid-run. With --needs it fails unless
 OTHER_DIR holds a result.json, as a run reading another run's output would.
 
-Like the reinitialize runner, it defines output_directory: given --level and
---mode it writes `{output_dir}/{level}/{mode}`, otherwise `{output_dir}`.
+Like the real runners, its run directory is its configuration (here --seed
+and --setting): it records them in `config.json` first, and refuses a
+directory recording others in one line, exit 2, unless --overwrite, which
+removes the earlier result (keeping count.txt, so tests can still count).
+Like them, it defines validate_flags(argv), which refuses unknown flags and a
+seed that is not an integer, and output_directory: given --level and --mode
+it writes `{output_dir}/{level}/{mode}`, otherwise `{output_dir}`.
 """
 
+import inspect
 import json
 import os
+import sys
 import time
 
 import fire
 
 _THREAD_VARS = ('LOTTERY_TICKET_INTRA_OP_THREADS',
                 'LOTTERY_TICKET_INTER_OP_THREADS', 'OMP_NUM_THREADS')
+_NAME = 'fake_runner'
 
 
 def output_directory(output_dir, level=None, mode=None, **unused_flags):
@@ -32,13 +40,51 @@ def output_directory(output_dir, level=None, mode=None, **unused_flags):
   return output_dir
 
 
-def run(output_dir, seed=0, level=None, mode=None, sleep=0.1, fail=False,
-        hang_first_time=0.0, needs=None):
+def validate_flags(argv):
+  """Refuses an unknown flag or a seed that is not an integer (ValueError)."""
+  known = set(inspect.signature(run).parameters)
+  for arg in argv:
+    name, _, value = arg[2:].partition('=')
+    if not arg.startswith('--') or name not in known:
+      raise ValueError('unknown flag {} (known: {})'.format(
+          arg.split('=')[0], ', '.join(sorted(known))))
+    if name == 'seed' and not value.lstrip('-').isdigit():
+      raise ValueError('--seed must be an integer, got {!r}'.format(value))
+
+
+def _claim(directory, config, overwrite):
+  """Records the configuration, or refuses a directory holding another."""
+  path = os.path.join(directory, 'config.json')
+  if os.path.exists(path):
+    with open(path) as f:
+      recorded = json.load(f)
+    if recorded != config and not overwrite:
+      differing = ', '.join(
+          '{} {!r} (recorded) vs {!r} (given)'.format(k, recorded.get(k),
+                                                      config.get(k))
+          for k in sorted(config) if recorded.get(k) != config.get(k))
+      sys.stderr.write('{}: error: {} holds a run of another configuration: '
+                       '{}; give --overwrite to start over\n'.format(
+                           _NAME, directory, differing))
+      sys.exit(2)
+    if recorded != config:
+      for name in ('config.json', 'result.json'):
+        if os.path.exists(os.path.join(directory, name)):
+          os.remove(os.path.join(directory, name))
+  with open(path, 'w') as f:
+    json.dump(config, f, sort_keys=True)
+
+
+def run(output_dir, seed=0, level=None, mode=None, setting=None, sleep=0.1,
+        fail=False, hang_first_time=0.0, needs=None, dataset=None,
+        data_location=None, overwrite=False):
   """Counts the invocation, sleeps, then fails or writes result.json."""
+  del dataset, data_location  # Checked by the sweep before it starts.
   if needs and not os.path.exists(os.path.join(needs, 'result.json')):
     raise ValueError('no result.json in {}'.format(needs))
   directory = output_directory(output_dir, level, mode)
   os.makedirs(directory, exist_ok=True)
+  _claim(directory, {'seed': seed, 'setting': setting}, overwrite)
   count_path = os.path.join(directory, 'count.txt')
   count = 0
   if os.path.exists(count_path):
@@ -46,13 +92,14 @@ def run(output_dir, seed=0, level=None, mode=None, sleep=0.1, fail=False,
       count = int(f.read())
   with open(count_path, 'w') as f:
     f.write(str(count + 1))
-  print('fake run {} of {}'.format(count + 1, directory))
+  print('fake run {} of {}'.format(count + 1, directory), flush=True)
   if hang_first_time and count == 0:
     time.sleep(hang_first_time)
   time.sleep(sleep)
   if fail:
     raise ValueError('fake failure for seed {}'.format(seed))
-  result = {'seed': seed, 'level': level, 'mode': mode,
+  result = {'seed': seed, 'level': level, 'mode': mode, 'setting': setting,
+            'overwrite': overwrite,
             'threads': {k: os.environ.get(k) for k in _THREAD_VARS}}
   with open(os.path.join(directory, 'result.json'), 'w') as f:
     json.dump(result, f, sort_keys=True)

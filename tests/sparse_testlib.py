@@ -25,17 +25,18 @@ def tiny_model(masks=None, presets=None, seed=0):
                           presets=presets)
 
 
-def np_loss_and_grads(weights, images, labels):
+def np_loss_and_grads(weights, images, labels, temperature=1.0):
   """Loss and gradients (w.r.t. kernels and biases) of the tiny MLP, in float64.
 
-  Kernel gradients are w.r.t. the effective weights (dense, not masked).
+  Kernel gradients are w.r.t. the effective weights (dense, not masked). The
+  loss is the cross-entropy of logits / temperature.
   """
   w0, b0 = weights['layer0'].astype(np.float64), weights['layer0_bias']
   w1, b1 = weights['layer1'].astype(np.float64), weights['layer1_bias']
   x = images.astype(np.float64)
   pre = x @ w0 + b0
   hidden = np.maximum(pre, 0.0)
-  logits = hidden @ w1 + b1
+  logits = (hidden @ w1 + b1) / temperature
   logits -= logits.max(axis=1, keepdims=True)
   probs = np.exp(logits)
   probs /= probs.sum(axis=1, keepdims=True)
@@ -43,7 +44,7 @@ def np_loss_and_grads(weights, images, labels):
   loss = -np.mean(np.log(probs[np.arange(count), labels]))
   d_logits = probs.copy()
   d_logits[np.arange(count), labels] -= 1.0
-  d_logits /= count
+  d_logits /= count * temperature
   g1 = hidden.T @ d_logits
   d_hidden = (d_logits @ w1.T) * (pre > 0)
   g0 = x.T @ d_hidden

@@ -277,3 +277,133 @@ def test_tf_checkpoints_are_read_as_effective_weights(tmp_path):
     np.testing.assert_array_equal(network.weights[name], 2.0 * mask)
   np.testing.assert_allclose(network.weights['layer0_bias'],
                              weights['layer0_bias'])
+
+
+class _SlowMatrix(object):
+  """A matrix operator whose every product takes 10 s of a fake clock."""
+
+  def __init__(self, matrix, clock):
+    self.matrix = matrix
+    self.size = matrix.shape[0]
+    self.products = 0
+    self._clock = clock
+
+  def matmat(self, rows):
+    self.products += 1
+    self._clock.now += 10.0
+    return rows.astype(np.float64) @ self.matrix
+
+
+class _FakeClock(object):
+
+  def __init__(self):
+    self.now = 0.0
+
+  def __call__(self):
+    return self.now
+
+
+def test_a_long_exact_hessian_says_so_with_its_estimate(monkeypatch, capsys):
+  clock = _FakeClock()
+  monkeypatch.setattr(hessian_exact, '_clock', clock)
+  matrix = _symmetric(12)
+  operator = _SlowMatrix(matrix, clock)
+  # 12 rows in blocks of 2: 6 products; rows 3-6 take 20 s of fake time, so
+  # 12 rows are estimated at 60 s, plus the eigensolver (~0 s of fake time).
+  monkeypatch.setattr(hessian_exact, 'LONG_SECONDS', 59.0)
+  values = hessian_exact.eigenvalues(operator, block_size=2)
+  np.testing.assert_allclose(values, np.linalg.eigvalsh(matrix), atol=1e-9)
+  err = capsys.readouterr().err.strip().splitlines()
+  assert err == ['the exact Hessian of 12 coordinates will take about 01:00 '
+                 '(01:00 for the rows, 00:00 for the eigensolver); '
+                 'method=lanczos takes a fraction of that']
+  monkeypatch.setattr(hessian_exact, 'LONG_SECONDS', 61.0)  # not long: silent
+  hessian_exact.assemble(_SlowMatrix(matrix, clock), block_size=2)
+  hessian_exact.assemble(_SlowMatrix(matrix, clock), block_size=2, quiet=True)
+  assert capsys.readouterr().err == ''
+
+
+def test_lanczos_reports_each_product():
+  matrix = _symmetric(30)
+  calls = []
+  lanczos.top_eigenvalues(lambda v: matrix @ v, 30, 3, steps=10,
+                          on_step=lambda: calls.append(1))
+  lanczos.quadrature(lambda v: matrix @ v, 30, 10, 2,
+                     on_step=lambda: calls.append(1))
+  assert len(calls) == 30
+
+
+def _np_full_hessian(weights, images, labels):
+  """The Hessian over (layer0, layer0_bias, layer1, layer1_bias) of the
+  one-hidden-layer MLP, by central differences of its numpy gradient.
+
+  Returns:
+    (hessian, mask of kept coordinates for given masks -> callable).
+  """
+  import sparse_testlib  # pylint: disable=g-import-not-at-top
+  names = ('layer0', 'layer0_bias', 'layer1', 'layer1_bias')
+  base = {n: np.asarray(weights[n], np.float64) for n in names}
+  sizes = [base[n].size for n in names]
+  flat = np.concatenate([base[n].ravel() for n in names])
+
+  def gradient(vector):
+    parts, start = {}, 0
+    for name, size in zip(names, sizes):
+      parts[name] = vector[start:start + size].reshape(base[name].shape)
+      start += size
+    grads = sparse_testlib.np_loss_and_grads(parts, images, labels)[1]
+    return np.concatenate([np.ravel(grads[n]) for n in names])
+
+  step = 1e-5
+  columns = []
+  for index in range(flat.size):
+    moved = np.zeros(flat.size)
+    moved[index] = step
+    columns.append((gradient(flat + moved) - gradient(flat - moved)) /
+                   (2 * step))
+  hessian = np.stack(columns, 1)
+  return (hessian + hessian.T) / 2, names
+
+
+def test_dense_full_and_sparse_spectra_against_numpy(tmp_path):
+  run_dir = str(tmp_path / 'run')
+  weights, masks = support.fake_run(run_dir, layers=(4,), sparsity=0.6)
+  dataset = network_source.load(run_dir).run_config.make_dataset()
+  # By default: the whole training split (the reference's hessian.gin).
+  hessian, names = _np_full_hessian(weights, dataset.train.images,
+                                    dataset.train.labels)
+  kept = np.concatenate([masks[n].ravel() if n in masks
+                         else np.ones(weights[n].size) for n in names]) == 1
+  masked = hessian * np.outer(kept, kept)
+  expected = {'full': np.linalg.eigvalsh(hessian),
+              'dense': np.linalg.eigvalsh(masked),
+              'sparse': np.linalg.eigvalsh(hessian[np.ix_(kept, kept)])}
+  assert np.sum(~kept) > 100  # the dense spectrum gains that many zeros
+  results = {}
+  for spectrum in ('sparse', 'dense', 'full'):
+    results[spectrum] = hessian_spectrum.hessian_spectrum(
+        run_dir, spectrum=spectrum, method='exact', quiet=True,
+        plot=False)[spectrum]
+  scale = np.abs(expected['full']).max()
+  for spectrum, values in expected.items():
+    result = results[spectrum]
+    assert result['num_examples_used'] == dataset.train.num_examples == 1200
+    assert result['settings']['num_examples'] == 'all'
+    assert result['num_coordinates'] == values.size
+    np.testing.assert_allclose(result['eigenvalues'], values,
+                               atol=1e-4 * scale)
+  assert results['dense']['num_coordinates'] == results['full'][
+      'num_coordinates'] == 64 * 4 + 4 + 4 * 10 + 10
+  # Lanczos on the dense spectrum: the sparse Ritz values with 0 among them,
+  # and a point mass at 0 of the pruned share in every quadrature probe.
+  lanczos_dense = hessian_spectrum.hessian_spectrum(
+      run_dir, spectrum='dense', method='lanczos', lanczos_steps=30, probes=2,
+      quiet=True, plot=False)['dense']
+  assert lanczos_dense['top_eigenvalues'][0] == pytest.approx(
+      expected['dense'][-1], rel=1e-3)
+  pruned_share = np.mean(~kept)
+  for nodes, weights_ in zip(lanczos_dense['slq_nodes'],
+                             lanczos_dense['slq_weights']):
+    assert nodes[-1] == 0.0
+    assert weights_[-1] == pytest.approx(pruned_share)
+    assert sum(weights_) == pytest.approx(1.0, abs=1e-6)

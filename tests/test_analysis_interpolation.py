@@ -112,10 +112,10 @@ def test_instability_from_initialisation_and_from_iteration_k(tmp_path):
     first, second = (save_restore.restore_network(paths.final(d))
                      for d in result['copies'])
     assert not np.array_equal(first['layer0'], second['layer0'])
-  # The copies from k = 100 train for the remaining 100 iterations.
+  # The copies from k = 100 train the remaining iterations 100..200.
   copy = results[1]['copies'][0]
-  assert save_restore.read_json(paths.metrics(copy))['test'][-1][
-      'iteration'] == 100
+  tests = save_restore.read_json(paths.metrics(copy))['test']
+  assert (tests[0]['iteration'], tests[-1]['iteration']) == (100, 200)
   parent = os.path.join(output_dir, 'k100', 'parent')
   assert save_restore.read_json(paths.metrics(parent))['test'][-1][
       'iteration'] == 100
@@ -152,6 +152,39 @@ def test_instability_of_a_lenet5_preset_run_replays_its_recipe(tmp_path):
   assert copy['training']['lr_schedule'] == 'cosine'
   assert copy['training']['weight_decay'] == 1e-3
   assert copy['training']['optimizer'] == 'momentum'
-  assert copy['training']['training_len'] == '10it'
-  assert copy['details']['schedule_offset'] == 10
-  assert copy['details']['schedule_steps'] == 20
+  assert copy['training']['training_len'] == '20it'
+  assert copy['details']['first_iteration'] == 10
+  log = save_restore.read_log(paths.log(results[1]['copies'][0], 'test'))
+  assert [row['iteration'] for row in log] == [10, 20]
+
+
+def test_interpolation_evaluates_the_training_set_by_default(tmp_path):
+  import sparse_testlib  # pylint: disable=g-import-not-at-top
+  start_dir, end_dir = str(tmp_path / 'start'), str(tmp_path / 'end')
+  start, _ = support.fake_run(start_dir, layers=(12,), seed=1)
+  end, _ = support.fake_run(end_dir, layers=(12,), seed=2)
+  item = interpolation.curve(network_source.load(start_dir),
+                             network_source.load(end_dir), mask='none',
+                             alphas=[0.0, 0.5])
+  assert item['split'] == 'train'
+  train = network_source.load(start_dir).run_config.make_dataset().train
+  assert train.num_examples == 1200
+  for alpha, accuracy, loss in zip(item['alpha'], item['accuracy'],
+                                   item['loss']):
+    weights = {k: (1 - alpha) * start[k].astype(np.float64) +
+                  alpha * end[k].astype(np.float64) for k in start}
+    hidden = np.maximum(train.images @ weights['layer0'] +
+                        weights['layer0_bias'], 0)
+    logits = hidden @ weights['layer1'] + weights['layer1_bias']
+    assert accuracy == pytest.approx(
+        np.mean(np.argmax(logits, 1) == train.labels), abs=1e-6)
+    assert loss == pytest.approx(sparse_testlib.np_loss_and_grads(
+        weights, train.images, train.labels)[0], rel=1e-5)
+
+
+def test_interpolation_names_stay_inside_the_output_directory(tmp_path):
+  for name in ('/abs/path', '../x', '', 'a/b'):
+    with pytest.raises(ValueError, match='must be a plain name'):
+      interpolation.interpolate('/nowhere', '/nowhere', str(tmp_path / 'o'),
+                                name=name)
+  assert not (tmp_path / 'o').exists()

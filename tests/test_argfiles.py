@@ -30,8 +30,13 @@ from lottery_ticket.argfiles import sparse_train_argfile
 from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
 
-FAKE_RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           'fake_runner.py')
+import argfiles_testlib as testlib
+from argfiles_testlib import in_tmp  # pylint: disable=unused-import
+
+FAKE_RUNNER = testlib.FAKE_RUNNER
+_sweep = testlib.sweep
+_count = testlib.count
+_state = testlib.state
 
 # Four lines of the fake runner; the last writes {output_dir}/{level}/{mode}
 # through the runner's output_directory function.
@@ -46,29 +51,6 @@ FOUR_LINES = """
 FOUR_DIRS = ('out/a', 'out/b', 'out/c d', 'out/e/2/reinit')
 
 
-def _sweep(directory, text, *flags):
-  """Runs the runner CLI in-process in `directory` on lines `text`.
-
-  Returns:
-    The exit code and what the runner wrote to stderr.
-  """
-  os.makedirs(str(directory), exist_ok=True)
-  os.chdir(str(directory))
-  with open('lines.txt', 'w') as f:
-    f.write(text)
-  stream = io.StringIO()
-  code = runner.main([FAKE_RUNNER, 'lines.txt'] + list(flags), stream=stream)
-  return code, stream.getvalue()
-
-
-def _count(directory, output_dir):
-  path = os.path.join(str(directory), output_dir, 'count.txt')
-  if not os.path.exists(path):
-    return 0
-  with open(path) as f:
-    return int(f.read())
-
-
 def _results(directory, output_dirs=FOUR_DIRS):
   """Each directory's result.json, without the thread settings."""
   results = {}
@@ -78,20 +60,6 @@ def _results(directory, output_dirs=FOUR_DIRS):
     del result['threads']
     results[output_dir] = result
   return results
-
-
-def _state(directory, output_dir):
-  return state_lib.read_state(os.path.join(
-      str(directory), output_dir, '.argfile_run', 'state.json'))
-
-
-@pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-  """Runs the test in a fresh directory, with no thread limits inherited."""
-  monkeypatch.chdir(tmp_path)
-  for name in resources.thread_environment(1):
-    monkeypatch.delenv(name, raising=False)
-  return tmp_path
 
 
 # Generators.
@@ -110,14 +78,31 @@ def test_lottery_lines():
   rewound = lottery_experiment_argfile.make_lines(
       'a b', trials=1, experiment_name='rewind', rewind_iteration=0,
       extra_flags='--pruning=global')
-  assert rewound == ["--output_dir='a b/trial1' --iterations=10 "
+  # Trials count from 0, as the README's trial0.
+  assert rewound == ["--output_dir='a b/trial0' --iterations=10 "
                      '--dataset=mnist --experiment_name=rewind '
-                     '--rewind_iteration=0 --seed=1 --pruning=global']
-  assert lines_lib.split_line(rewound[0])[0] == '--output_dir=a b/trial1'
+                     '--rewind_iteration=0 --seed=0 --pruning=global']
+  assert lines_lib.split_line(rewound[0])[0] == '--output_dir=a b/trial0'
   with pytest.raises(ValueError, match='trials'):
     lottery_experiment_argfile.make_lines('x', trials=0)
   with pytest.raises(ValueError, match="No such dataset: 'cifar'"):
     lottery_experiment_argfile.make_lines('x', dataset='cifar')
+
+
+@pytest.mark.parametrize('module', [
+    lottery_experiment_argfile, reinitialize_argfile, sparse_train_argfile])
+def test_generators_take_every_dataset_the_runners_take(module, capsys):
+  from lottery_ticket.datasets import registry
+  assert set(generator_support.dataset_names()) == set(registry.NAMES)
+  argv = ['gen', '--output_dir=o', '--trials=1', '--dataset=cifar10']
+  if module is reinitialize_argfile:
+    argv.append('--levels=1')
+  with pytest.raises(SystemExit) as exit_info:
+    generator_support.run_generator(module, argv)
+  assert exit_info.value.code == 0, capsys.readouterr().err
+  out = capsys.readouterr().out.splitlines()
+  assert out and all('--dataset=cifar10' in line for line in out)
+  assert all('trial0' in line and '--seed=0' in line for line in out)
 
 
 def test_reinitialize_lines():
@@ -125,18 +110,18 @@ def test_reinitialize_lines():
                                           modes='reinit,reuse_sign')
   assert len(lines) == 2 * 3 * 2
   # No dataset: each line keeps the configuration of the run it controls.
-  assert lines[0] == '--output_dir=res/trial1 --level=0 --mode=reinit --seed=1'
+  assert lines[0] == '--output_dir=res/trial0 --level=0 --mode=reinit --seed=0'
   flags = [lines_lib.line_flags(lines_lib.split_line(l)) for l in lines]
   assert {(f['output_dir'], f['level'], f['mode'], f['seed']) for f in flags
          } == {('res/trial{}'.format(t), str(level), mode, str(t))
-               for t in (1, 2) for level in (0, 1, 2)
+               for t in (0, 1) for level in (0, 1, 2)
                for mode in ('reinit', 'reuse_sign')}
   listed = reinitialize_argfile.make_lines(
       'res', trials=1, levels=['3', '1'], modes=['reuse'], seed_offset=10,
       dataset='digits')
   assert [lines_lib.line_flags(lines_lib.split_line(l)) for l in listed] == [
-      {'output_dir': 'res/trial1', 'level': level, 'mode': 'reuse',
-       'dataset': 'digits', 'seed': '11'} for level in ('1', '3')]
+      {'output_dir': 'res/trial0', 'level': level, 'mode': 'reuse',
+       'dataset': 'digits', 'seed': '10'} for level in ('1', '3')]
   for bad in ({}, {'levels': '1', 'iterations': 2}):
     with pytest.raises(ValueError, match='exactly one'):
       reinitialize_argfile.make_lines('res', **bad)
@@ -157,7 +142,7 @@ def test_sparse_train_lines():
   assert len({f['output_dir'] for f in flags}) == len(lines)
   prune_dirs = {(f['sparsity'], f['seed']): f['output_dir'] for f in flags
                 if f['method'] == 'prune'}
-  assert prune_dirs[('0.95', '2')] == 'sp/prune/sparsity0.95/trial2'
+  assert prune_dirs[('0.95', '1')] == 'sp/prune/sparsity0.95/trial1'
   needing = [i for i, f in enumerate(flags) if 'mask_from' in f]
   assert {methods[i] for i in needing} == {'lottery', 'scratch'}
   for i in needing:
@@ -278,27 +263,77 @@ def test_progress_estimates_time_left_from_mean_run_time():
   now = [0.0]
   stream = io.StringIO()
   progress = progress_lib.Progress(total=5, already_done=1, parallelism=2,
-                                   stream=stream, clock=lambda: now[0])
-  runs = [run_lib.Run(l, None, None, '.')
+                                   stream=stream, clock=lambda: now[0],
+                                   live=False)
+  runs = [run_lib.Run(l, None, None, 'rec{}'.format(l.number))
           for l in lines_lib.parse_text('--a\n--b\n--c\n--d\n')]
   progress.started(runs[0])
   progress.started(runs[1])
-  assert progress.seconds_left() is None  # Nothing to estimate from yet.
+  # Each start says where its log is.
+  assert stream.getvalue().splitlines()[1] == (
+      '[sweep] line 2 started; log: ' + os.path.join('rec2', 'run.log'))
+  # Nothing to estimate from: it says so, and never claims 0.
+  assert progress.time_left() == 'estimating time left'
   now[0] = 10.0
   progress.finished(run_lib.RunResult(1, '--a', 'done', 0, None, 'log', 10.0))
-  # Two runs waiting (10 s each) and one at its mean: 20 s over 2 slots.
-  assert stream.getvalue() == (
-      '[sweep] 2/5 done, 1 running, 0 failed, 2 left | about 0:00:10 to go\n')
+  # Line 2 has run as long as the mean: its remainder is unknown, so the
+  # two waiting runs (10 s each over 2 slots) are a lower bound.
+  assert stream.getvalue().splitlines()[-1] == (
+      '[sweep] line 1 done in 0:00:10 | 2/5 done, 1 running, 0 failed, '
+      '2 left | at least 0:00:10 to go')
   now[0] = 12.0
-  progress.finished(run_lib.RunResult(2, '--b', 'failed', 1, 'E', 'log', 12.0))
-  assert progress.line() == ('2/5 done, 0 running, 1 failed, 2 left | '
-                             'about 0:00:11 to go')
+  progress.finished(run_lib.RunResult(2, '--b', 'failed', 1, 'E: boom', 'log',
+                                      12.0))
+  assert stream.getvalue().splitlines()[-1] == (
+      '[sweep] line 2 failed: E: boom | 2/5 done, 0 running, 1 failed, '
+      '2 left | about 0:00:10 to go')
+  progress.started(runs[2])
+  progress.started(runs[3])
+  now[0] = 14.0
+  # Nothing waits: one slot's remainder (8 s and 8 s over 2 slots would say
+  # 8) is never divided below the longest single remainder.
+  assert progress.time_left() == 'about 0:00:08 to go'
+  now[0] = 21.5
+  assert progress.time_left() == 'about 0:00:01 to go'  # Never 0:00:00.
+  now[0] = 30.0
+  assert progress.time_left() == (
+      'time left unknown: line 3 has run longer than the mean of 0:00:10')
   rows = progress_lib.summary(
       [run_lib.RunResult(2, '--b', 'failed', 1, 'E: boom', 'b.log', 12.0)],
       total=5, already_done=2, elapsed=3)
   assert rows == ['finished in 0:00:03: 2 of 5 lines done (0 in this run, '
                   '2 before), 1 failed', 'FAILED line 2: --b',
                   '  error: E: boom', '  log:   b.log']
+
+
+def test_progress_draws_a_status_line_only_in_a_terminal(monkeypatch):
+  monkeypatch.setenv('COLUMNS', '200')  # The line is cut to the width.
+  now = [0.0]
+  runs = [run_lib.Run(l, None, None, 'rec')
+          for l in lines_lib.parse_text('--a\n--b\n')]
+  quiet = io.StringIO()
+  progress = progress_lib.Progress(2, 0, 1, stream=quiet,
+                                   clock=lambda: now[0])
+  progress.started(runs[0])
+  progress.tick()
+  assert '\r' not in quiet.getvalue()  # A StringIO is no terminal.
+  live = io.StringIO()
+  progress = progress_lib.Progress(2, 0, 1, stream=live, clock=lambda: now[0],
+                                   live=True)
+  progress.started(runs[0])
+  now[0] = 5.0
+  progress.tick()
+  assert live.getvalue().endswith(
+      '\r\x1b[K[sweep] 0/2 done, 1 running, 0 failed, 1 left | estimating '
+      'time left | line 1 0:00:05')
+  progress.tick()  # Within a second of the last draw: nothing new.
+  assert live.getvalue().count('line 1 0:00') == 1
+  progress.finished(run_lib.RunResult(1, '--a', 'done', 0, None, 'log', 5.0))
+  # An event first clears the status line, then prints on its own line.
+  assert live.getvalue().endswith(
+      'line 1 0:00:05\r\x1b[K[sweep] line 1 done in 0:00:05 | 1/2 done, '
+      '0 running, 0 failed, 1 left | about 0:00:05 to go\n')
+  progress.close()
 
 
 # Sweeps of the fake runner.
@@ -368,9 +403,11 @@ def test_a_rerun_executes_only_what_is_not_done(in_tmp):
   assert code == 0, log
   assert '5 lines, 1 already done, 4 to run' in log
   assert [_count(in_tmp, d) for d in FOUR_DIRS + ('out/f',)] == [1, 2, 2, 2, 1]
+  # A line whose arguments changed is never done: it is refused (see
+  # test_argfiles_safety.py for rerunning it).
   code, log = _sweep(in_tmp, FOUR_LINES.replace('--seed=1', '--seed=7'))
-  assert code == 0 and '4 lines, 3 already done, 1 to run' in log
-  assert _count(in_tmp, 'out/a') == 2
+  assert code == 2 and 'line 1 changed since it ran: --seed 1 -> 7' in log
+  assert _count(in_tmp, 'out/a') == 1
 
 
 def test_a_killed_sweep_resumes(in_tmp):
@@ -459,7 +496,7 @@ def test_state_dir_keeps_output_directories_clean(in_tmp):
   code, log = _sweep(in_tmp, FOUR_LINES, '--state_dir=records')
   assert code == 0, log
   assert not os.path.exists(str(in_tmp / 'out' / 'a' / '.argfile_run'))
-  records = os.listdir('records')
+  records = [r for r in os.listdir('records') if not r.startswith('.')]
   assert {r.split('-', 1)[1] for r in records} == {'a', 'b', 'c d', 'reinit'}
   code, log = _sweep(in_tmp, FOUR_LINES, '--state_dir=records')
   assert '4 already done, 0 to run' in log
@@ -480,10 +517,14 @@ def test_ray_sweep_agrees_with_sequential(in_tmp):
                        '--parallelism=1')
     assert code == 0, log
     assert 'ray executor, 1 at a time, 1 thread(s) each' in log
+    # Line 2 changed: rerun from scratch (its runner gets --overwrite), it
+    # fails and says why.
     text = FOUR_LINES.replace('--seed=2 --sleep=0.05', '--seed=2 --fail')
     code, log = _sweep(in_tmp / 'ray', text, '--executor=ray',
-                       '--parallelism=1')
+                       '--parallelism=1', '--rerun_changed')
     assert code == 1 and 'ValueError: fake failure for seed 2' in log
+    with open(str(in_tmp / 'ray' / 'out/b/.argfile_run/run.log')) as f:
+      assert '--fail --overwrite' in f.read()
   finally:
     ray.shutdown()
   code, _ = _sweep(in_tmp / 'seq', FOUR_LINES)

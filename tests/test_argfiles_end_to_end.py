@@ -1,12 +1,15 @@
 """End to end: generated lines executed by the real MNIST runners.
 
 A two-trial lottery sweep on the offline digits dataset (tiny runs) through
-the local executor, resumed once; and the reinitialisation lines planned
-against the real reinitialize runner. Skipped where the runners are absent.
+the local executor, resumed once, refused with a changed training length
+and then rerun with it; the runner's own flag checks stopping a sweep before
+any line; and the reinitialisation lines planned against the real
+reinitialize runner. Skipped where the runners are absent.
 """
 
 import importlib.util
 import io
+import json
 import os
 
 import pytest
@@ -15,7 +18,6 @@ from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import programs
 from lottery_ticket.argfiles import reinitialize_argfile
 from lottery_ticket.argfiles import runner
-from lottery_ticket.argfiles import sparse_train_argfile
 from lottery_ticket.argfiles import sweep as sweep_lib
 
 RUNNERS = 'lottery_ticket.mnist_fc.runners.'
@@ -39,7 +41,7 @@ def test_lottery_sweep_of_the_real_runner(tmp_path, monkeypatch):
              '--dataset=digits', '--training_len=30it']
   stream = io.StringIO()
   assert runner.main(command, stream=stream) == 0, stream.getvalue()
-  for trial in (1, 2):
+  for trial in (0, 1):
     for level in (0, 1):
       assert os.path.exists(os.path.join('lt', 'trial{}'.format(trial),
                                          str(level), 'same_init', 'DONE'))
@@ -50,6 +52,38 @@ def test_lottery_sweep_of_the_real_runner(tmp_path, monkeypatch):
   stream = io.StringIO()
   assert runner.main(command, stream=stream) == 0
   assert '2 lines, 2 already done, 0 to run' in stream.getvalue()
+  # Another training length is another run: refused, never counted done...
+  longer = command[:-1] + ['--training_len=40it']
+  stream = io.StringIO()
+  assert runner.main(longer, stream=stream) == 2
+  assert ('lines 1-2 changed since they ran: --training_len 30it -> 40it'
+          in stream.getvalue())
+  # ... until rerun explicitly, which the runner does from scratch.
+  stream = io.StringIO()
+  cut = longer.index('--')
+  rerun = longer[:cut] + ['--rerun_changed'] + longer[cut:]
+  assert runner.main(rerun, stream=stream) == 0, stream.getvalue()
+  for trial in (0, 1):
+    for level in (0, 1):
+      with open(os.path.join('lt', 'trial{}'.format(trial), str(level),
+                             'same_init', 'config.json')) as f:
+        assert json.load(f)['training']['training_len'] == '40it'
+
+
+@pytest.mark.skipif(not _have(RUNNERS + 'lottery_experiment'),
+                    reason='the lottery_experiment runner is not there yet')
+def test_the_real_runners_checks_stop_a_sweep_before_any_line(tmp_path,
+                                                              monkeypatch):
+  monkeypatch.chdir(tmp_path)
+  with open('lines.txt', 'w') as f:
+    f.write('--output_dir=a --dataset=digits --training_len=30it\n'
+            '--output_dir=b --dataset=digits --learning_rate=fast\n')
+  stream = io.StringIO()
+  assert runner.main([RUNNERS + 'lottery_experiment', 'lines.txt'],
+                     stream=stream) == 2
+  assert len(stream.getvalue().strip().splitlines()) == 1
+  assert 'line 2: ' in stream.getvalue() and 'fast' in stream.getvalue()
+  assert not os.path.exists('a') and not os.path.exists('b')
 
 
 @pytest.mark.skipif(not _have(RUNNERS + 'reinitialize'),
@@ -60,16 +94,7 @@ def test_reinitialize_lines_map_to_distinct_run_directories(tmp_path):
       str(tmp_path), trials=2, iterations=2))
   runs = sweep_lib.plan(program, lines_lib.parse_text(text))
   assert len(runs) == 2 * 3 * 3
-  assert runs[0].output_dir == os.path.join(str(tmp_path), 'trial1', '0',
+  assert runs[0].output_dir == os.path.join(str(tmp_path), 'trial0', '0',
                                             'reinit')
-  assert runs[-1].output_dir == os.path.join(str(tmp_path), 'trial2', '2',
+  assert runs[-1].output_dir == os.path.join(str(tmp_path), 'trial1', '2',
                                              'reuse_sign')
-
-
-@pytest.mark.skipif(not _have('lottery_ticket.mnist_fc.sparse_config'),
-                    reason='the sparse_train configuration is not there yet')
-def test_sparse_methods_are_the_runners():
-  from lottery_ticket.mnist_fc import sparse_config  # Starts TensorFlow.
-  assert set(sparse_train_argfile.ALL_METHODS) == set(sparse_config.METHODS)
-  assert set(sparse_train_argfile.NEEDS_MASK) == set(
-      sparse_config.NEEDS_MASK_FROM)

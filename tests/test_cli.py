@@ -16,7 +16,8 @@ RUNNERS = 'lottery_ticket.mnist_fc.runners.'
 
 
 @pytest.mark.parametrize('runner, own, foreign', [
-    ('lottery_experiment', ['--iterations', '--pruning {layerwise|global|random}'],
+    ('lottery_experiment', ['--iterations',
+                            '--pruning {layerwise|global|global_with_output|random}'],
      '--method'),
     ('train', ['--masks', '--combine {union|intersection}'], '--pruning'),
     ('reinitialize', ['--mode {reinit|reuse|reuse_sign}'], '--method'),
@@ -108,3 +109,19 @@ def test_validate_flags_checks_a_line_without_running_it(tmp_path):
   with pytest.raises(ValueError, match='needs --sparsity'):
     sparse_train.validate_flags([out, '--method=rigl'])
   assert not (tmp_path / 'x').exists()
+
+
+def test_analysis_flags_are_typed_like_the_configuration(run_cli, tmp_path):
+  result = run_cli('lottery_ticket.analysis.interpolation', '--start=/x',
+                   '--end=/y', '--output_dir=' + str(tmp_path), '--plot=maybe',
+                   check=False)
+  assert result.returncode == 2
+  assert "--plot='maybe' is not a boolean" in result.stderr
+  from lottery_ticket.mnist_fc.runners import cli  # pylint: disable=g-import-not-at-top
+  seen = {}
+
+  def command(path, plot=True, points=3, scale=1.0):
+    seen.update(path=path, plot=plot, points=points, scale=scale)
+
+  cli.typed(command)('p', 'false', points='7', scale='0.5')
+  assert seen == {'path': 'p', 'plot': False, 'points': 7, 'scale': 0.5}

@@ -169,13 +169,13 @@ def test_derived_values_are_derived_again_from_a_saved_configuration(tmp_path):
   assert given.replace(seed=9).train_order_seed == 9
 
 
-def _rates(config, total, steps, offset=0):
+def _rates(config, total, steps):
   """The learning rate the trainer's optimizer uses at each global step."""
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   out = []
   with tf.Graph().as_default():
     step = tf.train.get_or_create_global_step()
-    rate = config.optimizer_fn(total, step_offset=offset)()._learning_rate
+    rate = config.optimizer_fn(total)()._learning_rate
     with tf.Session() as sess:
       for value in steps:
         sess.run(step.assign(value))
@@ -183,16 +183,13 @@ def _rates(config, total, steps, offset=0):
   return out
 
 
-def test_learning_rate_schedule_warm_up_and_continuation():
+def test_learning_rate_schedule_and_warm_up():
   import math  # pylint: disable=g-import-not-at-top
   cosine = config_lib.resolve(LOTTERY, {'optimizer': 'momentum',
                                         'lr_schedule': 'cosine',
                                         'learning_rate': 0.1})
   expected = [0.05 * (1 + math.cos(math.pi * s / 20)) for s in (0, 5, 10, 20)]
   assert _rates(cosine, 20, [0, 5, 10, 20]) == pytest.approx(expected, rel=1e-6)
-  # A run continuing from step 10 is at step 10 of the schedule at its start.
-  assert _rates(cosine, 20, [0, 10], offset=10) == pytest.approx(
-      expected[2:], rel=1e-6)
   warm = config_lib.resolve(LOTTERY, {'optimizer': 'sgd', 'learning_rate': 0.2,
                                       'warmup_steps': 4})
   assert _rates(warm, 100, [0, 1, 3, 50]) == pytest.approx(

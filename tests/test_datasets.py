@@ -222,7 +222,12 @@ def test_download_wrong_md5_leaves_nothing(tmp_path):
     download.download(source.as_uri(), str(destination),
                       'f68b3c2dcbeaaa9fbdd348bbdeb94873')
   assert not destination.exists()
-  assert os.listdir(target_dir) == []  # no temporary file left either
+  # No temporary file left either, nor the directory the download created.
+  assert not target_dir.exists()
+  target_dir.mkdir()
+  with pytest.raises(DatasetError):
+    download.download(source.as_uri(), str(destination), '0' * 32)
+  assert os.listdir(target_dir) == []
 
 
 def test_download_falls_back_to_the_next_mirror(tmp_path):
@@ -605,3 +610,143 @@ def test_download_data_cli_as_a_module():
   assert result.returncode == 2
   assert "No such dataset: 'nope'" in result.stderr
   assert 'Traceback' not in result.stderr
+
+
+# One registry entry per dataset; default locations in order.
+
+
+def test_registry_entries_own_their_defaults():
+  assert registry.NAMES == ('mnist', 'fashion_mnist', 'digits', 'cifar10')
+  assert {n: registry.default_validate_size(n) for n in registry.NAMES} == {
+      'mnist': 5000, 'fashion_mnist': 5000, 'digits': 237, 'cifar10': 5000}
+  assert registry.get('digits').download is None
+  assert registry.default_location('digits') is None
+  with pytest.raises(DatasetError, match="No such dataset: 'svhn'"):
+    registry.default_validate_size('svhn')
+
+
+def test_datasets_do_not_import_mnist_fc():
+  sources = (REPO / 'datasets').glob('*.py')
+  assert not [p.name for p in sources if 'mnist_fc' in p.read_text()
+              .replace('mnist_fc.runners.download_data', '')]
+
+
+def test_default_location_order(tmp_path, monkeypatch):
+  monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+  monkeypatch.delenv('LOTTERY_TICKET_FASHION_MNIST', raising=False)
+  system = tmp_path / 'usr-share'
+  spec = registry.dataclasses.replace(registry.get('fashion_mnist'),
+                                      system_locations=(str(system),))
+  monkeypatch.setitem(registry.SPECS, 'fashion_mnist', spec)
+  home = tmp_path / 'home' / 'lottery_ticket' / 'datasets' / 'fashion_mnist'
+  # Nothing anywhere: the home location (where a download would go).
+  assert registry.default_location('fashion_mnist') == str(home)
+  # An installed system copy, and an empty home directory, which is skipped.
+  _write_mnist_like(system)
+  home.mkdir(parents=True)
+  assert registry.default_location('fashion_mnist') == str(system)
+  # The user's own copy comes first...
+  _write_mnist_like(home)
+  assert registry.default_location('fashion_mnist') == str(home)
+  # ... after the environment variable.
+  monkeypatch.setenv('LOTTERY_TICKET_FASHION_MNIST', str(tmp_path / 'env'))
+  assert registry.default_location('fashion_mnist') == str(tmp_path / 'env')
+  assert spec.download_location() == str(tmp_path / 'env')
+  monkeypatch.delenv('LOTTERY_TICKET_FASHION_MNIST')
+  assert spec.download_location() == str(home)
+
+
+def _recompressed(source, target, level, change=None):
+  """Copies four .gz IDX files at another gzip level (optionally altered)."""
+  os.makedirs(target, exist_ok=True)
+  for name in idx_image_dataset.FILE_NAMES:
+    content = gzip.decompress((source / name).read_bytes())
+    if change and name == change:
+      content = content[:-1] + bytes([(content[-1] + 1) % 256])
+    (target / name).write_bytes(gzip.compress(content, compresslevel=level,
+                                              mtime=12345))
+
+
+def _spec_of(source):
+  return idx_image_dataset.IdxImageSpec(
+      name='tiny', mirrors=(),
+      md5s={n: _md5(source / n) for n in idx_image_dataset.FILE_NAMES},
+      content_md5s={n: hashlib.md5(gzip.decompress(
+          (source / n).read_bytes())).hexdigest()
+                    for n in idx_image_dataset.FILE_NAMES})
+
+
+def test_a_recompressed_copy_is_accepted_by_its_content(tmp_path):
+  source = tmp_path / 'published'
+  arrays = _write_mnist_like(source)
+  spec = _spec_of(source)
+  copy = tmp_path / 'packaged'
+  _recompressed(source, copy, level=1)
+  for name in idx_image_dataset.FILE_NAMES:
+    assert _md5(copy / name) != spec.md5s[name]
+  train_images, train_labels, test_images, _ = idx_image_dataset.load_arrays(
+      copy, spec, verify=True)
+  np.testing.assert_array_equal(train_labels, arrays[1])
+  np.testing.assert_allclose(test_images * 255,
+                             arrays[2].reshape(20, -1).astype(np.float32))
+  assert train_images.shape == (50, 784)
+
+
+def test_a_corrupted_recompressed_copy_is_refused(tmp_path):
+  source = tmp_path / 'published'
+  _write_mnist_like(source)
+  spec = _spec_of(source)
+  copy = tmp_path / 'damaged'
+  _recompressed(source, copy, level=1,
+                change=idx_image_dataset.TEST_IMAGES)
+  with pytest.raises(DatasetError) as raised:
+    idx_image_dataset.load_arrays(copy, spec, verify=True)
+  message = str(raised.value)
+  assert message.startswith(str(copy / idx_image_dataset.TEST_IMAGES))
+  assert spec.md5s[idx_image_dataset.TEST_IMAGES] in message
+  assert spec.content_md5s[idx_image_dataset.TEST_IMAGES] in message
+  assert 'decompressed content' in message and '\n' not in message
+  # And fake data under Fashion-MNIST's names fails its published content.
+  with pytest.raises(DatasetError,
+                     match='expected f4a8712d7a061bf5bd6d2ca38dc4d50a'):
+    dataset_fashion_mnist.DatasetFashionMnist(str(source))
+
+
+DEBIAN_FASHION = pathlib.Path(dataset_fashion_mnist.DEBIAN_LOCATION)
+
+
+@pytest.mark.skipif(not all((DEBIAN_FASHION / n).is_file()
+                            for n in idx_image_dataset.FILE_NAMES),
+                    reason='Debian dataset-fashion-mnist is not installed')
+def test_debian_fashion_mnist_loads_verified_and_by_default(tmp_path,
+                                                            monkeypatch):
+  monkeypatch.setenv('HOME', str(tmp_path))
+  monkeypatch.delenv('LOTTERY_TICKET_FASHION_MNIST', raising=False)
+  assert registry.default_location('fashion_mnist') == str(DEBIAN_FASHION)
+  dataset = registry.make_dataset('fashion_mnist', validate_size=5000)
+  assert dataset.train.num_examples + dataset.validate.num_examples == 60000
+  assert dataset.test.num_examples == 10000
+  assert dataset.input_shape == (784,)
+  assert np.bincount(dataset.test.labels).tolist() == [1000] * 10
+  # The files are re-compressed: only their content matches.
+  assert _md5(DEBIAN_FASHION / idx_image_dataset.TRAIN_IMAGES) != (
+      dataset_fashion_mnist.FASHION_MNIST.md5s[idx_image_dataset.TRAIN_IMAGES])
+
+
+def test_a_failed_download_leaves_no_new_directory(tmp_path):
+  dead = idx_image_dataset.IdxImageSpec(
+      name='tiny', md5s={n: '0' * 32 for n in idx_image_dataset.FILE_NAMES},
+      mirrors=[(tmp_path / 'no-such-mirror').as_uri() + '/'])
+  target = tmp_path / 'new' / 'deeper' / 'mnist'
+  with pytest.raises(DatasetError):
+    idx_image_dataset.download_idx_images(str(target), dead)
+  assert os.listdir(tmp_path) == []
+  with pytest.raises(DatasetError):
+    dataset_cifar10.download_cifar10(str(target), url=(
+        tmp_path / 'no-such-mirror' / 'c.tar.gz').as_uri(), md5='0' * 32)
+  assert os.listdir(tmp_path) == []
+  # A directory that existed before stays.
+  (tmp_path / 'kept').mkdir()
+  with pytest.raises(DatasetError):
+    idx_image_dataset.download_idx_images(str(tmp_path / 'kept'), dead)
+  assert os.listdir(tmp_path) == ['kept']

@@ -118,3 +118,28 @@ def test_train_with_the_union_of_masks(trial, tmp_path):
   m2 = _load(trial, 2, 'masks')
   for name in PERCENTS:  # level 3's masks lie inside level 2's
     np.testing.assert_array_equal(used[name], m2[name])
+
+
+def test_late_rewinding_continues_level_0_from_iteration_k(tmp_path):
+  """OpenLTH's rewinding: later levels train k..T with the schedule and data
+  order going on from k. With nothing pruned and plain SGD (no optimizer
+  state), level 1 must therefore retrace level 0 from k to T exactly."""
+  flags = dict(dataset='digits', layers=(12,), training_len='120it',
+               test_interval=30, checkpoint_interval=0, save_summaries=False,
+               optimizer='sgd', lr_schedule='cosine', rewind_iteration=60,
+               prune_percent=0.0, prune_percent_output=0.0)
+  trial = str(tmp_path / 'continue')
+  lottery_experiment.lottery_experiment(trial, iterations=1, **flags)
+  level0 = _load(trial, 0, 'final')
+  level1 = _load(trial, 1, 'final')
+  for name in level0:
+    np.testing.assert_array_equal(level0[name], level1[name])
+  log = save_restore.read_log(paths.log(paths.run(trial, 1, 'same_init'), 'test'))
+  assert [row['iteration'] for row in log] == [60, 90, 120]
+  # Restarting (the earlier behaviour) trains T iterations from the rewound
+  # weights, so it ends elsewhere.
+  restart = str(tmp_path / 'restart')
+  lottery_experiment.lottery_experiment(restart, iterations=1,
+                                        rewind_schedule='restart', **flags)
+  assert not np.array_equal(_load(restart, 1, 'final')['layer0'],
+                            level0['layer0'])

@@ -27,8 +27,9 @@ def test_pruned_weights_stay_exactly_zero(tiny_dataset, optimizer):
     inputs, labels = tiny_dataset.placeholders()
     model = model_fc.ModelFc(HP, inputs, labels, masks=masks)
     with tf.Session(graph=graph) as sess:
-      initial, final = trainer.train(sess, tiny_dataset, model, optimizer,
-                                     ('iterations', 200), None, batch_size=10)
+      initial, final = trainer.train(
+          sess, tiny_dataset, model, optimizer, ('iterations', 200), None,
+          options=trainer.TrainOptions(batch_size=10))
       kernels = sess.run(model.kernels)
   for name, mask in masks.items():
     assert np.all(final[name][mask == 0] == 0)

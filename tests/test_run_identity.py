@@ -136,3 +136,15 @@ def test_library_calls_to_one_directory_share_a_lock(tmp_path):
   train.train(out, **TINY)
   train.train(out, **TINY)  # the same process may come back to it
   assert runs.is_finished(out)
+
+
+def test_overwrite_keeps_the_lock_and_a_sweeps_records(tmp_path):
+  out = str(tmp_path / 'run')
+  train.train(out, **TINY)
+  records = os.path.join(out, paths.SWEEP_RECORDS)
+  os.makedirs(records)
+  with open(os.path.join(records, 'run.log'), 'w') as f:
+    f.write('log')
+  train.train(out, overwrite=True, **dict(TINY, seed=3))
+  assert os.path.exists(os.path.join(records, 'run.log'))
+  assert save_restore.read_json(paths.config(out))['training']['seed'] == 3

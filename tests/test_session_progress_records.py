@@ -60,3 +60,57 @@ def test_recorder_writes_logs_and_json_and_truncates(tmp_path):
   metrics = json.load(open(paths.metrics(out)))
   assert metrics['extra'] == [{'iteration': 100, 'grad_norm': 2.0, 'per_layer': [1.0, 2.0]}]
   assert recorder.latest('test', 'iteration') == 100
+
+
+class _Terminal(io.StringIO):
+
+  def isatty(self):
+    return True
+
+
+class _Clock(object):
+
+  def __init__(self):
+    self.now = 100.0
+
+  def __call__(self):
+    return self.now
+
+
+def test_a_bar_shows_done_total_and_time_left_on_a_terminal():
+  stream, clock = _Terminal(), _Clock()
+  with progress.Bar(200, 'exact Hessian', unit='rows', stream=stream,
+                    clock=clock) as bar:
+    clock.now += 30.0
+    bar.update(50)
+    assert bar.render() == ('exact Hessian   25% |#####               | '
+                            '50/200 [00:30<01:30, 1.67 rows/s]')
+    assert bar.remaining() == pytest.approx(90.0)
+    bar.note('a note')
+    clock.now += 90.0
+    bar.update(150)
+  text = stream.getvalue()
+  assert text.endswith('\n') and '\ra note\n' in text.replace('\x1b[K', '')
+  last = text.rstrip('\n').split('\r')[-1].replace('\x1b[K', '')
+  assert last.startswith('exact Hessian  100% |####################| 200/200 '
+                         '[02:00<00:00')
+
+
+def test_a_bar_is_silent_off_a_terminal_or_when_quiet_but_notes_stay():
+  for stream, quiet in ((io.StringIO(), False), (_Terminal(), True)):
+    with progress.Bar(10, 'work', stream=stream, quiet=quiet) as bar:
+      for _ in range(10):
+        bar.update()
+      bar.note('this will take a while')
+    expected = '' if quiet else 'this will take a while\n'
+    assert stream.getvalue() == expected
+
+
+def test_bar_wraps_an_iterable_and_counts_it():
+  stream = _Terminal()
+  assert list(progress.bar(range(5), label='items', stream=stream)) == list(
+      range(5))
+  assert '5/5' in stream.getvalue().split('\r')[-1]
+  assert progress.format_duration(3725) == '1:02:05'
+  assert progress.format_duration(65) == '01:05'
+  assert progress.format_duration(None) == '?'

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import sparse_init
 from lottery_ticket.foundations import sparsity_distribution as dist
 
@@ -77,7 +78,8 @@ def test_metainit_learns_kernel_norms_only():
       sess.run(tf.global_variables_initializer())
       before = model.get_current_weights(sess)
       quotient = sparse_init.metainit(sess, model, (64,), 10, steps=40,
-                                      learning_rate=0.05, batch_size=32)
+                                      learning_rate=0.05, batch_size=32,
+                                      scope='all')
       after = model.get_current_weights(sess)
   assert quotient[1] < quotient[0]
   for name in shapes:
@@ -89,6 +91,52 @@ def test_metainit_learns_kernel_norms_only():
                                atol=1e-6)
     np.testing.assert_array_equal(after[name + '_bias'],
                                   before[name + '_bias'])
+
+
+def _run_metainit(model_fn, input_shape, **options):
+  graph = tf.Graph()
+  with graph.as_default():
+    model = model_fn()
+    with tf.Session() as sess:
+      sess.run(tf.global_variables_initializer())
+      before = model.get_current_weights(sess)
+      quotient = sparse_init.metainit(sess, model, input_shape, 10,
+                                      learning_rate=0.005, batch_size=16,
+                                      **options)
+      after = model.get_current_weights(sess)
+  return before, after, quotient
+
+
+def test_metainit_by_default_leaves_an_mlp_unchanged():
+  # The reference rescales tensors of >= 3 dimensions only: no MLP kernel.
+  before, after, quotient = _run_metainit(
+      lambda: sparse_testlib.tiny_model(seed=3), (64,), steps=30)
+  assert quotient[0] == quotient[1]
+  for name in before:
+    np.testing.assert_array_equal(after[name], before[name])
+
+
+def test_metainit_by_default_rescales_only_conv_kernels(capsys):
+  def conv_model():
+    tf.set_random_seed(4)
+    inputs = tf.placeholder(tf.float32, [None, 8, 8, 1])
+    labels = tf.placeholder(tf.int32, [None])
+    return model_conv.ModelConv(
+        {'conv_layers': [(3, 3, 'relu'), model_conv.POOL],
+         'fc_layers': [(10, None)]}, inputs, labels)
+
+  before, after, quotient = _run_metainit(conv_model, (8, 8, 1), steps=60,
+                                          progress=True)
+  assert quotient[1] != quotient[0]
+  ratio = np.linalg.norm(after['conv0']) / np.linalg.norm(before['conv0'])
+  assert ratio != pytest.approx(1.0)
+  np.testing.assert_allclose(after['conv0'], before['conv0'] * ratio,
+                             rtol=1e-4, atol=1e-6)
+  for name in ('fc0', 'fc0_bias', 'conv0_bias'):
+    np.testing.assert_array_equal(after[name], before[name])
+  assert 'MetaInit | iteration 60/60 (100%)' in capsys.readouterr().err
+  with pytest.raises(ValueError, match="No such MetaInit scope: 'dense'"):
+    sparse_init.metainit_kernels(None, 'dense')
 
 
 def test_unknown_method_and_fan_mode_are_named():

@@ -12,7 +12,7 @@ import sparse_testlib
 COUNTS = {'layer0': 150, 'layer1': 30}
 
 
-def _prune(method):
+def _prune(method, **options):
   graph = tf.Graph()
   with graph.as_default():
     model = sparse_testlib.tiny_model(seed=6)
@@ -22,8 +22,27 @@ def _prune(method):
       sess.run(tf.global_variables_initializer())
       batch.initialize(sess)
       weights = model.get_current_weights(sess)
-      masks = one_shot_pruning.prune(sess, method, model, batch, COUNTS)
+      masks = one_shot_pruning.prune(sess, method, model, batch, COUNTS,
+                                     **options)
   return masks, weights, images, labels
+
+
+def _np_weight_times_hessian_gradient(weights, images, labels, temperature):
+  """w * (H g) per kernel, in float64 numpy, H g by central differences.
+
+  Like both GraSP implementations, over the kernels (the prunable weights)
+  only: the weights move along g, the kernel gradient, and biases stay.
+  """
+  _, grads = sparse_testlib.np_loss_and_grads(weights, images, labels,
+                                              temperature)
+  step = 1e-4 / np.sqrt(sum(np.sum(grads[n] ** 2) for n in COUNTS))
+  moved = [{n: weights[n] + sign * step * grads[n] if n in COUNTS
+            else weights[n] for n in weights} for sign in (1, -1)]
+  plus = sparse_testlib.np_loss_and_grads(moved[0], images, labels,
+                                          temperature)[1]
+  minus = sparse_testlib.np_loss_and_grads(moved[1], images, labels,
+                                           temperature)[1]
+  return {n: weights[n] * (plus[n] - minus[n]) / (2 * step) for n in COUNTS}
 
 
 def test_snip_keeps_the_largest_gradient_times_weight():
@@ -34,20 +53,55 @@ def test_snip_keeps_the_largest_gradient_times_weight():
                                   np.abs(grads[name] * weights[name]), count)
 
 
-def test_grasp_keeps_the_largest_weight_times_hessian_gradient():
+def test_grasp_by_default_keeps_the_largest_absolute_score_per_layer():
+  # The gradient-flow paper's RigLGrasp: |w * Hg|, layer by layer.
   masks, weights, images, labels = _prune('grasp')
-  _, grads = sparse_testlib.np_loss_and_grads(weights, images, labels)
-  # H g by central differences of the exact gradient along g; like GraSP,
-  # over the kernels (the prunable weights) only.
-  step = 1e-4 / np.sqrt(sum(np.sum(grads[n] ** 2) for n in COUNTS))
-  moved = [{n: weights[n] + sign * step * grads[n] if n in COUNTS
-            else weights[n] for n in weights} for sign in (1, -1)]
-  plus = sparse_testlib.np_loss_and_grads(moved[0], images, labels)[1]
-  minus = sparse_testlib.np_loss_and_grads(moved[1], images, labels)[1]
+  scores = _np_weight_times_hessian_gradient(weights, images, labels, 1.0)
   for name, count in COUNTS.items():
-    hessian_grad = (plus[name] - minus[name]) / (2 * step)
-    sparse_testlib.assert_top_set(masks[name], weights[name] * hessian_grad,
-                                  count, rtol=1e-3)
+    sparse_testlib.assert_top_set(masks[name], np.abs(scores[name]), count,
+                                  rtol=1e-3)
+
+
+def test_grasp_wang_keeps_the_largest_signed_score_over_all_layers():
+  # Wang et al.: logits / 200, the signed w * Hg, one global ranking.
+  masks, weights, images, labels = _prune('grasp', grasp_variant='wang')
+  scores = _np_weight_times_hessian_gradient(weights, images, labels, 200.0)
+  names = sorted(COUNTS)
+  chosen = np.concatenate([masks[n].ravel() for n in names])
+  flat = np.concatenate([scores[n].ravel() for n in names])
+  sparse_testlib.assert_top_set(chosen, flat, sum(COUNTS.values()), rtol=1e-3)
+  # One ranking: the per-layer counts are not kept.
+  assert [int(masks[n].sum()) for n in names] != [COUNTS[n] for n in names]
+
+
+def test_grasp_temperature_and_sign_change_the_mask():
+  evci, weights, images, labels = _prune('grasp')
+  signed, _, _, _ = _prune('grasp', grasp_variant='wang',
+                           grasp_temperature=1.0)
+  scores = _np_weight_times_hessian_gradient(weights, images, labels, 1.0)
+  names = sorted(COUNTS)
+  flat = np.concatenate([scores[n].ravel() for n in names])
+  sparse_testlib.assert_top_set(
+      np.concatenate([signed[n].ravel() for n in names]), flat,
+      sum(COUNTS.values()), rtol=1e-3)
+  assert any((evci[n] != signed[n]).any() for n in names)
+
+
+@pytest.mark.parametrize('variant, temperature, message', [
+    ('lee', None, "No such GraSP variant: 'lee'"),
+    ('wang', 0, 'temperature'),
+    ('evci', float('nan'), 'temperature'),
+])
+def test_bad_grasp_settings_are_named(variant, temperature, message):
+  with pytest.raises(ValueError, match=message):
+    one_shot_pruning.check_grasp(variant, temperature)
+
+
+def test_keep_top_global_ranks_layers_together():
+  masks = one_shot_pruning.keep_top_global(
+      {'a': np.array([[3.0, -1.0]]), 'b': np.array([2.0, 5.0, 2.0])}, 3)
+  np.testing.assert_array_equal(masks['a'], [[1, 0]])
+  np.testing.assert_array_equal(masks['b'], [1, 1, 0])  # ties: lower index
 
 
 def test_one_shot_pruning_needs_a_dense_network():

@@ -98,10 +98,11 @@ def _train_weights(chunked):
     fn = optimizers.optimizer_fn('momentum', 0.5, schedule='cosine',
                                  total_steps=12)
     with tf.Session(graph=graph) as sess:
-      _, final = trainer.train(sess, sparse_testlib.digits(), model, fn,
-                               ('iterations', 12), None, batch_size=16,
-                               test_interval=1 if chunked else None,
-                               save_network=False)
+      _, final = trainer.train(
+          sess, sparse_testlib.digits(), model, fn, ('iterations', 12), None,
+          options=trainer.TrainOptions(
+              batch_size=16, test_interval=1 if chunked else None,
+              save_network=False))
   return final
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from lottery_ticket.foundations import evaluation
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import progress as progress_lib
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import trainer
 
@@ -22,14 +24,16 @@ def adam():
 
 
 def _train(dataset, output_dir=None, training_len=('iterations', 120), seed=1,
-           **params):
+           optimizer=adam, presets=None, **options):
   with tf.Graph().as_default() as graph:
     tf.set_random_seed(seed)
     inputs, labels = dataset.placeholders()
-    model = model_fc.ModelFc(HP, inputs, labels)
+    model = model_fc.ModelFc(HP, inputs, labels, presets=presets)
     with tf.Session(graph=graph) as sess:
-      return trainer.train(sess, dataset, model, adam, training_len,
-                           output_dir, batch_size=10, **params)
+      return trainer.train(sess, dataset, model, optimizer, training_len,
+                           output_dir,
+                           options=trainer.TrainOptions(batch_size=10,
+                                                        **options))
 
 
 def test_in_graph_loop_matches_one_run_per_step(tiny_dataset):
@@ -121,13 +125,9 @@ def test_chunked_evaluation_equals_whole(tiny_dataset):
   assert a['accuracy'] == pytest.approx(direct[1], abs=1e-6)
 
 
-@pytest.mark.parametrize('kwargs, message', [
-    ({'training_len': ('minutes', 3)}, "'minutes' is neither iterations nor epochs"),
-    ({'training_len': ('iterations', 10), 'test_intervall': 5}, 'test_intervall'),
-])
-def test_bad_parameters_are_named(tiny_dataset, kwargs, message):
-  with pytest.raises(ValueError, match=message):
-    _train(tiny_dataset, **kwargs)
+def test_a_bad_training_length_is_named(tiny_dataset):
+  with pytest.raises(ValueError, match="'minutes' is neither iterations nor epochs"):
+    _train(tiny_dataset, training_len=('minutes', 3))
 
 
 def test_background_evaluation_reports_the_weights_of_its_iteration(
@@ -148,3 +148,230 @@ def test_background_evaluation_reports_the_weights_of_its_iteration(
                                    labels: tiny_dataset.test.labels})
     assert test[k]['loss'] == pytest.approx(loss, rel=1e-5)
     assert test[k]['accuracy'] == pytest.approx(accuracy, abs=1e-6)
+
+
+def test_a_progress_line_shows_the_accuracy_of_the_iteration_it_names(
+    tiny_dataset, tmp_path, monkeypatch, capsys):
+  monkeypatch.setattr(progress_lib, 'DEFAULT_MIN_SECONDS', 0.0)
+  out = str(tmp_path / 'progress')
+  _train(tiny_dataset, out, ('iterations', 300), test_interval=100,
+         progress='level 0/8')
+  lines = [l for l in capsys.readouterr().err.splitlines()
+           if l.startswith('level 0/8 | iteration')]
+  shown = {}
+  for line in lines:
+    match = re.match(r'level 0/8 \| iteration (\d+)/300 .*\| test acc ([0-9.]+)',
+                     line)
+    if match:
+      shown[int(match.group(1))] = float(match.group(2))
+  test = {r['iteration']: r['accuracy']
+          for r in save_restore.read_log(paths.log(out, 'test'))}
+  assert sorted(shown) == [0, 100, 200, 300]
+  for iteration, accuracy in shown.items():
+    assert accuracy == pytest.approx(test[iteration], abs=5e-5)
+  assert test[100] != test[0]  # the check could tell them apart
+
+
+def _sgd(rate):
+  return lambda: tf.train.GradientDescentOptimizer(rate)
+
+
+def test_a_diverging_run_stops_naming_the_iteration(tiny_dataset, tmp_path):
+  out = str(tmp_path / 'diverged')
+  with pytest.raises(trainer.NonFiniteError) as caught:
+    _train(tiny_dataset, out, ('iterations', 200), optimizer=_sgd(1e6),
+           test_interval=50, checkpoint_interval=50)
+  message = str(caught.value)
+  assert isinstance(caught.value, ValueError)
+  assert re.search(r'at iteration \d+;', message), message
+  assert 'learning rate' in message and '\n' not in message
+  iteration = int(re.search(r'at iteration (\d+)', message).group(1))
+  assert 1 <= iteration <= 50  # it diverges within the first chunk
+  assert not os.path.exists(paths.final(out))  # nothing saved as finished
+  assert not os.path.exists(paths.checkpoints(out))  # no NaN checkpoint
+  assert json.load(open(paths.metrics(out)))['test'][0]['iteration'] == 0
+
+
+def test_non_finite_presets_are_refused_by_name(tiny_dataset):
+  presets = {'layer0': np.full((20, 16), np.nan, np.float32)}
+  with pytest.raises(trainer.NonFiniteError,
+                     match=r"preset 'layer0' holds 320 non-finite values"):
+    _train(tiny_dataset, presets=presets)
+
+
+def test_a_weight_becoming_infinite_is_caught_at_the_end_of_its_chunk(
+    tiny_dataset):
+  def blow_up(unused_optimizer):
+    def after_step(global_step):
+      kernel = model_holder['model'].kernels['layer1']
+      return tf.cond(tf.equal(global_step, 7),
+                     lambda: kernel.assign(kernel * np.inf).op, tf.no_op)
+    return trainer.Hooks(after_step=after_step)
+
+  model_holder = {}
+  with tf.Graph().as_default() as graph:
+    inputs, labels = tiny_dataset.placeholders()
+    model_holder['model'] = model_fc.ModelFc(HP, inputs, labels)
+    with tf.Session(graph=graph) as sess:
+      with pytest.raises(trainer.NonFiniteError, match='at iteration'):
+        trainer.train(sess, tiny_dataset, model_holder['model'], adam,
+                      ('iterations', 20), None,
+                      options=trainer.TrainOptions(batch_size=10,
+                                                   build_hooks=blow_up))
+
+
+@pytest.mark.parametrize('field, value, message', [
+    ('test_interval', 0, 'test_interval must be >= 1'),
+    ('checkpoint_interval', -5, 'checkpoint_interval must be >= 1'),
+    ('batch_size', 0, 'batch_size must be >= 1'),
+    ('batch_size', 2.5, 'batch_size must be a whole number'),
+    ('train_interval', True, 'train_interval must be a whole number'),
+    ('weight_decay', float('nan'), 'weight_decay must be finite'),
+    ('weight_decay', -1e-4, 'weight_decay must be >= 0'),
+    ('clip_norm', 0.0, 'clip_norm must be > 0'),
+    ('save_weights_at', [10, -1], 'save_weights_at must be >= 0'),
+    ('save_weights_at', '100', 'save_weights_at must be a list'),
+    ('save_network', 'false', 'save_network must be true or false'),
+    ('build_hooks', 'after_step', 'build_hooks must be callable'),
+])
+def test_train_options_are_checked_by_name(field, value, message):
+  with pytest.raises(ValueError, match='training option ' + message):
+    trainer.TrainOptions(**{field: value})
+
+
+def test_train_options_normalise_and_default():
+  options = trainer.TrainOptions(batch_size=np.int64(32), test_interval=50,
+                                 save_weights_at=[100, 0, 100], clip_norm=1)
+  assert options.batch_size == 32 and type(options.batch_size) is int
+  assert options.save_weights_at == (0, 100)
+  assert options.clip_norm == 1.0
+  assert options.validation_interval == 50  # follows test_interval
+  assert options.record_interval == 50
+  with pytest.raises(TypeError, match='test_intervall'):
+    trainer.TrainOptions(test_intervall=5)  # pylint: disable=unexpected-keyword-arg
+
+
+def test_hooks_are_built_with_the_optimizer_the_trainer_created(
+    tiny_dataset, tmp_path):
+  made, seen, calls = [], [], []
+
+  def optimizer_fn():
+    made.append(tf.train.MomentumOptimizer(0.05, 0.9))
+    return made[-1]
+
+  def build_hooks(optimizer):
+    seen.append(optimizer)
+    momentum = optimizer.get_slot(model.kernels['layer0'], 'momentum')
+    return trainer.Hooks(
+        extra_metrics={'momentum_norm': tf.norm(momentum)},
+        on_start=lambda sess: calls.append('start'),
+        on_record=lambda sess, iteration, recorder: calls.append(iteration))
+
+  out = str(tmp_path / 'hooks')
+  with tf.Graph().as_default() as graph:
+    inputs, labels = tiny_dataset.placeholders()
+    model = model_fc.ModelFc(HP, inputs, labels)
+    with tf.Session(graph=graph) as sess:
+      trainer.train(sess, tiny_dataset, model, optimizer_fn,
+                    ('iterations', 40), out,
+                    options=trainer.TrainOptions(batch_size=10,
+                                                 test_interval=20,
+                                                 build_hooks=build_hooks))
+  assert len(made) == 1 and seen == made
+  assert calls == ['start', 0, 20, 40]
+  extra = json.load(open(paths.metrics(out)))['extra']
+  assert [r['iteration'] for r in extra] == [0, 20, 40]
+  assert extra[0]['momentum_norm'] == 0.0 < extra[-1]['momentum_norm']
+
+
+def test_options_must_be_train_options(tiny_dataset):
+  with pytest.raises(TypeError, match='trainer.TrainOptions'):
+    with tf.Graph().as_default() as graph:
+      inputs, labels = tiny_dataset.placeholders()
+      model = model_fc.ModelFc(HP, inputs, labels)
+      with tf.Session(graph=graph) as sess:
+        trainer.train(sess, tiny_dataset, model, adam, ('iterations', 5),
+                      None, options={'batch_size': 10})
+
+
+def _fabricate_leftovers(run):
+  """What kills at unlucky moments leave in a run directory."""
+  checkpoints = paths.checkpoints(run)
+  directories = [
+      os.path.join(run, '.tmp-final-77aa01bc'),            # a staging directory
+      os.path.join(run, '.tmp-old-1234abcd'),              # a replaced network
+      os.path.join(run, 'weights_at', '.tmp-40-deadbeef'),
+      os.path.join(checkpoints, 'model-80_temp'),          # Saver's staging dir
+  ]
+  files = [
+      os.path.join(run, '.tmp-5f3a9c1e'),                  # half a metrics.json
+      os.path.join(checkpoints, 'model-80.data-00000-of-00001.tempstate1234'),
+      os.path.join(checkpoints, 'model-80.meta.tmp0a1b2c3d4e5f'),
+      os.path.join(checkpoints, 'checkpoint.tmp9f8e7d6c5b4a'),
+      os.path.join(checkpoints, 'records-60.json'),        # no model-60 saved
+  ]
+  for path in directories:
+    os.makedirs(path)
+    files.append(os.path.join(path, 'part'))
+  for path in files:
+    with open(path, 'w') as f:
+      f.write('x')
+  return directories + files
+
+
+def test_a_resumed_run_leaves_no_temporaries(tiny_dataset, tmp_path):
+  part = str(tmp_path / 'part')
+  _train(tiny_dataset, part, ('iterations', 40), test_interval=20,
+         checkpoint_interval=40, save_weights_at=[40])
+  leftovers = _fabricate_leftovers(part)
+  _, resumed = _train(tiny_dataset, part, ('iterations', 100),
+                      test_interval=20, checkpoint_interval=40,
+                      save_weights_at=[40])
+  for path in leftovers:
+    assert not os.path.exists(path), path
+  everything = [os.path.join(root, name) for root, dirs, files in os.walk(part)
+                for name in dirs + files]
+  assert not [p for p in everything if 'tmp' in os.path.basename(p) or
+              'tempstate' in p or p.endswith('_temp')]
+  assert sorted(os.listdir(paths.checkpoints(part))) == [
+      'checkpoint', 'model-100.data-00000-of-00001', 'model-100.index',
+      'model-80.data-00000-of-00001', 'model-80.index', 'records-100.json',
+      'records-80.json']  # the records of deleted checkpoints go with them
+  whole = str(tmp_path / 'whole')
+  _, expected = _train(tiny_dataset, whole, ('iterations', 100),
+                       test_interval=20, checkpoint_interval=40,
+                       save_weights_at=[40])
+  for name in expected:
+    np.testing.assert_array_equal(resumed[name], expected[name])
+
+
+def test_a_full_disk_at_a_checkpoint_is_one_line_and_the_run_resumes(
+    tiny_dataset, tmp_path, monkeypatch):
+  real_save = tf.train.Saver.save
+
+  def full_disk_after_40(self, sess, prefix, global_step=None, **kwargs):
+    if global_step > 40:
+      raise tf.errors.ResourceExhaustedError(
+          None, None, 'model-80.data-00000-of-00001.tempstate1; No space left '
+          'on device\n\t [[{{node save/SaveV2}}]]')
+    return real_save(self, sess, prefix, global_step=global_step, **kwargs)
+
+  out = str(tmp_path / 'full')
+  monkeypatch.setattr(tf.train.Saver, 'save', full_disk_after_40)
+  with pytest.raises(save_restore.WriteError) as caught:
+    _train(tiny_dataset, out, ('iterations', 120), test_interval=20,
+           checkpoint_interval=40)
+  assert str(caught.value) == (
+      'cannot write {}: no space left on device; free some space and run the '
+      'same command again to resume'.format(paths.checkpoints(out)))
+  assert isinstance(caught.value, OSError)
+  monkeypatch.undo()  # space freed
+  _, resumed = _train(tiny_dataset, out, ('iterations', 120), test_interval=20,
+                      checkpoint_interval=40)
+  _, expected = _train(tiny_dataset, str(tmp_path / 'whole'),
+                       ('iterations', 120), test_interval=20,
+                       checkpoint_interval=40)
+  for name in expected:
+    np.testing.assert_array_equal(resumed[name], expected[name])
+  test = save_restore.read_log(paths.log(out, 'test'))
+  assert [r['iteration'] for r in test] == [0, 20, 40, 60, 80, 100, 120]

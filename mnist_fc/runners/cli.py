@@ -16,6 +16,7 @@ the configuration concerns it takes. From that one declaration come
 """
 
 import dataclasses
+import functools
 import inspect
 import os
 import sys
@@ -166,6 +167,34 @@ def function_help(function, name):
       summary, name, '\n'.join(lines))
 
 
+def typed(function):
+  """`function` with its flags parsed by the type of their defaults.
+
+  Fire reads `--plot=false` as the string 'false'; a parameter whose default
+  is a bool, an int or a float gets its value parsed as the configuration's
+  settings are (hparams), so 'false' is False and 'abc' is refused.
+  """
+  parsers = {}
+  signature = inspect.signature(function)
+  for parameter in signature.parameters.values():
+    default = parameter.default
+    if isinstance(default, bool):
+      parsers[parameter.name] = hparams.parse_bool
+    elif isinstance(default, int):
+      parsers[parameter.name] = hparams.parse_int
+    elif isinstance(default, float):
+      parsers[parameter.name] = hparams.parse_float
+
+  @functools.wraps(function)
+  def call(*args, **kwargs):
+    bound = signature.bind_partial(*args, **kwargs)
+    for name, parse in parsers.items():
+      if bound.arguments.get(name) is not None:
+        bound.arguments[name] = parse(name, bound.arguments[name])
+    return function(*bound.args, **bound.kwargs)
+  return call
+
+
 def _shown_default(value):
   if isinstance(value, bool):
     return str(value).lower()
@@ -184,7 +213,7 @@ def run(runner, argv=None, name=None):
     name: the program name of a plain function.
   """
   if not isinstance(runner, Runner):
-    function = runner
+    function = typed(runner)
     runner = Runner(name=name or function.__name__, function=function,
                     summary='', arguments=(), concerns=())
     runner = dataclasses.replace(runner, epilog=function_help(function,

@@ -1,0 +1,197 @@
+"""What a sweep checks once, before it starts any line.
+
+Fifty lines that each start TensorFlow only to fail the same way cost
+minutes to say one thing. So before the first line runs, a sweep checks
+what it can without training anything, and stops at the first problem with
+one line naming the line(s):
+
+  * every dataset a line names (--dataset, at --data_location or its
+    default location) has its files, so a missing download is reported
+    once, with the command that fetches it; this needs neither the runner
+    nor the records, so it comes first, before the runner is imported
+    (seconds, for TensorFlow), and covers every line;
+  * no runner from an earlier sweep is still alive (only where children
+    cannot be tied to their sweep, see lifeline.py);
+  * the runner accepts every line's flags, if it defines validate_flags
+    (see programs.py).
+"""
+
+import importlib.util
+import os
+import socket
+
+from lottery_ticket.argfiles import changes as changes_lib
+from lottery_ticket.argfiles import lifeline
+from lottery_ticket.argfiles import lines as lines_lib
+from lottery_ticket.argfiles import state as state_lib
+
+# The command that downloads a dataset (mnist_fc.runners.download_data).
+DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'
+
+
+class PreflightError(ValueError):
+  """A line of the sweep cannot succeed, found before anything started."""
+
+
+def check(program, runs):
+  """The checks that need the runner or the records, on the runs about to
+  execute (check_datasets comes before).
+
+  Args:
+    program: the programs.Program running them.
+    runs: the run.Run about to execute.
+
+  Raises:
+    PreflightError: for the first problem found, in one line.
+    programs.ProgramError: if the runner's validate_flags cannot be
+      imported.
+  """
+  check_no_live_runners(runs)
+  check_flags(program, runs)
+
+
+def check_no_live_runners(runs, tied=None):
+  """Refuses to start a line whose runner from an earlier sweep still runs.
+
+  Args:
+    runs: the run.Run about to execute.
+    tied: whether children die with their sweep; None means
+      lifeline.CHILDREN_DIE_WITH_PARENT (then there is nothing to check).
+
+  Raises:
+    PreflightError: naming the line and the pid still running.
+  """
+  if lifeline.CHILDREN_DIE_WITH_PARENT if tied is None else tied:
+    return
+  host = socket.gethostname()
+  for run in runs:
+    record = run.read_state()
+    if (record and record.get('status') == state_lib.RUNNING and
+        record.get('host') == host and lifeline.alive(record.get('pid'))):
+      raise PreflightError(
+          "line {}'s runner from an earlier sweep is still running (pid {}); "
+          'wait for it to end or stop it, then run the sweep again'.format(
+              run.line.number, record['pid']))
+
+
+def default_location(name):
+  """Where a dataset lives when a line gives no --data_location.
+
+  The one place that asks the library (its dataset registry, which imports
+  no TensorFlow).
+
+  Args:
+    name: a dataset name.
+
+  Returns:
+    A path, or None for a dataset without files (digits).
+  """
+  from lottery_ticket.datasets import registry  # pylint: disable=g-import-not-at-top
+  return registry.default_location(name)
+
+
+def missing_dataset(name, location=None):
+  """What is missing for a dataset, or None if its files are there.
+
+  Checks only that the files exist (not their contents, which the run
+  verifies): enough to catch a dataset never downloaded or a mistyped
+  location without starting a runner.
+
+  Args:
+    name: a dataset name as a line gives it.
+    location: the line's --data_location, or None for the default.
+
+  Returns:
+    None, or a one-line description of the problem with its remedy.
+  """
+  from lottery_ticket.datasets import dataset_cifar10  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.datasets import idx_image_dataset  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.datasets import registry  # pylint: disable=g-import-not-at-top
+  if name not in registry.NAMES:
+    return 'No such dataset: {!r} (choose from: {})'.format(
+        name, ', '.join(sorted(registry.NAMES)))
+  if name == 'digits':
+    if importlib.util.find_spec('sklearn') is None:
+      return 'the digits dataset needs scikit-learn: pip install scikit-learn'
+    return None
+  download = 'python -m {} --dataset={}{}'.format(
+      DOWNLOAD_MODULE, name, ' --location=' + location if location else '')
+  path = location or default_location(name)
+  if name == 'cifar10':
+    directory = dataset_cifar10.batch_directory(path)
+    wanted = dataset_cifar10.TRAIN_BATCHES + (dataset_cifar10.TEST_BATCH,)
+  elif path.endswith('.npz') or os.path.isfile(path):
+    directory, wanted = os.path.dirname(path), (os.path.basename(path),)
+  else:
+    directory, wanted = path, idx_image_dataset.FILE_NAMES
+  missing = [os.path.join(directory, f) for f in wanted
+             if not os.path.isfile(os.path.join(directory, f))]
+  if not missing:
+    return None
+  more = (' (and {} more of its {} files)'.format(len(missing) - 1, len(wanted))
+          if len(missing) > 1 else '')
+  return '{}: no such file{}; download {} with: {}'.format(
+      missing[0], more, name, download)
+
+
+def check_datasets(lines, cwd=None):
+  """Checks, once per dataset and location, the datasets lines name.
+
+  Lines without --dataset are not checked: which dataset they use is the
+  runner's business (a default, or a saved configuration).
+
+  Args:
+    lines: the sweep's lines.Line.
+    cwd: the directory relative locations are relative to; None means the
+      current directory.
+
+  Raises:
+    PreflightError: naming the lines that need a missing dataset.
+  """
+  cwd = cwd or os.getcwd()
+  users = {}
+  for line in lines:
+    flags = lines_lib.line_flags(line.argv)
+    name = flags.get('dataset')
+    if not isinstance(name, str):
+      continue
+    location = flags.get('data_location')
+    if isinstance(location, str) and location:
+      location = os.path.join(cwd, location)
+    else:
+      location = None
+    users.setdefault((name, location), []).append(line.number)
+  for (name, location), numbers in users.items():
+    problem = missing_dataset(name, location)
+    if problem:
+      raise PreflightError('{} {}: {}'.format(
+          'line' if len(numbers) == 1 else 'lines',
+          changes_lib.format_numbers(numbers), problem))
+
+
+def check_flags(program, runs):
+  """Runs the runner's validate_flags on every line, if it defines one.
+
+  Args:
+    program: the programs.Program.
+    runs: the run.Run about to execute; each is checked with the arguments
+      it will get (run.argv).
+
+  Raises:
+    PreflightError: naming the first line refused and its error, and how
+      many other lines are refused.
+  """
+  refused = []
+  for run in runs:
+    error = program.validate(run.argv)
+    if error is not None:
+      refused.append((run.line.number, error))
+  if refused:
+    number, error = refused[0]
+    others = ''
+    if len(refused) == 2:
+      others = ' (line {} is refused too)'.format(refused[1][0])
+    elif len(refused) > 2:
+      others = ' (lines {} are refused too)'.format(changes_lib.format_numbers(
+          n for n, _ in refused[1:]))
+    raise PreflightError('line {}: {}{}'.format(number, error, others))

@@ -1,0 +1,160 @@
+"""One sweep at a time on each run's record.
+
+Two sweeps writing the same records would run every line twice and
+overwrite each other's statuses. So before it reads or writes any record a
+sweep locks the directory holding it (foundations.dir_lock: an OS lock that
+disappears with the process, so a killed sweep leaves none behind): each
+line's `.argfile_run/`, or the one state directory given with --state_dir.
+A second sweep on any of them is refused in one line naming the first's pid.
+
+Taking a lock creates its directory; when the sweep ends, directories it
+created and left holding nothing but the lock file are removed again, so a
+refused or interrupted sweep leaves no empty bookkeeping behind.
+"""
+
+import fcntl
+import os
+
+try:
+  import resource  # pylint: disable=g-import-not-at-top
+except ImportError:  # Not on every platform.
+  resource = None
+
+from lottery_ticket.foundations import dir_lock
+
+# Descriptors kept free for everything else a sweep opens (logs, pipes).
+_SPARE_DESCRIPTORS = 256
+
+
+class SweepBusy(ValueError):
+  """Another process (a sweep) holds a record directory of this sweep."""
+
+
+def _first_missing(path):
+  """The outermost directory that creating `path` would create, or None."""
+  missing = None
+  while not os.path.exists(path):
+    missing = path
+    parent = os.path.dirname(path)
+    if parent == path:
+      break
+    path = parent
+  return missing
+
+
+def _allow_descriptors(count):
+  """Raises this process's limit on open files to hold `count` locks."""
+  if resource is None:
+    return
+  soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+  wanted = count + _SPARE_DESCRIPTORS
+  if soft != resource.RLIM_INFINITY and soft < wanted:
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+      raise SweepBusy(
+          'this sweep needs {} open files to lock its {} record directories, '
+          'but the limit is {}; give --state_dir=DIR to keep every record in '
+          'one locked directory'.format(wanted, count, hard))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+class SweepLocks(object):
+  """The locks of every record directory of a sweep; a context manager."""
+
+  def __init__(self, directories, labels=None):
+    """Names the directories to lock (nothing is locked yet).
+
+    Args:
+      directories: the directories, each once.
+      labels: an optional dict of directory -> what it is ('line 3'), for
+        the message when one is busy.
+    """
+    self.directories = list(dict.fromkeys(directories))
+    self._labels = dict(labels or {})
+    self._held = []  # (DirectoryLock, outermost directory it created).
+
+  def acquire(self):
+    """Locks every directory, or none.
+
+    Raises:
+      SweepBusy: naming the busy directory, what it is and the pid holding
+        it; the locks taken before are released.
+    """
+    _allow_descriptors(len(self.directories))
+    try:
+      for directory in self.directories:
+        created = _first_missing(directory)
+        lock = dir_lock.DirectoryLock(directory)
+        try:
+          lock.acquire()
+        except dir_lock.DirectoryBusy as e:
+          label = self._labels.get(directory)
+          pid = holder(directory)
+          message = str(e) if pid is None else (
+              'another sweep (pid {}) is using {}; wait for it to finish or '
+              'stop it'.format(pid, directory))
+          raise SweepBusy('{}{}'.format(label + ': ' if label else '',
+                                        message))
+        self._held.append((lock, created))
+    except BaseException:
+      self.release()
+      raise
+    return self
+
+  def release(self):
+    """Drops every lock, and the directories it created that stayed empty."""
+    while self._held:
+      lock, created = self._held.pop()
+      lock.release()
+      if created is not None:
+        _remove_if_only_lock(lock.directory, created)
+
+  def __enter__(self):
+    return self.acquire()
+
+  def __exit__(self, *unused_exc):
+    self.release()
+
+
+def _remove_if_only_lock(directory, outermost):
+  """Removes a lock file and its directory, then the empty parents up to
+  `outermost`, stopping at the first directory that holds anything else."""
+  try:
+    if os.listdir(directory) != [dir_lock.LOCK_FILE]:
+      return
+    os.remove(os.path.join(directory, dir_lock.LOCK_FILE))
+    while True:
+      os.rmdir(directory)
+      if directory == outermost:
+        return
+      directory = os.path.dirname(directory)
+  except OSError:
+    return  # Filled meanwhile, or not empty: leave it.
+
+
+def holder(directory):
+  """Whether another process holds a directory's lock, and which.
+
+  Creates nothing: a directory without a lock file is not held.
+
+  Args:
+    directory: a directory that may hold a lock file.
+
+  Returns:
+    None if no process holds the lock; otherwise the holder's pid as a
+    str ('unknown' if the file does not say).
+  """
+  path = os.path.join(directory, dir_lock.LOCK_FILE)
+  try:
+    fd = os.open(path, os.O_RDONLY)
+  except OSError:
+    return None
+  try:
+    try:
+      fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+      return os.pread(fd, 32, 0).decode('ascii', 'replace').strip() or (
+          'unknown')
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return None
+  finally:
+    os.close(fd)

@@ -1,0 +1,118 @@
+"""`lottery-ticket COMMAND [flags]`: every command line of the library.
+
+  lottery-ticket lottery_experiment --output_dir=results/lt/trial0 --dataset=digits
+  lottery-ticket sparse_train --method=rigl --sparsity=0.9 --output_dir=/tmp/rigl
+  lottery-ticket results --experiment_dir=results/lt
+  lottery-ticket COMMAND --help
+
+A command runs its module exactly as `python -m MODULE` does (the module's
+own `__main__` block: its help, one-line errors and exit codes), so the two
+forms never drift apart. Nothing here imports TensorFlow: listing the
+commands is instant, and TensorFlow starts only inside a command that uses
+it.
+"""
+
+import collections
+import runpy
+import sys
+
+PROGRAM = 'lottery-ticket'
+
+Command = collections.namedtuple('Command', 'module summary')
+
+COMMANDS = collections.OrderedDict([
+    ('lottery_experiment', Command(
+        'lottery_ticket.mnist_fc.runners.lottery_experiment',
+        'the lottery ticket experiment: train, prune, rewind, repeat')),
+    ('train', Command('lottery_ticket.mnist_fc.runners.train',
+                      'train once, with optional masks and presets')),
+    ('reinitialize', Command(
+        'lottery_ticket.mnist_fc.runners.reinitialize',
+        'the controls of a lottery level: reinit, reuse, reuse_sign')),
+    ('sparse_train', Command(
+        'lottery_ticket.mnist_fc.runners.sparse_train',
+        'one sparse-training run (dense, prune, lottery, SET, RigL, SNIP, ...)')),
+    ('download_data', Command(
+        'lottery_ticket.mnist_fc.runners.download_data',
+        'download and verify a dataset (mnist, fashion_mnist, cifar10)')),
+    ('results', Command('lottery_ticket.analysis.results',
+                        'tables and figures of an experiment tree')),
+    ('report', Command('lottery_ticket.analysis.report',
+                       'one page per sweep with its figures and tables')),
+    ('hessian_spectrum', Command(
+        'lottery_ticket.analysis.hessian_spectrum',
+        'exact or Lanczos eigenvalues of the loss Hessian of a saved network')),
+    ('interpolation', Command(
+        'lottery_ticket.analysis.interpolation',
+        'loss and accuracy along the line between two networks')),
+    ('instability', Command(
+        'lottery_ticket.analysis.instability',
+        'linear mode connectivity of copies trained from iteration k')),
+    ('sweep', Command('lottery_ticket.argfiles.runner',
+                      'run a runner once per flag line: a resumable sweep')),
+    ('lottery_experiment_argfile', Command(
+        'lottery_ticket.argfiles.lottery_experiment_argfile',
+        'print the flag lines of lottery ticket trials')),
+    ('reinitialize_argfile', Command(
+        'lottery_ticket.argfiles.reinitialize_argfile',
+        'print the flag lines of the reinitialisation controls')),
+    ('sparse_train_argfile', Command(
+        'lottery_ticket.argfiles.sparse_train_argfile',
+        'print the flag lines of the sparse-training comparison')),
+    ('bench_train_speed', Command(
+        'lottery_ticket.bench.train_speed',
+        'benchmark: the trainer against a feed_dict loop')),
+    ('bench_sparse_speed', Command(
+        'lottery_ticket.bench.sparse_speed',
+        'benchmark: SET and RigL against dense training')),
+    ('bench_sweep_speed', Command(
+        'lottery_ticket.bench.sweep_speed',
+        'benchmark: a small sweep, sequential against parallel')),
+])
+
+
+def usage():
+  """The list of commands, one line each."""
+  width = max(len(name) for name in COMMANDS)
+  lines = ['Usage: {} COMMAND [--flag=value ...]'.format(PROGRAM), '',
+           'Commands (`{} COMMAND --help` lists a command\'s flags):'.format(
+               PROGRAM)]
+  for name, command in COMMANDS.items():
+    lines.append('  {}  {}'.format(name.ljust(width), command.summary))
+  return '\n'.join(lines) + '\n'
+
+
+def main(argv=None):
+  """Runs the command named by argv[0] with the remaining arguments.
+
+  Args:
+    argv: the arguments after the program name (default: sys.argv[1:]).
+
+  Returns:
+    the exit status: 0 for the list of commands, 2 for a missing or
+    unknown command; otherwise the command's own (it may also exit).
+  """
+  argv = list(sys.argv[1:] if argv is None else argv)
+  if argv and argv[0] in ('-h', '--help', 'help'):
+    sys.stdout.write(usage())
+    return 0
+  if not argv:
+    sys.stderr.write(usage())
+    return 2
+  name = argv[0].replace('-', '_')
+  if name not in COMMANDS:
+    print('{}: error: No such command: {!r} (choose from: {})'.format(
+        PROGRAM, argv[0], ', '.join(COMMANDS)), file=sys.stderr)
+    return 2
+  saved = sys.argv
+  sys.argv = ['{} {}'.format(PROGRAM, name)] + argv[1:]
+  try:
+    runpy.run_module(COMMANDS[name].module, run_name='__main__',
+                     alter_sys=True)
+  finally:
+    sys.argv = saved
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())

@@ -1,0 +1,79 @@
+"""The papers' recipes from the generators, run end to end on digits (scaled
+down), and the report written from them."""
+
+import os
+
+import pytest
+
+from lottery_ticket.analysis import report as report_lib
+from lottery_ticket.argfiles import lines as lines_lib
+from lottery_ticket.argfiles import lottery_experiment_argfile
+from lottery_ticket.argfiles import paper_recipes
+from lottery_ticket.argfiles import reinitialize_argfile
+from lottery_ticket.argfiles import sparse_train_argfile
+from lottery_ticket.mnist_fc import lottery_experiment
+from lottery_ticket.mnist_fc import reinitialize
+from lottery_ticket.mnist_fc import sparse_train
+from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket.mnist_fc.runners import sparse_train as sparse_runner
+
+
+def _run(function, line):
+  """Runs one generated line through the runner's library function."""
+  flags = cli.parse_argv(lines_lib.split_line(line))
+  function(**flags)
+
+
+def test_scale_shortens_every_step_count_and_nothing_else():
+  assert paper_recipes.lottery_flags(0.02) == {
+      'training_len': '1000it', 'test_interval': 2, 'checkpoint_interval': 100}
+  assert paper_recipes.lottery_flags(1.0) == {}
+  flags = paper_recipes.evci_flags('lenet5', 'prune', 0.1)
+  assert flags == {'training_len': '1172it', 'test_interval': 20,
+                   'checkpoint_interval': 50, 'prune_begin_step': 300,
+                   'prune_end_step': 700, 'prune_frequency': 10}
+  with pytest.raises(ValueError, match='must be in'):
+    paper_recipes.check_scale(0)
+
+
+def test_lenet5_recipe_lines_are_valid_flags(tmp_path):
+  lines = sparse_train_argfile.make_lines(str(tmp_path), trials=2,
+                                          paper='lenet5')
+  assert len(lines) == 2 * len(paper_recipes.EVCI_METHODS)
+  methods = [cli.parse_argv(lines_lib.split_line(l))['method'] for l in lines]
+  first_reader = min(i for i, m in enumerate(methods)
+                     if paper_recipes.reads_prune_mask(m))
+  assert max(i for i, m in enumerate(methods) if m == 'prune') < first_reader
+  for line in lines:
+    assert '--preset=lenet5' in line
+    sparse_runner.validate_flags(lines_lib.split_line(line))
+  assert any('--method=rigl_inverted' in l for l in lines)
+
+
+def test_frankle_carbin_and_evci_recipes_run_and_report(tmp_path):
+  lottery_root = str(tmp_path / 'lottery')
+  for line in lottery_experiment_argfile.make_lines(
+      lottery_root, trials=1, iterations=2, dataset='digits', paper=True,
+      scale=0.004):
+    _run(lottery_experiment.lottery_experiment, line)
+  for line in reinitialize_argfile.make_lines(lottery_root, trials=1,
+                                              iterations=2, paper=True):
+    _run(reinitialize.reinitialize, line)
+  path = report_lib.report(lottery_root, quiet=True)
+  text = open(path).read()
+  for name in ('same_init', 'reinit', 'random_pruning'):
+    assert '| lottery | {} | 2 |'.format(name) in text, text
+  assert '(early_stopping.png)' in text
+
+  sparse_root = str(tmp_path / 'sparse')
+  lines = sparse_train_argfile.make_lines(sparse_root, trials=1, paper='mlp',
+                                          dataset='digits', scale=0.01)
+  for line in lines:
+    _run(sparse_train.sparse_train, line)
+  path = report_lib.report(sparse_root, quiet=True)
+  text = open(path).read()
+  for method in paper_recipes.EVCI_METHODS:
+    assert '| sparse | {} |'.format(method) in text, method
+  assert 'lottery and scratch to prune' in text
+  for name in ('sparse_training.png', 'summary.csv'):
+    assert os.path.getsize(os.path.join(sparse_root, 'report', name)) > 0
