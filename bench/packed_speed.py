@@ -56,9 +56,9 @@ SHORT = INTERVAL
 WIDTHS = [784] + [units for units, _ in constants.HYPERPARAMETERS['layers']]
 
 
-def _params():
-  return dict(batch_size=BATCH, test_interval=INTERVAL,
-              validate_interval=INTERVAL, save_network=False)
+def _options():
+  return trainer.TrainOptions(batch_size=BATCH, test_interval=INTERVAL,
+                              validate_interval=INTERVAL, save_network=False)
 
 
 def packed_seconds(dataset, num_networks, iterations):
@@ -68,7 +68,7 @@ def packed_seconds(dataset, num_networks, iterations):
   start = time.time()
   packed_trainer.train_packed(dataset, constants.HYPERPARAMETERS, members,
                               optimizers.optimizer_fn('adam'),
-                              ('iterations', iterations), **_params())
+                              ('iterations', iterations), _options())
   return time.time() - start
 
 
@@ -81,7 +81,7 @@ def alone_seconds(dataset, iterations):
     with session_lib.new_session(graph) as sess:
       start = time.time()
       trainer.train(sess, dataset, model, optimizers.optimizer_fn('adam'),
-                    ('iterations', iterations), None, **_params())
+                    ('iterations', iterations), None, _options())
       return time.time() - start
 
 

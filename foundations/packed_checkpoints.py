@@ -19,6 +19,8 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import trainer
 
 PREFIX = 'model'
 
@@ -34,6 +36,10 @@ def _prefix(run_dir, iteration):
                       '{}-{}'.format(PREFIX, int(iteration)))
 
 
+def _iteration(prefix):
+  return int(prefix.rsplit('-', 1)[1])
+
+
 def saved_iterations(run_dir):
   """Iterations with a complete checkpoint, records and initial weights.
 
@@ -47,7 +53,7 @@ def saved_iterations(run_dir):
     return set()
   found = set()
   for path in state.all_model_checkpoint_paths:
-    iteration = int(path.rsplit('-', 1)[1])
+    iteration = _iteration(path)
     if (os.path.exists(_prefix(run_dir, iteration) + '.index') and
         os.path.exists(records_path(run_dir, iteration))):
       found.add(iteration)
@@ -95,32 +101,46 @@ class PackedCheckpoints(object):
             shape_and_slices=[''] * len(pairs),
             tensors=[v.read_value() for _, v in pairs]))
 
-  def save(self, sess, run_dirs, iteration, keep=2):
+  def save(self, sess, run_dirs, iteration, keep=2, indices=None):
     """Writes each network's checkpoint of `iteration`, index last.
+
+    As trainer.train's Saver: the `checkpoint` index lists the `keep`
+    latest (0: all); older checkpoints and their records are removed.
 
     Args:
       sess: the session.
       run_dirs: the N run directories.
       iteration: the training iteration.
       keep: how many checkpoints to keep per network (0 keeps all).
+      indices: the networks to checkpoint (default: all).
+
+    Raises:
+      save_restore.WriteError: naming the directory that cannot be written.
     """
-    for index, run_dir in enumerate(run_dirs):
-      directory = os.path.abspath(paths.checkpoints(run_dir))
-      os.makedirs(directory, exist_ok=True)
-      sess.run(self._saves[index], {self._prefix: _prefix(run_dir, iteration)})
+    for index in range(len(run_dirs)) if indices is None else indices:
+      directory = os.path.abspath(paths.checkpoints(run_dirs[index]))
+      with save_restore.naming_failures(directory):
+        os.makedirs(directory, exist_ok=True)
+      try:
+        sess.run(self._saves[index],
+                 {self._prefix: _prefix(run_dirs[index], iteration)})
+      except tf.errors.OpError as error:
+        raise trainer.checkpoint_error(directory, error) from error
       state = tf.train.get_checkpoint_state(directory)
-      listed = [p for p in (state.all_model_checkpoint_paths if state else [])
-                if int(p.rsplit('-', 1)[1]) != int(iteration)]
-      listed.append(_prefix(run_dir, iteration))
-      dropped = listed[:-keep] if keep else []
+      listed = [os.path.basename(p) for p in
+                (state.all_model_checkpoint_paths if state else [])
+                if _iteration(p) != int(iteration)]
+      listed.append(os.path.basename(_prefix(run_dirs[index], iteration)))
       kept = listed[-keep:] if keep else listed
-      tf.train.update_checkpoint_state(
-          directory, os.path.basename(kept[-1]),
-          all_model_checkpoint_paths=[os.path.basename(p) for p in kept])
-      for path in dropped:
-        for name in glob.glob(os.path.join(directory,
-                                           os.path.basename(path) + '.*')):
-          os.remove(name)
+      with save_restore.naming_failures(directory):
+        tf.train.update_checkpoint_state(directory, kept[-1],
+                                         all_model_checkpoint_paths=kept)
+        for name in listed[:-keep] if keep else []:
+          for path in glob.glob(os.path.join(directory, name + '.*')):
+            os.remove(path)
+          records = records_path(run_dirs[index], _iteration(name))
+          if os.path.exists(records):
+            os.remove(records)
 
   def read(self, run_dirs, iteration):
     """Every variable's value, from the networks' checkpoints of `iteration`.

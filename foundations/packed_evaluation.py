@@ -85,6 +85,16 @@ class PackedEvaluator(object):
     self._thread = threading.Thread(target=run, daemon=True)
     self._thread.start()
 
+  def wait(self):
+    """Waits for a running evaluation and drops it (its errors too).
+
+    For leaving training early: the thread must not outlive the session.
+    """
+    if self._thread is not None:
+      self._thread.join()
+      self._thread = None
+      self._result = None
+
   def collect(self):
     """Waits for the running evaluation.
 

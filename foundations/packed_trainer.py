@@ -26,12 +26,14 @@ has taken its step, so a learning-rate schedule gives them the same rate.
 
 import collections
 import copy
+import dataclasses
 
 import numpy as np
 
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import durations
+from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import packed_checkpoints
@@ -43,14 +45,6 @@ from lottery_ticket.foundations import records as records_lib
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import trainer
-
-_KNOWN_PARAMS = frozenset([
-    'batch_size', 'test_interval', 'validate_interval', 'train_interval',
-    'save_summaries', 'save_network', 'checkpoint_interval', 'save_weights_at',
-    'weight_decay', 'clip_norm', 'clip_value', 'progress', 'eval_chunk_size',
-    'keep_checkpoints',
-])
-
 
 class Member(collections.namedtuple(
     'Member', ['output_dir', 'init_seed', 'order_seed', 'masks', 'presets'])):
@@ -136,6 +130,26 @@ def create_optimizers(model, optimizer_fn):
   return out
 
 
+@dataclasses.dataclass
+class PackedLoop(object):
+  """Handles of a pack's in-graph training loop (see trainer.TrainLoop).
+
+  Attributes:
+    indices: int32 placeholder [num_steps, N, batch_size]: the rows of each
+      network's training examples at each step.
+    metrics: dict 'loss', 'accuracy' -> [N] means over the steps run.
+    first_bad_step: int32 [N]: per network, the index (within this run) of
+      the first step whose training loss was NaN or infinite, else -1. The
+      other networks go on: a network's NaNs never reach another's weights.
+    weights_finite: bool [N]: whether each network's weights are finite
+      after the steps.
+  """
+  indices: tf.Tensor
+  metrics: dict
+  first_bad_step: tf.Tensor
+  weights_finite: tf.Tensor
+
+
 def build_packed_loop(model, data, optimizers, global_step, batch_size,
                       weight_decay=0.0, clip_norm=None, clip_value=None):
   """The in-graph loop: one optimizer step of every network per row of indices.
@@ -158,8 +172,7 @@ def build_packed_loop(model, data, optimizers, global_step, batch_size,
     clip_value: clip every gradient to [-clip_value, clip_value].
 
   Returns:
-    (indices placeholder [num_steps, N, batch_size], dict 'loss' and
-    'accuracy' -> [N] mean training batch metrics over the steps run).
+    a PackedLoop.
   """
   num = model.num_networks
   indices = tf.placeholder(tf.int32, [None, num, batch_size],
@@ -168,7 +181,7 @@ def build_packed_loop(model, data, optimizers, global_step, batch_size,
   images, labels, _ = data.splits['train']
   variables = [model.network_variables(i) for i in range(num)]
 
-  def body(step, loss_sum, accuracy_sum):
+  def body(step, loss_sum, accuracy_sum, first_bad):
     # As in trainer.build_train_loop: reads follow the previous step's update.
     with tf.control_dependencies([step]):
       rows = tf.unstack(tf.gather(indices, step))
@@ -201,15 +214,48 @@ def build_packed_loop(model, data, optimizers, global_step, batch_size,
       with tf.control_dependencies(updates):
         advanced = global_step.assign_add(1)
       with tf.control_dependencies([advanced]):
-        return (step + 1, loss_sum + tf.stack(losses),
-                accuracy_sum + tf.stack(accuracies))
+        losses, accuracies = tf.stack(losses), tf.stack(accuracies)
+        newly_bad = tf.logical_and(first_bad < 0,
+                                   tf.logical_not(tf.math.is_finite(losses)))
+        first_bad = tf.where(newly_bad, tf.fill([num], step), first_bad)
+        return (step + 1, loss_sum + losses, accuracy_sum + accuracies,
+                first_bad)
 
-  _, loss_sum, accuracy_sum = tf.while_loop(
+  steps_run, loss_sum, accuracy_sum, first_bad = tf.while_loop(
       lambda step, *_: step < num_steps, body,
-      (tf.constant(0), tf.zeros([num]), tf.zeros([num])),
+      (tf.constant(0), tf.zeros([num]), tf.zeros([num]),
+       tf.fill([num], -1)),
       parallel_iterations=1)
-  count = tf.maximum(tf.cast(num_steps, tf.float32), 1.0)
-  return indices, {'loss': loss_sum / count, 'accuracy': accuracy_sum / count}
+  with tf.control_dependencies([steps_run, loss_sum, accuracy_sum, first_bad]):
+    weights_finite = tf.stack([
+        tf.reduce_all(tf.stack([tf.reduce_all(tf.math.is_finite(
+            v.read_value())) for v in own])) for own in variables])
+  count = tf.maximum(tf.cast(steps_run, tf.float32), 1.0)
+  return PackedLoop(indices, {'loss': loss_sum / count,
+                              'accuracy': accuracy_sum / count},
+                    first_bad, weights_finite)
+
+
+class PackDiverged(finite.NonFiniteError):
+  """Some networks of a pack diverged; the others trained to the end.
+
+  A diverged network stops where trainer.train would have stopped it: its
+  records so far are written, its network is not saved. The other networks
+  finish and write everything.
+
+  Attributes:
+    errors: dict member index -> the NonFiniteError trainer.train would
+      have raised for that network.
+    results: per member, (initial_weights, final_weights), or None for a
+      diverged one.
+  """
+
+  def __init__(self, errors, results, run_dirs):
+    self.errors = dict(errors)
+    self.results = list(results)
+    super(PackDiverged, self).__init__('; '.join(
+        '{}: {}'.format(run_dirs[i] or 'network {}'.format(i), error)
+        for i, error in sorted(self.errors.items())))
 
 
 def _orders(dataset, members):
@@ -229,11 +275,15 @@ def _orders(dataset, members):
   return out
 
 
-def _check(members, params):
-  unknown = sorted(set(params) - _KNOWN_PARAMS)
-  if unknown:
-    raise ValueError('Unknown training parameter(s) of a pack: {}'.format(
-        ', '.join(unknown)))
+def _check(members, options):
+  """Members as Member tuples; options as TrainOptions, hooks refused."""
+  options = trainer.TrainOptions() if options is None else options
+  if not isinstance(options, trainer.TrainOptions):
+    raise TypeError('options must be a trainer.TrainOptions, got {!r}'.format(
+        type(options).__name__))
+  if options.build_hooks is not None:
+    raise ValueError('a pack takes no training hooks (build_hooks): train '
+                     'networks that need them alone')
   if not members:
     raise ValueError('a pack needs at least one member')
   members = [m if isinstance(m, Member) else Member(**m) for m in members]
@@ -241,79 +291,86 @@ def _check(members, params):
   if len(set(dirs)) != len(dirs):
     raise ValueError('members of a pack share an output directory: {}'.format(
         ', '.join(sorted(d for d in set(dirs) if dirs.count(d) > 1))))
-  return members
+  return members, options
 
 
 def train_packed(dataset, hyperparameters, members, optimizer_fn, training_len,
-                 model_class=None, **params):
+                 options=None, model_class=None):
   """Trains N networks of one architecture together, each as trainer.train would.
 
   Args:
     dataset: a DatasetBase, held in the graph once for all networks.
     hyperparameters: the architecture, as ModelFc or ModelConv take it.
     members: a list of Member (or dicts of its fields), one per network.
-    optimizer_fn: callable returning a tf.compat.v1.train.Optimizer (sgd,
-      momentum, adam or rmsprop; its learning rate may follow the global
-      step, which exists when it is called), as for trainer.train.
+    optimizer_fn: callable returning a tf.compat.v1.train.Optimizer, called
+      once per network once the global step exists, as for trainer.train.
     training_len: ('iterations', N), ('epochs', N) or '500it' etc.
+    options: a trainer.TrainOptions, the same for every network (default:
+      TrainOptions()); clip_norm clips each network's own gradients; the
+      progress label names the pack; build_hooks is refused. Checkpoints
+      are written (and a re-run resumes) only when every member has an
+      output_dir.
     model_class: model_fc.ModelFc or model_conv.ModelConv (default: the
       one `hyperparameters` are for).
-    **params: as trainer.train takes them, for every network: batch_size,
-      test_interval, validate_interval, train_interval, save_summaries,
-      save_network, checkpoint_interval, save_weights_at, weight_decay,
-      clip_norm (per network), clip_value, progress (one label for the
-      pack), eval_chunk_size, keep_checkpoints. Checkpoints are written
-      (and a re-run resumes) only when every member has an output_dir.
 
   Returns:
     A list with, per member, (initial_weights, final_weights): dicts of
     effective kernels and biases, as trainer.train returns them.
 
   Raises:
-    ValueError: for unknown params, a bad training length or batch size,
-      bad masks or presets, or members sharing an output directory.
+    ValueError: for a bad training length or batch size, bad masks or
+      presets, hooks, or members sharing an output directory.
+    PackDiverged: (a NonFiniteError) when some networks diverged, after the
+      others finished; it holds every member's result.
+    save_restore.WriteError: when an output or checkpoint cannot be written.
+    TypeError: if `options` is not a TrainOptions.
   """
-  members = _check(members, params)
+  members, options = _check(members, options)
   model_class = model_class or packed_model.model_class(hyperparameters)
-  batch_size = int(params.get('batch_size') or trainer.DEFAULT_BATCH_SIZE)
   total = durations.to_iterations(training_len,
-                                  dataset.steps_per_epoch(batch_size))
-  dataset.train_order(0, 0, batch_size)  # refuses a batch larger than the data
+                                  dataset.steps_per_epoch(options.batch_size))
+  dataset.train_order(0, 0, options.batch_size)  # refuses too large a batch
   run_dirs = [m.output_dir for m in members]
-  checkpointing = bool(params.get('checkpoint_interval')) and all(run_dirs)
-  start = packed_checkpoints.common_iteration(run_dirs) if checkpointing else 0
+  checkpointing = bool(options.checkpoint_interval) and all(run_dirs)
+  for run_dir in filter(None, run_dirs):
+    trainer.remove_stale_temporaries(run_dir)
+  resumed = (packed_checkpoints.common_iteration(run_dirs) if checkpointing
+             else 0)
   starting = ([initial_values(model_class, hyperparameters, dataset, m)
-               for m in members] if start == 0 else None)
+               for m in members] if not resumed else None)
 
   graph = tf.Graph()
   with graph.as_default():
     pack = _PackGraph(dataset, hyperparameters, model_class, len(members),
-                      optimizer_fn, batch_size, checkpointing, params)
+                      optimizer_fn, checkpointing, options)
   graph.finalize()
   with session_lib.new_session(graph) as sess:
     pack.initialize(sess)
     run = _PackRun(sess, pack, members, _orders(dataset, members), total,
-                   batch_size, params)
-    return run.train(start, starting)
+                   options)
+    try:
+      return run.train(resumed, starting)
+    finally:
+      run.close()
 
 
 class _PackGraph(object):
   """Everything a pack's session runs: data, model, loop, evaluation, saving."""
 
   def __init__(self, dataset, hyperparameters, model_class, num_networks,
-               optimizer_fn, batch_size, checkpointing, params):
+               optimizer_fn, checkpointing, options):
     self.data = graph_data.GraphData(dataset)
     global_step = tf.train.get_or_create_global_step()
     inputs, labels = dataset.placeholders()
     self.model = packed_model.packed_class(model_class)(
         num_networks, hyperparameters, inputs, labels)
     optimizers = create_optimizers(self.model, optimizer_fn)
-    self.indices, self.train_metrics = build_packed_loop(
-        self.model, self.data, optimizers, global_step, batch_size,
-        weight_decay=params.get('weight_decay') or 0.0,
-        clip_norm=params.get('clip_norm'), clip_value=params.get('clip_value'))
+    self.loop = build_packed_loop(
+        self.model, self.data, optimizers, global_step, options.batch_size,
+        weight_decay=options.weight_decay, clip_norm=options.clip_norm,
+        clip_value=options.clip_value)
     self.evaluator = packed_evaluation.PackedEvaluator(
-        self.model, self.data, params.get('eval_chunk_size') or 10000)
+        self.model, self.data, options.eval_chunk_size)
     self.checkpoints = (packed_checkpoints.PackedCheckpoints(num_networks)
                         if checkpointing else None)
     self.loader = _Loader(tf.global_variables())
@@ -326,133 +383,186 @@ class _PackGraph(object):
 
 
 class _PackRun(object):
-  """trainer.train's schedule of training, evaluation and saving, per network."""
+  """trainer.train's schedule of training, evaluation and saving, per network.
 
-  def __init__(self, sess, pack, members, orders, total, batch_size, params):
+  A network that diverges leaves the schedule (its records are written)
+  while the others go on.
+  """
+
+  def __init__(self, sess, pack, members, orders, total, options):
     self.sess = sess
     self.pack = pack
     self.run_dirs = [m.output_dir for m in members]
     self.orders = orders
     self.total = total
-    self.batch_size = batch_size
-    self.params = params
-    self.test_interval = params.get('test_interval')
-    self.validate_interval = params.get('validate_interval', self.test_interval)
-    self.train_interval = params.get('train_interval') or self.test_interval or total
-    self.checkpoint_interval = params.get('checkpoint_interval')
-    self.save_weights_at = sorted(int(k) for k in
-                                  params.get('save_weights_at') or ())
-    self.save_network = params.get('save_network', True)
-    self.recorders = [records_lib.Recorder(d, params.get('save_summaries'))
+    self.options = options
+    self.recorders = [records_lib.Recorder(d, options.save_summaries)
                       for d in self.run_dirs]
+    self.errors = {}  # member index -> NonFiniteError
     self.progress = None
+    self.start = 0
+    self.batch_metrics = None
 
-  def train(self, start, starting_values):
-    """Trains from `start` (0, or a checkpoint's iteration) to the end."""
-    model = self.pack.model
-    if start == 0:
+  def close(self):
+    self.pack.evaluator.wait()  # no thread may outlive the session
+    for recorder in self.recorders:
+      recorder.close()
+
+  def _live(self):
+    return [i for i in range(len(self.run_dirs)) if i not in self.errors]
+
+  def train(self, resumed, starting_values):
+    """Trains from the start (or `resumed`) to the end; returns the results."""
+    initial = self._begin(resumed, starting_values)
+    iteration = self.start
+    for boundary in trainer._boundaries(self.total, self.options):  # pylint: disable=protected-access
+      if boundary > iteration:
+        iteration = self._train_to(iteration, boundary)
+        self._at_boundary(iteration)
+    self._record_evaluation()
+    final = self.pack.model.split_current_weights(self.sess)
+    if self.progress and self.progress.last_printed != self.total:
+      self.progress.update(self.total, force=True)
+    live = self._live()
+    if self.options.save_network:
+      self._save_each(paths.final, final, live)
+      self._save_each(paths.masks,
+                      self.pack.model.split_current_masks(self.sess), live)
+    for index in live:
+      self.recorders[index].write()
+    results = [(initial[i], final[i]) if i in live else None
+               for i in range(len(self.run_dirs))]
+    if self.errors:
+      raise PackDiverged(self.errors, results, self.run_dirs)
+    return results
+
+  def _begin(self, resumed, starting_values):
+    """Resumes or starts; returns every network's initial weights."""
+    options = self.options
+    if resumed:
+      self._resume(resumed)
+    else:
       self.pack.loader.load(self.sess, {
           packed_model.prefix(i) + name: value
           for i, values in enumerate(starting_values)
           for name, value in values.items()})
-      initial = model.split_current_weights(self.sess)
-      self._save_each(paths.initial, initial, self.save_network)
-    else:
-      self._resume(start)
-      initial = [save_restore.restore_network(paths.initial(d))
-                 for d in self.run_dirs]
-    if self.params.get('progress'):
-      self.progress = progress_lib.Progress(self.params['progress'], self.total,
-                                            start)
-    if start == 0:
-      self._evaluate(0)
-      if 0 in self.save_weights_at:
-        self._save_each(lambda d: paths.rewind(d, 0), initial)
-
-    iteration = start
-    for boundary in trainer._boundaries(self.total, self.params):  # pylint: disable=protected-access
-      if boundary > iteration:
-        iteration = self._train_to(iteration, boundary)
-
-    self._record_evaluation()
-    final = model.split_current_weights(self.sess)
-    self._show(self.total, force=True)
-    self._save_each(paths.final, final, self.save_network)
-    self._save_each(paths.masks, model.split_current_masks(self.sess),
-                    self.save_network)
-    for recorder in self.recorders:
-      recorder.write()
-      recorder.close()
-    return list(zip(initial, final))
+    self.start = resumed or options.first_iteration
+    if self.start >= self.total:
+      raise ValueError('training starts at iteration {} but lasts {} '
+                       'iterations'.format(self.start, self.total))
+    if not resumed and self.start:
+      self.pack.loader.load(self.sess, {
+          tf.train.get_global_step(self.sess.graph).op.name: self.start})
+    if options.progress:
+      self.progress = progress_lib.Progress(options.progress, self.total,
+                                            self.start)
+      if resumed:
+        progress_lib.notice('{}: resumed at iteration {} of {} from its '
+                            'latest checkpoints'.format(
+                                options.progress, self.start, self.total))
+    if resumed:
+      return [save_restore.restore_network(paths.initial(d))
+              for d in self.run_dirs]
+    initial = self.pack.model.split_current_weights(self.sess)
+    if options.save_network:
+      self._save_each(paths.initial, initial)
+    self._evaluate(self.start)
+    if self.start in options.save_weights_at:
+      self._save_each(lambda d: paths.rewind(d, self.start), initial)
+    return initial
 
   def _train_to(self, iteration, boundary):
-    """Trains to `boundary`, then records, evaluates and saves what is due."""
+    """Runs the steps up to `boundary`, in chunks; returns `boundary`."""
+    loop = self.pack.loop
     while iteration < boundary:
       steps = min(boundary - iteration, trainer.MAX_CHUNK)
-      order = np.stack([o.train_order(iteration, steps, self.batch_size)
+      order = np.stack([o.train_order(iteration, steps, self.options.batch_size)
                         for o in self.orders], axis=1)
-      metrics = self.sess.run(self.pack.train_metrics,
-                              {self.pack.indices: order})
+      self.batch_metrics, first_bad, weights_finite = self.sess.run(
+          [loop.metrics, loop.first_bad_step, loop.weights_finite],
+          {loop.indices: order})
+      self._check_finite(first_bad, weights_finite, iteration, steps)
       iteration += steps
-      if iteration < boundary:
-        self._show(iteration)
-    if _due(iteration, self.train_interval, self.total):
-      for index, recorder in enumerate(self.recorders):
-        recorder.add('train', iteration,
-                     {k: v[index] for k, v in metrics.items()})
+      if self.progress and iteration < boundary:
+        self.progress.update(iteration)
+    return iteration
+
+  def _check_finite(self, first_bad, weights_finite, iteration, steps):
+    """Takes out the networks that diverged in these steps (see trainer)."""
+    diverged = {}
+    for index in self._live():
+      try:
+        trainer._check_finite(first_bad[index], weights_finite[index],  # pylint: disable=protected-access
+                              iteration, steps)
+      except finite.NonFiniteError as error:
+        diverged[index] = error
+    if diverged:
+      self._record_evaluation()  # what trainer.train records before it stops
+      for index, error in diverged.items():
+        self.recorders[index].write()
+        self.errors[index] = error
+
+  def _at_boundary(self, iteration):
+    """Records, evaluates, saves and checkpoints what is due at `iteration`."""
+    options = self.options
+    if trainer._due(iteration, options.record_interval or self.total,  # pylint: disable=protected-access
+                    self.total):
+      for index in self._live():
+        self.recorders[index].add('train', iteration, {
+            key: value[index] for key, value in self.batch_metrics.items()})
     self._evaluate(iteration)
-    self._show(iteration)
-    if iteration in self.save_weights_at:
+    if iteration in options.save_weights_at:
       self._save_each(lambda d: paths.rewind(d, iteration),
                       self.pack.model.split_current_weights(self.sess))
     if (self.pack.checkpoints is not None and
-        _due(iteration, self.checkpoint_interval, self.total)):
+        trainer._due(iteration, options.checkpoint_interval, self.total)):  # pylint: disable=protected-access
       self._record_evaluation()
       self._checkpoint(iteration)
-    return iteration
 
-  def _save_each(self, where, per_network, enabled=True):
-    """Saves network i's arrays at where(run_dir i), for networks with a dir."""
-    if not enabled:
-      return
-    for run_dir, values in zip(self.run_dirs, per_network):
-      if run_dir:
-        save_restore.save_network(where(run_dir), values)
-
-  def _show(self, iteration, force=False):
-    if self.progress:
-      accuracies = [r.latest('test', 'accuracy') for r in self.recorders]
-      known = [a for a in accuracies if a is not None]
-      self.progress.update(iteration, {
-          'mean test acc': sum(known) / len(known) if known else None},
-                           force=force)
+  def _save_each(self, where, per_network, indices=None):
+    """Saves network i's arrays at where(run_dir i), for live networks with a
+    run directory (or those of `indices`)."""
+    for index in self._live() if indices is None else indices:
+      if self.run_dirs[index]:
+        save_restore.save_network(where(self.run_dirs[index]),
+                                  per_network[index])
 
   def _record_evaluation(self):
     """Records the background evaluation, waiting for it if it still runs."""
     done = self.pack.evaluator.collect()
-    if done is not None:
-      iteration, per_network = done
-      for recorder, splits in zip(self.recorders, per_network):
-        for split, values in splits.items():
-          recorder.add(split, iteration, values)
+    if done is None:
+      return
+    evaluated, per_network = done
+    live = self._live()
+    for index in live:
+      for split, values in per_network[index].items():
+        self.recorders[index].add(split, evaluated, values)
+    if self.progress and 'test' in per_network[0] and live:
+      mean = sum(per_network[i]['test']['accuracy'] for i in live) / len(live)
+      self.progress.update(evaluated, {'mean test acc': mean},
+                           force=evaluated == self.total)
 
   def _evaluate(self, iteration):
     """Starts the evaluations due at `iteration` (after recording the last)."""
     self._record_evaluation()
-    due = {'test': self.test_interval, 'validate': self.validate_interval}
-    self.pack.evaluator.start(
-        self.sess, iteration, [split for split in self.pack.evaluator.splits
-                               if _due(iteration, due[split], self.total)])
+    due = {'test': self.options.test_interval,
+           'validate': self.options.validation_interval}
+    splits = [split for split in self.pack.evaluator.splits
+              if trainer._due(iteration, due[split], self.total)]  # pylint: disable=protected-access
+    self.pack.evaluator.start(self.sess, iteration, splits)
+    if self.progress and 'test' not in splits and iteration > self.start:
+      self.progress.update(iteration)
 
   def _checkpoint(self, iteration):
-    """Per network: records, then variables (index last), as trainer.train."""
-    for run_dir, recorder in zip(self.run_dirs, self.recorders):
-      save_restore.write_json(
-          packed_checkpoints.records_path(run_dir, iteration), recorder.records)
+    """Per live network: records, then variables (index last), as trainer."""
+    live = self._live()
+    for index in live:
+      save_restore.write_json(packed_checkpoints.records_path(
+          self.run_dirs[index], iteration), self.recorders[index].records)
     self.pack.checkpoints.save(self.sess, self.run_dirs, iteration,
-                               self.params.get('keep_checkpoints', 2))
-    for recorder in self.recorders:
-      recorder.write()
+                               self.options.keep_checkpoints, live)
+    for index in live:
+      self.recorders[index].write()
 
   def _resume(self, iteration):
     """Restores every network's checkpoint and records of `iteration`."""
@@ -462,7 +572,3 @@ class _PackRun(object):
       recorder.records = save_restore.read_json(
           packed_checkpoints.records_path(run_dir, iteration))
       recorder.truncate(iteration)
-
-
-def _due(iteration, interval, total):
-  return trainer._due(iteration, interval, total)  # pylint: disable=protected-access

@@ -12,17 +12,15 @@ import sys
 import packed_testlib as lib
 
 from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_trainer
 
 
 def main(output_dir, iterations):
   dataset = lib.small_mlp_dataset()
   members = lib.members(dataset, lib.MLP, [os.path.join(output_dir, str(i))
                                            for i in range(3)])
-  packed_trainer.train_packed(dataset, lib.MLP, members,
-                              optimizers.optimizer_fn('adam'),
-                              ('iterations', int(iterations)), batch_size=10,
-                              test_interval=50, checkpoint_interval=100)
+  lib.pack(dataset, lib.MLP, members, optimizers.optimizer_fn('adam'),
+           ('iterations', int(iterations)), batch_size=10, test_interval=50,
+           checkpoint_interval=100)
 
 
 if __name__ == '__main__':

@@ -56,7 +56,7 @@ def alone(dataset, hyperparameters, member, optimizer_fn, training_len,
                         presets=member.presets)
     with session_lib.new_session(graph) as sess:
       return trainer.train(sess, dataset, model, optimizer_fn, training_len,
-                           member.output_dir, **params)
+                           member.output_dir, trainer.TrainOptions(**params))
 
 
 def initial_shapes(dataset, hyperparameters):
@@ -72,6 +72,14 @@ def initial_shapes(dataset, hyperparameters):
     elif kind == 'b':
       out[layer + '_bias'] = value.shape
   return out
+
+
+def pack(dataset, hyperparameters, members, optimizer_fn, training_len,
+         **params):
+  """train_packed with trainer.TrainOptions(**params)."""
+  return packed_trainer.train_packed(dataset, hyperparameters, members,
+                                     optimizer_fn, training_len,
+                                     trainer.TrainOptions(**params))
 
 
 def members(dataset, hyperparameters, run_dirs=(None, None, None)):

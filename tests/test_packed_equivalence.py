@@ -8,11 +8,13 @@ test losses and accuracies) and the files each run writes.
 
 import os
 
+import numpy as np
 import packed_testlib as lib
 import pytest
 
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import packed_trainer
+from lottery_ticket.foundations import trainer
 
 OPTIMIZERS = ('sgd', 'momentum', 'adam', 'rmsprop')
 
@@ -21,8 +23,8 @@ def _compare(dataset, hyperparameters, optimizer_fn, tmp_path, training_len,
              **params):
   packed_dirs = [str(tmp_path / 'packed' / str(i)) for i in range(3)]
   members = lib.members(dataset, hyperparameters, packed_dirs)
-  results = packed_trainer.train_packed(dataset, hyperparameters, members,
-                                        optimizer_fn, training_len, **params)
+  results = lib.pack(dataset, hyperparameters, members, optimizer_fn,
+                     training_len, **params)
   assert len(results) == len(members)
   for index, member in enumerate(members):
     alone_dir = str(tmp_path / 'alone' / str(index))
@@ -37,9 +39,7 @@ def _compare(dataset, hyperparameters, optimizer_fn, tmp_path, training_len,
         expected = f.read()
       with open(os.path.join(packed_dirs[index], log)) as f:
         assert f.read() == expected, log
-    # The same files, but checkpoints' .meta graphs (nothing reads them).
-    assert lib.tree(packed_dirs[index]) == [
-        p for p in lib.tree(alone_dir) if not p.endswith('.meta')]
+    assert lib.tree(packed_dirs[index]) == lib.tree(alone_dir)
   return results
 
 
@@ -48,7 +48,8 @@ def _compare(dataset, hyperparameters, optimizer_fn, tmp_path, training_len,
 def test_mlp_pack_equals_alone(name, batch_size, tmp_path):
   dataset = lib.small_mlp_dataset()
   _compare(dataset, lib.MLP, optimizers.optimizer_fn(name), tmp_path,
-           ('iterations', 100), batch_size=batch_size, test_interval=20)
+           ('iterations', 100), batch_size=batch_size, test_interval=20,
+           checkpoint_interval=30)
 
 
 @pytest.mark.parametrize('name', OPTIMIZERS)
@@ -72,7 +73,7 @@ def test_decay_clipping_schedule_and_saving_equal_alone(tmp_path):
 def test_epochs_and_a_pack_of_one(tmp_path):
   dataset = lib.small_mlp_dataset()
   member = lib.members(dataset, lib.MLP)[1]
-  [(initial, final)] = packed_trainer.train_packed(
+  [(initial, final)] = lib.pack(
       dataset, lib.MLP, [member], optimizers.optimizer_fn('adam'),
       ('epochs', 2), batch_size=10, test_interval=40)
   expected = lib.alone(dataset, lib.MLP, member,
@@ -81,3 +82,47 @@ def test_epochs_and_a_pack_of_one(tmp_path):
   lib.assert_same_weights(initial, expected[0])
   lib.assert_same_weights(final, expected[1])
 
+
+
+def test_a_pack_may_start_at_iteration_k(tmp_path):
+  """A training that continues another from its iteration k (late rewinding)."""
+  dataset = lib.small_mlp_dataset()
+  optimizer_fn = optimizers.optimizer_fn('sgd', 0.1, schedule='cosine',
+                                         total_steps=90)
+  _compare(dataset, lib.MLP, optimizer_fn, tmp_path, ('iterations', 90),
+           batch_size=10, test_interval=20, first_iteration=30,
+           save_weights_at=[30, 60], checkpoint_interval=40)
+
+
+def test_a_diverging_network_stops_as_alone_and_the_others_finish(tmp_path):
+  dataset = lib.small_mlp_dataset()
+  dirs = [str(tmp_path / 'packed' / str(i)) for i in range(3)]
+  members = lib.members(dataset, lib.MLP, dirs)
+  huge = {name: np.full_like(value, 1e30) for name, value in
+          lib.members(dataset, lib.MLP)[2].presets.items()}
+  members[1] = members[1]._replace(presets=huge)
+  params = dict(batch_size=10, test_interval=20, checkpoint_interval=20)
+  optimizer_fn = optimizers.optimizer_fn('sgd', 0.1)
+  with pytest.raises(packed_trainer.PackDiverged) as caught:
+    lib.pack(dataset, lib.MLP, members, optimizer_fn, ('iterations', 60),
+             **params)
+  assert sorted(caught.value.errors) == [1]
+  alone_dir = str(tmp_path / 'alone')
+  with pytest.raises(trainer.NonFiniteError) as alone_error:
+    lib.alone(dataset, lib.MLP, members[1]._replace(output_dir=alone_dir),
+              optimizer_fn, ('iterations', 60), **params)
+  assert str(caught.value.errors[1]) == str(alone_error.value)
+  assert dirs[1] in str(caught.value)
+  with open(os.path.join(alone_dir, 'metrics.json')) as f:
+    expected = f.read()
+  with open(os.path.join(dirs[1], 'metrics.json')) as f:
+    assert f.read() == expected  # NaN included, so compared as text
+  assert lib.tree(dirs[1]) == lib.tree(alone_dir)  # no final/, no checkpoint
+  assert caught.value.results[1] is None
+  for index in (0, 2):
+    expected = lib.alone(dataset, lib.MLP, members[index]._replace(
+        output_dir=str(tmp_path / 'alone{}'.format(index))), optimizer_fn,
+                         ('iterations', 60), **params)
+    lib.assert_same_weights(caught.value.results[index][1], expected[1])
+    assert lib.tree(dirs[index]) == lib.tree(
+        str(tmp_path / 'alone{}'.format(index)))

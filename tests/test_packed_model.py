@@ -70,14 +70,13 @@ def test_model_classes_by_hyperparameters():
 
 def _train(members, **params):
   dataset = lib.small_mlp_dataset()
-  return packed_trainer.train_packed(
-      dataset, lib.MLP, members, optimizers.optimizer_fn('sgd'),
-      ('iterations', 5), **dict(dict(batch_size=10), **params))
+  return lib.pack(dataset, lib.MLP, members, optimizers.optimizer_fn('sgd'),
+                  ('iterations', 5), **dict(dict(batch_size=10), **params))
 
 
 @pytest.mark.parametrize('members, params, message', [
     ([], {}, 'at least one member'),
-    ([{}], {'after_step': None}, 'Unknown training parameter.*after_step'),
+    ([{}], {'build_hooks': lambda optimizer: None}, 'no training hooks'),
     ([{'output_dir': '/tmp/x'}, {'output_dir': '/tmp/x'}], {},
      'share an output directory: /tmp/x'),
     ([{'masks': {'layer7': np.ones((20, 16))}}], {}, 'layer7'),

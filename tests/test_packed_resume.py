@@ -17,7 +17,6 @@ import packed_testlib as lib
 
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import packed_checkpoints
-from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -28,9 +27,9 @@ PARAMS = dict(batch_size=10, test_interval=50, checkpoint_interval=100)
 
 def _pack(run_dirs, iterations):
   dataset = lib.small_mlp_dataset()
-  return packed_trainer.train_packed(
-      dataset, lib.MLP, lib.members(dataset, lib.MLP, run_dirs),
-      optimizers.optimizer_fn('adam'), ('iterations', iterations), **PARAMS)
+  return lib.pack(dataset, lib.MLP, lib.members(dataset, lib.MLP, run_dirs),
+                  optimizers.optimizer_fn('adam'), ('iterations', iterations),
+                  **PARAMS)
 
 
 def _dirs(root):
