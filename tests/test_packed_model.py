@@ -32,7 +32,7 @@ def test_each_network_has_the_unpacked_variables_under_its_prefix(
     packed_model.unpacked_name('network1/model/layer0_w', 0)
 
 
-def test_a_view_computes_one_network_and_the_pack_all(tiny_dataset):
+def test_a_view_computes_one_network_and_the_pack_each(tiny_dataset):
   rng = np.random.default_rng(0)
   images = tiny_dataset.test.images[:7]
   with tf.Graph().as_default() as graph:
@@ -44,7 +44,7 @@ def test_a_view_computes_one_network_and_the_pack_all(tiny_dataset):
                    for i in range(3) for m in model.network_masks(i).values()})
     views = [packed_model.NetworkView(model, i).apply(tf.constant(images))
              for i in range(3)]
-    pack = model.apply(tf.constant(np.concatenate([images] * 3)))
+    pack = model.apply(tf.constant(images))  # each network on the same rows
     with tf.Session(graph=graph) as sess:
       for variable, value in values.items():
         variable.load(value, sess)
@@ -96,3 +96,11 @@ def test_progress_is_one_line_for_the_pack(capsys):
   _train([{}, {'init_seed': 4}], progress='level 3, trials 0-1',
          test_interval=5)
   assert 'level 3, trials 0-1 | iteration 5/5' in capsys.readouterr().err
+
+
+def test_a_network_index_outside_the_pack_is_refused(tiny_dataset):
+  with tf.Graph().as_default():
+    inputs, labels = tiny_dataset.placeholders()
+    model = packed_model.PackedFc(2, lib.MLP, inputs, labels)
+    with pytest.raises(ValueError, match='network 2 of a pack of 2'):
+      model.apply(inputs, network=2)
