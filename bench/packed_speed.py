@@ -1,29 +1,33 @@
 """Aggregate training speed of packs of N networks, of N processes, and the limit.
 
 LeNet-300-100, batch 60, Adam, on MNIST-shaped random data (55,000 train /
-5,000 validation / 10,000 test, held once), under the paper's protocol:
-validation and test are evaluated every 100 iterations. For N = 1, 2, 4,
-8, 16 it prints the aggregate network-steps per second of
+5,000 validation / 10,000 test, held once). Two tables, for N = 1, 2, 4,
+8, 16: under the paper's protocol (validation and test evaluated every 100
+iterations), and without evaluation (the training steps alone). Each gives
+the aggregate network-steps per second of
 
-  packed     : packed_trainer.train_packed training N networks in one graph;
-  processes  : N separate trainer.train processes, as the local sweep
-               executor runs them (as many at a time as there are cores,
-               the threads split among them);
-  limit      : the matrix products of those N networks' training steps alone
-               (forward, weight and input gradients), timed in a TensorFlow
-               loop (the best of 1 thread per op with 2 ops at a time, and
-               2 threads per op, one op at a time); and the same with
-               the evaluation's products added (15,000 examples forward per
-               network every 100 steps), the work the protocol asks for;
+  packed     : packed_trainer.train_packed training N networks in one graph,
+               and its ratio to one network trained by trainer.train;
+  limit      : the matrix products of those N networks' steps alone (forward,
+               weight and input gradients; under the protocol also the
+               evaluation's forward products, 15,000 examples per network
+               every 100 steps), timed in a TensorFlow loop, the best of 1
+               thread per op with 2 ops at a time and 2 threads per op;
+  processes  : (protocol table) N separate trainer.train processes, as the
+               local sweep executor runs them: as many at a time as there
+               are cores, the threads split among them;
 
-with the ratios, and the peak resident memory of a pack of 8.
+and then the peak resident memory of a pack of 8. It starts by measuring how
+many cores' worth of matrix products the machine gives at that moment (two
+processes' rate over one's): on a shared or virtual machine that is often
+less than the number of cores, and it bounds every parallel rate.
 
 Rates are marginal: (steps of a long run - steps of a short run) / (their
 time difference), which cancels the set-up that a 50,000-iteration run
 amortises. Run:
 
   python -m lottery_ticket.bench.packed_speed [--iterations=2000]
-      [--sizes=1,2,4,8,16] [--processes=true] [--repeats=1]
+      [--sizes=1,2,4,8,16] [--noprocesses] [--repeats=1] [--norss]
 
 On a machine shared with other work every number is lower than on a quiet
 one, and the ratios move; --repeats=R takes each rate's best of R.
@@ -56,23 +60,23 @@ SHORT = INTERVAL
 WIDTHS = [784] + [units for units, _ in constants.HYPERPARAMETERS['layers']]
 
 
-def _options():
-  return trainer.TrainOptions(batch_size=BATCH, test_interval=INTERVAL,
-                              validate_interval=INTERVAL, save_network=False)
+def _options(interval=INTERVAL):
+  return trainer.TrainOptions(batch_size=BATCH, test_interval=interval,
+                              validate_interval=interval, save_network=False)
 
 
-def packed_seconds(dataset, num_networks, iterations):
+def packed_seconds(dataset, num_networks, iterations, interval=INTERVAL):
   """Seconds train_packed takes for N networks and `iterations` steps."""
   members = [packed_trainer.Member(init_seed=seed, order_seed=seed)
              for seed in range(num_networks)]
   start = time.time()
   packed_trainer.train_packed(dataset, constants.HYPERPARAMETERS, members,
                               optimizers.optimizer_fn('adam'),
-                              ('iterations', iterations), _options())
+                              ('iterations', iterations), _options(interval))
   return time.time() - start
 
 
-def alone_seconds(dataset, iterations):
+def alone_seconds(dataset, iterations, interval=INTERVAL):
   """Seconds trainer.train takes for one network (its graph built first)."""
   with tf.Graph().as_default() as graph:
     inputs, labels = dataset.placeholders()
@@ -81,7 +85,7 @@ def alone_seconds(dataset, iterations):
     with session_lib.new_session(graph) as sess:
       start = time.time()
       trainer.train(sess, dataset, model, optimizers.optimizer_fn('adam'),
-                    ('iterations', iterations), None, _options())
+                    ('iterations', iterations), None, _options(interval))
       return time.time() - start
 
 
@@ -222,14 +226,58 @@ def peak_rss_gb(num_networks, iterations=SHORT):
   return float(done.stdout.split()[-1])
 
 
+def parallel_capacity(seconds=1.0):
+  """How many cores' worth of matrix products the machine gives right now.
+
+  Times a large matrix product in one process, then in `cpu_count` processes
+  at once (each on one thread); on a shared or virtual machine the answer
+  is often below the number of cores, and every parallel rate above is
+  bounded by it.
+  """
+  count = resources.cpu_count()
+  command = [sys.executable, '-c', _CAPACITY_PROBE, str(seconds)]
+  env = dict(os.environ, **resources.thread_environment(1))
+  alone = float(subprocess.run(command, env=env, check=True, text=True,
+                               stdout=subprocess.PIPE).stdout)
+  together = [subprocess.Popen(command, env=env, text=True,
+                               stdout=subprocess.PIPE) for _ in range(count)]
+  rates = [float(p.communicate()[0]) for p in together]
+  return sum(rates) / alone
+
+
+_CAPACITY_PROBE = """
+import sys, time
+import numpy as np
+a = np.ones((512, 512), np.float32)
+end = time.time() + float(sys.argv[1])
+count = 0
+while time.time() < end:
+  a.dot(a)
+  count += 1
+print(count / float(sys.argv[1]))
+"""
+
+
+def _sizes(sizes):
+  if isinstance(sizes, int):
+    return (sizes,)
+  if isinstance(sizes, str):
+    return [int(s) for s in sizes.split(',')]
+  return [int(s) for s in sizes]
+
+
+def _row(cells, widths):
+  return ' | '.join('{:>{}}'.format(c, w) for c, w in zip(cells, widths))
+
+
 def main(iterations=2000, sizes='1,2,4,8,16', processes=True, repeats=1,
          rss=True, worker_iterations=None, rss_networks=None):
-  """Prints the table of rates and ratios, and the peak memory of a pack of 8.
+  """Prints the rates and ratios with and without evaluation, and the memory.
 
   Args:
     iterations: steps of each timed run (the short one has 100).
     sizes: the pack sizes N, comma-separated.
-    processes: also time N separate processes.
+    processes: also time N separate processes (under the protocol).
     repeats: take each rate's best of this many measurements.
     rss: also measure the peak memory of a pack of 8.
     worker_iterations, rss_networks: internal (the benchmark's own child
@@ -244,40 +292,43 @@ def main(iterations=2000, sizes='1,2,4,8,16', processes=True, repeats=1,
   if worker_iterations:
     worker(int(worker_iterations))
     return
-  if isinstance(sizes, int):
-    sizes = (sizes,)
-  elif isinstance(sizes, str):
-    sizes = [int(s) for s in sizes.split(',')]
+  sizes = _sizes(sizes)
   dataset = train_speed._dataset()  # pylint: disable=protected-access
-  print('LeNet-300-100, Adam, batch {}, validation and test ({:,} examples) '
-        'every {} iterations; {} cores; aggregate network-steps/s'.format(
-            BATCH, EVAL_EXAMPLES, INTERVAL, resources.cpu_count()))
-  one = marginal(lambda n: alone_seconds(dataset, n), iterations, repeats)
-  print('one network, trainer.train: {:.0f} steps/s'.format(one), flush=True)
-  header = ('{:>3} | {:>7} | {:>8} | {:>9} | {:>9} | {:>11} | {:>10} | '
-            '{:>9} | {:>10}'.format(
-                'N', 'packed', 'x one', 'processes', 'x procs', 'limit train',
-                '% of train', 'limit +ev', '% of +eval'))
-  print(header)
-  print('-' * len(header))
-  for size in sizes:
-    packed = size * marginal(lambda n: packed_seconds(dataset, size, n),
-                             iterations, repeats)
-    if processes:
-      procs = size * marginal(lambda n: processes_seconds(size, n),
-                              iterations, repeats)
-    else:
-      procs = float('nan')
-    train_limit = limit_rate(size)
-    eval_limit = limit_rate(size, EVAL_EXAMPLES // INTERVAL)
-    print('{:>3} | {:>7.0f} | {:>7.2f}x | {:>9.0f} | {:>8.2f}x | {:>11.0f} | '
-          '{:>9.0f}% | {:>9.0f} | {:>9.0f}%'.format(
-              size, packed, packed / one, procs, packed / procs, train_limit,
-              100 * packed / train_limit, eval_limit,
-              100 * packed / eval_limit), flush=True)
+  print('LeNet-300-100, Adam, batch {}; aggregate network-steps/s; {} cores, '
+        'giving {:.2f} cores\' worth of matrix products at the start'.format(
+            BATCH, resources.cpu_count(), parallel_capacity()), flush=True)
+  for evaluated in (True, False):
+    interval = INTERVAL if evaluated else None
+    print()
+    print('With validation and test ({:,} examples) every {} iterations (the '
+          "paper's protocol):".format(EVAL_EXAMPLES, INTERVAL) if evaluated
+          else 'Without evaluation (the training steps alone):')
+    one = marginal(lambda n: alone_seconds(dataset, n, interval), iterations,
+                   repeats)
+    print('one network, trainer.train: {:.0f} steps/s'.format(one), flush=True)
+    eval_rows = EVAL_EXAMPLES // INTERVAL if evaluated else 0
+    columns = ['N', 'packed', 'x one', 'limit', '% of limit']
+    if evaluated and processes:
+      columns += ['processes', 'packed/procs']
+    widths = [max(len(c), 7) for c in columns]
+    print(_row(columns, widths))
+    print('-' * len(_row(columns, widths)))
+    for size in sizes:
+      packed = size * marginal(
+          lambda n: packed_seconds(dataset, size, n, interval), iterations,
+          repeats)
+      limit = limit_rate(size, eval_rows)
+      cells = [size, '{:.0f}'.format(packed), '{:.2f}x'.format(packed / one),
+               '{:.0f}'.format(limit), '{:.0f}%'.format(100 * packed / limit)]
+      if evaluated and processes:
+        procs = size * marginal(lambda n: processes_seconds(size, n),
+                                iterations, repeats)
+        cells += ['{:.0f}'.format(procs), '{:.2f}x'.format(packed / procs)]
+      print(_row(cells, widths), flush=True)
   if rss:
-    print('peak resident memory, a pack of 8 (data held once): {:.2f} GiB'
-          .format(peak_rss_gb(8)))
+    print()
+    print('peak resident memory, a pack of 8 on full-size MNIST-shaped data '
+          '(held once): {:.2f} GiB'.format(peak_rss_gb(8)))
 
 
 if __name__ == '__main__':
