@@ -327,8 +327,9 @@ def main(iterations=2000, sizes='1,2,4,8,16', processes=True, repeats=1,
       print(_row(cells, widths), flush=True)
   if rss:
     print()
-    print('peak resident memory, a pack of 8 on full-size MNIST-shaped data '
-          '(held once): {:.2f} GiB'.format(peak_rss_gb(8)))
+    print('peak resident memory on full-size MNIST-shaped data (held once): '
+          'a pack of 8 {:.2f} GiB, one network {:.2f} GiB (so 8 processes '
+          'about 8 times that)'.format(peak_rss_gb(8), peak_rss_gb(1)))
 
 
 if __name__ == '__main__':
