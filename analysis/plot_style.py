@@ -34,6 +34,12 @@ def color(index):
   return COLORS[index % len(COLORS)]
 
 
+def line_style(index):
+  """Solid for the first cycle of colours, then dotted, dash-dotted: so
+  curves beyond len(COLORS) never look like an earlier one."""
+  return ('-', ':', '-.')[(index // len(COLORS)) % 3]
+
+
 def new_figure(rows=1, columns=1, width=6.4, height=4.2, **kwargs):
   """A figure of rows x columns panels of the given size each.
 

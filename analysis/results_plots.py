@@ -202,7 +202,7 @@ def plot_sparse_training(rows, groups, path):
   legend = {}
   for column, sparsity in enumerate(sparsities):
     accuracy_axis, grad_axis = axes[0][column], axes[1][column]
-    drawn = [(m, sparsity, plot_style.color(i), '-')
+    drawn = [(m, sparsity, plot_style.color(i), plot_style.line_style(i))
              for i, m in enumerate(methods)]
     drawn += [(g['name'], g['key'], '0.35', '--') for g in dense]
     grad_values = []

@@ -12,11 +12,11 @@ import contextlib
 import hashlib
 import http.client
 import os
-import tempfile
 import urllib.error
 import urllib.request
 
 from lottery_ticket.datasets.errors import DatasetError
+from lottery_ticket.foundations import save_restore
 
 _CHUNK_BYTES = 1 << 20
 
@@ -84,9 +84,9 @@ def directories_removed_on_failure(directory):
 def _fetch(url, destination, md5, timeout):
   """Downloads one URL to `destination` through a verified temporary file."""
   directory = os.path.dirname(os.path.abspath(destination))
-  handle, temporary = tempfile.mkstemp(
-      dir=directory, prefix='.' + os.path.basename(destination) + '.',
-      suffix='.part')
+  # Created with the umask's permissions (mkstemp's 0600 would stay on the
+  # data once renamed into place).
+  handle, temporary = save_restore.create_temporary_file(directory)
   try:
     digest = hashlib.md5()
     with os.fdopen(handle, 'wb') as out, urllib.request.urlopen(

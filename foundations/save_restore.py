@@ -71,8 +71,9 @@ def _temporary_name(directory, stem=''):
   return os.path.join(directory, TEMP_PREFIX + stem + secrets.token_hex(4))
 
 
-def _create_temporary_file(directory):
-  """(fd, path) of a new empty file, mode 0666 less the umask."""
+def create_temporary_file(directory):
+  """(fd, path) of a new empty file, mode 0666 less the umask: renamed into
+  place, it has the permissions of a file created there."""
   while True:
     path = _temporary_name(directory)
     try:
@@ -96,7 +97,7 @@ def _atomic_write_bytes(path, data):
   directory = os.path.dirname(os.path.abspath(path))
   with naming_failures(path):
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = _create_temporary_file(directory)
+    fd, tmp = create_temporary_file(directory)
     try:
       with open(fd, 'wb') as f:
         f.write(data)

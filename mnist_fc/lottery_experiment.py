@@ -142,5 +142,4 @@ def _announce(output_dir, states, iterations):
   runs.say('{}: resuming{}{}'.format(
       output_dir,
       ' (levels {} finished)'.format(_span(finished)) if finished else '',
-      ' at level {} from its latest checkpoint'.format(started[0])
-      if started else ''))
+      ' at level {}'.format(started[0]) if started else ''))

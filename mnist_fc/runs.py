@@ -100,6 +100,10 @@ def check_recorded(run_dir, config, experiment):
   saved = config_lib.load_json(path)
   recorded = config_lib.read(path, config.concerns)
   changes = config.identity_differences(recorded)
+  # A value derived on both sides (the order seed from the seed, ...) differs
+  # because what it derives from does: name the cause, not its echo.
+  echoes = config.derived & recorded.derived
+  changes = [c for c in changes if c[0] not in echoes] or changes
   recorded_experiment = saved.get('experiment')
   if recorded_experiment and recorded_experiment != experiment:
     changes.insert(0, ('experiment', recorded_experiment, experiment))

@@ -51,7 +51,10 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
       [sys.executable, '-m', RUNNERS + 'lottery_experiment',
        '--output_dir=' + out, '--dataset=digits', '--iterations=20',
        '--training_len=2000it', '--save_summaries=false'],
-      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+      # A shell running this suite in the background ignores SIGINT, and its
+      # children would inherit that: give the runner the terminal's default.
+      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
   marker = paths.config(paths.run(out, 0, 'same_init'))
   deadline = time.time() + 300
   while not os.path.exists(marker):
