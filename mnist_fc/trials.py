@@ -1,0 +1,77 @@
+"""Several trials of one command, trained together as one pack.
+
+`--trials=N` turns a runner's one run into N trials of the same
+configuration that differ only by seed, trained side by side in one graph
+(foundations/packed_trainer.py) instead of N processes:
+
+  * trial t, for t = seed, seed + 1, ..., seed + N - 1 (`--seed` names the
+    first trial, 0 by default), is exactly the run that the same command
+    with `--output_dir={output_dir}/trial{t} --seed=t` makes: the same
+    config.json, the same files, bit-identical numbers. So `analysis` reads
+    a packed sweep unchanged, and a trial can be resumed, extended or
+    re-checked by either command;
+  * with `--trials`, directory flags name bases: `--output_dir` holds the
+    trial directories, and a flag naming another run (`--mask_from`) names
+    the base whose `trial{t}` trial t reads;
+  * `--trials` is not part of a run's identity (config.json does not record
+    it): it says how runs are trained, not what they are.
+
+The argfile generators' trial directories are the same `{base}/trial{t}`
+with seed t (paths.trial), so a packed line writes what its unpacked lines
+would.
+"""
+
+from lottery_ticket.foundations import hparams
+from lottery_ticket.foundations import paths
+
+TRIALS = hparams.Setting(
+    'trials', 'int', 0, 'train N trials together in one graph: trial t (seed '
+    't, from --seed on) into {output_dir}/trial{t}; 0 trains one run into '
+    'output_dir', minimum=0, identity=False)
+
+
+def count(trials):
+  """The number of trials asked for (0: one unpacked run), checked."""
+  return TRIALS.parse(trials)
+
+
+def seeds(first_seed, trials):
+  """The seeds of `trials` trials starting at `first_seed`."""
+  first_seed = int(first_seed)
+  return list(range(first_seed, first_seed + int(trials)))
+
+
+def directory(base, seed):
+  """Trial `seed`'s directory under `base`: {base}/trial{seed}."""
+  return paths.trial(base, seed)
+
+
+def configs(config, trials):
+  """Per trial, (seed, its Config): `config` with that trial's seed.
+
+  Values derived from the seed (the training order seed, unless given) are
+  derived again for each trial, as the unpacked run of that seed derives
+  them.
+
+  Raises:
+    ValueError: for settings whose data differ between trials (the pack
+      holds one dataset).
+  """
+  if getattr(config, 'permute_labels', False):
+    raise ValueError('--permute_labels draws each trial\'s labels from its '
+                     'seed, and a pack holds one dataset: run the trials '
+                     'without --trials')
+  return [(seed, config.replace(seed=seed))
+          for seed in seeds(config.seed, trials)]
+
+
+def output_directories(output_dir, trials=0, seed=0):
+  """The run directories a line writes: output_dir, or its trial{t}s.
+
+  For the argfile runner: the raw values of a line's flags.
+  """
+  number = count(trials)
+  if not number:
+    return [output_dir]
+  first = hparams.parse_int('seed', seed)
+  return [directory(output_dir, s) for s in seeds(first, number)]
