@@ -334,13 +334,18 @@ class Config(object):
     model_class = model_fc.ModelFc if self.network == 'fc' else model_conv.ModelConv
     if hyperparameters is None:
       hyperparameters = self.hyperparameters(num_classes)
-    graph_seed = int(self.seed) * 1000 + int(init_stream)
+    graph_seed = self.graph_seed(init_stream)
 
     def make_model(inputs, labels, presets=None, masks=None):
       tf.set_random_seed(graph_seed)
       return model_class(hyperparameters, inputs, labels, presets=presets,
                          masks=masks)
     return make_model
+
+  def graph_seed(self, init_stream=0):
+    """The graph seed a model of this run is built under: one stream of
+    initialisations per (seed, init_stream)."""
+    return int(self.seed) * 1000 + int(init_stream)
 
   def learning_rate_fn(self, total_steps):
     """callable(step tensor) -> the scheduled learning rate."""

@@ -1,22 +1,31 @@
-"""The lottery ticket experiment on MNIST-like data (one trial).
+"""The lottery ticket experiment on MNIST-like data: one trial, or several packed.
 
 Writes {output_dir}/{level}/{experiment_name}/ for levels 0..iterations.
 Re-running the same command skips finished levels and resumes the level that
 was interrupted, ending with the same masks and weights; re-running it with
 another configuration is refused (see runs.py). More levels (a larger
 `iterations`) extend a finished trial.
+
+With `trials=N` the N trials (seeds seed..seed+N-1, in {output_dir}/trial{t})
+go through the levels together: each level's trials train as one pack
+(packed_runs.py), each trial bit-identical to the same trial run alone, so
+a trial directory is the same whichever way it was made (trials.py).
 """
 
 import os
 
 from lottery_ticket.foundations import experiment
+from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import hparams
+from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning as pruning_lib
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import constants
+from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import runs
+from lottery_ticket.mnist_fc import trials as trials_lib
 
 CONCERNS = config_lib.BASE + (config_lib.LOTTERY,)
 EXPERIMENT = 'lottery'
@@ -24,84 +33,194 @@ EXPERIMENT = 'lottery'
 
 def lottery_experiment(output_dir, iterations=5,
                        experiment_name=constants.EXPERIMENT_NAME,
-                       presets=None, config=None, overwrite=False, **flags):
-  """Runs levels 0..iterations of one trial.
+                       presets=None, config=None, overwrite=False, trials=0,
+                       **flags):
+  """Runs levels 0..iterations of one trial, or of `trials` trials packed.
 
   Args:
-    output_dir: the trial directory.
+    output_dir: the trial directory (with `trials`: the directory of the
+      trial directories, trial{t}).
     iterations: pruning levels after the dense level 0.
     experiment_name: the run name inside each level directory (a plain
       name: it becomes a directory).
     presets: initial weights of level 0 (dict or path of a saved network).
     config: optional saved config.json (or a Config) to start from.
     overwrite: start over, removing this experiment's earlier levels.
+    trials: 0 for one trial in output_dir; N trains trials seed..seed+N-1
+      together, level by level, each exactly as alone (see trials.py).
     **flags: settings of the data, model, training and lottery concerns.
 
   Returns:
-    (masks, final_weights) of the last level.
+    (masks, final_weights) of the last level; with `trials`, a dict seed ->
+    that pair.
 
   Raises:
     ValueError: for bad settings, or an output directory holding a run of
       another configuration (nothing is written then).
+    finite.NonFiniteError: if a trial diverged (with `trials`, after the
+      others finished).
   """
   run_config = config_lib.resolve(CONCERNS, flags, config,
                                   source='lottery_experiment')
   iterations = _count('iterations', iterations)
+  trials = trials_lib.count(trials)
   paths.check_name(experiment_name, 'experiment_name')
   presets_source = presets if isinstance(presets, str) else None
   presets = save_restore.standardize(presets)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
-  total_steps = run_config.total_steps(dataset)
 
-  def run_dir(level):
-    return paths.run(output_dir, level, experiment_name)
+  def trial(directory, trial_config):
+    return _Trial(directory, config_lib.complete(trial_config, dataset),
+                  experiment_name, iterations, presets_source)
 
-  runs.lock(output_dir)
-  levels = _recorded_levels(output_dir, experiment_name)
-  if overwrite:
-    for level in levels:
-      runs.clear_run(run_dir(level))
-    if levels:
-      runs.say('overwriting levels {} of {}'.format(
-          _span(levels), output_dir))
-  states = {level: runs.claim(run_dir(level), run_config, EXPERIMENT)
-            for level in _recorded_levels(output_dir, experiment_name)}
-  _announce(output_dir, states, iterations)
+  if not trials:
+    return _run_alone(trial(output_dir, run_config), dataset, presets,
+                      overwrite)
+  members = [trial(trials_lib.directory(output_dir, seed), trial_config)
+             for seed, trial_config in trials_lib.configs(run_config, trials)]
+  return _run_packed(members, dataset, presets, overwrite)
 
-  percents = run_config.prune_percents()
-  prune_masks = pruning_lib.make_prune_masks(
-      run_config.pruning, percents, run_config.seed,
-      output_layer=run_config.output_layer())
-  rewind = run_config.rewind_iteration
 
-  def details(level):
-    return {'experiment_name': experiment_name, 'level': level,
-            'iterations': iterations, 'prune_percents': percents,
-            'presets': presets_source}
+class _Trial(object):
+  """One trial's directories, configuration, pruning and bookkeeping."""
 
-  def reset_weights(initial):
-    if not rewind:
+  def __init__(self, output_dir, config, experiment_name, iterations,
+               presets_source):
+    self.output_dir = output_dir
+    self.config = config
+    self.experiment_name = experiment_name
+    self.iterations = iterations
+    self.presets_source = presets_source
+    self.percents = config.prune_percents()
+    self.prune_masks = pruning_lib.make_prune_masks(
+        config.pruning, self.percents, config.seed,
+        output_layer=config.output_layer())
+    self.rewind = config.rewind_iteration
+    # With late rewinding as OpenLTH does it, later levels continue level 0
+    # from iteration k: they train k..T (schedule and data order included).
+    self.continues = bool(self.rewind and
+                          config.rewind_schedule == 'continue')
+
+  def run_dir(self, level):
+    return paths.run(self.output_dir, level, self.experiment_name)
+
+  def claim(self, overwrite):
+    """Locks the trial, checks (or clears) its levels and says where it is."""
+    runs.lock(self.output_dir)
+    levels = _recorded_levels(self.output_dir, self.experiment_name)
+    if overwrite:
+      for level in levels:
+        runs.clear_run(self.run_dir(level))
+      if levels:
+        runs.say('overwriting levels {} of {}'.format(
+            _span(levels), self.output_dir))
+    states = {level: runs.claim(self.run_dir(level), self.config, EXPERIMENT)
+              for level in _recorded_levels(self.output_dir,
+                                            self.experiment_name)}
+    _announce(self.output_dir, states, self.iterations)
+
+  def details(self, level):
+    return {'experiment_name': self.experiment_name, 'level': level,
+            'iterations': self.iterations, 'prune_percents': self.percents,
+            'presets': self.presets_source}
+
+  def label(self, level):
+    return 'level {}/{}'.format(level, self.iterations)
+
+  def reset_weights(self, initial):
+    """The weights later levels start from: level 0's initial, or its
+    weights at the rewinding iteration."""
+    if not self.rewind:
       return initial
-    return save_restore.restore_network(paths.rewind(run_dir(0), rewind))
+    return save_restore.restore_network(paths.rewind(self.run_dir(0),
+                                                     self.rewind))
 
-  # With late rewinding as OpenLTH does it, later levels continue level 0
-  # from iteration k: they train k..T (schedule and data order included).
-  continues = rewind and run_config.rewind_schedule == 'continue'
+  def save_weights_at(self, level):
+    return [self.rewind] if level == 0 and self.rewind else []
+
+  def first_iteration(self, level):
+    return self.rewind if self.continues and level > 0 else 0
+
+
+def _run_alone(trial, dataset, presets, overwrite):
+  """One trial, level by level, each level in its own graph."""
+  trial.claim(overwrite)
+  config = trial.config
   train_model = runs.make_train_model(
-      run_config, run_dir,
-      lambda level: 'level {}/{}'.format(level, iterations), EXPERIMENT,
-      total_steps,
-      save_weights_at_for_level=(
-          lambda level: [rewind] if level == 0 and rewind else []),
-      details=details,
-      first_iteration_for_level=(
-          lambda level: rewind if continues and level > 0 else 0))
+      config, trial.run_dir, trial.label, EXPERIMENT,
+      config.total_steps(dataset),
+      save_weights_at_for_level=trial.save_weights_at, details=trial.details,
+      first_iteration_for_level=trial.first_iteration)
   return experiment.experiment(
-      lambda: dataset, run_config.make_model_fn(dataset.num_classes),
-      train_model, prune_masks, iterations, presets=presets,
-      completed_level=lambda level: runs.load_finished(run_dir(level)),
-      reset_weights=reset_weights)
+      lambda: dataset, config.make_model_fn(dataset.num_classes),
+      train_model, trial.prune_masks, trial.iterations, presets=presets,
+      completed_level=lambda level: runs.load_finished(trial.run_dir(level)),
+      reset_weights=trial.reset_weights)
+
+
+def _run_packed(trials, dataset, presets, overwrite):
+  """The trials level by level, each level's unfinished trials as one pack.
+
+  Every trial follows experiment.experiment's steps (prune its previous
+  level, reset to its own starting weights, train); a finished level of a
+  trial is read back instead of trained, so trials at different levels
+  (resumed, extended) catch up in packs of those that need a level. A trial
+  that diverges leaves the experiment; the others go on to the last level,
+  then its error is raised.
+  """
+  for trial in trials:
+    trial.claim(overwrite)
+  first = trials[0]
+  previous = {}  # trial index -> (masks, final weights) of the last level
+  resets = {}    # trial index -> the weights its later levels start from
+  errors = {}
+  for level in range(first.iterations + 1):
+    todo, members = [], []
+    for index, trial in enumerate(trials):
+      if index in errors:
+        continue
+      done = runs.load_finished(trial.run_dir(level))
+      if done is not None:
+        _advance(trial, index, level, done, previous, resets)
+        continue
+      masks = (trial.prune_masks(*previous[index]) if level else None)
+      todo.append(index)
+      members.append(packed_runs.PackedRun(
+          trial.run_dir(level), trial.config, masks=masks,
+          presets=resets[index] if level else presets,
+          details=trial.details(level)))
+    if not todo:
+      continue
+    label = '{} trials {}'.format(first.label(level), _span(
+        [trials[i].config.seed for i in todo]))
+    try:
+      results = packed_runs.train_together(
+          members, dataset, EXPERIMENT, label,
+          first.config.total_steps(dataset),
+          save_weights_at=first.save_weights_at(level),
+          first_iteration=first.first_iteration(level))
+    except packed_trainer.PackDiverged as diverged:
+      results = diverged.results
+      errors.update({todo[i]: error for i, error in diverged.errors.items()})
+    for index, member, result in zip(todo, members, results):
+      if result is not None:
+        _advance(trials[index], index, level,
+                 (result[0], result[1], member.masks), previous, resets)
+  if errors:
+    raise finite.NonFiniteError('; '.join(
+        '{}: {}'.format(trials[i].output_dir, errors[i])
+        for i in sorted(errors)))
+  return {trial.config.seed: previous[index]
+          for index, trial in enumerate(trials)}
+
+
+def _advance(trial, index, level, done, previous, resets):
+  """Keeps what the next level of `trial` needs from a finished level."""
+  initial, final, masks = done
+  previous[index] = (masks, final)
+  if level == 0:
+    resets[index] = trial.reset_weights(initial)
 
 
 def _count(name, value):

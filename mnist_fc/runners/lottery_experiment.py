@@ -1,8 +1,15 @@
-"""Fire CLI: the lottery ticket experiment, one trial.
+"""Fire CLI: the lottery ticket experiment, one trial or several packed.
 
   python -m lottery_ticket.mnist_fc.runners.lottery_experiment \\
       --output_dir=/tmp/lt/trial0 --iterations=5 --dataset=digits \\
       --training_len=1000it --seed=0
+
+  python -m lottery_ticket.mnist_fc.runners.lottery_experiment \\
+      --output_dir=/tmp/lt --trials=4 --iterations=5 --dataset=digits
+
+The second trains trials 0-3 (seeds 0-3, into /tmp/lt/trial0..trial3)
+together, level by level, in one graph: each trial directory is what the
+first command gives with that trial's seed and directory.
 
 Re-running the same command resumes an interrupted experiment; re-running it
 with other settings is refused (give --overwrite to start over).
@@ -14,6 +21,7 @@ from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
+from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import cli
 
 S = hparams.Setting
@@ -21,14 +29,18 @@ S = hparams.Setting
 
 def lottery_experiment(output_dir, iterations=5,
                        experiment_name=constants.EXPERIMENT_NAME,
-                       presets=None, config=None, overwrite=False, **flags):
+                       presets=None, config=None, overwrite=False, trials=0,
+                       **flags):
   """Trains, prunes, resets and retrains for levels 0..iterations."""
   lottery_lib.lottery_experiment(
       output_dir, iterations=iterations, experiment_name=experiment_name,
       presets=presets, config=config or None,
-      overwrite=cli.OVERWRITE.parse(overwrite), **flags)
-  cli.print_summary([paths.run(output_dir, level, experiment_name)
-                     for level in range(int(iterations) + 1)])
+      overwrite=cli.OVERWRITE.parse(overwrite), trials=trials, **flags)
+  cli.print_summary([
+      paths.run(trial_dir, level, experiment_name)
+      for trial_dir in trials_lib.output_directories(
+          output_dir, trials, flags.get('seed', 0))
+      for level in range(int(iterations) + 1)])
 
 
 def output_directory(output_dir, **unused_flags):
@@ -38,7 +50,7 @@ def output_directory(output_dir, **unused_flags):
 
 RUNNER = cli.Runner(
     name='lottery_experiment', function=lottery_experiment,
-    summary='The lottery ticket experiment, one trial: train, prune, reset '
+    summary='The lottery ticket experiment (one trial, or --trials packed): train, prune, reset '
     'the survivors, retrain, for levels 0..iterations.',
     arguments=(
         cli.OUTPUT_DIR,
@@ -47,7 +59,7 @@ RUNNER = cli.Runner(
         S('experiment_name', 'str', constants.EXPERIMENT_NAME, 'the run name '
           'inside each level directory (a plain name)'),
         S('presets', 'str', '', 'a saved network level 0 starts from'),
-        cli.CONFIG, cli.OVERWRITE),
+        cli.CONFIG, cli.OVERWRITE, trials_lib.TRIALS),
     concerns=lottery_lib.CONCERNS)
 validate_flags = functools.partial(cli.validate_flags, RUNNER)
 

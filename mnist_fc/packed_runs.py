@@ -1,0 +1,108 @@
+"""Several run directories trained together as one pack, each as if alone.
+
+The packed counterpart of runs.make_train_model: every run of the pack gets
+its config.json first and its DONE last, exactly as an unpacked run of the
+same configuration, and foundations.packed_trainer trains the networks side
+by side in one graph, each bit-identical to trainer.train on it. The runs
+must share everything but their seed-derived values, masks and starting
+weights (they are the trials of one command, see trials.py).
+"""
+
+import dataclasses
+import time
+from typing import Any, Optional
+
+from lottery_ticket.foundations import packed_trainer
+from lottery_ticket.foundations import trainer
+from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import runs
+
+
+@dataclasses.dataclass
+class PackedRun(object):
+  """One run directory of a pack.
+
+  Attributes:
+    run_dir: where it writes.
+    config: its completed Config (its seed, its order seed).
+    masks: dict layer -> 0/1 array, or None (dense).
+    presets: its starting weights (dict), or None (its own initialisation).
+    details: what config.json records beside the settings.
+    init_stream: the initialisation stream of its seed (Config.graph_seed).
+  """
+  run_dir: str
+  config: config_lib.Config
+  masks: Optional[Any] = None
+  presets: Optional[Any] = None
+  details: Optional[dict] = None
+  init_stream: int = 0
+
+
+def _shared(members):
+  """The pack's shared configuration, after checking the others agree.
+
+  Raises:
+    ValueError: if two runs differ in a setting other than the seeds.
+  """
+  first = members[0].config
+  seeds = ('seed', 'train_order_seed')
+  for member in members[1:]:
+    differs = [name for name, _, _ in first.identity_differences(member.config)
+               if name not in seeds]
+    if differs:
+      raise ValueError('runs of a pack differ in {}: {} and {}'.format(
+          ', '.join(differs), members[0].run_dir, member.run_dir))
+  return first
+
+
+def train_together(members, dataset, experiment, label, total_steps,
+                   save_weights_at=(), first_iteration=0):
+  """Records, trains and finishes the runs of `members` as one pack.
+
+  Args:
+    members: a list of PackedRun (none of them finished).
+    dataset: the dataset they share, held once.
+    experiment: what config.json records as the experiment.
+    label: the progress label of the pack.
+    total_steps: the length of the learning-rate schedule.
+    save_weights_at: iterations whose weights every run saves (rewinding).
+    first_iteration: the iteration every run starts at (a level that
+      continues another one).
+
+  Returns:
+    Per member, (initial_weights, final_weights), or None for a network
+    that diverged.
+
+  Raises:
+    packed_trainer.PackDiverged: after every network that did not diverge
+      has finished (and been marked DONE); it holds every member's result.
+    ValueError: for runs that cannot share a pack.
+  """
+  config = _shared(members)
+  for member in members:
+    runs.record(member.run_dir, member.config, experiment, member.details)
+  options = dict(config.train_options(label),
+                 save_weights_at=list(save_weights_at),
+                 first_iteration=first_iteration)
+  pack = [packed_trainer.Member(
+      output_dir=m.run_dir, init_seed=m.config.graph_seed(m.init_stream),
+      order_seed=m.config.train_order_seed, masks=m.masks, presets=m.presets)
+          for m in members]
+  started = time.time()
+  try:
+    results = packed_trainer.train_packed(
+        dataset, config.hyperparameters(dataset.num_classes), pack,
+        config.optimizer_fn(total_steps), config.training_len,
+        trainer.TrainOptions(**options))
+  except packed_trainer.PackDiverged as diverged:
+    results = diverged.results
+    _finish(members, results, started)
+    raise
+  _finish(members, results, started)
+  return results
+
+
+def _finish(members, results, started):
+  for member, result in zip(members, results):
+    if result is not None:
+      runs.mark_done(member.run_dir, started)

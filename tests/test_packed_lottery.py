@@ -1,0 +1,166 @@
+"""lottery_experiment --trials=N: each trial directory is the unpacked run's.
+
+A packed experiment writes, in every trial{t}, the bytes the unpacked command
+with --seed=t writes there (config.json, logs, metrics, weights, masks); only
+the DONE timing, the lock's pid and TensorBoard event names may differ. A
+packed experiment killed mid-level and run again ends with the same bytes as
+one never interrupted.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lottery_ticket.foundations import finite
+from lottery_ticket.foundations import packed_checkpoints
+from lottery_ticket.foundations import packed_trainer
+from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(HERE))
+FAST = dict(dataset='digits', layers=(40, 20), training_len='200it',
+            test_interval=50, checkpoint_interval=100)
+# Files whose bytes name a time, a process or a host, not a result.
+CIRCUMSTANTIAL = ('DONE', '.lock')
+
+
+def tree_bytes(root):
+  """{relative path: bytes} of every result file under root."""
+  out = {}
+  for directory, subdirectories, names in os.walk(root):
+    subdirectories[:] = [d for d in subdirectories if d != 'summaries']
+    for name in names:
+      if name in CIRCUMSTANTIAL:
+        continue
+      path = os.path.join(directory, name)
+      with open(path, 'rb') as f:
+        out[os.path.relpath(path, root)] = f.read()
+  return out
+
+
+def assert_same_trees(got, expected):
+  got, expected = tree_bytes(got), tree_bytes(expected)
+  assert sorted(got) == sorted(expected)
+  differing = [p for p in got if got[p] != expected[p]]
+  assert not differing, differing
+
+
+@pytest.mark.parametrize('flags', [
+    dict(seed=3, rewind_iteration=50),
+    dict(pruning='random', optimizer='sgd', momentum=0.9,
+         lr_schedule='cosine'),
+], ids=['rewinding', 'random_pruning_momentum'])
+def test_each_packed_trial_is_the_unpacked_run_of_its_seed(tmp_path, flags):
+  flags = dict(FAST, **flags)
+  first = flags.pop('seed', 0)
+  results = lottery_lib.lottery_experiment(
+      str(tmp_path / 'packed'), iterations=2, trials=2, seed=first, **flags)
+  assert sorted(results) == [first, first + 1]
+  for seed in (first, first + 1):
+    alone = str(tmp_path / 'alone' / 'trial{}'.format(seed))
+    lottery_lib.lottery_experiment(alone, iterations=2, seed=seed, **flags)
+    assert_same_trees(str(tmp_path / 'packed' / 'trial{}'.format(seed)), alone)
+    for level in range(3):
+      assert os.path.exists(paths.done_marker(paths.run(alone, level)))
+  # The trials are different networks, not one network twice.
+  trees = [tree_bytes(str(tmp_path / 'packed' / 'trial{}'.format(s)))
+           for s in (first, first + 1)]
+  assert trees[0]['2/same_init/final/layer0.npy'] != trees[1][
+      '2/same_init/final/layer0.npy']
+
+
+def test_trials_at_different_levels_catch_up_together(tmp_path):
+  """A trial of 1 level (run alone) extended to 2 in a pack with a new trial
+  ends as the same history run alone: level 2 packs both trials, levels 0-1
+  only the new one."""
+  base = tmp_path / 'mixed'
+  lottery_lib.lottery_experiment(str(base / 'trial0'), iterations=1, seed=0,
+                                 **FAST)
+  lottery_lib.lottery_experiment(str(base), iterations=2, trials=2, **FAST)
+  alone = tmp_path / 'alone'
+  lottery_lib.lottery_experiment(str(alone / 'trial0'), iterations=1, seed=0,
+                                 **FAST)
+  for seed in (0, 1):
+    trial = str(alone / 'trial{}'.format(seed))
+    lottery_lib.lottery_experiment(trial, iterations=2, seed=seed, **FAST)
+    assert_same_trees(str(base / 'trial{}'.format(seed)), trial)
+
+
+def test_a_mismatching_trial_refuses_the_pack_before_writing(tmp_path):
+  base = tmp_path / 'refused'
+  lottery_lib.lottery_experiment(str(base / 'trial1'), iterations=1, seed=1,
+                                 **FAST)
+  before = tree_bytes(str(base))
+  with pytest.raises(ValueError, match='learning_rate'):
+    lottery_lib.lottery_experiment(str(base), iterations=1, trials=2,
+                                   learning_rate=0.01, **FAST)
+  assert tree_bytes(str(base)) == before
+  assert not os.path.exists(base / 'trial0' / '0')
+
+
+def test_permuted_labels_cannot_share_a_pack(tmp_path):
+  with pytest.raises(ValueError, match='permute_labels'):
+    lottery_lib.lottery_experiment(str(tmp_path / 'x'), iterations=1,
+                                   trials=2, permute_labels=True, **FAST)
+  assert not os.path.exists(tmp_path / 'x')
+
+
+def test_a_diverging_trial_stops_and_the_others_finish(tmp_path,
+                                                       monkeypatch):
+  """Trial 1 starts from weights so large its loss overflows at once; the
+  pack names exactly that trial, after the others trained every level."""
+  starting = packed_trainer.initial_values
+
+  def huge_for_trial1(model_class, hyperparameters, dataset, member):
+    values = starting(model_class, hyperparameters, dataset, member)
+    if '{0}trial1{0}'.format(os.sep) in member.output_dir:
+      values = {name: value if name.endswith('_m') else value * 1e30
+                for name, value in values.items()}
+    return values
+
+  monkeypatch.setattr(packed_trainer, 'initial_values', huge_for_trial1)
+  base = tmp_path / 'diverging'
+  with pytest.raises(finite.NonFiniteError) as raised:
+    lottery_lib.lottery_experiment(str(base), iterations=1, trials=3, **FAST)
+  done = {s: os.path.exists(paths.done_marker(paths.run(
+      str(base / 'trial{}'.format(s)), 1))) for s in range(3)}
+  assert done == {0: True, 1: False, 2: True}
+  assert 'trial1' in str(raised.value)
+  assert 'trial0' not in str(raised.value)
+  assert 'trial2' not in str(raised.value)
+
+
+def test_killed_packed_experiment_resumes_bit_identically(tmp_path):
+  args = ['--iterations=2', '--trials=2', '--dataset=digits',
+          '--layers=[40,20]', '--training_len=3000it', '--test_interval=250',
+          '--checkpoint_interval=500']
+  env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT)
+  command = [sys.executable, '-m',
+             'lottery_ticket.mnist_fc.runners.lottery_experiment']
+  killed = str(tmp_path / 'killed')
+  process = subprocess.Popen(command + ['--output_dir=' + killed] + args,
+                             env=env, stderr=subprocess.PIPE)
+  middle = paths.run(os.path.join(killed, 'trial1'), 1)
+  try:
+    deadline = time.time() + 300
+    while not packed_checkpoints.saved_iterations(middle):
+      assert process.poll() is None, process.stderr.read().decode()[-2000:]
+      assert time.time() < deadline, 'no level-1 checkpoint within 300 s'
+      time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+  finally:
+    process.wait()
+  assert process.returncode == -signal.SIGKILL
+  assert not os.path.exists(paths.done_marker(middle))
+  resumed = subprocess.run(command + ['--output_dir=' + killed] + args,
+                           env=env, capture_output=True, text=True, check=True)
+  assert 'resuming' in resumed.stderr
+  whole = str(tmp_path / 'whole')
+  subprocess.run(command + ['--output_dir=' + whole] + args, env=env,
+                 capture_output=True, check=True)
+  assert_same_trees(killed, whole)
