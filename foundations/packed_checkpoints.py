@@ -16,6 +16,7 @@ import os
 
 import numpy as np
 import tensorflow.compat.v1 as tf
+from tensorflow.python.util import deprecation  # pylint: disable=g-direct-tensorflow-import
 
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import paths
@@ -133,8 +134,12 @@ class PackedCheckpoints(object):
       listed.append(os.path.basename(_prefix(run_dirs[index], iteration)))
       kept = listed[-keep:] if keep else listed
       with save_restore.naming_failures(directory):
-        tf.train.update_checkpoint_state(directory, kept[-1],
-                                         all_model_checkpoint_paths=kept)
+        # The Saver's own bookkeeping call; TensorFlow marks the public name
+        # deprecated (for TF2's CheckpointManager) and would print so on
+        # every run's console.
+        with deprecation.silence():
+          tf.train.update_checkpoint_state(directory, kept[-1],
+                                           all_model_checkpoint_paths=kept)
         for name in listed[:-keep] if keep else []:
           for path in glob.glob(os.path.join(directory, name + '.*')):
             os.remove(path)

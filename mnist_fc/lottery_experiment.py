@@ -114,7 +114,7 @@ class _Trial(object):
         runs.clear_run(self.run_dir(level))
       if levels:
         runs.say('overwriting levels {} of {}'.format(
-            _span(levels), self.output_dir))
+            trials_lib.span(levels), self.output_dir))
     states = {level: runs.claim(self.run_dir(level), self.config, EXPERIMENT)
               for level in _recorded_levels(self.output_dir,
                                             self.experiment_name)}
@@ -192,7 +192,7 @@ def _run_packed(trials, dataset, presets, overwrite):
           details=trial.details(level)))
     if not todo:
       continue
-    label = '{} trials {}'.format(first.label(level), _span(
+    label = '{} trials {}'.format(first.label(level), trials_lib.span(
         [trials[i].config.seed for i in todo]))
     try:
       results = packed_runs.train_together(
@@ -242,11 +242,6 @@ def _recorded_levels(output_dir, experiment_name):
   return sorted(levels)
 
 
-def _span(levels):
-  return '{}-{}'.format(levels[0], levels[-1]) if len(levels) > 1 else str(
-      levels[0])
-
-
 def _announce(output_dir, states, iterations):
   """Says whether the trial resumes, and from where."""
   finished = sorted(l for l, s in states.items() if s == 'finished')
@@ -260,5 +255,5 @@ def _announce(output_dir, states, iterations):
   started = sorted(l for l, s in states.items() if s == 'resume')
   runs.say('{}: resuming{}{}'.format(
       output_dir,
-      ' (levels {} finished)'.format(_span(finished)) if finished else '',
+      ' (levels {} finished)'.format(trials_lib.span(finished)) if finished else '',
       ' at level {}'.format(started[0]) if started else ''))

@@ -7,7 +7,9 @@ For a finished lottery level, train the same sparse network again from
               weights), layer by layer;
   reuse_sign  as reuse, but each weight keeps the sign it had in that
               network (only the magnitudes are re-sampled).
-Writes {output_dir}/{level}/{mode}/.
+Writes {output_dir}/{level}/{mode}/. With `trials=N` the controls of N
+trials ({output_dir}/trial{t}, seeds seed..seed+N-1) train together as one
+pack, each trial's control bit-identical to the one trained alone.
 """
 
 import os
@@ -20,7 +22,10 @@ from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import packed_runs
+from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import train as train_lib
+from lottery_ticket.mnist_fc import trials as trials_lib
 
 MODES = ('reinit', 'reuse', 'reuse_sign')
 EXPERIMENT = 'reinitialize'
@@ -67,11 +72,13 @@ def output_directory(output_dir, level, mode='reinit', **unused_flags):
 
 
 def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init',
-                 distribution=None, config=None, overwrite=False, **flags):
+                 distribution=None, config=None, overwrite=False, trials=0,
+                 **flags):
   """Trains the masks of a finished lottery level from a new initialisation.
 
   Args:
-    output_dir: the trial directory of a lottery experiment.
+    output_dir: the trial directory of a lottery experiment (with `trials`:
+      the directory of its trial directories, trial{t}).
     level: the pruning level whose masks to use.
     mode: 'reinit', 'reuse' or 'reuse_sign'.
     source_experiment: the experiment name holding the masks.
@@ -80,35 +87,93 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
     config: optional saved config.json (default: the source run's; its
       lottery settings are not read).
     overwrite: start over if the control's directory holds a run.
+    trials: 0 for the control of one trial; N trains the controls of trials
+      seed..seed+N-1 together, each exactly as alone (see trials.py).
     **flags: settings of the data, model and training concerns.
 
   Returns:
-    (initial_weights, final_weights).
+    (initial_weights, final_weights); with `trials`, a dict seed -> that
+    pair.
+
+  Raises:
+    ValueError: for bad settings, a level without masks, or a control
+      directory holding another configuration (nothing is written then).
+    finite.NonFiniteError: if a control diverged (with `trials`, after the
+      others finished).
   """
   choices.check('mode', mode, MODES)
   level = hparams.parse_int('level', level)
+  trials = trials_lib.count(trials)
   # The flags are checked before the source run is looked at.
-  config_lib.resolve(train_lib.CONCERNS, flags, source='reinitialize')
+  given = config_lib.resolve(train_lib.CONCERNS, flags, source='reinitialize')
   paths.check_name(source_experiment, 'source_experiment')
-  source = paths.run(output_dir, level, source_experiment)
-  if not os.path.isdir(paths.masks(source)):
-    raise ValueError('No masks at {}: run the lottery experiment for level {} '
-                     'first'.format(paths.masks(source), level))
-  masks = save_restore.restore_network(paths.masks(source))
-  if config is None and os.path.exists(paths.config(source)):
-    config = paths.config(source)
-  run_config = config_lib.resolve(train_lib.CONCERNS, flags, config,
-                                  source='reinitialize')
-  presets = None
-  distribution_source = distribution if isinstance(distribution, str) else None
-  if mode != 'reinit':
-    distribution = save_restore.standardize(distribution or paths.initial(source))
-    presets = resample(masks, distribution, mode,
-                       seed=run_config.seed * 1000 + int(level))
-  return train_lib.train(
-      output_directory(output_dir, level, mode), masks=masks, presets=presets,
-      config=run_config, init_stream=REINIT_STREAM + int(level),
-      overwrite=overwrite, label='{} level {}'.format(mode, level),
-      experiment_kind=EXPERIMENT,
-      details={'source': source, 'mode': mode, 'level': level,
-               'distribution': distribution_source})
+  if not trials:
+    control = _Control(output_dir, level, mode, source_experiment,
+                       distribution, config, flags)
+    return train_lib.train(
+        control.run_dir, masks=control.masks, presets=control.presets,
+        config=control.config, init_stream=control.init_stream,
+        overwrite=overwrite, label=control.label, experiment_kind=EXPERIMENT,
+        details=control.details)
+  controls = [_Control(trials_lib.directory(output_dir, seed), level, mode,
+                       source_experiment, distribution, config,
+                       dict(flags, seed=seed))
+              for seed in trials_lib.seeds(given.seed, trials)]
+  return _train_packed(controls, overwrite)
+
+
+class _Control(object):
+  """One trial's control: its source level, masks, presets and settings.
+
+  Everything is read and checked here, before the control's directory is
+  touched.
+  """
+
+  def __init__(self, trial_dir, level, mode, source_experiment, distribution,
+               config, flags):
+    source = paths.run(trial_dir, level, source_experiment)
+    if not os.path.isdir(paths.masks(source)):
+      raise ValueError('No masks at {}: run the lottery experiment for level '
+                       '{} first'.format(paths.masks(source), level))
+    self.masks = save_restore.restore_network(paths.masks(source))
+    if config is None and os.path.exists(paths.config(source)):
+      config = paths.config(source)
+    self.config = config_lib.resolve(train_lib.CONCERNS, flags, config,
+                                     source='reinitialize')
+    self.presets = None
+    if mode != 'reinit':
+      weights = save_restore.standardize(distribution or
+                                         paths.initial(source))
+      self.presets = resample(self.masks, weights, mode,
+                              seed=self.config.seed * 1000 + level)
+    self.run_dir = output_directory(trial_dir, level, mode)
+    self.init_stream = REINIT_STREAM + level
+    self.label = '{} level {}'.format(mode, level)
+    self.details = {'source': source, 'mode': mode, 'level': level,
+                    'distribution': distribution if isinstance(
+                        distribution, str) else None}
+
+
+def _train_packed(controls, overwrite):
+  """The controls of several trials as one pack (finished ones skipped)."""
+  for control in controls:
+    trials_lib.check_one_dataset(control.config)
+  dataset = controls[0].config.make_dataset()
+  results, members = {}, []
+  for control in controls:
+    config = config_lib.complete(control.config, dataset)
+    finished = runs.enter(control.run_dir, config, EXPERIMENT, overwrite)
+    if finished:
+      results[config.seed] = finished
+      continue
+    members.append(packed_runs.PackedRun(
+        control.run_dir, config, masks=control.masks, presets=control.presets,
+        details=control.details, init_stream=control.init_stream))
+  if members:
+    seeds = [member.config.seed for member in members]
+    label = '{} trials {}'.format(controls[0].label, trials_lib.span(seeds))
+    trained = packed_runs.train_together(
+        members, dataset, EXPERIMENT, label,
+        members[0].config.total_steps(dataset))
+    results.update(zip(seeds, trained))
+  return results

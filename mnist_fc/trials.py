@@ -57,12 +57,28 @@ def configs(config, trials):
     ValueError: for settings whose data differ between trials (the pack
       holds one dataset).
   """
+  check_one_dataset(config)
+  return [(seed, config.replace(seed=seed))
+          for seed in seeds(config.seed, trials)]
+
+
+def check_one_dataset(config):
+  """Refuses a configuration whose data depend on the seed.
+
+  Raises:
+    ValueError: for --permute_labels (each trial's labels are drawn from its
+      seed, and a pack holds one dataset).
+  """
   if getattr(config, 'permute_labels', False):
     raise ValueError('--permute_labels draws each trial\'s labels from its '
                      'seed, and a pack holds one dataset: run the trials '
                      'without --trials')
-  return [(seed, config.replace(seed=seed))
-          for seed in seeds(config.seed, trials)]
+
+
+def span(numbers):
+  """'a-b' for several sorted numbers (seeds, levels), 'a' for one."""
+  return '{}-{}'.format(numbers[0], numbers[-1]) if len(numbers) > 1 else str(
+      numbers[0])
 
 
 def output_directories(output_dir, trials=0, seed=0):

@@ -20,6 +20,7 @@ from lottery_ticket.foundations import packed_checkpoints
 from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
+from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(HERE))
@@ -133,6 +134,32 @@ def test_a_diverging_trial_stops_and_the_others_finish(tmp_path,
   assert 'trial1' in str(raised.value)
   assert 'trial0' not in str(raised.value)
   assert 'trial2' not in str(raised.value)
+
+
+@pytest.mark.parametrize('mode', ['reinit', 'reuse_sign'])
+def test_each_packed_control_is_the_unpacked_control_of_its_trial(tmp_path,
+                                                                  mode):
+  base = tmp_path / 'lottery'
+  lottery_lib.lottery_experiment(str(base), iterations=1, trials=2, **FAST)
+  packed = reinitialize_lib.reinitialize(str(base), 1, mode=mode, trials=2)
+  assert sorted(packed) == [0, 1]
+  # The unpacked controls in the same place (config.json names the source).
+  for seed in (0, 1):
+    control = paths.run(str(base / 'trial{}'.format(seed)), 1, mode)
+    os.rename(control, str(tmp_path / 'packed{}'.format(seed)))
+    reinitialize_lib.reinitialize(str(base / 'trial{}'.format(seed)), 1,
+                                  mode=mode, seed=seed)
+    assert_same_trees(str(tmp_path / 'packed{}'.format(seed)), control)
+
+
+def test_packed_controls_need_every_trial_before_writing(tmp_path):
+  base = tmp_path / 'lottery'
+  lottery_lib.lottery_experiment(str(base), iterations=1, trials=2, **FAST)
+  before = tree_bytes(str(base))
+  with pytest.raises(ValueError, match='trial2'):
+    reinitialize_lib.reinitialize(str(base), 1, trials=3)
+  assert tree_bytes(str(base)) == before
+  assert not os.path.exists(paths.run(str(base / 'trial0'), 1, 'reinit'))
 
 
 def test_killed_packed_experiment_resumes_bit_identically(tmp_path):

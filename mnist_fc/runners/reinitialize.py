@@ -3,8 +3,14 @@
   python -m lottery_ticket.mnist_fc.runners.reinitialize \\
       --output_dir=/tmp/lt/trial0 --level=3 --mode=reinit
 
+  python -m lottery_ticket.mnist_fc.runners.reinitialize \\
+      --output_dir=/tmp/lt --trials=4 --level=3 --mode=reinit
+
 Modes: reinit (fresh random init), reuse (re-sampled from the surviving
-initial weights), reuse_sign (re-sampled magnitudes, original signs).
+initial weights), reuse_sign (re-sampled magnitudes, original signs). The
+second command trains the controls of trials 0-3 (/tmp/lt/trial0..trial3)
+together in one graph, each as the first command trains it alone with
+--output_dir=/tmp/lt/trial{t} --seed={t}.
 """
 
 import functools
@@ -12,6 +18,7 @@ import functools
 from lottery_ticket.foundations import hparams
 from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib
 from lottery_ticket.mnist_fc import train as train_lib
+from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import cli
 
 S = hparams.Setting
@@ -19,13 +26,17 @@ output_directory = reinitialize_lib.output_directory
 
 
 def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init',
-                 distribution=None, config=None, overwrite=False, **flags):
+                 distribution=None, config=None, overwrite=False, trials=0,
+                 **flags):
   """Retrains a level's masks from a new initialisation."""
   reinitialize_lib.reinitialize(
       output_dir, level, mode=mode, source_experiment=source_experiment,
       distribution=distribution or None, config=config or None,
-      overwrite=cli.OVERWRITE.parse(overwrite), **flags)
-  cli.print_summary([output_directory(output_dir, level, mode)])
+      overwrite=cli.OVERWRITE.parse(overwrite), trials=trials, **flags)
+  cli.print_summary([
+      output_directory(trial_dir, level, mode)
+      for trial_dir in trials_lib.output_directories(
+          output_dir, trials, flags.get('seed', 0))])
 
 
 RUNNER = cli.Runner(
@@ -34,7 +45,8 @@ RUNNER = cli.Runner(
     'from another initialisation, into {output_dir}/{level}/{mode}/.',
     arguments=(
         S('output_dir', 'str', None, 'the trial directory of a lottery '
-          'experiment (required)', derived='required'),
+          'experiment (with --trials: the directory of its trial{t} '
+          'directories; required)', derived='required'),
         S('level', 'int', None, 'the pruning level whose masks to use '
           '(required)', minimum=0, derived='required'),
         S('mode', 'str', 'reinit', 'reinit (fresh random initialisation), '
@@ -47,7 +59,7 @@ RUNNER = cli.Runner(
           derived="the level's initial weights"),
         S('config', 'str', None, 'a config.json to start from',
           derived="the source run's"),
-        cli.OVERWRITE),
+        cli.OVERWRITE, trials_lib.TRIALS),
     concerns=train_lib.CONCERNS)
 validate_flags = functools.partial(cli.validate_flags, RUNNER)
 
