@@ -134,7 +134,13 @@ CIRCUMSTANTIAL = ('DONE', '.lock')
 
 def tree_bytes(root):
   """{relative path: bytes} of every result file under root (summaries/,
-  DONE and the lock left out)."""
+  DONE and the lock left out).
+
+  A checkpoint index names its checkpoints by path, as the Saver was given
+  them: the tree's own path in it reads `{root}`, so that two trees written
+  to different places compare equal when they hold the same results.
+  """
+  own = os.path.abspath(root).encode()
   out = {}
   for directory, subdirectories, names in os.walk(root):
     subdirectories[:] = [d for d in subdirectories if d != 'summaries']
@@ -143,7 +149,10 @@ def tree_bytes(root):
         continue
       path = os.path.join(directory, name)
       with open(path, 'rb') as f:
-        out[os.path.relpath(path, root)] = f.read()
+        data = f.read()
+      if name == 'checkpoint':
+        data = data.replace(own, b'{root}')
+      out[os.path.relpath(path, root)] = data
   return out
 
 
