@@ -106,7 +106,8 @@ class PackedCheckpoints(object):
     """Writes each network's checkpoint of `iteration`, index last.
 
     As trainer.train's Saver: the `checkpoint` index lists the `keep`
-    latest (0: all); older checkpoints and their records are removed.
+    latest (0: the latest, every checkpoint being kept); older checkpoints
+    and their records are removed.
 
     Args:
       sess: the session.
@@ -133,13 +134,17 @@ class PackedCheckpoints(object):
                 if _iteration(p) != int(iteration)]
       listed.append(os.path.basename(_prefix(run_dirs[index], iteration)))
       kept = listed[-keep:] if keep else listed
+      # The index as the Saver writes it: checkpoint prefixes as it was
+      # given them, and with keep=0 (it tracks none) only the latest.
+      indexed = [_prefix(run_dirs[index], _iteration(name))
+                 for name in (kept if keep else kept[-1:])]
       with save_restore.naming_failures(directory):
         # The Saver's own bookkeeping call; TensorFlow marks the public name
         # deprecated (for TF2's CheckpointManager) and would print so on
         # every run's console.
         with deprecation.silence():
-          tf.train.update_checkpoint_state(directory, kept[-1],
-                                           all_model_checkpoint_paths=kept)
+          tf.train.update_checkpoint_state(directory, indexed[-1],
+                                           all_model_checkpoint_paths=indexed)
         for name in listed[:-keep] if keep else []:
           for path in glob.glob(os.path.join(directory, name + '.*')):
             os.remove(path)

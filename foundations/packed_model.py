@@ -163,6 +163,10 @@ class PackedLayers(object):
     """dict layer -> network `index`'s mask variable."""
     return {name: m[index] for name, m in self._mask_vars.items()}
 
+  def network_biases(self, index):
+    """dict layer -> network `index`'s bias variable."""
+    return {name: b[index] for name, b in self._biases.items()}
+
   def network_parameters(self, index):
     """dict name -> network `index`'s effective kernel or bias tensor."""
     out = {name: w[index] for name, w in self._weights.items()}
@@ -215,16 +219,51 @@ def packed_class(unpacked):
 
 
 class NetworkView(object):
-  """One network of a pack, with the `apply` of an unpacked model.
+  """One network of a pack, with the interface of an unpacked model.
 
   evaluation.split_metrics takes any object with `apply(inputs,
   substitutes)`; a view lets it evaluate network i of a pack on a whole
-  split, computing exactly what the unpacked network would.
+  split, computing exactly what the unpacked network would. The view also
+  has ModelBase's dictionaries of that network's variables (kernels, masks,
+  biases), its parameters, losses and readers, so code written for one
+  unpacked model (a run's measurements and mask updates, the trainer's
+  hooks) builds its ops on network i of a pack unchanged.
   """
 
   def __init__(self, packed, index):
     self.packed = packed
     self.index = int(index)
+    self.loss_fn = packed.loss_fn
+    self.accuracy_fn = packed.accuracy_fn
 
   def apply(self, inputs, substitutes=None):
     return self.packed.apply(inputs, substitutes, network=self.index)
+
+  @property
+  def layer_names(self):
+    return self.packed.layer_names
+
+  @property
+  def kernels(self):
+    return self.packed.network_kernels(self.index)
+
+  @property
+  def masks(self):
+    return self.packed.network_masks(self.index)
+
+  @property
+  def biases(self):
+    return self.packed.network_biases(self.index)
+
+  @property
+  def trainable_variables(self):
+    return self.packed.network_variables(self.index)
+
+  def parameters(self):
+    return self.packed.network_parameters(self.index)
+
+  def get_current_weights(self, sess):
+    return sess.run(self.parameters())
+
+  def get_current_masks(self, sess):
+    return sess.run(self.masks)

@@ -22,6 +22,13 @@ it for every optimizer, with masks, presets, weight decay and clipping).
 Each network has its own optimizer, as it would alone (create_optimizers);
 all of them read the one global step, which advances once every network
 has taken its step, so a learning-rate schedule gives them the same rate.
+
+Each network may also have its own training hooks (trainer.Hooks: a mask
+update after each step, measurements at the record points), built by
+`build_hooks` once per network on a view of that network with the unpacked
+model's interface (packed_model.NetworkView) and its optimizer, so the code
+that builds a run's hooks alone builds them in a pack; what they record goes
+into that network's own records, at the points trainer.train records it.
 """
 
 import collections
@@ -45,6 +52,7 @@ from lottery_ticket.foundations import progress as progress_lib
 from lottery_ticket.foundations import records as records_lib
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import session as session_lib
+from lottery_ticket.foundations import train_options
 from lottery_ticket.foundations import trainer
 
 class Member(collections.namedtuple(
@@ -131,6 +139,43 @@ def create_optimizers(model, optimizer_fn):
   return out
 
 
+def network_hooks(model, optimizers, build_hooks=None):
+  """Each network's trainer.Hooks, built in its own variable scope.
+
+  build_hooks(index, view, optimizer) runs under the variable scope
+  network{index}, so the variables a hook creates (a mask updater's
+  history) are network i's, named as alone after the prefix: they are
+  checkpointed with the network's and restored with them.
+
+  Raises:
+    TypeError: if build_hooks returns something other than trainer.Hooks.
+  """
+  out = []
+  for index, optimizer in enumerate(optimizers):
+    if build_hooks is None:
+      out.append(trainer.Hooks())
+      continue
+    with tf.variable_scope(packed_model.prefix(index).rstrip('/')):
+      out.append(train_options.checked_hooks(build_hooks(
+          index, packed_model.NetworkView(model, index), optimizer)))
+  return out
+
+
+class _StepAfterUpdate(object):
+  """The global step as a network's after_step hook reads it alone.
+
+  Alone, the optimizer's update advances the global step and the hook reads
+  the advanced value; in a pack the step advances once every network has
+  updated, so network i's hook reads the step + 1.
+  """
+
+  def __init__(self, global_step):
+    self._global_step = global_step
+
+  def read_value(self):
+    return self._global_step.read_value() + 1
+
+
 @dataclasses.dataclass
 class PackedLoop(object):
   """Handles of a pack's in-graph training loop (see trainer.TrainLoop).
@@ -153,7 +198,7 @@ class PackedLoop(object):
 
 def build_packed_loop(model, data, optimizers, global_step, batch_size,
                       weight_decay=0.0, clip_norm=None, clip_value=None,
-                      lanes=None):
+                      lanes=None, after_steps=None):
   """The in-graph loop: one optimizer step of every network per row of indices.
 
   Each network's step is trainer.build_train_loop's, with the unpacked
@@ -178,6 +223,9 @@ def build_packed_loop(model, data, optimizers, global_step, batch_size,
       about 7 MB each for LeNet-300-100 with Adam) compete for the cache
       while `lanes` threads stay busy: 4% less CPU per network-step than
       all eight of a pack of 8 at once.
+    after_steps: optional per network, callable(global_step) -> op or None,
+      built into its step after its update as trainer.build_train_loop
+      builds after_step (the step it reads is the one after the update).
 
   Returns:
     a PackedLoop.
@@ -188,6 +236,8 @@ def build_packed_loop(model, data, optimizers, global_step, batch_size,
   num_steps = tf.shape(indices)[0]
   images, labels, _ = data.splits['train']
   variables = [model.network_variables(i) for i in range(num)]
+  after_steps = list(after_steps or [None] * num)
+  step_after_update = _StepAfterUpdate(global_step)
 
   def body(step, loss_sum, accuracy_sum, first_bad):
     rows = tf.unstack(tf.gather(indices, step))
@@ -211,8 +261,14 @@ def build_packed_loop(model, data, optimizers, global_step, batch_size,
           grads, _ = tf.clip_by_global_norm(grads, clip_norm)
         if clip_value:
           grads = [tf.clip_by_value(g, -clip_value, clip_value) for g in grads]
-        updates.append(optimizers[index].apply_gradients(
-            zip(grads, variables[index])))
+        update = optimizers[index].apply_gradients(
+            zip(grads, variables[index]))
+        if after_steps[index] is not None:
+          with tf.control_dependencies([update]):
+            extra = after_steps[index](step_after_update)
+          if extra is not None:
+            update = tf.group(update, extra)
+        updates.append(update)
     with tf.control_dependencies(updates):
       advanced = global_step.assign_add(1)
     with tf.control_dependencies([advanced]):
@@ -290,8 +346,9 @@ def _check(members, options):
     raise TypeError('options must be a trainer.TrainOptions, got {!r}'.format(
         type(options).__name__))
   if options.build_hooks is not None:
-    raise ValueError('a pack takes no training hooks (build_hooks): train '
-                     'networks that need them alone')
+    raise ValueError('a pack builds hooks per network: give '
+                     'train_packed(build_hooks=...), not TrainOptions.'
+                     'build_hooks')
   if not members:
     raise ValueError('a pack needs at least one member')
   members = [m if isinstance(m, Member) else Member(**m) for m in members]
@@ -303,7 +360,7 @@ def _check(members, options):
 
 
 def train_packed(dataset, hyperparameters, members, optimizer_fn, training_len,
-                 options=None, model_class=None):
+                 options=None, model_class=None, build_hooks=None):
   """Trains N networks of one architecture together, each as trainer.train would.
 
   Args:
@@ -315,11 +372,15 @@ def train_packed(dataset, hyperparameters, members, optimizer_fn, training_len,
     training_len: ('iterations', N), ('epochs', N) or '500it' etc.
     options: a trainer.TrainOptions, the same for every network (default:
       TrainOptions()); clip_norm clips each network's own gradients; the
-      progress label names the pack; build_hooks is refused. Checkpoints
+      progress label names the pack; its build_hooks is refused (see
+      `build_hooks` below). Checkpoints
       are written (and a re-run resumes) only when every member has an
       output_dir.
     model_class: model_fc.ModelFc or model_conv.ModelConv (default: the
       one `hyperparameters` are for).
+    build_hooks: optional callable(index, network, optimizer) ->
+      trainer.Hooks: member `index`'s hooks, built on `network` (a
+      packed_model.NetworkView) and its own optimizer (see network_hooks).
 
   Returns:
     A list with, per member, (initial_weights, final_weights): dicts of
@@ -327,7 +388,8 @@ def train_packed(dataset, hyperparameters, members, optimizer_fn, training_len,
 
   Raises:
     ValueError: for a bad training length or batch size, bad masks or
-      presets, hooks, or members sharing an output directory.
+      presets, TrainOptions.build_hooks, or members sharing an output
+      directory.
     PackDiverged: (a NonFiniteError) when some networks diverged, after the
       others finished; it holds every member's result.
     save_restore.WriteError: when an output or checkpoint cannot be written.
@@ -350,7 +412,7 @@ def train_packed(dataset, hyperparameters, members, optimizer_fn, training_len,
   graph = tf.Graph()
   with graph.as_default():
     pack = _PackGraph(dataset, hyperparameters, model_class, len(members),
-                      optimizer_fn, checkpointing, options)
+                      optimizer_fn, checkpointing, options, build_hooks)
   graph.finalize()
   with session_lib.new_session(graph) as sess:
     pack.initialize(sess)
@@ -366,17 +428,19 @@ class _PackGraph(object):
   """Everything a pack's session runs: data, model, loop, evaluation, saving."""
 
   def __init__(self, dataset, hyperparameters, model_class, num_networks,
-               optimizer_fn, checkpointing, options):
+               optimizer_fn, checkpointing, options, build_hooks):
     self.data = graph_data.GraphData(dataset)
     global_step = tf.train.get_or_create_global_step()
     inputs, labels = dataset.placeholders()
     self.model = packed_model.packed_class(model_class)(
         num_networks, hyperparameters, inputs, labels)
     optimizers = create_optimizers(self.model, optimizer_fn)
+    self.hooks = network_hooks(self.model, optimizers, build_hooks)
     self.loop = build_packed_loop(
         self.model, self.data, optimizers, global_step, options.batch_size,
         weight_decay=options.weight_decay, clip_norm=options.clip_norm,
-        clip_value=options.clip_value, lanes=lanes())
+        clip_value=options.clip_value, lanes=lanes(),
+        after_steps=[h.after_step for h in self.hooks])
     self.evaluator = packed_evaluation.PackedEvaluator(
         self.model, self.data, options.eval_chunk_size)
     self.checkpoints = (packed_checkpoints.PackedCheckpoints(num_networks)
@@ -461,6 +525,9 @@ class _PackRun(object):
     if not resumed and self.start:
       self.pack.loader.load(self.sess, {
           tf.train.get_global_step(self.sess.graph).op.name: self.start})
+    for hooks in self.pack.hooks:
+      if hooks.on_start:
+        hooks.on_start(self.sess)
     if options.progress:
       self.progress = progress_lib.Progress(options.progress, self.total,
                                             self.start)
@@ -551,8 +618,19 @@ class _PackRun(object):
                            force=evaluated == self.total)
 
   def _evaluate(self, iteration):
-    """Starts the evaluations due at `iteration` (after recording the last)."""
+    """Starts the evaluations due at `iteration` (after recording the last);
+    measures and records what the hooks measure now, as trainer.train."""
     self._record_evaluation()
+    hooks, live = self.pack.hooks, self._live()
+    if trainer._due(iteration, self.options.test_interval, self.total):  # pylint: disable=protected-access
+      extra = {i: hooks[i].extra_metrics for i in live
+               if hooks[i].extra_metrics}
+      for index, values in sorted(self.sess.run(extra).items() if extra
+                                  else ()):
+        self.recorders[index].add('extra', iteration, values)
+    for index in live:
+      if hooks[index].on_record:
+        hooks[index].on_record(self.sess, iteration, self.recorders[index])
     due = {'test': self.options.test_interval,
            'validate': self.options.validation_interval}
     splits = [split for split in self.pack.evaluator.splits

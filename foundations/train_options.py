@@ -142,11 +142,19 @@ class TrainOptions(object):
     """
     if self.build_hooks is None:
       return Hooks()
-    hooks = self.build_hooks(optimizer)
-    if not isinstance(hooks, Hooks):
-      raise TypeError('build_hooks must return trainer.Hooks, got {!r}'.format(
-          type(hooks).__name__))
-    return hooks
+    return checked_hooks(self.build_hooks(optimizer))
+
+
+def checked_hooks(hooks):
+  """`hooks` if it is a Hooks.
+
+  Raises:
+    TypeError: naming what a hook builder returned instead.
+  """
+  if not isinstance(hooks, Hooks):
+    raise TypeError('build_hooks must return trainer.Hooks, got {!r}'.format(
+        type(hooks).__name__))
+  return hooks
 
 
 def _refuse(name, value, requirement):

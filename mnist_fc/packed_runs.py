@@ -5,12 +5,14 @@ its config.json first and its DONE last, exactly as an unpacked run of the
 same configuration, and foundations.packed_trainer trains the networks side
 by side in one graph, each bit-identical to trainer.train on it. The runs
 must share everything but their seed-derived values, masks and starting
-weights (they are the trials of one command, see trials.py).
+weights (they are the trials of one command, see trials.py). A run may bring
+its own training hooks (a sparse run's mask updates and measurements),
+built on its network of the pack as they would be on its model alone.
 """
 
 import dataclasses
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import trainer
@@ -29,6 +31,12 @@ class PackedRun(object):
     presets: its starting weights (dict), or None (its own initialisation).
     details: what config.json records beside the settings.
     init_stream: the initialisation stream of its seed (Config.graph_seed).
+    hooks: optional callable(model, optimizer) -> trainer.Hooks, its
+      TrainOptions.build_hooks with the model it is built on (its network
+      of the pack) given.
+    recorded: whether its config.json is written already (a resumed run,
+      or one that wrote files of its own after it); else train_together
+      writes it.
   """
   run_dir: str
   config: config_lib.Config
@@ -36,16 +44,19 @@ class PackedRun(object):
   presets: Optional[Any] = None
   details: Optional[dict] = None
   init_stream: int = 0
+  hooks: Optional[Callable[[Any, Any], Any]] = None
+  recorded: bool = False
 
 
-def _shared(members):
+def _shared(members, per_run=()):
   """The pack's shared configuration, after checking the others agree.
 
   Raises:
-    ValueError: if two runs differ in a setting other than the seeds.
+    ValueError: if two runs differ in a setting other than the seeds and
+      the settings `per_run`.
   """
   first = members[0].config
-  seeds = ('seed', 'train_order_seed')
+  seeds = ('seed', 'train_order_seed') + tuple(per_run)
   for member in members[1:]:
     differs = [name for name, _, _ in first.identity_differences(member.config)
                if name not in seeds]
@@ -56,7 +67,8 @@ def _shared(members):
 
 
 def train_together(members, dataset, experiment, label, total_steps,
-                   save_weights_at=(), first_iteration=0):
+                   save_weights_at=(), first_iteration=0, hyperparameters=None,
+                   optimizer_fn=None, keep_checkpoints=False, per_run=()):
   """Records, trains and finishes the runs of `members` as one pack.
 
   Args:
@@ -68,6 +80,13 @@ def train_together(members, dataset, experiment, label, total_steps,
     save_weights_at: iterations whose weights every run saves (rewinding).
     first_iteration: the iteration every run starts at (a level that
       continues another one).
+    hyperparameters: the architecture every run builds (default: the
+      configuration's; a narrower one for small_dense).
+    optimizer_fn: the runs' optimizer_fn (default: the configuration's).
+    keep_checkpoints: keep every checkpoint, also once the runs are done
+      (sparse runs keep them for analysis).
+    per_run: settings that name each run's own inputs and so may differ
+      between the runs (a trial's --mask_from).
 
   Returns:
     Per member, (initial_weights, final_weights), or None for a network
@@ -78,12 +97,20 @@ def train_together(members, dataset, experiment, label, total_steps,
       has finished (and been marked DONE); it holds every member's result.
     ValueError: for runs that cannot share a pack.
   """
-  config = _shared(members)
+  config = _shared(members, per_run)
   for member in members:
-    runs.record(member.run_dir, member.config, experiment, member.details)
+    if not member.recorded:
+      runs.record(member.run_dir, member.config, experiment, member.details)
   options = dict(config.train_options(label),
                  save_weights_at=list(save_weights_at),
                  first_iteration=first_iteration)
+  if keep_checkpoints:
+    options['keep_checkpoints'] = 0
+  build_hooks = None
+  if any(m.hooks for m in members):
+    def build_hooks(index, network, optimizer):
+      hooks = members[index].hooks
+      return hooks(network, optimizer) if hooks else trainer.Hooks()
   pack = [packed_trainer.Member(
       output_dir=m.run_dir, init_seed=m.config.graph_seed(m.init_stream),
       order_seed=m.config.train_order_seed, masks=m.masks, presets=m.presets)
@@ -91,18 +118,19 @@ def train_together(members, dataset, experiment, label, total_steps,
   started = time.time()
   try:
     results = packed_trainer.train_packed(
-        dataset, config.hyperparameters(dataset.num_classes), pack,
-        config.optimizer_fn(total_steps), config.training_len,
-        trainer.TrainOptions(**options))
+        dataset, hyperparameters or config.hyperparameters(
+            dataset.num_classes), pack,
+        optimizer_fn or config.optimizer_fn(total_steps), config.training_len,
+        trainer.TrainOptions(**options), build_hooks=build_hooks)
   except packed_trainer.PackDiverged as diverged:
     results = diverged.results
-    _finish(members, results, started)
+    _finish(members, results, started, keep_checkpoints)
     raise
-  _finish(members, results, started)
+  _finish(members, results, started, keep_checkpoints)
   return results
 
 
-def _finish(members, results, started):
+def _finish(members, results, started, keep_checkpoints):
   for member, result in zip(members, results):
     if result is not None:
-      runs.mark_done(member.run_dir, started)
+      runs.mark_done(member.run_dir, started, keep_checkpoints)

@@ -13,6 +13,11 @@ the gradient-flow measurements under 'extra' (see foundations.gradient_flow)
 and one record per mask update under 'mask_updates' (the drop fraction or
 target sparsity, the gradient norm on the measurement batch just before and
 just after the update, and how many weights were grown).
+
+With `trials=N` the N trials of one command (seeds seed..seed+N-1, in
+{output_dir}/trial{t}) train as one pack, every method included: each
+trial's mask updates and measurements are built on its network of the pack
+(RunHooks), so each trial directory is the one its unpacked run writes.
 """
 
 import time
@@ -29,8 +34,10 @@ from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_setup
+from lottery_ticket.mnist_fc import trials as trials_lib
 
 CONCERNS = config_lib.BASE + (config_lib.SPARSE,)
 EXPERIMENT = 'sparse_train'
@@ -79,44 +86,52 @@ def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
   return None
 
 
-def _train(config, dataset, start, run_dir, label):
-  """Builds the training graph from `start` and trains it."""
-  steps_total = config.total_steps(dataset)
-  measure, decide = sparse_setup.fixed_batches(config, dataset)
-  graph = tf.Graph()
-  with graph.as_default():
-    inputs, labels = dataset.placeholders()
-    model = config.make_model_fn(dataset.num_classes, start.stream,
-                                 start.hyperparameters)(
-                                     inputs, labels, presets=start.weights,
-                                     masks=start.masks)
+class RunHooks(object):
+  """What a sparse run adds to training: its mask updates and measurements.
+
+  `build(model, optimizer)` makes the run's trainer.Hooks on the model it
+  trains and the optimizer the trainer created: its own model when it
+  trains alone (trainer.train), its network of a pack when it trains with
+  others (packed_trainer), so a run in a pack updates its masks and
+  measures exactly as alone.
+  """
+
+  def __init__(self, config, dataset, start, run_dir):
+    self.config = config
+    self.start = start
+    self.run_dir = run_dir
+    self.steps_total = config.total_steps(dataset)
+    self.lr_fn = config.learning_rate_fn(self.steps_total)
+    self.measure, self.decide = sparse_setup.fixed_batches(config, dataset)
+    self._images = None
+
+  def optimizer_fn(self):
+    """The run's optimizer, its rate the schedule's at the global step."""
+    step = tf.train.get_or_create_global_step()
+    return optimizers.make_optimizer(
+        self.config.optimizer, lambda: self.lr_fn(step.read_value()),
+        self.config.momentum)
+
+  def build(self, model, optimizer):
+    """The mask updater and the measurements, as trainer.Hooks."""
+    config, measure, steps_total = self.config, self.measure, self.steps_total
     shapes = {n: model.kernels[n].shape.as_list() for n in model.layer_names}
     probe = fixed_batch.FixedBatch(*measure, name='measurements')
-    decisions = (fixed_batch.FixedBatch(*decide, name='decisions')
+    decisions = (fixed_batch.FixedBatch(*self.decide, name='decisions')
                  if config.sparse_method.growth else None)
-    lr_fn = config.learning_rate_fn(steps_total)
-
-    def optimizer_fn():
-      step = tf.train.get_or_create_global_step()
-      return optimizers.make_optimizer(
-          config.optimizer, lambda: lr_fn(step.read_value()), config.momentum)
-
     update_probe = None
     if config.measure_updates:
       size = config.update_norm_batch_size
       update_probe = fixed_batch.FixedBatch(measure[0][:size], measure[1][:size],
                                             name='update_probe')
-    images = (gradient_flow.MaskImages(
-        model, paths.mask_images(run_dir))
-              if run_dir and config.mask_images and config.save_summaries
-              else None)
-
-  def build_hooks(optimizer):
-    """The mask updater and the measurements, given the trainer's optimizer."""
+    if self.run_dir and config.mask_images and config.save_summaries:
+      self._images = gradient_flow.MaskImages(
+          model, paths.mask_images(self.run_dir))
+    images = self._images
     updater = build_updater(config, model, steps_total, shapes, decisions,
-                            update_probe, lr_fn, optimizer)
-    flow = gradient_flow.GradientFlow(model, probe, start.weights, lr_fn,
-                                      optimizer=optimizer)
+                            update_probe, self.lr_fn, optimizer)
+    flow = gradient_flow.GradientFlow(model, probe, self.start.weights,
+                                      self.lr_fn, optimizer=optimizer)
 
     def on_start(sess):
       flow.initialize(sess)
@@ -135,15 +150,30 @@ def _train(config, dataset, start, run_dir, label):
         after_step=updater.after_step if updater is not None else None,
         extra_metrics=flow.tensors(), on_start=on_start, on_record=on_record)
 
-  options = trainer.TrainOptions(**config.train_options(label),
-                                 keep_checkpoints=0, build_hooks=build_hooks)
+  def close(self):
+    if self._images is not None:
+      self._images.close()
+
+
+def _train(config, dataset, start, run_dir, label):
+  """Builds the training graph from `start` and trains it."""
+  hooks = RunHooks(config, dataset, start, run_dir)
+  graph = tf.Graph()
+  with graph.as_default():
+    inputs, labels = dataset.placeholders()
+    model = config.make_model_fn(dataset.num_classes, start.stream,
+                                 start.hyperparameters)(
+                                     inputs, labels, presets=start.weights,
+                                     masks=start.masks)
+  options = trainer.TrainOptions(
+      **config.train_options(label), keep_checkpoints=0,
+      build_hooks=lambda optimizer: hooks.build(model, optimizer))
   with session_lib.new_session(graph) as sess:
     try:
-      return trainer.train(sess, dataset, model, optimizer_fn,
+      return trainer.train(sess, dataset, model, hooks.optimizer_fn,
                            config.training_len, run_dir, options=options)
     finally:
-      if images is not None:
-        images.close()
+      hooks.close()
 
 
 def output_directory(output_dir, **unused_flags):
@@ -164,46 +194,122 @@ def resolve(flags, config=None):
                             default_overrides=DEFAULT_OVERRIDES)
 
 
-def sparse_train(output_dir, config=None, overwrite=False, **flags):
+def sparse_train(output_dir, config=None, overwrite=False, trials=0,
+                 **flags):
   """Trains one network with a sparse-training method into output_dir.
 
   Args:
-    output_dir: the run directory (a finished one is left as it is).
+    output_dir: the run directory (a finished one is left as it is); with
+      `trials`, the directory of the trial directories trial{t}.
     config: optional path of a saved config.json to start from.
     overwrite: start over if output_dir holds a run.
+    trials: 0 for one run; N trains trials seed..seed+N-1 together as one
+      pack, each exactly as alone (see trials.py and _train_trials).
     **flags: settings of the data, model, training and sparse concerns, e.g.
       method='rigl', sparsity=0.9, preset='mlp', dataset='digits'.
 
   Returns:
-    (initial_weights, final_weights).
+    (initial_weights, final_weights); with `trials`, a dict seed -> that
+    pair.
 
   Raises:
     ValueError: for bad settings, a mask from a different network,
       inconsistent schedule steps, or an output directory holding a run of
       another configuration (nothing is written then).
+    finite.NonFiniteError: if training diverged (with `trials`, after the
+      other trials finished; it names the trials that diverged).
   """
   run_config = resolve(flags, config)
+  trials = trials_lib.count(trials)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
-  steps_total = run_config.total_steps(dataset)
-  schedule = (run_config.sparsity_schedule(steps_total)
-              if run_config.sparse_method.gradual else None)
-  finished = runs.enter(output_dir, run_config, EXPERIMENT, overwrite,
-                        keep_checkpoints=True)
-  if finished:
-    return finished
-  # The start is made (and checked: a mask from another network, ...) before
-  # anything is written; a resumed run reuses the one it saved.
-  start = sparse_setup.prepare(run_config, dataset, output_dir, schedule)
-  if not start.resumed:
-    runs.record(output_dir, run_config, EXPERIMENT,
-                {'total_steps': steps_total, 'start': start.info})
-    sparse_setup.save(output_dir, start)
+  if trials:
+    return _train_trials(output_dir, run_config, dataset, overwrite, trials)
+  start = _enter(output_dir, run_config, dataset, overwrite)
+  if not isinstance(start, sparse_setup.Start):
+    return start
   started = time.time()
   result = _train(run_config, dataset, start, output_dir,
                   progress_label(run_config))
   runs.mark_done(output_dir, started, keep_checkpoints=True)
   return result
+
+
+def _enter(run_dir, config, dataset, overwrite):
+  """Claims a run directory and makes the run's start.
+
+  The start is made (and checked: a mask from another network, ...) before
+  anything but the lock is written; then a new run records its config.json
+  and its starting masks, and a resumed run reuses the start it saved.
+
+  Returns:
+    The finished run's (initial_weights, final_weights), or the Start of a
+    run to train.
+  """
+  steps_total = config.total_steps(dataset)
+  schedule = (config.sparsity_schedule(steps_total)
+              if config.sparse_method.gradual else None)
+  finished = runs.enter(run_dir, config, EXPERIMENT, overwrite,
+                        keep_checkpoints=True)
+  if finished:
+    return finished
+  start = sparse_setup.prepare(config, dataset, run_dir, schedule)
+  if not start.resumed:
+    runs.record(run_dir, config, EXPERIMENT,
+                {'total_steps': steps_total, 'start': start.info})
+    sparse_setup.save(run_dir, start)
+  return start
+
+
+def trial_configs(config, trials):
+  """Per trial, (seed, its Config): a --mask_from base read at trial{t}."""
+  out = []
+  for seed, trial_config in trials_lib.configs(config, trials):
+    if trial_config.mask_path:
+      trial_config = trial_config.replace(
+          mask_from=trials_lib.directory(trial_config.mask_path, seed))
+    out.append((seed, trial_config))
+  return out
+
+
+def _train_trials(output_dir, config, dataset, overwrite, trials):
+  """Trials seed..seed+N-1 of one command, the unfinished ones as one pack.
+
+  Trial t is the run `sparse_train --output_dir={output_dir}/trial{t}
+  --seed=t` makes, its numbers bit-identical (trials.py): each trial makes
+  its own start (its mask, its initial weights) as alone, and trains its
+  network of the pack with its own mask updates and measurements
+  (RunHooks). Finished trials are left as they are; an interrupted one
+  resumes with the others from their common latest checkpoint.
+  """
+  results, members, hooks = {}, [], []
+  for seed, trial_config in trial_configs(config, trials):
+    trial_config = config_lib.complete(trial_config, dataset)
+    run_dir = trials_lib.directory(output_dir, seed)
+    start = _enter(run_dir, trial_config, dataset, overwrite)
+    if not isinstance(start, sparse_setup.Start):
+      results[seed] = start
+      continue
+    hooks.append(RunHooks(trial_config, dataset, start, run_dir))
+    members.append(packed_runs.PackedRun(
+        run_dir, trial_config, masks=start.masks, presets=start.weights,
+        init_stream=start.stream, hooks=hooks[-1].build, recorded=True))
+  if not members:
+    return results
+  seeds = [m.config.seed for m in members]
+  label = '{} trials {}'.format(progress_label(config),
+                                ', '.join(str(s) for s in seeds))
+  try:
+    trained = packed_runs.train_together(
+        members, dataset, EXPERIMENT, label, config.total_steps(dataset),
+        hyperparameters=hooks[0].start.hyperparameters,
+        optimizer_fn=hooks[0].optimizer_fn, keep_checkpoints=True,
+        per_run=('mask_from',))
+  finally:
+    for run_hooks in hooks:
+      run_hooks.close()
+  results.update(zip(seeds, trained))
+  return results
 
 
 def progress_label(config):

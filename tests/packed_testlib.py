@@ -126,3 +126,39 @@ def small_mlp_dataset():
   return dataset_base.DatasetBase(images[:500], labels[:500], images[500:],
                                   labels[500:], validate_size=50,
                                   train_order_seed=3)
+
+
+# Files whose bytes name a time, a process or a host, not a result.
+CIRCUMSTANTIAL = ('DONE', '.lock')
+
+
+def tree_bytes(root):
+  """{relative path: bytes} of every result file under root (summaries/,
+  DONE and the lock left out).
+
+  A checkpoint index names its checkpoints by path, as the Saver was given
+  them: the tree's own path in it reads `{root}`, so that two trees written
+  to different places compare equal when they hold the same results.
+  """
+  own = os.path.abspath(root).encode()
+  out = {}
+  for directory, subdirectories, names in os.walk(root):
+    subdirectories[:] = [d for d in subdirectories if d != 'summaries']
+    for name in names:
+      if name in CIRCUMSTANTIAL:
+        continue
+      path = os.path.join(directory, name)
+      with open(path, 'rb') as f:
+        data = f.read()
+      if name == 'checkpoint':
+        data = data.replace(own, b'{root}')
+      out[os.path.relpath(path, root)] = data
+  return out
+
+
+def assert_same_trees(got, expected):
+  """Two run trees hold the same result files, byte for byte."""
+  got, expected = tree_bytes(got), tree_bytes(expected)
+  assert sorted(got) == sorted(expected)
+  differing = [p for p in got if got[p] != expected[p]]
+  assert not differing, differing

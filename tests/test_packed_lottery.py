@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+import packed_testlib
 import pytest
 
 from lottery_ticket.foundations import finite
@@ -26,29 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(HERE))
 FAST = dict(dataset='digits', layers=(40, 20), training_len='200it',
             test_interval=50, checkpoint_interval=100)
-# Files whose bytes name a time, a process or a host, not a result.
-CIRCUMSTANTIAL = ('DONE', '.lock')
-
-
-def tree_bytes(root):
-  """{relative path: bytes} of every result file under root."""
-  out = {}
-  for directory, subdirectories, names in os.walk(root):
-    subdirectories[:] = [d for d in subdirectories if d != 'summaries']
-    for name in names:
-      if name in CIRCUMSTANTIAL:
-        continue
-      path = os.path.join(directory, name)
-      with open(path, 'rb') as f:
-        out[os.path.relpath(path, root)] = f.read()
-  return out
-
-
-def assert_same_trees(got, expected):
-  got, expected = tree_bytes(got), tree_bytes(expected)
-  assert sorted(got) == sorted(expected)
-  differing = [p for p in got if got[p] != expected[p]]
-  assert not differing, differing
+tree_bytes = packed_testlib.tree_bytes
+assert_same_trees = packed_testlib.assert_same_trees
 
 
 @pytest.mark.parametrize('flags', [

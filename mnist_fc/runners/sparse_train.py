@@ -18,6 +18,12 @@ scratch, set, rigl, rigl_inverted, snip, grasp).
       --config=/tmp/sparse/rigl/config.json --drop_fraction=0.5 \\
       --output_dir=/tmp/sparse/rigl_df05
 
+  # Trials 0-3 (seeds 0-3, into /tmp/sparse/set/trial0..trial3) trained
+  # together in one graph, each as the command with that --seed and
+  # --output_dir=/tmp/sparse/set/trial{t} trains it alone:
+  python -m lottery_ticket.mnist_fc.runners.sparse_train --preset=mlp \\
+      --method=set --sparsity=0.9 --output_dir=/tmp/sparse/set --trials=4
+
 Re-running a command resumes a killed run from its latest checkpoint; a
 finished run is left as it is; another configuration is refused (give
 --overwrite to start over). Bad input exits with status 2 and one line.
@@ -27,15 +33,17 @@ import functools
 
 from lottery_ticket.mnist_fc import sparse_presets
 from lottery_ticket.mnist_fc import sparse_train as sparse_train_lib
+from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import cli
 
 
-def sparse_train(output_dir, config=None, overwrite=False, **flags):
-  """Trains one network with a sparse-training method into output_dir."""
+def sparse_train(output_dir, config=None, overwrite=False, trials=0, **flags):
+  """Trains one network (or --trials packed) with a sparse-training method."""
   sparse_train_lib.sparse_train(output_dir, config=config or None,
                                 overwrite=cli.OVERWRITE.parse(overwrite),
-                                **flags)
-  cli.print_summary([output_dir])
+                                trials=trials, **flags)
+  cli.print_summary(trials_lib.output_directories(output_dir, trials,
+                                                  flags.get('seed', 0)))
 
 
 def output_directory(output_dir, **unused_flags):
@@ -45,8 +53,8 @@ def output_directory(output_dir, **unused_flags):
 
 RUNNER = cli.Runner(
     name='sparse_train', function=sparse_train,
-    summary='One sparse-training run into --output_dir.',
-    arguments=(cli.OUTPUT_DIR, cli.CONFIG, cli.OVERWRITE),
+    summary='One sparse-training run into --output_dir (or --trials packed).',
+    arguments=(cli.OUTPUT_DIR, cli.CONFIG, cli.OVERWRITE, trials_lib.TRIALS),
     concerns=sparse_train_lib.CONCERNS,
     resolve=sparse_train_lib.resolve,
     default_overrides=sparse_train_lib.DEFAULT_OVERRIDES,
