@@ -27,6 +27,7 @@ import functools
 
 from lottery_ticket.mnist_fc import sparse_presets
 from lottery_ticket.mnist_fc import sparse_train as sparse_train_lib
+from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import cli
 
 
@@ -38,9 +39,10 @@ def sparse_train(output_dir, config=None, overwrite=False, **flags):
   cli.print_summary([output_dir])
 
 
-def output_directory(output_dir, **unused_flags):
-  """The directory a line of a sweep writes (for the argfile runner)."""
-  return output_dir
+def output_directories(output_dir, trials=0, seed=0, **unused_flags):
+  """The run directories a line of a sweep writes (for the argfile runner):
+  output_dir, or with --trials each trial's."""
+  return trials_lib.output_directories(output_dir, trials, seed)
 
 
 RUNNER = cli.Runner(
