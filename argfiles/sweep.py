@@ -235,8 +235,13 @@ def bookkeeping(runs):
   if runs and runs[0].lock_dir != runs[0].run_dir:
     return ('records and logs: {}/<digest>-<name>/ (state.json, run.log), '
             'one directory per line'.format(runs[0].lock_dir))
+  packed = any(run.output_dirs and len(run.output_dirs) > 1 for run in runs)
   return ("records and logs: each line's {}/ (state.json, run.log) in its "
-          'output directory'.format(run_lib.BOOKKEEPING_DIR))
+          'output directory{}'.format(
+              run_lib.BOOKKEEPING_DIR,
+              " (a packed line's in {}/<first>+<more>/ in the directory "
+              'holding its trials)'.format(run_lib.BOOKKEEPING_DIR)
+              if packed else ''))
 
 
 def prepare(program, runs, rerun_changed=False, rerun_flag='--rerun_changed'):
