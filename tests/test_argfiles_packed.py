@@ -211,7 +211,7 @@ def test_packed_lines_with_a_state_directory(in_tmp):
   assert code == 0, log
   assert not os.path.exists(os.path.join('p', '.argfile_run'))
   names = sorted(n for n in os.listdir('records') if not n.startswith('.'))
-  assert [n.split('-', 1)[1] for n in names] == [
+  assert sorted(n.split('-', 1)[1] for n in names) == [
       'trial0+1', 'trial0_0_reinit+1']
 
 
@@ -233,3 +233,17 @@ def test_packed_lottery_sweep_of_the_real_runner(tmp_path, monkeypatch):
           'lt', 'trial{}'.format(trial), str(level), 'same_init', 'DONE'))
   with open(os.path.join('lt', '.argfile_run', 'trial0+1', 'run.log')) as f:
     assert 'same_init' in f.read()
+
+
+def test_packed_reinitialize_lines_of_the_real_runner(tmp_path):
+  program = programs.Program(RUNNERS + 'reinitialize')
+  text = '\n'.join(reinitialize_argfile.make_lines(
+      str(tmp_path), trials=2, iterations=2, pack=True))
+  runs = sweep_lib.plan(program, lines_lib.parse_text(text))
+  assert len(runs) == 3 * 3
+  assert runs[0].output_dirs == [
+      os.path.join(str(tmp_path), t, '0', 'reinit') for t in ('trial0',
+                                                               'trial1')]
+  assert runs[-1].run_dir == os.path.join(
+      str(tmp_path), '.argfile_run', 'trial0_2_reuse_sign+1')
+  assert len({run.run_dir for run in runs}) == len(runs)
