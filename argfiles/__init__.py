@@ -1,6 +1,7 @@
 """Batch sweeps: flag-line generators, and a runner that executes them.
 
-Generators (each a command printing one flag line per run, and a
+Generators (each a command printing one flag line per run, or with --pack
+one per configuration training all its trials as one pack, and a
 `make_lines` function returning them):
   lottery_experiment_argfile  lottery ticket trials
   reinitialize_argfile        reinit / reuse / reuse_sign controls

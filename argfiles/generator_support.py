@@ -7,6 +7,7 @@ run. The checks here raise ValueError naming the value that was wrong, so a
 library caller and the command line get the same message.
 """
 
+import collections
 import os
 import shlex
 import sys
@@ -172,8 +173,62 @@ def trial_directory(output_dir, trial):
   return paths.trial(output_dir, trial)
 
 
+class TrialLine(collections.namedtuple('TrialLine', ['numbers', 'packed'])):
+  """The trials of one line: one trial, or (--pack) several as one pack.
+
+  A packed line is the runners' `--trials` form (mnist_fc/trials.py):
+  `--output_dir=BASE --trials=N --seed=FIRST` trains trials FIRST..FIRST+N-1
+  together, trial t into {BASE}/trial{t} with seed t, each what the
+  unpacked line of that trial writes. So one packed line stands for the
+  lines of its trials, and a directory flag naming another run names its
+  base.
+
+  Attributes:
+    numbers: the trial numbers (their seeds), in order.
+    packed: whether the line is packed (--trials), even for one trial.
+  """
+
+  def directory(self, base):
+    """The directory flag of this line for a run tree at `base`: base itself
+    when packed, else its trial's directory."""
+    return base if self.packed else trial_directory(base, self.numbers[0])
+
+  def flags(self, seed_offset=0):
+    """The trial flags ending the line: [--trials,] --seed.
+
+    Args:
+      seed_offset: added to the trial number to give the seed; a packed
+        line names each trial's directory by its seed, so it takes none.
+
+    Raises:
+      ValueError: for a seed_offset on a packed line.
+    """
+    if self.packed and seed_offset:
+      raise ValueError('--pack trains trial t with seed t (in trial{t}), so '
+                       'it takes no seed offset: give seed_offset=0 or no '
+                       '--pack')
+    pairs = [('trials', len(self.numbers))] if self.packed else []
+    return pairs + [('seed', self.numbers[0] + seed_offset)]
+
+
+def trial_lines(trials, first_trial=0, pack=False):
+  """The trials of each line of one configuration.
+
+  Args:
+    trials, first_trial: as for trial_numbers.
+    pack: one packed line for all the trials, instead of one per trial.
+
+  Returns:
+    A list of TrialLine.
+  """
+  numbers = trial_numbers(trials, first_trial)
+  if pack:
+    return [TrialLine(numbers, True)]
+  return [TrialLine([number], False) for number in numbers]
+
+
 def define_trial_flags(flag_values, default_trials):
-  """Defines --output_dir, --trials, --first_trial and --extra_flags."""
+  """Defines --output_dir, --trials, --first_trial, --pack, --extra_flags."""
   absl_flags.DEFINE_string('output_dir', None, 'Base output directory.',
                            flag_values=flag_values)
   absl_flags.DEFINE_integer('trials', default_trials,
@@ -182,6 +237,11 @@ def define_trial_flags(flag_values, default_trials):
   absl_flags.DEFINE_integer('first_trial', 0,
                             'Number of the first trial; trial t uses seed t.',
                             lower_bound=0, flag_values=flag_values)
+  absl_flags.DEFINE_bool('pack', False, 'One line per configuration for all '
+                         'its trials, trained together as one pack '
+                         '(--output_dir=BASE --trials=N --seed=FIRST), '
+                         'instead of one line per trial.',
+                         flag_values=flag_values)
   absl_flags.DEFINE_string('extra_flags', None,
                            'Further flags appended to every line verbatim, '
                            "e.g. '--pruning=global'.", flag_values=flag_values)

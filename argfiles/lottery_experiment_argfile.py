@@ -1,4 +1,5 @@
-r"""Flag lines for the lottery ticket experiment: one line per trial.
+r"""Flag lines for the lottery ticket experiment: one line per trial, or
+one packed line for all of them.
 
   python -m lottery_ticket.argfiles.lottery_experiment_argfile \
       --output_dir=results/lottery --trials=5 --iterations=10 \
@@ -15,12 +16,22 @@ writing `{output_dir}/{level}/{experiment_name}/`. The seed of trial t is t.
 Flags left unset (training_len, experiment_name, rewind_iteration) are left
 out, so the runner's defaults apply.
 
+`--pack` prints one line for the five trials instead,
+
+  --output_dir=results/lottery --iterations=10 --dataset=mnist \
+  --training_len=50000it --trials=5 --seed=0
+
+which the runner trains as one pack, level by level in one graph, writing
+the same trial directories as the five lines (mnist_fc/trials.py): fewer
+processes, each busier.
+
 `--paper` gives Frankle & Carbin's LeNet-300-100 experiment (the runner's
 defaults are the paper's settings) over 20 levels, with its random-pruning
 control: each trial gets a second line, `--pruning=random
 --experiment_name=random_pruning`, writing
 {output_dir}/random_pruning/trial{t}/{level}/random_pruning/ (a tree of its
-own: one writer per directory); the reinitialisation control comes from
+own: one writer per directory; with --pack, a second packed line writing
+the base {output_dir}/random_pruning); the reinitialisation control comes from
 reinitialize_argfile --paper. `--scale=0.02` shortens every step count
 (training length, evaluation and checkpoint intervals) for a quick look;
 see paper_recipes.py.
@@ -65,8 +76,8 @@ DEFAULT_ITERATIONS = 10
 def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
                dataset='mnist', training_len=None, experiment_name=None,
                rewind_iteration=None, extra_flags=None, paper=False,
-               scale=1.0):
-  """The lines of a lottery ticket sweep, one per trial.
+               scale=1.0, pack=False):
+  """The lines of a lottery ticket sweep, one per trial (or per pack).
 
   Args:
     output_dir: the base directory; trial t writes `{output_dir}/trial{t}`.
@@ -81,6 +92,8 @@ def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
     paper: add the random-pruning control line of every trial (and default
       to the paper's number of levels).
     scale: multiply the step counts of the runner's defaults by this.
+    pack: one line per experiment for all its trials (--trials, the base
+      as --output_dir, the first trial's seed), instead of one per trial.
 
   Returns:
     A list of str.
@@ -107,14 +120,13 @@ def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
                                            'rewind_iteration', minimum=0)
   return [
       support.format_line([
-          ('output_dir', support.trial_directory(root, trial)),
+          ('output_dir', line.directory(root)),
           ('iterations', iterations),
           ('dataset', dataset)] + sorted(steps.items()) + variant + [
               ('rewind_iteration', rewind_iteration),
-              ('seed', trial),
-          ], extra_flags)
+          ] + line.flags(), extra_flags)
       for root, variant in variants
-      for trial in support.trial_numbers(trials, first_trial)
+      for line in support.trial_lines(trials, first_trial, pack)
   ]
 
 

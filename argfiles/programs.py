@@ -4,13 +4,17 @@ A runner is named either by module (`lottery_ticket.mnist_fc.runners.
 reinitialize`, run as `python -m module ...`) or by the path of a script
 (`path/to/runner.py`, run as `python path ...`).
 
-A runner module may define `output_directory(**flags) -> str`, the directory
-a run with those flags writes. When it does, that function decides where a
-line's outputs (and the sweep's bookkeeping for that line) live; when it
-does not, the line's `--output_dir` value does. The name is looked for in
-the runner's source text first (a def, an assignment or an import binding
-it), so a runner that does not define it is never imported: importing a
-runner usually starts TensorFlow, which takes seconds.
+A runner module may define `output_directories(**flags) -> list of str`,
+the run directories a line with those flags writes: several for a line
+that trains several runs at once (a packed line, `--trials=N`, writes one
+directory per trial). A runner writing one directory per line may define
+`output_directory(**flags) -> str` instead. The sweep uses these
+directories to refuse two lines writing one directory and to order a line
+after the lines it reads from (sweep.py); with neither function, a line
+writes its `--output_dir` value. The names are looked for in the runner's
+source text first (a def, an assignment or an import binding them), so a
+runner that defines neither is never imported: importing a runner usually
+starts TensorFlow, which takes seconds.
 
 A runner module may also define `validate_flags(argv)`, which checks a
 line's arguments without running anything and raises ValueError (one line)
@@ -26,6 +30,7 @@ import sys
 
 from fire import parser as fire_parser
 
+OUTPUT_DIRECTORIES_FUNCTION = 'output_directories'
 OUTPUT_DIRECTORY_FUNCTION = 'output_directory'
 VALIDATE_FLAGS_FUNCTION = 'validate_flags'
 
@@ -161,7 +166,8 @@ class Program(object):
     The module is imported (once) only if its source may define `name`.
 
     Args:
-      name: OUTPUT_DIRECTORY_FUNCTION or VALIDATE_FLAGS_FUNCTION.
+      name: OUTPUT_DIRECTORIES_FUNCTION, OUTPUT_DIRECTORY_FUNCTION or
+        VALIDATE_FLAGS_FUNCTION.
 
     Returns:
       The callable, or None if the runner does not define one.
@@ -222,30 +228,44 @@ class Program(object):
           _one_line(e))
     return None
 
-  def output_directory(self, flags):
-    """The directory a run with these flags writes.
+  def output_directories(self, flags):
+    """The directories a run with these flags writes.
 
     Args:
       flags: a dict of flag name to raw value, as from lines.line_flags.
 
     Returns:
-      The directory as given by the runner's output_directory function or
-      the --output_dir flag, or None if there is neither.
+      A non-empty list of str, as given by the runner's output_directories
+      function (preferred), its output_directory function, or the
+      --output_dir flag; None if there is none of these.
 
     Raises:
       ProgramError: if the runner cannot be imported (when it may define
-        output_directory) or its output_directory fails on these flags.
+        one of the functions), or its function fails on these flags or
+        returns no directory.
     """
-    function = self.hook(OUTPUT_DIRECTORY_FUNCTION)
-    if function is None:
+    for name in (OUTPUT_DIRECTORIES_FUNCTION, OUTPUT_DIRECTORY_FUNCTION):
+      function = self.hook(name)
+      if function is not None:
+        break
+    else:
       value = flags.get('output_dir')
-      return value if isinstance(value, str) and value else None
-    parsed = {name: _parse_value(value) for name, value in flags.items()}
+      return [value] if isinstance(value, str) and value else None
+    parsed = {key: _parse_value(value) for key, value in flags.items()}
     try:
-      return str(_call_with_flags(function, parsed))
+      result = _call_with_flags(function, parsed)
     except Exception as e:  # pylint: disable=broad-except
       raise ProgramError('{}.{} failed: {}: {}'.format(
-          self.target, OUTPUT_DIRECTORY_FUNCTION, type(e).__name__, e))
+          self.target, name, type(e).__name__, _one_line(e)))
+    if name == OUTPUT_DIRECTORY_FUNCTION or isinstance(result, str):
+      result = [result]
+    result = list(result)
+    directories = [str(d) for d in result if d is not None and str(d)]
+    if not directories or len(directories) != len(result):
+      raise ProgramError('{}.{} gave no directory for {}'.format(
+          self.target, name, ' '.join(
+              '--{}={}'.format(k, v) for k, v in flags.items())))
+    return directories
 
 
 def _one_line(error):

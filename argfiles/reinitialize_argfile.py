@@ -13,6 +13,14 @@ Run it after the lottery sweep with the same --output_dir and trials: each
 line reads the masks of `{output_dir}/trial{t}/{level}/same_init/` and
 writes `{output_dir}/trial{t}/{level}/{mode}/`.
 
+`--pack` prints one line per level x mode for all the trials instead,
+
+  --output_dir=results/lottery --level=3 --mode=reinit --trials=5 --seed=0
+
+which the runner trains as one pack: trial t reads and writes the same
+directories as its unpacked line (mnist_fc/trials.py). Packed or not, the
+lottery sweep it reads may have been run either way.
+
 Modes (see mnist_fc/reinitialize.py): reinit (the ticket's mask, a fresh
 random initialisation), reuse (the mask, weights re-sampled from the
 surviving initial weights), reuse_sign (as reuse, keeping each weight's
@@ -24,7 +32,8 @@ level 0..N of a lottery sweep run with --iterations=N).
 Seeds: the line of trial t has seed t + seed_offset (default 0), the seed
 of the lottery run it controls, so it sees the same data order. That does
 not make its initialisation the lottery run's: the reinitialize runner
-draws the controls' weights from their own random stream (per level).
+draws the controls' weights from their own random stream (per level). A
+packed line names trial t by its seed, so --pack takes no seed offset.
 
 Dataset and training length: left out unless given, so each line uses the
 configuration saved by the lottery run it reads (its config.json); giving
@@ -92,7 +101,7 @@ def resolve_levels(levels=None, iterations=None):
 
 def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
                iterations=None, dataset=None, training_len=None,
-               seed_offset=0, extra_flags=None, paper=False):
+               seed_offset=0, extra_flags=None, paper=False, pack=False):
   """The lines of the reinitialisation controls: trials x levels x modes.
 
   Args:
@@ -112,9 +121,12 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
       lottery sweep unless levels or iterations are given). The lines read
       the lottery runs' configurations, so a --scale of that sweep carries
       over.
+    pack: one line per level and mode for all the trials (--trials, the
+      base as --output_dir, the first trial's seed), instead of one per
+      trial; needs seed_offset 0.
 
   Returns:
-    A list of str, trial-major, then level, then mode.
+    A list of str, trial-major (unless packed), then level, then mode.
 
   Raises:
     ValueError: naming any value out of range or unknown.
@@ -131,17 +143,17 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
   if dataset is not None:
     support.check_choices([dataset], support.dataset_names(), 'dataset')
   lines = []
-  for trial in support.trial_numbers(trials, first_trial):
+  for line in support.trial_lines(trials, first_trial, pack):
+    trial_flags = line.flags(seed_offset)
     for level in levels:
       for mode in modes:
         lines.append(support.format_line([
-            ('output_dir', support.trial_directory(base, trial)),
+            ('output_dir', line.directory(base)),
             ('level', level),
             ('mode', mode),
             ('dataset', dataset),
             ('training_len', training_len),
-            ('seed', trial + seed_offset),
-        ], extra_flags))
+        ] + trial_flags, extra_flags))
   return lines
 
 

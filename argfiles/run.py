@@ -167,7 +167,10 @@ class Run(object):
   Attributes:
     line: the lines.Line.
     program: the programs.Program that executes it.
-    output_dir: the absolute directory the run writes, or None if unknown.
+    output_dirs: the absolute directories the run writes (one, or one per
+      trial of a packed line), or None if unknown.
+    output_dir: the one directory of a run writing one; for a run writing
+      several, their deepest common parent (a packed line's base); or None.
     run_dir: the absolute directory of its record and log.
     cwd: the directory the runner starts in (relative paths in the line are
       relative to it).
@@ -180,16 +183,26 @@ class Run(object):
       (OVERWRITE_FLAG), for a line that changed since it last ran.
   """
 
-  def __init__(self, line, program, output_dir, run_dir, cwd=None,
+  def __init__(self, line, program, output_dirs, run_dir, cwd=None,
                depends_on=(), lock_dir=None):
     self.line = line
     self.program = program
-    self.output_dir = output_dir
+    if isinstance(output_dirs, str):
+      output_dirs = [output_dirs]
+    self.output_dirs = list(output_dirs) if output_dirs else None
     self.run_dir = run_dir
     self.cwd = cwd or os.getcwd()
     self.depends_on = tuple(depends_on)
     self.lock_dir = lock_dir or run_dir
     self.overwrite = False
+
+  @property
+  def output_dir(self):
+    if not self.output_dirs:
+      return None
+    if len(self.output_dirs) == 1:
+      return self.output_dirs[0]
+    return os.path.commonpath(self.output_dirs)
 
   @property
   def argv(self):

@@ -12,7 +12,9 @@ printing lines; arguments after `--` go to the generator.
 
 Every line runs in its own process, its output appended to
 `{output dir}/.argfile_run/run.log` and its status kept in `state.json`
-beside it (or under --state_dir). Running the same command again skips the
+beside it (a packed line's, `--trials=N`, in
+`{output dir}/.argfile_run/{first trial}+{more}/`; see sweep.py), or under
+--state_dir. Running the same command again skips the
 lines done, and runs the failed and unfinished ones; a line whose arguments
 changed since it ran is refused unless --rerun_changed. One sweep at a time
 may use those records (a second is refused, naming the first's pid), and

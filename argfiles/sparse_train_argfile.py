@@ -13,6 +13,16 @@ Directories: `{output_dir}/{method}/sparsity{s}/trial{t}`, except dense,
 which has no sparsity: one line per trial, no --sparsity flag, written to
 `{output_dir}/dense/trial{t}`. The seed of trial t is t.
 
+`--pack` prints one line per method x sparsity for all the trials instead,
+
+  --method=rigl --sparsity=0.9 --output_dir=results/sparse/rigl/sparsity0.9 \
+  --dataset=mnist --trials=3 --seed=0
+
+which the runner trains as one pack, trial t into the directory of its
+unpacked line (mnist_fc/trials.py); a packed line's --mask_from names the
+prune runs' base, `{output_dir}/prune/sparsity{s}`, whose trial{t} trial t
+reads.
+
 Dependencies: `lottery` (the pruning solution's mask with its original
 initialisation) and `scratch` (the same mask with a fresh initialisation)
 start from a finished `prune` run. Their lines carry
@@ -111,8 +121,15 @@ def run_directory(output_dir, method, sparsity, trial):
   Returns:
     The directory as a str (foundations.paths owns the layout).
   """
-  return paths.sparse_run(output_dir, method,
-                          None if method in DENSE else sparsity, trial)
+  return support.trial_directory(
+      configuration_directory(output_dir, method, sparsity), trial)
+
+
+def configuration_directory(output_dir, method, sparsity):
+  """The directory holding the trials of one method and sparsity: the
+  --output_dir of a packed line (foundations.paths owns the layout)."""
+  return paths.sparse_configuration(output_dir, method,
+                                    None if method in DENSE else sparsity)
 
 
 def _ordered(methods, reads_mask):
@@ -126,7 +143,7 @@ DEFAULT_SPARSITIES = (0.8, 0.9, 0.95)
 
 def make_lines(output_dir, trials=3, first_trial=0, methods=None,
                sparsities=None, dataset='mnist', training_len=None,
-               extra_flags=None, paper=None, scale=1.0):
+               extra_flags=None, paper=None, scale=1.0, pack=False):
   """The lines of the comparison: method x sparsity x trial.
 
   Args:
@@ -141,10 +158,13 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
     paper: 'mlp' or 'lenet5' for Evci et al.'s comparison with that preset,
       or None.
     scale: with paper, multiply every step count by this.
+    pack: one line per method and sparsity for all the trials (--trials,
+      configuration_directory as --output_dir and the prune runs' as
+      --mask_from, the first trial's seed), instead of one per trial.
 
   Returns:
     A list of str: method-major (those reading the prune mask last), then
-    sparsity, then trial.
+    sparsity, then trial (unless packed).
 
   Raises:
     ValueError: naming any value out of range or unknown.
@@ -166,26 +186,27 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
   sparsities = list(dict.fromkeys(  # '0.9' and '0.90' are one sparsity.
       format_sparsity(s) for s in support.as_list(sparsities, 'sparsities')))
   support.check_choices([dataset], support.dataset_names(), 'dataset')
-  trial_numbers = support.trial_numbers(trials, first_trial)
+  trial_lines = support.trial_lines(trials, first_trial, pack)
   lines = []
   for method in _ordered(methods, reads_mask):
     steps = paper_recipes.evci_flags(paper, method, scale) if paper else {}
     if training_len is not None:
       steps['training_len'] = training_len
     for sparsity in ([None] if method in DENSE else sparsities):
-      for trial in trial_numbers:
+      for line in trial_lines:
         mask_from = None
         if reads_mask(method):
-          mask_from = run_directory(base, MASK_SOURCE, sparsity, trial)
+          mask_from = line.directory(configuration_directory(
+              base, MASK_SOURCE, sparsity))
         lines.append(support.format_line([
             ('preset', paper),
             ('method', method),
             ('sparsity', sparsity),
-            ('output_dir', run_directory(base, method, sparsity, trial)),
+            ('output_dir', line.directory(configuration_directory(
+                base, method, sparsity))),
             ('mask_from', mask_from),
-            ('dataset', dataset)] + sorted(steps.items()) + [
-                ('seed', trial),
-            ], extra_flags))
+            ('dataset', dataset)] + sorted(steps.items()) + line.flags(),
+                                         extra_flags))
   return lines
 
 

@@ -1,23 +1,33 @@
 """A sweep: every line of an argfile executed by a runner, resumably.
 
-`plan` binds each line to the directory it writes, to its record and log,
+`plan` binds each line to the directories it writes (one, or one per trial
+for a packed line, `--trials=N`: see programs.py), to its record and log,
 and to the earlier lines whose outputs it reads, refusing two lines that
-write the same directory (compared as real paths, so a symlink does not
-hide a duplicate); `prepare` refuses lines whose arguments changed since
-they ran (or marks them to be rerun) and checks what can be checked before
-anything starts (preflight.py); `run_sweep` skips the lines already done,
-executes the rest with an executor, reports progress and a summary on
-stderr, and returns what happened. The caller holds the sweep's locks
-(sweep_lock.py) from before `prepare` until `run_sweep` returns.
+write a same directory (every directory of every line is compared, as real
+paths, so a symlink does not hide a duplicate, and a packed line collides
+with the unpacked line of any of its trials); `prepare` refuses lines
+whose arguments changed since they ran (or marks them to be rerun) and
+checks what can be checked before anything starts (preflight.py);
+`run_sweep` skips the lines already done, executes the rest with an
+executor, reports progress and a summary on stderr, and returns what
+happened. The caller holds the sweep's locks (sweep_lock.py) from before
+`prepare` until `run_sweep` returns.
 
 Where each line's bookkeeping lives:
-  * by default in `{output directory}/.argfile_run/` (state.json and
-    run.log), next to the run's own outputs; the sweep locks each of these
-    directories;
+  * by default, for a line writing one directory, in
+    `{output directory}/.argfile_run/` (state.json and run.log), next to
+    the run's own outputs; for a line writing several, in
+    `{their deepest common parent}/.argfile_run/{first}+{n}/`, where first
+    is the first directory relative to that parent ('/' written '_') and n
+    how many more there are: for a packed lottery line that parent is its
+    --output_dir (`lt/.argfile_run/trial0+4/`), so the record of a pack of
+    trials and those of the unpacked lines of its trials do not mix (a
+    trial rerun unpacked starts a record of its own, and its runner resumes
+    its outputs). The sweep locks each of these directories;
   * with a state directory, in `{state_dir}/{key}/`, where key is a digest
-    of the output directory (or, for a line without one, of its
-    arguments), so the output directories hold nothing but the runner's
-    files; the sweep locks the state directory.
+    of the output directories (or, for a line without one, of its
+    arguments) and a readable name, so the output directories hold nothing
+    but the runner's files; the sweep locks the state directory.
 """
 
 import collections
@@ -32,6 +42,7 @@ from lottery_ticket.argfiles import progress as progress_lib
 from lottery_ticket.argfiles import run as run_lib
 from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep_lock
+from lottery_ticket.mnist_fc import trials as trials_lib
 
 # Statuses a dry run shows besides the recorded ones: a line whose
 # arguments differ from those it ran with, and a line whose sweep was
@@ -60,53 +71,89 @@ def _digest(text):
   return hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]
 
 
-def _run_directory(output_dir, argv, state_dir):
-  """Where a line's record and log live (see the module docstring)."""
+def _label(output_dirs):
+  """A readable name of a line's directories (see the module docstring)."""
+  if len(output_dirs) == 1:
+    return os.path.basename(output_dirs[0].rstrip(os.sep)) or 'root'
+  parent = os.path.commonpath(output_dirs)
+  first = os.path.relpath(output_dirs[0], parent)
+  if first == os.curdir:
+    first = os.path.basename(parent) or 'root'
+  return '{}+{}'.format(first.replace(os.sep, '_'), len(output_dirs) - 1)
+
+
+def _run_directory(output_dirs, argv, state_dir):
+  """Where a line's record and log live (see the module docstring).
+
+  Args:
+    output_dirs: the absolute directories the line writes, or None.
+    argv: the line's arguments.
+    state_dir: the state directory, or None.
+  """
   if state_dir is None:
-    return os.path.join(output_dir, run_lib.BOOKKEEPING_DIR)
-  key = output_dir if output_dir is not None else '\0'.join(argv)
+    if len(output_dirs) == 1:
+      return os.path.join(output_dirs[0], run_lib.BOOKKEEPING_DIR)
+    return os.path.join(os.path.commonpath(output_dirs),
+                        run_lib.BOOKKEEPING_DIR, _label(output_dirs))
+  key = '\0'.join(output_dirs) if output_dirs else '\0'.join(argv)
   name = _digest(key)
-  if output_dir is not None:
-    name += '-' + (os.path.basename(output_dir.rstrip(os.sep)) or 'root')
+  if output_dirs:
+    name += '-' + _label(output_dirs)
   return os.path.join(os.path.abspath(state_dir), name)
 
 
+def _named_paths(value, flags):
+  """The paths a flag value names: itself and, for a line with --trials,
+  the trial directories of the base it names (mnist_fc/trials.py: trial t
+  of a packed line reads {base}/trial{t})."""
+  named = [value]
+  if 'trials' in flags:
+    try:
+      named += trials_lib.output_directories(value, flags['trials'],
+                                             flags.get('seed', 0))
+    except (TypeError, ValueError):
+      pass  # A bad --trials: the runner's own check names it.
+  return list(dict.fromkeys(named))
+
+
 def _dependencies(line, flags, writers, cwd):
-  """The earlier lines whose output directory this line names in a flag.
+  """The earlier lines whose output directories this line names in a flag.
 
   Raises:
-    SweepError: if it names the output directory of a later line.
+    SweepError: if it names an output directory of a later line.
   """
   depends_on = set()
   for value in flags.values():
     if not isinstance(value, str) or not value:
       continue
-    other = writers.get(os.path.realpath(os.path.join(cwd, value)))
-    if other is None or other.number == line.number:
-      continue
-    if other.number > line.number:
-      raise SweepError(
-          'line {} reads {}, the output of line {}, which comes after it; '
-          'put line {} first: {!r}'.format(line.number, value, other.number,
-                                            other.number, line.text))
-    depends_on.add(other.number)
+    for path in _named_paths(value, flags):
+      other = writers.get(os.path.realpath(os.path.join(cwd, path)))
+      if other is None or other.number == line.number:
+        continue
+      if other.number > line.number:
+        raise SweepError(
+            'line {} reads {}, the output of line {}, which comes after it; '
+            'put line {} first: {!r}'.format(line.number, path, other.number,
+                                              other.number, line.text))
+      depends_on.add(other.number)
   return sorted(depends_on)
 
 
 def plan(program, lines, state_dir=None, cwd=None):
-  """Binds every line to its output directory, record, log and inputs.
+  """Binds every line to its output directories, record, log and inputs.
 
   A line depends on an earlier line when one of its flag values, as a path,
-  is that line's output directory; it then starts only after that line is
-  done (see schedule.py). Directories are compared as real paths
-  (os.path.realpath: symlinks resolved), so two names of one directory are
-  one directory.
+  is a directory that line writes, or, in a line with --trials, the base
+  of such a directory's trial (`{value}/trial{t}` for the line's trials);
+  it then starts only after that line is done (see schedule.py).
+  Directories are compared as real paths (os.path.realpath: symlinks
+  resolved), so two names of one directory are one directory.
 
   Args:
     program: the programs.Program that runs the lines.
     lines: a list of lines.Line.
     state_dir: a directory for every line's record and log, or None to keep
-      them in each line's output directory.
+      them beside each line's outputs (see the module docstring).
     cwd: the directory relative paths in lines are relative to; None means
       the current directory.
 
@@ -114,40 +161,55 @@ def plan(program, lines, state_dir=None, cwd=None):
     A list of run.Run, one per line.
 
   Raises:
-    SweepError: if two lines write the same output directory, a line reads
-      the output of a later line, or a line has no output directory and no
-      state_dir is given.
-    programs.ProgramError: if the runner's output_directory function fails.
+    SweepError: in one line, if two lines write a same directory (naming
+      both lines), a line reads the output of a later line, or a line has
+      no output directory and no state_dir is given.
+    programs.ProgramError: if the runner's output_directories (or
+      output_directory) function fails.
   """
   cwd = os.path.abspath(cwd or os.getcwd())
   flags = [lines_lib.line_flags(line.argv) for line in lines]
-  output_dirs = []
+  all_output_dirs = []
   writers = {}
   for line, line_flags in zip(lines, flags):
-    output_dir = program.output_directory(line_flags)
-    if output_dir is not None:
-      output_dir = os.path.normpath(os.path.join(cwd, output_dir))
-      real = os.path.realpath(output_dir)
-      if real in writers:
-        other = writers[real]
-        raise SweepError(
-            'lines {} and {} both write {}: {!r} and {!r}'.format(
-                other.number, line.number, real, other.text, line.text))
-      writers[real] = line
+    output_dirs = program.output_directories(line_flags)
+    if output_dirs is not None:
+      output_dirs = [os.path.normpath(os.path.join(cwd, d))
+                     for d in output_dirs]
+      for output_dir in output_dirs:
+        real = os.path.realpath(output_dir)
+        other = writers.get(real)
+        if other is not None:
+          what = ('line {} writes {} twice: {!r}'.format(
+              line.number, real, line.text) if other.number == line.number
+                  else 'lines {} and {} both write {}: {!r} and {!r}'.format(
+                      other.number, line.number, real, other.text,
+                      line.text))
+          raise SweepError(what)
+        writers[real] = line
     elif state_dir is None:
       raise SweepError(
-          'line {} has no --output_dir (and {} defines no output_directory) '
-          'so its record has no home; give a state directory: {!r}'.format(
+          'line {} has no --output_dir (and {} defines no output_directories)'
+          ' so its record has no home; give a state directory: {!r}'.format(
               line.number, program.target, line.text))
-    output_dirs.append(output_dir)
+    all_output_dirs.append(output_dirs)
   lock_dir = os.path.abspath(state_dir) if state_dir is not None else None
   runs = []
-  for line, line_flags, output_dir in zip(lines, flags, output_dirs):
+  for line, line_flags, output_dirs in zip(lines, flags, all_output_dirs):
     runs.append(run_lib.Run(
-        line, program, output_dir,
-        _run_directory(output_dir, line.argv, state_dir), cwd=cwd,
+        line, program, output_dirs,
+        _run_directory(output_dirs, line.argv, state_dir), cwd=cwd,
         depends_on=_dependencies(line, line_flags, writers, cwd),
         lock_dir=lock_dir))
+  homes = {}
+  for run in runs:
+    other = homes.setdefault(os.path.realpath(run.run_dir), run)
+    if other is not run:
+      raise SweepError('lines {} and {} would keep their records in one '
+                       'directory, {}; give a state directory: {!r} and '
+                       '{!r}'.format(other.line.number, run.line.number,
+                                     run.run_dir, other.line.text,
+                                     run.line.text))
   return runs
 
 
@@ -173,8 +235,13 @@ def bookkeeping(runs):
   if runs and runs[0].lock_dir != runs[0].run_dir:
     return ('records and logs: {}/<digest>-<name>/ (state.json, run.log), '
             'one directory per line'.format(runs[0].lock_dir))
+  packed = any(run.output_dirs and len(run.output_dirs) > 1 for run in runs)
   return ("records and logs: each line's {}/ (state.json, run.log) in its "
-          'output directory'.format(run_lib.BOOKKEEPING_DIR))
+          'output directory{}'.format(
+              run_lib.BOOKKEEPING_DIR,
+              " (a packed line's in {}/<first>+<more>/ in the directory "
+              'holding its trials)'.format(run_lib.BOOKKEEPING_DIR)
+              if packed else ''))
 
 
 def prepare(program, runs, rerun_changed=False, rerun_flag='--rerun_changed'):

@@ -58,6 +58,22 @@ def analysis(parent_directory, kind):
   return os.path.join(parent_directory, check_name(kind, 'analysis'))
 
 
+def sparse_configuration(parent_directory, method, sparsity):
+  """{parent}/{method}/sparsity{s}: the trials of one method and sparsity of
+  a sparse sweep (the base a packed line, --trials, writes its trials in).
+
+  Args:
+    parent_directory: the sweep's output directory.
+    method: the method's name.
+    sparsity: the sparsity as it is written in the path ('0.9'), or None for
+      a method that takes none ({parent}/{method}).
+  """
+  method_dir = os.path.join(parent_directory, check_name(method, 'method'))
+  if sparsity is not None:
+    method_dir = os.path.join(method_dir, 'sparsity{}'.format(sparsity))
+  return method_dir
+
+
 def sparse_run(parent_directory, method, sparsity, trial_name):
   """{parent}/{method}/sparsity{s}/trial{T}: one run of a sparse sweep.
 
@@ -68,10 +84,8 @@ def sparse_run(parent_directory, method, sparsity, trial_name):
       a method that takes none (its runs sit at {parent}/{method}/trial{T}).
     trial_name: the trial label.
   """
-  method_dir = os.path.join(parent_directory, check_name(method, 'method'))
-  if sparsity is not None:
-    method_dir = os.path.join(method_dir, 'sparsity{}'.format(sparsity))
-  return trial(method_dir, trial_name)
+  return trial(sparse_configuration(parent_directory, method, sparsity),
+               trial_name)
 
 
 def rewind(parent_directory, iteration):

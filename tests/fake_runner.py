@@ -3,6 +3,7 @@
   python tests/fake_runner.py --output_dir=DIR [--seed=S] [--level=L]
       [--mode=M] [--setting=X] [--sleep=0.1] [--fail] [--hang_first_time=30]
       [--needs=OTHER_DIR] [--dataset=D] [--data_location=P] [--overwrite]
+      [--trials=N]
 
 Writes `result.json` (its flags, the thread-count environment it saw) into
 the directory it writes, and counts its invocations in `count.txt` there so a
@@ -16,8 +17,11 @@ and --setting): it records them in `config.json` first, and refuses a
 directory recording others in one line, exit 2, unless --overwrite, which
 removes the earlier result (keeping count.txt, so tests can still count).
 Like them, it defines validate_flags(argv), which refuses unknown flags and a
-seed that is not an integer, and output_directory: given --level and --mode
-it writes `{output_dir}/{level}/{mode}`, otherwise `{output_dir}`.
+seed that is not an integer, and output_directories: given --level and
+--mode it writes `{output_dir}/{level}/{mode}`, otherwise `{output_dir}`.
+With --trials=N it is a packed line (mnist_fc/trials.py): trial t (seeds
+--seed..--seed+N-1) is the run of `--output_dir={output_dir}/trial{t}
+--seed=t`, and --needs names a base whose trial{t} trial t needs.
 """
 
 import inspect
@@ -27,6 +31,8 @@ import sys
 import time
 
 import fire
+
+from lottery_ticket.mnist_fc import trials as trials_lib
 
 _THREAD_VARS = ('LOTTERY_TICKET_INTRA_OP_THREADS',
                 'LOTTERY_TICKET_INTER_OP_THREADS', 'OMP_NUM_THREADS')
@@ -38,6 +44,13 @@ def output_directory(output_dir, level=None, mode=None, **unused_flags):
   if level is not None and mode is not None:
     return os.path.join(output_dir, str(level), str(mode))
   return output_dir
+
+
+def output_directories(output_dir, level=None, mode=None, trials=0, seed=0,
+                       **unused_flags):
+  """The directories a run with these flags writes, one per trial."""
+  return [output_directory(trial_dir, level, mode) for trial_dir in
+          trials_lib.output_directories(output_dir, trials, seed)]
 
 
 def validate_flags(argv):
@@ -77,9 +90,20 @@ def _claim(directory, config, overwrite):
 
 def run(output_dir, seed=0, level=None, mode=None, setting=None, sleep=0.1,
         fail=False, hang_first_time=0.0, needs=None, dataset=None,
-        data_location=None, overwrite=False):
-  """Counts the invocation, sleeps, then fails or writes result.json."""
+        data_location=None, overwrite=False, trials=0):
+  """Runs one trial, or with --trials each trial in turn."""
   del dataset, data_location  # Checked by the sweep before it starts.
+  trial_dirs = trials_lib.output_directories(output_dir, trials, seed)
+  needed = (trials_lib.output_directories(needs, trials, seed) if needs
+            else [None] * len(trial_dirs))
+  for number, (trial_dir, need) in enumerate(zip(trial_dirs, needed)):
+    _run_one(trial_dir, int(seed) + number, level, mode, setting, sleep, fail,
+             hang_first_time, need, overwrite)
+
+
+def _run_one(output_dir, seed, level, mode, setting, sleep, fail,
+             hang_first_time, needs, overwrite):
+  """Counts the invocation, sleeps, then fails or writes result.json."""
   if needs and not os.path.exists(os.path.join(needs, 'result.json')):
     raise ValueError('no result.json in {}'.format(needs))
   directory = output_directory(output_dir, level, mode)

@@ -214,17 +214,18 @@ def test_program_output_directory(tmp_path):
   fake = programs.Program(FAKE_RUNNER)
   assert fake.command(['--x=1'], python='py') == ['py', FAKE_RUNNER, '--x=1']
   flags = lines_lib.line_flags(['--output_dir=o', '--level=3', '--mode=reuse'])
-  assert fake.output_directory(flags) == os.path.join('o', '3', 'reuse')
+  assert fake.output_directories(flags) == [os.path.join('o', '3', 'reuse')]
   plain = tmp_path / 'plain.py'
   plain.write_text('raise SystemExit("never imported")\n')
-  assert programs.Program(str(plain)).output_directory(
-      {'output_dir': 'p', 'level': '1'}) == 'p'
-  # A runner may bind the name by assignment or import, not only by def.
+  assert programs.Program(str(plain)).output_directories(
+      {'output_dir': 'p', 'level': '1'}) == ['p']
+  # A runner may bind the name by assignment or import, not only by def, and
+  # may give one directory (output_directory) instead of a list.
   aliased = tmp_path / 'aliased.py'
   aliased.write_text('output_directory = lambda output_dir, seed: '
                      'output_dir + str(seed + 1)\n')
-  assert programs.Program(str(aliased)).output_directory(
-      {'output_dir': 'q', 'seed': '1', 'mode': 'x'}) == 'q2'  # Parsed as Fire.
+  assert programs.Program(str(aliased)).output_directories(
+      {'output_dir': 'q', 'seed': '1', 'mode': 'x'}) == ['q2']  # As Fire.
   module = programs.Program('lottery_ticket.argfiles.runner')
   assert module.command([], python='py') == [
       'py', '-m', 'lottery_ticket.argfiles.runner']

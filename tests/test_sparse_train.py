@@ -272,7 +272,7 @@ def test_argfile_lines_are_understood(tmp_path):
   for text in lines:
     flags = {k: fire_parser.DefaultParseValue(v) if isinstance(v, str) else v
              for k, v in lines_lib.line_flags(lines_lib.split_line(text)).items()}
-    assert runner.output_directory(**flags) == flags['output_dir']
+    assert runner.output_directories(**flags) == [flags['output_dir']]
     del flags['output_dir']
     _, sparse = _resolve(**flags)
     methods.add(sparse.method)

@@ -43,9 +43,10 @@ def lottery_experiment(output_dir, iterations=5,
       for level in range(int(iterations) + 1)])
 
 
-def output_directory(output_dir, **unused_flags):
-  """The directory a line of a sweep writes (for the argfile runner)."""
-  return output_dir
+def output_directories(output_dir, trials=0, seed=0, **unused_flags):
+  """The trial directories a line of a sweep writes (for the argfile
+  runner): output_dir, or with --trials each trial's."""
+  return trials_lib.output_directories(output_dir, trials, seed)
 
 
 RUNNER = cli.Runner(

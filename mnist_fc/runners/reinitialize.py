@@ -25,6 +25,16 @@ S = hparams.Setting
 output_directory = reinitialize_lib.output_directory
 
 
+def output_directories(output_dir, level, mode='reinit', trials=0, seed=0,
+                       **unused_flags):
+  """The run directories a line of a sweep writes (for the argfile runner):
+  {trial}/{level}/{mode} of the trial directory output_dir, or with --trials
+  of each trial directory under the base output_dir."""
+  return [output_directory(trial_dir, level, mode)
+          for trial_dir in trials_lib.output_directories(output_dir, trials,
+                                                         seed)]
+
+
 def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init',
                  distribution=None, config=None, overwrite=False, trials=0,
                  **flags):

@@ -46,9 +46,10 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0, **flags):
                                                   flags.get('seed', 0)))
 
 
-def output_directory(output_dir, **unused_flags):
-  """The directory a line of a sweep writes (for the argfile runner)."""
-  return output_dir
+def output_directories(output_dir, trials=0, seed=0, **unused_flags):
+  """The run directories a line of a sweep writes (for the argfile runner):
+  output_dir, or with --trials each trial's."""
+  return trials_lib.output_directories(output_dir, trials, seed)
 
 
 RUNNER = cli.Runner(

@@ -27,8 +27,10 @@ def train(output_dir, masks=None, presets=None, config=None, combine='union',
   cli.print_summary([output_dir])
 
 
-def output_directory(output_dir, **unused_flags):
-  return output_dir
+def output_directories(output_dir, **unused_flags):
+  """The directory a line of a sweep writes (for the argfile runner); train
+  takes no --trials."""
+  return [output_dir]
 
 
 RUNNER = cli.Runner(
