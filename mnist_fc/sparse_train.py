@@ -228,6 +228,7 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
   start = _enter(output_dir, run_config, dataset, overwrite)
   if not isinstance(start, sparse_setup.Start):
     return start
+  _record(output_dir, run_config, dataset, start)
   started = time.time()
   result = _train(run_config, dataset, start, output_dir,
                   progress_label(run_config))
@@ -236,29 +237,32 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
 
 
 def _enter(run_dir, config, dataset, overwrite):
-  """Claims a run directory and makes the run's start.
+  """Claims a run directory and makes the run's start, writing nothing.
 
-  The start is made (and checked: a mask from another network, ...) before
-  anything but the lock is written; then a new run records its config.json
-  and its starting masks, and a resumed run reuses the start it saved.
+  The start is made (and checked: a mask from another network, ...) with
+  only the lock taken, so a refused run (or trial of a pack) leaves no
+  trace; _record writes it.
 
   Returns:
     The finished run's (initial_weights, final_weights), or the Start of a
     run to train.
   """
-  steps_total = config.total_steps(dataset)
-  schedule = (config.sparsity_schedule(steps_total)
+  schedule = (config.sparsity_schedule(config.total_steps(dataset))
               if config.sparse_method.gradual else None)
   finished = runs.enter(run_dir, config, EXPERIMENT, overwrite,
                         keep_checkpoints=True)
   if finished:
     return finished
-  start = sparse_setup.prepare(config, dataset, run_dir, schedule)
+  return sparse_setup.prepare(config, dataset, run_dir, schedule)
+
+
+def _record(run_dir, config, dataset, start):
+  """A new run's config.json and starting masks (a resumed run has them)."""
   if not start.resumed:
     runs.record(run_dir, config, EXPERIMENT,
-                {'total_steps': steps_total, 'start': start.info})
+                {'total_steps': config.total_steps(dataset),
+                 'start': start.info})
     sparse_setup.save(run_dir, start)
-  return start
 
 
 def trial_configs(config, trials):
@@ -282,7 +286,7 @@ def _train_trials(output_dir, config, dataset, overwrite, trials):
   (RunHooks). Finished trials are left as they are; an interrupted one
   resumes with the others from their common latest checkpoint.
   """
-  results, members, hooks = {}, [], []
+  results, members, starts = {}, [], []
   for seed, trial_config in trial_configs(config, trials):
     trial_config = config_lib.complete(trial_config, dataset)
     run_dir = trials_lib.directory(output_dir, seed)
@@ -290,15 +294,21 @@ def _train_trials(output_dir, config, dataset, overwrite, trials):
     if not isinstance(start, sparse_setup.Start):
       results[seed] = start
       continue
-    hooks.append(RunHooks(trial_config, dataset, start, run_dir))
+    starts.append(start)
     members.append(packed_runs.PackedRun(
         run_dir, trial_config, masks=start.masks, presets=start.weights,
-        init_stream=start.stream, hooks=hooks[-1].build, recorded=True))
+        init_stream=start.stream, recorded=True))
   if not members:
     return results
+  # Only once every trial has been checked is any written.
+  hooks = []
+  for member, start in zip(members, starts):
+    _record(member.run_dir, member.config, dataset, start)
+    hooks.append(RunHooks(member.config, dataset, start, member.run_dir))
+    member.hooks = hooks[-1].build
   seeds = [m.config.seed for m in members]
   label = '{} trials {}'.format(progress_label(config),
-                                ', '.join(str(s) for s in seeds))
+                                trials_lib.span(seeds))
   try:
     trained = packed_runs.train_together(
         members, dataset, EXPERIMENT, label, config.total_steps(dataset),

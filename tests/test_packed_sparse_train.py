@@ -13,6 +13,7 @@ import packed_testlib
 import pytest
 
 from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_train
 from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import cli
@@ -108,3 +109,16 @@ def test_a_refused_pack_writes_nothing(monkeypatch, capsys, tmp_path):
   err = capsys.readouterr().err.strip().splitlines()
   assert len(err) == 1 and 'permute_labels' in err[0], err
   assert not os.path.exists(out)
+
+
+def test_a_trial_without_its_mask_refuses_the_pack_before_writing(
+    pruned, tmp_path):
+  """The mask base holds trials 1-2: trials 1-3 stop at trial 3, and trials
+  1 and 2 (checked first) are not written either."""
+  out = str(tmp_path / 'lottery')
+  with pytest.raises(ValueError, match='trial3'):
+    sparse_train.sparse_train(out, trials=3, seed=1, method='lottery',
+                              sparsity=0.75, mask_from=pruned, **FAST)
+  runs.release_all()  # as the CLI does on an error
+  assert not os.path.exists(trials_lib.directory(out, 1))
+  assert not os.path.exists(trials_lib.directory(out, 2))

@@ -38,8 +38,8 @@ def lottery_experiment(output_dir, iterations=5,
       overwrite=cli.OVERWRITE.parse(overwrite), trials=trials, **flags)
   cli.print_summary([
       paths.run(trial_dir, level, experiment_name)
-      for trial_dir in trials_lib.output_directories(
-          output_dir, trials, flags.get('seed', 0))
+      for trial_dir in output_directories(output_dir, trials,
+                                          flags.get('seed', 0))
       for level in range(int(iterations) + 1)])
 
 

@@ -43,10 +43,8 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
       output_dir, level, mode=mode, source_experiment=source_experiment,
       distribution=distribution or None, config=config or None,
       overwrite=cli.OVERWRITE.parse(overwrite), trials=trials, **flags)
-  cli.print_summary([
-      output_directory(trial_dir, level, mode)
-      for trial_dir in trials_lib.output_directories(
-          output_dir, trials, flags.get('seed', 0))])
+  cli.print_summary(output_directories(output_dir, level, mode, trials,
+                                       flags.get('seed', 0)))
 
 
 RUNNER = cli.Runner(

@@ -42,8 +42,8 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0, **flags):
   sparse_train_lib.sparse_train(output_dir, config=config or None,
                                 overwrite=cli.OVERWRITE.parse(overwrite),
                                 trials=trials, **flags)
-  cli.print_summary(trials_lib.output_directories(output_dir, trials,
-                                                  flags.get('seed', 0)))
+  cli.print_summary(output_directories(output_dir, trials,
+                                       flags.get('seed', 0)))
 
 
 def output_directories(output_dir, trials=0, seed=0, **unused_flags):
