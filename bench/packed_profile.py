@@ -26,7 +26,6 @@ networks in one graph").
 
 import collections
 import threading
-import time
 
 import fire
 import tensorflow.compat.v1 as tf

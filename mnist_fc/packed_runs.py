@@ -106,11 +106,6 @@ def train_together(members, dataset, experiment, label, total_steps,
                  first_iteration=first_iteration)
   if keep_checkpoints:
     options['keep_checkpoints'] = 0
-  build_hooks = None
-  if any(m.hooks for m in members):
-    def build_hooks(index, network, optimizer):
-      hooks = members[index].hooks
-      return hooks(network, optimizer) if hooks else trainer.Hooks()
   pack = [packed_trainer.Member(
       output_dir=m.run_dir, init_seed=m.config.graph_seed(m.init_stream),
       order_seed=m.config.train_order_seed, masks=m.masks, presets=m.presets)
@@ -121,13 +116,24 @@ def train_together(members, dataset, experiment, label, total_steps,
         dataset, hyperparameters or config.hyperparameters(
             dataset.num_classes), pack,
         optimizer_fn or config.optimizer_fn(total_steps), config.training_len,
-        trainer.TrainOptions(**options), build_hooks=build_hooks)
+        trainer.TrainOptions(**options), build_hooks=_hooks_builder(members))
   except packed_trainer.PackDiverged as diverged:
     results = diverged.results
     _finish(members, results, started, keep_checkpoints)
     raise
   _finish(members, results, started, keep_checkpoints)
   return results
+
+
+def _hooks_builder(members):
+  """train_packed's build_hooks for the members' own hooks (None: none)."""
+  if not any(m.hooks for m in members):
+    return None
+
+  def build_hooks(index, network, optimizer):
+    hooks = members[index].hooks
+    return hooks(network, optimizer) if hooks else trainer.Hooks()
+  return build_hooks
 
 
 def _finish(members, results, started, keep_checkpoints):

@@ -8,16 +8,13 @@ one never interrupted.
 """
 
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import packed_testlib
 import pytest
 
 from lottery_ticket.foundations import finite
-from lottery_ticket.foundations import packed_checkpoints
 from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
@@ -150,19 +147,9 @@ def test_killed_packed_experiment_resumes_bit_identically(tmp_path):
   command = [sys.executable, '-m',
              'lottery_ticket.mnist_fc.runners.lottery_experiment']
   killed = str(tmp_path / 'killed')
-  process = subprocess.Popen(command + ['--output_dir=' + killed] + args,
-                             env=env, stderr=subprocess.PIPE)
   middle = paths.run(os.path.join(killed, 'trial1'), 1)
-  try:
-    deadline = time.time() + 300
-    while not packed_checkpoints.saved_iterations(middle):
-      assert process.poll() is None, process.stderr.read().decode()[-2000:]
-      assert time.time() < deadline, 'no level-1 checkpoint within 300 s'
-      time.sleep(0.005)
-    process.send_signal(signal.SIGKILL)
-  finally:
-    process.wait()
-  assert process.returncode == -signal.SIGKILL
+  packed_testlib.kill_at_first_checkpoint(
+      command + ['--output_dir=' + killed] + args, env, middle)
   assert not os.path.exists(paths.done_marker(middle))
   resumed = subprocess.run(command + ['--output_dir=' + killed] + args,
                            env=env, capture_output=True, text=True, check=True)

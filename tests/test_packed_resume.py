@@ -7,10 +7,8 @@ pack from unpacked ones.
 """
 
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import packed_testlib as lib
@@ -50,17 +48,7 @@ def test_killed_pack_resumes_bit_identically(tmp_path):
   env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT)
   job = [sys.executable, os.path.join(HERE, 'packed_job.py'),
          str(tmp_path / 'killed'), str(total)]
-  process = subprocess.Popen(job, env=env, stderr=subprocess.PIPE)
-  try:
-    deadline = time.time() + 300
-    while not packed_checkpoints.saved_iterations(killed[-1]):
-      assert process.poll() is None, process.stderr.read().decode()[-2000:]
-      assert time.time() < deadline, 'no checkpoint within 300 s'
-      time.sleep(0.005)
-    process.send_signal(signal.SIGKILL)
-  finally:
-    process.wait()
-  assert process.returncode == -signal.SIGKILL
+  lib.kill_at_first_checkpoint(job, env, killed[-1])
   assert not any(os.path.exists(paths.final(d)) for d in killed)
   subprocess.run(job, env=env, check=True, capture_output=True)
 
