@@ -68,6 +68,12 @@ COMMANDS = collections.OrderedDict([
     ('bench_sweep_speed', Command(
         'lottery_ticket.bench.sweep_speed',
         'benchmark: a small sweep, sequential against parallel')),
+    ('bench_packed_speed', Command(
+        'lottery_ticket.bench.packed_speed',
+        'benchmark: packs of N networks against N processes and the limit')),
+    ('bench_packed_profile', Command(
+        'lottery_ticket.bench.packed_profile',
+        "profile: a pack's traced ops by type")),
 ])
 
 
