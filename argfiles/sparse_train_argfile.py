@@ -109,22 +109,6 @@ def format_sparsity(value):
   return repr(number)
 
 
-def run_directory(output_dir, method, sparsity, trial):
-  """The output directory of one run of the sweep.
-
-  Args:
-    output_dir: the sweep's base directory.
-    method: one of ALL_METHODS.
-    sparsity: a formatted sparsity (ignored for DENSE methods).
-    trial: the trial number.
-
-  Returns:
-    The directory as a str (foundations.paths owns the layout).
-  """
-  return support.trial_directory(
-      configuration_directory(output_dir, method, sparsity), trial)
-
-
 def configuration_directory(output_dir, method, sparsity):
   """The directory holding the trials of one method and sparsity: the
   --output_dir of a packed line (foundations.paths owns the layout)."""
@@ -147,7 +131,7 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
   """The lines of the comparison: method x sparsity x trial.
 
   Args:
-    output_dir: the base directory (see run_directory).
+    output_dir: the base directory (see configuration_directory).
     trials: the number of trials.
     first_trial: the number (and seed) of the first trial.
     methods: a list (or comma-separated str) of ALL_METHODS.

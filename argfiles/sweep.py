@@ -179,14 +179,14 @@ def plan(program, lines, state_dir=None, cwd=None):
       for output_dir in output_dirs:
         real = os.path.realpath(output_dir)
         other = writers.get(real)
-        if other is not None:
-          what = ('line {} writes {} twice: {!r}'.format(
-              line.number, real, line.text) if other.number == line.number
-                  else 'lines {} and {} both write {}: {!r} and {!r}'.format(
-                      other.number, line.number, real, other.text,
-                      line.text))
-          raise SweepError(what)
-        writers[real] = line
+        if other is None:
+          writers[real] = line
+          continue
+        if other.number == line.number:
+          raise SweepError('line {} writes {} twice: {!r}'.format(
+              line.number, real, line.text))
+        raise SweepError('lines {} and {} both write {}: {!r} and {!r}'.format(
+            other.number, line.number, real, other.text, line.text))
     elif state_dir is None:
       raise SweepError(
           'line {} has no --output_dir (and {} defines no output_directories)'

@@ -150,11 +150,10 @@ def network_hooks(model, optimizers, build_hooks=None):
   Raises:
     TypeError: if build_hooks returns something other than trainer.Hooks.
   """
+  if build_hooks is None:
+    return [trainer.Hooks() for _ in optimizers]
   out = []
   for index, optimizer in enumerate(optimizers):
-    if build_hooks is None:
-      out.append(trainer.Hooks())
-      continue
     with tf.variable_scope(packed_model.prefix(index).rstrip('/')):
       out.append(train_options.checked_hooks(build_hooks(
           index, packed_model.NetworkView(model, index), optimizer)))
@@ -622,11 +621,11 @@ class _PackRun(object):
     measures and records what the hooks measure now, as trainer.train."""
     self._record_evaluation()
     hooks, live = self.pack.hooks, self._live()
-    if trainer._due(iteration, self.options.test_interval, self.total):  # pylint: disable=protected-access
-      extra = {i: hooks[i].extra_metrics for i in live
-               if hooks[i].extra_metrics}
-      for index, values in sorted(self.sess.run(extra).items() if extra
-                                  else ()):
+    extra = {i: hooks[i].extra_metrics for i in live
+             if hooks[i].extra_metrics}
+    if extra and trainer._due(iteration, self.options.test_interval,  # pylint: disable=protected-access
+                              self.total):
+      for index, values in sorted(self.sess.run(extra).items()):
         self.recorders[index].add('extra', iteration, values)
     for index in live:
       if hooks[index].on_record:

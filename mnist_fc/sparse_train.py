@@ -176,11 +176,6 @@ def _train(config, dataset, start, run_dir, label):
       hooks.close()
 
 
-def output_directory(output_dir, **unused_flags):
-  """The run directory (for the argfile runner)."""
-  return output_dir
-
-
 def resolve(flags, config=None):
   """The Config of a sparse run from flags (aliases allowed) and a config.json."""
   flags = dict(flags)

@@ -51,8 +51,8 @@ def output_directories(output_dir, trials=0, seed=0, **unused_flags):
 
 RUNNER = cli.Runner(
     name='lottery_experiment', function=lottery_experiment,
-    summary='The lottery ticket experiment (one trial, or --trials packed): train, prune, reset '
-    'the survivors, retrain, for levels 0..iterations.',
+    summary='The lottery ticket experiment (one trial, or --trials packed): '
+    'train, prune, reset the survivors, retrain, for levels 0..iterations.',
     arguments=(
         cli.OUTPUT_DIR,
         S('iterations', 'int', 5, 'pruning levels after the dense level 0',

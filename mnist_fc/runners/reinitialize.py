@@ -22,7 +22,6 @@ from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import cli
 
 S = hparams.Setting
-output_directory = reinitialize_lib.output_directory
 
 
 def output_directories(output_dir, level, mode='reinit', trials=0, seed=0,
@@ -30,7 +29,7 @@ def output_directories(output_dir, level, mode='reinit', trials=0, seed=0,
   """The run directories a line of a sweep writes (for the argfile runner):
   {trial}/{level}/{mode} of the trial directory output_dir, or with --trials
   of each trial directory under the base output_dir."""
-  return [output_directory(trial_dir, level, mode)
+  return [reinitialize_lib.output_directory(trial_dir, level, mode)
           for trial_dir in trials_lib.output_directories(output_dir, trials,
                                                          seed)]
 
