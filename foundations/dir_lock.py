@@ -5,16 +5,96 @@ a time. The lock is `flock` on a file `.lock` inside the directory, held for
 the life of the process (or until released): the kernel drops it when the
 process exits, however it exits, so a killed run never leaves a stale lock.
 The file records the holder's pid, so a refused second process can name it.
+
+A run's lock covers the directory tree beneath it (`subtree=True`, the
+file then reads `{pid} subtree`): an experiment's lock keeps another
+process from starting a run inside it, and a run inside a locked experiment
+is refused. The lock file is never followed when it is a symbolic link.
 """
 
+import errno
 import fcntl
 import os
 
 LOCK_FILE = '.lock'
+_SUBTREE = 'subtree'
+
+# The real paths of the directories this process holds, so that its own
+# enclosing locks do not refuse it.
+_HELD = set()
 
 
 class DirectoryBusy(ValueError):
   """Another process holds the directory's lock (a user error: exit 2)."""
+
+
+class UnsafeLink(ValueError):
+  """A write or delete would go through a symbolic link (exit 2)."""
+
+
+def _read_holder(fd):
+  """(pid or 'unknown', covers its subtree) from a lock file."""
+  words = os.pread(fd, 64, 0).decode('ascii', 'replace').split()
+  return (words[0] if words else 'unknown'), _SUBTREE in words[1:]
+
+
+def _open_lock_file(directory, flags):
+  path = os.path.join(directory, LOCK_FILE)
+  try:
+    return os.open(path, flags | os.O_NOFOLLOW, 0o666)
+  except OSError as error:
+    if error.errno == errno.ELOOP:
+      raise UnsafeLink('{} is a symbolic link; refusing to write through '
+                       'it'.format(path)) from error
+    raise
+
+
+def holder(directory, subtree_only=False):
+  """The pid (a str) of another process holding `directory`'s lock, else
+  None; creates nothing.
+
+  Args:
+    directory: a directory that may hold a lock file.
+    subtree_only: count only locks that cover their subtree.
+  """
+  if os.path.realpath(directory) in _HELD:
+    return None
+  try:
+    fd = _open_lock_file(directory, os.O_RDONLY)
+  except (OSError, UnsafeLink):
+    return None
+  try:
+    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+  except BlockingIOError:
+    pid, subtree = _read_holder(fd)
+    return pid if subtree or not subtree_only else None
+  finally:
+    os.close(fd)  # also drops the shared lock just taken, if any
+  return None
+
+
+def _enclosing_holder(directory):
+  """(enclosing directory, pid) of another process's subtree lock above
+  `directory`, or None."""
+  parent = os.path.dirname(directory)
+  while parent != directory:
+    directory, parent = parent, os.path.dirname(parent)
+    pid = holder(directory, subtree_only=True)
+    if pid:
+      return directory, pid
+  return None
+
+
+def refuse_held(directory):
+  """Refuses a directory another process holds, without locking it.
+
+  Raises:
+    DirectoryBusy: naming the pid.
+  """
+  pid = holder(directory)
+  if pid:
+    raise DirectoryBusy('{} is in use by another process (pid {}); wait for '
+                        'it to finish or stop it'.format(directory, pid))
 
 
 class DirectoryLock(object):
@@ -24,38 +104,50 @@ class DirectoryLock(object):
     directory: the locked directory.
   """
 
-  def __init__(self, directory):
+  def __init__(self, directory, subtree=False):
     self.directory = os.path.abspath(directory)
+    self.subtree = subtree
     self._fd = None
 
   def acquire(self):
     """Takes the lock, creating the directory if needed.
 
     Raises:
-      DirectoryBusy: naming the pid of the process that holds it.
+      DirectoryBusy: naming the pid of the process that holds it (or, for a
+        subtree lock, an enclosing directory's subtree lock).
+      UnsafeLink: when the lock file is a symbolic link.
     """
     if self._fd is not None:
       return self
+    real = os.path.realpath(self.directory)
+    if self.subtree:
+      enclosing = _enclosing_holder(real)
+      if enclosing:
+        raise DirectoryBusy('{} is inside {}, which is in use by another '
+                            'process (pid {}); wait for it to finish or stop '
+                            'it'.format(self.directory, *enclosing))
     os.makedirs(self.directory, exist_ok=True)
-    path = os.path.join(self.directory, LOCK_FILE)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    fd = _open_lock_file(self.directory, os.O_RDWR | os.O_CREAT)
     try:
       fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-      holder = os.pread(fd, 32, 0).decode('ascii', 'replace').strip()
+      pid, _ = _read_holder(fd)
       os.close(fd)
       raise DirectoryBusy('{} is in use by another process (pid {}); wait for '
-                          'it to finish or stop it'.format(
-                              self.directory, holder or 'unknown'))
+                          'it to finish or stop it'.format(self.directory, pid))
     os.ftruncate(fd, 0)
-    os.pwrite(fd, str(os.getpid()).encode('ascii'), 0)
+    text = str(os.getpid()) + (' ' + _SUBTREE if self.subtree else '')
+    os.pwrite(fd, text.encode('ascii'), 0)
     self._fd = fd
+    self._real = real
+    _HELD.add(real)
     return self
 
   def release(self):
     if self._fd is not None:
       os.close(self._fd)  # closing the descriptor drops the flock
       self._fd = None
+      _HELD.discard(self._real)
 
   @property
   def held(self):
@@ -66,3 +158,38 @@ class DirectoryLock(object):
 
   def __exit__(self, *unused_exc):
     self.release()
+
+
+def refuse_outside_links(root, directory=None):
+  """Refuses symbolic links that would take writes out of `root`.
+
+  Checks each path component from `root` down to `directory`, and every
+  entry beneath `directory` (links are not followed): a symbolic link whose
+  target resolves outside `root` is refused.
+
+  Args:
+    root: the output directory the user gave.
+    directory: a directory beneath it that will be written (default: root).
+
+  Raises:
+    UnsafeLink: naming the link and where it leads.
+  """
+  real_root = os.path.realpath(root)
+  directory = directory or root
+
+  def check(path):
+    if os.path.islink(path):
+      target = os.path.realpath(path)
+      if os.path.commonpath([real_root, target]) != real_root:
+        raise UnsafeLink('{} is a symbolic link to {}, outside {}; refusing to '
+                         'write or delete through it'.format(path, target,
+                                                             root))
+
+  path = root
+  for part in os.path.relpath(directory, root).split(os.sep):
+    if part not in ('', '.'):
+      path = os.path.join(path, part)
+      check(path)
+  for parent, dirnames, filenames in os.walk(directory):
+    for name in dirnames + filenames:
+      check(os.path.join(parent, name))

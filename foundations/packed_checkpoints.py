@@ -4,70 +4,20 @@ Each network's run directory gets `checkpoints/model-{k}` holding that
 network's variables (kernels, masks, biases, its optimizer's slots and
 Adam's beta powers) and the global step, under the names an unpacked
 trainer's Saver gives them (model/layer0_w, model/layer0_w/Adam,
-beta1_power, global_step, ...), and the
-`checkpoint` index that tf.train.latest_checkpoint reads. So a packed
-network's checkpoint can be resumed by an unpacked run, read by `analysis`,
-and resumed packed again: the pack continues from the latest iteration that
-every one of its networks has a checkpoint (and records) for.
+beta1_power, global_step, ...), written with its records, hashes and index
+by checkpoint_files as trainer.train writes them. So a packed network's
+checkpoint can be resumed by an unpacked run, read by `analysis`, and
+resumed packed again: the pack continues from the latest iteration that
+every one of its networks has a verified checkpoint for.
 """
-
-import glob
-import os
 
 import numpy as np
 import tensorflow.compat.v1 as tf
-from tensorflow.python.util import deprecation  # pylint: disable=g-direct-tensorflow-import
 
+from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import trainer
-
-PREFIX = 'model'
-
-
-def records_path(run_dir, iteration):
-  """The records saved with the checkpoint of `iteration` (as trainer.train)."""
-  return os.path.join(paths.checkpoints(run_dir),
-                      'records-{}.json'.format(int(iteration)))
-
-
-def _prefix(run_dir, iteration):
-  return os.path.join(paths.checkpoints(run_dir),
-                      '{}-{}'.format(PREFIX, int(iteration)))
-
-
-def _iteration(prefix):
-  return int(prefix.rsplit('-', 1)[1])
-
-
-def saved_iterations(run_dir):
-  """Iterations with a complete checkpoint, records and initial weights.
-
-  Returns:
-    A set of ints (empty when the run cannot be resumed).
-  """
-  if run_dir is None or not os.path.isdir(paths.initial(run_dir)):
-    return set()
-  state = tf.train.get_checkpoint_state(paths.checkpoints(run_dir))
-  if state is None:
-    return set()
-  found = set()
-  for path in state.all_model_checkpoint_paths:
-    iteration = _iteration(path)
-    if (os.path.exists(_prefix(run_dir, iteration) + '.index') and
-        os.path.exists(records_path(run_dir, iteration))):
-      found.add(iteration)
-  return found
-
-
-def common_iteration(run_dirs):
-  """The latest iteration every run directory has a checkpoint for (or 0)."""
-  common = None
-  for run_dir in run_dirs:
-    found = saved_iterations(run_dir)
-    common = found if common is None else common & found
-  return max(common) if common else 0
 
 
 class PackedCheckpoints(object):
@@ -102,17 +52,14 @@ class PackedCheckpoints(object):
             shape_and_slices=[''] * len(pairs),
             tensors=[v.read_value() for _, v in pairs]))
 
-  def save(self, sess, run_dirs, iteration, keep=2, indices=None):
-    """Writes each network's checkpoint of `iteration`, index last.
-
-    As trainer.train's Saver: the `checkpoint` index lists the `keep`
-    latest (0: the latest, every checkpoint being kept); older checkpoints
-    and their records are removed.
+  def save(self, sess, run_dirs, iteration, records, keep=2, indices=None):
+    """Writes each network's checkpoint of `iteration` (checkpoint_files).
 
     Args:
       sess: the session.
       run_dirs: the N run directories.
       iteration: the training iteration.
+      records: per network, its records so far.
       keep: how many checkpoints to keep per network (0 keeps all).
       indices: the networks to checkpoint (default: all).
 
@@ -120,37 +67,15 @@ class PackedCheckpoints(object):
       save_restore.WriteError: naming the directory that cannot be written.
     """
     for index in range(len(run_dirs)) if indices is None else indices:
-      directory = os.path.abspath(paths.checkpoints(run_dirs[index]))
-      with save_restore.naming_failures(directory):
-        os.makedirs(directory, exist_ok=True)
-      try:
-        sess.run(self._saves[index],
-                 {self._prefix: _prefix(run_dirs[index], iteration)})
-      except tf.errors.OpError as error:
-        raise trainer.checkpoint_error(directory, error) from error
-      state = tf.train.get_checkpoint_state(directory)
-      listed = [os.path.basename(p) for p in
-                (state.all_model_checkpoint_paths if state else [])
-                if _iteration(p) != int(iteration)]
-      listed.append(os.path.basename(_prefix(run_dirs[index], iteration)))
-      kept = listed[-keep:] if keep else listed
-      # The index as the Saver writes it: checkpoint prefixes as it was
-      # given them, and with keep=0 (it tracks none) only the latest.
-      indexed = [_prefix(run_dirs[index], _iteration(name))
-                 for name in (kept if keep else kept[-1:])]
-      with save_restore.naming_failures(directory):
-        # The Saver's own bookkeeping call; TensorFlow marks the public name
-        # deprecated (for TF2's CheckpointManager) and would print so on
-        # every run's console.
-        with deprecation.silence():
-          tf.train.update_checkpoint_state(directory, indexed[-1],
-                                           all_model_checkpoint_paths=indexed)
-        for name in listed[:-keep] if keep else []:
-          for path in glob.glob(os.path.join(directory, name + '.*')):
-            os.remove(path)
-          records = records_path(run_dirs[index], _iteration(name))
-          if os.path.exists(records):
-            os.remove(records)
+      def write_variables(prefix, index=index):
+        try:
+          sess.run(self._saves[index], {self._prefix: prefix})
+        except tf.errors.OpError as error:
+          raise trainer.checkpoint_error(
+              paths.checkpoints(run_dirs[index]),
+              error) from error
+      checkpoint_files.save(run_dirs[index], iteration, records[index],
+                            write_variables, keep)
 
   def read(self, run_dirs, iteration):
     """Every variable's value, from the networks' checkpoints of `iteration`.
@@ -164,16 +89,17 @@ class PackedCheckpoints(object):
     """
     values = {}
     for run_dir, pairs in zip(run_dirs, self._variables):
-      reader = tf.train.load_checkpoint(_prefix(run_dir, iteration))
+      reader = tf.train.load_checkpoint(
+          checkpoint_files.prefix(run_dir, iteration))
       for name, variable in pairs:
         if not reader.has_tensor(name):
           raise ValueError('checkpoint {} lacks {}'.format(
-              _prefix(run_dir, iteration), name))
+              checkpoint_files.prefix(run_dir, iteration), name))
         value = reader.get_tensor(name)
         known = values.get(variable.op.name)
         if known is not None and not np.array_equal(known, value):
           raise ValueError('checkpoint {} disagrees with the pack\'s other '
                            'networks on {}'.format(
-                               _prefix(run_dir, iteration), name))
+                               checkpoint_files.prefix(run_dir, iteration), name))
         values[variable.op.name] = value
     return values

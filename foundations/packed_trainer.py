@@ -40,6 +40,7 @@ import numpy as np
 
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import graph_data
@@ -403,8 +404,9 @@ def train_packed(dataset, hyperparameters, members, optimizer_fn, training_len,
   checkpointing = bool(options.checkpoint_interval) and all(run_dirs)
   for run_dir in filter(None, run_dirs):
     trainer.remove_stale_temporaries(run_dir)
-  resumed = (packed_checkpoints.common_iteration(run_dirs) if checkpointing
-             else 0)
+  resumed = (checkpoint_files.latest_usable(run_dirs, progress_lib.notice)
+             if checkpointing and all(os.path.isdir(paths.initial(d))
+                                      for d in run_dirs) else 0)
   starting = ([initial_values(model_class, hyperparameters, dataset, m)
                for m in members] if not resumed else None)
 
@@ -518,7 +520,7 @@ class _PackRun(object):
           for i, values in enumerate(starting_values)
           for name, value in values.items()})
     self.start = resumed or options.first_iteration
-    if self.start >= self.total:
+    if not resumed and self.start >= self.total:
       raise ValueError('training starts at iteration {} but lasts {} '
                        'iterations'.format(self.start, self.total))
     if not resumed and self.start:
@@ -641,11 +643,10 @@ class _PackRun(object):
   def _checkpoint(self, iteration):
     """Per live network: records, then variables (index last), as trainer."""
     live = self._live()
-    for index in live:
-      save_restore.write_json(packed_checkpoints.records_path(
-          self.run_dirs[index], iteration), self.recorders[index].records)
-    self.pack.checkpoints.save(self.sess, self.run_dirs, iteration,
-                               self.options.keep_checkpoints, live)
+    self.pack.checkpoints.save(
+        self.sess, self.run_dirs, iteration,
+        [recorder.records for recorder in self.recorders],
+        self.options.keep_checkpoints, live)
     for index in live:
       self.recorders[index].write()
 
@@ -655,5 +656,5 @@ class _PackRun(object):
                                                                 iteration))
     for run_dir, recorder in zip(self.run_dirs, self.recorders):
       recorder.records = save_restore.read_json(
-          packed_checkpoints.records_path(run_dir, iteration))
+          checkpoint_files.records_path(run_dir, iteration))
       recorder.truncate(iteration)

@@ -28,6 +28,7 @@ import shutil
 
 import numpy as np
 
+from lottery_ticket.foundations import faults
 from lottery_ticket.foundations import paths
 
 TEMP_PREFIX = '.tmp-'
@@ -108,6 +109,7 @@ def _atomic_write_bytes(path, data):
       if os.path.exists(tmp):
         os.remove(tmp)
       raise
+  faults.boundary('file', path)
 
 
 def remove_temporaries(directory, patterns=()):
@@ -169,8 +171,17 @@ def write_json(path, value):
 
 
 def read_json(path):
-  with open(path) as f:
-    return json.load(f)
+  """Reads a JSON file.
+
+  Raises:
+    ValueError: naming the file, when it is not valid JSON.
+  """
+  with open(path, 'rb') as f:
+    data = f.read()
+  try:
+    return json.loads(data.decode('utf-8'))
+  except (ValueError, UnicodeDecodeError) as error:
+    raise ValueError('{} is not valid JSON: {}'.format(path, error)) from error
 
 
 def _jsonable(value):
@@ -222,6 +233,7 @@ def save_network(filename, weights):
     except BaseException:
       shutil.rmtree(staging, ignore_errors=True)
       raise
+  faults.boundary('arrays', filename)
 
 
 def restore_network(filename):

@@ -24,11 +24,11 @@ iteration; the in-graph loop watches for it, at no extra session run.
 
 import dataclasses
 import os
-import re
 
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import background_evaluation
+from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import graph_data
@@ -50,7 +50,6 @@ MAX_CHUNK = 1000  # steps per session.run at most, so progress keeps flowing
 # writing: its staging directory (<prefix>_temp), the tensor bundle's
 # partial files (*.tempstate<n>) and atomically written files (*.tmp<uuid>).
 CHECKPOINT_TEMPORARIES = ('*_temp', '*.tempstate*', '*.tmp*')
-_RECORDS = re.compile(r'records-(\d+)\.json$')
 
 DIVERGED = ('training diverged: {what} at iteration {iteration}; the learning '
             'rate is probably too high for this network and optimizer (lower '
@@ -267,7 +266,8 @@ class _Training(object):
       self.evaluator = background_evaluation.BackgroundEvaluator(
           model, self.data, options.eval_chunk_size)
       self.extra_metrics = dict(self.hooks.extra_metrics or {})
-      self.saver = (tf.train.Saver(max_to_keep=options.keep_checkpoints)
+      # checkpoint_files keeps the index and prunes old checkpoints.
+      self.saver = (tf.train.Saver(max_to_keep=None)
                     if output_dir and options.checkpoint_interval else None)
       _initialize(sess, self.data)
       sess.run(self.evaluator.initializer)
@@ -308,7 +308,7 @@ class _Training(object):
     options, output_dir = self.options, self.output_dir
     resumed = _maybe_resume(self.sess, self.saver, output_dir, self.recorder)
     self.start = resumed or options.first_iteration
-    if self.start >= self.total:
+    if not resumed and self.start >= self.total:
       raise ValueError('training starts at iteration {} but lasts {} '
                        'iterations'.format(self.start, self.total))
     if not resumed and self.start:
@@ -360,7 +360,8 @@ class _Training(object):
     if self.saver is not None and _due(iteration, options.checkpoint_interval,
                                        self.total):
       self.record_evaluation()
-      _checkpoint(self.sess, self.saver, output_dir, self.recorder, iteration)
+      _checkpoint(self.sess, self.saver, output_dir, self.recorder, iteration,
+                  options.keep_checkpoints)
 
   def record_evaluation(self):
     """Records the background evaluation, waiting for it if it still runs.
@@ -401,7 +402,7 @@ def remove_stale_temporaries(output_dir):
 
   A run killed while writing leaves temporaries: save_restore's `.tmp-*`
   files and staging directories anywhere in the run directory, TensorFlow's
-  checkpoint temporaries in checkpoints/, and records of checkpoints that
+  checkpoint temporaries in checkpoints/, and the files of checkpoints that
   were never completed. Only those names are removed, only inside
   `output_dir`; the caller must be its only writer (runners hold its lock).
 
@@ -416,44 +417,27 @@ def remove_stale_temporaries(output_dir):
   if os.path.isdir(directory):
     removed += save_restore.remove_temporaries(directory,
                                                CHECKPOINT_TEMPORARIES)
-    removed += _remove_orphan_records(directory)
+    removed += checkpoint_files.remove_incomplete(output_dir)
   return sorted(removed)
 
 
-def _remove_orphan_records(directory):
-  """Removes records-N.json files whose checkpoint N is not (or no longer)
-  there: a run killed between the two writes, or a checkpoint the Saver
-  deleted as too old."""
-  removed = []
-  for name in os.listdir(directory):
-    match = _RECORDS.match(name)
-    if match and not os.path.exists(os.path.join(
-        directory, 'model-{}.index'.format(match.group(1)))):
-      os.remove(os.path.join(directory, name))
-      removed.append(os.path.join(directory, name))
-  return removed
-
-
-def _checkpoint(sess, saver, output_dir, recorder, iteration):
-  """Saves variables and records; the checkpoint index is written last.
+def _checkpoint(sess, saver, output_dir, recorder, iteration, keep):
+  """Saves records and variables (checkpoint_files' order), then the logs.
 
   Raises:
     save_restore.WriteError: naming the checkpoint directory and the cause
       when TensorFlow cannot write it (e.g. the disk is full).
   """
-  directory = paths.checkpoints(output_dir)
-  with save_restore.naming_failures(directory):
-    os.makedirs(directory, exist_ok=True)
-  save_restore.write_json(os.path.join(directory, 'records-{}.json'.format(
-      iteration)), recorder.records)
-  try:
-    # No meta graph: a resume rebuilds the graph from code, and analyses
-    # read the variables alone (tf.train.load_checkpoint).
-    saver.save(sess, os.path.join(directory, 'model'), global_step=iteration,
-               write_meta_graph=False)
-  except tf.errors.OpError as error:
-    raise checkpoint_error(directory, error) from error
-  _remove_orphan_records(directory)
+  def write_variables(prefix):
+    try:
+      # No meta graph: a resume rebuilds the graph from code, and analyses
+      # read the variables alone (tf.train.load_checkpoint).
+      saver.save(sess, prefix, write_meta_graph=False, write_state=False)
+    except tf.errors.OpError as error:
+      raise checkpoint_error(paths.checkpoints(output_dir), error) from error
+
+  checkpoint_files.save(output_dir, iteration, recorder.records,
+                        write_variables, keep)
   recorder.write()
 
 
@@ -468,25 +452,15 @@ def checkpoint_error(directory, error):
 
 
 def _maybe_resume(sess, saver, output_dir, recorder):
-  """Restores the latest checkpoint if there is one; returns its iteration."""
-  if saver is None:
+  """Restores the latest usable checkpoint if there is one; returns its
+  iteration (0: none, the run starts from the beginning)."""
+  if saver is None or not os.path.isdir(paths.initial(output_dir)):
     return 0
-  state = tf.train.get_checkpoint_state(paths.checkpoints(output_dir))
-  if state is None or not state.model_checkpoint_path:
+  iteration = checkpoint_files.latest_usable([output_dir], progress_lib.notice)
+  if not iteration:
     return 0
-  # The Saver deletes only the checkpoints it knows: hand it the earlier
-  # ones, so `keep_checkpoints` holds across a resume.
-  saver.recover_last_checkpoints(list(state.all_model_checkpoint_paths))
-  latest = tf.train.latest_checkpoint(paths.checkpoints(output_dir))
-  if not latest:
-    return 0
-  iteration = int(latest.rsplit('-', 1)[1])
-  records_path = os.path.join(paths.checkpoints(output_dir),
-                              'records-{}.json'.format(iteration))
-  if not os.path.exists(paths.initial(output_dir)) or not os.path.exists(
-      records_path):
-    return 0
-  saver.restore(sess, latest)
-  recorder.records = save_restore.read_json(records_path)
+  saver.restore(sess, checkpoint_files.prefix(output_dir, iteration))
+  recorder.records = save_restore.read_json(
+      checkpoint_files.records_path(output_dir, iteration))
   recorder.truncate(iteration)
   return iteration

@@ -14,6 +14,7 @@ a trial directory is the same whichever way it was made (trials.py).
 
 import os
 
+from lottery_ticket.foundations import dir_lock
 from lottery_ticket.foundations import experiment
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import hparams
@@ -115,9 +116,10 @@ class _Trial(object):
       if levels:
         runs.say('overwriting levels {} of {}'.format(
             trials_lib.span(levels), self.output_dir))
-    states = {level: runs.claim(self.run_dir(level), self.config, EXPERIMENT)
-              for level in _recorded_levels(self.output_dir,
-                                            self.experiment_name)}
+    states = {}
+    for level in _recorded_levels(self.output_dir, self.experiment_name):
+      dir_lock.refuse_held(self.run_dir(level))  # a run started inside it
+      states[level] = runs.claim(self.run_dir(level), self.config, EXPERIMENT)
     _announce(self.output_dir, states, self.iterations)
 
   def details(self, level):

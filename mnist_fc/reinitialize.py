@@ -146,6 +146,7 @@ class _Control(object):
                                          paths.initial(source))
       self.presets = resample(self.masks, weights, mode,
                               seed=self.config.seed * 1000 + level)
+    self.trial_dir = trial_dir
     self.run_dir = output_directory(trial_dir, level, mode)
     self.init_stream = REINIT_STREAM + level
     self.label = '{} level {}'.format(mode, level)
@@ -162,7 +163,8 @@ def _train_packed(controls, overwrite):
   results, members = {}, []
   for control in controls:
     config = config_lib.complete(control.config, dataset)
-    finished = runs.enter(control.run_dir, config, EXPERIMENT, overwrite)
+    finished = runs.enter(control.run_dir, config, EXPERIMENT, overwrite,
+                          root=control.trial_dir)
     if finished:
       results[config.seed] = finished
       continue

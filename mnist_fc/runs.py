@@ -23,6 +23,8 @@ import sys
 import time
 
 from lottery_ticket.foundations import dir_lock
+from lottery_ticket.foundations import faults
+from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import trainer
@@ -37,10 +39,26 @@ def is_finished(run_dir):
   return os.path.exists(paths.done_marker(run_dir))
 
 
+def verify_finished(run_dir):
+  """Checks a finished run's outputs against the hashes DONE recorded.
+
+  Raises:
+    integrity.DamagedFile: naming the first file missing or changed.
+  """
+  done = save_restore.read_json(paths.done_marker(run_dir))
+  integrity.verify(run_dir, done.get('sha256', {}),
+                   paths.done_marker(run_dir))
+
+
 def load_finished(run_dir):
-  """(initial_weights, final_weights, masks) of a finished run, else None."""
+  """(initial_weights, final_weights, masks) of a finished run, else None.
+
+  Raises:
+    integrity.DamagedFile: when an output differs from what DONE recorded.
+  """
   if not is_finished(run_dir):
     return None
+  verify_finished(run_dir)
   return (save_restore.restore_network(paths.initial(run_dir)),
           save_restore.restore_network(paths.final(run_dir)),
           save_restore.restore_network(paths.masks(run_dir)))
@@ -51,16 +69,26 @@ def say(message):
   print(message, file=sys.stderr, flush=True)
 
 
-def lock(output_dir):
-  """Takes the output directory's lock for the rest of this process.
+def lock(run_dir, root=None):
+  """Takes a run directory's lock (covering its subtree) for the rest of
+  this process, after checking no symbolic link takes its writes out of the
+  output directory the user gave.
+
+  Args:
+    run_dir: the directory to lock.
+    root: the output directory the user gave, when run_dir lies beneath it.
 
   Raises:
-    dir_lock.DirectoryBusy: naming the pid of the process holding it.
+    dir_lock.DirectoryBusy: naming the pid of the process holding it, or
+      holding an experiment directory that encloses it.
+    dir_lock.UnsafeLink: naming the link.
   """
-  key = os.path.realpath(output_dir)
+  dir_lock.refuse_outside_links(root or run_dir, run_dir)
+  key = os.path.realpath(run_dir)
   if key not in _LOCKS:
     created = not os.path.exists(key)
-    _LOCKS[key] = (dir_lock.DirectoryLock(output_dir).acquire(), created)
+    _LOCKS[key] = (dir_lock.DirectoryLock(run_dir, subtree=True).acquire(),
+                   created)
   return _LOCKS[key][0]
 
 
@@ -124,14 +152,18 @@ def clear_run(run_dir):
   and the sweep's record of the line that writes it."""
   if not os.path.isdir(run_dir):
     return
-  for entry in os.listdir(run_dir):
-    if entry in (dir_lock.LOCK_FILE, paths.SWEEP_RECORDS):
-      continue
-    target = os.path.join(run_dir, entry)
+  # DONE first and config.json last: a kill part way leaves an unfinished
+  # run of its configuration, which a re-run clears or resumes.
+  last = {paths.done_marker(run_dir): 0, paths.config(run_dir): 2}
+  entries = sorted((os.path.join(run_dir, e) for e in os.listdir(run_dir)
+                    if e not in (dir_lock.LOCK_FILE, paths.SWEEP_RECORDS)),
+                   key=lambda target: last.get(target, 1))
+  for target in entries:
     if os.path.isdir(target) and not os.path.islink(target):
       shutil.rmtree(target)
     else:
       os.remove(target)
+    faults.boundary('remove', target)
 
 
 def claim(run_dir, config, experiment, overwrite=False, keep_checkpoints=False):
@@ -150,21 +182,22 @@ def claim(run_dir, config, experiment, overwrite=False, keep_checkpoints=False):
   check_recorded(run_dir, config, experiment)
   if is_finished(run_dir):
     trainer.remove_stale_temporaries(run_dir)
-    if not keep_checkpoints:
-      shutil.rmtree(paths.checkpoints(run_dir), ignore_errors=True)
+    if not keep_checkpoints and os.path.isdir(paths.checkpoints(run_dir)):
+      _remove_checkpoints(run_dir)
     return 'finished'
   return 'resume' if os.path.exists(paths.config(run_dir)) else 'new'
 
 
 def enter(run_dir, config, experiment, overwrite=False,
-          keep_checkpoints=False):
-  """Locks and claims the directory of a single run.
+          keep_checkpoints=False, root=None):
+  """Locks and claims the directory of a single run (beneath the output
+  directory `root`, when it is not that directory itself).
 
   Returns:
     (initial_weights, final_weights) when the run is already finished (it
     says so), else None (it says when the run resumes).
   """
-  lock(run_dir)
+  lock(run_dir, root)
   state = claim(run_dir, config, experiment, overwrite, keep_checkpoints)
   if state == 'finished':
     say('{}: already finished, nothing to train'.format(run_dir))
@@ -184,10 +217,16 @@ def record(run_dir, config, experiment, details=None):
 def mark_done(run_dir, started, keep_checkpoints=False):
   """Writes DONE (last); frees the checkpoints final/ makes redundant, unless
   they are kept for analysis (sparse runs)."""
-  save_restore.write_json(paths.done_marker(run_dir),
-                          {'seconds': round(time.time() - started, 3)})
+  save_restore.write_json(paths.done_marker(run_dir), {
+      'seconds': round(time.time() - started, 3),
+      'sha256': integrity.hashes(run_dir, integrity.run_outputs(run_dir))})
   if not keep_checkpoints:
-    shutil.rmtree(paths.checkpoints(run_dir), ignore_errors=True)
+    _remove_checkpoints(run_dir)
+
+
+def _remove_checkpoints(run_dir):
+  shutil.rmtree(paths.checkpoints(run_dir), ignore_errors=True)
+  faults.boundary('remove', paths.checkpoints(run_dir))
 
 
 def make_train_model(config, run_dir_for_level, label_for_level, experiment,

@@ -231,8 +231,9 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
   return result
 
 
-def _enter(run_dir, config, dataset, overwrite):
-  """Claims a run directory and makes the run's start, writing nothing.
+def _enter(run_dir, config, dataset, overwrite, root=None):
+  """Claims a run directory (beneath the output directory `root`, for a
+  trial) and makes the run's start, writing nothing.
 
   The start is made (and checked: a mask from another network, ...) with
   only the lock taken, so a refused run (or trial of a pack) leaves no
@@ -245,7 +246,7 @@ def _enter(run_dir, config, dataset, overwrite):
   schedule = (config.sparsity_schedule(config.total_steps(dataset))
               if config.sparse_method.gradual else None)
   finished = runs.enter(run_dir, config, EXPERIMENT, overwrite,
-                        keep_checkpoints=True)
+                        keep_checkpoints=True, root=root)
   if finished:
     return finished
   return sparse_setup.prepare(config, dataset, run_dir, schedule)
@@ -285,7 +286,8 @@ def _train_trials(output_dir, config, dataset, overwrite, trials):
   for seed, trial_config in trial_configs(config, trials):
     trial_config = config_lib.complete(trial_config, dataset)
     run_dir = trials_lib.directory(output_dir, seed)
-    start = _enter(run_dir, trial_config, dataset, overwrite)
+    start = _enter(run_dir, trial_config, dataset, overwrite,
+                   root=output_dir)
     if not isinstance(start, sparse_setup.Start):
       results[seed] = start
       continue

@@ -18,7 +18,7 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.datasets import registry
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import model_conv
-from lottery_ticket.foundations import packed_checkpoints
+from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import save_restore
@@ -138,13 +138,7 @@ CIRCUMSTANTIAL = ('DONE', '.lock')
 
 def tree_bytes(root):
   """{relative path: bytes} of every result file under root (summaries/,
-  DONE and the lock left out).
-
-  A checkpoint index names its checkpoints by path, as the Saver was given
-  them: the tree's own path in it reads `{root}`, so that two trees written
-  to different places compare equal when they hold the same results.
-  """
-  own = os.path.abspath(root).encode()
+  DONE and the lock left out)."""
   out = {}
   for directory, subdirectories, names in os.walk(root):
     subdirectories[:] = [d for d in subdirectories if d != 'summaries']
@@ -153,10 +147,7 @@ def tree_bytes(root):
         continue
       path = os.path.join(directory, name)
       with open(path, 'rb') as f:
-        data = f.read()
-      if name == 'checkpoint':
-        data = data.replace(own, b'{root}')
-      out[os.path.relpath(path, root)] = data
+        out[os.path.relpath(path, root)] = f.read()
   return out
 
 
@@ -176,7 +167,7 @@ def kill_at_first_checkpoint(command, env, run_dir, seconds=300):
   process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
   try:
     deadline = time.time() + seconds
-    while not packed_checkpoints.saved_iterations(run_dir):
+    while not checkpoint_files.complete(run_dir):
       assert process.poll() is None, process.stderr.read().decode()[-2000:]
       assert time.time() < deadline, 'no checkpoint in {} within {} s'.format(
           run_dir, seconds)

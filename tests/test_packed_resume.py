@@ -13,8 +13,8 @@ import sys
 import numpy as np
 import packed_testlib as lib
 
+from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_checkpoints
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -63,15 +63,7 @@ def test_killed_pack_resumes_bit_identically(tmp_path):
 
 def _forget_latest(run_dir):
   """Drops a run's latest checkpoint, as if it was killed before writing it."""
-  directory = paths.checkpoints(run_dir)
-  iterations = sorted(packed_checkpoints.saved_iterations(run_dir))
-  for name in os.listdir(directory):
-    if name.startswith('model-{}.'.format(iterations[-1])):
-      os.remove(os.path.join(directory, name))
-  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-  kept = ['model-{}'.format(k) for k in iterations[:-1]]
-  tf.train.update_checkpoint_state(os.path.abspath(directory), kept[-1],
-                                   all_model_checkpoint_paths=kept)
+  checkpoint_files.remove(run_dir, checkpoint_files.complete(run_dir)[-1])
 
 
 def test_pack_resumes_from_the_latest_checkpoint_all_networks_have(tmp_path):
@@ -80,7 +72,7 @@ def test_pack_resumes_from_the_latest_checkpoint_all_networks_have(tmp_path):
   part = _dirs(tmp_path / 'part')
   _pack(part, 200)  # stopped after its checkpoint at 200 ...
   _forget_latest(part[1])  # ... which one network did not write
-  assert packed_checkpoints.common_iteration(part) == 100
+  assert checkpoint_files.latest_usable(part, print) == 100
   results = _pack(part, 300)
   _assert_same_runs(results, expected, part, whole)
 

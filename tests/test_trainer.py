@@ -309,6 +309,7 @@ def _fabricate_leftovers(run):
       os.path.join(checkpoints, 'model-80.meta.tmp0a1b2c3d4e5f'),
       os.path.join(checkpoints, 'checkpoint.tmp9f8e7d6c5b4a'),
       os.path.join(checkpoints, 'records-60.json'),        # no model-60 saved
+      os.path.join(checkpoints, 'model-60.index'),         # no hashes-60 saved
   ]
   for path in directories:
     os.makedirs(path)
@@ -334,7 +335,8 @@ def test_a_resumed_run_leaves_no_temporaries(tiny_dataset, tmp_path):
   assert not [p for p in everything if 'tmp' in os.path.basename(p) or
               'tempstate' in p or p.endswith('_temp')]
   assert sorted(os.listdir(paths.checkpoints(part))) == [
-      'checkpoint', 'model-100.data-00000-of-00001', 'model-100.index',
+      'checkpoint', 'hashes-100.json', 'hashes-80.json',
+      'model-100.data-00000-of-00001', 'model-100.index',
       'model-80.data-00000-of-00001', 'model-80.index', 'records-100.json',
       'records-80.json']  # the records of deleted checkpoints go with them
   whole = str(tmp_path / 'whole')
@@ -349,12 +351,12 @@ def test_a_full_disk_at_a_checkpoint_is_one_line_and_the_run_resumes(
     tiny_dataset, tmp_path, monkeypatch):
   real_save = tf.train.Saver.save
 
-  def full_disk_after_40(self, sess, prefix, global_step=None, **kwargs):
-    if global_step > 40:
+  def full_disk_after_40(self, sess, prefix, **kwargs):
+    if int(prefix.rsplit('-', 1)[1]) > 40:
       raise tf.errors.ResourceExhaustedError(
           None, None, 'model-80.data-00000-of-00001.tempstate1; No space left '
           'on device\n\t [[{{node save/SaveV2}}]]')
-    return real_save(self, sess, prefix, global_step=global_step, **kwargs)
+    return real_save(self, sess, prefix, **kwargs)
 
   out = str(tmp_path / 'full')
   monkeypatch.setattr(tf.train.Saver, 'save', full_disk_after_40)

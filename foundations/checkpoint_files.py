@@ -1,0 +1,199 @@
+"""A run's checkpoints/: written in a resumable order, found by name, verified.
+
+For the checkpoint of iteration k, checkpoints/ holds
+
+  records-k.json           the records up to k (written first)
+  model-k.index, .data-*   the variables (TensorFlow's tensor bundle)
+  hashes-k.json            sha256 of the above and of the run's saved arrays
+                           (written after them: the checkpoint is complete
+                           once it exists)
+  checkpoint               TensorFlow's index of the kept checkpoints, by
+                           name relative to checkpoints/ (written last), so
+                           tf.train.latest_checkpoint works on the run
+                           wherever it is moved or copied
+
+Resuming never reads a directory out of the index: the checkpoints are the
+complete ones found by name inside the run directory itself, so a copied run
+resumes from (and prunes) its own files, never the original's. A checkpoint
+whose files differ from its hashes is named and skipped for the previous
+one; with none left the level restarts.
+"""
+
+import glob
+import os
+import re
+
+from lottery_ticket.foundations import faults
+from lottery_ticket.foundations import integrity
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+
+PREFIX = 'model'
+INDEX = 'checkpoint'
+_HASHES = re.compile(r'hashes-(\d+)\.json$')
+# Every file of checkpoint k, complete or not: its variables, records and
+# hashes.
+_PARTS = re.compile(r'(?:{}-(\d+)\.(?:index|data-.*)|records-(\d+)\.json|'
+                    r'hashes-(\d+)\.json)$'.format(PREFIX))
+
+
+def prefix(run_dir, iteration):
+  """The path prefix of the variables of checkpoint `iteration`."""
+  return os.path.join(paths.checkpoints(run_dir),
+                      '{}-{}'.format(PREFIX, int(iteration)))
+
+
+def records_path(run_dir, iteration):
+  """The records saved with the checkpoint of `iteration`."""
+  return os.path.join(paths.checkpoints(run_dir),
+                      'records-{}.json'.format(int(iteration)))
+
+
+def _hashes_path(run_dir, iteration):
+  return os.path.join(paths.checkpoints(run_dir),
+                      'hashes-{}.json'.format(int(iteration)))
+
+
+def complete(run_dir):
+  """The sorted iterations whose checkpoints are complete (not verified)."""
+  directory = paths.checkpoints(run_dir)
+  if run_dir is None or not os.path.isdir(directory):
+    return []
+  return sorted(int(m.group(1)) for m in map(_HASHES.match,
+                                             os.listdir(directory)) if m)
+
+
+def _parts(run_dir, iteration):
+  """The relative paths (from run_dir) of checkpoint `iteration`'s files."""
+  directory = paths.checkpoints(run_dir)
+  found = glob.glob(glob.escape(prefix(run_dir, iteration)) + '.*')
+  found.append(records_path(run_dir, iteration))
+  return sorted(os.path.relpath(p, run_dir) for p in found
+                if os.path.dirname(p) == directory)
+
+
+def save(run_dir, iteration, records, write_variables, keep):
+  """Writes checkpoint `iteration` in its resumable order.
+
+  Args:
+    run_dir: the run directory.
+    iteration: the training iteration.
+    records: the run's records so far (JSON-able).
+    write_variables: callable(prefix) writing the variables' tensor bundle.
+    keep: how many checkpoints to keep (0 keeps all, the index then listing
+      only the latest).
+
+  Raises:
+    save_restore.WriteError: when a file cannot be written.
+  """
+  directory = paths.checkpoints(run_dir)
+  with save_restore.naming_failures(directory):
+    os.makedirs(directory, exist_ok=True)
+  save_restore.write_json(records_path(run_dir, iteration), records)
+  write_variables(prefix(run_dir, iteration))
+  faults.boundary('checkpoint', prefix(run_dir, iteration))
+  covered = (_parts(run_dir, iteration) +
+             integrity.run_outputs(run_dir, arrays_only=True))
+  save_restore.write_json(_hashes_path(run_dir, iteration),
+                          integrity.hashes(run_dir, covered))
+  iterations = complete(run_dir)
+  kept = iterations[-keep:] if keep else iterations
+  _write_index(run_dir, kept if keep else kept[-1:])
+  for old in iterations[:-keep] if keep else []:
+    remove(run_dir, old)
+
+
+def _write_index(run_dir, iterations):
+  """TensorFlow's `checkpoint` index, names relative to checkpoints/."""
+  names = ['{}-{}'.format(PREFIX, i) for i in iterations]
+  lines = ['model_checkpoint_path: "{}"'.format(names[-1])]
+  lines += ['all_model_checkpoint_paths: "{}"'.format(n) for n in names]
+  save_restore.write_text(os.path.join(paths.checkpoints(run_dir), INDEX),
+                          '\n'.join(lines) + '\n')
+
+
+def remove(run_dir, iteration):
+  """Removes checkpoint `iteration`, its hashes first (incomplete at once)."""
+  directory = paths.checkpoints(run_dir)
+  doomed = [_hashes_path(run_dir, iteration)] + [
+      os.path.join(run_dir, p) for p in _parts(run_dir, iteration)]
+  with save_restore.naming_failures(directory):
+    for path in doomed:
+      if os.path.lexists(path):
+        os.remove(path)
+  faults.boundary('remove', prefix(run_dir, iteration))
+
+
+def remove_incomplete(run_dir):
+  """Removes the files of checkpoints a kill left without their hashes.
+
+  Returns:
+    the sorted paths removed.
+  """
+  directory = paths.checkpoints(run_dir)
+  if not os.path.isdir(directory):
+    return []
+  done = set(complete(run_dir))
+  removed = []
+  for name in os.listdir(directory):
+    match = _PARTS.match(name)
+    if match and int(next(g for g in match.groups() if g)) not in done:
+      os.remove(os.path.join(directory, name))
+      removed.append(os.path.join(directory, name))
+  return sorted(removed)
+
+
+def verified(run_dir, say):
+  """The iterations of complete checkpoints whose files match their hashes.
+
+  A checkpoint that does not match is named through `say` and left out.
+
+  Args:
+    run_dir: the run directory.
+    say: callable(message) for one-line notices.
+
+  Returns:
+    a sorted list of iterations.
+  """
+  good = []
+  for iteration in complete(run_dir):
+    try:
+      recorded = save_restore.read_json(_hashes_path(run_dir, iteration))
+    except ValueError as error:
+      say('checkpoint {} cannot be used: {}'.format(iteration, error))
+      continue
+    damaged = integrity.first_damaged(run_dir, recorded)
+    if damaged:
+      say('{} {}: checkpoint {} cannot be used'.format(damaged[0], damaged[1],
+                                                      iteration))
+    else:
+      good.append(iteration)
+  return good
+
+
+def latest_usable(run_dirs, say):
+  """The latest iteration every run directory has a verified checkpoint for.
+
+  When some run had checkpoints but none is usable by all, says that the
+  training restarts, and removes them (so none is found again).
+
+  Args:
+    run_dirs: the run directories of a pack (one for a lone run).
+    say: callable(message) for one-line notices.
+
+  Returns:
+    the iteration, or 0 to start from the beginning.
+  """
+  common = None
+  for run_dir in run_dirs:
+    found = set(verified(run_dir, say)) if run_dir else set()
+    common = found if common is None else common & found
+  if common:
+    return max(common)
+  stale = [(d, i) for d in filter(None, run_dirs) for i in complete(d)]
+  if stale:
+    say('no checkpoint usable by {}: training restarts from its '
+        'beginning'.format(', '.join(sorted({d for d, _ in stale}))))
+    for run_dir, iteration in stale:
+      remove(run_dir, iteration)
+  return 0

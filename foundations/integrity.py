@@ -1,0 +1,91 @@
+"""Hashes that let a resume or a reader name a damaged file.
+
+A checkpoint records the sha256 of the files it depends on (its own
+variables and records, the run's saved arrays) and a finished run records,
+in DONE, the sha256 of every output it wrote. Whoever reads them back
+(resuming, analysis, reinitialize, --mask_from) verifies first, so a file
+overwritten, truncated or swapped after it was written is named in one
+line instead of being used.
+"""
+
+import hashlib
+import os
+
+from lottery_ticket.foundations import paths
+
+# Beneath a run directory, what no record covers: TensorBoard's event files
+# (appended to as training goes), checkpoints (each covers itself), the
+# sweep's record of the line, and the lock.
+_UNRECORDED_DIRS = ('summaries', 'checkpoints', paths.SWEEP_RECORDS)
+_UNRECORDED_FILES = ('.lock', 'DONE')
+
+
+class DamagedFile(ValueError):
+  """A file differs from what was recorded when it was written (exit 2)."""
+
+
+def sha256(path):
+  digest = hashlib.sha256()
+  with open(path, 'rb') as f:
+    for block in iter(lambda: f.read(1 << 20), b''):
+      digest.update(block)
+  return digest.hexdigest()
+
+
+def hashes(root, relative_paths):
+  """{relative path: sha256} of files beneath `root`."""
+  return {name: sha256(os.path.join(root, name))
+          for name in sorted(relative_paths)}
+
+
+def run_outputs(run_dir, arrays_only=False):
+  """The relative paths of a run's outputs that a record covers.
+
+  Args:
+    run_dir: a run directory.
+    arrays_only: only the saved arrays (.npy), the outputs a resume reads
+      back; the logs and metrics.json are rewritten from the records.
+  """
+  found = []
+  for root, dirnames, filenames in os.walk(run_dir):
+    if root == run_dir:
+      dirnames[:] = [d for d in dirnames if d not in _UNRECORDED_DIRS]
+    dirnames[:] = sorted(d for d in dirnames if not d.startswith('.'))
+    for name in filenames:
+      if name.startswith('.') or (root == run_dir and
+                                  name in _UNRECORDED_FILES):
+        continue
+      if arrays_only and not name.endswith('.npy'):
+        continue
+      found.append(os.path.relpath(os.path.join(root, name), run_dir))
+  return sorted(found)
+
+
+def first_damaged(root, recorded):
+  """The first recorded file that is missing or differs, with why; else None.
+
+  Returns:
+    (path, reason) or None.
+  """
+  for name, expected in sorted(recorded.items()):
+    path = os.path.join(root, name)
+    if not os.path.isfile(path):
+      return path, 'is missing'
+    if sha256(path) != expected:
+      return path, 'differs from what was recorded when it was written'
+  return None
+
+
+def verify(root, recorded, recorder):
+  """Raises DamagedFile naming the first file that is missing or differs.
+
+  Args:
+    root: the directory the recorded paths are relative to.
+    recorded: {relative path: sha256}.
+    recorder: what recorded them, for the message ('DONE', a checkpoint).
+  """
+  damaged = first_damaged(root, recorded)
+  if damaged:
+    raise DamagedFile('{} {} (sha256 recorded in {}); restore it or re-run '
+                      'with --overwrite'.format(damaged[0], damaged[1],
+                                                recorder))

@@ -1,0 +1,110 @@
+"""Every write boundary is a resumable state.
+
+An uninterrupted run passes named boundaries (foundations.faults); at each
+one the test copies the output directory aside: what a kill -9 there leaves
+on disk. Each copy, taken up again by the same command at its new place (so
+it must resume from its own files, never the original's), must end byte for
+byte as the uninterrupted run. Two real kills through the switch
+(LOTTERY_TICKET_KILL_AT) check that a copy is what a kill leaves, at the
+moment the issue found fatal: after a level's last checkpoint, before DONE.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import packed_testlib as lib
+from lottery_ticket.foundations import faults
+from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket.mnist_fc.runners import lottery_experiment
+from lottery_ticket.mnist_fc.runners import reinitialize
+from lottery_ticket.mnist_fc.runners import sparse_train
+
+SHORT = ['--dataset=digits', '--layers=12', '--training_len=40it',
+         '--test_interval=20', '--checkpoint_interval=20',
+         '--save_summaries=false']
+LOTTERY = SHORT + ['--iterations=1']
+
+
+def _run(runner, out, flags):
+  cli.run(runner.RUNNER, ['--output_dir=' + str(out)] + flags)
+
+
+def _walk(runner, flags, tmp_path, prepare=None):
+  """Runs once, copying the output at every boundary; resumes every copy.
+
+  Args:
+    prepare: optional callable(out) filling the output directory first (a
+      finished lottery run a control reads); its boundaries are not walked.
+
+  Returns:
+    the names of the boundaries walked.
+  """
+  out = tmp_path / 'whole'
+  if prepare:
+    prepare(out)
+  copies = []
+
+  def copy(name):
+    where = tmp_path / 'kill{:03d}'.format(len(copies))
+    shutil.copytree(out, where, symlinks=True)
+    copies.append((name, where))
+
+  with faults.observe(copy):
+    _run(runner, out, flags)
+  assert len(copies) > 10
+  for name, where in copies:
+    _run(runner, where, flags)
+    assert lib.tree_bytes(where) == lib.tree_bytes(out), name
+  return [name for name, _ in copies]
+
+
+def test_every_boundary_of_a_lottery_experiment_resumes(tmp_path):
+  walked = _walk(lottery_experiment, LOTTERY, tmp_path)
+  kinds = {name.split()[0] for name in walked}
+  assert kinds == {'file', 'arrays', 'checkpoint', 'remove'}
+  assert any(name.endswith('1/same_init/DONE') for name in walked)
+
+
+def test_every_boundary_of_a_packed_lottery_experiment_resumes(tmp_path):
+  walked = _walk(lottery_experiment, LOTTERY + ['--trials=2'], tmp_path)
+  assert any('trial1/1/same_init/checkpoints/model-40' in n for n in walked)
+
+
+@pytest.mark.parametrize('method', ['rigl', 'set'])
+def test_every_boundary_of_a_sparse_run_resumes(tmp_path, method):
+  _walk(sparse_train, SHORT + ['--method=' + method, '--sparsity=0.5',
+                               '--update_freq=10', '--grad_batch_size=100',
+                               '--grow_batch_size=100',
+                               '--update_norm_batch_size=50'], tmp_path)
+
+
+def test_every_boundary_of_a_reinit_control_resumes(tmp_path):
+  def lottery(out):
+    _run(lottery_experiment, out, LOTTERY)
+  _walk(reinitialize, ['--level=1', '--mode=reinit'], tmp_path,
+        prepare=lottery)
+
+
+def _killed_at(pattern, out):
+  env = dict(os.environ, **{faults.ENV: pattern})
+  command = [sys.executable, '-m',
+             'lottery_ticket.mnist_fc.runners.lottery_experiment',
+             '--output_dir=' + str(out)] + LOTTERY
+  return subprocess.run(command, env=env, capture_output=True, check=False)
+
+
+def test_a_kill_after_a_levels_last_checkpoint_resumes(tmp_path):
+  whole = tmp_path / 'whole'
+  _run(lottery_experiment, whole, LOTTERY)
+  killed = tmp_path / 'killed'
+  done = _killed_at('checkpoint */1/same_init/checkpoints/model-40', killed)
+  assert done.returncode == -9, done.stderr.decode()[-2000:]
+  assert not os.path.exists(paths.done_marker(killed / '1' / 'same_init'))
+  assert os.path.exists(paths.final(killed / '0' / 'same_init'))
+  _run(lottery_experiment, killed, LOTTERY)
+  assert lib.tree_bytes(killed) == lib.tree_bytes(whole)
