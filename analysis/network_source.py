@@ -22,6 +22,7 @@ from typing import Optional
 
 import numpy as np
 
+from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
@@ -83,6 +84,8 @@ def load(source, masks=None, config=None):
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   source = os.fspath(source)
   run_dir = _enclosing_run_dir(source)
+  if run_dir is not None and os.path.exists(paths.done_marker(run_dir)):
+    integrity.verify_finished(run_dir)
   weights, own_masks, path = _read_weights(source, run_dir)
   if config is None:
     if run_dir is None:

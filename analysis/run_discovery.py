@@ -29,6 +29,7 @@ import re
 import sys
 from typing import Optional
 
+from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -100,6 +101,8 @@ def describe(run_dir):
 
   Raises:
     ValueError: if config.json cannot be read.
+    integrity.DamagedFile: if a finished run's output differs from what its
+      DONE recorded.
   """
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   path = paths.config(run_dir)
@@ -112,6 +115,8 @@ def describe(run_dir):
         path, type(config).__name__))
   parts = os.path.normpath(os.path.abspath(run_dir)).split(os.sep)
   finished = os.path.exists(paths.done_marker(run_dir))
+  if finished:
+    integrity.verify_finished(run_dir)
   experiment = config.get('experiment')
   details = config_lib.details(config)
   settings = _settings(path, config)

@@ -96,9 +96,14 @@ def save(run_dir, iteration, records, write_variables, keep):
              integrity.run_outputs(run_dir, arrays_only=True))
   save_restore.write_json(_hashes_path(run_dir, iteration),
                           integrity.hashes(run_dir, covered))
+  _settle(run_dir, keep)
+
+
+def _settle(run_dir, keep):
+  """Writes the index of the complete checkpoints and removes those beyond
+  the `keep` latest: what a save ends with, so a resume finishes it too."""
   iterations = complete(run_dir)
-  kept = iterations[-keep:] if keep else iterations
-  _write_index(run_dir, kept if keep else kept[-1:])
+  _write_index(run_dir, iterations[-keep:] if keep else iterations[-1:])
   for old in iterations[:-keep] if keep else []:
     remove(run_dir, old)
 
@@ -171,15 +176,20 @@ def verified(run_dir, say):
   return good
 
 
-def latest_usable(run_dirs, say):
-  """The latest iteration every run directory has a verified checkpoint for.
+def latest_usable(run_dirs, say, keep):
+  """Chooses the checkpoint a run (or a pack) resumes from, and settles it.
 
-  When some run had checkpoints but none is usable by all, says that the
-  training restarts, and removes them (so none is found again).
+  The choice is the latest iteration every run directory has a verified
+  checkpoint for. Later checkpoints (damaged, or not every network's) are
+  removed, and the save the kill interrupted is finished (index written,
+  old checkpoints pruned), so the run ends as an uninterrupted one. When
+  some run had checkpoints but none is usable by all, says that training
+  restarts, and removes them.
 
   Args:
     run_dirs: the run directories of a pack (one for a lone run).
     say: callable(message) for one-line notices.
+    keep: how many checkpoints a save keeps (0: all).
 
   Returns:
     the iteration, or 0 to start from the beginning.
@@ -188,12 +198,15 @@ def latest_usable(run_dirs, say):
   for run_dir in run_dirs:
     found = set(verified(run_dir, say)) if run_dir else set()
     common = found if common is None else common & found
-  if common:
-    return max(common)
-  stale = [(d, i) for d in filter(None, run_dirs) for i in complete(d)]
-  if stale:
+  chosen = max(common) if common else 0
+  stale = [(d, i) for d in filter(None, run_dirs) for i in complete(d)
+           if i > chosen]
+  if stale and not chosen:
     say('no checkpoint usable by {}: training restarts from its '
         'beginning'.format(', '.join(sorted({d for d, _ in stale}))))
-    for run_dir, iteration in stale:
-      remove(run_dir, iteration)
-  return 0
+  for run_dir, iteration in stale:
+    remove(run_dir, iteration)
+  if chosen:
+    for run_dir in run_dirs:
+      _settle(run_dir, keep)
+  return chosen

@@ -12,6 +12,7 @@ import hashlib
 import os
 
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
 
 # Beneath a run directory, what no record covers: TensorBoard's event files
 # (appended to as training goes), checkpoints (each covers itself), the
@@ -89,3 +90,20 @@ def verify(root, recorded, recorder):
     raise DamagedFile('{} {} (sha256 recorded in {}); restore it or re-run '
                       'with --overwrite'.format(damaged[0], damaged[1],
                                                 recorder))
+
+
+def record_finished(run_dir):
+  """What DONE records of a finished run's outputs: {relative path: sha256}."""
+  return hashes(run_dir, run_outputs(run_dir))
+
+
+def verify_finished(run_dir):
+  """Checks a finished run's outputs against the hashes its DONE recorded
+  (a run finished before DONE held hashes passes unchecked).
+
+  Raises:
+    DamagedFile: naming the first output missing or changed.
+    ValueError: when DONE itself is not valid JSON.
+  """
+  done = paths.done_marker(run_dir)
+  verify(run_dir, save_restore.read_json(done).get('sha256', {}), done)

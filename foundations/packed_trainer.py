@@ -404,7 +404,8 @@ def train_packed(dataset, hyperparameters, members, optimizer_fn, training_len,
   checkpointing = bool(options.checkpoint_interval) and all(run_dirs)
   for run_dir in filter(None, run_dirs):
     trainer.remove_stale_temporaries(run_dir)
-  resumed = (checkpoint_files.latest_usable(run_dirs, progress_lib.notice)
+  resumed = (checkpoint_files.latest_usable(run_dirs, progress_lib.notice,
+                                            options.keep_checkpoints)
              if checkpointing and all(os.path.isdir(paths.initial(d))
                                       for d in run_dirs) else 0)
   starting = ([initial_values(model_class, hyperparameters, dataset, m)

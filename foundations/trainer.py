@@ -306,7 +306,8 @@ class _Training(object):
   def _begin(self):
     """Resumes or starts; returns the initial weights."""
     options, output_dir = self.options, self.output_dir
-    resumed = _maybe_resume(self.sess, self.saver, output_dir, self.recorder)
+    resumed = _maybe_resume(self.sess, self.saver, output_dir, self.recorder,
+                            options.keep_checkpoints)
     self.start = resumed or options.first_iteration
     if not resumed and self.start >= self.total:
       raise ValueError('training starts at iteration {} but lasts {} '
@@ -451,12 +452,13 @@ def checkpoint_error(directory, error):
   return save_restore.WriteError(directory, OSError(None, first_line))
 
 
-def _maybe_resume(sess, saver, output_dir, recorder):
+def _maybe_resume(sess, saver, output_dir, recorder, keep):
   """Restores the latest usable checkpoint if there is one; returns its
   iteration (0: none, the run starts from the beginning)."""
   if saver is None or not os.path.isdir(paths.initial(output_dir)):
     return 0
-  iteration = checkpoint_files.latest_usable([output_dir], progress_lib.notice)
+  iteration = checkpoint_files.latest_usable([output_dir], progress_lib.notice,
+                                             keep)
   if not iteration:
     return 0
   saver.restore(sess, checkpoint_files.prefix(output_dir, iteration))

@@ -78,6 +78,7 @@ def lottery_experiment(output_dir, iterations=5,
   if not trials:
     return _run_alone(trial(output_dir, run_config), dataset, presets,
                       overwrite)
+  dir_lock.refuse_outside_links(output_dir)  # every trial beneath it
   members = [trial(trials_lib.directory(output_dir, seed), trial_config)
              for seed, trial_config in trials_lib.configs(run_config, trials)]
   return _run_packed(members, dataset, presets, overwrite)

@@ -17,7 +17,9 @@ import os
 import numpy as np
 
 from lottery_ticket.foundations import choices
+from lottery_ticket.foundations import dir_lock
 from lottery_ticket.foundations import hparams
+from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
@@ -107,6 +109,7 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
   # The flags are checked before the source run is looked at.
   given = config_lib.resolve(train_lib.CONCERNS, flags, source='reinitialize')
   paths.check_name(source_experiment, 'source_experiment')
+  dir_lock.refuse_outside_links(output_dir)
   if not trials:
     control = _Control(output_dir, level, mode, source_experiment,
                        distribution, config, flags)
@@ -132,9 +135,11 @@ class _Control(object):
   def __init__(self, trial_dir, level, mode, source_experiment, distribution,
                config, flags):
     source = paths.run(trial_dir, level, source_experiment)
-    if not os.path.isdir(paths.masks(source)):
-      raise ValueError('No masks at {}: run the lottery experiment for level '
-                       '{} first'.format(paths.masks(source), level))
+    if not os.path.exists(paths.done_marker(source)):
+      raise ValueError('{} is not a finished level (no DONE file): run the '
+                       'lottery experiment for level {} first'.format(
+                           source, level))
+    integrity.verify_finished(source)
     self.masks = save_restore.restore_network(paths.masks(source))
     if config is None and os.path.exists(paths.config(source)):
       config = paths.config(source)
@@ -150,7 +155,9 @@ class _Control(object):
     self.run_dir = output_directory(trial_dir, level, mode)
     self.init_stream = REINIT_STREAM + level
     self.label = '{} level {}'.format(mode, level)
-    self.details = {'source': source, 'mode': mode, 'level': level,
+    # Relative to the trial: a copied or moved trial records the same.
+    self.details = {'source': os.path.relpath(source, trial_dir),
+                    'mode': mode, 'level': level,
                     'distribution': distribution if isinstance(
                         distribution, str) else None}
 

@@ -39,26 +39,11 @@ def is_finished(run_dir):
   return os.path.exists(paths.done_marker(run_dir))
 
 
-def verify_finished(run_dir):
-  """Checks a finished run's outputs against the hashes DONE recorded.
-
-  Raises:
-    integrity.DamagedFile: naming the first file missing or changed.
-  """
-  done = save_restore.read_json(paths.done_marker(run_dir))
-  integrity.verify(run_dir, done.get('sha256', {}),
-                   paths.done_marker(run_dir))
-
-
 def load_finished(run_dir):
-  """(initial_weights, final_weights, masks) of a finished run, else None.
-
-  Raises:
-    integrity.DamagedFile: when an output differs from what DONE recorded.
-  """
+  """(initial_weights, final_weights, masks) of a finished run (verified
+  when it was claimed), else None."""
   if not is_finished(run_dir):
     return None
-  verify_finished(run_dir)
   return (save_restore.restore_network(paths.initial(run_dir)),
           save_restore.restore_network(paths.final(run_dir)),
           save_restore.restore_network(paths.masks(run_dir)))
@@ -169,8 +154,9 @@ def clear_run(run_dir):
 def claim(run_dir, config, experiment, overwrite=False, keep_checkpoints=False):
   """Checks (or clears, with overwrite) one run directory before training.
 
-  A finished run is tidied: what a kill between DONE and the clean-up left
-  (temporaries, checkpoints final/ makes redundant) is removed.
+  A finished run is verified against the hashes its DONE recorded, then
+  tidied: what a kill between DONE and the clean-up left (temporaries,
+  checkpoints final/ makes redundant) is removed.
 
   Returns:
     'finished', 'resume' (a recorded, unfinished run of this
@@ -181,6 +167,7 @@ def claim(run_dir, config, experiment, overwrite=False, keep_checkpoints=False):
     say('overwriting {}'.format(run_dir))
   check_recorded(run_dir, config, experiment)
   if is_finished(run_dir):
+    integrity.verify_finished(run_dir)
     trainer.remove_stale_temporaries(run_dir)
     if not keep_checkpoints and os.path.isdir(paths.checkpoints(run_dir)):
       _remove_checkpoints(run_dir)
@@ -219,7 +206,7 @@ def mark_done(run_dir, started, keep_checkpoints=False):
   they are kept for analysis (sparse runs)."""
   save_restore.write_json(paths.done_marker(run_dir), {
       'seconds': round(time.time() - started, 3),
-      'sha256': integrity.hashes(run_dir, integrity.run_outputs(run_dir))})
+      'sha256': integrity.record_finished(run_dir)})
   if not keep_checkpoints:
     _remove_checkpoints(run_dir)
 

@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import fixed_batch
+from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import one_shot_pruning
 from lottery_ticket.foundations import paths
@@ -86,6 +87,7 @@ def _mask_directory(mask_from):
     if not os.path.exists(paths.done_marker(mask_from)):
       raise ValueError('--mask_from={} is not a finished run (no DONE file): '
                        'train it first'.format(mask_from))
+    integrity.verify_finished(mask_from)
     return paths.masks(mask_from)
   if os.path.isdir(mask_from) and any(
       name.endswith('.npy') for name in os.listdir(mask_from)):

@@ -8,9 +8,6 @@ model), so a test compares the two bit for bit.
 
 import copy
 import os
-import signal
-import subprocess
-import time
 
 import numpy as np
 import tensorflow.compat.v1 as tf
@@ -18,7 +15,6 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.datasets import registry
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import model_conv
-from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import save_restore
@@ -157,22 +153,3 @@ def assert_same_trees(got, expected):
   assert sorted(got) == sorted(expected)
   differing = [p for p in got if got[p] != expected[p]]
   assert not differing, differing
-
-
-def kill_at_first_checkpoint(command, env, run_dir, seconds=300):
-  """Starts `command` and SIGKILLs it once run_dir holds a packed checkpoint.
-
-  Fails if the process ends, or no checkpoint appears within `seconds`.
-  """
-  process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
-  try:
-    deadline = time.time() + seconds
-    while not checkpoint_files.complete(run_dir):
-      assert process.poll() is None, process.stderr.read().decode()[-2000:]
-      assert time.time() < deadline, 'no checkpoint in {} within {} s'.format(
-          run_dir, seconds)
-      time.sleep(0.005)
-    process.send_signal(signal.SIGKILL)
-  finally:
-    process.wait()
-  assert process.returncode == -signal.SIGKILL

@@ -8,8 +8,6 @@ one never interrupted.
 """
 
 import os
-import subprocess
-import sys
 
 import packed_testlib
 import pytest
@@ -140,22 +138,3 @@ def test_packed_controls_need_every_trial_before_writing(tmp_path):
   assert not os.path.exists(paths.run(str(base / 'trial0'), 1, 'reinit'))
 
 
-def test_killed_packed_experiment_resumes_bit_identically(tmp_path):
-  args = ['--iterations=2', '--trials=2', '--dataset=digits',
-          '--layers=[40,20]', '--training_len=3000it', '--test_interval=250',
-          '--checkpoint_interval=500']
-  env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT)
-  command = [sys.executable, '-m',
-             'lottery_ticket.mnist_fc.runners.lottery_experiment']
-  killed = str(tmp_path / 'killed')
-  middle = paths.run(os.path.join(killed, 'trial1'), 1)
-  packed_testlib.kill_at_first_checkpoint(
-      command + ['--output_dir=' + killed] + args, env, middle)
-  assert not os.path.exists(paths.done_marker(middle))
-  resumed = subprocess.run(command + ['--output_dir=' + killed] + args,
-                           env=env, capture_output=True, text=True, check=True)
-  assert 'resuming' in resumed.stderr
-  whole = str(tmp_path / 'whole')
-  subprocess.run(command + ['--output_dir=' + whole] + args, env=env,
-                 capture_output=True, check=True)
-  assert_same_trees(killed, whole)

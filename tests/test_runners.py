@@ -1,16 +1,9 @@
-"""The Fire runners as a user calls them: resuming after a kill, bad input."""
+"""The Fire runners as a user calls them: bad input."""
 
 import os
-import signal
-import subprocess
-import sys
-import time
 
-import numpy as np
 import pytest
 
-from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import lottery_experiment as lottery_runner
 from lottery_ticket.mnist_fc.runners import reinitialize as reinit_runner
@@ -20,42 +13,6 @@ LOTTERY = 'lottery_ticket.mnist_fc.runners.lottery_experiment'
 TRAIN = 'lottery_ticket.mnist_fc.runners.train'
 FLAGS = ['--dataset=digits', '--layers=40,20', '--iterations=2', '--seed=5',
          '--test_interval=100', '--save_summaries=False']
-
-
-def _env():
-  return dict(os.environ, LOTTERY_TICKET_INTRA_OP_THREADS='1',
-              LOTTERY_TICKET_INTER_OP_THREADS='1')
-
-
-def test_killed_experiment_resumes_to_the_same_result(tmp_path, run_cli):
-  flags = FLAGS + ['--training_len=1500it', '--checkpoint_interval=100']
-  whole = str(tmp_path / 'whole')
-  result = run_cli(LOTTERY, '--output_dir=' + whole, *flags)
-  assert 'weights remain' in result.stdout
-  killed = str(tmp_path / 'killed')
-  process = subprocess.Popen(
-      [sys.executable, '-m', LOTTERY, '--output_dir=' + killed] + flags,
-      env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-  # Kill it in the middle of level 1, after a checkpoint.
-  marker = os.path.join(paths.checkpoints(paths.run(killed, 1, 'same_init')),
-                        'checkpoint')
-  deadline = time.time() + 300
-  while not os.path.exists(marker) and process.poll() is None:
-    assert time.time() < deadline
-    time.sleep(0.05)
-  process.send_signal(signal.SIGKILL)
-  process.wait()
-  assert not os.path.exists(paths.done_marker(paths.run(killed, 2, 'same_init')))
-  run_cli(LOTTERY, '--output_dir=' + killed, *flags)
-  for level in range(3):
-    for what in ('initial', 'final', 'masks'):
-      a = save_restore.restore_network(os.path.join(paths.run(whole, level, 'same_init'), what))
-      b = save_restore.restore_network(os.path.join(paths.run(killed, level, 'same_init'), what))
-      for name in a:
-        np.testing.assert_array_equal(a[name], b[name], err_msg='{} {} {}'.format(level, what, name))
-    log_a = save_restore.read_log(paths.log(paths.run(whole, level, 'same_init'), 'test'))
-    log_b = save_restore.read_log(paths.log(paths.run(killed, level, 'same_init'), 'test'))
-    assert log_a == log_b
 
 
 def _error(run_cli, module, *args):
@@ -124,7 +81,7 @@ def test_reinitialize_without_a_lottery_run_is_named(tmp_path, capsys):
   lines = _in_process_error(capsys, reinit_runner.RUNNER, [
       '--output_dir=' + str(tmp_path), '--level=2', '--mode=reinit',
       '--training_len=10it'])
-  assert 'No masks at' in lines[0]
+  assert 'is not a finished level (no DONE file)' in lines[0]
   lines = _in_process_error(capsys, reinit_runner.RUNNER, [
       '--output_dir=' + str(tmp_path), '--level=2', '--mode=shuffle'])
   assert "No such mode: 'shuffle'" in lines[0]

@@ -13,7 +13,6 @@ from lottery_ticket.argfiles import sparse_train_argfile
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import sparsity_distribution as dist
-from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.foundations import sparse_methods
@@ -131,46 +130,7 @@ def test_scratch_reuses_the_mask_with_fresh_weights(prune_run, tmp_path):
       assert not np.allclose(initial[name], source[name] * start[name])
 
 
-def test_a_killed_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
-  flags = dict(TINY, method='rigl', sparsity=0.8, training_len='60it',
-               update_freq=10, update_end=1.0, checkpoint_interval=20)
-  whole = str(tmp_path / 'whole')
-  _, expected = sparse_train.sparse_train(whole, **flags)
 
-  killed = str(tmp_path / 'killed')
-  checkpoint = trainer._checkpoint  # pylint: disable=protected-access
-
-  def checkpoint_then_die(sess, saver, output_dir, recorder, iteration):
-    checkpoint(sess, saver, output_dir, recorder, iteration)
-    if iteration == 40:
-      raise KeyboardInterrupt('killed')
-
-  monkeypatch.setattr(trainer, '_checkpoint', checkpoint_then_die)
-  with pytest.raises(KeyboardInterrupt):
-    sparse_train.sparse_train(killed, **flags)
-  assert not os.path.exists(paths.done_marker(killed))
-  monkeypatch.setattr(trainer, '_checkpoint', checkpoint)
-  _, resumed = sparse_train.sparse_train(killed, **flags)
-  for name in expected:
-    np.testing.assert_array_equal(resumed[name], expected[name])
-  for name, mask in save_restore.restore_network(paths.masks(whole)).items():
-    np.testing.assert_array_equal(
-        save_restore.restore_network(paths.masks(killed))[name], mask)
-  assert _metrics(killed)['mask_updates'] == _metrics(whole)['mask_updates']
-  assert len(_metrics(killed)['mask_updates']) == 6
-  assert _metrics(killed)['test'] == _metrics(whole)['test']
-
-
-@pytest.mark.parametrize('method, extra', [
-    ('dense', {}),
-    ('small_dense', {}),
-    ('set', {'update_freq': 10, 'distribution': 'erk'}),
-    ('rigl_inverted', {'update_freq': 10, 'init_method': 'unit_scaled'}),
-    ('snip', {'init_method': 'layer_scaled'}),
-    ('grasp', {'init_method': 'metainit', 'metainit_steps': 3}),
-    ('rigl', {'network': 'lenet5', 'update_freq': 10, 'distribution': 'erk',
-              'init_method': 'unit_scaled'}),
-])
 def test_every_method_trains(method, extra, tmp_path):
   flags = dict(TINY, method=method, training_len='20it', **extra)
   if method != 'dense':
