@@ -74,7 +74,7 @@ DATA = hparams.Concern('data', (
     S('permute_labels', 'bool', False, 'shuffle the training labels across '
       'examples (the random-label control)'),
     S('train_order_seed', 'int', None, 'seed of the training order',
-      derived='--seed'),
+      minimum=0, derived='--seed'),
 ))
 
 MODEL = hparams.Concern('model', (
@@ -91,7 +91,8 @@ MODEL = hparams.Concern('model', (
 
 TRAINING = hparams.Concern('training', (
     S('seed', 'int', 0, 'fixes the initialisation, the data order and every '
-      'other random choice', minimum=0),
+      'other random choice (up to {}: TensorFlow seeds wrap beyond)'.format(
+          constants.MAX_SEED), minimum=0, maximum=constants.MAX_SEED),
     S('optimizer', 'str', 'adam', "adam (lr 1.2e-3, the lottery paper), sgd "
       "(0.1, the original code), momentum, rmsprop", choices=optimizers.NAMES),
     S('learning_rate', 'float', None, 'initial learning rate', above=0,
@@ -131,12 +132,12 @@ LOTTERY = hparams.Concern('lottery', (
       choices=pruning.NAMES),
     S('prune_percent', 'float', constants.PRUNE_PERCENTS['layer0'],
       'fraction of surviving hidden fully-connected weights pruned per level',
-      minimum=0, maximum=1),
+      minimum=0, below=1),
     S('prune_percent_conv', 'float', 0.1, 'fraction of surviving conv weights '
-      'pruned per level', minimum=0, maximum=1),
+      'pruned per level', minimum=0, below=1),
     S('prune_percent_output', 'float', constants.PRUNE_PERCENTS['layer2'],
       'fraction of surviving output-layer weights pruned per level',
-      minimum=0, maximum=1),
+      minimum=0, below=1),
     S('rewind_iteration', 'int', 0, 'reset survivors to their weights at '
       'this iteration of level 0 (late rewinding; 0: the initialisation)',
       minimum=0),
@@ -345,7 +346,7 @@ class Config(object):
   def graph_seed(self, init_stream=0):
     """The graph seed a model of this run is built under: one stream of
     initialisations per (seed, init_stream)."""
-    return int(self.seed) * 1000 + int(init_stream)
+    return int(self.seed) * constants.SEED_STRIDE + int(init_stream)
 
   def learning_rate_fn(self, total_steps):
     """callable(step tensor) -> the scheduled learning rate."""

@@ -69,7 +69,7 @@ def _error(run_cli, module, *args):
     (['--dataset=imagenet'], "No such dataset: 'imagenet'"),
     (['--training_len=5minutes'], 'training_len'),
     (["--training_len=('hours',3)"], "'hours' is neither iterations nor epochs"),
-    (['--prune_percent=1.5'], '--prune_percent=1.5 must be <= 1'),
+    (['--prune_percent=1.5'], '--prune_percent=1.5 must be < 1'),
     (['--optimizer=lbfgs'], "No such optimizer: 'lbfgs'"),
     (['--pruning=magic'], "No such pruning: 'magic'"),
     (['--learning_rat=0.1'], '--learning_rat'),
