@@ -171,6 +171,8 @@ class Setting(object):
         return None
       raise ValueError('--{} needs a value'.format(self.name))
     typed = _PARSERS[self.kind](self.name, value)
+    if typed == '' and self.derived == 'required':
+      raise ValueError('--{} is empty: it needs a value'.format(self.name))
     if self.normalize is not None:
       typed = self.normalize(typed)
     allowed = self.allowed()

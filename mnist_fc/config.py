@@ -232,6 +232,20 @@ SPARSE = hparams.Concern('sparse', (
 ))
 
 CONCERNS = {c.name: c for c in (DATA, MODEL, TRAINING, LOTTERY, SPARSE)}
+# Settings read only when another setting has a given value: a flag giving
+# one that the run would ignore is refused (values from a preset or a
+# config.json are not, as they are the run's whole recipe). name ->
+# (whether the resolved values read it, what does).
+_METAINIT = (lambda v: v['init_method'] == 'metainit', '--init_method=metainit')
+READ_ONLY_WITH = {
+    'rewind_schedule': (lambda v: v['rewind_iteration'] > 0,
+                        '--rewind_iteration above 0'),
+    'init_fan_mode': (lambda v: v['init_method'] == 'unit_scaled',
+                      '--init_method=unit_scaled'),
+    'metainit_steps': _METAINIT, 'metainit_lr': _METAINIT,
+    'metainit_momentum': _METAINIT, 'metainit_batch_size': _METAINIT,
+    'metainit_scope': _METAINIT,
+}
 BASE = (DATA, MODEL, TRAINING)
 # Old config.json files (format 1) kept these beside the settings; they are
 # descriptions of the run, not settings, and are carried over as details.
@@ -481,8 +495,8 @@ def resolve(concerns, flags=None, config=None, source='this runner',
   if isinstance(config, Config):
     values.update({k: v for k, v in config.given().items() if k in values})
   elif config:
-    values.update({k: v for k, v in read(config, concerns).given().items()
-                   if k in values})
+    values.update({k: v for k, v in read(config, concerns, whole=True)
+                   .given().items() if k in values})
   parsed_flags = hparams.parse_values(concerns, flags, source)
   preset = parsed_flags.get('preset')
   if preset:
@@ -491,7 +505,21 @@ def resolve(concerns, flags=None, config=None, source='this runner',
         concerns, sparse_presets.settings(preset, method),
         'preset {}'.format(preset)))
   values.update(parsed_flags)
-  return _finish(concerns, values)
+  out = _finish(concerns, values)
+  check_read(out.values, parsed_flags)
+  return out
+
+
+def check_read(values, flags):
+  """Refuses a flag the configuration `values` would not read.
+
+  Raises:
+    ValueError: naming the flag, its value and what reads it.
+  """
+  for name in sorted(flags):
+    if name in READ_ONLY_WITH and not READ_ONLY_WITH[name][0](values):
+      raise ValueError('--{}={} is read only with {}'.format(
+          name, flags[name], READ_ONLY_WITH[name][1]))
 
 
 def _finish(concerns, values):
@@ -576,24 +604,36 @@ def _finish_sparse(values):
     raise ValueError('--method={} starts from the saved initial weights; '
                      '--init_method={} would replace them'.format(
                          method.name, values['init_method']))
+  if values['update_norm_batch_size'] > values['grad_batch_size']:
+    raise ValueError('--update_norm_batch_size={} is larger than the '
+                     'measurement batch it is taken from (--grad_batch_size='
+                     '{})'.format(values['update_norm_batch_size'],
+                                  values['grad_batch_size']))
   if values['init_fan_mode'] is None:
     values['init_fan_mode'] = sparse_init.scheme(values['initializer'])[1]
+
+
+# Settings counting training examples drawn at once: none may exceed the
+# training split (the sparse measurement and decision batches are cut to fit
+# a small split, but a size beyond the split itself is a mistake).
+_SAMPLE_SIZES = ('batch_size', 'grad_batch_size', 'grow_batch_size')
 
 
 def complete(config, dataset):
   """Derives and checks what needs the dataset; returns the final Config.
 
   Raises:
-    ValueError: if the batch is larger than the training set, or a
+    ValueError: if a batch is larger than the training set, or a
       rewinding or schedule step lies outside training.
   """
   values = dict(config.values)
   derived = set(config.derived)
   examples = dataset.train.num_examples
-  if values['batch_size'] > examples:
-    raise ValueError('--batch_size={} is larger than the {} training examples '
-                     'of {}'.format(values['batch_size'], examples,
-                                    values['dataset']))
+  for name in _SAMPLE_SIZES:
+    if name in values and values[name] > examples:
+      raise ValueError('--{}={} is larger than the {} training examples '
+                       'of {}'.format(name, values[name], examples,
+                                      values['dataset']))
   total = durations.to_iterations(values['training_len'],
                                   dataset.steps_per_epoch(values['batch_size']))
   if total < 1:
@@ -632,7 +672,7 @@ def record(config, experiment, details=None):
   return out
 
 
-def read(path, concerns=None):
+def read(path, concerns=None, whole=False):
   """The Config saved at `path` (a config.json of either format).
 
   Args:
@@ -640,12 +680,22 @@ def read(path, concerns=None):
     concerns: the Concerns to read (default: every concern the file holds).
       Settings of concerns the file holds but the caller does not take are
       left out; keys that belong to no concern are refused.
+    whole: refuse a file that lacks a section of `concerns` (a --config to
+      start from: its missing section would be taken from the defaults
+      without a word).
 
   Raises:
-    ValueError: naming the file and the unknown key or bad value.
+    ValueError: naming the file and the unknown key, bad value or missing
+      section.
   """
   saved = load_json(path)
   flat, held = flatten(saved, path)
+  missing = [c.name for c in concerns or () if c.name not in held]
+  if whole and missing:
+    raise ValueError('--config={} has no {!r} section (it has: {}): give a '
+                     'config.json of this kind of run'.format(
+                         path, missing[0], ', '.join(sorted(held)) or
+                         'none'))
   if concerns is None:
     concerns = tuple(c for name, c in CONCERNS.items() if name in held)
   wanted = {s for c in concerns for s in c.names()}
