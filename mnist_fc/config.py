@@ -221,8 +221,8 @@ SPARSE = hparams.Concern('sparse', (
     S('measure_updates', 'bool', True, 'record the gradient norm just before '
       'and after every mask update', identity=False),
     S('update_norm_batch_size', 'int', 256, 'examples (the first of the '
-      'measurement batch) on which the norm around each mask update is taken',
-      minimum=1),
+      'measurement batch, all of it when that is smaller) on which the norm '
+      'around each mask update is taken', minimum=1),
     S('mask_images', 'bool', True, 'write the masks as TensorBoard images at '
       'every test point', identity=False),
     S('preset', 'str', '', "start from the paper's settings for the method: "
@@ -604,11 +604,6 @@ def _finish_sparse(values):
     raise ValueError('--method={} starts from the saved initial weights; '
                      '--init_method={} would replace them'.format(
                          method.name, values['init_method']))
-  if values['update_norm_batch_size'] > values['grad_batch_size']:
-    raise ValueError('--update_norm_batch_size={} is larger than the '
-                     'measurement batch it is taken from (--grad_batch_size='
-                     '{})'.format(values['update_norm_batch_size'],
-                                  values['grad_batch_size']))
   if values['init_fan_mode'] is None:
     values['init_fan_mode'] = sparse_init.scheme(values['initializer'])[1]
 

@@ -58,9 +58,6 @@ CASES = [
     ('sparse_train', ['--method=prune', '--sparsity=0.9',
                       '--initial_sparsity=0.95'],
      '--initial_sparsity=0.95 is above the final --sparsity=0.9'),
-    ('sparse_train', ['--method=rigl', '--sparsity=0.5',
-                      '--update_norm_batch_size=2000'],
-     '--update_norm_batch_size=2000 is larger'),
     # Values beyond what the code can honour.
     ('train', ['--seed=4294967296'], '--seed=4294967296 must be <= 2147482'),
     ('train', ['--train_order_seed=-1'], '--train_order_seed=-1 must be >= 0'),
@@ -93,6 +90,7 @@ CASES = [
     ('train', ['foo'], "unexpected argument 'foo'"),
     ('lottery_experiment', ['--iterations=0', 'foo'],
      "unexpected argument 'foo'"),
+    ('train', ['--layers=16,,8'], "--layers='16,,8' is not a list without"),
     ('train', ['--seed=1', '--seed=2'],
      '--seed is given twice (--seed=1 and --seed=2)'),
     ('reinitialize', [], 'reinitialize needs --level'),
