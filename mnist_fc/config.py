@@ -266,6 +266,10 @@ class Config(object):
   again, so `--config=run/config.json --optimizer=sgd` gets SGD's rate.
   """
 
+  # The settings given as flags (set by resolve): checks that apply to what
+  # a person asked for, not to a preset's recipe, read it.
+  flagged = frozenset()
+
   def __init__(self, concerns, values, derived=()):
     self.concerns = tuple(concerns)
     self.values = dict(values)
@@ -507,6 +511,7 @@ def resolve(concerns, flags=None, config=None, source='this runner',
   values.update(parsed_flags)
   out = _finish(concerns, values)
   check_read(out.values, parsed_flags)
+  out.flagged = frozenset(parsed_flags)
   return out
 
 
@@ -609,8 +614,10 @@ def _finish_sparse(values):
 
 
 # Settings counting training examples drawn at once: none may exceed the
-# training split (the sparse measurement and decision batches are cut to fit
-# a small split, but a size beyond the split itself is a mistake).
+# training split. A sparse run's measurement and decision batches from a
+# preset or the defaults are cut to fit a small split
+# (sparse_setup.fixed_batches); given as flags, beyond the split they are a
+# mistake.
 _SAMPLE_SIZES = ('batch_size', 'grad_batch_size', 'grow_batch_size')
 
 
@@ -625,7 +632,10 @@ def complete(config, dataset):
   derived = set(config.derived)
   examples = dataset.train.num_examples
   for name in _SAMPLE_SIZES:
-    if name in values and values[name] > examples:
+    if name not in values or (name != 'batch_size' and
+                              name not in config.flagged):
+      continue
+    if values[name] > examples:
       raise ValueError('--{}={} is larger than the {} training examples '
                        'of {}'.format(name, values[name], examples,
                                       values['dataset']))

@@ -159,6 +159,27 @@ def check_arguments(runner, argv):
   return flags
 
 
+def _own_text(runner, argv):
+  """runner.function given its own string arguments as written.
+
+  Fire reads `--output_dir=123` as the number 123; a path or a name is the
+  text of the command line, parsed by its Setting.
+  """
+  strings = {s.name: s for s in runner.arguments if s.kind == 'str'}
+  given = {name: strings[name].parse(value)
+           for name, value in flag_items(list(argv))
+           if name in strings and value is not None}
+
+  signature = inspect.signature(runner.function)
+
+  @functools.wraps(runner.function)
+  def call(*args, **kwargs):
+    bound = signature.bind_partial(*args, **kwargs)
+    bound.arguments.update(given)
+    return runner.function(*bound.args, **bound.kwargs)
+  return call
+
+
 def validate_flags(runner, argv):
   """Checks a command line without running it (nothing is written).
 
@@ -279,9 +300,11 @@ def run(runner, argv=None, name=None):
     sys.exit(0)
   try:
     _interrupts.interrupt_raises()
+    function = runner.function
     if runner.arguments:
       check_arguments(runner, argv)
-    fire.Fire(runner.function, command=argv, name=runner.name)
+      function = _own_text(runner, argv)
+    fire.Fire(function, command=argv, name=runner.name)
   except KeyboardInterrupt:
     _interrupts.interrupt_exits()
     runs.release_all()
