@@ -7,7 +7,12 @@ Subpackages: `foundations` (model-agnostic machinery), `datasets`,
 
 import os
 
-from lottery_ticket import _quiet_tensorflow
+from lottery_ticket import _interrupts
+
+# First of all: Ctrl-C while a runner starts is one line and exit 130.
+_interrupts.install_for_runner_module(_interrupts.command_module())
+
+from lottery_ticket import _quiet_tensorflow  # pylint: disable=g-import-not-at-top,g-bad-import-order
 
 # TensorFlow's start-up chatter would drown the progress lines and one-line
 # errors of a run; TensorFlow itself is imported only by modules that need it.

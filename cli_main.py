@@ -16,6 +16,8 @@ import collections
 import runpy
 import sys
 
+from lottery_ticket import _interrupts
+
 PROGRAM = 'lottery-ticket'
 
 Command = collections.namedtuple('Command', 'module summary')
@@ -110,6 +112,7 @@ def main(argv=None):
     print('{}: error: No such command: {!r} (choose from: {})'.format(
         PROGRAM, argv[0], ', '.join(COMMANDS)), file=sys.stderr)
     return 2
+  _interrupts.install_for_runner_module(COMMANDS[name].module)
   saved = sys.argv
   sys.argv = ['{} {}'.format(PROGRAM, name)] + argv[1:]
   try:

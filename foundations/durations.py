@@ -1,9 +1,13 @@
 """Training lengths, parsed in one place.
 
 A training length is ('iterations', N) or ('epochs', N), and on the command
-line also '500it', '3ep', 'iterations:500' or 'epochs=3'.
+line also '500it', '3ep', 'iterations:500' or 'epochs=3'. N is a whole
+number: the trainer runs whole iterations of whole epochs, so '2.5ep' or
+('iterations', 100.5) is refused rather than truncated.
 """
 
+import math
+import numbers
 import re
 
 UNITS = ('iterations', 'epochs')
@@ -27,8 +31,9 @@ def parse(training_len):
     ValueError: naming the value when the unit or count is not understood.
   """
   if isinstance(training_len, str):
-    match = re.fullmatch(r'\s*(?:([a-z]+)\s*[:=,]\s*(\d+)|(\d+)\s*([a-z]+))\s*',
-                         training_len.lower())
+    number = r'(\d+(?:\.\d*)?|\.\d+)'
+    match = re.fullmatch(r'\s*(?:([a-z]+)\s*[:=,]\s*{0}|{0}\s*([a-z]+))\s*'
+                         .format(number), training_len.lower())
     if not match:
       raise ValueError('training_len {!r} is not like 500it, 3ep or '
                        'iterations:500'.format(training_len))
@@ -43,14 +48,30 @@ def parse(training_len):
   if canonical is None:
     raise ValueError('training_len unit {!r} is neither iterations nor '
                      'epochs'.format(unit))
-  try:
-    count = int(count)
-  except (TypeError, ValueError):
-    raise ValueError('training_len count {!r} is not an integer'.format(
-        count)) from None
+  count = _whole(count, canonical, training_len)
   if count < 0:
     raise ValueError('training_len count must be >= 0, got {}'.format(count))
   return canonical, count
+
+
+def _whole(count, unit, training_len):
+  """`count` as an int, refusing fractions (truncating would train less)."""
+  if isinstance(count, str):
+    try:
+      count = float(count) if '.' in count else int(count)
+    except ValueError:
+      count = None
+  if isinstance(count, numbers.Real) and not isinstance(count, bool):
+    if isinstance(count, numbers.Integral):
+      return int(count)
+    if math.isfinite(count) and float(count).is_integer():
+      return int(count)
+    if math.isfinite(count):
+      raise ValueError('training_len {!r} is not a whole number of {}: give '
+                       'e.g. {}{}'.format(training_len, unit, math.ceil(count),
+                                          'it' if unit == 'iterations'
+                                          else 'ep'))
+  raise ValueError('training_len count {!r} is not an integer'.format(count))
 
 
 def to_iterations(training_len, steps_per_epoch):

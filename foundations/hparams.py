@@ -97,8 +97,11 @@ def parse_str(name, value):
 def parse_ints(name, value):
   """A tuple of ints from '300,100', [300, 100], (300, 100) or 300."""
   if isinstance(value, str):
-    items = [v for v in value.replace('[', '').replace(']', '')
-             .replace('(', '').replace(')', '').split(',') if v.strip()]
+    items = (value.replace('[', '').replace(']', '').replace('(', '')
+             .replace(')', '').split(','))
+    if len(items) > 1 and not all(v.strip() for v in items):
+      return _fail(name, value, 'a list without empty entries, like 300,100')
+    items = [v for v in items if v.strip()]
   elif isinstance(value, (list, tuple)):
     items = list(value)
   elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -171,6 +174,8 @@ class Setting(object):
         return None
       raise ValueError('--{} needs a value'.format(self.name))
     typed = _PARSERS[self.kind](self.name, value)
+    if typed == '' and self.derived == 'required':
+      raise ValueError('--{} is empty: it needs a value'.format(self.name))
     if self.normalize is not None:
       typed = self.normalize(typed)
     allowed = self.allowed()

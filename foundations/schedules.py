@@ -45,8 +45,9 @@ class SparsitySchedule(object):
     """Validates and stores the schedule.
 
     Raises:
-      ValueError: for an unknown kind, sparsities outside [0, 1), negative
-        steps, end_step before begin_step or a frequency below 1.
+      ValueError: for an unknown kind, sparsities outside [0, 1), an
+        initial sparsity above the final one, negative steps, end_step
+        before begin_step or a frequency below 1.
     """
     self.kind = choices.check('sparsity schedule', kind, SPARSITY_SCHEDULES)
     self.final_sparsity = sparsity_distribution.check_sparsity(
@@ -69,6 +70,12 @@ class SparsitySchedule(object):
     if self.exponent <= 0:
       raise ValueError('prune_exponent must be > 0, got {}'.format(
           self.exponent))
+    if (self.kind == 'polynomial' and
+        self.initial_sparsity > self.final_sparsity):
+      # Pruning never regrows: the run would end at initial_sparsity.
+      raise ValueError('--initial_sparsity={} is above the final '
+                       '--sparsity={}: pruning only removes weights'.format(
+                           self.initial_sparsity, self.final_sparsity))
 
   def check_fits(self, total_steps):
     """Raises ValueError unless pruning ends within `total_steps`."""

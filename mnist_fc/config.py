@@ -74,7 +74,7 @@ DATA = hparams.Concern('data', (
     S('permute_labels', 'bool', False, 'shuffle the training labels across '
       'examples (the random-label control)'),
     S('train_order_seed', 'int', None, 'seed of the training order',
-      derived='--seed'),
+      minimum=0, derived='--seed'),
 ))
 
 MODEL = hparams.Concern('model', (
@@ -91,7 +91,8 @@ MODEL = hparams.Concern('model', (
 
 TRAINING = hparams.Concern('training', (
     S('seed', 'int', 0, 'fixes the initialisation, the data order and every '
-      'other random choice', minimum=0),
+      'other random choice (up to {}: TensorFlow seeds wrap beyond)'.format(
+          constants.MAX_SEED), minimum=0, maximum=constants.MAX_SEED),
     S('optimizer', 'str', 'adam', "adam (lr 1.2e-3, the lottery paper), sgd "
       "(0.1, the original code), momentum, rmsprop", choices=optimizers.NAMES),
     S('learning_rate', 'float', None, 'initial learning rate', above=0,
@@ -131,12 +132,12 @@ LOTTERY = hparams.Concern('lottery', (
       choices=pruning.NAMES),
     S('prune_percent', 'float', constants.PRUNE_PERCENTS['layer0'],
       'fraction of surviving hidden fully-connected weights pruned per level',
-      minimum=0, maximum=1),
+      minimum=0, below=1),
     S('prune_percent_conv', 'float', 0.1, 'fraction of surviving conv weights '
-      'pruned per level', minimum=0, maximum=1),
+      'pruned per level', minimum=0, below=1),
     S('prune_percent_output', 'float', constants.PRUNE_PERCENTS['layer2'],
       'fraction of surviving output-layer weights pruned per level',
-      minimum=0, maximum=1),
+      minimum=0, below=1),
     S('rewind_iteration', 'int', 0, 'reset survivors to their weights at '
       'this iteration of level 0 (late rewinding; 0: the initialisation)',
       minimum=0),
@@ -220,8 +221,8 @@ SPARSE = hparams.Concern('sparse', (
     S('measure_updates', 'bool', True, 'record the gradient norm just before '
       'and after every mask update', identity=False),
     S('update_norm_batch_size', 'int', 256, 'examples (the first of the '
-      'measurement batch) on which the norm around each mask update is taken',
-      minimum=1),
+      'measurement batch, all of it when that is smaller) on which the norm '
+      'around each mask update is taken', minimum=1),
     S('mask_images', 'bool', True, 'write the masks as TensorBoard images at '
       'every test point', identity=False),
     S('preset', 'str', '', "start from the paper's settings for the method: "
@@ -231,6 +232,20 @@ SPARSE = hparams.Concern('sparse', (
 ))
 
 CONCERNS = {c.name: c for c in (DATA, MODEL, TRAINING, LOTTERY, SPARSE)}
+# Settings read only when another setting has a given value: a flag giving
+# one that the run would ignore is refused (values from a preset or a
+# config.json are not, as they are the run's whole recipe). name ->
+# (whether the resolved values read it, what does).
+_METAINIT = (lambda v: v['init_method'] == 'metainit', '--init_method=metainit')
+READ_ONLY_WITH = {
+    'rewind_schedule': (lambda v: v['rewind_iteration'] > 0,
+                        '--rewind_iteration above 0'),
+    'init_fan_mode': (lambda v: v['init_method'] == 'unit_scaled',
+                      '--init_method=unit_scaled'),
+    'metainit_steps': _METAINIT, 'metainit_lr': _METAINIT,
+    'metainit_momentum': _METAINIT, 'metainit_batch_size': _METAINIT,
+    'metainit_scope': _METAINIT,
+}
 BASE = (DATA, MODEL, TRAINING)
 # Old config.json files (format 1) kept these beside the settings; they are
 # descriptions of the run, not settings, and are carried over as details.
@@ -250,6 +265,10 @@ class Config(object):
   seed's order seed, ...): a configuration built from this one derives them
   again, so `--config=run/config.json --optimizer=sgd` gets SGD's rate.
   """
+
+  # The settings given as flags (set by resolve): checks that apply to what
+  # a person asked for, not to a preset's recipe, read it.
+  flagged = frozenset()
 
   def __init__(self, concerns, values, derived=()):
     self.concerns = tuple(concerns)
@@ -345,7 +364,7 @@ class Config(object):
   def graph_seed(self, init_stream=0):
     """The graph seed a model of this run is built under: one stream of
     initialisations per (seed, init_stream)."""
-    return int(self.seed) * 1000 + int(init_stream)
+    return int(self.seed) * constants.SEED_STRIDE + int(init_stream)
 
   def learning_rate_fn(self, total_steps):
     """callable(step tensor) -> the scheduled learning rate."""
@@ -480,8 +499,8 @@ def resolve(concerns, flags=None, config=None, source='this runner',
   if isinstance(config, Config):
     values.update({k: v for k, v in config.given().items() if k in values})
   elif config:
-    values.update({k: v for k, v in read(config, concerns).given().items()
-                   if k in values})
+    values.update({k: v for k, v in read(config, concerns, whole=True)
+                   .given().items() if k in values})
   parsed_flags = hparams.parse_values(concerns, flags, source)
   preset = parsed_flags.get('preset')
   if preset:
@@ -490,7 +509,22 @@ def resolve(concerns, flags=None, config=None, source='this runner',
         concerns, sparse_presets.settings(preset, method),
         'preset {}'.format(preset)))
   values.update(parsed_flags)
-  return _finish(concerns, values)
+  out = _finish(concerns, values)
+  check_read(out.values, parsed_flags)
+  out.flagged = frozenset(parsed_flags)
+  return out
+
+
+def check_read(values, flags):
+  """Refuses a flag the configuration `values` would not read.
+
+  Raises:
+    ValueError: naming the flag, its value and what reads it.
+  """
+  for name in sorted(flags):
+    if name in READ_ONLY_WITH and not READ_ONLY_WITH[name][0](values):
+      raise ValueError('--{}={} is read only with {}'.format(
+          name, flags[name], READ_ONLY_WITH[name][1]))
 
 
 def _finish(concerns, values):
@@ -579,20 +613,32 @@ def _finish_sparse(values):
     values['init_fan_mode'] = sparse_init.scheme(values['initializer'])[1]
 
 
+# Settings counting training examples drawn at once: none may exceed the
+# training split. A sparse run's measurement and decision batches from a
+# preset or the defaults are cut to fit a small split
+# (sparse_setup.fixed_batches); given as flags, beyond the split they are a
+# mistake.
+_SAMPLE_SIZES = ('batch_size', 'grad_batch_size', 'grow_batch_size')
+
+
 def complete(config, dataset):
   """Derives and checks what needs the dataset; returns the final Config.
 
   Raises:
-    ValueError: if the batch is larger than the training set, or a
+    ValueError: if a batch is larger than the training set, or a
       rewinding or schedule step lies outside training.
   """
   values = dict(config.values)
   derived = set(config.derived)
   examples = dataset.train.num_examples
-  if values['batch_size'] > examples:
-    raise ValueError('--batch_size={} is larger than the {} training examples '
-                     'of {}'.format(values['batch_size'], examples,
-                                    values['dataset']))
+  for name in _SAMPLE_SIZES:
+    if name not in values or (name != 'batch_size' and
+                              name not in config.flagged):
+      continue
+    if values[name] > examples:
+      raise ValueError('--{}={} is larger than the {} training examples '
+                       'of {}'.format(name, values[name], examples,
+                                      values['dataset']))
   total = durations.to_iterations(values['training_len'],
                                   dataset.steps_per_epoch(values['batch_size']))
   if total < 1:
@@ -631,7 +677,7 @@ def record(config, experiment, details=None):
   return out
 
 
-def read(path, concerns=None):
+def read(path, concerns=None, whole=False):
   """The Config saved at `path` (a config.json of either format).
 
   Args:
@@ -639,12 +685,22 @@ def read(path, concerns=None):
     concerns: the Concerns to read (default: every concern the file holds).
       Settings of concerns the file holds but the caller does not take are
       left out; keys that belong to no concern are refused.
+    whole: refuse a file that lacks a section of `concerns` (a --config to
+      start from: its missing section would be taken from the defaults
+      without a word).
 
   Raises:
-    ValueError: naming the file and the unknown key or bad value.
+    ValueError: naming the file and the unknown key, bad value or missing
+      section.
   """
   saved = load_json(path)
   flat, held = flatten(saved, path)
+  missing = [c.name for c in concerns or () if c.name not in held]
+  if whole and missing:
+    raise ValueError('--config={} has no {!r} section (it has: {}): give a '
+                     'config.json of this kind of run'.format(
+                         path, missing[0], ', '.join(sorted(held)) or
+                         'none'))
   if concerns is None:
     concerns = tuple(c for name, c in CONCERNS.items() if name in held)
   wanted = {s for c in concerns for s in c.names()}

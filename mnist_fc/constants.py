@@ -23,3 +23,11 @@ EXPERIMENT_NAME = 'same_init'
 OPTIMIZER = 'adam'
 # Checkpoint every N iterations, so a killed level resumes.
 CHECKPOINT_INTERVAL = 5000
+
+# Every random stream of a run is seeded with seed * SEED_STRIDE + stream
+# (0 <= stream < SEED_STRIDE: the initialisation, the controls' and the
+# sparse methods' streams). TensorFlow takes a graph seed modulo 2**31 - 1,
+# so a larger --seed would wrap onto a smaller one's weights (4294967296
+# gives those of 2): MAX_SEED is the largest seed whose streams stay apart.
+SEED_STRIDE = 1000
+MAX_SEED = (2**31 - 1) // SEED_STRIDE - 1

@@ -24,6 +24,7 @@ from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import train as train_lib
@@ -31,8 +32,16 @@ from lottery_ticket.mnist_fc import trials as trials_lib
 
 MODES = ('reinit', 'reuse', 'reuse_sign')
 EXPERIMENT = 'reinitialize'
-# Initialisation streams of the controls start here (the lottery run uses 0).
+# Initialisation streams of the controls start here (the lottery run uses 0);
+# level L's is REINIT_STREAM + L, which must stay below the seed's stride or
+# it would be another seed's initialisation (constants.SEED_STRIDE).
 REINIT_STREAM = 500
+LEVEL = hparams.Setting(
+    'level', 'int', None, 'the pruning level whose masks to use (required)',
+    minimum=0, maximum=constants.SEED_STRIDE - REINIT_STREAM - 1,
+    derived='required')
+# Flags only some modes read: giving one to another mode is refused.
+MODE_FLAGS = {'distribution': ('reuse', 'reuse_sign')}
 
 
 def resample(masks, distribution, mode, seed):
@@ -104,7 +113,8 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
       others finished).
   """
   choices.check('mode', mode, MODES)
-  level = hparams.parse_int('level', level)
+  level = LEVEL.parse(level)
+  check_mode_flags(mode, distribution=distribution)
   trials = trials_lib.count(trials)
   # The flags are checked before the source run is looked at.
   given = config_lib.resolve(train_lib.CONCERNS, flags, source='reinitialize')
@@ -123,6 +133,18 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
                        dict(flags, seed=seed))
               for seed in trials_lib.seeds(given.seed, trials)]
   return _train_packed(controls, overwrite)
+
+
+def check_mode_flags(mode, **given):
+  """Refuses a flag that `mode` does not read (given: flag -> value or None).
+
+  Raises:
+    ValueError: naming the flag, its value and the modes that read it.
+  """
+  for name, value in given.items():
+    if value not in (None, '') and mode not in MODE_FLAGS[name]:
+      raise ValueError('--{}={} is read by --mode={}, not --mode={}'.format(
+          name, value, ' or '.join(MODE_FLAGS[name]), mode))
 
 
 class _Control(object):

@@ -59,6 +59,8 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
     details = {'masks': _source(masks), 'presets': _source(presets),
                'combine': combine}
   masks = combined_masks(masks, combine)
+  if masks is not None:
+    check_layers(masks, run_config.layer_names(), details.get('masks'))
   presets = save_restore.standardize(presets)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
@@ -81,16 +83,47 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
 
 
 def combined_masks(masks, combine='union'):
-  """One mask dict from a dict, a path, or several paths ('a,b' or a list)."""
+  """One mask dict from a dict, a path, or several paths ('a,b' or a list).
+
+  Raises:
+    ValueError: for an empty entry of a list ('a,,b': a path left out by
+      mistake would silently change the union).
+  """
   choices.check('combine', combine, COMBINE)
   if isinstance(masks, str) and ',' in masks:
-    masks = [m for m in masks.strip('[]').split(',') if m.strip()]
+    masks = masks.strip('[]').split(',')
+  if isinstance(masks, (list, tuple)) and any(
+      isinstance(m, str) and not m.strip().strip('\'"') for m in masks):
+    raise ValueError('--masks={} has an empty entry: name each masks '
+                     'directory once, separated by single commas'.format(
+                         ','.join(str(m) for m in masks)))
   if isinstance(masks, (list, tuple)):
     loaded = [save_restore.standardize(m.strip().strip('\'"') if isinstance(
         m, str) else m) for m in masks]
     return (union.union(*loaded) if combine == 'union'
             else union.intersect(*loaded))
   return save_restore.standardize(masks)
+
+
+def check_layers(masks, layer_names, source):
+  """Refuses masks that do not cover exactly the network's layers.
+
+  A layer without a mask would train dense (and a mask of a layer the
+  network lacks would be ignored), so the run would not be the one asked
+  for.
+
+  Raises:
+    ValueError: naming the masks' source and the layers that differ.
+  """
+  missing = [n for n in layer_names if n not in masks]
+  extra = sorted(set(masks) - set(layer_names))
+  if missing:
+    raise ValueError('--masks={} has no mask for layer {} (it has: {})'.format(
+        source, ', '.join(missing), ', '.join(sorted(masks))))
+  if extra:
+    raise ValueError('--masks={} has masks of layers this network lacks: {} '
+                     '(its layers: {})'.format(source, ', '.join(extra),
+                                               ', '.join(layer_names)))
 
 
 def _source(network):

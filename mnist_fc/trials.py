@@ -23,11 +23,18 @@ would.
 
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import constants
 
+# The largest pack: its speed peaks at 4-8 networks on 2 cores (README), and
+# each network adds its ops to one graph; more trials are several commands
+# (--seed names the first trial of each).
+MAX_TRIALS = 64
 TRIALS = hparams.Setting(
     'trials', 'int', 0, 'train N trials together in one graph: trial t (seed '
     't, from --seed on) into {output_dir}/trial{t}; 0 trains one run into '
-    'output_dir', minimum=0, identity=False)
+    'output_dir (at most ' + str(MAX_TRIALS) + ': run more as several '
+    'commands)',
+    minimum=0, maximum=MAX_TRIALS, identity=False)
 
 
 def count(trials):
@@ -36,8 +43,18 @@ def count(trials):
 
 
 def seeds(first_seed, trials):
-  """The seeds of `trials` trials starting at `first_seed`."""
+  """The seeds of `trials` trials starting at `first_seed`.
+
+  Raises:
+    ValueError: if the last seed is beyond the largest seed a run honours
+      (constants.MAX_SEED), before any trial is made.
+  """
   first_seed = int(first_seed)
+  last = first_seed + int(trials) - 1
+  if last > constants.MAX_SEED:
+    raise ValueError('--seed={} --trials={} reaches seed {}, beyond the '
+                     'largest seed {}'.format(first_seed, trials, last,
+                                              constants.MAX_SEED))
   return list(range(first_seed, first_seed + int(trials)))
 
 

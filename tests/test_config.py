@@ -42,7 +42,7 @@ def test_booleans_refuse_anything_else(text):
     ({'test_interval': 0}, '--test_interval=0 must be >= 1'),
     ({'test_interval': -5}, '--test_interval=-5 must be >= 1'),
     ({'training_len': '0it'}, 'trains nothing'),
-    ({'prune_percent': 1.5}, '--prune_percent=1.5 must be <= 1'),
+    ({'prune_percent': 1.5}, '--prune_percent=1.5 must be < 1'),
     ({'momentum': 1.0}, '--momentum=1.0 must be < 1'),
     ({'optimizer': 'lbfgs'}, "No such optimizer: 'lbfgs'"),
     ({'unknown_flag': 1}, 'does not take --unknown_flag'),

@@ -10,7 +10,10 @@ the configuration concerns it takes. From that one declaration come
     configuration mismatch, or a file-system error) prints
     `name: error: message` and exits 2;
   * Ctrl-C: one line saying that what was saved is kept and how to resume,
-    exit 130;
+    exit 130 (at any moment, start-up included: _interrupts.py);
+  * a command line of `--flag=value`s only: a stray word, a repeated flag,
+    a missing or empty required argument are refused before the runner
+    starts (`check_arguments`);
   * `validate_flags(argv)`: the flags checked without training anything
     (the sweep runner calls it once per line before starting).
 """
@@ -24,6 +27,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import fire
 from fire import parser as fire_parser
+from lottery_ticket import _interrupts
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
@@ -74,14 +78,19 @@ class Runner(object):
         '\n\n' + self.epilog if self.epilog else '')
 
 
-def parse_argv(argv):
-  """{flag: value} of `--flag=value` / `--flag value` / `--flag` arguments,
-  values read as Fire reads them."""
-  flags = {}
+def flag_items(argv):
+  """(name, raw text) of each `--flag=value` / `--flag value` / `--flag`
+  (the text of a bare `--flag` is None: true for a boolean).
+
+  Raises:
+    ValueError: for a word that is no flag (Fire would pass it as the next
+      positional argument: a stray word must not become a value).
+  """
+  items = []
   index = 0
   while index < len(argv):
     arg = argv[index]
-    if not arg.startswith('--'):
+    if not arg.startswith('--') or arg == '--':
       raise ValueError('unexpected argument {!r} (flags are --name=value)'.format(
           arg))
     name, eq, value = arg[2:].partition('=')
@@ -90,10 +99,85 @@ def parse_argv(argv):
         value = argv[index + 1]
         index += 1
       else:
-        value = 'true'
-    flags[name.replace('-', '_')] = fire_parser.DefaultParseValue(value)
+        value = None
+    items.append((name.replace('-', '_'), value))
     index += 1
+  return items
+
+
+def parse_argv(argv):
+  """{flag: value} of `--flag=value` / `--flag value` / `--flag` arguments,
+  values read as Fire reads them.
+
+  Raises:
+    ValueError: for a positional word, or a flag given twice (Fire would
+      keep the last value silently).
+  """
+  flags = {}
+  raw = {}
+  for name, value in flag_items(argv):
+    if name in raw:
+      raise ValueError('--{} is given twice ({} and {}): give it once'.format(
+          name, _shown_flag(name, raw[name]), _shown_flag(name, value)))
+    raw[name] = value
+    flags[name] = fire_parser.DefaultParseValue(
+        'true' if value is None else value)
   return flags
+
+
+def _shown_flag(name, value):
+  return '--' + name if value is None else '--{}={}'.format(name, value)
+
+
+def check_arguments(runner, argv):
+  """Checks the command line's shape and the runner's own arguments.
+
+  What Fire would read loosely is refused here, before the runner starts:
+  a positional word, a repeated flag, a missing or empty required argument
+  (Fire would print its usage block, or train into the current directory).
+  Own arguments are parsed from their text by their Settings.
+
+  Returns:
+    {flag: value} of every flag, values read as Fire reads them.
+
+  Raises:
+    ValueError: in one line naming the flag and the value.
+  """
+  flags = parse_argv(list(argv))
+  own = {s.name: s for s in runner.arguments}
+  for name, value in flag_items(list(argv)):
+    if name in own:
+      if value is None and own[name].kind != 'bool':
+        raise ValueError('--{} needs a value (--{}=...)'.format(name, name))
+      own[name].parse('true' if value is None else value)
+  missing = [s.name for s in runner.arguments
+             if s.default is None and s.derived == 'required' and
+             s.name not in flags]
+  if missing:
+    raise ValueError('{} needs {}'.format(
+        runner.name, ', '.join('--' + m for m in missing)))
+  return flags
+
+
+def _own_text(runner, argv):
+  """runner.function given its own string arguments as written.
+
+  Fire reads `--output_dir=123` as the number 123; a path or a name is the
+  text of the command line, parsed by its Setting.
+  """
+  strings = {s.name: s for s in runner.arguments if s.kind == 'str'}
+  given = {name: strings[name].parse(value)
+           for name, value in flag_items(list(argv))
+           if name in strings and value is not None}
+
+  signature = inspect.signature(runner.function)
+
+  @functools.wraps(runner.function)
+  def call(*args, **kwargs):
+    bound = signature.bind_partial(*args, **kwargs)
+    bound.arguments.update(given)
+    return runner.function(*bound.args, **bound.kwargs)
+  return call
 
 
 def validate_flags(runner, argv):
@@ -102,17 +186,9 @@ def validate_flags(runner, argv):
   Raises:
     ValueError: in one line, for an unknown flag or a bad value.
   """
-  flags = parse_argv(list(argv))
-  own = {s.name: s for s in runner.arguments}
-  for name in list(flags):
-    if name in own:
-      own[name].parse(flags.pop(name))
-  missing = [s.name for s in runner.arguments
-             if s.default is None and s.derived == 'required' and
-             s.name not in parse_argv(list(argv))]
-  if missing:
-    raise ValueError('{} needs {}'.format(
-        runner.name, ', '.join('--' + m for m in missing)))
+  flags = check_arguments(runner, argv)
+  for setting in runner.arguments:
+    flags.pop(setting.name, None)
   if runner.resolve is not None:
     runner.resolve(flags)
   elif runner.concerns:
@@ -223,20 +299,25 @@ def run(runner, argv=None, name=None):
     sys.stdout.write(runner.help())
     sys.exit(0)
   try:
-    fire.Fire(runner.function, command=argv, name=runner.name)
+    _interrupts.interrupt_raises()
+    function = runner.function
+    if runner.arguments:
+      check_arguments(runner, argv)
+      function = _own_text(runner, argv)
+    fire.Fire(function, command=argv, name=runner.name)
   except KeyboardInterrupt:
+    _interrupts.interrupt_exits()
     runs.release_all()
-    print('{}: interrupted; what was saved (finished runs and levels, the '
-          'latest checkpoint) is kept: run the same command again to '
-          'resume'.format(runner.name),
-          file=sys.stderr)
+    print(_interrupts.message(runner.name), file=sys.stderr)
     sys.exit(130)
   except (ValueError, OSError) as error:
+    _interrupts.interrupt_exits()
     runs.release_all()
     text = str(error).strip()
     message = text.splitlines()[0] if text else repr(error)
     print('{}: error: {}'.format(runner.name, message), file=sys.stderr)
     sys.exit(2)
+  _interrupts.interrupt_exits()
 
 
 def describe_run(run_dir):

@@ -54,8 +54,7 @@ RUNNER = cli.Runner(
         S('output_dir', 'str', None, 'the trial directory of a lottery '
           'experiment (with --trials: the directory of its trial{t} '
           'directories; required)', derived='required'),
-        S('level', 'int', None, 'the pruning level whose masks to use '
-          '(required)', minimum=0, derived='required'),
+        reinitialize_lib.LEVEL,
         S('mode', 'str', 'reinit', 'reinit (fresh random initialisation), '
           'reuse (re-sampled from the surviving initial weights), reuse_sign '
           '(re-sampled magnitudes, original signs)',
