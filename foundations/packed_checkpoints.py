@@ -16,7 +16,6 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import packed_model
-from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import trainer
 
 
@@ -71,9 +70,7 @@ class PackedCheckpoints(object):
         try:
           sess.run(self._saves[index], {self._prefix: prefix})
         except tf.errors.OpError as error:
-          raise trainer.checkpoint_error(
-              paths.checkpoints(run_dirs[index]),
-              error) from error
+          raise trainer.checkpoint_error(prefix, error) from error
       checkpoint_files.save(run_dirs[index], iteration, records[index],
                             write_variables, keep)
 

@@ -426,8 +426,8 @@ def _checkpoint(sess, saver, output_dir, recorder, iteration, keep):
   """Saves records and variables (checkpoint_files' order), then the logs.
 
   Raises:
-    save_restore.WriteError: naming the checkpoint directory and the cause
-      when TensorFlow cannot write it (e.g. the disk is full).
+    save_restore.WriteError: naming the file and the cause when it cannot
+      be written (e.g. the disk is full).
   """
   def write_variables(prefix):
     try:
@@ -435,21 +435,22 @@ def _checkpoint(sess, saver, output_dir, recorder, iteration, keep):
       # read the variables alone (tf.train.load_checkpoint).
       saver.save(sess, prefix, write_meta_graph=False, write_state=False)
     except tf.errors.OpError as error:
-      raise checkpoint_error(paths.checkpoints(output_dir), error) from error
+      raise checkpoint_error(prefix, error) from error
 
   checkpoint_files.save(output_dir, iteration, recorder.records,
                         write_variables, keep)
   recorder.write()
 
 
-def checkpoint_error(directory, error):
-  """The one-line WriteError for a TensorFlow error while checkpointing."""
+def checkpoint_error(prefix, error):
+  """The one-line WriteError, naming the checkpoint's path prefix, for a
+  TensorFlow error while writing its variables."""
   text = (getattr(error, 'message', None) or str(error)).strip()
   first_line = text.splitlines()[0] if text else type(error).__name__
   if (isinstance(error, tf.errors.ResourceExhaustedError) or
       'no space left' in text.lower()):
-    return save_restore.out_of_space(directory)
-  return save_restore.WriteError(directory, OSError(None, first_line))
+    return save_restore.out_of_space(prefix)
+  return save_restore.WriteError(prefix, OSError(None, first_line))
 
 
 def _maybe_resume(sess, saver, output_dir, recorder, keep):

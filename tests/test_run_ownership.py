@@ -241,7 +241,7 @@ def test_a_damaged_finished_level_is_named_by_every_reader(tmp_path, whole,
               'recorded in {})'.format(damaged,
                                        paths.done_marker(out / '0' /
                                                          'same_init')))
-  for runner, flags in ((lottery_experiment, LOTTERY + ['--iterations=2']),
+  for runner, flags in ((lottery_experiment, SHORT + ['--iterations=2']),
                         (reinitialize, ['--level=0'])):
     line = _refused(runner, out, capsys, flags)
     assert expected in line

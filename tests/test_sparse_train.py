@@ -130,7 +130,16 @@ def test_scratch_reuses_the_mask_with_fresh_weights(prune_run, tmp_path):
       assert not np.allclose(initial[name], source[name] * start[name])
 
 
-
+@pytest.mark.parametrize('method, extra', [
+    ('dense', {}),
+    ('small_dense', {}),
+    ('set', {'update_freq': 10, 'distribution': 'erk'}),
+    ('rigl_inverted', {'update_freq': 10, 'init_method': 'unit_scaled'}),
+    ('snip', {'init_method': 'layer_scaled'}),
+    ('grasp', {'init_method': 'metainit', 'metainit_steps': 3}),
+    ('rigl', {'network': 'lenet5', 'update_freq': 10, 'distribution': 'erk',
+              'init_method': 'unit_scaled'}),
+])
 def test_every_method_trains(method, extra, tmp_path):
   flags = dict(TINY, method=method, training_len='20it', **extra)
   if method != 'dense':
