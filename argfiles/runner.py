@@ -18,8 +18,10 @@ beside it (a packed line's, `--trials=N`, in
 lines done, and runs the failed and unfinished ones; a line whose arguments
 changed since it ran is refused unless --rerun_changed. One sweep at a time
 may use those records (a second is refused, naming the first's pid), and
-the runs die with their sweep. Before any line starts, the datasets the
-lines name and the runner's checks of every line's flags are checked once.
+the runs die with their sweep. Before any line starts (and before anything
+is written), every line is checked: flags only, each once, with a value;
+the datasets the lines name; the runner's own check of its flags (see
+preflight.py). A refused line is named by its line number.
 Progress goes to stderr; the exit code is 0 only if every line is done, 1
 if any failed, 2 if the sweep was refused before starting.
 
@@ -150,12 +152,14 @@ def main(argv=None, stream=None):
     lines = lines_lib.load_lines(args.argfile, generator_args)
     if not lines:
       raise UsageError('argfile {} holds no lines'.format(args.argfile))
-    # Finding output directories and checking flags may import the runner
+    preflight.check_lines(lines)
+    # Checking flags and finding output directories may import the runner
     # (TensorFlow): seconds that a terminal should not spend silent.
     notice.show('checking {} lines for {} before starting any'.format(
         len(lines), program.target))
     if not args.dry_run:
       preflight.check_datasets(lines)
+      preflight.check_flags(program, lines)
     runs = sweep_lib.plan(program, lines, state_dir=args.state_dir)
     if args.dry_run:
       notice.clear()
