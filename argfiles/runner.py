@@ -186,8 +186,8 @@ def main(argv=None, stream=None):
 
   Returns:
     The exit code: 0 if every line is done, 1 if any failed, 2 for bad
-    input or a sweep refused before starting (reported as one line), 130
-    if interrupted.
+    input, a sweep refused before starting or a file-system error
+    (reported as one line), 130 if interrupted.
   """
   argv = sys.argv[1:] if argv is None else list(argv)
   stream = stream or sys.stderr
@@ -230,6 +230,12 @@ def main(argv=None, stream=None):
   except (UsageError, lines_lib.LineError, programs.ProgramError,
           preflight.PreflightError, sweep_lib.SweepError,
           sweep_lock.SweepBusy, executors.ExecutorError) as e:
+    notice.clear()
+    stream.write('{}: error: {}\n'.format(_NAME, e))
+    return 2
+  except OSError as e:
+    # A directory the sweep cannot create or write (its records, a log):
+    # the runs in flight were stopped (executors.py), the rest is said.
     notice.clear()
     stream.write('{}: error: {}\n'.format(_NAME, e))
     return 2
