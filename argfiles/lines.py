@@ -9,7 +9,7 @@ is handed to the runner process directly; no shell ever sees it, so quotes
 group words and nothing else (no globbing, no variables, no pipes).
 
 Lines come from one of three sources, see `load_lines`:
-  * a text file: one line per run; blank lines and lines whose first
+  * a text file, UTF-8: one line per run; blank lines and lines whose first
     non-blank character is '#' are skipped (a '#' later in a line is part
     of a value, not a comment);
   * an argfile module that follows the generator protocol (below): it is
@@ -17,6 +17,12 @@ Lines come from one of three sources, see `load_lines`:
     its `make_lines` is called in this process;
   * any other module or .py script: it is run with the extra generator
     arguments and its standard output is read as a text file.
+
+A line is numbered by its row in that text (the file's line number, which
+an editor shows), so every message about a line points at it; a line that
+cannot be read or split is refused naming that number, and `line_problem`
+says what is wrong with the words of a line whatever its runner: a sweep
+line is flags only, each once, each with a value (see preflight.py).
 
 The generator protocol: a module defines
   define_flags(flag_values): defines its absl flags on `flag_values` (not on
@@ -41,7 +47,8 @@ Line = collections.namedtuple('Line', ['number', 'text', 'argv'])
 Line.__doc__ = """One run of a sweep.
 
 Attributes:
-  number: the 1-based position of the line among the sweep's lines.
+  number: the line's 1-based row in the text it comes from (blank and
+    comment rows count, so it is the file's line number).
   text: the line as written.
   argv: the line split into arguments (a list of str).
 """
@@ -51,11 +58,12 @@ class LineError(ValueError):
   """A source of lines is missing, unreadable or holds an unparsable line."""
 
 
-def split_line(text):
+def split_line(text, number=None):
   """Splits one flag line into arguments with shell quoting rules.
 
   Args:
     text: the line.
+    number: its line number, for the message; None leaves it out.
 
   Returns:
     A list of str.
@@ -66,7 +74,8 @@ def split_line(text):
   try:
     return shlex.split(text)
   except ValueError as e:
-    raise LineError('cannot split {!r}: {}'.format(text, e))
+    raise LineError('{}cannot split {!r}: {}'.format(
+        '' if number is None else 'line {}: '.format(number), text, e))
 
 
 def parse_text(text):
@@ -77,18 +86,73 @@ def parse_text(text):
       lines skipped.
 
   Returns:
-    A list of Line, numbered from 1 in order of appearance.
+    A list of Line, each numbered by its row in the text (from 1).
 
   Raises:
-    LineError: if a line's quoting is unbalanced.
+    LineError: naming the line, if a line's quoting is unbalanced.
   """
   lines = []
-  for row in text.splitlines():
+  # Rows end at '\n' only, as editors count them (str.splitlines would
+  # also break at form feeds and other separators, shifting the numbers).
+  for number, row in enumerate(text.split('\n'), 1):
     stripped = row.strip()
     if not stripped or stripped.startswith('#'):
       continue
-    lines.append(Line(len(lines) + 1, stripped, split_line(stripped)))
+    lines.append(Line(number, stripped, split_line(stripped, number)))
   return lines
+
+
+def decode_text(data, what):
+  """Bytes of lines as text, refusing what is not UTF-8 in one line.
+
+  Args:
+    data: the bytes (a file's, or a generator's output).
+    what: what they are, for the message ('argfile sweep.txt').
+
+  Returns:
+    The text, without a leading byte-order mark.
+
+  Raises:
+    LineError: naming the line and the byte offset of the first byte that
+      is not UTF-8.
+  """
+  try:
+    text = data.decode('utf-8')
+  except UnicodeDecodeError as e:
+    raise LineError(
+        '{}: line {} is not UTF-8 text (byte 0x{:02x} at offset {}); save it '
+        'as UTF-8'.format(what, data.count(b'\n', 0, e.start) + 1,
+                          data[e.start], e.start))
+  return text[1:] if text.startswith('\ufeff') else text
+
+
+def _words(argv):
+  """A line's arguments as (name, value, word) in order, one per flag.
+
+  `--name=value` and `--name value` give (name, 'value', word); a bare
+  `--name` (followed by another flag or by nothing) gives (name, True,
+  word). Dashes in names become underscores, as Fire treats them. A word
+  that is not a flag (nor a flag's value) gives (None, None, word); so
+  does a lone '--', after which nothing is read.
+  """
+  position = 0
+  while position < len(argv):
+    word = argv[position]
+    position += 1
+    if word == '--' or not word.startswith('--'):
+      yield None, None, word
+      if word == '--':
+        return
+      continue
+    name, has_value, value = word[2:].partition('=')
+    name = name.replace('-', '_')
+    if not has_value:
+      if position < len(argv) and not argv[position].startswith('--'):
+        value = argv[position]
+        position += 1
+      else:
+        value = True
+    yield name, value, word
 
 
 def line_flags(argv):
@@ -97,7 +161,8 @@ def line_flags(argv):
   `--name=value` and `--name value` give 'value'; a bare `--name` (followed
   by another flag or by nothing) gives True. Dashes in names become
   underscores, as Fire treats them. Arguments that are not flags are
-  ignored, and so is everything after a lone '--'.
+  ignored, and so is everything after a lone '--' (line_problem refuses
+  both in a sweep's lines).
 
   Args:
     argv: a list of str, as returned by split_line.
@@ -105,25 +170,49 @@ def line_flags(argv):
   Returns:
     A dict; a flag given twice keeps its last value.
   """
-  values = {}
-  position = 0
-  while position < len(argv):
-    token = argv[position]
-    position += 1
-    if token == '--':
-      break
-    if not token.startswith('--') or len(token) == 2:
-      continue
-    name, has_value, value = token[2:].partition('=')
-    name = name.replace('-', '_')
-    if has_value:
-      values[name] = value
-    elif position < len(argv) and not argv[position].startswith('--'):
-      values[name] = argv[position]
-      position += 1
-    else:
-      values[name] = True
-  return values
+  return {name: value for name, value, _ in _words(argv) if name is not None}
+
+
+def line_problem(argv):
+  """What makes a line's words unfit for a sweep, whatever its runner.
+
+  A sweep reads a line's flags by name (its output directory, the lines it
+  reads, what changed since it ran), so a line must be flags only, each
+  given once and with a value: a positional word, a single-dash option or
+  a lone '--' would reach the runner unseen by the sweep, a repeated flag
+  leaves which value counts to the runner's parser, and an empty value
+  (`--seed=`) is a typo more often than a choice. What the runner accepts
+  is the runner's check (programs.Program.validate).
+
+  Args:
+    argv: the line's arguments, as returned by split_line.
+
+  Returns:
+    None, or the problem in one line.
+  """
+  for word in argv:
+    if '\0' in word:
+      return 'holds a NUL character: {!r}'.format(word)
+  seen = {}
+  for name, value, word in _words(argv):
+    if word == '--':
+      return ("a lone '--' (what follows it would go to Fire, not to the "
+              'runner)')
+    if name is None and word.startswith('-'):
+      return '{!r} is not a flag: flags are --name=value'.format(word)
+    if name is None:
+      return ('{!r} is not a flag: a sweep line holds flags only '
+              '(--name=value)'.format(word))
+    if not name:
+      return '{!r} is a flag without a name'.format(word)
+    if value == '':
+      return ('--{} has an empty value: give a value, or leave the flag out '
+              'for its default'.format(name))
+    if name in seen:
+      return '--{} is given twice ({} and {}): give it once'.format(
+          name, seen[name], word)
+    seen[name] = word
+  return None
 
 
 def _is_generator(module):
@@ -164,16 +253,27 @@ def generate(module, generator_args=()):
 
 
 def _run_for_output(command, what):
-  """Runs a generator process and returns its standard output."""
+  """Runs a generator process and returns its standard output as text."""
   result = subprocess.run(command, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True,
-                          check=False)
+                          stderr=subprocess.PIPE, check=False)
   if result.returncode != 0:
-    errors = [row for row in result.stderr.splitlines() if row.strip()]
+    stderr = result.stderr.decode('utf-8', errors='replace')
+    errors = [row for row in stderr.splitlines() if row.strip()]
     last = errors[-1].strip() if errors else 'no error output'
     raise LineError('{} exited with code {}: {}'.format(
         what, result.returncode, last))
-  return result.stdout
+  return decode_text(result.stdout, 'output of ' + what)
+
+
+def _read_file(path):
+  """A text file of lines, read as UTF-8 (LineError if it cannot be)."""
+  try:
+    with open(path, 'rb') as f:
+      data = f.read()
+  except OSError as e:
+    raise LineError('argfile {} cannot be read: {}'.format(
+        path, e.strerror or e))
+  return decode_text(data, 'argfile ' + path)
 
 
 def _find_module(name):
@@ -199,11 +299,12 @@ def load_lines(source, generator_args=()):
       file takes none.
 
   Returns:
-    A list of Line, numbered from 1.
+    A list of Line, numbered by their rows in the text (from 1).
 
   Raises:
-    LineError: if the source does not exist, a text file is given generator
-      arguments, or generating or splitting the lines fails.
+    LineError: in one line, if the source does not exist or cannot be
+      read, a text file is given generator arguments, generating the lines
+      fails, or a line is not UTF-8 or cannot be split (naming it).
   """
   generator_args = list(generator_args)
   if os.path.isfile(source):
@@ -214,8 +315,7 @@ def load_lines(source, generator_args=()):
       raise LineError('argfile {} is a text file; it takes no generator '
                       'arguments (got {})'.format(source,
                                                   ' '.join(generator_args)))
-    with open(source) as f:
-      return parse_text(f.read())
+    return parse_text(_read_file(source))
   if os.path.exists(source):
     raise LineError('argfile {} is not a file'.format(source))
   if source.endswith('.py') or os.sep in source:

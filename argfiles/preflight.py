@@ -1,10 +1,13 @@
 """What a sweep checks once, before it starts any line.
 
 Fifty lines that each start TensorFlow only to fail the same way cost
-minutes to say one thing. So before the first line runs, a sweep checks
-what it can without training anything, and stops at the first problem with
-one line naming the line(s):
+minutes to say one thing, and a bad line 40 should not wait for lines 1-39
+to run for an hour. So before the first line runs (and before anything is
+written), a sweep checks every line as far as it can without training
+anything, and stops at the first problem with one line naming the line(s):
 
+  * every line is flags only, each once and with a value (check_lines,
+    lines.line_problem), before anything is imported;
   * every dataset a line names (--dataset, at --data_location or its
     default location) has its files, so a missing download is reported
     once, with the command that fetches it; this needs neither the runner
@@ -13,7 +16,12 @@ one line naming the line(s):
   * no runner from an earlier sweep is still alive (only where children
     cannot be tied to their sweep, see lifeline.py);
   * the runner accepts every line's flags, if it defines validate_flags
-    (see programs.py).
+    (see programs.py): the very check the runner makes of its own command
+    line, so a line refused here is one the runner would refuse. Every
+    line is checked before the sweep plans where lines write (which needs
+    their flags: a line without --output_dir is named here, not met as a
+    TypeError later); lines rerun with --overwrite are checked again with
+    it, once the records say which (check).
 """
 
 import importlib.util
@@ -39,7 +47,8 @@ def check(program, runs):
 
   Args:
     program: the programs.Program running them.
-    runs: the run.Run about to execute.
+    runs: the run.Run about to execute; the flags of those whose runner
+      gets more arguments than their line (--overwrite) are checked again.
 
   Raises:
     PreflightError: for the first problem found, in one line.
@@ -47,7 +56,8 @@ def check(program, runs):
       imported.
   """
   check_no_live_runners(runs)
-  check_flags(program, runs)
+  check_flags(program, [run.line._replace(argv=run.argv) for run in runs
+                        if run.argv != run.line.argv])
 
 
 def check_no_live_runners(runs, tied=None):
@@ -169,29 +179,56 @@ def check_datasets(lines, cwd=None):
           changes_lib.format_numbers(numbers), problem))
 
 
-def check_flags(program, runs):
+def _refuse(refused):
+  """Raises one PreflightError for (line number, problem) pairs: the first
+  problem, and how many other lines are refused."""
+  if not refused:
+    return
+  number, error = refused[0]
+  others = ''
+  if len(refused) == 2:
+    others = ' (line {} is refused too)'.format(refused[1][0])
+  elif len(refused) > 2:
+    others = ' (lines {} are refused too)'.format(changes_lib.format_numbers(
+        n for n, _ in refused[1:]))
+  raise PreflightError('line {}: {}{}'.format(number, error, others))
+
+
+def check_lines(lines):
+  """Checks that every line is flags only, each once and with a value.
+
+  Needs neither the runner nor the records, so it comes first (see
+  lines.line_problem for why a sweep asks this of every runner's lines).
+
+  Args:
+    lines: the sweep's lines.Line.
+
+  Raises:
+    PreflightError: naming the first line refused and its problem, and how
+      many other lines are refused.
+  """
+  _refuse([(line.number, problem) for line, problem in
+           ((line, lines_lib.line_problem(line.argv)) for line in lines)
+           if problem is not None])
+
+
+def check_flags(program, lines):
   """Runs the runner's validate_flags on every line, if it defines one.
 
   Args:
     program: the programs.Program.
-    runs: the run.Run about to execute; each is checked with the arguments
-      it will get (run.argv).
+    lines: the lines.Line to check, each with the arguments its runner will
+      get.
 
   Raises:
     PreflightError: naming the first line refused and its error, and how
       many other lines are refused.
+    programs.ProgramError: if the runner's validate_flags cannot be
+      imported.
   """
   refused = []
-  for run in runs:
-    error = program.validate(run.argv)
+  for line in lines:
+    error = program.validate(line.argv)
     if error is not None:
-      refused.append((run.line.number, error))
-  if refused:
-    number, error = refused[0]
-    others = ''
-    if len(refused) == 2:
-      others = ' (line {} is refused too)'.format(refused[1][0])
-    elif len(refused) > 2:
-      others = ' (lines {} are refused too)'.format(changes_lib.format_numbers(
-          n for n, _ in refused[1:]))
-    raise PreflightError('line {}: {}{}'.format(number, error, others))
+      refused.append((line.number, error))
+  _refuse(refused)

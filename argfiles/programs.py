@@ -92,6 +92,13 @@ def _parse_value(value):
   return value
 
 
+def _missing_flags(function, flags):
+  """The parameters function needs (no default) that flags do not give."""
+  return [p.name for p in inspect.signature(function).parameters.values()
+          if p.default is p.empty and p.name not in flags and
+          p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
 def _call_with_flags(function, flags):
   """Calls function(**flags), leaving out flags it has no parameter for."""
   parameters = inspect.signature(function).parameters.values()
@@ -251,6 +258,12 @@ class Program(object):
     else:
       value = flags.get('output_dir')
       return [value] if isinstance(value, str) and value else None
+    missing = _missing_flags(function, flags)
+    if missing:
+      # What the runner's own command line would refuse too, said as a
+      # line's problem rather than as the function's TypeError.
+      raise ProgramError('{} needs {} (to say where the line writes)'.format(
+          self.target, ', '.join('--' + name for name in missing)))
     parsed = {key: _parse_value(value) for key, value in flags.items()}
     try:
       result = _call_with_flags(function, parsed)

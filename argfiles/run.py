@@ -25,6 +25,7 @@ import time
 from lottery_ticket.argfiles import lifeline
 from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
 
 # The directory, inside a run's output directory, holding its record and log.
 BOOKKEEPING_DIR = paths.SWEEP_RECORDS
@@ -234,6 +235,27 @@ class Run(object):
     """Whether the record shows this line already done."""
     return state_lib.is_done(self.read_state(), self.line.argv, self.runner)
 
+  def remove_torn_writes(self):
+    """Removes the temporary files of record writes a killed sweep left.
+
+    A record is replaced atomically (state.write_state): killed mid-write,
+    the sweep leaves the old record intact and a temporary file beside it,
+    which nothing else would ever remove. Only this run's own directory is
+    cleaned, not its subdirectories (the records of a packed line's may lie
+    there), and only while the sweep holds its lock, so no writer of this
+    record is at work.
+    """
+    try:
+      names = os.listdir(self.run_dir)
+    except OSError:
+      return
+    for name in names:
+      if name.startswith(save_restore.TEMP_PREFIX):
+        try:
+          os.remove(os.path.join(self.run_dir, name))
+        except OSError:
+          pass  # Gone already, or a directory: not a torn write of ours.
+
   def fail_unstarted(self, error):
     """Records that the run failed without starting, e.g. for lack of input.
 
@@ -243,6 +265,7 @@ class Run(object):
     Returns:
       A RunResult with status failed and no return code.
     """
+    self.remove_torn_writes()
     previous = self.read_state() or {}
     now = time.time()
     record = state_lib.new_state(self.line.argv, self.log_path, self.runner)
@@ -267,6 +290,7 @@ class Run(object):
         (the record then says failed); also for a failure between fork and
         exec.
     """
+    self.remove_torn_writes()
     previous = self.read_state() or {}
     record = state_lib.new_state(self.line.argv, self.log_path, self.runner)
     record.update(status=state_lib.RUNNING, start_time=time.time(),

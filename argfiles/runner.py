@@ -18,8 +18,10 @@ beside it (a packed line's, `--trials=N`, in
 lines done, and runs the failed and unfinished ones; a line whose arguments
 changed since it ran is refused unless --rerun_changed. One sweep at a time
 may use those records (a second is refused, naming the first's pid), and
-the runs die with their sweep. Before any line starts, the datasets the
-lines name and the runner's checks of every line's flags are checked once.
+the runs die with their sweep. Before any line starts (and before anything
+is written), every line is checked: flags only, each once, with a value;
+the datasets the lines name; the runner's own check of its flags (see
+preflight.py). A refused line is named by its line number.
 Progress goes to stderr; the exit code is 0 only if every line is done, 1
 if any failed, 2 if the sweep was refused before starting.
 
@@ -33,9 +35,41 @@ Examples:
 """
 
 import argparse
+import os
 import signal
 import sys
 
+_NAME = 'argfiles.runner'
+_RERUN_CHANGED = '--rerun_changed'
+
+
+def _interrupted_while_starting(signum, frame):
+  """Ends the program on Ctrl-C before any line started, in one line.
+
+  Until the sweep takes its locks nothing has been written and no run
+  started, so there is nothing to stop or record: the process just exits
+  130. A KeyboardInterrupt would not do here: raised inside numpy's or
+  TensorFlow's import it comes out as an ImportError with a long story.
+  """
+  del signum, frame  # Unused.
+  message = '{}: interrupted before any line started; nothing was written\n'
+  try:
+    # Straight to the terminal: TensorFlow's import, which may be under way,
+    # points descriptor 2 at /dev/null meanwhile (_quiet_tensorflow.py).
+    # In a terminal, over the notice saying what was being checked.
+    erase = '\r\x1b[K' if os.isatty(_STDERR) else ''
+    os.write(_STDERR, (erase + message.format(_NAME)).encode('utf-8'))
+  except OSError:
+    pass
+  os._exit(130)  # pylint: disable=protected-access
+
+
+if __name__ == '__main__':
+  # Before the imports below (numpy, then the runner's TensorFlow in main).
+  _STDERR = os.dup(2)
+  signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 from lottery_ticket.argfiles import executors
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import preflight
@@ -44,9 +78,7 @@ from lottery_ticket.argfiles import progress as progress_lib
 from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
 from lottery_ticket.argfiles import sweep_lock
-
-_NAME = 'argfiles.runner'
-_RERUN_CHANGED = '--rerun_changed'
+# pylint: enable=g-import-not-at-top,wrong-import-position
 
 
 class UsageError(Exception):
@@ -117,6 +149,27 @@ def _raise_keyboard_interrupt(signum, frame):
   raise KeyboardInterrupt()
 
 
+def _interrupt_once(signum, frame):
+  """Raises KeyboardInterrupt for the first Ctrl-C and ignores the next.
+
+  The first stops the runs in flight and records them (executors.py); a
+  second, pressed while that happens, would cut it short and end the
+  program with a traceback instead of its one line.
+  """
+  del signum, frame  # Unused.
+  signal.signal(signal.SIGINT, signal.SIG_IGN)
+  raise KeyboardInterrupt()
+
+
+def _end_of_start_up():
+  """From here on Ctrl-C raises KeyboardInterrupt (once), so that main can
+  stop the runs in flight and release its locks (see
+  _interrupted_while_starting; only the program's handler is replaced,
+  not that of a caller of main)."""
+  if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
+    signal.signal(signal.SIGINT, _interrupt_once)
+
+
 def _dry_run(runs, stream):
   for run, status in sweep_lib.statuses(runs):
     stream.write('{:>4} {:<11} {}\n'.format(run.line.number, status,
@@ -133,8 +186,8 @@ def main(argv=None, stream=None):
 
   Returns:
     The exit code: 0 if every line is done, 1 if any failed, 2 for bad
-    input or a sweep refused before starting (reported as one line), 130
-    if interrupted.
+    input, a sweep refused before starting or a file-system error
+    (reported as one line), 130 if interrupted.
   """
   argv = sys.argv[1:] if argv is None else list(argv)
   stream = stream or sys.stderr
@@ -150,13 +203,16 @@ def main(argv=None, stream=None):
     lines = lines_lib.load_lines(args.argfile, generator_args)
     if not lines:
       raise UsageError('argfile {} holds no lines'.format(args.argfile))
-    # Finding output directories and checking flags may import the runner
+    preflight.check_lines(lines)
+    # Checking flags and finding output directories may import the runner
     # (TensorFlow): seconds that a terminal should not spend silent.
     notice.show('checking {} lines for {} before starting any'.format(
         len(lines), program.target))
     if not args.dry_run:
       preflight.check_datasets(lines)
+      preflight.check_flags(program, lines)
     runs = sweep_lib.plan(program, lines, state_dir=args.state_dir)
+    _end_of_start_up()
     if args.dry_run:
       notice.clear()
       _dry_run(runs, sys.stdout)
@@ -174,6 +230,12 @@ def main(argv=None, stream=None):
   except (UsageError, lines_lib.LineError, programs.ProgramError,
           preflight.PreflightError, sweep_lib.SweepError,
           sweep_lock.SweepBusy, executors.ExecutorError) as e:
+    notice.clear()
+    stream.write('{}: error: {}\n'.format(_NAME, e))
+    return 2
+  except OSError as e:
+    # A directory the sweep cannot create or write (its records, a log):
+    # the runs in flight were stopped (executors.py), the rest is said.
     notice.clear()
     stream.write('{}: error: {}\n'.format(_NAME, e))
     return 2

@@ -38,6 +38,7 @@ import time
 from lottery_ticket.argfiles import changes as changes_lib
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import preflight
+from lottery_ticket.argfiles import programs
 from lottery_ticket.argfiles import progress as progress_lib
 from lottery_ticket.argfiles import run as run_lib
 from lottery_ticket.argfiles import state as state_lib
@@ -139,6 +140,14 @@ def _dependencies(line, flags, writers, cwd):
   return sorted(depends_on)
 
 
+def _output_directories(program, line, flags):
+  """program.output_directories of a line, its errors naming the line."""
+  try:
+    return program.output_directories(flags)
+  except programs.ProgramError as e:
+    raise programs.ProgramError('line {}: {}'.format(line.number, e)) from e
+
+
 def plan(program, lines, state_dir=None, cwd=None):
   """Binds every line to its output directories, record, log and inputs.
 
@@ -164,15 +173,15 @@ def plan(program, lines, state_dir=None, cwd=None):
     SweepError: in one line, if two lines write a same directory (naming
       both lines), a line reads the output of a later line, or a line has
       no output directory and no state_dir is given.
-    programs.ProgramError: if the runner's output_directories (or
-      output_directory) function fails.
+    programs.ProgramError: naming the line, if the runner's
+      output_directories (or output_directory) function fails on it.
   """
   cwd = os.path.abspath(cwd or os.getcwd())
   flags = [lines_lib.line_flags(line.argv) for line in lines]
   all_output_dirs = []
   writers = {}
   for line, line_flags in zip(lines, flags):
-    output_dirs = program.output_directories(line_flags)
+    output_dirs = _output_directories(program, line, line_flags)
     if output_dirs is not None:
       output_dirs = [os.path.normpath(os.path.join(cwd, d))
                      for d in output_dirs]

@@ -40,6 +40,7 @@ _state = testlib.state
 
 # Four lines of the fake runner; the last writes {output_dir}/{level}/{mode}
 # through the runner's output_directory function.
+# Numbered by their rows in the file: lines 4-7.
 FOUR_LINES = """
 # A comment, then a blank line.
 
@@ -183,7 +184,7 @@ def test_the_runner_runs_as_a_module(in_tmp):
        '--dry_run'], stdout=subprocess.PIPE, universal_newlines=True,
       check=True).stdout
   assert listed.splitlines()[0].split() == [
-      '1', 'pending', '--output_dir=out/a', '--seed=1', '--sleep=0.05']
+      '4', 'pending', '--output_dir=out/a', '--seed=1', '--sleep=0.05']
   assert not os.path.exists('out')
 
 
@@ -192,7 +193,7 @@ def test_the_runner_runs_as_a_module(in_tmp):
 
 def test_lines_from_text_scripts_and_errors(tmp_path):
   lines = lines_lib.parse_text(FOUR_LINES)
-  assert [l.number for l in lines] == [1, 2, 3, 4]
+  assert [l.number for l in lines] == [4, 5, 6, 7]  # Rows of the text.
   assert lines[2].argv == ['--output_dir=out/c d', '--seed=3', '--sleep=0.05']
   assert lines_lib.line_flags(['--a=1', '--b', '2', '--c', '--d-e=x']) == {
       'a': '1', 'b': '2', 'c': True, 'd_e': 'x'}
@@ -369,7 +370,7 @@ def test_a_failing_line_is_reported_and_the_others_finish(in_tmp):
   code, log = _sweep(in_tmp, text, '--executor=local', '--parallelism=2')
   assert code == 1
   assert [_count(in_tmp, d) for d in FOUR_DIRS] == [1, 1, 1, 1]
-  assert 'FAILED line 2: --output_dir=out/b --seed=2 --fail' in log
+  assert 'FAILED line 5: --output_dir=out/b --seed=2 --fail' in log
   assert 'error: ValueError: fake failure for seed 2' in log
   log_path = str(in_tmp / 'out' / 'b' / '.argfile_run' / 'run.log')
   assert 'log:   ' + log_path in log
@@ -407,7 +408,7 @@ def test_a_rerun_executes_only_what_is_not_done(in_tmp):
   # A line whose arguments changed is never done: it is refused (see
   # test_argfiles_safety.py for rerunning it).
   code, log = _sweep(in_tmp, FOUR_LINES.replace('--seed=1', '--seed=7'))
-  assert code == 2 and 'line 1 changed since it ran: --seed 1 -> 7' in log
+  assert code == 2 and 'line 4 changed since it ran: --seed 1 -> 7' in log
   assert _count(in_tmp, 'out/a') == 1
 
 
@@ -464,12 +465,12 @@ def test_a_line_may_not_read_a_later_lines_output(in_tmp):
 
 
 def test_two_lines_writing_one_directory_are_refused(in_tmp):
-  # Line 4 writes out/e/2/reinit through the runner's output_directory.
+  # Line 7 writes out/e/2/reinit through the runner's output_directory.
   text = FOUR_LINES + '--output_dir=out/e/2/reinit/ --seed=9\n'
   code, log = _sweep(in_tmp, text, '--executor=local')
   assert code == 2
   assert len(log.strip().splitlines()) == 1
-  assert 'lines 4 and 5 both write {}'.format(
+  assert 'lines 7 and 8 both write {}'.format(
       os.path.join(str(in_tmp), 'out', 'e', '2', 'reinit')) in log
   assert not os.path.exists('out')  # Nothing started.
 

@@ -98,3 +98,29 @@ def test_reinitialize_lines_map_to_distinct_run_directories(tmp_path):
                                             'reinit')
   assert runs[-1].output_dir == os.path.join(str(tmp_path), 'trial1', '2',
                                              'reuse_sign')
+
+
+@pytest.mark.skipif(not _have(RUNNERS + 'lottery_experiment'),
+                    reason='the lottery_experiment runner is not there yet')
+def test_the_real_runners_bad_lines_are_named_before_anything_is_written(
+    tmp_path, monkeypatch):
+  monkeypatch.chdir(tmp_path)
+  good = '--output_dir=a --dataset=digits --training_len=30it\n'
+  for bad, says in (
+      ('--dataset=digits --training_len=30it', 'needs --output_dir'),
+      ('garbage', "'garbage' is not a flag"),
+      ('--output_dir=b --dataset=digits --bogus=1', 'does not take --bogus'),
+      ('--output_dir=b --dataset=digits extra', "'extra' is not a flag"),
+      ('--output_dir=b --seed=1 --seed=2', '--seed is given twice'),
+      ('--output_dir=b --seed=', '--seed has an empty value'),
+      ('--output_dir=b --trials=x', "--trials='x' is not an integer"),
+      ('--output_dir=b --iterations=-1', '--iterations=-1 must be >= 0')):
+    with open('lines.txt', 'w') as f:
+      f.write(good + bad + '\n')
+    stream = io.StringIO()
+    assert runner.main([RUNNERS + 'lottery_experiment', 'lines.txt'],
+                       stream=stream) == 2, bad
+    message = stream.getvalue()
+    assert len(message.strip().splitlines()) == 1, message
+    assert 'line 2: ' in message and says in message, message
+    assert os.listdir('.') == ['lines.txt']
