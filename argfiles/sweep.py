@@ -43,6 +43,7 @@ from lottery_ticket.argfiles import progress as progress_lib
 from lottery_ticket.argfiles import run as run_lib
 from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep_lock
+from lottery_ticket.foundations import dir_lock
 from lottery_ticket.mnist_fc import trials as trials_lib
 
 # Statuses a dry run shows besides the recorded ones: a line whose
@@ -320,7 +321,7 @@ def statuses(runs):
     elif run.line.number in changed:
       status = CHANGED
     elif recorded == state_lib.RUNNING:
-      held = sweep_lock.holder(run.lock_dir) is not None
+      held = dir_lock.holder(run.lock_dir) is not None
       status = state_lib.RUNNING if held else INTERRUPTED
     elif (recorded == state_lib.FAILED and
           record.get('error') == state_lib.INTERRUPTED):

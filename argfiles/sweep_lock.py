@@ -12,7 +12,6 @@ created and left holding nothing but the lock file are removed again, so a
 refused or interrupted sweep leaves no empty bookkeeping behind.
 """
 
-import fcntl
 import os
 
 try:
@@ -88,7 +87,7 @@ class SweepLocks(object):
           lock.acquire()
         except dir_lock.DirectoryBusy as e:
           label = self._labels.get(directory)
-          pid = holder(directory)
+          pid = dir_lock.holder(directory)
           message = str(e) if pid is None else (
               'another sweep (pid {}) is using {}; wait for it to finish or '
               'stop it'.format(pid, directory))
@@ -129,32 +128,3 @@ def _remove_if_only_lock(directory, outermost):
       directory = os.path.dirname(directory)
   except OSError:
     return  # Filled meanwhile, or not empty: leave it.
-
-
-def holder(directory):
-  """Whether another process holds a directory's lock, and which.
-
-  Creates nothing: a directory without a lock file is not held.
-
-  Args:
-    directory: a directory that may hold a lock file.
-
-  Returns:
-    None if no process holds the lock; otherwise the holder's pid as a
-    str ('unknown' if the file does not say).
-  """
-  path = os.path.join(directory, dir_lock.LOCK_FILE)
-  try:
-    fd = os.open(path, os.O_RDONLY)
-  except OSError:
-    return None
-  try:
-    try:
-      fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-      return os.pread(fd, 32, 0).decode('ascii', 'replace').strip() or (
-          'unknown')
-    fcntl.flock(fd, fcntl.LOCK_UN)
-    return None
-  finally:
-    os.close(fd)
