@@ -25,6 +25,8 @@ else:
   TENSORFLOW = ['tensorflow-cpu>=2.15; platform_machine=="x86_64"',
                 'tensorflow>=2.15; platform_machine!="x86_64"']
 ANALYSIS = ['matplotlib>=3.5', 'scipy>=1.8']
+# The suite runs on two workers (pytest -n 2).
+TEST = ['pytest>=7', 'pytest-xdist>=3']
 # TensorFlow 2.16+ no longer brings TensorBoard, which the summaries need.
 TENSORBOARD = ['tensorboard>=2.15']
 
@@ -58,8 +60,8 @@ setuptools.setup(
         'analysis': ANALYSIS,
         'tensorboard': TENSORBOARD,
         'ray': ['ray>=2.9'],
-        'test': ['pytest>=7'] + ANALYSIS,
-        'all': ANALYSIS + TENSORBOARD + ['ray>=2.9', 'pytest>=7'],
+        'test': TEST + ANALYSIS,
+        'all': ANALYSIS + TENSORBOARD + ['ray>=2.9'] + TEST,
         # The CUDA build with its NVIDIA libraries (Linux x86-64 only).
         'gpu': ['tensorflow[and-cuda]>=2.15; sys_platform=="linux" and '
                 'platform_machine=="x86_64"'],

@@ -32,6 +32,7 @@ def _have(module):
 
 @pytest.mark.skipif(not _have(RUNNERS + 'lottery_experiment'),
                     reason='the lottery_experiment runner is not there yet')
+@pytest.mark.slow
 def test_lottery_sweep_of_the_real_runner(tmp_path, monkeypatch):
   monkeypatch.chdir(tmp_path)
   command = [RUNNERS + 'lottery_experiment',

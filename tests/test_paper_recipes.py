@@ -50,6 +50,7 @@ def test_lenet5_recipe_lines_are_valid_flags(tmp_path):
   assert any('--method=rigl_inverted' in l for l in lines)
 
 
+@pytest.mark.slow
 def test_frankle_carbin_and_evci_recipes_run_and_report(tmp_path):
   lottery_root = str(tmp_path / 'lottery')
   for line in lottery_experiment_argfile.make_lines(

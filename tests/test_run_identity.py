@@ -13,11 +13,13 @@ from lottery_ticket.mnist_fc import lottery_experiment
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_train
 from lottery_ticket.mnist_fc import train
+from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket.mnist_fc.runners import lottery_experiment as lottery_runner
+from lottery_ticket.mnist_fc.runners import train as train_runner
 
 TINY = dict(dataset='digits', layers=(12,), training_len='40it',
             test_interval=20, checkpoint_interval=0, save_summaries=False)
 TRAIN = 'lottery_ticket.mnist_fc.runners.train'
-LOTTERY = 'lottery_ticket.mnist_fc.runners.lottery_experiment'
 
 
 def _snapshot(directory):
@@ -37,17 +39,30 @@ def _flags(**changes):
   return flags
 
 
+def _train_cli(capsys, *argv):
+  """Runs the train command line in-process: (exit code, stderr lines)."""
+  capsys.readouterr()
+  try:
+    cli.run(train_runner.RUNNER, list(argv))
+    code = 0
+  except SystemExit as stop:
+    code = stop.code
+  err = capsys.readouterr().err
+  return code, [l for l in err.splitlines() if l.strip() and ' | ' not in l]
+
+
 def test_a_finished_run_is_reported_and_another_configuration_refused(
-    tmp_path, run_cli):
+    tmp_path, capsys):
   out = str(tmp_path / 'run')
-  run_cli(TRAIN, '--output_dir=' + out, *_flags())
+  _train_cli(capsys, '--output_dir=' + out, *_flags())
   before = _snapshot(out)
-  again = run_cli(TRAIN, '--output_dir=' + out, *_flags())
-  assert 'already finished' in again.stderr
-  refused = run_cli(TRAIN, '--output_dir=' + out,
-                    *_flags(seed=8, training_len='60it'), check=False)
-  assert refused.returncode == 2
-  lines = [l for l in refused.stderr.splitlines() if l.strip()]
+  runs.release_all()
+  code, lines = _train_cli(capsys, '--output_dir=' + out, *_flags())
+  assert code == 0 and 'already finished' in lines[0]
+  runs.release_all()
+  code, lines = _train_cli(capsys, '--output_dir=' + out,
+                           *_flags(seed=8, training_len='60it'))
+  assert code == 2
   assert len(lines) == 1
   assert "seed 0 (recorded) vs 8 (given)" in lines[0]
   assert "training_len '40it' (recorded) vs '60it' (given)" in lines[0]
@@ -57,8 +72,9 @@ def test_a_finished_run_is_reported_and_another_configuration_refused(
   before.pop('.lock', None)
   assert after == before
   # --overwrite starts over with the new configuration.
-  run_cli(TRAIN, '--output_dir=' + out, '--overwrite',
-          *_flags(seed=8, training_len='60it'))
+  code, _ = _train_cli(capsys, '--output_dir=' + out, '--overwrite',
+                       *_flags(seed=8, training_len='60it'))
+  assert code == 0
   config = save_restore.read_json(paths.config(out))
   assert config['training']['seed'] == 8
   assert config['training']['training_len'] == '60it'
@@ -99,15 +115,17 @@ def test_experiment_names_stay_inside(tmp_path, name):
   assert not (tmp_path / 't').exists()
 
 
-def test_bad_input_writes_nothing(tmp_path, run_cli):
+def test_bad_input_writes_nothing(tmp_path, capsys):
   out = tmp_path / 'out'
   for flags in (['--learning_rate=fast'], ['--checkpoint_interval=abc'],
                 ['--batch_size=100000'], ['--layers=0'], ['--layers=1.5'],
                 ['--permute_labels=maybe'], ['--test_interval=0']):
-    result = run_cli(LOTTERY, '--output_dir=' + str(out), '--dataset=digits',
-                     *flags, check=False)
-    assert result.returncode == 2, (flags, result.stderr)
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    with pytest.raises(SystemExit) as stop:
+      cli.run(lottery_runner.RUNNER, ['--output_dir=' + str(out),
+                                      '--dataset=digits'] + flags)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2, (flags, err)
+    assert len(err.strip().splitlines()) == 1, err
     assert not out.exists(), flags
 
 

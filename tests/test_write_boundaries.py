@@ -24,6 +24,8 @@ from lottery_ticket.mnist_fc.runners import lottery_experiment
 from lottery_ticket.mnist_fc.runners import reinitialize
 from lottery_ticket.mnist_fc.runners import sparse_train
 
+pytestmark = pytest.mark.slow
+
 SHORT = ['--dataset=digits', '--layers=12', '--training_len=40it',
          '--test_interval=20', '--checkpoint_interval=20',
          '--save_summaries=false']
