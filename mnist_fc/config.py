@@ -238,6 +238,8 @@ CONCERNS = {c.name: c for c in (DATA, MODEL, TRAINING, LOTTERY, SPARSE)}
 # (whether the resolved values read it, what does).
 _METAINIT = (lambda v: v['init_method'] == 'metainit', '--init_method=metainit')
 READ_ONLY_WITH = {
+    'momentum': (lambda v: v['optimizer'] in ('momentum', 'rmsprop'),
+                 '--optimizer=momentum or rmsprop'),
     'rewind_schedule': (lambda v: v['rewind_iteration'] > 0,
                         '--rewind_iteration above 0'),
     'init_fan_mode': (lambda v: v['init_method'] == 'unit_scaled',

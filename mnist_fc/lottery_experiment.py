@@ -64,6 +64,11 @@ def lottery_experiment(output_dir, iterations=5,
   run_config = config_lib.resolve(CONCERNS, flags, config,
                                   source='lottery_experiment')
   iterations = _count('iterations', iterations)
+  if iterations >= constants.SEED_STRIDE:
+    # Level L of random pruning draws from seed * SEED_STRIDE + L.
+    raise ValueError('--iterations={} must be < {}: later levels would draw '
+                     'the random choices of another seed'.format(
+                         iterations, constants.SEED_STRIDE))
   trials = trials_lib.count(trials)
   paths.check_name(experiment_name, 'experiment_name')
   presets_source = presets if isinstance(presets, str) else None

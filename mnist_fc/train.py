@@ -87,7 +87,8 @@ def combined_masks(masks, combine='union'):
 
   Raises:
     ValueError: for an empty entry of a list ('a,,b': a path left out by
-      mistake would silently change the union).
+      mistake would silently change the union), or an intersection asked
+      of fewer than two masks (it would be ignored).
   """
   choices.check('combine', combine, COMBINE)
   if isinstance(masks, str) and ',' in masks:
@@ -97,6 +98,10 @@ def combined_masks(masks, combine='union'):
     raise ValueError('--masks={} has an empty entry: name each masks '
                      'directory once, separated by single commas'.format(
                          ','.join(str(m) for m in masks)))
+  several = isinstance(masks, (list, tuple)) and len(masks) > 1
+  if combine != COMBINE[0] and not several:
+    raise ValueError('--combine={} combines several --masks; give two or '
+                     'more, or leave it out'.format(combine))
   if isinstance(masks, (list, tuple)):
     loaded = [save_restore.standardize(m.strip().strip('\'"') if isinstance(
         m, str) else m) for m in masks]

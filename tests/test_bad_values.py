@@ -86,6 +86,12 @@ CASES = [
      '--rewind_schedule=restart is read only with --rewind_iteration'),
     ('sparse_train', ['--metainit_steps=5'],
      '--metainit_steps=5 is read only with --init_method=metainit'),
+    ('lottery_experiment', ['--iterations=1000'],
+     '--iterations=1000 must be < 1000'),
+    ('train', ['--optimizer=adam', '--momentum=0.5'],
+     '--momentum=0.5 is read only with --optimizer=momentum or rmsprop'),
+    ('train', ['--masks=/tmp', '--combine=intersection'],
+     '--combine=intersection combines several --masks'),
     # Loose parsing.
     ('train', ['foo'], "unexpected argument 'foo'"),
     ('lottery_experiment', ['--iterations=0', 'foo'],

@@ -28,7 +28,7 @@ assert_same_trees = packed_testlib.assert_same_trees
 
 @pytest.mark.parametrize('flags', [
     dict(seed=3, rewind_iteration=50),
-    dict(pruning='random', optimizer='sgd', momentum=0.9,
+    dict(pruning='random', optimizer='momentum', momentum=0.8,
          lr_schedule='cosine'),
     dict(network='lenet5', training_len='100it'),
 ], ids=['rewinding', 'random_pruning_momentum', 'lenet5'])
