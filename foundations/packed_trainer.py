@@ -535,8 +535,9 @@ class _PackRun(object):
                                             self.start)
       if resumed:
         progress_lib.notice('{}: resumed at iteration {} of {} from its '
-                            'latest checkpoints'.format(
-                                options.progress, self.start, self.total))
+                            'latest checkpoint{}'.format(
+                                options.progress, self.start, self.total,
+                                's' if len(self.run_dirs) > 1 else ''))
     if resumed:
       return [save_restore.restore_network(paths.initial(d))
               for d in self.run_dirs]
@@ -616,7 +617,8 @@ class _PackRun(object):
         self.recorders[index].add(split, evaluated, values)
     if self.progress and 'test' in per_network[0] and live:
       mean = sum(per_network[i]['test']['accuracy'] for i in live) / len(live)
-      self.progress.update(evaluated, {'mean test acc': mean},
+      key = 'test acc' if len(self.run_dirs) == 1 else 'mean test acc'
+      self.progress.update(evaluated, {key: mean},
                            force=evaluated == self.total)
 
   def _evaluate(self, iteration):

@@ -15,7 +15,6 @@ a trial directory is the same whichever way it was made (trials.py).
 import os
 
 from lottery_ticket.foundations import dir_lock
-from lottery_ticket.foundations import experiment
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import packed_trainer
@@ -81,12 +80,13 @@ def lottery_experiment(output_dir, iterations=5,
                   experiment_name, iterations, presets_source)
 
   if not trials:
-    return _run_alone(trial(output_dir, run_config), dataset, presets,
-                      overwrite)
+    return _run(
+        [trial(output_dir, run_config)], dataset, presets, overwrite)[
+            run_config.seed]
   dir_lock.refuse_outside_links(output_dir)  # every trial beneath it
   members = [trial(trials_lib.directory(output_dir, seed), trial_config)
              for seed, trial_config in trials_lib.configs(run_config, trials)]
-  return _run_packed(members, dataset, presets, overwrite)
+  return _run(members, dataset, presets, overwrite)
 
 
 class _Trial(object):
@@ -151,24 +151,9 @@ class _Trial(object):
     return self.rewind if self.continues and level > 0 else 0
 
 
-def _run_alone(trial, dataset, presets, overwrite):
-  """One trial, level by level, each level in its own graph."""
-  trial.claim(overwrite)
-  config = trial.config
-  train_model = runs.make_train_model(
-      config, trial.run_dir, trial.label, EXPERIMENT,
-      config.total_steps(dataset),
-      save_weights_at_for_level=trial.save_weights_at, details=trial.details,
-      first_iteration_for_level=trial.first_iteration)
-  return experiment.experiment(
-      lambda: dataset, config.make_model_fn(dataset.num_classes),
-      train_model, trial.prune_masks, trial.iterations, presets=presets,
-      completed_level=lambda level: runs.load_finished(trial.run_dir(level)),
-      reset_weights=trial.reset_weights)
-
-
-def _run_packed(trials, dataset, presets, overwrite):
-  """The trials level by level, each level's unfinished trials as one pack.
+def _run(trials, dataset, presets, overwrite):
+  """The trials level by level, each level's unfinished trials as one pack
+  (a lone trial is a pack of one).
 
   Every trial follows experiment.experiment's steps (prune its previous
   level, reset to its own starting weights, train); a finished level of a
@@ -200,8 +185,10 @@ def _run_packed(trials, dataset, presets, overwrite):
           details=trial.details(level)))
     if not todo:
       continue
-    label = '{} trials {}'.format(first.label(level), trials_lib.span(
-        [trials[i].config.seed for i in todo]))
+    label = first.label(level)
+    if len(trials) > 1:
+      label += ' trials {}'.format(trials_lib.span(
+          [trials[i].config.seed for i in todo]))
     try:
       results = packed_runs.train_together(
           members, dataset, EXPERIMENT, label,

@@ -1,9 +1,9 @@
-"""Several run directories trained together as one pack, each as if alone.
+"""Run directories trained together as one pack, each as if alone.
 
-The packed counterpart of runs.make_train_model: every run of the pack gets
-its config.json first and its DONE last, exactly as an unpacked run of the
-same configuration, and foundations.packed_trainer trains the networks side
-by side in one graph, each bit-identical to trainer.train on it. The runs
+Every run of mnist_fc trains here: a lone run is a pack of one. Each run of
+the pack gets its config.json first and its DONE last, and
+foundations.packed_trainer trains the networks side by side in one graph,
+each bit-identical to trainer.train on it. The runs
 must share everything but their seed-derived values, masks and starting
 weights (they are the trials of one command, see trials.py). A run may bring
 its own training hooks (a sparse run's mask updates and measurements),
@@ -95,6 +95,7 @@ def train_together(members, dataset, experiment, label, total_steps,
   Raises:
     packed_trainer.PackDiverged: after every network that did not diverge
       has finished (and been marked DONE); it holds every member's result.
+      A pack of one raises its network's own NonFiniteError instead.
     ValueError: for runs that cannot share a pack.
   """
   config = _shared(members, per_run)
@@ -120,6 +121,8 @@ def train_together(members, dataset, experiment, label, total_steps,
   except packed_trainer.PackDiverged as diverged:
     results = diverged.results
     _finish(members, results, started, keep_checkpoints)
+    if len(members) == 1:
+      raise diverged.errors[0] from None
     raise
   _finish(members, results, started, keep_checkpoints)
   return results

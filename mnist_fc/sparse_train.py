@@ -14,13 +14,13 @@ and one record per mask update under 'mask_updates' (the drop fraction or
 target sparsity, the gradient norm on the measurement batch just before and
 just after the update, and how many weights were grown).
 
-With `trials=N` the N trials of one command (seeds seed..seed+N-1, in
-{output_dir}/trial{t}) train as one pack, every method included: each
-trial's mask updates and measurements are built on its network of the pack
-(RunHooks), so each trial directory is the one its unpacked run writes.
+A run trains as a pack of one (packed_runs); with `trials=N` the N trials
+of one command (seeds seed..seed+N-1, in {output_dir}/trial{t}) train as
+one pack, every method included: each trial's mask updates and
+measurements are built on its network of the pack (RunHooks), so each
+trial directory is the one its lone run writes.
 """
 
-import time
 
 import tensorflow.compat.v1 as tf
 
@@ -30,7 +30,6 @@ from lottery_ticket.foundations import mask_updates
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import schedules
-from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import config as config_lib
@@ -89,11 +88,10 @@ def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
 class RunHooks(object):
   """What a sparse run adds to training: its mask updates and measurements.
 
-  `build(model, optimizer)` makes the run's trainer.Hooks on the model it
-  trains and the optimizer the trainer created: its own model when it
-  trains alone (trainer.train), its network of a pack when it trains with
-  others (packed_trainer), so a run in a pack updates its masks and
-  measures exactly as alone.
+  `build(model, optimizer)` makes the run's trainer.Hooks on its network of
+  the pack (a packed_model.NetworkView, which has a model's interface) and
+  the optimizer the trainer created for it, so a run updates its masks and
+  measures the same whatever else shares its pack.
   """
 
   def __init__(self, config, dataset, start, run_dir):
@@ -155,27 +153,6 @@ class RunHooks(object):
       self._images.close()
 
 
-def _train(config, dataset, start, run_dir, label):
-  """Builds the training graph from `start` and trains it."""
-  hooks = RunHooks(config, dataset, start, run_dir)
-  graph = tf.Graph()
-  with graph.as_default():
-    inputs, labels = dataset.placeholders()
-    model = config.make_model_fn(dataset.num_classes, start.stream,
-                                 start.hyperparameters)(
-                                     inputs, labels, presets=start.weights,
-                                     masks=start.masks)
-  options = trainer.TrainOptions(
-      **config.train_options(label), keep_checkpoints=0,
-      build_hooks=lambda optimizer: hooks.build(model, optimizer))
-  with session_lib.new_session(graph) as sess:
-    try:
-      return trainer.train(sess, dataset, model, hooks.optimizer_fn,
-                           config.training_len, run_dir, options=options)
-    finally:
-      hooks.close()
-
-
 def resolve(flags, config=None):
   """The Config of a sparse run from flags (aliases allowed) and a config.json."""
   flags = dict(flags)
@@ -218,17 +195,8 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
   trials = trials_lib.count(trials)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
-  if trials:
-    return _train_trials(output_dir, run_config, dataset, overwrite, trials)
-  start = _enter(output_dir, run_config, dataset, overwrite)
-  if not isinstance(start, sparse_setup.Start):
-    return start
-  _record(output_dir, run_config, dataset, start)
-  started = time.time()
-  result = _train(run_config, dataset, start, output_dir,
-                  progress_label(run_config))
-  runs.mark_done(output_dir, started, keep_checkpoints=True)
-  return result
+  results = _train_runs(output_dir, run_config, dataset, overwrite, trials)
+  return results if trials else results[run_config.seed]
 
 
 def _enter(run_dir, config, dataset, overwrite, root=None):
@@ -272,20 +240,27 @@ def trial_configs(config, trials):
   return out
 
 
-def _train_trials(output_dir, config, dataset, overwrite, trials):
-  """Trials seed..seed+N-1 of one command, the unfinished ones as one pack.
+def _train_runs(output_dir, config, dataset, overwrite, trials):
+  """The runs of one command, the unfinished ones as one pack.
 
-  Trial t is the run `sparse_train --output_dir={output_dir}/trial{t}
-  --seed=t` makes, its numbers bit-identical (trials.py): each trial makes
-  its own start (its mask, its initial weights) as alone, and trains its
-  network of the pack with its own mask updates and measurements
-  (RunHooks). Finished trials are left as they are; an interrupted one
-  resumes with the others from their common latest checkpoint.
+  Without `trials` the run trains into output_dir itself, as a pack of one;
+  with N trials, trial t is the run `sparse_train
+  --output_dir={output_dir}/trial{t} --seed=t` makes, its numbers
+  bit-identical (trials.py). Each run makes its own start (its mask, its
+  initial weights) as alone, and trains its network of the pack with its
+  own mask updates and measurements (RunHooks). Finished runs are left as
+  they are; interrupted ones resume from their common latest checkpoint.
+
+  Returns:
+    dict seed -> (initial_weights, final_weights).
   """
   results, members, starts = {}, [], []
-  for seed, trial_config in trial_configs(config, trials):
+  seed_configs = (trial_configs(config, trials) if trials
+                  else [(config.seed, config)])
+  for seed, trial_config in seed_configs:
     trial_config = config_lib.complete(trial_config, dataset)
-    run_dir = trials_lib.directory(output_dir, seed)
+    run_dir = (trials_lib.directory(output_dir, seed) if trials
+               else output_dir)
     start = _enter(run_dir, trial_config, dataset, overwrite,
                    root=output_dir)
     if not isinstance(start, sparse_setup.Start):
@@ -304,8 +279,9 @@ def _train_trials(output_dir, config, dataset, overwrite, trials):
     hooks.append(RunHooks(member.config, dataset, start, member.run_dir))
     member.hooks = hooks[-1].build
   seeds = [m.config.seed for m in members]
-  label = '{} trials {}'.format(progress_label(config),
-                                trials_lib.span(seeds))
+  label = progress_label(config)
+  if trials:
+    label += ' trials {}'.format(trials_lib.span(seeds))
   try:
     trained = packed_runs.train_together(
         members, dataset, EXPERIMENT, label, config.total_steps(dataset),

@@ -5,10 +5,10 @@ lists of paths combined by union (default) or intersection.
 """
 
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import experiment
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import union
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import runs
 
 CONCERNS = config_lib.BASE
@@ -70,16 +70,13 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
   if schedule_steps or first_iteration:
     details = dict(details, schedule_steps=schedule_steps,
                    first_iteration=first_iteration)
-  train_model = runs.make_train_model(
-      run_config, lambda level: output_dir, lambda level: label,
-      experiment_kind, schedule_steps or run_config.total_steps(dataset),
-      details=lambda level: details,
-      first_iteration_for_level=lambda level: first_iteration)
-  return experiment.train_once(
-      lambda: dataset,
-      run_config.make_model_fn(dataset.num_classes, init_stream,
-                               hyperparameters),
-      train_model, 0, presets=presets, masks=masks)
+  run = packed_runs.PackedRun(output_dir, run_config, masks=masks,
+                              presets=presets, details=details,
+                              init_stream=init_stream)
+  return packed_runs.train_together(
+      [run], dataset, experiment_kind, label,
+      schedule_steps or run_config.total_steps(dataset),
+      first_iteration=first_iteration, hyperparameters=hyperparameters)[0]
 
 
 def combined_masks(masks, combine='union'):
