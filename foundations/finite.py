@@ -38,3 +38,28 @@ def check(name, value, what='tensor'):
                              what, name, bad, '' if bad == 1 else 's',
                              np.size(value)))
   return value
+
+
+DIVERGED = ('training diverged: {what} at iteration {iteration}; the learning '
+            'rate is probably too high for this network and optimizer (lower '
+            'it, or clip the gradients)')
+
+
+def check_steps(first_bad_step, weights_finite, iteration, steps):
+  """Raises NonFiniteError when a chunk of `steps` after `iteration` diverged.
+
+  Args:
+    first_bad_step: the index within the chunk of the first step whose
+      training loss was not finite, or -1.
+    weights_finite: whether every weight was finite after the chunk.
+    iteration: the iteration the chunk started at.
+    steps: how many steps the chunk ran.
+  """
+  if first_bad_step >= 0:
+    raise NonFiniteError(DIVERGED.format(
+        what='the training loss is not finite (NaN or infinite)',
+        iteration=iteration + int(first_bad_step) + 1))
+  if not weights_finite:
+    raise NonFiniteError(DIVERGED.format(
+        what='a weight is not finite (NaN or infinite)',
+        iteration=iteration + steps))

@@ -45,6 +45,7 @@ from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations import objective
 from lottery_ticket.foundations import packed_checkpoints
 from lottery_ticket.foundations import packed_evaluation
 from lottery_ticket.foundations import packed_model
@@ -202,9 +203,9 @@ def build_packed_loop(model, data, optimizers, global_step, batch_size,
   """The in-graph loop: one optimizer step of every network per row of indices.
 
   Each network's step is trainer.build_train_loop's, with the unpacked
-  ops: its loss and accuracy (ModelBase.loss_fn, accuracy_fn), weight decay
-  on its kernels, tf.clip_by_global_norm on its gradients, its optimizer's
-  update. The global step advances once all networks have updated, so
+  ops: its loss and accuracy (ModelBase.loss_fn, accuracy_fn), its
+  gradients as objective.gradients takes them (weight decay on its kernels,
+  clipping), its optimizer's update. The global step advances once all networks have updated, so
   every network's learning rate reads the same step.
 
   Args:
@@ -252,15 +253,9 @@ def build_packed_loop(model, data, optimizers, global_step, batch_size,
         logits = model.apply(tf.gather(images, rows[index]), network=index)
         losses.append(model.loss_fn(batch_labels, logits))
         accuracies.append(model.accuracy_fn(batch_labels, logits))
-        objective = losses[-1]
-        if weight_decay:
-          objective += weight_decay * tf.add_n(
-              [tf.nn.l2_loss(w) for w in model.network_kernels(index).values()])
-        grads = tf.gradients(objective, variables[index])
-        if clip_norm:
-          grads, _ = tf.clip_by_global_norm(grads, clip_norm)
-        if clip_value:
-          grads = [tf.clip_by_value(g, -clip_value, clip_value) for g in grads]
+        grads = objective.gradients(
+            losses[-1], model.network_kernels(index).values(),
+            variables[index], weight_decay, clip_norm, clip_value)
         update = optimizers[index].apply_gradients(
             zip(grads, variables[index]))
         if after_steps[index] is not None:
@@ -489,7 +484,7 @@ class _PackRun(object):
     """Trains from the start (or `resumed`) to the end; returns the results."""
     initial = self._begin(resumed, starting_values)
     iteration = self.start
-    for boundary in trainer._boundaries(self.total, self.options):  # pylint: disable=protected-access
+    for boundary in self.options.boundaries(self.total):
       if boundary > iteration:
         iteration = self._train_to(iteration, boundary)
         self._at_boundary(iteration)
@@ -570,8 +565,8 @@ class _PackRun(object):
     diverged = {}
     for index in self._live():
       try:
-        trainer._check_finite(first_bad[index], weights_finite[index],  # pylint: disable=protected-access
-                              iteration, steps)
+        finite.check_steps(first_bad[index], weights_finite[index],
+                           iteration, steps)
       except finite.NonFiniteError as error:
         diverged[index] = error
     if diverged:
@@ -583,7 +578,7 @@ class _PackRun(object):
   def _at_boundary(self, iteration):
     """Records, evaluates, saves and checkpoints what is due at `iteration`."""
     options = self.options
-    if trainer._due(iteration, options.record_interval or self.total,  # pylint: disable=protected-access
+    if train_options.due(iteration, options.record_interval or self.total,
                     self.total):
       for index in self._live():
         self.recorders[index].add('train', iteration, {
@@ -593,7 +588,8 @@ class _PackRun(object):
       self._save_each(lambda d: paths.rewind(d, iteration),
                       self.pack.model.split_current_weights(self.sess))
     if (self.pack.checkpoints is not None and
-        trainer._due(iteration, options.checkpoint_interval, self.total)):  # pylint: disable=protected-access
+        train_options.due(iteration, options.checkpoint_interval,
+                          self.total)):
       self._record_evaluation()
       self._checkpoint(iteration)
 
@@ -628,7 +624,7 @@ class _PackRun(object):
     hooks, live = self.pack.hooks, self._live()
     extra = {i: hooks[i].extra_metrics for i in live
              if hooks[i].extra_metrics}
-    if extra and trainer._due(iteration, self.options.test_interval,  # pylint: disable=protected-access
+    if extra and train_options.due(iteration, self.options.test_interval,
                               self.total):
       for index, values in sorted(self.sess.run(extra).items()):
         self.recorders[index].add('extra', iteration, values)
@@ -638,7 +634,7 @@ class _PackRun(object):
     due = {'test': self.options.test_interval,
            'validate': self.options.validation_interval}
     splits = [split for split in self.pack.evaluator.splits
-              if trainer._due(iteration, due[split], self.total)]  # pylint: disable=protected-access
+              if train_options.due(iteration, due[split], self.total)]
     self.pack.evaluator.start(self.sess, iteration, splits)
     if self.progress and 'test' not in splits and iteration > self.start:
       self.progress.update(iteration)

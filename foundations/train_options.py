@@ -134,6 +134,17 @@ class TrainOptions(object):
     """The training-record interval in effect."""
     return self.train_interval or self.test_interval
 
+  def boundaries(self, total):
+    """The iterations of a training of `total` iterations at which it
+    stops to record, evaluate, checkpoint or save something."""
+    points = {total}
+    for interval in (self.test_interval, self.validation_interval,
+                     self.record_interval, self.checkpoint_interval):
+      if interval:
+        points.update(range(interval, total + 1, interval))
+    points.update(k for k in self.save_weights_at if 0 < k <= total)
+    return sorted(points)
+
   def hooks(self, optimizer):
     """The Hooks for `optimizer` (empty Hooks without build_hooks).
 
@@ -143,6 +154,13 @@ class TrainOptions(object):
     if self.build_hooks is None:
       return Hooks()
     return checked_hooks(self.build_hooks(optimizer))
+
+
+def due(iteration, interval, total):
+  """Whether something done every `interval` iterations (None: never) is
+  due at `iteration` of a training of `total` (always at the last)."""
+  return bool(interval) and (iteration % int(interval) == 0 or
+                             iteration == total)
 
 
 def checked_hooks(hooks):

@@ -33,6 +33,7 @@ from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations import objective
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import progress as progress_lib
 from lottery_ticket.foundations import records as records_lib
@@ -50,10 +51,6 @@ MAX_CHUNK = 1000  # steps per session.run at most, so progress keeps flowing
 # writing: its staging directory (<prefix>_temp), the tensor bundle's
 # partial files (*.tempstate<n>) and atomically written files (*.tmp<uuid>).
 CHECKPOINT_TEMPORARIES = ('*_temp', '*.tempstate*', '*.tmp*')
-
-DIVERGED = ('training diverged: {what} at iteration {iteration}; the learning '
-            'rate is probably too high for this network and optimizer (lower '
-            'it, or clip the gradients)')
 
 
 @dataclasses.dataclass
@@ -112,15 +109,8 @@ def build_train_loop(model, data, optimizer, global_step, batch_size,
       logits = model.apply(images)
       loss = model.loss_fn(labels, logits)
       accuracy = model.accuracy_fn(labels, logits)
-      objective = loss
-      if weight_decay:
-        objective += weight_decay * tf.add_n(
-            [tf.nn.l2_loss(w) for w in model.kernels.values()])
-      grads = tf.gradients(objective, variables)
-      if clip_norm:
-        grads, _ = tf.clip_by_global_norm(grads, clip_norm)
-      if clip_value:
-        grads = [tf.clip_by_value(g, -clip_value, clip_value) for g in grads]
+      grads = objective.gradients(loss, model.kernels.values(), variables,
+                                  weight_decay, clip_norm, clip_value)
       update = optimizer.apply_gradients(zip(grads, variables),
                                          global_step=global_step)
       finished = [update]
@@ -155,22 +145,6 @@ def _create_optimizer_state(model, optimizer):
   optimizer.apply_gradients(zip(grads, model.trainable_variables))
 
 
-def _boundaries(total, options):
-  """The iterations at which training stops to record or save something."""
-  points = {total}
-  for interval in (options.test_interval, options.validation_interval,
-                   options.record_interval, options.checkpoint_interval):
-    if interval:
-      points.update(range(interval, total + 1, interval))
-  points.update(k for k in options.save_weights_at if 0 < k <= total)
-  return sorted(points)
-
-
-def _due(iteration, interval, total):
-  return bool(interval) and (iteration % int(interval) == 0 or
-                             iteration == total)
-
-
 def _initialize(sess, data):
   """Initialises every variable not yet initialised, and the data."""
   variables = tf.global_variables()
@@ -184,18 +158,6 @@ def _initialize(sess, data):
       # up (TensorFlow warns that this "will trigger an error in the future").
       sess.run(pending)
   data.initialize(sess)
-
-
-def _check_finite(first_bad_step, weights_finite, iteration, steps):
-  """Raises NonFiniteError when a chunk of `steps` after `iteration` diverged."""
-  if first_bad_step >= 0:
-    raise NonFiniteError(DIVERGED.format(
-        what='the training loss is not finite (NaN or infinite)',
-        iteration=iteration + int(first_bad_step) + 1))
-  if not weights_finite:
-    raise NonFiniteError(DIVERGED.format(
-        what='a weight is not finite (NaN or infinite)',
-        iteration=iteration + steps))
 
 
 def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
@@ -284,7 +246,7 @@ class _Training(object):
     try:
       initial_weights = self._begin()
       iteration = self.start
-      for boundary in _boundaries(self.total, self.options):
+      for boundary in self.options.boundaries(self.total):
         if boundary > iteration:
           iteration = self._train_to(iteration, boundary)
           self._at_boundary(iteration)
@@ -343,7 +305,7 @@ class _Training(object):
       self.batch_metrics, first_bad, weights_finite = self.sess.run(
           [self.loop.metrics, self.loop.first_bad_step,
            self.loop.weights_finite], {self.loop.indices: order})
-      _check_finite(first_bad, weights_finite, iteration, steps)
+      finite.check_steps(first_bad, weights_finite, iteration, steps)
       iteration += steps
       if self.progress and iteration < boundary:
         self.progress.update(iteration)
@@ -352,14 +314,15 @@ class _Training(object):
   def _at_boundary(self, iteration):
     """Records, evaluates, saves and checkpoints what is due at `iteration`."""
     options, output_dir = self.options, self.output_dir
-    if _due(iteration, options.record_interval or self.total, self.total):
+    if train_options.due(iteration, options.record_interval or self.total,
+                         self.total):
       self.recorder.add('train', iteration, self.batch_metrics)
     self.evaluate(iteration)
     if iteration in options.save_weights_at and output_dir:
       save_restore.save_network(paths.rewind(output_dir, iteration),
                                 self.model.get_current_weights(self.sess))
-    if self.saver is not None and _due(iteration, options.checkpoint_interval,
-                                       self.total):
+    if self.saver is not None and train_options.due(
+        iteration, options.checkpoint_interval, self.total):
       self.record_evaluation()
       _checkpoint(self.sess, self.saver, output_dir, self.recorder, iteration,
                   options.keep_checkpoints)
@@ -385,14 +348,15 @@ class _Training(object):
     """Starts the evaluations due at `iteration`; measures what must be now."""
     self.record_evaluation()
     options, total = self.options, self.total
-    if self.extra_metrics and _due(iteration, options.test_interval, total):
+    if self.extra_metrics and train_options.due(
+        iteration, options.test_interval, total):
       self.recorder.add('extra', iteration, self.sess.run(self.extra_metrics))
     if self.hooks.on_record:
       self.hooks.on_record(self.sess, iteration, self.recorder)
     due = {'test': options.test_interval,
            'validate': options.validation_interval}
     splits = [split for split in self.evaluator.metrics
-              if _due(iteration, due[split], total)]
+              if train_options.due(iteration, due[split], total)]
     self.evaluator.start(self.sess, iteration, splits)
     if self.progress and 'test' not in splits and iteration > self.start:
       self.progress.update(iteration)  # no accuracy to show for this one
