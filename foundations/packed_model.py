@@ -7,9 +7,10 @@ network3/model/layer0_b), so that prefix maps each of them, and later its
 optimizer's slots, to the name an unpacked run gives it.
 
 A pack is applied one network at a time (`apply(inputs, network=i)`), and
-that application is the unpacked computation itself: the architectures'
-`forward` (model_fc, model_conv) and ModelBase's layers run unchanged; only
-the variables they find are network i's. So a packed network's numbers are
+that application is the unpacked computation itself: the model's own
+`forward` and ModelBase's layers run unchanged; only the variables they find
+are network i's. So any ModelBase subclass packs (`packed_class`): ModelFc,
+ModelConv, or a model a user writes from ModelBase's masked layers. So a packed network's numbers are
 bit-identical to the same network trained alone, and the trainer builds the
 N networks' steps side by side in one loop (packed_trainer.py).
 
@@ -188,15 +189,6 @@ class PackedLayers(object):
     return sess.run([self.network_masks(i) for i in range(self.num_networks)])
 
 
-class PackedFc(PackedLayers, model_fc.ModelFc):
-  """N multilayer perceptrons (see ModelFc) as one packed model."""
-
-
-class PackedConv(PackedLayers, model_conv.ModelConv):
-  """N convolutional networks (see ModelConv) as one packed model."""
-
-
-PACKED = {model_fc.ModelFc: PackedFc, model_conv.ModelConv: PackedConv}
 
 
 def model_class(hyperparameters):
@@ -206,16 +198,33 @@ def model_class(hyperparameters):
 
 
 def packed_class(unpacked):
-  """The packed counterpart of ModelFc or ModelConv.
+  """The packed counterpart of a ModelBase subclass, made once per class.
+
+  Any model whose layers are ModelBase's masked layers (dense_layer,
+  conv2d_layer, or _masked_kernel and _bias directly) packs: PackedLayers
+  gives those layers N networks' variables and the model's own `forward`
+  runs unchanged, so a model a user writes packs as LeNet-300-100 does.
 
   Raises:
-    ValueError: for a model class with no packed counterpart.
+    ValueError: for anything but a proper subclass of ModelBase.
   """
-  if unpacked not in PACKED:
-    raise ValueError('No packed version of {} (packed: {})'.format(
-        getattr(unpacked, '__name__', unpacked),
-        ', '.join(sorted(c.__name__ for c in PACKED))))
-  return PACKED[unpacked]
+  if not (isinstance(unpacked, type) and
+          issubclass(unpacked, model_base.ModelBase) and
+          unpacked is not model_base.ModelBase):
+    raise ValueError('No packed version of {}: a pack is made of a model '
+                     'class derived from ModelBase'.format(
+                         getattr(unpacked, '__name__', unpacked)))
+  if issubclass(unpacked, PackedLayers):
+    return unpacked
+  if unpacked not in _PACKED:
+    _PACKED[unpacked] = type('Packed' + unpacked.__name__,
+                             (PackedLayers, unpacked),
+                             {'__doc__': 'N {} networks as one packed '
+                                         'model.'.format(unpacked.__name__)})
+  return _PACKED[unpacked]
+
+
+_PACKED = {}
 
 
 class NetworkView(object):

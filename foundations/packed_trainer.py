@@ -371,8 +371,9 @@ def train_packed(dataset, hyperparameters, members, optimizer_fn, training_len,
       `build_hooks` below). Checkpoints
       are written (and a re-run resumes) only when every member has an
       output_dir.
-    model_class: model_fc.ModelFc or model_conv.ModelConv (default: the
-      one `hyperparameters` are for).
+    model_class: the ModelBase subclass each network is, built as
+      model_class(hyperparameters, inputs, labels, presets=, masks=)
+      (default: ModelFc or ModelConv, whichever `hyperparameters` are for).
     build_hooks: optional callable(index, network, optimizer) ->
       trainer.Hooks: member `index`'s hooks, built on `network` (a
       packed_model.NetworkView) and its own optimizer (see network_hooks).

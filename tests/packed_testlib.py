@@ -45,10 +45,10 @@ def with_order_seed(dataset, seed):
 
 
 def alone(dataset, hyperparameters, member, optimizer_fn, training_len,
-          **params):
+          model_class=None, **params):
   """trainer.train on one member's network, as a runner would train it."""
   dataset = with_order_seed(dataset, member.order_seed)
-  model_class = packed_model.model_class(hyperparameters)
+  model_class = model_class or packed_model.model_class(hyperparameters)
   with tf.Graph().as_default() as graph:
     inputs, labels = dataset.placeholders()
     tf.set_random_seed(member.init_seed)
@@ -59,11 +59,11 @@ def alone(dataset, hyperparameters, member, optimizer_fn, training_len,
                            member.output_dir, trainer.TrainOptions(**params))
 
 
-def initial_shapes(dataset, hyperparameters):
+def initial_shapes(dataset, hyperparameters, model_class=None):
   """dict tensor name -> shape of the network's kernels and biases."""
   values = packed_trainer.initial_values(
-      packed_model.model_class(hyperparameters), hyperparameters, dataset,
-      packed_trainer.Member())
+      model_class or packed_model.model_class(hyperparameters),
+      hyperparameters, dataset, packed_trainer.Member())
   out = {}
   for name, value in values.items():
     layer, kind = name.split('/')[-1].rsplit('_', 1)
@@ -75,16 +75,18 @@ def initial_shapes(dataset, hyperparameters):
 
 
 def pack(dataset, hyperparameters, members, optimizer_fn, training_len,
-         **params):
+         model_class=None, **params):
   """train_packed with trainer.TrainOptions(**params)."""
   return packed_trainer.train_packed(dataset, hyperparameters, members,
                                      optimizer_fn, training_len,
-                                     trainer.TrainOptions(**params))
+                                     trainer.TrainOptions(**params),
+                                     model_class=model_class)
 
 
-def members(dataset, hyperparameters, run_dirs=(None, None, None)):
+def members(dataset, hyperparameters, run_dirs=(None, None, None),
+            model_class=None):
   """Three members: dense; masked (other order seed); masks and presets."""
-  shapes = initial_shapes(dataset, hyperparameters)
+  shapes = initial_shapes(dataset, hyperparameters, model_class)
   rng = np.random.default_rng(7)
   kernels = [name for name in shapes if not name.endswith('_bias')]
   masks = {name: (rng.random(shapes[name]) < 0.6).astype(np.float32)

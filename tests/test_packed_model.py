@@ -5,18 +5,20 @@ import packed_testlib as lib
 import pytest
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import packed_model
-from lottery_ticket.foundations import packed_trainer
+
+PACKED_FC = packed_model.packed_class(model_fc.ModelFc)
 
 
 def test_each_network_has_the_unpacked_variables_under_its_prefix(
     tiny_dataset):
   with tf.Graph().as_default():
     inputs, labels = tiny_dataset.placeholders()
-    model = packed_model.PackedFc(2, lib.MLP, inputs, labels)
+    model = PACKED_FC(2, lib.MLP, inputs, labels)
     shapes = {v.op.name: v.shape.as_list() for v in tf.global_variables()}
     unpacked = model_fc.ModelFc(lib.MLP, inputs, labels)
     expected = {v.op.name: v.shape.as_list() for v in
@@ -37,7 +39,7 @@ def test_a_view_computes_one_network_and_the_pack_each(tiny_dataset):
   images = tiny_dataset.test.images[:7]
   with tf.Graph().as_default() as graph:
     inputs, labels = tiny_dataset.placeholders()
-    model = packed_model.PackedFc(3, lib.MLP, inputs, labels)
+    model = PACKED_FC(3, lib.MLP, inputs, labels)
     values = {v: rng.normal(size=v.shape.as_list()).astype(np.float32)
               for v in model.trainable_variables}
     values.update({m: (rng.random(m.shape.as_list()) < 0.5).astype(np.float32)
@@ -63,9 +65,48 @@ def test_a_view_computes_one_network_and_the_pack_each(tiny_dataset):
 def test_model_classes_by_hyperparameters():
   assert packed_model.model_class(lib.MLP) is model_fc.ModelFc
   assert packed_model.model_class(lib.lenet5()) is model_conv.ModelConv
-  assert packed_model.packed_class(model_conv.ModelConv) is packed_model.PackedConv
-  with pytest.raises(ValueError, match='No packed version of ModelBase'):
-    packed_model.packed_class(packed_model.model_base.ModelBase)
+  packed = packed_model.packed_class(model_conv.ModelConv)
+  assert issubclass(packed, model_conv.ModelConv)
+  assert packed_model.packed_class(model_conv.ModelConv) is packed
+  assert packed_model.packed_class(packed) is packed
+  for wrong in (model_base.ModelBase, dict, 'ModelFc'):
+    with pytest.raises(ValueError, match='No packed version of'):
+      packed_model.packed_class(wrong)
+
+
+class _Shortcut(model_base.ModelBase):
+  """A model a user writes: a tanh layer, and a linear shortcut from the
+  inputs added to the output layer's logits."""
+
+  def __init__(self, hyperparameters, inputs, labels, presets=None,
+               masks=None):
+    super(_Shortcut, self).__init__(presets=presets, masks=masks)
+    self._width = hyperparameters['width']
+    self._classes = hyperparameters['classes']
+    self.create_loss_and_accuracy(labels, self.apply(inputs))
+
+  def forward(self, inputs):
+    hidden = self.dense_layer('hidden', inputs, self._width, activation='tanh')
+    return (self.dense_layer('out', hidden, self._classes) +
+            self.dense_layer('shortcut', inputs, self._classes,
+                             use_bias=False))
+
+
+def test_a_model_a_user_writes_trains_as_a_pack():
+  dataset = lib.small_mlp_dataset()
+  spec = {'width': 9, 'classes': 4}
+  members = lib.members(dataset, spec, model_class=_Shortcut)
+  adam = optimizers.optimizer_fn('adam')
+  params = dict(batch_size=10, test_interval=10, clip_norm=1.0)
+  packed = lib.pack(dataset, spec, members, adam, ('iterations', 30),
+                    model_class=_Shortcut, **params)
+  for member, (initial, final) in zip(members, packed):
+    expected = lib.alone(dataset, spec, member, adam, ('iterations', 30),
+                         model_class=_Shortcut, **params)
+    lib.assert_same_weights(initial, expected[0])
+    lib.assert_same_weights(final, expected[1])
+  assert sorted(packed[0][1]) == ['hidden', 'hidden_bias', 'out', 'out_bias',
+                                  'shortcut']
 
 
 def _train(members, **params):
@@ -102,6 +143,6 @@ def test_progress_is_one_line_for_the_pack(capsys):
 def test_a_network_index_outside_the_pack_is_refused(tiny_dataset):
   with tf.Graph().as_default():
     inputs, labels = tiny_dataset.placeholders()
-    model = packed_model.PackedFc(2, lib.MLP, inputs, labels)
+    model = PACKED_FC(2, lib.MLP, inputs, labels)
     with pytest.raises(ValueError, match='network 2 of a pack of 2'):
       model.apply(inputs, network=2)
