@@ -9,8 +9,7 @@ record points); it is made by `TrainOptions.build_hooks(optimizer)` once the
 trainer has created the optimizer, so hooks that reset optimizer slots or
 read momentum receive it directly.
 
-Neither needs TensorFlow, so a configuration can build its options without
-starting it.
+Neither imports TensorFlow.
 """
 
 import dataclasses

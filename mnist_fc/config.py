@@ -413,7 +413,8 @@ class Config(object):
     return self.layer_names()[-1]
 
   def train_options(self, label):
-    """Keyword parameters of trainer.train for this configuration."""
+    """The fields of the trainer.TrainOptions this configuration trains
+    with (a dict, so a caller can add its own: save_weights_at, ...)."""
     return dict(batch_size=self.batch_size,
                 test_interval=self.test_interval,
                 validate_interval=self.test_interval,
