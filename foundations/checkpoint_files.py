@@ -148,6 +148,15 @@ def remove_incomplete(run_dir):
   return sorted(removed)
 
 
+def recorded_hashes(run_dir, iteration):
+  """{path relative to run_dir: sha256} that checkpoint `iteration` recorded.
+
+  Raises:
+    ValueError: naming the hashes file when it is not valid JSON.
+  """
+  return save_restore.read_json(_hashes_path(run_dir, iteration))
+
+
 def verified(run_dir, say):
   """The iterations of complete checkpoints whose files match their hashes.
 
@@ -163,7 +172,7 @@ def verified(run_dir, say):
   good = []
   for iteration in complete(run_dir):
     try:
-      recorded = save_restore.read_json(_hashes_path(run_dir, iteration))
+      recorded = recorded_hashes(run_dir, iteration)
     except ValueError as error:
       say('checkpoint {} cannot be used: {}'.format(iteration, error))
       continue

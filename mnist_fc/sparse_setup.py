@@ -23,11 +23,13 @@ import os
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import one_shot_pruning
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import sparse_init
@@ -228,6 +230,28 @@ def _metainit(config, dataset, hyperparameters, stream, masks, weights):
   return weights, {'metainit_gradient_quotient': [before, after]}
 
 
+def _saved_start_usable(run_dir):
+  """Whether a resumed run may reuse the start it saved (initial/ and
+  initial_masks/). Once a checkpoint was made, its hashes (which cover the
+  run's arrays) must vouch for the start; a start that differs is named and
+  made again, as a new run makes it (the same start, when only the file was
+  damaged)."""
+  start_dirs = (paths.initial(run_dir), paths.initial_masks(run_dir))
+  if not all(os.path.isdir(d) for d in start_dirs):
+    return False
+  saved = checkpoint_files.complete(run_dir)
+  if not saved:
+    return True
+  recorded = checkpoint_files.recorded_hashes(run_dir, saved[-1])
+  prefixes = tuple(os.path.relpath(d, run_dir) + os.sep for d in start_dirs)
+  damaged = integrity.first_damaged(run_dir, {
+      name: digest for name, digest in recorded.items()
+      if name.startswith(prefixes)})
+  if damaged:
+    progress.notice('{} {}: the run\'s start is made again'.format(*damaged))
+  return not damaged
+
+
 def prepare(config, dataset, run_dir=None, schedule=None):
   """The starting point of a run (reused from run_dir when resuming).
 
@@ -258,8 +282,7 @@ def prepare(config, dataset, run_dir=None, schedule=None):
                 small_dense_parameters=count, parameter_budget=budget)
   stream = config.sparse_method.stream(bool(config.mask_path))
 
-  if run_dir and os.path.isdir(paths.initial(run_dir)) and os.path.isdir(
-      paths.initial_masks(run_dir)):
+  if run_dir and _saved_start_usable(run_dir):
     return Start(hyperparameters,
                  save_restore.restore_network(paths.initial_masks(run_dir)),
                  save_restore.restore_network(paths.initial(run_dir)),

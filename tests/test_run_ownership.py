@@ -22,6 +22,7 @@ from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import lottery_experiment
 from lottery_ticket.mnist_fc.runners import reinitialize
+from lottery_ticket.mnist_fc.runners import sparse_train
 from lottery_ticket.mnist_fc.runners import train
 
 SHORT = ['--dataset=digits', '--layers=12', '--training_len=40it',
@@ -209,6 +210,24 @@ def test_a_damaged_array_of_an_unfinished_level_restarts_it(tmp_path, whole,
   assert ('{} differs from what was recorded when it was written: checkpoint '
           '40 cannot be used'.format(damaged)) in err
   assert 'training restarts from its beginning' in err
+  assert lib.tree_bytes(out) == lib.tree_bytes(whole)
+
+
+def test_a_damaged_start_of_a_sparse_run_is_made_again(tmp_path, capsys):
+  flags = SHORT + ['--method=rigl', '--sparsity=0.5', '--update_freq=10',
+                   '--grad_batch_size=100', '--grow_batch_size=100']
+  whole = tmp_path / 'whole'
+  _run(sparse_train, whole, flags)
+  out = tmp_path / 'run'
+  _stop_at('file */checkpoints/hashes-40.json', sparse_train, out, flags)
+  damaged = os.path.join(paths.initial_masks(out), 'layer1.npy')
+  mask = np.load(damaged)
+  np.save(damaged, 1 - mask)  # another, finite, mask: only a hash sees it
+  capsys.readouterr()
+  _run(sparse_train, out, flags)
+  err = capsys.readouterr().err
+  assert ("{} differs from what was recorded when it was written: the run's "
+          "start is made again".format(damaged)) in err
   assert lib.tree_bytes(out) == lib.tree_bytes(whole)
 
 
