@@ -1,0 +1,54 @@
+"""A network's numbers do not depend on the pack it trains in.
+
+Every command line trains a lone run as a pack of one, and --trials as a
+pack of N; so a network must end byte for byte the same whatever its pack's
+size and its position in it: its initial and final weights, its masks and
+every file its run directory holds.
+"""
+
+import numpy as np
+import packed_testlib as lib
+import pytest
+
+from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import packed_trainer
+
+PARAMS = dict(batch_size=20, test_interval=10, checkpoint_interval=15,
+              clip_norm=0.5)
+
+
+def _others(count, directory):
+  """Pack mates: dense networks of other seeds and data orders."""
+  return [packed_trainer.Member(output_dir=str(directory / str(i)),
+                                init_seed=50 + i, order_seed=70 + i)
+          for i in range(count)]
+
+
+@pytest.mark.parametrize('hyperparameters, dataset, name, places', [
+    (lib.MLP, lib.small_mlp_dataset, 'adam', ((1, 0), (3, 2), (8, 5))),
+    (lib.lenet5(), lib.digit_images, 'momentum', ((1, 0), (2, 1))),
+], ids=['mlp-adam', 'lenet5-momentum'])
+def test_size_and_position_leave_a_network_unchanged(tmp_path,
+                                                     hyperparameters,
+                                                     dataset, name, places):
+  data = dataset()
+  optimizer_fn = optimizers.optimizer_fn(name)
+  # The masked network with presets and its own data order.
+  member = lib.members(data, hyperparameters)[2]
+  runs = {}
+  for size, position in places:
+    run_dir = str(tmp_path / '{}of{}'.format(position, size))
+    mates = _others(size - 1, tmp_path / 'mates{}'.format(size))
+    pack = mates[:position] + [member._replace(output_dir=run_dir)]
+    pack += mates[position:]
+    results = lib.pack(data, hyperparameters, pack, optimizer_fn,
+                       ('iterations', 30), **PARAMS)
+    runs[run_dir] = results[position]
+  first = next(iter(runs))
+  for run_dir, (initial, final) in runs.items():
+    lib.assert_same_weights(initial, runs[first][0])
+    lib.assert_same_weights(final, runs[first][1])
+    assert lib.tree_bytes(run_dir) == lib.tree_bytes(first), run_dir
+  initial, final = runs[first]
+  assert all(not np.array_equal(initial[name], final[name])
+             for name in initial), 'training changed nothing'
