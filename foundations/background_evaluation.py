@@ -1,6 +1,6 @@
-"""Evaluation that overlaps training.
+"""Evaluation that overlaps training, for one network or a pack.
 
-At an evaluation point the model's variables are copied (cheaply, in the
+At an evaluation point the variables are copied (cheaply, in the
 graph) into snapshot variables, and the evaluation of that snapshot runs in a
 second thread while the main thread goes on training. The numbers are those
 of the weights at the evaluation point, exactly as if training had waited;
@@ -18,17 +18,22 @@ from lottery_ticket.foundations import evaluation
 
 
 class BackgroundEvaluator(object):
-  """Evaluates snapshots of a model's weights in a background thread."""
+  """Evaluates snapshots of variables in a background thread.
 
-  def __init__(self, model, data, chunk_size=10000):
+  Attributes:
+    initializer: initialises the snapshot variables (run once).
+    metrics: dict split -> its metric tensors, computed on the snapshots.
+  """
+
+  def __init__(self, variables, build_metrics):
     """Builds the snapshot variables and the metrics on them.
 
     Args:
-      model: a ModelBase.
-      data: GraphData with the evaluation splits.
-      chunk_size: the largest evaluation chunk.
+      variables: the variables the metrics read (weights and masks).
+      build_metrics: callable(substitutes) -> dict split -> metric tensors,
+        built with `substitutes` (dict variable name -> its snapshot) in
+        place of the variables (see evaluation.data_metrics).
     """
-    variables = model.trainable_variables + list(model.masks.values())
     with tf.name_scope('snapshot'):
       snapshots = [tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False,
                                collections=[tf.GraphKeys.LOCAL_VARIABLES],
@@ -36,9 +41,8 @@ class BackgroundEvaluator(object):
                                use_resource=True) for v in variables]
       self.initializer = tf.variables_initializer(snapshots)
       self._copy = tf.group(*[s.assign(v) for s, v in zip(snapshots, variables)])
-    self.metrics = evaluation.data_metrics(
-        model, data, chunk_size,
-        substitutes={v.name: s for v, s in zip(variables, snapshots)})
+    self.metrics = build_metrics({v.name: s for v, s in zip(variables,
+                                                            snapshots)})
     self._thread = None
     self._result = None
 
@@ -56,13 +60,15 @@ class BackgroundEvaluator(object):
       return
     sess.run(self._copy)
     wanted = {name: self.metrics[name] for name in splits}
-    self._result = {'iteration': iteration}
+    result = {'iteration': iteration}
 
     def run():
       try:
-        self._result['values'] = sess.run(wanted)
+        result['values'] = sess.run(wanted)
       except Exception as error:  # pylint: disable=broad-except
-        self._result['error'] = error
+        result['error'] = error
+
+    self._result = result
     self._thread = threading.Thread(target=run, daemon=True)
     self._thread.start()
 
@@ -93,3 +99,17 @@ class BackgroundEvaluator(object):
     if 'error' in result:
       raise result['error']
     return result['iteration'], result['values']
+
+
+def for_model(model, data, chunk_size=10000):
+  """A BackgroundEvaluator of one model's splits (evaluation.data_metrics).
+
+  Args:
+    model: a ModelBase.
+    data: GraphData with the evaluation splits.
+    chunk_size: the largest evaluation chunk.
+  """
+  return BackgroundEvaluator(
+      model.trainable_variables + list(model.masks.values()),
+      lambda substitutes: evaluation.data_metrics(model, data, chunk_size,
+                                                  substitutes=substitutes))

@@ -439,7 +439,7 @@ class _PackGraph(object):
         weight_decay=options.weight_decay, clip_norm=options.clip_norm,
         clip_value=options.clip_value, lanes=lanes(),
         after_steps=[h.after_step for h in self.hooks])
-    self.evaluator = packed_evaluation.PackedEvaluator(
+    self.evaluator = packed_evaluation.evaluator(
         self.model, self.data, options.eval_chunk_size)
     self.checkpoints = (packed_checkpoints.PackedCheckpoints(num_networks)
                         if checkpointing else None)
@@ -607,7 +607,7 @@ class _PackRun(object):
     done = self.pack.evaluator.collect()
     if done is None:
       return
-    evaluated, per_network = done
+    evaluated, per_network = done[0], packed_evaluation.per_network(done[1])
     live = self._live()
     for index in live:
       for split, values in per_network[index].items():
@@ -634,7 +634,7 @@ class _PackRun(object):
         hooks[index].on_record(self.sess, iteration, self.recorders[index])
     due = {'test': self.options.test_interval,
            'validate': self.options.validation_interval}
-    splits = [split for split in self.pack.evaluator.splits
+    splits = [split for split in sorted(self.pack.evaluator.metrics)
               if train_options.due(iteration, due[split], self.total)]
     self.pack.evaluator.start(self.sess, iteration, splits)
     if self.progress and 'test' not in splits and iteration > self.start:

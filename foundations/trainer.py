@@ -225,7 +225,7 @@ class _Training(object):
           model, self.data, optimizer, global_step, options.batch_size,
           weight_decay=options.weight_decay, clip_norm=options.clip_norm,
           clip_value=options.clip_value, after_step=self.hooks.after_step)
-      self.evaluator = background_evaluation.BackgroundEvaluator(
+      self.evaluator = background_evaluation.for_model(
           model, self.data, options.eval_chunk_size)
       self.extra_metrics = dict(self.hooks.extra_metrics or {})
       # checkpoint_files keeps the index and prunes old checkpoints.
