@@ -11,6 +11,38 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+  """Under pytest-xdist, the slow tests first, shared between the workers.
+
+  xdist's default (load) scheduling hands each worker a first batch of
+  consecutive tests, then the rest in ever smaller batches as they free up.
+  Collected in file order, the slow tests (write boundaries last of all)
+  came at the end, where one worker could be left with a long test while
+  the other had nothing to do. Here each worker's first batch starts with
+  its share of the slow tests (round robin), and the quick ones fill the
+  tail. Only the order changes: every test still runs, once. Outside
+  xdist, or if the batch does not fit, the order is left alone.
+  """
+  workerinput = getattr(config, 'workerinput', None)
+  if not workerinput or workerinput.get('workercount', 1) < 2:
+    return
+  workers = workerinput['workercount']
+  slow = [item for item in items if item.get_closest_marker('slow')]
+  quick = [item for item in items if not item.get_closest_marker('slow')]
+  batch = max(len(items) // workers // 4, 2)  # xdist's first batch per worker
+  if not slow or len(items) < batch * workers:
+    return
+  ordered = []
+  for worker in range(workers):
+    share = slow[worker::workers]
+    if len(share) > batch:
+      return
+    ordered += share + quick[:batch - len(share)]
+    quick = quick[batch - len(share):]
+  items[:] = ordered + quick
+
+
 @pytest.fixture
 def tiny_dataset():
   """A 4-class problem on 20 features that a small MLP learns quickly."""
@@ -38,6 +70,26 @@ def run_cli():
       raise AssertionError('{} failed ({}):\n{}'.format(
           module, result.returncode, result.stderr[-3000:]))
     return result
+  return run
+
+
+@pytest.fixture
+def run_main(monkeypatch):
+  """Runs a module's `__main__` block in this process (as `python -m module
+  args...` would, without paying a process and TensorFlow's import); returns
+  its exit status. Read what it printed with capsys."""
+  import runpy
+  import warnings
+
+  def run(module, *args):
+    monkeypatch.setattr(sys, 'argv', [module] + list(args))
+    with warnings.catch_warnings():  # the module was imported already
+      warnings.simplefilter('ignore', RuntimeWarning)
+      try:
+        runpy.run_module(module, run_name='__main__')
+      except SystemExit as stop:
+        return 0 if stop.code is None else stop.code
+    return 0
   return run
 
 

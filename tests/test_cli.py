@@ -11,6 +11,8 @@ import pytest
 
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket.mnist_fc.runners import train as train_runner
 
 RUNNERS = 'lottery_ticket.mnist_fc.runners.'
 
@@ -24,23 +26,27 @@ RUNNERS = 'lottery_ticket.mnist_fc.runners.'
     ('sparse_train', ['--method {dense|', '--distribution {uniform|erk}',
                       '--preset {|lenet5|mlp}'], '--prune_percent'),
 ])
-def test_help_is_on_stdout_with_choices_and_one_default(run_cli, runner, own,
-                                                        foreign):
-  result = run_cli(RUNNERS + runner, '--help')
-  assert result.returncode == 0 and not result.stderr.strip()
+def test_help_is_on_stdout_with_choices_and_one_default(run_main, capsys,
+                                                        runner, own, foreign):
+  # In-process (the module's __main__ block); that `python -m` of a runner
+  # works, on a clean stderr, is test_runners.test_bad_flag_from_the_shell.
+  assert run_main(RUNNERS + runner, '--help') == 0
+  result = capsys.readouterr()
+  assert not result.err.strip()
   for flag in own:
-    assert flag in result.stdout
-  assert foreign + ' ' not in result.stdout and foreign + ':' not in result.stdout
-  for line in result.stdout.splitlines():
+    assert flag in result.out
+  assert foreign + ' ' not in result.out and foreign + ':' not in result.out
+  for line in result.out.splitlines():
     assert line.count('(default') <= 1, line
 
 
-def test_analysis_help_describes_every_flag(run_cli):
+def test_analysis_help_describes_every_flag(run_main, capsys):
   for module in ('analysis.results', 'analysis.interpolation',
                  'analysis.instability'):
-    result = run_cli('lottery_ticket.' + module, '--help')
-    flags = [l for l in result.stdout.splitlines() if l.startswith('  --')]
-    assert flags and all(': (' not in l for l in flags), result.stdout
+    assert run_main('lottery_ticket.' + module, '--help') == 0
+    out = capsys.readouterr().out
+    flags = [l for l in out.splitlines() if l.startswith('  --')]
+    assert flags and all(': (' not in l for l in flags), out
 
 
 def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
@@ -76,8 +82,7 @@ def _masks(path, rows):
   return path
 
 
-def test_masks_as_a_comma_list_combine_by_union_or_intersection(tmp_path,
-                                                                run_cli):
+def test_masks_as_a_comma_list_combine_by_union_or_intersection(tmp_path):
   first = np.zeros(64 * 12)
   first[:300] = 1
   second = np.zeros(64 * 12)
@@ -89,8 +94,9 @@ def test_masks_as_a_comma_list_combine_by_union_or_intersection(tmp_path,
   for combine, form, alive in (('union', '{},{}', 500),
                                ('intersection', '[{},{}]', 100)):
     out = str(tmp_path / combine)
-    run_cli(RUNNERS + 'train', '--output_dir=' + out,
-            '--masks=' + form.format(a, b), '--combine=' + combine, *flags)
+    cli.run(train_runner.RUNNER, ['--output_dir=' + out,
+                                  '--masks=' + form.format(a, b),
+                                  '--combine=' + combine] + flags)
     mask = save_restore.restore_network(paths.masks(out))['layer0']
     assert int(mask.sum()) == alive
 
@@ -114,13 +120,12 @@ def test_validate_flags_checks_a_line_without_running_it(tmp_path):
   assert not (tmp_path / 'x').exists()
 
 
-def test_analysis_flags_are_typed_like_the_configuration(run_cli, tmp_path):
-  result = run_cli('lottery_ticket.analysis.interpolation', '--start=/x',
-                   '--end=/y', '--output_dir=' + str(tmp_path), '--plot=maybe',
-                   check=False)
-  assert result.returncode == 2
-  assert "--plot='maybe' is not a boolean" in result.stderr
-  from lottery_ticket.mnist_fc.runners import cli  # pylint: disable=g-import-not-at-top
+def test_analysis_flags_are_typed_like_the_configuration(run_main, capsys,
+                                                         tmp_path):
+  assert run_main('lottery_ticket.analysis.interpolation', '--start=/x',
+                  '--end=/y', '--output_dir=' + str(tmp_path),
+                  '--plot=maybe') == 2
+  assert "--plot='maybe' is not a boolean" in capsys.readouterr().err
   seen = {}
 
   def command(path, plot=True, points=3, scale=1.0):

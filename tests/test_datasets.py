@@ -11,8 +11,6 @@ import io
 import os
 import pathlib
 import shutil
-import subprocess
-import sys
 import tarfile
 
 import numpy as np
@@ -602,14 +600,13 @@ def test_download_data_cli_bad_name(capsys):
   assert 'Traceback' not in err
 
 
-def test_download_data_cli_as_a_module():
-  result = subprocess.run(
-      [sys.executable, '-m', 'lottery_ticket.mnist_fc.runners.download_data',
-       '--dataset=nope'], capture_output=True, text=True, timeout=60,
-      check=False)
-  assert result.returncode == 2
-  assert "No such dataset: 'nope'" in result.stderr
-  assert 'Traceback' not in result.stderr
+def test_download_data_cli_as_a_module(run_main, capsys):
+  # Its __main__ block, in-process.
+  assert run_main('lottery_ticket.mnist_fc.runners.download_data',
+                  '--dataset=nope') == 2
+  err = capsys.readouterr().err
+  assert "No such dataset: 'nope'" in err
+  assert 'Traceback' not in err
 
 
 # One registry entry per dataset; default locations in order.

@@ -10,7 +10,6 @@ from lottery_ticket.mnist_fc.runners import reinitialize as reinit_runner
 from lottery_ticket.mnist_fc.runners import train as train_runner
 
 LOTTERY = 'lottery_ticket.mnist_fc.runners.lottery_experiment'
-TRAIN = 'lottery_ticket.mnist_fc.runners.train'
 FLAGS = ['--dataset=digits', '--layers=40,20', '--iterations=2', '--seed=5',
          '--test_interval=100', '--save_summaries=False']
 
@@ -66,15 +65,17 @@ def test_corrupt_dataset_file_is_named(tmp_path, capsys):
   assert 'ubyte.gz' in lines[0]
 
 
-def test_masks_from_another_network_are_refused_without_damage(tmp_path, run_cli):
+def test_masks_from_another_network_are_refused_without_damage(tmp_path,
+                                                               capsys):
   first = tmp_path / 'first'
-  run_cli(TRAIN, '--output_dir=' + str(first), '--dataset=digits',
-          '--layers=8', '--training_len=20it', '--test_interval=10')
+  cli.run(train_runner.RUNNER, ['--output_dir=' + str(first),
+                                '--dataset=digits', '--layers=8',
+                                '--training_len=20it', '--test_interval=10'])
   before = sorted(os.listdir(first))
-  result, lines = _error(run_cli, TRAIN, '--output_dir=' + str(tmp_path / 'second'),
-                         '--dataset=digits', '--layers=16', '--training_len=20it',
-                         '--masks=' + str(first / 'masks'))
-  assert len(lines) == 1, result.stderr
+  capsys.readouterr()
+  lines = _in_process_error(capsys, train_runner.RUNNER, [
+      '--output_dir=' + str(tmp_path / 'second'), '--dataset=digits',
+      '--layers=16', '--training_len=20it', '--masks=' + str(first / 'masks')])
   assert "mask 'layer0' has shape [64, 8]" in lines[0]
   assert sorted(os.listdir(first)) == before
 

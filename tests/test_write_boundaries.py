@@ -51,10 +51,17 @@ def _walk(runner, flags, tmp_path, prepare=None, kinds=None):
   if prepare:
     prepare(out)
   copies = []
+  walked = []
+  last = [None]
 
   def copy(name):
     if name.endswith('.log') or (kinds and name.split()[0] not in kinds):
       return  # the logs are rewritten with metrics.json, the group's last
+    walked.append(name)
+    state = _disk_state(out)
+    if state == last[0]:
+      return  # the same bytes on disk as at the boundary before: resumed there
+    last[0] = state
     where = tmp_path / 'kill{:03d}'.format(len(copies))
     shutil.copytree(out, where, symlinks=True)
     copies.append((name, where))
@@ -65,7 +72,25 @@ def _walk(runner, flags, tmp_path, prepare=None, kinds=None):
   for name, where in copies:
     _run(runner, where, flags)
     assert lib.tree_bytes(where) == lib.tree_bytes(out), name
-  return [name for name, _ in copies]
+  return walked
+
+
+def _disk_state(root):
+  """Everything a re-run could read under root: every directory, every
+  symbolic link's target and every file's bytes (logs and locks included)."""
+  state = []
+  for directory, subdirectories, names in os.walk(root):
+    subdirectories.sort()
+    state.append(('dir', os.path.relpath(directory, root)))
+    for name in sorted(names + [d for d in subdirectories
+                                if os.path.islink(os.path.join(directory, d))]):
+      path = os.path.join(directory, name)
+      if os.path.islink(path):
+        state.append(('link', os.path.relpath(path, root), os.readlink(path)))
+      else:
+        with open(path, 'rb') as f:
+          state.append(('file', os.path.relpath(path, root), f.read()))
+  return state
 
 
 def test_every_boundary_of_a_lottery_experiment_resumes(tmp_path):
