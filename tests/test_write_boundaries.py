@@ -36,13 +36,14 @@ def _run(runner, out, flags):
   cli.run(runner.RUNNER, ['--output_dir=' + str(out)] + flags)
 
 
-def _walk(runner, flags, tmp_path, prepare=None, kinds=None):
+def _walk(runner, flags, tmp_path, prepare=None, only=None):
   """Runs once, copying the output at every boundary; resumes every copy.
 
   Args:
     prepare: optional callable(out) filling the output directory first (a
       finished lottery run a control reads); its boundaries are not walked.
-    kinds: optional kinds of boundary to walk (default: all).
+    only: optional callable(name) -> whether to walk that boundary
+      (default: all).
 
   Returns:
     the names of the boundaries walked.
@@ -55,7 +56,7 @@ def _walk(runner, flags, tmp_path, prepare=None, kinds=None):
   last = [None]
 
   def copy(name):
-    if name.endswith('.log') or (kinds and name.split()[0] not in kinds):
+    if name.endswith('.log') or (only and not only(name)):
       return  # the logs are rewritten with metrics.json, the group's last
     walked.append(name)
     state = _disk_state(out)
@@ -100,12 +101,21 @@ def test_every_boundary_of_a_lottery_experiment_resumes(tmp_path):
   assert any(name.endswith('1/same_init/DONE') for name in walked)
 
 
-def test_every_boundary_of_a_packed_lottery_level_resumes(tmp_path):
+def _between_networks(name):
+  """The boundaries where a pack's networks stand apart: one network's
+  checkpoint, arrays or DONE written, or its checkpoints removed, and the
+  other's not yet (a lone run is a pack of one: its own sequence of files is
+  walked above)."""
+  return name.split()[0] != 'file' or name.endswith('/DONE')
+
+
+def test_every_boundary_between_a_packs_networks_resumes(tmp_path):
   # Level 0 alone: what a pack adds is the same at every level, and a later
-  # level's pruning and resetting are walked unpacked above.
+  # level's pruning and resetting are walked above.
   walked = _walk(lottery_experiment, SHORT + ['--iterations=0', '--trials=2'],
-                 tmp_path)
+                 tmp_path, only=_between_networks)
   assert any('trial1/0/same_init/checkpoints/model-40' in n for n in walked)
+  assert any(n.endswith('trial0/0/same_init/DONE') for n in walked)
 
 
 SPARSE = SHORT + ['--sparsity=0.5', '--update_freq=10', '--grad_batch_size=100',
@@ -120,7 +130,7 @@ def test_the_checkpoints_of_a_set_run_resume(tmp_path):
   # As RigL but for how weights regrow (at random: the draw must not depend
   # on where the run was taken up).
   walked = _walk(sparse_train, SPARSE + ['--method=set'], tmp_path,
-                 kinds=('checkpoint',))
+                 only=lambda name: name.startswith('checkpoint '))
   assert len(walked) == 2
 
 
