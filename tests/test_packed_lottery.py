@@ -20,8 +20,8 @@ from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(HERE))
-FAST = dict(dataset='digits', layers=(40, 20), training_len='200it',
-            test_interval=50, checkpoint_interval=100)
+FAST = dict(dataset='digits', layers=(40, 20), training_len='100it',
+            test_interval=25, checkpoint_interval=50)
 tree_bytes = packed_testlib.tree_bytes
 assert_same_trees = packed_testlib.assert_same_trees
 
