@@ -55,9 +55,9 @@ class PackedLayers(object):
   """Gives ModelBase's layers N networks' variables; mixed into a model class.
 
   Constructed as the model class it is mixed into, with the pack's size
-  first: PackedFc(num_networks, hyperparameters, inputs, labels). The
-  ModelBase dictionaries (kernels, masks, biases) hold lists of N variables,
-  one per network; the network{i} accessors give one network's.
+  first: packed_class(ModelFc)(num_networks, hyperparameters, inputs,
+  labels). The ModelBase dictionaries (kernels, masks, biases) hold lists of
+  N variables, one per network; the network{i} accessors give one network's.
 
   Attributes:
     num_networks: N, the size of the pack.
