@@ -42,6 +42,7 @@ import sys
 from absl import flags as absl_flags
 
 from lottery_ticket.argfiles import generator_support
+from lottery_ticket.foundations import hparams
 
 Line = collections.namedtuple('Line', ['number', 'text', 'argv'])
 Line.__doc__ = """One run of a sweep.
@@ -126,35 +127,6 @@ def decode_text(data, what):
   return text[1:] if text.startswith('\ufeff') else text
 
 
-def _words(argv):
-  """A line's arguments as (name, value, word) in order, one per flag.
-
-  `--name=value` and `--name value` give (name, 'value', word); a bare
-  `--name` (followed by another flag or by nothing) gives (name, True,
-  word). Dashes in names become underscores, as Fire treats them. A word
-  that is not a flag (nor a flag's value) gives (None, None, word); so
-  does a lone '--', after which nothing is read.
-  """
-  position = 0
-  while position < len(argv):
-    word = argv[position]
-    position += 1
-    if word == '--' or not word.startswith('--'):
-      yield None, None, word
-      if word == '--':
-        return
-      continue
-    name, has_value, value = word[2:].partition('=')
-    name = name.replace('-', '_')
-    if not has_value:
-      if position < len(argv) and not argv[position].startswith('--'):
-        value = argv[position]
-        position += 1
-      else:
-        value = True
-    yield name, value, word
-
-
 def line_flags(argv):
   """The flags of a line as a dict of name to raw string value.
 
@@ -170,7 +142,8 @@ def line_flags(argv):
   Returns:
     A dict; a flag given twice keeps its last value.
   """
-  return {name: value for name, value, _ in _words(argv) if name is not None}
+  return {name: True if value is None else value
+          for name, value, _ in hparams.flag_words(argv) if name is not None}
 
 
 def line_problem(argv):
@@ -194,7 +167,7 @@ def line_problem(argv):
     if '\0' in word:
       return 'holds a NUL character: {!r}'.format(word)
   seen = {}
-  for name, value, word in _words(argv):
+  for name, value, word in hparams.flag_words(argv):
     if word == '--':
       return ("a lone '--' (what follows it would go to Fire, not to the "
               'runner)')

@@ -311,3 +311,29 @@ def help_text(concerns, overrides=None):
     blocks.append('\n'.join(lines))
   return '\n\n'.join(blocks)
 
+
+def flag_words(argv):
+  """A command line's words as (name, value, word), one per flag, in order.
+
+  The one reader of `--name=value`, `--name value` and a bare `--name`
+  (value None: true for a boolean) that the runners and the sweep share.
+  Dashes in names become underscores, as Fire treats them. A word that is
+  not a flag (nor a flag's value) gives (None, None, word); so does a lone
+  '--', after which nothing is read.
+  """
+  position = 0
+  while position < len(argv):
+    word = argv[position]
+    position += 1
+    if word == '--' or not word.startswith('--'):
+      yield None, None, word
+      if word == '--':
+        return
+      continue
+    name, has_value, value = word[2:].partition('=')
+    if not has_value:
+      value = None
+      if position < len(argv) and not argv[position].startswith('--'):
+        value = argv[position]
+        position += 1
+    yield name.replace('-', '_'), value, word

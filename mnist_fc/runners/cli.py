@@ -87,21 +87,11 @@ def flag_items(argv):
       positional argument: a stray word must not become a value).
   """
   items = []
-  index = 0
-  while index < len(argv):
-    arg = argv[index]
-    if not arg.startswith('--') or arg == '--':
-      raise ValueError('unexpected argument {!r} (flags are --name=value)'.format(
-          arg))
-    name, eq, value = arg[2:].partition('=')
-    if not eq:
-      if index + 1 < len(argv) and not argv[index + 1].startswith('--'):
-        value = argv[index + 1]
-        index += 1
-      else:
-        value = None
-    items.append((name.replace('-', '_'), value))
-    index += 1
+  for name, value, word in hparams.flag_words(argv):
+    if name is None:
+      raise ValueError('unexpected argument {!r} (flags are --name=value)'
+                       .format(word))
+    items.append((name, value))
   return items
 
 
