@@ -157,39 +157,26 @@ def recorded_hashes(run_dir, iteration):
   return save_restore.read_json(_hashes_path(run_dir, iteration))
 
 
-def verified(run_dir, say):
-  """The iterations of complete checkpoints whose files match their hashes.
-
-  A checkpoint that does not match is named through `say` and left out.
-
-  Args:
-    run_dir: the run directory.
-    say: callable(message) for one-line notices.
-
-  Returns:
-    a sorted list of iterations.
-  """
-  good = []
-  for iteration in complete(run_dir):
-    try:
-      recorded = recorded_hashes(run_dir, iteration)
-    except ValueError as error:
-      say('checkpoint {} cannot be used: {}'.format(iteration, error))
-      continue
-    damaged = integrity.first_damaged(run_dir, recorded)
-    if damaged:
-      say('{} {}: checkpoint {} cannot be used'.format(damaged[0], damaged[1],
-                                                      iteration))
-    else:
-      good.append(iteration)
-  return good
+def _vouched(run_dir, iteration, say):
+  """Whether checkpoint `iteration`'s files match its hashes; when they do
+  not, says which file differs (through `say`)."""
+  try:
+    recorded = recorded_hashes(run_dir, iteration)
+  except ValueError as error:
+    say('checkpoint {} cannot be used: {}'.format(iteration, error))
+    return False
+  damaged = integrity.first_damaged(run_dir, recorded)
+  if damaged:
+    say('{} {}: checkpoint {} cannot be used'.format(damaged[0], damaged[1],
+                                                    iteration))
+  return not damaged
 
 
 def latest_usable(run_dirs, say, keep):
   """Chooses the checkpoint a run (or a pack) resumes from, and settles it.
 
-  The choice is the latest iteration every run directory has a verified
-  checkpoint for. Later checkpoints (damaged, or not every network's) are
+  The choice is the latest iteration every run directory has a checkpoint
+  for whose files match its hashes (a checkpoint that does not is named). Later checkpoints (damaged, or not every network's) are
   removed, and the save the kill interrupted is finished (index written,
   old checkpoints pruned), so the run ends as an uninterrupted one. When
   some run had checkpoints but none is usable by all, says that training
@@ -203,13 +190,12 @@ def latest_usable(run_dirs, say, keep):
   Returns:
     the iteration, or 0 to start from the beginning.
   """
-  common = None
-  for run_dir in run_dirs:
-    found = set(verified(run_dir, say)) if run_dir else set()
-    common = found if common is None else common & found
-  chosen = max(common) if common else 0
-  stale = [(d, i) for d in filter(None, run_dirs) for i in complete(d)
-           if i > chosen]
+  # Latest first, each checked only until one is usable by every run: a
+  # sparse run keeps all its checkpoints, and hashing them all is waste.
+  common = set.intersection(*(set(complete(d)) for d in run_dirs))
+  chosen = next((i for i in sorted(common, reverse=True)
+                 if all(_vouched(d, i, say) for d in run_dirs)), 0)
+  stale = [(d, i) for d in run_dirs for i in complete(d) if i > chosen]
   if stale and not chosen:
     say('no checkpoint usable by {}: training restarts from its '
         'beginning'.format(', '.join(sorted({d for d, _ in stale}))))
