@@ -19,7 +19,7 @@ import signal
 import sys
 
 RUNNERS = 'lottery_ticket.mnist_fc.runners.'
-_STATE = {'name': None, 'stderr': None}
+_STATE = {'line': None, 'stderr': None}
 
 
 def message(name):
@@ -32,7 +32,9 @@ def message(name):
 def _exit_at_once(signum, frame):
   del signum, frame
   try:
-    os.write(_STATE['stderr'], (message(_STATE['name']) + '\n').encode())
+    # In a terminal, over whatever notice the line was showing.
+    erase = '\r\x1b[K' if os.isatty(_STATE['stderr']) else ''
+    os.write(_STATE['stderr'], (erase + _STATE['line'] + '\n').encode())
   except OSError:
     pass
   os._exit(130)  # pylint: disable=protected-access
@@ -46,14 +48,24 @@ def command_module():
   return argv[argv.index('-m') + 1]
 
 
-def install(name):
-  """Ctrl-C from now on: one line naming `name` and exit 130, at once."""
+def install(name, line=None):
+  """Ctrl-C from now on: one line and exit 130, at once.
+
+  Args:
+    name: the program, for the runners' line (`message`).
+    line: the line to print instead (the sweep's says no line started).
+  """
   if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     return
   if _STATE['stderr'] is None:
     _STATE['stderr'] = os.dup(2)  # the terminal's, whatever fd 2 becomes
-  _STATE['name'] = name
+  _STATE['line'] = line or message(name)
   signal.signal(signal.SIGINT, _exit_at_once)
+
+
+def installed():
+  """Whether Ctrl-C still exits at once (see install)."""
+  return signal.getsignal(signal.SIGINT) is _exit_at_once
 
 
 def install_for_runner_module(module):
@@ -64,7 +76,7 @@ def install_for_runner_module(module):
 
 def interrupt_raises():
   """While a runner runs: Ctrl-C is a KeyboardInterrupt (caught by it)."""
-  if signal.getsignal(signal.SIGINT) is _exit_at_once:
+  if installed():
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 

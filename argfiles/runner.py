@@ -35,39 +35,23 @@ Examples:
 """
 
 import argparse
-import os
 import signal
 import sys
+
+from lottery_ticket import _interrupts
 
 _NAME = 'argfiles.runner'
 _RERUN_CHANGED = '--rerun_changed'
 
 
-def _interrupted_while_starting(signum, frame):
-  """Ends the program on Ctrl-C before any line started, in one line.
-
-  Until the sweep takes its locks nothing has been written and no run
-  started, so there is nothing to stop or record: the process just exits
-  130. A KeyboardInterrupt would not do here: raised inside numpy's or
-  TensorFlow's import it comes out as an ImportError with a long story.
-  """
-  del signum, frame  # Unused.
-  message = '{}: interrupted before any line started; nothing was written\n'
-  try:
-    # Straight to the terminal: TensorFlow's import, which may be under way,
-    # points descriptor 2 at /dev/null meanwhile (_quiet_tensorflow.py).
-    # In a terminal, over the notice saying what was being checked.
-    erase = '\r\x1b[K' if os.isatty(_STDERR) else ''
-    os.write(_STDERR, (erase + message.format(_NAME)).encode('utf-8'))
-  except OSError:
-    pass
-  os._exit(130)  # pylint: disable=protected-access
-
-
 if __name__ == '__main__':
-  # Before the imports below (numpy, then the runner's TensorFlow in main).
-  _STDERR = os.dup(2)
-  signal.signal(signal.SIGINT, _interrupted_while_starting)
+  # Before the imports below (numpy, then the runner's TensorFlow in main):
+  # until the sweep takes its locks nothing is written and no run started,
+  # so Ctrl-C just ends the program in one line. A KeyboardInterrupt would
+  # not do: raised inside numpy's or TensorFlow's import it comes out as an
+  # ImportError with a long story.
+  _interrupts.install(_NAME, line='{}: interrupted before any line started; '
+                      'nothing was written'.format(_NAME))
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from lottery_ticket.argfiles import executors
@@ -163,10 +147,9 @@ def _interrupt_once(signum, frame):
 
 def _end_of_start_up():
   """From here on Ctrl-C raises KeyboardInterrupt (once), so that main can
-  stop the runs in flight and release its locks (see
-  _interrupted_while_starting; only the program's handler is replaced,
-  not that of a caller of main)."""
-  if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
+  stop the runs in flight and release its locks (only the start-up handler
+  of the program is replaced, not that of a caller of main)."""
+  if _interrupts.installed():
     signal.signal(signal.SIGINT, _interrupt_once)
 
 
