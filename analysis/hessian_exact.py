@@ -1,7 +1,7 @@
 """The exact Hessian spectrum: the full matrix, row block by row block.
 
 Row i of the Hessian is H @ e_i. Rows are computed `block_size` at a time
-with vectorised Hessian-vector products, made exactly symmetric
+with blocks of Hessian-vector products, made exactly symmetric
 ((H + H^T) / 2, removing float32 round-off) and handed to LAPACK's symmetric
 eigensolver. The float64 matrix and the copy the eigensolver works on need
 about 2 * n^2 * 8 bytes; that is checked against a memory limit before any
@@ -101,7 +101,7 @@ def assemble(operator, block_size=DEFAULT_BLOCK_SIZE, memory_limit=None,
   Args:
     operator: a hessian_operator.HessianOperator (or anything with `size`
       and `matmat`).
-    block_size: rows computed per vectorised product.
+    block_size: rows computed per block of products.
     memory_limit: see check_memory.
     quiet: print neither the estimate of a long computation nor progress.
 

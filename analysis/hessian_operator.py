@@ -5,8 +5,10 @@ a subset (given by flat indices) of others. A vector over the coordinates is
 scattered into variable-shaped tensors (zeros elsewhere), multiplied by the
 Hessian with a second `tf.gradients` pass (Pearlmutter's trick) and gathered
 back, so the Hessian is never formed unless a caller asks for it row block
-by row block. Products with several vectors at once run as one vectorised
-graph (`tf.vectorized_map`).
+by row block. Products with several vectors at once run in one graph, a
+`tf.map_fn` whose iterations run side by side. (`tf.vectorized_map` would
+batch them into wider ops, but oneDNN's CPU kernels abort on the batched
+matmuls it makes of the layers' [1, batch, in] x [1, in, out] products.)
 
 Products are computed in float32 (the network's precision) and returned as
 float64 numpy arrays.
@@ -14,6 +16,9 @@ float64 numpy arrays.
 
 import numpy as np
 import tensorflow.compat.v1 as tf
+
+# Hessian-vector products of one block computed side by side.
+BLOCK_PARALLEL = 8
 
 
 class HessianOperator(object):
@@ -74,9 +79,7 @@ class HessianOperator(object):
     """Variable-shaped tensors holding `vector` at the chosen entries.
 
     Written as a gather from the piece with a zero appended (every entry
-    that is not chosen reads that zero) rather than a scatter_nd: the
-    vectorised products (tf.vectorized_map) have a converter for gathers
-    but fall back to a slow while loop, with a warning, for scatter_nd.
+    that is not chosen reads that zero).
     """
     pieces = tf.split(vector, self._counts) if self._counts else []
     out = []
@@ -128,7 +131,8 @@ class HessianOperator(object):
     if self._block is None:
       with self._sess.graph.as_default(), tf.name_scope('hessian_block'):
         self._block = tf.placeholder(tf.float32, [None, self.size], name='block')
-        self._block_product = tf.vectorized_map(self._hvp, self._block)
+        self._block_product = tf.map_fn(self._hvp, self._block,
+                                        parallel_iterations=BLOCK_PARALLEL)
     feed = dict(self._feed)
     feed[self._block] = vectors
     return self._sess.run(self._block_product, feed).astype(np.float64)

@@ -119,7 +119,7 @@ def compute(network, spectrum, method, settings, memory_limit=None,
     method: 'exact' or 'lanczos' (resolved).
     settings: from _compute_settings.
     memory_limit: for the exact method.
-    block_size: Hessian rows per vectorised product (exact method).
+    block_size: Hessian rows per block of products (exact method).
     quiet: show no progress bar nor estimate (they go to a terminal's
       stderr only, the estimate of a long exact Hessian to any stderr).
 
@@ -275,7 +275,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
       spectrum's range.
     memory_limit: bytes or '8GB' for the exact method (default: half the
       available memory).
-    block_size: Hessian rows computed per vectorised product (exact).
+    block_size: Hessian rows computed per block of products (exact).
     masks: masks overriding the source's (a path or dict).
     config: config.json overriding the run directory's.
     overwrite: recompute even when a result is stored.

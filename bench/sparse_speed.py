@@ -3,7 +3,7 @@
 The network (LeNet-300-100 by default, or LeNet-5 with --network=lenet5)
 trains with SGD and momentum, batch 128 (the gradient-flow paper's MNIST
 setting), on MNIST-shaped random data, in the trainer's in-graph loop
-(`trainer.build_train_loop`). The sparse networks keep 10% of their weights
+(`trainer.build_loop`, a pack of one). The sparse networks keep 10% of their weights
 (uniform) and, for SET and RigL, update their masks every 100 steps inside
 the loop, with the library's defaults: RigL grows by the gradient on a fixed
 batch of `grow_batch_size` examples. "static" is the same sparse network
@@ -34,6 +34,7 @@ from lottery_ticket.foundations import mask_updates
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import sparsity_distribution
@@ -90,17 +91,16 @@ class Loop(object):
     self._step = 0
     spec, input_shape = hyperparameters(network)
     model_class = model_fc.ModelFc if network == 'mlp' else model_conv.ModelConv
+    initial = trainer.initial_values(model_class, spec, dataset, trainer.Member(
+        masks=_masks(method, spec, input_shape)))
     graph = tf.Graph()
     with graph.as_default():
-      tf.set_random_seed(0)
       inputs, labels = dataset.placeholders()
-      model = model_class(spec, inputs, labels,
-                          masks=_masks(method, spec, input_shape))
+      model = packed_model.packed_class(model_class)(1, spec, inputs, labels)
       data = graph_data.GraphData(dataset)
       global_step = tf.train.get_or_create_global_step()
-      optimizer = optimizers.make_optimizer('momentum', 0.05)
-      optimizer.apply_gradients(  # creates the slots outside the loop
-          [(tf.zeros_like(v), v) for v in model.trainable_variables])
+      optimizer = trainer.create_optimizer(
+          model, lambda: optimizers.make_optimizer('momentum', 0.05))
       batches, after_step = [], None
       growth, _, norms = method.partition('+')
       if growth in ('set', 'rigl'):
@@ -111,20 +111,23 @@ class Loop(object):
             dataset, grow_batch_size, 0, skip=PROBE_SIZE))
         batches = [probe, decisions]
         after_step = mask_updates.drop_and_grow(
-            model, 'random' if growth == 'set' else 'gradient',
+            packed_model.NetworkView(model, 0), 'random' if growth == 'set' else 'gradient',
             schedules.update_steps(UPDATE_FREQ, total_steps, total_steps),
             schedules.drop_fraction_fn('cosine', 0.3, total_steps),
             batch=decisions, optimizer=optimizer,
             probe=probe if norms else None).after_step
-      loop = trainer.build_train_loop(
+      loop = trainer.build_loop(
           model, data, optimizer, global_step, BATCH_SIZE,
-          after_step=after_step)
+          after_steps=[after_step])
       self._indices, self._metrics = loop.indices, loop.metrics
       init = tf.global_variables_initializer()
+      starts = [v.assign(initial[v.op.name][None]) for v in tf.global_variables()
+                if v.op.name in initial]
     config = tf.ConfigProto(intra_op_parallelism_threads=int(threads),
                             inter_op_parallelism_threads=int(threads))
     self._sess = tf.Session(graph=graph, config=config)
     self._sess.run(init)
+    self._sess.run(starts)
     data.initialize(self._sess)
     for batch in batches:
       batch.initialize(self._sess)
@@ -133,7 +136,7 @@ class Loop(object):
     """(CPU seconds, wall seconds) of the next `steps` training steps."""
     order = self._dataset.train_order(self._step, steps, BATCH_SIZE)
     cpu, wall = time.process_time(), time.time()
-    self._sess.run(self._metrics, {self._indices: order})
+    self._sess.run(self._metrics, {self._indices: order[:, None, :]})
     self._step += steps
     return time.process_time() - cpu, time.time() - wall
 

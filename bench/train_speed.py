@@ -1,12 +1,12 @@
-"""Training throughput of the library's trainers against a plain feed_dict loop.
+"""Training throughput of the library's trainer against a plain feed_dict loop.
 
 All train LeNet-300-100 (Adam 1.2e-3, batch 60) on MNIST-shaped random data
 (55,000 train / 5,000 validation / 10,000 test) under the paper's protocol:
 validation and test are evaluated every 100 iterations. The baseline is what
 a straightforward tf.compat.v1 script does: one `session.run` per step with
 `feed_dict`, and the evaluation sets fed in as arrays. The library is timed
-as trainer.train (a model you build) and as the pack of one every command
-line trains a lone run with. Run:
+as trainer.train on one network (a pack of one, how every command line
+trains a lone run). Run:
 
   python -m lottery_ticket.bench.train_speed [--iterations=2000]
 """
@@ -20,7 +20,6 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import session
 from lottery_ticket.foundations import trainer
@@ -46,26 +45,11 @@ def _model(dataset):
 
 
 def library(dataset, iterations):
-  """Seconds trainer.train takes for `iterations` steps, set-up included."""
-  with tf.Graph().as_default() as graph:
-    tf.set_random_seed(0)
-    model, _, _ = _model(dataset)
-    with session.new_session(graph) as sess:
-      start = time.time()
-      trainer.train(sess, dataset, model, optimizers.optimizer_fn(constants.OPTIMIZER),
-                    ('iterations', iterations), None,
-                    options=trainer.TrainOptions(
-                        batch_size=60, test_interval=INTERVAL,
-                        validate_interval=INTERVAL, save_network=False))
-      return time.time() - start
-
-
-def pack_of_one(dataset, iterations):
-  """Seconds packed_trainer.train_packed takes for one network (how every
+  """Seconds trainer.train takes for one network (a pack of one, how every
   command line trains a lone run), set-up included."""
   start = time.time()
-  packed_trainer.train_packed(
-      dataset, constants.HYPERPARAMETERS, [packed_trainer.Member()],
+  trainer.train(
+      dataset, constants.HYPERPARAMETERS, [trainer.Member()],
       optimizers.optimizer_fn(constants.OPTIMIZER), ('iterations', iterations),
       trainer.TrainOptions(batch_size=60, test_interval=INTERVAL,
                            validate_interval=INTERVAL, save_network=False))
@@ -135,23 +119,20 @@ def main(iterations=3000, repeats=2, quiet=False):
     quiet: no progress bar (it shows on a terminal's stderr only).
   """
   dataset = _dataset()
-  loops = (library, pack_of_one, feed_dict_loop,
+  loops = (library, feed_dict_loop,
            functools.partial(feed_dict_loop, config=session.session_config()))
   with progress.Bar(2 * repeats * len(loops), 'train_speed', unit='runs',
                     quiet=quiet) as bar:
-    ours, packed, base, tuned = [
+    ours, base, tuned = [
         steps_per_second(loop, dataset, iterations, repeats,
                          on_run=bar.update) for loop in loops]
   print('LeNet-300-100, batch 60, eval (5,000 val + 10,000 test) every {} its'
         .format(INTERVAL))
   print('feed_dict loop                       : {:6.0f} steps/s'.format(base))
   print('feed_dict loop, library thread config : {:6.0f} steps/s'.format(tuned))
-  print('library trainer                       : {:6.0f} steps/s'.format(ours))
+  print('library trainer (a pack of one)       : {:6.0f} steps/s'.format(ours))
   print('ratio (trainer / feed_dict loop)      : {:6.2f}x'.format(ours / base))
   print('ratio (trainer / same-threads loop)   : {:6.2f}x'.format(ours / tuned))
-  print('pack of one (the command lines)       : {:6.0f} steps/s'.format(packed))
-  print('ratio (pack of one / feed_dict loop)  : {:6.2f}x'.format(
-      packed / base))
 
 
 if __name__ == '__main__':

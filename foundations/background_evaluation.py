@@ -1,4 +1,4 @@
-"""Evaluation that overlaps training, for one network or a pack.
+"""Evaluation that overlaps training, for every network of a pack.
 
 At an evaluation point the variables are copied (cheaply, in the
 graph) into snapshot variables, and the evaluation of that snapshot runs in a
@@ -15,6 +15,7 @@ import threading
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import evaluation
+from lottery_ticket.foundations import packed_model
 
 
 class BackgroundEvaluator(object):
@@ -101,15 +102,44 @@ class BackgroundEvaluator(object):
     return result['iteration'], result['values']
 
 
-def for_model(model, data, chunk_size=10000):
-  """A BackgroundEvaluator of one model's splits (evaluation.data_metrics).
+def for_pack(model, data, chunk_size=10000):
+  """A BackgroundEvaluator of every network of a pack: [N] metrics.
+
+  Each network is evaluated through its NetworkView, the computation of a
+  pack of one, so its loss and accuracy do not depend on its pack; the
+  evaluation data are read from the one copy in the graph, never tiled.
 
   Args:
-    model: a ModelBase.
+    model: a packed model (packed_model.PackedLayers).
     data: GraphData with the evaluation splits.
     chunk_size: the largest evaluation chunk.
   """
-  return BackgroundEvaluator(
-      model.trainable_variables + list(model.masks.values()),
-      lambda substitutes: evaluation.data_metrics(model, data, chunk_size,
-                                                  substitutes=substitutes))
+  variables = model.trainable_variables + list(model.masks.values())
+
+  def build_metrics(substitutes):
+    per_network = []
+    for index in range(model.num_networks):
+      with tf.name_scope('network{}'.format(index)):
+        per_network.append(evaluation.data_metrics(
+            packed_model.NetworkView(model, index), data, chunk_size,
+            substitutes=substitutes))
+    # split -> metric -> [N] tensor
+    return {split: {key: tf.stack([m[split][key] for m in per_network])
+                    for key in per_network[0][split]}
+            for split in per_network[0]}
+
+  return BackgroundEvaluator(variables, build_metrics)
+
+
+def per_network(values):
+  """Collected values split by network.
+
+  Args:
+    values: dict split -> metric -> [N] values, as the evaluator collects.
+
+  Returns:
+    a list of N dicts split -> {'loss': ..., 'accuracy': ...}.
+  """
+  count = len(next(iter(next(iter(values.values())).values())))
+  return [{split: {key: metric[i] for key, metric in metrics.items()}
+           for split, metrics in values.items()} for i in range(count)]

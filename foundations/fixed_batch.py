@@ -12,6 +12,7 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import model_base
+from lottery_ticket.foundations import packed_model
 
 
 class FixedBatch(object):
@@ -74,7 +75,7 @@ def trainable_gradients(model, batch):
     dict parameter name (layer, or `<layer>_bias`) -> gradient tensor.
   """
   names, variables = parameter_variables(model)
-  grads = tf.gradients(batch.loss(model), variables)
+  grads = packed_model.gradients(batch.loss(model), variables)
   return {n: (g if g is not None else tf.zeros_like(v))
           for n, g, v in zip(names, grads, variables)}
 

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import fixed_batch as fixed_batch_lib
+from lottery_ticket.foundations import packed_model
 
 MOMENTUM_SLOTS = ('momentum', 'm')
 _EPSILON = 1e-12
@@ -122,7 +123,7 @@ class GradientFlow(object):
     slots = []
     for variable in variables:
       for name in names:
-        slot = optimizer.get_slot(variable, name)
+        slot = packed_model.slot(optimizer, variable, name)
         if slot is not None:
           slots.append(slot.read_value())
     return slots

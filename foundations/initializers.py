@@ -41,13 +41,3 @@ def kernel_initializer(name, seed=None):
 def layer_seed(seed, index):
   """The seed of layer `index` of a network seeded with `seed` (or None)."""
   return None if seed is None else int(seed) * 1000 + int(index)
-
-
-def flatten(inputs):
-  """Reshapes [batch, ...] to [batch, features]; 2-D inputs pass through."""
-  if inputs.shape.ndims == 2:
-    return inputs
-  features = 1
-  for dim in inputs.shape[1:]:
-    features *= int(dim)
-  return tf.reshape(inputs, [-1, features])

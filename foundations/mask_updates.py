@@ -36,6 +36,7 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import fixed_batch as fixed_batch_lib
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import selection
 from lottery_ticket.foundations import update_history
@@ -53,7 +54,7 @@ def slot_resets(optimizer, variable):
     return []
   out = []
   for name in sorted(optimizer.get_slot_names()):
-    slot = optimizer.get_slot(variable, name)
+    slot = packed_model.slot(optimizer, variable, name)
     if slot is not None:
       out.append((slot, _SLOT_INITIAL_VALUES.get(name, 0.0)))
   return out
@@ -96,11 +97,11 @@ def gradient_growth(batch, invert=False):
     del step
     masks = model.masks
     with tf.control_dependencies(after):
-      ones = [tf.assign(masks[n], tf.ones_like(masks[n]))
+      ones = [masks[n].assign(tf.ones(masks[n].shape))
               for n in model.layer_names]
     with tf.control_dependencies(ones):
       kernels = [model.kernels[n] for n in model.layer_names]
-      grads = tf.gradients(batch.loss(model), kernels)
+      grads = packed_model.gradients(batch.loss(model), kernels)
     sign = -1.0 if invert else 1.0
     return {n: sign * tf.abs(g) for n, g in zip(model.layer_names, grads)}
   return scores
@@ -165,12 +166,12 @@ class MaskUpdater(object):
       stay = tf.logical_and(new[name], old[name])
       moved.append(tf.reduce_sum(tf.cast(
           tf.logical_and(new[name], tf.logical_not(old[name])), tf.float32)))
-      writes.append(tf.assign(kernel, tf.where(stay, kernel.read_value(),
-                                               tf.zeros_like(kernel))))
+      writes.append(kernel.assign(tf.where(stay, kernel.read_value(),
+                                           tf.zeros(kernel.shape))))
       for slot, initial in slot_resets(optimizer, kernel):
-        writes.append(tf.assign(slot, tf.where(
-            stay, slot.read_value(), tf.fill(tf.shape(slot), initial))))
-      writes.append(tf.assign(mask, tf.cast(new[name], mask.dtype)))
+        writes.append(slot.assign(tf.where(
+            stay, slot.read_value(), tf.fill(slot.shape, initial))))
+      writes.append(mask.assign(tf.cast(new[name], mask.dtype)))
     after = self._grad_norm(writes)
     log = self.history.write(row, {
         'fraction': fraction, 'grad_norm_before': before,

@@ -15,6 +15,25 @@ therefore put the architecture in `forward(inputs)`, and their constructor
 calls `self.apply(inputs)` and then `create_loss_and_accuracy` once on the
 tensors they were constructed with.
 
+Every layer computes with a leading network axis: `forward` receives
+[networks, batch, ...] inputs, and the layers, `flatten` and `max_pool2d`
+keep that axis, so one layer is one batched op for a whole pack of networks
+(packed_model.py). A lone model is a pack of one: `apply` adds the axis to
+its [batch, ...] inputs and removes it from the logits. The arithmetic is
+chosen so that a network's numbers do not depend on how many networks share
+the op (measured on TensorFlow 2.21, CPU; ../shared/probes/pack_identity.py):
+
+  - a dense layer is a batched matmul [n, B, in] x [n, in, out]: each of its
+    n products is bit-identical to the same call with n = 1 (a plain 2-D
+    matmul differs from it by ~1e-4 at in = 784);
+  - the bias is added by a second batched matmul, of a ones column by the
+    bias row, so its gradient is a batched matmul too; added by
+    broadcasting, its gradient (a sum over the batch) changed in the last
+    bits with n;
+  - a convolution runs once per network: a grouped convolution of n networks
+    differs from the plain one for n = 1, and CPU kernels compute its
+    gradient only with oneDNN.
+
 Names: masks and presets are dictionaries keyed by layer name. A preset for a
 layer's bias uses the key `<layer>_bias`.
 """
@@ -24,8 +43,9 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations import masks as masks_lib
 
-BIAS_SUFFIX = '_bias'
+BIAS_SUFFIX = masks_lib.BIAS_SUFFIX
 
 _ACTIVATIONS = {
     None: None,
@@ -87,7 +107,7 @@ class ModelBase(object):
     """
     self._presets = {k: finite.check(k, np.asarray(v), 'preset')
                      for k, v in (presets or {}).items()}
-    self._mask_values = {k: _check_mask(k, v) for k, v in (masks or {}).items()}
+    self._mask_values = dict(masks_lib.Masks(masks or {}, 'the model\'s masks'))
     self._kernels = {}
     self._mask_vars = {}
     self._biases = {}
@@ -148,14 +168,18 @@ class ModelBase(object):
     """Runs `forward` on new inputs, reusing the variables already created.
 
     Args:
-      inputs: a batch of inputs.
+      inputs: a [batch, ...] batch of inputs.
       substitutes: optional dict variable name -> tensor to compute with in
         place of that variable (e.g. a snapshot of the weights that another
         thread evaluates while training goes on).
 
     Returns:
-      The logits.
+      The [batch, classes] logits.
     """
+    return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes)[0]
+
+  def _forward_in_scope(self, inputs, substitutes):
+    """`forward` on [networks, batch, ...] inputs in the model's scope."""
     self._substitutes = dict(substitutes or {})
     try:
       with tf.variable_scope(self._scope or 'model', reuse=tf.AUTO_REUSE) as scope:
@@ -169,13 +193,13 @@ class ModelBase(object):
     return self._substitutes.get(variable.name, variable)
 
   def _masked_kernel(self, name, shape, kernel_initializer):
-    """Creates (or reuses) the kernel and mask of layer `name`."""
+    """The [1, ...] effective kernel of layer `name` (created at first use)."""
     if name in self._kernels:
       # A fresh product in the caller's context (e.g. inside a while loop), so
       # it reads the variables' current values rather than a value computed once
       # outside the loop.
-      return (self._current(self._kernels[name]) *
-              self._current(self._mask_vars[name]))
+      return tf.expand_dims(self._current(self._kernels[name]) *
+                            self._current(self._mask_vars[name]), 0)
     shape = [int(d) for d in shape]
     mask_value = self._mask_values.get(name)
     if mask_value is not None and list(mask_value.shape) != shape:
@@ -209,11 +233,13 @@ class ModelBase(object):
     self._mask_vars[name] = mask
     self._layer_order.append(name)
     self._weights[name] = kernel * mask
-    return self._weights[name]
+    return tf.expand_dims(self._weights[name], 0)
 
   def _bias(self, name, units):
+    """The [1, units] bias of layer `name` (created at first use)."""
     if name in self._biases:
-      return self._current(self._biases[name])  # read afresh where it is used
+      # read afresh where it is used
+      return tf.expand_dims(self._current(self._biases[name]), 0)
     preset = self._presets.get(bias_name(name))
     if preset is not None:
       if list(preset.shape) != [int(units)]:
@@ -226,7 +252,7 @@ class ModelBase(object):
     bias = tf.get_variable(name + '_b', shape=[int(units)],
                            initializer=initializer, use_resource=True)
     self._biases[name] = bias
-    return bias
+    return tf.expand_dims(bias, 0)
 
   def dense_layer(self, name, inputs, units, activation=None, use_bias=True,
                   kernel_initializer=None):
@@ -234,7 +260,7 @@ class ModelBase(object):
 
     Args:
       name: the layer's name (the key of its mask and preset).
-      inputs: a [batch, features] tensor.
+      inputs: a [networks, batch, features] tensor.
       units: number of output units.
       activation: None, a callable or a name ('relu', 'tanh', ...).
       use_bias: whether to add a (never masked) bias.
@@ -242,13 +268,14 @@ class ModelBase(object):
         (default: Gaussian Glorot).
 
     Returns:
-      The layer's output tensor.
+      The layer's [networks, batch, units] output.
     """
     kernel = self._masked_kernel(name, [inputs.shape[-1], units],
                                  kernel_initializer)
     output = tf.matmul(inputs, kernel)
     if use_bias:
-      output = output + self._bias(name, units)
+      ones = tf.ones_like(inputs[..., :1])
+      output += tf.matmul(ones, tf.expand_dims(self._bias(name, units), 1))
     act = activation_fn(activation)
     return act(output) if act else output
 
@@ -259,7 +286,7 @@ class ModelBase(object):
 
     Args:
       name: the layer's name (the key of its mask and preset).
-      inputs: a [batch, height, width, channels] tensor.
+      inputs: a [networks, batch, height, width, channels] tensor.
       filters: number of output channels.
       kernel_size: int or (height, width).
       strides: int or (height, width).
@@ -275,7 +302,7 @@ class ModelBase(object):
     sh, sw = _pair(strides)
     padding = choices.check('padding', padding.upper(), ('SAME', 'VALID'))
     if padding == 'VALID':
-      height, width = inputs.shape[1], inputs.shape[2]
+      height, width = inputs.shape[2], inputs.shape[3]
       if (height is not None and int(height) < kh) or (
           width is not None and int(width) < kw):
         raise ValueError(
@@ -284,12 +311,34 @@ class ModelBase(object):
                 name, height, width, kh, kw))
     kernel = self._masked_kernel(name, [kh, kw, inputs.shape[-1], filters],
                                  kernel_initializer)
-    output = tf.nn.conv2d(inputs, kernel, strides=[1, sh, sw, 1],
-                          padding=padding)
-    if use_bias:
-      output = output + self._bias(name, filters)
+    bias = self._bias(name, filters) if use_bias else None
+    outputs = []
+    for index, (batch, network_kernel) in enumerate(
+        zip(tf.unstack(inputs, int(kernel.shape[0])), tf.unstack(kernel))):
+      output = tf.nn.conv2d(batch, network_kernel, strides=[1, sh, sw, 1],
+                            padding=padding)
+      outputs.append(output + bias[index] if use_bias else output)
+    output = tf.stack(outputs)
     act = activation_fn(activation)
     return act(output) if act else output
+
+  @staticmethod
+  def max_pool2d(inputs, size=2):
+    """size x size max-pooling (stride size, VALID) of [networks, batch,
+    height, width, channels] inputs."""
+    pooled = tf.nn.max_pool2d(
+        tf.reshape(inputs, [-1] + inputs.shape[2:].as_list()),
+        ksize=size, strides=size, padding='VALID')
+    return tf.reshape(pooled, [int(inputs.shape[0]), -1] +
+                      pooled.shape[1:].as_list())
+
+  @staticmethod
+  def flatten(inputs):
+    """[networks, batch, ...] to [networks, batch, features]."""
+    if inputs.shape.ndims == 3:
+      return inputs
+    features = int(np.prod(inputs.shape[2:].as_list()))
+    return tf.reshape(inputs, [int(inputs.shape[0]), -1, features])
 
   # Loss and accuracy --------------------------------------------------------
 
@@ -357,9 +406,3 @@ def _pair(value):
     return int(value[0]), int(value[1])
   return int(value), int(value)
 
-
-def _check_mask(name, value):
-  value = np.asarray(value)
-  if value.size and not np.all((value == 0) | (value == 1)):
-    raise ValueError('mask {!r} holds values other than 0 and 1'.format(name))
-  return value

@@ -6,8 +6,6 @@ connected); LeNet-5 is 6 and 16 5x5 filters with pooling, then 120-84-10.
 Layers are named conv0, conv1, ... and fc0, fc1, ...
 """
 
-import tensorflow.compat.v1 as tf
-
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import initializers
 from lottery_ticket.foundations import model_base
@@ -82,7 +80,7 @@ class ModelConv(model_base.ModelBase):
     conv_index = 0
     for layer in self._conv:
       if layer == POOL:
-        current = tf.nn.max_pool2d(current, ksize=2, strides=2, padding='VALID')
+        current = self.max_pool2d(current)
         continue
       filters, kernel_size, activation = layer
       current = self.conv2d_layer(
@@ -91,7 +89,7 @@ class ModelConv(model_base.ModelBase):
           kernel_initializer=self._init(index))
       conv_index += 1
       index += 1
-    current = initializers.flatten(current)
+    current = self.flatten(current)
     for fc_index, (units, activation) in enumerate(self._fc):
       current = self.dense_layer('fc{}'.format(fc_index), current, units,
                                  activation=activation,

@@ -36,7 +36,7 @@ class ModelFc(model_base.ModelBase):
                                   self.apply(input_placeholder))
 
   def forward(self, inputs):
-    current = initializers.flatten(inputs)
+    current = self.flatten(inputs)
     for index, (units, activation) in enumerate(self._layers):
       current = self.dense_layer(
           'layer{}'.format(index), current, units, activation=activation,

@@ -1,24 +1,58 @@
-"""What one training step differentiates: the loss, weight decay, clipping.
+"""What one training step of a pack differentiates: losses, decay, clipping.
 
-The one place both training loops (trainer.build_train_loop and
-packed_trainer.build_packed_loop) take a network's gradients from, so an
-option such as weight decay or clipping is added once and a network's
-numbers do not depend on which loop trains it.
+Every tensor here has a leading network axis, and each network's numbers
+are computed so that they do not depend on the other networks of its pack:
+per-row ops, and sums over a network's own entries taken by batched matmul
+(whose products are independent of the batch count; see model_base.py).
 """
 
 import tensorflow.compat.v1 as tf
 
 
-def gradients(loss, kernels, variables, weight_decay=0.0, clip_norm=None,
-              clip_value=None):
-  """The gradients of one network's step.
+def network_losses(labels, logits):
+  """[N] mean softmax cross-entropy of each network's batch.
 
   Args:
-    loss: the network's scalar training loss.
-    kernels: the kernels weight decay applies to (not the biases).
-    variables: the variables to differentiate by.
-    weight_decay: L2 coefficient: the objective adds 0.5 * wd * sum w^2.
-    clip_norm: optional: clip the gradients to this global norm.
+    labels: [N, batch] integer labels.
+    logits: [N, batch, classes].
+  """
+  return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+      labels=tf.cast(labels, tf.int32), logits=logits), axis=1)
+
+
+def network_accuracies(labels, logits):
+  """[N] fraction of each network's batch whose top logit is the label."""
+  correct = tf.equal(tf.argmax(logits, axis=2, output_type=tf.int32),
+                     tf.cast(labels, tf.int32))
+  return tf.reduce_mean(tf.cast(correct, tf.float32), axis=1)
+
+
+def sums_of_squares(tensors):
+  """[N]: per network, the sum of the squares of its entries of `tensors`.
+
+  Each tensor is [N, ...]; a network's sum is a batched matmul of its
+  flattened entries by themselves, independent of N.
+  """
+  total = []
+  for tensor in tensors:
+    flat = tf.reshape(tensor, [int(tensor.shape[0]), 1, -1])
+    total.append(tf.reshape(tf.matmul(flat, flat, transpose_b=True), [-1]))
+  return tf.add_n(total)
+
+
+def gradients(loss, kernels, variables, weight_decay=0.0, clip_norm=None,
+              clip_value=None):
+  """The gradients of a pack's step.
+
+  Args:
+    loss: the sum of the networks' scalar losses: network i's gradient is
+      that of its own loss, the others' adding exact zeros.
+    kernels: the [N, ...] kernels weight decay applies to (not the biases).
+    variables: the [N, ...] variables to differentiate by.
+    weight_decay: L2 coefficient: each network's objective adds
+      0.5 * wd * sum w^2 of its kernels (its gradient is wd * w).
+    clip_norm: optional: scale each network's gradients so that their
+      global norm is at most this.
     clip_value: optional: clip every gradient entry to [-v, v].
 
   Returns:
@@ -29,7 +63,10 @@ def gradients(loss, kernels, variables, weight_decay=0.0, clip_norm=None,
     objective += weight_decay * tf.add_n([tf.nn.l2_loss(w) for w in kernels])
   grads = tf.gradients(objective, variables)
   if clip_norm:
-    grads, _ = tf.clip_by_global_norm(grads, clip_norm)
+    norms = tf.sqrt(sums_of_squares(grads))
+    scale = clip_norm / tf.maximum(norms, clip_norm)
+    grads = [g * tf.reshape(scale, [-1] + [1] * (g.shape.ndims - 1))
+             for g in grads]
   if clip_value:
     grads = [tf.clip_by_value(g, -clip_value, clip_value) for g in grads]
   return grads

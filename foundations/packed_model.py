@@ -1,33 +1,27 @@
-"""N networks of one architecture as one model, each computed as if alone.
+"""N networks of one architecture as one model, one op per layer for all.
 
-A pack of N networks is one model in one graph whose every layer holds N
-kernels, masks and biases: network i's variables are the unpacked model's,
-under `network{i}/` (network3/model/layer0_w, network3/model/layer0_m,
-network3/model/layer0_b), so that prefix maps each of them, and later its
-optimizer's slots, to the name an unpacked run gives it.
+A pack of N networks is one model in one graph whose every variable has a
+leading network axis: the kernel of layer0 is model/layer0_w of shape
+[N, in, out], and network i's kernel is its slice i. The names are those of
+a lone model's variables (model/layer0_w, model/layer0_m, model/layer0_b,
+and the optimizer slots beside them), so network i's checkpoint holds slice
+i of each under that name (packed_checkpoints.py).
 
-A pack is applied one network at a time (`apply(inputs, network=i)`), and
-that application is the unpacked computation itself: the model's own
-`forward` and ModelBase's layers run unchanged; only the variables they find
-are network i's. So any ModelBase subclass packs (`packed_class`): ModelFc,
-ModelConv, or a model a user writes from ModelBase's masked layers. So a packed network's numbers are
-bit-identical to the same network trained alone, and the trainer builds the
-N networks' steps side by side in one loop (packed_trainer.py).
+ModelBase's layers compute with a leading network axis (see model_base.py),
+so the model's own `forward` runs unchanged on [N, batch, ...] inputs: one
+batched matmul per dense layer for the whole pack, and a network's numbers
+do not depend on the size of its pack or its place in it. Any ModelBase
+subclass packs (`packed_class`): ModelFc, ModelConv, or a model a user
+writes from ModelBase's layers.
 
-Why not one batched product per layer on [N, ...] variables: measured on
-TensorFlow 2.21's CPU kernels,
-
-  - a batched product ([N, B, in] x [N, in, out]), a grouped convolution and
-    a bias gradient summed over [N, B, units] agree with the per-network ops
-    for some shapes and differ in the last bits for others;
-  - stacked [N, ...] variables need one optimizer update, one mask product
-    and one gradient stack per layer for all networks at once: large
-    element-wise ops that run on one thread and wait for every network's
-    gradient. With per-network variables the networks' steps proceed side
-    by side on the cores (1.65x the aggregate rate at N = 8 on 2 cores,
-    when the second core was free).
+One network of a pack is seen through a `NetworkView`: the interface of a
+lone model whose variables are `NetworkSlice`s of the pack's, so the code
+that measures or updates one model (evaluation, mask updates, gradient-flow
+measurements) works on network i of a pack unchanged. A view applies the
+layers to slice i:i+1 of every variable, the pack-of-one computation.
 """
 
+import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import model_base
@@ -36,28 +30,110 @@ from lottery_ticket.foundations import model_fc
 
 
 def prefix(index):
-  """The name prefix of network `index`'s variables: 'network3/'."""
+  """The scope of network `index`'s own non-model variables: 'network3/'.
+
+  What a network's hooks create (a mask updater's history) is not packed;
+  it lives under this prefix, and its checkpoint name drops it.
+  """
   return 'network{}/'.format(int(index))
 
 
 def unpacked_name(name, index):
-  """The name an unpacked run gives network `index`'s variable `name`.
+  """The name a lone run gives network `index`'s variable `name`.
 
   Raises:
-    ValueError: if `name` is not a variable of that network.
+    ValueError: if `name` is not under network `index`'s prefix.
   """
   if not name.startswith(prefix(index)):
     raise ValueError('{} is not a variable of network {}'.format(name, index))
   return name[len(prefix(index)):]
 
 
+class NetworkSlice(object):
+  """Network `index`'s part of a packed variable, used like a variable.
+
+  It reads and assigns slice `index` of the variable, and converts to that
+  slice's value wherever a tensor is expected; `gradients` differentiates
+  through it.
+
+  Attributes:
+    variable: the packed [N, ...] variable.
+    index: the network.
+  """
+
+  def __init__(self, variable, index):
+    self.variable = variable
+    self.index = int(index)
+
+  @property
+  def name(self):
+    return self.variable.name
+
+  @property
+  def op(self):
+    return self.variable.op
+
+  @property
+  def dtype(self):
+    return self.variable.dtype
+
+  @property
+  def shape(self):
+    return self.variable.shape[1:]
+
+  def read_value(self):
+    return self.variable.read_value()[self.index]
+
+  def value(self):
+    return self.read_value()
+
+  def assign(self, value):
+    return self.variable[self.index].assign(value)
+
+
+tf.register_tensor_conversion_function(
+    NetworkSlice, lambda s, dtype=None, name=None, as_ref=False: s.read_value())
+
+
+def _operator(name):
+  """NetworkSlice's operator `name`: the tensor operator on its value."""
+  return lambda self, *args: getattr(self.read_value(), name)(*args)
+
+
+for _name in ('__add__', '__radd__', '__sub__', '__rsub__', '__mul__',
+              '__rmul__', '__truediv__', '__rtruediv__', '__neg__', '__abs__',
+              '__pow__', '__getitem__', '__lt__', '__le__', '__gt__',
+              '__ge__'):
+  setattr(NetworkSlice, _name, _operator(_name))
+
+
+def gradients(loss, variables):
+  """tf.gradients of `loss` by variables, some of which may be NetworkSlices.
+
+  A slice's gradient is slice `index` of the gradient by its whole packed
+  variable (exact: the other networks' parts are zeros).
+  """
+  grads = tf.gradients(loss, [getattr(v, 'variable', v) for v in variables])
+  return [g[v.index] if isinstance(v, NetworkSlice) and g is not None else g
+          for v, g in zip(variables, grads)]
+
+
+def slot(optimizer, variable, name):
+  """`optimizer`'s slot `name` of a variable or NetworkSlice (or None)."""
+  if isinstance(variable, NetworkSlice):
+    found = optimizer.get_slot(variable.variable, name)
+    return None if found is None else NetworkSlice(found, variable.index)
+  return optimizer.get_slot(variable, name)
+
+
 class PackedLayers(object):
-  """Gives ModelBase's layers N networks' variables; mixed into a model class.
+  """Gives ModelBase's layers [N, ...] variables; mixed into a model class.
 
   Constructed as the model class it is mixed into, with the pack's size
   first: packed_class(ModelFc)(num_networks, hyperparameters, inputs,
-  labels). The ModelBase dictionaries (kernels, masks, biases) hold lists of
-  N variables, one per network; the network{i} accessors give one network's.
+  labels). Its variables start as zeros (masks as ones); the trainer loads
+  each network's initial values. The ModelBase dictionaries (kernels,
+  masks, biases) hold the packed variables.
 
   Attributes:
     num_networks: N, the size of the pack.
@@ -72,123 +148,91 @@ class PackedLayers(object):
     super(PackedLayers, self).__init__(*args, **kwargs)
 
   def apply(self, inputs, substitutes=None, network=None):
-    """Runs network `network` on `inputs`, or every network on them.
+    """Runs network `network`, or every network, on the same inputs.
 
     Args:
-      inputs: a batch of inputs.
-      substitutes: see ModelBase.apply.
-      network: the index of one network; None runs each network on the same
-        inputs (which creates every variable) and concatenates the logits.
+      inputs: a [batch, ...] batch of inputs.
+      substitutes: see ModelBase.apply (names of packed variables).
+      network: the index of one network; None runs every network.
 
     Returns:
-      [B, classes] logits of that network, or [N * B, classes].
+      [batch, classes] logits of that network, or [N, batch, classes].
     """
     if network is None:
-      return tf.concat([self.apply(inputs, substitutes, index)
-                        for index in range(self.num_networks)], axis=0)
+      return self.apply_pack(tf.tile(tf.expand_dims(inputs, 0), [
+          self.num_networks] + [1] * inputs.shape.ndims), substitutes)
     if not 0 <= network < self.num_networks:
       raise ValueError('network {} of a pack of {}'.format(
           network, self.num_networks))
     self._network = network
     try:
-      return super(PackedLayers, self).apply(inputs, substitutes)
+      return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes)[0]
     finally:
       self._network = None
+
+  def apply_pack(self, inputs, substitutes=None):
+    """[N, batch, ...] inputs (a batch per network) -> [N, batch, classes]."""
+    return self._forward_in_scope(inputs, substitutes)
 
   def create_loss_and_accuracy(self, label_placeholder, output_logits):
     """Only keeps the logits: a pack's losses are per network (the trainer's)."""
     del label_placeholder
+    self._check_names()
     self.logits = output_logits
 
-  def _variable(self, index, name, shape, initializer, trainable=True):
-    """Network `index`'s variable `name`: network{index}/model/{name}."""
-    scope = tf.VariableScope(tf.AUTO_REUSE,
-                             name=prefix(index) + self._scope.name)
-    with tf.variable_scope(scope, auxiliary_name_scope=False):
-      return tf.get_variable(name, shape=[int(d) for d in shape],
-                             initializer=initializer, trainable=trainable,
-                             use_resource=True)
+  def _variable(self, name, shape, initializer, trainable=True):
+    """The packed variable model/{name} of shape [N] + shape."""
+    return tf.get_variable(
+        name, shape=[self.num_networks] + [int(d) for d in shape],
+        initializer=initializer, trainable=trainable, use_resource=True)
+
+  def _part(self, variable):
+    """The variable (or its substitute) for the networks being applied."""
+    value = self._current(variable)
+    if self._network is None:
+      return value
+    return value[self._network:self._network + 1]
 
   def _masked_kernel(self, name, shape, kernel_initializer):
-    """Network i's effective kernel (kernel * mask) of layer `name`.
-
-    The first call creates the kernels and masks of every network (zeros
-    and ones: the trainer loads the initial values).
-    """
+    """The [n, ...] effective kernels (kernel * mask) of layer `name`."""
     del kernel_initializer  # the trainer loads each network's initial values
     if name not in self._kernels:
-      self._kernels[name] = [
-          self._variable(i, name + '_w', shape, tf.zeros_initializer())
-          for i in range(self.num_networks)]
-      self._mask_vars[name] = [
-          self._variable(i, name + '_m', shape, tf.ones_initializer(),
-                         trainable=False) for i in range(self.num_networks)]
+      self._kernels[name] = self._variable(name + '_w', shape,
+                                           tf.zeros_initializer())
+      self._mask_vars[name] = self._variable(name + '_m', shape,
+                                             tf.ones_initializer(),
+                                             trainable=False)
       self._layer_order.append(name)
-      self._weights[name] = [k * m for k, m in zip(self._kernels[name],
-                                                   self._mask_vars[name])]
+      self._weights[name] = self._kernels[name] * self._mask_vars[name]
     # A fresh product in the caller's context (inside the training loop it
     # reads the variables' current values), as ModelBase does.
-    return (self._current(self._kernels[name][self._network]) *
-            self._current(self._mask_vars[name][self._network]))
+    return (self._part(self._kernels[name]) *
+            self._part(self._mask_vars[name]))
 
   def _bias(self, name, units):
-    """Network i's bias of layer `name` (every network's made at first)."""
+    """The [n, units] biases of layer `name`."""
     if name not in self._biases:
-      self._biases[name] = [
-          self._variable(i, name + '_b', [units], tf.zeros_initializer())
-          for i in range(self.num_networks)]
-    return self._current(self._biases[name][self._network])
-
-  # Per network --------------------------------------------------------------
-
-  @property
-  def trainable_variables(self):
-    """Every network's trainable variables, network by network."""
-    return [v for i in range(self.num_networks)
-            for v in self.network_variables(i)]
-
-  def network_variables(self, index):
-    """Network `index`'s trainable variables, in the unpacked model's order."""
-    out = []
-    for name in self._layer_order:
-      out.append(self._kernels[name][index])
-      if name in self._biases:
-        out.append(self._biases[name][index])
-    return out
-
-  def network_kernels(self, index):
-    """dict layer -> network `index`'s kernel variable."""
-    return {name: k[index] for name, k in self._kernels.items()}
-
-  def network_masks(self, index):
-    """dict layer -> network `index`'s mask variable."""
-    return {name: m[index] for name, m in self._mask_vars.items()}
-
-  def network_biases(self, index):
-    """dict layer -> network `index`'s bias variable."""
-    return {name: b[index] for name, b in self._biases.items()}
-
-  def network_parameters(self, index):
-    """dict name -> network `index`'s effective kernel or bias tensor."""
-    out = {name: w[index] for name, w in self._weights.items()}
-    out.update({model_base.bias_name(name): b[index]
-                for name, b in self._biases.items()})
-    return out
+      self._biases[name] = self._variable(name + '_b', [units],
+                                          tf.zeros_initializer())
+    return self._part(self._biases[name])
 
   def split_current_weights(self, sess):
-    """Each network's effective kernels and biases, as trainer.train gives them.
+    """Each network's effective kernels and biases.
 
     Returns:
       A list of N dicts: layer -> kernel * mask, `<layer>_bias` -> bias.
     """
-    return sess.run([self.network_parameters(i)
-                     for i in range(self.num_networks)])
+    return _split(sess.run(self.parameters()), self.num_networks)
 
   def split_current_masks(self, sess):
     """Each network's masks: a list of N dicts layer -> mask."""
-    return sess.run([self.network_masks(i) for i in range(self.num_networks)])
+    return _split(sess.run(self.masks), self.num_networks)
 
 
+def _split(values, count):
+  """dict name -> [N, ...] array to N dicts name -> [...] array."""
+  return [{name: np.array(value[index]) for name, value in values.items()}
+          for index in range(count)]
 
 
 def model_class(hyperparameters):
@@ -228,15 +272,13 @@ _PACKED = {}
 
 
 class NetworkView(object):
-  """One network of a pack, with the interface of an unpacked model.
+  """One network of a pack, with the interface of a lone model.
 
-  evaluation.split_metrics takes any object with `apply(inputs,
-  substitutes)`; a view lets it evaluate network i of a pack on a whole
-  split, computing exactly what the unpacked network would. The view also
-  has ModelBase's dictionaries of that network's variables (kernels, masks,
-  biases), its parameters, losses and readers, so code written for one
-  unpacked model (a run's measurements and mask updates, the trainer's
-  hooks) builds its ops on network i of a pack unchanged.
+  Its variables (kernels, masks, biases, trainable_variables) are
+  NetworkSlices of the pack's, and `apply` computes network i alone, so
+  code written for one model (evaluation.split_metrics, a run's
+  measurements and mask updates, the trainer's hooks) builds its ops on
+  network i of a pack unchanged.
   """
 
   def __init__(self, packed, index):
@@ -252,27 +294,32 @@ class NetworkView(object):
   def layer_names(self):
     return self.packed.layer_names
 
+  def _slices(self, variables):
+    return {name: NetworkSlice(v, self.index) for name, v in variables.items()}
+
   @property
   def kernels(self):
-    return self.packed.network_kernels(self.index)
+    return self._slices(self.packed.kernels)
 
   @property
   def masks(self):
-    return self.packed.network_masks(self.index)
+    return self._slices(self.packed.masks)
 
   @property
   def biases(self):
-    return self.packed.network_biases(self.index)
+    return self._slices(self.packed.biases)
 
   @property
   def trainable_variables(self):
-    return self.packed.network_variables(self.index)
+    return [NetworkSlice(v, self.index)
+            for v in self.packed.trainable_variables]
 
   def parameters(self):
-    return self.packed.network_parameters(self.index)
+    return {name: value[self.index]
+            for name, value in self.packed.parameters().items()}
 
   def get_current_weights(self, sess):
     return sess.run(self.parameters())
 
   def get_current_masks(self, sess):
-    return sess.run(self.masks)
+    return sess.run({name: m.read_value() for name, m in self.masks.items()})

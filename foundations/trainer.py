@@ -1,29 +1,48 @@
-"""train(): the training loop, its evaluation schedule and its records.
+"""train(): one training loop for a pack of N >= 1 networks of one architecture.
+
+A lottery experiment trains many networks of one architecture for the same
+number of steps: the trials of a level, the controls on the same masks. The
+trainer trains them as one pack (packed_model.py): every variable has a
+leading network axis and every layer is one op for the whole pack, so the
+loop, the `session.run` and the record points are paid once for all of
+them. A lone run is a pack of one.
+
+Each network of a pack keeps everything it would have alone: its
+initialisation (drawn by the lone model's own code in a throwaway graph
+seeded as the runners seed it), its masks and presets, its data order (its
+own order seed), its optimizer state (its slice of every slot), its hooks,
+and its outputs: records, checkpoints, initial/ final/ masks/ and
+weights_at/ in its own run directory. Its numbers do not depend on the size
+of the pack or its place in it (model_base.py says which arithmetic makes
+that so; tests/test_pack_independence.py checks it bit for bit).
 
 The hot loop stays in the graph. The dataset is copied into graph variables
-once; a `tf.while_loop` runs many optimizer steps per `session.run`, each
-gathering its batch by indices that Python computes once per chunk of steps
-(the order is a pure function of the dataset's seed and the step). Python
-comes back only at the points where something is recorded, checkpointed or
-saved. Evaluation reads whole splits already in the graph, from a snapshot
-of the weights, in a background thread while training goes on
-(background_evaluation.py). What training does besides the optimizer steps
-(batch size, schedules of evaluation and checkpoints, regularisation, hooks)
-is one TrainOptions (train_options.py).
+once; a `tf.while_loop` runs up to MAX_CHUNK steps per `session.run`, each
+gathering every network's batch by indices that Python computes once per
+chunk (the order is a pure function of the network's seed and the step).
+Python comes back only at the points where something is recorded,
+checkpointed or saved. Evaluation reads whole splits already in the graph,
+from a snapshot of the weights, in a background thread while training goes
+on (background_evaluation.py). What training does besides the optimizer
+steps is one TrainOptions (train_options.py).
 
-A killed run resumes: with `checkpoint_interval`, all model and optimizer
-variables are checkpointed together with the records so far, and a re-run
-with the same output directory continues from the latest checkpoint and ends
-with the same weights as an uninterrupted run; temporaries an interrupted
-write left behind are removed when the run is taken up again.
+A killed run resumes: with `checkpoint_interval`, each network's variables,
+optimizer state and records are checkpointed in its own run directory
+(packed_checkpoints.py), and a re-run continues from the latest iteration
+every network has a verified checkpoint for, ending with the same weights
+as an uninterrupted run.
 
-Training stops at the first step whose loss is NaN or infinite (or after a
-chunk of steps that left a weight so) with a NonFiniteError naming the
-iteration; the in-graph loop watches for it, at no extra session run.
+A network whose loss or weights become NaN or infinite leaves the pack with
+a NonFiniteError naming the iteration (the in-graph loop watches for it);
+the others train to the end, and then PackDiverged names it.
 """
 
+import collections
+import copy
 import dataclasses
 import os
+
+import numpy as np
 
 import tensorflow.compat.v1 as tf
 
@@ -34,37 +53,147 @@ from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import objective
+from lottery_ticket.foundations import packed_checkpoints
+from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import progress as progress_lib
 from lottery_ticket.foundations import records as records_lib
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import train_options
 
 TrainOptions = train_options.TrainOptions
 Hooks = train_options.Hooks
 NonFiniteError = finite.NonFiniteError
 
-DEFAULT_BATCH_SIZE = train_options.DEFAULT_BATCH_SIZE
 MAX_CHUNK = 1000  # steps per session.run at most, so progress keeps flowing
 
-# What TensorFlow's Saver leaves in checkpoints/ when it is killed while
-# writing: its staging directory (<prefix>_temp), the tensor bundle's
-# partial files (*.tempstate<n>) and atomically written files (*.tmp<uuid>).
+# The version of the trainer's arithmetic, recorded with every run: a run
+# written by other arithmetic is not resumed by this one. 1: one network's
+# ops per network (before batched layers); 2: batched layers (model_base.py).
+NUMERICS = 2
+
+# What TensorFlow leaves in checkpoints/ when it is killed while writing:
+# the tensor bundle's partial files (*.tempstate<n>), atomically written
+# files (*.tmp<uuid>) and a Saver's staging directory (<prefix>_temp).
 CHECKPOINT_TEMPORARIES = ('*_temp', '*.tempstate*', '*.tmp*')
 
 
+class Member(collections.namedtuple(
+    'Member', ['output_dir', 'init_seed', 'order_seed', 'masks', 'presets'])):
+  """One network of a pack.
+
+  Fields:
+    output_dir: its run directory (None: it writes nothing).
+    init_seed: the graph seed its lone model is built under (the runners
+      set config.seed * 1000 + init_stream; None: unseeded).
+    order_seed: the seed of its training order (None: the dataset's own
+      train_order_seed).
+    masks: dict layer -> 0/1 array, as ModelBase takes them (None: dense).
+    presets: dict layer -> initial kernel, `<layer>_bias` -> initial bias.
+  """
+  __slots__ = ()
+
+  def __new__(cls, output_dir=None, init_seed=0, order_seed=None, masks=None,
+              presets=None):
+    return super(Member, cls).__new__(cls, output_dir, init_seed, order_seed,
+                                      masks, presets)
+
+
+def initial_values(model_class, hyperparameters, dataset, member):
+  """The variables' initial values that `member` would start from alone.
+
+  Builds the unpacked model in a throwaway graph exactly as the runners do
+  (placeholders, then the graph seed, then the model), so the random
+  initialisers draw the same numbers; masks and presets are checked there.
+
+  Returns:
+    dict variable name (model/layer0_w, model/layer0_m, model/layer0_b, ...)
+    -> numpy array.
+  """
+  with tf.Graph().as_default() as graph:
+    inputs, labels = dataset.placeholders()
+    if member.init_seed is not None:
+      tf.set_random_seed(int(member.init_seed))
+    model = model_class(hyperparameters, inputs, labels,
+                        presets=member.presets, masks=member.masks)
+    variables = model.trainable_variables + list(model.masks.values())
+    with session_lib.new_session(graph) as sess:
+      sess.run(tf.variables_initializer(variables))
+      values = sess.run(variables)
+  return {v.op.name: value for v, value in zip(variables, values)}
+
+
+class _Loader(object):
+  """Assigns numpy values to variables through feeds (no graph constants)."""
+
+  def __init__(self, variables):
+    self._assign = {}
+    for variable in variables:
+      placeholder = tf.placeholder(variable.dtype.base_dtype, variable.shape)
+      self._assign[variable.op.name] = (placeholder,
+                                        variable.assign(placeholder).op)
+
+  def load(self, sess, values):
+    """values: dict variable name -> array."""
+    feeds, ops = {}, []
+    for name, value in values.items():
+      placeholder, op = self._assign[name]
+      feeds[placeholder] = value
+      ops.append(op)
+    sess.run(ops, feeds)
+
+
+def create_optimizer(model, optimizer_fn):
+  """The pack's optimizer, its state created before the loop is built.
+
+  One optimizer updates the packed variables; its slots are packed too
+  (model/layer0_w/Adam is [N, ...]), slice i being network i's, and its
+  other state (Adam's beta powers) follows the one global step that every
+  network shares, so it is what each network's would be alone.
+  """
+  optimizer = optimizer_fn()
+  variables = model.trainable_variables
+  optimizer.apply_gradients(zip([tf.zeros_like(v) for v in variables],
+                                variables))
+  return optimizer
+
+
+def network_hooks(model, optimizer, build_hooks=None):
+  """Each network's train_options.Hooks, built in its own variable scope.
+
+  build_hooks(index, view, optimizer) runs under the variable scope
+  network{index}, so the variables a hook creates (a mask updater's
+  history) are network i's, named as alone after the prefix: they are
+  checkpointed with the network's and restored with them. The view is a
+  packed_model.NetworkView; the optimizer is the pack's
+  (packed_model.slot gives network i's slice of a slot).
+
+  Raises:
+    TypeError: if build_hooks returns something other than Hooks.
+  """
+  if build_hooks is None:
+    return [Hooks() for _ in range(model.num_networks)]
+  out = []
+  for index in range(model.num_networks):
+    with tf.variable_scope(packed_model.prefix(index).rstrip('/')):
+      out.append(train_options.checked_hooks(build_hooks(
+          index, packed_model.NetworkView(model, index), optimizer)))
+  return out
+
+
 @dataclasses.dataclass
-class TrainLoop(object):
+class Loop(object):
   """Handles of the in-graph training loop.
 
   Attributes:
-    indices: int32 placeholder [num_steps, batch_size]: the rows of the
-      training examples of each step.
-    metrics: dict 'loss', 'accuracy' -> the means over the steps run.
-    first_bad_step: int32 tensor: the index (within this run) of the first
-      step whose training loss was NaN or infinite, -1 when there was none.
-      The loop stops after that step.
-    weights_finite: bool tensor: whether every trainable variable is finite
+    indices: int32 placeholder [num_steps, N, batch_size]: the rows of each
+      network's training examples at each step.
+    metrics: dict 'loss', 'accuracy' -> [N] means over the steps run.
+    first_bad_step: int32 [N]: per network, the index (within this run) of
+      the first step whose training loss was NaN or infinite, else -1. The
+      other networks go on: a network's NaNs never reach another's weights.
+    weights_finite: bool [N]: whether each network's weights are finite
       after the steps.
   """
   indices: tf.Tensor
@@ -73,293 +202,447 @@ class TrainLoop(object):
   weights_finite: tf.Tensor
 
 
-def build_train_loop(model, data, optimizer, global_step, batch_size,
-                     weight_decay=0.0, clip_norm=None, clip_value=None,
-                     after_step=None):
-  """The in-graph loop that runs one optimizer step per row of `indices`.
+def build_loop(model, data, optimizer, global_step, batch_size,
+               weight_decay=0.0, clip_norm=None, clip_value=None,
+               after_steps=None):
+  """The in-graph loop: one optimizer step of every network per row of indices.
 
-  The loop also watches for divergence at almost no cost: each step checks
-  that its (scalar) loss is finite and the loop stops at the first that is
-  not; once the steps are done, the weights are checked once. Neither needs
-  a session run of its own.
+  A step gathers every network's batch in one op, runs the pack's layers on
+  [N, batch, ...], takes each network's mean loss (so network i's gradient
+  is its own loss's), differentiates (objective.gradients: weight decay,
+  clipping per network) and updates every variable once for the pack. Then
+  each network's after_step hook runs, one after another (they write slices
+  of the same variables), and the global step has advanced.
 
   Args:
-    model: a ModelBase (its variables already exist).
+    model: a packed model (its variables already exist).
     data: GraphData.
-    optimizer: a tf.compat.v1.train.Optimizer.
+    optimizer: the pack's tf.compat.v1.train.Optimizer (create_optimizer).
     global_step: the int64 step variable, incremented by every step.
-    batch_size: examples per step.
+    batch_size: examples per step and network.
     weight_decay: L2 coefficient on the kernels (0.5 * wd * sum w^2).
-    clip_norm / clip_value: optional gradient clipping (global norm / value).
-    after_step: optional callable(global_step) -> op, built into every step
-      after the update (e.g. a mask update under tf.cond).
+    clip_norm: clip each network's gradients to this global norm.
+    clip_value: clip every gradient to [-clip_value, clip_value].
+    after_steps: optional per network, callable(global_step) -> op or None,
+      built into the step after the update (the step it reads is the one
+      after the update).
 
   Returns:
-    a TrainLoop.
+    a Loop.
   """
-  indices = tf.placeholder(tf.int32, [None, batch_size], name='batch_indices')
+  num = model.num_networks
+  indices = tf.placeholder(tf.int32, [None, num, batch_size],
+                           name='batch_indices')
   num_steps = tf.shape(indices)[0]
+  images, labels, _ = data.splits['train']
   variables = model.trainable_variables
+  after_steps = [f for f in after_steps or [] if f is not None]
 
   def body(step, loss_sum, accuracy_sum, first_bad):
     # Reads of the weights depend on the loop counter, which the previous
     # step's update produced: each step sees the weights the last one wrote.
     with tf.control_dependencies([step]):
-      images, labels = data.train_batch(tf.gather(indices, step))
-      logits = model.apply(images)
-      loss = model.loss_fn(labels, logits)
-      accuracy = model.accuracy_fn(labels, logits)
-      grads = objective.gradients(loss, model.kernels.values(), variables,
-                                  weight_decay, clip_norm, clip_value)
+      rows = tf.gather(indices, step)
+      batch_labels = tf.gather(labels, rows)
+      logits = model.apply_pack(tf.gather(images, rows))
+      losses = objective.network_losses(batch_labels, logits)
+      accuracies = objective.network_accuracies(batch_labels, logits)
+      grads = objective.gradients(
+          tf.reduce_sum(losses), model.kernels.values(), variables,
+          weight_decay, clip_norm, clip_value)
       update = optimizer.apply_gradients(zip(grads, variables),
                                          global_step=global_step)
-      finished = [update]
-      if after_step is not None:
+      for after_step in after_steps:
         with tf.control_dependencies([update]):
           extra = after_step(global_step)
         if extra is not None:
-          finished.append(extra)
-      with tf.control_dependencies(finished):
-        first_bad = tf.where(tf.math.is_finite(loss), first_bad, step)
-        return step + 1, loss_sum + loss, accuracy_sum + accuracy, first_bad
-
-  def more(step, unused_loss, unused_accuracy, first_bad):
-    return tf.logical_and(step < num_steps, first_bad < 0)
+          update = tf.group(update, extra)
+    with tf.control_dependencies([update]):
+      newly_bad = tf.logical_and(first_bad < 0,
+                                 tf.logical_not(tf.math.is_finite(losses)))
+      first_bad = tf.where(newly_bad, tf.fill([num], step), first_bad)
+      return (step + 1, loss_sum + losses, accuracy_sum + accuracies,
+              first_bad)
 
   steps_run, loss_sum, accuracy_sum, first_bad = tf.while_loop(
-      more, body,
-      (tf.constant(0), tf.constant(0.0), tf.constant(0.0), tf.constant(-1)),
+      lambda step, *_: step < num_steps, body,
+      (tf.constant(0), tf.zeros([num]), tf.zeros([num]),
+       tf.fill([num], -1)),
       parallel_iterations=1)
   with tf.control_dependencies([steps_run, loss_sum, accuracy_sum, first_bad]):
-    weights_finite = tf.reduce_all(tf.stack(
-        [tf.reduce_all(tf.math.is_finite(v.read_value())) for v in variables]))
+    weights_finite = tf.reduce_all(tf.stack([
+        tf.reduce_all(tf.reshape(tf.math.is_finite(v.read_value()), [num, -1]),
+                      axis=1) for v in variables]), axis=0)
   count = tf.maximum(tf.cast(steps_run, tf.float32), 1.0)
-  return TrainLoop(indices, {'loss': loss_sum / count,
-                             'accuracy': accuracy_sum / count},
-                   first_bad, weights_finite)
+  return Loop(indices, {'loss': loss_sum / count,
+                        'accuracy': accuracy_sum / count},
+              first_bad, weights_finite)
 
 
-def _create_optimizer_state(model, optimizer):
-  """Creates the optimizer's slots outside the loop (they hold state)."""
-  grads = [tf.zeros_like(v) for v in model.trainable_variables]
-  optimizer.apply_gradients(zip(grads, model.trainable_variables))
+class PackDiverged(finite.NonFiniteError):
+  """Some networks of a pack diverged; the others trained to the end.
 
+  A diverged network stops at the chunk of steps it diverged in: its
+  records so far are written, its network is not saved. The other networks
+  finish and write everything.
 
-def _initialize(sess, data):
-  """Initialises every variable not yet initialised, and the data."""
-  variables = tf.global_variables()
-  if variables:
-    flags = sess.run(tf.report_uninitialized_variables(variables))
-    names = {f.decode() for f in flags}
-    pending = [v.initializer for v in variables if v.op.name in names]
-    if pending:
-      # A list, not tf.variables_initializer: its tf.group would mark these
-      # ops as control inputs, changing ops the session has already taken
-      # up (TensorFlow warns that this "will trigger an error in the future").
-      sess.run(pending)
-  data.initialize(sess)
-
-
-def train(sess, dataset, model, optimizer_fn, training_len, output_dir,
-          options=None):
-  """Trains `model` on `dataset`, recording and saving as it goes.
-
-  Args:
-    sess: a tf.compat.v1.Session whose graph holds `model`.
-    dataset: a DatasetBase.
-    model: a ModelBase built in sess.graph.
-    optimizer_fn: callable returning a tf.compat.v1.train.Optimizer; the
-      global step exists when it is called (for learning-rate schedules).
-    training_len: ('iterations', N) or ('epochs', N) (see durations.parse).
-    output_dir: where records, weights and checkpoints go (None: nowhere).
-      Temporaries that an interrupted run left in it are removed first
-      (see remove_stale_temporaries).
-    options: a TrainOptions (default: TrainOptions()).
-
-  Returns:
-    (initial_weights, final_weights): dicts of effective kernels and biases.
-
-  Raises:
-    ValueError: for a bad training length.
-    NonFiniteError: (a ValueError) when the training loss or a weight
-      becomes NaN or infinite, naming the iteration; the records so far are
-      written, the network is not saved.
-    save_restore.WriteError: (an OSError) when an output or a checkpoint
-      cannot be written (e.g. a full disk), naming the path and the cause.
-    TypeError: if `options` is not a TrainOptions.
+  Attributes:
+    errors: dict member index -> the NonFiniteError naming where that
+      network diverged.
+    results: per member, (initial_weights, final_weights), or None for a
+      diverged one.
   """
+
+  def __init__(self, errors, results, run_dirs):
+    self.errors = dict(errors)
+    self.results = list(results)
+    super(PackDiverged, self).__init__('; '.join(
+        '{}: {}'.format(run_dirs[i] or 'network {}'.format(i), error)
+        for i, error in sorted(self.errors.items())))
+
+
+def _orders(dataset, members):
+  """Per network, an object whose train_order is that network's order.
+
+  A shallow copy of the dataset with another order seed computes the order
+  by the dataset's own code and shares its arrays.
+  """
+  out = []
+  for member in members:
+    if member.order_seed is None:
+      out.append(dataset)
+    else:
+      view = copy.copy(dataset)
+      view.train_order_seed = int(member.order_seed)
+      out.append(view)
+  return out
+
+
+def _check(members, options):
+  """Members as Member tuples; options as TrainOptions, hooks refused."""
   options = TrainOptions() if options is None else options
   if not isinstance(options, TrainOptions):
-    raise TypeError('options must be a trainer.TrainOptions, got {!r}'.format(
+    raise TypeError('options must be a TrainOptions, got {!r}'.format(
         type(options).__name__))
+  if options.build_hooks is not None:
+    raise ValueError('a pack builds hooks per network: give '
+                     'train(build_hooks=...), not TrainOptions.'
+                     'build_hooks')
+  if not members:
+    raise ValueError('a pack needs at least one member')
+  members = [m if isinstance(m, Member) else Member(**m) for m in members]
+  dirs = [m.output_dir for m in members if m.output_dir]
+  if len(set(dirs)) != len(dirs):
+    raise ValueError('members of a pack share an output directory: {}'.format(
+        ', '.join(sorted(d for d in set(dirs) if dirs.count(d) > 1))))
+  return members, options
+
+
+def train(dataset, hyperparameters, members, optimizer_fn, training_len,
+                 options=None, model_class=None, build_hooks=None):
+  """Trains N >= 1 networks of one architecture together, each as if alone.
+
+  Args:
+    dataset: a DatasetBase, held in the graph once for all networks.
+    hyperparameters: the architecture, as ModelFc or ModelConv take it.
+    members: a list of Member (or dicts of its fields), one per network.
+    optimizer_fn: callable returning a tf.compat.v1.train.Optimizer, called
+      once, once the global step exists.
+    training_len: ('iterations', N), ('epochs', N) or '500it' etc.
+    options: a TrainOptions, the same for every network (default:
+      TrainOptions()); clip_norm clips each network's own gradients; the
+      progress label names the pack; its build_hooks is refused (see
+      `build_hooks` below). Checkpoints
+      are written (and a re-run resumes) only when every member has an
+      output_dir.
+    model_class: the ModelBase subclass each network is, built as
+      model_class(hyperparameters, inputs, labels, presets=, masks=)
+      (default: ModelFc or ModelConv, whichever `hyperparameters` are for).
+    build_hooks: optional callable(index, network, optimizer) ->
+      Hooks: member `index`'s hooks, built on `network` (a
+      packed_model.NetworkView) and its own optimizer (see network_hooks).
+
+  Returns:
+    A list with, per member, (initial_weights, final_weights): dicts of
+    effective kernels and biases (dicts layer -> kernel * mask,
+    `<layer>_bias` -> bias).
+
+  Raises:
+    ValueError: for a bad training length or batch size, bad masks or
+      presets, TrainOptions.build_hooks, or members sharing an output
+      directory.
+    PackDiverged: (a NonFiniteError) when some networks diverged, after the
+      others finished; it holds every member's result.
+    save_restore.WriteError: when an output or checkpoint cannot be written.
+    TypeError: if `options` is not a TrainOptions.
+  """
+  members, options = _check(members, options)
+  model_class = model_class or packed_model.model_class(hyperparameters)
   total = durations.to_iterations(training_len,
                                   dataset.steps_per_epoch(options.batch_size))
-  training = _Training(sess, dataset, model, optimizer_fn, total, output_dir,
-                       options)
-  try:
-    return training.run()
-  finally:
-    training.close()
+  dataset.train_order(0, 0, options.batch_size)  # refuses too large a batch
+  run_dirs = [m.output_dir for m in members]
+  checkpointing = bool(options.checkpoint_interval) and all(run_dirs)
+  for run_dir in filter(None, run_dirs):
+    remove_stale_temporaries(run_dir)
+  resumed = (checkpoint_files.latest_usable(run_dirs, progress_lib.notice,
+                                            options.keep_checkpoints)
+             if checkpointing and all(os.path.isdir(paths.initial(d))
+                                      for d in run_dirs) else 0)
+  starting = ([initial_values(model_class, hyperparameters, dataset, m)
+               for m in members] if not resumed else None)
+
+  graph = tf.Graph()
+  with graph.as_default():
+    pack = _Graph(dataset, hyperparameters, model_class, len(members),
+                      optimizer_fn, checkpointing, options, build_hooks)
+  graph.finalize()
+  with session_lib.new_session(graph) as sess:
+    pack.initialize(sess)
+    run = _Run(sess, pack, members, _orders(dataset, members), total,
+                   options)
+    try:
+      return run.train(resumed, starting)
+    finally:
+      run.close()
 
 
-class _Training(object):
-  """One call of `train`: its graph, its records and its schedule."""
+class _Graph(object):
+  """Everything a pack's session runs: data, model, loop, evaluation, saving."""
 
-  def __init__(self, sess, dataset, model, optimizer_fn, total, output_dir,
-               options):
+  def __init__(self, dataset, hyperparameters, model_class, num_networks,
+               optimizer_fn, checkpointing, options, build_hooks):
+    self.data = graph_data.GraphData(dataset)
+    global_step = tf.train.get_or_create_global_step()
+    inputs, labels = dataset.placeholders()
+    self.model = packed_model.packed_class(model_class)(
+        num_networks, hyperparameters, inputs, labels)
+    optimizer = create_optimizer(self.model, optimizer_fn)
+    self.hooks = network_hooks(self.model, optimizer, build_hooks)
+    self.loop = build_loop(
+        self.model, self.data, optimizer, global_step, options.batch_size,
+        weight_decay=options.weight_decay, clip_norm=options.clip_norm,
+        clip_value=options.clip_value,
+        after_steps=[h.after_step for h in self.hooks])
+    self.evaluator = background_evaluation.for_pack(
+        self.model, self.data, options.eval_chunk_size)
+    self.checkpoints = (packed_checkpoints.PackedCheckpoints(self.model,
+                                                             optimizer)
+                        if checkpointing else None)
+    self.loader = _Loader(tf.global_variables())
+    self._initializers = [tf.global_variables_initializer(),
+                          self.evaluator.initializer]
+
+  def initialize(self, sess):
+    sess.run(self._initializers)
+    self.data.initialize(sess)
+
+
+class _Run(object):
+  """The schedule of training, evaluation and saving, per network.
+
+  A network that diverges leaves the schedule (its records are written)
+  while the others go on.
+  """
+
+  def __init__(self, sess, pack, members, orders, total, options):
     self.sess = sess
-    self.dataset = dataset
-    self.model = model
+    self.pack = pack
+    self.run_dirs = [m.output_dir for m in members]
+    self.orders = orders
     self.total = total
-    self.output_dir = output_dir
     self.options = options
+    self.recorders = [records_lib.Recorder(d, options.save_summaries)
+                      for d in self.run_dirs]
+    self.errors = {}  # member index -> NonFiniteError
     self.progress = None
     self.start = 0
-    with sess.graph.as_default():
-      self.data = graph_data.GraphData(dataset)
-      global_step = tf.train.get_or_create_global_step()
-      optimizer = optimizer_fn()
-      _create_optimizer_state(model, optimizer)
-      self.hooks = options.hooks(optimizer)
-      self.loop = build_train_loop(
-          model, self.data, optimizer, global_step, options.batch_size,
-          weight_decay=options.weight_decay, clip_norm=options.clip_norm,
-          clip_value=options.clip_value, after_step=self.hooks.after_step)
-      self.evaluator = background_evaluation.for_model(
-          model, self.data, options.eval_chunk_size)
-      self.extra_metrics = dict(self.hooks.extra_metrics or {})
-      # checkpoint_files keeps the index and prunes old checkpoints.
-      self.saver = (tf.train.Saver(max_to_keep=None)
-                    if output_dir and options.checkpoint_interval else None)
-      _initialize(sess, self.data)
-      sess.run(self.evaluator.initializer)
-    if output_dir:
-      remove_stale_temporaries(output_dir)
-    self.recorder = records_lib.Recorder(output_dir, options.save_summaries)
+    self.batch_metrics = None
 
   def close(self):
-    self.evaluator.wait()  # no thread may outlive the session
-    self.recorder.close()
+    self.pack.evaluator.wait()  # no thread may outlive the session
+    for recorder in self.recorders:
+      recorder.close()
 
-  def run(self):
-    """Trains to the end; returns (initial_weights, final_weights)."""
-    try:
-      initial_weights = self._begin()
-      iteration = self.start
-      for boundary in self.options.boundaries(self.total):
-        if boundary > iteration:
-          iteration = self._train_to(iteration, boundary)
-          self._at_boundary(iteration)
-      self.record_evaluation()
-      final_weights = self.model.get_current_weights(self.sess)
-      if self.progress and self.progress.last_printed != self.total:
-        self.progress.update(self.total, force=True)
-      if self.options.save_network and self.output_dir:
-        save_restore.save_network(paths.final(self.output_dir), final_weights)
-        save_restore.save_network(paths.masks(self.output_dir),
-                                  self.model.get_current_masks(self.sess))
-      self.recorder.write()
-      return initial_weights, final_weights
-    except NonFiniteError:
-      self.record_evaluation()
-      self.recorder.write()  # the records up to the divergence, to look at
-      raise
+  def _live(self):
+    return [i for i in range(len(self.run_dirs)) if i not in self.errors]
 
-  def _begin(self):
-    """Resumes or starts; returns the initial weights."""
-    options, output_dir = self.options, self.output_dir
-    resumed = _maybe_resume(self.sess, self.saver, output_dir, self.recorder,
-                            options.keep_checkpoints)
+  def train(self, resumed, starting_values):
+    """Trains from the start (or `resumed`) to the end; returns the results."""
+    initial = self._begin(resumed, starting_values)
+    iteration = self.start
+    for boundary in self.options.boundaries(self.total):
+      if boundary > iteration:
+        iteration = self._train_to(iteration, boundary)
+        self._at_boundary(iteration)
+    self._record_evaluation()
+    final = self.pack.model.split_current_weights(self.sess)
+    if self.progress and self.progress.last_printed != self.total:
+      self.progress.update(self.total, force=True)
+    live = self._live()
+    if self.options.save_network:
+      self._save_each(paths.final, final, live)
+      self._save_each(paths.masks,
+                      self.pack.model.split_current_masks(self.sess), live)
+    for index in live:
+      self.recorders[index].write()
+    results = [(initial[i], final[i]) if i in live else None
+               for i in range(len(self.run_dirs))]
+    if self.errors:
+      raise PackDiverged(self.errors, results, self.run_dirs)
+    return results
+
+  def _begin(self, resumed, starting_values):
+    """Resumes or starts; returns every network's initial weights."""
+    options = self.options
+    if resumed:
+      self._resume(resumed)
+    else:
+      self.pack.loader.load(self.sess, {
+          name: np.stack([values[name] for values in starting_values])
+          for name in starting_values[0]})
     self.start = resumed or options.first_iteration
     if not resumed and self.start >= self.total:
       raise ValueError('training starts at iteration {} but lasts {} '
                        'iterations'.format(self.start, self.total))
     if not resumed and self.start:
-      self.sess.run(tf.train.get_global_step().assign(self.start))
-    if self.hooks.on_start:
-      self.hooks.on_start(self.sess)
+      self.pack.loader.load(self.sess, {
+          tf.train.get_global_step(self.sess.graph).op.name: self.start})
+    for hooks in self.pack.hooks:
+      if hooks.on_start:
+        hooks.on_start(self.sess)
     if options.progress:
       self.progress = progress_lib.Progress(options.progress, self.total,
                                             self.start)
       if resumed:
-        progress_lib.notice('{}: resumed at iteration {} of {} from its latest '
-                            'checkpoint'.format(options.progress, self.start,
-                                                self.total))
+        progress_lib.notice('{}: resumed at iteration {} of {} from its '
+                            'latest checkpoint{}'.format(
+                                options.progress, self.start, self.total,
+                                's' if len(self.run_dirs) > 1 else ''))
     if resumed:
-      return save_restore.restore_network(paths.initial(output_dir))
-    initial_weights = self.model.get_current_weights(self.sess)
-    if options.save_network and output_dir:
-      save_restore.save_network(paths.initial(output_dir), initial_weights)
-    self.evaluate(self.start)
-    if self.start in options.save_weights_at and output_dir:
-      save_restore.save_network(paths.rewind(output_dir, self.start),
-                                initial_weights)
-    return initial_weights
+      return [save_restore.restore_network(paths.initial(d))
+              for d in self.run_dirs]
+    initial = self.pack.model.split_current_weights(self.sess)
+    if options.save_network:
+      self._save_each(paths.initial, initial)
+    self._evaluate(self.start)
+    if self.start in options.save_weights_at:
+      self._save_each(lambda d: paths.rewind(d, self.start), initial)
+    return initial
 
   def _train_to(self, iteration, boundary):
     """Runs the steps up to `boundary`, in chunks; returns `boundary`."""
+    loop = self.pack.loop
     while iteration < boundary:
       steps = min(boundary - iteration, MAX_CHUNK)
-      order = self.dataset.train_order(iteration, steps,
-                                       self.options.batch_size)
+      order = np.stack([o.train_order(iteration, steps, self.options.batch_size)
+                        for o in self.orders], axis=1)
       self.batch_metrics, first_bad, weights_finite = self.sess.run(
-          [self.loop.metrics, self.loop.first_bad_step,
-           self.loop.weights_finite], {self.loop.indices: order})
-      finite.check_steps(first_bad, weights_finite, iteration, steps)
+          [loop.metrics, loop.first_bad_step, loop.weights_finite],
+          {loop.indices: order})
+      self._check_finite(first_bad, weights_finite, iteration, steps)
       iteration += steps
       if self.progress and iteration < boundary:
         self.progress.update(iteration)
     return iteration
 
+  def _check_finite(self, first_bad, weights_finite, iteration, steps):
+    """Takes out the networks that diverged in these steps (see trainer)."""
+    diverged = {}
+    for index in self._live():
+      try:
+        finite.check_steps(first_bad[index], weights_finite[index],
+                           iteration, steps)
+      except finite.NonFiniteError as error:
+        diverged[index] = error
+    if diverged:
+      self._record_evaluation()  # the evaluation under way is recorded
+      for index, error in diverged.items():
+        self.recorders[index].write()
+        self.errors[index] = error
+
   def _at_boundary(self, iteration):
     """Records, evaluates, saves and checkpoints what is due at `iteration`."""
-    options, output_dir = self.options, self.output_dir
+    options = self.options
     if train_options.due(iteration, options.record_interval or self.total,
-                         self.total):
-      self.recorder.add('train', iteration, self.batch_metrics)
-    self.evaluate(iteration)
-    if iteration in options.save_weights_at and output_dir:
-      save_restore.save_network(paths.rewind(output_dir, iteration),
-                                self.model.get_current_weights(self.sess))
-    if self.saver is not None and train_options.due(
-        iteration, options.checkpoint_interval, self.total):
-      self.record_evaluation()
-      _checkpoint(self.sess, self.saver, output_dir, self.recorder, iteration,
-                  options.keep_checkpoints)
+                    self.total):
+      for index in self._live():
+        self.recorders[index].add('train', iteration, {
+            key: value[index] for key, value in self.batch_metrics.items()})
+    self._evaluate(iteration)
+    if iteration in options.save_weights_at:
+      self._save_each(lambda d: paths.rewind(d, iteration),
+                      self.pack.model.split_current_weights(self.sess))
+    if (self.pack.checkpoints is not None and
+        train_options.due(iteration, options.checkpoint_interval,
+                          self.total)):
+      self._record_evaluation()
+      self._checkpoint(iteration)
 
-  def record_evaluation(self):
-    """Records the background evaluation, waiting for it if it still runs.
+  def _save_each(self, where, per_network, indices=None):
+    """Saves network i's arrays at where(run_dir i), for live networks with a
+    run directory (or those of `indices`)."""
+    for index in self._live() if indices is None else indices:
+      if self.run_dirs[index]:
+        save_restore.save_network(where(self.run_dirs[index]),
+                                  per_network[index])
 
-    The progress line of an evaluated iteration is printed here, once its
-    accuracy is known, so a line shows the accuracy of the iteration it
-    names.
-    """
-    done = self.evaluator.collect()
+  def _record_evaluation(self):
+    """Records the background evaluation, waiting for it if it still runs."""
+    done = self.pack.evaluator.collect()
     if done is None:
       return
-    evaluated, values = done
-    for split, metrics in values.items():
-      self.recorder.add(split, evaluated, metrics)
-    if self.progress and 'test' in values:
-      self.progress.update(evaluated, {'test acc': values['test']['accuracy']},
+    evaluated, per_network = done[0], background_evaluation.per_network(done[1])
+    live = self._live()
+    for index in live:
+      for split, values in per_network[index].items():
+        self.recorders[index].add(split, evaluated, values)
+    if self.progress and 'test' in per_network[0] and live:
+      mean = sum(per_network[i]['test']['accuracy'] for i in live) / len(live)
+      key = 'test acc' if len(self.run_dirs) == 1 else 'mean test acc'
+      self.progress.update(evaluated, {key: mean},
                            force=evaluated == self.total)
 
-  def evaluate(self, iteration):
-    """Starts the evaluations due at `iteration`; measures what must be now."""
-    self.record_evaluation()
-    options, total = self.options, self.total
-    if self.extra_metrics and train_options.due(
-        iteration, options.test_interval, total):
-      self.recorder.add('extra', iteration, self.sess.run(self.extra_metrics))
-    if self.hooks.on_record:
-      self.hooks.on_record(self.sess, iteration, self.recorder)
-    due = {'test': options.test_interval,
-           'validate': options.validation_interval}
-    splits = [split for split in self.evaluator.metrics
-              if train_options.due(iteration, due[split], total)]
-    self.evaluator.start(self.sess, iteration, splits)
+  def _evaluate(self, iteration):
+    """Starts the evaluations due at `iteration` (after recording the last);
+    measures and records what the hooks measure now."""
+    self._record_evaluation()
+    hooks, live = self.pack.hooks, self._live()
+    extra = {i: hooks[i].extra_metrics for i in live
+             if hooks[i].extra_metrics}
+    if extra and train_options.due(iteration, self.options.test_interval,
+                              self.total):
+      for index, values in sorted(self.sess.run(extra).items()):
+        self.recorders[index].add('extra', iteration, values)
+    for index in live:
+      if hooks[index].on_record:
+        hooks[index].on_record(self.sess, iteration, self.recorders[index])
+    due = {'test': self.options.test_interval,
+           'validate': self.options.validation_interval}
+    splits = [split for split in sorted(self.pack.evaluator.metrics)
+              if train_options.due(iteration, due[split], self.total)]
+    self.pack.evaluator.start(self.sess, iteration, splits)
     if self.progress and 'test' not in splits and iteration > self.start:
-      self.progress.update(iteration)  # no accuracy to show for this one
+      self.progress.update(iteration)
+
+  def _checkpoint(self, iteration):
+    """Per live network: records, then variables (index last)."""
+    live = self._live()
+    self.pack.checkpoints.save(
+        self.sess, self.run_dirs, iteration,
+        [recorder.records for recorder in self.recorders],
+        self.options.keep_checkpoints, live)
+    for index in live:
+      self.recorders[index].write()
+
+  def _resume(self, iteration):
+    """Restores every network's checkpoint and records of `iteration`."""
+    self.pack.loader.load(self.sess, self.pack.checkpoints.read(self.run_dirs,
+                                                                iteration))
+    for run_dir, recorder in zip(self.run_dirs, self.recorders):
+      recorder.records = save_restore.read_json(
+          checkpoint_files.records_path(run_dir, iteration))
+      recorder.truncate(iteration)
 
 
 def remove_stale_temporaries(output_dir):
@@ -384,50 +667,3 @@ def remove_stale_temporaries(output_dir):
                                                CHECKPOINT_TEMPORARIES)
     removed += checkpoint_files.remove_incomplete(output_dir)
   return sorted(removed)
-
-
-def _checkpoint(sess, saver, output_dir, recorder, iteration, keep):
-  """Saves records and variables (checkpoint_files' order), then the logs.
-
-  Raises:
-    save_restore.WriteError: naming the file and the cause when it cannot
-      be written (e.g. the disk is full).
-  """
-  def write_variables(prefix):
-    try:
-      # No meta graph: a resume rebuilds the graph from code, and analyses
-      # read the variables alone (tf.train.load_checkpoint).
-      saver.save(sess, prefix, write_meta_graph=False, write_state=False)
-    except tf.errors.OpError as error:
-      raise checkpoint_error(prefix, error) from error
-
-  checkpoint_files.save(output_dir, iteration, recorder.records,
-                        write_variables, keep)
-  recorder.write()
-
-
-def checkpoint_error(prefix, error):
-  """The one-line WriteError, naming the checkpoint's path prefix, for a
-  TensorFlow error while writing its variables."""
-  text = (getattr(error, 'message', None) or str(error)).strip()
-  first_line = text.splitlines()[0] if text else type(error).__name__
-  if (isinstance(error, tf.errors.ResourceExhaustedError) or
-      'no space left' in text.lower()):
-    return save_restore.out_of_space(prefix)
-  return save_restore.WriteError(prefix, OSError(None, first_line))
-
-
-def _maybe_resume(sess, saver, output_dir, recorder, keep):
-  """Restores the latest usable checkpoint if there is one; returns its
-  iteration (0: none, the run starts from the beginning)."""
-  if saver is None or not os.path.isdir(paths.initial(output_dir)):
-    return 0
-  iteration = checkpoint_files.latest_usable([output_dir], progress_lib.notice,
-                                             keep)
-  if not iteration:
-    return 0
-  saver.restore(sess, checkpoint_files.prefix(output_dir, iteration))
-  recorder.records = save_restore.read_json(
-      checkpoint_files.records_path(output_dir, iteration))
-  recorder.truncate(iteration)
-  return iteration

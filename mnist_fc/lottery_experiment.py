@@ -17,7 +17,7 @@ import os
 from lottery_ticket.foundations import dir_lock
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import hparams
-from lottery_ticket.foundations import packed_trainer
+from lottery_ticket.foundations import trainer
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning as pruning_lib
 from lottery_ticket.foundations import save_restore
@@ -195,7 +195,7 @@ def _run(trials, dataset, presets, overwrite):
           first.config.total_steps(dataset),
           save_weights_at=first.save_weights_at(level),
           first_iteration=first.first_iteration(level))
-    except packed_trainer.PackDiverged as diverged:
+    except trainer.PackDiverged as diverged:
       results = diverged.results
       errors.update({todo[i]: error for i, error in diverged.errors.items()})
     for index, member, result in zip(todo, members, results):

@@ -2,9 +2,8 @@
 
 Every run of mnist_fc trains here: a lone run is a pack of one. Each run of
 the pack gets its config.json first and its DONE last, and
-foundations.packed_trainer trains the networks side by side in one graph,
-each bit-identical to trainer.train on it. The runs
-must share everything but their seed-derived values, masks and starting
+foundations.trainer trains the networks as one pack, each as it would
+train alone. The runs must share everything but their seed-derived values, masks and starting
 weights (they are the trials of one command, see trials.py). A run may bring
 its own training hooks (a sparse run's mask updates and measurements),
 built on its network of the pack as they would be on its model alone.
@@ -14,7 +13,6 @@ import dataclasses
 import time
 from typing import Any, Callable, Optional
 
-from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import runs
@@ -93,7 +91,7 @@ def train_together(members, dataset, experiment, label, total_steps,
     that diverged.
 
   Raises:
-    packed_trainer.PackDiverged: after every network that did not diverge
+    trainer.PackDiverged: after every network that did not diverge
       has finished (and been marked DONE); it holds every member's result.
       A pack of one raises its network's own NonFiniteError instead.
     ValueError: for runs that cannot share a pack.
@@ -107,18 +105,18 @@ def train_together(members, dataset, experiment, label, total_steps,
                  first_iteration=first_iteration)
   if keep_checkpoints:
     options['keep_checkpoints'] = 0
-  pack = [packed_trainer.Member(
+  pack = [trainer.Member(
       output_dir=m.run_dir, init_seed=m.config.graph_seed(m.init_stream),
       order_seed=m.config.train_order_seed, masks=m.masks, presets=m.presets)
           for m in members]
   started = time.time()
   try:
-    results = packed_trainer.train_packed(
+    results = trainer.train(
         dataset, hyperparameters or config.hyperparameters(
             dataset.num_classes), pack,
         optimizer_fn or config.optimizer_fn(total_steps), config.training_len,
         trainer.TrainOptions(**options), build_hooks=_hooks_builder(members))
-  except packed_trainer.PackDiverged as diverged:
+  except trainer.PackDiverged as diverged:
     results = diverged.results
     _finish(members, results, started, keep_checkpoints)
     if len(members) == 1:
@@ -129,7 +127,7 @@ def train_together(members, dataset, experiment, label, total_steps,
 
 
 def _hooks_builder(members):
-  """train_packed's build_hooks for the members' own hooks (None: none)."""
+  """trainer.train's build_hooks for the members' own hooks (None: none)."""
   if not any(m.hooks for m in members):
     return None
 

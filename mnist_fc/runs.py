@@ -172,7 +172,26 @@ def claim(run_dir, config, experiment, overwrite=False, keep_checkpoints=False):
     if not keep_checkpoints and os.path.isdir(paths.checkpoints(run_dir)):
       _remove_checkpoints(run_dir)
     return 'finished'
-  return 'resume' if os.path.exists(paths.config(run_dir)) else 'new'
+  if not os.path.exists(paths.config(run_dir)):
+    return 'new'
+  check_numerics(run_dir)
+  return 'resume'
+
+
+def check_numerics(run_dir):
+  """Refuses to resume a run that other training arithmetic began.
+
+  Raises:
+    ConfigurationMismatch: naming the two versions and what to do.
+  """
+  recorded = config_lib.details(config_lib.load_json(
+      paths.config(run_dir))).get('numerics', 1)
+  if recorded != trainer.NUMERICS:
+    raise ConfigurationMismatch(
+        '{} is an unfinished run begun by the trainer\'s numerics version {} '
+        '(this version is {}), whose results would differ in the last bits; '
+        'give --overwrite to train it again from the start'.format(
+            run_dir, recorded, trainer.NUMERICS))
 
 
 def enter(run_dir, config, experiment, overwrite=False,
@@ -197,8 +216,8 @@ def enter(run_dir, config, experiment, overwrite=False,
 
 def record(run_dir, config, experiment, details=None):
   """Writes the run's configuration, the first file of a run directory."""
-  save_restore.write_json(paths.config(run_dir),
-                          config_lib.record(config, experiment, details))
+  save_restore.write_json(paths.config(run_dir), config_lib.record(
+      config, experiment, dict(details or {}, numerics=trainer.NUMERICS)))
 
 
 def mark_done(run_dir, started, keep_checkpoints=False):

@@ -2,7 +2,7 @@
 
 `--trials=N` turns a runner's one run into N trials of the same
 configuration that differ only by seed, trained side by side in one graph
-(foundations/packed_trainer.py) instead of N processes:
+(foundations/trainer.py) instead of N processes:
 
   * trial t, for t = seed, seed + 1, ..., seed + N - 1 (`--seed` names the
     first trial, 0 by default), is exactly the run that the same command

@@ -1,24 +1,21 @@
 """Shared pieces of the packed-training tests (this module holds no tests).
 
-A network trained in a pack must equal the same network trained alone by
-trainer.train: `alone` trains it alone exactly as the runners would (the
-dataset with the network's order seed, placeholders, the graph seed, the
-model), so a test compares the two bit for bit.
+A network trained in a pack must equal the same network trained in a pack of
+one, or in any other pack: `pack` trains members with trainer.train and
+`members` makes three kinds of network (dense; masked with its own data
+order; masked with presets), so a test compares them bit for bit.
 """
 
 import copy
 import os
 
 import numpy as np
-import tensorflow.compat.v1 as tf
 
 from lottery_ticket.datasets import registry
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import packed_model
-from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import trainer
 
 MLP = {'layers': [(16, 'relu'), (12, 'relu'), (4, None)]}
@@ -44,26 +41,11 @@ def with_order_seed(dataset, seed):
   return view
 
 
-def alone(dataset, hyperparameters, member, optimizer_fn, training_len,
-          model_class=None, **params):
-  """trainer.train on one member's network, as a runner would train it."""
-  dataset = with_order_seed(dataset, member.order_seed)
-  model_class = model_class or packed_model.model_class(hyperparameters)
-  with tf.Graph().as_default() as graph:
-    inputs, labels = dataset.placeholders()
-    tf.set_random_seed(member.init_seed)
-    model = model_class(hyperparameters, inputs, labels, masks=member.masks,
-                        presets=member.presets)
-    with session_lib.new_session(graph) as sess:
-      return trainer.train(sess, dataset, model, optimizer_fn, training_len,
-                           member.output_dir, trainer.TrainOptions(**params))
-
-
 def initial_shapes(dataset, hyperparameters, model_class=None):
   """dict tensor name -> shape of the network's kernels and biases."""
-  values = packed_trainer.initial_values(
+  values = trainer.initial_values(
       model_class or packed_model.model_class(hyperparameters),
-      hyperparameters, dataset, packed_trainer.Member())
+      hyperparameters, dataset, trainer.Member())
   out = {}
   for name, value in values.items():
     layer, kind = name.split('/')[-1].rsplit('_', 1)
@@ -76,11 +58,10 @@ def initial_shapes(dataset, hyperparameters, model_class=None):
 
 def pack(dataset, hyperparameters, members, optimizer_fn, training_len,
          model_class=None, **params):
-  """train_packed with trainer.TrainOptions(**params)."""
-  return packed_trainer.train_packed(dataset, hyperparameters, members,
-                                     optimizer_fn, training_len,
-                                     trainer.TrainOptions(**params),
-                                     model_class=model_class)
+  """trainer.train with trainer.TrainOptions(**params)."""
+  return trainer.train(dataset, hyperparameters, members, optimizer_fn,
+                       training_len, trainer.TrainOptions(**params),
+                       model_class=model_class)
 
 
 def members(dataset, hyperparameters, run_dirs=(None, None, None),
@@ -96,7 +77,7 @@ def members(dataset, hyperparameters, run_dirs=(None, None, None),
   choices = [dict(init_seed=1),
              dict(init_seed=2, order_seed=11, masks=masks),
              dict(init_seed=3, order_seed=12, masks=masks, presets=presets)]
-  return [packed_trainer.Member(output_dir=d, **c)
+  return [trainer.Member(output_dir=d, **c)
           for d, c in zip(run_dirs, choices)]
 
 

@@ -23,14 +23,20 @@ def _mask(rng, shape, density=0.5):
 def test_pruned_weights_stay_exactly_zero(tiny_dataset, optimizer):
   rng = np.random.default_rng(1)
   masks = {'layer0': _mask(rng, (20, 16)), 'layer1': _mask(rng, (16, 4))}
-  with tf.Graph().as_default() as graph:
-    inputs, labels = tiny_dataset.placeholders()
-    model = model_fc.ModelFc(HP, inputs, labels, masks=masks)
-    with tf.Session(graph=graph) as sess:
-      initial, final = trainer.train(
-          sess, tiny_dataset, model, optimizer, ('iterations', 200), None,
-          options=trainer.TrainOptions(batch_size=10))
-      kernels = sess.run(model.kernels)
+  kernels = {}
+
+  def read_kernels(unused_index, network, unused_optimizer):
+    values = {n: k.read_value() for n, k in network.kernels.items()}
+
+    def on_record(sess, unused_iteration, unused_recorder):
+      kernels.update(sess.run(values))
+    return trainer.Hooks(on_record=on_record)
+
+  (initial, final), = trainer.train(
+      tiny_dataset, HP, [trainer.Member(masks=masks)], optimizer,
+      ('iterations', 200), trainer.TrainOptions(batch_size=10,
+                                                test_interval=200),
+      build_hooks=read_kernels)
   for name, mask in masks.items():
     assert np.all(final[name][mask == 0] == 0)
     assert np.all(initial[name][mask == 0] == 0)

@@ -12,7 +12,7 @@ import packed_testlib as lib
 import pytest
 
 from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_trainer
+from lottery_ticket.foundations import trainer
 
 PARAMS = dict(batch_size=20, test_interval=10, checkpoint_interval=15,
               clip_norm=0.5)
@@ -20,7 +20,7 @@ PARAMS = dict(batch_size=20, test_interval=10, checkpoint_interval=15,
 
 def _others(count, directory):
   """Pack mates: dense networks of other seeds and data orders."""
-  return [packed_trainer.Member(output_dir=str(directory / str(i)),
+  return [trainer.Member(output_dir=str(directory / str(i)),
                                 init_seed=50 + i, order_seed=70 + i)
           for i in range(count)]
 

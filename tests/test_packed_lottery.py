@@ -13,7 +13,7 @@ import packed_testlib
 import pytest
 
 from lottery_ticket.foundations import finite
-from lottery_ticket.foundations import packed_trainer
+from lottery_ticket.foundations import trainer
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
 from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib
@@ -91,7 +91,7 @@ def test_a_diverging_trial_stops_and_the_others_finish(tmp_path,
                                                        monkeypatch):
   """Trial 1 starts from weights so large its loss overflows at once; the
   pack names exactly that trial, after the others trained every level."""
-  starting = packed_trainer.initial_values
+  starting = trainer.initial_values
 
   def huge_for_trial1(model_class, hyperparameters, dataset, member):
     values = starting(model_class, hyperparameters, dataset, member)
@@ -100,7 +100,7 @@ def test_a_diverging_trial_stops_and_the_others_finish(tmp_path,
                 for name, value in values.items()}
     return values
 
-  monkeypatch.setattr(packed_trainer, 'initial_values', huge_for_trial1)
+  monkeypatch.setattr(trainer, 'initial_values', huge_for_trial1)
   base = tmp_path / 'diverging'
   with pytest.raises(finite.NonFiniteError) as raised:
     lottery_lib.lottery_experiment(str(base), iterations=1, trials=3, **FAST)

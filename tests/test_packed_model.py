@@ -14,24 +14,45 @@ from lottery_ticket.foundations import packed_model
 PACKED_FC = packed_model.packed_class(model_fc.ModelFc)
 
 
-def test_each_network_has_the_unpacked_variables_under_its_prefix(
-    tiny_dataset):
+def test_a_pack_has_the_lone_variables_with_a_network_axis(tiny_dataset):
   with tf.Graph().as_default():
     inputs, labels = tiny_dataset.placeholders()
     model = PACKED_FC(2, lib.MLP, inputs, labels)
     shapes = {v.op.name: v.shape.as_list() for v in tf.global_variables()}
-    unpacked = model_fc.ModelFc(lib.MLP, inputs, labels)
+  with tf.Graph().as_default():
+    inputs, labels = tiny_dataset.placeholders()
+    alone = model_fc.ModelFc(lib.MLP, inputs, labels)
     expected = {v.op.name: v.shape.as_list() for v in
-                unpacked.trainable_variables + list(unpacked.masks.values())}
-  assert shapes == {packed_model.prefix(i) + name: shape
-                    for i in range(2) for name, shape in expected.items()}
+                alone.trainable_variables + list(alone.masks.values())}
+  assert shapes == {name: [2] + shape for name, shape in expected.items()}
   assert model.layer_names == ['layer0', 'layer1', 'layer2']
-  assert [v.op.name for v in model.network_variables(1)] == [
-      'network1/' + v.op.name for v in unpacked.trainable_variables]
-  assert packed_model.unpacked_name('network1/model/layer0_w', 1) == (
-      'model/layer0_w')
+  view = packed_model.NetworkView(model, 1)
+  assert [(v.op.name, v.index, v.shape.as_list())
+          for v in view.trainable_variables] == [
+              (v.op.name, 1, v.shape.as_list())
+              for v in alone.trainable_variables]
+  assert packed_model.unpacked_name('network1/mask_updates', 1) == (
+      'mask_updates')
   with pytest.raises(ValueError, match='not a variable of network 0'):
-    packed_model.unpacked_name('network1/model/layer0_w', 0)
+    packed_model.unpacked_name('network1/mask_updates', 0)
+
+
+def test_a_slice_reads_assigns_and_differentiates_its_network(tiny_dataset):
+  with tf.Graph().as_default() as graph:
+    inputs, labels = tiny_dataset.placeholders()
+    model = PACKED_FC(3, lib.MLP, inputs, labels)
+    kernel = packed_model.NetworkView(model, 1).kernels['layer2']
+    written = kernel.assign(tf.fill(kernel.shape, 2.0))
+    loss = tf.reduce_sum(kernel * kernel)  # converts to its value
+    grad, = packed_model.gradients(loss, [kernel])
+    with tf.Session(graph=graph) as sess:
+      sess.run(tf.global_variables_initializer())
+      sess.run(written)
+      packed, slice_grad = sess.run([model.kernels['layer2'], grad])
+  assert packed.shape == (3, 12, 4)
+  np.testing.assert_array_equal(packed[1], np.full((12, 4), 2.0))
+  np.testing.assert_array_equal(packed[[0, 2]], np.zeros((2, 12, 4)))
+  np.testing.assert_array_equal(slice_grad, np.full((12, 4), 4.0))
 
 
 def test_a_view_computes_one_network_and_the_pack_each(tiny_dataset):
@@ -43,7 +64,7 @@ def test_a_view_computes_one_network_and_the_pack_each(tiny_dataset):
     values = {v: rng.normal(size=v.shape.as_list()).astype(np.float32)
               for v in model.trainable_variables}
     values.update({m: (rng.random(m.shape.as_list()) < 0.5).astype(np.float32)
-                   for i in range(3) for m in model.network_masks(i).values()})
+                   for m in model.masks.values()})
     views = [packed_model.NetworkView(model, i).apply(tf.constant(images))
              for i in range(3)]
     pack = model.apply(tf.constant(images))  # each network on the same rows
@@ -58,8 +79,7 @@ def test_a_view_computes_one_network_and_the_pack_each(tiny_dataset):
     hidden = np.maximum(hidden @ w['layer1'] + w['layer1_bias'], 0)
     expected = hidden @ w['layer2'] + w['layer2_bias']
     np.testing.assert_allclose(per_view[index], expected, rtol=1e-4, atol=1e-4)
-    np.testing.assert_array_equal(packed[index * 7:(index + 1) * 7],
-                                  per_view[index])
+    np.testing.assert_array_equal(packed[index], per_view[index])
 
 
 def test_model_classes_by_hyperparameters():
@@ -101,7 +121,7 @@ def test_a_model_a_user_writes_trains_as_a_pack():
   packed = lib.pack(dataset, spec, members, adam, ('iterations', 30),
                     model_class=_Shortcut, **params)
   for member, (initial, final) in zip(members, packed):
-    expected = lib.alone(dataset, spec, member, adam, ('iterations', 30),
+    expected, = lib.pack(dataset, spec, [member], adam, ('iterations', 30),
                          model_class=_Shortcut, **params)
     lib.assert_same_weights(initial, expected[0])
     lib.assert_same_weights(final, expected[1])

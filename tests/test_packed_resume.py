@@ -1,9 +1,9 @@
-"""A killed pack resumes bit-identically; its checkpoints are an unpacked run's.
+"""A killed pack resumes bit-identically; its checkpoints are a lone run's.
 
-Every network of a pack checkpoints into its own run directory in the
-format trainer.train writes, so a pack resumes from the latest iteration all
-its networks saved, an unpacked run resumes from a packed checkpoint, and a
-pack from unpacked ones.
+Every network of a pack checkpoints into its own run directory as a lone
+run (a pack of one) of it does, so a pack resumes from the latest iteration
+all its networks saved, a lone run resumes from a pack's checkpoint, and a
+pack from lone ones.
 """
 
 import os
@@ -25,6 +25,12 @@ def _pack(run_dirs, iterations):
   return lib.pack(dataset, lib.MLP, lib.members(dataset, lib.MLP, run_dirs),
                   optimizers.optimizer_fn('adam'), ('iterations', iterations),
                   **PARAMS)
+
+
+def _alone(dataset, member, iterations):
+  """One member trained as a pack of one."""
+  return lib.pack(dataset, lib.MLP, [member], optimizers.optimizer_fn('adam'),
+                  ('iterations', iterations), **PARAMS)[0]
 
 
 def _dirs(root):
@@ -55,42 +61,37 @@ def test_pack_resumes_from_the_latest_checkpoint_all_networks_have(tmp_path):
   _assert_same_runs(results, expected, part, whole)
 
 
-def test_unpacked_run_resumes_from_a_packed_checkpoint(tmp_path):
+def test_lone_run_resumes_from_a_packed_checkpoint(tmp_path):
   dataset = lib.small_mlp_dataset()
-  adam = optimizers.optimizer_fn('adam')
   part = _dirs(tmp_path / 'part')
   _pack(part, 100)
   os.remove(os.path.join(paths.final(part[2]), 'layer0.npy'))
   member = lib.members(dataset, lib.MLP, part)[2]
-  initial, final = lib.alone(dataset, lib.MLP, member._replace(init_seed=99),
-                             adam, ('iterations', 200), **PARAMS)
+  initial, final = _alone(dataset, member._replace(init_seed=99), 200)
   alone_dir = str(tmp_path / 'alone')
-  expected = lib.alone(dataset, lib.MLP, member._replace(output_dir=alone_dir),
-                       adam, ('iterations', 200), **PARAMS)
+  expected = _alone(dataset, member._replace(output_dir=alone_dir), 200)
   lib.assert_same_weights(initial, expected[0])
   lib.assert_same_weights(final, expected[1])
   assert lib.metrics(part[2]) == lib.metrics(alone_dir)
 
 
-def test_pack_resumes_from_unpacked_checkpoints(tmp_path):
+def test_pack_resumes_from_lone_checkpoints(tmp_path):
   dataset = lib.small_mlp_dataset()
-  adam = optimizers.optimizer_fn('adam')
   part = _dirs(tmp_path / 'part')
   for member in lib.members(dataset, lib.MLP, part):
-    lib.alone(dataset, lib.MLP, member, adam, ('iterations', 100), **PARAMS)
+    _alone(dataset, member, 100)
   whole = _dirs(tmp_path / 'whole')
   _assert_same_runs(_pack(part, 200), _pack(whole, 200), part, whole)
 
 
-def test_checkpoints_hold_the_unpacked_variables(tmp_path):
+def test_a_networks_checkpoint_is_that_of_its_lone_run(tmp_path):
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   dataset = lib.small_mlp_dataset()
   packed = _dirs(tmp_path / 'packed')
   _pack(packed, 100)
   member = lib.members(dataset, lib.MLP)[0]
   alone_dir = str(tmp_path / 'alone')
-  lib.alone(dataset, lib.MLP, member._replace(output_dir=alone_dir),
-            optimizers.optimizer_fn('adam'), ('iterations', 100), **PARAMS)
+  _alone(dataset, member._replace(output_dir=alone_dir), 100)
   read = lambda d: tf.train.load_checkpoint(tf.train.latest_checkpoint(
       paths.checkpoints(d)))
   ours, theirs = read(packed[0]), read(alone_dir)

@@ -168,3 +168,27 @@ def test_overwrite_keeps_the_lock_and_a_sweeps_records(tmp_path):
   train.train(out, overwrite=True, **dict(TINY, seed=3))
   assert os.path.exists(os.path.join(records, 'run.log'))
   assert save_restore.read_json(paths.config(out))['training']['seed'] == 3
+
+
+def test_an_unfinished_run_of_earlier_numerics_is_not_resumed(tmp_path,
+                                                               capsys):
+  out = str(tmp_path / 'run')
+  _train_cli(capsys, '--output_dir=' + out, *_flags(checkpoint_interval=20))
+  runs.release_all()
+  # As the trainer before batched layers left a killed run: no DONE, and a
+  # config.json without a numerics version (version 1).
+  os.remove(paths.done_marker(out))
+  saved = save_restore.read_json(paths.config(out))
+  assert saved['details'].pop('numerics') == 2
+  save_restore.write_json(paths.config(out), saved)
+  before = _snapshot(out)
+  code, lines = _train_cli(capsys, '--output_dir=' + out,
+                           *_flags(checkpoint_interval=20))
+  assert code == 2 and len(lines) == 1, lines
+  assert 'numerics version 1 (this version is 2)' in lines[0]
+  assert '--overwrite' in lines[0]
+  assert _snapshot(out) == before  # nothing written
+  runs.release_all()
+  code, _ = _train_cli(capsys, '--output_dir=' + out, '--overwrite',
+                       *_flags(checkpoint_interval=20))
+  assert code == 0 and runs.is_finished(out)

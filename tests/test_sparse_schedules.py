@@ -92,17 +92,13 @@ def test_drop_fraction_and_learning_rate_schedules():
 
 def _train_weights(chunked):
   """Momentum with a cosine rate, in one session.run or one run per step."""
-  graph = tf.Graph()
-  with graph.as_default():
-    model = sparse_testlib.tiny_model(seed=1)
-    fn = optimizers.optimizer_fn('momentum', 0.5, schedule='cosine',
-                                 total_steps=12)
-    with tf.Session(graph=graph) as sess:
-      _, final = trainer.train(
-          sess, sparse_testlib.digits(), model, fn, ('iterations', 12), None,
-          options=trainer.TrainOptions(
-              batch_size=16, test_interval=1 if chunked else None,
-              save_network=False))
+  fn = optimizers.optimizer_fn('momentum', 0.5, schedule='cosine',
+                               total_steps=12)
+  (_, final), = trainer.train(
+      sparse_testlib.digits(), {'layers': sparse_testlib.LAYERS},
+      [trainer.Member(init_seed=1)], fn, ('iterations', 12),
+      trainer.TrainOptions(batch_size=16, test_interval=1 if chunked else None,
+                           save_network=False))
   return final
 
 
@@ -111,7 +107,7 @@ def test_scheduled_learning_rate_advances_inside_the_loop():
   # use the step-0 rate throughout and end elsewhere.
   whole, steps = _train_weights(False), _train_weights(True)
   for name in whole:
-    np.testing.assert_allclose(whole[name], steps[name], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(whole[name], steps[name])
 
 
 def test_optimizers_by_name():

@@ -1,4 +1,4 @@
-"""trainer.train: same result as a plain loop, records, resuming."""
+"""trainer.train on a pack of one: same result as a plain loop, records, resuming."""
 
 import json
 import os
@@ -11,6 +11,8 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import evaluation
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import packed_checkpoints
+from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import progress as progress_lib
 from lottery_ticket.foundations import save_restore
@@ -24,16 +26,12 @@ def adam():
 
 
 def _train(dataset, output_dir=None, training_len=('iterations', 120), seed=1,
-           optimizer=adam, presets=None, **options):
-  with tf.Graph().as_default() as graph:
-    tf.set_random_seed(seed)
-    inputs, labels = dataset.placeholders()
-    model = model_fc.ModelFc(HP, inputs, labels, presets=presets)
-    with tf.Session(graph=graph) as sess:
-      return trainer.train(sess, dataset, model, optimizer, training_len,
-                           output_dir,
-                           options=trainer.TrainOptions(batch_size=10,
-                                                        **options))
+           optimizer=adam, presets=None, build_hooks=None, **options):
+  """One network (a pack of one): its (initial, final) weights."""
+  member = trainer.Member(output_dir, init_seed=seed, presets=presets)
+  return trainer.train(dataset, HP, [member], optimizer, training_len,
+                       trainer.TrainOptions(batch_size=10, **options),
+                       build_hooks=build_hooks)[0]
 
 
 def test_in_graph_loop_matches_one_run_per_step(tiny_dataset):
@@ -201,23 +199,16 @@ def test_non_finite_presets_are_refused_by_name(tiny_dataset):
 
 def test_a_weight_becoming_infinite_is_caught_at_the_end_of_its_chunk(
     tiny_dataset):
-  def blow_up(unused_optimizer):
+  def blow_up(unused_index, network, unused_optimizer):
     def after_step(global_step):
-      kernel = model_holder['model'].kernels['layer1']
+      kernel = network.kernels['layer1']
       return tf.cond(tf.equal(global_step, 7),
-                     lambda: kernel.assign(kernel * np.inf).op, tf.no_op)
+                     lambda: kernel.assign(kernel.read_value() * np.inf).op,
+                     tf.no_op)
     return trainer.Hooks(after_step=after_step)
 
-  model_holder = {}
-  with tf.Graph().as_default() as graph:
-    inputs, labels = tiny_dataset.placeholders()
-    model_holder['model'] = model_fc.ModelFc(HP, inputs, labels)
-    with tf.Session(graph=graph) as sess:
-      with pytest.raises(trainer.NonFiniteError, match='at iteration'):
-        trainer.train(sess, tiny_dataset, model_holder['model'], adam,
-                      ('iterations', 20), None,
-                      options=trainer.TrainOptions(batch_size=10,
-                                                   build_hooks=blow_up))
+  with pytest.raises(trainer.NonFiniteError, match='at iteration'):
+    _train(tiny_dataset, training_len=('iterations', 20), build_hooks=blow_up)
 
 
 @pytest.mark.parametrize('field, value, message', [
@@ -259,24 +250,19 @@ def test_hooks_are_built_with_the_optimizer_the_trainer_created(
     made.append(tf.train.MomentumOptimizer(0.05, 0.9))
     return made[-1]
 
-  def build_hooks(optimizer):
+  def build_hooks(index, network, optimizer):
+    assert index == 0
     seen.append(optimizer)
-    momentum = optimizer.get_slot(model.kernels['layer0'], 'momentum')
+    momentum = packed_model.slot(optimizer, network.kernels['layer0'],
+                                 'momentum')
     return trainer.Hooks(
         extra_metrics={'momentum_norm': tf.norm(momentum)},
         on_start=lambda sess: calls.append('start'),
         on_record=lambda sess, iteration, recorder: calls.append(iteration))
 
   out = str(tmp_path / 'hooks')
-  with tf.Graph().as_default() as graph:
-    inputs, labels = tiny_dataset.placeholders()
-    model = model_fc.ModelFc(HP, inputs, labels)
-    with tf.Session(graph=graph) as sess:
-      trainer.train(sess, tiny_dataset, model, optimizer_fn,
-                    ('iterations', 40), out,
-                    options=trainer.TrainOptions(batch_size=10,
-                                                 test_interval=20,
-                                                 build_hooks=build_hooks))
+  _train(tiny_dataset, out, ('iterations', 40), optimizer=optimizer_fn,
+         test_interval=20, build_hooks=build_hooks)
   assert len(made) == 1 and seen == made
   assert calls == ['start', 0, 20, 40]
   extra = json.load(open(paths.metrics(out)))['extra']
@@ -285,13 +271,9 @@ def test_hooks_are_built_with_the_optimizer_the_trainer_created(
 
 
 def test_options_must_be_train_options(tiny_dataset):
-  with pytest.raises(TypeError, match='trainer.TrainOptions'):
-    with tf.Graph().as_default() as graph:
-      inputs, labels = tiny_dataset.placeholders()
-      model = model_fc.ModelFc(HP, inputs, labels)
-      with tf.Session(graph=graph) as sess:
-        trainer.train(sess, tiny_dataset, model, adam, ('iterations', 5),
-                      None, options={'batch_size': 10})
+  with pytest.raises(TypeError, match='must be a TrainOptions'):
+    trainer.train(tiny_dataset, HP, [trainer.Member()], adam,
+                  ('iterations', 5), options={'batch_size': 10})
 
 
 def _fabricate_leftovers(run):
@@ -349,17 +331,18 @@ def test_a_resumed_run_leaves_no_temporaries(tiny_dataset, tmp_path):
 
 def test_a_full_disk_at_a_checkpoint_is_one_line_and_the_run_resumes(
     tiny_dataset, tmp_path, monkeypatch):
-  real_save = tf.train.Saver.save
+  real_write = packed_checkpoints.PackedCheckpoints.write
 
-  def full_disk_after_40(self, sess, prefix, **kwargs):
+  def full_disk_after_40(self, sess, index, prefix):
     if int(prefix.rsplit('-', 1)[1]) > 40:
       raise tf.errors.ResourceExhaustedError(
           None, None, 'model-80.data-00000-of-00001.tempstate1; No space left '
           'on device\n\t [[{{node save/SaveV2}}]]')
-    return real_save(self, sess, prefix, **kwargs)
+    return real_write(self, sess, index, prefix)
 
   out = str(tmp_path / 'full')
-  monkeypatch.setattr(tf.train.Saver, 'save', full_disk_after_40)
+  monkeypatch.setattr(packed_checkpoints.PackedCheckpoints, 'write',
+                      full_disk_after_40)
   with pytest.raises(save_restore.WriteError) as caught:
     _train(tiny_dataset, out, ('iterations', 120), test_interval=20,
            checkpoint_interval=40)
