@@ -567,22 +567,27 @@ def test_registry_builds_each_kind(tmp_path, monkeypatch):
   assert registry.make_dataset('digits').input_shape == (64,)
 
 
-def test_locations_defaults_and_environment(monkeypatch):
-  for variable in ('LOTTERY_TICKET_MNIST', 'LOTTERY_TICKET_FASHION_MNIST',
-                   'LOTTERY_TICKET_CIFAR10', 'LOTTERY_TICKET_EXPERIMENTS'):
-    monkeypatch.delenv(variable, raising=False)
-  home = os.path.expanduser(os.path.join('~', 'lottery_ticket'))
-  assert locations.mnist_location() == os.path.join(home, 'datasets', 'mnist')
-  assert locations.experiment_path() == os.path.join(home, 'experiments')
-  monkeypatch.setenv('LOTTERY_TICKET_CIFAR10', '/data/cifar')
-  monkeypatch.setenv('LOTTERY_TICKET_FASHION_MNIST', '/data/fashion')
-  assert locations.cifar10_location() == '/data/cifar'
-  assert locations.default_location('fashion_mnist') == '/data/fashion'
-  assert locations.default_location('digits') is None
-  assert isinstance(locations.MNIST_LOCATION, str)
-  assert isinstance(locations.FASHIONMNIST_LOCATION, str)
-  assert isinstance(locations.CIFAR10_LOCATION, str)
-  assert isinstance(locations.EXPERIMENT_PATH, str)
+def test_environment_variables_move_default_locations(monkeypatch):
+  moved = {spec.name: spec.environment_variable
+           for spec in registry.SPECS.values() if spec.environment_variable}
+  assert sorted(moved) == ['cifar10', 'fashion_mnist', 'mnist']
+  for name, variable in moved.items():
+    monkeypatch.setenv(variable, '~/elsewhere/' + name)
+    assert registry.default_location(name) == os.path.expanduser(
+        '~/elsewhere/' + name)
+  monkeypatch.delenv('LOTTERY_TICKET_MNIST')
+  monkeypatch.setenv('HOME', '/nonexistent-home')
+  assert registry.default_location('mnist') == (
+      '/nonexistent-home/lottery_ticket/datasets/mnist')
+
+
+def test_locations_signpost_names_every_variable_and_holds_no_code():
+  # Users of the original library open mnist_fc/locations.py first: it must
+  # name each dataset's variable and nothing that could go stale.
+  for spec in registry.SPECS.values():
+    if spec.environment_variable:
+      assert spec.environment_variable in locations.__doc__
+  assert not [name for name in vars(locations) if not name.startswith('__')]
 
 
 # The download command.
