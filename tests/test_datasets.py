@@ -180,15 +180,12 @@ def test_idx_writer_rejects_unsupported_dtype(tmp_path):
 # Checksums and downloads.
 
 
-def test_verify_md5_wrong(tmp_path):
+def test_md5sum_of_a_file_and_of_a_missing_one(tmp_path):
   path = tmp_path / 't10k-images-idx3-ubyte.gz'
   path.write_bytes(b'not the images')
-  actual = _md5(path)
-  download.verify_md5(path, actual.upper())
-  with pytest.raises(DatasetError) as raised:
-    download.verify_md5(path, '9fb629c4189551a2d022fa330f9573f3')
-  assert str(raised.value) == ('{}: md5 is {}, expected 9fb629c4189551a2d022f'
-                               'a330f9573f3'.format(path, actual))
+  assert download.md5sum(path) == _md5(path)
+  with pytest.raises(DatasetError, match='no such file'):
+    download.md5sum(tmp_path / 'absent.gz')
 
 
 def test_download_file_url(tmp_path):
@@ -402,8 +399,8 @@ def test_npz_refuses_pickled_objects(tmp_path):
 
 @needs_t10k
 def test_real_t10k_checksums_and_contents():
-  download.verify_md5(T10K_IMAGES, dataset_mnist.MNIST.md5s[T10K_IMAGES.name])
-  download.verify_md5(T10K_LABELS, dataset_mnist.MNIST.md5s[T10K_LABELS.name])
+  for path in (T10K_IMAGES, T10K_LABELS):
+    assert download.md5sum(path) == dataset_mnist.MNIST.md5s[path.name]
   images = idx.read_idx(T10K_IMAGES, expected_magic=idx.IMAGES_MAGIC)
   labels = idx.read_idx(T10K_LABELS, expected_magic=idx.LABELS_MAGIC)
   assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
