@@ -15,7 +15,6 @@ from lottery_ticket.foundations import dataset_base
 
 NUM_EXAMPLES = 1797
 NUM_TEST = 360
-NUM_TRAIN = NUM_EXAMPLES - NUM_TEST
 SPLIT_SEED = 0
 MAX_PIXEL = 16
 

@@ -37,22 +37,6 @@ def md5sum(path):
   return digest.hexdigest()
 
 
-def verify_md5(path, expected):
-  """Checks that a file has the expected md5.
-
-  Args:
-    path: the file.
-    expected: the expected hex md5 digest (either case).
-
-  Raises:
-    DatasetError: if the file is missing or its md5 differs.
-  """
-  actual = md5sum(path)
-  if actual != expected.lower():
-    raise DatasetError('{}: md5 is {}, expected {}'.format(
-        path, actual, expected.lower()))
-
-
 @contextlib.contextmanager
 def directories_removed_on_failure(directory):
   """Creates `directory` (and missing parents); removes them on an exception.

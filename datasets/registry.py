@@ -131,7 +131,6 @@ SPECS = {spec.name: spec for spec in (
         download=dataset_cifar10.download_cifar10),
 )}
 NAMES = tuple(SPECS)
-DATASETS = NAMES  # the name other modules have used
 
 
 def check_name(name):

@@ -46,10 +46,6 @@ FAN_MODES = ('fan_in', 'fan_out', 'fan_avg')
 _TRUNCATED_STDDEV = 0.87962566103423978
 
 
-def check_method(method):
-  return choices.check('initialisation method', method, METHODS)
-
-
 def scheme(initializer_name):
   """(scale, mode, distribution) of a dense initializer by name."""
   init = initializers.kernel_initializer(initializer_name)

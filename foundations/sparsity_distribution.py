@@ -127,11 +127,6 @@ def layer_counts(shapes, sparsity, distribution='uniform'):
   return uniform_counts(shapes, sparsity)
 
 
-def densities(counts, shapes):
-  """dict layer name -> fraction of its weights kept."""
-  return {n: counts[n] / float(np.prod(shapes[n])) for n in counts}
-
-
 def random_masks(shapes, counts, seed):
   """Masks with exactly counts[layer] ones at random positions.
 

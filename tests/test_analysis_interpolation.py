@@ -126,6 +126,7 @@ def test_instability_from_initialisation_and_from_iteration_k(tmp_path):
                                 quiet=True)
 
 
+@pytest.mark.slow
 def test_instability_of_a_lenet5_preset_run_replays_its_recipe(tmp_path):
   """A sparse run's network (VALID padding), optimizer, weight decay and
   cosine schedule carry over to the copies, the schedule continued from k."""

@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 from lottery_ticket.analysis import report as report_lib
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
@@ -25,6 +27,7 @@ def test_lottery_report_has_the_papers_figures(tmp_path):
     assert os.path.getsize(str(tmp_path / 'report' / name)) > 0
 
 
+@pytest.mark.slow
 def test_sparse_report_interpolates_lottery_and_scratch_to_prune(tmp_path):
   root = str(tmp_path / 'sweep')
   prune = paths.sparse_run(root, 'prune', '0.5', 0)

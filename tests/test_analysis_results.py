@@ -252,6 +252,7 @@ def test_real_lottery_tree(tmp_path):
   assert 'sparse_training' not in written
 
 
+@pytest.mark.slow
 def test_core_imports_and_tables_work_without_matplotlib(synthetic, tmp_path):
   script = '\n'.join([
       'import sys',

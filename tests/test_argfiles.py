@@ -504,6 +504,7 @@ def test_state_dir_keeps_output_directories_clean(in_tmp):
   assert '4 already done, 0 to run' in log
 
 
+@pytest.mark.slow
 def test_ray_sweep_agrees_with_sequential(in_tmp):
   ray = pytest.importorskip(
       'ray', reason="the ray executor needs Ray: pip install -e '.[ray]'")

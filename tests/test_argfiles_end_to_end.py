@@ -4,10 +4,9 @@ A two-trial lottery sweep on the offline digits dataset (tiny runs) through
 the local executor, resumed once, refused with a changed training length
 and then rerun with it; the runner's own flag checks stopping a sweep before
 any line; and the reinitialisation lines planned against the real
-reinitialize runner. Skipped where the runners are absent.
+reinitialize runner.
 """
 
-import importlib.util
 import io
 import json
 import os
@@ -23,15 +22,6 @@ from lottery_ticket.argfiles import sweep as sweep_lib
 RUNNERS = 'lottery_ticket.mnist_fc.runners.'
 
 
-def _have(module):
-  try:
-    return importlib.util.find_spec(module) is not None
-  except ImportError:
-    return False
-
-
-@pytest.mark.skipif(not _have(RUNNERS + 'lottery_experiment'),
-                    reason='the lottery_experiment runner is not there yet')
 @pytest.mark.slow
 def test_lottery_sweep_of_the_real_runner(tmp_path, monkeypatch):
   monkeypatch.chdir(tmp_path)
@@ -71,8 +61,6 @@ def test_lottery_sweep_of_the_real_runner(tmp_path, monkeypatch):
         assert json.load(f)['training']['training_len'] == '40it'
 
 
-@pytest.mark.skipif(not _have(RUNNERS + 'lottery_experiment'),
-                    reason='the lottery_experiment runner is not there yet')
 def test_the_real_runners_checks_stop_a_sweep_before_any_line(tmp_path,
                                                               monkeypatch):
   monkeypatch.chdir(tmp_path)
@@ -87,8 +75,6 @@ def test_the_real_runners_checks_stop_a_sweep_before_any_line(tmp_path,
   assert not os.path.exists('a') and not os.path.exists('b')
 
 
-@pytest.mark.skipif(not _have(RUNNERS + 'reinitialize'),
-                    reason='the reinitialize runner is not there yet')
 def test_reinitialize_lines_map_to_distinct_run_directories(tmp_path):
   program = programs.Program(RUNNERS + 'reinitialize')
   text = '\n'.join(reinitialize_argfile.make_lines(
@@ -101,8 +87,6 @@ def test_reinitialize_lines_map_to_distinct_run_directories(tmp_path):
                                              'reuse_sign')
 
 
-@pytest.mark.skipif(not _have(RUNNERS + 'lottery_experiment'),
-                    reason='the lottery_experiment runner is not there yet')
 def test_the_real_runners_bad_lines_are_named_before_anything_is_written(
     tmp_path, monkeypatch):
   monkeypatch.chdir(tmp_path)

@@ -23,6 +23,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 import argfiles_testlib as testlib
 from argfiles_testlib import in_tmp  # pylint: disable=unused-import
 
@@ -103,6 +105,7 @@ def _uninterrupted(directory, flags):
   return left
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_anywhere_finishes_as_if_never_killed(in_tmp):
   killed = (
       [(p, w, ()) for p, w in _kill_sweeps(in_tmp, SEQUENTIAL_POINTS, ())] +

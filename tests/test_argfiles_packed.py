@@ -218,6 +218,7 @@ def test_packed_lines_with_a_state_directory(in_tmp):
 RUNNERS = 'lottery_ticket.mnist_fc.runners.'
 
 
+@pytest.mark.slow
 def test_packed_lottery_sweep_of_the_real_runner(tmp_path, monkeypatch):
   monkeypatch.chdir(tmp_path)
   stream = io.StringIO()

@@ -10,13 +10,10 @@ import io
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
-
-import pytest
 
 from lottery_ticket.argfiles import changes
 from lottery_ticket.argfiles import lifeline

@@ -49,6 +49,7 @@ def test_analysis_help_describes_every_flag(run_main, capsys):
     assert flags and all(': (' not in l for l in flags), out
 
 
+@pytest.mark.slow
 def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
   out = str(tmp_path / 'run')
   env = dict(os.environ, LOTTERY_TICKET_INTRA_OP_THREADS='1',

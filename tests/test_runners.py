@@ -45,6 +45,7 @@ def test_bad_flags_give_one_line_errors(tmp_path, capsys, flags, message):
   assert not out.exists()
 
 
+@pytest.mark.slow
 def test_bad_flag_from_the_shell(tmp_path, run_cli):
   result, lines = _error(run_cli, LOTTERY, '--output_dir=' + str(tmp_path),
                          '--dataset=imagenet')

@@ -17,7 +17,6 @@ from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
-from lottery_ticket.mnist_fc import sparse_setup
 from lottery_ticket.mnist_fc import sparse_train
 from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import sparse_train as runner
