@@ -255,7 +255,15 @@ def synflow_rounds(sess, model, input_shape, counts, rounds=100,
     # a pruned weight scores exactly 0.
     rewriter.load({n: (linear[n] * masks[n] if n in masks else linear[n])
                    for n in variables})
-    return sess.run(score_tensors)
+    scores = sess.run(score_tensors)
+    for name in names:
+      if not np.all(np.isfinite(scores[name])):
+        # The flow is a product over layers: deep or wide networks can
+        # exceed float32, and inf / NaN scores would rank silently wrong.
+        raise ValueError('SynFlow scores of {} are not finite (the synaptic '
+                         'flow overflows float32 in this network)'.format(
+                             name))
+    return scores
 
   return _run_rounds(rewriter, iterative_masks(
       score, _shapes(model), counts, rounds, scope, nested=True))

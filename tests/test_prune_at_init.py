@@ -281,3 +281,10 @@ def test_a_sparse_network_is_refused():
       sess.run(tf.global_variables_initializer())
       with pytest.raises(ValueError, match='synflow prunes a dense network'):
         prune_at_init.synflow(sess, model, [64], COUNTS)
+
+
+def test_an_overflowing_synflow_is_refused():
+  widths = [4, 3, 2]
+  presets = _presets(widths, seed=5, scales={0: 1e30, 1: 1e30})
+  with pytest.raises(ValueError, match='overflows float32'):
+    _synflow_rounds(widths, presets, {'layer0': 6, 'layer1': 3}, 2)
