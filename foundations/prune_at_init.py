@@ -45,8 +45,10 @@ References followed, as facts only (no code copied):
     blocks the pruned weights' gradients with a hook and gives them the
     minimum saliency), pruning/mask_networks.py (apply_prune_mask), README
     (--num_steps 60). Departures: the same fixed batch every round (the
-    reference draws a fresh shuffled batch per round); exact counts with ties
-    to the lower index instead of keeping every score >= the k-th.
+    reference draws a fresh shuffled batch per round); Iter SNIP's pruned
+    weights are excluded from the ranking rather than given the minimum
+    saliency (which an alive weight may share); exact counts with ties to
+    the lower index instead of keeping every score >= the k-th.
 
 Mechanics: scoring rewrites the model's kernel (and, for SynFlow, bias)
 variables in the session and restores them afterwards; only public
@@ -191,7 +193,7 @@ class _Rewriter(object):
 
 
 def _check_dense(sess, model, method):
-  if any(not np.all(m == 1) for m in model.get_current_masks(sess).values()):
+  if any(not np.all(m == 1) for m in sess.run(model.masks).values()):
     raise ValueError('{} prunes a dense network; this one has masks'.format(
         method))
 

@@ -288,3 +288,9 @@ def test_an_overflowing_synflow_is_refused():
   presets = _presets(widths, seed=5, scales={0: 1e30, 1: 1e30})
   with pytest.raises(ValueError, match='overflows float32'):
     _synflow_rounds(widths, presets, {'layer0': 6, 'layer1': 3}, 2)
+
+
+def test_every_registered_criterion_is_known():
+  from lottery_ticket.foundations import sparse_methods
+  criteria = {m.one_shot for m in sparse_methods.METHODS.values()} - {None}
+  assert criteria == set(prune_at_init.ALL_METHODS)
