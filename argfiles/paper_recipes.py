@@ -29,7 +29,7 @@ from lottery_ticket.mnist_fc import sparse_presets
 FRANKLE_CARBIN_LEVELS = constants.NUM_LEVELS
 RANDOM_PRUNING_NAME = 'random_pruning'
 EVCI_PRESETS = sparse_presets.NETWORKS
-EVCI_METHODS = sparse_methods.NAMES
+EVCI_METHODS = sparse_methods.names_where(lambda m: m.paper)
 # Settings counted in steps, which `scale` shortens.
 STEP_SETTINGS = ('training_len', 'test_interval', 'checkpoint_interval',
                  'prune_begin_step', 'prune_end_step', 'prune_frequency',

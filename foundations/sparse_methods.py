@@ -10,8 +10,10 @@ method, so no module compares method names:
   start          where its starting mask comes from when no --mask_from is
                  given: 'dense' (all ones), 'random' (the distribution's
                  per-layer counts, placed at random) or 'one_shot' (the
-                 dense initialisation pruned once by its saliency scores)
-  one_shot       the saliency criterion of a one-shot method (snip, grasp)
+                 dense initialisation pruned by its saliency scores, once
+                 or over rounds)
+  one_shot       the criterion of a method of pruning at initialisation (a
+                 name of prune_at_init.ALL_METHODS)
   growth         the growth criterion of a drop-and-grow method
   gradual        whether the mask shrinks by gradual magnitude pruning
   narrow         whether the network is a narrower dense one (small_dense)
@@ -21,6 +23,8 @@ method, so no module compares method names:
                  --mask_from) use their own stream
   keeps_weights  whether it starts from the saved initial weights of the
                  --mask_from run (lottery), so it takes no --init_method
+  paper          whether the gradient-flow paper (Evci et al.) compared it,
+                 so its recipes (argfiles.paper_recipes) run it
 """
 
 import dataclasses
@@ -47,6 +51,7 @@ class SparseMethod(object):
   narrow: bool = False
   init_stream: int = DEFAULT_STREAM
   keeps_weights: bool = False
+  paper: bool = True
 
   def stream(self, with_mask_from):
     """The initialisation stream of a run of this method."""
@@ -82,6 +87,21 @@ _ALL = (
     SparseMethod('grasp', 'pruned once at initialisation by the gradient '
                  'flow score (Wang et al. 2020)', start='one_shot',
                  one_shot='grasp'),
+    SparseMethod('synflow', 'pruned at initialisation by iterative synaptic '
+                 'flow, without data (Tanaka et al. 2020)', start='one_shot',
+                 one_shot='synflow', paper=False),
+    SparseMethod('iter_snip', 'pruned at initialisation by |g * w| over '
+                 'rounds, pruned weights out for good (de Jorge et al. 2021)',
+                 start='one_shot', one_shot='iter_snip', paper=False),
+    SparseMethod('force', 'pruned at initialisation by |g * w0| over rounds, '
+                 'pruned weights free to return (FORCE, de Jorge et al. '
+                 '2021)', start='one_shot', one_shot='force', paper=False),
+    SparseMethod('magnitude_init', 'pruned at initialisation by |w0| (the '
+                 'baseline of Frankle et al. 2021)', start='one_shot',
+                 one_shot='magnitude_init', paper=False),
+    SparseMethod('random_init', 'pruned at initialisation by random scores '
+                 '(the baseline of Frankle et al. 2021)', start='one_shot',
+                 one_shot='random_init', paper=False),
 )
 
 METHODS = {m.name: m for m in _ALL}

@@ -26,6 +26,11 @@ the cubic schedule. SET and RigL update every 100 steps (LeNet-5) or 500
 updating; RigL grows by the gradient on 1,000 training examples. SNIP and
 GraSP score the network on 5,000 training examples. Gradient-flow
 measurements use another 1,000.
+
+The methods of pruning at initialisation the paper did not run (SynFlow,
+Iterative SNIP, FORCE and the magnitude and random baselines) take the
+common and network settings; those that look at data score on 5,000
+examples, as SNIP.
 """
 
 import copy
@@ -72,6 +77,11 @@ _METHOD = {
     'rigl_inverted': _DROP_AND_GROW,
     'snip': {'grow_batch_size': 5000},
     'grasp': {'grow_batch_size': 5000},
+    'synflow': {},
+    'iter_snip': {'grow_batch_size': 5000},
+    'force': {'grow_batch_size': 5000},
+    'magnitude_init': {},
+    'random_init': {},
 }
 
 # Per network and method, where the paper departs from the above.

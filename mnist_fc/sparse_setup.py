@@ -9,7 +9,11 @@ Before training, each method fixes a starting point in a graph of its own:
                      fresh initialisation
   set, rigl,         a random mask with the distribution's per-layer counts
   rigl_inverted      (or the mask of a finished run, with --mask_from)
-  snip, grasp        the dense initialisation pruned in one shot by its scores
+  snip, grasp,       the dense initialisation pruned by its scores (once, or
+  synflow, force,    over rounds for synflow, force and iter_snip;
+  iter_snip,         prune_at_init)
+  magnitude_init,
+  random_init
 
 then applies the initialisation method (dense scheme, unit- or layer-scaled,
 MetaInit) to the masked network. The result is plain numpy: masks and the
@@ -29,6 +33,7 @@ from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import one_shot_pruning
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import prune_at_init
 from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import session as session_lib
@@ -43,6 +48,7 @@ SHUFFLE_SEED = 12
 INIT_SEED = 13
 METAINIT_SEED = 14
 MEASURE_BATCH_SEED = 15
+PRUNE_SEED = 16
 # How far a loaded mask's sparsity may be from --sparsity.
 SPARSITY_TOLERANCE = 0.01
 
@@ -74,7 +80,8 @@ def fixed_batches(config, dataset):
 
   Measurements (grad_batch_size examples) are where the gradient-flow
   metrics are taken; decisions (grow_batch_size) are where RigL grows and
-  SNIP / GraSP score. On a small training set each is cut to fit.
+  the data-based methods of pruning at initialisation score. On a small
+  training set each is cut to fit.
   """
   available = dataset.train.num_examples
   measure = max(1, min(int(config.grad_batch_size), available // 2))
@@ -162,8 +169,10 @@ def _dense_start(config, dataset, hyperparameters, stream, decisions):
         batch.initialize(sess)
         counts = sparsity_distribution.layer_counts(
             shapes, config.sparsity, config.distribution)
-        masks = one_shot_pruning.prune(
+        masks = prune_at_init.prune(
             sess, config.sparse_method.one_shot, model, batch, counts,
+            input_shape=dataset.input_shape,
+            seed=seed_for(config, PRUNE_SEED),
             grasp_variant=config.grasp_variant,
             grasp_temperature=config.grasp_temperature or None)
   return weights, shapes, masks

@@ -1,5 +1,6 @@
 """One sparse-training run: dense, small_dense, prune, lottery, scratch, SET,
-RigL (and RigL with inverted growth), SNIP or GraSP.
+RigL (and RigL with inverted growth), or a network pruned at initialisation
+(SNIP, GraSP, SynFlow, Iterative SNIP, FORCE, magnitude or random scores).
 
 The run directory holds what a lottery run directory holds (config.json,
 metrics.json, the CSV logs, initial/, final/, masks/, summaries/,

@@ -136,6 +136,8 @@ def test_scratch_reuses_the_mask_with_fresh_weights(prune_run, tmp_path):
     ('rigl_inverted', {'update_freq': 10, 'init_method': 'unit_scaled'}),
     ('snip', {'init_method': 'layer_scaled'}),
     ('grasp', {'init_method': 'metainit', 'metainit_steps': 3}),
+    ('synflow', {'network': 'lenet5'}),
+    ('force', {'distribution': 'erk'}),
     ('rigl', {'network': 'lenet5', 'update_freq': 10, 'distribution': 'erk',
               'init_method': 'unit_scaled'}),
 ])
