@@ -368,10 +368,10 @@ def pack_rate(dataset, num_networks, optimizer, interval, iterations, short,
               repeats):
   """Marginal network-steps/s of a pack: N (long - short) / (t_long - t_short).
 
-  Best of `repeats` (long, short) pairs. When the difference is lost in the
-  noise (under a tenth of the long run: too few steps), the long run's own
-  rate, set-up included, is taken instead: an underestimate, never a wild
-  number.
+  Best of `repeats` (long, short) pairs. With `short` 0, or when the
+  difference is lost in the noise (under a tenth of the long run: too few
+  steps), the long run's own rate, set-up included, is taken instead: an
+  underestimate, never a wild number.
   """
   def seconds(steps):
     start = time.perf_counter()
@@ -381,7 +381,7 @@ def pack_rate(dataset, num_networks, optimizer, interval, iterations, short,
   best = 0.0
   for _ in range(repeats):
     long_run = seconds(iterations)
-    elapsed = long_run - seconds(short)
+    elapsed = long_run - seconds(short) if short else 0
     if elapsed > long_run / 10:
       rate = (iterations - short) / elapsed
     else:
@@ -397,8 +397,10 @@ def peak_rss_bytes():
 
 
 def measure_size(dataset, num_networks, optimizer, iterations, short,
-                 repeats, interval=constants.TEST_INTERVAL):
+                 repeats, interval=constants.TEST_INTERVAL, matmul_seconds=1.0):
   """Everything measured for one pack size, in both modes.
+
+  The matrix-product loop runs about `matmul_seconds` per timing.
 
   Returns:
     dict mode -> {'steps': network-steps/s, 'flop_rate': matrix-product
@@ -410,7 +412,7 @@ def measure_size(dataset, num_networks, optimizer, iterations, short,
                                interval=interval)
     progress.notice('  N = {}, {}: matrix products...'.format(
         num_networks, mode))
-    flop_rate = matmul_rate(num_networks, step)
+    flop_rate = matmul_rate(num_networks, step, matmul_seconds)
     progress.notice('  N = {}, {}: training ({} and {} steps, best of '
                     '{})...'.format(num_networks, mode, iterations, short,
                                     repeats))
@@ -445,9 +447,58 @@ def final_line(num_networks, mode, percent, ratio):
       num_networks, mode, percent, ratio)
 
 
-def report(dataset, sizes, optimizer='adam', iterations=2000, short=None,
-           repeats=1, children=True, interval=constants.TEST_INTERVAL,
-           bandwidth_mb=BANDWIDTH_MB, out=None):
+def score(results, steps, bytes_per_second):
+  """Adds each measurement's roofline, bound, ratio to N = 1 and percentage.
+
+  Args:
+    results: dict (size, mode) -> {'steps', 'flop_rate'}, with size 1 for
+      every mode; updated in place.
+    steps: dict mode -> its Step.
+    bytes_per_second: the measured bandwidth.
+  """
+  for (size, mode), result in results.items():
+    best, bound = roofline(size, steps[mode], result['flop_rate'],
+                           bytes_per_second)
+    result.update(roofline=best, bound=bound,
+                  ratio=result['steps'] / results[1, mode]['steps'],
+                  percent=100 * result['steps'] / best)
+
+
+def _print_model(steps, say):
+  """One network's FLOPs and bytes per step, term by term."""
+  evaluated, bare = (steps[mode] for mode, _ in MODES)
+  say('LeNet-300-100 {}, batch {}, {} slot(s) per variable; evaluation: '
+      '{:,} examples every {} steps'.format(
+          '-'.join(map(str, evaluated.widths)), evaluated.batch,
+          evaluated.slots, evaluated.eval_examples, evaluated.interval))
+  say('one network\'s step, as the roofline counts it:')
+  for name, model in (('FLOPs', step_flops), ('bytes', step_bytes)):
+    say('  {}: {}'.format(name, ', '.join(
+        '{} {:,.0f}'.format(k, v) for k, v in model(evaluated).items())))
+    say('  {} in all: {:,.0f} with evaluation, {:,.0f} without'.format(
+        name, sum(model(evaluated).values()), sum(model(bare).values())))
+
+
+def _print_table(results, rss, say):
+  columns = ['N', 'mode', 'steps/s', 'x one', 'GFLOP/s', 'roofline',
+             '% roofline', 'bound', 'peak RSS']
+  widths = [3, 18, 8, 6, 8, 8, 10, 6, 9]
+  say(_row(columns, widths))
+  say('-' * len(_row(columns, widths)))
+  for (size, mode), result in sorted(results.items()):
+    say(_row([size, mode, '{:.0f}'.format(result['steps']),
+              '{:.2f}'.format(result['ratio']),
+              '{:.1f}'.format(result['flop_rate'] / 1e9),
+              '{:.0f}'.format(result['roofline']),
+              '{:.0f}%'.format(result['percent']), result['bound'],
+              '{:.2f} GiB'.format(rss[size] / 2**30) if size in rss else '-'],
+             widths))
+
+
+def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
+           short=None, repeats=1, children=True,
+           interval=constants.TEST_INTERVAL, bandwidth_mb=BANDWIDTH_MB,
+           matmul_seconds=1.0, out=None):
   """Measures every pack size and prints the table and the two final lines.
 
   Args:
@@ -455,44 +506,35 @@ def report(dataset, sizes, optimizer='adam', iterations=2000, short=None,
     sizes: the pack sizes; 1 is always measured (the ratios' base).
     optimizer: an optimizers.NAMES entry.
     iterations: steps of each long timed run.
-    short: steps of each short timed run (default: `interval`).
+    short: steps of each short timed run (default: `interval`; 0: none,
+      the long runs' own rates, set-up included).
     repeats: timed (long, short) pairs per rate; the best counts.
     children: measure each size in a child process (its own peak RSS);
       False measures in this process and leaves peak RSS out.
     interval: steps between evaluations in the evaluated mode.
     bandwidth_mb: megabytes of each array the bandwidth is measured on.
+    matmul_seconds: about how long each matrix-product timing runs.
     out: the stream (default stdout).
 
   Returns:
-    dict (size, mode) -> {'steps', 'flop_rate', 'roofline', 'bound',
-    'ratio', 'percent'} and size -> peak RSS in bytes (children only).
+    (results, rss): dict (size, mode) -> {'steps', 'flop_rate',
+    'roofline', 'bound', 'ratio', 'percent'}, and dict size -> peak RSS in
+    bytes (empty without children).
   """
   out = out or sys.stdout
-  short = short or interval
+
+  def say(*args):
+    print(*args, file=out, flush=True)
+
+  short = interval if short is None else short
   sizes = sorted(set(sizes) | {1})
-  say = lambda *args: print(*args, file=out, flush=True)
-  progress.notice('packed_speed: memory bandwidth ({} MB arrays)...'.format(
-      bandwidth_mb))
-  bytes_per_second = bandwidth(bandwidth_mb)
   steps = {mode: dataclasses.replace(lenet_step(dataset, optimizer, evaluated),
                                      interval=interval)
            for mode, evaluated in MODES}
-  say('LeNet-300-100 {}, batch {}, {}; evaluation: {:,} examples every {} '
-      'steps'.format('-'.join(map(str, steps[MODES[0][0]].widths)),
-                     constants.BATCH_SIZE, optimizer,
-                     steps[MODES[0][0]].eval_examples, interval))
-  say('memory bandwidth (axpy over {} MB arrays): {:.1f} GB/s'.format(
-      bandwidth_mb, bytes_per_second / 1e9))
-  say()
-  say('one network\'s step (the roofline model):')
-  for name, model in (('FLOPs', step_flops), ('bytes', step_bytes)):
-    say('  {} {}: {}'.format(MODES[0][0], name, ', '.join(
-        '{} {:,.0f}'.format(k, v) for k, v in model(steps[MODES[0][0]]).items())
-        ))
-    say('  total {}: {:,.0f} with evaluation, {:,.0f} without'.format(
-        name, sum(model(steps[MODES[0][0]]).values()),
-        sum(model(steps[MODES[1][0]]).values())))
-  say()
+  _print_model(steps, say)
+  progress.notice('packed_speed: memory bandwidth ({} MB arrays)'.format(
+      bandwidth_mb))
+  bytes_per_second = bandwidth(bandwidth_mb)
   results, rss = {}, {}
   for size in sizes:
     progress.notice('packed_speed: pack of {} ({} of sizes {})'.format(
@@ -502,41 +544,29 @@ def report(dataset, sizes, optimizer='adam', iterations=2000, short=None,
       rss[size] = measured.pop('rss')
     else:
       measured = measure_size(dataset, size, optimizer, iterations, short,
-                              repeats, interval)
+                              repeats, interval, matmul_seconds)
     for mode, _ in MODES:
       results[size, mode] = dict(measured[mode])
-  columns = ['N', 'mode', 'steps/s', 'x one', 'GFLOP/s', 'roofline',
-             '% roofline', 'bound', 'peak RSS']
-  widths = [3, 18, 8, 6, 8, 8, 10, 6, 9]
-  say(_row(columns, widths))
-  say('-' * len(_row(columns, widths)))
-  for size in sizes:
-    for mode, _ in MODES:
-      result = results[size, mode]
-      best, bound = roofline(size, steps[mode], result['flop_rate'],
-                             bytes_per_second)
-      result.update(roofline=best, bound=bound,
-                    ratio=result['steps'] / results[1, mode]['steps'],
-                    percent=100 * result['steps'] / best)
-      say(_row([size, mode, '{:.0f}'.format(result['steps']),
-                '{:.2f}'.format(result['ratio']),
-                '{:.1f}'.format(result['flop_rate'] / 1e9),
-                '{:.0f}'.format(best), '{:.0f}%'.format(result['percent']),
-                bound, '{:.2f} GiB'.format(rss[size] / 2**30)
-                if size in rss else '-'], widths))
+  # Measured again at the end: the best of both is the machine's.
+  progress.notice('packed_speed: memory bandwidth again')
+  bytes_per_second = max(bytes_per_second, bandwidth(bandwidth_mb))
+  score(results, steps, bytes_per_second)
+  say('memory bandwidth (axpy over {} MB arrays, best of the start and the '
+      'end): {:.1f} GB/s'.format(bandwidth_mb, bytes_per_second / 1e9))
+  say()
+  _print_table(results, rss, say)
   say()
   last = 8 if 8 in sizes else sizes[-1]
   if last in rss:
-    say('peak RSS of a pack of {} (ru_maxrss of its child process, data '
-        'and graph included): {:.2f} GiB, {} the {} GiB limit'.format(
+    say('peak RSS of a pack of {} (ru_maxrss of its own process, data and '
+        'graph included): {:.2f} GiB, {} the {} GiB limit'.format(
             last, rss[last] / 2**30,
             'within' if rss[last] < MEMORY_LIMIT_GIB * 2**30 else 'OVER',
             MEMORY_LIMIT_GIB))
   for mode, _ in MODES:
     say(final_line(last, mode, results[last, mode]['percent'],
                    results[last, mode]['ratio']))
-  results.update(rss)
-  return results
+  return results, rss
 
 
 def _sizes(sizes):
@@ -559,7 +589,8 @@ def main(sizes='1,2,4,8,16', iterations=2000, short=100, repeats=1,
   Args:
     sizes: the pack sizes N, comma-separated (1 is always measured).
     iterations: steps of each long timed run.
-    short: steps of each short timed run (the marginal rate's base).
+    short: steps of each short timed run (the marginal rate's base; 0:
+      none, the long runs' own rates, set-up included).
     repeats: timed (long, short) pairs per rate; the best counts.
     optimizer: the optimizer (its slots count in the bytes moved).
     children: measure each size in a child process of its own, which also
