@@ -410,15 +410,16 @@ def measure_size(dataset, num_networks, optimizer, iterations, short,
   for mode, evaluated in MODES:
     step = dataclasses.replace(lenet_step(dataset, optimizer, evaluated),
                                interval=interval)
-    progress.notice('  N = {}, {}: matrix products...'.format(
-        num_networks, mode))
     flop_rate = matmul_rate(num_networks, step, matmul_seconds)
-    progress.notice('  N = {}, {}: training ({} and {} steps, best of '
-                    '{})...'.format(num_networks, mode, iterations, short,
-                                    repeats))
+    progress.notice('  N = {}, {}: matrix products {:.1f} GFLOP/s; '
+                    'training ({} and {} steps)...'.format(
+                        num_networks, mode, flop_rate / 1e9, iterations,
+                        short))
     steps = pack_rate(dataset, num_networks, optimizer,
                       interval if evaluated else None, iterations, short,
                       repeats)
+    progress.notice('  N = {}, {}: {:.0f} network-steps/s'.format(
+        num_networks, mode, steps))
     out[mode] = {'steps': steps, 'flop_rate': flop_rate}
   return out
 
