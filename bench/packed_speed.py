@@ -1,336 +1,616 @@
-"""Aggregate training speed of packs of N networks, of N processes, and the limit.
+"""Aggregate training speed of packs of N networks, against this machine's roofline.
 
-LeNet-300-100, batch 60, Adam, on MNIST-shaped random data (55,000 train /
-5,000 validation / 10,000 test, held once). Two tables, for N = 1, 2, 4,
-8, 16: under the paper's protocol (validation and test evaluated every 100
-iterations), and without evaluation (the training steps alone). Each gives
-the aggregate network-steps per second of
+LeNet-300-100 (the paper's batch of 60 and optimizer, Adam) on MNIST-shaped
+random data (55,000 train / 5,000 validation / 10,000 test). For each pack
+size N (1, 2, 4, 8, 16 by default) and two modes, with evaluation (the
+paper's protocol: validation and test every 100 iterations) and without
+(the training steps alone), it prints
 
-  packed     : packed_trainer.train_packed training N networks in one graph,
-               and its ratio to one network trained by trainer.train;
-  limit      : the matrix products of those N networks' steps alone (forward,
-               weight and input gradients; under the protocol also the
-               evaluation's forward products, 15,000 examples per network
-               every 100 steps), timed in a TensorFlow loop, the best of 1
-               thread per op with 2 ops at a time and 2 threads per op;
-  processes  : (protocol table) N separate trainer.train processes, as the
-               local sweep executor runs them: as many at a time as there
-               are cores, the threads split among them;
+  steps/s    aggregate network-steps per second of a pack of N, measured as a
+             marginal rate: (steps of a long run - steps of a short run) /
+             (their time difference), which cancels the set-up that a
+             50,000-iteration run amortises;
+  x one      that rate over a pack of one's (how every command line trains a
+             lone run);
+  roofline   the network-steps/s this machine could reach at best: a step
+             takes at least the larger of (a) its matrix products at the
+             matrix-product rate measured for that pack (its own shapes, in a
+             TensorFlow loop with the library's session) and (b) the bytes it
+             must move (step_bytes) at the memory bandwidth measured in the
+             same run (an axpy over 256 MB arrays in TensorFlow);
+  % roofline steps/s over the roofline, and which bound was the larger;
+  peak RSS   the peak resident memory of the process that trained the pack.
 
-and then the peak resident memory of a pack of 8. It starts by measuring how
-many cores' worth of matrix products the machine gives at that moment (two
-processes' rate over one's): on a shared or virtual machine that is often
-less than the number of cores, and it bounds every parallel rate.
+Every pack size is measured in a child process of its own (pass
+--nochildren to measure in this one): its matrix-product rate, its training
+rates and its peak resident set size (getrusage's ru_maxrss in the child,
+which counts everything TensorFlow allocates, the data in the graph
+included, unlike tracemalloc, which sees only Python's allocations). A pack
+of 8 must stay under MEMORY_LIMIT_GIB. The output ends with one line per
+mode, `pack of 8 with evaluation: P% of the roofline, R x one network` (the
+largest size measured when 8 is not).
 
-Rates are marginal: (steps of a long run - steps of a short run) / (their
-time difference), which cancels the set-up that a 50,000-iteration run
-amortises. Run:
+  python -m lottery_ticket.bench.packed_speed [--sizes=1,2,4,8,16]
+      [--iterations=2000] [--repeats=1] [--optimizer=adam]
 
-  python -m lottery_ticket.bench.packed_speed [--iterations=2000]
-      [--sizes=1,2,4,8,16] [--noprocesses] [--repeats=1] [--norss]
-
-On a machine shared with other work every number is lower than on a quiet
-one, and the ratios move; --repeats=R takes each rate's best of R.
+On a machine shared with other work the rates move from run to run; the
+ratios and the percentages, measured in the same run, move less.
 """
 
-import os
+import collections
+import dataclasses
+import json
 import resource
 import subprocess
 import sys
 import time
 
-import fire
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.argfiles import resources
 from lottery_ticket.bench import train_speed
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
-from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import packed_trainer
+from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import session as session_lib
+from lottery_ticket.foundations import train_options
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import constants
+from lottery_ticket.mnist_fc.runners import cli
 
-BATCH = 60
-INTERVAL = train_speed.INTERVAL
-EVAL_EXAMPLES = 5000 + 10000
-SHORT = INTERVAL
-WIDTHS = [784] + [units for units, _ in constants.HYPERPARAMETERS['layers']]
-
-
-def _options(interval=INTERVAL):
-  return trainer.TrainOptions(batch_size=BATCH, test_interval=interval,
-                              validate_interval=interval, save_network=False)
+FLOAT_BYTES = 4
+MEMORY_LIMIT_GIB = 1.5
+BANDWIDTH_MB = 256
+MODES = (('with evaluation', True), ('without evaluation', False))
+_CHILD_MARK = 'packed_speed child result: '
 
 
-def packed_seconds(dataset, num_networks, iterations, interval=INTERVAL):
-  """Seconds train_packed takes for N networks and `iterations` steps."""
+# The call into the trainer ------------------------------------------------------
+
+
+def train_pack(dataset, num_networks, iterations, optimizer, interval):
+  """Trains a pack of `num_networks` LeNet-300-100 networks, writing nothing.
+
+  The only call into the trainer: each network has its own initialisation
+  and data order (seeds 0 .. N-1).
+
+  Args:
+    dataset: a DatasetBase.
+    num_networks: N.
+    iterations: training steps.
+    optimizer: an optimizers.NAMES entry, at its default learning rate.
+    interval: evaluate validation and test every this many steps (None:
+      never).
+  """
   members = [packed_trainer.Member(init_seed=seed, order_seed=seed)
              for seed in range(num_networks)]
-  start = time.time()
+  options = trainer.TrainOptions(batch_size=constants.BATCH_SIZE,
+                                 test_interval=interval,
+                                 validate_interval=interval,
+                                 save_network=False)
   packed_trainer.train_packed(dataset, constants.HYPERPARAMETERS, members,
-                              optimizers.optimizer_fn('adam'),
-                              ('iterations', iterations), _options(interval))
-  return time.time() - start
+                              optimizers.optimizer_fn(optimizer),
+                              ('iterations', iterations), options)
 
 
-def alone_seconds(dataset, iterations, interval=INTERVAL):
-  """Seconds trainer.train takes for one network (its graph built first)."""
-  with tf.Graph().as_default() as graph:
-    inputs, labels = dataset.placeholders()
-    tf.set_random_seed(0)
-    model = model_fc.ModelFc(constants.HYPERPARAMETERS, inputs, labels)
-    with session_lib.new_session(graph) as sess:
-      start = time.time()
-      trainer.train(sess, dataset, model, optimizers.optimizer_fn('adam'),
-                    ('iterations', iterations), None, _options(interval))
-      return time.time() - start
+# The model of a step ------------------------------------------------------------
 
 
-def marginal(seconds, iterations, repeats):
-  """Best (iterations - SHORT) / (seconds(iterations) - seconds(SHORT))."""
-  best = 0.0
-  for _ in range(repeats):
-    elapsed = seconds(iterations) - seconds(SHORT)
-    best = max(best, (iterations - SHORT) / max(elapsed, 1e-9))
-  return best
+@dataclasses.dataclass(frozen=True)
+class Step:
+  """One training step of one network, as the roofline counts it.
 
-
-# Separate processes ------------------------------------------------------------
-
-
-def _worker_command(iterations):
-  return [sys.executable, '-m', 'lottery_ticket.bench.packed_speed',
-          '--worker_iterations={}'.format(iterations)]
-
-
-def processes_seconds(num_runs, iterations):
-  """Wall time of num_runs one-network processes, as the local executor runs them.
-
-  As many run at once as the executor would start (the cores, or fewer
-  runs), each with the thread counts it would give them.
+  Attributes:
+    widths: the input width, then each layer's units (784, 300, 100, 10).
+    batch: training examples per step.
+    slots: the optimizer's arrays per variable (SGD 0, momentum 1, Adam 2).
+    eval_splits: the sizes of the splits evaluated at each evaluation
+      (validation, test; empty: none).
+    interval: steps between two evaluations.
+    eval_chunk: the most examples evaluated at once.
   """
-  parallelism = min(num_runs, resources.cpu_count())
-  env = dict(os.environ, **resources.thread_environment(
-      resources.threads_per_run(parallelism)))
-  waiting = list(range(num_runs))
-  running = []
-  start = time.time()
-  while waiting or running:
-    while waiting and len(running) < parallelism:
-      waiting.pop()
-      running.append(subprocess.Popen(_worker_command(iterations), env=env,
-                                      stdout=subprocess.DEVNULL))
-    time.sleep(0.02)
-    for process in list(running):
-      if process.poll() is not None:
-        running.remove(process)
-        if process.returncode:
-          raise RuntimeError('a worker process failed ({})'.format(
-              process.returncode))
-  return time.time() - start
+  widths: tuple
+  batch: int
+  slots: int
+  eval_splits: tuple = ()
+  interval: int = constants.TEST_INTERVAL
+  eval_chunk: int = train_options.DEFAULT_EVAL_CHUNK_SIZE
+
+  @property
+  def layers(self):
+    """(inputs, units) of each layer."""
+    return list(zip(self.widths[:-1], self.widths[1:]))
+
+  @property
+  def eval_examples(self):
+    """Examples evaluated at each evaluation."""
+    return sum(self.eval_splits)
+
+  @property
+  def eval_rows(self):
+    """Evaluation examples per training step (amortised)."""
+    return self.eval_examples / self.interval
 
 
-def worker(iterations):
-  """One process's work: one network trained for `iterations` steps."""
-  alone_seconds(train_speed._dataset(), iterations)  # pylint: disable=protected-access
+def step_flops(step):
+  """Floating-point operations of one network's step, by term.
+
+  Every term is matrix products (2 operations per multiply-add); the
+  element-wise work is left to the byte count.
+
+    forward            2 B sum(in x out): the batch through every layer;
+    weight gradients   2 B sum(in x out): inputs' transpose x output gradients;
+    input gradients    2 B sum(in x out) over all layers but the first (the
+                       input images need no gradient);
+    evaluation         2 E/I sum(in x out): E examples through every layer
+                       every I steps, amortised per step.
+
+  Returns:
+    an OrderedDict term -> operations.
+  """
+  products = sum(n * m for n, m in step.layers)
+  return collections.OrderedDict([
+      ('forward', 2 * step.batch * products),
+      ('weight gradients', 2 * step.batch * products),
+      ('input gradients', 2 * step.batch * (products - step.layers[0][0] *
+                                            step.layers[0][1])),
+      ('evaluation', 2 * step.eval_rows * products),
+  ])
 
 
-# The matrix-product limit -------------------------------------------------------
+def step_bytes(step):
+  """Bytes one network's step must move to or from memory, by term.
+
+  With P the kernels' entries (sum in x out), Q the biases' (sum out), B
+  the batch, S the optimizer's slots, E examples (its splits cut in
+  chunks of at most C) evaluated every I steps, and float32 (4 bytes)
+  throughout:
+
+    batch gather       read and write the batch's input rows: 2 B in_0;
+    mask product       read kernel and mask, write kernel x mask: 3 P;
+    forward            read the masked kernels and biases (P + Q), each
+                       layer's inputs (B sum in), write its outputs
+                       (B sum out);
+    weight gradients   read each layer's inputs and output gradients
+                       (B sum in + B sum out), write the kernel and bias
+                       gradients (P + Q);
+    input gradients    all layers but the first: read the masked kernel
+                       and the output gradients, write the input gradients;
+    masked gradients   read gradient and mask, write their product: 3 P;
+    optimizer          read variable, gradient and S slots, write variable
+                       and S slots: (3 + 2 S)(P + Q);
+    evaluation         per evaluation, copy weights, biases and masks into
+                       the snapshot (2 (2 P + Q)), and per chunk the mask
+                       product (3 P) and the masked kernels and biases
+                       (P + Q); read the E input rows, write and read
+                       every layer's outputs (2 E sum out); amortised over
+                       I steps.
+
+  The element-wise passes of the activations and the loss (a few B x out
+  each, small beside P) are left out. Every pass is counted as if nothing
+  stayed in cache between ops: for a
+  small pack whose working set fits in the cache this overstates the
+  traffic, so the memory bound is pessimistic there.
+
+  Returns:
+    an OrderedDict term -> bytes.
+  """
+  layers = step.layers
+  p = sum(n * m for n, m in layers)
+  q = sum(m for _, m in layers)
+  b = step.batch
+  ins, outs = sum(n for n, _ in layers), sum(m for _, m in layers)
+  hidden = layers[1:]
+  terms = collections.OrderedDict([
+      ('batch gather', 2 * b * step.widths[0]),
+      ('mask product', 3 * p),
+      ('forward', p + q + b * ins + b * outs),
+      ('weight gradients', b * ins + b * outs + p + q),
+      ('input gradients', sum(n * m + b * m + b * n for n, m in hidden)),
+      ('masked gradients', 3 * p),
+      ('optimizer', (3 + 2 * step.slots) * (p + q)),
+  ])
+  evaluation = 0
+  if step.eval_examples:
+    chunks = sum(-(-size // step.eval_chunk) for size in step.eval_splits)
+    evaluation = (2 * (2 * p + q) + chunks * (3 * p + p + q) +
+                  step.eval_examples * (step.widths[0] + 2 * outs))
+  terms['evaluation'] = evaluation / step.interval
+  return collections.OrderedDict((k, FLOAT_BYTES * v) for k, v in terms.items())
 
 
-def _products(inputs, kernels, upstream):
-  """The matrix products of one training step of one network."""
-  out = []
-  for layer, (x, w, dy) in enumerate(zip(inputs, kernels, upstream)):
-    out.append(tf.matmul(x, w))
-    out.append(tf.matmul(x, dy, transpose_a=True))
-    if layer:
-      out.append(tf.matmul(dy, w, transpose_b=True))
-  return out
-
-
-def tf_limit_seconds(num_networks, steps, eval_rows=0):
-  """Seconds of `steps` steps of N networks' matrix products in a TF loop.
+def roofline(num_networks, step, flop_rate, bandwidth):
+  """The best network-steps/s of a pack of N, and the bound that sets it.
 
   Args:
     num_networks: N.
-    steps: loop iterations timed.
-    eval_rows: 0 for training products only; else also the forward
-      products of this many evaluation examples per step and network.
+    step: a Step.
+    flop_rate: matrix-product operations per second for this pack.
+    bandwidth: bytes per second.
+
+  Returns:
+    (network-steps per second, 'matmul' or 'memory').
   """
+  products = num_networks * sum(step_flops(step).values()) / flop_rate
+  moving = num_networks * sum(step_bytes(step).values()) / bandwidth
+  return num_networks / max(products, moving), (
+      'matmul' if products >= moving else 'memory')
+
+
+def optimizer_slots(optimizer):
+  """How many slot arrays `optimizer` keeps per variable (Adam: m and v)."""
+  with tf.Graph().as_default():
+    variable = tf.Variable(tf.zeros([2]))
+    instance = optimizers.optimizer_fn(optimizer)()
+    instance.minimize(tf.reduce_sum(variable * variable), var_list=[variable])
+    return len(instance.get_slot_names())
+
+
+def lenet_step(dataset, optimizer, evaluated):
+  """The Step of LeNet-300-100 on `dataset` at the runners' defaults."""
+  widths = (int(np.prod(dataset.input_shape)),) + tuple(
+      units for units, _ in constants.HYPERPARAMETERS['layers'])
+  splits = tuple(split.num_examples for split in (dataset.validate,
+                                                  dataset.test) if split)
+  return Step(widths, constants.BATCH_SIZE, optimizer_slots(optimizer),
+              eval_splits=splits if evaluated else ())
+
+
+# Measurements -------------------------------------------------------------------
+
+
+def _best_seconds(sess, fetch, repeats, feeds=None):
+  best = None
+  for _ in range(repeats):
+    start = time.perf_counter()
+    sess.run(fetch, feeds)
+    elapsed = time.perf_counter() - start
+    best = elapsed if best is None else min(best, elapsed)
+  return best
+
+
+def bandwidth(megabytes=BANDWIDTH_MB, repeats=5):
+  """Bytes per second of an axpy (y += x) over large float32 arrays.
+
+  x and y hold `megabytes` each, split in as many parts as the library's
+  session runs ops at once, so that all its threads stream at once, as a
+  pack's ops do. Each element is read twice and written once.
+
+  Returns:
+    the best of `repeats` rates, in bytes per second.
+  """
+  threads = max(session_lib.session_config().inter_op_parallelism_threads, 1)
+  size = int(megabytes * 2**20 // FLOAT_BYTES // threads)
+  with tf.Graph().as_default() as graph:
+    xs = [tf.Variable(tf.ones([size]), name='x') for _ in range(threads)]
+    ys = [tf.Variable(tf.zeros([size]), name='y') for _ in range(threads)]
+    axpy = tf.group(*[y.assign_add(x).op for x, y in zip(xs, ys)])
+    with session_lib.new_session(graph) as sess:
+      sess.run(tf.global_variables_initializer())
+      sess.run(axpy)
+      seconds = _best_seconds(sess, axpy, repeats)
+  return 3 * FLOAT_BYTES * size * threads / seconds
+
+
+def _step_products(batch_input, kernels, upstream, eval_input):
+  """The matrix products of one network's step (step_flops' terms)."""
+  out = []
+  x = batch_input
+  for layer, (w, dy) in enumerate(zip(kernels, upstream)):
+    y = tf.matmul(x, w)
+    out += [y, tf.matmul(x, dy, transpose_a=True)]
+    if layer:
+      out.append(tf.matmul(dy, w, transpose_b=True))
+    x = y
+  if eval_input is not None:
+    x = eval_input
+    for w in kernels:
+      x = tf.matmul(x, w)
+      out.append(x)
+  return out
+
+
+def matmul_rate(num_networks, step, seconds=1.0, repeats=3):
+  """Operations per second of the matrix products of a pack's steps.
+
+  N networks' products of the step's own shapes (step_flops; evaluation as
+  its amortised rows per step, rounded) run in a tf.while_loop in the
+  library's session, one loop iteration per step, as the trainer runs them.
+
+  Args:
+    num_networks: N.
+    step: a Step.
+    seconds: about how long each timed loop runs.
+    repeats: timed loops; the best counts.
+  """
+  rows = int(round(step.eval_rows))
+  timed = dataclasses.replace(step, eval_splits=(rows * step.interval,))
   rng = np.random.default_rng(0)
 
   def variable(*shape):
-    return tf.Variable(rng.random(shape, dtype=np.float32))
+    return tf.Variable(rng.random(shape, dtype=np.float32) / shape[-1])
 
   with tf.Graph().as_default() as graph:
     nets = []
     for _ in range(num_networks):
-      nets.append(([variable(BATCH, n) for n in WIDTHS[:-1]],
-                   [variable(a, b) for a, b in zip(WIDTHS[:-1], WIDTHS[1:])],
-                   [variable(BATCH, n) for n in WIDTHS[1:]]))
-    evaluation = variable(max(eval_rows, 1), WIDTHS[0])
+      nets.append((variable(step.batch, step.widths[0]),
+                   [variable(n, m) for n, m in step.layers],
+                   [variable(step.batch, m) for _, m in step.layers],
+                   variable(rows, step.widths[0]) if rows else None))
 
-    def body(step, total):
-      with tf.control_dependencies([step]):
+    def body(count, total):
+      with tf.control_dependencies([count]):
         done = []
-        for inputs, kernels, upstream in nets:
-          done += _products(inputs, kernels, upstream)
-          if eval_rows:
-            current = evaluation
-            for w in kernels:
-              current = tf.matmul(current, w)
-            done.append(current)
-        # Products whose outputs nothing reads would be pruned by Grappler;
-        # one element of each is read.
-        return step + 1, total + tf.add_n([p[0, 0] for p in done])
+        for net in nets:
+          done += _step_products(*net)
+        # Grappler prunes products nothing reads: one element of each is.
+        return count + 1, total + tf.add_n([p[0, 0] for p in done])
 
-    count = tf.placeholder(tf.int32, [])
-    loop = tf.while_loop(lambda step, _: step < count, body,
+    steps = tf.placeholder(tf.int32, [])
+    loop = tf.while_loop(lambda count, _: count < steps, body,
                          [tf.constant(0), tf.constant(0.0)],
                          parallel_iterations=1)
-    best = None
-    for intra, inter in ((1, 2), (2, 1)):
-      config = tf.ConfigProto(intra_op_parallelism_threads=intra,
-                              inter_op_parallelism_threads=inter)
-      with tf.Session(graph=graph, config=config) as sess:
-        sess.run(tf.global_variables_initializer())
-        sess.run(loop, {count: 2})
-        start = time.time()
-        sess.run(loop, {count: steps})
-        elapsed = time.time() - start
-      best = elapsed if best is None else min(best, elapsed)
-    return best
+    with session_lib.new_session(graph) as sess:
+      sess.run(tf.global_variables_initializer())
+      count = 10
+      while True:
+        elapsed = _best_seconds(sess, loop, 1, {steps: count})
+        if elapsed > seconds / 4 or count > 10**6:
+          break
+        count *= 4
+      count = max(count, int(count * seconds / max(elapsed, 1e-9)))
+      elapsed = _best_seconds(sess, loop, repeats, {steps: count})
+  return num_networks * count * sum(step_flops(timed).values()) / elapsed
 
 
-def limit_rate(num_networks, eval_rows=0, seconds=1.5):
-  """Network-steps/s of the matrix products alone, timed for ~`seconds`."""
-  steps = max(5, int(200 / num_networks))
-  elapsed = tf_limit_seconds(num_networks, steps, eval_rows)
-  steps = max(steps, int(steps * seconds / max(elapsed, 1e-9)))
-  return num_networks * steps / tf_limit_seconds(num_networks, steps, eval_rows)
+def pack_rate(dataset, num_networks, optimizer, interval, iterations, short,
+              repeats):
+  """Marginal network-steps/s of a pack: N (long - short) / (t_long - t_short).
 
-
-# Memory -----------------------------------------------------------------------
-
-
-def peak_rss_gb(num_networks, iterations=SHORT):
-  """Peak resident memory of a process training a pack of N, in GiB."""
-  done = subprocess.run([sys.executable, '-m', 'lottery_ticket.bench.packed_speed',
-                         '--rss_networks={}'.format(num_networks),
-                         '--worker_iterations={}'.format(iterations)],
-                        check=True, stdout=subprocess.PIPE, text=True)
-  return float(done.stdout.split()[-1])
-
-
-def parallel_capacity(seconds=1.0):
-  """How many cores' worth of matrix products the machine gives right now.
-
-  Times a large matrix product in one process, then in `cpu_count` processes
-  at once (each on one thread); on a shared or virtual machine the answer
-  is often below the number of cores, and every parallel rate above is
-  bounded by it.
+  Best of `repeats` (long, short) pairs. With `short` 0, or when the
+  difference is lost in the noise (under a tenth of the long run: too few
+  steps), the long run's own rate, set-up included, is taken instead: an
+  underestimate, never a wild number.
   """
-  count = resources.cpu_count()
-  command = [sys.executable, '-c', _CAPACITY_PROBE, str(seconds)]
-  env = dict(os.environ, **resources.thread_environment(1))
-  alone = float(subprocess.run(command, env=env, check=True, text=True,
-                               stdout=subprocess.PIPE).stdout)
-  together = [subprocess.Popen(command, env=env, text=True,
-                               stdout=subprocess.PIPE) for _ in range(count)]
-  rates = [float(p.communicate()[0]) for p in together]
-  return sum(rates) / alone
+  def seconds(steps):
+    start = time.perf_counter()
+    train_pack(dataset, num_networks, steps, optimizer, interval)
+    return time.perf_counter() - start
+
+  best = 0.0
+  for _ in range(repeats):
+    long_run = seconds(iterations)
+    elapsed = long_run - seconds(short) if short else 0
+    if elapsed > long_run / 10:
+      rate = (iterations - short) / elapsed
+    else:
+      rate = iterations / long_run
+    best = max(best, num_networks * rate)
+  return best
 
 
-_CAPACITY_PROBE = """
-import sys, time
-import numpy as np
-a = np.ones((512, 512), np.float32)
-end = time.time() + float(sys.argv[1])
-count = 0
-while time.time() < end:
-  a.dot(a)
-  count += 1
-print(count / float(sys.argv[1]))
-"""
+def peak_rss_bytes():
+  """This process's peak resident set size (getrusage ru_maxrss), in bytes."""
+  peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+  return peak if sys.platform == 'darwin' else peak * 1024  # Linux: KiB
 
 
-def _sizes(sizes):
-  if isinstance(sizes, int):
-    return (sizes,)
-  if isinstance(sizes, str):
-    return [int(s) for s in sizes.split(',')]
-  return [int(s) for s in sizes]
+def measure_size(dataset, num_networks, optimizer, iterations, short,
+                 repeats, interval=constants.TEST_INTERVAL, matmul_seconds=1.0):
+  """Everything measured for one pack size, in both modes.
+
+  The matrix-product loop runs about `matmul_seconds` per timing.
+
+  Returns:
+    dict mode -> {'steps': network-steps/s, 'flop_rate': matrix-product
+    operations/s}.
+  """
+  out = {}
+  for mode, evaluated in MODES:
+    step = dataclasses.replace(lenet_step(dataset, optimizer, evaluated),
+                               interval=interval)
+    flop_rate = matmul_rate(num_networks, step, matmul_seconds)
+    progress.notice('  N = {}, {}: matrix products {:.1f} GFLOP/s; '
+                    'training ({} and {} steps)...'.format(
+                        num_networks, mode, flop_rate / 1e9, iterations,
+                        short))
+    steps = pack_rate(dataset, num_networks, optimizer,
+                      interval if evaluated else None, iterations, short,
+                      repeats)
+    progress.notice('  N = {}, {}: {:.0f} network-steps/s'.format(
+        num_networks, mode, steps))
+    out[mode] = {'steps': steps, 'flop_rate': flop_rate}
+  return out
+
+
+def _child(num_networks, optimizer, iterations, short, repeats):
+  """measure_size in a fresh process; adds its peak RSS ('rss', bytes)."""
+  command = [sys.executable, '-m', 'lottery_ticket.bench.packed_speed',
+             '--child={}'.format(num_networks), '--optimizer=' + optimizer,
+             '--iterations={}'.format(iterations), '--short={}'.format(short),
+             '--repeats={}'.format(repeats)]
+  done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+  line = [l for l in done.stdout.splitlines() if l.startswith(_CHILD_MARK)][-1]
+  return json.loads(line[len(_CHILD_MARK):])
+
+
+# The report ---------------------------------------------------------------------
 
 
 def _row(cells, widths):
-  return ' | '.join('{:>{}}'.format(c, w) for c, w in zip(cells, widths))
+  return '  '.join('{:>{}}'.format(c, w) for c, w in zip(cells, widths))
 
 
-def main(iterations=2000, sizes='1,2,4,8,16', processes=True, repeats=1,
-         rss=True, worker_iterations=None, rss_networks=None):
-  """Prints the rates and ratios with and without evaluation, and the memory.
+def final_line(num_networks, mode, percent, ratio):
+  """`pack of 8 with evaluation: 63% of the roofline, 2.10 x one network`."""
+  return 'pack of {} {}: {:.0f}% of the roofline, {:.2f} x one network'.format(
+      num_networks, mode, percent, ratio)
+
+
+def score(results, steps, bytes_per_second):
+  """Adds each measurement's roofline, bound, ratio to N = 1 and percentage.
 
   Args:
-    iterations: steps of each timed run (the short one has 100).
-    sizes: the pack sizes N, comma-separated.
-    processes: also time N separate processes (under the protocol).
-    repeats: take each rate's best of this many measurements.
-    rss: also measure the peak memory of a pack of 8.
-    worker_iterations, rss_networks: internal (the benchmark's own child
-      processes).
+    results: dict (size, mode) -> {'steps', 'flop_rate'}, with size 1 for
+      every mode; updated in place.
+    steps: dict mode -> its Step.
+    bytes_per_second: the measured bandwidth.
   """
-  if rss_networks:
-    packed_seconds(train_speed._dataset(), int(rss_networks),  # pylint: disable=protected-access
-                   int(worker_iterations))
-    # Linux reports KiB: the peak of this process, data and graph included.
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
-    return
-  if worker_iterations:
-    worker(int(worker_iterations))
-    return
-  sizes = _sizes(sizes)
+  for (size, mode), result in results.items():
+    best, bound = roofline(size, steps[mode], result['flop_rate'],
+                           bytes_per_second)
+    result.update(roofline=best, bound=bound,
+                  ratio=result['steps'] / results[1, mode]['steps'],
+                  percent=100 * result['steps'] / best)
+
+
+def _print_model(steps, say):
+  """One network's FLOPs and bytes per step, term by term."""
+  evaluated, bare = (steps[mode] for mode, _ in MODES)
+  say('LeNet-300-100 {}, batch {}, {} slot(s) per variable; evaluation: '
+      '{:,} examples every {} steps'.format(
+          '-'.join(map(str, evaluated.widths)), evaluated.batch,
+          evaluated.slots, evaluated.eval_examples, evaluated.interval))
+  say('one network\'s step, as the roofline counts it:')
+  for name, model in (('FLOPs', step_flops), ('bytes', step_bytes)):
+    say('  {}: {}'.format(name, ', '.join(
+        '{} {:,.0f}'.format(k, v) for k, v in model(evaluated).items())))
+    say('  {} in all: {:,.0f} with evaluation, {:,.0f} without'.format(
+        name, sum(model(evaluated).values()), sum(model(bare).values())))
+
+
+def _print_table(results, rss, say):
+  columns = ['N', 'mode', 'steps/s', 'x one', 'GFLOP/s', 'roofline',
+             '% roofline', 'bound', 'peak RSS']
+  widths = [3, 18, 8, 6, 8, 8, 10, 6, 9]
+  say(_row(columns, widths))
+  say('-' * len(_row(columns, widths)))
+  for (size, mode), result in sorted(results.items()):
+    say(_row([size, mode, '{:.0f}'.format(result['steps']),
+              '{:.2f}'.format(result['ratio']),
+              '{:.1f}'.format(result['flop_rate'] / 1e9),
+              '{:.0f}'.format(result['roofline']),
+              '{:.0f}%'.format(result['percent']), result['bound'],
+              '{:.2f} GiB'.format(rss[size] / 2**30) if size in rss else '-'],
+             widths))
+
+
+def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
+           short=None, repeats=1, children=True,
+           interval=constants.TEST_INTERVAL, bandwidth_mb=BANDWIDTH_MB,
+           matmul_seconds=1.0, out=None):
+  """Measures every pack size and prints the table and the two final lines.
+
+  Args:
+    dataset: the data (children build train_speed's MNIST-shaped set).
+    sizes: the pack sizes; 1 is always measured (the ratios' base).
+    optimizer: an optimizers.NAMES entry.
+    iterations: steps of each long timed run.
+    short: steps of each short timed run (default: `interval`; 0: none,
+      the long runs' own rates, set-up included).
+    repeats: timed (long, short) pairs per rate; the best counts.
+    children: measure each size in a child process (its own peak RSS);
+      False measures in this process and leaves peak RSS out.
+    interval: steps between evaluations in the evaluated mode.
+    bandwidth_mb: megabytes of each array the bandwidth is measured on.
+    matmul_seconds: about how long each matrix-product timing runs.
+    out: the stream (default stdout).
+
+  Returns:
+    (results, rss): dict (size, mode) -> {'steps', 'flop_rate',
+    'roofline', 'bound', 'ratio', 'percent'}, and dict size -> peak RSS in
+    bytes (empty without children).
+  """
+  out = out or sys.stdout
+
+  def say(*args):
+    print(*args, file=out, flush=True)
+
+  short = interval if short is None else short
+  sizes = sorted(set(sizes) | {1})
+  steps = {mode: dataclasses.replace(lenet_step(dataset, optimizer, evaluated),
+                                     interval=interval)
+           for mode, evaluated in MODES}
+  _print_model(steps, say)
+  progress.notice('packed_speed: memory bandwidth ({} MB arrays)'.format(
+      bandwidth_mb))
+  bytes_per_second = bandwidth(bandwidth_mb)
+  results, rss = {}, {}
+  for size in sizes:
+    progress.notice('packed_speed: pack of {} ({} of sizes {})'.format(
+        size, sizes.index(size) + 1, ','.join(map(str, sizes))))
+    if children:
+      measured = _child(size, optimizer, iterations, short, repeats)
+      rss[size] = measured.pop('rss')
+    else:
+      measured = measure_size(dataset, size, optimizer, iterations, short,
+                              repeats, interval, matmul_seconds)
+    for mode, _ in MODES:
+      results[size, mode] = dict(measured[mode])
+  # Measured again at the end: the best of both is the machine's.
+  progress.notice('packed_speed: memory bandwidth again')
+  bytes_per_second = max(bytes_per_second, bandwidth(bandwidth_mb))
+  score(results, steps, bytes_per_second)
+  say('memory bandwidth (axpy over {} MB arrays, best of the start and the '
+      'end): {:.1f} GB/s'.format(bandwidth_mb, bytes_per_second / 1e9))
+  say()
+  _print_table(results, rss, say)
+  say()
+  last = 8 if 8 in sizes else sizes[-1]
+  if last in rss:
+    say('peak RSS of a pack of {} (ru_maxrss of its own process, data and '
+        'graph included): {:.2f} GiB, {} the {} GiB limit'.format(
+            last, rss[last] / 2**30,
+            'within' if rss[last] < MEMORY_LIMIT_GIB * 2**30 else 'OVER',
+            MEMORY_LIMIT_GIB))
+  for mode, _ in MODES:
+    say(final_line(last, mode, results[last, mode]['percent'],
+                   results[last, mode]['ratio']))
+  return results, rss
+
+
+def _sizes(sizes):
+  """Fire gives '1,2' as a tuple, '8' as an int, '1,2' quoted as a string."""
+  if isinstance(sizes, int):
+    return [sizes]
+  if isinstance(sizes, str):
+    sizes = sizes.split(',')
+  sizes = [int(s) for s in sizes]
+  if not sizes or min(sizes) < 1:
+    raise ValueError('--sizes={} must be pack sizes of 1 or more'.format(
+        ','.join(map(str, sizes))))
+  return sizes
+
+
+def main(sizes='1,2,4,8,16', iterations=2000, short=100, repeats=1,
+         optimizer=constants.OPTIMIZER, children=True, child=0):
+  """Prints each pack size's network-steps/s against the roofline.
+
+  Args:
+    sizes: the pack sizes N, comma-separated (1 is always measured).
+    iterations: steps of each long timed run.
+    short: steps of each short timed run (the marginal rate's base; 0:
+      none, the long runs' own rates, set-up included).
+    repeats: timed (long, short) pairs per rate; the best counts.
+    optimizer: the optimizer (its slots count in the bytes moved).
+    children: measure each size in a child process of its own, which also
+      gives its peak resident memory.
+    child: internal: measure this one size and print it for the parent.
+  """
+  optimizers.check_name(optimizer)
   dataset = train_speed._dataset()  # pylint: disable=protected-access
-  print('LeNet-300-100, Adam, batch {}; aggregate network-steps/s; {} cores, '
-        'giving {:.2f} cores\' worth of matrix products at the start'.format(
-            BATCH, resources.cpu_count(), parallel_capacity()), flush=True)
-  for evaluated in (True, False):
-    interval = INTERVAL if evaluated else None
-    print()
-    print('With validation and test ({:,} examples) every {} iterations (the '
-          "paper's protocol):".format(EVAL_EXAMPLES, INTERVAL) if evaluated
-          else 'Without evaluation (the training steps alone):')
-    one = marginal(lambda n: alone_seconds(dataset, n, interval), iterations,
-                   repeats)
-    print('one network, trainer.train: {:.0f} steps/s'.format(one), flush=True)
-    eval_rows = EVAL_EXAMPLES // INTERVAL if evaluated else 0
-    columns = ['N', 'packed', 'x one', 'limit', '% of limit']
-    if evaluated and processes:
-      columns += ['processes', 'packed/procs']
-    widths = [max(len(c), 7) for c in columns]
-    print(_row(columns, widths))
-    print('-' * len(_row(columns, widths)))
-    for size in sizes:
-      packed = size * marginal(
-          lambda n: packed_seconds(dataset, size, n, interval), iterations,
-          repeats)
-      limit = limit_rate(size, eval_rows)
-      cells = [size, '{:.0f}'.format(packed), '{:.2f}x'.format(packed / one),
-               '{:.0f}'.format(limit), '{:.0f}%'.format(100 * packed / limit)]
-      if evaluated and processes:
-        procs = size * marginal(lambda n: processes_seconds(size, n),
-                                iterations, repeats)
-        cells += ['{:.0f}'.format(procs), '{:.2f}x'.format(packed / procs)]
-      print(_row(cells, widths), flush=True)
-  if rss:
-    print()
-    print('peak resident memory on full-size MNIST-shaped data (held once): '
-          'a pack of 8 {:.2f} GiB, one network {:.2f} GiB (so 8 processes '
-          'about 8 times that)'.format(peak_rss_gb(8), peak_rss_gb(1)))
+  if child:
+    measured = measure_size(dataset, child, optimizer, iterations, short,
+                            repeats)
+    measured['rss'] = peak_rss_bytes()
+    print(_CHILD_MARK + json.dumps(measured), flush=True)
+    return
+  progress.notice('packed_speed: about a minute per pack size and mode '
+                  'at the defaults, more for N = 16')
+  report(dataset, _sizes(sizes), optimizer, iterations, short, repeats,
+         children)
 
 
 if __name__ == '__main__':
-  fire.Fire(main)
+  cli.run(main, name='bench.packed_speed')
