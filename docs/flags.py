@@ -9,6 +9,8 @@ A table is whatever sits between two marker comments in a page:
   <!-- flags: runner train -->       a runner: the concerns it takes, the
                                      defaults it changes, its own arguments
   <!-- flags: command results -->   a plain-function command (its help)
+  <!-- flags: fields TrainOptions --> a dataclass's fields, defaults and
+                                     the Attributes of its docstring
   <!-- /flags -->
 
 Concerns and runners are read from each runner module's `RUNNER` (a
@@ -22,7 +24,9 @@ The runner modules import TensorFlow (their settings are declared beside
 the code that uses them), so this script does too.
 """
 
+import dataclasses
 import importlib
+import inspect
 import os
 import re
 import sys
@@ -46,6 +50,12 @@ COMMANDS = {
                          'hessian_spectrum'),
     'interpolation': ('lottery_ticket.analysis.interpolation', 'interpolate'),
     'instability': ('lottery_ticket.analysis.instability', 'instability'),
+}
+
+# Dataclass name -> module, for the library API's option objects.
+FIELDS = {
+    'TrainOptions': 'lottery_ticket.foundations.train_options',
+    'Hooks': 'lottery_ticket.foundations.train_options',
 }
 
 BLOCK = re.compile(r'(<!-- flags: (\w+) (\w+) -->\n)(.*?)(<!-- /flags -->)',
@@ -159,8 +169,45 @@ def render_command(name, where):
   return lines
 
 
+def attributes(cls):
+  """{name: text} of the Attributes section of a class's docstring."""
+  out = {}
+  current = None
+  section = False
+  for line in (inspect.getdoc(cls) or '').splitlines():
+    if line.strip() == 'Attributes:':
+      section = True
+      continue
+    if not section or not line.strip():
+      continue
+    if not line.startswith('  '):
+      break
+    head, colon, rest = line.strip().partition(':')
+    if not line.startswith('    ') and colon and ' ' not in head:
+      current = head
+      out[current] = rest.strip()
+    elif current:
+      out[current] += ' ' + line.strip()
+  return out
+
+
+def render_fields(name, where):
+  del where
+  cls = getattr(importlib.import_module(FIELDS[name]), name)
+  described = attributes(cls)
+  lines = ['| field | default | what |', '|---|---|---|']
+  for field in dataclasses.fields(cls):
+    default = field.default
+    if default is dataclasses.MISSING:
+      default = field.default_factory() if callable(
+          field.default_factory) else 'required'
+    lines.append('| `{}` | `{!r}` | {} |'.format(
+        field.name, default, cell(described.get(field.name, ''))))
+  return lines
+
+
 RENDER = {'concern': render_concern, 'runner': render_runner,
-          'command': render_command}
+          'command': render_command, 'fields': render_fields}
 
 
 def pages():
@@ -196,7 +243,8 @@ def missing(texts):
   where = locations(texts)
   wanted = ([('concern', c) for c in concerns()] +
             [('runner', r) for r in RUNNERS] +
-            [('command', c) for c in COMMANDS])
+            [('command', c) for c in COMMANDS] +
+            [('fields', f) for f in FIELDS])
   return ['{} {}'.format(*key) for key in wanted if key not in where]
 
 
