@@ -134,9 +134,9 @@ def render_runner(name, where):
   rows += [(c.get(flag), value) for c in the_runner.concerns
            for flag, value in sorted(overrides.items()) if flag in c.names()]
   if overrides:
+    changed = ', '.join('`--{}`'.format(flag) for flag in sorted(overrides))
     lines += ['Defaults it changes (rows below, otherwise as in the concern '
-              'tables): {}.'.format(', '.join(
-        '`--{}`'.format(flag) for flag in sorted(overrides))), '']
+              'tables): {}.'.format(changed), '']
   return lines + setting_table(rows)
 
 
