@@ -1,0 +1,274 @@
+"""The flag tables of docs/, rendered from the runners' own declarations.
+
+  python docs/flags.py           # rewrite every table in docs/*.md
+  python docs/flags.py --check   # exit 1, naming each table that is stale
+
+A table is whatever sits between two marker comments in a page:
+
+  <!-- flags: concern training -->   every setting of a configuration concern
+  <!-- flags: runner train -->       a runner: the concerns it takes, the
+                                     defaults it changes, its own arguments
+  <!-- flags: command results -->   a plain-function command (its help)
+  <!-- flags: fields TrainOptions --> a dataclass's fields, defaults and
+                                     the Attributes of its docstring
+  <!-- /flags -->
+
+Concerns and runners are read from each runner module's `RUNNER` (a
+`cli.Runner`: `arguments`, `concerns`, `default_overrides`), and from each
+setting only `name`, `default`, `help`, `derived` and `allowed()`. The
+plain-function commands are read from the help `cli.function_help` writes
+for them. tests/test_docs_flags.py fails when a table is stale, and when a
+flag of any `--help` is missing from docs/ or shows another default.
+
+The runner modules import TensorFlow (their settings are declared beside
+the code that uses them), so this script does too.
+"""
+
+import dataclasses
+import importlib
+import inspect
+import os
+import re
+import sys
+
+DOCS = os.path.dirname(os.path.abspath(__file__))
+
+# Runner name -> module holding its RUNNER.
+RUNNERS = {
+    'lottery_experiment': 'lottery_ticket.mnist_fc.runners.lottery_experiment',
+    'train': 'lottery_ticket.mnist_fc.runners.train',
+    'reinitialize': 'lottery_ticket.mnist_fc.runners.reinitialize',
+    'sparse_train': 'lottery_ticket.mnist_fc.runners.sparse_train',
+}
+# Command name -> (module, function) of a command whose help comes from its
+# function's signature and docstring.
+COMMANDS = {
+    'download_data': ('lottery_ticket.mnist_fc.download_data', 'download'),
+    'results': ('lottery_ticket.analysis.results', 'results'),
+    'report': ('lottery_ticket.analysis.report', 'report'),
+    'hessian_spectrum': ('lottery_ticket.analysis.hessian_spectrum',
+                         'hessian_spectrum'),
+    'interpolation': ('lottery_ticket.analysis.interpolation', 'interpolate'),
+    'instability': ('lottery_ticket.analysis.instability', 'instability'),
+}
+
+# Dataclass name -> module, for the library API's option objects.
+FIELDS = {
+    'TrainOptions': 'lottery_ticket.foundations.train_options',
+    'Hooks': 'lottery_ticket.foundations.train_options',
+}
+
+BLOCK = re.compile(r'(<!-- flags: (\w+) (\w+) -->\n)(.*?)(<!-- /flags -->)',
+                   re.S)
+# One flag line of a --help: `  --name {a|b}: what (default: X)`.
+HELP_LINE = re.compile(r'^  --(\w+)(?: \{([^}]*)\})?: (.*?)'
+                       r'(?: \((?:default: (.*)|(required))\))?$')
+
+
+def runner(name):
+  return importlib.import_module(RUNNERS[name]).RUNNER
+
+
+def concerns():
+  """name -> Concern, of every concern some runner takes."""
+  out = {}
+  for name in RUNNERS:
+    for concern in runner(name).concerns:
+      out.setdefault(concern.name, concern)
+  return out
+
+
+def shown_default(setting, default=None):
+  """The default as --help names it: a value in backticks, or (in italics)
+  the text saying how it is derived."""
+  value = setting.default if default is None else default
+  if setting.derived == 'required':
+    return 'required'
+  if value is None:
+    return '*{}*'.format(setting.derived or 'derived')
+  if value == '':
+    return '`none`'
+  if isinstance(value, bool):
+    value = str(value).lower()
+  elif isinstance(value, (tuple, list)):
+    value = ','.join(str(v) for v in value)
+  return '`{}`'.format(value)
+
+
+def cell(text):
+  """Text safe inside a table cell."""
+  return (str(text).replace('|', '\\|').replace('<', '&lt;')
+          .replace('>', '&gt;'))
+
+
+def choices_text(setting):
+  allowed = setting.allowed()
+  if allowed is None:
+    return ''
+  return ', '.join('`{}`'.format(c) if c != '' else '`none`' for c in allowed)
+
+
+def setting_table(rows):
+  """A table of (setting, default or None) pairs."""
+  lines = ['| flag | default | choices | what |', '|---|---|---|---|']
+  for setting, default in rows:
+    lines.append('| `--{}` | {} | {} | {} |'.format(
+        setting.name, cell(shown_default(setting, default)),
+        cell(choices_text(setting)), cell(setting.help)))
+  return lines
+
+
+def render_concern(name, where):
+  del where  # a concern's table needs no cross-reference
+  return setting_table((s, None) for s in concerns()[name].settings)
+
+
+def render_runner(name, where):
+  the_runner = runner(name)
+  taken = ', '.join('[`{}`]({})'.format(c.name, where.get(('concern', c.name),
+                                                          'flags.py'))
+                    for c in the_runner.concerns)
+  lines = ['Concerns: {}.'.format(taken), '']
+  overrides = the_runner.default_overrides or {}
+  rows = [(s, None) for s in the_runner.arguments]
+  rows += [(c.get(flag), value) for c in the_runner.concerns
+           for flag, value in sorted(overrides.items()) if flag in c.names()]
+  if overrides:
+    changed = ', '.join('`--{}`'.format(flag) for flag in sorted(overrides))
+    lines += ['Defaults it changes (rows below, otherwise as in the concern '
+              'tables): {}.'.format(changed), '']
+  return lines + setting_table(rows)
+
+
+def command_flags(name):
+  """(flag, default text, what) of a plain command, from its --help."""
+  from lottery_ticket.mnist_fc.runners import cli  # pylint: disable=g-import-not-at-top
+  module, function = COMMANDS[name]
+  text = cli.function_help(
+      getattr(importlib.import_module(module), function), name)
+  out = []
+  for line in text.splitlines():
+    match = HELP_LINE.match(line)
+    if match:
+      flag, _, what, default, required = match.groups()
+      out.append((flag, required or default, what))
+  return out
+
+
+def render_command(name, where):
+  """A command's table; a default its help states in words (`(default:
+  ...)` inside the text) is shown in italics."""
+  del where
+  lines = ['| flag | default | what |', '|---|---|---|']
+  for flag, default, what in command_flags(name):
+    if default is None:
+      stated = re.search(r'\(default: ([^)]*)\)', what)
+      shown = '*{}*'.format(stated.group(1) if stated else 'none')
+    else:
+      shown = default if default == 'required' else '`{}`'.format(default)
+    lines.append('| `--{}` | {} | {} |'.format(flag, cell(shown), cell(what)))
+  return lines
+
+
+def attributes(cls):
+  """{name: text} of the Attributes section of a class's docstring."""
+  out = {}
+  current = None
+  section = False
+  for line in (inspect.getdoc(cls) or '').splitlines():
+    if line.strip() == 'Attributes:':
+      section = True
+      continue
+    if not section or not line.strip():
+      continue
+    if not line.startswith('  '):
+      break
+    head, colon, rest = line.strip().partition(':')
+    if not line.startswith('    ') and colon and ' ' not in head:
+      current = head
+      out[current] = rest.strip()
+    elif current:
+      out[current] += ' ' + line.strip()
+  return out
+
+
+def render_fields(name, where):
+  del where
+  cls = getattr(importlib.import_module(FIELDS[name]), name)
+  described = attributes(cls)
+  lines = ['| field | default | what |', '|---|---|---|']
+  for field in dataclasses.fields(cls):
+    default = field.default
+    if default is dataclasses.MISSING:
+      default = field.default_factory() if callable(
+          field.default_factory) else 'required'
+    lines.append('| `{}` | `{!r}` | {} |'.format(
+        field.name, default, cell(described.get(field.name, ''))))
+  return lines
+
+
+RENDER = {'concern': render_concern, 'runner': render_runner,
+          'command': render_command, 'fields': render_fields}
+
+
+def pages():
+  """{file name: text} of every docs/*.md."""
+  out = {}
+  for name in sorted(os.listdir(DOCS)):
+    if name.endswith('.md'):
+      with open(os.path.join(DOCS, name)) as page:
+        out[name] = page.read()
+  return out
+
+
+def locations(texts):
+  """(kind, name) -> the page holding its table."""
+  return {(m.group(2), m.group(3)): page for page, text in texts.items()
+          for m in BLOCK.finditer(text)}
+
+
+def regenerate(texts):
+  """{page: text with every table rendered afresh}."""
+  where = locations(texts)
+
+  def fill(match):
+    kind, name = match.group(2), match.group(3)
+    body = '\n'.join(RENDER[kind](name, where))
+    return '{}\n{}\n\n{}'.format(match.group(1), body, match.group(5))
+
+  return {page: BLOCK.sub(fill, text) for page, text in texts.items()}
+
+
+def missing(texts):
+  """What has no table anywhere in docs/, as 'kind name'."""
+  where = locations(texts)
+  wanted = ([('concern', c) for c in concerns()] +
+            [('runner', r) for r in RUNNERS] +
+            [('command', c) for c in COMMANDS] +
+            [('fields', f) for f in FIELDS])
+  return ['{} {}'.format(*key) for key in wanted if key not in where]
+
+
+def main(argv):
+  texts = pages()
+  fresh = regenerate(texts)
+  stale = [page for page in texts if fresh[page] != texts[page]]
+  absent = missing(texts)
+  if '--check' in argv:
+    for page in stale:
+      print('docs/{}: a flag table is stale (run python docs/flags.py)'
+            .format(page))
+    for key in absent:
+      print('docs/: no table for {}'.format(key))
+    return 1 if stale or absent else 0
+  for page in stale:
+    with open(os.path.join(DOCS, page), 'w') as out:
+      out.write(fresh[page])
+    print('docs/{}: tables rewritten'.format(page))
+  for key in absent:
+    print('docs/: no table for {} (add its markers to a page)'.format(key))
+  return 1 if absent else 0
+
+
+if __name__ == '__main__':
+  sys.exit(main(sys.argv[1:]))
