@@ -51,7 +51,6 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.bench import train_speed
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import train_options
@@ -83,15 +82,15 @@ def train_pack(dataset, num_networks, iterations, optimizer, interval):
     interval: evaluate validation and test every this many steps (None:
       never).
   """
-  members = [packed_trainer.Member(init_seed=seed, order_seed=seed)
+  members = [trainer.Member(init_seed=seed, order_seed=seed)
              for seed in range(num_networks)]
   options = trainer.TrainOptions(batch_size=constants.BATCH_SIZE,
                                  test_interval=interval,
                                  validate_interval=interval,
                                  save_network=False)
-  packed_trainer.train_packed(dataset, constants.HYPERPARAMETERS, members,
-                              optimizers.optimizer_fn(optimizer),
-                              ('iterations', iterations), options)
+  trainer.train(dataset, constants.HYPERPARAMETERS, members,
+                optimizers.optimizer_fn(optimizer), ('iterations', iterations),
+                options)
 
 
 # The model of a step ------------------------------------------------------------
