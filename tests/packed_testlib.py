@@ -6,7 +6,6 @@ one, or in any other pack: `pack` trains members with trainer.train and
 order; masked with presets), so a test compares them bit for bit.
 """
 
-import copy
 import os
 
 import numpy as np
@@ -30,15 +29,6 @@ def digit_images():
   """The offline digits as 8x8x1 images, with a validation split."""
   return registry.make_dataset('digits', flatten=False, train_order_seed=5,
                                validate_size=100)
-
-
-def with_order_seed(dataset, seed):
-  """The dataset with another training order (the arrays are shared)."""
-  if seed is None:
-    return dataset
-  view = copy.copy(dataset)
-  view.train_order_seed = int(seed)
-  return view
 
 
 def initial_shapes(dataset, hyperparameters, model_class=None):
@@ -86,15 +76,6 @@ def assert_same_weights(packed, expected):
   assert sorted(packed) == sorted(expected)
   for name in expected:
     np.testing.assert_array_equal(packed[name], expected[name], err_msg=name)
-
-
-def tree(directory):
-  """Relative paths of the files under `directory`, sorted."""
-  out = []
-  for root, _, files in os.walk(directory):
-    for name in files:
-      out.append(os.path.relpath(os.path.join(root, name), directory))
-  return sorted(out)
 
 
 def metrics(run_dir):

@@ -3,8 +3,10 @@
 Every command line trains a lone run as a pack of one, and --trials as a
 pack of N; so a network must end byte for byte the same whatever its pack's
 size and its position in it: its initial and final weights, its masks and
-every file its run directory holds (packs of 1 and 8 for the MLP, of 1
-and 2 for LeNet-5; test_packed_equivalence.py has packs of 3).
+every file its run directory holds (packs of 1, 2, 3 and 8 at several
+positions for the MLP, of 1 and 2 for LeNet-5; with masks, presets and
+clipping, and a cosine schedule from a late start; SET and RigL updates are
+checked through the command line in test_packed_sparse_train.py).
 """
 
 import numpy as np
@@ -25,15 +27,23 @@ def _others(count, directory):
           for i in range(count)]
 
 
-@pytest.mark.parametrize('hyperparameters, dataset, name, places', [
-    (lib.MLP, lib.small_mlp_dataset, 'adam', ((1, 0), (8, 5))),
-    (lib.lenet5(), lib.digit_images, 'momentum', ((1, 0), (2, 1))),
-], ids=['mlp-adam', 'lenet5-momentum'])
+COSINE = dict(name='momentum', schedule='cosine', total_steps=40)
+LATE_START = dict(first_iteration=10, save_weights_at=[10, 20])
+
+
+@pytest.mark.parametrize('hyperparameters, dataset, optimizer, places, more', [
+    (lib.MLP, lib.small_mlp_dataset, dict(name='adam'),
+     ((1, 0), (2, 1), (3, 0), (8, 5)), {}),
+    (lib.MLP, lib.small_mlp_dataset, COSINE, ((1, 0), (3, 2)), LATE_START),
+    (lib.lenet5(), lib.digit_images, dict(name='momentum'), ((1, 0), (2, 1)),
+     {}),
+], ids=['mlp-adam', 'mlp-cosine-late-start', 'lenet5-momentum'])
 def test_size_and_position_leave_a_network_unchanged(tmp_path,
                                                      hyperparameters,
-                                                     dataset, name, places):
+                                                     dataset, optimizer,
+                                                     places, more):
   data = dataset()
-  optimizer_fn = optimizers.optimizer_fn(name)
+  optimizer_fn = optimizers.optimizer_fn(**optimizer)
   # The masked network with presets and its own data order.
   member = lib.members(data, hyperparameters)[2]
   runs = {}
@@ -43,7 +53,7 @@ def test_size_and_position_leave_a_network_unchanged(tmp_path,
     pack = mates[:position] + [member._replace(output_dir=run_dir)]
     pack += mates[position:]
     results = lib.pack(data, hyperparameters, pack, optimizer_fn,
-                       ('iterations', 30), **PARAMS)
+                       ('iterations', 30), **dict(PARAMS, **more))
     runs[run_dir] = results[position]
   first = next(iter(runs))
   for run_dir, (initial, final) in runs.items():
