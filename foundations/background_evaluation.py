@@ -117,16 +117,13 @@ def for_pack(model, data, chunk_size=10000):
   variables = model.trainable_variables + list(model.masks.values())
 
   def build_metrics(substitutes):
-    per_network = []
-    for index in range(model.num_networks):
-      with tf.name_scope('network{}'.format(index)):
-        per_network.append(evaluation.data_metrics(
-            packed_model.NetworkView(model, index), data, chunk_size,
-            substitutes=substitutes))
+    views = [packed_model.NetworkView(model, index)
+             for index in range(model.num_networks)]
+    per_split = evaluation.data_metrics(views, data, chunk_size, substitutes)
     # split -> metric -> [N] tensor
-    return {split: {key: tf.stack([m[split][key] for m in per_network])
-                    for key in per_network[0][split]}
-            for split in per_network[0]}
+    return {split: {key: tf.stack([m[key] for m in per_network])
+                    for key in per_network[0]}
+            for split, per_network in per_split.items()}
 
   return BackgroundEvaluator(variables, build_metrics)
 

@@ -10,54 +10,69 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 
 
-def _sums(model, images, labels, substitutes=None):
-  logits = model.apply(images, substitutes)
-  losses = tf.nn.sparse_softmax_cross_entropy_with_logits(
-      labels=labels, logits=logits)
-  correct = tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), labels)
-  return tf.reduce_sum(losses), tf.reduce_sum(tf.cast(correct, tf.float32))
+def _sums(models, images, labels, substitutes=None):
+  """Per model, (sum of losses, number correct) on one chunk of a split."""
+  out = []
+  for model in models:
+    logits = model.apply(images, substitutes)
+    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=labels, logits=logits)
+    correct = tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), labels)
+    out.append(tf.stack([tf.reduce_sum(losses),
+                         tf.reduce_sum(tf.cast(correct, tf.float32))]))
+  return tf.stack(out)
 
 
-def split_metrics(model, images, labels, size, chunk_size=10000,
+def split_metrics(models, images, labels, size, chunk_size=10000,
                   substitutes=None):
-  """Mean loss and accuracy of `model` over a split held in variables.
+  """Mean loss and accuracy of models over a split held in variables.
+
+  The split is read once for all the models (a pack's networks), chunk by
+  chunk, so its memory does not grow with their number.
 
   Args:
-    model: a ModelBase.
+    models: a ModelBase, or a list of models (anything with `apply`).
     images, labels: the split's variables.
     size: the number of examples.
     chunk_size: the largest number of examples evaluated at once.
     substitutes: see ModelBase.apply.
 
   Returns:
-    dict with scalar tensors 'loss' and 'accuracy'.
+    dict with scalar tensors 'loss' and 'accuracy' (for one model), or a
+    list of such dicts (for a list).
   """
+  several = isinstance(models, (list, tuple))
+  models = list(models) if several else [models]
   if size <= chunk_size:
-    loss_sum, correct = _sums(model, images.read_value(), labels.read_value(),
-                              substitutes)
+    sums = _sums(models, images.read_value(), labels.read_value(), substitutes)
   else:
     chunks = -(-size // chunk_size)
 
-    def body(index, loss_sum, correct):
+    def body(index, sums):
       rows = tf.range(index * chunk_size,
                       tf.minimum((index + 1) * chunk_size, size))
-      more_loss, more_correct = _sums(model, tf.gather(images, rows),
-                                      tf.gather(labels, rows), substitutes)
-      return index + 1, loss_sum + more_loss, correct + more_correct
+      return index + 1, sums + _sums(models, tf.gather(images, rows),
+                                     tf.gather(labels, rows), substitutes)
 
-    _, loss_sum, correct = tf.while_loop(
+    _, sums = tf.while_loop(
         lambda index, *_: index < chunks, body,
-        (tf.constant(0), tf.constant(0.0), tf.constant(0.0)))
-  return {'loss': loss_sum / size, 'accuracy': correct / size}
+        (tf.constant(0), tf.zeros([len(models), 2])))
+  out = [{'loss': sums[i, 0] / size, 'accuracy': sums[i, 1] / size}
+         for i in range(len(models))]
+  return out if several else out[0]
 
 
-def data_metrics(model, data, chunk_size=10000, substitutes=None):
-  """split_metrics for every evaluation split (validate, test) of GraphData."""
+def data_metrics(models, data, chunk_size=10000, substitutes=None):
+  """split_metrics for every evaluation split (validate, test) of GraphData.
+
+  Returns:
+    dict split -> split_metrics' result for `models`.
+  """
   out = {}
   for name in ('validate', 'test'):
     if data.has(name):
       images, labels, size = data.splits[name]
       with tf.name_scope('eval_' + name):
-        out[name] = split_metrics(model, images, labels, size, chunk_size,
+        out[name] = split_metrics(models, images, labels, size, chunk_size,
                                   substitutes)
   return out

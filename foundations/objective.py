@@ -41,7 +41,7 @@ def sums_of_squares(tensors):
 
 
 def gradients(loss, kernels, variables, weight_decay=0.0, clip_norm=None,
-              clip_value=None):
+              clip_value=None, masks=None):
   """The gradients of a pack's step.
 
   Args:
@@ -54,6 +54,9 @@ def gradients(loss, kernels, variables, weight_decay=0.0, clip_norm=None,
     clip_norm: optional: scale each network's gradients so that their
       global norm is at most this.
     clip_value: optional: clip every gradient entry to [-v, v].
+    masks: optional, per variable, the mask its gradient is multiplied by
+      before clipping (None: not masked), for a loss computed with the
+      kernels alone rather than kernel * mask.
 
   Returns:
     a list of gradients, one per variable.
@@ -62,6 +65,8 @@ def gradients(loss, kernels, variables, weight_decay=0.0, clip_norm=None,
   if weight_decay:
     objective += weight_decay * tf.add_n([tf.nn.l2_loss(w) for w in kernels])
   grads = tf.gradients(objective, variables)
+  if masks:
+    grads = [g if m is None else g * m for g, m in zip(grads, masks)]
   if clip_norm:
     norms = tf.sqrt(sums_of_squares(grads))
     scale = clip_norm / tf.maximum(norms, clip_norm)

@@ -145,6 +145,7 @@ class PackedLayers(object):
       raise ValueError('a pack needs at least one network, got {}'.format(
           num_networks))
     self._network = None
+    self._masked = True
     super(PackedLayers, self).__init__(*args, **kwargs)
 
   def apply(self, inputs, substitutes=None, network=None):
@@ -170,9 +171,23 @@ class PackedLayers(object):
     finally:
       self._network = None
 
-  def apply_pack(self, inputs, substitutes=None):
-    """[N, batch, ...] inputs (a batch per network) -> [N, batch, classes]."""
-    return self._forward_in_scope(inputs, substitutes)
+  def apply_pack(self, inputs, substitutes=None, masked=True):
+    """[N, batch, ...] inputs (a batch per network) -> [N, batch, classes].
+
+    Args:
+      inputs: a batch per network.
+      substitutes: see ModelBase.apply.
+      masked: compute with kernel * mask (True) or the kernels alone. The
+        two are the same numbers while every kernel is 0 wherever its mask
+        is (the trainer keeps it so), but the kernels alone save a pass over
+        every weight, and the gradient by a kernel is then dense: the
+        trainer multiplies it by the mask itself.
+    """
+    self._masked = masked
+    try:
+      return self._forward_in_scope(inputs, substitutes)
+    finally:
+      self._masked = True
 
   def create_loss_and_accuracy(self, label_placeholder, output_logits):
     """Only keeps the logits: a pack's losses are per network (the trainer's)."""
@@ -206,6 +221,8 @@ class PackedLayers(object):
       self._weights[name] = self._kernels[name] * self._mask_vars[name]
     # A fresh product in the caller's context (inside the training loop it
     # reads the variables' current values), as ModelBase does.
+    if not self._masked:
+      return self._part(self._kernels[name])
     return (self._part(self._kernels[name]) *
             self._part(self._mask_vars[name]))
 

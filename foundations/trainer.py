@@ -236,6 +236,8 @@ def build_loop(model, data, optimizer, global_step, batch_size,
   num_steps = tf.shape(indices)[0]
   images, labels, _ = data.splits['train']
   variables = model.trainable_variables
+  by_kernel = {k.op.name: model.masks[name] for name, k in model.kernels.items()}
+  masks = [by_kernel.get(v.op.name) for v in variables]
   after_steps = [f for f in after_steps or [] if f is not None]
 
   def body(step, loss_sum, accuracy_sum, first_bad):
@@ -244,12 +246,16 @@ def build_loop(model, data, optimizer, global_step, batch_size,
     with tf.control_dependencies([step]):
       rows = tf.gather(indices, step)
       batch_labels = tf.gather(labels, rows)
-      logits = model.apply_pack(tf.gather(images, rows))
+      # The kernels alone: each is 0 wherever its mask is (initial values
+      # are masked, masked gradients leave those entries at 0, and mask
+      # updates zero what they drop), so they are kernel * mask, bit for
+      # bit, without the pass over every weight; the gradients are masked.
+      logits = model.apply_pack(tf.gather(images, rows), masked=False)
       losses = objective.network_losses(batch_labels, logits)
       accuracies = objective.network_accuracies(batch_labels, logits)
       grads = objective.gradients(
           tf.reduce_sum(losses), model.kernels.values(), variables,
-          weight_decay, clip_norm, clip_value)
+          weight_decay, clip_norm, clip_value, masks=masks)
       update = optimizer.apply_gradients(zip(grads, variables),
                                          global_step=global_step)
       for after_step in after_steps:

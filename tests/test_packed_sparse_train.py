@@ -12,7 +12,6 @@ import os
 import packed_testlib
 import pytest
 
-from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_train
 from lottery_ticket.mnist_fc import trials as trials_lib
