@@ -9,9 +9,9 @@ import time
 import numpy as np
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import train as train_runner
 
 RUNNERS = 'lottery_ticket.mnist_fc.runners.'
@@ -94,7 +94,7 @@ def test_masks_as_a_comma_list_combine_by_union_or_intersection(tmp_path):
   for combine, form, alive in (('union', '{},{}', 500),
                                ('intersection', '[{},{}]', 100)):
     out = str(tmp_path / combine)
-    cli.run(train_runner.RUNNER, ['--output_dir=' + out,
+    command_line.run(train_runner.RUNNER, ['--output_dir=' + out,
                                   '--masks=' + form.format(a, b),
                                   '--combine=' + combine] + flags)
     mask = save_restore.restore_network(paths.masks(out))['layer0']
@@ -131,5 +131,5 @@ def test_analysis_flags_are_typed_like_the_configuration(run_main, capsys,
   def command(path, plot=True, points=3, scale=1.0):
     seen.update(path=path, plot=plot, points=points, scale=scale)
 
-  cli.typed(command)('p', 'false', points='7', scale='0.5')
+  command_line.typed(command)('p', 'false', points='7', scale='0.5')
   assert seen == {'path': 'p', 'plot': False, 'points': 7, 'scale': 0.5}

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from fire import parser as fire_parser
 
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import sparse_train_argfile
 from lottery_ticket.foundations import paths
@@ -19,7 +20,6 @@ from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
 from lottery_ticket.mnist_fc import sparse_setup
 from lottery_ticket.mnist_fc import sparse_train
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import sparse_train as runner
 
 TINY = dict(dataset='digits', layers=(16,), batch_size=32, test_interval=10,
@@ -251,7 +251,7 @@ def test_argfile_lines_are_understood(tmp_path):
 def _cli(monkeypatch, capsys, *args):
   monkeypatch.setattr(sys, 'argv', ['sparse_train'] + list(args))
   with pytest.raises(SystemExit) as exit_info:
-    cli.run(runner.RUNNER)
+    command_line.run(runner.RUNNER)
   err = capsys.readouterr().err.strip().splitlines()
   assert exit_info.value.code == 2
   assert len(err) == 1

@@ -15,11 +15,13 @@ together in one graph, each as the first command trains it alone with
 
 import functools
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
 from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib
+from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import train as train_lib
 from lottery_ticket.mnist_fc import trials as trials_lib
-from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket.mnist_fc.runners import common
 
 S = hparams.Setting
 
@@ -41,12 +43,12 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
   reinitialize_lib.reinitialize(
       output_dir, level, mode=mode, source_experiment=source_experiment,
       distribution=distribution or None, config=config or None,
-      overwrite=cli.OVERWRITE.parse(overwrite), trials=trials, **flags)
-  cli.print_summary(output_directories(output_dir, level, mode, trials,
+      overwrite=common.OVERWRITE.parse(overwrite), trials=trials, **flags)
+  runs.print_summary(output_directories(output_dir, level, mode, trials,
                                        flags.get('seed', 0)))
 
 
-RUNNER = cli.Runner(
+RUNNER = common.make_runner(
     name='reinitialize', function=reinitialize,
     summary="The controls of a finished lottery level: its masks trained "
     'from another initialisation, into {output_dir}/{level}/{mode}/.',
@@ -65,9 +67,9 @@ RUNNER = cli.Runner(
           derived="the level's initial weights"),
         S('config', 'str', None, 'a config.json to start from',
           derived="the source run's"),
-        cli.OVERWRITE, trials_lib.TRIALS),
+        common.OVERWRITE, trials_lib.TRIALS),
     concerns=train_lib.CONCERNS)
-validate_flags = functools.partial(cli.validate_flags, RUNNER)
+validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
-  cli.run(RUNNER)
+  command_line.run(RUNNER)

@@ -1,6 +1,6 @@
-"""What every Fire runner shares: its flags, help, errors and interrupts.
+"""What every command line of the library shares: flags, help, errors, Ctrl-C.
 
-A runner is a `Runner`: a library function (its signature is the command
+A command is a `Runner`: a library function (its signature is the command
 line, through Fire), its own arguments (`output_dir`, `iterations`, ...) and
 the configuration concerns it takes. From that one declaration come
 
@@ -16,12 +16,17 @@ the configuration concerns it takes. From that one declaration come
     starts (`check_arguments`);
   * `validate_flags(argv)`: the flags checked without training anything
     (the sweep runner calls it once per line before starting).
+
+A plain function is a command too (`run(function, name=...)`): its help
+comes from its signature and docstring, its flags are parsed by the type of
+their defaults. Nothing here imports TensorFlow or a package of the library
+other than `foundations.hparams`, so `--help` is instant and every package
+may use this module.
 """
 
 import dataclasses
 import functools
 import inspect
-import os
 import sys
 from typing import Any, Callable, Optional, Sequence
 
@@ -29,19 +34,6 @@ import fire
 from fire import parser as fire_parser
 from lottery_ticket import _interrupts
 from lottery_ticket.foundations import hparams
-from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
-from lottery_ticket.mnist_fc import config as config_lib
-from lottery_ticket.mnist_fc import runs
-
-S = hparams.Setting
-OUTPUT_DIR = S('output_dir', 'str', None, 'the directory this run writes '
-               '(required)', derived='required')
-CONFIG = S('config', 'str', '', 'a config.json to start from; flags given '
-           'beside it override single values')
-OVERWRITE = S('overwrite', 'bool', False, 'start over when the output '
-              'directory holds a run of another configuration (its outputs '
-              'are removed)')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,10 +46,13 @@ class Runner(object):
     summary: what the command does, first line of its help.
     arguments: Settings of the function's own arguments.
     concerns: the configuration Concerns it takes as flags.
-    resolve: callable(flags dict) -> Config, for validate_flags (default:
-      the concerns resolved with the default overrides).
+    resolve: callable(flags dict) -> anything, raising ValueError for flags
+      the concerns refuse (validate_flags calls it; None checks only the
+      command line's shape and the own arguments).
     default_overrides: dict of defaults differing from the settings'.
     epilog: more help text (presets, examples).
+    cleanup: callable() run when the command fails or is interrupted in
+      this process (e.g. releasing directory locks), or None.
   """
   name: str
   function: Callable
@@ -67,6 +62,7 @@ class Runner(object):
   resolve: Optional[Callable] = None
   default_overrides: Any = None
   epilog: str = ''
+  cleanup: Optional[Callable] = None
 
   def help(self):
     if not self.arguments and not self.concerns:
@@ -181,9 +177,6 @@ def validate_flags(runner, argv):
     flags.pop(setting.name, None)
   if runner.resolve is not None:
     runner.resolve(flags)
-  elif runner.concerns:
-    config_lib.resolve(runner.concerns, flags, source=runner.name,
-                       default_overrides=runner.default_overrides)
 
 
 def function_help(function, name):
@@ -297,12 +290,12 @@ def run(runner, argv=None, name=None):
     fire.Fire(function, command=argv, name=runner.name)
   except KeyboardInterrupt:
     _interrupts.interrupt_exits()
-    runs.release_all()
+    _clean_up(runner)
     print(_interrupts.message(runner.name), file=sys.stderr)
     sys.exit(130)
   except (ValueError, OSError) as error:
     _interrupts.interrupt_exits()
-    runs.release_all()
+    _clean_up(runner)
     text = str(error).strip()
     message = text.splitlines()[0] if text else repr(error)
     print('{}: error: {}'.format(runner.name, message), file=sys.stderr)
@@ -310,23 +303,7 @@ def run(runner, argv=None, name=None):
   _interrupts.interrupt_exits()
 
 
-def describe_run(run_dir):
-  """One line: weights remaining, final test accuracy, where it is.
 
-  The weights remaining are counted as analysis.results counts them (a
-  small_dense run counts as the sparsity whose parameter budget it has).
-  """
-  from lottery_ticket.analysis import run_summary  # pylint: disable=g-import-not-at-top
-  percent = run_summary.percent_remaining(
-      run_dir, save_restore.read_json(paths.config(run_dir)))
-  metrics = save_restore.read_json(paths.metrics(run_dir))
-  test = metrics.get('test') or [{}]
-  accuracy = test[-1].get('accuracy', float('nan'))
-  return '{:6.2f}% of weights remain | final test accuracy {:.4f} | {}'.format(
-      percent, accuracy, run_dir)
-
-
-def print_summary(run_dirs):
-  for run_dir in run_dirs:
-    if os.path.exists(paths.done_marker(run_dir)):
-      print(describe_run(run_dir))
+def _clean_up(runner):
+  if runner.cleanup is not None:
+    runner.cleanup()
