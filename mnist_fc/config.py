@@ -31,29 +31,24 @@ import copy
 import functools
 import os
 
-import tensorflow.compat.v1 as tf
-
 from lottery_ticket.datasets import registry
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import initializers
-from lottery_ticket.foundations import model_conv
-from lottery_ticket.foundations import model_fc
-from lottery_ticket.foundations import one_shot_pruning
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import pruning
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import schedules
-from lottery_ticket.foundations import sparse_init
+from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import small_dense
-from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
 
 S = hparams.Setting
 FORMAT = 2
-NETWORKS = ('fc',) + tuple(sorted(model_conv.ARCHITECTURES))
+NETWORKS = ('fc',) + architectures.NAMES
 PADDINGS = ('SAME', 'VALID')
 # --mask_from=random: set/rigl start from a random mask even with a preset.
 RANDOM_MASK = 'random'
@@ -166,9 +161,9 @@ SPARSE = hparams.Concern('sparse', (
       '--mask_from mask within each layer'),
     S('init_method', 'str', 'dense', 'dense (the --initializer scheme, '
       'masked), unit_scaled, layer_scaled or metainit',
-      choices=sparse_init.METHODS),
+      choices=sparse_methods.INIT_METHODS),
     S('init_fan_mode', 'str', None, 'unit_scaled: fan_in, fan_out or fan_avg',
-      choices=sparse_init.FAN_MODES, derived="the initializer's mode"),
+      choices=sparse_methods.FAN_MODES, derived="the initializer's mode"),
     S('metainit_steps', 'int', 1000, 'MetaInit: steps of signed gradient '
       'descent on the kernel norms', minimum=0),
     S('metainit_lr', 'float', 1e-3, 'MetaInit: step size on the norms',
@@ -179,11 +174,11 @@ SPARSE = hparams.Concern('sparse', (
       minimum=1),
     S('metainit_scope', 'str', 'conv', 'MetaInit: rescale the conv kernels '
       "only (the reference's ScaleSGD(mindim=3): an MLP is left as it is) or "
-      'all kernels', choices=sparse_init.METAINIT_SCOPES),
+      'all kernels', choices=sparse_methods.METAINIT_SCOPES),
     S('grasp_variant', 'str', 'evci', "GraSP: evci (the gradient-flow "
       "paper's code: largest |w*Hg| per layer) or wang (Wang et al.: signed "
       'score, temperature, one global ranking)',
-      choices=one_shot_pruning.GRASP_VARIANTS),
+      choices=sparse_methods.GRASP_VARIANTS),
     S('grasp_temperature', 'float', 0.0, 'GraSP: temperature of the logits '
       '(0: the variant\'s own, 1 for evci, 200 for wang)', minimum=0),
     S('small_dense_rule', 'str', 'reference', 'small_dense: how the widths '
@@ -339,60 +334,23 @@ class Config(object):
     if self.network == 'fc':
       return {'layers': hidden + [(num_classes, None)],
               'initializer': self.initializer}
-    spec = model_conv.architecture(self.network)
+    spec = architectures.architecture(self.network)
     spec['fc_layers'] = hidden + [(num_classes, None)]
     spec['initializer'] = self.initializer
     spec['padding'] = self.conv_padding
     return spec
-
-  def make_model_fn(self, num_classes, init_stream=0, hyperparameters=None):
-    """callable(inputs, labels, presets=, masks=) -> model, seeded.
-
-    The graph seed is derived from `seed` and `init_stream`, so the same
-    configuration always gives the same initial weights. `hyperparameters`
-    replaces self.hyperparameters(num_classes) (e.g. narrower layers).
-    """
-    model_class = model_fc.ModelFc if self.network == 'fc' else model_conv.ModelConv
-    if hyperparameters is None:
-      hyperparameters = self.hyperparameters(num_classes)
-    graph_seed = self.graph_seed(init_stream)
-
-    def make_model(inputs, labels, presets=None, masks=None):
-      tf.set_random_seed(graph_seed)
-      return model_class(hyperparameters, inputs, labels, presets=presets,
-                         masks=masks)
-    return make_model
 
   def graph_seed(self, init_stream=0):
     """The graph seed a model of this run is built under: one stream of
     initialisations per (seed, init_stream)."""
     return int(self.seed) * constants.SEED_STRIDE + int(init_stream)
 
-  def learning_rate_fn(self, total_steps):
-    """callable(step tensor) -> the scheduled learning rate."""
-    return schedules.learning_rate_fn(self.learning_rate, self.lr_schedule,
-                                      total_steps,
-                                      warmup_steps=self.warmup_steps)
-
-  def optimizer_fn(self, total_steps):
-    """optimizer_fn() for the trainer: the optimizer with its schedule.
-
-    Args:
-      total_steps: the length of the learning-rate schedule; the rate at a
-        training step is the schedule's at the global step.
-    """
-    return optimizers.optimizer_fn(self.optimizer, self.learning_rate,
-                                   momentum=self.momentum,
-                                   schedule=self.lr_schedule,
-                                   total_steps=total_steps,
-                                   warmup_steps=self.warmup_steps)
-
   def layer_names(self):
     """Names of the prunable layers, in order."""
     if self.network == 'fc':
       return ['layer{}'.format(i) for i in range(len(self.layers) + 1)]
-    spec = model_conv.architecture(self.network)
-    convs = [l for l in spec['conv_layers'] if l != model_conv.POOL]
+    spec = architectures.architecture(self.network)
+    convs = [l for l in spec['conv_layers'] if l != architectures.POOL]
     return (['conv{}'.format(i) for i in range(len(convs))] +
             ['fc{}'.format(i) for i in range(len(self.layers) + 1)])
 
@@ -569,7 +527,7 @@ def _default_layers(network):
   if network == 'fc':
     return tuple(units for units, _ in constants.HYPERPARAMETERS['layers'][:-1])
   return tuple(units for units, _ in
-               model_conv.architecture(network)['fc_layers'][:-1])
+               architectures.architecture(network)['fc_layers'][:-1])
 
 
 def _finish_sparse(values):
@@ -613,7 +571,7 @@ def _finish_sparse(values):
                      '--init_method={} would replace them'.format(
                          method.name, values['init_method']))
   if values['init_fan_mode'] is None:
-    values['init_fan_mode'] = sparse_init.scheme(values['initializer'])[1]
+    values['init_fan_mode'] = initializers.scheme(values['initializer'])[1]
 
 
 # Settings counting training examples drawn at once: none may exceed the

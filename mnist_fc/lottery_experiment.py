@@ -23,12 +23,12 @@ from lottery_ticket.foundations import pruning as pruning_lib
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import constants
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import trials as trials_lib
 
-CONCERNS = config_lib.BASE + (config_lib.LOTTERY,)
-EXPERIMENT = 'lottery'
+EXPERIMENT = experiments.LOTTERY.name
 
 
 def lottery_experiment(output_dir, iterations=5,
@@ -60,8 +60,8 @@ def lottery_experiment(output_dir, iterations=5,
     finite.NonFiniteError: if a trial diverged (with `trials`, after the
       others finished).
   """
-  run_config = config_lib.resolve(CONCERNS, flags, config,
-                                  source='lottery_experiment')
+  run_config = experiments.LOTTERY.resolve(flags, config,
+                                           source='lottery_experiment')
   iterations = _count('iterations', iterations)
   if iterations >= constants.SEED_STRIDE:
     # Level L of random pruning draws from seed * SEED_STRIDE + L.

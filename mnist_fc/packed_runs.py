@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 from lottery_ticket.foundations import packed_trainer
 from lottery_ticket.foundations import trainer
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import runs
 
@@ -116,7 +117,7 @@ def train_together(members, dataset, experiment, label, total_steps,
     results = packed_trainer.train_packed(
         dataset, hyperparameters or config.hyperparameters(
             dataset.num_classes), pack,
-        optimizer_fn or config.optimizer_fn(total_steps), config.training_len,
+        optimizer_fn or builders.optimizer_fn(config, total_steps), config.training_len,
         trainer.TrainOptions(**options), build_hooks=_hooks_builder(members))
   except packed_trainer.PackDiverged as diverged:
     results = diverged.results

@@ -34,6 +34,7 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import sparse_init
 from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.foundations import sparse_methods
 
@@ -149,7 +150,8 @@ def _dense_start(config, dataset, hyperparameters, stream, decisions):
   graph = tf.Graph()
   with graph.as_default():
     inputs, labels = dataset.placeholders()
-    make_model = config.make_model_fn(dataset.num_classes, stream, hyperparameters)
+    make_model = builders.make_model_fn(config, dataset.num_classes, stream,
+                                        hyperparameters)
     model = make_model(inputs, labels)
     batch = (fixed_batch.FixedBatch(*decisions, name='decisions')
              if config.sparse_method.one_shot else None)
@@ -216,7 +218,8 @@ def _metainit(config, dataset, hyperparameters, stream, masks, weights):
   graph = tf.Graph()
   with graph.as_default():
     inputs, labels = dataset.placeholders()
-    model = config.make_model_fn(dataset.num_classes, stream, hyperparameters)(
+    model = builders.make_model_fn(config, dataset.num_classes, stream,
+                                        hyperparameters)(
         inputs, labels, presets=weights, masks=masks)
     with session_lib.new_session(graph) as sess:
       sess.run(tf.global_variables_initializer())

@@ -32,18 +32,15 @@ from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.foundations import trainer
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_setup
 from lottery_ticket.mnist_fc import trials as trials_lib
 
-CONCERNS = config_lib.BASE + (config_lib.SPARSE,)
-EXPERIMENT = 'sparse_train'
-# sparse_train's defaults where they differ from the other runners'.
-DEFAULT_OVERRIDES = {'lr_schedule': 'cosine'}
-# The paper's names of two settings (its gin files).
-ALIASES = {'save_freq': 'checkpoint_interval', 'log_freq': 'test_interval'}
+EXPERIMENT = experiments.SPARSE_TRAIN.name
 
 
 def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
@@ -99,7 +96,7 @@ class RunHooks(object):
     self.start = start
     self.run_dir = run_dir
     self.steps_total = config.total_steps(dataset)
-    self.lr_fn = config.learning_rate_fn(self.steps_total)
+    self.lr_fn = builders.learning_rate_fn(config, self.steps_total)
     self.measure, self.decide = sparse_setup.fixed_batches(config, dataset)
     self._images = None
 
@@ -153,19 +150,6 @@ class RunHooks(object):
       self._images.close()
 
 
-def resolve(flags, config=None):
-  """The Config of a sparse run from flags (aliases allowed) and a config.json."""
-  flags = dict(flags)
-  for alias, name in ALIASES.items():
-    if alias in flags:
-      if name in flags:
-        raise ValueError('--{} and --{} name the same setting; give one'.format(
-            alias, name))
-      flags[name] = flags.pop(alias)
-  return config_lib.resolve(CONCERNS, flags, config, source='sparse_train',
-                            default_overrides=DEFAULT_OVERRIDES)
-
-
 def sparse_train(output_dir, config=None, overwrite=False, trials=0,
                  **flags):
   """Trains one network with a sparse-training method into output_dir.
@@ -191,7 +175,7 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
     finite.NonFiniteError: if training diverged (with `trials`, after the
       other trials finished; it names the trials that diverged).
   """
-  run_config = resolve(flags, config)
+  run_config = experiments.SPARSE_TRAIN.resolve(flags, config)
   trials = trials_lib.count(trials)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)

@@ -133,3 +133,28 @@ def test_analysis_flags_are_typed_like_the_configuration(run_main, capsys,
 
   command_line.typed(command)('p', 'false', points='7', scale='0.5')
   assert seen == {'path': 'p', 'plot': False, 'points': 7, 'scale': 0.5}
+
+
+_NO_TENSORFLOW = r'''
+import sys
+from lottery_ticket.mnist_fc.runners import download_data
+from lottery_ticket.mnist_fc.runners import lottery_experiment
+from lottery_ticket.mnist_fc.runners import reinitialize
+from lottery_ticket.mnist_fc.runners import sparse_train
+from lottery_ticket.mnist_fc.runners import train
+for runner in (lottery_experiment, reinitialize, sparse_train, train):
+  runner.RUNNER.help()
+  runner.validate_flags(['--output_dir=/nonexistent', '--level=1',
+                         '--dataset=digits', '--seed=3'] if runner is
+                        reinitialize else ['--output_dir=/nonexistent'])
+print(sorted(m for m in sys.modules if m.split('.')[0] == 'tensorflow'))
+'''
+
+
+def test_help_and_flag_checks_import_no_tensorflow():
+  # One process for all the runners (this one has TensorFlow already): their
+  # --help and validate_flags read declarations only, so they start at once.
+  result = subprocess.run([sys.executable, '-c', _NO_TENSORFLOW],
+                          capture_output=True, text=True, check=True,
+                          timeout=120)
+  assert result.stdout.strip() == '[]', result.stdout

@@ -6,12 +6,11 @@ import re
 import pytest
 
 from lottery_ticket.foundations import hparams
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
-from lottery_ticket.mnist_fc import lottery_experiment
-from lottery_ticket.mnist_fc import sparse_train
-from lottery_ticket.mnist_fc import train
+from lottery_ticket.mnist_fc import experiments
 
-LOTTERY = lottery_experiment.CONCERNS
+LOTTERY = experiments.LOTTERY.concerns
 
 
 @pytest.mark.parametrize('text, expected', [
@@ -68,11 +67,11 @@ def test_every_value_is_resolved_no_nulls():
 
 def test_each_runner_takes_only_its_concerns():
   with pytest.raises(ValueError, match='does not take --method'):
-    config_lib.resolve(train.CONCERNS, {'method': 'rigl'}, source='train')
+    config_lib.resolve(experiments.TRAIN.concerns, {'method': 'rigl'}, source='train')
   with pytest.raises(ValueError, match='does not take --prune_percent'):
-    sparse_train.resolve({'prune_percent': 0.5})
+    experiments.SPARSE_TRAIN.resolve({'prune_percent': 0.5})
   with pytest.raises(ValueError, match='does not take --rewind_iteration'):
-    config_lib.resolve(train.CONCERNS, {'rewind_iteration': 5})
+    config_lib.resolve(experiments.TRAIN.concerns, {'rewind_iteration': 5})
   # The lottery experiment takes a whole optimizer recipe.
   recipe = config_lib.resolve(LOTTERY, {
       'optimizer': 'momentum', 'momentum': 0.8, 'lr_schedule': 'cosine',
@@ -81,13 +80,13 @@ def test_each_runner_takes_only_its_concerns():
 
 
 def test_saved_configuration_round_trips(tmp_path):
-  config = config_lib.resolve(sparse_train.CONCERNS, {
+  config = config_lib.resolve(experiments.SPARSE_TRAIN.concerns, {
       'method': 'rigl', 'sparsity': 0.9, 'distribution': 'erk',
       'dataset': 'digits', 'layers': (30,)})
   path = tmp_path / 'config.json'
   path.write_text(json.dumps(config_lib.record(config, 'sparse_train')))
   assert config_lib.read(str(path)) == config
-  assert config_lib.read(str(path), sparse_train.CONCERNS) == config
+  assert config_lib.read(str(path), experiments.SPARSE_TRAIN.concerns) == config
 
 
 def _write(tmp_path, content):
@@ -175,7 +174,7 @@ def _rates(config, total, steps):
   out = []
   with tf.Graph().as_default():
     step = tf.train.get_or_create_global_step()
-    rate = config.optimizer_fn(total)()._learning_rate
+    rate = builders.optimizer_fn(config, total)()._learning_rate
     with tf.Session() as sess:
       for value in steps:
         sess.run(step.assign(value))

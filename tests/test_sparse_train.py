@@ -16,6 +16,7 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import sparsity_distribution as dist
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
 from lottery_ticket.mnist_fc import sparse_setup
@@ -37,7 +38,7 @@ def _metrics(run_dir):
 
 def _resolve(config=None, **flags):
   """The Config of sparse_train flags, completed when its data is at hand."""
-  resolved = sparse_train.resolve(flags, config)
+  resolved = experiments.SPARSE_TRAIN.resolve(flags, config)
   if resolved.dataset == 'digits':
     resolved = config_lib.complete(resolved, resolved.make_dataset())
   return resolved, resolved

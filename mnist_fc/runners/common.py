@@ -1,16 +1,19 @@
 """What this library's runners share on top of `lottery_ticket.command_line`.
 
 Their common arguments (`--output_dir`, `--config`, `--overwrite`), and
-`make_runner`, which gives a runner the configuration check of its concerns
-(`validate_flags`) and the release of the run directories it locked when it
-fails or is interrupted in-process.
+`make_runner`, which gives a runner the concerns of its kind of run
+(experiments.py), their check (`validate_flags`) and the release of the run
+directories it locked when it fails or is interrupted in-process.
+
+A runner module imports its library module (and so TensorFlow) inside the
+function it runs, not at its top: its `--help` and `validate_flags` read
+only the declarations, which import no TensorFlow.
 """
 
 import functools
 
 from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
-from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import runs
 
 S = hparams.Setting
@@ -23,24 +26,20 @@ OVERWRITE = S('overwrite', 'bool', False, 'start over when the output '
               'are removed)')
 
 
-def make_runner(name, function, summary, arguments, concerns, resolve=None,
-                default_overrides=None, epilog=''):
-  """A command_line.Runner of this library's runs.
+def make_runner(name, function, summary, arguments, experiment, epilog=''):
+  """A command_line.Runner of one kind of run.
 
   Args:
-    name, function, summary, arguments, concerns, default_overrides, epilog:
-      as command_line.Runner's.
-    resolve: callable(flags) -> Config; default: config.resolve of the
-      concerns with the default overrides.
+    name, function, summary, arguments, epilog: as command_line.Runner's.
+    experiment: the experiments.Experiment it runs: its concerns give the
+      flags, its resolve checks them.
 
   Returns:
     The Runner, its cleanup releasing the run directories' locks.
   """
-  if resolve is None:
-    resolve = functools.partial(config_lib.resolve, tuple(concerns),
-                                source=name,
-                                default_overrides=default_overrides)
   return command_line.Runner(
       name=name, function=function, summary=summary, arguments=arguments,
-      concerns=concerns, resolve=resolve, default_overrides=default_overrides,
-      epilog=epilog, cleanup=runs.release_all)
+      concerns=experiment.concerns,
+      resolve=functools.partial(experiment.resolve, source=name),
+      default_overrides=experiment.default_overrides, epilog=epilog,
+      cleanup=runs.release_all)

@@ -21,7 +21,7 @@ from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import constants
-from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import common
@@ -34,6 +34,7 @@ def lottery_experiment(output_dir, iterations=5,
                        presets=None, config=None, overwrite=False, trials=0,
                        **flags):
   """Trains, prunes, resets and retrains for levels 0..iterations."""
+  from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib  # pylint: disable=g-import-not-at-top
   lottery_lib.lottery_experiment(
       output_dir, iterations=iterations, experiment_name=experiment_name,
       presets=presets, config=config or None,
@@ -63,7 +64,7 @@ RUNNER = common.make_runner(
           'inside each level directory (a plain name)'),
         S('presets', 'str', '', 'a saved network level 0 starts from'),
         common.CONFIG, common.OVERWRITE, trials_lib.TRIALS),
-    concerns=lottery_lib.CONCERNS)
+    experiment=experiments.LOTTERY)
 validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':

@@ -17,9 +17,9 @@ import functools
 
 from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
-from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib
+from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import runs
-from lottery_ticket.mnist_fc import train as train_lib
 from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import common
 
@@ -31,7 +31,7 @@ def output_directories(output_dir, level, mode='reinit', trials=0, seed=0,
   """The run directories a line of a sweep writes (for the argfile runner):
   {trial}/{level}/{mode} of the trial directory output_dir, or with --trials
   of each trial directory under the base output_dir."""
-  return [reinitialize_lib.output_directory(trial_dir, level, mode)
+  return [paths.run(trial_dir, level, mode)
           for trial_dir in trials_lib.output_directories(output_dir, trials,
                                                          seed)]
 
@@ -40,6 +40,7 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
                  distribution=None, config=None, overwrite=False, trials=0,
                  **flags):
   """Retrains a level's masks from a new initialisation."""
+  from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib  # pylint: disable=g-import-not-at-top
   reinitialize_lib.reinitialize(
       output_dir, level, mode=mode, source_experiment=source_experiment,
       distribution=distribution or None, config=config or None,
@@ -56,11 +57,11 @@ RUNNER = common.make_runner(
         S('output_dir', 'str', None, 'the trial directory of a lottery '
           'experiment (with --trials: the directory of its trial{t} '
           'directories; required)', derived='required'),
-        reinitialize_lib.LEVEL,
+        experiments.LEVEL,
         S('mode', 'str', 'reinit', 'reinit (fresh random initialisation), '
           'reuse (re-sampled from the surviving initial weights), reuse_sign '
           '(re-sampled magnitudes, original signs)',
-          choices=reinitialize_lib.MODES),
+          choices=experiments.MODES),
         S('source_experiment', 'str', 'same_init', 'the experiment name '
           'holding the masks'),
         S('distribution', 'str', None, 'a saved network to re-sample from',
@@ -68,7 +69,7 @@ RUNNER = common.make_runner(
         S('config', 'str', None, 'a config.json to start from',
           derived="the source run's"),
         common.OVERWRITE, trials_lib.TRIALS),
-    concerns=train_lib.CONCERNS)
+    experiment=experiments.REINITIALIZE)
 validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':

@@ -13,8 +13,8 @@ import functools
 
 from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import runs
-from lottery_ticket.mnist_fc import train as train_lib
 from lottery_ticket.mnist_fc.runners import common
 
 S = hparams.Setting
@@ -23,6 +23,7 @@ S = hparams.Setting
 def train(output_dir, masks=None, presets=None, config=None, combine='union',
           overwrite=False, **flags):
   """Trains one network into output_dir."""
+  from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
   train_lib.train(output_dir, masks=masks or None, presets=presets or None,
                   config=config or None, combine=combine,
                   overwrite=common.OVERWRITE.parse(overwrite), **flags)
@@ -43,10 +44,10 @@ RUNNER = common.make_runner(
         S('masks', 'str', '', 'saved masks to train with: a masks/ directory, '
           'or several separated by commas'),
         S('combine', 'str', 'union', 'how several --masks combine',
-          choices=train_lib.COMBINE),
+          choices=experiments.COMBINE),
         S('presets', 'str', '', 'a saved network to start from'),
         common.CONFIG, common.OVERWRITE),
-    concerns=train_lib.CONCERNS)
+    experiment=experiments.TRAIN)
 validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
