@@ -175,7 +175,7 @@ def plan(program, lines, state_dir=None, cwd=None):
       both lines), a line reads the output of a later line, or a line has
       no output directory and no state_dir is given.
     programs.ProgramError: naming the line, if the runner's
-      output_directories (or output_directory) function fails on it.
+      output_directories function fails on it.
   """
   cwd = os.path.abspath(cwd or os.getcwd())
   flags = [lines_lib.line_flags(line.argv) for line in lines]

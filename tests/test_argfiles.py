@@ -39,7 +39,7 @@ _count = testlib.count
 _state = testlib.state
 
 # Four lines of the fake runner; the last writes {output_dir}/{level}/{mode}
-# through the runner's output_directory function.
+# through the runner's output_directories function.
 # Numbered by their rows in the file: lines 4-7.
 FOUR_LINES = """
 # A comment, then a blank line.
@@ -211,7 +211,7 @@ def test_lines_from_text_scripts_and_errors(tmp_path):
     lines_lib.parse_text('--output_dir="unclosed\n')
 
 
-def test_program_output_directory(tmp_path):
+def test_program_output_directories(tmp_path):
   fake = programs.Program(FAKE_RUNNER)
   assert fake.command(['--x=1'], python='py') == ['py', FAKE_RUNNER, '--x=1']
   flags = lines_lib.line_flags(['--output_dir=o', '--level=3', '--mode=reuse'])
@@ -220,11 +220,10 @@ def test_program_output_directory(tmp_path):
   plain.write_text('raise SystemExit("never imported")\n')
   assert programs.Program(str(plain)).output_directories(
       {'output_dir': 'p', 'level': '1'}) == ['p']
-  # A runner may bind the name by assignment or import, not only by def, and
-  # may give one directory (output_directory) instead of a list.
+  # A runner may bind the name by assignment or import, not only by def.
   aliased = tmp_path / 'aliased.py'
-  aliased.write_text('output_directory = lambda output_dir, seed: '
-                     'output_dir + str(seed + 1)\n')
+  aliased.write_text('output_directories = lambda output_dir, seed: '
+                     '[output_dir + str(seed + 1)]\n')
   assert programs.Program(str(aliased)).output_directories(
       {'output_dir': 'q', 'seed': '1', 'mode': 'x'}) == ['q2']  # As Fire.
   module = programs.Program('lottery_ticket.argfiles.runner')
@@ -465,7 +464,7 @@ def test_a_line_may_not_read_a_later_lines_output(in_tmp):
 
 
 def test_two_lines_writing_one_directory_are_refused(in_tmp):
-  # Line 7 writes out/e/2/reinit through the runner's output_directory.
+  # Line 7 writes out/e/2/reinit through the runner's output_directories.
   text = FOUR_LINES + '--output_dir=out/e/2/reinit/ --seed=9\n'
   code, log = _sweep(in_tmp, text, '--executor=local')
   assert code == 2
@@ -543,7 +542,7 @@ def test_ray_missing_is_one_line(monkeypatch):
 
 def test_plan_needs_a_home_for_each_record(tmp_path):
   plain = tmp_path / 'plain.py'
-  plain.write_text('print("a runner without output_directory")\n')
+  plain.write_text('print("a runner without output_directories")\n')
   program = programs.Program(str(plain))
   lines = lines_lib.parse_text('--seed=1\n')
   with pytest.raises(sweep_lib.SweepError, match='line 1 has no --output_dir'):
