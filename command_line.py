@@ -53,6 +53,9 @@ class Runner(object):
     epilog: more help text (presets, examples).
     cleanup: callable() run when the command fails or is interrupted in
       this process (e.g. releasing directory locks), or None.
+    text_flags: whether the flags that are not its own arguments reach the
+      function as the text of the command line (True for a bare flag),
+      rather than as Fire reads them: a generator writes them into lines.
   """
   name: str
   function: Callable
@@ -63,6 +66,7 @@ class Runner(object):
   default_overrides: Any = None
   epilog: str = ''
   cleanup: Optional[Callable] = None
+  text_flags: bool = False
 
   def help(self):
     if not self.arguments and not self.concerns:
@@ -145,23 +149,34 @@ def check_arguments(runner, argv):
   return flags
 
 
-def _own_text(runner, argv):
-  """runner.function given its own string arguments as written.
+def with_text(runner, argv):
+  """runner.function given its string arguments as written.
 
   Fire reads `--output_dir=123` as the number 123; a path or a name is the
-  text of the command line, parsed by its Setting.
+  text of the command line, parsed by its Setting. With runner.text_flags,
+  every flag that is not an own argument is passed as its text too.
   """
-  strings = {s.name: s for s in runner.arguments if s.kind == 'str'}
-  given = {name: strings[name].parse(value)
-           for name, value in flag_items(list(argv))
-           if name in strings and value is not None}
+  own = {s.name: s for s in runner.arguments}
+  given = {}
+  for name, value in flag_items(list(argv)):
+    if name in own:
+      if own[name].kind == 'str' and value is not None:
+        given[name] = own[name].parse(value)
+    elif runner.text_flags:
+      given[name] = True if value is None else value
 
   signature = inspect.signature(runner.function)
+  rest = [p.name for p in signature.parameters.values()
+          if p.kind == p.VAR_KEYWORD]
 
   @functools.wraps(runner.function)
   def call(*args, **kwargs):
     bound = signature.bind_partial(*args, **kwargs)
-    bound.arguments.update(given)
+    for name, value in given.items():
+      if name in signature.parameters or not rest:
+        bound.arguments[name] = value
+      else:
+        bound.arguments.setdefault(rest[0], {})[name] = value
     return runner.function(*bound.args, **bound.kwargs)
   return call
 
@@ -286,7 +301,7 @@ def run(runner, argv=None, name=None):
     function = runner.function
     if runner.arguments:
       check_arguments(runner, argv)
-      function = _own_text(runner, argv)
+      function = with_text(runner, argv)
     fire.Fire(function, command=argv, name=runner.name)
   except KeyboardInterrupt:
     _interrupts.interrupt_exits()

@@ -2,11 +2,12 @@
 
 Generators (each a command printing one flag line per run, or with --pack
 one per configuration training all its trials as one pack, and a
-`make_lines` function returning them):
+`make_lines` function returning them; their flags are their runner's,
+plus a few of their own):
   lottery_experiment_argfile  lottery ticket trials
   reinitialize_argfile        reinit / reuse / reuse_sign controls
   sparse_train_argfile        the gradient-flow comparison of sparse methods
-  generator_support           what they share (formatting, checks, main)
+  generator_support           what they share (command line, checks, lines)
 
 The runner (`python -m lottery_ticket.argfiles.runner RUNNER ARGFILE`):
   runner.py     the command line

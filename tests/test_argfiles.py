@@ -16,8 +16,8 @@ import time
 
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import executors
-from lottery_ticket.argfiles import generator_support
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import lottery_experiment_argfile
 from lottery_ticket.argfiles import programs
@@ -78,7 +78,7 @@ def test_lottery_lines():
   ]
   rewound = lottery_experiment_argfile.make_lines(
       'a b', trials=1, experiment_name='rewind', rewind_iteration=0,
-      extra_flags='--pruning=global')
+      pruning='global')
   # Trials count from 0, as the README's trial0.
   assert rewound == ["--output_dir='a b/trial0' --iterations=10 "
                      '--dataset=mnist --experiment_name=rewind '
@@ -88,22 +88,26 @@ def test_lottery_lines():
     lottery_experiment_argfile.make_lines('x', trials=0)
   with pytest.raises(ValueError, match="No such dataset: 'cifar'"):
     lottery_experiment_argfile.make_lines('x', dataset='cifar')
+  with pytest.raises(ValueError, match='--prune_rate=0.5 is not a flag of '
+                     'lottery_experiment'):
+    lottery_experiment_argfile.make_lines('x', prune_rate='0.5')
+  with pytest.raises(ValueError, match='--prune_percent=2.0 must be < 1'):
+    lottery_experiment_argfile.make_lines('x', prune_percent='2')
 
 
 @pytest.mark.parametrize('module', [
     lottery_experiment_argfile, reinitialize_argfile, sparse_train_argfile])
-def test_generators_take_every_dataset_the_runners_take(module, capsys):
-  from lottery_ticket.datasets import registry
-  assert set(generator_support.dataset_names()) == set(registry.NAMES)
-  argv = ['gen', '--output_dir=o', '--trials=1', '--dataset=cifar10']
+def test_generators_take_every_flag_of_their_runner(module, capsys):
+  argv = ['--output_dir=o', '--trials=1', '--dataset=cifar10',
+          '--optimizer', 'sgd', '--permute_labels']
   if module is reinitialize_argfile:
     argv.append('--levels=1')
-  with pytest.raises(SystemExit) as exit_info:
-    generator_support.run_generator(module, argv)
-  assert exit_info.value.code == 0, capsys.readouterr().err
+  command_line.run(module.GENERATOR.command, argv)
   out = capsys.readouterr().out.splitlines()
   assert out and all('--dataset=cifar10' in line for line in out)
   assert all('trial0' in line and '--seed=0' in line for line in out)
+  assert all(line.endswith('--optimizer=sgd --permute_labels')
+             for line in out)
 
 
 def test_reinitialize_lines():
@@ -162,18 +166,19 @@ def test_sparse_train_lines():
     (reinitialize_argfile, ['--trials=2', '--levels=1,2']),
     (sparse_train_argfile, ['--trials=1', '--sparsities=0.5']),
 ])
-def test_generator_commands_print_their_lines(module, flags, capsys):
-  argv = ['gen', '--output_dir=o'] + flags
-  with pytest.raises(SystemExit) as exit_info:
-    generator_support.run_generator(module, argv)
-  assert exit_info.value.code == 0
-  lines = lines_lib.load_lines(module.__name__, argv[1:])
+def test_generator_commands_print_their_lines(module, flags, capsys,
+                                              run_main):
+  argv = ['--output_dir=o'] + flags
+  assert run_main(module.__name__, *argv) == 0
+  lines = lines_lib.load_lines(module.__name__, argv)
   assert capsys.readouterr().out.splitlines() == [l.text for l in lines]
   assert len(lines) > 1
-  with pytest.raises(SystemExit) as exit_info:
-    generator_support.run_generator(module, argv + ['--trials=0'])
-  assert exit_info.value.code == 2
-  assert len(capsys.readouterr().err.strip().splitlines()) == 1
+  assert run_main(module.__name__, '--trials=0', *argv[:1] + flags[1:]) == 2
+  assert capsys.readouterr().err.strip().splitlines() == [
+      '{}: error: --trials=0 must be >= 1'.format(module.GENERATOR.name)]
+  assert run_main(module.__name__, '--help') == 0
+  out = capsys.readouterr().out
+  assert '--pack' in out and '--dataset {' in out
 
 
 def test_the_runner_runs_as_a_module(in_tmp):
