@@ -56,6 +56,8 @@ class Runner(object):
     text_flags: whether the flags that are not its own arguments reach the
       function as the text of the command line (True for a bare flag),
       rather than as Fire reads them: a generator writes them into lines.
+    positional: names of own arguments that are given as the first words
+      of the command line, in this order (`RUNNER ARGFILE`), not as flags.
   """
   name: str
   function: Callable
@@ -67,15 +69,21 @@ class Runner(object):
   epilog: str = ''
   cleanup: Optional[Callable] = None
   text_flags: bool = False
+  positional: Sequence[str] = ()
 
   def help(self):
     if not self.arguments and not self.concerns:
       return self.epilog
-    own = '\n'.join(s.describe() for s in self.arguments)
-    return '{}\n\nUsage: {} [--flag=value ...]\n\n{}:\n{}\n\n{}{}\n'.format(
-        self.summary, self.name, self.name, own,
-        hparams.help_text(self.concerns, self.default_overrides),
-        '\n\n' + self.epilog if self.epilog else '')
+    own = '\n'.join(
+        s.describe().replace('--' + s.name, s.name.upper(), 1)
+        if s.name in self.positional else s.describe()
+        for s in self.arguments)
+    words = ''.join(name.upper() + ' ' for name in self.positional)
+    parts = ['{}\n\nUsage: {} {}[--flag=value ...]'.format(
+        self.summary, self.name, words), '{}:\n{}'.format(self.name, own),
+             hparams.help_text(self.concerns, self.default_overrides),
+             self.epilog]
+    return '\n\n'.join(part for part in parts if part) + '\n'
 
 
 def flag_items(argv):
@@ -119,6 +127,21 @@ def _shown_flag(name, value):
   return '--' + name if value is None else '--{}={}'.format(name, value)
 
 
+def split_positional(runner, argv):
+  """(the leading words naming runner.positional, the rest of argv).
+
+  Raises:
+    ValueError: if fewer words than runner.positional lead the command line.
+  """
+  argv = list(argv)
+  count = len(runner.positional)
+  words = argv[:count]
+  if len(words) < count or any(w.startswith('-') for w in words):
+    raise ValueError('{} needs {} before its flags'.format(
+        runner.name, ' '.join(n.upper() for n in runner.positional)))
+  return words, argv[count:]
+
+
 def check_arguments(runner, argv):
   """Checks the command line's shape and the runner's own arguments.
 
@@ -128,14 +151,18 @@ def check_arguments(runner, argv):
   Own arguments are parsed from their text by their Settings.
 
   Returns:
-    {flag: value} of every flag, values read as Fire reads them.
+    {flag: value} of every flag, values read as Fire reads them (and the
+    runner's positional words, as written).
 
   Raises:
     ValueError: in one line naming the flag and the value.
   """
-  flags = parse_argv(list(argv))
+  words, argv = split_positional(runner, argv)
+  flags = parse_argv(argv)
   own = {s.name: s for s in runner.arguments}
-  for name, value in flag_items(list(argv)):
+  for name, word in zip(runner.positional, words):
+    flags[name] = own[name].parse(word)
+  for name, value in flag_items(argv):
     if name in own:
       if value is None and own[name].kind != 'bool':
         raise ValueError('--{} needs a value (--{}=...)'.format(name, name))
@@ -147,6 +174,32 @@ def check_arguments(runner, argv):
     raise ValueError('{} needs {}'.format(
         runner.name, ', '.join('--' + m for m in missing)))
   return flags
+
+
+def read_arguments(runner, argv):
+  """The runner's own arguments, typed by their Settings.
+
+  For a command that takes only its own arguments (no concerns): each is
+  its value on the command line, or its default.
+
+  Returns:
+    {name: value} of every own argument.
+
+  Raises:
+    ValueError: in one line, for a flag that is not one of them, or a bad
+      or missing value.
+  """
+  check_arguments(runner, argv)
+  own = {s.name: s for s in runner.arguments}
+  values = {s.name: s.default for s in runner.arguments}
+  words, argv = split_positional(runner, argv)
+  for name, word in zip(runner.positional, words):
+    values[name] = own[name].parse(word)
+  for name, value in flag_items(argv):
+    if name not in own:
+      raise ValueError('unknown flag --{} (see --help)'.format(name))
+    values[name] = own[name].parse('true' if value is None else value)
+  return values
 
 
 def with_text(runner, argv):
