@@ -37,6 +37,7 @@ SUBPACKAGES = [
     'mnist_fc',
     'mnist_fc.runners',
     'argfiles',
+    'argfiles.engine',
     'bench',
 ]
 

@@ -29,9 +29,9 @@ import os
 import socket
 
 from lottery_ticket.argfiles import changes as changes_lib
-from lottery_ticket.argfiles import lifeline
 from lottery_ticket.argfiles import lines as lines_lib
-from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles.engine import lifeline
+from lottery_ticket.argfiles.engine import state as state_lib
 
 # The command that downloads a dataset (mnist_fc.runners.download_data).
 DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'

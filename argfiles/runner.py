@@ -38,8 +38,6 @@ import signal
 import sys
 
 from lottery_ticket import _interrupts
-from lottery_ticket import command_line
-from lottery_ticket.foundations import hparams
 
 _NAME = 'argfiles.runner'
 _RERUN_CHANGED = '--rerun_changed'
@@ -55,14 +53,16 @@ if __name__ == '__main__':
                       'nothing was written'.format(_NAME))
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from lottery_ticket.argfiles import executors
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import preflight
-from lottery_ticket.argfiles import programs
-from lottery_ticket.argfiles import progress as progress_lib
-from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
-from lottery_ticket.argfiles import sweep_lock
+from lottery_ticket.argfiles.engine import executors
+from lottery_ticket.argfiles.engine import programs
+from lottery_ticket.argfiles.engine import progress as progress_lib
+from lottery_ticket.argfiles.engine import state as state_lib
+from lottery_ticket.argfiles.engine import sweep_lock
+from lottery_ticket.foundations import hparams
 # pylint: enable=g-import-not-at-top,wrong-import-position
 
 

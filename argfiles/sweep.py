@@ -38,11 +38,11 @@ import time
 from lottery_ticket.argfiles import changes as changes_lib
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import preflight
-from lottery_ticket.argfiles import programs
-from lottery_ticket.argfiles import progress as progress_lib
-from lottery_ticket.argfiles import run as run_lib
-from lottery_ticket.argfiles import state as state_lib
-from lottery_ticket.argfiles import sweep_lock
+from lottery_ticket.argfiles.engine import programs
+from lottery_ticket.argfiles.engine import progress as progress_lib
+from lottery_ticket.argfiles.engine import run as run_lib
+from lottery_ticket.argfiles.engine import state as state_lib
+from lottery_ticket.argfiles.engine import sweep_lock
 from lottery_ticket.foundations import dir_lock
 from lottery_ticket.mnist_fc import trials as trials_lib
 

@@ -43,7 +43,7 @@ import fire
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.argfiles import resources
+from lottery_ticket.argfiles.engine import resources
 from lottery_ticket.bench import train_speed
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import model_fc

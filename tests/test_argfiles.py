@@ -17,18 +17,18 @@ import time
 import pytest
 
 from lottery_ticket import command_line
-from lottery_ticket.argfiles import executors
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import lottery_experiment_argfile
-from lottery_ticket.argfiles import programs
-from lottery_ticket.argfiles import progress as progress_lib
 from lottery_ticket.argfiles import reinitialize_argfile
-from lottery_ticket.argfiles import resources
-from lottery_ticket.argfiles import run as run_lib
 from lottery_ticket.argfiles import runner
 from lottery_ticket.argfiles import sparse_train_argfile
-from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.argfiles.engine import executors
+from lottery_ticket.argfiles.engine import programs
+from lottery_ticket.argfiles.engine import progress as progress_lib
+from lottery_ticket.argfiles.engine import resources
+from lottery_ticket.argfiles.engine import run as run_lib
+from lottery_ticket.argfiles.engine import state as state_lib
 
 import argfiles_testlib as testlib
 from argfiles_testlib import in_tmp  # pylint: disable=unused-import

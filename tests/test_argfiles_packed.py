@@ -16,12 +16,12 @@ from lottery_ticket import command_line
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import lottery_experiment_argfile
 from lottery_ticket.argfiles import paper_recipes
-from lottery_ticket.argfiles import programs
 from lottery_ticket.argfiles import reinitialize_argfile
 from lottery_ticket.argfiles import runner
 from lottery_ticket.argfiles import sparse_train_argfile
-from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.argfiles.engine import programs
+from lottery_ticket.argfiles.engine import state as state_lib
 
 import argfiles_testlib as testlib
 from argfiles_testlib import in_tmp  # pylint: disable=unused-import
