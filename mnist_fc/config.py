@@ -377,10 +377,10 @@ class Config(object):
                 test_interval=self.test_interval,
                 validate_interval=self.test_interval,
                 save_summaries=self.save_summaries,
-                checkpoint_interval=self.checkpoint_interval or None,
+                checkpoint_interval=self.checkpoint_interval,
                 weight_decay=self.weight_decay,
-                clip_norm=self.clip_norm or None,
-                clip_value=self.clip_value or None,
+                clip_norm=self.clip_norm,
+                clip_value=self.clip_value,
                 progress=label)
 
   # Sparse-method schedules -----------------------------------------------------
