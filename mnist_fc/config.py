@@ -28,6 +28,7 @@ All of this happens before anything is written.
 """
 
 import copy
+import dataclasses
 import functools
 import os
 
@@ -42,6 +43,7 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.foundations import train_options
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import sparse_presets
@@ -371,17 +373,14 @@ class Config(object):
     return self.layer_names()[-1]
 
   def train_options(self, label):
-    """The fields of the trainer.TrainOptions this configuration trains
-    with (a dict, so a caller can add its own: save_weights_at, ...)."""
-    return dict(batch_size=self.batch_size,
-                test_interval=self.test_interval,
-                validate_interval=self.test_interval,
-                save_summaries=self.save_summaries,
-                checkpoint_interval=self.checkpoint_interval,
-                weight_decay=self.weight_decay,
-                clip_norm=self.clip_norm,
-                clip_value=self.clip_value,
-                progress=label)
+    """The fields of the trainer's TrainOptions this configuration trains
+    with (a dict, so a caller can add its own: save_weights_at, ...): every
+    training setting that is a field, as it is, and the progress label."""
+    fields = {f.name for f in dataclasses.fields(train_options.TrainOptions)}
+    out = {s.name: self.values[s.name] for s in TRAINING.settings
+           if s.name in fields}
+    out.update(validate_interval=self.test_interval, progress=label)
+    return out
 
   # Sparse-method schedules -----------------------------------------------------
 

@@ -193,3 +193,14 @@ def test_learning_rate_schedule_and_warm_up():
                                       'warmup_steps': 4})
   assert _rates(warm, 100, [0, 1, 3, 50]) == pytest.approx(
       [0.05, 0.1, 0.2, 0.2], rel=1e-6)
+
+
+def test_the_trainer_gets_the_training_settings_as_they_are():
+  from lottery_ticket.foundations import train_options  # pylint: disable=g-import-not-at-top
+  config = experiments.TRAIN.resolve({'clip_norm': '0.5',
+                                      'checkpoint_interval': '0',
+                                      'weight_decay': '1e-4'})
+  options = train_options.TrainOptions(**config.train_options('run'))
+  assert (options.clip_norm, options.clip_value) == (0.5, 0.0)
+  assert options.checkpoint_interval == 0  # 0 is off, here as in the flag
+  assert options.weight_decay == 1e-4 and options.progress == 'run'
