@@ -184,8 +184,8 @@ def main(argv=None, stream=None):
     if not lines:
       raise UsageError('argfile {} holds no lines'.format(args['argfile']))
     preflight.check_lines(lines)
-    # Checking flags and finding output directories may import the runner
-    # (TensorFlow): seconds that a terminal should not spend silent.
+    # Checking flags and finding output directories imports the runner (this
+    # library's without TensorFlow; a script's may take seconds): say so.
     notice.show('checking {} lines for {} before starting any'.format(
         len(lines), program.target))
     if not args['dry_run']:
