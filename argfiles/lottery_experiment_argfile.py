@@ -103,7 +103,7 @@ def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
       support.format_line(
           [('output_dir', line.directory(root))] + head +
           sorted(steps.items()) + variant + rewind + line.flags() +
-          list(flags.items()))
+          [(k, v) for k, v in flags.items() if k not in dict(variant)])
       for root, variant in variants
       for line in support.trial_lines(trials, first_trial, pack)
   ]

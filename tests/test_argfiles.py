@@ -93,6 +93,14 @@ def test_lottery_lines():
     lottery_experiment_argfile.make_lines('x', prune_rate='0.5')
   with pytest.raises(ValueError, match='--prune_percent=2.0 must be < 1'):
     lottery_experiment_argfile.make_lines('x', prune_percent='2')
+  # The random-pruning control of --paper prunes at random whatever the
+  # main lines' --pruning; a flag given replaces a recipe's step count.
+  paper = lottery_experiment_argfile.make_lines(
+      'p', trials=1, paper=True, scale=0.02, pruning='global',
+      test_interval='7')
+  assert [l.count('--pruning=') for l in paper] == [1, 1]
+  assert '--pruning=global' in paper[0] and '--pruning=random' in paper[1]
+  assert all(l.count('--test_interval=7') == 1 for l in paper)
 
 
 @pytest.mark.parametrize('module', [
