@@ -21,9 +21,9 @@ def describe_architecture(network):
   else:
     convs = [l[0] for l in spec['conv_layers'] if l != architectures.POOL]
     shape = '{} with conv filters {}, hidden units {}, {} padding'.format(
-        network.run_config.network, convs,
+        network.run_config.model.network, convs,
         [u for u, _ in spec['fc_layers'][:-1]], spec.get('padding', 'SAME'))
-  return '{} on {}'.format(shape, network.run_config.dataset)
+  return '{} on {}'.format(shape, network.run_config.data.dataset)
 
 
 def hyperparameters(network, num_classes):

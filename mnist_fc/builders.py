@@ -26,7 +26,7 @@ def make_model_fn(config, num_classes, init_stream=0, hyperparameters=None):
   The graph seed is config.graph_seed(init_stream), so the same
   configuration always gives the same initial weights.
   """
-  model_class = (model_fc.ModelFc if config.network == 'fc'
+  model_class = (model_fc.ModelFc if config.model.network == 'fc'
                  else model_conv.ModelConv)
   if hyperparameters is None:
     hyperparameters = config.hyperparameters(num_classes)
@@ -39,23 +39,28 @@ def make_model_fn(config, num_classes, init_stream=0, hyperparameters=None):
   return make_model
 
 
-def learning_rate_fn(config, total_steps):
-  """callable(step tensor) -> the learning rate `config` schedules."""
-  return schedules.learning_rate_fn(config.learning_rate, config.lr_schedule,
-                                    total_steps,
-                                    warmup_steps=config.warmup_steps)
+def learning_rate_fn(training, total_steps):
+  """callable(step tensor) -> the learning rate `training` schedules.
+
+  Args:
+    training: a run's training settings (Config.training).
+    total_steps: the length of the schedule.
+  """
+  return schedules.learning_rate_fn(training.learning_rate,
+                                    training.lr_schedule, total_steps,
+                                    warmup_steps=training.warmup_steps)
 
 
-def optimizer_fn(config, total_steps):
+def optimizer_fn(training, total_steps):
   """optimizer_fn() for the trainer: the optimizer with its schedule.
 
   Args:
-    config: the run's Config (its training concern).
+    training: a run's training settings (Config.training).
     total_steps: the length of the learning-rate schedule; the rate at a
       training step is the schedule's at the global step.
   """
-  return optimizers.optimizer_fn(config.optimizer, config.learning_rate,
-                                 momentum=config.momentum,
-                                 schedule=config.lr_schedule,
+  return optimizers.optimizer_fn(training.optimizer, training.learning_rate,
+                                 momentum=training.momentum,
+                                 schedule=training.lr_schedule,
                                  total_steps=total_steps,
-                                 warmup_steps=config.warmup_steps)
+                                 warmup_steps=training.warmup_steps)

@@ -258,8 +258,10 @@ _LEGACY_RENAMES = {'save_freq': 'checkpoint_interval',
 class Config(object):
   """A resolved configuration: typed values of some concerns.
 
-  Values read as attributes (`config.learning_rate`); `replace` gives a
-  changed copy, checked like flags. `derived` names the values that were
+  Each concern's values are one typed, frozen object named after it
+  (`config.training.learning_rate`, `config.data.dataset`): the code that
+  uses a concern is handed that object. `replace` gives a changed copy,
+  checked like flags. `derived` names the values that were
   not given but derived from others (the optimizer's learning rate, the
   seed's order seed, ...): a configuration built from this one derives them
   again, so `--config=run/config.json --optimizer=sgd` gets SGD's rate.
@@ -273,12 +275,8 @@ class Config(object):
     self.concerns = tuple(concerns)
     self.values = dict(values)
     self.derived = frozenset(derived)
-
-  def __getattr__(self, name):
-    values = self.__dict__.get('values', {})
-    if name in values:
-      return values[name]
-    raise AttributeError(name)
+    for concern in self.concerns:  # config.training, config.data, ...
+      setattr(self, concern.name, concern.values(self.values))
 
   def __eq__(self, other):
     return (isinstance(other, Config) and self.concerns == other.concerns and
@@ -311,7 +309,7 @@ class Config(object):
   @property
   def mask_path(self):
     """The run (or masks directory) the starting mask comes from, or ''."""
-    return '' if self.mask_from == RANDOM_MASK else self.mask_from
+    return '' if self.sparse.mask_from == RANDOM_MASK else self.sparse.mask_from
 
   @property
   def sparse_method(self):
@@ -321,40 +319,41 @@ class Config(object):
     return sparse_methods.get(self.values['method'])
 
   def total_steps(self, dataset):
-    return durations.to_iterations(self.training_len,
-                                   dataset.steps_per_epoch(self.batch_size))
+    return durations.to_iterations(
+        self.training.training_len,
+        dataset.steps_per_epoch(self.training.batch_size))
 
   def make_dataset(self):
     """The dataset (loaded once per process and shared by all levels)."""
-    return _load_dataset(self.dataset, self.data_location or None,
-                         self.network == 'fc', self.permute_labels,
-                         self.train_order_seed, self.validate_size)
+    return _load_dataset(self.data.dataset, self.data.data_location or None,
+                         self.model.network == 'fc', self.data.permute_labels,
+                         self.data.train_order_seed, self.data.validate_size)
 
   def hyperparameters(self, num_classes):
     """Model hyperparameters: the network with its widths and padding."""
-    hidden = [(units, 'relu') for units in self.layers]
-    if self.network == 'fc':
+    hidden = [(units, 'relu') for units in self.model.layers]
+    if self.model.network == 'fc':
       return {'layers': hidden + [(num_classes, None)],
-              'initializer': self.initializer}
-    spec = architectures.architecture(self.network)
+              'initializer': self.model.initializer}
+    spec = architectures.architecture(self.model.network)
     spec['fc_layers'] = hidden + [(num_classes, None)]
-    spec['initializer'] = self.initializer
-    spec['padding'] = self.conv_padding
+    spec['initializer'] = self.model.initializer
+    spec['padding'] = self.model.conv_padding
     return spec
 
   def graph_seed(self, init_stream=0):
     """The graph seed a model of this run is built under: one stream of
     initialisations per (seed, init_stream)."""
-    return int(self.seed) * constants.SEED_STRIDE + int(init_stream)
+    return int(self.training.seed) * constants.SEED_STRIDE + int(init_stream)
 
   def layer_names(self):
     """Names of the prunable layers, in order."""
-    if self.network == 'fc':
-      return ['layer{}'.format(i) for i in range(len(self.layers) + 1)]
-    spec = architectures.architecture(self.network)
+    if self.model.network == 'fc':
+      return ['layer{}'.format(i) for i in range(len(self.model.layers) + 1)]
+    spec = architectures.architecture(self.model.network)
     convs = [l for l in spec['conv_layers'] if l != architectures.POOL]
     return (['conv{}'.format(i) for i in range(len(convs))] +
-            ['fc{}'.format(i) for i in range(len(self.layers) + 1)])
+            ['fc{}'.format(i) for i in range(len(self.model.layers) + 1)])
 
   def prune_percents(self):
     """Per-layer pruning fractions: conv, hidden fully-connected, output."""
@@ -362,11 +361,11 @@ class Config(object):
     percents = {}
     for index, name in enumerate(names):
       if name.startswith('conv'):
-        percents[name] = self.prune_percent_conv
+        percents[name] = self.lottery.prune_percent_conv
       elif index == len(names) - 1:
-        percents[name] = self.prune_percent_output
+        percents[name] = self.lottery.prune_percent_output
       else:
-        percents[name] = self.prune_percent
+        percents[name] = self.lottery.prune_percent
     return percents
 
   def output_layer(self):
@@ -379,7 +378,7 @@ class Config(object):
     fields = {f.name for f in dataclasses.fields(train_options.TrainOptions)}
     out = {s.name: self.values[s.name] for s in TRAINING.settings
            if s.name in fields}
-    out.update(validate_interval=self.test_interval, progress=label)
+    out.update(validate_interval=self.training.test_interval, progress=label)
     return out
 
   # Sparse-method schedules -----------------------------------------------------
@@ -390,17 +389,19 @@ class Config(object):
     Raises:
       ValueError: if its steps are inconsistent or outside training.
     """
+    sparse = self.sparse
     schedule = schedules.SparsitySchedule(
-        self.prune_schedule, self.sparsity, self.prune_begin_step,
-        self.prune_end_step if self.prune_schedule == 'polynomial' else None,
-        frequency=self.prune_frequency,
-        initial_sparsity=self.initial_sparsity, exponent=self.prune_exponent)
+        sparse.prune_schedule, sparse.sparsity, sparse.prune_begin_step,
+        sparse.prune_end_step if sparse.prune_schedule == 'polynomial' else None,
+        frequency=sparse.prune_frequency,
+        initial_sparsity=sparse.initial_sparsity,
+        exponent=sparse.prune_exponent)
     schedule.check_fits(total_steps)
     return schedule
 
   def last_update_step(self, total_steps):
     """The last step at which set/rigl may change the mask."""
-    return int(round(float(self.update_end) * total_steps))
+    return int(round(float(self.sparse.update_end) * total_steps))
 
   def update_steps(self, total_steps):
     """The steps of set/rigl mask updates.
@@ -408,14 +409,15 @@ class Config(object):
     Raises:
       ValueError: if the schedule leaves no update within training.
     """
-    steps = schedules.update_steps(self.update_freq,
+    steps = schedules.update_steps(self.sparse.update_freq,
                                    self.last_update_step(total_steps),
                                    total_steps)
     if not steps:
       raise ValueError('--update_freq={} leaves no mask update before step {} '
                        '(--update_end={} of {} steps)'.format(
-                           self.update_freq, self.last_update_step(total_steps),
-                           self.update_end, total_steps))
+                           self.sparse.update_freq,
+                           self.last_update_step(total_steps),
+                           self.sparse.update_end, total_steps))
     return steps
 
 

@@ -110,14 +110,16 @@ def train_together(members, dataset, experiment, label, total_steps,
     options['keep_checkpoints'] = 0
   pack = [packed_trainer.Member(
       output_dir=m.run_dir, init_seed=m.config.graph_seed(m.init_stream),
-      order_seed=m.config.train_order_seed, masks=m.masks, presets=m.presets)
+      order_seed=m.config.data.train_order_seed, masks=m.masks,
+      presets=m.presets)
           for m in members]
   started = time.time()
   try:
     results = packed_trainer.train_packed(
         dataset, hyperparameters or config.hyperparameters(
             dataset.num_classes), pack,
-        optimizer_fn or builders.optimizer_fn(config, total_steps), config.training_len,
+        optimizer_fn or builders.optimizer_fn(config.training, total_steps),
+        config.training.training_len,
         trainer.TrainOptions(**options), build_hooks=_hooks_builder(members))
   except packed_trainer.PackDiverged as diverged:
     results = diverged.results

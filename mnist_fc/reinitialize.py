@@ -121,7 +121,7 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
   controls = [_Control(trials_lib.directory(output_dir, seed), level, mode,
                        source_experiment, distribution, config,
                        dict(flags, seed=seed))
-              for seed in trials_lib.seeds(given.seed, trials)]
+              for seed in trials_lib.seeds(given.training.seed, trials)]
   return _train_packed(controls, overwrite)
 
 
@@ -161,7 +161,7 @@ class _Control(object):
       weights = save_restore.standardize(distribution or
                                          paths.initial(source))
       self.presets = resample(self.masks, weights, mode,
-                              seed=self.config.seed * 1000 + level)
+                              seed=self.config.training.seed * 1000 + level)
     self.trial_dir = trial_dir
     self.run_dir = output_directory(trial_dir, level, mode)
     self.init_stream = experiments.REINIT_STREAM + level
@@ -184,13 +184,13 @@ def _train_packed(controls, overwrite):
     finished = runs.enter(control.run_dir, config, EXPERIMENT, overwrite,
                           root=control.trial_dir)
     if finished:
-      results[config.seed] = finished
+      results[config.training.seed] = finished
       continue
     members.append(packed_runs.PackedRun(
         control.run_dir, config, masks=control.masks, presets=control.presets,
         details=control.details, init_stream=control.init_stream))
   if members:
-    seeds = [member.config.seed for member in members]
+    seeds = [member.config.training.seed for member in members]
     label = '{} trials {}'.format(controls[0].label, trials_lib.span(seeds))
     trained = packed_runs.train_together(
         members, dataset, EXPERIMENT, label,

@@ -18,7 +18,7 @@ LOTTERY = experiments.LOTTERY.concerns
     ('0', False), (True, True), (0, False)])
 def test_booleans_accept_the_usual_spellings(text, expected):
   config = config_lib.resolve(LOTTERY, {'permute_labels': text})
-  assert config.permute_labels is expected
+  assert config.data.permute_labels is expected
 
 
 @pytest.mark.parametrize('text', ['maybe', '2', 'ture', '', 0.5])
@@ -60,9 +60,9 @@ def test_every_value_is_resolved_no_nulls():
   assert flat['layers'] == [300, 100] and flat['learning_rate'] == 1.2e-3
   assert flat['validate_size'] == 237 and flat['train_order_seed'] == 0
   sgd = config_lib.resolve(LOTTERY, {'optimizer': 'sgd', 'seed': 4})
-  assert sgd.learning_rate == 0.1 and sgd.train_order_seed == 4
+  assert sgd.training.learning_rate == 0.1 and sgd.data.train_order_seed == 4
   lenet = config_lib.resolve(LOTTERY, {'network': 'lenet5'})
-  assert lenet.layers == (120, 84)
+  assert lenet.model.layers == (120, 84)
 
 
 def test_each_runner_takes_only_its_concerns():
@@ -76,7 +76,8 @@ def test_each_runner_takes_only_its_concerns():
   recipe = config_lib.resolve(LOTTERY, {
       'optimizer': 'momentum', 'momentum': 0.8, 'lr_schedule': 'cosine',
       'warmup_steps': 10, 'weight_decay': 1e-4, 'clip_norm': 5})
-  assert recipe.lr_schedule == 'cosine' and recipe.clip_norm == 5.0
+  assert recipe.training.lr_schedule == 'cosine'
+  assert recipe.training.clip_norm == 5.0
 
 
 def test_saved_configuration_round_trips(tmp_path):
@@ -99,7 +100,7 @@ def test_a_config_json_is_typed_like_flags(tmp_path):
   good = config_lib.record(config_lib.resolve(LOTTERY, {}), 'lottery')
   bad = json.loads(json.dumps(good))
   bad['data']['permute_labels'] = 'false'
-  assert config_lib.read(_write(tmp_path, bad)).permute_labels is False
+  assert config_lib.read(_write(tmp_path, bad)).data.permute_labels is False
   bad['training']['batch_size'] = 60.9
   with pytest.raises(ValueError, match='--batch_size=60.9 is not an integer'):
     config_lib.read(_write(tmp_path, bad))
@@ -122,17 +123,17 @@ def test_old_config_files_keep_loading(tmp_path):
              'experiment': 'lottery', 'level': 2, 'pruning': 'random',
              'rewind_iteration': 0, 'prune_percents': {'layer0': 0.2}}
   config = config_lib.read(_write(tmp_path, lottery))
-  assert config.has('lottery') and config.pruning == 'random'
-  assert config.layers == (300, 100) and config.train_order_seed == 3
-  assert config.checkpoint_interval == 5000
+  assert config.has('lottery') and config.lottery.pruning == 'random'
+  assert config.model.layers == (300, 100) and config.data.train_order_seed == 3
+  assert config.training.checkpoint_interval == 5000
   assert config_lib.details(lottery)['level'] == 2
   sparse = {'run': {'dataset': 'digits', 'seed': 0}, 'experiment': 'sparse_train',
             'method': 'rigl', 'sparsity': 0.9, 'clip_norm': None,
             'conv_padding': 'valid', 'prune_begin_step': None, 'total_steps': 5,
             'start': {'initial_overall_density': 0.1}}
   config = config_lib.read(_write(tmp_path, sparse))
-  assert config.method == 'rigl' and config.clip_norm == 0.0
-  assert config.conv_padding == 'VALID'
+  assert config.sparse.method == 'rigl' and config.training.clip_norm == 0.0
+  assert config.model.conv_padding == 'VALID'
   sparse['mystery'] = 1
   with pytest.raises(ValueError, match="unknown setting 'mystery'"):
     config_lib.read(_write(tmp_path, sparse))
@@ -158,14 +159,15 @@ def test_derived_values_are_derived_again_from_a_saved_configuration(tmp_path):
   saved = config_lib.resolve(LOTTERY, {'seed': 3, 'dataset': 'digits'})
   path = _write(tmp_path, config_lib.record(saved, 'lottery'))
   again = config_lib.resolve(LOTTERY, {'optimizer': 'sgd', 'seed': 5}, path)
-  assert again.learning_rate == 0.1 and again.train_order_seed == 5
-  assert again.validate_size == 237
+  assert again.training.learning_rate == 0.1
+  assert again.data.train_order_seed == 5
+  assert again.data.validate_size == 237
   given = config_lib.resolve(LOTTERY, {'learning_rate': 0.3, 'seed': 3})
   path = _write(tmp_path, config_lib.record(given, 'lottery'))
   kept = config_lib.resolve(LOTTERY, {'optimizer': 'sgd'}, path)
-  assert kept.learning_rate == 0.3  # given, not derived: it stays
+  assert kept.training.learning_rate == 0.3  # given, not derived: it stays
   assert config_lib.read(path) == given
-  assert given.replace(seed=9).train_order_seed == 9
+  assert given.replace(seed=9).data.train_order_seed == 9
 
 
 def _rates(config, total, steps):
@@ -174,7 +176,7 @@ def _rates(config, total, steps):
   out = []
   with tf.Graph().as_default():
     step = tf.train.get_or_create_global_step()
-    rate = builders.optimizer_fn(config, total)()._learning_rate
+    rate = builders.optimizer_fn(config.training, total)()._learning_rate
     with tf.Session() as sess:
       for value in steps:
         sess.run(step.assign(value))
