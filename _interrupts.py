@@ -7,7 +7,7 @@ and during TensorFlow's import stderr even points at /dev/null
 first import (`install`, called when the package is imported by `python -m
 lottery_ticket.mnist_fc.runners.X` or by `lottery-ticket X`): Ctrl-C prints
 one line on the stderr the command started with and exits 130 at once;
-nothing has been written yet. While the runner runs (mnist_fc/runners/cli.py
+nothing has been written yet. While the runner runs (command_line.py
 `run`), Ctrl-C is a KeyboardInterrupt again, which the runner turns into the
 same line after releasing its locks; once it is done, Ctrl-C exits at once
 again. A process that inherited an ignored SIGINT keeps ignoring it, and

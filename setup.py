@@ -37,6 +37,7 @@ SUBPACKAGES = [
     'mnist_fc',
     'mnist_fc.runners',
     'argfiles',
+    'argfiles.engine',
     'bench',
 ]
 
@@ -52,7 +53,6 @@ setuptools.setup(
     install_requires=TENSORFLOW + [
         'fire>=0.5',
         'numpy>=1.23',
-        'absl-py>=1.0',
         # The offline `digits` dataset ships inside scikit-learn.
         'scikit-learn>=1.0',
     ],

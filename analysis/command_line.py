@@ -3,12 +3,12 @@
 The functions return their results for use from Python; on the command line
 they report by printing, so the returned value is dropped rather than echoed
 by Fire. Bad input, and a missing optional dependency, end in one line on
-stderr and exit status 2 (see mnist_fc.runners.cli.run).
+stderr and exit status 2 (see lottery_ticket.command_line.run).
 """
 
 import functools
 
-from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket import command_line
 
 
 def run(function, name):
@@ -21,4 +21,4 @@ def run(function, name):
     except ImportError as error:  # matplotlib missing: say so in one line
       raise ValueError(str(error)) from error
 
-  cli.run(command, name=name)
+  command_line.run(command, name=name)

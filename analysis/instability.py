@@ -129,7 +129,7 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
     # data order.
     copy_config = config.replace(
         training_len='{}it'.format(total),
-        train_order_seed=copy_order_seed(config.train_order_seed, copy))
+        train_order_seed=copy_order_seed(config.data.train_order_seed, copy))
     copy_dir = os.path.join(output_dir, 'k{}'.format(rewind),
                             'copy{}'.format(copy))
     train_lib.train(copy_dir, masks=masks, presets=start, config=copy_config,

@@ -1,6 +1,6 @@
 """Rebuilding a saved network as a model, with a clear error when it cannot.
 
-The model comes from the run's configuration (`Config.make_model_fn`,
+The model comes from the run's configuration (`builders.make_model_fn`,
 with what a sparse-training run records about its architecture),
 starts from the saved weights as presets and, unless asked to drop them,
 carries the saved masks. Every parameter of the model must come from the
@@ -8,8 +8,9 @@ saved weights: a missing tensor would otherwise be silently initialised at
 random.
 """
 
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import model_base
-from lottery_ticket.foundations import model_conv
+from lottery_ticket.mnist_fc import builders
 
 
 def describe_architecture(network):
@@ -18,11 +19,11 @@ def describe_architecture(network):
   if 'layers' in spec:
     shape = 'fc with hidden layers {}'.format([u for u, _ in spec['layers'][:-1]])
   else:
-    convs = [l[0] for l in spec['conv_layers'] if l != model_conv.POOL]
+    convs = [l[0] for l in spec['conv_layers'] if l != architectures.POOL]
     shape = '{} with conv filters {}, hidden units {}, {} padding'.format(
-        network.run_config.network, convs,
+        network.run_config.model.network, convs,
         [u for u, _ in spec['fc_layers'][:-1]], spec.get('padding', 'SAME'))
-  return '{} on {}'.format(shape, network.run_config.dataset)
+  return '{} on {}'.format(shape, network.run_config.data.dataset)
 
 
 def hyperparameters(network, num_classes):
@@ -44,7 +45,7 @@ def hyperparameters(network, num_classes):
           widths, spec['layers'][:-1])] + spec['layers'][-1:]
     else:
       conv_index = [i for i, l in enumerate(spec['conv_layers'])
-                    if l != model_conv.POOL]
+                    if l != architectures.POOL]
       for position, index in enumerate(conv_index):
         _, kernel, act = spec['conv_layers'][index]
         spec['conv_layers'][index] = (widths[position], kernel, act)
@@ -71,8 +72,8 @@ def build(network, inputs, labels, num_classes, with_masks=True):
   Raises:
     ValueError: in one line, if the saved tensors do not fit the network.
   """
-  make_model = network.run_config.make_model_fn(
-      num_classes, hyperparameters=hyperparameters(network, num_classes))
+  make_model = builders.make_model_fn(
+      network.run_config, num_classes, hyperparameters=hyperparameters(network, num_classes))
   try:
     model = make_model(inputs, labels, presets=network.weights,
                        masks=network.masks if with_masks else None)

@@ -9,52 +9,15 @@ schedules).
 """
 
 import math
-import os
 
-
-from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc import runs
 
 # Columns of a per-run summary, in table order.
 METRICS = ('percent_remaining', 'early_stop_iteration',
            'early_stop_test_accuracy', 'final_test_accuracy',
            'final_train_accuracy')
-
-
-def percent_remaining(run_dir, config=None):
-  """Percent of kernel weights left by the run's masks (biases excluded).
-
-  Falls back on config.json's 'sparsity' when the run saved no masks (None
-  meaning dense), and on NaN when neither is there. A small_dense run (a
-  narrower dense network with the parameter budget of a sparsity) counts as
-  that sparsity.
-
-  Args:
-    run_dir: the run directory.
-    config: its parsed config.json (either format).
-  """
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
-  saved = config or {}
-  try:
-    config = config_lib.flatten(saved, paths.config(run_dir))[0]
-  except ValueError:
-    config = {}
-  if saved.get('experiment') == 'sparse_train':
-    config.setdefault('sparsity', 0.0)  # format 1 kept null for dense
-  if config.get('method') == 'small_dense' and config.get('sparsity'):
-    # A narrower dense network with the parameter budget of that sparsity:
-    # its own masks are all ones, its size is what the sparsity says.
-    return 100.0 * (1.0 - float(config['sparsity']))
-  masks_dir = paths.masks(run_dir)
-  if os.path.isdir(masks_dir):
-    masks = masks_lib.Masks.load(masks_dir)
-    if masks.size():
-      return 100.0 * masks.density()
-  if 'sparsity' in config:
-    # A sparse-training run; a dense one has sparsity None.
-    return 100.0 * (1.0 - float(config['sparsity'] or 0.0))
-  return math.nan
 
 
 def early_stopping(metrics):
@@ -113,7 +76,8 @@ def summarize(run_info):
       'name': run_info.name,
       'key': run_info.key,
       'trial': run_info.trial,
-      'percent_remaining': percent_remaining(run_info.run_dir, run_info.config),
+      'percent_remaining': runs.percent_remaining(run_info.run_dir,
+                                                 run_info.config),
       'early_stop_iteration': iteration,
       'early_stop_test_accuracy': accuracy,
       'final_test_accuracy': last_value(metrics, 'test'),

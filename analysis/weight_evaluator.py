@@ -42,7 +42,7 @@ class WeightEvaluator(session_lib.SessionOwner):
     dataset = network.run_config.make_dataset()
     if getattr(dataset, split, None) is None:
       raise ValueError('the dataset {} has no {!r} split'.format(
-          network.run_config.dataset, split))
+          network.run_config.data.dataset, split))
     self.split = split
     self.graph = tf.Graph()
     with self.graph.as_default():

@@ -17,7 +17,7 @@ import collections
 import shlex
 
 from lottery_ticket.argfiles import lines as lines_lib
-from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles.engine import state as state_lib
 
 Change = collections.namedtuple('Change', ['run', 'differences'])
 Change.__doc__ = """A line whose arguments differ from those it last ran with.

@@ -1,31 +1,85 @@
-"""What the argfile generators share: writing lines, checking values, main.
+"""What the argfile generators share: their command line, checks, lines.
 
-A generator module (see lines.py for the protocol) defines its absl flags in
-`define_flags(flag_values)` and builds its lines in `make_lines(**values)`;
-`run_generator` turns such a module into a command that prints one line per
-run. The checks here raise ValueError naming the value that was wrong, so a
-library caller and the command line get the same message.
+A generator is a function `make_lines(output_dir, trials, ..., **flags)`
+returning one flag line per run of a runner. Its command line is the
+runner's: every flag of the runner (its own arguments and its concerns'
+settings, declared once in hparams Settings) may be given to the generator,
+is checked by the runner's Setting, and is written into every line as it
+was given; the generator adds its own few (`--trials`, `--pack`,
+`--paper`, ...), declared as Settings too. `Generator` bundles the two, and
+its `command` runs through lottery_ticket.command_line as the runners do
+(help, one-line errors, exit 2). The checks raise ValueError naming the
+value that was wrong, so a library caller and the command line get the same
+message.
 """
 
 import collections
-import os
+import dataclasses
+import functools
 import shlex
-import sys
+from typing import Callable, Mapping, Optional, Sequence
 
-from absl import flags as absl_flags
-
+from lottery_ticket import command_line
+from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 
+S = hparams.Setting
+# Flags every generator writes itself: a runner flag of the same name given
+# to a generator means the generator's own.
+WRITTEN = ('output_dir', 'trials', 'seed')
 
 
-def dataset_names():
-  """The datasets the runners accept: the names of the dataset registry.
+def trial_arguments(default_trials):
+  """The Settings of --output_dir, --trials, --first_trial and --pack."""
+  return (
+      S('output_dir', 'str', None, 'the base output directory (required)',
+        derived='required'),
+      S('trials', 'int', default_trials, 'number of trials (independent '
+        'replicates)', minimum=1),
+      S('first_trial', 'int', 0, 'number of the first trial; trial t uses '
+        'seed t', minimum=0),
+      S('pack', 'bool', False, 'one line per configuration for all its '
+        'trials, trained together as one pack (--output_dir=BASE '
+        '--trials=N --seed=FIRST), instead of one line per trial'),
+  )
+
+
+def runner_settings(runner):
+  """{name: Setting} of every flag of a command_line.Runner."""
+  settings = {s.name: s for c in runner.concerns for s in c.settings}
+  settings.update((s.name, s) for s in runner.arguments)
+  return settings
+
+
+def check_runner_flags(runner, flags):
+  """Checks flags bound for every line against the runner's Settings.
+
+  Args:
+    runner: the command_line.Runner the lines are for.
+    flags: dict name -> value (a str as written, a number, True for a bare
+      flag, or None for a flag left out).
 
   Returns:
-    A sorted tuple of str.
+    The flags given (not None), in order, as they were given.
+
+  Raises:
+    ValueError: naming a flag the runner does not take, one the generator
+      writes itself, or a bad value.
   """
-  from lottery_ticket.datasets import registry  # pylint: disable=g-import-not-at-top
-  return tuple(sorted(registry.NAMES))
+  settings = runner_settings(runner)
+  out = {}
+  for name, value in flags.items():
+    if value is None:
+      continue
+    if name in WRITTEN:
+      raise ValueError('--{} is written by the generator into each line; '
+                       'it is not a flag to pass through'.format(name))
+    if name not in settings:
+      raise ValueError('--{}={} is not a flag of {} (see its --help)'.format(
+          name, value, runner.name))
+    settings[name].parse(value)
+    out[name] = value
+  return out
 
 
 def format_flag(name, value):
@@ -47,21 +101,17 @@ def format_flag(name, value):
   return '--{}={}'.format(name, shlex.quote(str(value)))
 
 
-def format_line(pairs, extra_flags=None):
+def format_line(pairs):
   """A flag line from (name, value) pairs, in order.
 
   Args:
     pairs: an iterable of (name, value); see format_flag.
-    extra_flags: None, or a str of further flags appended verbatim (already
-      quoted as in a line).
 
   Returns:
     The line as a str.
   """
-  parts = [format_flag(name, value) for name, value in pairs]
-  if extra_flags:
-    parts.append(extra_flags.strip())
-  return ' '.join(part for part in parts if part)
+  return ' '.join(part for part in (format_flag(name, value)
+                                    for name, value in pairs) if part)
 
 
 def as_list(value, name):
@@ -227,87 +277,57 @@ def trial_lines(trials, first_trial=0, pack=False):
   return [TrialLine([number], False) for number in numbers]
 
 
-def define_trial_flags(flag_values, default_trials):
-  """Defines --output_dir, --trials, --first_trial, --pack, --extra_flags."""
-  absl_flags.DEFINE_string('output_dir', None, 'Base output directory.',
-                           flag_values=flag_values)
-  absl_flags.DEFINE_integer('trials', default_trials,
-                            'Number of trials (independent replicates).',
-                            lower_bound=1, flag_values=flag_values)
-  absl_flags.DEFINE_integer('first_trial', 0,
-                            'Number of the first trial; trial t uses seed t.',
-                            lower_bound=0, flag_values=flag_values)
-  absl_flags.DEFINE_bool('pack', False, 'One line per configuration for all '
-                         'its trials, trained together as one pack '
-                         '(--output_dir=BASE --trials=N --seed=FIRST), '
-                         'instead of one line per trial.',
-                         flag_values=flag_values)
-  absl_flags.DEFINE_string('extra_flags', None,
-                           'Further flags appended to every line verbatim, '
-                           "e.g. '--pruning=global'.", flag_values=flag_values)
+@dataclasses.dataclass(frozen=True)
+class Generator(object):
+  """A generator of lines for a runner, and its command line.
 
-
-def flag_dict(flag_values):
-  """The parsed values of a FlagValues, by long flag name.
-
-  Args:
-    flag_values: an absl FlagValues, already parsed.
-
-  Returns:
-    A dict of flag name to value (short names left out).
+  Attributes:
+    name: the program name in messages.
+    make_lines: callable(**flags) -> list of str.
+    runner: the command_line.Runner the lines are for; its flags are the
+      generator's too.
+    arguments: Settings of the generator's own arguments.
+    summary: what it prints, first line of its help.
+    defaults: defaults of runner flags that the generator writes into every
+      line unless told otherwise (shown in its help).
   """
-  return {name: flag_values[name].value for name in flag_values
-          if flag_values[name].name == name}
+  name: str
+  make_lines: Callable
+  runner: command_line.Runner
+  arguments: Sequence[hparams.Setting]
+  summary: str
+  defaults: Optional[Mapping[str, object]] = None
 
+  @property
+  def command(self):
+    """The command_line.Runner printing the lines (runner flags reach
+    make_lines as the text of the command line)."""
+    own = {s.name for s in self.arguments}
+    runner_arguments = tuple(s for s in self.runner.arguments
+                             if s.name not in own and s.name not in WRITTEN)
+    runner_flags = hparams.Concern(self.runner.name, runner_arguments)
 
-def define_data_flags(flag_values, default_dataset='mnist', unset='the '
-                      "runner's default"):
-  """Defines --dataset and --training_len.
+    @functools.wraps(self.make_lines)
+    def print_lines(*args, **kwargs):
+      for line in self.make_lines(*args, **kwargs):
+        print(line)
+    return command_line.Runner(
+        name=self.name, function=print_lines, summary=self.summary,
+        arguments=tuple(self.arguments),
+        concerns=(runner_flags,) + tuple(self.runner.concerns),
+        default_overrides=dict(self.runner.default_overrides or {},
+                               **(self.defaults or {})),
+        epilog='Every other flag is a flag of {} (above, by concern), '
+        'checked as it checks it and written into every line.'.format(
+            self.runner.name),
+        text_flags=True)
 
-  Args:
-    flag_values: the absl FlagValues to define them on.
-    default_dataset: the default dataset, or None to leave it out of lines.
-    unset: what a flag left out of the lines means, for the help text.
-  """
-  absl_flags.DEFINE_enum('dataset', default_dataset, dataset_names(),
-                         'Dataset; unset: {}.'.format(unset),
-                         flag_values=flag_values)
-  absl_flags.DEFINE_string('training_len', None,
-                           "Training length, e.g. '50000it' or '40ep'; "
-                           'unset: {}.'.format(unset), flag_values=flag_values)
+  def lines(self, argv):
+    """The lines of a command line of this generator (in this process).
 
-
-def run_generator(module, argv=None):
-  """Runs a generator module as a command: parses flags, prints lines.
-
-  Args:
-    module: a module following the generator protocol.
-    argv: the full command line (program name first); None means sys.argv.
-
-  Returns:
-    Does not return: exits 0 after printing the lines, or 2 with a
-    one-line error on bad flags or values.
-  """
-  argv = sys.argv if argv is None else argv
-  flag_values = absl_flags.FlagValues()
-  module.define_flags(flag_values)
-  absl_flags.DEFINE_bool('help', False, 'Show this help.', short_name='?',
-                         flag_values=flag_values)
-  try:
-    leftover = flag_values(argv)
-    if flag_values['help'].value:
-      sys.stdout.write((module.__doc__ or '') + '\n' +
-                       flag_values.get_help() + '\n')
-      sys.exit(0)
-    if len(leftover) > 1:
-      raise ValueError('unexpected arguments: {}'.format(
-          ' '.join(leftover[1:])))
-    values = flag_dict(flag_values)
-    del values['help']
-    lines = module.make_lines(**values)
-  except (absl_flags.Error, ValueError) as e:
-    sys.stderr.write('{}: error: {}\n'.format(os.path.basename(argv[0]), e))
-    sys.exit(2)
-  for line in lines:
-    sys.stdout.write(line + '\n')
-  sys.exit(0)
+    Raises:
+      ValueError: in one line, for a bad flag or value.
+    """
+    command = dataclasses.replace(self.command, function=self.make_lines)
+    flags = command_line.check_arguments(command, argv)
+    return list(command_line.with_text(command, argv)(**flags))

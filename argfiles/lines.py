@@ -12,9 +12,10 @@ Lines come from one of three sources, see `load_lines`:
   * a text file, UTF-8: one line per run; blank lines and lines whose first
     non-blank character is '#' are skipped (a '#' later in a line is part
     of a value, not a comment);
-  * an argfile module that follows the generator protocol (below): it is
-    imported, its flags are parsed from the extra generator arguments, and
-    its `make_lines` is called in this process;
+  * a generator module (one defining `GENERATOR`, a
+    generator_support.Generator): it is imported, and its lines are made in
+    this process from the extra generator arguments, parsed as its own
+    command line parses them;
   * any other module or .py script: it is run with the extra generator
     arguments and its standard output is read as a text file.
 
@@ -23,13 +24,6 @@ an editor shows), so every message about a line points at it; a line that
 cannot be read or split is refused naming that number, and `line_problem`
 says what is wrong with the words of a line whatever its runner: a sweep
 line is flags only, each once, each with a value (see preflight.py).
-
-The generator protocol: a module defines
-  define_flags(flag_values): defines its absl flags on `flag_values` (not on
-    the global absl FLAGS, so that several generators can be imported
-    together);
-  make_lines(**values): returns the list of lines, taking one keyword
-    argument per flag it defined.
 """
 
 import collections
@@ -38,8 +32,6 @@ import os
 import shlex
 import subprocess
 import sys
-
-from absl import flags as absl_flags
 
 from lottery_ticket.argfiles import generator_support
 from lottery_ticket.foundations import hparams
@@ -188,41 +180,30 @@ def line_problem(argv):
   return None
 
 
-def _is_generator(module):
-  return callable(getattr(module, 'define_flags', None)) and callable(
-      getattr(module, 'make_lines', None))
+def _generator(module):
+  """The module's Generator, or None."""
+  found = getattr(module, 'GENERATOR', None)
+  return found if isinstance(found, generator_support.Generator) else None
 
 
-def generate(module, generator_args=()):
-  """Calls a generator module's make_lines with flags parsed from arguments.
+def generate(generator, generator_args=()):
+  """The lines of a Generator for its command-line arguments.
 
   Args:
-    module: a module following the generator protocol (see this module's
-      docstring).
-    generator_args: absl flag arguments for the generator, e.g.
-      ['--trials=2', '--iterations=3'].
+    generator: a generator_support.Generator.
+    generator_args: its flags, e.g. ['--trials=2', '--iterations=3'].
 
   Returns:
     A list of str, one per run.
 
   Raises:
-    LineError: if the arguments are not the generator's flags or
+    LineError: if the arguments are not the generator's flags or its
       make_lines rejects their values.
   """
-  flag_values = absl_flags.FlagValues()
-  module.define_flags(flag_values)
   try:
-    leftover = flag_values([module.__name__] + list(generator_args))
-  except absl_flags.Error as e:
-    raise LineError('{}: {}'.format(module.__name__, e))
-  if len(leftover) > 1:
-    raise LineError('{}: unexpected arguments {}'.format(
-        module.__name__, ' '.join(leftover[1:])))
-  values = generator_support.flag_dict(flag_values)
-  try:
-    return list(module.make_lines(**values))
+    return generator.lines(list(generator_args))
   except ValueError as e:
-    raise LineError('{}: {}'.format(module.__name__, e))
+    raise LineError('{}: {}'.format(generator.name, e))
 
 
 def _run_for_output(command, what):
@@ -301,8 +282,9 @@ def load_lines(source, generator_args=()):
   if module is None:
     raise LineError('argfile {} is neither a file nor an importable '
                     'module'.format(source))
-  if _is_generator(module):
-    return parse_text('\n'.join(generate(module, generator_args)))
+  generator = _generator(module)
+  if generator is not None:
+    return parse_text('\n'.join(generate(generator, generator_args)))
   text = _run_for_output([sys.executable, '-m', source] + generator_args,
                          source)
   return parse_text(text)

@@ -13,8 +13,11 @@ prints, for t = 0..4,
 for `lottery_ticket.mnist_fc.runners.lottery_experiment`. Each line is one
 trial: the runner trains, prunes and resets through levels 0..iterations,
 writing `{output_dir}/{level}/{experiment_name}/`. The seed of trial t is t.
-Flags left unset (training_len, experiment_name, rewind_iteration) are left
-out, so the runner's defaults apply.
+Its flags are the runner's: any flag of the lottery_experiment runner
+(`--pruning=global`, `--rewind_iteration=1000`, ...) is checked as the
+runner checks it and written into every line; flags left unset are left
+out, so the runner's defaults apply (except --dataset, mnist, and
+--iterations, 10).
 
 `--pack` prints one line for the five trials instead,
 
@@ -38,97 +41,87 @@ see paper_recipes.py.
 """
 
 import os
-import sys
 
-from absl import flags as absl_flags
-
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support as support
 from lottery_ticket.argfiles import paper_recipes
-
-
-def define_flags(flag_values):
-  """Defines this generator's flags on flag_values."""
-  support.define_trial_flags(flag_values, default_trials=5)
-  absl_flags.DEFINE_integer('iterations', None,
-                            'Pruning iterations per trial (levels 0..N); '
-                            'unset: 10, or {} with --paper.'.format(
-                                paper_recipes.FRANKLE_CARBIN_LEVELS),
-                            lower_bound=0, flag_values=flag_values)
-  support.define_data_flags(flag_values)
-  absl_flags.DEFINE_string('experiment_name', None,
-                           "Name of the experiment within each level; unset: "
-                           "the runner's default (same_init).",
-                           flag_values=flag_values)
-  absl_flags.DEFINE_integer('rewind_iteration', None,
-                            'Training iteration to rewind to (late '
-                            "resetting); unset: the runner's default (0).",
-                            lower_bound=0, flag_values=flag_values)
-  absl_flags.DEFINE_bool('paper', False, "Frankle & Carbin's experiment with "
-                         'its random-pruning control.', flag_values=flag_values)
-  absl_flags.DEFINE_float('scale', 1.0, 'Multiply every step count by this '
-                          '(a quick look at the same experiment).',
-                          flag_values=flag_values)
-
+from lottery_ticket.mnist_fc.runners import lottery_experiment as runner
 
 DEFAULT_ITERATIONS = 10
 
 
 def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
                dataset='mnist', training_len=None, experiment_name=None,
-               rewind_iteration=None, extra_flags=None, paper=False,
-               scale=1.0, pack=False):
+               rewind_iteration=None, paper=False, scale=1.0, pack=False,
+               **flags):
   """The lines of a lottery ticket sweep, one per trial (or per pack).
 
   Args:
     output_dir: the base directory; trial t writes `{output_dir}/trial{t}`.
     trials: the number of trials.
     first_trial: the number (and seed) of the first trial.
-    iterations: pruning iterations per trial.
-    dataset: one of generator_support.dataset_names().
+    iterations: pruning iterations per trial (None: 10, or the paper's).
+    dataset: the runner's --dataset.
     training_len: training length per level (e.g. '50000it'), or None.
     experiment_name: the experiment's name within each level, or None.
     rewind_iteration: the iteration to rewind weights to, or None.
-    extra_flags: a str of further flags appended to every line, or None.
     paper: add the random-pruning control line of every trial (and default
       to the paper's number of levels).
     scale: multiply the step counts of the runner's defaults by this.
     pack: one line per experiment for all its trials (--trials, the base
       as --output_dir, the first trial's seed), instead of one per trial.
+    **flags: further flags of the lottery_experiment runner, written into
+      every line.
 
   Returns:
     A list of str.
 
   Raises:
-    ValueError: naming any value out of range.
+    ValueError: naming any value out of range or unknown.
   """
   base = support.check_output_dir(output_dir)
   if iterations is None:
     iterations = (paper_recipes.FRANKLE_CARBIN_LEVELS if paper
                   else DEFAULT_ITERATIONS)
-  iterations = support.check_count(iterations, 'iterations', minimum=0)
+  flags = support.check_runner_flags(runner.RUNNER, dict(
+      iterations=iterations, dataset=dataset, training_len=training_len,
+      experiment_name=experiment_name, rewind_iteration=rewind_iteration,
+      **flags))
   steps = paper_recipes.lottery_flags(scale)
-  if training_len is not None:
-    steps['training_len'] = training_len
-  variants = [(base, [('experiment_name', experiment_name)])]
+  for name in list(flags):
+    if name in steps or name == 'training_len':  # a flag given replaces
+      steps[name] = flags.pop(name)               # the recipe's value
+  head = [(name, flags.pop(name, None)) for name in ('iterations', 'dataset')]
+  variants = [(base, [('experiment_name', flags.pop('experiment_name',
+                                                      None))])]
   if paper:
     name = paper_recipes.RANDOM_PRUNING_NAME
     variants.append((os.path.join(base, name),
                      [('pruning', 'random'), ('experiment_name', name)]))
-  support.check_choices([dataset], support.dataset_names(), 'dataset')
-  if rewind_iteration is not None:
-    rewind_iteration = support.check_count(rewind_iteration,
-                                           'rewind_iteration', minimum=0)
+  rewind = [('rewind_iteration', flags.pop('rewind_iteration', None))]
   return [
-      support.format_line([
-          ('output_dir', line.directory(root)),
-          ('iterations', iterations),
-          ('dataset', dataset)] + sorted(steps.items()) + variant + [
-              ('rewind_iteration', rewind_iteration),
-          ] + line.flags(), extra_flags)
+      support.format_line(
+          [('output_dir', line.directory(root))] + head +
+          sorted(steps.items()) + variant + rewind + line.flags() +
+          [(k, v) for k, v in flags.items() if k not in dict(variant)])
       for root, variant in variants
       for line in support.trial_lines(trials, first_trial, pack)
   ]
 
 
+S = support.S
+GENERATOR = support.Generator(
+    name='lottery_experiment_argfile', make_lines=make_lines,
+    runner=runner.RUNNER,
+    arguments=support.trial_arguments(default_trials=5) + (
+        S('paper', 'bool', False, "Frankle & Carbin's experiment with its "
+          'random-pruning control ({} levels unless --iterations)'.format(
+              paper_recipes.FRANKLE_CARBIN_LEVELS)),
+        S('scale', 'float', 1.0, 'multiply every step count by this (a '
+          'quick look at the same experiment)', above=0, maximum=1)),
+    summary='Flag lines of lottery ticket trials for '
+    'lottery_ticket.mnist_fc.runners.lottery_experiment.',
+    defaults={'iterations': DEFAULT_ITERATIONS})
+
 if __name__ == '__main__':
-  support.run_generator(sys.modules[__name__])
+  command_line.run(GENERATOR.command)

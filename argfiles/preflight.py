@@ -11,8 +11,8 @@ anything, and stops at the first problem with one line naming the line(s):
   * every dataset a line names (--dataset, at --data_location or its
     default location) has its files, so a missing download is reported
     once, with the command that fetches it; this needs neither the runner
-    nor the records, so it comes first, before the runner is imported
-    (seconds, for TensorFlow), and covers every line;
+    nor the records, so it comes first, before the runner is imported,
+    and covers every line;
   * no runner from an earlier sweep is still alive (only where children
     cannot be tied to their sweep, see lifeline.py);
   * the runner accepts every line's flags, if it defines validate_flags
@@ -29,9 +29,9 @@ import os
 import socket
 
 from lottery_ticket.argfiles import changes as changes_lib
-from lottery_ticket.argfiles import lifeline
 from lottery_ticket.argfiles import lines as lines_lib
-from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles.engine import lifeline
+from lottery_ticket.argfiles.engine import state as state_lib
 
 # The command that downloads a dataset (mnist_fc.runners.download_data).
 DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'

@@ -35,44 +35,19 @@ not make its initialisation the lottery run's: the reinitialize runner
 draws the controls' weights from their own random stream (per level). A
 packed line names trial t by its seed, so --pack takes no seed offset.
 
-Dataset and training length: left out unless given, so each line uses the
-configuration saved by the lottery run it reads (its config.json); giving
-them overrides that.
+Its other flags are the reinitialize runner's: any of them (`--dataset`,
+`--training_len`, `--source_experiment`, ...) is checked as the runner
+checks it and written into every line. Left out, each line uses the
+configuration saved by the lottery run it reads (its config.json).
 """
 
-import sys
-
-from absl import flags as absl_flags
-
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support as support
 from lottery_ticket.argfiles import paper_recipes
+from lottery_ticket.mnist_fc import experiments
+from lottery_ticket.mnist_fc.runners import reinitialize as runner
 
-MODES = ('reinit', 'reuse', 'reuse_sign')
-
-def define_flags(flag_values):
-  """Defines this generator's flags on flag_values."""
-  support.define_trial_flags(flag_values, default_trials=5)
-  absl_flags.DEFINE_list('modes', None,
-                         'Controls to run: any of ' + ', '.join(MODES) +
-                         '; unset: all, or reinit with --paper.',
-                         flag_values=flag_values)
-  absl_flags.DEFINE_list('levels', None,
-                         'Pruning levels to run, e.g. 0,3,6 (or use '
-                         '--iterations).', flag_values=flag_values)
-  absl_flags.DEFINE_integer('iterations', None,
-                            'Run every level 0..N (the --iterations of the '
-                            'lottery sweep); instead of --levels.',
-                            lower_bound=0, flag_values=flag_values)
-  support.define_data_flags(flag_values, default_dataset=None,
-                            unset="the lottery run's (its config.json)")
-  absl_flags.DEFINE_integer('seed_offset', 0,
-                            'Trial t runs with seed t + seed_offset.',
-                            lower_bound=0, flag_values=flag_values)
-  absl_flags.DEFINE_bool('paper', False, "Frankle & Carbin's control: reinit "
-                         'on every level 0..{} (unless --levels or '
-                         '--iterations say otherwise).'.format(
-                             paper_recipes.FRANKLE_CARBIN_LEVELS),
-                         flag_values=flag_values)
+MODES = experiments.MODES
 
 
 def resolve_levels(levels=None, iterations=None):
@@ -100,8 +75,8 @@ def resolve_levels(levels=None, iterations=None):
 
 
 def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
-               iterations=None, dataset=None, training_len=None,
-               seed_offset=0, extra_flags=None, paper=False, pack=False):
+               iterations=None, seed_offset=0, paper=False, pack=False,
+               **flags):
   """The lines of the reinitialisation controls: trials x levels x modes.
 
   Args:
@@ -113,10 +88,7 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
     levels: a list (or comma-separated str) of levels; or None with
       iterations.
     iterations: run levels 0..iterations; or None with levels.
-    dataset: a dataset overriding the lottery run's, or None (usual).
-    training_len: a training length overriding the lottery run's, or None.
     seed_offset: added to the trial number to give each line's seed.
-    extra_flags: a str of further flags appended to every line, or None.
     paper: Frankle & Carbin's control (reinit; every level of the paper's
       lottery sweep unless levels or iterations are given). The lines read
       the lottery runs' configurations, so a --scale of that sweep carries
@@ -124,6 +96,8 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
     pack: one line per level and mode for all the trials (--trials, the
       base as --output_dir, the first trial's seed), instead of one per
       trial; needs seed_offset 0.
+    **flags: further flags of the reinitialize runner (dataset,
+      training_len, ...), written into every line.
 
   Returns:
     A list of str, trial-major (unless packed), then level, then mode.
@@ -140,22 +114,42 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
                                 'mode')
   levels = resolve_levels(levels, iterations)
   seed_offset = support.check_count(seed_offset, 'seed_offset', minimum=0)
-  if dataset is not None:
-    support.check_choices([dataset], support.dataset_names(), 'dataset')
+  for name in ('level', 'mode'):
+    if name in flags:
+      raise ValueError('--{} is written by the generator: give --{}s'.format(
+          name, name))
+  flags = support.check_runner_flags(runner.RUNNER, flags)
+  head = [(name, flags.pop(name, None)) for name in ('dataset',
+                                                      'training_len')]
   lines = []
   for line in support.trial_lines(trials, first_trial, pack):
     trial_flags = line.flags(seed_offset)
     for level in levels:
       for mode in modes:
-        lines.append(support.format_line([
-            ('output_dir', line.directory(base)),
-            ('level', level),
-            ('mode', mode),
-            ('dataset', dataset),
-            ('training_len', training_len),
-        ] + trial_flags, extra_flags))
+        lines.append(support.format_line(
+            [('output_dir', line.directory(base)), ('level', level),
+             ('mode', mode)] + head + trial_flags + list(flags.items())))
   return lines
 
 
+S = support.S
+GENERATOR = support.Generator(
+    name='reinitialize_argfile', make_lines=make_lines, runner=runner.RUNNER,
+    arguments=support.trial_arguments(default_trials=5) + (
+        S('modes', 'str', '', 'controls to run: any of {} (default: all, or '
+          'reinit with --paper)'.format(', '.join(MODES))),
+        S('levels', 'str', '', 'pruning levels to run, e.g. 0,3,6 (or use '
+          '--iterations)'),
+        S('iterations', 'int', None, 'run every level 0..N (the '
+          '--iterations of the lottery sweep); instead of --levels',
+          minimum=0, derived='--levels'),
+        S('seed_offset', 'int', 0, 'trial t runs with seed t + seed_offset',
+          minimum=0),
+        S('paper', 'bool', False, "Frankle & Carbin's control: reinit on "
+          'every level 0..{} (unless --levels or --iterations say '
+          'otherwise)'.format(paper_recipes.FRANKLE_CARBIN_LEVELS))),
+    summary='Flag lines of the reinitialisation controls of a lottery sweep '
+    'for lottery_ticket.mnist_fc.runners.reinitialize.')
+
 if __name__ == '__main__':
-  support.run_generator(sys.modules[__name__])
+  command_line.run(GENERATOR.command)

@@ -34,7 +34,6 @@ Examples:
       --executor=ray --address=auto
 """
 
-import argparse
 import signal
 import sys
 
@@ -54,14 +53,16 @@ if __name__ == '__main__':
                       'nothing was written'.format(_NAME))
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from lottery_ticket.argfiles import executors
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import preflight
-from lottery_ticket.argfiles import programs
-from lottery_ticket.argfiles import progress as progress_lib
-from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
-from lottery_ticket.argfiles import sweep_lock
+from lottery_ticket.argfiles.engine import executors
+from lottery_ticket.argfiles.engine import programs
+from lottery_ticket.argfiles.engine import progress as progress_lib
+from lottery_ticket.argfiles.engine import state as state_lib
+from lottery_ticket.argfiles.engine import sweep_lock
+from lottery_ticket.foundations import hparams
 # pylint: enable=g-import-not-at-top,wrong-import-position
 
 
@@ -69,48 +70,38 @@ class UsageError(Exception):
   """A command-line error, reported as one line."""
 
 
-class _Parser(argparse.ArgumentParser):
-  """An argument parser whose errors are one line, not usage + message."""
-
-  def error(self, message):
-    raise UsageError(message)
-
-
-def _parser():
-  parser = _Parser(prog='python -m lottery_ticket.argfiles.runner',
-                   allow_abbrev=False,
-                   description=__doc__,
-                   formatter_class=argparse.RawDescriptionHelpFormatter,
-                   epilog='Arguments after -- are passed to the generator.')
-  parser.add_argument('runner', help='runner module or .py path')
-  parser.add_argument('argfile',
-                      help='text file of lines, generator module or script')
-  parser.add_argument('--executor', default='sequential',
-                      help='sequential (default), local or ray')
-  parser.add_argument('--parallelism', type=int, default=None,
-                      help='runs at once (local: min(cores, memory / 2 GiB, '
-                      'lines); ray: cluster CPUs / cpus_per_run)')
-  parser.add_argument('--address', default=None,
-                      help="Ray cluster address, e.g. 'auto' or "
-                      "'10.0.0.1:6379' (default: a local Ray instance)")
-  parser.add_argument('--state_dir', default=None,
-                      help='keep records and logs here, not in the output '
-                      'directories')
-  parser.add_argument('--cpus_per_run', type=int, default=None,
-                      help='threads (Ray: CPUs) per run (local: cores / '
-                      'parallelism; ray: 1; sequential: the library default)')
-  parser.add_argument('--memory_per_run_gb', type=float, default=None,
-                      help='memory per run in GiB (local default 2, for the '
-                      'default parallelism; ray: declared only if given)')
-  parser.add_argument(_RERUN_CHANGED, action='store_true',
-                      help='rerun from scratch the lines whose arguments '
-                      'changed since they ran (their runner gets '
-                      '--overwrite); without it such lines are refused')
-  parser.add_argument('--dry_run', action='store_true',
-                      help='list the lines and their status (pending, '
-                      'running, done, failed, interrupted, changed), run '
-                      'nothing')
-  return parser
+S = hparams.Setting
+SWEEP = command_line.Runner(
+    name=_NAME, function=None, summary=__doc__.split('\n', 1)[0],
+    epilog=__doc__.split('\n', 1)[1].strip(), concerns=(),
+    positional=('runner', 'argfile'),
+    arguments=(
+        S('runner', 'str', None, 'runner module or .py path (required)',
+          derived='required'),
+        S('argfile', 'str', None, 'text file of lines, generator module or '
+          'script (required); arguments after -- go to the generator',
+          derived='required'),
+        S('executor', 'str', 'sequential', 'sequential, local or ray'),
+        S('parallelism', 'int', None, 'runs at once', derived='local: '
+          'min(cores, memory / 2 GiB, lines); ray: cluster CPUs / '
+          'cpus_per_run'),
+        S('address', 'str', None, "Ray cluster address, e.g. 'auto' or "
+          "'10.0.0.1:6379'", derived='a local Ray instance'),
+        S('state_dir', 'str', None, 'keep records and logs here, not in the '
+          'output directories', derived='beside each run'),
+        S('cpus_per_run', 'int', None, 'threads (Ray: CPUs) per run',
+          derived='local: cores / parallelism; ray: 1; sequential: the '
+          'library default'),
+        S('memory_per_run_gb', 'float', None, 'memory per run in GiB',
+          derived='local: 2, for the default parallelism; ray: declared '
+          'only if given'),
+        S(_RERUN_CHANGED[2:], 'bool', False, 'rerun from scratch the lines '
+          'whose arguments changed since they ran (their runner gets '
+          '--overwrite); without it such lines are refused'),
+        S('dry_run', 'bool', False, 'list the lines and their status '
+          '(pending, running, done, failed, interrupted, changed), run '
+          'nothing'),
+    ))
 
 
 def split_arguments(argv):
@@ -176,27 +167,33 @@ def main(argv=None, stream=None):
   stream = stream or sys.stderr
   own, generator_args = split_arguments(argv)
   notice = progress_lib.Notice(stream)
+  if any(a in ('-h', '--help', '-help') for a in own):
+    sys.stdout.write(SWEEP.help())
+    return 0
   try:
-    args = _parser().parse_args(own)
+    try:
+      args = command_line.read_arguments(SWEEP, own)
+    except ValueError as e:
+      raise UsageError(str(e)) from None
     executor = executors.make_executor(
-        args.executor, address=args.address, parallelism=args.parallelism,
-        cpus_per_run=args.cpus_per_run,
-        memory_per_run_gb=args.memory_per_run_gb)
-    program = programs.Program(args.runner)
-    lines = lines_lib.load_lines(args.argfile, generator_args)
+        args['executor'], address=args['address'],
+        parallelism=args['parallelism'], cpus_per_run=args['cpus_per_run'],
+        memory_per_run_gb=args['memory_per_run_gb'])
+    program = programs.Program(args['runner'])
+    lines = lines_lib.load_lines(args['argfile'], generator_args)
     if not lines:
-      raise UsageError('argfile {} holds no lines'.format(args.argfile))
+      raise UsageError('argfile {} holds no lines'.format(args['argfile']))
     preflight.check_lines(lines)
-    # Checking flags and finding output directories may import the runner
-    # (TensorFlow): seconds that a terminal should not spend silent.
+    # Checking flags and finding output directories imports the runner (this
+    # library's without TensorFlow; a script's may take seconds): say so.
     notice.show('checking {} lines for {} before starting any'.format(
         len(lines), program.target))
-    if not args.dry_run:
+    if not args['dry_run']:
       preflight.check_datasets(lines)
       preflight.check_flags(program, lines)
-    runs = sweep_lib.plan(program, lines, state_dir=args.state_dir)
+    runs = sweep_lib.plan(program, lines, state_dir=args['state_dir'])
     _end_of_start_up()
-    if args.dry_run:
+    if args['dry_run']:
       notice.clear()
       _dry_run(runs, sys.stdout)
       return 0
@@ -204,7 +201,7 @@ def main(argv=None, stream=None):
     try:
       with sweep_lib.locks(runs):
         todo = sweep_lib.prepare(program, runs,
-                                 rerun_changed=args.rerun_changed,
+                                 rerun_changed=args['rerun_changed'],
                                  rerun_flag=_RERUN_CHANGED)
         notice.clear()
         result = sweep_lib.run_sweep(runs, executor, stream=stream, todo=todo)

@@ -42,16 +42,18 @@ With another tool, run the prune lines first.
 with `--preset`, and set, rigl and rigl_inverted also starting from the
 prune run's final mask, as the paper's configuration files do. `--scale`
 shortens every step count for a quick look (paper_recipes.py).
+
+Its other flags are the sparse_train runner's: any of them (`--dataset`,
+`--training_len`, `--distribution=erk`, ...) is checked as the runner
+checks it and written into every line.
 """
 
-import sys
-
-from absl import flags as absl_flags
-
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support as support
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.mnist_fc.runners import sparse_train as runner
 
 # The methods of the comparison, run by default.
 METHODS = ('dense', 'small_dense', 'prune', 'lottery', 'scratch', 'set',
@@ -64,26 +66,6 @@ NEEDS_MASK = sparse_methods.names_where(lambda m: m.mask_from == 'required')
 MASK_SOURCE = 'prune'
 # Methods without a sparsity: one line per trial.
 DENSE = sparse_methods.names_where(lambda m: not m.sparse)
-
-
-def define_flags(flag_values):
-  """Defines this generator's flags on flag_values."""
-  support.define_trial_flags(flag_values, default_trials=3)
-  absl_flags.DEFINE_list('methods', None,
-                         'Methods to run: any of ' + ', '.join(ALL_METHODS) +
-                         '; unset: all but rigl_inverted, or all with '
-                         '--paper.', flag_values=flag_values)
-  absl_flags.DEFINE_list('sparsities', None,
-                         'Fractions of weights removed, each in (0, 1); '
-                         "unset: 0.8,0.9,0.95, or the preset's with --paper.",
-                         flag_values=flag_values)
-  absl_flags.DEFINE_enum('paper', None, list(paper_recipes.EVCI_PRESETS),
-                         "Evci et al.'s comparison with this network's "
-                         'preset.', flag_values=flag_values)
-  absl_flags.DEFINE_float('scale', 1.0, 'With --paper: multiply every step '
-                          'count by this (a quick look).',
-                          flag_values=flag_values)
-  support.define_data_flags(flag_values)
 
 
 def format_sparsity(value):
@@ -127,7 +109,7 @@ DEFAULT_SPARSITIES = (0.8, 0.9, 0.95)
 
 def make_lines(output_dir, trials=3, first_trial=0, methods=None,
                sparsities=None, dataset='mnist', training_len=None,
-               extra_flags=None, paper=None, scale=1.0, pack=False):
+               paper=None, scale=1.0, pack=False, **flags):
   """The lines of the comparison: method x sparsity x trial.
 
   Args:
@@ -136,15 +118,16 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
     first_trial: the number (and seed) of the first trial.
     methods: a list (or comma-separated str) of ALL_METHODS.
     sparsities: a list (or comma-separated str) of sparsities in (0, 1).
-    dataset: one of generator_support.dataset_names().
+    dataset: the runner's --dataset.
     training_len: the training length, or None for the runner's default.
-    extra_flags: a str of further flags appended to every line, or None.
     paper: 'mlp' or 'lenet5' for Evci et al.'s comparison with that preset,
       or None.
     scale: with paper, multiply every step count by this.
     pack: one line per method and sparsity for all the trials (--trials,
       configuration_directory as --output_dir and the prune runs' as
       --mask_from, the first trial's seed), instead of one per trial.
+    **flags: further flags of the sparse_train runner, written into every
+      line.
 
   Returns:
     A list of str: method-major (those reading the prune mask last), then
@@ -154,6 +137,7 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
     ValueError: naming any value out of range or unknown.
   """
   base = support.check_output_dir(output_dir)
+  paper = paper or None
   if paper is not None:
     support.check_choices([paper], paper_recipes.EVCI_PRESETS, 'paper')
   elif paper_recipes.check_scale(scale) != 1.0:
@@ -169,13 +153,21 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
                                   ALL_METHODS, 'method')
   sparsities = list(dict.fromkeys(  # '0.9' and '0.90' are one sparsity.
       format_sparsity(s) for s in support.as_list(sparsities, 'sparsities')))
-  support.check_choices([dataset], support.dataset_names(), 'dataset')
+  for name in ('method', 'sparsity', 'mask_from', 'preset'):
+    if name in flags:
+      raise ValueError('--{} is written by the generator (see --methods, '
+                       '--sparsities, --paper)'.format(name))
+  flags = support.check_runner_flags(runner.RUNNER, dict(
+      dataset=dataset, training_len=training_len, **flags))
+  dataset = flags.pop('dataset', None)
   trial_lines = support.trial_lines(trials, first_trial, pack)
   lines = []
   for method in _ordered(methods, reads_mask):
     steps = paper_recipes.evci_flags(paper, method, scale) if paper else {}
-    if training_len is not None:
-      steps['training_len'] = training_len
+    for name in list(flags):
+      if name in steps or name == 'training_len':  # a flag given replaces
+        steps[name] = flags[name]                   # the recipe's value
+    rest = [(k, v) for k, v in flags.items() if k not in steps]
     for sparsity in ([None] if method in DENSE else sparsities):
       for line in trial_lines:
         mask_from = None
@@ -189,10 +181,26 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
             ('output_dir', line.directory(configuration_directory(
                 base, method, sparsity))),
             ('mask_from', mask_from),
-            ('dataset', dataset)] + sorted(steps.items()) + line.flags(),
-                                         extra_flags))
+            ('dataset', dataset)] + sorted(steps.items()) + line.flags() +
+                                         rest))
   return lines
 
 
+S = support.S
+GENERATOR = support.Generator(
+    name='sparse_train_argfile', make_lines=make_lines, runner=runner.RUNNER,
+    arguments=support.trial_arguments(default_trials=3) + (
+        S('methods', 'str', '', 'methods to run: any of {} (default: all '
+          'but rigl_inverted, or all with --paper)'.format(
+              ', '.join(ALL_METHODS))),
+        S('sparsities', 'str', '', 'fractions of weights removed, each in '
+          "(0, 1) (default: 0.8,0.9,0.95, or the preset's with --paper)"),
+        S('paper', 'str', '', "Evci et al.'s comparison with this network's "
+          'preset', choices=('',) + tuple(paper_recipes.EVCI_PRESETS)),
+        S('scale', 'float', 1.0, 'with --paper: multiply every step count by '
+          'this (a quick look)', above=0, maximum=1)),
+    summary='Flag lines of the sparse-training comparison for '
+    'lottery_ticket.mnist_fc.runners.sparse_train.')
+
 if __name__ == '__main__':
-  support.run_generator(sys.modules[__name__])
+  command_line.run(GENERATOR.command)

@@ -38,11 +38,11 @@ import time
 from lottery_ticket.argfiles import changes as changes_lib
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import preflight
-from lottery_ticket.argfiles import programs
-from lottery_ticket.argfiles import progress as progress_lib
-from lottery_ticket.argfiles import run as run_lib
-from lottery_ticket.argfiles import state as state_lib
-from lottery_ticket.argfiles import sweep_lock
+from lottery_ticket.argfiles.engine import programs
+from lottery_ticket.argfiles.engine import progress as progress_lib
+from lottery_ticket.argfiles.engine import run as run_lib
+from lottery_ticket.argfiles.engine import state as state_lib
+from lottery_ticket.argfiles.engine import sweep_lock
 from lottery_ticket.foundations import dir_lock
 from lottery_ticket.mnist_fc import trials as trials_lib
 
@@ -175,7 +175,7 @@ def plan(program, lines, state_dir=None, cwd=None):
       both lines), a line reads the output of a later line, or a line has
       no output directory and no state_dir is given.
     programs.ProgramError: naming the line, if the runner's
-      output_directories (or output_directory) function fails on it.
+      output_directories function fails on it.
   """
   cwd = os.path.abspath(cwd or os.getcwd())
   flags = [lines_lib.line_flags(line.argv) for line in lines]

@@ -48,6 +48,7 @@ import time
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket import command_line
 from lottery_ticket.bench import train_speed
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import optimizers
@@ -56,7 +57,6 @@ from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import train_options
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import constants
-from lottery_ticket.mnist_fc.runners import cli
 
 FLOAT_BYTES = 4
 MEMORY_LIMIT_GIB = 1.5
@@ -612,4 +612,4 @@ def main(sizes='1,2,4,8,16', iterations=2000, short=100, repeats=1,
 
 
 if __name__ == '__main__':
-  cli.run(main, name='bench.packed_speed')
+  command_line.run(main, name='bench.packed_speed')

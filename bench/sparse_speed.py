@@ -27,6 +27,7 @@ import time
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import graph_data
@@ -41,7 +42,6 @@ from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
-from lottery_ticket.mnist_fc.runners import cli
 
 BATCH_SIZE = 128
 UPDATE_FREQ = 100
@@ -194,4 +194,4 @@ def main(network='mlp', rounds=8, chunk=500, threads=1,
 
 
 if __name__ == '__main__':
-  cli.run(main, name='bench.sparse_speed')
+  command_line.run(main, name='bench.sparse_speed')

@@ -31,13 +31,13 @@ import time
 
 import fire
 
-from lottery_ticket.argfiles import executors
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import lottery_experiment_argfile
-from lottery_ticket.argfiles import programs
-from lottery_ticket.argfiles import resources
-from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.argfiles.engine import executors
+from lottery_ticket.argfiles.engine import programs
+from lottery_ticket.argfiles.engine import resources
+from lottery_ticket.argfiles.engine import state as state_lib
 from lottery_ticket.foundations import progress
 
 RUNNER = 'lottery_ticket.mnist_fc.runners.lottery_experiment'

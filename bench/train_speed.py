@@ -17,6 +17,7 @@ import time
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import optimizers
@@ -24,7 +25,6 @@ from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import session
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import constants
-from lottery_ticket.mnist_fc.runners import cli
 
 INTERVAL = 100
 
@@ -136,4 +136,4 @@ def main(iterations=3000, repeats=2, quiet=False):
 
 
 if __name__ == '__main__':
-  cli.run(main, name='bench.train_speed')
+  command_line.run(main, name='bench.train_speed')

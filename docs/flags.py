@@ -142,9 +142,9 @@ def render_runner(name, where):
 
 def command_flags(name):
   """(flag, default text, what) of a plain command, from its --help."""
-  from lottery_ticket.mnist_fc.runners import cli  # pylint: disable=g-import-not-at-top
+  from lottery_ticket import command_line  # pylint: disable=g-import-not-at-top
   module, function = COMMANDS[name]
-  text = cli.function_help(
+  text = command_line.function_help(
       getattr(importlib.import_module(module), function), name)
   out = []
   for line in text.splitlines():

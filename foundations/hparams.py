@@ -13,15 +13,17 @@ preset, so a value is read the same way wherever it comes from:
   * a value outside its choices or bounds is refused in one line that names
     the flag and the value.
 
-A `Concern` is a named group of settings (data, model, training, ...);
+A `Concern` is a named group of settings (data, model, training, ...), and
+`Concern.values` gives them as one typed, frozen object (`training.seed`);
 configurations are composed of concerns (see mnist_fc/config.py), and
 `differences` compares two resolved configurations key by key, which is how
 a run directory refuses to be reused with another configuration.
 """
 
 import dataclasses
+import functools
 import math
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import durations
@@ -235,6 +237,28 @@ class Concern(object):
       if setting.name == name:
         return setting
     raise KeyError(name)
+
+  def values(self, values):
+    """The concern's settings as one frozen object, a field per setting.
+
+    Args:
+      values: a dict holding (at least) every setting of the concern.
+    """
+    return _values_class(self)(**{n: values[n] for n in self.names()})
+
+
+# The Python type of each kind of setting, for the fields of Concern.values.
+_TYPES = {'bool': bool, 'int': int, 'float': float, 'str': str,
+          'ints': Tuple[int, ...], 'duration': str}
+
+
+@functools.lru_cache(maxsize=None)
+def _values_class(concern):
+  """The frozen dataclass of a concern's values (one per concern)."""
+  return dataclasses.make_dataclass(
+      concern.name.capitalize() + 'Settings',
+      [(s.name, Optional[_TYPES[s.kind]]) for s in concern.settings],
+      frozen=True)
 
 
 def parse_values(concerns, values, source):

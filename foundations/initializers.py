@@ -1,10 +1,11 @@
 """Dense initialisation schemes by name, and small tensor helpers.
 
 The sparsity-aware schemes (unit-scaled, layer-scaled, MetaInit) live with
-the sparse-training code; these are the usual dense ones.
+the sparse-training code; these are the usual dense ones. The table is
+read without TensorFlow (the configuration's choices); TensorFlow is
+imported by the functions that build ops.
 """
 
-import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import choices
 
 # name -> (scale, mode, distribution) of a variance-scaling initializer.
@@ -20,6 +21,15 @@ _SCHEMES = {
 NAMES = tuple(sorted(_SCHEMES))
 
 
+def scheme(name):
+  """(scale, mode, distribution) of a scheme by name.
+
+  Raises:
+    ValueError: for an unknown name.
+  """
+  return _SCHEMES[choices.check('initializer', name, NAMES)]
+
+
 def kernel_initializer(name, seed=None):
   """A kernel initializer by name.
 
@@ -31,9 +41,10 @@ def kernel_initializer(name, seed=None):
   Raises:
     ValueError: for an unknown name.
   """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   if not isinstance(name, str):
     return name
-  scale, mode, distribution = _SCHEMES[choices.check('initializer', name, NAMES)]
+  scale, mode, distribution = scheme(name)
   return tf.variance_scaling_initializer(scale=scale, mode=mode,
                                          distribution=distribution, seed=seed)
 

@@ -31,11 +31,9 @@ scored or pruned.
 import numpy as np
 import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import choices
+from lottery_ticket.foundations import sparse_methods
 
 METHODS = ('snip', 'grasp')
-GRASP_VARIANTS = ('evci', 'wang')
-# The temperature each GraSP variant uses unless one is given.
-GRASP_TEMPERATURES = {'evci': 1.0, 'wang': 200.0}
 
 
 class _Tempered(object):
@@ -56,9 +54,9 @@ def check_grasp(variant, temperature=None):
   Raises:
     ValueError: for an unknown variant or a temperature that is not > 0.
   """
-  choices.check('GraSP variant', variant, GRASP_VARIANTS)
+  choices.check('GraSP variant', variant, sparse_methods.GRASP_VARIANTS)
   if temperature is None:
-    return variant, GRASP_TEMPERATURES[variant]
+    return variant, sparse_methods.GRASP_TEMPERATURES[variant]
   value = float(temperature)
   if not np.isfinite(value) or value <= 0:
     raise ValueError('the GraSP temperature must be a finite number > 0, got '
@@ -87,7 +85,7 @@ def grasp_scores(model, batch, variant='evci', temperature=None):
     batch: a FixedBatch.
     variant: 'evci' for |w * Hg| or 'wang' for the signed w * Hg.
     temperature: divides the logits before the loss (default: the
-      variant's, GRASP_TEMPERATURES).
+      variant's, sparse_methods.GRASP_TEMPERATURES).
   """
   variant, temperature = check_grasp(variant, temperature)
   kernels, grads = _kernel_gradients(model, batch, temperature)

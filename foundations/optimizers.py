@@ -5,11 +5,12 @@ calls it when `apply_gradients` builds the update, which the trainer does
 inside its `tf.while_loop`; the rate is therefore recomputed from the global
 step at every iteration. (A rate tensor built outside the loop would be read
 once per `session.run` and stay frozen for a whole chunk of steps.)
+
+The names and defaults are read without TensorFlow (the configuration's
+choices); TensorFlow is imported by the functions that build optimizers.
 """
 
 import functools
-
-import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import schedules
 
@@ -45,6 +46,7 @@ def make_optimizer(name, learning_rate, momentum=DEFAULT_MOMENTUM):
   Returns:
     A tf.compat.v1.train.Optimizer.
   """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   check_name(name)
   if name == 'sgd':
     return tf.train.GradientDescentOptimizer(learning_rate)
@@ -81,6 +83,7 @@ def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
                                     warmup_steps=warmup_steps)
 
   def current_rate():
+    import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
     return rate(tf.train.get_global_step().read_value())
 
   return functools.partial(make_optimizer, name, current_rate, momentum)

@@ -8,12 +8,15 @@ inside the training loop, where the step changes every iteration.
 
 Steps count optimizer updates done: the mask update "at step t" happens
 right after the t-th update, so step 0 is the untrained network.
+
+The module is read without TensorFlow (the configuration checks sparsity
+and update schedules against the training length before anything is
+built); TensorFlow is imported by the functions that build tensors.
 """
 
 import math
 
 import numpy as np
-import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import sparsity_distribution
@@ -115,6 +118,7 @@ class SparsitySchedule(object):
 
 def cosine_decay(initial, step, decay_steps):
   """initial * (1 + cos(pi * min(step, T) / T)) / 2 as a tensor."""
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   decay_steps = max(1, int(decay_steps))
   progress = tf.minimum(tf.cast(step, tf.float32), float(decay_steps))
   return initial * 0.5 * (1.0 + tf.cos(math.pi * progress / decay_steps))
@@ -138,6 +142,7 @@ def learning_rate_fn(learning_rate, schedule, total_steps, warmup_steps=0):
       (step + 1) / warmup_steps, so the first update is already non-zero
       and step warmup_steps - 1 uses the full rate (0: no warm-up).
   """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   choices.check('learning-rate schedule', schedule, LR_SCHEDULES)
   learning_rate = float(learning_rate)
   if schedule == 'cosine':
@@ -170,6 +175,7 @@ def drop_fraction_fn(schedule, initial, end_step, lr_fn=None, peak_lr=None):
   Raises:
     ValueError: for an unknown schedule or a fraction outside [0, 1].
   """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   choices.check('drop-fraction schedule', schedule, DROP_FRACTION_SCHEDULES)
   initial = float(initial)
   if not 0.0 <= initial <= 1.0:
@@ -205,6 +211,7 @@ def lookup(steps, step):
     steps: a non-empty ascending list of ints.
     step: an integer step tensor.
   """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   table = tf.constant(np.asarray(steps, np.int64))
   matches = tf.equal(table, tf.cast(step, tf.int64))
   return (tf.reduce_any(matches),

@@ -33,23 +33,17 @@ from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import initializers
 from lottery_ticket.foundations import progress as progress_lib
+from lottery_ticket.foundations import sparse_methods
 
-METHODS = ('dense', 'unit_scaled', 'layer_scaled', 'metainit')
-METAINIT_SCOPES = ('conv', 'all')
 # ScaleSGD's mindim: tensors with fewer dimensions keep their scale.
 METAINIT_MIN_DIMENSIONS = 3
 # MetaInit steps per session run (progress is printed between runs).
 METAINIT_CHUNK = 50
-FAN_MODES = ('fan_in', 'fan_out', 'fan_avg')
 # A normal truncated at two standard deviations has this standard deviation;
 # TF's variance-scaling initializers divide by it, and so do we.
 _TRUNCATED_STDDEV = 0.87962566103423978
 
 
-def scheme(initializer_name):
-  """(scale, mode, distribution) of a dense initializer by name."""
-  init = initializers.kernel_initializer(initializer_name)
-  return float(init.scale), init.mode, init.distribution
 
 
 def surviving_fans(mask):
@@ -64,7 +58,7 @@ def surviving_fans(mask):
 
 def unit_variances(mask, scale, mode):
   """The variance each kernel entry should have under unit scaling."""
-  choices.check('fan mode', mode, FAN_MODES)
+  choices.check('fan mode', mode, sparse_methods.FAN_MODES)
   fan_in, fan_out = surviving_fans(mask)
   shape = np.shape(mask)
   in_axis = len(shape) - 2
@@ -106,7 +100,7 @@ def unit_scaled(masks, initializer='glorot_normal', seed=0, mode=None):
   Returns:
     dict layer -> float32 kernel, zero where masked.
   """
-  scale, scheme_mode, distribution = scheme(initializer)
+  scale, scheme_mode, distribution = initializers.scheme(initializer)
   mode = mode or scheme_mode
   out = {}
   for index, name in enumerate(sorted(masks)):
@@ -165,7 +159,7 @@ def metainit_kernels(model, scope='conv'):
   Raises:
     ValueError: for an unknown scope.
   """
-  choices.check('MetaInit scope', scope, METAINIT_SCOPES)
+  choices.check('MetaInit scope', scope, sparse_methods.METAINIT_SCOPES)
   names = model.layer_names
   if scope == 'all':
     return list(names)

@@ -30,12 +30,22 @@ method, so no module compares method names:
 import dataclasses
 from typing import Optional
 
-# Initialisation streams (see mnist_fc.config.Config.make_model_fn): 0 is the stream of
+# Initialisation streams (see mnist_fc.builders.make_model_fn): 0 is the stream of
 # every run that owns its initialisation; a method that reads another run's
 # mask draws from its own, so it never restarts from that run's weights.
 DEFAULT_STREAM = 0
 SCRATCH_STREAM = 700
 FROM_MASK_STREAM = 800
+
+# The choices of the methods' own settings, read here (without TensorFlow)
+# by the configuration and by the code that uses them (sparse_init,
+# one_shot_pruning).
+INIT_METHODS = ('dense', 'unit_scaled', 'layer_scaled', 'metainit')
+FAN_MODES = ('fan_in', 'fan_out', 'fan_avg')
+METAINIT_SCOPES = ('conv', 'all')
+GRASP_VARIANTS = ('evci', 'wang')
+# The logits' temperature of each GraSP variant when none is given.
+GRASP_TEMPERATURES = {'evci': 1.0, 'wang': 200.0}
 
 
 @dataclasses.dataclass(frozen=True)

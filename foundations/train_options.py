@@ -60,15 +60,15 @@ class TrainOptions(object):
       the steps since the last record every N iterations (None: at
       test_interval, or only at the end without one).
     checkpoint_interval: checkpoint every N iterations, so that a re-run
-      with the same output directory resumes (None: no checkpoints).
+      with the same output directory resumes (0: no checkpoints).
     keep_checkpoints: how many checkpoints to keep (0 keeps every one).
     save_weights_at: iterations at which to save the weights under
       weights_at/{k}/ (for late rewinding).
     save_network: save initial/, final/ and masks/.
     save_summaries: also write TensorBoard scalars.
     weight_decay: L2 coefficient on the kernels (0.5 * wd * sum w^2), >= 0.
-    clip_norm: clip the gradients to this global norm (None: no clipping).
-    clip_value: clip each gradient entry to [-v, v] (None: no clipping).
+    clip_norm: clip the gradients to this global norm (0: no clipping).
+    clip_value: clip each gradient entry to [-v, v] (0: no clipping).
     eval_chunk_size: the largest number of examples evaluated at once.
     progress: the label of the console progress lines (None: silent).
     build_hooks: callable(optimizer) -> Hooks, called once the trainer has
@@ -83,14 +83,14 @@ class TrainOptions(object):
   test_interval: Optional[int] = None
   validate_interval: Optional[int] = None
   train_interval: Optional[int] = None
-  checkpoint_interval: Optional[int] = None
+  checkpoint_interval: int = 0
   keep_checkpoints: int = DEFAULT_KEEP_CHECKPOINTS
   save_weights_at: Tuple[int, ...] = ()
   save_network: bool = True
   save_summaries: bool = False
   weight_decay: float = 0.0
-  clip_norm: Optional[float] = None
-  clip_value: Optional[float] = None
+  clip_norm: float = 0.0
+  clip_value: float = 0.0
   eval_chunk_size: int = DEFAULT_EVAL_CHUNK_SIZE
   progress: Optional[str] = None
   build_hooks: Optional[Callable[[Any], Hooks]] = None
@@ -103,13 +103,13 @@ class TrainOptions(object):
         'keep_checkpoints': _integer(self, 'keep_checkpoints', 0),
         'eval_chunk_size': _integer(self, 'eval_chunk_size', 1),
         'save_weights_at': _iterations(self, 'save_weights_at'),
-        'weight_decay': _real(self, 'weight_decay', positive=False),
+        'checkpoint_interval': _integer(self, 'checkpoint_interval', 0),
     }
-    for name in ('test_interval', 'validate_interval', 'train_interval',
-                 'checkpoint_interval'):
+    # The configuration's settings, as they are: 0 turns each off.
+    for name in ('weight_decay', 'clip_norm', 'clip_value'):
+      checked[name] = _real(self, name)
+    for name in ('test_interval', 'validate_interval', 'train_interval'):
       checked[name] = _optional(self, name, _integer, 1)
-    for name in ('clip_norm', 'clip_value'):
-      checked[name] = _optional(self, name, _real, positive=True)
     for name in ('save_network', 'save_summaries'):
       if not isinstance(getattr(self, name), (bool, type(None))):
         _refuse(name, getattr(self, name), 'must be true or false')
@@ -188,14 +188,12 @@ def _integer(options, name, minimum, value=None):
   return int(value)
 
 
-def _real(options, name, positive, value=None):
+def _real(options, name, value=None):
   value = getattr(options, name) if value is None else value
   if isinstance(value, bool) or not isinstance(value, numbers.Real):
     _refuse(name, value, 'must be a number')
   if not math.isfinite(value):
     _refuse(name, value, 'must be finite')
-  if positive and value <= 0:
-    _refuse(name, value, 'must be > 0 (or None)')
   if value < 0:
     _refuse(name, value, 'must be >= 0')
   return float(value)

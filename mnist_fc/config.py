@@ -28,32 +28,29 @@ All of this happens before anything is written.
 """
 
 import copy
+import dataclasses
 import functools
 import os
 
-import tensorflow.compat.v1 as tf
-
 from lottery_ticket.datasets import registry
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import initializers
-from lottery_ticket.foundations import model_conv
-from lottery_ticket.foundations import model_fc
-from lottery_ticket.foundations import one_shot_pruning
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import pruning
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import schedules
-from lottery_ticket.foundations import sparse_init
+from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.foundations import train_options
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import small_dense
-from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
 
 S = hparams.Setting
 FORMAT = 2
-NETWORKS = ('fc',) + tuple(sorted(model_conv.ARCHITECTURES))
+NETWORKS = ('fc',) + architectures.NAMES
 PADDINGS = ('SAME', 'VALID')
 # --mask_from=random: set/rigl start from a random mask even with a preset.
 RANDOM_MASK = 'random'
@@ -166,9 +163,9 @@ SPARSE = hparams.Concern('sparse', (
       '--mask_from mask within each layer'),
     S('init_method', 'str', 'dense', 'dense (the --initializer scheme, '
       'masked), unit_scaled, layer_scaled or metainit',
-      choices=sparse_init.METHODS),
+      choices=sparse_methods.INIT_METHODS),
     S('init_fan_mode', 'str', None, 'unit_scaled: fan_in, fan_out or fan_avg',
-      choices=sparse_init.FAN_MODES, derived="the initializer's mode"),
+      choices=sparse_methods.FAN_MODES, derived="the initializer's mode"),
     S('metainit_steps', 'int', 1000, 'MetaInit: steps of signed gradient '
       'descent on the kernel norms', minimum=0),
     S('metainit_lr', 'float', 1e-3, 'MetaInit: step size on the norms',
@@ -179,11 +176,11 @@ SPARSE = hparams.Concern('sparse', (
       minimum=1),
     S('metainit_scope', 'str', 'conv', 'MetaInit: rescale the conv kernels '
       "only (the reference's ScaleSGD(mindim=3): an MLP is left as it is) or "
-      'all kernels', choices=sparse_init.METAINIT_SCOPES),
+      'all kernels', choices=sparse_methods.METAINIT_SCOPES),
     S('grasp_variant', 'str', 'evci', "GraSP: evci (the gradient-flow "
       "paper's code: largest |w*Hg| per layer) or wang (Wang et al.: signed "
       'score, temperature, one global ranking)',
-      choices=one_shot_pruning.GRASP_VARIANTS),
+      choices=sparse_methods.GRASP_VARIANTS),
     S('grasp_temperature', 'float', 0.0, 'GraSP: temperature of the logits '
       '(0: the variant\'s own, 1 for evci, 200 for wang)', minimum=0),
     S('small_dense_rule', 'str', 'reference', 'small_dense: how the widths '
@@ -261,8 +258,10 @@ _LEGACY_RENAMES = {'save_freq': 'checkpoint_interval',
 class Config(object):
   """A resolved configuration: typed values of some concerns.
 
-  Values read as attributes (`config.learning_rate`); `replace` gives a
-  changed copy, checked like flags. `derived` names the values that were
+  Each concern's values are one typed, frozen object named after it
+  (`config.training.learning_rate`, `config.data.dataset`): the code that
+  uses a concern is handed that object. `replace` gives a changed copy,
+  checked like flags. `derived` names the values that were
   not given but derived from others (the optimizer's learning rate, the
   seed's order seed, ...): a configuration built from this one derives them
   again, so `--config=run/config.json --optimizer=sgd` gets SGD's rate.
@@ -276,12 +275,8 @@ class Config(object):
     self.concerns = tuple(concerns)
     self.values = dict(values)
     self.derived = frozenset(derived)
-
-  def __getattr__(self, name):
-    values = self.__dict__.get('values', {})
-    if name in values:
-      return values[name]
-    raise AttributeError(name)
+    for concern in self.concerns:  # config.training, config.data, ...
+      setattr(self, concern.name, concern.values(self.values))
 
   def __eq__(self, other):
     return (isinstance(other, Config) and self.concerns == other.concerns and
@@ -314,7 +309,7 @@ class Config(object):
   @property
   def mask_path(self):
     """The run (or masks directory) the starting mask comes from, or ''."""
-    return '' if self.mask_from == RANDOM_MASK else self.mask_from
+    return '' if self.sparse.mask_from == RANDOM_MASK else self.sparse.mask_from
 
   @property
   def sparse_method(self):
@@ -324,77 +319,41 @@ class Config(object):
     return sparse_methods.get(self.values['method'])
 
   def total_steps(self, dataset):
-    return durations.to_iterations(self.training_len,
-                                   dataset.steps_per_epoch(self.batch_size))
+    return durations.to_iterations(
+        self.training.training_len,
+        dataset.steps_per_epoch(self.training.batch_size))
 
   def make_dataset(self):
     """The dataset (loaded once per process and shared by all levels)."""
-    return _load_dataset(self.dataset, self.data_location or None,
-                         self.network == 'fc', self.permute_labels,
-                         self.train_order_seed, self.validate_size)
+    return _load_dataset(self.data.dataset, self.data.data_location or None,
+                         self.model.network == 'fc', self.data.permute_labels,
+                         self.data.train_order_seed, self.data.validate_size)
 
   def hyperparameters(self, num_classes):
     """Model hyperparameters: the network with its widths and padding."""
-    hidden = [(units, 'relu') for units in self.layers]
-    if self.network == 'fc':
+    hidden = [(units, 'relu') for units in self.model.layers]
+    if self.model.network == 'fc':
       return {'layers': hidden + [(num_classes, None)],
-              'initializer': self.initializer}
-    spec = model_conv.architecture(self.network)
+              'initializer': self.model.initializer}
+    spec = architectures.architecture(self.model.network)
     spec['fc_layers'] = hidden + [(num_classes, None)]
-    spec['initializer'] = self.initializer
-    spec['padding'] = self.conv_padding
+    spec['initializer'] = self.model.initializer
+    spec['padding'] = self.model.conv_padding
     return spec
-
-  def make_model_fn(self, num_classes, init_stream=0, hyperparameters=None):
-    """callable(inputs, labels, presets=, masks=) -> model, seeded.
-
-    The graph seed is derived from `seed` and `init_stream`, so the same
-    configuration always gives the same initial weights. `hyperparameters`
-    replaces self.hyperparameters(num_classes) (e.g. narrower layers).
-    """
-    model_class = model_fc.ModelFc if self.network == 'fc' else model_conv.ModelConv
-    if hyperparameters is None:
-      hyperparameters = self.hyperparameters(num_classes)
-    graph_seed = self.graph_seed(init_stream)
-
-    def make_model(inputs, labels, presets=None, masks=None):
-      tf.set_random_seed(graph_seed)
-      return model_class(hyperparameters, inputs, labels, presets=presets,
-                         masks=masks)
-    return make_model
 
   def graph_seed(self, init_stream=0):
     """The graph seed a model of this run is built under: one stream of
     initialisations per (seed, init_stream)."""
-    return int(self.seed) * constants.SEED_STRIDE + int(init_stream)
-
-  def learning_rate_fn(self, total_steps):
-    """callable(step tensor) -> the scheduled learning rate."""
-    return schedules.learning_rate_fn(self.learning_rate, self.lr_schedule,
-                                      total_steps,
-                                      warmup_steps=self.warmup_steps)
-
-  def optimizer_fn(self, total_steps):
-    """optimizer_fn() for the trainer: the optimizer with its schedule.
-
-    Args:
-      total_steps: the length of the learning-rate schedule; the rate at a
-        training step is the schedule's at the global step.
-    """
-    return optimizers.optimizer_fn(self.optimizer, self.learning_rate,
-                                   momentum=self.momentum,
-                                   schedule=self.lr_schedule,
-                                   total_steps=total_steps,
-                                   warmup_steps=self.warmup_steps)
+    return int(self.training.seed) * constants.SEED_STRIDE + int(init_stream)
 
   def layer_names(self):
     """Names of the prunable layers, in order."""
-    if self.network == 'fc':
-      return ['layer{}'.format(i) for i in range(len(self.layers) + 1)]
-    spec = model_conv.architecture(self.network)
-    convs = [l for l in spec['conv_layers'] if l != model_conv.POOL]
+    if self.model.network == 'fc':
+      return ['layer{}'.format(i) for i in range(len(self.model.layers) + 1)]
+    spec = architectures.architecture(self.model.network)
+    convs = [l for l in spec['conv_layers'] if l != architectures.POOL]
     return (['conv{}'.format(i) for i in range(len(convs))] +
-            ['fc{}'.format(i) for i in range(len(self.layers) + 1)])
+            ['fc{}'.format(i) for i in range(len(self.model.layers) + 1)])
 
   def prune_percents(self):
     """Per-layer pruning fractions: conv, hidden fully-connected, output."""
@@ -402,28 +361,25 @@ class Config(object):
     percents = {}
     for index, name in enumerate(names):
       if name.startswith('conv'):
-        percents[name] = self.prune_percent_conv
+        percents[name] = self.lottery.prune_percent_conv
       elif index == len(names) - 1:
-        percents[name] = self.prune_percent_output
+        percents[name] = self.lottery.prune_percent_output
       else:
-        percents[name] = self.prune_percent
+        percents[name] = self.lottery.prune_percent
     return percents
 
   def output_layer(self):
     return self.layer_names()[-1]
 
   def train_options(self, label):
-    """The fields of the trainer.TrainOptions this configuration trains
-    with (a dict, so a caller can add its own: save_weights_at, ...)."""
-    return dict(batch_size=self.batch_size,
-                test_interval=self.test_interval,
-                validate_interval=self.test_interval,
-                save_summaries=self.save_summaries,
-                checkpoint_interval=self.checkpoint_interval or None,
-                weight_decay=self.weight_decay,
-                clip_norm=self.clip_norm or None,
-                clip_value=self.clip_value or None,
-                progress=label)
+    """The fields of the trainer's TrainOptions this configuration trains
+    with (a dict, so a caller can add its own: save_weights_at, ...): every
+    training setting that is a field, as it is, and the progress label."""
+    fields = {f.name for f in dataclasses.fields(train_options.TrainOptions)}
+    out = {s.name: self.values[s.name] for s in TRAINING.settings
+           if s.name in fields}
+    out.update(validate_interval=self.training.test_interval, progress=label)
+    return out
 
   # Sparse-method schedules -----------------------------------------------------
 
@@ -433,17 +389,19 @@ class Config(object):
     Raises:
       ValueError: if its steps are inconsistent or outside training.
     """
+    sparse = self.sparse
     schedule = schedules.SparsitySchedule(
-        self.prune_schedule, self.sparsity, self.prune_begin_step,
-        self.prune_end_step if self.prune_schedule == 'polynomial' else None,
-        frequency=self.prune_frequency,
-        initial_sparsity=self.initial_sparsity, exponent=self.prune_exponent)
+        sparse.prune_schedule, sparse.sparsity, sparse.prune_begin_step,
+        sparse.prune_end_step if sparse.prune_schedule == 'polynomial' else None,
+        frequency=sparse.prune_frequency,
+        initial_sparsity=sparse.initial_sparsity,
+        exponent=sparse.prune_exponent)
     schedule.check_fits(total_steps)
     return schedule
 
   def last_update_step(self, total_steps):
     """The last step at which set/rigl may change the mask."""
-    return int(round(float(self.update_end) * total_steps))
+    return int(round(float(self.sparse.update_end) * total_steps))
 
   def update_steps(self, total_steps):
     """The steps of set/rigl mask updates.
@@ -451,14 +409,15 @@ class Config(object):
     Raises:
       ValueError: if the schedule leaves no update within training.
     """
-    steps = schedules.update_steps(self.update_freq,
+    steps = schedules.update_steps(self.sparse.update_freq,
                                    self.last_update_step(total_steps),
                                    total_steps)
     if not steps:
       raise ValueError('--update_freq={} leaves no mask update before step {} '
                        '(--update_end={} of {} steps)'.format(
-                           self.update_freq, self.last_update_step(total_steps),
-                           self.update_end, total_steps))
+                           self.sparse.update_freq,
+                           self.last_update_step(total_steps),
+                           self.sparse.update_end, total_steps))
     return steps
 
 
@@ -569,7 +528,7 @@ def _default_layers(network):
   if network == 'fc':
     return tuple(units for units, _ in constants.HYPERPARAMETERS['layers'][:-1])
   return tuple(units for units, _ in
-               model_conv.architecture(network)['fc_layers'][:-1])
+               architectures.architecture(network)['fc_layers'][:-1])
 
 
 def _finish_sparse(values):
@@ -613,7 +572,7 @@ def _finish_sparse(values):
                      '--init_method={} would replace them'.format(
                          method.name, values['init_method']))
   if values['init_fan_mode'] is None:
-    values['init_fan_mode'] = sparse_init.scheme(values['initializer'])[1]
+    values['init_fan_mode'] = initializers.scheme(values['initializer'])[1]
 
 
 # Settings counting training examples drawn at once: none may exceed the

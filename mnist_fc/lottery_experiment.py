@@ -23,12 +23,12 @@ from lottery_ticket.foundations import pruning as pruning_lib
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import constants
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import trials as trials_lib
 
-CONCERNS = config_lib.BASE + (config_lib.LOTTERY,)
-EXPERIMENT = 'lottery'
+EXPERIMENT = experiments.LOTTERY.name
 
 
 def lottery_experiment(output_dir, iterations=5,
@@ -60,8 +60,8 @@ def lottery_experiment(output_dir, iterations=5,
     finite.NonFiniteError: if a trial diverged (with `trials`, after the
       others finished).
   """
-  run_config = config_lib.resolve(CONCERNS, flags, config,
-                                  source='lottery_experiment')
+  run_config = experiments.LOTTERY.resolve(flags, config,
+                                           source='lottery_experiment')
   iterations = _count('iterations', iterations)
   if iterations >= constants.SEED_STRIDE:
     # Level L of random pruning draws from seed * SEED_STRIDE + L.
@@ -82,7 +82,7 @@ def lottery_experiment(output_dir, iterations=5,
   if not trials:
     return _run(
         [trial(output_dir, run_config)], dataset, presets, overwrite)[
-            run_config.seed]
+            run_config.training.seed]
   dir_lock.refuse_outside_links(output_dir)  # every trial beneath it
   members = [trial(trials_lib.directory(output_dir, seed), trial_config)
              for seed, trial_config in trials_lib.configs(run_config, trials)]
@@ -101,13 +101,13 @@ class _Trial(object):
     self.presets_source = presets_source
     self.percents = config.prune_percents()
     self.prune_masks = pruning_lib.make_prune_masks(
-        config.pruning, self.percents, config.seed,
+        config.lottery.pruning, self.percents, config.training.seed,
         output_layer=config.output_layer())
-    self.rewind = config.rewind_iteration
+    self.rewind = config.lottery.rewind_iteration
     # With late rewinding as OpenLTH does it, later levels continue level 0
     # from iteration k: they train k..T (schedule and data order included).
     self.continues = bool(self.rewind and
-                          config.rewind_schedule == 'continue')
+                          config.lottery.rewind_schedule == 'continue')
 
   def run_dir(self, level):
     return paths.run(self.output_dir, level, self.experiment_name)
@@ -188,7 +188,7 @@ def _run(trials, dataset, presets, overwrite):
     label = first.label(level)
     if len(trials) > 1:
       label += ' trials {}'.format(trials_lib.span(
-          [trials[i].config.seed for i in todo]))
+          [trials[i].config.training.seed for i in todo]))
     try:
       results = packed_runs.train_together(
           members, dataset, EXPERIMENT, label,
@@ -206,7 +206,7 @@ def _run(trials, dataset, presets, overwrite):
     raise finite.NonFiniteError('; '.join(
         '{}: {}'.format(trials[i].output_dir, errors[i])
         for i in sorted(errors)))
-  return {trial.config.seed: previous[index]
+  return {trial.config.training.seed: previous[index]
           for index, trial in enumerate(trials)}
 
 

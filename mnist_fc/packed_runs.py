@@ -14,6 +14,7 @@ import time
 from typing import Any, Callable, Optional
 
 from lottery_ticket.foundations import trainer
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import runs
 
@@ -107,14 +108,16 @@ def train_together(members, dataset, experiment, label, total_steps,
     options['keep_checkpoints'] = 0
   pack = [trainer.Member(
       output_dir=m.run_dir, init_seed=m.config.graph_seed(m.init_stream),
-      order_seed=m.config.train_order_seed, masks=m.masks, presets=m.presets)
+      order_seed=m.config.data.train_order_seed, masks=m.masks,
+      presets=m.presets)
           for m in members]
   started = time.time()
   try:
     results = trainer.train(
         dataset, hyperparameters or config.hyperparameters(
             dataset.num_classes), pack,
-        optimizer_fn or config.optimizer_fn(total_steps), config.training_len,
+        optimizer_fn or builders.optimizer_fn(config.training, total_steps),
+        config.training.training_len,
         trainer.TrainOptions(**options), build_hooks=_hooks_builder(members))
   except trainer.PackDiverged as diverged:
     results = diverged.results

@@ -18,28 +18,18 @@ import numpy as np
 
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import dir_lock
-from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
-from lottery_ticket.mnist_fc import constants
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import train as train_lib
 from lottery_ticket.mnist_fc import trials as trials_lib
 
-MODES = ('reinit', 'reuse', 'reuse_sign')
-EXPERIMENT = 'reinitialize'
-# Initialisation streams of the controls start here (the lottery run uses 0);
-# level L's is REINIT_STREAM + L, which must stay below the seed's stride or
-# it would be another seed's initialisation (constants.SEED_STRIDE).
-REINIT_STREAM = 500
-LEVEL = hparams.Setting(
-    'level', 'int', None, 'the pruning level whose masks to use (required)',
-    minimum=0, maximum=constants.SEED_STRIDE - REINIT_STREAM - 1,
-    derived='required')
+EXPERIMENT = experiments.REINITIALIZE.name
 # Flags only some modes read: giving one to another mode is refused.
 MODE_FLAGS = {'distribution': ('reuse', 'reuse_sign')}
 
@@ -112,12 +102,12 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
     finite.NonFiniteError: if a control diverged (with `trials`, after the
       others finished).
   """
-  choices.check('mode', mode, MODES)
-  level = LEVEL.parse(level)
+  choices.check('mode', mode, experiments.MODES)
+  level = experiments.LEVEL.parse(level)
   check_mode_flags(mode, distribution=distribution)
   trials = trials_lib.count(trials)
   # The flags are checked before the source run is looked at.
-  given = config_lib.resolve(train_lib.CONCERNS, flags, source='reinitialize')
+  given = experiments.REINITIALIZE.resolve(flags)
   paths.check_name(source_experiment, 'source_experiment')
   dir_lock.refuse_outside_links(output_dir)
   if not trials:
@@ -131,7 +121,7 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
   controls = [_Control(trials_lib.directory(output_dir, seed), level, mode,
                        source_experiment, distribution, config,
                        dict(flags, seed=seed))
-              for seed in trials_lib.seeds(given.seed, trials)]
+              for seed in trials_lib.seeds(given.training.seed, trials)]
   return _train_packed(controls, overwrite)
 
 
@@ -165,17 +155,16 @@ class _Control(object):
     self.masks = save_restore.restore_network(paths.masks(source))
     if config is None and os.path.exists(paths.config(source)):
       config = paths.config(source)
-    self.config = config_lib.resolve(train_lib.CONCERNS, flags, config,
-                                     source='reinitialize')
+    self.config = experiments.REINITIALIZE.resolve(flags, config)
     self.presets = None
     if mode != 'reinit':
       weights = save_restore.standardize(distribution or
                                          paths.initial(source))
       self.presets = resample(self.masks, weights, mode,
-                              seed=self.config.seed * 1000 + level)
+                              seed=self.config.training.seed * 1000 + level)
     self.trial_dir = trial_dir
     self.run_dir = output_directory(trial_dir, level, mode)
-    self.init_stream = REINIT_STREAM + level
+    self.init_stream = experiments.REINIT_STREAM + level
     self.label = '{} level {}'.format(mode, level)
     # Relative to the trial: a copied or moved trial records the same.
     self.details = {'source': os.path.relpath(source, trial_dir),
@@ -195,13 +184,13 @@ def _train_packed(controls, overwrite):
     finished = runs.enter(control.run_dir, config, EXPERIMENT, overwrite,
                           root=control.trial_dir)
     if finished:
-      results[config.seed] = finished
+      results[config.training.seed] = finished
       continue
     members.append(packed_runs.PackedRun(
         control.run_dir, config, masks=control.masks, presets=control.presets,
         details=control.details, init_stream=control.init_stream))
   if members:
-    seeds = [member.config.seed for member in members]
+    seeds = [member.config.training.seed for member in members]
     label = '{} trials {}'.format(controls[0].label, trials_lib.span(seeds))
     trained = packed_runs.train_together(
         members, dataset, EXPERIMENT, label,

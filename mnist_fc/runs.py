@@ -17,6 +17,7 @@ written after every other output, so a killed run is never mistaken for a
 finished one and is simply trained again (from its latest checkpoint).
 """
 
+import math
 import os
 import shutil
 import sys
@@ -25,9 +26,9 @@ import time
 from lottery_ticket.foundations import dir_lock
 from lottery_ticket.foundations import faults
 from lottery_ticket.foundations import integrity
+from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import config as config_lib
 
 
@@ -168,6 +169,9 @@ def claim(run_dir, config, experiment, overwrite=False, keep_checkpoints=False):
   check_recorded(run_dir, config, experiment)
   if is_finished(run_dir):
     integrity.verify_finished(run_dir)
+    # TensorFlow's import is paid here, by a run about to train, not by
+    # every `--help` of a runner that imports this module.
+    from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
     trainer.remove_stale_temporaries(run_dir)
     if not keep_checkpoints and os.path.isdir(paths.checkpoints(run_dir)):
       _remove_checkpoints(run_dir)
@@ -184,6 +188,7 @@ def check_numerics(run_dir):
   Raises:
     ConfigurationMismatch: naming the two versions and what to do.
   """
+  from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
   recorded = config_lib.details(config_lib.load_json(
       paths.config(run_dir))).get('numerics', 1)
   if recorded != trainer.NUMERICS:
@@ -216,6 +221,7 @@ def enter(run_dir, config, experiment, overwrite=False,
 
 def record(run_dir, config, experiment, details=None):
   """Writes the run's configuration, the first file of a run directory."""
+  from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
   save_restore.write_json(paths.config(run_dir), config_lib.record(
       config, experiment, dict(details or {}, numerics=trainer.NUMERICS)))
 
@@ -233,3 +239,55 @@ def mark_done(run_dir, started, keep_checkpoints=False):
 def _remove_checkpoints(run_dir):
   shutil.rmtree(paths.checkpoints(run_dir), ignore_errors=True)
   faults.boundary('remove', paths.checkpoints(run_dir))
+
+
+def percent_remaining(run_dir, config=None):
+  """Percent of kernel weights left by the run's masks (biases excluded).
+
+  Falls back on config.json's 'sparsity' when the run saved no masks (None
+  meaning dense), and on NaN when neither is there. A small_dense run (a
+  narrower dense network with the parameter budget of a sparsity) counts as
+  that sparsity.
+
+  Args:
+    run_dir: the run directory.
+    config: its parsed config.json (either format).
+  """
+  saved = config or {}
+  try:
+    config = config_lib.flatten(saved, paths.config(run_dir))[0]
+  except ValueError:
+    config = {}
+  if saved.get('experiment') == 'sparse_train':
+    config.setdefault('sparsity', 0.0)  # format 1 kept null for dense
+  if config.get('method') == 'small_dense' and config.get('sparsity'):
+    # A narrower dense network with the parameter budget of that sparsity:
+    # its own masks are all ones, its size is what the sparsity says.
+    return 100.0 * (1.0 - float(config['sparsity']))
+  masks_dir = paths.masks(run_dir)
+  if os.path.isdir(masks_dir):
+    masks = masks_lib.Masks.load(masks_dir)
+    if masks.size():
+      return 100.0 * masks.density()
+  if 'sparsity' in config:
+    # A sparse-training run; a dense one has sparsity None.
+    return 100.0 * (1.0 - float(config['sparsity'] or 0.0))
+  return math.nan
+
+
+def describe(run_dir):
+  """One line: weights remaining, final test accuracy, where it is."""
+  percent = percent_remaining(run_dir,
+                              save_restore.read_json(paths.config(run_dir)))
+  metrics = save_restore.read_json(paths.metrics(run_dir))
+  test = metrics.get('test') or [{}]
+  accuracy = test[-1].get('accuracy', float('nan'))
+  return '{:6.2f}% of weights remain | final test accuracy {:.4f} | {}'.format(
+      percent, accuracy, run_dir)
+
+
+def print_summary(run_dirs):
+  """Prints the line of each finished run (what a runner ends with)."""
+  for run_dir in run_dirs:
+    if is_finished(run_dir):
+      print(describe(run_dir))

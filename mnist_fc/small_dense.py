@@ -37,8 +37,8 @@ import copy
 
 import numpy as np
 
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import model_conv
 
 RULES = ('reference', 'equal', 'sqrt_density', 'uniform')
 _FACTORS = np.arange(1, 1001) / 1000.0
@@ -80,7 +80,7 @@ def kernel_shapes(hyperparameters, input_shape):
   padding = str(hyperparameters.get('padding', 'SAME')).upper()
   index = 0
   for layer in hyperparameters['conv_layers']:
-    if layer == model_conv.POOL:
+    if layer == architectures.POOL:
       height, width = height // 2, width // 2
       continue
     filters, size, _ = layer
@@ -118,7 +118,7 @@ def scale_widths(hyperparameters, factor):
     layers = out['layers']
     out['layers'] = [(scale(u), a) for u, a in layers[:-1]] + [layers[-1]]
     return out
-  out['conv_layers'] = [l if l == model_conv.POOL else (scale(l[0]), l[1], l[2])
+  out['conv_layers'] = [l if l == architectures.POOL else (scale(l[0]), l[1], l[2])
                         for l in out['conv_layers']]
   fc = out['fc_layers']
   out['fc_layers'] = [(scale(u), a) for u, a in fc[:-1]] + [fc[-1]]
@@ -145,7 +145,7 @@ def with_widths(hyperparameters, widths):
     layers = out['layers']
     out['layers'] = [(next(remaining), a) for _, a in layers[:-1]] + [layers[-1]]
     return out
-  out['conv_layers'] = [l if l == model_conv.POOL
+  out['conv_layers'] = [l if l == architectures.POOL
                         else (next(remaining), l[1], l[2])
                         for l in out['conv_layers']]
   fc = out['fc_layers']
@@ -226,5 +226,5 @@ def hidden_widths(hyperparameters):
   """The hidden widths, for the record: conv filters then fc units."""
   if 'layers' in hyperparameters:
     return [u for u, _ in hyperparameters['layers'][:-1]]
-  convs = [l[0] for l in hyperparameters['conv_layers'] if l != model_conv.POOL]
+  convs = [l[0] for l in hyperparameters['conv_layers'] if l != architectures.POOL]
   return convs + [u for u, _ in hyperparameters['fc_layers'][:-1]]

@@ -39,6 +39,7 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import sparse_init
 from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.foundations import sparse_methods
 
@@ -72,7 +73,7 @@ class Start(object):
 
 
 def seed_for(config, offset):
-  return int(config.seed) * 1000 + offset
+  return int(config.training.seed) * 1000 + offset
 
 
 def fixed_batches(config, dataset):
@@ -84,8 +85,8 @@ def fixed_batches(config, dataset):
   training set each is cut to fit.
   """
   available = dataset.train.num_examples
-  measure = max(1, min(int(config.grad_batch_size), available // 2))
-  decide = max(1, min(int(config.grow_batch_size), available - measure))
+  measure = max(1, min(int(config.sparse.grad_batch_size), available // 2))
+  decide = max(1, min(int(config.sparse.grow_batch_size), available - measure))
   seed = seed_for(config, MEASURE_BATCH_SEED)
   return (fixed_batch.draw(dataset, measure, seed),
           fixed_batch.draw(dataset, decide, seed, skip=measure))
@@ -146,8 +147,8 @@ def load_initial_weights(mask_from, names_and_shapes):
 
 
 def _budget(shapes, bias_sizes, config):
-  counts = sparsity_distribution.layer_counts(shapes, config.sparsity,
-                                              config.distribution)
+  counts = sparsity_distribution.layer_counts(shapes, config.sparse.sparsity,
+                                              config.sparse.distribution)
   return sum(counts.values()) + sum(bias_sizes.values())
 
 
@@ -156,7 +157,8 @@ def _dense_start(config, dataset, hyperparameters, stream, decisions):
   graph = tf.Graph()
   with graph.as_default():
     inputs, labels = dataset.placeholders()
-    make_model = config.make_model_fn(dataset.num_classes, stream, hyperparameters)
+    make_model = builders.make_model_fn(config, dataset.num_classes, stream,
+                                        hyperparameters)
     model = make_model(inputs, labels)
     batch = (fixed_batch.FixedBatch(*decisions, name='decisions')
              if config.sparse_method.one_shot else None)
@@ -168,13 +170,13 @@ def _dense_start(config, dataset, hyperparameters, stream, decisions):
       if batch is not None:
         batch.initialize(sess)
         counts = sparsity_distribution.layer_counts(
-            shapes, config.sparsity, config.distribution)
+            shapes, config.sparse.sparsity, config.sparse.distribution)
         masks = prune_at_init.prune(
             sess, config.sparse_method.one_shot, model, batch, counts,
             input_shape=dataset.input_shape,
             seed=seed_for(config, PRUNE_SEED),
-            grasp_variant=config.grasp_variant,
-            grasp_temperature=config.grasp_temperature or None)
+            grasp_variant=config.sparse.grasp_variant,
+            grasp_temperature=config.sparse.grasp_temperature or None)
   return weights, shapes, masks
 
 
@@ -183,21 +185,21 @@ def _start_masks(config, shapes, weights, dense_masks, schedule):
   if dense_masks is not None:
     return dense_masks
   if config.mask_path:
-    masks = load_masks(config.mask_path, shapes, config.sparsity)
-    if config.shuffle_mask:
+    masks = load_masks(config.mask_path, shapes, config.sparse.sparsity)
+    if config.sparse.shuffle_mask:
       masks = sparsity_distribution.shuffle_masks(masks,
                                                   seed_for(config, SHUFFLE_SEED))
     return masks
   if config.sparse_method.start == 'random':
-    counts = sparsity_distribution.layer_counts(shapes, config.sparsity,
-                                                config.distribution)
+    counts = sparsity_distribution.layer_counts(shapes, config.sparse.sparsity,
+                                                config.sparse.distribution)
     return sparsity_distribution.random_masks(shapes, counts,
                                               seed_for(config, MASK_SEED))
   ones = {n: np.ones(s, np.float32) for n, s in shapes.items()}
   if schedule is not None and schedule.sparsity_at(0) > 0:
     # Pruning scheduled at step 0 happens here, before the first update.
     counts = sparsity_distribution.layer_counts(
-        shapes, schedule.sparsity_at(0), config.distribution)
+        shapes, schedule.sparsity_at(0), config.sparse.distribution)
     return one_shot_pruning.keep_top(
         {n: np.abs(weights[n]) for n in shapes}, counts)
   return ones
@@ -207,15 +209,15 @@ def _initialise(config, dataset, hyperparameters, stream, masks, weights):
   """Applies the initialisation method; returns (weights, info)."""
   kernels = {n: weights[n] * masks[n] for n in masks}
   info = {}
-  if config.init_method == 'unit_scaled':
-    kernels = sparse_init.unit_scaled(masks, config.initializer,
+  if config.sparse.init_method == 'unit_scaled':
+    kernels = sparse_init.unit_scaled(masks, config.model.initializer,
                                       seed_for(config, INIT_SEED) + stream,
-                                      mode=config.init_fan_mode)
-  elif config.init_method == 'layer_scaled':
+                                      mode=config.sparse.init_fan_mode)
+  elif config.sparse.init_method == 'layer_scaled':
     kernels = sparse_init.layer_scaled(kernels, masks)
   out = dict(weights)
   out.update(kernels)
-  if config.init_method == 'metainit':
+  if config.sparse.init_method == 'metainit':
     out, info = _metainit(config, dataset, hyperparameters, stream, masks,
                           out)
   return out, info
@@ -225,16 +227,19 @@ def _metainit(config, dataset, hyperparameters, stream, masks, weights):
   graph = tf.Graph()
   with graph.as_default():
     inputs, labels = dataset.placeholders()
-    model = config.make_model_fn(dataset.num_classes, stream, hyperparameters)(
+    model = builders.make_model_fn(config, dataset.num_classes, stream,
+                                        hyperparameters)(
         inputs, labels, presets=weights, masks=masks)
     with session_lib.new_session(graph) as sess:
       sess.run(tf.global_variables_initializer())
       before, after = sparse_init.metainit(
           sess, model, dataset.input_shape, dataset.num_classes,
-          steps=config.metainit_steps, learning_rate=config.metainit_lr,
-          momentum=config.metainit_momentum,
-          batch_size=config.metainit_batch_size,
-          seed=seed_for(config, METAINIT_SEED), scope=config.metainit_scope)
+          steps=config.sparse.metainit_steps,
+          learning_rate=config.sparse.metainit_lr,
+          momentum=config.sparse.metainit_momentum,
+          batch_size=config.sparse.metainit_batch_size,
+          seed=seed_for(config, METAINIT_SEED),
+          scope=config.sparse.metainit_scope)
       weights = model.get_current_weights(sess)
   return weights, {'metainit_gradient_quotient': [before, after]}
 
@@ -286,7 +291,7 @@ def prepare(config, dataset, run_dir=None, schedule=None):
     budget = _budget(shapes, biases, config)
     hyperparameters, count = small_dense.match_budget(
         hyperparameters, dataset.input_shape, budget,
-        rule=config.small_dense_rule)
+        rule=config.sparse.small_dense_rule)
     info.update(small_dense_widths=small_dense.hidden_widths(hyperparameters),
                 small_dense_parameters=count, parameter_budget=budget)
   stream = config.sparse_method.stream(bool(config.mask_path))

@@ -33,18 +33,15 @@ from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.foundations import trainer
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_setup
 from lottery_ticket.mnist_fc import trials as trials_lib
 
-CONCERNS = config_lib.BASE + (config_lib.SPARSE,)
-EXPERIMENT = 'sparse_train'
-# sparse_train's defaults where they differ from the other runners'.
-DEFAULT_OVERRIDES = {'lr_schedule': 'cosine'}
-# The paper's names of two settings (its gin files).
-ALIASES = {'save_freq': 'checkpoint_interval', 'log_freq': 'test_interval'}
+EXPERIMENT = experiments.SPARSE_TRAIN.name
 
 
 def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
@@ -68,7 +65,7 @@ def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
     if not steps:
       return None
     per_step = [sparsity_distribution.layer_counts(
-        shapes, schedule.target(s), config.distribution) for s in steps]
+        shapes, schedule.target(s), config.sparse.distribution) for s in steps]
     counts = {n: [c[n] for c in per_step] for n in shapes}
     return mask_updates.MagnitudePruning(
         model, steps, counts, [schedule.target(s) for s in steps],
@@ -76,9 +73,9 @@ def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
   if method.growth:
     steps = config.update_steps(steps_total)
     drop_fraction = schedules.drop_fraction_fn(
-        config.drop_fraction_schedule, config.drop_fraction,
+        config.sparse.drop_fraction_schedule, config.sparse.drop_fraction,
         config.last_update_step(steps_total), lr_fn,
-        peak_lr=config.learning_rate)
+        peak_lr=config.training.learning_rate)
     return mask_updates.drop_and_grow(
         model, method.growth, steps, drop_fraction, batch=decisions,
         seed=sparse_setup.seed_for(config, sparse_setup.MASK_SEED),
@@ -100,7 +97,7 @@ class RunHooks(object):
     self.start = start
     self.run_dir = run_dir
     self.steps_total = config.total_steps(dataset)
-    self.lr_fn = config.learning_rate_fn(self.steps_total)
+    self.lr_fn = builders.learning_rate_fn(config.training, self.steps_total)
     self.measure, self.decide = sparse_setup.fixed_batches(config, dataset)
     self._images = None
 
@@ -108,8 +105,8 @@ class RunHooks(object):
     """The run's optimizer, its rate the schedule's at the global step."""
     step = tf.train.get_or_create_global_step()
     return optimizers.make_optimizer(
-        self.config.optimizer, lambda: self.lr_fn(step.read_value()),
-        self.config.momentum)
+        self.config.training.optimizer, lambda: self.lr_fn(step.read_value()),
+        self.config.training.momentum)
 
   def build(self, model, optimizer):
     """The mask updater and the measurements, as trainer.Hooks."""
@@ -119,11 +116,12 @@ class RunHooks(object):
     decisions = (fixed_batch.FixedBatch(*self.decide, name='decisions')
                  if config.sparse_method.growth else None)
     update_probe = None
-    if config.measure_updates:
-      size = config.update_norm_batch_size
+    if config.sparse.measure_updates:
+      size = config.sparse.update_norm_batch_size
       update_probe = fixed_batch.FixedBatch(measure[0][:size], measure[1][:size],
                                             name='update_probe')
-    if self.run_dir and config.mask_images and config.save_summaries:
+    if (self.run_dir and config.sparse.mask_images and
+        config.training.save_summaries):
       self._images = gradient_flow.MaskImages(
           model, paths.mask_images(self.run_dir))
     images = self._images
@@ -141,8 +139,9 @@ class RunHooks(object):
     def on_record(sess, iteration, recorder):
       if updater is not None:
         updater.history.record_new(sess, iteration, recorder)
-      if images is not None and (iteration % config.test_interval == 0 or
-                                 iteration == steps_total):
+      if images is not None and (
+          iteration % config.training.test_interval == 0 or
+          iteration == steps_total):
         images.write(sess, iteration)
 
     return trainer.Hooks(
@@ -152,19 +151,6 @@ class RunHooks(object):
   def close(self):
     if self._images is not None:
       self._images.close()
-
-
-def resolve(flags, config=None):
-  """The Config of a sparse run from flags (aliases allowed) and a config.json."""
-  flags = dict(flags)
-  for alias, name in ALIASES.items():
-    if alias in flags:
-      if name in flags:
-        raise ValueError('--{} and --{} name the same setting; give one'.format(
-            alias, name))
-      flags[name] = flags.pop(alias)
-  return config_lib.resolve(CONCERNS, flags, config, source='sparse_train',
-                            default_overrides=DEFAULT_OVERRIDES)
 
 
 def sparse_train(output_dir, config=None, overwrite=False, trials=0,
@@ -192,12 +178,12 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
     finite.NonFiniteError: if training diverged (with `trials`, after the
       other trials finished; it names the trials that diverged).
   """
-  run_config = resolve(flags, config)
+  run_config = experiments.SPARSE_TRAIN.resolve(flags, config)
   trials = trials_lib.count(trials)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
   results = _train_runs(output_dir, run_config, dataset, overwrite, trials)
-  return results if trials else results[run_config.seed]
+  return results if trials else results[run_config.training.seed]
 
 
 def _enter(run_dir, config, dataset, overwrite, root=None):
@@ -257,7 +243,7 @@ def _train_runs(output_dir, config, dataset, overwrite, trials):
   """
   results, members, starts = {}, [], []
   seed_configs = (trial_configs(config, trials) if trials
-                  else [(config.seed, config)])
+                  else [(config.training.seed, config)])
   for seed, trial_config in seed_configs:
     trial_config = config_lib.complete(trial_config, dataset)
     run_dir = (trials_lib.directory(output_dir, seed) if trials
@@ -279,7 +265,7 @@ def _train_runs(output_dir, config, dataset, overwrite, trials):
     _record(member.run_dir, member.config, dataset, start)
     hooks.append(RunHooks(member.config, dataset, start, member.run_dir))
     member.hooks = hooks[-1].build
-  seeds = [m.config.seed for m in members]
+  seeds = [m.config.training.seed for m in members]
   label = progress_label(config)
   if trials:
     label += ' trials {}'.format(trials_lib.span(seeds))
@@ -299,5 +285,5 @@ def _train_runs(output_dir, config, dataset, overwrite, trials):
 def progress_label(config):
   """'rigl s=0.9', or the method alone for one without a sparsity."""
   if config.sparse_method.sparse:
-    return '{} s={:g}'.format(config.method, config.sparsity)
-  return config.method
+    return '{} s={:g}'.format(config.sparse.method, config.sparse.sparsity)
+  return config.sparse.method

@@ -8,12 +8,11 @@ from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import union
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import runs
 
-CONCERNS = config_lib.BASE
-EXPERIMENT = 'train'
-COMBINE = ('union', 'intersection')
+EXPERIMENT = experiments.TRAIN.name
 
 
 def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
@@ -53,7 +52,8 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
     ValueError: for bad settings or masks, or an output directory holding a
       run of another configuration (nothing is written then).
   """
-  concerns = config.concerns if isinstance(config, config_lib.Config) else CONCERNS
+  concerns = (config.concerns if isinstance(config, config_lib.Config)
+              else experiments.TRAIN.concerns)
   run_config = config_lib.resolve(concerns, flags, config, source='train')
   if details is None:
     details = {'masks': _source(masks), 'presets': _source(presets),
@@ -87,7 +87,7 @@ def combined_masks(masks, combine='union'):
       mistake would silently change the union), or an intersection asked
       of fewer than two masks (it would be ignored).
   """
-  choices.check('combine', combine, COMBINE)
+  choices.check('combine', combine, experiments.COMBINE)
   if isinstance(masks, str) and ',' in masks:
     masks = masks.strip('[]').split(',')
   if isinstance(masks, (list, tuple)) and any(
@@ -96,7 +96,7 @@ def combined_masks(masks, combine='union'):
                      'directory once, separated by single commas'.format(
                          ','.join(str(m) for m in masks)))
   several = isinstance(masks, (list, tuple)) and len(masks) > 1
-  if combine != COMBINE[0] and not several:
+  if combine != experiments.COMBINE[0] and not several:
     raise ValueError('--combine={} combines several --masks; give two or '
                      'more, or leave it out'.format(combine))
   if isinstance(masks, (list, tuple)):

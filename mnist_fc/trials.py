@@ -76,7 +76,7 @@ def configs(config, trials):
   """
   check_one_dataset(config)
   return [(seed, config.replace(seed=seed))
-          for seed in seeds(config.seed, trials)]
+          for seed in seeds(config.training.seed, trials)]
 
 
 def check_one_dataset(config):
@@ -86,7 +86,7 @@ def check_one_dataset(config):
     ValueError: for --permute_labels (each trial's labels are drawn from its
       seed, and a pack holds one dataset).
   """
-  if getattr(config, 'permute_labels', False):
+  if config.data.permute_labels:
     raise ValueError('--permute_labels draws each trial\'s labels from its '
                      'seed, and a pack holds one dataset: run the trials '
                      'without --trials')

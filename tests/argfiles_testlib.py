@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from lottery_ticket.argfiles import resources
 from lottery_ticket.argfiles import runner
-from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles.engine import resources
+from lottery_ticket.argfiles.engine import state as state_lib
 
 FAKE_RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            'fake_runner.py')

@@ -39,8 +39,8 @@ _THREAD_VARS = ('LOTTERY_TICKET_INTRA_OP_THREADS',
 _NAME = 'fake_runner'
 
 
-def output_directory(output_dir, level=None, mode=None, **unused_flags):
-  """The directory a run with these flags writes."""
+def _run_directory(output_dir, level=None, mode=None):
+  """The directory one trial with these flags writes."""
   if level is not None and mode is not None:
     return os.path.join(output_dir, str(level), str(mode))
   return output_dir
@@ -49,7 +49,7 @@ def output_directory(output_dir, level=None, mode=None, **unused_flags):
 def output_directories(output_dir, level=None, mode=None, trials=0, seed=0,
                        **unused_flags):
   """The directories a run with these flags writes, one per trial."""
-  return [output_directory(trial_dir, level, mode) for trial_dir in
+  return [_run_directory(trial_dir, level, mode) for trial_dir in
           trials_lib.output_directories(output_dir, trials, seed)]
 
 
@@ -106,7 +106,7 @@ def _run_one(output_dir, seed, level, mode, setting, sleep, fail,
   """Counts the invocation, sleeps, then fails or writes result.json."""
   if needs and not os.path.exists(os.path.join(needs, 'result.json')):
     raise ValueError('no result.json in {}'.format(needs))
-  directory = output_directory(output_dir, level, mode)
+  directory = _run_directory(output_dir, level, mode)
   os.makedirs(directory, exist_ok=True)
   _claim(directory, {'seed': seed, 'setting': setting}, overwrite)
   count_path = os.path.join(directory, 'count.txt')

@@ -23,8 +23,8 @@ import signal
 import sys
 
 from lottery_ticket.argfiles import runner
-from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.argfiles.engine import state as state_lib
 
 
 def _die():

@@ -16,19 +16,19 @@ import time
 
 import pytest
 
-from lottery_ticket.argfiles import executors
-from lottery_ticket.argfiles import generator_support
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import lottery_experiment_argfile
-from lottery_ticket.argfiles import programs
-from lottery_ticket.argfiles import progress as progress_lib
 from lottery_ticket.argfiles import reinitialize_argfile
-from lottery_ticket.argfiles import resources
-from lottery_ticket.argfiles import run as run_lib
 from lottery_ticket.argfiles import runner
 from lottery_ticket.argfiles import sparse_train_argfile
-from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.argfiles.engine import executors
+from lottery_ticket.argfiles.engine import programs
+from lottery_ticket.argfiles.engine import progress as progress_lib
+from lottery_ticket.argfiles.engine import resources
+from lottery_ticket.argfiles.engine import run as run_lib
+from lottery_ticket.argfiles.engine import state as state_lib
 
 import argfiles_testlib as testlib
 from argfiles_testlib import in_tmp  # pylint: disable=unused-import
@@ -39,7 +39,7 @@ _count = testlib.count
 _state = testlib.state
 
 # Four lines of the fake runner; the last writes {output_dir}/{level}/{mode}
-# through the runner's output_directory function.
+# through the runner's output_directories function.
 # Numbered by their rows in the file: lines 4-7.
 FOUR_LINES = """
 # A comment, then a blank line.
@@ -78,7 +78,7 @@ def test_lottery_lines():
   ]
   rewound = lottery_experiment_argfile.make_lines(
       'a b', trials=1, experiment_name='rewind', rewind_iteration=0,
-      extra_flags='--pruning=global')
+      pruning='global')
   # Trials count from 0, as the README's trial0.
   assert rewound == ["--output_dir='a b/trial0' --iterations=10 "
                      '--dataset=mnist --experiment_name=rewind '
@@ -88,22 +88,34 @@ def test_lottery_lines():
     lottery_experiment_argfile.make_lines('x', trials=0)
   with pytest.raises(ValueError, match="No such dataset: 'cifar'"):
     lottery_experiment_argfile.make_lines('x', dataset='cifar')
+  with pytest.raises(ValueError, match='--prune_rate=0.5 is not a flag of '
+                     'lottery_experiment'):
+    lottery_experiment_argfile.make_lines('x', prune_rate='0.5')
+  with pytest.raises(ValueError, match='--prune_percent=2.0 must be < 1'):
+    lottery_experiment_argfile.make_lines('x', prune_percent='2')
+  # The random-pruning control of --paper prunes at random whatever the
+  # main lines' --pruning; a flag given replaces a recipe's step count.
+  paper = lottery_experiment_argfile.make_lines(
+      'p', trials=1, paper=True, scale=0.02, pruning='global',
+      test_interval='7')
+  assert [l.count('--pruning=') for l in paper] == [1, 1]
+  assert '--pruning=global' in paper[0] and '--pruning=random' in paper[1]
+  assert all(l.count('--test_interval=7') == 1 for l in paper)
 
 
 @pytest.mark.parametrize('module', [
     lottery_experiment_argfile, reinitialize_argfile, sparse_train_argfile])
-def test_generators_take_every_dataset_the_runners_take(module, capsys):
-  from lottery_ticket.datasets import registry
-  assert set(generator_support.dataset_names()) == set(registry.NAMES)
-  argv = ['gen', '--output_dir=o', '--trials=1', '--dataset=cifar10']
+def test_generators_take_every_flag_of_their_runner(module, capsys):
+  argv = ['--output_dir=o', '--trials=1', '--dataset=cifar10',
+          '--optimizer', 'sgd', '--permute_labels']
   if module is reinitialize_argfile:
     argv.append('--levels=1')
-  with pytest.raises(SystemExit) as exit_info:
-    generator_support.run_generator(module, argv)
-  assert exit_info.value.code == 0, capsys.readouterr().err
+  command_line.run(module.GENERATOR.command, argv)
   out = capsys.readouterr().out.splitlines()
   assert out and all('--dataset=cifar10' in line for line in out)
   assert all('trial0' in line and '--seed=0' in line for line in out)
+  assert all(line.endswith('--optimizer=sgd --permute_labels')
+             for line in out)
 
 
 def test_reinitialize_lines():
@@ -162,18 +174,19 @@ def test_sparse_train_lines():
     (reinitialize_argfile, ['--trials=2', '--levels=1,2']),
     (sparse_train_argfile, ['--trials=1', '--sparsities=0.5']),
 ])
-def test_generator_commands_print_their_lines(module, flags, capsys):
-  argv = ['gen', '--output_dir=o'] + flags
-  with pytest.raises(SystemExit) as exit_info:
-    generator_support.run_generator(module, argv)
-  assert exit_info.value.code == 0
-  lines = lines_lib.load_lines(module.__name__, argv[1:])
+def test_generator_commands_print_their_lines(module, flags, capsys,
+                                              run_main):
+  argv = ['--output_dir=o'] + flags
+  assert run_main(module.__name__, *argv) == 0
+  lines = lines_lib.load_lines(module.__name__, argv)
   assert capsys.readouterr().out.splitlines() == [l.text for l in lines]
   assert len(lines) > 1
-  with pytest.raises(SystemExit) as exit_info:
-    generator_support.run_generator(module, argv + ['--trials=0'])
-  assert exit_info.value.code == 2
-  assert len(capsys.readouterr().err.strip().splitlines()) == 1
+  assert run_main(module.__name__, '--trials=0', *argv[:1] + flags[1:]) == 2
+  assert capsys.readouterr().err.strip().splitlines() == [
+      '{}: error: --trials=0 must be >= 1'.format(module.GENERATOR.name)]
+  assert run_main(module.__name__, '--help') == 0
+  out = capsys.readouterr().out
+  assert '--pack' in out and '--dataset {' in out
 
 
 def test_the_runner_runs_as_a_module(in_tmp):
@@ -211,7 +224,7 @@ def test_lines_from_text_scripts_and_errors(tmp_path):
     lines_lib.parse_text('--output_dir="unclosed\n')
 
 
-def test_program_output_directory(tmp_path):
+def test_program_output_directories(tmp_path):
   fake = programs.Program(FAKE_RUNNER)
   assert fake.command(['--x=1'], python='py') == ['py', FAKE_RUNNER, '--x=1']
   flags = lines_lib.line_flags(['--output_dir=o', '--level=3', '--mode=reuse'])
@@ -220,11 +233,10 @@ def test_program_output_directory(tmp_path):
   plain.write_text('raise SystemExit("never imported")\n')
   assert programs.Program(str(plain)).output_directories(
       {'output_dir': 'p', 'level': '1'}) == ['p']
-  # A runner may bind the name by assignment or import, not only by def, and
-  # may give one directory (output_directory) instead of a list.
+  # A runner may bind the name by assignment or import, not only by def.
   aliased = tmp_path / 'aliased.py'
-  aliased.write_text('output_directory = lambda output_dir, seed: '
-                     'output_dir + str(seed + 1)\n')
+  aliased.write_text('output_directories = lambda output_dir, seed: '
+                     '[output_dir + str(seed + 1)]\n')
   assert programs.Program(str(aliased)).output_directories(
       {'output_dir': 'q', 'seed': '1', 'mode': 'x'}) == ['q2']  # As Fire.
   module = programs.Program('lottery_ticket.argfiles.runner')
@@ -465,7 +477,7 @@ def test_a_line_may_not_read_a_later_lines_output(in_tmp):
 
 
 def test_two_lines_writing_one_directory_are_refused(in_tmp):
-  # Line 7 writes out/e/2/reinit through the runner's output_directory.
+  # Line 7 writes out/e/2/reinit through the runner's output_directories.
   text = FOUR_LINES + '--output_dir=out/e/2/reinit/ --seed=9\n'
   code, log = _sweep(in_tmp, text, '--executor=local')
   assert code == 2
@@ -479,7 +491,8 @@ def test_two_lines_writing_one_directory_are_refused(in_tmp):
     (['--executor=slurm'], "No such executor: 'slurm'"),
     (['--executor=local', '--parallelism=0'], 'parallelism must be at least 1'),
     (['--address=auto'], '--address is for the ray executor'),
-    (['--parallelism=two'], "invalid int value: 'two'"),
+    (['--parallelism=two'], "--parallelism='two' is not an integer"),
+    (['--paralelism=2'], 'unknown flag --paralelism'),
 ])
 def test_bad_input_is_one_line(in_tmp, flags, message):
   code, log = _sweep(in_tmp, FOUR_LINES, *flags)
@@ -544,7 +557,7 @@ def test_ray_missing_is_one_line(monkeypatch):
 
 def test_plan_needs_a_home_for_each_record(tmp_path):
   plain = tmp_path / 'plain.py'
-  plain.write_text('print("a runner without output_directory")\n')
+  plain.write_text('print("a runner without output_directories")\n')
   program = programs.Program(str(plain))
   lines = lines_lib.parse_text('--seed=1\n')
   with pytest.raises(sweep_lib.SweepError, match='line 1 has no --output_dir'):

@@ -14,10 +14,10 @@ import os
 import pytest
 
 from lottery_ticket.argfiles import lines as lines_lib
-from lottery_ticket.argfiles import programs
 from lottery_ticket.argfiles import reinitialize_argfile
 from lottery_ticket.argfiles import runner
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.argfiles.engine import programs
 
 RUNNERS = 'lottery_ticket.mnist_fc.runners.'
 

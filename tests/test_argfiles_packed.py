@@ -12,15 +12,16 @@ import os
 
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import lottery_experiment_argfile
 from lottery_ticket.argfiles import paper_recipes
-from lottery_ticket.argfiles import programs
 from lottery_ticket.argfiles import reinitialize_argfile
 from lottery_ticket.argfiles import runner
 from lottery_ticket.argfiles import sparse_train_argfile
-from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.argfiles.engine import programs
+from lottery_ticket.argfiles.engine import state as state_lib
 
 import argfiles_testlib as testlib
 from argfiles_testlib import in_tmp  # pylint: disable=unused-import
@@ -90,12 +91,9 @@ def test_packed_paper_lines_read_the_packed_prune_line(tmp_path):
 
 
 def test_generator_command_takes_pack(capsys):
-  with pytest.raises(SystemExit) as stop:
-    lottery_experiment_argfile.support.run_generator(
-        lottery_experiment_argfile,
-        ['lottery_experiment_argfile', '--output_dir=x', '--trials=2',
-         '--iterations=1', '--pack'])
-  assert stop.value.code == 0
+  command_line.run(lottery_experiment_argfile.GENERATOR.command,
+                   ['--output_dir=x', '--trials=2', '--iterations=1',
+                    '--pack'])
   assert capsys.readouterr().out == (
       '--output_dir=x --iterations=1 --dataset=mnist --trials=2 --seed=0\n')
 

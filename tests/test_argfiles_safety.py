@@ -16,12 +16,12 @@ import sys
 import time
 
 from lottery_ticket.argfiles import changes
-from lottery_ticket.argfiles import lifeline
 from lottery_ticket.argfiles import lines as lines_lib
-from lottery_ticket.argfiles import programs
 from lottery_ticket.argfiles import runner
-from lottery_ticket.argfiles import state as state_lib
 from lottery_ticket.argfiles import sweep as sweep_lib
+from lottery_ticket.argfiles.engine import lifeline
+from lottery_ticket.argfiles.engine import programs
+from lottery_ticket.argfiles.engine import state as state_lib
 
 import argfiles_testlib as testlib
 from argfiles_testlib import in_tmp  # pylint: disable=unused-import

@@ -12,9 +12,9 @@ import time
 import numpy as np
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import lottery_experiment
 from lottery_ticket.mnist_fc.runners import reinitialize
 from lottery_ticket.mnist_fc.runners import sparse_train
@@ -29,7 +29,7 @@ SHORT = ['--dataset=digits', '--training_len=20it', '--layers=16']
 def _refused(capsys, runner, argv):
   """Runs `runner` in-process; returns its one error line (exit 2)."""
   with pytest.raises(SystemExit) as stop:
-    cli.run(RUNNERS[runner], argv)
+    command_line.run(RUNNERS[runner], argv)
   assert stop.value.code == 2
   lines = capsys.readouterr().err.strip().splitlines()
   assert len(lines) == 1, lines

@@ -9,9 +9,9 @@ import time
 import numpy as np
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import train as train_runner
 
 RUNNERS = 'lottery_ticket.mnist_fc.runners.'
@@ -95,7 +95,7 @@ def test_masks_as_a_comma_list_combine_by_union_or_intersection(tmp_path):
   for combine, form, alive in (('union', '{},{}', 500),
                                ('intersection', '[{},{}]', 100)):
     out = str(tmp_path / combine)
-    cli.run(train_runner.RUNNER, ['--output_dir=' + out,
+    command_line.run(train_runner.RUNNER, ['--output_dir=' + out,
                                   '--masks=' + form.format(a, b),
                                   '--combine=' + combine] + flags)
     mask = save_restore.restore_network(paths.masks(out))['layer0']
@@ -132,5 +132,30 @@ def test_analysis_flags_are_typed_like_the_configuration(run_main, capsys,
   def command(path, plot=True, points=3, scale=1.0):
     seen.update(path=path, plot=plot, points=points, scale=scale)
 
-  cli.typed(command)('p', 'false', points='7', scale='0.5')
+  command_line.typed(command)('p', 'false', points='7', scale='0.5')
   assert seen == {'path': 'p', 'plot': False, 'points': 7, 'scale': 0.5}
+
+
+_NO_TENSORFLOW = r'''
+import sys
+from lottery_ticket.mnist_fc.runners import download_data
+from lottery_ticket.mnist_fc.runners import lottery_experiment
+from lottery_ticket.mnist_fc.runners import reinitialize
+from lottery_ticket.mnist_fc.runners import sparse_train
+from lottery_ticket.mnist_fc.runners import train
+for runner in (lottery_experiment, reinitialize, sparse_train, train):
+  runner.RUNNER.help()
+  runner.validate_flags(['--output_dir=/nonexistent', '--level=1',
+                         '--dataset=digits', '--seed=3'] if runner is
+                        reinitialize else ['--output_dir=/nonexistent'])
+print(sorted(m for m in sys.modules if m.split('.')[0] == 'tensorflow'))
+'''
+
+
+def test_help_and_flag_checks_import_no_tensorflow():
+  # One process for all the runners (this one has TensorFlow already): their
+  # --help and validate_flags read declarations only, so they start at once.
+  result = subprocess.run([sys.executable, '-c', _NO_TENSORFLOW],
+                          capture_output=True, text=True, check=True,
+                          timeout=120)
+  assert result.stdout.strip() == '[]', result.stdout

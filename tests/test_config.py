@@ -6,12 +6,11 @@ import re
 import pytest
 
 from lottery_ticket.foundations import hparams
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
-from lottery_ticket.mnist_fc import lottery_experiment
-from lottery_ticket.mnist_fc import sparse_train
-from lottery_ticket.mnist_fc import train
+from lottery_ticket.mnist_fc import experiments
 
-LOTTERY = lottery_experiment.CONCERNS
+LOTTERY = experiments.LOTTERY.concerns
 
 
 @pytest.mark.parametrize('text, expected', [
@@ -19,7 +18,7 @@ LOTTERY = lottery_experiment.CONCERNS
     ('0', False), (True, True), (0, False)])
 def test_booleans_accept_the_usual_spellings(text, expected):
   config = config_lib.resolve(LOTTERY, {'permute_labels': text})
-  assert config.permute_labels is expected
+  assert config.data.permute_labels is expected
 
 
 @pytest.mark.parametrize('text', ['maybe', '2', 'ture', '', 0.5])
@@ -61,33 +60,34 @@ def test_every_value_is_resolved_no_nulls():
   assert flat['layers'] == [300, 100] and flat['learning_rate'] == 1.2e-3
   assert flat['validate_size'] == 237 and flat['train_order_seed'] == 0
   sgd = config_lib.resolve(LOTTERY, {'optimizer': 'sgd', 'seed': 4})
-  assert sgd.learning_rate == 0.1 and sgd.train_order_seed == 4
+  assert sgd.training.learning_rate == 0.1 and sgd.data.train_order_seed == 4
   lenet = config_lib.resolve(LOTTERY, {'network': 'lenet5'})
-  assert lenet.layers == (120, 84)
+  assert lenet.model.layers == (120, 84)
 
 
 def test_each_runner_takes_only_its_concerns():
   with pytest.raises(ValueError, match='does not take --method'):
-    config_lib.resolve(train.CONCERNS, {'method': 'rigl'}, source='train')
+    config_lib.resolve(experiments.TRAIN.concerns, {'method': 'rigl'}, source='train')
   with pytest.raises(ValueError, match='does not take --prune_percent'):
-    sparse_train.resolve({'prune_percent': 0.5})
+    experiments.SPARSE_TRAIN.resolve({'prune_percent': 0.5})
   with pytest.raises(ValueError, match='does not take --rewind_iteration'):
-    config_lib.resolve(train.CONCERNS, {'rewind_iteration': 5})
+    config_lib.resolve(experiments.TRAIN.concerns, {'rewind_iteration': 5})
   # The lottery experiment takes a whole optimizer recipe.
   recipe = config_lib.resolve(LOTTERY, {
       'optimizer': 'momentum', 'momentum': 0.8, 'lr_schedule': 'cosine',
       'warmup_steps': 10, 'weight_decay': 1e-4, 'clip_norm': 5})
-  assert recipe.lr_schedule == 'cosine' and recipe.clip_norm == 5.0
+  assert recipe.training.lr_schedule == 'cosine'
+  assert recipe.training.clip_norm == 5.0
 
 
 def test_saved_configuration_round_trips(tmp_path):
-  config = config_lib.resolve(sparse_train.CONCERNS, {
+  config = config_lib.resolve(experiments.SPARSE_TRAIN.concerns, {
       'method': 'rigl', 'sparsity': 0.9, 'distribution': 'erk',
       'dataset': 'digits', 'layers': (30,)})
   path = tmp_path / 'config.json'
   path.write_text(json.dumps(config_lib.record(config, 'sparse_train')))
   assert config_lib.read(str(path)) == config
-  assert config_lib.read(str(path), sparse_train.CONCERNS) == config
+  assert config_lib.read(str(path), experiments.SPARSE_TRAIN.concerns) == config
 
 
 def _write(tmp_path, content):
@@ -100,7 +100,7 @@ def test_a_config_json_is_typed_like_flags(tmp_path):
   good = config_lib.record(config_lib.resolve(LOTTERY, {}), 'lottery')
   bad = json.loads(json.dumps(good))
   bad['data']['permute_labels'] = 'false'
-  assert config_lib.read(_write(tmp_path, bad)).permute_labels is False
+  assert config_lib.read(_write(tmp_path, bad)).data.permute_labels is False
   bad['training']['batch_size'] = 60.9
   with pytest.raises(ValueError, match='--batch_size=60.9 is not an integer'):
     config_lib.read(_write(tmp_path, bad))
@@ -123,17 +123,17 @@ def test_old_config_files_keep_loading(tmp_path):
              'experiment': 'lottery', 'level': 2, 'pruning': 'random',
              'rewind_iteration': 0, 'prune_percents': {'layer0': 0.2}}
   config = config_lib.read(_write(tmp_path, lottery))
-  assert config.has('lottery') and config.pruning == 'random'
-  assert config.layers == (300, 100) and config.train_order_seed == 3
-  assert config.checkpoint_interval == 5000
+  assert config.has('lottery') and config.lottery.pruning == 'random'
+  assert config.model.layers == (300, 100) and config.data.train_order_seed == 3
+  assert config.training.checkpoint_interval == 5000
   assert config_lib.details(lottery)['level'] == 2
   sparse = {'run': {'dataset': 'digits', 'seed': 0}, 'experiment': 'sparse_train',
             'method': 'rigl', 'sparsity': 0.9, 'clip_norm': None,
             'conv_padding': 'valid', 'prune_begin_step': None, 'total_steps': 5,
             'start': {'initial_overall_density': 0.1}}
   config = config_lib.read(_write(tmp_path, sparse))
-  assert config.method == 'rigl' and config.clip_norm == 0.0
-  assert config.conv_padding == 'VALID'
+  assert config.sparse.method == 'rigl' and config.training.clip_norm == 0.0
+  assert config.model.conv_padding == 'VALID'
   sparse['mystery'] = 1
   with pytest.raises(ValueError, match="unknown setting 'mystery'"):
     config_lib.read(_write(tmp_path, sparse))
@@ -159,14 +159,15 @@ def test_derived_values_are_derived_again_from_a_saved_configuration(tmp_path):
   saved = config_lib.resolve(LOTTERY, {'seed': 3, 'dataset': 'digits'})
   path = _write(tmp_path, config_lib.record(saved, 'lottery'))
   again = config_lib.resolve(LOTTERY, {'optimizer': 'sgd', 'seed': 5}, path)
-  assert again.learning_rate == 0.1 and again.train_order_seed == 5
-  assert again.validate_size == 237
+  assert again.training.learning_rate == 0.1
+  assert again.data.train_order_seed == 5
+  assert again.data.validate_size == 237
   given = config_lib.resolve(LOTTERY, {'learning_rate': 0.3, 'seed': 3})
   path = _write(tmp_path, config_lib.record(given, 'lottery'))
   kept = config_lib.resolve(LOTTERY, {'optimizer': 'sgd'}, path)
-  assert kept.learning_rate == 0.3  # given, not derived: it stays
+  assert kept.training.learning_rate == 0.3  # given, not derived: it stays
   assert config_lib.read(path) == given
-  assert given.replace(seed=9).train_order_seed == 9
+  assert given.replace(seed=9).data.train_order_seed == 9
 
 
 def _rates(config, total, steps):
@@ -175,7 +176,7 @@ def _rates(config, total, steps):
   out = []
   with tf.Graph().as_default():
     step = tf.train.get_or_create_global_step()
-    rate = config.optimizer_fn(total)()._learning_rate
+    rate = builders.optimizer_fn(config.training, total)()._learning_rate
     with tf.Session() as sess:
       for value in steps:
         sess.run(step.assign(value))
@@ -194,3 +195,14 @@ def test_learning_rate_schedule_and_warm_up():
                                       'warmup_steps': 4})
   assert _rates(warm, 100, [0, 1, 3, 50]) == pytest.approx(
       [0.05, 0.1, 0.2, 0.2], rel=1e-6)
+
+
+def test_the_trainer_gets_the_training_settings_as_they_are():
+  from lottery_ticket.foundations import train_options  # pylint: disable=g-import-not-at-top
+  config = experiments.TRAIN.resolve({'clip_norm': '0.5',
+                                      'checkpoint_interval': '0',
+                                      'weight_decay': '1e-4'})
+  options = train_options.TrainOptions(**config.train_options('run'))
+  assert (options.clip_norm, options.clip_value) == (0.5, 0.0)
+  assert options.checkpoint_interval == 0  # 0 is off, here as in the flag
+  assert options.weight_decay == 1e-4 and options.progress == 'run'

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import train as train_runner
 
 FLAGS = ['--dataset=digits', '--training_len=120it', '--test_interval=40',
@@ -17,7 +17,7 @@ FLAGS = ['--dataset=digits', '--training_len=120it', '--test_interval=40',
 
 def _run(argv, capsys):
   with pytest.raises(SystemExit) as stop:
-    cli.run(train_runner.RUNNER, argv)
+    command_line.run(train_runner.RUNNER, argv)
   lines = capsys.readouterr().err.strip().splitlines()
   errors = [l for l in lines if not l.startswith('train |')]  # not progress
   return stop.value.code, errors
@@ -54,7 +54,7 @@ def test_a_full_disk_is_one_line_and_the_run_resumes(tmp_path, capsys,
                          'the same command again to resume')
   assert not os.path.exists(paths.done_marker(out))
   monkeypatch.undo()  # space freed
-  cli.run(train_runner.RUNNER, ['--output_dir=' + out] + FLAGS)
+  command_line.run(train_runner.RUNNER, ['--output_dir=' + out] + FLAGS)
   assert os.path.exists(paths.done_marker(out))
   leftovers = [name for root, dirs, files in os.walk(out)
                for name in dirs + files if name.startswith('.tmp-')]

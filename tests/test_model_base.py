@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import trainer
@@ -114,3 +115,9 @@ def test_unknown_activation_and_architecture_are_named():
     model_fc.model_base.activation_fn('swishy')
   with pytest.raises(ValueError, match="'conv9'"):
     model_conv.architecture('conv9')
+
+
+def test_model_conv_builds_the_architectures_the_configuration_names():
+  # model_conv keeps a table of its own until it reads architectures.py.
+  assert model_conv.ARCHITECTURES == architectures.ARCHITECTURES
+  assert model_conv.POOL == architectures.POOL

@@ -12,10 +12,10 @@ import os
 import packed_testlib
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_train
 from lottery_ticket.mnist_fc import trials as trials_lib
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import sparse_train as runner
 
 FAST = dict(dataset='digits', layers=(16,), batch_size=32, test_interval=50,
@@ -103,7 +103,7 @@ def test_a_refused_pack_writes_nothing(monkeypatch, capsys, tmp_path):
       'sparse_train', '--output_dir=' + out, '--trials=2', '--method=dense',
       '--permute_labels=true', '--dataset=digits', '--training_len=10it'])
   with pytest.raises(SystemExit) as exit_info:
-    cli.run(runner.RUNNER)
+    command_line.run(runner.RUNNER)
   assert exit_info.value.code == 2
   err = capsys.readouterr().err.strip().splitlines()
   assert len(err) == 1 and 'permute_labels' in err[0], err

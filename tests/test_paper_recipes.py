@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.analysis import report as report_lib
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import lottery_experiment_argfile
@@ -14,13 +15,12 @@ from lottery_ticket.argfiles import sparse_train_argfile
 from lottery_ticket.mnist_fc import lottery_experiment
 from lottery_ticket.mnist_fc import reinitialize
 from lottery_ticket.mnist_fc import sparse_train
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import sparse_train as sparse_runner
 
 
 def _run(function, line):
   """Runs one generated line through the runner's library function."""
-  flags = cli.parse_argv(lines_lib.split_line(line))
+  flags = command_line.parse_argv(lines_lib.split_line(line))
   function(**flags)
 
 
@@ -40,7 +40,7 @@ def test_lenet5_recipe_lines_are_valid_flags(tmp_path):
   lines = sparse_train_argfile.make_lines(str(tmp_path), trials=2,
                                           paper='lenet5')
   assert len(lines) == 2 * len(paper_recipes.EVCI_METHODS)
-  methods = [cli.parse_argv(lines_lib.split_line(l))['method'] for l in lines]
+  methods = [command_line.parse_argv(lines_lib.split_line(l))['method'] for l in lines]
   first_reader = min(i for i, m in enumerate(methods)
                      if paper_recipes.reads_prune_mask(m))
   assert max(i for i, m in enumerate(methods) if m == 'prune') < first_reader

@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import lottery_experiment
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_train
 from lottery_ticket.mnist_fc import train
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import lottery_experiment as lottery_runner
 from lottery_ticket.mnist_fc.runners import train as train_runner
 
@@ -42,7 +42,7 @@ def _train_cli(capsys, *argv):
   """Runs the train command line in-process: (exit code, stderr lines)."""
   capsys.readouterr()
   try:
-    cli.run(train_runner.RUNNER, list(argv))
+    command_line.run(train_runner.RUNNER, list(argv))
     code = 0
   except SystemExit as stop:
     code = stop.code
@@ -120,7 +120,7 @@ def test_bad_input_writes_nothing(tmp_path, capsys):
                 ['--batch_size=100000'], ['--layers=0'], ['--layers=1.5'],
                 ['--permute_labels=maybe'], ['--test_interval=0']):
     with pytest.raises(SystemExit) as stop:
-      cli.run(lottery_runner.RUNNER, ['--output_dir=' + str(out),
+      command_line.run(lottery_runner.RUNNER, ['--output_dir=' + str(out),
                                       '--dataset=digits'] + flags)
     err = capsys.readouterr().err
     assert stop.value.code == 2, (flags, err)
@@ -141,7 +141,7 @@ def test_a_second_writer_is_refused_by_pid(tmp_path, capsys):
     assert holder.stdout.readline().strip() == 'held'
     # The holder is another process; the refused runner may be this one.
     with pytest.raises(SystemExit) as stop:
-      cli.run(train_runner.RUNNER, ['--output_dir=' + out] + _flags())
+      command_line.run(train_runner.RUNNER, ['--output_dir=' + out] + _flags())
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert 'in use by another process (pid {})'.format(holder.pid) in err

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 import packed_testlib as lib
+from lottery_ticket import command_line
 from lottery_ticket.foundations import faults
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import runs
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import lottery_experiment
 from lottery_ticket.mnist_fc.runners import reinitialize
 from lottery_ticket.mnist_fc.runners import sparse_train
@@ -36,7 +36,7 @@ class _Stopped(BaseException):
 
 
 def _run(runner, out, flags=LOTTERY):
-  cli.run(runner.RUNNER, ['--output_dir=' + str(out)] + flags)
+  command_line.run(runner.RUNNER, ['--output_dir=' + str(out)] + flags)
 
 
 def _refused(runner, out, capsys, flags=LOTTERY):

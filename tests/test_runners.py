@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket import command_line
 from lottery_ticket.mnist_fc.runners import lottery_experiment as lottery_runner
 from lottery_ticket.mnist_fc.runners import reinitialize as reinit_runner
 from lottery_ticket.mnist_fc.runners import train as train_runner
@@ -37,7 +37,7 @@ def test_bad_flags_give_one_line_errors(tmp_path, capsys, flags, message):
       f for f in ('--dataset=digits', '--iterations=1', '--training_len=10it')
       if f.split('=')[0] not in given] + flags
   with pytest.raises(SystemExit) as exit_info:
-    cli.run(lottery_runner.RUNNER, argv)
+    command_line.run(lottery_runner.RUNNER, argv)
   assert exit_info.value.code == 2
   lines = capsys.readouterr().err.strip().splitlines()
   assert lines == ['lottery_experiment: error: ' + lines[0].split(': error: ', 1)[1]]
@@ -69,7 +69,7 @@ def test_corrupt_dataset_file_is_named(tmp_path, capsys):
 def test_masks_from_another_network_are_refused_without_damage(tmp_path,
                                                                capsys):
   first = tmp_path / 'first'
-  cli.run(train_runner.RUNNER, ['--output_dir=' + str(first),
+  command_line.run(train_runner.RUNNER, ['--output_dir=' + str(first),
                                 '--dataset=digits', '--layers=8',
                                 '--training_len=20it', '--test_interval=10'])
   before = sorted(os.listdir(first))
@@ -93,7 +93,7 @@ def test_reinitialize_without_a_lottery_run_is_named(tmp_path, capsys):
 
 def _in_process_error(capsys, runner, argv):
   with pytest.raises(SystemExit) as exit_info:
-    cli.run(runner, argv)
+    command_line.run(runner, argv)
   assert exit_info.value.code == 2
   lines = capsys.readouterr().err.strip().splitlines()
   assert len(lines) == 1, lines

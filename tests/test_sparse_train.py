@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from fire import parser as fire_parser
 
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import sparse_train_argfile
 from lottery_ticket.foundations import paths
@@ -15,10 +16,10 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import sparsity_distribution as dist
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
 from lottery_ticket.mnist_fc import sparse_train
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import sparse_train as runner
 
 TINY = dict(dataset='digits', layers=(16,), batch_size=32, test_interval=10,
@@ -36,8 +37,8 @@ def _metrics(run_dir):
 
 def _resolve(config=None, **flags):
   """The Config of sparse_train flags, completed when its data is at hand."""
-  resolved = sparse_train.resolve(flags, config)
-  if resolved.dataset == 'digits':
+  resolved = experiments.SPARSE_TRAIN.resolve(flags, config)
+  if resolved.data.dataset == 'digits':
     resolved = config_lib.complete(resolved, resolved.make_dataset())
   return resolved, resolved
 
@@ -65,7 +66,7 @@ def test_gradual_pruning_follows_the_schedule_at_every_step(prune_run):
   assert [u['iteration'] for u in updates] == [10, 20, 30, 40, 50]
   assert [u['fraction'] for u in updates] == pytest.approx(
       [schedule.target(s) for s in (10, 20, 30, 40, 50)])
-  assert run.training_len == '60it'
+  assert run.training.training_len == '60it'
 
 
 def test_a_run_writes_every_output(prune_run):
@@ -188,11 +189,12 @@ def test_parameter_counts_match_the_built_networks():
 def test_a_saved_configuration_seeds_the_next_run(prune_run):
   run, sparse = _resolve(config=paths.config(prune_run),
                                       prune_end_step=40, seed=3)
-  assert sparse.method == 'prune' and sparse.prune_end_step == 40
-  assert sparse.prune_begin_step == 10 and run.layers == (16,)
-  assert run.seed == 3 and run.dataset == 'digits'
+  assert sparse.sparse.method == 'prune' and sparse.sparse.prune_end_step == 40
+  assert sparse.sparse.prune_begin_step == 10 and run.model.layers == (16,)
+  assert run.training.seed == 3 and run.data.dataset == 'digits'
   run, sparse = _resolve(save_freq=7, log_freq=3, method='dense')
-  assert run.checkpoint_interval == 7 and run.test_interval == 3
+  assert run.training.checkpoint_interval == 7
+  assert run.training.test_interval == 3
 
 
 @pytest.mark.parametrize('network', sparse_presets.NETWORKS)
@@ -202,19 +204,21 @@ def test_presets_hold_the_papers_settings(network):
     if sparse_methods.get(method).mask_from != 'never':
       flags['mask_from'] = '/nowhere'
     run, sparse = _resolve(**flags)
-    assert run.batch_size == 128 and run.training_len == '11719it'
-    assert run.optimizer == 'momentum' and sparse.lr_schedule == 'cosine'
-    assert sparse.sparsity == (0.0 if method == 'dense' else
+    assert run.training.batch_size == 128
+    assert run.training.training_len == '11719it'
+    assert run.training.optimizer == 'momentum'
+    assert sparse.training.lr_schedule == 'cosine'
+    assert sparse.sparse.sparsity == (0.0 if method == 'dense' else
                                {'lenet5': 0.95, 'mlp': 0.98}[network])
     if method == 'prune':
       schedule = sparse.sparsity_schedule(11719)
       assert (schedule.begin_step, schedule.end_step) == (3000, 7000)
     if sparse_methods.get(method).growth:
-      assert sparse.update_freq == {'lenet5': 100, 'mlp': 500}[network]
-      assert sparse.drop_fraction == 0.3
+      assert sparse.sparse.update_freq == {'lenet5': 100, 'mlp': 500}[network]
+      assert sparse.sparse.drop_fraction == 0.3
       assert sparse.update_steps(11719)[-1] > 11000
   run, sparse = _resolve(preset=network, method='snip')
-  assert run.learning_rate == {'lenet5': 0.1, 'mlp': 0.2}[network]
+  assert run.training.learning_rate == {'lenet5': 0.1, 'mlp': 0.2}[network]
 
 
 def test_a_preset_runs_with_overrides(tmp_path):
@@ -230,9 +234,10 @@ def test_a_preset_runs_with_overrides(tmp_path):
   # Preloading the saved configuration keeps what overrode the preset.
   run, sparse = _resolve(config=paths.config(run_dir),
                                       drop_fraction=0.5)
-  assert run.learning_rate == 0.05 and run.layers == (16,)
-  assert sparse.drop_fraction == 0.5 and sparse.update_freq == 10
-  assert sparse.preset == 'mlp' and sparse.drop_fraction_schedule == 'lr'
+  assert run.training.learning_rate == 0.05 and run.model.layers == (16,)
+  assert sparse.sparse.drop_fraction == 0.5 and sparse.sparse.update_freq == 10
+  assert sparse.sparse.preset == 'mlp'
+  assert sparse.sparse.drop_fraction_schedule == 'lr'
 
 
 def test_argfile_lines_are_understood(tmp_path):
@@ -245,14 +250,14 @@ def test_argfile_lines_are_understood(tmp_path):
     assert runner.output_directories(**flags) == [flags['output_dir']]
     del flags['output_dir']
     _, sparse = _resolve(**flags)
-    methods.add(sparse.method)
+    methods.add(sparse.sparse.method)
   assert methods == set(sparse_train_argfile.METHODS)
 
 
 def _cli(monkeypatch, capsys, *args):
   monkeypatch.setattr(sys, 'argv', ['sparse_train'] + list(args))
   with pytest.raises(SystemExit) as exit_info:
-    cli.run(runner.RUNNER)
+    command_line.run(runner.RUNNER)
   err = capsys.readouterr().err.strip().splitlines()
   assert exit_info.value.code == 2
   assert len(err) == 1

@@ -213,13 +213,13 @@ def test_a_weight_becoming_infinite_is_caught_at_the_end_of_its_chunk(
 
 @pytest.mark.parametrize('field, value, message', [
     ('test_interval', 0, 'test_interval must be >= 1'),
-    ('checkpoint_interval', -5, 'checkpoint_interval must be >= 1'),
+    ('checkpoint_interval', -5, 'checkpoint_interval must be >= 0'),
     ('batch_size', 0, 'batch_size must be >= 1'),
     ('batch_size', 2.5, 'batch_size must be a whole number'),
     ('train_interval', True, 'train_interval must be a whole number'),
     ('weight_decay', float('nan'), 'weight_decay must be finite'),
     ('weight_decay', -1e-4, 'weight_decay must be >= 0'),
-    ('clip_norm', 0.0, 'clip_norm must be > 0'),
+    ('clip_norm', -0.5, 'clip_norm must be >= 0'),
     ('save_weights_at', [10, -1], 'save_weights_at must be >= 0'),
     ('save_weights_at', '100', 'save_weights_at must be a list'),
     ('save_network', 'false', 'save_network must be true or false'),

@@ -17,9 +17,9 @@ import sys
 import pytest
 
 import packed_testlib as lib
+from lottery_ticket import command_line
 from lottery_ticket.foundations import faults
 from lottery_ticket.foundations import paths
-from lottery_ticket.mnist_fc.runners import cli
 from lottery_ticket.mnist_fc.runners import lottery_experiment
 from lottery_ticket.mnist_fc.runners import reinitialize
 from lottery_ticket.mnist_fc.runners import sparse_train
@@ -33,7 +33,7 @@ LOTTERY = SHORT + ['--iterations=1']
 
 
 def _run(runner, out, flags):
-  cli.run(runner.RUNNER, ['--output_dir=' + str(out)] + flags)
+  command_line.run(runner.RUNNER, ['--output_dir=' + str(out)] + flags)
 
 
 def _walk(runner, flags, tmp_path, prepare=None, only=None):

@@ -9,8 +9,8 @@ with status 2.
 
 import sys
 
+from lottery_ticket import command_line
 from lottery_ticket.mnist_fc.download_data import download
-from lottery_ticket.mnist_fc.runners import cli
 
 
 def main(argv=None):
@@ -21,7 +21,7 @@ def main(argv=None):
     interrupted).
   """
   try:
-    cli.run(download, argv, name='download_data')
+    command_line.run(download, argv, name='download_data')
   except SystemExit as stop:
     return stop.code
   return 0

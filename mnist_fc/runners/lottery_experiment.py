@@ -17,12 +17,14 @@ with other settings is refused (give --overwrite to start over).
 
 import functools
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import constants
-from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
+from lottery_ticket.mnist_fc import experiments
+from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import trials as trials_lib
-from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket.mnist_fc.runners import common
 
 S = hparams.Setting
 
@@ -32,11 +34,12 @@ def lottery_experiment(output_dir, iterations=5,
                        presets=None, config=None, overwrite=False, trials=0,
                        **flags):
   """Trains, prunes, resets and retrains for levels 0..iterations."""
+  from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib  # pylint: disable=g-import-not-at-top
   lottery_lib.lottery_experiment(
       output_dir, iterations=iterations, experiment_name=experiment_name,
       presets=presets, config=config or None,
-      overwrite=cli.OVERWRITE.parse(overwrite), trials=trials, **flags)
-  cli.print_summary([
+      overwrite=common.OVERWRITE.parse(overwrite), trials=trials, **flags)
+  runs.print_summary([
       paths.run(trial_dir, level, experiment_name)
       for trial_dir in output_directories(output_dir, trials,
                                           flags.get('seed', 0))
@@ -49,20 +52,20 @@ def output_directories(output_dir, trials=0, seed=0, **unused_flags):
   return trials_lib.output_directories(output_dir, trials, seed)
 
 
-RUNNER = cli.Runner(
+RUNNER = common.make_runner(
     name='lottery_experiment', function=lottery_experiment,
     summary='The lottery ticket experiment (one trial, or --trials packed): '
     'train, prune, reset the survivors, retrain, for levels 0..iterations.',
     arguments=(
-        cli.OUTPUT_DIR,
+        common.OUTPUT_DIR,
         S('iterations', 'int', 5, 'pruning levels after the dense level 0',
           minimum=0, identity=False),
         S('experiment_name', 'str', constants.EXPERIMENT_NAME, 'the run name '
           'inside each level directory (a plain name)'),
         S('presets', 'str', '', 'a saved network level 0 starts from'),
-        cli.CONFIG, cli.OVERWRITE, trials_lib.TRIALS),
-    concerns=lottery_lib.CONCERNS)
-validate_flags = functools.partial(cli.validate_flags, RUNNER)
+        common.CONFIG, common.OVERWRITE, trials_lib.TRIALS),
+    experiment=experiments.LOTTERY)
+validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
-  cli.run(RUNNER)
+  command_line.run(RUNNER)

@@ -15,11 +15,13 @@ together in one graph, each as the first command trains it alone with
 
 import functools
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
-from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib
-from lottery_ticket.mnist_fc import train as train_lib
+from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import experiments
+from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import trials as trials_lib
-from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket.mnist_fc.runners import common
 
 S = hparams.Setting
 
@@ -29,7 +31,7 @@ def output_directories(output_dir, level, mode='reinit', trials=0, seed=0,
   """The run directories a line of a sweep writes (for the argfile runner):
   {trial}/{level}/{mode} of the trial directory output_dir, or with --trials
   of each trial directory under the base output_dir."""
-  return [reinitialize_lib.output_directory(trial_dir, level, mode)
+  return [paths.run(trial_dir, level, mode)
           for trial_dir in trials_lib.output_directories(output_dir, trials,
                                                          seed)]
 
@@ -38,15 +40,16 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
                  distribution=None, config=None, overwrite=False, trials=0,
                  **flags):
   """Retrains a level's masks from a new initialisation."""
+  from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib  # pylint: disable=g-import-not-at-top
   reinitialize_lib.reinitialize(
       output_dir, level, mode=mode, source_experiment=source_experiment,
       distribution=distribution or None, config=config or None,
-      overwrite=cli.OVERWRITE.parse(overwrite), trials=trials, **flags)
-  cli.print_summary(output_directories(output_dir, level, mode, trials,
+      overwrite=common.OVERWRITE.parse(overwrite), trials=trials, **flags)
+  runs.print_summary(output_directories(output_dir, level, mode, trials,
                                        flags.get('seed', 0)))
 
 
-RUNNER = cli.Runner(
+RUNNER = common.make_runner(
     name='reinitialize', function=reinitialize,
     summary="The controls of a finished lottery level: its masks trained "
     'from another initialisation, into {output_dir}/{level}/{mode}/.',
@@ -54,20 +57,20 @@ RUNNER = cli.Runner(
         S('output_dir', 'str', None, 'the trial directory of a lottery '
           'experiment (with --trials: the directory of its trial{t} '
           'directories; required)', derived='required'),
-        reinitialize_lib.LEVEL,
+        experiments.LEVEL,
         S('mode', 'str', 'reinit', 'reinit (fresh random initialisation), '
           'reuse (re-sampled from the surviving initial weights), reuse_sign '
           '(re-sampled magnitudes, original signs)',
-          choices=reinitialize_lib.MODES),
+          choices=experiments.MODES),
         S('source_experiment', 'str', 'same_init', 'the experiment name '
           'holding the masks'),
         S('distribution', 'str', None, 'a saved network to re-sample from',
           derived="the level's initial weights"),
         S('config', 'str', None, 'a config.json to start from',
           derived="the source run's"),
-        cli.OVERWRITE, trials_lib.TRIALS),
-    concerns=train_lib.CONCERNS)
-validate_flags = functools.partial(cli.validate_flags, RUNNER)
+        common.OVERWRITE, trials_lib.TRIALS),
+    experiment=experiments.REINITIALIZE)
+validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
-  cli.run(RUNNER)
+  command_line.run(RUNNER)

@@ -31,18 +31,21 @@ finished run is left as it is; another configuration is refused (give
 
 import functools
 
+from lottery_ticket import command_line
+from lottery_ticket.mnist_fc import experiments
+from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_presets
-from lottery_ticket.mnist_fc import sparse_train as sparse_train_lib
 from lottery_ticket.mnist_fc import trials as trials_lib
-from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket.mnist_fc.runners import common
 
 
 def sparse_train(output_dir, config=None, overwrite=False, trials=0, **flags):
   """Trains one network (or --trials packed) with a sparse-training method."""
+  from lottery_ticket.mnist_fc import sparse_train as sparse_train_lib  # pylint: disable=g-import-not-at-top
   sparse_train_lib.sparse_train(output_dir, config=config or None,
-                                overwrite=cli.OVERWRITE.parse(overwrite),
+                                overwrite=common.OVERWRITE.parse(overwrite),
                                 trials=trials, **flags)
-  cli.print_summary(output_directories(output_dir, trials,
+  runs.print_summary(output_directories(output_dir, trials,
                                        flags.get('seed', 0)))
 
 
@@ -52,17 +55,16 @@ def output_directories(output_dir, trials=0, seed=0, **unused_flags):
   return trials_lib.output_directories(output_dir, trials, seed)
 
 
-RUNNER = cli.Runner(
+RUNNER = common.make_runner(
     name='sparse_train', function=sparse_train,
     summary='One sparse-training run into --output_dir (or --trials packed).',
-    arguments=(cli.OUTPUT_DIR, cli.CONFIG, cli.OVERWRITE, trials_lib.TRIALS),
-    concerns=sparse_train_lib.CONCERNS,
-    resolve=sparse_train_lib.resolve,
-    default_overrides=sparse_train_lib.DEFAULT_OVERRIDES,
+    arguments=(common.OUTPUT_DIR, common.CONFIG, common.OVERWRITE,
+               trials_lib.TRIALS),
+    experiment=experiments.SPARSE_TRAIN,
     epilog='save_freq and log_freq are accepted as the paper\'s names of '
     'checkpoint_interval and test_interval.\n\nPresets (--preset=NAME, '
     'resolved for --method):\n' + sparse_presets.describe())
-validate_flags = functools.partial(cli.validate_flags, RUNNER)
+validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
-  cli.run(RUNNER)
+  command_line.run(RUNNER)

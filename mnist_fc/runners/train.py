@@ -11,9 +11,11 @@ by union or intersection) and presets.
 
 import functools
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
-from lottery_ticket.mnist_fc import train as train_lib
-from lottery_ticket.mnist_fc.runners import cli
+from lottery_ticket.mnist_fc import experiments
+from lottery_ticket.mnist_fc import runs
+from lottery_ticket.mnist_fc.runners import common
 
 S = hparams.Setting
 
@@ -21,10 +23,11 @@ S = hparams.Setting
 def train(output_dir, masks=None, presets=None, config=None, combine='union',
           overwrite=False, **flags):
   """Trains one network into output_dir."""
+  from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
   train_lib.train(output_dir, masks=masks or None, presets=presets or None,
                   config=config or None, combine=combine,
-                  overwrite=cli.OVERWRITE.parse(overwrite), **flags)
-  cli.print_summary([output_dir])
+                  overwrite=common.OVERWRITE.parse(overwrite), **flags)
+  runs.print_summary([output_dir])
 
 
 def output_directories(output_dir, **unused_flags):
@@ -33,19 +36,19 @@ def output_directories(output_dir, **unused_flags):
   return [output_dir]
 
 
-RUNNER = cli.Runner(
+RUNNER = common.make_runner(
     name='train', function=train,
     summary='Train one network, optionally with masks and presets.',
     arguments=(
-        cli.OUTPUT_DIR,
+        common.OUTPUT_DIR,
         S('masks', 'str', '', 'saved masks to train with: a masks/ directory, '
           'or several separated by commas'),
         S('combine', 'str', 'union', 'how several --masks combine',
-          choices=train_lib.COMBINE),
+          choices=experiments.COMBINE),
         S('presets', 'str', '', 'a saved network to start from'),
-        cli.CONFIG, cli.OVERWRITE),
-    concerns=train_lib.CONCERNS)
-validate_flags = functools.partial(cli.validate_flags, RUNNER)
+        common.CONFIG, common.OVERWRITE),
+    experiment=experiments.TRAIN)
+validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
-  cli.run(RUNNER)
+  command_line.run(RUNNER)

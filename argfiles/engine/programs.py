@@ -7,14 +7,12 @@ reinitialize`, run as `python -m module ...`) or by the path of a script
 A runner module may define `output_directories(**flags) -> list of str`,
 the run directories a line with those flags writes: several for a line
 that trains several runs at once (a packed line, `--trials=N`, writes one
-directory per trial). A runner writing one directory per line may define
-`output_directory(**flags) -> str` instead. The sweep uses these
-directories to refuse two lines writing one directory and to order a line
-after the lines it reads from (sweep.py); with neither function, a line
-writes its `--output_dir` value. The names are looked for in the runner's
-source text first (a def, an assignment or an import binding them), so a
-runner that defines neither is never imported: importing a runner usually
-starts TensorFlow, which takes seconds.
+directory per trial). The sweep uses these directories to refuse two lines
+writing one directory and to order a line after the lines it reads from
+(sweep.py); without the function, a line writes its `--output_dir` value.
+The name is looked for in the runner's source text first (a def, an
+assignment or an import binding it), so a runner that does not define it
+is never imported.
 
 A runner module may also define `validate_flags(argv)`, which checks a
 line's arguments without running anything and raises ValueError (one line)
@@ -31,7 +29,6 @@ import sys
 from fire import parser as fire_parser
 
 OUTPUT_DIRECTORIES_FUNCTION = 'output_directories'
-OUTPUT_DIRECTORY_FUNCTION = 'output_directory'
 VALIDATE_FLAGS_FUNCTION = 'validate_flags'
 
 
@@ -173,8 +170,7 @@ class Program(object):
     The module is imported (once) only if its source may define `name`.
 
     Args:
-      name: OUTPUT_DIRECTORIES_FUNCTION, OUTPUT_DIRECTORY_FUNCTION or
-        VALIDATE_FLAGS_FUNCTION.
+      name: OUTPUT_DIRECTORIES_FUNCTION or VALIDATE_FLAGS_FUNCTION.
 
     Returns:
       The callable, or None if the runner does not define one.
@@ -243,19 +239,16 @@ class Program(object):
 
     Returns:
       A non-empty list of str, as given by the runner's output_directories
-      function (preferred), its output_directory function, or the
-      --output_dir flag; None if there is none of these.
+      function, or else the --output_dir flag; None if there is neither.
 
     Raises:
       ProgramError: if the runner cannot be imported (when it may define
-        one of the functions), or its function fails on these flags or
-        returns no directory.
+        the function), or its function fails on these flags or returns no
+        directory.
     """
-    for name in (OUTPUT_DIRECTORIES_FUNCTION, OUTPUT_DIRECTORY_FUNCTION):
-      function = self.hook(name)
-      if function is not None:
-        break
-    else:
+    name = OUTPUT_DIRECTORIES_FUNCTION
+    function = self.hook(name)
+    if function is None:
       value = flags.get('output_dir')
       return [value] if isinstance(value, str) and value else None
     missing = _missing_flags(function, flags)
@@ -270,8 +263,9 @@ class Program(object):
     except Exception as e:  # pylint: disable=broad-except
       raise ProgramError('{}.{} failed: {}: {}'.format(
           self.target, name, type(e).__name__, _one_line(e)))
-    if name == OUTPUT_DIRECTORY_FUNCTION or isinstance(result, str):
-      result = [result]
+    if isinstance(result, str):
+      raise ProgramError('{}.{} gave {!r}, not a list of directories'.format(
+          self.target, name, result))
     result = list(result)
     directories = [str(d) for d in result if d is not None and str(d)]
     if not directories or len(directories) != len(result):

@@ -8,7 +8,7 @@ those a failed run would have fed, so a parallel sweep never starts a run
 before its inputs exist.
 """
 
-from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles.engine import state as state_lib
 
 
 class Schedule(object):

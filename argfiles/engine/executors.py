@@ -22,10 +22,10 @@ cores.
 import collections
 import time
 
-from lottery_ticket.argfiles import resources
-from lottery_ticket.argfiles import schedule as schedule_lib
-from lottery_ticket.argfiles import state as state_lib
-from lottery_ticket.argfiles.run import RunResult
+from lottery_ticket.argfiles.engine import resources
+from lottery_ticket.argfiles.engine import schedule as schedule_lib
+from lottery_ticket.argfiles.engine import state as state_lib
+from lottery_ticket.argfiles.engine.run import RunResult
 
 # How often the local executor checks its processes, in seconds.
 _POLL_SECONDS = 0.05

@@ -1,6 +1,6 @@
-"""What every Fire runner shares: its flags, help, errors and interrupts.
+"""What every command line of the library shares: flags, help, errors, Ctrl-C.
 
-A runner is a `Runner`: a library function (its signature is the command
+A command is a `Runner`: a library function (its signature is the command
 line, through Fire), its own arguments (`output_dir`, `iterations`, ...) and
 the configuration concerns it takes. From that one declaration come
 
@@ -16,12 +16,17 @@ the configuration concerns it takes. From that one declaration come
     starts (`check_arguments`);
   * `validate_flags(argv)`: the flags checked without training anything
     (the sweep runner calls it once per line before starting).
+
+A plain function is a command too (`run(function, name=...)`): its help
+comes from its signature and docstring, its flags are parsed by the type of
+their defaults. Nothing here imports TensorFlow or a package of the library
+other than `foundations.hparams`, so `--help` is instant and every package
+may use this module.
 """
 
 import dataclasses
 import functools
 import inspect
-import os
 import sys
 from typing import Any, Callable, Optional, Sequence
 
@@ -29,19 +34,6 @@ import fire
 from fire import parser as fire_parser
 from lottery_ticket import _interrupts
 from lottery_ticket.foundations import hparams
-from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
-from lottery_ticket.mnist_fc import config as config_lib
-from lottery_ticket.mnist_fc import runs
-
-S = hparams.Setting
-OUTPUT_DIR = S('output_dir', 'str', None, 'the directory this run writes '
-               '(required)', derived='required')
-CONFIG = S('config', 'str', '', 'a config.json to start from; flags given '
-           'beside it override single values')
-OVERWRITE = S('overwrite', 'bool', False, 'start over when the output '
-              'directory holds a run of another configuration (its outputs '
-              'are removed)')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,10 +46,18 @@ class Runner(object):
     summary: what the command does, first line of its help.
     arguments: Settings of the function's own arguments.
     concerns: the configuration Concerns it takes as flags.
-    resolve: callable(flags dict) -> Config, for validate_flags (default:
-      the concerns resolved with the default overrides).
+    resolve: callable(flags dict) -> anything, raising ValueError for flags
+      the concerns refuse (validate_flags calls it; None checks only the
+      command line's shape and the own arguments).
     default_overrides: dict of defaults differing from the settings'.
     epilog: more help text (presets, examples).
+    cleanup: callable() run when the command fails or is interrupted in
+      this process (e.g. releasing directory locks), or None.
+    text_flags: whether the flags that are not its own arguments reach the
+      function as the text of the command line (True for a bare flag),
+      rather than as Fire reads them: a generator writes them into lines.
+    positional: names of own arguments that are given as the first words
+      of the command line, in this order (`RUNNER ARGFILE`), not as flags.
   """
   name: str
   function: Callable
@@ -67,15 +67,23 @@ class Runner(object):
   resolve: Optional[Callable] = None
   default_overrides: Any = None
   epilog: str = ''
+  cleanup: Optional[Callable] = None
+  text_flags: bool = False
+  positional: Sequence[str] = ()
 
   def help(self):
     if not self.arguments and not self.concerns:
       return self.epilog
-    own = '\n'.join(s.describe() for s in self.arguments)
-    return '{}\n\nUsage: {} [--flag=value ...]\n\n{}:\n{}\n\n{}{}\n'.format(
-        self.summary, self.name, self.name, own,
-        hparams.help_text(self.concerns, self.default_overrides),
-        '\n\n' + self.epilog if self.epilog else '')
+    own = '\n'.join(
+        s.describe().replace('--' + s.name, s.name.upper(), 1)
+        if s.name in self.positional else s.describe()
+        for s in self.arguments)
+    words = ''.join(name.upper() + ' ' for name in self.positional)
+    parts = ['{}\n\nUsage: {} {}[--flag=value ...]'.format(
+        self.summary, self.name, words), '{}:\n{}'.format(self.name, own),
+             hparams.help_text(self.concerns, self.default_overrides),
+             self.epilog]
+    return '\n\n'.join(part for part in parts if part) + '\n'
 
 
 def flag_items(argv):
@@ -119,6 +127,21 @@ def _shown_flag(name, value):
   return '--' + name if value is None else '--{}={}'.format(name, value)
 
 
+def split_positional(runner, argv):
+  """(the leading words naming runner.positional, the rest of argv).
+
+  Raises:
+    ValueError: if fewer words than runner.positional lead the command line.
+  """
+  argv = list(argv)
+  count = len(runner.positional)
+  words = argv[:count]
+  if len(words) < count or any(w.startswith('-') for w in words):
+    raise ValueError('{} needs {} before its flags'.format(
+        runner.name, ' '.join(n.upper() for n in runner.positional)))
+  return words, argv[count:]
+
+
 def check_arguments(runner, argv):
   """Checks the command line's shape and the runner's own arguments.
 
@@ -128,14 +151,18 @@ def check_arguments(runner, argv):
   Own arguments are parsed from their text by their Settings.
 
   Returns:
-    {flag: value} of every flag, values read as Fire reads them.
+    {flag: value} of every flag, values read as Fire reads them (and the
+    runner's positional words, as written).
 
   Raises:
     ValueError: in one line naming the flag and the value.
   """
-  flags = parse_argv(list(argv))
+  words, argv = split_positional(runner, argv)
+  flags = parse_argv(argv)
   own = {s.name: s for s in runner.arguments}
-  for name, value in flag_items(list(argv)):
+  for name, word in zip(runner.positional, words):
+    flags[name] = own[name].parse(word)
+  for name, value in flag_items(argv):
     if name in own:
       if value is None and own[name].kind != 'bool':
         raise ValueError('--{} needs a value (--{}=...)'.format(name, name))
@@ -149,23 +176,60 @@ def check_arguments(runner, argv):
   return flags
 
 
-def _own_text(runner, argv):
-  """runner.function given its own string arguments as written.
+def read_arguments(runner, argv):
+  """The runner's own arguments, typed by their Settings.
+
+  For a command that takes only its own arguments (no concerns): each is
+  its value on the command line, or its default.
+
+  Returns:
+    {name: value} of every own argument.
+
+  Raises:
+    ValueError: in one line, for a flag that is not one of them, or a bad
+      or missing value.
+  """
+  check_arguments(runner, argv)
+  own = {s.name: s for s in runner.arguments}
+  values = {s.name: s.default for s in runner.arguments}
+  words, argv = split_positional(runner, argv)
+  for name, word in zip(runner.positional, words):
+    values[name] = own[name].parse(word)
+  for name, value in flag_items(argv):
+    if name not in own:
+      raise ValueError('unknown flag --{} (see --help)'.format(name))
+    values[name] = own[name].parse('true' if value is None else value)
+  return values
+
+
+def with_text(runner, argv):
+  """runner.function given its string arguments as written.
 
   Fire reads `--output_dir=123` as the number 123; a path or a name is the
-  text of the command line, parsed by its Setting.
+  text of the command line, parsed by its Setting. With runner.text_flags,
+  every flag that is not an own argument is passed as its text too.
   """
-  strings = {s.name: s for s in runner.arguments if s.kind == 'str'}
-  given = {name: strings[name].parse(value)
-           for name, value in flag_items(list(argv))
-           if name in strings and value is not None}
+  own = {s.name: s for s in runner.arguments}
+  given = {}
+  for name, value in flag_items(list(argv)):
+    if name in own:
+      if own[name].kind == 'str' and value is not None:
+        given[name] = own[name].parse(value)
+    elif runner.text_flags:
+      given[name] = True if value is None else value
 
   signature = inspect.signature(runner.function)
+  rest = [p.name for p in signature.parameters.values()
+          if p.kind == p.VAR_KEYWORD]
 
   @functools.wraps(runner.function)
   def call(*args, **kwargs):
     bound = signature.bind_partial(*args, **kwargs)
-    bound.arguments.update(given)
+    for name, value in given.items():
+      if name in signature.parameters or not rest:
+        bound.arguments[name] = value
+      else:
+        bound.arguments.setdefault(rest[0], {})[name] = value
     return runner.function(*bound.args, **bound.kwargs)
   return call
 
@@ -181,9 +245,6 @@ def validate_flags(runner, argv):
     flags.pop(setting.name, None)
   if runner.resolve is not None:
     runner.resolve(flags)
-  elif runner.concerns:
-    config_lib.resolve(runner.concerns, flags, source=runner.name,
-                       default_overrides=runner.default_overrides)
 
 
 def function_help(function, name):
@@ -293,16 +354,16 @@ def run(runner, argv=None, name=None):
     function = runner.function
     if runner.arguments:
       check_arguments(runner, argv)
-      function = _own_text(runner, argv)
+      function = with_text(runner, argv)
     fire.Fire(function, command=argv, name=runner.name)
   except KeyboardInterrupt:
     _interrupts.interrupt_exits()
-    runs.release_all()
+    _clean_up(runner)
     print(_interrupts.message(runner.name), file=sys.stderr)
     sys.exit(130)
   except (ValueError, OSError) as error:
     _interrupts.interrupt_exits()
-    runs.release_all()
+    _clean_up(runner)
     text = str(error).strip()
     message = text.splitlines()[0] if text else repr(error)
     print('{}: error: {}'.format(runner.name, message), file=sys.stderr)
@@ -310,23 +371,7 @@ def run(runner, argv=None, name=None):
   _interrupts.interrupt_exits()
 
 
-def describe_run(run_dir):
-  """One line: weights remaining, final test accuracy, where it is.
 
-  The weights remaining are counted as analysis.results counts them (a
-  small_dense run counts as the sparsity whose parameter budget it has).
-  """
-  from lottery_ticket.analysis import run_summary  # pylint: disable=g-import-not-at-top
-  percent = run_summary.percent_remaining(
-      run_dir, save_restore.read_json(paths.config(run_dir)))
-  metrics = save_restore.read_json(paths.metrics(run_dir))
-  test = metrics.get('test') or [{}]
-  accuracy = test[-1].get('accuracy', float('nan'))
-  return '{:6.2f}% of weights remain | final test accuracy {:.4f} | {}'.format(
-      percent, accuracy, run_dir)
-
-
-def print_summary(run_dirs):
-  for run_dir in run_dirs:
-    if os.path.exists(paths.done_marker(run_dir)):
-      print(describe_run(run_dir))
+def _clean_up(runner):
+  if runner.cleanup is not None:
+    runner.cleanup()

@@ -22,8 +22,8 @@ import socket
 import subprocess
 import time
 
-from lottery_ticket.argfiles import lifeline
-from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles.engine import lifeline
+from lottery_ticket.argfiles.engine import state as state_lib
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 

@@ -31,7 +31,7 @@ import shutil
 import sys
 import time
 
-from lottery_ticket.argfiles import state as state_lib
+from lottery_ticket.argfiles.engine import state as state_lib
 
 _PREFIX = '[sweep] '
 # Seconds between redraws of the status line in a terminal.
