@@ -91,7 +91,11 @@ class Member(collections.namedtuple(
     order_seed: the seed of its training order (None: the dataset's own
       train_order_seed).
     masks: dict layer -> 0/1 array, as ModelBase takes them (None: dense).
-    presets: dict layer -> initial kernel, `<layer>_bias` -> initial bias.
+    presets: dict layer -> initial kernel, `<layer>_bias` -> initial bias,
+      and a batch norm's `<bn>_gamma`, `_beta`, `_moving_mean`,
+      `_moving_variance` (a saved network is a preset: rewinding to it
+      rewinds its batch norms, moving statistics included, as OpenLTH's
+      state dicts do).
   """
   __slots__ = ()
 
