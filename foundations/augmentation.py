@@ -91,7 +91,14 @@ class Augmentation(object):
       images: [networks, batch, height, width, channels].
       seeds: int [networks] tensor.
       step: int scalar tensor: the global step.
+
+    Raises:
+      ValueError: for inputs that are not images (a flattened dataset).
     """
+    if images.shape.ndims != 5:
+      raise ValueError('augmentation needs [height, width, channels] images, '
+                       'got examples of shape {} (a flattened dataset?)'.format(
+                           images.shape[2:].as_list()))
     networks = int(images.shape[0])
     return tf.stack([self.apply(batch, seeds[index], step)
                      for index, batch in enumerate(tf.unstack(images,

@@ -391,7 +391,7 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
   Returns:
     A list with, per member, (initial_weights, final_weights): dicts of
     effective kernels and biases (dicts layer -> kernel * mask,
-    `<layer>_bias` -> bias).
+    `<layer>_bias` -> bias) and batch norms' tensors (`<bn>_gamma`, ...).
 
   Raises:
     ValueError: for a bad training length or batch size, bad masks or

@@ -290,3 +290,12 @@ def test_presets_rewind_batch_norm():
   for name in ('bn0_gamma', 'bn0_beta', 'block0_bn1_moving_mean',
                'block0_bn1_moving_variance'):
     np.testing.assert_array_equal(values['model/' + name], presets[name])
+
+
+def test_augmentation_refuses_flat_examples():
+  with tf.Graph().as_default():
+    with pytest.raises(ValueError, match='flattened'):
+      augmentation.Augmentation().apply_pack(
+          tf.zeros([1, 2, 5]), tf.constant([1]), tf.constant(0, tf.int64))
+  with pytest.raises(TypeError, match='Augmentation'):
+    augmentation.check({'padding': 4})
