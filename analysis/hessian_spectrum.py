@@ -63,7 +63,7 @@ def coordinate_count(network, spectrum):
   choices.check('spectrum', spectrum, SPECTRA)
   count = 0
   for name, value in network.weights.items():
-    if spectrum == 'sparse' and not model_base.is_bias(name):
+    if spectrum == 'sparse' and not model_base.is_unmasked(name):
       count += int(np.count_nonzero(network.masks[name]))
     else:
       count += int(np.size(value))

@@ -95,7 +95,7 @@ def weights_at(start_weights, end_weights, alpha, masks=None):
   for name, start_value in start_weights.items():
     value = ((1.0 - alpha) * np.asarray(start_value, np.float64) +
              alpha * np.asarray(end_weights[name], np.float64))
-    if masks is not None and not model_base.is_bias(name):
+    if masks is not None and not model_base.is_unmasked(name):
       value = value * masks[name]
     out[name] = value.astype(np.float32)
   return out

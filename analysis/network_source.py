@@ -57,7 +57,7 @@ class Network(object):
 
   @property
   def kernel_names(self):
-    return sorted(k for k in self.weights if not model_base.is_bias(k))
+    return sorted(k for k in self.weights if not model_base.is_unmasked(k))
 
   def results_dir(self, kind):
     """Where analysis results of this network go: <run_dir>/<kind>/."""

@@ -28,6 +28,22 @@ RECORD_BYTES = 1 + CHANNELS * SIDE * SIDE
 RECORDS_PER_BATCH = 10000
 NUM_CLASSES = 10
 DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'
+# Per-channel (red, green, blue) mean and standard deviation that OpenLTH
+# normalises CIFAR-10 with (datasets/cifar10.py: torchvision's Normalize with
+# the ImageNet statistics), for pixels scaled to [0, 1].
+CHANNEL_MEAN = (0.485, 0.456, 0.406)
+CHANNEL_STD = (0.229, 0.224, 0.225)
+
+
+def normalize(images, mean=CHANNEL_MEAN, std=CHANNEL_STD):
+  """(images - mean) / std per channel, for [..., 3] float32 images in
+  [0, 1] (or flattened (..., 3072) ones, channels last)."""
+  mean = np.asarray(mean, np.float32)
+  std = np.asarray(std, np.float32)
+  shape = images.shape
+  channels = images.reshape(shape[:-1] + (-1, CHANNELS)) if (
+      shape[-1] != CHANNELS) else images
+  return ((channels - mean) / std).astype(np.float32).reshape(shape)
 
 
 def batch_directory(location):
@@ -87,10 +103,16 @@ def _read_split(paths, expected_records, flatten):
 
 
 class DatasetCifar10(dataset_base.DatasetBase):
-  """CIFAR-10 as 32x32x3 float32 images in [0, 1]."""
+  """CIFAR-10 as 32x32x3 float32 images in [0, 1], or normalised per channel.
+
+  Attributes:
+    black: per channel, the value of a black pixel in these images (zeros,
+      or -mean / std when normalised): what augmentation pads with, as
+      OpenLTH pads before it normalises.
+  """
 
   def __init__(self, location, permute_labels=False, train_order_seed=None,
-               validate_size=0, verify=True, flatten=False):
+               validate_size=0, verify=True, flatten=False, normalized=False):
     """Loads the six binary batches.
 
     Args:
@@ -104,6 +126,8 @@ class DatasetCifar10(dataset_base.DatasetBase):
         extracted files have no published checksums; the archive's md5 is
         checked when it is downloaded.
       flatten: True for inputs of shape (3072,), False for (32, 32, 3).
+      normalized: subtract CHANNEL_MEAN and divide by CHANNEL_STD per
+        channel (OpenLTH's normalisation); False keeps [0, 1].
 
     Raises:
       DatasetError: if a batch is missing or damaged.
@@ -124,6 +148,12 @@ class DatasetCifar10(dataset_base.DatasetBase):
         flatten)
     test_images, test_labels = _read_split(
         [os.path.join(directory, TEST_BATCH)], expected, flatten)
+    self.black = [0.0] * CHANNELS
+    if normalized:
+      train_images = normalize(train_images)
+      test_images = normalize(test_images)
+      self.black = [float(x) for x in normalize(
+          np.zeros((1, CHANNELS), np.float32))[0]]
     super().__init__(train_images, train_labels, test_images, test_labels,
                      validate_size=validate_size,
                      train_order_seed=train_order_seed, num_classes=NUM_CLASSES,

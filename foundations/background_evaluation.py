@@ -105,8 +105,9 @@ class BackgroundEvaluator(object):
 def for_pack(model, data, chunk_size=10000):
   """A BackgroundEvaluator of every network of a pack: [N] metrics.
 
-  Each network is evaluated through its NetworkView, the computation of a
-  pack of one, so its loss and accuracy do not depend on its pack; the
+  Each network is evaluated through its NetworkView (in evaluation mode:
+  batch norms use their moving statistics), the computation of a pack of
+  one, so its loss and accuracy do not depend on its pack; the
   evaluation data are read from the one copy in the graph, never tiled.
 
   Args:
@@ -114,7 +115,8 @@ def for_pack(model, data, chunk_size=10000):
     data: GraphData with the evaluation splits.
     chunk_size: the largest evaluation chunk.
   """
-  variables = model.trainable_variables + list(model.masks.values())
+  variables = (model.trainable_variables + list(model.masks.values()) +
+               model.state_variables)
 
   def build_metrics(substitutes):
     views = [packed_model.NetworkView(model, index)

@@ -14,14 +14,25 @@ import numpy as np
 from lottery_ticket.foundations import save_restore
 
 BIAS_SUFFIX = '_bias'
+# Names of a batch-norm layer's tensors (model_base.batch_norm): its scale and
+# shift are trained, its moving statistics are state; none is ever masked.
+BATCH_NORM_SUFFIXES = ('_gamma', '_beta', '_moving_mean', '_moving_variance')
+UNMASKED_SUFFIXES = (BIAS_SUFFIX,) + BATCH_NORM_SUFFIXES
+
+
+def is_unmasked(name):
+  """Whether `name` is a tensor that is never masked or pruned: a bias or a
+  batch norm's scale, shift or moving statistic."""
+  return name.endswith(UNMASKED_SUFFIXES)
 
 
 class Masks(collections.abc.Mapping):
   """A read-only mapping layer name -> 0/1 float32 array.
 
   Args:
-    layers: dict layer name -> array-like of 0s and 1s (bias entries, named
-      `<layer>_bias`, are dropped: biases are never masked).
+    layers: dict layer name -> array-like of 0s and 1s (bias and batch-norm
+      entries, `<layer>_bias`, `<bn>_gamma` etc., are dropped: they are never
+      masked).
     source: where the masks come from, for messages.
 
   Raises:
@@ -32,7 +43,7 @@ class Masks(collections.abc.Mapping):
     self.source = source
     self._layers = {}
     for name in sorted(layers):
-      if name.endswith(BIAS_SUFFIX):
+      if is_unmasked(name):
         continue
       value = np.asarray(layers[name])
       if value.size and not np.all((value == 0) | (value == 1)):

@@ -36,6 +36,19 @@ the op (measured on TensorFlow 2.21, CPU; ../shared/probes/pack_identity.py):
 
 Names: masks and presets are dictionaries keyed by layer name. A preset for a
 layer's bias uses the key `<layer>_bias`.
+
+Batch norm (`batch_norm`) normalises each channel of each network by that
+network's own statistics: in training mode those of its batch (and it
+updates its moving mean and variance, momentum 0.1 as in PyTorch and
+OpenLTH), in evaluation mode its moving statistics. A layer `bn` has a
+trainable scale `bn_gamma` and shift `bn_beta` and the state
+`bn_moving_mean`, `bn_moving_variance`; all four are named so
+(masks.UNMASKED_SUFFIXES) and are never masked or pruned, are saved with the
+kernels (`parameters`) and may be preset, so rewinding a network rewinds its
+batch norm as OpenLTH's state dicts do. Every network's normalisation is its
+own fused batch-norm op, like its convolution, so its numbers do not depend
+on its pack. `apply` evaluates (training=False) unless told to train; only
+the trainer's step trains.
 """
 
 import numpy as np
@@ -77,6 +90,17 @@ def is_bias(name):
   return name.endswith(BIAS_SUFFIX)
 
 
+def is_unmasked(name):
+  """Whether tensor `name` is never masked: a bias or a batch norm's."""
+  return masks_lib.is_unmasked(name)
+
+
+# PyTorch's (and so OpenLTH's) batch-norm defaults.
+BATCH_NORM_MOMENTUM = 0.1
+BATCH_NORM_EPSILON = 1e-5
+GAMMA, BETA, MOVING_MEAN, MOVING_VARIANCE = masks_lib.BATCH_NORM_SUFFIXES
+
+
 def default_kernel_initializer(seed=None):
   """Gaussian Glorot initialisation, as in the lottery ticket paper."""
   return tf.glorot_normal_initializer(seed=seed)
@@ -115,6 +139,10 @@ class ModelBase(object):
     self._scope = None
     self._layer_order = []
     self._substitutes = {}
+    self._batch_norms = {}  # name -> {suffix: variable}
+    self._batch_norm_order = []
+    self._training = False
+    self._updates = []
 
   # Properties --------------------------------------------------------------
 
@@ -144,19 +172,45 @@ class ModelBase(object):
     return list(self._layer_order)
 
   @property
+  def batch_norms(self):
+    """dict batch-norm layer name -> {suffix: variable} (GAMMA, BETA,
+    MOVING_MEAN, MOVING_VARIANCE)."""
+    return {name: dict(v) for name, v in self._batch_norms.items()}
+
+  @property
   def trainable_variables(self):
     out = []
     for name in self._layer_order:
       out.append(self._kernels[name])
       if name in self._biases:
         out.append(self._biases[name])
+    for name in self._batch_norm_order:
+      out += [self._batch_norms[name][GAMMA], self._batch_norms[name][BETA]]
     return out
 
+  @property
+  def state_variables(self):
+    """The variables that are neither trained nor masks but are the
+    network's state: batch norms' moving statistics."""
+    return [self._batch_norms[name][suffix]
+            for name in self._batch_norm_order
+            for suffix in (MOVING_MEAN, MOVING_VARIANCE)]
+
   def parameters(self):
-    """dict name -> effective tensor for every kernel and bias."""
+    """dict name -> effective tensor for every kernel and bias, and every
+    batch norm's scale, shift and moving statistics (`<bn>_gamma`, ...)."""
     params = dict(self._weights)
     params.update({bias_name(k): v for k, v in self._biases.items()})
+    for name in self._batch_norm_order:
+      params.update({name + suffix: variable for suffix, variable in
+                     self._batch_norms[name].items()})
     return params
+
+  def take_updates(self):
+    """The moving-statistics updates of the applications in training mode
+    since the last call (ops to run with the training step)."""
+    updates, self._updates = self._updates, []
+    return updates
 
   # Layers -------------------------------------------------------------------
 
@@ -164,7 +218,7 @@ class ModelBase(object):
     """Maps a batch of inputs to logits. Implemented by subclasses."""
     raise NotImplementedError
 
-  def apply(self, inputs, substitutes=None):
+  def apply(self, inputs, substitutes=None, training=False):
     """Runs `forward` on new inputs, reusing the variables already created.
 
     Args:
@@ -172,21 +226,31 @@ class ModelBase(object):
       substitutes: optional dict variable name -> tensor to compute with in
         place of that variable (e.g. a snapshot of the weights that another
         thread evaluates while training goes on).
+      training: batch norms use batch statistics and queue updates of
+        their moving statistics (take_updates); otherwise they use the
+        moving statistics.
 
     Returns:
       The [batch, classes] logits.
     """
-    return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes)[0]
+    return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes,
+                                  training)[0]
 
-  def _forward_in_scope(self, inputs, substitutes):
+  def _forward_in_scope(self, inputs, substitutes, training=False):
     """`forward` on [networks, batch, ...] inputs in the model's scope."""
     self._substitutes = dict(substitutes or {})
+    self._training = bool(training)
     try:
       with tf.variable_scope(self._scope or 'model', reuse=tf.AUTO_REUSE) as scope:
         self._scope = scope
         return self.forward(inputs)
     finally:
       self._substitutes = {}
+      self._training = False
+
+  def _part(self, variable):
+    """[1, ...]: the variable (or its substitute) as a pack of one."""
+    return tf.expand_dims(self._current(variable), 0)
 
   def _current(self, variable):
     """`variable`, or the tensor that substitutes for it in this apply."""
@@ -290,7 +354,7 @@ class ModelBase(object):
       filters: number of output channels.
       kernel_size: int or (height, width).
       strides: int or (height, width).
-      padding: 'SAME' or 'VALID'.
+      padding: 'SAME', 'VALID' or an int p: p zeros on every side.
       activation: None, a callable or a name.
       use_bias: whether to add a (never masked) bias.
       kernel_initializer: initializer used when there is no preset.
@@ -300,7 +364,13 @@ class ModelBase(object):
     """
     kh, kw = _pair(kernel_size)
     sh, sw = _pair(strides)
-    padding = choices.check('padding', padding.upper(), ('SAME', 'VALID'))
+    if isinstance(padding, int):
+      # Explicit zero padding on every side, as PyTorch's Conv2d(padding=p):
+      # OpenLTH's strided convolutions see the same pixels as its shortcuts.
+      explicit = int(padding)
+      padding = [[0, 0], [explicit, explicit], [explicit, explicit], [0, 0]]
+    else:
+      padding = choices.check('padding', padding.upper(), ('SAME', 'VALID'))
     if padding == 'VALID':
       height, width = inputs.shape[2], inputs.shape[3]
       if (height is not None and int(height) < kh) or (
@@ -321,6 +391,101 @@ class ModelBase(object):
     output = tf.stack(outputs)
     act = activation_fn(activation)
     return act(output) if act else output
+
+  def _state_variable(self, name, shape, default, trainable):
+    """Variable model/{name} of a batch norm, from its preset or `default`
+    (an initializer)."""
+    preset = self._presets.get(name)
+    if preset is not None:
+      if list(preset.shape) != [int(d) for d in shape]:
+        raise ValueError('preset {!r} has shape {}, but the network\'s has '
+                         'shape {}'.format(name, list(preset.shape),
+                                           [int(d) for d in shape]))
+      default = tf.constant_initializer(preset.astype(np.float32))
+    return tf.get_variable(name, shape=[int(d) for d in shape],
+                           initializer=default, trainable=trainable,
+                           use_resource=True)
+
+  def batch_norm(self, name, inputs, gamma_initializer=None,
+                 momentum=BATCH_NORM_MOMENTUM, epsilon=BATCH_NORM_EPSILON):
+    """Batch normalisation of each network's channels by its own statistics.
+
+    In training mode (apply(training=True)) a network's channels are
+    normalised by the mean and biased variance of its batch, and its moving
+    statistics move towards the batch mean and unbiased variance by
+    `momentum` (PyTorch's BatchNorm2d, which OpenLTH's models use); the
+    update ops are queued for take_updates. In evaluation mode the moving
+    statistics normalise. Each network is its own fused batch-norm op (as
+    its convolution is), so its numbers do not depend on its pack.
+
+    Args:
+      name: the layer's name; its tensors are `<name>_gamma`, `_beta`,
+        `_moving_mean` and `_moving_variance`.
+      inputs: [networks, batch, height, width, channels] or [networks,
+        batch, channels].
+      gamma_initializer: initializer of the scale when there is no preset
+        (default: ones; OpenLTH's default draws it uniformly from [0, 1)).
+      momentum: the weight of a batch's statistics in the moving ones.
+      epsilon: added to the variance.
+
+    Returns:
+      The normalised [networks, batch, ...] tensor.
+    """
+    channels = int(inputs.shape[-1])
+    if name not in self._batch_norms:
+      defaults = {GAMMA: gamma_initializer or tf.ones_initializer(),
+                  BETA: tf.zeros_initializer(),
+                  MOVING_MEAN: tf.zeros_initializer(),
+                  MOVING_VARIANCE: tf.ones_initializer()}
+      self._batch_norms[name] = {
+          suffix: self._state_variable(name + suffix, [channels], init,
+                                       trainable=suffix in (GAMMA, BETA))
+          for suffix, init in defaults.items()}
+      self._batch_norm_order.append(name)
+    parts = {suffix: self._part(variable)
+             for suffix, variable in self._batch_norms[name].items()}
+    networks = int(inputs.shape[0])
+    outputs, means, variances = [], [], []
+    for index, batch in enumerate(tf.unstack(inputs, networks)):
+      images = batch if batch.shape.ndims == 4 else tf.reshape(
+          batch, [-1, 1, 1, channels])
+      if self._training:
+        empty = tf.constant([], tf.float32)
+        output, mean, variance = tf.raw_ops.FusedBatchNormV3(
+            x=images, scale=parts[GAMMA][index], offset=parts[BETA][index],
+            mean=empty, variance=empty, epsilon=epsilon,
+            is_training=True)[:3]
+        # The op returns the unbiased variance (Bessel's correction), which
+        # is what PyTorch's running_var follows.
+        means.append((1.0 - momentum) * parts[MOVING_MEAN][index] +
+                     momentum * mean)
+        variances.append((1.0 - momentum) * parts[MOVING_VARIANCE][index] +
+                         momentum * variance)
+      else:
+        output = tf.raw_ops.FusedBatchNormV3(
+            x=images, scale=parts[GAMMA][index], offset=parts[BETA][index],
+            mean=parts[MOVING_MEAN][index],
+            variance=parts[MOVING_VARIANCE][index], epsilon=epsilon,
+            is_training=False)[0]
+      outputs.append(output if batch.shape.ndims == 4 else
+                     tf.reshape(output, [-1, channels]))
+    if self._training:
+      self._updates += [self._assign_state(self._batch_norms[name][MOVING_MEAN],
+                                           tf.stack(means)),
+                        self._assign_state(
+                            self._batch_norms[name][MOVING_VARIANCE],
+                            tf.stack(variances))]
+    return tf.stack(outputs)
+
+  def _assign_state(self, variable, value):
+    """Assigns [n, ...] `value` to the networks being applied."""
+    return variable.assign(tf.reshape(value, variable.shape))
+
+  def global_average_pool(self, inputs):
+    """[networks, batch, height, width, channels] -> [networks, batch,
+    channels]: each network's mean over the positions, its own op."""
+    return tf.stack([tf.reduce_mean(batch, axis=[1, 2])
+                     for batch in tf.unstack(inputs, int(inputs.shape[0]))])
 
   @staticmethod
   def max_pool2d(inputs, size=2):
@@ -376,6 +541,8 @@ class ModelBase(object):
   def _check_names(self):
     layers = set(self._kernels)
     known = layers | {bias_name(k) for k in self._biases}
+    known |= {name + suffix for name in self._batch_norms
+              for suffix in masks_lib.BATCH_NORM_SUFFIXES}
     bad_masks = sorted(set(self._mask_values) - layers)
     if bad_masks:
       raise ValueError('masks name layers the network lacks: {} (layers: {})'.format(
@@ -388,10 +555,11 @@ class ModelBase(object):
   # Reading values -----------------------------------------------------------
 
   def get_current_weights(self, sess):
-    """Effective kernels and biases as numpy arrays.
+    """Effective kernels and biases (and batch norms) as numpy arrays.
 
     Returns:
-      dict: layer name -> kernel * mask, and `<layer>_bias` -> bias.
+      dict: layer name -> kernel * mask, `<layer>_bias` -> bias and
+      `<bn>_gamma` etc. -> a batch norm's tensors.
     """
     return sess.run(self.parameters())
 

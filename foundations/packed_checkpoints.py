@@ -2,8 +2,9 @@
 
 Each network's run directory gets `checkpoints/model-{k}` holding that
 network's variables under a lone run's names: its slice of every packed
-variable (model/layer0_w, model/layer0_m, model/layer0_b and the optimizer
-slots beside them, model/layer0_w/Adam), its hooks' own variables (their
+variable (model/layer0_w, model/layer0_m, model/layer0_b, a batch norm's
+scale, shift and moving statistics, and the optimizer slots beside them,
+model/layer0_w/Adam), its hooks' own variables (their
 network{i}/ prefix dropped), and what the pack shares (the global step,
 Adam's beta powers), written with its records, hashes and index by
 checkpoint_files. So a network's checkpoint is read by `analysis` as any
@@ -34,7 +35,8 @@ class PackedCheckpoints(object):
       optimizer: the pack's optimizer.
     """
     num = model.num_networks
-    packed = list(model.trainable_variables) + list(model.masks.values())
+    packed = (list(model.trainable_variables) + list(model.masks.values()) +
+              list(model.state_variables))
     packed += [optimizer.get_slot(v, name) for v in model.trainable_variables
                for name in optimizer.get_slot_names()
                if optimizer.get_slot(v, name) is not None]

@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import model_base
+from lottery_ticket.foundations import model_cifar
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
 
@@ -148,30 +149,33 @@ class PackedLayers(object):
     self._masked = True
     super(PackedLayers, self).__init__(*args, **kwargs)
 
-  def apply(self, inputs, substitutes=None, network=None):
+  def apply(self, inputs, substitutes=None, network=None, training=False):
     """Runs network `network`, or every network, on the same inputs.
 
     Args:
       inputs: a [batch, ...] batch of inputs.
       substitutes: see ModelBase.apply (names of packed variables).
       network: the index of one network; None runs every network.
+      training: see ModelBase.apply.
 
     Returns:
       [batch, classes] logits of that network, or [N, batch, classes].
     """
     if network is None:
       return self.apply_pack(tf.tile(tf.expand_dims(inputs, 0), [
-          self.num_networks] + [1] * inputs.shape.ndims), substitutes)
+          self.num_networks] + [1] * inputs.shape.ndims), substitutes,
+          training=training)
     if not 0 <= network < self.num_networks:
       raise ValueError('network {} of a pack of {}'.format(
           network, self.num_networks))
     self._network = network
     try:
-      return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes)[0]
+      return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes,
+                                    training)[0]
     finally:
       self._network = None
 
-  def apply_pack(self, inputs, substitutes=None, masked=True):
+  def apply_pack(self, inputs, substitutes=None, masked=True, training=False):
     """[N, batch, ...] inputs (a batch per network) -> [N, batch, classes].
 
     Args:
@@ -182,10 +186,12 @@ class PackedLayers(object):
         is (the trainer keeps it so), but the kernels alone save a pass over
         every weight, and the gradient by a kernel is then dense: the
         trainer multiplies it by the mask itself.
+      training: batch norms normalise by batch statistics and queue their
+        moving statistics' updates (ModelBase.take_updates).
     """
     self._masked = masked
     try:
-      return self._forward_in_scope(inputs, substitutes)
+      return self._forward_in_scope(inputs, substitutes, training)
     finally:
       self._masked = True
 
@@ -226,6 +232,17 @@ class PackedLayers(object):
     return (self._part(self._kernels[name]) *
             self._part(self._mask_vars[name]))
 
+  def _state_variable(self, name, shape, default, trainable):
+    """A batch norm's [N, ...] variable (the trainer loads its values)."""
+    del default
+    return self._variable(name, shape, tf.zeros_initializer(), trainable)
+
+  def _assign_state(self, variable, value):
+    """Assigns [n, ...] `value` to the networks being applied."""
+    if self._network is None:
+      return variable.assign(value)
+    return variable[self._network:self._network + 1].assign(value)
+
   def _bias(self, name, units):
     """The [n, units] biases of layer `name`."""
     if name not in self._biases:
@@ -253,7 +270,10 @@ def _split(values, count):
 
 
 def model_class(hyperparameters):
-  """The unpacked model class that takes `hyperparameters`."""
+  """The unpacked model class that takes `hyperparameters`: a ResNet or VGG
+  (model_cifar), ModelConv ('conv_layers') or ModelFc."""
+  if model_cifar.is_cifar(hyperparameters):
+    return model_cifar.model_class(hyperparameters)
   return (model_conv.ModelConv if 'conv_layers' in hyperparameters
           else model_fc.ModelFc)
 
@@ -291,7 +311,8 @@ _PACKED = {}
 class NetworkView(object):
   """One network of a pack, with the interface of a lone model.
 
-  Its variables (kernels, masks, biases, trainable_variables) are
+  Its variables (kernels, masks, biases, batch norms, trainable_variables,
+  state_variables) are
   NetworkSlices of the pack's, and `apply` computes network i alone, so
   code written for one model (evaluation.split_metrics, a run's
   measurements and mask updates, the trainer's hooks) builds its ops on
@@ -304,8 +325,12 @@ class NetworkView(object):
     self.loss_fn = packed.loss_fn
     self.accuracy_fn = packed.accuracy_fn
 
-  def apply(self, inputs, substitutes=None):
-    return self.packed.apply(inputs, substitutes, network=self.index)
+  def apply(self, inputs, substitutes=None, training=False):
+    return self.packed.apply(inputs, substitutes, network=self.index,
+                             training=training)
+
+  def take_updates(self):
+    return self.packed.take_updates()
 
   @property
   def layer_names(self):
@@ -330,6 +355,15 @@ class NetworkView(object):
   def trainable_variables(self):
     return [NetworkSlice(v, self.index)
             for v in self.packed.trainable_variables]
+
+  @property
+  def state_variables(self):
+    return [NetworkSlice(v, self.index) for v in self.packed.state_variables]
+
+  @property
+  def batch_norms(self):
+    return {name: self._slices(variables)
+            for name, variables in self.packed.batch_norms.items()}
 
   def parameters(self):
     return {name: value[self.index]

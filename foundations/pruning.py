@@ -274,7 +274,7 @@ def get(name):
   return STRATEGIES[choices.check('pruning strategy', name, NAMES)]
 
 
-def make_prune_masks(strategy, percents, seed, output_layer=None):
+def make_prune_masks(strategy, percents, seed, output_layer=None, ignore=()):
   """The prune_masks(masks, final_weights) step of a lottery experiment.
 
   Args:
@@ -284,6 +284,10 @@ def make_prune_masks(strategy, percents, seed, output_layer=None):
       seed * SEED_STRIDE + L.
     output_layer: the output layer's name (default: the last of
       `percents`).
+    ignore: layers never pruned and left out of every ranking (OpenLTH's
+      pruning_layers_to_ignore: its CIFAR VGGs ignore the output layer,
+      fc, under one global ranking of the others, which is
+      global_with_output with ignore=('fc',)). Their masks pass through.
 
   Returns:
     A callable(masks, final_weights) -> masks. It counts its calls as the
@@ -291,11 +295,26 @@ def make_prune_masks(strategy, percents, seed, output_layer=None):
     order, finished levels included, so a resumed trial draws the same seeds.
 
   Raises:
-    ValueError: for an unknown strategy.
+    ValueError: for an unknown strategy, an ignored layer that `percents`
+      lacks, or 'global' with the output layer ignored (its output layer
+      would be another: use global_with_output).
   """
   if not isinstance(strategy, Strategy):
     strategy = get(strategy)
   percents = dict(percents)
+  ignore = list(ignore or ())
+  unknown = [name for name in ignore if name not in percents]
+  if unknown:
+    raise ValueError('cannot ignore {}: not a pruned layer (layers: {})'.format(
+        ', '.join(unknown), ', '.join(percents)))
+  if ignore and isinstance(strategy, Global) and not strategy.include_output:
+    output = output_layer if output_layer is not None else list(percents)[-1]
+    if output in ignore:
+      raise ValueError('the {} strategy prunes the output layer {!r} at its '
+                       'own rate, but it is ignored: use global_with_output '
+                       'to rank the other layers together'.format(
+                           strategy.name, output))
+  percents = {k: v for k, v in percents.items() if k not in ignore}
   calls = {'level': 0}
 
   def prune_masks(masks, final_weights):

@@ -46,6 +46,7 @@ import numpy as np
 
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import augmentation as augmentation_lib
 from lottery_ticket.foundations import background_evaluation
 from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import durations
@@ -90,7 +91,11 @@ class Member(collections.namedtuple(
     order_seed: the seed of its training order (None: the dataset's own
       train_order_seed).
     masks: dict layer -> 0/1 array, as ModelBase takes them (None: dense).
-    presets: dict layer -> initial kernel, `<layer>_bias` -> initial bias.
+    presets: dict layer -> initial kernel, `<layer>_bias` -> initial bias,
+      and a batch norm's `<bn>_gamma`, `_beta`, `_moving_mean`,
+      `_moving_variance` (a saved network is a preset: rewinding to it
+      rewinds its batch norms, moving statistics included, as OpenLTH's
+      state dicts do).
   """
   __slots__ = ()
 
@@ -108,8 +113,8 @@ def initial_values(model_class, hyperparameters, dataset, member):
   initialisers draw the same numbers; masks and presets are checked there.
 
   Returns:
-    dict variable name (model/layer0_w, model/layer0_m, model/layer0_b, ...)
-    -> numpy array.
+    dict variable name (model/layer0_w, model/layer0_m, model/layer0_b, a
+    batch norm's model/bn0_gamma, model/bn0_moving_mean, ...) -> numpy array.
   """
   with tf.Graph().as_default() as graph:
     inputs, labels = dataset.placeholders()
@@ -117,7 +122,8 @@ def initial_values(model_class, hyperparameters, dataset, member):
       tf.set_random_seed(int(member.init_seed))
     model = model_class(hyperparameters, inputs, labels,
                         presets=member.presets, masks=member.masks)
-    variables = model.trainable_variables + list(model.masks.values())
+    variables = (model.trainable_variables + list(model.masks.values()) +
+                 model.state_variables)
     with session_lib.new_session(graph) as sess:
       sess.run(tf.variables_initializer(variables))
       values = sess.run(variables)
@@ -195,22 +201,27 @@ class Loop(object):
       other networks go on: a network's NaNs never reach another's weights.
     weights_finite: bool [N]: whether each network's weights are finite
       after the steps.
+    seeds: int32 placeholder [N]: each network's augmentation seed (fed
+      only when the loop augments).
   """
   indices: tf.Tensor
   metrics: dict
   first_bad_step: tf.Tensor
   weights_finite: tf.Tensor
+  seeds: tf.Tensor = None
 
 
 def build_loop(model, data, optimizer, global_step, batch_size,
                weight_decay=0.0, clip_norm=None, clip_value=None,
-               after_steps=None):
+               after_steps=None, augment=None):
   """The in-graph loop: one optimizer step of every network per row of indices.
 
   A step gathers every network's batch in one op, runs the pack's layers on
   [N, batch, ...], takes each network's mean loss (so network i's gradient
   is its own loss's), differentiates (objective.gradients: weight decay,
-  clipping per network) and updates every variable once for the pack. Then
+  clipping per network) and updates every variable once for the pack. The
+  layers run in training mode: batch norms normalise by each network's
+  batch statistics and update their moving statistics with the step. Then
   each network's after_step hook runs, one after another (they write slices
   of the same variables), and the global step has advanced.
 
@@ -226,6 +237,9 @@ def build_loop(model, data, optimizer, global_step, batch_size,
     after_steps: optional per network, callable(global_step) -> op or None,
       built into the step after the update (the step it reads is the one
       after the update).
+    augment: optional augmentation.Augmentation of each network's batch,
+      keyed by (the network's seed, fed to Loop.seeds, and the global step
+      of the step).
 
   Returns:
     a Loop.
@@ -239,6 +253,9 @@ def build_loop(model, data, optimizer, global_step, batch_size,
   by_kernel = {k.op.name: model.masks[name] for name, k in model.kernels.items()}
   masks = [by_kernel.get(v.op.name) for v in variables]
   after_steps = [f for f in after_steps or [] if f is not None]
+  augment = augmentation_lib.check(augment)
+  seeds = (tf.placeholder(tf.int32, [num], name='augmentation_seeds')
+           if augment else None)
 
   def body(step, loss_sum, accuracy_sum, first_bad):
     # Reads of the weights depend on the loop counter, which the previous
@@ -246,11 +263,15 @@ def build_loop(model, data, optimizer, global_step, batch_size,
     with tf.control_dependencies([step]):
       rows = tf.gather(indices, step)
       batch_labels = tf.gather(labels, rows)
+      batch = tf.gather(images, rows)
+      if augment:
+        batch = augment.apply_pack(batch, seeds, global_step.read_value())
       # The kernels alone: each is 0 wherever its mask is (initial values
       # are masked, masked gradients leave those entries at 0, and mask
       # updates zero what they drop), so they are kernel * mask, bit for
       # bit, without the pass over every weight; the gradients are masked.
-      logits = model.apply_pack(tf.gather(images, rows), masked=False)
+      logits = model.apply_pack(batch, masked=False, training=True)
+      state_updates = model.take_updates()
       losses = objective.network_losses(batch_labels, logits)
       accuracies = objective.network_accuracies(batch_labels, logits)
       grads = objective.gradients(
@@ -258,6 +279,8 @@ def build_loop(model, data, optimizer, global_step, batch_size,
           weight_decay, clip_norm, clip_value, masks=masks)
       update = optimizer.apply_gradients(zip(grads, variables),
                                          global_step=global_step)
+      if state_updates:
+        update = tf.group(update, *state_updates)
       for after_step in after_steps:
         with tf.control_dependencies([update]):
           extra = after_step(global_step)
@@ -282,7 +305,7 @@ def build_loop(model, data, optimizer, global_step, batch_size,
   count = tf.maximum(tf.cast(steps_run, tf.float32), 1.0)
   return Loop(indices, {'loss': loss_sum / count,
                         'accuracy': accuracy_sum / count},
-              first_bad, weights_finite)
+              first_bad, weights_finite, seeds)
 
 
 class PackDiverged(finite.NonFiniteError):
@@ -345,7 +368,7 @@ def _check(members, options):
 
 
 def train(dataset, hyperparameters, members, optimizer_fn, training_len,
-                 options=None, model_class=None, build_hooks=None):
+          options=None, model_class=None, build_hooks=None, augment=None):
   """Trains N >= 1 networks of one architecture together, each as if alone.
 
   Args:
@@ -367,11 +390,14 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
     build_hooks: optional callable(index, network, optimizer) ->
       Hooks: member `index`'s hooks, built on `network` (a
       packed_model.NetworkView) and its own optimizer (see network_hooks).
+    augment: optional augmentation.Augmentation of the training batches;
+      network i's is seeded by its order seed (the dataset's when the
+      member has none) and the step, so a resumed run sees the same.
 
   Returns:
     A list with, per member, (initial_weights, final_weights): dicts of
     effective kernels and biases (dicts layer -> kernel * mask,
-    `<layer>_bias` -> bias).
+    `<layer>_bias` -> bias) and batch norms' tensors (`<bn>_gamma`, ...).
 
   Raises:
     ValueError: for a bad training length or batch size, bad masks or
@@ -380,9 +406,11 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
     PackDiverged: (a NonFiniteError) when some networks diverged, after the
       others finished; it holds every member's result.
     save_restore.WriteError: when an output or checkpoint cannot be written.
-    TypeError: if `options` is not a TrainOptions.
+    TypeError: if `options` is not a TrainOptions, or `augment` not an
+      Augmentation.
   """
   members, options = _check(members, options)
+  augment = augmentation_lib.check(augment)
   model_class = model_class or packed_model.model_class(hyperparameters)
   total = durations.to_iterations(training_len,
                                   dataset.steps_per_epoch(options.batch_size))
@@ -401,7 +429,7 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
   graph = tf.Graph()
   with graph.as_default():
     pack = _Graph(dataset, hyperparameters, model_class, len(members),
-                      optimizer_fn, checkpointing, options, build_hooks)
+                  optimizer_fn, checkpointing, options, build_hooks, augment)
   graph.finalize()
   with session_lib.new_session(graph) as sess:
     pack.initialize(sess)
@@ -417,7 +445,7 @@ class _Graph(object):
   """Everything a pack's session runs: data, model, loop, evaluation, saving."""
 
   def __init__(self, dataset, hyperparameters, model_class, num_networks,
-               optimizer_fn, checkpointing, options, build_hooks):
+               optimizer_fn, checkpointing, options, build_hooks, augment):
     self.data = graph_data.GraphData(dataset)
     global_step = tf.train.get_or_create_global_step()
     inputs, labels = dataset.placeholders()
@@ -429,7 +457,7 @@ class _Graph(object):
         self.model, self.data, optimizer, global_step, options.batch_size,
         weight_decay=options.weight_decay, clip_norm=options.clip_norm,
         clip_value=options.clip_value,
-        after_steps=[h.after_step for h in self.hooks])
+        after_steps=[h.after_step for h in self.hooks], augment=augment)
     self.evaluator = background_evaluation.for_pack(
         self.model, self.data, options.eval_chunk_size)
     self.checkpoints = (packed_checkpoints.PackedCheckpoints(self.model,
@@ -543,9 +571,11 @@ class _Run(object):
       steps = min(boundary - iteration, MAX_CHUNK)
       order = np.stack([o.train_order(iteration, steps, self.options.batch_size)
                         for o in self.orders], axis=1)
+      feeds = {loop.indices: order}
+      if loop.seeds is not None:
+        feeds[loop.seeds] = [o.train_order_seed for o in self.orders]
       self.batch_metrics, first_bad, weights_finite = self.sess.run(
-          [loop.metrics, loop.first_bad_step, loop.weights_finite],
-          {loop.indices: order})
+          [loop.metrics, loop.first_bad_step, loop.weights_finite], feeds)
       self._check_finite(first_bad, weights_finite, iteration, steps)
       iteration += steps
       if self.progress and iteration < boundary:

@@ -49,7 +49,7 @@ def resample(masks, distribution, mode, seed):
   """
   rng = np.random.default_rng(int(seed))
   presets = {k: np.array(v) for k, v in distribution.items()
-             if model_base.is_bias(k)}
+             if model_base.is_unmasked(k)}
   for name in sorted(masks):
     if name not in distribution:
       raise ValueError('no weights for layer {!r} in the distribution '

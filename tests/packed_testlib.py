@@ -25,6 +25,11 @@ def lenet5():
   return model_conv.architecture('lenet5')
 
 
+def resnet_tiny():
+  """A ResNet-8 of width 2 (model_cifar), for 8x8 digits."""
+  return {'resnet_depth': 8, 'resnet_width': 2}
+
+
 def digit_images():
   """The offline digits as 8x8x1 images, with a validation split."""
   return registry.make_dataset('digits', flatten=False, train_order_seed=5,
@@ -47,11 +52,11 @@ def initial_shapes(dataset, hyperparameters, model_class=None):
 
 
 def pack(dataset, hyperparameters, members, optimizer_fn, training_len,
-         model_class=None, **params):
+         model_class=None, augment=None, **params):
   """trainer.train with trainer.TrainOptions(**params)."""
   return trainer.train(dataset, hyperparameters, members, optimizer_fn,
                        training_len, trainer.TrainOptions(**params),
-                       model_class=model_class)
+                       model_class=model_class, augment=augment)
 
 
 def members(dataset, hyperparameters, run_dirs=(None, None, None),

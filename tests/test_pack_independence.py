@@ -4,7 +4,8 @@ Every command line trains a lone run as a pack of one, and --trials as a
 pack of N; so a network must end byte for byte the same whatever its pack's
 size and its position in it: its initial and final weights, its masks and
 every file its run directory holds (packs of 1, 2, 3 and 8 at several
-positions for the MLP, of 1 and 2 for LeNet-5; with masks, presets and
+positions for the MLP, of 1 and 2 for LeNet-5 and for a tiny ResNet whose
+batch norms and augmentation are per network; with masks, presets and
 clipping, and a cosine schedule from a late start; SET and RigL updates are
 checked through the command line in test_packed_sparse_train.py).
 """
@@ -13,6 +14,7 @@ import numpy as np
 import packed_testlib as lib
 import pytest
 
+from lottery_ticket.foundations import augmentation
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import trainer
 
@@ -37,7 +39,12 @@ LATE_START = dict(first_iteration=10, save_weights_at=[10, 20])
     (lib.MLP, lib.small_mlp_dataset, COSINE, ((1, 0), (3, 2)), LATE_START),
     (lib.lenet5(), lib.digit_images, dict(name='momentum'), ((1, 0), (2, 1)),
      {}),
-], ids=['mlp-adam', 'mlp-cosine-late-start', 'lenet5-momentum'])
+    pytest.param(lib.resnet_tiny(), lib.digit_images, dict(name='momentum'),
+                 ((1, 0), (2, 1)),
+                 dict(augment=augmentation.Augmentation(padding=1)),
+                 marks=pytest.mark.slow),
+], ids=['mlp-adam', 'mlp-cosine-late-start', 'lenet5-momentum',
+        'resnet-tiny-augmented'])
 def test_size_and_position_leave_a_network_unchanged(tmp_path,
                                                      hyperparameters,
                                                      dataset, optimizer,
