@@ -53,6 +53,8 @@ setuptools.setup(
     install_requires=TENSORFLOW + [
         'fire>=0.5',
         'numpy>=1.23',
+        # Part of the library's declared stack: TensorFlow logs through it.
+        'absl-py>=1.0',
         # The offline `digits` dataset ships inside scikit-learn.
         'scikit-learn>=1.0',
     ],

@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket import command_line
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import graph_data
@@ -57,7 +58,7 @@ def hyperparameters(network):
   if network == 'mlp':
     return {'layers': [(300, 'relu'), (100, 'relu'), (10, None)]}, (784,)
   if network == 'lenet5':
-    spec = model_conv.architecture('lenet5')
+    spec = architectures.architecture('lenet5')
     spec['padding'] = 'VALID'
     return spec, (28, 28, 1)
   raise ValueError('No such network: {!r} (choose from: {})'.format(

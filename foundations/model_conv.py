@@ -1,43 +1,15 @@
 """Convolutional networks with masked layers: LeNet-5 and Conv-2/4/6.
 
-Conv-2/4/6 are the VGG-like CIFAR-10 networks of the lottery ticket paper
-(3x3 convolutions, 2x2 max-pooling after each pair, then 256-256-10 fully
-connected); LeNet-5 is 6 and 16 5x5 filters with pooling, then 120-84-10.
-Layers are named conv0, conv1, ... and fc0, fc1, ...
+The named architectures (foundations/architectures.py, which needs no
+TensorFlow) are hyperparameters of ModelConv. Layers are named conv0,
+conv1, ... and fc0, fc1, ...
 """
 
-from lottery_ticket.foundations import choices
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import initializers
 from lottery_ticket.foundations import model_base
 
-POOL = 'pool'
-
-
-def _vgg(blocks):
-  conv = []
-  for filters in blocks:
-    conv += [(filters, 3, 'relu'), (filters, 3, 'relu'), POOL]
-  return {'conv_layers': conv,
-          'fc_layers': [(256, 'relu'), (256, 'relu'), (10, None)]}
-
-
-ARCHITECTURES = {
-    'lenet5': {
-        'conv_layers': [(6, 5, 'relu'), POOL, (16, 5, 'relu'), POOL],
-        'fc_layers': [(120, 'relu'), (84, 'relu'), (10, None)],
-    },
-    'conv2': _vgg([64]),
-    'conv4': _vgg([64, 128]),
-    'conv6': _vgg([64, 128, 256]),
-}
-
-
-def architecture(name):
-  """Hyperparameters of a named architecture (a fresh copy)."""
-  choices.check('architecture', name, sorted(ARCHITECTURES))
-  spec = ARCHITECTURES[name]
-  return {'conv_layers': list(spec['conv_layers']),
-          'fc_layers': list(spec['fc_layers'])}
+POOL = architectures.POOL
 
 
 class ModelConv(model_base.ModelBase):

@@ -5,9 +5,9 @@ schedule, regularisation and the progress label, each field checked when
 the object is made, so a bad value is refused in one line naming the field
 before anything is built or written. `Hooks` is the code a caller adds to
 training (a mask update after each step, extra metrics, measurements at
-record points); it is made by `TrainOptions.build_hooks(optimizer)` once the
-trainer has created the optimizer, so hooks that reset optimizer slots or
-read momentum receive it directly.
+record points), made per network by trainer.train's `build_hooks(index,
+network, optimizer)` once the trainer has created the optimizer, so hooks
+that reset optimizer slots or read momentum receive it directly.
 
 Neither imports TensorFlow.
 """
@@ -71,8 +71,6 @@ class TrainOptions(object):
     clip_value: clip each gradient entry to [-v, v] (0: no clipping).
     eval_chunk_size: the largest number of examples evaluated at once.
     progress: the label of the console progress lines (None: silent).
-    build_hooks: callable(optimizer) -> Hooks, called once the trainer has
-      created the optimizer and the global step, in the training graph.
     first_iteration: the iteration training starts at (0: the start): a
       training that continues another one from its iteration k (late
       rewinding as in OpenLTH, the copies of an instability analysis) runs
@@ -93,7 +91,6 @@ class TrainOptions(object):
   clip_value: float = 0.0
   eval_chunk_size: int = DEFAULT_EVAL_CHUNK_SIZE
   progress: Optional[str] = None
-  build_hooks: Optional[Callable[[Any], Hooks]] = None
   first_iteration: int = 0
 
   def __post_init__(self):
@@ -116,8 +113,6 @@ class TrainOptions(object):
       checked[name] = bool(getattr(self, name))
     if self.progress is not None and not isinstance(self.progress, str):
       _refuse('progress', self.progress, 'must be a label (a string) or None')
-    if self.build_hooks is not None and not callable(self.build_hooks):
-      _refuse('build_hooks', self.build_hooks, 'must be callable(optimizer)')
     for name, value in checked.items():
       object.__setattr__(self, name, value)  # normalised (frozen otherwise)
 
@@ -143,16 +138,6 @@ class TrainOptions(object):
         points.update(range(interval, total + 1, interval))
     points.update(k for k in self.save_weights_at if 0 < k <= total)
     return sorted(points)
-
-  def hooks(self, optimizer):
-    """The Hooks for `optimizer` (empty Hooks without build_hooks).
-
-    Raises:
-      TypeError: if build_hooks returns something other than Hooks.
-    """
-    if self.build_hooks is None:
-      return Hooks()
-    return checked_hooks(self.build_hooks(optimizer))
 
 
 def due(iteration, interval, total):

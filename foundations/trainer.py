@@ -353,10 +353,6 @@ def _check(members, options):
   if not isinstance(options, TrainOptions):
     raise TypeError('options must be a TrainOptions, got {!r}'.format(
         type(options).__name__))
-  if options.build_hooks is not None:
-    raise ValueError('a pack builds hooks per network: give '
-                     'train(build_hooks=...), not TrainOptions.'
-                     'build_hooks')
   if not members:
     raise ValueError('a pack needs at least one member')
   members = [m if isinstance(m, Member) else Member(**m) for m in members]

@@ -11,8 +11,8 @@ import os
 import numpy as np
 
 from lottery_ticket.datasets import registry
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import dataset_base
-from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import trainer
@@ -22,7 +22,7 @@ MLP = {'layers': [(16, 'relu'), (12, 'relu'), (4, None)]}
 
 def lenet5():
   """LeNet-5's architecture (6, 16 filters; 120-84-10) for 8x8 digits."""
-  return model_conv.architecture('lenet5')
+  return architectures.architecture('lenet5')
 
 
 def resnet_tiny():

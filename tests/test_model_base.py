@@ -94,7 +94,7 @@ def test_apply_reuses_variables(tiny_dataset):
 
 @pytest.mark.parametrize('name, layers', [('lenet5', 5), ('conv2', 5)])
 def test_conv_networks_build_and_mask(name, layers):
-  spec = model_conv.architecture(name)
+  spec = architectures.architecture(name)
   with tf.Graph().as_default() as graph:
     inputs = tf.placeholder(tf.float32, [None, 28, 28, 1])
     labels = tf.placeholder(tf.int32, [None])
@@ -114,10 +114,4 @@ def test_unknown_activation_and_architecture_are_named():
   with pytest.raises(ValueError, match="'swishy'"):
     model_fc.model_base.activation_fn('swishy')
   with pytest.raises(ValueError, match="'conv9'"):
-    model_conv.architecture('conv9')
-
-
-def test_model_conv_builds_the_architectures_the_configuration_names():
-  # model_conv keeps a table of its own until it reads architectures.py.
-  assert model_conv.ARCHITECTURES == architectures.ARCHITECTURES
-  assert model_conv.POOL == architectures.POOL
+    architectures.architecture('conv9')

@@ -137,8 +137,6 @@ def _train(members, **params):
 
 @pytest.mark.parametrize('members, params, message', [
     ([], {}, 'at least one member'),
-    ([{}], {'build_hooks': lambda optimizer: None},
-     'builds hooks per network'),
     ([{'output_dir': '/tmp/x'}, {'output_dir': '/tmp/x'}], {},
      'share an output directory: /tmp/x'),
     ([{'masks': {'layer7': np.ones((20, 16))}}], {}, 'layer7'),

@@ -2,14 +2,14 @@
 
 import pytest
 
-from lottery_ticket.foundations import model_conv
+from lottery_ticket.foundations import architectures
 from lottery_ticket.mnist_fc import small_dense
 
 MLP = {'layers': [(300, 'relu'), (100, 'relu'), (10, None)]}
 
 
 def _lenet5():
-  spec = model_conv.architecture('lenet5')
+  spec = architectures.architecture('lenet5')
   spec['padding'] = 'VALID'
   return spec
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import sparse_init
 from lottery_ticket.foundations import sparsity_distribution as dist
@@ -122,7 +123,7 @@ def test_metainit_by_default_rescales_only_conv_kernels(capsys):
     inputs = tf.placeholder(tf.float32, [None, 8, 8, 1])
     labels = tf.placeholder(tf.int32, [None])
     return model_conv.ModelConv(
-        {'conv_layers': [(3, 3, 'relu'), model_conv.POOL],
+        {'conv_layers': [(3, 3, 'relu'), architectures.POOL],
          'fc_layers': [(10, None)]}, inputs, labels)
 
   before, after, quotient = _run_metainit(conv_model, (8, 8, 1), steps=60,

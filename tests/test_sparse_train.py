@@ -11,6 +11,7 @@ from fire import parser as fire_parser
 from lottery_ticket import command_line
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import sparse_train_argfile
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import sparsity_distribution as dist
@@ -173,7 +174,7 @@ def test_every_method_trains(method, extra, tmp_path):
 def test_parameter_counts_match_the_built_networks():
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   from lottery_ticket.foundations import model_conv  # pylint: disable=g-import-not-at-top
-  spec = model_conv.architecture('lenet5')
+  spec = architectures.architecture('lenet5')
   spec['padding'] = 'VALID'
   kernels, biases = small_dense.kernel_shapes(spec, (28, 28, 1))
   assert kernels['fc0'] == [256, 120]

@@ -223,7 +223,6 @@ def test_a_weight_becoming_infinite_is_caught_at_the_end_of_its_chunk(
     ('save_weights_at', [10, -1], 'save_weights_at must be >= 0'),
     ('save_weights_at', '100', 'save_weights_at must be a list'),
     ('save_network', 'false', 'save_network must be true or false'),
-    ('build_hooks', 'after_step', 'build_hooks must be callable'),
 ])
 def test_train_options_are_checked_by_name(field, value, message):
   with pytest.raises(ValueError, match='training option ' + message):
