@@ -11,10 +11,16 @@ from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-impo
 
 
 def _sums(models, images, labels, substitutes=None):
-  """Per model, (sum of losses, number correct) on one chunk of a split."""
+  """Per model, (sum of losses, number correct) on one chunk of a split.
+
+  The models run one after another, so the chunk's activations of only one
+  of them are in memory at a time (a pack of 8 would otherwise hold eight
+  sets of [10000, units] activations at once).
+  """
   out = []
   for model in models:
-    logits = model.apply(images, substitutes)
+    with tf.control_dependencies(out[-1:]):
+      logits = model.apply(tf.identity(images), substitutes)
     losses = tf.nn.sparse_softmax_cross_entropy_with_logits(
         labels=labels, logits=logits)
     correct = tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), labels)
