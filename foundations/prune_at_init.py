@@ -60,13 +60,16 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import one_shot_pruning
+from lottery_ticket.foundations import sparse_methods
 
 METHODS = ('synflow', 'iter_snip', 'force', 'magnitude_init', 'random_init')
 # Every method of pruning at initialisation, SNIP and GraSP included.
 ALL_METHODS = one_shot_pruning.METHODS + METHODS
-SCOPES = ('global', 'layer')
-# The references' numbers of rounds (Synaptic-Flow: 100; FORCE's README: 60).
-DEFAULT_ROUNDS = {'synflow': 100, 'iter_snip': 60, 'force': 60}
+SCOPES = sparse_methods.PRUNE_SCOPES
+# The references' numbers of rounds (Synaptic-Flow: 100; FORCE's README: 60),
+# kept in the methods' registry entries.
+DEFAULT_ROUNDS = {n: sparse_methods.get(n).rounds for n in METHODS
+                  if sparse_methods.get(n).rounds}
 ITERATIVE = tuple(DEFAULT_ROUNDS)
 
 

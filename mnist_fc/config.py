@@ -149,7 +149,8 @@ SPARSE = hparams.Concern('sparse', (
     S('method', 'str', 'dense', 'the sparse-training method',
       choices=sparse_methods.NAMES),
     S('sparsity', 'float', None, 'fraction of kernel weights removed: the '
-      'final sparsity of prune, the prune fraction of snip/grasp, the '
+      'final sparsity of prune, the fraction pruned at initialisation (snip, '
+      'grasp, synflow, force, iter_snip, magnitude_init, random_init), the '
       'parameter budget of small_dense', minimum=0, below=1,
       derived='0 for dense; other methods need it'),
     S('distribution', 'str', 'uniform', 'how the sparsity is spread over '
@@ -183,6 +184,13 @@ SPARSE = hparams.Concern('sparse', (
       choices=sparse_methods.GRASP_VARIANTS),
     S('grasp_temperature', 'float', 0.0, 'GraSP: temperature of the logits '
       '(0: the variant\'s own, 1 for evci, 200 for wang)', minimum=0),
+    S('prune_rounds', 'int', 0, 'synflow, force, iter_snip: rounds of '
+      "pruning at initialisation (0: the reference's, 100 for synflow, 60 "
+      'for force and iter_snip)', minimum=0),
+    S('prune_scope', 'str', 'global', 'synflow, force, iter_snip, '
+      'magnitude_init, random_init: global (rank all layers together, as the '
+      "references do) or layer (keep the distribution's per-layer counts)",
+      choices=sparse_methods.PRUNE_SCOPES),
     S('small_dense_rule', 'str', 'reference', 'small_dense: how the widths '
       "are chosen: reference (the paper's configurations: 8,8 for the MLP, "
       '3,3,27,20 for LeNet-5 at 95%; equal widths elsewhere), equal, '
@@ -213,7 +221,8 @@ SPARSE = hparams.Concern('sparse', (
     S('grad_batch_size', 'int', 1000, 'training examples in the fixed batch '
       'of the gradient-flow measurements', minimum=1),
     S('grow_batch_size', 'int', 256, 'training examples (disjoint from the '
-      'measurement batch) on which RigL grows and SNIP/GraSP score',
+      'measurement batch) on which RigL grows and the data-based methods of '
+      'pruning at initialisation score (snip, grasp, force, iter_snip)',
       minimum=1),
     S('measure_updates', 'bool', True, 'record the gradient norm just before '
       'and after every mask update', identity=False),
@@ -244,6 +253,11 @@ READ_ONLY_WITH = {
     'metainit_steps': _METAINIT, 'metainit_lr': _METAINIT,
     'metainit_momentum': _METAINIT, 'metainit_batch_size': _METAINIT,
     'metainit_scope': _METAINIT,
+    'prune_rounds': (lambda v: sparse_methods.get(v['method']).rounds > 0,
+                     '--method=synflow, force or iter_snip'),
+    'prune_scope': (lambda v: sparse_methods.get(v['method']).scoped,
+                    '--method=synflow, force, iter_snip, magnitude_init or '
+                    'random_init'),
 }
 BASE = (DATA, MODEL, TRAINING)
 # Old config.json files (format 1) kept these beside the settings; they are

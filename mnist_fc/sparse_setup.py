@@ -174,6 +174,8 @@ def _dense_start(config, dataset, hyperparameters, stream, decisions):
         masks = prune_at_init.prune(
             sess, config.sparse_method.one_shot, model, batch, counts,
             input_shape=dataset.input_shape,
+            rounds=config.sparse.prune_rounds or None,
+            scope=config.sparse.prune_scope,
             seed=seed_for(config, PRUNE_SEED),
             grasp_variant=config.sparse.grasp_variant,
             grasp_temperature=config.sparse.grasp_temperature or None)
