@@ -52,6 +52,8 @@ S = hparams.Setting
 FORMAT = 2
 NETWORKS = ('fc',) + architectures.NAMES
 PADDINGS = ('SAME', 'VALID')
+# How later levels of the lottery experiment retrain (lottery_experiment.py).
+RETRAINING = ('rewind_weights', 'rewind_lr', 'finetune')
 # --mask_from=random: set/rigl start from a random mask even with a preset.
 RANDOM_MASK = 'random'
 # Defaults of gradual-pruning steps left unset, as fractions of training (the
@@ -143,6 +145,12 @@ LOTTERY = hparams.Concern('lottery', (
       'the data order going on from k (continue, as OpenLTH), or T '
       'iterations from the rewound weights with both restarting (restart)',
       choices=('continue', 'restart')),
+    S('retrain', 'str', 'rewind_weights', 'how levels after 0 retrain '
+      '(Renda et al. 2020): rewind_weights (survivors reset to level 0\'s '
+      'weights at --rewind_iteration), rewind_lr (the previous level\'s '
+      'trained weights, masked, trained k..T with the learning-rate schedule '
+      'replayed from k) or finetune (the same weights trained T-k '
+      'iterations at the schedule\'s final rate)', choices=RETRAINING),
 ))
 
 SPARSE = hparams.Concern('sparse', (
@@ -246,8 +254,10 @@ _METAINIT = (lambda v: v['init_method'] == 'metainit', '--init_method=metainit')
 READ_ONLY_WITH = {
     'momentum': (lambda v: v['optimizer'] in ('momentum', 'rmsprop'),
                  '--optimizer=momentum or rmsprop'),
-    'rewind_schedule': (lambda v: v['rewind_iteration'] > 0,
-                        '--rewind_iteration above 0'),
+    'rewind_schedule': (lambda v: (v['rewind_iteration'] > 0 and
+                                   v['retrain'] == 'rewind_weights'),
+                        '--rewind_iteration above 0 and '
+                        '--retrain=rewind_weights'),
     'init_fan_mode': (lambda v: v['init_method'] == 'unit_scaled',
                       '--init_method=unit_scaled'),
     'metainit_steps': _METAINIT, 'metainit_lr': _METAINIT,
