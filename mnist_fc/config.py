@@ -199,6 +199,12 @@ SPARSE = hparams.Concern('sparse', (
       'magnitude_init, random_init: global (rank all layers together, as the '
       "references do) or layer (keep the distribution's per-layer counts)",
       choices=sparse_methods.PRUNE_SCOPES),
+    S('ablation', 'str', 'none', 'the sanity checks of pruning at '
+      'initialisation (Frankle et al. 2021; snip, grasp, synflow, force, '
+      'iter_snip, magnitude_init): none, shuffle (the mask permuted within '
+      'each layer), reinit (the kept weights re-drawn from another '
+      'initialisation) or invert (the lowest scores kept)',
+      choices=sparse_methods.ABLATIONS),
     S('small_dense_rule', 'str', 'reference', 'small_dense: how the widths '
       "are chosen: reference (the paper's configurations: 8,8 for the MLP, "
       '3,3,27,20 for LeNet-5 at 95%; equal widths elsewhere), equal, '
@@ -591,6 +597,12 @@ def _finish_sparse(values):
     raise ValueError('--shuffle_mask shuffles a --mask_from mask: it applies '
                      'to scratch, and set/rigl with --mask_from, not '
                      '--method={}'.format(method.name))
+  if values['ablation'] != 'none' and not method.ablatable:
+    raise ValueError('--ablation={} applies to pruning at initialisation '
+                     '({}), not --method={}'.format(
+                         values['ablation'], ', '.join(
+                             sparse_methods.names_where(
+                                 lambda m: m.ablatable)), method.name))
   if method.keeps_weights and values['init_method'] != 'dense':
     raise ValueError('--method={} starts from the saved initial weights; '
                      '--init_method={} would replace them'.format(

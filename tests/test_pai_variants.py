@@ -1,6 +1,8 @@
 """Pruning at initialisation's own settings, its sanity-check ablations
 (Frankle et al. 2021) and the warning of a collapsed layer."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -51,3 +53,97 @@ def test_global_scope_keeps_the_total():
 def test_settings_a_method_does_not_read_are_refused(flags, message):
   with pytest.raises(ValueError, match=message):
     experiments.SPARSE_TRAIN.resolve(dict(TINY, sparsity=0.5, **flags))
+
+
+# Sanity-check ablations -----------------------------------------------------
+
+def _counts(masks):
+  return {n: int(m.sum()) for n, m in masks.items()}
+
+
+@pytest.mark.parametrize('method', ['snip', 'magnitude_init'])
+def test_shuffle_keeps_each_layers_count_and_moves_the_weights(method):
+  _, base = _start(method=method, sparsity=0.8)
+  _, shuffled = _start(method=method, sparsity=0.8, ablation='shuffle')
+  assert _counts(shuffled.masks) == _counts(base.masks)
+  for name, mask in base.masks.items():
+    assert not np.array_equal(shuffled.masks[name], mask)
+    # The weights are the method's own initialisation under the new mask.
+    np.testing.assert_array_equal(shuffled.weights[name],
+                                  _dense(method)[name] * shuffled.masks[name])
+
+
+def _dense(method):
+  """The dense initial kernels of a run of `method` (its masks all ones)."""
+  config = _config(method=method, sparsity=0.8)
+  return sparse_setup._drawn_weights(  # pylint: disable=protected-access
+      config, config.make_dataset(), config.hyperparameters(10), 0)
+
+
+def test_reinit_keeps_the_mask_and_redraws_the_kept_weights():
+  _, base = _start(method='synflow', sparsity=0.8, prune_rounds=2)
+  _, redrawn = _start(method='synflow', sparsity=0.8, prune_rounds=2,
+                      ablation='reinit')
+  for name, mask in base.masks.items():
+    np.testing.assert_array_equal(redrawn.masks[name], mask)
+    kept = mask > 0
+    assert not np.any(redrawn.weights[name][kept] ==
+                      base.weights[name][kept])
+    assert np.all(redrawn.weights[name][~kept] == 0)
+
+
+def test_invert_keeps_the_complement_per_layer():
+  # Half of every layer kept: the inverted mask is the other half.
+  _, base = _start(method='magnitude_init', sparsity=0.5,
+                   prune_scope='layer')
+  _, inverted = _start(method='magnitude_init', sparsity=0.5,
+                       prune_scope='layer', ablation='invert')
+  assert _counts(inverted.masks) == _counts(base.masks)
+  for name, mask in base.masks.items():
+    np.testing.assert_array_equal(inverted.masks[name], 1 - mask)
+
+
+@pytest.mark.parametrize('method, flags', [
+    ('magnitude_init', {}),
+    ('force', {'prune_rounds': 3}),
+    ('snip', {}),
+])
+def test_invert_keeps_the_same_number_of_weights(method, flags):
+  _, base = _start(method=method, sparsity=0.9, **flags)
+  _, inverted = _start(method=method, sparsity=0.9, ablation='invert',
+                       **flags)
+  assert sum(_counts(inverted.masks).values()) == sum(
+      _counts(base.masks).values())
+  overlap = sum(int((inverted.masks[n] * base.masks[n]).sum())
+                for n in base.masks)
+  assert overlap < 0.2 * sum(_counts(base.masks).values())
+
+
+def test_inverted_magnitudes_are_the_smallest():
+  _, inverted = _start(method='magnitude_init', sparsity=0.9,
+                       prune_scope='layer', ablation='invert')
+  dense = _dense('magnitude_init')
+  for name, mask in inverted.masks.items():
+    kept = np.abs(dense[name][mask > 0])
+    assert kept.max() <= np.abs(dense[name][mask == 0]).min()
+
+
+@pytest.mark.parametrize('method', ['rigl', 'random_init', 'dense'])
+def test_an_ablation_of_another_method_is_refused_in_one_line(
+    method, tmp_path, capsys):
+  from lottery_ticket import command_line  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.mnist_fc.runners import sparse_train  # pylint: disable=g-import-not-at-top
+  out = str(tmp_path / 'run')
+  argv = ['--output_dir=' + out, '--dataset=digits', '--method=' + method,
+          '--ablation=shuffle', '--training_len=5it']
+  if method != 'dense':
+    argv.append('--sparsity=0.5')
+  with pytest.raises(SystemExit) as stop:
+    command_line.run(sparse_train.RUNNER, argv)
+  assert stop.value.code == 2
+  lines = capsys.readouterr().err.strip().splitlines()
+  assert len(lines) == 1
+  assert ('--ablation=shuffle applies to pruning at initialisation (snip, '
+          'grasp, synflow, iter_snip, force, magnitude_init), not --method='
+          + method) in lines[0]
+  assert not os.path.exists(out)
