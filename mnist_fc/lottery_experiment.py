@@ -31,6 +31,7 @@ as facts):
 
 import os
 
+from lottery_ticket.foundations import connectivity
 from lottery_ticket.foundations import dir_lock
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import hparams
@@ -150,10 +151,21 @@ class _Trial(object):
       states[level] = runs.claim(self.run_dir(level), self.config, EXPERIMENT)
     _announce(self.output_dir, states, self.iterations)
 
-  def details(self, level):
-    return {'experiment_name': self.experiment_name, 'level': level,
-            'iterations': self.iterations, 'prune_percents': self.percents,
-            'presets': self.presets_source}
+  def details(self, level, masks=None):
+    """What a level's config.json records beside the settings; a level
+    whose new masks leave a layer empty or cut off from the input says so
+    and records it (collapsed_layers)."""
+    out = {'experiment_name': self.experiment_name, 'level': level,
+           'iterations': self.iterations, 'prune_percents': self.percents,
+           'presets': self.presets_source}
+    if masks is not None:
+      where = ' ({})'.format(self.run_dir(level))
+      collapsed = connectivity.check(
+          masks, [n for n in self.config.layer_names() if n in masks],
+          lambda line: runs.say(line + where))
+      if collapsed:
+        out['collapsed_layers'] = collapsed
+    return out
 
   def label(self, level):
     return 'level {}/{}'.format(level, self.iterations)
@@ -224,7 +236,7 @@ def _run(trials, dataset, presets, overwrite):
           trial.run_dir(level), trial.config, masks=masks,
           presets=(trial.level_presets(resets[index], previous[index][1],
                                        masks) if level else presets),
-          details=trial.details(level)))
+          details=trial.details(level, masks)))
     if not todo:
       continue
     label = first.label(level)

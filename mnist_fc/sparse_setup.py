@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import checkpoint_files
+from lottery_ticket.foundations import connectivity
 from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import masks as masks_lib
@@ -342,6 +343,12 @@ def prepare(config, dataset, run_dir=None, schedule=None):
                                               decisions)
   masks = _start_masks(config, shapes, weights, dense_masks, schedule)
   masks, weights = _ablate(config, dataset, hyperparameters, masks, weights)
+  # A layer left without weights, or cut off from the input, is said and
+  # recorded: the run would otherwise train a constant predictor silently.
+  collapsed = connectivity.check(
+      masks, [n for n in config.layer_names() if n in masks], progress.notice)
+  if collapsed:
+    info['collapsed_layers'] = collapsed
   if config.sparse_method.keeps_weights:
     weights = load_initial_weights(
         config.mask_path, {k: np.shape(v) for k, v in weights.items()})

@@ -6,10 +6,15 @@ import os
 import numpy as np
 import pytest
 
+from lottery_ticket.foundations import connectivity
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import sparsity_distribution as dist
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments
+from lottery_ticket.mnist_fc import lottery_experiment
 from lottery_ticket.mnist_fc import sparse_setup
+from lottery_ticket.mnist_fc import sparse_train
 
 TINY = dict(dataset='digits', layers=(16,), batch_size=32, test_interval=10,
             grad_batch_size=100, grow_batch_size=100, training_len='10it',
@@ -147,3 +152,76 @@ def test_an_ablation_of_another_method_is_refused_in_one_line(
           'grasp, synflow, iter_snip, force, magnitude_init), not --method='
           + method) in lines[0]
   assert not os.path.exists(out)
+
+
+# Layer collapse ------------------------------------------------------------
+
+def test_a_connected_network_has_no_collapsed_layer():
+  masks = {'layer0': np.eye(3, 4), 'layer1': np.eye(4, 2)}
+  assert connectivity.collapsed_layers(masks, ['layer0', 'layer1']) == []
+
+
+def test_an_empty_layer_is_named():
+  masks = {'layer0': np.ones((3, 4)), 'layer1': np.zeros((4, 2)),
+           'layer2': np.ones((2, 2))}
+  assert connectivity.collapsed_layers(masks, ['layer0', 'layer1',
+                                               'layer2']) == [
+                                                   ('layer1', 'empty')]
+
+
+def test_a_cut_without_an_empty_layer_is_named():
+  # layer0 feeds only unit 0; layer1 reads only from unit 1.
+  layer0 = np.zeros((3, 2))
+  layer0[:, 0] = 1
+  layer1 = np.zeros((2, 2))
+  layer1[1, :] = 1
+  masks = {'layer0': layer0, 'layer1': layer1, 'layer2': np.ones((2, 2))}
+  assert connectivity.collapsed_layers(
+      masks, ['layer0', 'layer1', 'layer2']) == [('layer1', 'disconnected')]
+  assert connectivity.warnings([('layer1', 'empty')]) == [
+      'warning: layer1 is empty after pruning: the network is disconnected']
+
+
+def test_conv_channels_and_the_flattened_layer():
+  conv0 = np.zeros((3, 3, 1, 2))
+  conv0[1, 1, 0, 1] = 1  # only channel 1 is alive
+  fc0 = np.zeros((2 * 4, 3))  # 4 positions x 2 channels, NHWC
+  fc0[0::2, :] = 1  # reads channel 0 only: cut
+  masks = {'conv0': conv0, 'fc0': fc0, 'fc1': np.ones((3, 2))}
+  order = ['conv0', 'fc0', 'fc1']
+  assert connectivity.collapsed_layers(masks, order) == [
+      ('fc0', 'disconnected')]
+  fc0[5, 0] = 1  # position 2, channel 1
+  assert connectivity.collapsed_layers(masks, order) == []
+
+
+def test_a_sparse_run_with_an_empty_layer_says_and_records_it(
+    tmp_path, capsys):
+  mask_dir = str(tmp_path / 'masks')
+  save_restore.save_network(mask_dir, {'layer0': np.ones((64, 16),
+                                                          np.float32),
+                                       'layer1': np.zeros((16, 10),
+                                                          np.float32)})
+  run_dir = str(tmp_path / 'scratch')
+  sparse_train.sparse_train(run_dir, **dict(
+      TINY, method='scratch', mask_from=mask_dir, sparsity=0.135,
+      training_len='2it'))
+  assert ('warning: layer1 is empty after pruning: the network is '
+          'disconnected') in capsys.readouterr().err
+  details = save_restore.read_json(paths.config(run_dir))['details']
+  assert details['start']['collapsed_layers'] == ['layer1']
+
+
+def test_a_lottery_level_that_collapses_says_and_records_it(tmp_path, capsys):
+  trial = str(tmp_path / 'lottery')
+  lottery_experiment.lottery_experiment(
+      trial, iterations=1, dataset='digits', layers=(2,),
+      training_len='2it', save_summaries=False, checkpoint_interval=0,
+      prune_percent=0.0, prune_percent_output=0.99)
+  assert 'warning: layer1 is empty' in capsys.readouterr().err
+  details = save_restore.read_json(paths.config(
+      paths.run(trial, 1, 'same_init')))['details']
+  assert details['collapsed_layers'] == ['layer1']
+  level0 = save_restore.read_json(paths.config(
+      paths.run(trial, 0, 'same_init')))['details']
+  assert 'collapsed_layers' not in level0
