@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import connectivity
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
@@ -15,6 +16,7 @@ from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import lottery_experiment
 from lottery_ticket.mnist_fc import sparse_setup
 from lottery_ticket.mnist_fc import sparse_train
+from lottery_ticket.mnist_fc.runners import sparse_train as sparse_runner
 
 TINY = dict(dataset='digits', layers=(16,), batch_size=32, test_interval=10,
             grad_batch_size=100, grow_batch_size=100, training_len='10it',
@@ -136,15 +138,13 @@ def test_inverted_magnitudes_are_the_smallest():
 @pytest.mark.parametrize('method', ['rigl', 'random_init', 'dense'])
 def test_an_ablation_of_another_method_is_refused_in_one_line(
     method, tmp_path, capsys):
-  from lottery_ticket import command_line  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.mnist_fc.runners import sparse_train  # pylint: disable=g-import-not-at-top
   out = str(tmp_path / 'run')
   argv = ['--output_dir=' + out, '--dataset=digits', '--method=' + method,
           '--ablation=shuffle', '--training_len=5it']
   if method != 'dense':
     argv.append('--sparsity=0.5')
   with pytest.raises(SystemExit) as stop:
-    command_line.run(sparse_train.RUNNER, argv)
+    command_line.run(sparse_runner.RUNNER, argv)
   assert stop.value.code == 2
   lines = capsys.readouterr().err.strip().splitlines()
   assert len(lines) == 1
