@@ -15,6 +15,13 @@ the drop-and-grow methods start from the final mask of the prune run of the
 same trial (`--mask_from`), as the configuration files do, so their lines
 come after the prune lines.
 
+Pruning at initialisation and its sanity checks (`pai`; Frankle, Dziugaite,
+Roy & Carbin 2021, "Pruning Neural Networks at Initialization: Why are We
+Missing the Mark?"), on the MLP (LeNet-300-100) and LeNet-5 of Evci et al.'s
+presets: every method of pruning at initialisation (the magnitude and random
+baselines included), each scored one alone and with each of its ablations
+(shuffle, reinit, invert), at sparsities from 50% to 99.8%.
+
 `scale` shortens a recipe for a quick look with its shape unchanged: every
 setting counted in steps (training length, evaluation and checkpoint
 intervals, pruning begin, end and frequency, mask-update frequency) is
@@ -38,6 +45,24 @@ STEP_SETTINGS = ('training_len', 'test_interval', 'checkpoint_interval',
 LOTTERY_STEPS = {'training_len': durations.format_len(constants.TRAINING_LEN),
                  'test_interval': constants.TEST_INTERVAL,
                  'checkpoint_interval': constants.CHECKPOINT_INTERVAL}
+
+
+PAI = 'pai'
+PAI_PRESETS = sparse_presets.NETWORKS
+PAI_METHODS = sparse_methods.names_where(lambda m: m.one_shot is not None)
+PAI_SPARSITIES = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998)
+
+
+def pai_ablations(method):
+  """The --ablation values a method's lines take ('none' first)."""
+  if sparse_methods.get(method).ablatable:
+    return sparse_methods.ABLATIONS
+  return ('none',)
+
+
+def pai_name(method, ablation):
+  """The directory name of a method with an ablation ('snip_shuffle')."""
+  return method if ablation == 'none' else '{}_{}'.format(method, ablation)
 
 
 def check_scale(scale):

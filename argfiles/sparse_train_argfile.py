@@ -43,10 +43,17 @@ with `--preset`, and set, rigl and rigl_inverted also starting from the
 prune run's final mask, as the paper's configuration files do. `--scale`
 shortens every step count for a quick look (paper_recipes.py).
 
+`--paper=pai` gives pruning at initialisation with its sanity checks
+(Frankle et al. 2021): for each preset (lenet5, mlp), every method of
+pruning at initialisation alone and with each --ablation, at sparsities
+0.5 to 0.998, into `{output_dir}/{preset}/{method}[_{ablation}]/sparsity{s}`.
+
 Its other flags are the sparse_train runner's: any of them (`--dataset`,
 `--training_len`, `--distribution=erk`, ...) is checked as the runner
 checks it and written into every line.
 """
+
+import os
 
 from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support as support
@@ -138,6 +145,9 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
   """
   base = support.check_output_dir(output_dir)
   paper = paper or None
+  if paper == paper_recipes.PAI:
+    return _pai_lines(base, trials, first_trial, methods, sparsities, dataset,
+                      training_len, scale, pack, flags)
   if paper is not None:
     support.check_choices([paper], paper_recipes.EVCI_PRESETS, 'paper')
   elif paper_recipes.check_scale(scale) != 1.0:
@@ -186,6 +196,47 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
   return lines
 
 
+def _pai_lines(base, trials, first_trial, methods, sparsities, dataset,
+               training_len, scale, pack, flags):
+  """The lines of --paper=pai: preset x method x ablation x sparsity x
+  trial (see paper_recipes)."""
+  methods = support.check_choices(
+      support.as_list(methods or paper_recipes.PAI_METHODS, 'methods'),
+      paper_recipes.PAI_METHODS, 'method')
+  sparsities = list(dict.fromkeys(format_sparsity(s) for s in support.as_list(
+      sparsities or paper_recipes.PAI_SPARSITIES, 'sparsities')))
+  for name in ('method', 'sparsity', 'mask_from', 'preset', 'ablation'):
+    if name in flags:
+      raise ValueError('--{} is written by the generator (see --methods, '
+                       '--sparsities, --paper)'.format(name))
+  flags = support.check_runner_flags(runner.RUNNER, dict(
+      dataset=dataset, training_len=training_len, **flags))
+  dataset = flags.pop('dataset', None)
+  trial_lines = support.trial_lines(trials, first_trial, pack)
+  lines = []
+  for preset in paper_recipes.PAI_PRESETS:
+    for method in methods:
+      steps = paper_recipes.evci_flags(preset, method, scale)
+      for name in list(flags):
+        if name in steps or name == 'training_len':  # a flag given replaces
+          steps[name] = flags[name]                   # the recipe's value
+      rest = [(k, v) for k, v in flags.items() if k not in steps]
+      for ablation in paper_recipes.pai_ablations(method):
+        directory = paper_recipes.pai_name(method, ablation)
+        for sparsity in sparsities:
+          for line in trial_lines:
+            lines.append(support.format_line([
+                ('preset', preset),
+                ('method', method),
+                ('sparsity', sparsity),
+                ('ablation', None if ablation == 'none' else ablation),
+                ('output_dir', line.directory(configuration_directory(
+                    os.path.join(base, preset), directory, sparsity))),
+                ('dataset', dataset)] + sorted(steps.items()) +
+                                             line.flags() + rest))
+  return lines
+
+
 S = support.S
 GENERATOR = support.Generator(
     name='sparse_train_argfile', make_lines=make_lines, runner=runner.RUNNER,
@@ -196,7 +247,10 @@ GENERATOR = support.Generator(
         S('sparsities', 'str', '', 'fractions of weights removed, each in '
           "(0, 1) (default: 0.8,0.9,0.95, or the preset's with --paper)"),
         S('paper', 'str', '', "Evci et al.'s comparison with this network's "
-          'preset', choices=('',) + tuple(paper_recipes.EVCI_PRESETS)),
+          'preset, or pai: pruning at initialisation with its sanity checks '
+          '(Frankle et al. 2021) on both presets',
+          choices=('',) + tuple(paper_recipes.EVCI_PRESETS) +
+          (paper_recipes.PAI,)),
         S('scale', 'float', 1.0, 'with --paper: multiply every step count by '
           'this (a quick look)', above=0, maximum=1)),
     summary='Flag lines of the sparse-training comparison for '

@@ -152,7 +152,7 @@ def keep_top_global(scores_by_layer, total):
 
 
 def prune(sess, method, model, batch, counts, grasp_variant='evci',
-          grasp_temperature=None):
+          grasp_temperature=None, invert=False):
   """One-shot masks for a dense model already initialised in `sess`.
 
   Args:
@@ -165,6 +165,8 @@ def prune(sess, method, model, batch, counts, grasp_variant='evci',
     grasp_variant: 'evci' (the gradient-flow paper's code) or 'wang' (the
       GraSP paper's); see the module docstring.
     grasp_temperature: GraSP's logit temperature (default: the variant's).
+    invert: keep the lowest scores instead (the inversion ablation of
+      Frankle et al. 2021).
 
   Returns:
     dict layer -> mask.
@@ -181,6 +183,8 @@ def prune(sess, method, model, batch, counts, grasp_variant='evci',
   with sess.graph.as_default():
     tensors = scores(method, model, batch, grasp_variant, grasp_temperature)
   values = sess.run(tensors)
+  if invert:
+    values = {n: -v for n, v in values.items()}
   if method == 'grasp' and grasp_variant == 'wang':
     return keep_top_global(values, sum(int(c) for c in counts.values()))
   return keep_top(values, counts)

@@ -22,6 +22,11 @@ round k of R, a fraction d^(k/R) of the weights, d the final density):
   magnitude_init  |w0|, once (Frankle et al. 2021's sanity check).
   random_init     random scores from an integer seed, once (their other one).
 
+With `invert`, every method keeps the weights of lowest score instead (each
+round, for the iterative ones): the inversion ablation of Frankle, Dziugaite,
+Roy & Carbin 2021 ("Pruning Neural Networks at Initialization: Why are We
+Missing the Mark?"), implemented as a negation of the scores ranked.
+
 Where they keep weights (`scope`): 'global' ranks all layers together and
 keeps the total of the distribution's counts (the references' default, as
 GraSP 'wang'); 'layer' keeps each layer's count (as SNIP). Biases are never
@@ -60,13 +65,16 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import one_shot_pruning
+from lottery_ticket.foundations import sparse_methods
 
 METHODS = ('synflow', 'iter_snip', 'force', 'magnitude_init', 'random_init')
 # Every method of pruning at initialisation, SNIP and GraSP included.
 ALL_METHODS = one_shot_pruning.METHODS + METHODS
-SCOPES = ('global', 'layer')
-# The references' numbers of rounds (Synaptic-Flow: 100; FORCE's README: 60).
-DEFAULT_ROUNDS = {'synflow': 100, 'iter_snip': 60, 'force': 60}
+SCOPES = sparse_methods.PRUNE_SCOPES
+# The references' numbers of rounds (Synaptic-Flow: 100; FORCE's README: 60),
+# kept in the methods' registry entries.
+DEFAULT_ROUNDS = {n: sparse_methods.get(n).rounds for n in METHODS
+                  if sparse_methods.get(n).rounds}
 ITERATIVE = tuple(DEFAULT_ROUNDS)
 
 
@@ -146,7 +154,7 @@ def keep_top(scores, keep, scope='global', alive=None):
 
 
 def iterative_masks(score, shapes, counts, rounds, scope='global',
-                    nested=True):
+                    nested=True, invert=False):
   """The generic iterative pruning loop, one round at a time.
 
   Args:
@@ -158,6 +166,7 @@ def iterative_masks(score, shapes, counts, rounds, scope='global',
     scope: 'global' or 'layer'.
     nested: whether a pruned weight stays pruned (otherwise each round
       chooses among all weights).
+    invert: keep the lowest scores each round.
 
   Yields:
     (scores, masks) of each round: the scores ranked and the masks kept.
@@ -165,7 +174,8 @@ def iterative_masks(score, shapes, counts, rounds, scope='global',
   masks = {n: np.ones(s, np.float32) for n, s in shapes.items()}
   for keep in schedule(shapes, counts, rounds, scope):
     scores = score(masks)
-    masks = keep_top(scores, keep, scope, alive=masks if nested else None)
+    ranked = {n: -v for n, v in scores.items()} if invert else scores
+    masks = keep_top(ranked, keep, scope, alive=masks if nested else None)
     yield scores, masks
 
 
@@ -221,7 +231,7 @@ def _last(iterator):
 # SynFlow -----------------------------------------------------------------------
 
 def synflow_rounds(sess, model, input_shape, counts, rounds=100,
-                   scope='global'):
+                   scope='global', invert=False):
   """SynFlow's rounds; the variables are restored when the rounds end.
 
   Args:
@@ -231,6 +241,7 @@ def synflow_rounds(sess, model, input_shape, counts, rounds=100,
     counts: dict layer -> weights kept at the end.
     rounds: number of rounds (the reference's 100 by default).
     scope: 'global' (the reference's) or 'layer'.
+    invert: keep the lowest scores (see the module docstring).
 
   Yields:
     (scores, masks) of each round.
@@ -268,23 +279,25 @@ def synflow_rounds(sess, model, input_shape, counts, rounds=100,
     return scores
 
   return _run_rounds(rewriter, iterative_masks(
-      score, _shapes(model), counts, rounds, scope, nested=True))
+      score, _shapes(model), counts, rounds, scope, nested=True,
+      invert=invert))
 
 
-def synflow(sess, model, input_shape, counts, rounds=100, scope='global'):
+def synflow(sess, model, input_shape, counts, rounds=100, scope='global',
+            invert=False):
   """SynFlow masks (see synflow_rounds for the arguments).
 
   Returns:
     dict layer -> float32 0/1 mask with the counts of `scope`.
   """
   return _last(synflow_rounds(sess, model, input_shape, counts, rounds,
-                              scope))[1]
+                              scope, invert))[1]
 
 
 # FORCE and Iterative SNIP ----------------------------------------------------
 
 def sensitivity_rounds(sess, model, batch, counts, rounds=60, scope='global',
-                       method='force'):
+                       method='force', invert=False):
   """Rounds of FORCE or Iterative SNIP; variables restored when they end.
 
   Both score |w0 * g|, g the gradient of the batch loss with respect to the
@@ -302,6 +315,7 @@ def sensitivity_rounds(sess, model, batch, counts, rounds=60, scope='global',
     rounds: number of rounds (the reference README's 60 by default).
     scope: 'global' (the reference's) or 'layer'.
     method: 'force' or 'iter_snip'.
+    invert: keep the lowest scores (see the module docstring).
 
   Yields:
     (scores, masks) of each round.
@@ -326,7 +340,7 @@ def sensitivity_rounds(sess, model, batch, counts, rounds=60, scope='global',
 
   return _run_rounds(rewriter, iterative_masks(
       score, _shapes(model), counts, rounds, scope,
-      nested=(method == 'iter_snip')))
+      nested=(method == 'iter_snip'), invert=invert))
 
 
 def force(sess, model, batch, counts, rounds=60, scope='global'):
@@ -343,7 +357,7 @@ def iter_snip(sess, model, batch, counts, rounds=60, scope='global'):
 
 # Sanity-check baselines ----------------------------------------------------------
 
-def magnitude_init(sess, model, counts, scope='global'):
+def magnitude_init(sess, model, counts, scope='global', invert=False):
   """Masks keeping the initial weights of largest magnitude.
 
   Args:
@@ -351,13 +365,15 @@ def magnitude_init(sess, model, counts, scope='global'):
     model: a ModelBase whose masks are all one.
     counts: dict layer -> weights kept.
     scope: 'global' or 'layer'.
+    invert: keep the smallest magnitudes.
 
   Returns:
     dict layer -> float32 0/1 mask.
   """
   _check_dense(sess, model, 'magnitude_init')
   kernels = sess.run({n: model.kernels[n] for n in model.layer_names})
-  return keep_top({n: np.abs(v) for n, v in kernels.items()},
+  sign = -1.0 if invert else 1.0
+  return keep_top({n: sign * np.abs(v) for n, v in kernels.items()},
                   _keep(counts, scope), scope)
 
 
@@ -394,7 +410,7 @@ def _keep(counts, scope):
 
 def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
           scope='global', seed=0, grasp_variant='evci',
-          grasp_temperature=None):
+          grasp_temperature=None, invert=False):
   """Masks of any method of ALL_METHODS for a dense, initialised model.
 
   Args:
@@ -409,6 +425,8 @@ def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
       keep their own conventions, see one_shot_pruning).
     seed: integer seed of random_init.
     grasp_variant, grasp_temperature: as one_shot_pruning.prune.
+    invert: keep the lowest scores instead (every method but random_init,
+      whose scores have no order to invert).
 
   Returns:
     dict layer -> float32 0/1 mask.
@@ -421,20 +439,22 @@ def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
   choices.check('pruning scope', scope, SCOPES)
   if method in one_shot_pruning.METHODS:
     return one_shot_pruning.prune(sess, method, model, batch, counts,
-                                  grasp_variant, grasp_temperature)
+                                  grasp_variant, grasp_temperature, invert)
   if method in ITERATIVE:
     rounds = check_rounds(DEFAULT_ROUNDS[method] if rounds is None
                           else rounds)
   if method == 'synflow':
     if input_shape is None:
       raise ValueError('synflow needs the input shape')
-    return synflow(sess, model, input_shape, counts, rounds, scope)
+    return synflow(sess, model, input_shape, counts, rounds, scope, invert)
   if method in ('force', 'iter_snip'):
     if batch is None:
       raise ValueError('{} needs a batch of data'.format(method))
     return _last(sensitivity_rounds(sess, model, batch, counts, rounds,
-                                    scope, method))[1]
+                                    scope, method, invert))[1]
   if method == 'magnitude_init':
-    return magnitude_init(sess, model, counts, scope)
+    return magnitude_init(sess, model, counts, scope, invert)
+  if invert:
+    raise ValueError('random_init has no order of scores to invert')
   _check_dense(sess, model, method)
   return random_init(model, counts, seed, scope)

@@ -159,6 +159,18 @@ def learning_rate_fn(learning_rate, schedule, total_steps, warmup_steps=0):
   return warmed_up
 
 
+def learning_rate_np(learning_rate, schedule, total_steps, step,
+                     warmup_steps=0):
+  """The numpy twin of learning_rate_fn: the rate of the update at `step`."""
+  choices.check('learning-rate schedule', schedule, LR_SCHEDULES)
+  rate = float(learning_rate)
+  if schedule == 'cosine':
+    rate = cosine_decay_np(rate, step, total_steps)
+  if int(warmup_steps) > 0:
+    rate *= min((float(step) + 1.0) / float(warmup_steps), 1.0)
+  return rate
+
+
 def drop_fraction_fn(schedule, initial, end_step, lr_fn=None, peak_lr=None):
   """callable(step tensor) -> fraction of active weights a mask update drops.
 

@@ -25,6 +25,13 @@ method, so no module compares method names:
                  --mask_from run (lottery), so it takes no --init_method
   paper          whether the gradient-flow paper (Evci et al.) compared it,
                  so its recipes (argfiles.paper_recipes) run it
+  rounds         the reference's number of rounds of an iterative method of
+                 pruning at initialisation (0: it prunes once)
+  scoped         whether it takes --prune_scope (prune_at_init's methods;
+                 SNIP and GraSP keep their own conventions)
+  ablatable      whether the sanity-check ablations of Frankle et al. 2021
+                 (--ablation) apply: methods of pruning at initialisation
+                 whose scores order the weights (not random_init)
 """
 
 import dataclasses
@@ -44,6 +51,14 @@ INIT_METHODS = ('dense', 'unit_scaled', 'layer_scaled', 'metainit')
 FAN_MODES = ('fan_in', 'fan_out', 'fan_avg')
 METAINIT_SCOPES = ('conv', 'all')
 GRASP_VARIANTS = ('evci', 'wang')
+# Where pruning at initialisation keeps weights (prune_at_init.SCOPES).
+PRUNE_SCOPES = ('global', 'layer')
+# The sanity checks of pruning at initialisation (Frankle, Dziugaite, Roy &
+# Carbin 2021): none, the mask shuffled within each layer, the kept weights
+# re-drawn, the lowest scores kept instead of the highest.
+ABLATIONS = ('none', 'shuffle', 'reinit', 'invert')
+# The initialisation stream of the kept weights re-drawn by --ablation=reinit.
+REINIT_STREAM = 900
 # The logits' temperature of each GraSP variant when none is given.
 GRASP_TEMPERATURES = {'evci': 1.0, 'wang': 200.0}
 
@@ -62,6 +77,9 @@ class SparseMethod(object):
   init_stream: int = DEFAULT_STREAM
   keeps_weights: bool = False
   paper: bool = True
+  rounds: int = 0
+  scoped: bool = False
+  ablatable: bool = False
 
   def stream(self, with_mask_from):
     """The initialisation stream of a run of this method."""
@@ -93,25 +111,30 @@ _ALL = (
                  mask_from='optional', start='random',
                  growth='inverted_gradient'),
     SparseMethod('snip', 'pruned once at initialisation by |g * w| (Lee et '
-                 'al. 2019)', start='one_shot', one_shot='snip'),
+                 'al. 2019)', start='one_shot', one_shot='snip',
+                 ablatable=True),
     SparseMethod('grasp', 'pruned once at initialisation by the gradient '
                  'flow score (Wang et al. 2020)', start='one_shot',
-                 one_shot='grasp'),
+                 one_shot='grasp', ablatable=True),
     SparseMethod('synflow', 'pruned at initialisation by iterative synaptic '
                  'flow, without data (Tanaka et al. 2020)', start='one_shot',
-                 one_shot='synflow', paper=False),
+                 one_shot='synflow', paper=False,
+                 rounds=100, scoped=True, ablatable=True),
     SparseMethod('iter_snip', 'pruned at initialisation by |g * w| over '
                  'rounds, pruned weights out for good (de Jorge et al. 2021)',
-                 start='one_shot', one_shot='iter_snip', paper=False),
+                 start='one_shot', one_shot='iter_snip', paper=False,
+                 rounds=60, scoped=True, ablatable=True),
     SparseMethod('force', 'pruned at initialisation by |g * w0| over rounds, '
                  'pruned weights free to return (FORCE, de Jorge et al. '
-                 '2021)', start='one_shot', one_shot='force', paper=False),
+                 '2021)', start='one_shot', one_shot='force', paper=False,
+                 rounds=60, scoped=True, ablatable=True),
     SparseMethod('magnitude_init', 'pruned at initialisation by |w0| (the '
                  'baseline of Frankle et al. 2021)', start='one_shot',
-                 one_shot='magnitude_init', paper=False),
+                 one_shot='magnitude_init', paper=False, scoped=True,
+                 ablatable=True),
     SparseMethod('random_init', 'pruned at initialisation by random scores '
                  '(the baseline of Frankle et al. 2021)', start='one_shot',
-                 one_shot='random_init', paper=False),
+                 one_shot='random_init', paper=False, scoped=True),
 )
 
 METHODS = {m.name: m for m in _ALL}

@@ -64,3 +64,19 @@ def optimizer_fn(training, total_steps):
                                  schedule=training.lr_schedule,
                                  total_steps=total_steps,
                                  warmup_steps=training.warmup_steps)
+
+
+def final_rate(training, total_steps):
+  """The rate of the last update `training` schedules over total_steps (the
+  rate a fine-tuned level keeps; Renda et al. 2020)."""
+  return schedules.learning_rate_np(training.learning_rate,
+                                    training.lr_schedule, total_steps,
+                                    max(0, int(total_steps) - 1),
+                                    warmup_steps=training.warmup_steps)
+
+
+def constant_optimizer_fn(training, rate):
+  """optimizer_fn() for the trainer: `training`'s optimizer at a constant
+  rate."""
+  return optimizers.optimizer_fn(training.optimizer, rate,
+                                 momentum=training.momentum)

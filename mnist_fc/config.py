@@ -52,6 +52,8 @@ S = hparams.Setting
 FORMAT = 2
 NETWORKS = ('fc',) + architectures.NAMES
 PADDINGS = ('SAME', 'VALID')
+# How later levels of the lottery experiment retrain (lottery_experiment.py).
+RETRAINING = ('rewind_weights', 'rewind_lr', 'finetune')
 # --mask_from=random: set/rigl start from a random mask even with a preset.
 RANDOM_MASK = 'random'
 # Defaults of gradual-pruning steps left unset, as fractions of training (the
@@ -143,13 +145,20 @@ LOTTERY = hparams.Concern('lottery', (
       'the data order going on from k (continue, as OpenLTH), or T '
       'iterations from the rewound weights with both restarting (restart)',
       choices=('continue', 'restart')),
+    S('retrain', 'str', 'rewind_weights', 'how levels after 0 retrain '
+      '(Renda et al. 2020): rewind_weights (survivors reset to level 0\'s '
+      'weights at --rewind_iteration), rewind_lr (the previous level\'s '
+      'trained weights, masked, trained k..T with the learning-rate schedule '
+      'replayed from k) or finetune (the same weights trained T-k '
+      'iterations at the schedule\'s final rate)', choices=RETRAINING),
 ))
 
 SPARSE = hparams.Concern('sparse', (
     S('method', 'str', 'dense', 'the sparse-training method',
       choices=sparse_methods.NAMES),
     S('sparsity', 'float', None, 'fraction of kernel weights removed: the '
-      'final sparsity of prune, the prune fraction of snip/grasp, the '
+      'final sparsity of prune, the fraction pruned at initialisation (snip, '
+      'grasp, synflow, force, iter_snip, magnitude_init, random_init), the '
       'parameter budget of small_dense', minimum=0, below=1,
       derived='0 for dense; other methods need it'),
     S('distribution', 'str', 'uniform', 'how the sparsity is spread over '
@@ -183,6 +192,19 @@ SPARSE = hparams.Concern('sparse', (
       choices=sparse_methods.GRASP_VARIANTS),
     S('grasp_temperature', 'float', 0.0, 'GraSP: temperature of the logits '
       '(0: the variant\'s own, 1 for evci, 200 for wang)', minimum=0),
+    S('prune_rounds', 'int', 0, 'synflow, force, iter_snip: rounds of '
+      "pruning at initialisation (0: the reference's, 100 for synflow, 60 "
+      'for force and iter_snip)', minimum=0),
+    S('prune_scope', 'str', 'global', 'synflow, force, iter_snip, '
+      'magnitude_init, random_init: global (rank all layers together, as the '
+      "references do) or layer (keep the distribution's per-layer counts)",
+      choices=sparse_methods.PRUNE_SCOPES),
+    S('ablation', 'str', 'none', 'the sanity checks of pruning at '
+      'initialisation (Frankle et al. 2021; snip, grasp, synflow, force, '
+      'iter_snip, magnitude_init): none, shuffle (the mask permuted within '
+      'each layer), reinit (the kept weights re-drawn from another '
+      'initialisation) or invert (the lowest scores kept)',
+      choices=sparse_methods.ABLATIONS),
     S('small_dense_rule', 'str', 'reference', 'small_dense: how the widths '
       "are chosen: reference (the paper's configurations: 8,8 for the MLP, "
       '3,3,27,20 for LeNet-5 at 95%; equal widths elsewhere), equal, '
@@ -213,7 +235,8 @@ SPARSE = hparams.Concern('sparse', (
     S('grad_batch_size', 'int', 1000, 'training examples in the fixed batch '
       'of the gradient-flow measurements', minimum=1),
     S('grow_batch_size', 'int', 256, 'training examples (disjoint from the '
-      'measurement batch) on which RigL grows and SNIP/GraSP score',
+      'measurement batch) on which RigL grows and the data-based methods of '
+      'pruning at initialisation score (snip, grasp, force, iter_snip)',
       minimum=1),
     S('measure_updates', 'bool', True, 'record the gradient norm just before '
       'and after every mask update', identity=False),
@@ -237,13 +260,20 @@ _METAINIT = (lambda v: v['init_method'] == 'metainit', '--init_method=metainit')
 READ_ONLY_WITH = {
     'momentum': (lambda v: v['optimizer'] in ('momentum', 'rmsprop'),
                  '--optimizer=momentum or rmsprop'),
-    'rewind_schedule': (lambda v: v['rewind_iteration'] > 0,
-                        '--rewind_iteration above 0'),
+    'rewind_schedule': (lambda v: (v['rewind_iteration'] > 0 and
+                                   v['retrain'] == 'rewind_weights'),
+                        '--rewind_iteration above 0 and '
+                        '--retrain=rewind_weights'),
     'init_fan_mode': (lambda v: v['init_method'] == 'unit_scaled',
                       '--init_method=unit_scaled'),
     'metainit_steps': _METAINIT, 'metainit_lr': _METAINIT,
     'metainit_momentum': _METAINIT, 'metainit_batch_size': _METAINIT,
     'metainit_scope': _METAINIT,
+    'prune_rounds': (lambda v: sparse_methods.get(v['method']).rounds > 0,
+                     '--method=synflow, force or iter_snip'),
+    'prune_scope': (lambda v: sparse_methods.get(v['method']).scoped,
+                    '--method=synflow, force, iter_snip, magnitude_init or '
+                    'random_init'),
 }
 BASE = (DATA, MODEL, TRAINING)
 # Old config.json files (format 1) kept these beside the settings; they are
@@ -567,6 +597,12 @@ def _finish_sparse(values):
     raise ValueError('--shuffle_mask shuffles a --mask_from mask: it applies '
                      'to scratch, and set/rigl with --mask_from, not '
                      '--method={}'.format(method.name))
+  if values['ablation'] != 'none' and not method.ablatable:
+    raise ValueError('--ablation={} applies to pruning at initialisation '
+                     '({}), not --method={}'.format(
+                         values['ablation'], ', '.join(
+                             sparse_methods.names_where(
+                                 lambda m: m.ablatable)), method.name))
   if method.keeps_weights and values['init_method'] != 'dense':
     raise ValueError('--method={} starts from the saved initial weights; '
                      '--init_method={} would replace them'.format(

@@ -10,10 +10,28 @@ With `trials=N` the N trials (seeds seed..seed+N-1, in {output_dir}/trial{t})
 go through the levels together: each level's trials train as one pack
 (packed_runs.py), each trial bit-identical to the same trial run alone, so
 a trial directory is the same whichever way it was made (trials.py).
+
+How levels after 0 retrain (--retrain; Renda, Frankle & Carbin 2020,
+"Comparing Rewinding and Fine-tuning in Neural Network Pruning", following
+the commands of lottery-ticket/rewinding-iclr20-public vision/gpu-src/README.md
+as facts):
+
+  rewind_weights  the survivors restart from level 0's weights at
+                  --rewind_iteration=k (the initialisation for k = 0): the
+                  lottery ticket experiment.
+  rewind_lr       the previous level's trained weights, masked, train
+                  iterations k..T, the learning-rate schedule (and the data
+                  order) replayed from k (the reference's
+                  --lottery_reset_global_step_to).
+  finetune        the same weights train the same T - k iterations at the
+                  schedule's final rate, the rate of its last update,
+                  constant (the reference's --lottery_force_learning_rate;
+                  it trains T - k steps too).
 """
 
 import os
 
+from lottery_ticket.foundations import connectivity
 from lottery_ticket.foundations import dir_lock
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import hparams
@@ -21,6 +39,7 @@ from lottery_ticket.foundations import trainer
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning as pruning_lib
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import experiments
@@ -104,10 +123,14 @@ class _Trial(object):
         config.lottery.pruning, self.percents, config.training.seed,
         output_layer=config.output_layer())
     self.rewind = config.lottery.rewind_iteration
+    self.retrain = config.lottery.retrain
+    self.rewinds_weights = self.retrain == 'rewind_weights'
     # With late rewinding as OpenLTH does it, later levels continue level 0
-    # from iteration k: they train k..T (schedule and data order included).
-    self.continues = bool(self.rewind and
-                          config.lottery.rewind_schedule == 'continue')
+    # from iteration k: they train k..T (schedule and data order included);
+    # rewinding the learning rate and fine-tuning train k..T too.
+    self.continues = bool(self.rewind and (
+        not self.rewinds_weights or
+        config.lottery.rewind_schedule == 'continue'))
 
   def run_dir(self, level):
     return paths.run(self.output_dir, level, self.experiment_name)
@@ -128,10 +151,21 @@ class _Trial(object):
       states[level] = runs.claim(self.run_dir(level), self.config, EXPERIMENT)
     _announce(self.output_dir, states, self.iterations)
 
-  def details(self, level):
-    return {'experiment_name': self.experiment_name, 'level': level,
-            'iterations': self.iterations, 'prune_percents': self.percents,
-            'presets': self.presets_source}
+  def details(self, level, masks=None):
+    """What a level's config.json records beside the settings; a level
+    whose new masks leave a layer empty or cut off from the input says so
+    and records it (collapsed_layers)."""
+    out = {'experiment_name': self.experiment_name, 'level': level,
+           'iterations': self.iterations, 'prune_percents': self.percents,
+           'presets': self.presets_source}
+    if masks is not None:
+      where = ' ({})'.format(self.run_dir(level))
+      collapsed = connectivity.check(
+          masks, [n for n in self.config.layer_names() if n in masks],
+          lambda line: runs.say(line + where))
+      if collapsed:
+        out['collapsed_layers'] = collapsed
+    return out
 
   def label(self, level):
     return 'level {}/{}'.format(level, self.iterations)
@@ -139,16 +173,35 @@ class _Trial(object):
   def reset_weights(self, initial):
     """The weights later levels start from: level 0's initial, or its
     weights at the rewinding iteration."""
-    if not self.rewind:
+    if not (self.rewind and self.rewinds_weights):
       return initial
     return save_restore.restore_network(paths.rewind(self.run_dir(0),
                                                      self.rewind))
 
+  def level_presets(self, reset, previous_final, masks):
+    """The weights a level after 0 starts from: the reset weights
+    (rewind_weights), or the previous level's final weights under the
+    level's masks (rewind_lr, finetune)."""
+    if self.rewinds_weights:
+      return reset
+    return {name: (value * masks[name] if name in masks else value)
+            for name, value in previous_final.items()}
+
   def save_weights_at(self, level):
-    return [self.rewind] if level == 0 and self.rewind else []
+    wanted = level == 0 and self.rewind and self.rewinds_weights
+    return [self.rewind] if wanted else []
 
   def first_iteration(self, level):
     return self.rewind if self.continues and level > 0 else 0
+
+  def optimizer_fn(self, level, total_steps):
+    """The optimizer of a level: the configuration's (None), or for a
+    fine-tuned level a constant one at the schedule's final rate."""
+    if level == 0 or self.retrain != 'finetune':
+      return None
+    return builders.constant_optimizer_fn(
+        self.config.training,
+        builders.final_rate(self.config.training, total_steps))
 
 
 def _run(trials, dataset, presets, overwrite):
@@ -181,20 +234,22 @@ def _run(trials, dataset, presets, overwrite):
       todo.append(index)
       members.append(packed_runs.PackedRun(
           trial.run_dir(level), trial.config, masks=masks,
-          presets=resets[index] if level else presets,
-          details=trial.details(level)))
+          presets=(trial.level_presets(resets[index], previous[index][1],
+                                       masks) if level else presets),
+          details=trial.details(level, masks)))
     if not todo:
       continue
     label = first.label(level)
     if len(trials) > 1:
       label += ' trials {}'.format(trials_lib.span(
           [trials[i].config.training.seed for i in todo]))
+    total_steps = first.config.total_steps(dataset)
     try:
       results = packed_runs.train_together(
-          members, dataset, EXPERIMENT, label,
-          first.config.total_steps(dataset),
+          members, dataset, EXPERIMENT, label, total_steps,
           save_weights_at=first.save_weights_at(level),
-          first_iteration=first.first_iteration(level))
+          first_iteration=first.first_iteration(level),
+          optimizer_fn=first.optimizer_fn(level, total_steps))
     except trainer.PackDiverged as diverged:
       results = diverged.results
       errors.update({todo[i]: error for i, error in diverged.errors.items()})

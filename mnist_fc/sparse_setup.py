@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import checkpoint_files
+from lottery_ticket.foundations import connectivity
 from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import masks as masks_lib
@@ -50,6 +51,7 @@ INIT_SEED = 13
 METAINIT_SEED = 14
 MEASURE_BATCH_SEED = 15
 PRUNE_SEED = 16
+ABLATION_SEED = 17
 # How far a loaded mask's sparsity may be from --sparsity.
 SPARSITY_TOLERANCE = 0.01
 
@@ -174,10 +176,43 @@ def _dense_start(config, dataset, hyperparameters, stream, decisions):
         masks = prune_at_init.prune(
             sess, config.sparse_method.one_shot, model, batch, counts,
             input_shape=dataset.input_shape,
+            rounds=config.sparse.prune_rounds or None,
+            scope=config.sparse.prune_scope,
+            invert=config.sparse.ablation == 'invert',
             seed=seed_for(config, PRUNE_SEED),
             grasp_variant=config.sparse.grasp_variant,
             grasp_temperature=config.sparse.grasp_temperature or None)
   return weights, shapes, masks
+
+
+def _drawn_weights(config, dataset, hyperparameters, stream):
+  """The initial weights of the network drawn from initialisation `stream`."""
+  graph = tf.Graph()
+  with graph.as_default():
+    inputs, labels = dataset.placeholders()
+    model = builders.make_model_fn(config, dataset.num_classes, stream,
+                                   hyperparameters)(inputs, labels)
+    with session_lib.new_session(graph) as sess:
+      sess.run(tf.global_variables_initializer())
+      return model.get_current_weights(sess)
+
+
+def _ablate(config, dataset, hyperparameters, masks, weights):
+  """The sanity checks of Frankle, Dziugaite, Roy & Carbin 2021 applied to
+  a mask pruned at initialisation: 'shuffle' permutes each layer's mask
+  (seeded), 'reinit' keeps the mask and re-draws the kept weights with the
+  network's initialiser from a stream of their own ('invert' is done by the
+  pruning itself, see prune_at_init). Returns (masks, weights)."""
+  ablation = config.sparse.ablation
+  if ablation == 'shuffle':
+    masks = sparsity_distribution.shuffle_masks(
+        masks, seed_for(config, ABLATION_SEED))
+  elif ablation == 'reinit':
+    fresh = _drawn_weights(config, dataset, hyperparameters,
+                           sparse_methods.REINIT_STREAM)
+    weights = dict(weights)
+    weights.update({name: fresh[name] for name in masks})
+  return masks, weights
 
 
 def _start_masks(config, shapes, weights, dense_masks, schedule):
@@ -307,6 +342,13 @@ def prepare(config, dataset, run_dir=None, schedule=None):
                                               hyperparameters, stream,
                                               decisions)
   masks = _start_masks(config, shapes, weights, dense_masks, schedule)
+  masks, weights = _ablate(config, dataset, hyperparameters, masks, weights)
+  # A layer left without weights, or cut off from the input, is said and
+  # recorded: the run would otherwise train a constant predictor silently.
+  collapsed = connectivity.check(
+      masks, [n for n in config.layer_names() if n in masks], progress.notice)
+  if collapsed:
+    info['collapsed_layers'] = collapsed
   if config.sparse_method.keeps_weights:
     weights = load_initial_weights(
         config.mask_path, {k: np.shape(v) for k, v in weights.items()})

@@ -85,3 +85,39 @@ def test_evci_recipe_runs_and_reports(tmp_path):
   assert 'lottery and scratch to prune' in text
   for name in ('sparse_training.png', 'summary.csv'):
     assert os.path.getsize(os.path.join(sparse_root, 'report', name)) > 0
+
+
+def test_pai_recipe_lines_are_valid_flags(tmp_path):
+  lines = sparse_train_argfile.make_lines(str(tmp_path), trials=1,
+                                          paper='pai', scale=0.1)
+  per_preset = sum(len(paper_recipes.pai_ablations(m))
+                   for m in paper_recipes.PAI_METHODS)
+  assert len(lines) == (len(paper_recipes.PAI_PRESETS) * per_preset *
+                        len(paper_recipes.PAI_SPARSITIES))
+  parsed = [command_line.parse_argv(lines_lib.split_line(l)) for l in lines]
+  assert {(f['preset'], f['method'], f.get('ablation', 'none'))
+          for f in parsed} >= {('mlp', 'snip', 'invert'),
+                               ('lenet5', 'synflow', 'reinit'),
+                               ('mlp', 'magnitude_init', 'shuffle'),
+                               ('lenet5', 'random_init', 'none')}
+  assert not any(f['method'] == 'random_init' and 'ablation' in f
+                 for f in parsed)
+  assert {float(f['sparsity']) for f in parsed} == set(
+      paper_recipes.PAI_SPARSITIES)
+  assert all(f['training_len'] == '1172it' for f in parsed)
+  assert len({f['output_dir'] for f in parsed}) == len(lines)
+  assert any(f['output_dir'].endswith(
+      os.path.join('lenet5', 'force_invert', 'sparsity0.998', 'trial0'))
+             for f in parsed)
+  for line in lines[::37]:
+    sparse_runner.validate_flags(lines_lib.split_line(line))
+
+
+def test_pai_recipe_runs(tmp_path):
+  lines = sparse_train_argfile.make_lines(
+      str(tmp_path), trials=1, paper='pai', methods='snip', sparsities='0.9',
+      dataset='digits', scale=0.01)
+  mlp = [l for l in lines if '--preset=mlp' in l]
+  assert len(mlp) == 4
+  for line in mlp:
+    _run(sparse_train.sparse_train, line)

@@ -1,5 +1,7 @@
-"""Fire CLI: one sparse-training run (dense, small_dense, prune, lottery,
-scratch, set, rigl, rigl_inverted, snip, grasp).
+"""Fire CLI: one sparse-training run of any method of sparse_methods (dense,
+small_dense, prune, lottery, scratch, set, rigl, rigl_inverted, and pruning at
+initialisation: snip, grasp, synflow, force, iter_snip, magnitude_init,
+random_init).
 
   python -m lottery_ticket.mnist_fc.runners.sparse_train \\
       --method=rigl --sparsity=0.9 --output_dir=/tmp/sparse/rigl \\

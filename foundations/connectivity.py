@@ -1,0 +1,83 @@
+"""Whether a pruned network still connects its input to its output.
+
+Pruning can remove every weight of a layer, or every path through it (layer
+collapse, Tanaka et al. 2020): the network then predicts a constant and its
+accuracy says nothing about the method. `collapsed_layers` finds such layers
+from the 0/1 masks alone, so a run can say so instead of training silently.
+
+Reachability is propagated forward: a unit (a channel of a conv layer) is
+reached when some surviving weight connects it to a reached unit of the
+layer before, every input being reached. A conv layer's spatial extent is
+ignored (a channel is alive if any weight of its kernel slice from a live
+input channel survives; pooling keeps channels); at the first
+fully-connected layer after the convolutions, the flattened input i belongs
+to channel i mod C (NHWC order).
+
+Needs numpy only.
+"""
+
+import numpy as np
+
+# The kinds of collapse, as recorded.
+EMPTY = 'empty'
+DISCONNECTED = 'disconnected'
+
+
+def _fan_out(mask, reached):
+  """The output units of `mask` reached from the input units `reached`."""
+  mask = np.asarray(mask) > 0
+  if mask.ndim == 4:  # conv: [height, width, in channels, out channels]
+    mask = mask.any(axis=(0, 1))
+  if mask.shape[0] != reached.size:
+    if reached.size and mask.shape[0] % reached.size == 0:
+      # Convolutions flattened into a dense layer: input i is channel i % C.
+      reached = np.tile(reached, mask.shape[0] // reached.size)
+    else:
+      reached = np.full(mask.shape[0], bool(reached.any()))
+  return mask[reached].any(axis=0)
+
+
+def collapsed_layers(masks, order):
+  """The layers through which no input reaches the output.
+
+  Args:
+    masks: dict layer -> 0/1 mask (kernel shape).
+    order: the layer names from input to output.
+
+  Returns:
+    list of (layer, kind), in order: each layer with no surviving weight
+    (EMPTY), and, when no path from the input reaches the output, the first
+    layer whose outputs no input reaches (DISCONNECTED) unless it is
+    already empty. An empty list for a connected network.
+  """
+  out = []
+  first = np.asarray(masks[order[0]])
+  reached = np.ones(first.shape[-2], bool)
+  cut = None
+  for name in order:
+    mask = masks[name]
+    if not np.any(np.asarray(mask) > 0):
+      out.append((name, EMPTY))
+    reached = _fan_out(mask, reached)
+    if cut is None and not reached.any():
+      cut = name
+  if cut is not None and (cut, EMPTY) not in out:
+    out.append((cut, DISCONNECTED))
+    out.sort(key=lambda item: order.index(item[0]))
+  return out
+
+
+def warnings(collapsed):
+  """One line per collapsed layer, naming it."""
+  return ['warning: {} {} after pruning: the network is disconnected'.format(
+      name, 'is empty' if kind == EMPTY else
+      'is reached by no input')
+          for name, kind in collapsed]
+
+
+def check(masks, order, say):
+  """Says (through `say`) each collapsed layer; returns their names."""
+  collapsed = collapsed_layers(masks, order)
+  for line in warnings(collapsed):
+    say(line)
+  return [name for name, _ in collapsed]

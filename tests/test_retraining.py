@@ -1,0 +1,115 @@
+"""Retraining variants of the lottery experiment (Renda et al. 2020):
+rewinding the learning rate and fine-tuning keep the previous level's
+trained weights under the new mask."""
+
+import os
+
+import numpy as np
+import packed_testlib
+import pytest
+import tensorflow.compat.v1 as tf
+
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import schedules
+from lottery_ticket.mnist_fc import builders
+from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import experiments
+from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
+
+TOTAL = 80
+K = 20
+FLAGS = dict(dataset='digits', layers=(12,), training_len='{}it'.format(TOTAL),
+             test_interval=20, checkpoint_interval=0, save_summaries=False,
+             optimizer='sgd', lr_schedule='cosine', rewind_iteration=K)
+
+
+def _load(trial, level, what):
+  return save_restore.restore_network(os.path.join(
+      paths.run(trial, level, 'same_init'), what))
+
+
+def _trial(**flags):
+  config = experiments.LOTTERY.resolve(dict(FLAGS, **flags))
+  config = config_lib.complete(config, config.make_dataset())
+  return lottery_lib._Trial('/nonexistent', config, 'same_init', 1, None)  # pylint: disable=protected-access
+
+
+def _rate(optimizer_fn, step):
+  """The learning rate `optimizer_fn`'s optimizer uses at global step `step`."""
+  with tf.Graph().as_default():
+    global_step = tf.train.get_or_create_global_step()
+    optimizer = optimizer_fn()
+    rate = optimizer._learning_rate  # pylint: disable=protected-access
+    rate = rate() if callable(rate) else rate
+    with tf.Session() as sess:
+      sess.run(global_step.assign(step))
+      return float(sess.run(tf.convert_to_tensor(rate)))
+
+
+@pytest.mark.parametrize('retrain', ['rewind_lr', 'finetune'])
+def test_a_level_starts_from_the_previous_levels_weights_masked(
+    tmp_path, retrain):
+  trial = str(tmp_path / retrain)
+  lottery_lib.lottery_experiment(trial, iterations=2, retrain=retrain,
+                                 **FLAGS)
+  for level in (1, 2):
+    before = _load(trial, level - 1, 'final')
+    masks = _load(trial, level, 'masks')
+    initial = _load(trial, level, 'initial')
+    for name, value in before.items():
+      expected = value * masks[name] if name in masks else value
+      assert initial[name].tobytes() == expected.tobytes(), (level, name)
+    log = save_restore.read_log(paths.log(paths.run(trial, level,
+                                                    'same_init'), 'test'))
+    assert [row['iteration'] for row in log] == [20, 40, 60, 80]
+  # Nothing is rewound, so level 0 saves no weights at k.
+  assert not os.path.exists(paths.rewind(paths.run(trial, 0, 'same_init'), K))
+
+
+def test_rewinding_the_learning_rate_replays_the_schedule_from_k():
+  trial = _trial(retrain='rewind_lr')
+  assert trial.first_iteration(1) == K
+  assert trial.optimizer_fn(1, TOTAL) is None  # the configuration's
+  rate = _rate(builders.optimizer_fn(trial.config.training, TOTAL), K)
+  expected = schedules.learning_rate_np(trial.config.training.learning_rate,
+                                        'cosine', TOTAL, K)
+  assert rate == pytest.approx(expected, rel=1e-6)
+  assert expected < trial.config.training.learning_rate
+
+
+def test_finetuning_keeps_the_final_rate():
+  trial = _trial(retrain='finetune')
+  assert trial.first_iteration(1) == K
+  final = schedules.learning_rate_np(trial.config.training.learning_rate,
+                                     'cosine', TOTAL, TOTAL - 1)
+  assert 0 < final < 1e-3 * trial.config.training.learning_rate
+  fn = trial.optimizer_fn(1, TOTAL)
+  for step in (K, TOTAL - 1):
+    assert _rate(fn, step) == pytest.approx(final, rel=1e-6)
+  assert trial.optimizer_fn(0, TOTAL) is None
+
+
+def test_rewinding_weights_is_unchanged():
+  trial = _trial()
+  assert trial.save_weights_at(0) == [K]
+  assert trial.optimizer_fn(1, TOTAL) is None
+  reset = {'layer0': np.ones(2)}
+  assert trial.level_presets(reset, {'layer0': np.zeros(2)},
+                             {'layer0': np.ones(2)}) is reset
+
+
+def test_rewind_schedule_is_refused_without_rewinding_weights():
+  with pytest.raises(ValueError, match='--rewind_schedule=restart is read '
+                     'only with'):
+    experiments.LOTTERY.resolve(dict(FLAGS, retrain='rewind_lr',
+                                     rewind_schedule='restart'))
+
+
+def test_packed_finetuning_trials_are_the_unpacked_runs(tmp_path):
+  flags = dict(FLAGS, retrain='finetune', training_len='40it')
+  lottery_lib.lottery_experiment(str(tmp_path / 'packed'), iterations=1,
+                                 trials=2, **flags)
+  alone = str(tmp_path / 'alone')
+  lottery_lib.lottery_experiment(alone, iterations=1, seed=1, **flags)
+  packed_testlib.assert_same_trees(str(tmp_path / 'packed' / 'trial1'), alone)
