@@ -27,17 +27,32 @@ def network_accuracies(labels, logits):
   return tf.reduce_mean(tf.cast(correct, tf.float32), axis=1)
 
 
+# The widest sum one matmul of sums_of_squares takes: narrow enough that no
+# CPU kernel splits it across threads, so its order is fixed.
+SUM_WIDTH = 64
+
+
 def sums_of_squares(tensors):
   """[N]: per network, the sum of the squares of its entries of `tensors`.
 
-  Each tensor is [N, ...]; a network's sum is a batched matmul of its
-  flattened entries by themselves, independent of N.
+  Each tensor is [N, ...]. A network's entries are squared, then summed in a
+  fixed tree of batched matmuls by ones, each over at most SUM_WIDTH values
+  (zeros pad the last group), so the result does not depend on N nor on how
+  many threads the kernels get (a single matmul over all entries is split
+  across threads when its output is this small).
   """
-  total = []
-  for tensor in tensors:
-    flat = tf.reshape(tensor, [int(tensor.shape[0]), 1, -1])
-    total.append(tf.reshape(tf.matmul(flat, flat, transpose_b=True), [-1]))
-  return tf.add_n(total)
+  num = int(tensors[0].shape[0])
+  values = tf.concat([tf.reshape(tf.square(t), [num, -1]) for t in tensors],
+                     axis=1)
+  size = int(values.shape[1])
+  while size > 1:
+    groups = -(-size // SUM_WIDTH)
+    width = min(size, SUM_WIDTH)
+    values = tf.pad(values, [[0, 0], [0, groups * width - size]])
+    values = tf.reshape(tf.matmul(tf.reshape(values, [num, groups, width]),
+                                  tf.ones([num, width, 1])), [num, groups])
+    size = groups
+  return tf.reshape(values, [num])
 
 
 def gradients(loss, kernels, variables, weight_decay=0.0, clip_norm=None,

@@ -11,6 +11,7 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import evaluation
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import objective
 from lottery_ticket.foundations import packed_checkpoints
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import paths
@@ -360,3 +361,18 @@ def test_a_full_disk_at_a_checkpoint_is_one_line_and_the_run_resumes(
     np.testing.assert_array_equal(resumed[name], expected[name])
   test = save_restore.read_log(paths.log(out, 'test'))
   assert [r['iteration'] for r in test] == [0, 20, 40, 60, 80, 100, 120]
+
+
+def test_per_network_sums_of_squares_are_exact_trees_independent_of_n():
+  rng = np.random.default_rng(3)
+  grads = [rng.normal(size=(3, 70, 50)).astype(np.float32),
+           rng.normal(size=(3, 9)).astype(np.float32)]
+  with tf.Graph().as_default():
+    packed = objective.sums_of_squares([tf.constant(g) for g in grads])
+    alone = objective.sums_of_squares([tf.constant(g[1:2]) for g in grads])
+    with tf.Session() as sess:
+      packed, alone = sess.run([packed, alone])
+  expected = [sum(float(np.sum(g[i].astype(np.float64) ** 2)) for g in grads)
+              for i in range(3)]
+  np.testing.assert_allclose(packed, expected, rtol=1e-5)
+  assert packed[1] == alone[0]  # bit for bit, whatever the pack
