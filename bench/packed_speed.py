@@ -167,8 +167,7 @@ def step_bytes(step):
   throughout:
 
     batch gather       read and write the batch's input rows: 2 B in_0;
-    mask product       read kernel and mask, write kernel x mask: 3 P;
-    forward            read the masked kernels and biases (P + Q), each
+    forward            read the kernels and biases (P + Q), each
                        layer's inputs (B sum in), write its outputs
                        (B sum out);
     weight gradients   read each layer's inputs and output gradients
@@ -176,7 +175,10 @@ def step_bytes(step):
                        gradients (P + Q);
     input gradients    all layers but the first: read the masked kernel
                        and the output gradients, write the input gradients;
-    masked gradients   read gradient and mask, write their product: 3 P;
+    masked gradients   read gradient and mask, write their product: 3 P
+                       (the step computes with the kernels alone, which
+                       are 0 where masked, so the mask is applied once, to
+                       the gradients, not also to the kernels);
     optimizer          read variable, gradient and S slots, write variable
                        and S slots: (3 + 2 S)(P + Q);
     evaluation         per evaluation, copy weights, biases and masks into
@@ -203,7 +205,6 @@ def step_bytes(step):
   hidden = layers[1:]
   terms = collections.OrderedDict([
       ('batch gather', 2 * b * step.widths[0]),
-      ('mask product', 3 * p),
       ('forward', p + q + b * ins + b * outs),
       ('weight gradients', b * ins + b * outs + p + q),
       ('input gradients', sum(n * m + b * m + b * n for n, m in hidden)),

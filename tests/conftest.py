@@ -7,6 +7,10 @@ import numpy as np
 import pytest
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+if os.environ.get('PYTEST_XDIST_WORKER'):
+  # Workers share the cores, as a sweep's workers do: one thread per op each
+  # (a network's numbers do not depend on it).
+  os.environ.setdefault('LOTTERY_TICKET_INTRA_OP_THREADS', '1')
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

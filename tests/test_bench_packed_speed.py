@@ -31,7 +31,6 @@ def test_bytes_by_hand():
   terms = {k: v / 4 for k, v in packed_speed.step_bytes(TINY).items()}
   assert terms == {
       'batch gather': 2 * 5 * 3,
-      'mask product': 3 * 20,
       'forward': 20 + 6 + 5 * 7 + 5 * 6,
       'weight gradients': 5 * 7 + 5 * 6 + 20 + 6,
       'input gradients': 4 * 2 + 5 * 2 + 5 * 4,
