@@ -72,7 +72,7 @@ COMMANDS = collections.OrderedDict([
         'benchmark: a small sweep, sequential against parallel')),
     ('bench_packed_speed', Command(
         'lottery_ticket.bench.packed_speed',
-        'benchmark: packs of N networks against N processes and the limit')),
+        'benchmark: packs of N networks against one network and the roofline')),
     ('bench_packed_profile', Command(
         'lottery_ticket.bench.packed_profile',
         "profile: a pack's traced ops by type")),
