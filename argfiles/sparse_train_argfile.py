@@ -161,15 +161,9 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
                 else lambda method: method in NEEDS_MASK)
   methods = support.check_choices(support.as_list(methods, 'methods'),
                                   ALL_METHODS, 'method')
-  sparsities = list(dict.fromkeys(  # '0.9' and '0.90' are one sparsity.
-      format_sparsity(s) for s in support.as_list(sparsities, 'sparsities')))
-  for name in ('method', 'sparsity', 'mask_from', 'preset'):
-    if name in flags:
-      raise ValueError('--{} is written by the generator (see --methods, '
-                       '--sparsities, --paper)'.format(name))
-  flags = support.check_runner_flags(runner.RUNNER, dict(
-      dataset=dataset, training_len=training_len, **flags))
-  dataset = flags.pop('dataset', None)
+  sparsities = _sparsities(sparsities)
+  flags, dataset = _runner_flags(flags, dataset, training_len,
+                                 ('method', 'sparsity', 'mask_from', 'preset'))
   trial_lines = support.trial_lines(trials, first_trial, pack)
   lines = []
   for method in _ordered(methods, reads_mask):
@@ -196,6 +190,28 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
   return lines
 
 
+def _sparsities(values):
+  """The sparsities as the lines write them, each once ('0.9' and '0.90'
+  are one sparsity)."""
+  return list(dict.fromkeys(format_sparsity(s) for s in support.as_list(
+      values, 'sparsities')))
+
+
+def _runner_flags(flags, dataset, training_len, written):
+  """(the runner flags checked by the runner's settings, the dataset).
+
+  Raises:
+    ValueError: for a flag the generator writes itself (`written`).
+  """
+  for name in written:
+    if name in flags:
+      raise ValueError('--{} is written by the generator (see --methods, '
+                       '--sparsities, --paper)'.format(name))
+  flags = support.check_runner_flags(runner.RUNNER, dict(
+      dataset=dataset, training_len=training_len, **flags))
+  return flags, flags.pop('dataset', None)
+
+
 def _pai_lines(base, trials, first_trial, methods, sparsities, dataset,
                training_len, scale, pack, flags):
   """The lines of --paper=pai: preset x method x ablation x sparsity x
@@ -203,15 +219,10 @@ def _pai_lines(base, trials, first_trial, methods, sparsities, dataset,
   methods = support.check_choices(
       support.as_list(methods or paper_recipes.PAI_METHODS, 'methods'),
       paper_recipes.PAI_METHODS, 'method')
-  sparsities = list(dict.fromkeys(format_sparsity(s) for s in support.as_list(
-      sparsities or paper_recipes.PAI_SPARSITIES, 'sparsities')))
-  for name in ('method', 'sparsity', 'mask_from', 'preset', 'ablation'):
-    if name in flags:
-      raise ValueError('--{} is written by the generator (see --methods, '
-                       '--sparsities, --paper)'.format(name))
-  flags = support.check_runner_flags(runner.RUNNER, dict(
-      dataset=dataset, training_len=training_len, **flags))
-  dataset = flags.pop('dataset', None)
+  sparsities = _sparsities(sparsities or paper_recipes.PAI_SPARSITIES)
+  flags, dataset = _runner_flags(
+      flags, dataset, training_len,
+      ('method', 'sparsity', 'mask_from', 'preset', 'ablation'))
   trial_lines = support.trial_lines(trials, first_trial, pack)
   lines = []
   for preset in paper_recipes.PAI_PRESETS:
