@@ -41,8 +41,9 @@ def _build(hyperparameters, side=32, channels=3):
 
 
 @pytest.mark.parametrize('name, count', [
-    ('resnet20', 272474), ('resnet110', 1730714), ('vgg16', 14728266),
-    ('vgg19', 20040522)])
+    ('resnet20', 272474),
+    pytest.param('resnet110', 1730714, marks=pytest.mark.slow),
+    ('vgg16', 14728266), ('vgg19', 20040522)])
 def test_parameter_counts_are_openlths(name, count):
   with tf.Graph().as_default():
     model, _, _ = _build(model_cifar.architecture(name))

@@ -28,9 +28,11 @@ assert_same_trees = packed_testlib.assert_same_trees
 
 @pytest.mark.parametrize('flags', [
     dict(seed=3, rewind_iteration=50),
-    dict(pruning='random', optimizer='momentum', momentum=0.8,
-         lr_schedule='cosine'),
-    dict(network='lenet5', training_len='100it'),
+    # The fast lane keeps rewinding; the others run in the full suite.
+    pytest.param(dict(pruning='random', optimizer='momentum', momentum=0.8,
+                      lr_schedule='cosine'), marks=pytest.mark.slow),
+    pytest.param(dict(network='lenet5', training_len='100it'),
+                 marks=pytest.mark.slow),
 ], ids=['rewinding', 'random_pruning_momentum', 'lenet5'])
 def test_each_packed_trial_is_the_unpacked_run_of_its_seed(tmp_path, flags):
   flags = dict(FAST, **flags)
@@ -51,6 +53,7 @@ def test_each_packed_trial_is_the_unpacked_run_of_its_seed(tmp_path, flags):
   assert finals and all(trees[0][name] != trees[1][name] for name in finals)
 
 
+@pytest.mark.slow
 def test_trials_at_different_levels_catch_up_together(tmp_path):
   """A trial of 1 level (run alone) extended to 2 in a pack with a new trial
   ends as the same history run alone: level 2 packs both trials, levels 0-1
@@ -112,7 +115,8 @@ def test_a_diverging_trial_stops_and_the_others_finish(tmp_path,
   assert 'trial2' not in str(raised.value)
 
 
-@pytest.mark.parametrize('mode', ['reinit', 'reuse_sign'])
+@pytest.mark.parametrize('mode', [
+    'reinit', pytest.param('reuse_sign', marks=pytest.mark.slow)])
 def test_each_packed_control_is_the_unpacked_control_of_its_trial(tmp_path,
                                                                   mode):
   base = tmp_path / 'lottery'

@@ -62,7 +62,9 @@ def test_packed_pruning_is_pruning_alone(pruned, tmp_path):
 @pytest.mark.parametrize('flags', [
     dict(method='dense'),
     dict(method='set', sparsity=0.8, update_freq=20, distribution='erk'),
-    dict(method='rigl', sparsity=0.8, update_freq=20),
+    # SET stands for the dynamic methods in the fast lane.
+    pytest.param(dict(method='rigl', sparsity=0.8, update_freq=20),
+                 marks=pytest.mark.slow),
 ], ids=lambda flags: flags['method'])
 def test_each_packed_trial_is_the_unpacked_run_of_its_seed(flags, tmp_path):
   flags = dict(FAST, **flags)

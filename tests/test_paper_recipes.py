@@ -113,6 +113,7 @@ def test_pai_recipe_lines_are_valid_flags(tmp_path):
     sparse_runner.validate_flags(lines_lib.split_line(line))
 
 
+@pytest.mark.slow
 def test_pai_recipe_runs(tmp_path):
   lines = sparse_train_argfile.make_lines(
       str(tmp_path), trials=1, paper='pai', methods='snip', sparsities='0.9',

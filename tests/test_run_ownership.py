@@ -213,6 +213,7 @@ def test_a_damaged_array_of_an_unfinished_level_restarts_it(tmp_path, whole,
   assert lib.tree_bytes(out) == lib.tree_bytes(whole)
 
 
+@pytest.mark.slow
 def test_a_damaged_start_of_a_sparse_run_is_made_again(tmp_path, capsys):
   flags = SHORT + ['--method=rigl', '--sparsity=0.5', '--update_freq=10',
                    '--grad_batch_size=100', '--grow_batch_size=100']
