@@ -201,19 +201,16 @@ class Loop(object):
       other networks go on: a network's NaNs never reach another's weights.
     weights_finite: bool [N]: whether each network's weights are finite
       after the steps.
-    seeds: int32 placeholder [N]: each network's augmentation seed (fed
-      only when the loop augments).
   """
   indices: tf.Tensor
   metrics: dict
   first_bad_step: tf.Tensor
   weights_finite: tf.Tensor
-  seeds: tf.Tensor = None
 
 
 def build_loop(model, data, optimizer, global_step, batch_size,
                weight_decay=0.0, clip_norm=None, clip_value=None,
-               after_steps=None, augment=None):
+               after_steps=None, augment=None, seeds=None):
   """The in-graph loop: one optimizer step of every network per row of indices.
 
   A step gathers every network's batch in one op, runs the pack's layers on
@@ -238,8 +235,8 @@ def build_loop(model, data, optimizer, global_step, batch_size,
       built into the step after the update (the step it reads is the one
       after the update).
     augment: optional augmentation.Augmentation of each network's batch,
-      keyed by (the network's seed, fed to Loop.seeds, and the global step
-      of the step).
+      keyed by (the network's seed, and the global step of the step).
+    seeds: with `augment`, the N networks' seeds (their order seeds).
 
   Returns:
     a Loop.
@@ -254,8 +251,9 @@ def build_loop(model, data, optimizer, global_step, batch_size,
   masks = [by_kernel.get(v.op.name) for v in variables]
   after_steps = [f for f in after_steps or [] if f is not None]
   augment = augmentation_lib.check(augment)
-  seeds = (tf.placeholder(tf.int32, [num], name='augmentation_seeds')
-           if augment else None)
+  if augment:
+    seeds = tf.constant([int(s) for s in seeds], tf.int32,
+                        name='augmentation_seeds')
 
   def body(step, loss_sum, accuracy_sum, first_bad):
     # Reads of the weights depend on the loop counter, which the previous
@@ -305,7 +303,7 @@ def build_loop(model, data, optimizer, global_step, batch_size,
   count = tf.maximum(tf.cast(steps_run, tf.float32), 1.0)
   return Loop(indices, {'loss': loss_sum / count,
                         'accuracy': accuracy_sum / count},
-              first_bad, weights_finite, seeds)
+              first_bad, weights_finite)
 
 
 class PackDiverged(finite.NonFiniteError):
@@ -422,15 +420,16 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
   starting = ([initial_values(model_class, hyperparameters, dataset, m)
                for m in members] if not resumed else None)
 
+  orders = _orders(dataset, members)
   graph = tf.Graph()
   with graph.as_default():
     pack = _Graph(dataset, hyperparameters, model_class, len(members),
-                  optimizer_fn, checkpointing, options, build_hooks, augment)
+                  optimizer_fn, checkpointing, options, build_hooks, augment,
+                  [o.train_order_seed for o in orders])
   graph.finalize()
   with session_lib.new_session(graph) as sess:
     pack.initialize(sess)
-    run = _Run(sess, pack, members, _orders(dataset, members), total,
-                   options)
+    run = _Run(sess, pack, members, orders, total, options)
     try:
       return run.train(resumed, starting)
     finally:
@@ -441,7 +440,8 @@ class _Graph(object):
   """Everything a pack's session runs: data, model, loop, evaluation, saving."""
 
   def __init__(self, dataset, hyperparameters, model_class, num_networks,
-               optimizer_fn, checkpointing, options, build_hooks, augment):
+               optimizer_fn, checkpointing, options, build_hooks, augment,
+               seeds):
     self.data = graph_data.GraphData(dataset)
     global_step = tf.train.get_or_create_global_step()
     inputs, labels = dataset.placeholders()
@@ -453,7 +453,8 @@ class _Graph(object):
         self.model, self.data, optimizer, global_step, options.batch_size,
         weight_decay=options.weight_decay, clip_norm=options.clip_norm,
         clip_value=options.clip_value,
-        after_steps=[h.after_step for h in self.hooks], augment=augment)
+        after_steps=[h.after_step for h in self.hooks], augment=augment,
+        seeds=seeds)
     self.evaluator = background_evaluation.for_pack(
         self.model, self.data, options.eval_chunk_size)
     self.checkpoints = (packed_checkpoints.PackedCheckpoints(self.model,
@@ -567,11 +568,9 @@ class _Run(object):
       steps = min(boundary - iteration, MAX_CHUNK)
       order = np.stack([o.train_order(iteration, steps, self.options.batch_size)
                         for o in self.orders], axis=1)
-      feeds = {loop.indices: order}
-      if loop.seeds is not None:
-        feeds[loop.seeds] = [o.train_order_seed for o in self.orders]
       self.batch_metrics, first_bad, weights_finite = self.sess.run(
-          [loop.metrics, loop.first_bad_step, loop.weights_finite], feeds)
+          [loop.metrics, loop.first_bad_step, loop.weights_finite],
+          {loop.indices: order})
       self._check_finite(first_bad, weights_finite, iteration, steps)
       iteration += steps
       if self.progress and iteration < boundary:
@@ -579,7 +578,7 @@ class _Run(object):
     return iteration
 
   def _check_finite(self, first_bad, weights_finite, iteration, steps):
-    """Takes out the networks that diverged in these steps (see trainer)."""
+    """Takes out the networks that diverged in these steps."""
     diverged = {}
     for index in self._live():
       try:

@@ -25,6 +25,26 @@ def tiny_model(masks=None, presets=None, seed=0):
                           presets=presets)
 
 
+def on_tiny_model(run, examples, model_seed=6, batch_seed=2):
+  """run(sess, model, batch) on the tiny MLP and a fixed batch of digits.
+
+  Builds both in a fresh graph and session, initialised.
+
+  Returns:
+    (run's result, the model's initial weights, the batch's images, labels).
+  """
+  from lottery_ticket.foundations import fixed_batch  # pylint: disable=g-import-not-at-top
+  with tf.Graph().as_default():
+    model = tiny_model(seed=model_seed)
+    images, labels = fixed_batch.draw(digits(), examples, seed=batch_seed)
+    batch = fixed_batch.FixedBatch(images, labels)
+    with tf.Session() as sess:
+      sess.run(tf.global_variables_initializer())
+      batch.initialize(sess)
+      weights = model.get_current_weights(sess)
+      return run(sess, model, batch), weights, images, labels
+
+
 def np_loss_and_grads(weights, images, labels, temperature=1.0):
   """Loss and gradients (w.r.t. kernels and biases) of the tiny MLP, in float64.
 

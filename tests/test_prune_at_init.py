@@ -145,18 +145,12 @@ def test_synflow_avoids_the_layer_collapse_of_global_magnitude():
 
 
 def _sensitivity_rounds(method, rounds):
-  graph = tf.Graph()
-  with graph.as_default():
-    model = sparse_testlib.tiny_model(seed=6)
-    images, labels = fixed_batch.draw(sparse_testlib.digits(), 300, seed=2)
-    batch = fixed_batch.FixedBatch(images, labels)
-    with tf.Session() as sess:
-      sess.run(tf.global_variables_initializer())
-      batch.initialize(sess)
-      weights = model.get_current_weights(sess)
-      result = list(prune_at_init.sensitivity_rounds(
-          sess, model, batch, COUNTS, rounds, method=method))
-      after = model.get_current_weights(sess)
+  def run(sess, model, batch):
+    result = list(prune_at_init.sensitivity_rounds(
+        sess, model, batch, COUNTS, rounds, method=method))
+    return result, model.get_current_weights(sess)
+  (result, after), weights, images, labels = sparse_testlib.on_tiny_model(
+      run, 300)
   for name in weights:
     np.testing.assert_array_equal(weights[name], after[name])
   return result, weights, images, labels

@@ -13,18 +13,9 @@ COUNTS = {'layer0': 150, 'layer1': 30}
 
 
 def _prune(method, **options):
-  graph = tf.Graph()
-  with graph.as_default():
-    model = sparse_testlib.tiny_model(seed=6)
-    images, labels = fixed_batch.draw(sparse_testlib.digits(), 400, seed=2)
-    batch = fixed_batch.FixedBatch(images, labels)
-    with tf.Session() as sess:
-      sess.run(tf.global_variables_initializer())
-      batch.initialize(sess)
-      weights = model.get_current_weights(sess)
-      masks = one_shot_pruning.prune(sess, method, model, batch, COUNTS,
-                                     **options)
-  return masks, weights, images, labels
+  return sparse_testlib.on_tiny_model(
+      lambda sess, model, batch: one_shot_pruning.prune(
+          sess, method, model, batch, COUNTS, **options), 400)
 
 
 def _np_weight_times_hessian_gradient(weights, images, labels, temperature):
