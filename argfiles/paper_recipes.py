@@ -30,6 +30,7 @@ multiplied by it (at least 1 step), everything else is the paper's.
 
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.foundations import train_options
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import sparse_presets
 
@@ -43,8 +44,8 @@ STEP_SETTINGS = ('training_len', 'test_interval', 'checkpoint_interval',
                  'update_freq')
 # The lottery runners' defaults counted in steps (config.TRAINING's).
 LOTTERY_STEPS = {'training_len': durations.format_len(constants.TRAINING_LEN),
-                 'test_interval': constants.TEST_INTERVAL,
-                 'checkpoint_interval': constants.CHECKPOINT_INTERVAL}
+                 'test_interval': train_options.TEST_INTERVAL,
+                 'checkpoint_interval': train_options.CHECKPOINT_INTERVAL}
 
 
 PAI = 'pai'

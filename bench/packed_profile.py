@@ -35,6 +35,7 @@ from lottery_ticket.bench import packed_speed
 from lottery_ticket.bench import train_speed
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import session as session_lib
+from lottery_ticket.foundations import train_options
 from lottery_ticket.mnist_fc import constants
 
 # Op types holding these names are the step's matrix products (plain, fused
@@ -107,7 +108,7 @@ def main(networks=8, iterations=1000, evaluate=True, top=15):
     top: how many op types to list.
   """
   dataset = train_speed._dataset()  # pylint: disable=protected-access
-  interval = constants.TEST_INTERVAL if evaluate else None
+  interval = train_options.TEST_INTERVAL if evaluate else None
   with _Tracer() as tracer:
     start = time.time()
     packed_speed.train_pack(dataset, int(networks), int(iterations),

@@ -80,17 +80,15 @@ def train_pack(dataset, num_networks, iterations, optimizer, interval):
     iterations: training steps.
     optimizer: an optimizers.NAMES entry, at its default learning rate.
     interval: evaluate validation and test every this many steps (None:
-      never).
+      only at the first and the last step, a constant cost that the
+      marginal rate cancels).
   """
   members = [trainer.Member(init_seed=seed, order_seed=seed)
              for seed in range(num_networks)]
-  options = trainer.TrainOptions(batch_size=constants.BATCH_SIZE,
-                                 test_interval=interval,
-                                 validate_interval=interval,
-                                 save_network=False)
+  training = train_options.options(test_interval=interval or iterations)
   trainer.train(dataset, constants.HYPERPARAMETERS, members,
                 optimizers.optimizer_fn(optimizer), ('iterations', iterations),
-                options)
+                training, save_network=False)
 
 
 # The model of a step ------------------------------------------------------------
@@ -113,8 +111,8 @@ class Step:
   batch: int
   slots: int
   eval_splits: tuple = ()
-  interval: int = constants.TEST_INTERVAL
-  eval_chunk: int = train_options.DEFAULT_EVAL_CHUNK_SIZE
+  interval: int = train_options.TEST_INTERVAL
+  eval_chunk: int = trainer.DEFAULT_EVAL_CHUNK_SIZE
 
   @property
   def layers(self):
@@ -253,7 +251,7 @@ def lenet_step(dataset, optimizer, evaluated):
       units for units, _ in constants.HYPERPARAMETERS['layers'])
   splits = tuple(split.num_examples for split in (dataset.validate,
                                                   dataset.test) if split)
-  return Step(widths, constants.BATCH_SIZE, optimizer_slots(optimizer),
+  return Step(widths, train_options.BATCH_SIZE, optimizer_slots(optimizer),
               eval_splits=splits if evaluated else ())
 
 
@@ -397,7 +395,7 @@ def peak_rss_bytes():
 
 
 def measure_size(dataset, num_networks, optimizer, iterations, short,
-                 repeats, interval=constants.TEST_INTERVAL, matmul_seconds=1.0):
+                 repeats, interval=train_options.TEST_INTERVAL, matmul_seconds=1.0):
   """Everything measured for one pack size, in both modes.
 
   The matrix-product loop runs about `matmul_seconds` per timing.
@@ -498,7 +496,7 @@ def _print_table(results, rss, say):
 
 def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
            short=None, repeats=1, children=True,
-           interval=constants.TEST_INTERVAL, bandwidth_mb=BANDWIDTH_MB,
+           interval=train_options.TEST_INTERVAL, bandwidth_mb=BANDWIDTH_MB,
            matmul_seconds=1.0, out=None):
   """Measures every pack size and prints the table and the two final lines.
 

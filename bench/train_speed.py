@@ -23,6 +23,7 @@ from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import session
+from lottery_ticket.foundations import train_options
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import constants
 
@@ -51,8 +52,8 @@ def library(dataset, iterations):
   trainer.train(
       dataset, constants.HYPERPARAMETERS, [trainer.Member()],
       optimizers.optimizer_fn(constants.OPTIMIZER), ('iterations', iterations),
-      trainer.TrainOptions(batch_size=60, test_interval=INTERVAL,
-                           validate_interval=INTERVAL, save_network=False))
+      train_options.options(batch_size=60, test_interval=INTERVAL),
+      save_network=False)
   return time.time() - start
 
 

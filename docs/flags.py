@@ -9,7 +9,9 @@ A table is whatever sits between two marker comments in a page:
   <!-- flags: runner train -->       a runner: the concerns it takes, the
                                      defaults it changes, its own arguments
   <!-- flags: command results -->   a plain-function command (its help)
-  <!-- flags: fields TrainOptions --> a dataclass's fields, defaults and
+  <!-- flags: settings train_options --> the SETTINGS a foundations
+                                     module declares
+  <!-- flags: fields Hooks -->       a dataclass's fields, defaults and
                                      the Attributes of its docstring
   <!-- /flags -->
 
@@ -54,9 +56,10 @@ COMMANDS = {
 
 # Dataclass name -> module, for the library API's option objects.
 FIELDS = {
-    'TrainOptions': 'lottery_ticket.foundations.train_options',
     'Hooks': 'lottery_ticket.foundations.train_options',
 }
+# Foundations modules declaring SETTINGS of their own (the trainer's).
+SETTINGS = ('train_options',)
 
 BLOCK = re.compile(r'(<!-- flags: (\w+) (\w+) -->\n)(.*?)(<!-- /flags -->)',
                    re.S)
@@ -192,6 +195,12 @@ def attributes(cls):
   return out
 
 
+def render_settings(name, where):
+  del where
+  module = importlib.import_module('lottery_ticket.foundations.' + name)
+  return setting_table((s, None) for s in module.SETTINGS)
+
+
 def render_fields(name, where):
   del where
   cls = getattr(importlib.import_module(FIELDS[name]), name)
@@ -208,7 +217,8 @@ def render_fields(name, where):
 
 
 RENDER = {'concern': render_concern, 'runner': render_runner,
-          'command': render_command, 'fields': render_fields}
+          'command': render_command, 'fields': render_fields,
+          'settings': render_settings}
 
 
 def pages():
@@ -245,7 +255,8 @@ def missing(texts):
   wanted = ([('concern', c) for c in concerns()] +
             [('runner', r) for r in RUNNERS] +
             [('command', c) for c in COMMANDS] +
-            [('fields', f) for f in FIELDS])
+            [('fields', f) for f in FIELDS] +
+            [('settings', m) for m in SETTINGS])
   return ['{} {}'.format(*key) for key in wanted if key not in where]
 
 

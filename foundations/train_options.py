@@ -1,25 +1,83 @@
-"""What trainer.train does besides the optimizer steps: one typed object.
+"""The training settings trainer.train reads, declared once, and its hooks.
 
-`TrainOptions` holds the batch size, the evaluation, recording and saving
-schedule, regularisation and the progress label, each field checked when
-the object is made, so a bad value is refused in one line naming the field
-before anything is built or written. `Hooks` is the code a caller adds to
-training (a mask update after each step, extra metrics, measurements at
-record points), made per network by trainer.train's `build_hooks(index,
-network, optimizer)` once the trainer has created the optimizer, so hooks
-that reset optimizer slots or read momentum receive it directly.
+`SETTINGS` are the settings of the training concern that the trainer itself
+reads: batch size, regularisation and clipping, and how often it evaluates,
+checkpoints and writes summaries. Each is an hparams.Setting, so it is
+declared in one place with its type, default, bounds and help;
+mnist_fc/config.py's training concern includes them, which makes each a
+flag, a config.json key and (unless it only says how often something is
+written) part of the run identity. A resolved configuration's
+`config.training` is handed to the trainer as it is; a caller without a
+configuration gets the same fields from `options(batch_size=32, ...)`,
+checked by the same settings.
+
+`Hooks` is the code a caller adds to training (a mask update after each
+step, extra metrics, measurements at record points), made per network by
+trainer.train's `build_hooks(index, network, optimizer)` once the trainer
+has created the optimizer, so hooks that reset optimizer slots or read
+momentum receive it directly.
 
 Neither imports TensorFlow.
 """
 
 import dataclasses
-import math
-import numbers
-from typing import Any, Callable, Mapping, Optional, Tuple
+from typing import Any, Callable, Mapping, Optional
 
-DEFAULT_BATCH_SIZE = 60
-DEFAULT_EVAL_CHUNK_SIZE = 10000
-DEFAULT_KEEP_CHECKPOINTS = 2
+from lottery_ticket.foundations import hparams
+
+S = hparams.Setting
+
+# The lottery ticket paper's batch size and evaluation interval.
+BATCH_SIZE = 60
+TEST_INTERVAL = 100
+CHECKPOINT_INTERVAL = 5000
+
+SETTINGS = (
+    S('weight_decay', 'float', 0.0, 'L2 penalty weight_decay * sum(w^2) / 2 on '
+      'the kernels', minimum=0),
+    S('clip_norm', 'float', 0.0, 'clip gradients to this global norm (0: no '
+      'clipping)', minimum=0),
+    S('clip_value', 'float', 0.0, 'clip every gradient entry to [-v, v] (0: no '
+      'clipping)', minimum=0),
+    S('batch_size', 'int', BATCH_SIZE, 'examples per step', minimum=1),
+    S('test_interval', 'int', TEST_INTERVAL, 'evaluate test and validation '
+      'every N iterations (and at the first and the last)', minimum=1),
+    S('checkpoint_interval', 'int', CHECKPOINT_INTERVAL, 'checkpoint every N '
+      'iterations so a killed run resumes (0: never)', minimum=0,
+      identity=False),
+    S('save_summaries', 'bool', True, 'write TensorBoard summaries',
+      identity=False),
+)
+_TRAINER = hparams.Concern('training', SETTINGS)
+
+
+def options(**changes):
+  """The trainer's settings with `changes` applied, as one frozen object.
+
+  For a caller that has no configuration (a script, a test, a benchmark);
+  a runner hands its `config.training`, which has the same fields.
+
+  Raises:
+    ValueError: in one line naming an unknown setting or a bad value.
+  """
+  values = hparams.defaults((_TRAINER,))
+  values.update(hparams.parse_values((_TRAINER,), changes,
+                                     'train_options.options()'))
+  return _TRAINER.values(values)
+
+
+def check(training):
+  """`training` if it has every setting the trainer reads.
+
+  Raises:
+    TypeError: naming the settings it lacks.
+  """
+  missing = [s.name for s in SETTINGS if not hasattr(training, s.name)]
+  if missing:
+    raise TypeError('training must have the trainer\'s settings (see '
+                    'train_options.options()); {!r} lacks {}'.format(
+                        type(training).__name__, ', '.join(missing)))
+  return training
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,107 +100,9 @@ class Hooks(object):
   on_record: Optional[Callable[[Any, int, Any], None]] = None
 
 
-@dataclasses.dataclass(frozen=True)
-class TrainOptions(object):
-  """How trainer.train trains, evaluates, records and saves.
-
-  Every field is checked when the object is made (ValueError naming the
-  field and the value); `dataclasses.replace(options, field=value)` gives a
-  checked copy with one value changed.
-
-  Attributes:
-    batch_size: examples per optimizer step (>= 1).
-    test_interval: evaluate the test split every N iterations, and at
-      iterations 0 and the last (None: never).
-    validate_interval: evaluate the validation split every N iterations
-      (None: same as test_interval); ignored without a validation split.
-    train_interval: record the mean training batch loss and accuracy over
-      the steps since the last record every N iterations (None: at
-      test_interval, or only at the end without one).
-    checkpoint_interval: checkpoint every N iterations, so that a re-run
-      with the same output directory resumes (0: no checkpoints).
-    keep_checkpoints: how many checkpoints to keep (0 keeps every one).
-    save_weights_at: iterations at which to save the weights under
-      weights_at/{k}/ (for late rewinding).
-    save_network: save initial/, final/ and masks/.
-    save_summaries: also write TensorBoard scalars.
-    weight_decay: L2 coefficient on the kernels (0.5 * wd * sum w^2), >= 0.
-    clip_norm: clip the gradients to this global norm (0: no clipping).
-    clip_value: clip each gradient entry to [-v, v] (0: no clipping).
-    eval_chunk_size: the largest number of examples evaluated at once.
-    progress: the label of the console progress lines (None: silent).
-    first_iteration: the iteration training starts at (0: the start): a
-      training that continues another one from its iteration k (late
-      rewinding as in OpenLTH, the copies of an instability analysis) runs
-      iterations k..T with the global step, hence the learning-rate
-      schedule and the data order, going on from k.
-  """
-  batch_size: int = DEFAULT_BATCH_SIZE
-  test_interval: Optional[int] = None
-  validate_interval: Optional[int] = None
-  train_interval: Optional[int] = None
-  checkpoint_interval: int = 0
-  keep_checkpoints: int = DEFAULT_KEEP_CHECKPOINTS
-  save_weights_at: Tuple[int, ...] = ()
-  save_network: bool = True
-  save_summaries: bool = False
-  weight_decay: float = 0.0
-  clip_norm: float = 0.0
-  clip_value: float = 0.0
-  eval_chunk_size: int = DEFAULT_EVAL_CHUNK_SIZE
-  progress: Optional[str] = None
-  first_iteration: int = 0
-
-  def __post_init__(self):
-    checked = {
-        'first_iteration': _integer(self, 'first_iteration', 0),
-        'batch_size': _integer(self, 'batch_size', 1),
-        'keep_checkpoints': _integer(self, 'keep_checkpoints', 0),
-        'eval_chunk_size': _integer(self, 'eval_chunk_size', 1),
-        'save_weights_at': _iterations(self, 'save_weights_at'),
-        'checkpoint_interval': _integer(self, 'checkpoint_interval', 0),
-    }
-    # The configuration's settings, as they are: 0 turns each off.
-    for name in ('weight_decay', 'clip_norm', 'clip_value'):
-      checked[name] = _real(self, name)
-    for name in ('test_interval', 'validate_interval', 'train_interval'):
-      checked[name] = _optional(self, name, _integer, 1)
-    for name in ('save_network', 'save_summaries'):
-      if not isinstance(getattr(self, name), (bool, type(None))):
-        _refuse(name, getattr(self, name), 'must be true or false')
-      checked[name] = bool(getattr(self, name))
-    if self.progress is not None and not isinstance(self.progress, str):
-      _refuse('progress', self.progress, 'must be a label (a string) or None')
-    for name, value in checked.items():
-      object.__setattr__(self, name, value)  # normalised (frozen otherwise)
-
-  @property
-  def validation_interval(self):
-    """The validation interval in effect (test_interval when unset)."""
-    if self.validate_interval is None:
-      return self.test_interval
-    return self.validate_interval
-
-  @property
-  def record_interval(self):
-    """The training-record interval in effect."""
-    return self.train_interval or self.test_interval
-
-  def boundaries(self, total):
-    """The iterations of a training of `total` iterations at which it
-    stops to record, evaluate, checkpoint or save something."""
-    points = {total}
-    for interval in (self.test_interval, self.validation_interval,
-                     self.record_interval, self.checkpoint_interval):
-      if interval:
-        points.update(range(interval, total + 1, interval))
-    points.update(k for k in self.save_weights_at if 0 < k <= total)
-    return sorted(points)
-
-
 def due(iteration, interval, total):
-  """Whether something done every `interval` iterations (None: never) is
-  due at `iteration` of a training of `total` (always at the last)."""
+  """Whether something done every `interval` iterations (0: never) is due at
+  `iteration` of a training of `total` (always at the last)."""
   return bool(interval) and (iteration % int(interval) == 0 or
                              iteration == total)
 
@@ -157,44 +117,3 @@ def checked_hooks(hooks):
     raise TypeError('build_hooks must return trainer.Hooks, got {!r}'.format(
         type(hooks).__name__))
   return hooks
-
-
-def _refuse(name, value, requirement):
-  raise ValueError('training option {} {}, got {!r}'.format(
-      name, requirement, value))
-
-
-def _integer(options, name, minimum, value=None):
-  value = getattr(options, name) if value is None else value
-  if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-    _refuse(name, value, 'must be a whole number >= {}'.format(minimum))
-  if value < minimum:
-    _refuse(name, value, 'must be >= {}'.format(minimum))
-  return int(value)
-
-
-def _real(options, name, value=None):
-  value = getattr(options, name) if value is None else value
-  if isinstance(value, bool) or not isinstance(value, numbers.Real):
-    _refuse(name, value, 'must be a number')
-  if not math.isfinite(value):
-    _refuse(name, value, 'must be finite')
-  if value < 0:
-    _refuse(name, value, 'must be >= 0')
-  return float(value)
-
-
-def _optional(options, name, check, *args, **kwargs):
-  value = getattr(options, name)
-  if value is None:
-    return None
-  return check(options, name, *args, value=value, **kwargs)
-
-
-def _iterations(options, name):
-  value = getattr(options, name)
-  if value is None:
-    return ()
-  if isinstance(value, (str, bytes)) or not hasattr(value, '__iter__'):
-    _refuse(name, value, 'must be a list of iterations')
-  return tuple(sorted({_integer(options, name, 0, value=v) for v in value}))

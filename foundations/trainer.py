@@ -23,8 +23,9 @@ chunk (the order is a pure function of the network's seed and the step).
 Python comes back only at the points where something is recorded,
 checkpointed or saved. Evaluation reads whole splits already in the graph,
 from a snapshot of the weights, in a background thread while training goes
-on (background_evaluation.py). What training does besides the optimizer
-steps is one TrainOptions (train_options.py).
+on (background_evaluation.py). The training settings the loop reads
+(batch size, regularisation, intervals) are the training concern's
+(train_options.py): a runner hands its `config.training` as it is.
 
 A killed run resumes: with `checkpoint_interval`, each network's variables,
 optimizer state and records are checkpointed in its own run directory
@@ -40,7 +41,9 @@ the others train to the end, and then PackDiverged names it.
 import collections
 import copy
 import dataclasses
+import numbers
 import os
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -63,11 +66,12 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import train_options
 
-TrainOptions = train_options.TrainOptions
 Hooks = train_options.Hooks
 NonFiniteError = finite.NonFiniteError
 
 MAX_CHUNK = 1000  # steps per session.run at most, so progress keeps flowing
+DEFAULT_KEEP_CHECKPOINTS = 2
+DEFAULT_EVAL_CHUNK_SIZE = 10000
 
 # The version of the trainer's arithmetic, recorded with every run: a run
 # written by other arithmetic is not resumed by this one. 1: one network's
@@ -345,12 +349,52 @@ def _orders(dataset, members):
   return out
 
 
-def _check(members, options):
-  """Members as Member tuples; options as TrainOptions, hooks refused."""
-  options = TrainOptions() if options is None else options
-  if not isinstance(options, TrainOptions):
-    raise TypeError('options must be a TrainOptions, got {!r}'.format(
-        type(options).__name__))
+@dataclasses.dataclass(frozen=True)
+class _Plan(object):
+  """What one call of train() asks besides the training settings."""
+  progress: Optional[str]
+  first_iteration: int
+  save_weights_at: Tuple[int, ...]
+  save_network: bool
+  keep_checkpoints: int
+  eval_chunk_size: int
+
+  def boundaries(self, training, total):
+    """The iterations of a training of `total` iterations at which it
+    stops to record, evaluate, checkpoint or save something."""
+    points = {total}
+    for interval in (training.test_interval, training.checkpoint_interval):
+      if interval:
+        points.update(range(interval, total + 1, interval))
+    points.update(k for k in self.save_weights_at if 0 < k <= total)
+    return sorted(points)
+
+
+def _count(name, value, minimum):
+  if (isinstance(value, bool) or not isinstance(value, numbers.Integral) or
+      value < minimum):
+    raise ValueError('{} must be a whole number >= {}, got {!r}'.format(
+        name, minimum, value))
+  return int(value)
+
+
+def _check(members, training, plan):
+  """Members as Member tuples, the training settings checked, the call's
+  own arguments as a _Plan."""
+  training = train_options.check(
+      train_options.options() if training is None else training)
+  progress, first, save_at, save_network, keep, chunk = plan
+  if progress is not None and not isinstance(progress, str):
+    raise ValueError('progress must be a label (a string) or None, got '
+                     '{!r}'.format(progress))
+  if isinstance(save_at, (str, bytes)) or not hasattr(save_at, '__iter__'):
+    raise ValueError('save_weights_at must be a list of iterations, got '
+                     '{!r}'.format(save_at))
+  plan = _Plan(progress, _count('first_iteration', first, 0),
+               tuple(sorted({_count('save_weights_at', k, 0)
+                             for k in save_at})),
+               bool(save_network), _count('keep_checkpoints', keep, 0),
+               _count('eval_chunk_size', chunk, 1))
   if not members:
     raise ValueError('a pack needs at least one member')
   members = [m if isinstance(m, Member) else Member(**m) for m in members]
@@ -358,11 +402,14 @@ def _check(members, options):
   if len(set(dirs)) != len(dirs):
     raise ValueError('members of a pack share an output directory: {}'.format(
         ', '.join(sorted(d for d in set(dirs) if dirs.count(d) > 1))))
-  return members, options
+  return members, training, plan
 
 
 def train(dataset, hyperparameters, members, optimizer_fn, training_len,
-          options=None, model_class=None, build_hooks=None, augment=None):
+          training=None, model_class=None, build_hooks=None, augment=None,
+          progress=None, first_iteration=0, save_weights_at=(),
+          save_network=True, keep_checkpoints=DEFAULT_KEEP_CHECKPOINTS,
+          eval_chunk_size=DEFAULT_EVAL_CHUNK_SIZE):
   """Trains N >= 1 networks of one architecture together, each as if alone.
 
   Args:
@@ -372,12 +419,11 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
     optimizer_fn: callable returning a tf.compat.v1.train.Optimizer, called
       once, once the global step exists.
     training_len: ('iterations', N), ('epochs', N) or '500it' etc.
-    options: a TrainOptions, the same for every network (default:
-      TrainOptions()); clip_norm clips each network's own gradients; the
-      progress label names the pack; its build_hooks is refused (see
-      `build_hooks` below). Checkpoints
-      are written (and a re-run resumes) only when every member has an
-      output_dir.
+    training: the training settings the loop reads, the same for every
+      network: a Config's `config.training`, or train_options.options(...)
+      (the default: options()). clip_norm clips each network's own
+      gradients. Checkpoints are written (and a re-run resumes) only when
+      every member has an output_dir.
     model_class: the ModelBase subclass each network is, built as
       model_class(hyperparameters, inputs, labels, presets=, masks=)
       (default: ModelFc or ModelConv, whichever `hyperparameters` are for).
@@ -387,6 +433,17 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
     augment: optional augmentation.Augmentation of the training batches;
       network i's is seeded by its order seed (the dataset's when the
       member has none) and the step, so a resumed run sees the same.
+    progress: the label of the console progress lines (None: silent).
+    first_iteration: the iteration training starts at (0: the start): a
+      training that continues another one from its iteration k (late
+      rewinding as in OpenLTH, the copies of an instability analysis) runs
+      iterations k..T with the global step, hence the learning-rate
+      schedule and the data order, going on from k.
+    save_weights_at: iterations at which to save the weights under
+      weights_at/{k}/ (for late rewinding).
+    save_network: save initial/, final/ and masks/.
+    keep_checkpoints: how many checkpoints to keep (0 keeps every one).
+    eval_chunk_size: the largest number of examples evaluated at once.
 
   Returns:
     A list with, per member, (initial_weights, final_weights): dicts of
@@ -394,27 +451,28 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
     `<layer>_bias` -> bias) and batch norms' tensors (`<bn>_gamma`, ...).
 
   Raises:
-    ValueError: for a bad training length or batch size, bad masks or
-      presets, TrainOptions.build_hooks, or members sharing an output
-      directory.
+    ValueError: for a bad training length, batch size or argument, bad
+      masks or presets, or members sharing an output directory.
     PackDiverged: (a NonFiniteError) when some networks diverged, after the
       others finished; it holds every member's result.
     save_restore.WriteError: when an output or checkpoint cannot be written.
-    TypeError: if `options` is not a TrainOptions, or `augment` not an
+    TypeError: if `training` lacks a setting, or `augment` is not an
       Augmentation.
   """
-  members, options = _check(members, options)
+  members, training, plan = _check(
+      members, training, (progress, first_iteration, save_weights_at,
+                          save_network, keep_checkpoints, eval_chunk_size))
   augment = augmentation_lib.check(augment)
   model_class = model_class or packed_model.model_class(hyperparameters)
   total = durations.to_iterations(training_len,
-                                  dataset.steps_per_epoch(options.batch_size))
-  dataset.train_order(0, 0, options.batch_size)  # refuses too large a batch
+                                  dataset.steps_per_epoch(training.batch_size))
+  dataset.train_order(0, 0, training.batch_size)  # refuses too large a batch
   run_dirs = [m.output_dir for m in members]
-  checkpointing = bool(options.checkpoint_interval) and all(run_dirs)
+  checkpointing = bool(training.checkpoint_interval) and all(run_dirs)
   for run_dir in filter(None, run_dirs):
     remove_stale_temporaries(run_dir)
   resumed = (checkpoint_files.latest_usable(run_dirs, progress_lib.notice,
-                                            options.keep_checkpoints)
+                                            plan.keep_checkpoints)
              if checkpointing and all(os.path.isdir(paths.initial(d))
                                       for d in run_dirs) else 0)
   starting = ([initial_values(model_class, hyperparameters, dataset, m)
@@ -424,12 +482,12 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
   graph = tf.Graph()
   with graph.as_default():
     pack = _Graph(dataset, hyperparameters, model_class, len(members),
-                  optimizer_fn, checkpointing, options, build_hooks, augment,
-                  [o.train_order_seed for o in orders])
+                  optimizer_fn, checkpointing, training, plan, build_hooks,
+                  augment, [o.train_order_seed for o in orders])
   graph.finalize()
   with session_lib.new_session(graph) as sess:
     pack.initialize(sess)
-    run = _Run(sess, pack, members, orders, total, options)
+    run = _Run(sess, pack, members, orders, total, training, plan)
     try:
       return run.train(resumed, starting)
     finally:
@@ -440,8 +498,8 @@ class _Graph(object):
   """Everything a pack's session runs: data, model, loop, evaluation, saving."""
 
   def __init__(self, dataset, hyperparameters, model_class, num_networks,
-               optimizer_fn, checkpointing, options, build_hooks, augment,
-               seeds):
+               optimizer_fn, checkpointing, training, plan, build_hooks,
+               augment, seeds):
     self.data = graph_data.GraphData(dataset)
     global_step = tf.train.get_or_create_global_step()
     inputs, labels = dataset.placeholders()
@@ -450,13 +508,13 @@ class _Graph(object):
     optimizer = create_optimizer(self.model, optimizer_fn)
     self.hooks = network_hooks(self.model, optimizer, build_hooks)
     self.loop = build_loop(
-        self.model, self.data, optimizer, global_step, options.batch_size,
-        weight_decay=options.weight_decay, clip_norm=options.clip_norm,
-        clip_value=options.clip_value,
+        self.model, self.data, optimizer, global_step, training.batch_size,
+        weight_decay=training.weight_decay, clip_norm=training.clip_norm,
+        clip_value=training.clip_value,
         after_steps=[h.after_step for h in self.hooks], augment=augment,
         seeds=seeds)
     self.evaluator = background_evaluation.for_pack(
-        self.model, self.data, options.eval_chunk_size)
+        self.model, self.data, plan.eval_chunk_size)
     self.checkpoints = (packed_checkpoints.PackedCheckpoints(self.model,
                                                              optimizer)
                         if checkpointing else None)
@@ -476,14 +534,15 @@ class _Run(object):
   while the others go on.
   """
 
-  def __init__(self, sess, pack, members, orders, total, options):
+  def __init__(self, sess, pack, members, orders, total, training, plan):
     self.sess = sess
     self.pack = pack
     self.run_dirs = [m.output_dir for m in members]
     self.orders = orders
     self.total = total
-    self.options = options
-    self.recorders = [records_lib.Recorder(d, options.save_summaries)
+    self.training = training
+    self.plan = plan
+    self.recorders = [records_lib.Recorder(d, training.save_summaries)
                       for d in self.run_dirs]
     self.errors = {}  # member index -> NonFiniteError
     self.progress = None
@@ -502,7 +561,7 @@ class _Run(object):
     """Trains from the start (or `resumed`) to the end; returns the results."""
     initial = self._begin(resumed, starting_values)
     iteration = self.start
-    for boundary in self.options.boundaries(self.total):
+    for boundary in self.plan.boundaries(self.training, self.total):
       if boundary > iteration:
         iteration = self._train_to(iteration, boundary)
         self._at_boundary(iteration)
@@ -511,7 +570,7 @@ class _Run(object):
     if self.progress and self.progress.last_printed != self.total:
       self.progress.update(self.total, force=True)
     live = self._live()
-    if self.options.save_network:
+    if self.plan.save_network:
       self._save_each(paths.final, final, live)
       self._save_each(paths.masks,
                       self.pack.model.split_current_masks(self.sess), live)
@@ -525,14 +584,14 @@ class _Run(object):
 
   def _begin(self, resumed, starting_values):
     """Resumes or starts; returns every network's initial weights."""
-    options = self.options
+    plan = self.plan
     if resumed:
       self._resume(resumed)
     else:
       self.pack.loader.load(self.sess, {
           name: np.stack([values[name] for values in starting_values])
           for name in starting_values[0]})
-    self.start = resumed or options.first_iteration
+    self.start = resumed or plan.first_iteration
     if not resumed and self.start >= self.total:
       raise ValueError('training starts at iteration {} but lasts {} '
                        'iterations'.format(self.start, self.total))
@@ -542,22 +601,22 @@ class _Run(object):
     for hooks in self.pack.hooks:
       if hooks.on_start:
         hooks.on_start(self.sess)
-    if options.progress:
-      self.progress = progress_lib.Progress(options.progress, self.total,
+    if plan.progress:
+      self.progress = progress_lib.Progress(plan.progress, self.total,
                                             self.start)
       if resumed:
         progress_lib.notice('{}: resumed at iteration {} of {} from its '
                             'latest checkpoint{}'.format(
-                                options.progress, self.start, self.total,
+                                plan.progress, self.start, self.total,
                                 's' if len(self.run_dirs) > 1 else ''))
     if resumed:
       return [save_restore.restore_network(paths.initial(d))
               for d in self.run_dirs]
     initial = self.pack.model.split_current_weights(self.sess)
-    if options.save_network:
+    if plan.save_network:
       self._save_each(paths.initial, initial)
     self._evaluate(self.start)
-    if self.start in options.save_weights_at:
+    if self.start in plan.save_weights_at:
       self._save_each(lambda d: paths.rewind(d, self.start), initial)
     return initial
 
@@ -566,7 +625,8 @@ class _Run(object):
     loop = self.pack.loop
     while iteration < boundary:
       steps = min(boundary - iteration, MAX_CHUNK)
-      order = np.stack([o.train_order(iteration, steps, self.options.batch_size)
+      order = np.stack([o.train_order(iteration, steps,
+                                      self.training.batch_size)
                         for o in self.orders], axis=1)
       self.batch_metrics, first_bad, weights_finite = self.sess.run(
           [loop.metrics, loop.first_bad_step, loop.weights_finite],
@@ -594,18 +654,17 @@ class _Run(object):
 
   def _at_boundary(self, iteration):
     """Records, evaluates, saves and checkpoints what is due at `iteration`."""
-    options = self.options
-    if train_options.due(iteration, options.record_interval or self.total,
-                    self.total):
+    training = self.training
+    if train_options.due(iteration, training.test_interval, self.total):
       for index in self._live():
         self.recorders[index].add('train', iteration, {
             key: value[index] for key, value in self.batch_metrics.items()})
     self._evaluate(iteration)
-    if iteration in options.save_weights_at:
+    if iteration in self.plan.save_weights_at:
       self._save_each(lambda d: paths.rewind(d, iteration),
                       self.pack.model.split_current_weights(self.sess))
     if (self.pack.checkpoints is not None and
-        train_options.due(iteration, options.checkpoint_interval,
+        train_options.due(iteration, training.checkpoint_interval,
                           self.total)):
       self._record_evaluation()
       self._checkpoint(iteration)
@@ -641,17 +700,16 @@ class _Run(object):
     hooks, live = self.pack.hooks, self._live()
     extra = {i: hooks[i].extra_metrics for i in live
              if hooks[i].extra_metrics}
-    if extra and train_options.due(iteration, self.options.test_interval,
-                              self.total):
+    if extra and train_options.due(iteration, self.training.test_interval,
+                                   self.total):
       for index, values in sorted(self.sess.run(extra).items()):
         self.recorders[index].add('extra', iteration, values)
     for index in live:
       if hooks[index].on_record:
         hooks[index].on_record(self.sess, iteration, self.recorders[index])
-    due = {'test': self.options.test_interval,
-           'validate': self.options.validation_interval}
-    splits = [split for split in sorted(self.pack.evaluator.metrics)
-              if train_options.due(iteration, due[split], self.total)]
+    splits = (sorted(self.pack.evaluator.metrics)
+              if train_options.due(iteration, self.training.test_interval,
+                                   self.total) else [])
     self.pack.evaluator.start(self.sess, iteration, splits)
     if self.progress and 'test' not in splits and iteration > self.start:
       self.progress.update(iteration)
@@ -662,7 +720,7 @@ class _Run(object):
     self.pack.checkpoints.save(
         self.sess, self.run_dirs, iteration,
         [recorder.records for recorder in self.recorders],
-        self.options.keep_checkpoints, live)
+        self.plan.keep_checkpoints, live)
     for index in live:
       self.recorders[index].write()
 

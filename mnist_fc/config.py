@@ -28,7 +28,6 @@ All of this happens before anything is written.
 """
 
 import copy
-import dataclasses
 import functools
 import os
 
@@ -104,24 +103,9 @@ TRAINING = hparams.Concern('training', (
       choices=schedules.LR_SCHEDULES),
     S('warmup_steps', 'int', 0, 'steps of linear learning-rate warm-up from 0',
       minimum=0),
-    S('weight_decay', 'float', 0.0, 'L2 penalty weight_decay * sum(w^2) / 2 on '
-      'the kernels', minimum=0),
-    S('clip_norm', 'float', 0.0, 'clip gradients to this global norm (0: no '
-      'clipping)', minimum=0),
-    S('clip_value', 'float', 0.0, 'clip every gradient entry to [-v, v] (0: no '
-      'clipping)', minimum=0),
-    S('batch_size', 'int', constants.BATCH_SIZE, 'examples per step',
-      minimum=1),
     S('training_len', 'duration', durations.format_len(constants.TRAINING_LEN),
       'training length (per level): 500it, 3ep, ...'),
-    S('test_interval', 'int', constants.TEST_INTERVAL, 'evaluate test and '
-      'validation every N iterations', minimum=1),
-    S('checkpoint_interval', 'int', constants.CHECKPOINT_INTERVAL,
-      'checkpoint every N iterations so a '
-      'killed run resumes (0: never)', minimum=0, identity=False),
-    S('save_summaries', 'bool', True, 'write TensorBoard summaries',
-      identity=False),
-))
+) + train_options.SETTINGS)
 
 LOTTERY = hparams.Concern('lottery', (
     S('pruning', 'str', 'layerwise', 'how each level prunes: layerwise '
@@ -400,16 +384,6 @@ class Config(object):
 
   def output_layer(self):
     return self.layer_names()[-1]
-
-  def train_options(self, label):
-    """The fields of the trainer's TrainOptions this configuration trains
-    with (a dict, so a caller can add its own: save_weights_at, ...): every
-    training setting that is a field, as it is, and the progress label."""
-    fields = {f.name for f in dataclasses.fields(train_options.TrainOptions)}
-    out = {s.name: self.values[s.name] for s in TRAINING.settings
-           if s.name in fields}
-    out.update(validate_interval=self.training.test_interval, progress=label)
-    return out
 
   # Sparse-method schedules -----------------------------------------------------
 

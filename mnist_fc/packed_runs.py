@@ -30,9 +30,8 @@ class PackedRun(object):
     presets: its starting weights (dict), or None (its own initialisation).
     details: what config.json records beside the settings.
     init_stream: the initialisation stream of its seed (Config.graph_seed).
-    hooks: optional callable(model, optimizer) -> trainer.Hooks, its
-      TrainOptions.build_hooks with the model it is built on (its network
-      of the pack) given.
+    hooks: optional callable(network, optimizer) -> trainer.Hooks: this
+      run's hooks, built on its network of the pack.
     recorded: whether its config.json is written already (a resumed run,
       or one that wrote files of its own after it); else train_together
       writes it.
@@ -101,11 +100,6 @@ def train_together(members, dataset, experiment, label, total_steps,
   for member in members:
     if not member.recorded:
       runs.record(member.run_dir, member.config, experiment, member.details)
-  options = dict(config.train_options(label),
-                 save_weights_at=list(save_weights_at),
-                 first_iteration=first_iteration)
-  if keep_checkpoints:
-    options['keep_checkpoints'] = 0
   pack = [trainer.Member(
       output_dir=m.run_dir, init_seed=m.config.graph_seed(m.init_stream),
       order_seed=m.config.data.train_order_seed, masks=m.masks,
@@ -117,8 +111,10 @@ def train_together(members, dataset, experiment, label, total_steps,
         dataset, hyperparameters or config.hyperparameters(
             dataset.num_classes), pack,
         optimizer_fn or builders.optimizer_fn(config.training, total_steps),
-        config.training.training_len,
-        trainer.TrainOptions(**options), build_hooks=_hooks_builder(members))
+        config.training.training_len, config.training,
+        build_hooks=_hooks_builder(members), progress=label,
+        first_iteration=first_iteration, save_weights_at=save_weights_at,
+        **({'keep_checkpoints': 0} if keep_checkpoints else {}))
   except trainer.PackDiverged as diverged:
     results = diverged.results
     _finish(members, results, started, keep_checkpoints)

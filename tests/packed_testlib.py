@@ -15,6 +15,7 @@ from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import train_options
 from lottery_ticket.foundations import trainer
 
 MLP = {'layers': [(16, 'relu'), (12, 'relu'), (4, None)]}
@@ -51,12 +52,27 @@ def initial_shapes(dataset, hyperparameters, model_class=None):
   return out
 
 
+# What the tests' trainings write unless a test asks otherwise: no
+# checkpoints and no TensorBoard events (whose timestamps differ run to run).
+QUIET = dict(checkpoint_interval=0, save_summaries=False)
+
+
+def settings_and_arguments(params):
+  """Splits keyword arguments into the training settings
+  (train_options.options of them, QUIET by default) and trainer.train's
+  other arguments."""
+  names = {s.name for s in train_options.SETTINGS}
+  settings = dict(QUIET, **{k: v for k, v in params.items() if k in names})
+  return (train_options.options(**settings),
+          {k: v for k, v in params.items() if k not in names})
+
+
 def pack(dataset, hyperparameters, members, optimizer_fn, training_len,
-         model_class=None, augment=None, **params):
-  """trainer.train with trainer.TrainOptions(**params)."""
+         **params):
+  """trainer.train with the settings among `params` as its training."""
+  training, arguments = settings_and_arguments(params)
   return trainer.train(dataset, hyperparameters, members, optimizer_fn,
-                       training_len, trainer.TrainOptions(**params),
-                       model_class=model_class, augment=augment)
+                       training_len, training, **arguments)
 
 
 def members(dataset, hyperparameters, run_dirs=(None, None, None),

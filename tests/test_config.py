@@ -197,12 +197,32 @@ def test_learning_rate_schedule_and_warm_up():
       [0.05, 0.1, 0.2, 0.2], rel=1e-6)
 
 
-def test_the_trainer_gets_the_training_settings_as_they_are():
+def test_the_trainer_reads_the_training_settings_as_they_are():
   from lottery_ticket.foundations import train_options  # pylint: disable=g-import-not-at-top
   config = experiments.TRAIN.resolve({'clip_norm': '0.5',
                                       'checkpoint_interval': '0',
                                       'weight_decay': '1e-4'})
-  options = train_options.TrainOptions(**config.train_options('run'))
-  assert (options.clip_norm, options.clip_value) == (0.5, 0.0)
-  assert options.checkpoint_interval == 0  # 0 is off, here as in the flag
-  assert options.weight_decay == 1e-4 and options.progress == 'run'
+  training = train_options.check(config.training)  # handed over as it is
+  assert (training.clip_norm, training.clip_value) == (0.5, 0.0)
+  assert training.checkpoint_interval == 0  # 0 is off, here as in the flag
+  assert training.weight_decay == 1e-4
+  # One declaration: the configuration's training settings are the
+  # trainer's, with the same defaults as train_options.options().
+  library = train_options.options()
+  default = experiments.TRAIN.resolve({}).training
+  for setting in train_options.SETTINGS:
+    assert config_lib.TRAINING.get(setting.name) is setting
+    assert getattr(default, setting.name) == getattr(library, setting.name)
+
+
+def test_library_training_settings_are_checked_by_the_same_settings():
+  from lottery_ticket.foundations import train_options  # pylint: disable=g-import-not-at-top
+  assert train_options.options(batch_size='32').batch_size == 32
+  for changes, message in [({'batch_size': 0}, '--batch_size=0'),
+                           ({'weight_decay': float('nan')}, 'weight_decay'),
+                           ({'test_intervall': 5}, 'test_intervall')]:
+    with pytest.raises(ValueError, match=message):
+      train_options.options(**changes)
+  with pytest.raises(TypeError, match='lacks .*batch_size'):
+    train_options.check(object())
+

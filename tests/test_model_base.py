@@ -7,6 +7,7 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import train_options
 from lottery_ticket.foundations import trainer
 
 HP = {'layers': [(16, 'relu'), (4, None)]}
@@ -35,8 +36,8 @@ def test_pruned_weights_stay_exactly_zero(tiny_dataset, optimizer):
 
   (initial, final), = trainer.train(
       tiny_dataset, HP, [trainer.Member(masks=masks)], optimizer,
-      ('iterations', 200), trainer.TrainOptions(batch_size=10,
-                                                test_interval=200),
+      ('iterations', 200), train_options.options(batch_size=10,
+                                                 test_interval=200),
       build_hooks=read_kernels)
   for name, mask in masks.items():
     assert np.all(final[name][mask == 0] == 0)

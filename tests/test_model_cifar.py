@@ -26,6 +26,7 @@ from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import session as session_lib
+from lottery_ticket.foundations import train_options
 from lottery_ticket.foundations import trainer
 
 TINY_RESNET = {'resnet_depth': 8, 'resnet_width': 4}
@@ -231,8 +232,8 @@ def test_tiny_networks_train_on_cifar10_files(tmp_path, hyperparameters):
   results = trainer.train(
       dataset, hyperparameters, members,
       optimizers.optimizer_fn('momentum', learning_rate=0.05), '6it',
-      trainer.TrainOptions(batch_size=16, test_interval=3,
-                           checkpoint_interval=3),
+      train_options.options(batch_size=16, test_interval=3,
+                            checkpoint_interval=3, save_summaries=False),
       augment=augmentation.Augmentation(fill=dataset.black))
   for member, (initial, final) in zip(members, results):
     assert final['fc'].shape[-1] == 10
@@ -261,13 +262,13 @@ def test_augmented_resnet_resumes_bit_identically(tmp_path):
   dataset = dataset_cifar10.DatasetCifar10(
       _tiny_cifar(str(tmp_path / 'cifar')), verify=False, normalized=True,
       train_order_seed=1)
-  options = trainer.TrainOptions(batch_size=16, test_interval=4,
-                                 checkpoint_interval=4)
+  training = train_options.options(batch_size=16, test_interval=4,
+                                   checkpoint_interval=4, save_summaries=False)
 
   def run(root, iterations):
     return trainer.train(
         dataset, TINY_RESNET, _tiny_members(dataset, TINY_RESNET, root, 1),
-        optimizers.optimizer_fn('adam'), ('iterations', iterations), options,
+        optimizers.optimizer_fn('adam'), ('iterations', iterations), training,
         augment=augmentation.Augmentation(fill=dataset.black))[0]
 
   whole = run(tmp_path / 'whole', 8)

@@ -8,6 +8,7 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import schedules
+from lottery_ticket.foundations import train_options
 from lottery_ticket.foundations import trainer
 
 import sparse_testlib
@@ -91,14 +92,16 @@ def test_drop_fraction_and_learning_rate_schedules():
 
 
 def _train_weights(chunked):
-  """Momentum with a cosine rate, in one session.run or one run per step."""
+  """Momentum with a cosine rate, in one session.run (evaluated only at
+  the first and the last step) or one run per step."""
   fn = optimizers.optimizer_fn('momentum', 0.5, schedule='cosine',
                                total_steps=12)
   (_, final), = trainer.train(
       sparse_testlib.digits(), {'layers': sparse_testlib.LAYERS},
       [trainer.Member(init_seed=1)], fn, ('iterations', 12),
-      trainer.TrainOptions(batch_size=16, test_interval=1 if chunked else None,
-                           save_network=False))
+      train_options.options(batch_size=16, test_interval=1 if chunked else 12,
+                            checkpoint_interval=0, save_summaries=False),
+      save_network=False)
   return final
 
 

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
+import packed_testlib as lib
+
 from lottery_ticket.foundations import evaluation
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import model_fc
@@ -27,12 +29,11 @@ def adam():
 
 
 def _train(dataset, output_dir=None, training_len=('iterations', 120), seed=1,
-           optimizer=adam, presets=None, build_hooks=None, **options):
+           optimizer=adam, presets=None, **params):
   """One network (a pack of one): its (initial, final) weights."""
   member = trainer.Member(output_dir, init_seed=seed, presets=presets)
-  return trainer.train(dataset, HP, [member], optimizer, training_len,
-                       trainer.TrainOptions(batch_size=10, **options),
-                       build_hooks=build_hooks)[0]
+  return lib.pack(dataset, HP, [member], optimizer, training_len,
+                  **dict(dict(batch_size=10), **params))[0]
 
 
 def test_in_graph_loop_matches_one_run_per_step(tiny_dataset):
@@ -56,14 +57,14 @@ def test_in_graph_loop_matches_one_run_per_step(tiny_dataset):
 
 def test_records_follow_the_schedule(tiny_dataset, tmp_path):
   out = str(tmp_path / 'run')
-  _train(tiny_dataset, out, test_interval=40, validate_interval=60,
-         save_summaries=True)
+  _train(tiny_dataset, out, training_len=('iterations', 110),
+         test_interval=40, save_summaries=True)
   test = save_restore.read_log(paths.log(out, 'test'))
   validate = save_restore.read_log(paths.log(out, 'validate'))
   train = save_restore.read_log(paths.log(out, 'train'))
-  assert [r['iteration'] for r in test] == [0, 40, 80, 120]
-  assert [r['iteration'] for r in validate] == [0, 60, 120]
-  assert [r['iteration'] for r in train] == [40, 80, 120]
+  assert [r['iteration'] for r in test] == [0, 40, 80, 110]
+  assert [r['iteration'] for r in validate] == [0, 40, 80, 110]
+  assert [r['iteration'] for r in train] == [40, 80, 110]
   assert all(0.0 <= r['accuracy'] <= 1.0 for r in test)
   assert test[-1]['accuracy'] > 0.7  # it learned the easy problem
   with open(paths.log(out, 'test')) as f:
@@ -212,34 +213,21 @@ def test_a_weight_becoming_infinite_is_caught_at_the_end_of_its_chunk(
     _train(tiny_dataset, training_len=('iterations', 20), build_hooks=blow_up)
 
 
-@pytest.mark.parametrize('field, value, message', [
-    ('test_interval', 0, 'test_interval must be >= 1'),
-    ('checkpoint_interval', -5, 'checkpoint_interval must be >= 0'),
-    ('batch_size', 0, 'batch_size must be >= 1'),
-    ('batch_size', 2.5, 'batch_size must be a whole number'),
-    ('train_interval', True, 'train_interval must be a whole number'),
-    ('weight_decay', float('nan'), 'weight_decay must be finite'),
-    ('weight_decay', -1e-4, 'weight_decay must be >= 0'),
-    ('clip_norm', -0.5, 'clip_norm must be >= 0'),
-    ('save_weights_at', [10, -1], 'save_weights_at must be >= 0'),
-    ('save_weights_at', '100', 'save_weights_at must be a list'),
-    ('save_network', 'false', 'save_network must be true or false'),
+@pytest.mark.parametrize('params, message', [
+    ({'test_interval': 0}, '--test_interval=0'),
+    ({'checkpoint_interval': -5}, '--checkpoint_interval=-5'),
+    ({'batch_size': 2.5}, '--batch_size=2.5'),
+    ({'weight_decay': float('nan')}, '--weight_decay=nan'),
+    ({'save_weights_at': [10, -1]}, 'save_weights_at must be a whole number'),
+    ({'save_weights_at': '100'}, 'save_weights_at must be a list'),
+    ({'first_iteration': 1.5}, 'first_iteration must be a whole number'),
+    ({'keep_checkpoints': -1}, 'keep_checkpoints must be a whole number'),
+    ({'eval_chunk_size': 0}, 'eval_chunk_size must be a whole number >= 1'),
+    ({'progress': 3}, 'progress must be a label'),
 ])
-def test_train_options_are_checked_by_name(field, value, message):
-  with pytest.raises(ValueError, match='training option ' + message):
-    trainer.TrainOptions(**{field: value})
-
-
-def test_train_options_normalise_and_default():
-  options = trainer.TrainOptions(batch_size=np.int64(32), test_interval=50,
-                                 save_weights_at=[100, 0, 100], clip_norm=1)
-  assert options.batch_size == 32 and type(options.batch_size) is int
-  assert options.save_weights_at == (0, 100)
-  assert options.clip_norm == 1.0
-  assert options.validation_interval == 50  # follows test_interval
-  assert options.record_interval == 50
-  with pytest.raises(TypeError, match='test_intervall'):
-    trainer.TrainOptions(test_intervall=5)  # pylint: disable=unexpected-keyword-arg
+def test_bad_arguments_are_refused_by_name(tiny_dataset, params, message):
+  with pytest.raises(ValueError, match=re.escape(message)):
+    _train(tiny_dataset, training_len=('iterations', 5), **params)
 
 
 def test_hooks_are_built_with_the_optimizer_the_trainer_created(
@@ -270,10 +258,10 @@ def test_hooks_are_built_with_the_optimizer_the_trainer_created(
   assert extra[0]['momentum_norm'] == 0.0 < extra[-1]['momentum_norm']
 
 
-def test_options_must_be_train_options(tiny_dataset):
-  with pytest.raises(TypeError, match='must be a TrainOptions'):
+def test_training_must_have_the_trainer_settings(tiny_dataset):
+  with pytest.raises(TypeError, match='lacks .*batch_size'):
     trainer.train(tiny_dataset, HP, [trainer.Member()], adam,
-                  ('iterations', 5), options={'batch_size': 10})
+                  ('iterations', 5), training={'batch_size': 10})
 
 
 def _fabricate_leftovers(run):
