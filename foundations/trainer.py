@@ -351,13 +351,32 @@ def _orders(dataset, members):
 
 @dataclasses.dataclass(frozen=True)
 class _Plan(object):
-  """What one call of train() asks besides the training settings."""
+  """What one call of train() asks besides the training settings (see
+  train's arguments), checked and normalised when made."""
   progress: Optional[str]
   first_iteration: int
   save_weights_at: Tuple[int, ...]
   save_network: bool
   keep_checkpoints: int
   eval_chunk_size: int
+
+  def __post_init__(self):
+    if self.progress is not None and not isinstance(self.progress, str):
+      raise ValueError('progress must be a label (a string) or None, got '
+                       '{!r}'.format(self.progress))
+    at = self.save_weights_at
+    if isinstance(at, (str, bytes)) or not hasattr(at, '__iter__'):
+      raise ValueError('save_weights_at must be a list of iterations, got '
+                       '{!r}'.format(at))
+    normal = dict(
+        first_iteration=_count('first_iteration', self.first_iteration, 0),
+        save_weights_at=tuple(sorted({_count('save_weights_at', k, 0)
+                                      for k in at})),
+        save_network=bool(self.save_network),
+        keep_checkpoints=_count('keep_checkpoints', self.keep_checkpoints, 0),
+        eval_chunk_size=_count('eval_chunk_size', self.eval_chunk_size, 1))
+    for name, value in normal.items():
+      object.__setattr__(self, name, value)  # frozen otherwise
 
   def boundaries(self, training, total):
     """The iterations of a training of `total` iterations at which it
@@ -378,23 +397,10 @@ def _count(name, value, minimum):
   return int(value)
 
 
-def _check(members, training, plan):
-  """Members as Member tuples, the training settings checked, the call's
-  own arguments as a _Plan."""
+def _check(members, training):
+  """Members as Member tuples; the training settings checked."""
   training = train_options.check(
       train_options.options() if training is None else training)
-  progress, first, save_at, save_network, keep, chunk = plan
-  if progress is not None and not isinstance(progress, str):
-    raise ValueError('progress must be a label (a string) or None, got '
-                     '{!r}'.format(progress))
-  if isinstance(save_at, (str, bytes)) or not hasattr(save_at, '__iter__'):
-    raise ValueError('save_weights_at must be a list of iterations, got '
-                     '{!r}'.format(save_at))
-  plan = _Plan(progress, _count('first_iteration', first, 0),
-               tuple(sorted({_count('save_weights_at', k, 0)
-                             for k in save_at})),
-               bool(save_network), _count('keep_checkpoints', keep, 0),
-               _count('eval_chunk_size', chunk, 1))
   if not members:
     raise ValueError('a pack needs at least one member')
   members = [m if isinstance(m, Member) else Member(**m) for m in members]
@@ -402,7 +408,7 @@ def _check(members, training, plan):
   if len(set(dirs)) != len(dirs):
     raise ValueError('members of a pack share an output directory: {}'.format(
         ', '.join(sorted(d for d in set(dirs) if dirs.count(d) > 1))))
-  return members, training, plan
+  return members, training
 
 
 def train(dataset, hyperparameters, members, optimizer_fn, training_len,
@@ -459,9 +465,9 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
     TypeError: if `training` lacks a setting, or `augment` is not an
       Augmentation.
   """
-  members, training, plan = _check(
-      members, training, (progress, first_iteration, save_weights_at,
-                          save_network, keep_checkpoints, eval_chunk_size))
+  members, training = _check(members, training)
+  plan = _Plan(progress, first_iteration, save_weights_at, save_network,
+               keep_checkpoints, eval_chunk_size)
   augment = augmentation_lib.check(augment)
   model_class = model_class or packed_model.model_class(hyperparameters)
   total = durations.to_iterations(training_len,
