@@ -8,7 +8,9 @@
                        remaining (log axis), one line per experiment name.
   sparse_training.png  for sparse-training runs, test accuracy and gradient
                        norm over training per method, one column per
-                       sparsity (a dense run is drawn in every column).
+                       sparsity (a dense run is drawn in every column); a
+                       sweep of pruning at initialisation is left to its
+                       own figure (results_pai_plots).
 
 Lines are means over trials; bands and error bars span the minimum and
 maximum over trials, as in the lottery ticket paper.
@@ -21,6 +23,7 @@ import numpy as np
 
 from lottery_ticket.analysis import curves
 from lottery_ticket.analysis import plot_style
+from lottery_ticket.analysis import results_pai
 from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import run_discovery
 
@@ -150,7 +153,7 @@ def plot_early_stopping(groups, path):
                         name, max(g['trials'] for g in members),
                         '' if max(g['trials'] for g in members) == 1 else 's'))
   for axis, (_, label) in zip(axes[0], _PANELS):
-    _percent_axis(axis, sorted(ticks))
+    percent_axis(axis, sorted(ticks))
     axis.set_ylabel(label)
     axis.set_title(label[0].upper() + label[1:])
   axes[0][0].legend(fontsize=8)
@@ -159,7 +162,7 @@ def plot_early_stopping(groups, path):
                          '(error bars: min-max over trials)')
 
 
-def _percent_axis(axis, ticks):
+def percent_axis(axis, ticks):
   """A log axis of percent remaining, decreasing to the right (as pruned)."""
   axis.set_xscale('log')
   axis.set_xlabel('percent of weights remaining (log scale)')
@@ -257,15 +260,30 @@ def plot_all(rows, groups, output_dir, levels=None):
   Returns:
     dict figure name -> path of the figures written.
   """
+  curve_rows, curve_groups = _without_pai_sweep(rows, groups)
   written = {
       'accuracy_curves': plot_accuracy_curves(
           rows, groups, os.path.join(output_dir, 'accuracy_curves.png'), levels),
       'early_stopping': plot_early_stopping(
           groups, os.path.join(output_dir, 'early_stopping.png')),
       'sparse_training': plot_sparse_training(
-          rows, groups, os.path.join(output_dir, 'sparse_training.png')),
+          curve_rows, curve_groups,
+          os.path.join(output_dir, 'sparse_training.png')),
   }
   return {k: v for k, v in written.items() if v}
+
+
+def _without_pai_sweep(rows, groups):
+  """rows and groups without a sweep of pruning at initialisation: dozens
+  of method, ablation and sparsity curves would bury the others, and its
+  own figure compares them by final accuracy."""
+  pai = results_pai.pai_rows(rows)
+  if not results_pai.is_pai_sweep(pai):
+    return rows, groups
+  left = {r['run_dir'] for r in pai}
+  keys = {(r['kind'], r['name'], r['key']) for r in pai}
+  return ([r for r in rows if r['run_dir'] not in left],
+          [g for g in groups if (g['kind'], g['name'], g['key']) not in keys])
 
 
 def _as_list(value):

@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from lottery_ticket.analysis import run_discovery
+from lottery_ticket.analysis import run_facts
 from lottery_ticket.analysis import run_summary
 from lottery_ticket.foundations import save_restore
 
@@ -22,8 +23,13 @@ from lottery_ticket.foundations import save_restore
 WINNING = 'same_init'
 STATS = ('mean', 'std', 'min', 'max')
 IDENTITY = ('kind', 'name', 'level', 'sparsity')
+# What a run is beyond its group: read from its configuration by run_facts,
+# for the sections that compare across groups (pruning at initialisation,
+# the published figures). collapsed: the layers its mask left collapsed.
+FACTS = ('network', 'dataset', 'training_len', 'method', 'ablation',
+         'collapsed')
 RUN_COLUMNS = (IDENTITY + ('trial',) + run_summary.METRICS +
-               ('early_stop_split', 'finished', 'run_dir'))
+               ('early_stop_split',) + FACTS + ('finished', 'run_dir'))
 
 _TITLES = {
     'percent_remaining': '% weights remaining',
@@ -44,8 +50,21 @@ def run_rows(experiment_dir, include_unfinished=False):
   for info in run_discovery.find_runs(experiment_dir, include_unfinished):
     row = run_summary.summarize(info)
     row.update(_identity(info.kind, info.key))
+    row.update(_facts(info))
     rows.append(row)
   return rows
+
+
+def _facts(info):
+  """FACTS of a run (method and ablation only for sparse training)."""
+  values = run_facts.settings(info)
+  sparse = info.kind == run_discovery.SPARSE
+  return {'network': run_facts.network(values),
+          'dataset': values.get('dataset'),
+          'training_len': values.get('training_len'),
+          'method': str(values.get('method') or info.name) if sparse else None,
+          'ablation': str(values.get('ablation') or 'none') if sparse else None,
+          'collapsed': run_facts.collapsed_layers(info.config)}
 
 
 def _identity(kind, key):
@@ -112,6 +131,8 @@ def to_csv(rows, columns):
 
 
 def _csv_cell(value):
+  if isinstance(value, (list, tuple)):
+    return ' '.join(str(v) for v in value)
   if value is None or (isinstance(value, float) and math.isnan(value)):
     return ''
   if isinstance(value, float):
