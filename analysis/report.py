@@ -93,7 +93,10 @@ def report(experiment_dir, output_dir=None, levels=None, interpolate=True,
   # runs give it nothing to show), in page order.
   sections = (results_pai.section(rows, output_dir) +
               published.section(rows))
-  text = _page(experiment_dir, output_dir, groups, tables, figures,
+  # A pruning-at-initialisation sweep has its own table in its section.
+  pai = results_pai.sweep_groups(rows)
+  summary = [g for g in groups if (g['kind'], g['name'], g['key']) not in pai]
+  text = _page(experiment_dir, output_dir, summary, tables, figures,
                paths_found, runs, sections)
   path = os.path.join(output_dir, REPORT)
   save_restore.write_text(path, text)
@@ -153,10 +156,11 @@ def _page(experiment_dir, output_dir, groups, tables, figures, paths_found,
     return os.path.relpath(path, output_dir)
 
   lines = ['# Report: {}'.format(os.path.abspath(experiment_dir)), '',
-           '{} runs in {} groups. Tables: [runs.csv]({}), [summary.csv]({}).'
-           .format(sum(g['trials'] for g in groups), len(groups),
-                   rel(tables['runs_csv']), rel(tables['summary_csv'])), '',
-           '## Summary', '', results_table.to_markdown(groups)]
+           '{} runs. Tables: [runs.csv]({}), [summary.csv]({}).'.format(
+               len(runs), rel(tables['runs_csv']), rel(tables['summary_csv'])),
+           '']
+  if groups:
+    lines += ['## Summary', '', results_table.to_markdown(groups)]
   for key, title, caption in _FIGURES:
     if key in figures:
       lines += ['## ' + title, '', caption, '',

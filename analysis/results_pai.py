@@ -178,6 +178,16 @@ def is_pai_sweep(pai):
           any(len(s) > 1 for s in sparsities.values()))
 
 
+def sweep_groups(rows):
+  """The (kind, name, key) groups of a pruning-at-initialisation sweep
+  among rows (none when its runs are not such a sweep): the section shows
+  them, so the summary table and the training curves leave them out."""
+  pai = pai_rows(rows)
+  if not is_pai_sweep(pai):
+    return set()
+  return {(r['kind'], r['name'], r['key']) for r in pai}
+
+
 def section(rows, output_dir):
   """The report's lines for the comparison, writing pai.csv and pai.png.
 

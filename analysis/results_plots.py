@@ -277,12 +277,8 @@ def _without_pai_sweep(rows, groups):
   """rows and groups without a sweep of pruning at initialisation: dozens
   of method, ablation and sparsity curves would bury the others, and its
   own figure compares them by final accuracy."""
-  pai = results_pai.pai_rows(rows)
-  if not results_pai.is_pai_sweep(pai):
-    return rows, groups
-  left = {r['run_dir'] for r in pai}
-  keys = {(r['kind'], r['name'], r['key']) for r in pai}
-  return ([r for r in rows if r['run_dir'] not in left],
+  keys = results_pai.sweep_groups(rows)
+  return ([r for r in rows if (r['kind'], r['name'], r['key']) not in keys],
           [g for g in groups if (g['kind'], g['name'], g['key']) not in keys])
 
 
