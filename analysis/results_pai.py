@@ -41,7 +41,7 @@ CSV_COLUMNS = GROUP + ('trials', 'percent_remaining_mean',
                        'early_stop_test_accuracy_mean', 'collapsed')
 CSV_NAME = 'pai.csv'
 FIGURE_NAME = 'pai.png'
-COLLAPSE_MARK = '†'
+COLLAPSE_MARK = results_table.COLLAPSE_MARK
 
 
 def pai_rows(rows):
@@ -108,16 +108,11 @@ def line_name(method, ablation):
   return paper_recipes.pai_name(method, ablation)
 
 
-def collapse_note(entry):
-  """'trial 0: fc2; trial 1: fc1, fc2' for a group's collapsed trials."""
-  return '; '.join('trial {}: {}'.format(trial, ', '.join(layers))
-                   for trial, layers in sorted(entry['collapsed'].items()))
-
-
 def to_csv(groups):
   """CSV text of the groups (collapse written as collapse_note)."""
   return results_table.to_csv(
-      [dict(g, collapsed=collapse_note(g)) for g in groups], CSV_COLUMNS)
+      [dict(g, collapsed=results_table.collapse_note(g)) for g in groups],
+      CSV_COLUMNS)
 
 
 def to_markdown(groups):
@@ -136,7 +131,7 @@ def to_markdown(groups):
         notes.append('{}{} {} at sparsity {:g}: {}'.format(
             COLLAPSE_MARK, len(notes) + 1,
             line_name(entry['method'], entry['ablation']), entry['sparsity'],
-            collapse_note(entry)))
+            results_table.collapse_note(entry)))
         text += ' {}{}'.format(COLLAPSE_MARK, len(notes))
       cells[(entry['method'], entry['ablation'], entry['sparsity'])] = text
     lines += ['### {}'.format(run_facts.network_title(network)), '',

@@ -26,7 +26,6 @@ _ABLATION_STYLE = {'none': (plot_style.color(0), 'o', '-'),
                    'invert': (plot_style.color(3), 'v', '-')}
 _BASELINE_STYLE = {'random_init': ('0.45', 'x', '--'),
                    'magnitude_init': ('0.2', 'D', ':')}
-COLLAPSE_COLOR = '#D00000'
 
 
 def panels(groups):
@@ -66,12 +65,8 @@ def _draw(axis, members, color, marker, style, label):
   axis.errorbar(x, mean, yerr=[np.nan_to_num(low), np.nan_to_num(high)],
                 color=color, marker=marker, markersize=4, linestyle=style,
                 linewidth=1.3, capsize=2, label=label)
-  collapsed = [(xi, yi) for xi, yi, g in zip(x, mean, members)
-               if g['collapsed'] and math.isfinite(yi)]
-  if collapsed:
-    axis.scatter([c[0] for c in collapsed], [c[1] for c in collapsed],
-                 s=110, facecolors='none', edgecolors=COLLAPSE_COLOR,
-                 linewidths=1.6, zorder=5, label='layer collapse')
+  results_plots.ring_collapsed(axis, x, mean,
+                               [bool(g['collapsed']) for g in members])
   return x
 
 
@@ -126,5 +121,5 @@ def plot(groups, path):
 def _legend_rank(label):
   names = (['ablation: ' + a for a in _ABLATION_STYLE] +
            ['{} (baseline)'.format(b) for b in _BASELINE_STYLE] +
-           ['layer collapse'])
+           [results_plots.COLLAPSE_LABEL])
   return names.index(label) if label in names else len(names)

@@ -5,7 +5,9 @@
                        tickets, reinitialisation controls, ...).
   early_stopping.png   early-stopping iteration, test accuracy there and
                        final test accuracy against the percent of weights
-                       remaining (log axis), one line per experiment name.
+                       remaining (log axis), one line per experiment name;
+                       a level where some trial's mask collapsed a layer is
+                       ringed in red.
   sparse_training.png  for sparse-training runs, test accuracy and gradient
                        norm over training per method, one column per
                        sparsity (a dense run is drawn in every column); a
@@ -152,14 +154,32 @@ def plot_early_stopping(groups, path):
                     label='{} ({} trial{})'.format(
                         name, max(g['trials'] for g in members),
                         '' if max(g['trials'] for g in members) == 1 else 's'))
+      ring_collapsed(axis, x, mean, [bool(g.get('collapsed')) for g in members])
   for axis, (_, label) in zip(axes[0], _PANELS):
     percent_axis(axis, sorted(ticks))
     axis.set_ylabel(label)
     axis.set_title(label[0].upper() + label[1:])
-  axes[0][0].legend(fontsize=8)
+  handles, labels = axes[0][0].get_legend_handles_labels()
+  unique = dict(zip(labels, handles))  # one 'layer collapse' entry
+  axes[0][0].legend(list(unique.values()), list(unique), fontsize=8)
   return plot_style.save(figure, path,
                          'Winning tickets and controls by weights remaining '
                          '(error bars: min-max over trials)')
+
+
+COLLAPSE_COLOR = '#D00000'
+COLLAPSE_LABEL = 'layer collapse'
+
+
+def ring_collapsed(axis, x, y, collapsed):
+  """Rings in red the points (x, y) whose group had a trial with a
+  collapsed layer (its mask cut the input off from the output)."""
+  points = [(a, b) for a, b, c in zip(x, y, collapsed)
+            if c and np.isfinite(a) and np.isfinite(b)]
+  if points:
+    axis.scatter([p[0] for p in points], [p[1] for p in points], s=110,
+                 facecolors='none', edgecolors=COLLAPSE_COLOR, linewidths=1.6,
+                 zorder=5, label=COLLAPSE_LABEL)
 
 
 def percent_axis(axis, ticks):

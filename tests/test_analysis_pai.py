@@ -162,7 +162,9 @@ def _stop_accuracy(name, level, trial):
   return 0.9 + 0.01 * level - (0.03 if name == 'reinit' else 0) + 0.002 * trial
 
 
-def _lottery_tree(root, training_len='200it'):
+def _lottery_tree(root, training_len='200it', collapsed=None):
+  """Lottery levels 0-2 and the reinit control of 1-2, two trials;
+  collapsed: {(name, level, trial): layers} recorded as collapsed."""
   for trial in TRIALS:
     for level, density in LEVEL_DENSITY.items():
       for name in ('same_init', 'reinit') if level else ('same_init',):
@@ -172,10 +174,12 @@ def _lottery_tree(root, training_len='200it'):
                     'accuracy': accuracy if i == stop else 0.5}
                    for i in ITERATIONS]
         flags = dict(RUN, seed=trial, training_len=training_len)
+        layers = (collapsed or {}).get((name, level, trial))
         if name == 'same_init':
           config = config_lib.record(
               config_lib.resolve(LOTTERY, flags), 'lottery',
-              {'experiment_name': name, 'level': level})
+              dict({'experiment_name': name, 'level': level},
+                   **({'collapsed_layers': layers} if layers else {})))
         else:
           config = config_lib.record(
               config_lib.resolve(config_lib.BASE, flags), 'reinitialize',
@@ -183,6 +187,21 @@ def _lottery_tree(root, training_len='200it'):
         _write(paths.run(paths.trial(root, trial), level, name), config,
                {'validate': records, 'test': records}, density=density)
   return root
+
+
+def test_summary_table_marks_a_collapsed_lottery_level(tmp_path):
+  root = _lottery_tree(str(tmp_path / 'lt'),
+                       collapsed={('same_init', 2, 1): ['layer1', 'layer2']})
+  rows = results_table.run_rows(root)
+  groups = results_table.group_rows(rows)
+  text = results_table.to_markdown(groups)
+  marked = [l for l in text.splitlines() if '†' in l]
+  assert marked[0].startswith('| lottery | same_init †1 | 2 |')
+  assert marked[1:] == ['- †1 same_init: trial 1: layer1, layer2']
+  written = results_table.write_tables(rows, groups, str(tmp_path / 'out'))
+  table = list(csv.DictReader(open(written['summary_csv'])))
+  assert [(r['name'], r['level'], r['collapsed']) for r in table
+          if r['collapsed']] == [('same_init', '2', 'trial 1: layer1, layer2')]
 
 
 def _figure(metric, percent, method='same_init', network='lenet_300_100',
