@@ -3,7 +3,8 @@ and sparsity, as in Frankle, Dziugaite, Roy & Carbin (2021).
 
 A run belongs here when its method prunes at initialisation
 (paper_recipes.PAI_METHODS: snip, grasp, synflow, iter_snip, force and the
-two baselines magnitude_init and random_init). Its group is (network,
+two baselines magnitude_init and random_init) and the runs form a sweep of
+them (some ablation, or a method at several sparsities). Its group is (network,
 method, ablation, sparsity), read from its configuration rather than from
 its directory, so a sweep laid out by `sparse_train_argfile --paper=pai`
 and runs made by hand are read alike.
@@ -27,11 +28,12 @@ from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import sparse_methods
 
 METHODS = paper_recipes.PAI_METHODS
 # The two baselines of the 2021 paper, drawn in every panel of the figure.
 BASELINES = ('random_init', 'magnitude_init')
-ABLATIONS = ('none', 'shuffle', 'reinit', 'invert')
+ABLATIONS = sparse_methods.ABLATIONS
 METRICS = ('percent_remaining', 'final_test_accuracy',
            'early_stop_test_accuracy')
 GROUP = ('network', 'method', 'ablation', 'sparsity')
@@ -103,11 +105,6 @@ def _ablation_rank(ablation):
   return ABLATIONS.index(ablation) if ablation in ABLATIONS else len(ABLATIONS)
 
 
-def line_name(method, ablation):
-  """'snip' or 'snip_shuffle', as the recipe names the directories."""
-  return paper_recipes.pai_name(method, ablation)
-
-
 def to_csv(groups):
   """CSV text of the groups (collapse written as collapse_note)."""
   return results_table.to_csv(
@@ -130,7 +127,8 @@ def to_markdown(groups):
       if entry['collapsed']:
         notes.append('{}{} {} at sparsity {:g}: {}'.format(
             COLLAPSE_MARK, len(notes) + 1,
-            line_name(entry['method'], entry['ablation']), entry['sparsity'],
+            paper_recipes.pai_name(entry['method'], entry['ablation']),
+            entry['sparsity'],
             results_table.collapse_note(entry)))
         text += ' {}{}'.format(COLLAPSE_MARK, len(notes))
       cells[(entry['method'], entry['ablation'], entry['sparsity'])] = text
@@ -191,10 +189,12 @@ def section(rows, output_dir):
     output_dir: where the report goes.
 
   Returns:
-    Markdown lines (empty when no run prunes at initialisation).
+    Markdown lines (empty unless the runs hold such a sweep: a method or
+    two of another comparison, say snip in Evci et al.'s, stay in the
+    summary).
   """
   pai = pai_rows(rows)
-  if not pai:
+  if not is_pai_sweep(pai):
     return []
   groups = group(pai)
   csv_path = os.path.join(output_dir, CSV_NAME)

@@ -146,6 +146,17 @@ def test_report_finds_the_pai_sweep(tmp_path):
     assert os.path.getsize(os.path.join(root, 'report', name)) > 0
 
 
+def test_one_method_at_one_sparsity_is_no_sweep(pai_groups):
+  rows, _ = pai_groups
+  single = [r for r in rows if r['method'] == 'snip' and
+            r['ablation'] == 'none' and r['sparsity'] == 0.9]
+  assert len(single) == len(TRIALS)
+  assert results_pai.sweep_groups(single) == set()
+  assert results_pai.section(single, 'unused') == []
+  assert results_pai.sweep_groups(rows) == {
+      (r['kind'], r['name'], r['key']) for r in rows}
+
+
 # The published table ---------------------------------------------------------
 
 LEVEL_DENSITY = {0: 1.0, 1: 0.8, 2: 0.64}
