@@ -282,6 +282,15 @@ def test_published_figures_match_pai_runs_by_method_and_ablation(tmp_path):
                for t in TRIALS])])
 
 
+def test_published_section_says_when_nothing_matches(tmp_path):
+  rows = results_table.run_rows(_pai_tree(str(tmp_path / 'pai')))
+  lines = published.section(rows)
+  assert lines[0] == '## Published figures beside this run'
+  assert lines[2].startswith('No published figure in analysis/published.py '
+                             'matches these runs.')
+  assert published.section([dict(r, network='fc-20') for r in rows]) == []
+
+
 def test_every_published_figure_is_measurable_and_cited():
   for figure in published.FIGURES:
     assert figure.metric in published.MEASURES
