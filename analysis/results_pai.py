@@ -208,8 +208,9 @@ def section(rows, output_dir):
            're-drawn; invert: the lowest scores kept); random_init and '
            'magnitude_init, the baselines, in every panel (Frankle et al. '
            '2021, Figs. 2-4). Error bars: min-max over trials; a red ring '
-           'marks a point where some trial\'s network collapsed. The numbers '
-           'are in [{}]({}).'.format(CSV_NAME, CSV_NAME), '',
+           'marks a point of the panel\'s method where some trial\'s network '
+           'collapsed (the tables below name the layers, baselines '
+           'included). The numbers are in [{}]({}).'.format(CSV_NAME, CSV_NAME), '',
            '![Pruning at initialisation]({})'.format(
                os.path.relpath(png, output_dir)), '']
   return lines + to_markdown(groups)

@@ -5,8 +5,10 @@ each panel, test accuracy at the end of training against the percent of
 weights remaining (log scale, pruned to the right): one line per ablation of
 the method, and the two baselines (random_init, magnitude_init unablated)
 in grey, as Frankle et al. (2021) draw their Figs. 2-4. Points are means
-over trials, error bars span min-max; a point where some trial's mask
-collapsed a layer is ringed in red.
+over trials, error bars span min-max; a point of the panel's own method
+where some trial's mask collapsed a layer is ringed in red (the baselines'
+collapse is left to the table, where it cannot be mistaken for the
+method's).
 """
 
 import math
@@ -57,7 +59,7 @@ def _x(entry):
       entry['sparsity'])
 
 
-def _draw(axis, members, color, marker, style, label):
+def _draw(axis, members, color, marker, style, label, ring=True):
   x = np.array([_x(g) for g in members])
   mean = np.array([g['final_test_accuracy_mean'] for g in members])
   low = mean - np.array([g['final_test_accuracy_min'] for g in members])
@@ -65,8 +67,9 @@ def _draw(axis, members, color, marker, style, label):
   axis.errorbar(x, mean, yerr=[np.nan_to_num(low), np.nan_to_num(high)],
                 color=color, marker=marker, markersize=4, linestyle=style,
                 linewidth=1.3, capsize=2, label=label)
-  results_plots.ring_collapsed(axis, x, mean,
-                               [bool(g['collapsed']) for g in members])
+  if ring:
+    results_plots.ring_collapsed(axis, x, mean,
+                                 [bool(g['collapsed']) for g in members])
   return x
 
 
@@ -92,8 +95,10 @@ def plot(groups, path):
           continue
         members = _line(groups, network, baseline, 'none')
         if members:
+          # Unringed: a ring here would read as the panel's method
+          # collapsing; the baselines' collapse is in the table.
           ticks.update(_draw(axis, members, color, marker, style,
-                             '{} (baseline)'.format(baseline)))
+                             '{} (baseline)'.format(baseline), ring=False))
       for ablation, (color, marker, style) in _ABLATION_STYLE.items():
         members = _line(groups, network, method, ablation)
         if members:
