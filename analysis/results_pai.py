@@ -181,36 +181,49 @@ def sweep_groups(rows):
   return {(r['kind'], r['name'], r['key']) for r in pai}
 
 
-def section(rows, output_dir):
-  """The report's lines for the comparison, writing pai.csv and pai.png.
+def write(rows, output_dir, plots=True):
+  """Writes pai.csv (and pai.png) when the rows hold a sweep of pruning at
+  initialisation.
 
   Args:
-    rows: the per-run rows of the report (results_table.run_rows).
-    output_dir: where the report goes.
+    rows: per-run rows (results_table.run_rows).
+    output_dir: where the files go.
+    plots: draw pai.png (needs matplotlib).
 
   Returns:
-    Markdown lines (empty unless the runs hold such a sweep: a method or
-    two of another comparison, say snip in Evci et al.'s, stay in the
-    summary).
+    (the groups, dict file kind -> path); ([], {}) without such a sweep (a
+    method or two of another comparison, say snip in Evci et al.'s, stay
+    in the summary).
   """
   pai = pai_rows(rows)
   if not is_pai_sweep(pai):
-    return []
+    return [], {}
   groups = group(pai)
-  csv_path = os.path.join(output_dir, CSV_NAME)
-  save_restore.write_text(csv_path, to_csv(groups))
-  from lottery_ticket.analysis import results_pai_plots  # pylint: disable=g-import-not-at-top
-  png = results_pai_plots.plot(groups, os.path.join(output_dir, FIGURE_NAME))
-  lines = ['## Pruning at initialisation: methods and their ablations', '',
-           'Test accuracy at the end of training against the weights '
-           'remaining, a panel per method with a line per ablation (shuffle: '
-           'the mask permuted within each layer; reinit: the kept weights '
-           're-drawn; invert: the lowest scores kept); random_init and '
-           'magnitude_init, the baselines, in every panel (Frankle et al. '
-           '2021, Figs. 2-4). Error bars: min-max over trials; a red ring '
-           'marks a point of the panel\'s method where some trial\'s network '
-           'collapsed (the tables below name the layers, baselines '
-           'included). The numbers are in [{}]({}).'.format(CSV_NAME, CSV_NAME), '',
-           '![Pruning at initialisation]({})'.format(
-               os.path.relpath(png, output_dir)), '']
-  return lines + to_markdown(groups)
+  written = {'pai_csv': os.path.join(output_dir, CSV_NAME)}
+  save_restore.write_text(written['pai_csv'], to_csv(groups))
+  if plots:
+    from lottery_ticket.analysis import results_pai_plots  # pylint: disable=g-import-not-at-top
+    written['pai'] = results_pai_plots.plot(
+        groups, os.path.join(output_dir, FIGURE_NAME))
+  return groups, written
+
+
+def section(rows, output_dir):
+  """The report's lines for the comparison (see write; none without a
+  sweep)."""
+  groups, written = write(rows, output_dir)
+  if not groups:
+    return []
+  return ['## Pruning at initialisation: methods and their ablations', '',
+          'Test accuracy at the end of training against the weights '
+          'remaining, a panel per method with a line per ablation (shuffle: '
+          'the mask permuted within each layer; reinit: the kept weights '
+          're-drawn; invert: the lowest scores kept); random_init and '
+          'magnitude_init, the baselines, in every panel (Frankle et al. '
+          '2021, Figs. 2-4). Error bars: min-max over trials; a red ring '
+          'marks a point of the panel\'s method where some trial\'s network '
+          'collapsed (the tables below name the layers, baselines '
+          'included). The numbers are in [{0}]({0}).'.format(CSV_NAME), '',
+          '![Pruning at initialisation]({})'.format(
+              os.path.relpath(written['pai'], output_dir)), ''] + to_markdown(
+                  groups)

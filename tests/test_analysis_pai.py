@@ -146,6 +146,16 @@ def test_report_finds_the_pai_sweep(tmp_path):
     assert os.path.getsize(os.path.join(root, 'report', name)) > 0
 
 
+def test_results_command_writes_the_pai_table_and_figure(tmp_path):
+  from lottery_ticket.analysis import results as results_lib  # pylint: disable=g-import-not-at-top
+  root = _pai_tree(str(tmp_path / 'pai'))
+  written = results_lib.results(root, str(tmp_path / 'out'), quiet=True)
+  assert 'sparse_training' not in written
+  table = list(csv.DictReader(open(written['pai_csv'])))
+  assert len(table) == len(LINES) * len(SPARSITIES)
+  assert os.path.getsize(written['pai']) > 0
+
+
 def test_one_method_at_one_sparsity_is_no_sweep(pai_groups):
   rows, _ = pai_groups
   single = [r for r in rows if r['method'] == 'snip' and
