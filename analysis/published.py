@@ -125,8 +125,8 @@ def _reinit_over(group, find):
 
 
 def _accuracy_over_reinit(group, find):
-  return (group['early_stop_test_accuracy'] -
-          find('reinit', group['percent_remaining'])['early_stop_test_accuracy'])
+  reinit = find('reinit', group['percent_remaining'])
+  return group['early_stop_test_accuracy'] - reinit['early_stop_test_accuracy']
 
 
 # metric -> (what it is, how to measure it on a matched group and the groups
@@ -276,7 +276,8 @@ def to_markdown(matched):
   for item in matched:
     figure = item['figure']
     describe, _, shown = MEASURES[figure.metric]
-    setting = ('scaled: ' + item['scaled']) if item['scaled'] else 'as the paper'
+    setting = ('scaled: ' + item['scaled'] if item['scaled']
+               else 'as the paper')
     lines.append('| {} | {} | {} | {:g} / {:.1f} | {} | {} | {} | {} | {} |'
                  .format(figure.paper, figure.reference,
                          run_facts.network_title(figure.network),

@@ -76,7 +76,8 @@ def group(pai):
     for metric in METRICS:
       values = np.array([m[metric] for m in members], dtype=np.float64)
       values = values[np.isfinite(values)]
-      entry[metric + '_mean'] = float(values.mean()) if values.size else math.nan
+      entry[metric + '_mean'] = (float(values.mean()) if values.size
+                                 else math.nan)
       if metric == 'final_test_accuracy':
         entry.update(_spread(values))
     out.append(entry)
