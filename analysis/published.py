@@ -13,9 +13,11 @@ What is in, and what is not (checked 2026-12):
 
 - Frankle & Carbin (ICLR 2019), LeNet-300-100 on MNIST: the paper gives its
   test accuracies and early-stopping iterations at 51.3%, 21.1%, 7.0% and
-  3.6% of weights as curves only (Figs. 1, 3, 4); §2 states in words how a
-  winning ticket at about 21% compares with the dense network and with its
-  random reinitialisation. Those statements are the three figures below.
+  3.6% of weights as curves only (Figs. 1, 3, 4; its text describes those
+  four levels in words, as the README of Grzejdziok/deep-learning-group-2,
+  a reproduction, quotes it); §2 states in numbers how a winning ticket at
+  about 21% compares with the dense network and with its random
+  reinitialisation. Those statements are the three figures below.
 - Evci et al. (2020/AAAI 2022), Tanaka et al. (2020) and Frankle et al.
   (ICLR 2021): no MNIST-scale number has been verified from a source read;
   none is listed (docs/analysis.md says so).
@@ -37,13 +39,13 @@ from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import durations
 
 FRANKLE_CARBIN = 'Frankle & Carbin 2019'
-# The lottery runners' defaults are the paper's (mnist_fc/constants.py).
-FRANKLE_CARBIN_TRAINING = '50000it'
+# The lottery runners' defaults are the paper's (50,000 iterations).
+FRANKLE_CARBIN_TRAINING = paper_recipes.LOTTERY_STEPS['training_len']
 _FC_SOURCE = (
-    'ICLR 2019 text of §2, as quoted in a study note of the paper found '
-    "with the find_string tool ('drops off from the original accuracy'); "
-    "an earlier arXiv version words it 'converges 2.44x faster' at 'about "
-    "21%', read the same way. Check against the PDF before citing.")
+    'the ICLR 2019 text of §2, read as quoted in a public study note of the '
+    'paper (its repository was not recorded); an earlier arXiv version, also '
+    "read, words it 'converges 2.44x faster' at 'about 21%'. Check against "
+    'the PDF before citing.')
 
 # Papers the issue asks for whose MNIST-scale numbers are not in FIGURES:
 # none has been read in a source yet (see the module docstring).
