@@ -14,6 +14,12 @@ and CSV tables beside it, a page to put next to the paper:
                    loss and accuracy along the straight line from the
                    lottery and the scratch solutions to the pruning solution
                    (Fig. 5), computed when missing;
+  pruning at       accuracy against weights remaining per method, a line
+  initialisation   per ablation, the baselines beside them and layer
+                   collapse marked (Frankle et al. 2021; results_pai);
+  any sweep        the papers' published figures beside the same
+                   quantities measured here, "scaled" when the setting
+                   differs from the paper's (published.py);
 
 each with its table, then the configuration that produced the runs: the
 settings every run shares and, per group, the settings that tell it apart.
@@ -23,6 +29,8 @@ import os
 
 from lottery_ticket.analysis import command_line
 from lottery_ticket.analysis import interpolation
+from lottery_ticket.analysis import published
+from lottery_ticket.analysis import results_pai
 from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import results_table
 from lottery_ticket.foundations import save_restore
@@ -81,13 +89,22 @@ def report(experiment_dir, output_dir=None, levels=None, interpolate=True,
   if interpolate:
     paths_found = interpolation_figures(rows, output_dir, split, quiet)
   runs = run_discovery.find_runs(experiment_dir, include_unfinished)
-  text = _page(experiment_dir, output_dir, groups, tables, figures,
-               paths_found, runs)
+  # Sections of their own, each a list of Markdown lines (empty when the
+  # runs give it nothing to show), in page order.
+  sections = (results_pai.section(rows, output_dir) +
+              published.section(rows))
+  # A pruning-at-initialisation sweep has its own table in its section.
+  pai = results_pai.sweep_groups(rows)
+  summary = [g for g in groups if (g['kind'], g['name'], g['key']) not in pai]
+  text = _page(experiment_dir, output_dir, summary, tables, figures,
+               paths_found, runs, sections)
   path = os.path.join(output_dir, REPORT)
   save_restore.write_text(path, text)
   if not quiet:
+    drawn = sum(1 for line in sections if line.startswith('!['))
     print('wrote {} ({} runs in {} groups, {} figures)'.format(
-        path, len(rows), len(groups), len(figures) + len(paths_found)))
+        path, len(rows), len(groups),
+        len(figures) + len(paths_found) + drawn))
   return path
 
 
@@ -134,15 +151,16 @@ def interpolation_figures(rows, output_dir, split='train', quiet=False):
 
 
 def _page(experiment_dir, output_dir, groups, tables, figures, paths_found,
-          runs):
+          runs, sections):
   def rel(path):
     return os.path.relpath(path, output_dir)
 
   lines = ['# Report: {}'.format(os.path.abspath(experiment_dir)), '',
-           '{} runs in {} groups. Tables: [runs.csv]({}), [summary.csv]({}).'
-           .format(sum(g['trials'] for g in groups), len(groups),
-                   rel(tables['runs_csv']), rel(tables['summary_csv'])), '',
-           '## Summary', '', results_table.to_markdown(groups)]
+           '{} runs. Tables: [runs.csv]({}), [summary.csv]({}).'.format(
+               len(runs), rel(tables['runs_csv']), rel(tables['summary_csv'])),
+           '']
+  if groups:
+    lines += ['## Summary', '', results_table.to_markdown(groups)]
   for key, title, caption in _FIGURES:
     if key in figures:
       lines += ['## ' + title, '', caption, '',
@@ -155,6 +173,7 @@ def _page(experiment_dir, output_dir, groups, tables, figures, paths_found,
     for title, png, csv_path in paths_found:
       lines += ['### ' + title, '', '![{}]({})'.format(title, rel(png)), '',
                 '[numbers]({})'.format(rel(csv_path)), '']
+  lines += sections
   lines += configuration_section(runs)
   return '\n'.join(lines) + '\n'
 

@@ -5,10 +5,12 @@ r"""Tables and figures of an experiment tree.
 
 writes runs.csv (a row per run), summary.csv (a row per group of trials:
 mean, std, min, max of every metric), summary.md (the same as Markdown,
-also printed) and the PNG figures of results_plots.
+also printed), the PNG figures of results_plots and, for a sweep of pruning
+at initialisation, pai.csv and pai.png (results_pai).
 """
 
 from lottery_ticket.analysis import command_line
+from lottery_ticket.analysis import results_pai
 from lottery_ticket.analysis import results_table
 
 
@@ -35,6 +37,7 @@ def results(experiment_dir, output_dir, levels=None, include_unfinished=False,
   rows = results_table.run_rows(experiment_dir, include_unfinished)
   groups = results_table.group_rows(rows)
   written = results_table.write_tables(rows, groups, output_dir)
+  written.update(results_pai.write(rows, output_dir, plots)[1])
   if plots:
     from lottery_ticket.analysis import results_plots  # pylint: disable=g-import-not-at-top
     written.update(results_plots.plot_all(rows, groups, output_dir, levels))

@@ -5,10 +5,14 @@
                        tickets, reinitialisation controls, ...).
   early_stopping.png   early-stopping iteration, test accuracy there and
                        final test accuracy against the percent of weights
-                       remaining (log axis), one line per experiment name.
+                       remaining (log axis), one line per experiment name;
+                       a level where some trial's mask collapsed a layer is
+                       ringed in red.
   sparse_training.png  for sparse-training runs, test accuracy and gradient
                        norm over training per method, one column per
-                       sparsity (a dense run is drawn in every column).
+                       sparsity (a dense run is drawn in every column); a
+                       sweep of pruning at initialisation is left to its
+                       own figure (results_pai_plots).
 
 Lines are means over trials; bands and error bars span the minimum and
 maximum over trials, as in the lottery ticket paper.
@@ -21,6 +25,7 @@ import numpy as np
 
 from lottery_ticket.analysis import curves
 from lottery_ticket.analysis import plot_style
+from lottery_ticket.analysis import results_pai
 from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import run_discovery
 
@@ -149,17 +154,35 @@ def plot_early_stopping(groups, path):
                     label='{} ({} trial{})'.format(
                         name, max(g['trials'] for g in members),
                         '' if max(g['trials'] for g in members) == 1 else 's'))
+      ring_collapsed(axis, x, mean, [bool(g.get('collapsed')) for g in members])
   for axis, (_, label) in zip(axes[0], _PANELS):
-    _percent_axis(axis, sorted(ticks))
+    percent_axis(axis, sorted(ticks))
     axis.set_ylabel(label)
     axis.set_title(label[0].upper() + label[1:])
-  axes[0][0].legend(fontsize=8)
+  handles, labels = axes[0][0].get_legend_handles_labels()
+  unique = dict(zip(labels, handles))  # one 'layer collapse' entry
+  axes[0][0].legend(list(unique.values()), list(unique), fontsize=8)
   return plot_style.save(figure, path,
                          'Winning tickets and controls by weights remaining '
                          '(error bars: min-max over trials)')
 
 
-def _percent_axis(axis, ticks):
+COLLAPSE_COLOR = '#D00000'
+COLLAPSE_LABEL = 'layer collapse'
+
+
+def ring_collapsed(axis, x, y, collapsed):
+  """Rings in red the points (x, y) whose group had a trial with a
+  collapsed layer (its mask cut the input off from the output)."""
+  points = [(a, b) for a, b, c in zip(x, y, collapsed)
+            if c and np.isfinite(a) and np.isfinite(b)]
+  if points:
+    axis.scatter([p[0] for p in points], [p[1] for p in points], s=110,
+                 facecolors='none', edgecolors=COLLAPSE_COLOR, linewidths=1.6,
+                 zorder=5, label=COLLAPSE_LABEL)
+
+
+def percent_axis(axis, ticks):
   """A log axis of percent remaining, decreasing to the right (as pruned)."""
   axis.set_xscale('log')
   axis.set_xlabel('percent of weights remaining (log scale)')
@@ -257,15 +280,26 @@ def plot_all(rows, groups, output_dir, levels=None):
   Returns:
     dict figure name -> path of the figures written.
   """
+  curve_rows, curve_groups = _without_pai_sweep(rows, groups)
   written = {
       'accuracy_curves': plot_accuracy_curves(
           rows, groups, os.path.join(output_dir, 'accuracy_curves.png'), levels),
       'early_stopping': plot_early_stopping(
           groups, os.path.join(output_dir, 'early_stopping.png')),
       'sparse_training': plot_sparse_training(
-          rows, groups, os.path.join(output_dir, 'sparse_training.png')),
+          curve_rows, curve_groups,
+          os.path.join(output_dir, 'sparse_training.png')),
   }
   return {k: v for k, v in written.items() if v}
+
+
+def _without_pai_sweep(rows, groups):
+  """rows and groups without a sweep of pruning at initialisation: dozens
+  of method, ablation and sparsity curves would bury the others, and its
+  own figure compares them by final accuracy."""
+  keys = results_pai.sweep_groups(rows)
+  return ([r for r in rows if (r['kind'], r['name'], r['key']) not in keys],
+          [g for g in groups if (g['kind'], g['name'], g['key']) not in keys])
 
 
 def _as_list(value):

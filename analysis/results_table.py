@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from lottery_ticket.analysis import run_discovery
+from lottery_ticket.analysis import run_facts
 from lottery_ticket.analysis import run_summary
 from lottery_ticket.foundations import save_restore
 
@@ -22,8 +23,16 @@ from lottery_ticket.foundations import save_restore
 WINNING = 'same_init'
 STATS = ('mean', 'std', 'min', 'max')
 IDENTITY = ('kind', 'name', 'level', 'sparsity')
+# What a run is beyond its group: read from its configuration by run_facts,
+# for the sections that compare across groups (pruning at initialisation,
+# the published figures). collapsed: the layers its mask left collapsed.
+FACTS = ('network', 'dataset', 'training_len', 'method', 'ablation',
+         'collapsed')
 RUN_COLUMNS = (IDENTITY + ('trial',) + run_summary.METRICS +
-               ('early_stop_split', 'finished', 'run_dir'))
+               ('early_stop_split',) + FACTS + ('finished', 'run_dir'))
+
+# Marks a group in which some trial's mask collapsed a layer.
+COLLAPSE_MARK = '†'
 
 _TITLES = {
     'percent_remaining': '% weights remaining',
@@ -44,8 +53,21 @@ def run_rows(experiment_dir, include_unfinished=False):
   for info in run_discovery.find_runs(experiment_dir, include_unfinished):
     row = run_summary.summarize(info)
     row.update(_identity(info.kind, info.key))
+    row.update(_facts(info))
     rows.append(row)
   return rows
+
+
+def _facts(info):
+  """FACTS of a run (method and ablation only for sparse training)."""
+  values = run_facts.settings(info)
+  sparse = info.kind == run_discovery.SPARSE
+  return {'network': run_facts.network(values),
+          'dataset': values.get('dataset'),
+          'training_len': values.get('training_len'),
+          'method': str(values.get('method') or info.name) if sparse else None,
+          'ablation': str(values.get('ablation') or 'none') if sparse else None,
+          'collapsed': run_facts.collapsed_layers(info.config)}
 
 
 def _identity(kind, key):
@@ -60,15 +82,18 @@ def group_rows(rows):
     rows: dicts from `run_rows`.
 
   Returns:
-    dicts with IDENTITY, 'trials', and '<metric>_<stat>' for every metric in
-    run_summary.METRICS and every stat in STATS.
+    dicts with IDENTITY, 'trials', '<metric>_<stat>' for every metric in
+    run_summary.METRICS and every stat in STATS, and 'collapsed': {trial:
+    [layers]} for the trials whose mask collapsed a layer.
   """
   groups = {}
   for row in rows:
     groups.setdefault((row['kind'], row['name'], row['key']), []).append(row)
   out = []
   for (kind, name, key), members in sorted(groups.items(), key=_group_order):
-    group = {'kind': kind, 'name': name, 'key': key, 'trials': len(members)}
+    group = {'kind': kind, 'name': name, 'key': key, 'trials': len(members),
+             'collapsed': {m['trial']: m['collapsed'] for m in members
+                           if m.get('collapsed')}}
     group.update(_identity(kind, key))
     for metric in run_summary.METRICS:
       values = np.array([m[metric] for m in members], dtype=np.float64)
@@ -98,7 +123,13 @@ def group_columns():
   columns = list(IDENTITY) + ['trials']
   for metric in run_summary.METRICS:
     columns += ['{}_{}'.format(metric, stat) for stat in STATS]
-  return columns
+  return columns + ['collapsed']
+
+
+def collapse_note(group):
+  """'trial 0: fc2; trial 1: fc1, fc2' for a group's collapsed trials."""
+  return '; '.join('trial {}: {}'.format(trial, ', '.join(layers))
+                   for trial, layers in sorted(group['collapsed'].items()))
 
 
 def to_csv(rows, columns):
@@ -112,6 +143,8 @@ def to_csv(rows, columns):
 
 
 def _csv_cell(value):
+  if isinstance(value, (list, tuple)):
+    return ' '.join(str(v) for v in value)
   if value is None or (isinstance(value, float) and math.isnan(value)):
     return ''
   if isinstance(value, float):
@@ -120,18 +153,29 @@ def _csv_cell(value):
 
 
 def to_markdown(groups):
-  """A Markdown table of aggregated rows: mean +- std of every metric."""
+  """A Markdown table of aggregated rows: mean +- std of every metric; a
+  group with a collapsed trial carries a numbered mark, its trials and
+  layers named below the table."""
   header = ['kind', 'name', 'level', 'sparsity', 'trials'] + [
       _TITLES[m] for m in run_summary.METRICS]
   lines = ['| ' + ' | '.join(header) + ' |',
            '|' + '|'.join(['---'] * 5 + ['---:'] * len(run_summary.METRICS)) + '|']
+  notes = []
   for group in groups:
-    cells = [group['kind'], group['name'], _plain(group['level']),
+    name = group['name']
+    if group.get('collapsed'):
+      notes.append('- {}{} {}: {}'.format(COLLAPSE_MARK, len(notes) + 1, name,
+                                          collapse_note(group)))
+      name += ' {}{}'.format(COLLAPSE_MARK, len(notes))
+    cells = [group['kind'], name, _plain(group['level']),
              _plain(group['sparsity']), str(group['trials'])]
     for metric in run_summary.METRICS:
       cells.append(_mean_std(metric, group['{}_mean'.format(metric)],
                              group['{}_std'.format(metric)], group['trials']))
     lines.append('| ' + ' | '.join(cells) + ' |')
+  if notes:
+    lines += ['', 'Layer collapse (the mask left these layers empty or cut '
+              'off from the input):', ''] + notes
   return '\n'.join(lines) + '\n'
 
 
@@ -162,7 +206,7 @@ def write_tables(rows, groups, output_dir):
              'summary_csv': os.path.join(output_dir, 'summary.csv'),
              'summary_md': os.path.join(output_dir, 'summary.md')}
   save_restore.write_text(written['runs_csv'], to_csv(rows, RUN_COLUMNS))
-  save_restore.write_text(written['summary_csv'],
-                          to_csv(groups, group_columns()))
+  save_restore.write_text(written['summary_csv'], to_csv(
+      [dict(g, collapsed=collapse_note(g)) for g in groups], group_columns()))
   save_restore.write_text(written['summary_md'], to_markdown(groups))
   return written

@@ -1,0 +1,230 @@
+"""The pruning-at-initialisation comparison: accuracy per method, ablation
+and sparsity, as in Frankle, Dziugaite, Roy & Carbin (2021).
+
+A run belongs here when its method prunes at initialisation
+(paper_recipes.PAI_METHODS: snip, grasp, synflow, iter_snip, force and the
+two baselines magnitude_init and random_init) and the runs form a sweep of
+them (some ablation, or a method at several sparsities). Its group is (network,
+method, ablation, sparsity), read from its configuration rather than from
+its directory, so a sweep laid out by `sparse_train_argfile --paper=pai`
+and runs made by hand are read alike.
+
+Accuracy is the test accuracy at the end of training. The recipe's presets
+hold out no validation split, so an "early-stopping" accuracy would pick its
+iteration by the test loss; it is in pai.csv for reference only.
+
+A run whose mask left a layer empty or unreachable (layer collapse, recorded
+by the run as collapsed_layers) is marked in the table with a footnote that
+names the layers, and in the figure (results_pai_plots).
+"""
+
+import math
+import os
+
+import numpy as np
+
+from lottery_ticket.analysis import results_table
+from lottery_ticket.analysis import run_discovery
+from lottery_ticket.analysis import run_facts
+from lottery_ticket.argfiles import paper_recipes
+from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import sparse_methods
+
+METHODS = paper_recipes.PAI_METHODS
+# The two baselines of the 2021 paper, drawn in every panel of the figure.
+BASELINES = ('random_init', 'magnitude_init')
+ABLATIONS = sparse_methods.ABLATIONS
+METRICS = ('percent_remaining', 'final_test_accuracy',
+           'early_stop_test_accuracy')
+GROUP = ('network', 'method', 'ablation', 'sparsity')
+CSV_COLUMNS = GROUP + ('trials', 'percent_remaining_mean',
+                       'final_test_accuracy_mean', 'final_test_accuracy_std',
+                       'final_test_accuracy_min', 'final_test_accuracy_max',
+                       'early_stop_test_accuracy_mean', 'collapsed')
+CSV_NAME = 'pai.csv'
+FIGURE_NAME = 'pai.png'
+COLLAPSE_MARK = results_table.COLLAPSE_MARK
+
+
+def pai_rows(rows):
+  """The per-run rows (results_table.run_rows) of pruning at
+  initialisation, each with 'sparsity' and 'ablation' always set."""
+  return [dict(row, ablation=row['ablation'] or 'none',
+               sparsity=float(row['sparsity'] or 0.0))
+          for row in rows if row['kind'] == run_discovery.SPARSE and
+          row['method'] in METHODS]
+
+
+def group(pai):
+  """Aggregates pai_rows by GROUP, in network, method, ablation, sparsity
+  order.
+
+  Returns:
+    dicts with GROUP, 'trials', '<metric>_mean' for METRICS, the std, min
+    and max of final_test_accuracy, and 'collapsed': {trial: [layers]} for
+    the trials whose network collapsed.
+  """
+  groups = {}
+  for row in pai:
+    groups.setdefault(tuple(row[k] for k in GROUP), []).append(row)
+  out = []
+  for key in sorted(groups, key=_order):
+    members = groups[key]
+    entry = dict(zip(GROUP, key), trials=len(members),
+                 collapsed={m['trial']: m['collapsed'] for m in members
+                            if m['collapsed']})
+    for metric in METRICS:
+      values = np.array([m[metric] for m in members], dtype=np.float64)
+      values = values[np.isfinite(values)]
+      entry[metric + '_mean'] = (float(values.mean()) if values.size
+                                 else math.nan)
+      if metric == 'final_test_accuracy':
+        entry.update(_spread(values))
+    out.append(entry)
+  return out
+
+
+def _spread(values):
+  if not values.size:
+    return {'final_test_accuracy_' + s: math.nan for s in ('std', 'min', 'max')}
+  return {'final_test_accuracy_std': float(np.std(values, ddof=1))
+                                     if values.size > 1 else 0.0,
+          'final_test_accuracy_min': float(values.min()),
+          'final_test_accuracy_max': float(values.max())}
+
+
+def _order(key):
+  network, method, ablation, sparsity = key
+  return (network, _method_rank(method), _ablation_rank(ablation), sparsity)
+
+
+def _method_rank(method):
+  return METHODS.index(method) if method in METHODS else len(METHODS)
+
+
+def _ablation_rank(ablation):
+  return ABLATIONS.index(ablation) if ablation in ABLATIONS else len(ABLATIONS)
+
+
+def to_csv(groups):
+  """CSV text of the groups (collapse written as collapse_note)."""
+  return results_table.to_csv(
+      [dict(g, collapsed=results_table.collapse_note(g)) for g in groups],
+      CSV_COLUMNS)
+
+
+def to_markdown(groups):
+  """Markdown: per network, a row per method and ablation, a column per
+  sparsity, cells the mean final test accuracy (± std over trials); a cell
+  with a collapsed trial carries a numbered mark explained below the
+  table."""
+  lines = []
+  for network in sorted({g['network'] for g in groups}):
+    members = [g for g in groups if g['network'] == network]
+    sparsities = sorted({g['sparsity'] for g in members})
+    cells, notes = {}, []
+    for entry in members:
+      text = _accuracy(entry)
+      if entry['collapsed']:
+        notes.append('{}{} {} at sparsity {:g}: {}'.format(
+            COLLAPSE_MARK, len(notes) + 1,
+            paper_recipes.pai_name(entry['method'], entry['ablation']),
+            entry['sparsity'],
+            results_table.collapse_note(entry)))
+        text += ' {}{}'.format(COLLAPSE_MARK, len(notes))
+      cells[(entry['method'], entry['ablation'], entry['sparsity'])] = text
+    lines += ['### {}'.format(run_facts.network_title(network)), '',
+              '| method | ablation | ' + ' | '.join(
+                  '{:g}% left'.format(run_facts.percent_of(s))
+                  for s in sparsities) + ' |',
+              '|---|---|' + '---:|' * len(sparsities)]
+    seen = sorted({(g['method'], g['ablation']) for g in members},
+                  key=lambda m: (_method_rank(m[0]), _ablation_rank(m[1])))
+    for method, ablation in seen:
+      lines.append('| {} | {} | '.format(method, ablation) + ' | '.join(
+          cells.get((method, ablation, s), '') for s in sparsities) + ' |')
+    lines.append('')
+    if notes:
+      lines += ['Layer collapse (the mask left these layers empty or cut off '
+                'from the input):', '']
+      lines += ['- ' + note for note in notes]
+      lines.append('')
+  return lines
+
+
+def _accuracy(entry):
+  mean = entry['final_test_accuracy_mean']
+  if math.isnan(mean):
+    return 'n/a'
+  if entry['trials'] < 2:
+    return '{:.4f}'.format(mean)
+  return '{:.4f} ± {:.4f}'.format(mean, entry['final_test_accuracy_std'])
+
+
+def is_pai_sweep(pai):
+  """Whether the runs form a sweep of the comparison (some ablation, or a
+  method at several sparsities) rather than a method or two of another
+  comparison."""
+  sparsities = {}
+  for row in pai:
+    sparsities.setdefault(row['method'], set()).add(row['sparsity'])
+  return (any(r['ablation'] != 'none' for r in pai) or
+          any(len(s) > 1 for s in sparsities.values()))
+
+
+def sweep_groups(rows):
+  """The (kind, name, key) groups of a pruning-at-initialisation sweep
+  among rows (none when its runs are not such a sweep): the section shows
+  them, so the summary table and the training curves leave them out."""
+  pai = pai_rows(rows)
+  if not is_pai_sweep(pai):
+    return set()
+  return {(r['kind'], r['name'], r['key']) for r in pai}
+
+
+def write(rows, output_dir, plots=True):
+  """Writes pai.csv (and pai.png) when the rows hold a sweep of pruning at
+  initialisation.
+
+  Args:
+    rows: per-run rows (results_table.run_rows).
+    output_dir: where the files go.
+    plots: draw pai.png (needs matplotlib).
+
+  Returns:
+    (the groups, dict file kind -> path); ([], {}) without such a sweep (a
+    method or two of another comparison, say snip in Evci et al.'s, stay
+    in the summary).
+  """
+  pai = pai_rows(rows)
+  if not is_pai_sweep(pai):
+    return [], {}
+  groups = group(pai)
+  written = {'pai_csv': os.path.join(output_dir, CSV_NAME)}
+  save_restore.write_text(written['pai_csv'], to_csv(groups))
+  if plots:
+    from lottery_ticket.analysis import results_pai_plots  # pylint: disable=g-import-not-at-top
+    written['pai'] = results_pai_plots.plot(
+        groups, os.path.join(output_dir, FIGURE_NAME))
+  return groups, written
+
+
+def section(rows, output_dir):
+  """The report's lines for the comparison (see write; none without a
+  sweep)."""
+  groups, written = write(rows, output_dir)
+  if not groups:
+    return []
+  return ['## Pruning at initialisation: methods and their ablations', '',
+          'Test accuracy at the end of training against the weights '
+          'remaining, a panel per method with a line per ablation (shuffle: '
+          'the mask permuted within each layer; reinit: the kept weights '
+          're-drawn; invert: the lowest scores kept); random_init and '
+          'magnitude_init, the baselines, in every panel (Frankle et al. '
+          '2021, Figs. 2-4). Error bars: min-max over trials; a red ring '
+          'marks a point of the panel\'s method where some trial\'s network '
+          'collapsed (the tables below name the layers, baselines '
+          'included). The numbers are in [{0}]({0}).'.format(CSV_NAME), '',
+          '![Pruning at initialisation]({})'.format(
+              os.path.relpath(written['pai'], output_dir)), ''] + to_markdown(
+                  groups)

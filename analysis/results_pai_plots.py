@@ -1,0 +1,130 @@
+"""The figure of the pruning-at-initialisation comparison (pai.png).
+
+A row of panels per network, a panel per method (at most four to a row). In
+each panel, test accuracy at the end of training against the percent of
+weights remaining (log scale, pruned to the right): one line per ablation of
+the method, and the two baselines (random_init, magnitude_init unablated)
+in grey, as Frankle et al. (2021) draw their Figs. 2-4. Points are means
+over trials, error bars span min-max; a point of the panel's own method
+where some trial's mask collapsed a layer is ringed in red (the baselines'
+collapse is left to the table, where it cannot be mistaken for the
+method's).
+"""
+
+import math
+
+import numpy as np
+
+from lottery_ticket.analysis import plot_style
+from lottery_ticket.analysis import results_pai
+from lottery_ticket.analysis import results_plots
+from lottery_ticket.analysis import run_facts
+
+COLUMNS = 4
+# An ablation keeps its colour and marker in every panel.
+_ABLATION_STYLE = {'none': (plot_style.color(0), 'o', '-'),
+                   'shuffle': (plot_style.color(1), 's', '-'),
+                   'reinit': (plot_style.color(2), '^', '-'),
+                   'invert': (plot_style.color(3), 'v', '-')}
+_BASELINE_STYLE = {'random_init': ('0.45', 'x', '--'),
+                   'magnitude_init': ('0.2', 'D', ':')}
+
+
+def panels(groups):
+  """[(network, method)] in drawing order: every method that has its own
+  lines; a baseline gets a panel only when it was run with an ablation or
+  nothing else was run."""
+  out = []
+  for network in sorted({g['network'] for g in groups}):
+    members = [g for g in groups if g['network'] == network]
+    methods = sorted({g['method'] for g in members},
+                     key=results_pai._method_rank)  # pylint: disable=protected-access
+    own = [m for m in methods if m not in results_pai.BASELINES or any(
+        g['method'] == m and g['ablation'] != 'none' for g in members)]
+    out += [(network, m) for m in (own or methods)]
+  return out
+
+
+def _line(groups, network, method, ablation):
+  members = sorted((g for g in groups if g['network'] == network and
+                    g['method'] == method and g['ablation'] == ablation),
+                   key=lambda g: -g['sparsity'])
+  return members
+
+
+def _x(entry):
+  """The measured percent remaining, or the nominal one if unmeasured."""
+  value = entry['percent_remaining_mean']
+  return value if math.isfinite(value) else run_facts.percent_of(
+      entry['sparsity'])
+
+
+def _draw(axis, members, color, marker, style, label, ring=True):
+  x = np.array([_x(g) for g in members])
+  mean = np.array([g['final_test_accuracy_mean'] for g in members])
+  low = mean - np.array([g['final_test_accuracy_min'] for g in members])
+  high = np.array([g['final_test_accuracy_max'] for g in members]) - mean
+  axis.errorbar(x, mean, yerr=[np.nan_to_num(low), np.nan_to_num(high)],
+                color=color, marker=marker, markersize=4, linestyle=style,
+                linewidth=1.3, capsize=2, label=label)
+  if ring:
+    results_plots.ring_collapsed(axis, x, mean,
+                                 [bool(g['collapsed']) for g in members])
+  return x
+
+
+def plot(groups, path):
+  """Draws pai.png from results_pai.group's output; returns path."""
+  chosen = panels(groups)
+  networks = sorted({n for n, _ in chosen})
+  rows_of = {n: math.ceil(sum(1 for m, _ in chosen if m == n) / COLUMNS)
+             for n in networks}
+  columns = min(COLUMNS, max(sum(1 for m, _ in chosen if m == n)
+                             for n in networks))
+  figure, axes = plot_style.new_figure(sum(rows_of.values()), columns,
+                                       width=4.3, height=3.4, sharey=True)
+  handles = {}
+  row = 0
+  for network in networks:
+    methods = [m for n, m in chosen if n == network]
+    for index, method in enumerate(methods):
+      axis = axes[row + index // COLUMNS][index % COLUMNS]
+      ticks = set()
+      for baseline, (color, marker, style) in _BASELINE_STYLE.items():
+        if baseline == method:
+          continue
+        members = _line(groups, network, baseline, 'none')
+        if members:
+          # Unringed: a ring here would read as the panel's method
+          # collapsing; the baselines' collapse is in the table.
+          ticks.update(_draw(axis, members, color, marker, style,
+                             '{} (baseline)'.format(baseline), ring=False))
+      for ablation, (color, marker, style) in _ABLATION_STYLE.items():
+        members = _line(groups, network, method, ablation)
+        if members:
+          ticks.update(_draw(axis, members, color, marker, style,
+                             'ablation: {}'.format(ablation)))
+      for handle, label in zip(*axis.get_legend_handles_labels()):
+        handles.setdefault(label, handle)
+      results_plots.percent_axis(axis, sorted(
+          round(t, 1) for t in ticks if math.isfinite(t)))
+      axis.set_xlabel('% of weights remaining (log)')
+      axis.set_title('{}: {}'.format(run_facts.network_title(network), method))
+      if index % COLUMNS == 0:
+        axis.set_ylabel('final test accuracy')
+    for index in range(len(methods), rows_of[network] * columns):
+      axes[row + index // COLUMNS][index % COLUMNS].set_visible(False)
+    row += rows_of[network]
+  order = sorted(handles, key=_legend_rank)
+  figure.legend([handles[k] for k in order], order, loc='center left',
+                bbox_to_anchor=(1.0, 0.5), fontsize=9)
+  return plot_style.save(figure, path, 'Pruning at initialisation: test '
+                         'accuracy by weights remaining\n(mean over trials, '
+                         'error bars min-max)')
+
+
+def _legend_rank(label):
+  names = (['ablation: ' + a for a in _ABLATION_STYLE] +
+           ['{} (baseline)'.format(b) for b in _BASELINE_STYLE] +
+           [results_plots.COLLAPSE_LABEL])
+  return names.index(label) if label in names else len(names)

@@ -1,0 +1,72 @@
+"""What the report needs to know about a run beyond its metrics.
+
+The network a run trained (named the way the papers name it), the setting
+values it ran with, and the layers its mask left collapsed. Each is read
+from the run's config.json, whichever format wrote it, so the sections that
+compare runs with each other or with a paper agree on them.
+"""
+
+import math
+
+from lottery_ticket.foundations import paths
+
+# How the papers name the networks this library trains.
+LENET_300_100 = 'lenet_300_100'
+LENET5 = 'lenet5'
+_TITLES = {LENET_300_100: 'LeNet-300-100', LENET5: 'LeNet-5'}
+
+
+def settings(info):
+  """Every setting value of a run (flat name -> value), identity or not.
+
+  Args:
+    info: a run_discovery.RunInfo.
+
+  Returns:
+    the values config.json records, lists as tuples; the discovery's own
+    settings when the file holds a setting this version does not know.
+  """
+  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
+  try:
+    flat = config_lib.flatten(info.config, paths.config(info.run_dir))[0]
+  except ValueError:
+    flat = {}
+  out = dict(info.settings)
+  out.update({k: tuple(v) if isinstance(v, list) else v
+              for k, v in flat.items() if v is not None})
+  return out
+
+
+def network(values):
+  """The paper's name of a run's network: 'lenet_300_100' for the
+  784-300-100-10 MLP, 'lenet5', else 'fc-W1-W2' or the architecture."""
+  name = values.get('network') or 'fc'
+  if name != 'fc':
+    return str(name)
+  layers = tuple(int(w) for w in values.get('layers') or ())
+  if layers == (300, 100):
+    return LENET_300_100
+  return 'fc-' + '-'.join(str(w) for w in layers) if layers else 'fc'
+
+
+def network_title(name):
+  """'LeNet-300-100' for 'lenet_300_100'; other names unchanged."""
+  return _TITLES.get(name, name)
+
+
+def collapsed_layers(config):
+  """The layers a run's mask left empty or unreachable (a list of names).
+
+  The lottery experiment records them in a level's details, sparse
+  training in the details of its starting point.
+  """
+  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
+  details = config_lib.details(config)
+  start = details.get('start') if isinstance(details.get('start'), dict) else {}
+  return [str(name) for name in (details.get('collapsed_layers') or
+                                 start.get('collapsed_layers') or [])]
+
+
+def percent_of(sparsity):
+  """Percent of weights remaining at a sparsity (NaN for None)."""
+  return math.nan if sparsity is None else 100.0 * (1.0 - float(sparsity))
