@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping, Optional, Tuple
 DEFAULT_BATCH_SIZE = 60
 DEFAULT_EVAL_CHUNK_SIZE = 10000
 DEFAULT_KEEP_CHECKPOINTS = 2
+WEIGHT_DECAY_ON = ('kernels', 'all')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +67,10 @@ class TrainOptions(object):
       weights_at/{k}/ (for late rewinding).
     save_network: save initial/, final/ and masks/.
     save_summaries: also write TensorBoard scalars.
-    weight_decay: L2 coefficient on the kernels (0.5 * wd * sum w^2), >= 0.
+    weight_decay: L2 coefficient (0.5 * wd * sum w^2), >= 0.
+    weight_decay_on: what weight decay applies to: 'kernels', or 'all'
+      trainable variables (biases, batch-norm scales and shifts too: what
+      OpenLTH's SGD weight_decay does, training/optimizers.py).
     clip_norm: clip the gradients to this global norm (0: no clipping).
     clip_value: clip each gradient entry to [-v, v] (0: no clipping).
     eval_chunk_size: the largest number of examples evaluated at once.
@@ -87,6 +91,7 @@ class TrainOptions(object):
   save_network: bool = True
   save_summaries: bool = False
   weight_decay: float = 0.0
+  weight_decay_on: str = 'kernels'
   clip_norm: float = 0.0
   clip_value: float = 0.0
   eval_chunk_size: int = DEFAULT_EVAL_CHUNK_SIZE
@@ -107,6 +112,9 @@ class TrainOptions(object):
       checked[name] = _real(self, name)
     for name in ('test_interval', 'validate_interval', 'train_interval'):
       checked[name] = _optional(self, name, _integer, 1)
+    if self.weight_decay_on not in WEIGHT_DECAY_ON:
+      _refuse('weight_decay_on', self.weight_decay_on,
+              'must be one of {}'.format(', '.join(WEIGHT_DECAY_ON)))
     for name in ('save_network', 'save_summaries'):
       if not isinstance(getattr(self, name), (bool, type(None))):
         _refuse(name, getattr(self, name), 'must be true or false')

@@ -116,9 +116,11 @@ def train_together(members, dataset, experiment, label, total_steps,
     results = trainer.train(
         dataset, hyperparameters or config.hyperparameters(
             dataset.num_classes), pack,
-        optimizer_fn or builders.optimizer_fn(config.training, total_steps),
+        optimizer_fn or builders.optimizer_fn(
+            config.training, total_steps, config.steps_per_epoch(dataset)),
         config.training.training_len,
-        trainer.TrainOptions(**options), build_hooks=_hooks_builder(members))
+        trainer.TrainOptions(**options), build_hooks=_hooks_builder(members),
+        augment=builders.augmentation_of(config, dataset))
   except trainer.PackDiverged as diverged:
     results = diverged.results
     _finish(members, results, started, keep_checkpoints)
