@@ -31,7 +31,8 @@ at epochs 80 and 120 of 160, no warm-up, weight decay 1e-4 on every
 parameter as training/optimizers.py hands model.parameters() to SGD, batch
 128, kaiming-normal initialisation), with datasets/cifar10.py's
 augmentation (random horizontal flip, random 32x32 crop of the image padded
-by 4) on all 50,000 training examples (no validation split).
+by 4) and per-channel normalisation, on all 50,000 training examples (no
+validation split).
 IMP prunes 20% per level by one global magnitude ranking: the ResNets rank
 their output layer with the rest (sparse_global with nothing ignored), the
 VGGs leave it unpruned (pruning_layers_to_ignore='fc.weight'). Each k of
@@ -223,7 +224,8 @@ def lmc_flags(network, scale=1.0, control=False):
                    for e in LMC_DROP_EPOCHS)
   flags = {
       'network': network, 'dataset': 'cifar10', 'validate_size': 0,
-      'augment': 'crop_flip', 'initializer': 'kaiming_normal',
+      'augment': 'crop_flip', 'normalize': 'channel',
+      'initializer': 'kaiming_normal',
       'optimizer': 'momentum', 'learning_rate': 0.1, 'momentum': 0.9,
       'lr_schedule': 'step', 'lr_drops': drops, 'lr_drop_factor': 0.1,
       'weight_decay': 1e-4, 'weight_decay_on': 'all', 'batch_size': 128,

@@ -209,3 +209,79 @@ def test_report_numbers_are_the_runs_numbers(tmp_path):
 def test_report_refuses_a_tree_without_lmc_runs(tmp_path):
   with pytest.raises(ValueError, match='No lmc trees'):
     lmc_report.lmc_rows(str(tmp_path))
+
+
+def _tiny_cifar(directory, per_batch=24, seed=0):
+  """Six CIFAR-10 binary batches of `per_batch` random records each."""
+  from lottery_ticket.datasets import dataset_cifar10  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(seed)
+  os.makedirs(directory, exist_ok=True)
+  for name in dataset_cifar10.TRAIN_BATCHES + (dataset_cifar10.TEST_BATCH,):
+    records = np.empty((per_batch, dataset_cifar10.RECORD_BYTES), np.uint8)
+    records[:, 0] = rng.integers(0, 10, per_batch)
+    records[:, 1:] = rng.integers(0, 256, (per_batch, 3072))
+    records.tofile(os.path.join(directory, name))
+  return directory
+
+
+@pytest.mark.slow
+@needs_cifar_flags
+def test_tiny_lmc_recipe_runs_and_reports_on_cifar_files(tmp_path,
+                                                          monkeypatch):
+  from lottery_ticket.datasets import dataset_cifar10  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.mnist_fc import lottery_experiment  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.mnist_fc import reinitialize  # pylint: disable=g-import-not-at-top
+  # Batches of 24 records pass the loader's check of the published sizes.
+  monkeypatch.setattr(dataset_cifar10, 'RECORDS_PER_BATCH', 24)
+  data = _tiny_cifar(str(tmp_path / 'cifar'))
+  root = str(tmp_path / 'lmc')
+  # At scale 0.0005 the four k become 0 and 1: two trees.
+  common = dict(trials=1, paper='lmc', scale=0.0005, network='resnet20',
+                iterations=1)
+  lines = lottery_experiment_argfile.make_lines(
+      root, data_location=data, resnet_width=2, batch_size=8,
+      training_len='6it', lr_drops='2it,4it', test_interval=3,
+      checkpoint_interval=3, save_summaries=False, **common)
+  assert len(lines) == 4
+  for line in lines:
+    lottery_experiment.lottery_experiment(**_flags(line))
+  for line in reinitialize_argfile.make_lines(root, **common):
+    reinitialize.reinitialize(**_flags(line))
+  instability_lines = instability_argfile.make_lines(
+      root, trials=1, scale=0.0005, network='resnet20', iterations=1,
+      num_points=3)
+  assert len(instability_lines) == 4
+  for line in instability_lines:
+    instability.instability(quiet=True, **_flags(line))
+  path = lmc_report.lmc_report(root, quiet=True)
+  rows = lmc_report.lmc_rows(root)
+  assert [(r['rewind_iteration'], r['level']) for r in rows] == [
+      (0, 0), (0, 1), (1, 0), (1, 1)]
+  for row in rows:
+    tree = paper_recipes.lmc_tree(root, 'resnet20', row['rewind_iteration'])
+    level = str(row['level'])
+    assert row['imp_accuracy'] == pytest.approx(_last_test_accuracy(
+        os.path.join(tree, 'trial0', level, 'same_init')))
+    assert row['random_pruning_accuracy'] == pytest.approx(
+        _last_test_accuracy(os.path.join(tree, 'random_pruning', 'trial0',
+                                         level, 'random_pruning')))
+    assert row['reinit_accuracy'] == pytest.approx(_last_test_accuracy(
+        os.path.join(tree, 'trial0', level, 'reinit')))
+    with open(os.path.join(
+        paper_recipes.lmc_instability_dir(root, 'resnet20',
+                                          row['rewind_iteration']),
+        'trial0', level, 'k{}'.format(row['rewind_iteration']),
+        'path.json')) as f:
+      errors = np.asarray(json.load(f)['error'])
+    assert row['instability_points'] == pytest.approx(
+        100 * (errors.max() - (errors[0] + errors[-1]) / 2))
+  # The level-1 networks were pruned 20% by one global ranking that
+  # includes the output layer (batch norms unpruned).
+  with open(os.path.join(paper_recipes.lmc_tree(root, 'resnet20', 1),
+                         'trial0', '1', 'same_init', 'config.json')) as f:
+    saved = json.load(f)
+  assert saved['lottery']['pruning'] == 'global_with_output'
+  assert saved['model']['network'] == 'resnet20'
+  assert rows[1]['percent_remaining'] == pytest.approx(80.0, abs=0.5)
+  assert os.path.getsize(os.path.join(root, 'report', 'lmc.png')) > 0
+  assert '| resnet20 | 1 | 1 |' in open(path).read()
