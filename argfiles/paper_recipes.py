@@ -163,12 +163,12 @@ FRANKLE_CARBIN = 'frankle_carbin'
 # The --paper values of the lottery generators.
 LOTTERY_PAPERS = (FRANKLE_CARBIN, LMC)
 LMC_NETWORKS = ('resnet20', 'vgg16')
-# Rewind iterations k. The paper finds that IMP subnetworks of the CIFAR-10
-# networks are matching only once they are stable to SGD noise, which
-# happens early in training: k = 0 is the original lottery ticket (expected
-# unstable and not matching at these sizes), 100 and 500 fall inside the
-# first two epochs (390 iterations each), 2000 is about five epochs in, far
-# enough to be stable; four values keep the recipe at four IMP trees.
+# Rewind iterations k. The paper's abstract says IMP subnetworks of large
+# networks reach full accuracy only once they are stable to SGD noise, which
+# happens early in training. k = 0 is the original lottery ticket; 100, 500
+# and 2000 spread, roughly geometrically, over the first five epochs (390
+# iterations each), where that onset has to lie if "early" holds for these
+# networks. Four values keep the recipe at four IMP trees per network.
 LMC_REWINDS = (0, 100, 500, 2000)
 # Levels: 0.8**20 = 1.2% of the prunable weights left at the last.
 LMC_LEVELS = 20
