@@ -35,6 +35,7 @@ from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc.runners import lottery_experiment
+from lottery_ticket.mnist_fc.runners import sparse_train
 from lottery_ticket.mnist_fc.runners import train
 
 TINY = ['--network=resnet20', '--resnet_width=2', '--save_summaries=false']
@@ -272,9 +273,13 @@ REFUSED = [
     ('lottery_experiment', ['--network=vgg11', '--pruning=global',
                             '--prune_ignore=fc'],
      '--prune_ignore=fc: the global strategy prunes the output layer'),
+    ('sparse_train', ['--network=resnet20', '--method=small_dense',
+                      '--sparsity=0.5'],
+     '--network=resnet20 has no widths it narrows'),
 ]
 RUNNERS = {'train': train.RUNNER,
-           'lottery_experiment': lottery_experiment.RUNNER}
+           'lottery_experiment': lottery_experiment.RUNNER,
+           'sparse_train': sparse_train.RUNNER}
 
 
 @pytest.mark.parametrize('runner, flags, message', REFUSED,
