@@ -194,13 +194,13 @@ def learning_rate_fn(learning_rate, schedule, total_steps, warmup_steps=0,
   elif schedule == 'step':
     if not drops:
       raise ValueError("learning-rate schedule 'step' needs drops")
-    rates = tf.constant(step_rates(learning_rate, drops, drop_factor))
-    bounds = tf.constant(np.asarray(check_drops(drops), np.int64))
+    rates = step_rates(learning_rate, drops, drop_factor)
+    bounds = np.asarray(check_drops(drops), np.int64)
 
-    def base(step):
+    def base(step):  # the constants belong to the graph of the step
       passed = tf.reduce_sum(tf.cast(
-          tf.cast(step, tf.int64) >= bounds, tf.int32))
-      return tf.gather(rates, passed)
+          tf.cast(step, tf.int64) >= tf.constant(bounds), tf.int32))
+      return tf.gather(tf.constant(rates), passed)
   else:
     base = lambda step: tf.constant(learning_rate, tf.float32)
   warmup_steps = int(warmup_steps)

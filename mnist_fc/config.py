@@ -722,6 +722,10 @@ def _default_layers(network):
 def _finish_sparse(values):
   """Checks the sparse settings against the method's registry entry."""
   method = sparse_methods.get(values['method'])
+  if method.name == 'small_dense' and is_cifar_network(values['network']):
+    raise ValueError('--method=small_dense narrows fc and the conv nets; '
+                     '--network={} has no widths it narrows'.format(
+                         values['network']))
   if not method.sparse:
     if values['sparsity'] not in (None, 0.0):
       raise ValueError('--method={} trains every weight, so it takes no '
