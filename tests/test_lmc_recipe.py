@@ -7,6 +7,8 @@ import os
 import numpy as np
 import pytest
 
+import packed_testlib
+
 from lottery_ticket import command_line
 from lottery_ticket.analysis import instability
 from lottery_ticket.analysis import lmc_report
@@ -16,14 +18,6 @@ from lottery_ticket.argfiles import lottery_experiment_argfile
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.argfiles import reinitialize_argfile
 from lottery_ticket.mnist_fc.runners import lottery_experiment as runner
-
-# The recipe's lines name settings of the CIFAR networks' training (issue
-# #19, part 1); until the runner has them, only what does not need them runs.
-_RUNNER_NAMES = {s.name for c in runner.RUNNER.concerns for s in c.settings}
-needs_cifar_flags = pytest.mark.skipif(
-    not {'lr_drops', 'augment', 'weight_decay_on',
-         'prune_ignore'} <= _RUNNER_NAMES,
-    reason='the runner lacks the CIFAR training flags of issue #19')
 
 
 def _flags(line):
@@ -57,7 +51,6 @@ def test_pruning_follows_openlth_per_family():
     paper_recipes.lmc_flags('lenet5')
 
 
-@needs_cifar_flags
 def test_lmc_lines_are_valid_runner_lines(tmp_path):
   lines = lottery_experiment_argfile.make_lines(str(tmp_path), trials=2,
                                                 paper='lmc', scale=0.01)
@@ -211,21 +204,7 @@ def test_report_refuses_a_tree_without_lmc_runs(tmp_path):
     lmc_report.lmc_rows(str(tmp_path))
 
 
-def _tiny_cifar(directory, per_batch=24, seed=0):
-  """Six CIFAR-10 binary batches of `per_batch` random records each."""
-  from lottery_ticket.datasets import dataset_cifar10  # pylint: disable=g-import-not-at-top
-  rng = np.random.default_rng(seed)
-  os.makedirs(directory, exist_ok=True)
-  for name in dataset_cifar10.TRAIN_BATCHES + (dataset_cifar10.TEST_BATCH,):
-    records = np.empty((per_batch, dataset_cifar10.RECORD_BYTES), np.uint8)
-    records[:, 0] = rng.integers(0, 10, per_batch)
-    records[:, 1:] = rng.integers(0, 256, (per_batch, 3072))
-    records.tofile(os.path.join(directory, name))
-  return directory
-
-
 @pytest.mark.slow
-@needs_cifar_flags
 def test_tiny_lmc_recipe_runs_and_reports_on_cifar_files(tmp_path,
                                                           monkeypatch):
   from lottery_ticket.datasets import dataset_cifar10  # pylint: disable=g-import-not-at-top
@@ -233,30 +212,31 @@ def test_tiny_lmc_recipe_runs_and_reports_on_cifar_files(tmp_path,
   from lottery_ticket.mnist_fc import reinitialize  # pylint: disable=g-import-not-at-top
   # Batches of 24 records pass the loader's check of the published sizes.
   monkeypatch.setattr(dataset_cifar10, 'RECORDS_PER_BATCH', 24)
-  data = _tiny_cifar(str(tmp_path / 'cifar'))
+  data = packed_testlib.tiny_cifar10(str(tmp_path / 'cifar'))
   root = str(tmp_path / 'lmc')
-  # At scale 0.0005 the four k become 0 and 1: two trees.
+  # One tree, k = 1 (late rewinding; the digits test above has two k): its
+  # IMP and random-pruning lines, then its reinit and instability lines.
   common = dict(trials=1, paper='lmc', scale=0.0005, network='resnet20',
-                iterations=1)
+                rewind_iteration=1, iterations=1)
   lines = lottery_experiment_argfile.make_lines(
       root, data_location=data, resnet_width=2, batch_size=8,
       training_len='6it', lr_drops='2it,4it', test_interval=3,
       checkpoint_interval=3, save_summaries=False, **common)
-  assert len(lines) == 4
+  assert len(lines) == 2
   for line in lines:
     lottery_experiment.lottery_experiment(**_flags(line))
   for line in reinitialize_argfile.make_lines(root, **common):
     reinitialize.reinitialize(**_flags(line))
   instability_lines = instability_argfile.make_lines(
-      root, trials=1, scale=0.0005, network='resnet20', iterations=1,
-      num_points=3)
-  assert len(instability_lines) == 4
+      root, trials=1, scale=0.0005, network='resnet20', rewind_iteration=1,
+      iterations=1, num_points=3)
+  assert len(instability_lines) == 2
   for line in instability_lines:
     instability.instability(quiet=True, **_flags(line))
   path = lmc_report.lmc_report(root, quiet=True)
   rows = lmc_report.lmc_rows(root)
-  assert [(r['rewind_iteration'], r['level']) for r in rows] == [
-      (0, 0), (0, 1), (1, 0), (1, 1)]
+  assert [(r['rewind_iteration'], r['level']) for r in rows] == [(1, 0),
+                                                                  (1, 1)]
   for row in rows:
     tree = paper_recipes.lmc_tree(root, 'resnet20', row['rewind_iteration'])
     level = str(row['level'])
