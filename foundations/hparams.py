@@ -140,8 +140,16 @@ def _items(name, value, example):
 def parse_durations(name, value):
   """A tuple of durations in canonical text ('80ep,120ep' -> ('80ep',
   '120ep')); '' is none."""
-  return tuple(parse_duration(name, v) for v in _items(name, value,
-                                                        '80ep,120ep'))
+  out = []
+  for item in _items(name, value, '80ep,120ep'):
+    try:
+      out.append(durations.format_len(durations.parse(item)))
+    except ValueError:
+      shown = (','.join(str(v) for v in value)
+               if isinstance(value, (list, tuple)) else value)
+      raise ValueError('--{}={}: {!r} is not a duration like 80ep or '
+                       '30000it'.format(name, shown, item)) from None
+  return tuple(out)
 
 
 def parse_names(name, value):
