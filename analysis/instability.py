@@ -80,11 +80,23 @@ def _load_run(run_dir, flags):
           network_model.hyperparameters(network, dataset.num_classes))
 
 
+def _starts_at(run_dir, rewind):
+  """Whether the run's initial weights are its weights at iteration `rewind`:
+  a lottery level after 0 that rewinds its survivors to level 0's weights at
+  k = rewind (mnist_fc/lottery_experiment.py saves those, masked, as the
+  level's initial/ and trains it from iteration k)."""
+  saved = save_restore.read_json(paths.config(run_dir))
+  lottery = saved.get('lottery') or {}
+  return (int((saved.get('details') or {}).get('level') or 0) > 0 and
+          lottery.get('retrain') == 'rewind_weights' and
+          int(lottery.get('rewind_iteration') or 0) == int(rewind))
+
+
 def start_weights(run_dir, output_dir, rewind, config, masks, initial,
                   hyperparameters=None, total=None):
   """The weights both copies start from for rewind iteration k."""
   from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
-  if rewind == 0:
+  if rewind == 0 or _starts_at(run_dir, rewind):
     return initial
   saved = paths.rewind(run_dir, rewind)
   if os.path.isdir(saved):

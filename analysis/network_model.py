@@ -14,9 +14,14 @@ from lottery_ticket.mnist_fc import builders
 
 
 def describe_architecture(network):
-  """A short description, e.g. "fc with hidden layers [300, 100] on mnist"."""
+  """A short description, e.g. "fc with hidden layers [300, 100] on mnist"
+  or "resnet20 of width 16 on cifar10"."""
   spec = hyperparameters(network, 0)
-  if 'layers' in spec:
+  if architectures.is_cifar(spec):
+    shape = network.run_config.model.network
+    if 'resnet_width' in spec:
+      shape += ' of width {}'.format(spec['resnet_width'])
+  elif 'layers' in spec:
     shape = 'fc with hidden layers {}'.format([u for u, _ in spec['layers'][:-1]])
   else:
     convs = [l[0] for l in spec['conv_layers'] if l != architectures.POOL]
@@ -29,8 +34,8 @@ def describe_architecture(network):
 def hyperparameters(network, num_classes):
   """The model hyperparameters the network was trained with.
 
-  The configuration's architecture (widths, conv padding), with what a
-  small_dense run records beside it: its narrowed hidden widths
+  The configuration's architecture (widths, conv padding; a CIFAR net's
+  name and width), with what a small_dense run records beside it: its narrowed hidden widths
   (start.small_dense_widths: conv filters, then hidden fully-connected
   units).
   """

@@ -28,16 +28,28 @@ which the runner trains as one pack, level by level in one graph, writing
 the same trial directories as the five lines (mnist_fc/trials.py): fewer
 processes, each busier.
 
-`--paper` gives Frankle & Carbin's LeNet-300-100 experiment (the runner's
-defaults are the paper's settings) over 20 levels, with its random-pruning
-control: each trial gets a second line, `--pruning=random
+`--paper=frankle_carbin` gives Frankle & Carbin's LeNet-300-100 experiment
+(the runner's defaults are the paper's settings) over 20 levels, with its
+random-pruning control: each trial gets a second line, `--pruning=random
 --experiment_name=random_pruning`, writing
 {output_dir}/random_pruning/trial{t}/{level}/random_pruning/ (a tree of its
 own: one writer per directory; with --pack, a second packed line writing
 the base {output_dir}/random_pruning); the reinitialisation control comes from
-reinitialize_argfile --paper. `--scale=0.02` shortens every step count
-(training length, evaluation and checkpoint intervals) for a quick look;
-see paper_recipes.py.
+reinitialize_argfile --paper=frankle_carbin.
+
+`--paper=lmc` gives the linear-mode-connectivity experiment (Frankle et al.
+2020) on CIFAR-10: for each network (resnet20 and vgg16, or the one
+--network names) and each rewind iteration k of paper_recipes.LMC_REWINDS
+(or the one --rewind_iteration names), an IMP tree
+{output_dir}/{network}/k{k}/ trained as OpenLTH trains the network, over 20
+levels, with its random-pruning control beside it as above. The
+reinitialisation control comes from reinitialize_argfile --paper=lmc, the
+instability of every level from instability_argfile --paper=lmc. Any runner
+flag given replaces the recipe's value in every line.
+
+`--scale=0.02` shortens every step count (training length, evaluation and
+checkpoint intervals; for lmc also k and the learning-rate drops) for a
+quick look; see paper_recipes.py.
 """
 
 import os
@@ -51,8 +63,8 @@ DEFAULT_ITERATIONS = 10
 
 
 def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
-               dataset='mnist', training_len=None, experiment_name=None,
-               rewind_iteration=None, paper=False, scale=1.0, pack=False,
+               dataset=None, training_len=None, experiment_name=None,
+               rewind_iteration=None, paper='', scale=1.0, pack=False,
                **flags):
   """The lines of a lottery ticket sweep, one per trial (or per pack).
 
@@ -61,13 +73,15 @@ def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
     trials: the number of trials.
     first_trial: the number (and seed) of the first trial.
     iterations: pruning iterations per trial (None: 10, or the paper's).
-    dataset: the runner's --dataset.
+    dataset: the runner's --dataset (None: mnist, or the paper's).
     training_len: training length per level (e.g. '50000it'), or None.
     experiment_name: the experiment's name within each level, or None.
-    rewind_iteration: the iteration to rewind weights to, or None.
-    paper: add the random-pruning control line of every trial (and default
-      to the paper's number of levels).
-    scale: multiply the step counts of the runner's defaults by this.
+    rewind_iteration: the iteration to rewind weights to, or None (with
+      lmc: the only k to run).
+    paper: '' (none), 'frankle_carbin' (True means it too) or 'lmc' (see
+      the module docstring): the paper's settings and controls, and its
+      number of levels unless iterations is given.
+    scale: multiply the step counts of the recipe by this.
     pack: one line per experiment for all its trials (--trials, the base
       as --output_dir, the first trial's seed), instead of one per trial.
     **flags: further flags of the lottery_experiment runner, written into
@@ -80,43 +94,113 @@ def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
     ValueError: naming any value out of range or unknown.
   """
   base = support.check_output_dir(output_dir)
+  paper = paper_recipes.FRANKLE_CARBIN if paper is True else (paper or '')
+  if paper:
+    support.check_choices([paper], paper_recipes.LOTTERY_PAPERS, 'paper')
+  if paper == paper_recipes.LMC:
+    return _lmc_lines(base, trials, first_trial, iterations, dataset,
+                      training_len, experiment_name, rewind_iteration, scale,
+                      pack, flags)
   if iterations is None:
     iterations = (paper_recipes.FRANKLE_CARBIN_LEVELS if paper
                   else DEFAULT_ITERATIONS)
   flags = support.check_runner_flags(runner.RUNNER, dict(
-      iterations=iterations, dataset=dataset, training_len=training_len,
-      experiment_name=experiment_name, rewind_iteration=rewind_iteration,
-      **flags))
+      iterations=iterations, dataset=dataset or 'mnist',
+      training_len=training_len, experiment_name=experiment_name,
+      rewind_iteration=rewind_iteration, **flags))
   steps = paper_recipes.lottery_flags(scale)
   for name in list(flags):
     if name in steps or name == 'training_len':  # a flag given replaces
       steps[name] = flags.pop(name)               # the recipe's value
+  return _tree_lines(base, trials, first_trial, pack, bool(paper),
+                     sorted(steps.items()), flags)
+
+
+def _tree_lines(base, trials, first_trial, pack, control, steps, flags,
+                control_flags=()):
+  """The lines of one lottery tree at `base` and, with `control`, of its
+  random-pruning control at {base}/random_pruning.
+
+  Args:
+    steps: (flag, value) pairs written after --iterations and --dataset.
+    flags: the checked runner flags (iterations, dataset, experiment_name
+      and rewind_iteration among them); consumed.
+    control_flags: (flag, value) pairs the control's lines take instead of
+      the tree's.
+  """
   head = [(name, flags.pop(name, None)) for name in ('iterations', 'dataset')]
   variants = [(base, [('experiment_name', flags.pop('experiment_name',
                                                       None))])]
-  if paper:
+  if control:
     name = paper_recipes.RANDOM_PRUNING_NAME
     variants.append((os.path.join(base, name),
-                     [('pruning', 'random'), ('experiment_name', name)]))
+                     [('pruning', 'random')] + list(control_flags) +
+                     [('experiment_name', name)]))
   rewind = [('rewind_iteration', flags.pop('rewind_iteration', None))]
   return [
       support.format_line(
-          [('output_dir', line.directory(root))] + head +
-          sorted(steps.items()) + variant + rewind + line.flags() +
+          [('output_dir', line.directory(root))] + head + list(steps) +
+          variant + rewind + line.flags() +
           [(k, v) for k, v in flags.items() if k not in dict(variant)])
       for root, variant in variants
       for line in support.trial_lines(trials, first_trial, pack)
   ]
 
 
+def _lmc_lines(base, trials, first_trial, iterations, dataset, training_len,
+               experiment_name, rewind_iteration, scale, pack, flags):
+  """The lines of --paper=lmc: network x k, each an IMP tree and its
+  random-pruning control (paper_recipes.lmc_flags), a flag given replacing
+  the recipe's value."""
+  given = support.check_runner_flags(runner.RUNNER, dict(
+      dataset=dataset, training_len=training_len,
+      experiment_name=experiment_name, **flags))
+  networks = ([given.pop('network')] if 'network' in given
+              else list(paper_recipes.LMC_NETWORKS))
+  for network in networks:
+    paper_recipes.lmc_family(network)
+  if rewind_iteration is not None:
+    rewinds = [support.check_count(rewind_iteration, 'rewind_iteration', 0)]
+  else:
+    rewinds = paper_recipes.lmc_rewinds(scale)
+  iterations = support.check_count(
+      paper_recipes.LMC_LEVELS if iterations is None else iterations,
+      'iterations', 0)
+  lines = []
+  for network in networks:
+    recipe = paper_recipes.lmc_flags(network, scale)
+    control = paper_recipes.lmc_flags(network, scale, control=True)
+    # The control's own values (after --pruning=random); the tree's
+    # --pruning stays with the tree's line.
+    control_flags = [(k, v) for k, v in sorted(control.items())
+                     if recipe.get(k) != v and k != 'pruning' and
+                     k not in given]
+    for rewind in rewinds:
+      values = support.check_runner_flags(runner.RUNNER, dict(
+          recipe, **given, iterations=iterations, rewind_iteration=rewind))
+      head = {n: values.pop(n) for n in ('iterations', 'dataset',
+                                          'experiment_name', 'rewind_iteration')
+              if n in values}
+      settings = [(k, values.pop(k)) for k in sorted(values)
+                  if k != 'pruning' and k not in dict(control_flags)]
+      lines += _tree_lines(
+          paper_recipes.lmc_tree(base, network, rewind), trials, first_trial,
+          pack, True, settings, dict(head, **values), control_flags)
+  return lines
+
 S = support.S
 GENERATOR = support.Generator(
     name='lottery_experiment_argfile', make_lines=make_lines,
     runner=runner.RUNNER,
     arguments=support.trial_arguments(default_trials=5) + (
-        S('paper', 'bool', False, "Frankle & Carbin's experiment with its "
-          'random-pruning control ({} levels unless --iterations)'.format(
-              paper_recipes.FRANKLE_CARBIN_LEVELS)),
+        S('paper', 'str', '', "a paper's experiment with its random-pruning "
+          "control: frankle_carbin (LeNet-300-100, {} levels) or lmc (Frankle "
+          'et al. 2020: ResNet-20 and VGG-16 on CIFAR-10 rewound to each k of '
+          '{}, {} levels); --iterations sets the levels'.format(
+              paper_recipes.FRANKLE_CARBIN_LEVELS,
+              ','.join(str(k) for k in paper_recipes.LMC_REWINDS),
+              paper_recipes.LMC_LEVELS),
+          choices=('',) + paper_recipes.LOTTERY_PAPERS),
         S('scale', 'float', 1.0, 'multiply every step count by this (a '
           'quick look at the same experiment)', above=0, maximum=1)),
     summary='Flag lines of lottery ticket trials for '

@@ -22,11 +22,35 @@ presets: every method of pruning at initialisation (the magnitude and random
 baselines included), each scored one alone and with each of its ablations
 (shuffle, reinit, invert), at sparsities from 50% to 99.8%.
 
+Linear mode connectivity (`lmc`; Frankle, Dziugaite, Roy & Carbin, ICML
+2020, "Linear Mode Connectivity and the Lottery Ticket Hypothesis"):
+ResNet-20 and VGG-16 on CIFAR-10, trained as OpenLTH's default_hparams
+train them (facebookresearch/open_lth models/cifar_resnet.py and
+models/cifar_vgg.py: SGD with momentum 0.9, learning rate 0.1 dropped 10x
+at epochs 80 and 120 of 160, no warm-up, weight decay 1e-4 on every
+parameter as training/optimizers.py hands model.parameters() to SGD, batch
+128, kaiming-normal initialisation), with datasets/cifar10.py's
+augmentation (random horizontal flip, random 32x32 crop of the image padded
+by 4) and per-channel normalisation, on all 50,000 training examples (no
+validation split).
+IMP prunes 20% per level by one global magnitude ranking: the ResNets rank
+their output layer with the rest (sparse_global with nothing ignored), the
+VGGs leave it unpruned (pruning_layers_to_ignore='fc.weight'). Each k of
+LMC_REWINDS is its own IMP tree with late rewinding to iteration k; its
+controls are random pruning to the same sparsity (every layer at 20% per
+level, rewound to k as well) and random reinitialisation of its masks; the
+instability analysis (analysis/instability.py) runs at every level from
+the level's own start, iteration k.
+
 `scale` shortens a recipe for a quick look with its shape unchanged: every
 setting counted in steps (training length, evaluation and checkpoint
-intervals, pruning begin, end and frequency, mask-update frequency) is
-multiplied by it (at least 1 step), everything else is the paper's.
+intervals, pruning begin, end and frequency, mask-update frequency, the
+lmc recipe's rewind iterations and learning-rate drops) is multiplied by it
+(at least 1 step; a rewind iteration of 0 stays 0), everything else is the
+paper's.
 """
+
+import os
 
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import sparse_methods
@@ -131,3 +155,119 @@ def evci_sparsity(preset):
 def reads_prune_mask(method):
   """Whether a method's line of the paper's comparison names the prune run."""
   return sparse_methods.get(method).mask_from != 'never'
+
+
+# The linear-mode-connectivity recipe ----------------------------------------
+
+LMC = 'lmc'
+FRANKLE_CARBIN = 'frankle_carbin'
+# The --paper values of the lottery generators.
+LOTTERY_PAPERS = (FRANKLE_CARBIN, LMC)
+LMC_NETWORKS = ('resnet20', 'vgg16')
+# Rewind iterations k. The paper's abstract says IMP subnetworks of large
+# networks reach full accuracy only once they are stable to SGD noise, which
+# happens early in training. k = 0 is the original lottery ticket; 100, 500
+# and 2000 spread, roughly geometrically, over the first five epochs (390
+# iterations each), where that onset has to lie if "early" holds for these
+# networks. Four values keep the recipe at four IMP trees per network.
+LMC_REWINDS = (0, 100, 500, 2000)
+# Levels: 0.8**20 = 1.2% of the prunable weights left at the last.
+LMC_LEVELS = 20
+# CIFAR-10's 50,000 training examples in whole batches of 128 (the library
+# drops the tail of an epoch).
+LMC_STEPS_PER_EPOCH = 50000 // 128
+LMC_EPOCHS = 160
+LMC_DROP_EPOCHS = (80, 120)
+LMC_INSTABILITY_DIR = 'instability'
+
+
+def lmc_family(network):
+  """'resnet' or 'vgg': which of OpenLTH's two recipes a network follows.
+
+  Raises:
+    ValueError: for a network of neither family.
+  """
+  for family in ('resnet', 'vgg'):
+    if str(network).startswith(family):
+      return family
+  raise ValueError('--paper=lmc trains the CIFAR ResNets and VGGs, not '
+                   '--network={}'.format(network))
+
+
+def lmc_scaled(steps, scale):
+  """A count of steps times scale: 0 stays 0, anything else at least 1."""
+  steps = int(steps)
+  return 0 if steps == 0 else max(1, int(round(steps * scale)))
+
+
+def lmc_rewinds(scale=1.0, rewinds=LMC_REWINDS):
+  """The distinct rewind iterations of the recipe at a scale, sorted."""
+  scale = check_scale(scale)
+  return tuple(sorted({lmc_scaled(k, scale) for k in rewinds}))
+
+
+def lmc_flags(network, scale=1.0, control=False):
+  """The runner flags of one lmc lottery line (without the rewind iteration).
+
+  Args:
+    network: the --network (a CIFAR ResNet or VGG).
+    scale: multiply every step count by this.
+    control: the random-pruning control (every layer 20% per level at
+      random) instead of IMP's global magnitude ranking.
+
+  Returns:
+    dict flag -> value, the step counts scaled.
+  """
+  scale = check_scale(scale)
+  family = lmc_family(network)
+  epoch = LMC_STEPS_PER_EPOCH
+  drops = ','.join('{}it'.format(lmc_scaled(e * epoch, scale))
+                   for e in LMC_DROP_EPOCHS)
+  flags = {
+      'network': network, 'dataset': 'cifar10', 'validate_size': 0,
+      'augment': 'crop_flip', 'normalize': 'channel',
+      'initializer': 'kaiming_normal',
+      'optimizer': 'momentum', 'learning_rate': 0.1, 'momentum': 0.9,
+      'lr_schedule': 'step', 'lr_drops': drops, 'lr_drop_factor': 0.1,
+      'weight_decay': 1e-4, 'weight_decay_on': 'all', 'batch_size': 128,
+      'training_len': '{}it'.format(lmc_scaled(LMC_EPOCHS * epoch, scale)),
+      'test_interval': lmc_scaled(epoch, scale),
+      'checkpoint_interval': lmc_scaled(10 * epoch, scale),
+      'prune_percent': 0.2,
+  }
+  if family == 'vgg':
+    flags['prune_ignore'] = 'fc'
+  if control:
+    flags.update(pruning='random', prune_percent_conv=0.2,
+                 prune_percent_output=0.2)
+  else:
+    flags['pruning'] = 'global_with_output'
+  return flags
+
+
+def lmc_tree(base, network, rewind):
+  """The IMP tree of one network and rewind iteration: {base}/{net}/k{k}."""
+  return os.path.join(base, network, 'k{}'.format(int(rewind)))
+
+
+def lmc_instability_dir(base, network, rewind):
+  """Where the instability lines of one IMP tree write, beside the trees."""
+  return os.path.join(base, network, LMC_INSTABILITY_DIR,
+                      'k{}'.format(int(rewind)))
+
+
+def lmc_trees(base, scale=1.0, network=None, rewind=None):
+  """(network, k, tree directory) of every IMP tree of the lmc recipe.
+
+  Args:
+    base: the recipe's --output_dir.
+    scale: the recipe's --scale (the k values scale with it).
+    network: only this network (None: LMC_NETWORKS).
+    rewind: only this k, as written in the tree's name (None: every k).
+  """
+  networks = [network] if network else list(LMC_NETWORKS)
+  for name in networks:
+    lmc_family(name)
+  rewinds = [int(rewind)] if rewind is not None else lmc_rewinds(scale)
+  return [(name, k, lmc_tree(base, name, k))
+          for name in networks for k in rewinds]

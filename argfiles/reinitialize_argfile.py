@@ -13,6 +13,12 @@ Run it after the lottery sweep with the same --output_dir and trials: each
 line reads the masks of `{output_dir}/trial{t}/{level}/same_init/` and
 writes `{output_dir}/trial{t}/{level}/{mode}/`.
 
+`--paper=lmc` prints the reinit control of every IMP tree of
+`lottery_experiment_argfile --paper=lmc` ({output_dir}/{network}/k{k}; give
+the sweep's --output_dir and --scale, and --network or --rewind_iteration if
+it had them): the tree's masks, a fresh initialisation trained from
+iteration 0.
+
 `--pack` prints one line per level x mode for all the trials instead,
 
   --output_dir=results/lottery --level=3 --mode=reinit --trials=5 --seed=0
@@ -75,8 +81,8 @@ def resolve_levels(levels=None, iterations=None):
 
 
 def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
-               iterations=None, seed_offset=0, paper=False, pack=False,
-               **flags):
+               iterations=None, seed_offset=0, paper='', scale=1.0,
+               network=None, rewind_iteration=None, pack=False, **flags):
   """The lines of the reinitialisation controls: trials x levels x modes.
 
   Args:
@@ -89,10 +95,16 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
       iterations.
     iterations: run levels 0..iterations; or None with levels.
     seed_offset: added to the trial number to give each line's seed.
-    paper: Frankle & Carbin's control (reinit; every level of the paper's
-      lottery sweep unless levels or iterations are given). The lines read
-      the lottery runs' configurations, so a --scale of that sweep carries
-      over.
+    paper: '' (none), 'frankle_carbin' (True means it too) or 'lmc': the
+      paper's control (reinit; every level of the paper's lottery sweep
+      unless levels or iterations are given). The lines read the lottery
+      runs' configurations, so a --scale of that sweep carries over; lmc
+      writes the lines of every IMP tree of the recipe
+      ({output_dir}/{network}/k{k}, paper_recipes.lmc_trees).
+    scale: with lmc, the --scale the lottery sweep was generated with (it
+      names the trees by their scaled k).
+    network: with lmc, only this network's trees.
+    rewind_iteration: with lmc, only the tree of this k (as its name says).
     pack: one line per level and mode for all the trials (--trials, the
       base as --output_dir, the first trial's seed), instead of one per
       trial; needs seed_offset 0.
@@ -106,10 +118,19 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
     ValueError: naming any value out of range or unknown.
   """
   base = support.check_output_dir(output_dir)
+  paper = paper_recipes.FRANKLE_CARBIN if paper is True else (paper or '')
+  if paper:
+    support.check_choices([paper], paper_recipes.LOTTERY_PAPERS, 'paper')
+  lmc = paper == paper_recipes.LMC
+  if (network is not None or rewind_iteration is not None or
+      paper_recipes.check_scale(scale) != 1.0) and not lmc:
+    raise ValueError('--scale, --network and --rewind_iteration name the '
+                     'trees of --paper=lmc: give it too')
   if modes is None:
     modes = ('reinit',) if paper else MODES
   if paper and levels is None and iterations is None:
-    iterations = paper_recipes.FRANKLE_CARBIN_LEVELS
+    iterations = (paper_recipes.LMC_LEVELS if lmc
+                  else paper_recipes.FRANKLE_CARBIN_LEVELS)
   modes = support.check_choices(support.as_list(modes, 'modes'), MODES,
                                 'mode')
   levels = resolve_levels(levels, iterations)
@@ -121,16 +142,18 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
   flags = support.check_runner_flags(runner.RUNNER, flags)
   head = [(name, flags.pop(name, None)) for name in ('dataset',
                                                       'training_len')]
+  trees = ([tree for _, _, tree in paper_recipes.lmc_trees(
+      base, scale, network, rewind_iteration)] if lmc else [base])
   lines = []
-  for line in support.trial_lines(trials, first_trial, pack):
-    trial_flags = line.flags(seed_offset)
-    for level in levels:
-      for mode in modes:
-        lines.append(support.format_line(
-            [('output_dir', line.directory(base)), ('level', level),
-             ('mode', mode)] + head + trial_flags + list(flags.items())))
+  for tree in trees:
+    for line in support.trial_lines(trials, first_trial, pack):
+      trial_flags = line.flags(seed_offset)
+      for level in levels:
+        for mode in modes:
+          lines.append(support.format_line(
+              [('output_dir', line.directory(tree)), ('level', level),
+               ('mode', mode)] + head + trial_flags + list(flags.items())))
   return lines
-
 
 S = support.S
 GENERATOR = support.Generator(
@@ -145,9 +168,18 @@ GENERATOR = support.Generator(
           minimum=0, derived='--levels'),
         S('seed_offset', 'int', 0, 'trial t runs with seed t + seed_offset',
           minimum=0),
-        S('paper', 'bool', False, "Frankle & Carbin's control: reinit on "
-          'every level 0..{} (unless --levels or --iterations say '
-          'otherwise)'.format(paper_recipes.FRANKLE_CARBIN_LEVELS))),
+        S('paper', 'str', '', "a paper's control, reinit on every level "
+          '(unless --levels or --iterations say otherwise): frankle_carbin '
+          '(levels 0..{}) or lmc (levels 0..{} of every IMP tree of '
+          'lottery_experiment_argfile --paper=lmc)'.format(
+              paper_recipes.FRANKLE_CARBIN_LEVELS, paper_recipes.LMC_LEVELS),
+          choices=('',) + paper_recipes.LOTTERY_PAPERS),
+        S('scale', 'float', 1.0, 'with --paper=lmc: the --scale of the lottery '
+          'sweep (its trees are named by the scaled k)', above=0, maximum=1),
+        S('network', 'str', None, 'with --paper=lmc: only the trees of this '
+          'network', derived='every network of the recipe'),
+        S('rewind_iteration', 'int', None, 'with --paper=lmc: only the tree '
+          'of this k', minimum=0, derived='every k of the recipe')),
     summary='Flag lines of the reinitialisation controls of a lottery sweep '
     'for lottery_ticket.mnist_fc.runners.reinitialize.')
 

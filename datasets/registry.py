@@ -36,7 +36,8 @@ class DatasetSpec(object):
     name: the registry name.
     summary: one line about it.
     load: callable(location, flatten=, verify=, permute_labels=,
-      train_order_seed=, validate_size=) -> DatasetBase.
+      train_order_seed=, validate_size=, normalized=) -> DatasetBase
+      (normalized: per-channel normalisation, cifar10 only).
     validate_size: training examples held out for validation by default
       (the lottery ticket paper holds out 5,000 of MNIST's 60,000).
     flatten: the default input layout (True: flat vectors for an MLP).
@@ -90,21 +91,35 @@ def _holds_something(path):
     return False
 
 
+def _unnormalized(load):
+  """A loader of a dataset without per-channel statistics: it refuses
+  normalized=True."""
+  def without(location, flatten, verify, normalized=False, **common):
+    if normalized:
+      raise DatasetError('per-channel normalisation is offered for cifar10 '
+                         'only')
+    return load(location, flatten, verify, **common)
+  return without
+
+
 def _load_idx(dataset_class):
+  @_unnormalized
   def load(location, flatten, verify, **common):
     return dataset_class(location, flatten=flatten, verify=verify, **common)
   return load
 
 
+@_unnormalized
 def _load_digits(location, flatten, verify, **common):
   del verify  # bundled with scikit-learn: nothing to verify
   return dataset_digits.DatasetDigits(flatten=flatten, location=location,
                                       **common)
 
 
-def _load_cifar10(location, flatten, verify, **common):
+def _load_cifar10(location, flatten, verify, normalized=False, **common):
   return dataset_cifar10.DatasetCifar10(location, verify=verify,
-                                        flatten=flatten, **common)
+                                        flatten=flatten, normalized=normalized,
+                                        **common)
 
 
 SPECS = {spec.name: spec for spec in (
@@ -158,7 +173,8 @@ def default_location(name):
 
 
 def make_dataset(name, location=None, flatten=None, permute_labels=False,
-                 train_order_seed=None, validate_size=0, verify=True):
+                 train_order_seed=None, validate_size=0, verify=True,
+                 normalized=False):
   """Builds a dataset by name.
 
   Args:
@@ -174,6 +190,7 @@ def make_dataset(name, location=None, flatten=None, permute_labels=False,
       validation split.
     verify: check files against their published checksums and sizes (turn
       off only for test fixtures and subsets).
+    normalized: normalise per channel (cifar10 only: OpenLTH's statistics).
 
   Returns:
     A DatasetBase.
@@ -189,4 +206,4 @@ def make_dataset(name, location=None, flatten=None, permute_labels=False,
                    else bool(flatten), verify=verify,
                    permute_labels=permute_labels,
                    train_order_seed=train_order_seed,
-                   validate_size=validate_size)
+                   validate_size=validate_size, normalized=bool(normalized))

@@ -89,7 +89,7 @@ def shown_default(setting, default=None):
     return 'required'
   if value is None:
     return '*{}*'.format(setting.derived or 'derived')
-  if value == '':
+  if value == '' or value == ():
     return '`none`'
   if isinstance(value, bool):
     value = str(value).lower()

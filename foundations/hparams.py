@@ -1,7 +1,7 @@
 """Typed settings: one declaration gives a value's flag, parser, check and help.
 
 A `Setting` declares one named value: its kind (bool, int, float, str,
-ints, duration, path), its default, its help text, and its checks (choices,
+ints, duration, durations, names), its default, its help text, and its checks (choices,
 bounds, finiteness). Every value a run is configured with passes through
 `Setting.parse`, whether it comes from a flag, a saved config.json or a
 preset, so a value is read the same way wherever it comes from:
@@ -123,8 +123,49 @@ def parse_duration(name, value):
     raise ValueError('--{}: {}'.format(name, error)) from None
 
 
+def _items(name, value, example):
+  """The entries of a comma-separated string or a list ('' and []: none)."""
+  if isinstance(value, str):
+    items = [v.strip() for v in value.split(',')]
+    if items == ['']:
+      return []
+    if not all(items):
+      return _fail(name, value, 'a list without empty entries, like ' + example)
+    return items
+  if isinstance(value, (list, tuple)):
+    return list(value)
+  return _fail(name, value, 'a comma-separated list like ' + example)
+
+
+def parse_durations(name, value):
+  """A tuple of durations in canonical text ('80ep,120ep' -> ('80ep',
+  '120ep')); '' is none."""
+  out = []
+  for item in _items(name, value, '80ep,120ep'):
+    try:
+      out.append(durations.format_len(durations.parse(item)))
+    except ValueError:
+      shown = (','.join(str(v) for v in value)
+               if isinstance(value, (list, tuple)) else value)
+      raise ValueError('--{}={}: {!r} is not a duration like 80ep or '
+                       '30000it'.format(name, shown, item)) from None
+  return tuple(out)
+
+
+def parse_names(name, value):
+  """A tuple of names ('fc,conv0' -> ('fc', 'conv0')); '' is none."""
+  items = _items(name, value, 'fc,conv0')
+  for item in items:
+    if not isinstance(item, str) or not item:
+      return _fail(name, value, 'a comma-separated list of names like fc,conv0')
+  return tuple(items)
+
+
 _PARSERS = {'bool': parse_bool, 'int': parse_int, 'float': parse_float,
-            'str': parse_str, 'ints': parse_ints, 'duration': parse_duration}
+            'str': parse_str, 'ints': parse_ints, 'duration': parse_duration,
+            'durations': parse_durations, 'names': parse_names}
+# Kinds whose values are tuples (a list in config.json).
+_LISTS = ('ints', 'durations', 'names')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,7 +174,8 @@ class Setting(object):
 
   Attributes:
     name: the flag name (also the key in config.json).
-    kind: 'bool', 'int', 'float', 'str', 'ints' or 'duration'.
+    kind: 'bool', 'int', 'float', 'str', 'ints', 'duration', 'durations'
+      or 'names' (the last two: comma-separated lists, '' for none).
     default: the default value; None means "derived when the run is
       resolved" (the help says from what), never a value left unset.
     help: one line: what it is and why one would change it.
@@ -175,7 +217,10 @@ class Setting(object):
       if self.default is None:
         return None
       raise ValueError('--{} needs a value'.format(self.name))
-    typed = _PARSERS[self.kind](self.name, value)
+    if self.kind == 'ints' and isinstance(value, (list, tuple)) and not value:
+      typed = ()  # a network without hidden layers, as config.json holds it
+    else:
+      typed = _PARSERS[self.kind](self.name, value)
     if typed == '' and self.derived == 'required':
       raise ValueError('--{} is empty: it needs a value'.format(self.name))
     if self.normalize is not None:
@@ -210,8 +255,8 @@ class Setting(object):
       shown_text = self.derived or 'derived'
     elif shown == '':
       shown_text = 'none'
-    elif self.kind == 'ints':
-      shown_text = ','.join(str(v) for v in shown)
+    elif self.kind in _LISTS:
+      shown_text = ','.join(str(v) for v in shown) or 'none'
     elif isinstance(shown, bool):
       shown_text = str(shown).lower()
     else:
@@ -249,7 +294,8 @@ class Concern(object):
 
 # The Python type of each kind of setting, for the fields of Concern.values.
 _TYPES = {'bool': bool, 'int': int, 'float': float, 'str': str,
-          'ints': Tuple[int, ...], 'duration': str}
+          'ints': Tuple[int, ...], 'duration': str,
+          'durations': Tuple[str, ...], 'names': Tuple[str, ...]}
 
 
 @functools.lru_cache(maxsize=None)

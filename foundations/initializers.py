@@ -14,6 +14,10 @@ _SCHEMES = {
     'glorot_uniform': (1.0, 'fan_avg', 'uniform'),
     'he_normal': (2.0, 'fan_in', 'truncated_normal'),
     'he_uniform': (2.0, 'fan_in', 'uniform'),
+    # PyTorch's kaiming_normal_ (fan_in, relu gain): an untruncated normal of
+    # variance 2 / fan_in, the CIFAR nets' default as in OpenLTH
+    # (models/initializers.py).
+    'kaiming_normal': (2.0, 'fan_in', 'untruncated_normal'),
     'lecun_normal': (1.0, 'fan_in', 'truncated_normal'),
     'lecun_uniform': (1.0, 'fan_in', 'uniform'),
 }

@@ -30,65 +30,36 @@ batchnorm_init='uniform'): kernels from an untruncated normal of variance
 biases (VGG's convolutions and both output layers) start at zero, not at
 PyTorch's default uniform draw; and VGG pools globally where OpenLTH pools
 2x2 (the same for 32x32 inputs, which end at 2x2), so other image sizes fit.
+
+The facts the configuration needs without TensorFlow (names, VGG plans,
+ResNet blocks, layer names) live in foundations/architectures.py.
 """
 
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import initializers
 from lottery_ticket.foundations import model_base
 
-POOL = 'M'
-
-VGG_PLANS = {
-    11: [64, POOL, 128, POOL, 256, 256, POOL, 512, 512, POOL, 512, 512],
-    13: [64, 64, POOL, 128, 128, POOL, 256, 256, POOL, 512, 512, POOL, 512,
-         512],
-    16: [64, 64, POOL, 128, 128, POOL, 256, 256, 256, POOL, 512, 512, 512,
-         POOL, 512, 512, 512],
-    19: [64, 64, POOL, 128, 128, POOL, 256, 256, 256, 256, POOL, 512, 512,
-         512, 512, POOL, 512, 512, 512, 512],
-}
-
-ARCHITECTURES = dict(
-    [('resnet{}'.format(depth), {'resnet_depth': depth, 'resnet_width': 16})
-     for depth in (20, 32, 44, 56, 110)] +
-    [('vgg{}'.format(depth), {'vgg_plan': plan})
-     for depth, plan in VGG_PLANS.items()])
-
-KAIMING_NORMAL = 'kaiming_normal'
+POOL = architectures.CIFAR_POOL
+VGG_PLANS = architectures.VGG_PLANS
 # Batch-norm scale initialisations (OpenLTH models/bn_initializers.py).
 BATCH_NORM_INITS = ('uniform', 'fixed')
 
 
-def architecture(name):
-  """Hyperparameters of a named architecture (a fresh copy).
+def architecture(name, resnet_width=None):
+  """Hyperparameters of a named CIFAR net (architectures.cifar_architecture).
 
   Raises:
-    ValueError: 'No such architecture: ...' naming the choices.
+    ValueError: 'No such CIFAR network: ...' naming the choices.
   """
-  choices.check('architecture', name, sorted(ARCHITECTURES))
-  return {key: list(value) if isinstance(value, list) else value
-          for key, value in ARCHITECTURES[name].items()}
-
-
-def is_cifar(hyperparameters):
-  """Whether `hyperparameters` are a ResNet's or a VGG's."""
-  return 'resnet_depth' in hyperparameters or 'vgg_plan' in hyperparameters
+  return architectures.cifar_architecture(name, resnet_width)
 
 
 def model_class(hyperparameters):
   """ModelResNet or ModelVGG, whichever `hyperparameters` are for."""
   return ModelResNet if 'resnet_depth' in hyperparameters else ModelVGG
-
-
-def kernel_initializer(name, seed=None):
-  """'kaiming_normal' (PyTorch's: untruncated normal, variance 2 / fan_in)
-  or one of initializers.NAMES."""
-  if name == KAIMING_NORMAL:
-    return tf.variance_scaling_initializer(
-        scale=2.0, mode='fan_in', distribution='untruncated_normal', seed=seed)
-  return initializers.kernel_initializer(name, seed=seed)
 
 
 class _CifarModel(model_base.ModelBase):
@@ -100,8 +71,8 @@ class _CifarModel(model_base.ModelBase):
 
     Args:
       hyperparameters: the architecture's keys (see the subclass) and
-        optional 'outputs' (10), 'initializer' ('kaiming_normal' or a name
-        of initializers.NAMES), 'batchnorm_init' ('uniform' or 'fixed':
+        optional 'outputs' (10), 'initializer' (a name of
+        initializers.NAMES; default 'kaiming_normal'), 'batchnorm_init' ('uniform' or 'fixed':
         scales of one) and 'seed'.
       input_placeholder: [batch, height, width, channels] inputs.
       label_placeholder: integer labels.
@@ -112,7 +83,8 @@ class _CifarModel(model_base.ModelBase):
     """
     super(_CifarModel, self).__init__(presets=presets, masks=masks)
     self._outputs = int(hyperparameters.get('outputs', 10))
-    self._initializer = hyperparameters.get('initializer', KAIMING_NORMAL)
+    self._initializer = hyperparameters.get('initializer',
+                                            architectures.CIFAR_INITIALIZER)
     self._batchnorm_init = choices.check(
         'batchnorm_init', hyperparameters.get('batchnorm_init', 'uniform'),
         BATCH_NORM_INITS)
@@ -139,8 +111,8 @@ class _CifarModel(model_base.ModelBase):
     return self.conv2d_layer(
         name, inputs, filters, size, strides=strides, padding=size // 2,
         use_bias=use_bias,
-        kernel_initializer=kernel_initializer(self._initializer,
-                                              self._next_seed()))
+        kernel_initializer=initializers.kernel_initializer(
+            self._initializer, self._next_seed()))
 
   def bn(self, name, inputs):
     """Batch norm with the model's scale initialisation."""
@@ -153,8 +125,8 @@ class _CifarModel(model_base.ModelBase):
   def output_layer(self, inputs):
     return self.dense_layer(
         'fc', self.global_average_pool(inputs), self._outputs,
-        kernel_initializer=kernel_initializer(self._initializer,
-                                              self._next_seed()))
+        kernel_initializer=initializers.kernel_initializer(
+            self._initializer, self._next_seed()))
 
   def forward(self, inputs):
     self._index = 0  # every application draws the same per-layer seeds
@@ -172,34 +144,26 @@ class ModelResNet(_CifarModel):
   """
 
   def _configure(self, hyperparameters):
-    depth = int(hyperparameters['resnet_depth'])
-    if depth < 8 or (depth - 2) % 6:
-      raise ValueError('resnet_depth must be 6D + 2 for some D >= 1 (8, 14, '
-                       '20, ...), got {}'.format(depth))
-    width = int(hyperparameters.get('resnet_width', 16))
-    if width < 1:
-      raise ValueError('resnet_width must be >= 1, got {}'.format(width))
-    blocks = (depth - 2) // 6
-    self._plan = [(width, blocks), (2 * width, blocks), (4 * width, blocks)]
+    self._blocks = architectures.resnet_blocks(
+        hyperparameters['resnet_depth'],
+        hyperparameters.get('resnet_width', architectures.RESNET_WIDTH))
 
   def _forward(self, inputs):
-    filters = self._plan[0][0]
-    current = tf.nn.relu(self.bn('bn0', self.conv('conv0', inputs, filters)))
-    block = 0
-    for segment, (filters, count) in enumerate(self._plan):
-      for within in range(count):
-        downsample = segment > 0 and within == 0
-        current = self._block('block{}'.format(block), current, filters,
-                              downsample)
-        block += 1
+    current = tf.nn.relu(self.bn('bn0', self.conv('conv0', inputs,
+                                                  self._blocks[0][1])))
+    for name, filters, downsample in self._blocks:
+      current = self._block(name, current, filters, downsample)
     return self.output_layer(current)
 
   def _block(self, name, inputs, filters, downsample):
+    """conv-bn-relu-conv-bn plus the shortcut, then relu; a block that
+    downsamples has a 1x1 stride-2 projection shortcut with batch norm (the
+    only blocks whose channel count changes)."""
     strides = 2 if downsample else 1
     out = tf.nn.relu(self.bn(name + '_bn1', self.conv(
         name + '_conv1', inputs, filters, strides=strides)))
     out = self.bn(name + '_bn2', self.conv(name + '_conv2', out, filters))
-    if downsample or int(inputs.shape[-1]) != filters:
+    if downsample:
       shortcut = self.bn(name + '_shortcut_bn', self.conv(
           name + '_shortcut', inputs, filters, size=1, strides=2))
     else:
@@ -215,14 +179,7 @@ class ModelVGG(_CifarModel):
   """
 
   def _configure(self, hyperparameters):
-    self._plan = list(hyperparameters['vgg_plan'])
-    if not any(item != POOL for item in self._plan):
-      raise ValueError('vgg_plan needs at least one convolution, got '
-                       '{}'.format(self._plan))
-    for item in self._plan:
-      if item != POOL and (not isinstance(item, int) or item < 1):
-        raise ValueError('vgg_plan items are channel counts or {!r}, got '
-                         '{!r}'.format(POOL, item))
+    self._plan = architectures.check_vgg_plan(hyperparameters['vgg_plan'])
 
   def _forward(self, inputs):
     current = inputs

@@ -62,7 +62,8 @@ def gradients(loss, kernels, variables, weight_decay=0.0, clip_norm=None,
   Args:
     loss: the sum of the networks' scalar losses: network i's gradient is
       that of its own loss, the others' adding exact zeros.
-    kernels: the [N, ...] kernels weight decay applies to (not the biases).
+    kernels: the [N, ...] variables weight decay applies to (the kernels,
+      or with weight_decay_on='all' every variable).
     variables: the [N, ...] variables to differentiate by.
     weight_decay: L2 coefficient: each network's objective adds
       0.5 * wd * sum w^2 of its kernels (its gradient is wd * w).

@@ -58,16 +58,20 @@ def make_optimizer(name, learning_rate, momentum=DEFAULT_MOMENTUM):
 
 
 def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
-                 schedule='constant', total_steps=None, warmup_steps=0):
+                 schedule='constant', total_steps=None, warmup_steps=0,
+                 drops=(), drop_factor=schedules.DEFAULT_DROP_FACTOR):
   """optimizer_fn() for trainer.train, with a scheduled learning rate.
 
   Args:
     name: one of NAMES.
     learning_rate: the initial rate (None: DEFAULT_LEARNING_RATES[name]).
     momentum: for 'momentum' and 'rmsprop'.
-    schedule: 'constant' or 'cosine' (see schedules.learning_rate_fn).
+    schedule: 'constant', 'cosine' or 'step' (see
+      schedules.learning_rate_fn).
     total_steps: the training length (needed by 'cosine').
     warmup_steps: steps of linear warm-up (see schedules.learning_rate_fn).
+    drops, drop_factor: 'step': the iterations of the drops and their
+      factor.
 
   Returns:
     A callable returning a new optimizer; with a schedule other than
@@ -80,7 +84,8 @@ def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
     return functools.partial(make_optimizer, name, float(learning_rate),
                              momentum)
   rate = schedules.learning_rate_fn(learning_rate, schedule, total_steps or 1,
-                                    warmup_steps=warmup_steps)
+                                    warmup_steps=warmup_steps, drops=drops,
+                                    drop_factor=drop_factor)
 
   def current_rate():
     import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top

@@ -24,6 +24,7 @@ layers to slice i:i+1 of every variable, the pack-of-one computation.
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import model_cifar
 from lottery_ticket.foundations import model_conv
@@ -272,7 +273,7 @@ def _split(values, count):
 def model_class(hyperparameters):
   """The unpacked model class that takes `hyperparameters`: a ResNet or VGG
   (model_cifar), ModelConv ('conv_layers') or ModelFc."""
-  if model_cifar.is_cifar(hyperparameters):
+  if architectures.is_cifar(hyperparameters):
     return model_cifar.model_class(hyperparameters)
   return (model_conv.ModelConv if 'conv_layers' in hyperparameters
           else model_fc.ModelFc)

@@ -315,6 +315,8 @@ def make_prune_masks(strategy, percents, seed, output_layer=None, ignore=()):
                        'to rank the other layers together'.format(
                            strategy.name, output))
   percents = {k: v for k, v in percents.items() if k not in ignore}
+  if output_layer in ignore:
+    output_layer = None  # global_with_output ranks what is left as one
   calls = {'level': 0}
 
   def prune_masks(masks, final_weights):

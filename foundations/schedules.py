@@ -23,7 +23,9 @@ from lottery_ticket.foundations import sparsity_distribution
 
 SPARSITY_SCHEDULES = ('polynomial', 'constant')
 DROP_FRACTION_SCHEDULES = ('constant', 'cosine', 'lr')
-LR_SCHEDULES = ('constant', 'cosine')
+LR_SCHEDULES = ('constant', 'cosine', 'step')
+# OpenLTH's gamma: the factor of each drop of the step schedule.
+DEFAULT_DROP_FACTOR = 0.1
 
 
 class SparsitySchedule(object):
@@ -131,22 +133,74 @@ def cosine_decay_np(initial, step, decay_steps):
   return initial * 0.5 * (1.0 + math.cos(math.pi * progress / decay_steps))
 
 
-def learning_rate_fn(learning_rate, schedule, total_steps, warmup_steps=0):
+def step_rates(learning_rate, drops, drop_factor=DEFAULT_DROP_FACTOR):
+  """The rates of a step schedule: before the first drop, after each.
+
+  learning_rate * drop_factor ** k after the k-th drop, computed once in
+  float64 and rounded to float32, so the graph and the numpy twin give the
+  same numbers.
+  """
+  return np.array([float(learning_rate) * float(drop_factor) ** k
+                   for k in range(len(drops) + 1)], np.float32)
+
+
+def check_drops(drops, total_steps=None):
+  """`drops` (iterations) as a list, if strictly increasing, above 0 and,
+  with `total_steps`, below it.
+
+  Raises:
+    ValueError: naming the drop that is out of order or outside training.
+  """
+  drops = [int(d) for d in drops]
+  for index, drop in enumerate(drops):
+    if drop < 1:
+      raise ValueError('a learning-rate drop at iteration {} drops nothing: '
+                       'give iterations after 0'.format(drop))
+    if total_steps is not None and drop >= int(total_steps):
+      raise ValueError('a learning-rate drop at iteration {} is not within '
+                       'the {} training iterations'.format(drop, total_steps))
+    if index and drop <= drops[index - 1]:
+      raise ValueError('learning-rate drops must be at increasing iterations, '
+                       'got {}'.format(drops))
+  return drops
+
+
+def learning_rate_fn(learning_rate, schedule, total_steps, warmup_steps=0,
+                     drops=(), drop_factor=DEFAULT_DROP_FACTOR):
   """callable(step tensor) -> learning rate tensor.
 
   Args:
     learning_rate: the peak rate.
-    schedule: 'constant' or 'cosine' (decay to 0 at total_steps).
+    schedule: 'constant'; 'cosine' (decay to 0 at total_steps); or 'step'
+      (multiplied by drop_factor at each of `drops`: the update at step t
+      uses learning_rate * drop_factor ** (number of drops <= t), as
+      OpenLTH's milestone_steps and gamma do, training/optimizers.py).
     total_steps: the training length in steps.
     warmup_steps: the first steps scale the rate linearly, by
       (step + 1) / warmup_steps, so the first update is already non-zero
-      and step warmup_steps - 1 uses the full rate (0: no warm-up).
+      and step warmup_steps - 1 uses the full rate (0: no warm-up). It
+      multiplies any schedule.
+    drops: 'step': the iterations of the drops, increasing.
+    drop_factor: 'step': the factor of each drop.
+
+  Raises:
+    ValueError: for an unknown schedule, or 'step' without drops.
   """
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   choices.check('learning-rate schedule', schedule, LR_SCHEDULES)
   learning_rate = float(learning_rate)
   if schedule == 'cosine':
     base = lambda step: cosine_decay(learning_rate, step, total_steps)
+  elif schedule == 'step':
+    if not drops:
+      raise ValueError("learning-rate schedule 'step' needs drops")
+    rates = step_rates(learning_rate, drops, drop_factor)
+    bounds = np.asarray(check_drops(drops), np.int64)
+
+    def base(step):  # the constants belong to the graph of the step
+      passed = tf.reduce_sum(tf.cast(
+          tf.cast(step, tf.int64) >= tf.constant(bounds), tf.int32))
+      return tf.gather(tf.constant(rates), passed)
   else:
     base = lambda step: tf.constant(learning_rate, tf.float32)
   warmup_steps = int(warmup_steps)
@@ -160,12 +214,15 @@ def learning_rate_fn(learning_rate, schedule, total_steps, warmup_steps=0):
 
 
 def learning_rate_np(learning_rate, schedule, total_steps, step,
-                     warmup_steps=0):
+                     warmup_steps=0, drops=(), drop_factor=DEFAULT_DROP_FACTOR):
   """The numpy twin of learning_rate_fn: the rate of the update at `step`."""
   choices.check('learning-rate schedule', schedule, LR_SCHEDULES)
   rate = float(learning_rate)
   if schedule == 'cosine':
     rate = cosine_decay_np(rate, step, total_steps)
+  elif schedule == 'step':
+    passed = sum(1 for drop in check_drops(drops) if int(step) >= drop)
+    rate = float(step_rates(rate, drops, drop_factor)[passed])
   if int(warmup_steps) > 0:
     rate *= min((float(step) + 1.0) / float(warmup_steps), 1.0)
   return rate

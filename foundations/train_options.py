@@ -32,9 +32,16 @@ BATCH_SIZE = 60
 TEST_INTERVAL = 100
 CHECKPOINT_INTERVAL = 5000
 
+# What weight decay applies to: the kernels, or every trainable variable.
+WEIGHT_DECAY_ON = ('kernels', 'all')
+
 SETTINGS = (
     S('weight_decay', 'float', 0.0, 'L2 penalty weight_decay * sum(w^2) / 2 on '
-      'the kernels', minimum=0),
+      'the --weight_decay_on variables', minimum=0),
+    S('weight_decay_on', 'str', 'kernels', 'what weight decay applies to: '
+      'kernels, or all trainable variables (biases and batch-norm scales and '
+      "shifts too, as OpenLTH's SGD weight_decay does)",
+      choices=WEIGHT_DECAY_ON),
     S('clip_norm', 'float', 0.0, 'clip gradients to this global norm (0: no '
       'clipping)', minimum=0),
     S('clip_value', 'float', 0.0, 'clip every gradient entry to [-v, v] (0: no '

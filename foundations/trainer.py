@@ -214,7 +214,8 @@ class Loop(object):
 
 def build_loop(model, data, optimizer, global_step, batch_size,
                weight_decay=0.0, clip_norm=None, clip_value=None,
-               after_steps=None, augment=None, seeds=None):
+               after_steps=None, augment=None, seeds=None,
+               weight_decay_on='kernels'):
   """The in-graph loop: one optimizer step of every network per row of indices.
 
   A step gathers every network's batch in one op, runs the pack's layers on
@@ -232,7 +233,8 @@ def build_loop(model, data, optimizer, global_step, batch_size,
     optimizer: the pack's tf.compat.v1.train.Optimizer (create_optimizer).
     global_step: the int64 step variable, incremented by every step.
     batch_size: examples per step and network.
-    weight_decay: L2 coefficient on the kernels (0.5 * wd * sum w^2).
+    weight_decay: L2 coefficient (0.5 * wd * sum w^2) on the kernels, or on
+      every variable with weight_decay_on='all'.
     clip_norm: clip each network's gradients to this global norm.
     clip_value: clip every gradient to [-clip_value, clip_value].
     after_steps: optional per network, callable(global_step) -> op or None,
@@ -241,6 +243,7 @@ def build_loop(model, data, optimizer, global_step, batch_size,
     augment: optional augmentation.Augmentation of each network's batch,
       keyed by (the network's seed, and the global step of the step).
     seeds: with `augment`, the N networks' seeds (their order seeds).
+    weight_decay_on: 'kernels', or 'all' trainable variables.
 
   Returns:
     a Loop.
@@ -277,7 +280,9 @@ def build_loop(model, data, optimizer, global_step, batch_size,
       losses = objective.network_losses(batch_labels, logits)
       accuracies = objective.network_accuracies(batch_labels, logits)
       grads = objective.gradients(
-          tf.reduce_sum(losses), model.kernels.values(), variables,
+          tf.reduce_sum(losses),
+          variables if weight_decay_on == 'all' else model.kernels.values(),
+          variables,
           weight_decay, clip_norm, clip_value, masks=masks)
       update = optimizer.apply_gradients(zip(grads, variables),
                                          global_step=global_step)
@@ -515,7 +520,8 @@ class _Graph(object):
     self.hooks = network_hooks(self.model, optimizer, build_hooks)
     self.loop = build_loop(
         self.model, self.data, optimizer, global_step, training.batch_size,
-        weight_decay=training.weight_decay, clip_norm=training.clip_norm,
+        weight_decay=training.weight_decay,
+        weight_decay_on=training.weight_decay_on, clip_norm=training.clip_norm,
         clip_value=training.clip_value,
         after_steps=[h.after_step for h in self.hooks], augment=augment,
         seeds=seeds)

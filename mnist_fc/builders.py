@@ -7,9 +7,10 @@ describes.
 
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import model_conv
-from lottery_ticket.foundations import model_fc
+from lottery_ticket.foundations import augmentation
+from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import schedules
 
 
@@ -26,10 +27,9 @@ def make_model_fn(config, num_classes, init_stream=0, hyperparameters=None):
   The graph seed is config.graph_seed(init_stream), so the same
   configuration always gives the same initial weights.
   """
-  model_class = (model_fc.ModelFc if config.model.network == 'fc'
-                 else model_conv.ModelConv)
   if hyperparameters is None:
     hyperparameters = config.hyperparameters(num_classes)
+  model_class = packed_model.model_class(hyperparameters)
   graph_seed = config.graph_seed(init_stream)
 
   def make_model(inputs, labels, presets=None, masks=None):
@@ -39,40 +39,68 @@ def make_model_fn(config, num_classes, init_stream=0, hyperparameters=None):
   return make_model
 
 
-def learning_rate_fn(training, total_steps):
+def drop_iterations(training, steps_per_epoch=None):
+  """The iterations of the learning-rate drops `training` schedules (none
+  unless --lr_schedule=step), the durations in epochs converted with the
+  dataset's `steps_per_epoch`.
+
+  Raises:
+    ValueError: for drops in epochs without steps_per_epoch.
+  """
+  if training.lr_schedule != 'step':
+    return ()
+  out = []
+  for drop in training.lr_drops:
+    unit, _ = durations.parse(drop)
+    if unit == 'epochs' and steps_per_epoch is None:
+      raise ValueError('--lr_drops={} needs the steps per epoch of the '
+                       'dataset'.format(','.join(training.lr_drops)))
+    out.append(durations.to_iterations(drop, steps_per_epoch or 1))
+  return tuple(out)
+
+
+def _schedule(training, total_steps, steps_per_epoch):
+  """The keyword arguments of schedules.learning_rate_fn `training` gives."""
+  return dict(warmup_steps=training.warmup_steps,
+              drops=drop_iterations(training, steps_per_epoch),
+              drop_factor=training.lr_drop_factor)
+
+
+def learning_rate_fn(training, total_steps, steps_per_epoch=None):
   """callable(step tensor) -> the learning rate `training` schedules.
 
   Args:
     training: a run's training settings (Config.training).
     total_steps: the length of the schedule.
+    steps_per_epoch: the dataset's, for drops given in epochs.
   """
-  return schedules.learning_rate_fn(training.learning_rate,
-                                    training.lr_schedule, total_steps,
-                                    warmup_steps=training.warmup_steps)
+  return schedules.learning_rate_fn(
+      training.learning_rate, training.lr_schedule, total_steps,
+      **_schedule(training, total_steps, steps_per_epoch))
 
 
-def optimizer_fn(training, total_steps):
+def optimizer_fn(training, total_steps, steps_per_epoch=None):
   """optimizer_fn() for the trainer: the optimizer with its schedule.
 
   Args:
     training: a run's training settings (Config.training).
     total_steps: the length of the learning-rate schedule; the rate at a
       training step is the schedule's at the global step.
+    steps_per_epoch: the dataset's, for drops given in epochs.
   """
-  return optimizers.optimizer_fn(training.optimizer, training.learning_rate,
-                                 momentum=training.momentum,
-                                 schedule=training.lr_schedule,
-                                 total_steps=total_steps,
-                                 warmup_steps=training.warmup_steps)
+  return optimizers.optimizer_fn(
+      training.optimizer, training.learning_rate, momentum=training.momentum,
+      schedule=training.lr_schedule, total_steps=total_steps,
+      **_schedule(training, total_steps, steps_per_epoch))
 
 
-def final_rate(training, total_steps):
+def final_rate(training, total_steps, steps_per_epoch=None):
   """The rate of the last update `training` schedules over total_steps (the
   rate a fine-tuned level keeps; Renda et al. 2020)."""
-  return schedules.learning_rate_np(training.learning_rate,
-                                    training.lr_schedule, total_steps,
-                                    max(0, int(total_steps) - 1),
-                                    warmup_steps=training.warmup_steps)
+  return schedules.learning_rate_np(
+      training.learning_rate, training.lr_schedule, total_steps,
+      max(0, int(total_steps) - 1),
+      **_schedule(training, total_steps, steps_per_epoch))
 
 
 def constant_optimizer_fn(training, rate):
@@ -80,3 +108,17 @@ def constant_optimizer_fn(training, rate):
   rate."""
   return optimizers.optimizer_fn(training.optimizer, rate,
                                  momentum=training.momentum)
+
+
+def augmentation_of(config, dataset):
+  """The augmentation of the training batches `config` asks for (None for
+  --augment=none): crop_flip is OpenLTH's CIFAR-10 augmentation
+  (datasets/cifar10.py: a random crop of the image padded by 4 pixels, and
+  a horizontal flip with probability 1/2), padding with the dataset's
+  black pixel (normalised CIFAR-10's is -mean / std, as OpenLTH pads
+  before it normalises)."""
+  if config.training.augment == 'none':
+    return None
+  black = getattr(dataset, 'black', None)
+  return augmentation.Augmentation(padding=4, flip=True,
+                                   fill=list(black) if black else 0.0)

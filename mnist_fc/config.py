@@ -49,7 +49,13 @@ from lottery_ticket.mnist_fc import sparse_presets
 
 S = hparams.Setting
 FORMAT = 2
-NETWORKS = ('fc',) + architectures.NAMES
+NETWORKS = ('fc',) + architectures.NAMES + architectures.CIFAR_NAMES
+AUGMENTATIONS = ('none', 'crop_flip')
+NORMALIZATIONS = ('none', 'channel')
+# Derived defaults of the CIFAR nets (OpenLTH's recipe): their pruning rate
+# per level (pruning_fraction) and the others'.
+CIFAR_PRUNE_PERCENT = 0.2
+CONV_PRUNE_PERCENT = 0.1
 PADDINGS = ('SAME', 'VALID')
 # How later levels of the lottery experiment retrain (lottery_experiment.py).
 RETRAINING = ('rewind_weights', 'rewind_lr', 'finetune')
@@ -73,15 +79,25 @@ DATA = hparams.Concern('data', (
       'examples (the random-label control)'),
     S('train_order_seed', 'int', None, 'seed of the training order',
       minimum=0, derived='--seed'),
+    S('normalize', 'str', None, 'per-channel normalisation of the images: '
+      'none, or channel (cifar10: (x - mean) / std with the statistics '
+      'OpenLTH uses)', choices=NORMALIZATIONS,
+      derived='channel for the CIFAR nets (resnet*, vgg*) on cifar10, none '
+      'otherwise'),
 ))
 
 MODEL = hparams.Concern('model', (
     S('network', 'str', 'fc', "'fc' (an MLP of --layers) or a conv net",
       choices=NETWORKS),
-    S('layers', 'ints', None, 'hidden fully-connected widths', minimum=1,
+    S('layers', 'ints', None, 'hidden fully-connected widths (fc and the '
+      'conv nets; the CIFAR nets have none)', minimum=1,
       derived="300,100 for fc; the conv net's own (lenet5: 120,84)"),
-    S('initializer', 'str', 'glorot_normal', 'kernel initialisation scheme',
-      choices=initializers.NAMES),
+    S('resnet_width', 'int', architectures.RESNET_WIDTH, 'W of a CIFAR ResNet '
+      '(channels W, 2W, 4W in its three segments; OpenLTH cifar_resnet_N_W)',
+      minimum=1),
+    S('initializer', 'str', None, 'kernel initialisation scheme',
+      choices=initializers.NAMES, derived='kaiming_normal for the CIFAR nets '
+      '(OpenLTH), glorot_normal otherwise'),
     S('conv_padding', 'str', 'SAME', 'padding of the conv layers (the '
       "gradient-flow paper's LeNet-5 uses VALID)", choices=PADDINGS,
       normalize=str.upper),
@@ -98,29 +114,46 @@ TRAINING = hparams.Concern('training', (
       'rmsprop 1e-3'),
     S('momentum', 'float', optimizers.DEFAULT_MOMENTUM, 'momentum of the '
       'momentum and rmsprop optimizers', minimum=0, below=1),
-    S('lr_schedule', 'str', 'constant', 'learning rate after warm-up: constant '
-      'or cosine (decay to 0 at the end of training)',
+    S('lr_schedule', 'str', 'constant', 'learning rate after warm-up: '
+      'constant, cosine (decay to 0 at the end of training) or step (times '
+      '--lr_drop_factor at each of --lr_drops)',
       choices=schedules.LR_SCHEDULES),
+    S('lr_drops', 'durations', (), 'step: when the rate drops, e.g. '
+      "80ep,120ep (OpenLTH's milestone_steps for ResNet-20 and VGG-16 "
+      'trained 160ep); each within training'),
+    S('lr_drop_factor', 'float', schedules.DEFAULT_DROP_FACTOR, 'step: the '
+      "factor of each drop (OpenLTH's gamma)", above=0, maximum=1),
     S('warmup_steps', 'int', 0, 'steps of linear learning-rate warm-up from 0',
       minimum=0),
+    S('augment', 'str', None, 'augmentation of the training batches: none, '
+      'or crop_flip (a random crop of the image padded by 4 pixels and a '
+      'random horizontal flip, per network and step)', choices=AUGMENTATIONS,
+      derived='crop_flip for the CIFAR nets on cifar10, none otherwise'),
     S('training_len', 'duration', durations.format_len(constants.TRAINING_LEN),
       'training length (per level): 500it, 3ep, ...'),
 ) + train_options.SETTINGS)
 
 LOTTERY = hparams.Concern('lottery', (
-    S('pruning', 'str', 'layerwise', 'how each level prunes: layerwise '
+    S('pruning', 'str', None, 'how each level prunes: layerwise '
       '(the paper), global (one threshold over the hidden layers, the output '
-      'layer at its own rate, as OpenLTH), global_with_output (one threshold '
-      'over every layer) or random (the random-pruning control)',
-      choices=pruning.NAMES),
+      'layer at its own rate), global_with_output (one threshold '
+      'over every layer not in --prune_ignore, as OpenLTH) or random (the '
+      'random-pruning control)', choices=pruning.NAMES,
+      derived='global_with_output for the CIFAR nets (OpenLTH\'s '
+      'sparse_global), layerwise otherwise'),
     S('prune_percent', 'float', constants.PRUNE_PERCENTS['layer0'],
       'fraction of surviving hidden fully-connected weights pruned per level',
       minimum=0, below=1),
-    S('prune_percent_conv', 'float', 0.1, 'fraction of surviving conv weights '
-      'pruned per level', minimum=0, below=1),
+    S('prune_percent_conv', 'float', None, 'fraction of surviving conv weights '
+      'pruned per level', minimum=0, below=1,
+      derived='0.2 for the CIFAR nets (OpenLTH), 0.1 otherwise'),
     S('prune_percent_output', 'float', constants.PRUNE_PERCENTS['layer2'],
       'fraction of surviving output-layer weights pruned per level',
       minimum=0, below=1),
+    S('prune_ignore', 'names', None, 'layers never pruned (OpenLTH\'s '
+      'pruning_layers_to_ignore), e.g. fc; empty for none',
+      derived='fc for the VGGs unless --pruning=global (which prunes the '
+      'output layer at --prune_percent_output), none otherwise'),
     S('rewind_iteration', 'int', 0, 'reset survivors to their weights at '
       'this iteration of level 0 (late rewinding; 0: the initialisation)',
       minimum=0),
@@ -242,6 +275,14 @@ CONCERNS = {c.name: c for c in (DATA, MODEL, TRAINING, LOTTERY, SPARSE)}
 # (whether the resolved values read it, what does).
 _METAINIT = (lambda v: v['init_method'] == 'metainit', '--init_method=metainit')
 READ_ONLY_WITH = {
+    'resnet_width': (lambda v: v['network'].startswith('resnet'),
+                     '--network=resnet20, resnet32, resnet44, resnet56 or '
+                     'resnet110'),
+    'lr_drops': (lambda v: v['lr_schedule'] == 'step', '--lr_schedule=step'),
+    'lr_drop_factor': (lambda v: v['lr_schedule'] == 'step',
+                       '--lr_schedule=step'),
+    'weight_decay_on': (lambda v: v['weight_decay'] > 0,
+                        '--weight_decay above 0'),
     'momentum': (lambda v: v['optimizer'] in ('momentum', 'rmsprop'),
                  '--optimizer=momentum or rmsprop'),
     'rewind_schedule': (lambda v: (v['rewind_iteration'] > 0 and
@@ -333,27 +374,24 @@ class Config(object):
     return sparse_methods.get(self.values['method'])
 
   def total_steps(self, dataset):
-    return durations.to_iterations(
-        self.training.training_len,
-        dataset.steps_per_epoch(self.training.batch_size))
+    return durations.to_iterations(self.training.training_len,
+                                   self.steps_per_epoch(dataset))
+
+  def steps_per_epoch(self, dataset):
+    """Optimizer steps per epoch of `dataset` at this run's batch size."""
+    return dataset.steps_per_epoch(self.training.batch_size)
 
   def make_dataset(self):
     """The dataset (loaded once per process and shared by all levels)."""
     return _load_dataset(self.data.dataset, self.data.data_location or None,
                          self.model.network == 'fc', self.data.permute_labels,
-                         self.data.train_order_seed, self.data.validate_size)
+                         self.data.train_order_seed, self.data.validate_size,
+                         self.data.normalize == 'channel')
 
   def hyperparameters(self, num_classes):
-    """Model hyperparameters: the network with its widths and padding."""
-    hidden = [(units, 'relu') for units in self.model.layers]
-    if self.model.network == 'fc':
-      return {'layers': hidden + [(num_classes, None)],
-              'initializer': self.model.initializer}
-    spec = architectures.architecture(self.model.network)
-    spec['fc_layers'] = hidden + [(num_classes, None)]
-    spec['initializer'] = self.model.initializer
-    spec['padding'] = self.model.conv_padding
-    return spec
+    """Model hyperparameters: the network with its widths and padding (a
+    CIFAR net: its architecture, width and number of outputs)."""
+    return _hyperparameters(self.values, num_classes)
 
   def graph_seed(self, init_stream=0):
     """The graph seed a model of this run is built under: one stream of
@@ -362,25 +400,15 @@ class Config(object):
 
   def layer_names(self):
     """Names of the prunable layers, in order."""
-    if self.model.network == 'fc':
-      return ['layer{}'.format(i) for i in range(len(self.model.layers) + 1)]
-    spec = architectures.architecture(self.model.network)
-    convs = [l for l in spec['conv_layers'] if l != architectures.POOL]
-    return (['conv{}'.format(i) for i in range(len(convs))] +
-            ['fc{}'.format(i) for i in range(len(self.model.layers) + 1)])
+    return _layer_names(self.values)
 
   def prune_percents(self):
     """Per-layer pruning fractions: conv, hidden fully-connected, output."""
-    names = self.layer_names()
-    percents = {}
-    for index, name in enumerate(names):
-      if name.startswith('conv'):
-        percents[name] = self.lottery.prune_percent_conv
-      elif index == len(names) - 1:
-        percents[name] = self.lottery.prune_percent_output
-      else:
-        percents[name] = self.lottery.prune_percent
-    return percents
+    return _prune_percents(self.values)
+
+  def prune_ignore(self):
+    """The layers the lottery experiment never prunes."""
+    return tuple(self.lottery.prune_ignore)
 
   def output_layer(self):
     return self.layer_names()[-1]
@@ -427,11 +455,12 @@ class Config(object):
 
 @functools.lru_cache(maxsize=4)
 def _load_dataset(name, location, flatten, permute_labels, order_seed,
-                  validate_size):
+                  validate_size, normalized):
   return registry.make_dataset(name, location=location, flatten=flatten,
                                permute_labels=permute_labels,
                                train_order_seed=order_seed,
-                               validate_size=validate_size)
+                               validate_size=validate_size,
+                               normalized=normalized)
 
 
 # Resolution --------------------------------------------------------------------
@@ -489,8 +518,11 @@ def check_read(values, flags):
   """
   for name in sorted(flags):
     if name in READ_ONLY_WITH and not READ_ONLY_WITH[name][0](values):
+      value = flags[name]
+      if isinstance(value, tuple):
+        value = ','.join(str(v) for v in value)
       raise ValueError('--{}={} is read only with {}'.format(
-          name, flags[name], READ_ONLY_WITH[name][1]))
+          name, value, READ_ONLY_WITH[name][1]))
 
 
 def _finish(concerns, values):
@@ -512,9 +544,15 @@ def _finish(concerns, values):
                        '1it'.format(values['training_len']))
     if 'data' in names and values['train_order_seed'] is None:
       values['train_order_seed'] = values['seed']
+    if values['lr_schedule'] == 'step' and not values['lr_drops']:
+      raise ValueError('--lr_schedule=step needs --lr_drops, the iterations '
+                       'or epochs of the drops (e.g. 80ep,120ep)')
   if 'model' in names:
-    if values['layers'] is None:
-      values['layers'] = _default_layers(values['network'])
+    _finish_model(values)
+    if 'data' in names:
+      _finish_images(values)
+  if 'lottery' in names:
+    _finish_lottery(values, 'model' in names)
   if 'sparse' in names:
     _finish_sparse(values)
   missing = sorted(k for k, v in values.items()
@@ -523,12 +561,128 @@ def _finish(concerns, values):
   return Config(concerns, values, derived)
 
 
+def _finish_model(values):
+  """Derives the network's widths and initialiser; a CIFAR net takes no
+  --layers, the others need at least one width."""
+  network = values['network']
+  cifar = is_cifar_network(network)
+  if values['layers'] is None:
+    values['layers'] = _default_layers(network)
+  elif cifar and values['layers']:
+    raise ValueError('--layers={}: {} has no hidden fully-connected layers '
+                     '(--layers applies to fc and {})'.format(
+                         ','.join(str(u) for u in values['layers']), network,
+                         ', '.join(architectures.NAMES)))
+  elif not cifar and not values['layers'] and network != 'fc':
+    raise ValueError('--layers is empty: {} needs its hidden widths'.format(
+        network))
+  if values['initializer'] is None:
+    values['initializer'] = (architectures.CIFAR_INITIALIZER if cifar
+                             else 'glorot_normal')
+
+
+def _finish_images(values):
+  """Derives and checks the normalisation and augmentation of images."""
+  recipe = (is_cifar_network(values['network']) and
+            values['dataset'] == 'cifar10')
+  if values['normalize'] is None:
+    values['normalize'] = 'channel' if recipe else 'none'
+  if values['normalize'] == 'channel' and values['dataset'] != 'cifar10':
+    raise ValueError('--normalize=channel: only cifar10 has per-channel '
+                     'statistics here, not --dataset={}'.format(
+                         values['dataset']))
+  if 'augment' not in values:
+    return
+  if values['augment'] is None:
+    values['augment'] = 'crop_flip' if recipe else 'none'
+  if values['augment'] != 'none' and values['network'] == 'fc':
+    raise ValueError('--augment={} crops and flips images: --network=fc '
+                     'reads flattened ones'.format(values['augment']))
+
+
+def _finish_lottery(values, with_model):
+  """Derives the conv rate and the ignored layers, and checks them
+  against the network's layers and the strategy."""
+  cifar = with_model and is_cifar_network(values['network'])
+  if values['pruning'] is None:
+    values['pruning'] = 'global_with_output' if cifar else 'layerwise'
+  if values['prune_percent_conv'] is None:
+    values['prune_percent_conv'] = (CIFAR_PRUNE_PERCENT if cifar
+                                    else CONV_PRUNE_PERCENT)
+  if values['prune_ignore'] is None:
+    values['prune_ignore'] = (
+        architectures.cifar_ignored_layers(values['network'])
+        if cifar and values['pruning'] != 'global' else ())
+  if not with_model:
+    return
+  percents = _prune_percents(values)
+  try:
+    pruning.make_prune_masks(values['pruning'], percents, 0,
+                             ignore=values['prune_ignore'])
+  except ValueError as error:
+    raise ValueError('--prune_ignore={}: {}'.format(
+        ','.join(values['prune_ignore']), error)) from None
+
+
 def _derived_later(name):
   """Settings that need the dataset's size to be derived (see complete)."""
   return name in ('prune_begin_step', 'prune_end_step')
 
 
+def is_cifar_network(network):
+  """Whether `network` is a CIFAR ResNet or VGG (model_cifar)."""
+  return network in architectures.CIFAR_NAMES
+
+
+def _hyperparameters(values, num_classes):
+  network = values['network']
+  if is_cifar_network(network):
+    spec = architectures.cifar_architecture(network, values['resnet_width'])
+    spec.update(outputs=num_classes, initializer=values['initializer'])
+    return spec
+  hidden = [(units, 'relu') for units in values['layers']]
+  if network == 'fc':
+    return {'layers': hidden + [(num_classes, None)],
+            'initializer': values['initializer']}
+  spec = architectures.architecture(network)
+  spec['fc_layers'] = hidden + [(num_classes, None)]
+  spec['initializer'] = values['initializer']
+  spec['padding'] = values['conv_padding']
+  return spec
+
+
+def _layer_names(values):
+  network = values['network']
+  if network == 'fc':
+    return ['layer{}'.format(i) for i in range(len(values['layers']) + 1)]
+  if is_cifar_network(network):
+    return architectures.cifar_layer_names(_hyperparameters(values, 1))
+  spec = architectures.architecture(network)
+  convs = [l for l in spec['conv_layers'] if l != architectures.POOL]
+  return (['conv{}'.format(i) for i in range(len(convs))] +
+          ['fc{}'.format(i) for i in range(len(values['layers']) + 1)])
+
+
+def _prune_percents(values):
+  """Conv layers (a CIFAR net's every layer but the output) at the conv
+  rate, hidden fully-connected layers at the hidden rate, the output layer
+  at its own."""
+  names = _layer_names(values)
+  cifar = is_cifar_network(values['network'])
+  percents = {}
+  for index, name in enumerate(names):
+    if index == len(names) - 1:
+      percents[name] = values['prune_percent_output']
+    elif cifar or name.startswith('conv'):
+      percents[name] = values['prune_percent_conv']
+    else:
+      percents[name] = values['prune_percent']
+  return percents
+
+
 def _default_layers(network):
+  if is_cifar_network(network):
+    return ()
   if network == 'fc':
     return tuple(units for units, _ in constants.HYPERPARAMETERS['layers'][:-1])
   return tuple(units for units, _ in
@@ -538,6 +692,10 @@ def _default_layers(network):
 def _finish_sparse(values):
   """Checks the sparse settings against the method's registry entry."""
   method = sparse_methods.get(values['method'])
+  if method.name == 'small_dense' and is_cifar_network(values['network']):
+    raise ValueError('--method=small_dense narrows fc and the conv nets; '
+                     '--network={} has no widths it narrows'.format(
+                         values['network']))
   if not method.sparse:
     if values['sparsity'] not in (None, 0.0):
       raise ValueError('--method={} trains every weight, so it takes no '
@@ -616,6 +774,14 @@ def complete(config, dataset):
   if total < 1:
     raise ValueError('--training_len={} trains nothing'.format(
         values['training_len']))
+  if values['lr_schedule'] == 'step':
+    try:
+      schedules.check_drops(
+          [durations.to_iterations(d, dataset.steps_per_epoch(
+              values['batch_size'])) for d in values['lr_drops']], total)
+    except ValueError as error:
+      raise ValueError('--lr_drops={}: {}'.format(
+          ','.join(values['lr_drops']), error)) from None
   if config.has('lottery') and values['rewind_iteration'] >= total:
     raise ValueError('--rewind_iteration={} is not within the {} training '
                      'iterations'.format(values['rewind_iteration'], total))

@@ -121,7 +121,7 @@ class _Trial(object):
     self.percents = config.prune_percents()
     self.prune_masks = pruning_lib.make_prune_masks(
         config.lottery.pruning, self.percents, config.training.seed,
-        output_layer=config.output_layer())
+        output_layer=config.output_layer(), ignore=config.prune_ignore())
     self.rewind = config.lottery.rewind_iteration
     self.retrain = config.lottery.retrain
     self.rewinds_weights = self.retrain == 'rewind_weights'
@@ -194,14 +194,15 @@ class _Trial(object):
   def first_iteration(self, level):
     return self.rewind if self.continues and level > 0 else 0
 
-  def optimizer_fn(self, level, total_steps):
+  def optimizer_fn(self, level, total_steps, dataset):
     """The optimizer of a level: the configuration's (None), or for a
     fine-tuned level a constant one at the schedule's final rate."""
     if level == 0 or self.retrain != 'finetune':
       return None
     return builders.constant_optimizer_fn(
         self.config.training,
-        builders.final_rate(self.config.training, total_steps))
+        builders.final_rate(self.config.training, total_steps,
+                            self.config.steps_per_epoch(dataset)))
 
 
 def _run(trials, dataset, presets, overwrite):
@@ -249,7 +250,7 @@ def _run(trials, dataset, presets, overwrite):
           members, dataset, EXPERIMENT, label, total_steps,
           save_weights_at=first.save_weights_at(level),
           first_iteration=first.first_iteration(level),
-          optimizer_fn=first.optimizer_fn(level, total_steps))
+          optimizer_fn=first.optimizer_fn(level, total_steps, dataset))
     except trainer.PackDiverged as diverged:
       results = diverged.results
       errors.update({todo[i]: error for i, error in diverged.errors.items()})

@@ -110,9 +110,11 @@ def train_together(members, dataset, experiment, label, total_steps,
     results = trainer.train(
         dataset, hyperparameters or config.hyperparameters(
             dataset.num_classes), pack,
-        optimizer_fn or builders.optimizer_fn(config.training, total_steps),
+        optimizer_fn or builders.optimizer_fn(
+            config.training, total_steps, config.steps_per_epoch(dataset)),
         config.training.training_len, config.training,
-        build_hooks=_hooks_builder(members), progress=label,
+        build_hooks=_hooks_builder(members),
+        augment=builders.augmentation_of(config, dataset), progress=label,
         first_iteration=first_iteration, save_weights_at=save_weights_at,
         **({'keep_checkpoints': 0} if keep_checkpoints else {}))
   except trainer.PackDiverged as diverged:

@@ -97,7 +97,8 @@ class RunHooks(object):
     self.start = start
     self.run_dir = run_dir
     self.steps_total = config.total_steps(dataset)
-    self.lr_fn = builders.learning_rate_fn(config.training, self.steps_total)
+    self.lr_fn = builders.learning_rate_fn(config.training, self.steps_total,
+                                           config.steps_per_epoch(dataset))
     self.measure, self.decide = sparse_setup.fixed_batches(config, dataset)
     self._images = None
 

@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from lottery_ticket.datasets import dataset_cifar10
 from lottery_ticket.datasets import registry
 from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import dataset_base
@@ -138,3 +139,17 @@ def assert_same_trees(got, expected):
   assert sorted(got) == sorted(expected)
   differing = [p for p in got if got[p] != expected[p]]
   assert not differing, differing
+
+
+def tiny_cifar10(directory, per_batch=24, seed=0):
+  """Six CIFAR-10 binary batches of `per_batch` random records each, in the
+  published on-disk format (a label byte, then the red, green and blue
+  planes)."""
+  rng = np.random.default_rng(seed)
+  os.makedirs(directory, exist_ok=True)
+  for name in dataset_cifar10.TRAIN_BATCHES + (dataset_cifar10.TEST_BATCH,):
+    records = np.empty((per_batch, dataset_cifar10.RECORD_BYTES), np.uint8)
+    records[:, 0] = rng.integers(0, 10, per_batch)
+    records[:, 1:] = rng.integers(0, 256, (per_batch, 3072))
+    records.tofile(os.path.join(directory, name))
+  return directory

@@ -7,7 +7,6 @@ function of (seed, step); tiny networks train through trainer.train on a
 CIFAR-10 written in its binary format by the test.
 """
 
-import os
 
 import numpy as np
 import packed_testlib as lib
@@ -66,20 +65,8 @@ def test_resnet_layers_and_batch_norms():
   assert len(model.state_variables) == 42
 
 
-def _tiny_cifar(directory, per_batch=24, seed=0):
-  """Six CIFAR-10 binary batches of `per_batch` records each."""
-  rng = np.random.default_rng(seed)
-  os.makedirs(directory, exist_ok=True)
-  for name in dataset_cifar10.TRAIN_BATCHES + (dataset_cifar10.TEST_BATCH,):
-    records = np.empty((per_batch, dataset_cifar10.RECORD_BYTES), np.uint8)
-    records[:, 0] = rng.integers(0, 10, per_batch)
-    records[:, 1:] = rng.integers(0, 256, (per_batch, 3072))
-    records.tofile(os.path.join(directory, name))
-  return directory
-
-
 def test_normalised_cifar10(tmp_path):
-  directory = _tiny_cifar(str(tmp_path / 'cifar'))
+  directory = lib.tiny_cifar10(str(tmp_path / 'cifar'))
   plain = dataset_cifar10.DatasetCifar10(directory, verify=False)
   normal = dataset_cifar10.DatasetCifar10(directory, verify=False,
                                           normalized=True)
@@ -226,7 +213,7 @@ def _tiny_members(dataset, hyperparameters, root, count=2):
                          ids=['resnet', 'vgg'])
 def test_tiny_networks_train_on_cifar10_files(tmp_path, hyperparameters):
   dataset = dataset_cifar10.DatasetCifar10(
-      _tiny_cifar(str(tmp_path / 'cifar')), verify=False, normalized=True,
+      lib.tiny_cifar10(str(tmp_path / 'cifar')), verify=False, normalized=True,
       validate_size=20, train_order_seed=1)
   members = _tiny_members(dataset, hyperparameters, tmp_path)
   results = trainer.train(
@@ -260,7 +247,7 @@ def test_tiny_networks_train_on_cifar10_files(tmp_path, hyperparameters):
 @pytest.mark.slow
 def test_augmented_resnet_resumes_bit_identically(tmp_path):
   dataset = dataset_cifar10.DatasetCifar10(
-      _tiny_cifar(str(tmp_path / 'cifar')), verify=False, normalized=True,
+      lib.tiny_cifar10(str(tmp_path / 'cifar')), verify=False, normalized=True,
       train_order_seed=1)
   training = train_options.options(batch_size=16, test_interval=4,
                                    checkpoint_interval=4, save_summaries=False)

@@ -1,0 +1,311 @@
+r"""The page of the linear-mode-connectivity recipe: accuracy and instability
+per rewind iteration k.
+
+  python -m lottery_ticket.analysis.lmc_report --experiment_dir=results/lmc
+
+reads the trees `lottery_experiment_argfile --paper=lmc` writes
+({experiment_dir}/{network}/k{k}/: IMP, its random-pruning control, and
+the reinit control of reinitialize_argfile --paper=lmc) and the instability
+results of instability_argfile --paper=lmc
+({experiment_dir}/{network}/instability/k{k}/trial{t}/{level}/), and
+writes into {experiment_dir}/report/ (or --output_dir):
+
+  lmc.csv   a row per network, k and level: percent of weights remaining,
+            final test accuracy of IMP rewound to k, of random pruning and
+            of random reinitialisation (means over trials), the instability
+            (the test-error barrier on the straight line between two copies
+            trained from iteration k, in percentage points, mean over
+            trials) and whether the level is stable (below 2 points, the
+            threshold issue #19 states for Frankle et al. 2020; not
+            verified here against the paper's text);
+  lmc.png   per network, test accuracy against weights remaining (a colour
+            per k; IMP solid, random pruning dashed, reinit dotted) and the
+            instability against weights remaining with the 2-point line;
+  lmc.md    the table, the figure, and the paper's published numbers
+            (PUBLISHED) with what is verified of them.
+
+The paper's claim this page checks: an IMP subnetwork reaches the dense
+network's accuracy only at levels where it is stable, and rewinding to a
+later k makes deeper levels stable; the controls never match.
+"""
+
+import csv
+import io
+import math
+import os
+import re
+
+import numpy as np
+
+from lottery_ticket.analysis import command_line
+from lottery_ticket.analysis import results_table
+from lottery_ticket.argfiles import paper_recipes
+from lottery_ticket.foundations import save_restore
+
+IMP = 'same_init'
+RANDOM_PRUNING = paper_recipes.RANDOM_PRUNING_NAME
+REINIT = 'reinit'
+# An instability below this (a fraction of test error) is "stable" (issue
+# #19's threshold for the paper's notion).
+STABLE_BELOW = 0.02
+COLUMNS = ('network', 'rewind_iteration', 'level', 'percent_remaining',
+           'imp_accuracy', 'random_pruning_accuracy', 'reinit_accuracy',
+           'instability_points', 'stable', 'trials', 'instability_trials')
+_TREE = re.compile(r'^k(\d+)$')
+
+# Frankle, Dziugaite, Roy & Carbin (ICML 2020, arXiv:1912.05671), for the
+# two networks of the recipe. None means not verified: the sources this
+# library could read (the abstract; OpenLTH's code) do not state these
+# numbers, so they are left for a reader of the paper to fill in, with the
+# place of the paper they come from.
+PUBLISHED = {
+    'resnet20': {
+        'dense_test_accuracy': None,
+        'dense_source': 'Table 1 (network, hyperparameters, test accuracy)',
+        'imp_matching_from_k': None,
+        'matching_source': 'the figures of IMP subnetworks against rewind '
+                           'iteration k (Section 5)',
+        'verified': False,
+    },
+    'vgg16': {
+        'dense_test_accuracy': None,
+        'dense_source': 'Table 1 (network, hyperparameters, test accuracy)',
+        'imp_matching_from_k': None,
+        'matching_source': 'the figures of IMP subnetworks against rewind '
+                           'iteration k (Section 5)',
+        'verified': False,
+    },
+}
+
+
+def find_trees(experiment_dir):
+  """(network, k, tree directory) of every IMP tree under experiment_dir."""
+  trees = []
+  if not os.path.isdir(experiment_dir):
+    return trees
+  for network in sorted(os.listdir(experiment_dir)):
+    directory = os.path.join(experiment_dir, network)
+    if not os.path.isdir(directory):
+      continue
+    for entry in os.listdir(directory):
+      match = _TREE.match(entry)
+      if match and os.path.isdir(os.path.join(directory, entry)):
+        trees.append((network, int(match.group(1)),
+                      os.path.join(directory, entry)))
+  return sorted(trees)
+
+
+def _mean(values):
+  values = [v for v in values if v is not None and math.isfinite(v)]
+  return float(np.mean(values)) if values else math.nan
+
+
+def instabilities(experiment_dir, network, rewind):
+  """{level: [instability of each trial]} of one tree, from the
+  instability.json files of its instability lines (the entry of k)."""
+  base = paper_recipes.lmc_instability_dir(experiment_dir, network, rewind)
+  out = {}
+  if not os.path.isdir(base):
+    return out
+  for trial in sorted(os.listdir(base)):
+    trial_dir = os.path.join(base, trial)
+    if not os.path.isdir(trial_dir):
+      continue
+    for level in os.listdir(trial_dir):
+      path = os.path.join(trial_dir, level, 'instability.json')
+      if not (level.isdigit() and os.path.isfile(path)):
+        continue
+      for result in save_restore.read_json(path).get('results') or []:
+        if int(result['rewind']) == rewind:
+          out.setdefault(int(level), []).append(float(result['instability']))
+  return out
+
+
+def lmc_rows(experiment_dir, include_unfinished=False):
+  """One dict per network, k and level (see COLUMNS), sorted.
+
+  Raises:
+    ValueError: if the directory holds no IMP tree of the recipe.
+  """
+  trees = find_trees(experiment_dir)
+  if not trees:
+    raise ValueError('No lmc trees under {} (expected {{network}}/k{{k}}/ '
+                     'directories written by lottery_experiment_argfile '
+                     '--paper=lmc)'.format(experiment_dir))
+  rows = []
+  for network, rewind, tree in trees:
+    by_name = {}
+    for row in results_table.run_rows(tree, include_unfinished):
+      if row['level'] is not None:
+        by_name.setdefault((row['name'], int(row['level'])), []).append(row)
+    unstable = instabilities(experiment_dir, network, rewind)
+    for level in sorted({l for name, l in by_name if name == IMP}):
+      imp = by_name[(IMP, level)]
+
+      def accuracy(name, level=level):
+        return _mean([r['final_test_accuracy']
+                      for r in by_name.get((name, level), [])])
+      barrier = _mean(unstable.get(level, []))
+      rows.append({
+          'network': network, 'rewind_iteration': rewind, 'level': level,
+          'percent_remaining': _mean([r['percent_remaining'] for r in imp]),
+          'imp_accuracy': accuracy(IMP),
+          'random_pruning_accuracy': accuracy(RANDOM_PRUNING),
+          'reinit_accuracy': accuracy(REINIT),
+          'instability_points': 100.0 * barrier,
+          'stable': (None if math.isnan(barrier)
+                     else bool(barrier < STABLE_BELOW)),
+          'trials': len(imp),
+          'instability_trials': len(unstable.get(level, [])),
+      })
+  return rows
+
+
+def to_csv(rows):
+  buffer = io.StringIO()
+  writer = csv.writer(buffer, lineterminator='\n')
+  writer.writerow(COLUMNS)
+  for row in rows:
+    writer.writerow(['' if row[c] is None else (
+        repr(row[c]) if isinstance(row[c], float) else row[c])
+                     for c in COLUMNS])
+  return buffer.getvalue()
+
+
+def _cell(value, digits=4):
+  if value is None or (isinstance(value, float) and math.isnan(value)):
+    return '-'
+  if isinstance(value, bool):
+    return 'yes' if value else 'no'
+  if isinstance(value, float):
+    return '{:.{}f}'.format(value, digits)
+  return str(value)
+
+
+def to_markdown(rows):
+  """The table of the page: one line per network, k and level."""
+  lines = ['| network | k | level | % weights | IMP acc. | random pruning '
+           'acc. | reinit acc. | instability (pp) | stable | trials |',
+           '|---|---|---|---|---|---|---|---|---|---|']
+  for r in rows:
+    lines.append('| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |'.format(
+        r['network'], r['rewind_iteration'], r['level'],
+        _cell(r['percent_remaining'], 1), _cell(r['imp_accuracy']),
+        _cell(r['random_pruning_accuracy']), _cell(r['reinit_accuracy']),
+        _cell(r['instability_points'], 2), _cell(r['stable']), r['trials']))
+  return '\n'.join(lines)
+
+
+def published_markdown():
+  """The paper's numbers for the recipe's networks, as verified."""
+  lines = ['| network | dense test acc. | IMP matching from k | source | '
+           'verified |', '|---|---|---|---|---|']
+  for network, entry in sorted(PUBLISHED.items()):
+    lines.append('| {} | {} | {} | {}; {} | {} |'.format(
+        network, _cell(entry['dense_test_accuracy']),
+        _cell(entry['imp_matching_from_k']), entry['dense_source'],
+        entry['matching_source'],
+        'yes' if entry['verified'] else 'not verified'))
+  return '\n'.join(lines)
+
+
+def plot(rows, path):
+  """lmc.png: a row per network, accuracy and instability against weights
+  remaining, a colour per k. Returns path."""
+  from lottery_ticket.analysis import plot_style  # pylint: disable=g-import-not-at-top
+  networks = sorted({r['network'] for r in rows})
+  figure, axes = plot_style.new_figure(len(networks), 2, width=5.6)
+  styles = (('IMP', 'imp_accuracy', '-', 'o'),
+            ('random pruning', 'random_pruning_accuracy', '--', 'v'),
+            ('reinit', 'reinit_accuracy', ':', 's'))
+  for row_axes, network in zip(axes, networks):
+    mine = [r for r in rows if r['network'] == network]
+    rewinds = sorted({r['rewind_iteration'] for r in mine})
+    for index, rewind in enumerate(rewinds):
+      tree = sorted((r for r in mine if r['rewind_iteration'] == rewind),
+                    key=lambda r: r['level'])
+      x = np.array([r['percent_remaining'] for r in tree])
+      for name, column, style, marker in styles:
+        y = np.array([r[column] for r in tree], dtype=float)
+        if np.isfinite(y).any():
+          row_axes[0].plot(x, y, style, marker=marker, markersize=3.5,
+                           color=plot_style.color(index), linewidth=1.3,
+                           label='{} k={}'.format(name, rewind))
+      y = np.array([r['instability_points'] for r in tree], dtype=float)
+      if np.isfinite(y).any():
+        row_axes[1].plot(x, y, '-', marker='o', markersize=3.5,
+                         color=plot_style.color(index), linewidth=1.3,
+                         label='k={}'.format(rewind))
+    row_axes[1].axhline(100 * STABLE_BELOW, color='0.4', linewidth=1,
+                        linestyle='--', label='stable below 2 pp')
+    ticks = sorted({round(r['percent_remaining'], 1) for r in mine
+                    if math.isfinite(r['percent_remaining'])}, reverse=True)
+    shown = [ticks[i] for i in sorted(set(
+        np.linspace(0, len(ticks) - 1, min(8, len(ticks))).round()
+        .astype(int)))] if ticks else []
+    for axis in row_axes:
+      axis.set_xscale('log')
+      axis.set_xticks(shown)
+      axis.set_xticklabels(['{:g}'.format(t) for t in shown])
+      axis.minorticks_off()
+      axis.invert_xaxis()
+      axis.set_xlabel('percent of weights remaining (log scale)')
+      axis.legend(fontsize=7)
+    row_axes[0].set_ylabel('final test accuracy')
+    row_axes[0].set_title('{}: IMP rewound to k and its controls'.format(
+        network))
+    row_axes[1].set_ylabel('instability: test-error barrier (pp)')
+    row_axes[1].set_title('{}: instability from iteration k'.format(network))
+  return plot_style.save(figure, path, 'Linear mode connectivity and the '
+                         'lottery ticket hypothesis (Frankle et al. 2020)')
+
+
+def lmc_report(experiment_dir, output_dir=None, include_unfinished=False,
+               quiet=False):
+  """Writes lmc.md, lmc.csv and lmc.png of an lmc sweep.
+
+  Args:
+    experiment_dir: the --output_dir of the lmc recipe.
+    output_dir: where the files go (default: experiment_dir/report).
+    include_unfinished: also read runs without a DONE marker.
+    quiet: print nothing.
+
+  Returns:
+    the path of lmc.md.
+
+  Raises:
+    ValueError: if the directory holds no tree of the recipe.
+  """
+  rows = lmc_rows(experiment_dir, include_unfinished)
+  output_dir = output_dir or os.path.join(experiment_dir, 'report')
+  save_restore.write_text(os.path.join(output_dir, 'lmc.csv'), to_csv(rows))
+  figure = plot(rows, os.path.join(output_dir, 'lmc.png'))
+  text = '\n'.join(section(rows, os.path.relpath(figure, output_dir)))
+  path = os.path.join(output_dir, 'lmc.md')
+  save_restore.write_text(path, text + '\n')
+  if not quiet:
+    print('wrote {} ({} rows)'.format(path, len(rows)))
+  return path
+
+
+def section(rows, figure):
+  """Markdown lines of the page, the figure at relative path `figure`."""
+  return [
+      '## Linear mode connectivity (Frankle et al. 2020)', '',
+      'Final test accuracy of IMP rewound to iteration k, of random pruning '
+      '(rewound to k) and of random reinitialisation of the same masks, and '
+      'the instability of every IMP level: the largest test error on the '
+      'straight line between two copies trained from the level\'s start at '
+      'iteration k with different data orders, minus the mean of their '
+      'errors, in percentage points; stable below {:g}. Means over trials; '
+      'the numbers are in [lmc.csv](lmc.csv).'.format(100 * STABLE_BELOW),
+      '', '![Linear mode connectivity]({})'.format(figure), '',
+      to_markdown(rows), '', '### Published', '',
+      'Frankle, Dziugaite, Roy & Carbin, "Linear Mode Connectivity and the '
+      'Lottery Ticket Hypothesis", ICML 2020 (arXiv:1912.05671). Numbers '
+      'not verified from a source read here are left out.', '',
+      published_markdown(), '']
+
+
+if __name__ == '__main__':
+  command_line.run(lmc_report, 'analysis.lmc_report')
