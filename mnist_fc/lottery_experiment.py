@@ -194,15 +194,16 @@ class _Trial(object):
   def first_iteration(self, level):
     return self.rewind if self.continues and level > 0 else 0
 
-  def optimizer_fn(self, level, total_steps, dataset):
+  def optimizer_fn(self, level, total_steps, steps_per_epoch=None):
     """The optimizer of a level: the configuration's (None), or for a
-    fine-tuned level a constant one at the schedule's final rate."""
+    fine-tuned level a constant one at the schedule's final rate
+    (steps_per_epoch: the dataset's, for learning-rate drops in epochs)."""
     if level == 0 or self.retrain != 'finetune':
       return None
     return builders.constant_optimizer_fn(
         self.config.training,
         builders.final_rate(self.config.training, total_steps,
-                            self.config.steps_per_epoch(dataset)))
+                            steps_per_epoch))
 
 
 def _run(trials, dataset, presets, overwrite):
@@ -250,7 +251,8 @@ def _run(trials, dataset, presets, overwrite):
           members, dataset, EXPERIMENT, label, total_steps,
           save_weights_at=first.save_weights_at(level),
           first_iteration=first.first_iteration(level),
-          optimizer_fn=first.optimizer_fn(level, total_steps, dataset))
+          optimizer_fn=first.optimizer_fn(
+              level, total_steps, first.config.steps_per_epoch(dataset)))
     except trainer.PackDiverged as diverged:
       results = diverged.results
       errors.update({todo[i]: error for i, error in diverged.errors.items()})

@@ -182,6 +182,10 @@ def test_drops_in_epochs_use_the_steps_per_epoch():
         rates.append(float(sess.run(rate)))
   lr = optimizers.DEFAULT_LEARNING_RATES['momentum']
   np.testing.assert_allclose(rates, [lr, lr * 0.1, lr * 0.01], rtol=1e-6)
+  # A fine-tuned level keeps the rate after the last drop.
+  np.testing.assert_allclose(
+      builders.final_rate(training, 100, steps_per_epoch=7), lr * 0.01,
+      rtol=1e-6)
 
 
 # Weight decay on every variable -------------------------------------------------
