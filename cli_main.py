@@ -50,6 +50,9 @@ COMMANDS = collections.OrderedDict([
     ('instability', Command(
         'lottery_ticket.analysis.instability',
         'linear mode connectivity of copies trained from iteration k')),
+    ('lmc_report', Command(
+        'lottery_ticket.analysis.lmc_report',
+        'the page of the lmc recipe: accuracy and instability per k')),
     ('sweep', Command('lottery_ticket.argfiles.runner',
                       'run a runner once per flag line: a resumable sweep')),
     ('lottery_experiment_argfile', Command(
@@ -58,6 +61,9 @@ COMMANDS = collections.OrderedDict([
     ('reinitialize_argfile', Command(
         'lottery_ticket.argfiles.reinitialize_argfile',
         'print the flag lines of the reinitialisation controls')),
+    ('instability_argfile', Command(
+        'lottery_ticket.argfiles.instability_argfile',
+        'print the flag lines of the instability analyses of lottery trees')),
     ('sparse_train_argfile', Command(
         'lottery_ticket.argfiles.sparse_train_argfile',
         'print the flag lines of the sparse-training comparison')),

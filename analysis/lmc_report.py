@@ -21,8 +21,10 @@ writes into {experiment_dir}/report/ (or --output_dir):
   lmc.png   per network, test accuracy against weights remaining (a colour
             per k; IMP solid, random pruning dashed, reinit dotted) and the
             instability against weights remaining with the 2-point line;
-  lmc.md    the table, the figure, and the paper's published numbers
-            (PUBLISHED) with what is verified of them.
+  lmc.md    the table, the figure, and what of the paper's published
+            numbers is verified (analysis/published.py).
+
+`report` adds the same section to report.md of such a directory.
 
 The paper's claim this page checks: an IMP subnetwork reaches the dense
 network's accuracy only at levels where it is stable, and rewinding to a
@@ -38,6 +40,7 @@ import re
 import numpy as np
 
 from lottery_ticket.analysis import command_line
+from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import save_restore
@@ -52,31 +55,6 @@ COLUMNS = ('network', 'rewind_iteration', 'level', 'percent_remaining',
            'imp_accuracy', 'random_pruning_accuracy', 'reinit_accuracy',
            'instability_points', 'stable', 'trials', 'instability_trials')
 _TREE = re.compile(r'^k(\d+)$')
-
-# Frankle, Dziugaite, Roy & Carbin (ICML 2020, arXiv:1912.05671), for the
-# two networks of the recipe. None means not verified: the sources this
-# library could read (the abstract; OpenLTH's code) do not state these
-# numbers, so they are left for a reader of the paper to fill in, with the
-# place of the paper they come from.
-PUBLISHED = {
-    'resnet20': {
-        'dense_test_accuracy': None,
-        'dense_source': 'Table 1 (network, hyperparameters, test accuracy)',
-        'imp_matching_from_k': None,
-        'matching_source': 'the figures of IMP subnetworks against rewind '
-                           'iteration k (Section 5)',
-        'verified': False,
-    },
-    'vgg16': {
-        'dense_test_accuracy': None,
-        'dense_source': 'Table 1 (network, hyperparameters, test accuracy)',
-        'imp_matching_from_k': None,
-        'matching_source': 'the figures of IMP subnetworks against rewind '
-                           'iteration k (Section 5)',
-        'verified': False,
-    },
-}
-
 
 def find_trees(experiment_dir):
   """(network, k, tree directory) of every IMP tree under experiment_dir."""
@@ -196,19 +174,6 @@ def to_markdown(rows):
   return '\n'.join(lines)
 
 
-def published_markdown():
-  """The paper's numbers for the recipe's networks, as verified."""
-  lines = ['| network | dense test acc. | IMP matching from k | source | '
-           'verified |', '|---|---|---|---|---|']
-  for network, entry in sorted(PUBLISHED.items()):
-    lines.append('| {} | {} | {} | {}; {} | {} |'.format(
-        network, _cell(entry['dense_test_accuracy']),
-        _cell(entry['imp_matching_from_k']), entry['dense_source'],
-        entry['matching_source'],
-        'yes' if entry['verified'] else 'not verified'))
-  return '\n'.join(lines)
-
-
 def plot(rows, path):
   """lmc.png: a row per network, accuracy and instability against weights
   remaining, a colour per k. Returns path."""
@@ -278,14 +243,27 @@ def lmc_report(experiment_dir, output_dir=None, include_unfinished=False,
   """
   rows = lmc_rows(experiment_dir, include_unfinished)
   output_dir = output_dir or os.path.join(experiment_dir, 'report')
-  save_restore.write_text(os.path.join(output_dir, 'lmc.csv'), to_csv(rows))
-  figure = plot(rows, os.path.join(output_dir, 'lmc.png'))
-  text = '\n'.join(section(rows, os.path.relpath(figure, output_dir)))
+  text = '\n'.join(_write(rows, output_dir))
   path = os.path.join(output_dir, 'lmc.md')
   save_restore.write_text(path, text + '\n')
   if not quiet:
     print('wrote {} ({} rows)'.format(path, len(rows)))
   return path
+
+
+def _write(rows, output_dir):
+  """Writes lmc.csv and lmc.png into output_dir; returns the section."""
+  save_restore.write_text(os.path.join(output_dir, 'lmc.csv'), to_csv(rows))
+  figure = plot(rows, os.path.join(output_dir, 'lmc.png'))
+  return section(rows, os.path.relpath(figure, output_dir))
+
+
+def report_section(experiment_dir, output_dir, include_unfinished=False):
+  """The section of report.md (its files written), or [] for a directory
+  that holds no tree of the lmc recipe."""
+  if not find_trees(experiment_dir):
+    return []
+  return _write(lmc_rows(experiment_dir, include_unfinished), output_dir)
 
 
 def section(rows, figure):
@@ -302,9 +280,9 @@ def section(rows, figure):
       '', '![Linear mode connectivity]({})'.format(figure), '',
       to_markdown(rows), '', '### Published', '',
       'Frankle, Dziugaite, Roy & Carbin, "Linear Mode Connectivity and the '
-      'Lottery Ticket Hypothesis", ICML 2020 (arXiv:1912.05671). Numbers '
-      'not verified from a source read here are left out.', '',
-      published_markdown(), '']
+      'Lottery Ticket Hypothesis", ICML 2020 (arXiv:1912.05671): not yet '
+      'verified from a source read here, so not shown: {}.'.format(
+          published.LMC_NOT_VERIFIED), '']
 
 
 if __name__ == '__main__':

@@ -54,6 +54,12 @@ NOT_VERIFIED = ('Evci et al. 2020 (test accuracy per method, MLP at 98% and '
                 'Frankle & Carbin 2019 accuracies and early-stopping '
                 'iterations at 51.3%, 21.1%, 7.0% and 3.6% (curves only)')
 
+# The lmc recipe's paper (Frankle, Dziugaite, Roy & Carbin, ICML 2020):
+# what its report would set beside the runs, and where the paper has it.
+LMC_NOT_VERIFIED = ('the dense test accuracy of ResNet-20 and VGG-16 '
+                    '(Table 1) and the rewind iteration k from which IMP '
+                    'subnetworks match it (the figures of Section 5)')
+
 # A figure matches runs whose percent of weights remaining is within this
 # factor of its own (levels of the lottery experiment are 20% apart).
 MATCH_TOLERANCE = 1.1

@@ -29,6 +29,7 @@ import os
 
 from lottery_ticket.analysis import command_line
 from lottery_ticket.analysis import interpolation
+from lottery_ticket.analysis import lmc_report
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_pai
 from lottery_ticket.analysis import run_discovery
@@ -92,7 +93,9 @@ def report(experiment_dir, output_dir=None, levels=None, interpolate=True,
   # Sections of their own, each a list of Markdown lines (empty when the
   # runs give it nothing to show), in page order.
   sections = (results_pai.section(rows, output_dir) +
-              published.section(rows))
+              published.section(rows) +
+              lmc_report.report_section(experiment_dir, output_dir,
+                                        include_unfinished))
   # A pruning-at-initialisation sweep has its own table in its section.
   pai = results_pai.sweep_groups(rows)
   summary = [g for g in groups if (g['kind'], g['name'], g['key']) not in pai]
