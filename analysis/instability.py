@@ -60,6 +60,7 @@ def _load_run(run_dir, flags):
   hyperparameters)."""
   from lottery_ticket.analysis import network_model  # pylint: disable=g-import-not-at-top
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.mnist_fc import settings  # pylint: disable=g-import-not-at-top
   if not os.path.isfile(paths.config(run_dir)):
     raise ValueError('No run at {} (config.json is missing)'.format(run_dir))
   if not os.path.isdir(paths.initial(run_dir)):
@@ -68,7 +69,7 @@ def _load_run(run_dir, flags):
   # The copies train the run's network with its recipe (data, model and
   # training settings); a sparse run's mask updates are not replayed: the
   # copies keep the mask the run ended with.
-  config = config_lib.resolve(config_lib.BASE, flags, paths.config(run_dir),
+  config = config_lib.resolve(settings.BASE, flags, paths.config(run_dir),
                               source='analysis.instability')
   masks = (save_restore.restore_network(paths.masks(run_dir))
            if os.path.isdir(paths.masks(run_dir)) else None)

@@ -66,7 +66,7 @@ EVCI_METHODS = sparse_methods.names_where(lambda m: m.paper)
 STEP_SETTINGS = ('training_len', 'test_interval', 'checkpoint_interval',
                  'prune_begin_step', 'prune_end_step', 'prune_frequency',
                  'update_freq')
-# The lottery runners' defaults counted in steps (config.TRAINING's).
+# The lottery runners' defaults counted in steps (the training settings').
 LOTTERY_STEPS = {'training_len': durations.format_len(constants.TRAINING_LEN),
                  'test_interval': train_options.TEST_INTERVAL,
                  'checkpoint_interval': train_options.CHECKPOINT_INTERVAL}

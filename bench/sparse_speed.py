@@ -43,6 +43,7 @@ from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import settings
 
 BATCH_SIZE = 128
 UPDATE_FREQ = 100
@@ -146,7 +147,7 @@ class Loop(object):
 
 
 def main(network='mlp', rounds=8, chunk=500, threads=1,
-         grow_batch_size=config_lib.SPARSE.get('grow_batch_size').default,
+         grow_batch_size=settings.SPARSE.get('grow_batch_size').default,
          quiet=False):
   """Prints steps/s of dense, static sparse, SET and RigL, and the ratios.
 

@@ -15,7 +15,7 @@ preset, so a value is read the same way wherever it comes from:
 
 A `Concern` is a named group of settings (data, model, training, ...), and
 `Concern.values` gives them as one typed, frozen object (`training.seed`);
-configurations are composed of concerns (see mnist_fc/config.py), and
+configurations are composed of concerns (see mnist_fc/settings.py), and
 `differences` compares two resolved configurations key by key, which is how
 a run directory refuses to be reused with another configuration.
 """

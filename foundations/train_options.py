@@ -4,7 +4,7 @@
 reads: batch size, regularisation and clipping, and how often it evaluates,
 checkpoints and writes summaries. Each is an hparams.Setting, so it is
 declared in one place with its type, default, bounds and help;
-mnist_fc/config.py's training concern includes them, which makes each a
+mnist_fc/settings.py's training concern includes them, which makes each a
 flag, a config.json key and (unless it only says how often something is
 written) part of the run identity. A resolved configuration's
 `config.training` is handed to the trainer as it is; a caller without a

@@ -12,6 +12,7 @@ from typing import Mapping, Optional, Tuple
 
 from lottery_ticket.foundations import hparams
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import settings
 from lottery_ticket.mnist_fc import constants
 
 
@@ -49,11 +50,11 @@ class Experiment(object):
                               default_overrides=self.default_overrides)
 
 
-LOTTERY = Experiment('lottery', config_lib.BASE + (config_lib.LOTTERY,))
-TRAIN = Experiment('train', config_lib.BASE)
-REINITIALIZE = Experiment('reinitialize', config_lib.BASE)
+LOTTERY = Experiment('lottery', settings.BASE + (settings.LOTTERY,))
+TRAIN = Experiment('train', settings.BASE)
+REINITIALIZE = Experiment('reinitialize', settings.BASE)
 SPARSE_TRAIN = Experiment(
-    'sparse_train', config_lib.BASE + (config_lib.SPARSE,),
+    'sparse_train', settings.BASE + (settings.SPARSE,),
     # sparse_train's defaults where they differ from the other runners'.
     default_overrides={'lr_schedule': 'cosine'},
     # The paper's names of two settings (its gin files).

@@ -37,9 +37,10 @@ def lottery_tree():
 def run_config_dict(layers=(6,), **overrides):
   """The flat settings a format-1 config.json kept under 'run'."""
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.mnist_fc import settings  # pylint: disable=g-import-not-at-top
   flags = dict(FLAGS, layers=layers)
   flags.update(overrides)
-  values = config_lib.resolve(config_lib.BASE, flags).values
+  values = config_lib.resolve(settings.BASE, flags).values
   return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 

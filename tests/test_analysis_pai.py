@@ -23,6 +23,7 @@ from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import settings
 
 SPARSE = config_lib.concerns_for(['data', 'model', 'training', 'sparse'])
 LOTTERY = config_lib.concerns_for(['data', 'model', 'training', 'lottery'])
@@ -203,7 +204,7 @@ def _lottery_tree(root, training_len='200it', collapsed=None):
                    **({'collapsed_layers': layers} if layers else {})))
         else:
           config = config_lib.record(
-              config_lib.resolve(config_lib.BASE, flags), 'reinitialize',
+              config_lib.resolve(settings.BASE, flags), 'reinitialize',
               {'mode': name, 'level': level})
         _write(paths.run(paths.trial(root, trial), level, name), config,
                {'validate': records, 'test': records}, density=density)

@@ -15,6 +15,7 @@ import pytest
 from lottery_ticket import command_line
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import settings
 from lottery_ticket.mnist_fc.runners import lottery_experiment
 from lottery_ticket.mnist_fc.runners import reinitialize
 from lottery_ticket.mnist_fc.runners import sparse_train
@@ -45,7 +46,7 @@ def _masks(path, layers):
 
 
 def _config_without(path, section):
-  config = config_lib.resolve(config_lib.BASE + (config_lib.LOTTERY,),
+  config = config_lib.resolve(settings.BASE + (settings.LOTTERY,),
                               {'dataset': 'digits'})
   saved = config_lib.record(config, 'lottery')
   del saved[section]

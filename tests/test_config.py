@@ -8,6 +8,7 @@ import pytest
 from lottery_ticket.foundations import hparams
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import settings
 from lottery_ticket.mnist_fc import experiments
 
 LOTTERY = experiments.LOTTERY.concerns
@@ -211,7 +212,7 @@ def test_the_trainer_reads_the_training_settings_as_they_are():
   library = train_options.options()
   default = experiments.TRAIN.resolve({}).training
   for setting in train_options.SETTINGS:
-    assert config_lib.TRAINING.get(setting.name) is setting
+    assert settings.TRAINING.get(setting.name) is setting
     assert getattr(default, setting.name) == getattr(library, setting.name)
 
 
