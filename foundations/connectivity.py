@@ -37,12 +37,23 @@ def _fan_out(mask, reached):
   return mask[reached].any(axis=0)
 
 
-def collapsed_layers(masks, order):
+def _reached_outputs(masks, order):
+  """Whether each output unit of the last layer of `order` is reached."""
+  reached = np.ones(np.asarray(masks[order[0]]).shape[-2], bool)
+  for name in order:
+    reached = _fan_out(masks[name], reached)
+  return reached
+
+
+def collapsed_layers(masks, order, sequential=True):
   """The layers through which no input reaches the output.
 
   Args:
     masks: dict layer -> 0/1 mask (kernel shape).
     order: the layer names from input to output.
+    sequential: whether each layer reads the one before it; a network with
+      shortcuts (a ResNet) is checked for empty layers only, as a path may
+      go around a cut.
 
   Returns:
     list of (layer, kind), in order: each layer with no surviving weight
@@ -59,7 +70,7 @@ def collapsed_layers(masks, order):
     if not np.any(np.asarray(mask) > 0):
       out.append((name, EMPTY))
     reached = _fan_out(mask, reached)
-    if cut is None and not reached.any():
+    if cut is None and sequential and not reached.any():
       cut = name
   if cut is not None and (cut, EMPTY) not in out:
     out.append((cut, DISCONNECTED))
@@ -75,9 +86,23 @@ def warnings(collapsed):
           for name, kind in collapsed]
 
 
-def check(masks, order, say):
-  """Says (through `say`) each collapsed layer; returns their names."""
-  collapsed = collapsed_layers(masks, order)
+def check(masks, order, say, sequential=True):
+  """Says (through `say`) each collapsed layer, and how many output units
+  (classes) no input reaches when some still are; returns what a run
+  records of it: {'collapsed_layers': [names]} and/or
+  {'unreached_outputs': count}, or {} for a network that reaches every
+  output."""
+  collapsed = collapsed_layers(masks, order, sequential)
   for line in warnings(collapsed):
     say(line)
-  return [name for name, _ in collapsed]
+  out = {}
+  if collapsed:
+    out['collapsed_layers'] = [name for name, _ in collapsed]
+  elif sequential:
+    reached = _reached_outputs(masks, order)
+    if not reached.all():
+      out['unreached_outputs'] = int((~reached).sum())
+      say('warning: {} of the {} outputs of {} are reached by no input after '
+          'pruning: those classes are never predicted from the input'.format(
+              out['unreached_outputs'], reached.size, order[-1]))
+  return out

@@ -153,18 +153,16 @@ class _Trial(object):
 
   def details(self, level, masks=None):
     """What a level's config.json records beside the settings; a level
-    whose new masks leave a layer empty or cut off from the input says so
-    and records it (collapsed_layers)."""
+    whose new masks leave a layer empty or cut off from the input, or some
+    output unreached, says so and records it (connectivity.check)."""
     out = {'experiment_name': self.experiment_name, 'level': level,
            'iterations': self.iterations, 'prune_percents': self.percents,
            'presets': self.presets_source}
     if masks is not None:
       where = ' ({})'.format(self.run_dir(level))
-      collapsed = connectivity.check(
+      out.update(connectivity.check(
           masks, [n for n in self.config.layer_names() if n in masks],
-          lambda line: runs.say(line + where))
-      if collapsed:
-        out['collapsed_layers'] = collapsed
+          lambda line: runs.say(line + where), self.config.sequential))
     return out
 
   def label(self, level):

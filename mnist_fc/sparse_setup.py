@@ -345,10 +345,10 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   masks, weights = _ablate(config, dataset, hyperparameters, masks, weights)
   # A layer left without weights, or cut off from the input, is said and
   # recorded: the run would otherwise train a constant predictor silently.
-  collapsed = connectivity.check(
-      masks, [n for n in config.layer_names() if n in masks], progress.notice)
-  if collapsed:
-    info['collapsed_layers'] = collapsed
+  where = ' ({})'.format(run_dir) if run_dir else ''
+  info.update(connectivity.check(
+      masks, [n for n in config.layer_names() if n in masks],
+      lambda line: progress.notice(line + where), config.sequential))
   if config.sparse_method.keeps_weights:
     weights = load_initial_weights(
         config.mask_path, {k: np.shape(v) for k, v in weights.items()})

@@ -182,6 +182,42 @@ def test_a_cut_without_an_empty_layer_is_named():
       'warning: layer1 is empty after pruning: the network is disconnected']
 
 
+def test_outputs_no_input_reaches_are_counted_and_said():
+  layer0 = np.ones((3, 4))
+  layer1 = np.zeros((4, 5))
+  layer1[0, 1] = layer1[2, 3] = 1  # outputs 0, 2 and 4 read nothing
+  said = []
+  assert connectivity.check({'layer0': layer0, 'layer1': layer1},
+                            ['layer0', 'layer1'], said.append) == {
+                                'unreached_outputs': 3}
+  assert said == ['warning: 3 of the 5 outputs of layer1 are reached by no '
+                  'input after pruning: those classes are never predicted '
+                  'from the input']
+  layer1[1, 0] = layer1[3, 2] = layer1[3, 4] = 1
+  assert connectivity.check({'layer0': layer0, 'layer1': layer1},
+                            ['layer0', 'layer1'], said.append) == {}
+  # Behind an empty layer only the collapse is said and recorded.
+  said = []
+  assert connectivity.check({'layer0': np.zeros((3, 4)), 'layer1': layer1},
+                            ['layer0', 'layer1'], said.append) == {
+                                'collapsed_layers': ['layer0']}
+  assert len(said) == 1
+
+
+def test_a_network_with_shortcuts_is_checked_for_empty_layers_only():
+  layer0 = np.zeros((3, 2))
+  layer0[:, 0] = 1
+  layer1 = np.zeros((2, 2))
+  layer1[1, :] = 1  # a cut if layer1 read layer0 alone
+  masks = {'layer0': layer0, 'layer1': layer1}
+  assert connectivity.check(masks, ['layer0', 'layer1'], print,
+                            sequential=False) == {}
+  masks['layer1'] = np.zeros((2, 2))
+  assert connectivity.check(masks, ['layer0', 'layer1'], lambda line: None,
+                            sequential=False) == {
+                                'collapsed_layers': ['layer1']}
+
+
 def test_conv_channels_and_the_flattened_layer():
   conv0 = np.zeros((3, 3, 1, 2))
   conv0[1, 1, 0, 1] = 1  # only channel 1 is alive
@@ -207,7 +243,7 @@ def test_a_sparse_run_with_an_empty_layer_says_and_records_it(
       TINY, method='scratch', mask_from=mask_dir, sparsity=0.135,
       training_len='2it'))
   assert ('warning: layer1 is empty after pruning: the network is '
-          'disconnected') in capsys.readouterr().err
+          'disconnected ({})'.format(run_dir)) in capsys.readouterr().err
   details = save_restore.read_json(paths.config(run_dir))['details']
   assert details['start']['collapsed_layers'] == ['layer1']
 
