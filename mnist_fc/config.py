@@ -468,11 +468,11 @@ def _finish_sparse(values):
                        '--method={}'.format(method.name))
   elif values['mask_from']:
     values['mask_from'] = os.path.abspath(values['mask_from'])
-  if values['shuffle_mask'] and (values['mask_from'] in ('', settings.RANDOM_MASK) or
-                                 method.keeps_weights):
+  if values['shuffle_mask'] and values['mask_from'] in ('',
+                                                       settings.RANDOM_MASK):
     raise ValueError('--shuffle_mask shuffles a --mask_from mask: it applies '
-                     'to scratch, and set/rigl with --mask_from, not '
-                     '--method={}'.format(method.name))
+                     'to lottery, scratch, and set/rigl with --mask_from, not '
+                     '--method={} without one'.format(method.name))
   if values['ablation'] != 'none' and not method.ablatable:
     raise ValueError('--ablation={} applies to pruning at initialisation '
                      '({}), not --method={}'.format(

@@ -168,8 +168,10 @@ SPARSE = hparams.Concern('sparse', (
       'final mask lottery and scratch train, and set/rigl start from (with a '
       "--preset, as in the paper's configurations, it is required for them: "
       "'random' starts them from a random mask instead)"),
-    S('shuffle_mask', 'bool', False, 'scratch, set, rigl: shuffle the '
-      '--mask_from mask within each layer'),
+    S('shuffle_mask', 'bool', False, 'lottery, scratch, set, rigl: shuffle '
+      'the --mask_from mask within each layer (lottery keeps the source\'s '
+      'initial weights at the new places: the shuffle check of pruning after '
+      'training, Frankle et al. 2021)'),
     S('init_method', 'str', 'dense', 'dense (the --initializer scheme, '
       'masked), unit_scaled, layer_scaled or metainit',
       choices=sparse_methods.INIT_METHODS),

@@ -114,6 +114,24 @@ def test_lottery_starts_from_exactly_the_saved_initial_weights(prune_run,
     np.testing.assert_array_equal(start[name], masks[name])
 
 
+def test_a_shuffled_lottery_keeps_the_initial_weights_at_new_places(
+    prune_run, tmp_path):
+  run_dir = str(tmp_path / 'lottery_shuffled')
+  initial, _ = sparse_train.sparse_train(
+      run_dir, **dict(TINY, method='lottery', sparsity=0.75, mask_from=prune_run,
+                      shuffle_mask=True, training_len='2it'))
+  masks = save_restore.restore_network(paths.masks(prune_run))
+  source = save_restore.restore_network(paths.initial(prune_run))
+  start = save_restore.restore_network(paths.initial_masks(run_dir))
+  for name, value in source.items():
+    if name in masks:  # each layer's count kept, the places moved
+      assert start[name].sum() == masks[name].sum()
+      assert not np.array_equal(start[name], masks[name])
+      np.testing.assert_array_equal(initial[name], value * start[name])
+    else:
+      np.testing.assert_array_equal(initial[name], value)
+
+
 def test_scratch_reuses_the_mask_with_fresh_weights(prune_run, tmp_path):
   masks = save_restore.restore_network(paths.masks(prune_run))
   source = save_restore.restore_network(paths.initial(prune_run))
