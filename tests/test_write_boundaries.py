@@ -102,13 +102,16 @@ def _disk_state(root):
   return state
 
 
-# The longest walks are split in PARTS tests, so that workers share them.
-PARTS = 2
+# The longest walks are split in parts, one test each, so that workers share
+# them (each part makes the uninterrupted run again: its own copies need it).
+LOTTERY_PARTS = 2
+RIGL_PARTS = 3
 
 
-@pytest.mark.parametrize('part', range(PARTS))
+@pytest.mark.parametrize('part', range(LOTTERY_PARTS))
 def test_every_boundary_of_a_lottery_experiment_resumes(tmp_path, part):
-  walked = _walk(lottery_experiment, LOTTERY, tmp_path, part=(part, PARTS))
+  walked = _walk(lottery_experiment, LOTTERY, tmp_path,
+                 part=(part, LOTTERY_PARTS))
   kinds = {name.split()[0] for name in walked}
   assert kinds == {'file', 'arrays', 'checkpoint', 'remove'}
   assert any(name.endswith('1/same_init/DONE') for name in walked)
@@ -135,10 +138,10 @@ SPARSE = SHORT + ['--sparsity=0.5', '--update_freq=10', '--grad_batch_size=100',
                   '--grow_batch_size=100', '--update_norm_batch_size=50']
 
 
-@pytest.mark.parametrize('part', range(PARTS))
+@pytest.mark.parametrize('part', range(RIGL_PARTS))
 def test_every_boundary_of_a_rigl_run_resumes(tmp_path, part):
   _walk(sparse_train, SPARSE + ['--method=rigl'], tmp_path,
-        part=(part, PARTS))
+        part=(part, RIGL_PARTS))
 
 
 def test_the_checkpoints_of_a_set_run_resume(tmp_path):
