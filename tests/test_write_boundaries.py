@@ -102,16 +102,8 @@ def _disk_state(root):
   return state
 
 
-# The longest walks are split in parts, one test each, so that workers share
-# them (each part makes the uninterrupted run again: its own copies need it).
-LOTTERY_PARTS = 2
-RIGL_PARTS = 3
-
-
-@pytest.mark.parametrize('part', range(LOTTERY_PARTS))
-def test_every_boundary_of_a_lottery_experiment_resumes(tmp_path, part):
-  walked = _walk(lottery_experiment, LOTTERY, tmp_path,
-                 part=(part, LOTTERY_PARTS))
+def test_every_boundary_of_a_lottery_experiment_resumes(tmp_path):
+  walked = _walk(lottery_experiment, LOTTERY, tmp_path)
   kinds = {name.split()[0] for name in walked}
   assert kinds == {'file', 'arrays', 'checkpoint', 'remove'}
   assert any(name.endswith('1/same_init/DONE') for name in walked)
@@ -136,6 +128,11 @@ def test_every_boundary_between_a_packs_networks_resumes(tmp_path):
 
 SPARSE = SHORT + ['--sparsity=0.5', '--update_freq=10', '--grad_batch_size=100',
                   '--grow_batch_size=100', '--update_norm_batch_size=50']
+
+
+# The longest walk, in two tests so that two workers share it (each makes
+# the uninterrupted run again: its own copies need it).
+RIGL_PARTS = 2
 
 
 @pytest.mark.parametrize('part', range(RIGL_PARTS))
