@@ -15,36 +15,52 @@ if os.environ.get('PYTEST_XDIST_WORKER'):
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config, items):
-  """Under pytest-xdist, the slow tests first, shared between the workers.
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+  """`-n N` schedules as xdist's loadgroup, not load (see below)."""
+  if config.getvalue('dist') != 'load':
+    return None  # a --dist chosen on the command line is kept
+  from xdist.scheduler import LoadGroupScheduling  # pylint: disable=g-import-not-at-top
+  return LoadGroupScheduling(config, log)
 
-  xdist's default (load) scheduling hands each worker a first batch of
-  consecutive tests, then the rest in ever smaller batches as they free up.
-  Collected in file order, the slow tests (write boundaries last of all)
-  came at the end, where one worker could be left with a long test while
-  the other had nothing to do. Here each worker's first batch starts with
-  its share of the slow tests (round robin), and the quick ones fill the
-  tail. Only the order changes: every test still runs, once. Outside
-  xdist, or if the batch does not fit, the order is left alone.
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+  """Tells each worker whether tests are scheduled by group."""
+  node.workerinput['lottery_ticket_groups'] = (
+      node.config.getvalue('dist') in ('load', 'loadgroup'))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+  """Under pytest-xdist, tests sharing a module's fixture run on one worker.
+
+  With `-n N`, tests are scheduled as xdist's loadgroup does (see
+  pytest_xdist_make_scheduler): each test goes to whichever worker frees up
+  first, and the tests of one xdist_group to the same worker. The tests of a
+  module using one of its module-scoped fixtures (an expensive run read by
+  several tests) make one group, so that the run is made once, not once on
+  each worker. Then the order: the slow tests first, the quick ones filling
+  the tail, so that no worker is left with a long test while the other has
+  nothing to do (xdist moves groups ahead of single tests). Only the order
+  and the worker change: every test still runs, once.
   """
   workerinput = getattr(config, 'workerinput', None)
-  if not workerinput or workerinput.get('workercount', 1) < 2:
+  if not workerinput or not workerinput.get('lottery_ticket_groups'):
     return
-  workers = workerinput['workercount']
+  config.option.loadgroup = True  # xdist then names each test's group
+  for item in items:
+    info = getattr(item, '_fixtureinfo', None)
+    module = item.nodeid.split('::')[0]
+    if info is None or item.get_closest_marker('xdist_group'):
+      continue
+    if any(fixture.scope != 'function' and fixture.baseid == module
+           for name in item.fixturenames
+           for fixture in info.name2fixturedefs.get(name, ())[-1:]):
+      item.add_marker(pytest.mark.xdist_group(module))
   slow = [item for item in items if item.get_closest_marker('slow')]
   quick = [item for item in items if not item.get_closest_marker('slow')]
-  batch = max(len(items) // workers // 4, 2)  # xdist's first batch per worker
-  if not slow or len(items) < batch * workers:
-    return
-  ordered = []
-  for worker in range(workers):
-    share = slow[worker::workers]
-    if len(share) > batch:
-      return
-    ordered += share + quick[:batch - len(share)]
-    quick = quick[batch - len(share):]
-  items[:] = ordered + quick
+  items[:] = slow + quick
 
 
 @pytest.fixture

@@ -69,6 +69,10 @@ def test_rerun_of_a_finished_experiment_trains_nothing(trial):
     assert os.path.getmtime(paths.done_marker(paths.run(trial, level, 'same_init'))) == stamp
 
 
+# In the fast lane, runs of one seed made apart end byte for byte the same in
+# test_packed_lottery.py (a packed trial and its lone run) and
+# test_run_ownership.py (a copied run resumed and the uninterrupted one).
+@pytest.mark.slow
 def test_same_seed_same_weights(trial, tmp_path):
   out = str(tmp_path / 'again')
   lottery_experiment.lottery_experiment(out, iterations=1, seed=3, **FAST)

@@ -209,8 +209,11 @@ def _tiny_members(dataset, hyperparameters, root, count=2):
                          order_seed=20 + i) for i in range(count)]
 
 
-@pytest.mark.parametrize('hyperparameters', [TINY_RESNET, TINY_VGG],
-                         ids=['resnet', 'vgg'])
+@pytest.mark.parametrize('hyperparameters', [
+    TINY_RESNET,
+    # In the fast lane, the ResNet trains on the files (batch norm,
+    # augmentation, a pack) and VGG's layers are counted above.
+    pytest.param(TINY_VGG, marks=pytest.mark.slow)], ids=['resnet', 'vgg'])
 def test_tiny_networks_train_on_cifar10_files(tmp_path, hyperparameters):
   dataset = dataset_cifar10.DatasetCifar10(
       lib.tiny_cifar10(str(tmp_path / 'cifar')), verify=False, normalized=True,

@@ -8,6 +8,7 @@ one never interrupted.
 """
 
 import os
+import shutil
 
 import packed_testlib
 import pytest
@@ -115,12 +116,26 @@ def test_a_diverging_trial_stops_and_the_others_finish(tmp_path,
   assert 'trial2' not in str(raised.value)
 
 
+@pytest.fixture(scope='module')
+def two_trials(tmp_path_factory):
+  """A packed lottery experiment of trials 0-1, levels 0-1 (read only: a
+  test copies it with _copy)."""
+  base = tmp_path_factory.mktemp('two_trials') / 'lottery'
+  lottery_lib.lottery_experiment(str(base), iterations=1, trials=2, **FAST)
+  return base
+
+
+def _copy(two_trials, tmp_path):
+  base = tmp_path / 'lottery'
+  shutil.copytree(two_trials, base, symlinks=True)
+  return base
+
+
 @pytest.mark.parametrize('mode', [
     'reinit', pytest.param('reuse_sign', marks=pytest.mark.slow)])
-def test_each_packed_control_is_the_unpacked_control_of_its_trial(tmp_path,
-                                                                  mode):
-  base = tmp_path / 'lottery'
-  lottery_lib.lottery_experiment(str(base), iterations=1, trials=2, **FAST)
+def test_each_packed_control_is_the_unpacked_control_of_its_trial(
+    tmp_path, two_trials, mode):
+  base = _copy(two_trials, tmp_path)
   packed = reinitialize_lib.reinitialize(str(base), 1, mode=mode, trials=2)
   assert sorted(packed) == [0, 1]
   # The unpacked controls in the same place (config.json names the source).
@@ -132,9 +147,9 @@ def test_each_packed_control_is_the_unpacked_control_of_its_trial(tmp_path,
     assert_same_trees(str(tmp_path / 'packed{}'.format(seed)), control)
 
 
-def test_packed_controls_need_every_trial_before_writing(tmp_path):
-  base = tmp_path / 'lottery'
-  lottery_lib.lottery_experiment(str(base), iterations=1, trials=2, **FAST)
+def test_packed_controls_need_every_trial_before_writing(tmp_path,
+                                                        two_trials):
+  base = _copy(two_trials, tmp_path)
   before = tree_bytes(str(base))
   with pytest.raises(ValueError, match='trial2'):
     reinitialize_lib.reinitialize(str(base), 1, trials=3)

@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 import packed_testlib as lib
+import pytest
 
 from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import optimizers
@@ -61,6 +62,9 @@ def test_pack_resumes_from_the_latest_checkpoint_all_networks_have(tmp_path):
   _assert_same_runs(results, expected, part, whole)
 
 
+# In the fast lane: a network's checkpoint in a pack is its lone run's (the
+# last test), and a lone run resumes from its own (test_trainer.py).
+@pytest.mark.slow
 def test_lone_run_resumes_from_a_packed_checkpoint(tmp_path):
   dataset = lib.small_mlp_dataset()
   part = _dirs(tmp_path / 'part')
@@ -75,6 +79,9 @@ def test_lone_run_resumes_from_a_packed_checkpoint(tmp_path):
   assert lib.metrics(part[2]) == lib.metrics(alone_dir)
 
 
+# In the fast lane: a network's checkpoint in a pack is its lone run's (the
+# last test), and a pack resumes from its own checkpoints (the first).
+@pytest.mark.slow
 def test_pack_resumes_from_lone_checkpoints(tmp_path):
   dataset = lib.small_mlp_dataset()
   part = _dirs(tmp_path / 'part')

@@ -60,9 +60,14 @@ def test_packed_pruning_is_pruning_alone(pruned, tmp_path):
 
 
 @pytest.mark.parametrize('flags', [
-    dict(method='dense'),
-    dict(method='set', sparsity=0.8, update_freq=20, distribution='erk'),
-    # SET stands for the dynamic methods in the fast lane.
+    # A static method's packed trial is checked in the fast lane by
+    # test_finished_trials_are_skipped_and_new_ones_packed (small_dense).
+    pytest.param(dict(method='dense'), marks=pytest.mark.slow),
+    # The drop-and-grow methods, in the full suite: in the fast lane, masks
+    # updated inside a pack are checked by test_packed_pruning_is_pruning_alone
+    # (gradual magnitude pruning).
+    pytest.param(dict(method='set', sparsity=0.8, update_freq=20,
+                      distribution='erk'), marks=pytest.mark.slow),
     pytest.param(dict(method='rigl', sparsity=0.8, update_freq=20),
                  marks=pytest.mark.slow),
 ], ids=lambda flags: flags['method'])

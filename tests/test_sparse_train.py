@@ -153,13 +153,21 @@ def test_scratch_reuses_the_mask_with_fresh_weights(prune_run, tmp_path):
     ('dense', {}),
     ('small_dense', {}),
     ('set', {'update_freq': 10, 'distribution': 'erk'}),
-    ('rigl_inverted', {'update_freq': 10, 'init_method': 'unit_scaled'}),
+    # In the fast lane, its growth is test_sparse_mask_updates'
+    # [inverted_gradient], --init_method's wiring [snip] and [grasp] here.
+    pytest.param('rigl_inverted', {'update_freq': 10,
+                                   'init_method': 'unit_scaled'},
+                 marks=pytest.mark.slow),
     ('snip', {'init_method': 'layer_scaled'}),
     ('grasp', {'init_method': 'metainit', 'metainit_steps': 3}),
     ('synflow', {'network': 'lenet5'}),
     ('force', {'distribution': 'erk'}),
-    ('rigl', {'network': 'lenet5', 'update_freq': 10, 'distribution': 'erk',
-              'init_method': 'unit_scaled'}),
+    # RigL trains in the fast lane in test_a_preset_runs_with_overrides and
+    # test_rigl_from_a_mask_starts_from_a_fresh_initialisation (MLP), a
+    # sparse LeNet-5 above (synflow); on LeNet-5 with ERK, in the full suite.
+    pytest.param('rigl', {'network': 'lenet5', 'update_freq': 10,
+                          'distribution': 'erk', 'init_method': 'unit_scaled'},
+                 marks=pytest.mark.slow),
 ])
 def test_every_method_trains(method, extra, tmp_path):
   flags = dict(TINY, method=method, training_len='20it', **extra)

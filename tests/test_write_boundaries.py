@@ -36,7 +36,7 @@ def _run(runner, out, flags):
   command_line.run(runner.RUNNER, ['--output_dir=' + str(out)] + flags)
 
 
-def _walk(runner, flags, tmp_path, prepare=None, only=None):
+def _walk(runner, flags, tmp_path, prepare=None, only=None, part=(0, 1)):
   """Runs once, copying the output at every boundary; resumes every copy.
 
   Args:
@@ -44,9 +44,13 @@ def _walk(runner, flags, tmp_path, prepare=None, only=None):
       finished lottery run a control reads); its boundaries are not walked.
     only: optional callable(name) -> whether to walk that boundary
       (default: all).
+    part: (i, n): copy and resume only the i-th of every n states the
+      boundaries leave (in order; a boundary leaving the bytes of the one
+      before is the same state), so that n tests, one for each i, resume
+      every state between them (default: all).
 
   Returns:
-    the names of the boundaries walked.
+    the names of the boundaries walked (all parts).
   """
   out = tmp_path / 'whole'
   if prepare:
@@ -54,6 +58,7 @@ def _walk(runner, flags, tmp_path, prepare=None, only=None):
   copies = []
   walked = []
   last = [None]
+  passed = [0]
 
   def copy(name):
     if name.endswith('.log') or (only and not only(name)):
@@ -63,6 +68,9 @@ def _walk(runner, flags, tmp_path, prepare=None, only=None):
     if state == last[0]:
       return  # the same bytes on disk as at the boundary before: resumed there
     last[0] = state
+    passed[0] += 1
+    if (passed[0] - 1) % part[1] != part[0]:
+      return  # another part's
     where = tmp_path / 'kill{:03d}'.format(len(copies))
     shutil.copytree(out, where, symlinks=True)
     copies.append((name, where))
@@ -122,8 +130,15 @@ SPARSE = SHORT + ['--sparsity=0.5', '--update_freq=10', '--grad_batch_size=100',
                   '--grow_batch_size=100', '--update_norm_batch_size=50']
 
 
-def test_every_boundary_of_a_rigl_run_resumes(tmp_path):
-  _walk(sparse_train, SPARSE + ['--method=rigl'], tmp_path)
+# The longest walk, in two tests so that two workers share it (each makes
+# the uninterrupted run again: its own copies need it).
+RIGL_PARTS = 2
+
+
+@pytest.mark.parametrize('part', range(RIGL_PARTS))
+def test_every_boundary_of_a_rigl_run_resumes(tmp_path, part):
+  _walk(sparse_train, SPARSE + ['--method=rigl'], tmp_path,
+        part=(part, RIGL_PARTS))
 
 
 def test_the_checkpoints_of_a_set_run_resume(tmp_path):
