@@ -346,8 +346,11 @@ def test_a_resnet_lottery_level_killed_and_resumed_is_the_same(tmp_path):
   copies = []
 
   def copy(name):
-    # Mid-level checkpoints of each level: a kill there resumes training.
-    if name.startswith('checkpoint ') and name.endswith('model-10'):
+    # Level 1's mid-level checkpoint: a kill there resumes a level whose
+    # batch norms were rewound with the weights (level 0's resume is the
+    # trainer's, tested on a tiny ResNet in test_model_cifar.py).
+    if (name.startswith('checkpoint ') and name.endswith('model-10') and
+        os.path.join('1', 'same_init') in name):
       where = tmp_path / 'kill{}'.format(len(copies))
       shutil.copytree(whole, where, symlinks=True)
       copies.append(where)
@@ -355,7 +358,7 @@ def test_a_resnet_lottery_level_killed_and_resumed_is_the_same(tmp_path):
   with faults.observe(copy):
     command_line.run(lottery_experiment.RUNNER,
                      ['--output_dir=' + str(whole)] + LOTTERY)
-  assert len(copies) == 2
+  assert len(copies) == 1
   for where in copies:
     command_line.run(lottery_experiment.RUNNER,
                      ['--output_dir=' + str(where)] + LOTTERY)
