@@ -20,6 +20,7 @@ import tensorflow.compat.v1 as tf
 
 INTRA_ENV = 'LOTTERY_TICKET_INTRA_OP_THREADS'
 INTER_ENV = 'LOTTERY_TICKET_INTER_OP_THREADS'
+GRAPH_OPTIMIZER_ENV = 'LOTTERY_TICKET_GRAPH_OPTIMIZER'
 
 
 DEFAULT_INTRA_OP_THREADS = 0  # TensorFlow's choice: one per core
@@ -36,10 +37,20 @@ def _threads(name, default):
 
 
 def session_config():
-  """A ConfigProto with the thread counts the environment asks for."""
-  return tf.ConfigProto(
+  """A ConfigProto with the thread counts the environment asks for.
+
+  LOTTERY_TICKET_GRAPH_OPTIMIZER=0 turns TensorFlow's graph optimizer
+  (Grappler) off. It costs about a CPU-second per graph, which a training
+  of a few steps never pays back: the test suite turns it off
+  (tests/conftest.py; the pack-independence tests keep it on, as runs
+  have it).
+  """
+  config = tf.ConfigProto(
       intra_op_parallelism_threads=_threads(INTRA_ENV, DEFAULT_INTRA_OP_THREADS),
       inter_op_parallelism_threads=_threads(INTER_ENV, DEFAULT_INTER_OP_THREADS))
+  if os.environ.get(GRAPH_OPTIMIZER_ENV, '').strip() == '0':
+    config.graph_options.rewrite_options.disable_meta_optimizer = True
+  return config
 
 
 def new_session(graph):

@@ -7,12 +7,22 @@ import numpy as np
 import pytest
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+# Tests train a few steps per graph, so TensorFlow's graph optimizer costs
+# more than it saves: off (foundations/session.py), but where a test asks
+# for it (production_graphs below).
+os.environ.setdefault('LOTTERY_TICKET_GRAPH_OPTIMIZER', '0')
 if os.environ.get('PYTEST_XDIST_WORKER'):
   # Workers share the cores, as a sweep's workers do: one thread per op each
   # (a network's numbers do not depend on it).
   os.environ.setdefault('LOTTERY_TICKET_INTRA_OP_THREADS', '1')
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def production_graphs(monkeypatch):
+  """Sessions with TensorFlow's graph optimizer on, as runs have them."""
+  monkeypatch.setenv('LOTTERY_TICKET_GRAPH_OPTIMIZER', '1')
 
 
 @pytest.hookimpl(optionalhook=True)

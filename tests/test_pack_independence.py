@@ -18,6 +18,9 @@ from lottery_ticket.foundations import augmentation
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import trainer
 
+# The property holds for the graphs runs build, optimized as they are.
+pytestmark = pytest.mark.usefixtures('production_graphs')
+
 PARAMS = dict(batch_size=20, test_interval=10, checkpoint_interval=15,
               clip_norm=0.5)
 
