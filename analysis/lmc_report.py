@@ -56,6 +56,7 @@ COLUMNS = ('network', 'rewind_iteration', 'level', 'percent_remaining',
            'instability_points', 'stable', 'trials', 'instability_trials')
 _TREE = re.compile(r'^k(\d+)$')
 
+
 def find_trees(experiment_dir):
   """(network, k, tree directory) of every IMP tree under experiment_dir."""
   trees = []
