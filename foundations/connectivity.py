@@ -37,12 +37,15 @@ def _fan_out(mask, reached):
   return mask[reached].any(axis=0)
 
 
-def _reached_outputs(masks, order):
-  """Whether each output unit of the last layer of `order` is reached."""
+def _reached(masks, order):
+  """The output units of each layer of `order` that some input reaches,
+  propagated forward from every input unit of the first."""
   reached = np.ones(np.asarray(masks[order[0]]).shape[-2], bool)
+  out = []
   for name in order:
     reached = _fan_out(masks[name], reached)
-  return reached
+    out.append(reached)
+  return out
 
 
 def collapsed_layers(masks, order, sequential=True):
@@ -61,20 +64,14 @@ def collapsed_layers(masks, order, sequential=True):
     layer whose outputs no input reaches (DISCONNECTED) unless it is
     already empty. An empty list for a connected network.
   """
-  out = []
-  first = np.asarray(masks[order[0]])
-  reached = np.ones(first.shape[-2], bool)
-  cut = None
-  for name in order:
-    mask = masks[name]
-    if not np.any(np.asarray(mask) > 0):
-      out.append((name, EMPTY))
-    reached = _fan_out(mask, reached)
-    if cut is None and sequential and not reached.any():
-      cut = name
-  if cut is not None and (cut, EMPTY) not in out:
-    out.append((cut, DISCONNECTED))
-    out.sort(key=lambda item: order.index(item[0]))
+  out = [(name, EMPTY) for name in order
+         if not np.any(np.asarray(masks[name]) > 0)]
+  if sequential:
+    cut = next((name for name, reached in zip(order, _reached(masks, order))
+                if not reached.any()), None)
+    if cut is not None and (cut, EMPTY) not in out:
+      out.append((cut, DISCONNECTED))
+      out.sort(key=lambda item: order.index(item[0]))
   return out
 
 
@@ -99,7 +96,7 @@ def check(masks, order, say, sequential=True):
   if collapsed:
     out['collapsed_layers'] = [name for name, _ in collapsed]
   elif sequential:
-    reached = _reached_outputs(masks, order)
+    reached = _reached(masks, order)[-1]
     if not reached.all():
       out['unreached_outputs'] = int((~reached).sum())
       say('warning: {} of the {} outputs of {} are reached by no input after '

@@ -116,7 +116,8 @@ def train_together(members, dataset, experiment, label, total_steps,
         build_hooks=_hooks_builder(members),
         augment=builders.augmentation_of(config, dataset), progress=label,
         first_iteration=first_iteration, save_weights_at=save_weights_at,
-        **({'keep_checkpoints': 0} if keep_checkpoints else {}))
+        keep_checkpoints=(0 if keep_checkpoints else
+                          trainer.DEFAULT_KEEP_CHECKPOINTS))
   except trainer.PackDiverged as diverged:
     results = diverged.results
     _finish(members, results, started, keep_checkpoints)
