@@ -37,6 +37,9 @@ from lottery_ticket.analysis import network_source
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
+# What instability() writes per run: the instability of every k.
+RESULTS_FILE = 'instability.json'
+
 COPIES = 2
 
 
@@ -86,9 +89,10 @@ def _starts_at(run_dir, rewind):
   a lottery level after 0 that rewinds its survivors to level 0's weights at
   k = rewind (mnist_fc/lottery_experiment.py saves those, masked, as the
   level's initial/ and trains it from iteration k)."""
+  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   saved = save_restore.read_json(paths.config(run_dir))
   lottery = saved.get('lottery') or {}
-  return (int((saved.get('details') or {}).get('level') or 0) > 0 and
+  return (int(config_lib.details(saved).get('level') or 0) > 0 and
           lottery.get('retrain') == 'rewind_weights' and
           int(lottery.get('rewind_iteration') or 0) == int(rewind))
 
@@ -209,7 +213,7 @@ def instability(run_dir, output_dir, rewind_iterations=(0,), split='test',
             '{:.4f} at worst between)'.format(
                 rewind, result['instability'], split, result['end_errors'][0],
                 result['end_errors'][1], result['max_error']))
-  save_restore.write_json(os.path.join(output_dir, 'instability.json'),
+  save_restore.write_json(os.path.join(output_dir, RESULTS_FILE),
                           {'run_dir': run_dir, 'split': split,
                            'results': results})
   save_restore.write_text(os.path.join(output_dir, 'instability.csv'),

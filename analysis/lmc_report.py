@@ -40,12 +40,14 @@ import re
 import numpy as np
 
 from lottery_ticket.analysis import command_line
+from lottery_ticket.analysis import instability
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc import constants
 
-IMP = 'same_init'
+IMP = constants.EXPERIMENT_NAME
 RANDOM_PRUNING = paper_recipes.RANDOM_PRUNING_NAME
 REINIT = 'reinit'
 # An instability below this (a fraction of test error) is "stable" (issue
@@ -57,21 +59,22 @@ COLUMNS = ('network', 'rewind_iteration', 'level', 'percent_remaining',
 _TREE = re.compile(r'^k(\d+)$')
 
 
+def _subdirectories(directory):
+  """(name, path) of each directory in `directory` (none if it is not
+  one), sorted by name."""
+  if not os.path.isdir(directory):
+    return []
+  return [(name, os.path.join(directory, name))
+          for name in sorted(os.listdir(directory))
+          if os.path.isdir(os.path.join(directory, name))]
+
+
 def find_trees(experiment_dir):
   """(network, k, tree directory) of every IMP tree under experiment_dir."""
-  trees = []
-  if not os.path.isdir(experiment_dir):
-    return trees
-  for network in sorted(os.listdir(experiment_dir)):
-    directory = os.path.join(experiment_dir, network)
-    if not os.path.isdir(directory):
-      continue
-    for entry in os.listdir(directory):
-      match = _TREE.match(entry)
-      if match and os.path.isdir(os.path.join(directory, entry)):
-        trees.append((network, int(match.group(1)),
-                      os.path.join(directory, entry)))
-  return sorted(trees)
+  return sorted((network, int(match.group(1)), tree)
+                for network, directory in _subdirectories(experiment_dir)
+                for entry, tree in _subdirectories(directory)
+                for match in [_TREE.match(entry)] if match)
 
 
 def _mean(values):
@@ -84,14 +87,9 @@ def instabilities(experiment_dir, network, rewind):
   instability.json files of its instability lines (the entry of k)."""
   base = paper_recipes.lmc_instability_dir(experiment_dir, network, rewind)
   out = {}
-  if not os.path.isdir(base):
-    return out
-  for trial in sorted(os.listdir(base)):
-    trial_dir = os.path.join(base, trial)
-    if not os.path.isdir(trial_dir):
-      continue
+  for _, trial_dir in _subdirectories(base):
     for level in os.listdir(trial_dir):
-      path = os.path.join(trial_dir, level, 'instability.json')
+      path = os.path.join(trial_dir, level, instability.RESULTS_FILE)
       if not (level.isdigit() and os.path.isfile(path)):
         continue
       for result in save_restore.read_json(path).get('results') or []:
@@ -100,13 +98,18 @@ def instabilities(experiment_dir, network, rewind):
   return out
 
 
-def lmc_rows(experiment_dir, include_unfinished=False):
+def lmc_rows(experiment_dir, include_unfinished=False, trees=None):
   """One dict per network, k and level (see COLUMNS), sorted.
+
+  Args:
+    experiment_dir: the --output_dir of the lmc recipe.
+    include_unfinished: also read runs without a DONE marker.
+    trees: find_trees(experiment_dir), when the caller has it.
 
   Raises:
     ValueError: if the directory holds no IMP tree of the recipe.
   """
-  trees = find_trees(experiment_dir)
+  trees = find_trees(experiment_dir) if trees is None else trees
   if not trees:
     raise ValueError('No lmc trees under {} (expected {{network}}/k{{k}}/ '
                      'directories written by lottery_experiment_argfile '
@@ -262,9 +265,11 @@ def _write(rows, output_dir):
 def report_section(experiment_dir, output_dir, include_unfinished=False):
   """The section of report.md (its files written), or [] for a directory
   that holds no tree of the lmc recipe."""
-  if not find_trees(experiment_dir):
+  trees = find_trees(experiment_dir)
+  if not trees:
     return []
-  return _write(lmc_rows(experiment_dir, include_unfinished), output_dir)
+  return _write(lmc_rows(experiment_dir, include_unfinished, trees),
+                output_dir)
 
 
 def section(rows, figure):

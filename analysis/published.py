@@ -95,10 +95,6 @@ class Figure(object):
   source: str
   quote: str = ''
 
-  @property
-  def sparsity(self):
-    return 1.0 - self.percent_remaining / 100.0
-
 
 FIGURES = (
     Figure(FRANKLE_CARBIN, '§2, iterative pruning (Fig. 4a)',

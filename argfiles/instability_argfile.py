@@ -29,7 +29,7 @@ from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support as support
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import hparams
-from lottery_ticket.mnist_fc import constants
+from lottery_ticket.foundations import paths
 
 NAME = 'instability_argfile'
 
@@ -70,9 +70,8 @@ def make_lines(output_dir, trials=5, first_trial=0, paper=paper_recipes.LMC,
     for trial in support.trial_numbers(trials, first_trial):
       for level in range(levels + 1):
         lines.append(support.format_line([
-            ('run_dir', os.path.join(tree, 'trial{}'.format(trial),
-                                     str(level), constants.EXPERIMENT_NAME)),
-            ('output_dir', os.path.join(results, 'trial{}'.format(trial),
+            ('run_dir', paths.run(paths.trial(tree, trial), level)),
+            ('output_dir', os.path.join(paths.trial(results, trial),
                                         str(level))),
             ('rewind_iterations', rewind), ('num_points', num_points),
             ('split', split), ('plot', 'False')]))

@@ -64,11 +64,17 @@ def collapsed_layers(masks, order, sequential=True):
     layer whose outputs no input reaches (DISCONNECTED) unless it is
     already empty. An empty list for a connected network.
   """
+  return _collapsed(masks, order, _reached(masks, order) if sequential
+                    else None)
+
+
+def _collapsed(masks, order, reached):
+  """collapsed_layers, given _reached's units (None: empty layers only)."""
   out = [(name, EMPTY) for name in order
          if not np.any(np.asarray(masks[name]) > 0)]
-  if sequential:
-    cut = next((name for name, reached in zip(order, _reached(masks, order))
-                if not reached.any()), None)
+  if reached is not None:
+    cut = next((name for name, units in zip(order, reached)
+                if not units.any()), None)
     if cut is not None and (cut, EMPTY) not in out:
       out.append((cut, DISCONNECTED))
       out.sort(key=lambda item: order.index(item[0]))
@@ -89,17 +95,16 @@ def check(masks, order, say, sequential=True):
   records of it: {'collapsed_layers': [names]} and/or
   {'unreached_outputs': count}, or {} for a network that reaches every
   output."""
-  collapsed = collapsed_layers(masks, order, sequential)
+  reached = _reached(masks, order) if sequential else None
+  collapsed = _collapsed(masks, order, reached)
   for line in warnings(collapsed):
     say(line)
   out = {}
   if collapsed:
     out['collapsed_layers'] = [name for name, _ in collapsed]
-  elif sequential:
-    reached = _reached(masks, order)[-1]
-    if not reached.all():
-      out['unreached_outputs'] = int((~reached).sum())
-      say('warning: {} of the {} outputs of {} are reached by no input after '
-          'pruning: those classes are never predicted from the input'.format(
-              out['unreached_outputs'], reached.size, order[-1]))
+  elif reached is not None and not reached[-1].all():
+    out['unreached_outputs'] = int((~reached[-1]).sum())
+    say('warning: {} of the {} outputs of {} are reached by no input after '
+        'pruning: those classes are never predicted from the input'.format(
+            out['unreached_outputs'], reached[-1].size, order[-1]))
   return out

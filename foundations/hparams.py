@@ -97,7 +97,8 @@ def parse_str(name, value):
 
 
 def parse_ints(name, value):
-  """A tuple of ints from '300,100', [300, 100], (300, 100) or 300."""
+  """A tuple of ints from '300,100', [300, 100], (300, 100) or 300 (an empty
+  list is empty; an empty string is refused)."""
   if isinstance(value, str):
     items = (value.replace('[', '').replace(']', '').replace('(', '')
              .replace(')', '').split(','))
@@ -105,6 +106,8 @@ def parse_ints(name, value):
       return _fail(name, value, 'a list without empty entries, like 300,100')
     items = [v for v in items if v.strip()]
   elif isinstance(value, (list, tuple)):
+    if not value:
+      return ()  # a network without hidden layers, as config.json holds it
     items = list(value)
   elif isinstance(value, (int, float)) and not isinstance(value, bool):
     items = [value]
@@ -217,10 +220,7 @@ class Setting(object):
       if self.default is None:
         return None
       raise ValueError('--{} needs a value'.format(self.name))
-    if self.kind == 'ints' and isinstance(value, (list, tuple)) and not value:
-      typed = ()  # a network without hidden layers, as config.json holds it
-    else:
-      typed = _PARSERS[self.kind](self.name, value)
+    typed = _PARSERS[self.kind](self.name, value)
     if typed == '' and self.derived == 'required':
       raise ValueError('--{} is empty: it needs a value'.format(self.name))
     if self.normalize is not None:

@@ -176,10 +176,7 @@ def prune(sess, method, model, batch, counts, grasp_variant='evci',
   """
   grasp_variant, grasp_temperature = check_grasp(grasp_variant,
                                                  grasp_temperature)
-  masks = model.get_current_masks(sess)
-  if any(not np.all(m == 1) for m in masks.values()):
-    raise ValueError('{} prunes a dense network; this one has masks'.format(
-        method))
+  check_dense(sess, model, method)
   with sess.graph.as_default():
     tensors = scores(method, model, batch, grasp_variant, grasp_temperature)
   values = sess.run(tensors)
@@ -188,3 +185,15 @@ def prune(sess, method, model, batch, counts, grasp_variant='evci',
   if method == 'grasp' and grasp_variant == 'wang':
     return keep_top_global(values, sum(int(c) for c in counts.values()))
   return keep_top(values, counts)
+
+
+def check_dense(sess, model, method):
+  """Refuses a model that has masks already: `method` prunes a dense one.
+
+  Raises:
+    ValueError: naming the method.
+  """
+  masks = model.get_current_masks(sess)
+  if any(not np.all(m == 1) for m in masks.values()):
+    raise ValueError('{} prunes a dense network; this one has masks'.format(
+        method))

@@ -202,12 +202,6 @@ class _Rewriter(object):
     self.load(self.originals)
 
 
-def _check_dense(sess, model, method):
-  if any(not np.all(m == 1) for m in sess.run(model.masks).values()):
-    raise ValueError('{} prunes a dense network; this one has masks'.format(
-        method))
-
-
 def _shapes(model):
   return {n: model.kernels[n].shape.as_list() for n in model.layer_names}
 
@@ -230,7 +224,7 @@ def _last(iterator):
 
 # SynFlow -----------------------------------------------------------------------
 
-def synflow_rounds(sess, model, input_shape, counts, rounds=100,
+def synflow_rounds(sess, model, input_shape, counts, rounds=None,
                    scope='global', invert=False):
   """SynFlow's rounds; the variables are restored when the rounds end.
 
@@ -249,7 +243,8 @@ def synflow_rounds(sess, model, input_shape, counts, rounds=100,
   Raises:
     ValueError: if the model is already sparse.
   """
-  _check_dense(sess, model, 'synflow')
+  one_shot_pruning.check_dense(sess, model, 'synflow')
+  rounds = DEFAULT_ROUNDS['synflow'] if rounds is None else rounds
   names = model.layer_names
   kernels, biases = model.kernels, model.biases
   variables = {n: kernels[n] for n in names}
@@ -283,7 +278,7 @@ def synflow_rounds(sess, model, input_shape, counts, rounds=100,
       invert=invert))
 
 
-def synflow(sess, model, input_shape, counts, rounds=100, scope='global',
+def synflow(sess, model, input_shape, counts, rounds=None, scope='global',
             invert=False):
   """SynFlow masks (see synflow_rounds for the arguments).
 
@@ -296,7 +291,7 @@ def synflow(sess, model, input_shape, counts, rounds=100, scope='global',
 
 # FORCE and Iterative SNIP ----------------------------------------------------
 
-def sensitivity_rounds(sess, model, batch, counts, rounds=60, scope='global',
+def sensitivity_rounds(sess, model, batch, counts, rounds=None, scope='global',
                        method='force', invert=False):
   """Rounds of FORCE or Iterative SNIP; variables restored when they end.
 
@@ -324,7 +319,8 @@ def sensitivity_rounds(sess, model, batch, counts, rounds=60, scope='global',
     ValueError: if the model is already sparse, or for another method.
   """
   choices.check('sensitivity method', method, ('force', 'iter_snip'))
-  _check_dense(sess, model, method)
+  rounds = DEFAULT_ROUNDS[method] if rounds is None else rounds
+  one_shot_pruning.check_dense(sess, model, method)
   names = model.layer_names
   kernels = {n: model.kernels[n] for n in names}
   with sess.graph.as_default():
@@ -343,18 +339,6 @@ def sensitivity_rounds(sess, model, batch, counts, rounds=60, scope='global',
       nested=(method == 'iter_snip'), invert=invert))
 
 
-def force(sess, model, batch, counts, rounds=60, scope='global'):
-  """FORCE masks (see sensitivity_rounds for the arguments)."""
-  return _last(sensitivity_rounds(sess, model, batch, counts, rounds, scope,
-                                  'force'))[1]
-
-
-def iter_snip(sess, model, batch, counts, rounds=60, scope='global'):
-  """Iterative SNIP masks (see sensitivity_rounds for the arguments)."""
-  return _last(sensitivity_rounds(sess, model, batch, counts, rounds, scope,
-                                  'iter_snip'))[1]
-
-
 # Sanity-check baselines ----------------------------------------------------------
 
 def magnitude_init(sess, model, counts, scope='global', invert=False):
@@ -370,7 +354,7 @@ def magnitude_init(sess, model, counts, scope='global', invert=False):
   Returns:
     dict layer -> float32 0/1 mask.
   """
-  _check_dense(sess, model, 'magnitude_init')
+  one_shot_pruning.check_dense(sess, model, 'magnitude_init')
   kernels = sess.run({n: model.kernels[n] for n in model.layer_names})
   sign = -1.0 if invert else 1.0
   return keep_top({n: sign * np.abs(v) for n, v in kernels.items()},
@@ -456,5 +440,5 @@ def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
     return magnitude_init(sess, model, counts, scope, invert)
   if invert:
     raise ValueError('random_init has no order of scores to invert')
-  _check_dense(sess, model, method)
+  one_shot_pruning.check_dense(sess, model, method)
   return random_init(model, counts, seed, scope)
