@@ -97,6 +97,15 @@ def cifar_architecture(name, resnet_width=None):
   return spec
 
 
+def is_resnet(name):
+  """Whether the network `name` is one of the CIFAR ResNets (whose
+  shortcuts go around layers)."""
+  return 'resnet_depth' in CIFAR_ARCHITECTURES.get(name, {})
+
+
+RESNET_NAMES = tuple(n for n in CIFAR_NAMES if is_resnet(n))
+
+
 def is_cifar(hyperparameters):
   """Whether `hyperparameters` are a ResNet's or a VGG's."""
   return 'resnet_depth' in hyperparameters or 'vgg_plan' in hyperparameters

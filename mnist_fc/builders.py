@@ -59,7 +59,7 @@ def drop_iterations(training, steps_per_epoch=None):
   return tuple(out)
 
 
-def _schedule(training, total_steps, steps_per_epoch):
+def _schedule(training, steps_per_epoch):
   """The keyword arguments of schedules.learning_rate_fn `training` gives."""
   return dict(warmup_steps=training.warmup_steps,
               drops=drop_iterations(training, steps_per_epoch),
@@ -76,7 +76,7 @@ def learning_rate_fn(training, total_steps, steps_per_epoch=None):
   """
   return schedules.learning_rate_fn(
       training.learning_rate, training.lr_schedule, total_steps,
-      **_schedule(training, total_steps, steps_per_epoch))
+      **_schedule(training, steps_per_epoch))
 
 
 def optimizer_fn(training, total_steps, steps_per_epoch=None):
@@ -91,7 +91,7 @@ def optimizer_fn(training, total_steps, steps_per_epoch=None):
   return optimizers.optimizer_fn(
       training.optimizer, training.learning_rate, momentum=training.momentum,
       schedule=training.lr_schedule, total_steps=total_steps,
-      **_schedule(training, total_steps, steps_per_epoch))
+      **_schedule(training, steps_per_epoch))
 
 
 def final_rate(training, total_steps, steps_per_epoch=None):
@@ -100,7 +100,7 @@ def final_rate(training, total_steps, steps_per_epoch=None):
   return schedules.learning_rate_np(
       training.learning_rate, training.lr_schedule, total_steps,
       max(0, int(total_steps) - 1),
-      **_schedule(training, total_steps, steps_per_epoch))
+      **_schedule(training, steps_per_epoch))
 
 
 def constant_optimizer_fn(training, rate):

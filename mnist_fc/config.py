@@ -145,14 +145,13 @@ class Config(object):
 
   def prune_ignore(self):
     """The layers the lottery experiment never prunes."""
-    return tuple(self.lottery.prune_ignore)
+    return self.lottery.prune_ignore
 
   @property
   def sequential(self):
     """Whether each layer reads only the one before it (not a ResNet, whose
     shortcuts go around layers)."""
-    return 'resnet_depth' not in architectures.CIFAR_ARCHITECTURES.get(
-        self.model.network, {})
+    return not architectures.is_resnet(self.model.network)
 
   def output_layer(self):
     return self.layer_names()[-1]

@@ -176,14 +176,11 @@ class _Trial(object):
     return save_restore.restore_network(paths.rewind(self.run_dir(0),
                                                      self.rewind))
 
-  def level_presets(self, reset, previous_final, masks):
+  def level_presets(self, reset, previous_final):
     """The weights a level after 0 starts from: the reset weights
-    (rewind_weights), or the previous level's final weights under the
-    level's masks (rewind_lr, finetune)."""
-    if self.rewinds_weights:
-      return reset
-    return {name: (value * masks[name] if name in masks else value)
-            for name, value in previous_final.items()}
+    (rewind_weights), or the previous level's final weights (rewind_lr,
+    finetune); the model multiplies either by the level's masks."""
+    return reset if self.rewinds_weights else previous_final
 
   def save_weights_at(self, level):
     wanted = level == 0 and self.rewind and self.rewinds_weights
@@ -234,8 +231,8 @@ def _run(trials, dataset, presets, overwrite):
       todo.append(index)
       members.append(packed_runs.PackedRun(
           trial.run_dir(level), trial.config, masks=masks,
-          presets=(trial.level_presets(resets[index], previous[index][1],
-                                       masks) if level else presets),
+          presets=(trial.level_presets(resets[index], previous[index][1])
+                   if level else presets),
           details=trial.details(level, masks)))
     if not todo:
       continue

@@ -260,9 +260,8 @@ CONCERNS = {c.name: c for c in (DATA, MODEL, TRAINING, LOTTERY, SPARSE)}
 # (whether the resolved values read it, what does).
 _METAINIT = (lambda v: v['init_method'] == 'metainit', '--init_method=metainit')
 READ_ONLY_WITH = {
-    'resnet_width': (lambda v: v['network'].startswith('resnet'),
-                     '--network=resnet20, resnet32, resnet44, resnet56 or '
-                     'resnet110'),
+    'resnet_width': (lambda v: architectures.is_resnet(v['network']),
+                     '--network=' + ', '.join(architectures.RESNET_NAMES)),
     'lr_drops': (lambda v: v['lr_schedule'] == 'step', '--lr_schedule=step'),
     'lr_drop_factor': (lambda v: v['lr_schedule'] == 'step',
                        '--lr_schedule=step'),
