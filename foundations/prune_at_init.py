@@ -190,13 +190,15 @@ class _Rewriter(object):
     with sess.graph.as_default():
       self._feeds = {n: tf.placeholder(v.dtype.base_dtype, v.shape)
                      for n, v in self._variables.items()}
-      self._assign = tf.group(*[v.assign(self._feeds[n])
-                                for n, v in self._variables.items()])
+      self._assign = {n: v.assign(self._feeds[n]).op
+                      for n, v in self._variables.items()}
     self.originals = sess.run(self._variables)
 
   def load(self, values):
-    self._sess.run(self._assign, {self._feeds[n]: np.asarray(values[n])
-                                  for n in self._variables})
+    """Loads `values` (dict name -> array, some or all of the variables)."""
+    names = [n for n in self._variables if n in values]
+    self._sess.run([self._assign[n] for n in names],
+                   {self._feeds[n]: np.asarray(values[n]) for n in names})
 
   def restore(self):
     self.load(self.originals)
@@ -261,8 +263,7 @@ def synflow_rounds(sess, model, input_shape, counts, rounds=None,
   def score(masks):
     # The mask is applied to the kernels (as the reference's apply_mask), so
     # a pruned weight scores exactly 0.
-    rewriter.load({n: (linear[n] * masks[n] if n in masks else linear[n])
-                   for n in variables})
+    rewriter.load({n: linear[n] * masks[n] for n in names})
     scores = sess.run(score_tensors)
     for name in names:
       if not np.all(np.isfinite(scores[name])):
@@ -273,9 +274,12 @@ def synflow_rounds(sess, model, input_shape, counts, rounds=None,
                              name))
     return scores
 
-  return _run_rounds(rewriter, iterative_masks(
-      score, _shapes(model), counts, rounds, scope, nested=True,
-      invert=invert))
+  def synflow_masks():
+    rewriter.load({n: linear[n] for n in variables if n not in names})  # |b|
+    yield from iterative_masks(score, _shapes(model), counts, rounds, scope,
+                               nested=True, invert=invert)
+
+  return _run_rounds(rewriter, synflow_masks())
 
 
 def synflow(sess, model, input_shape, counts, rounds=None, scope='global',

@@ -25,6 +25,7 @@ import os
 
 from lottery_ticket.datasets import registry
 from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations import connectivity
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import initializers
@@ -147,11 +148,13 @@ class Config(object):
     """The layers the lottery experiment never prunes."""
     return self.lottery.prune_ignore
 
-  @property
-  def sequential(self):
-    """Whether each layer reads only the one before it (not a ResNet, whose
-    shortcuts go around layers)."""
-    return not architectures.is_resnet(self.model.network)
+  def check_connectivity(self, masks, say):
+    """Says (through `say`) what of the network `masks` cut off and returns
+    what a run records of it (connectivity.check); a ResNet, whose
+    shortcuts go around layers, is checked for empty layers only."""
+    return connectivity.check(
+        masks, [n for n in self.layer_names() if n in masks], say,
+        sequential=not architectures.is_resnet(self.model.network))
 
   def output_layer(self):
     return self.layer_names()[-1]

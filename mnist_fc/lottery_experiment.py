@@ -160,9 +160,8 @@ class _Trial(object):
            'presets': self.presets_source}
     if masks is not None:
       where = ' ({})'.format(self.run_dir(level))
-      out.update(connectivity.check(
-          masks, [n for n in self.config.layer_names() if n in masks],
-          lambda line: runs.say(line + where), self.config.sequential))
+      out.update(self.config.check_connectivity(
+          masks, lambda line: runs.say(line + where)))
     return out
 
   def label(self, level):

@@ -28,7 +28,6 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import checkpoint_files
-from lottery_ticket.foundations import connectivity
 from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import masks as masks_lib
@@ -346,9 +345,8 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   # A layer left without weights, or cut off from the input, is said and
   # recorded: the run would otherwise train a constant predictor silently.
   where = ' ({})'.format(run_dir) if run_dir else ''
-  info.update(connectivity.check(
-      masks, [n for n in config.layer_names() if n in masks],
-      lambda line: progress.notice(line + where), config.sequential))
+  info.update(config.check_connectivity(
+      masks, lambda line: progress.notice(line + where)))
   if config.sparse_method.keeps_weights:
     weights = load_initial_weights(
         config.mask_path, {k: np.shape(v) for k, v in weights.items()})
