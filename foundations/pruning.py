@@ -26,7 +26,8 @@ entry each (STRATEGIES, by name):
                       positions (Frankle & Carbin 2019, Figs. 3-4).
 
 `make_prune_masks(strategy, percents, seed)` turns one into the
-`prune_masks(masks, final_weights)` step of `experiment.experiment`.
+`prune_masks(masks, final_weights, level)` step of a lottery trial
+(foundations/experiment.py).
 """
 
 import numpy as np
@@ -275,7 +276,7 @@ def get(name):
 
 
 def make_prune_masks(strategy, percents, seed, output_layer=None, ignore=()):
-  """The prune_masks(masks, final_weights) step of a lottery experiment.
+  """The prune_masks(masks, final_weights, level) step of a lottery trial.
 
   Args:
     strategy: a name of NAMES (or a Strategy).
@@ -290,9 +291,10 @@ def make_prune_masks(strategy, percents, seed, output_layer=None, ignore=()):
       global_with_output with ignore=('fc',)). Their masks pass through.
 
   Returns:
-    A callable(masks, final_weights) -> masks. It counts its calls as the
-    levels 1, 2, ...: `experiment.experiment` calls it once per level, in
-    order, finished levels included, so a resumed trial draws the same seeds.
+    A callable(masks, final_weights, level=1) -> the masks of `level`
+    (1 for the first pruning): random pruning draws from the level's own
+    seed, so a resumed trial, whose finished levels are read back rather
+    than pruned again, draws what it drew uninterrupted.
 
   Raises:
     ValueError: for an unknown strategy, an ignored layer that `percents`
@@ -317,12 +319,10 @@ def make_prune_masks(strategy, percents, seed, output_layer=None, ignore=()):
   percents = {k: v for k, v in percents.items() if k not in ignore}
   if output_layer in ignore:
     output_layer = None  # global_with_output ranks what is left as one
-  calls = {'level': 0}
 
-  def prune_masks(masks, final_weights):
-    calls['level'] += 1
+  def prune_masks(masks, final_weights, level=1):
     return strategy.prune(percents, masks, final_weights,
-                          seed=int(seed) * SEED_STRIDE + calls['level'],
+                          seed=int(seed) * SEED_STRIDE + int(level),
                           output_layer=output_layer)
   prune_masks.strategy = strategy
   return prune_masks

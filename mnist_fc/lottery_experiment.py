@@ -33,6 +33,7 @@ import os
 
 from lottery_ticket.foundations import connectivity
 from lottery_ticket.foundations import dir_lock
+from lottery_ticket.foundations import experiment
 from lottery_ticket.foundations import finite
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import trainer
@@ -108,7 +109,7 @@ def lottery_experiment(output_dir, iterations=5,
   return _run(members, dataset, presets, overwrite)
 
 
-class _Trial(object):
+class _Trial(experiment.Trial):
   """One trial's directories, configuration, pruning and bookkeeping."""
 
   def __init__(self, output_dir, config, experiment_name, iterations,
@@ -167,7 +168,13 @@ class _Trial(object):
   def label(self, level):
     return 'level {}/{}'.format(level, self.iterations)
 
-  def reset_weights(self, initial):
+  def prune(self, level, masks, final_weights):
+    return self.prune_masks(masks, final_weights, level)
+
+  def finished(self, level):
+    return runs.load_finished(self.run_dir(level))
+
+  def reset(self, initial):
     """The weights later levels start from: level 0's initial, or its
     weights at the rewinding iteration."""
     if not (self.rewind and self.rewinds_weights):
@@ -175,7 +182,7 @@ class _Trial(object):
     return save_restore.restore_network(paths.rewind(self.run_dir(0),
                                                      self.rewind))
 
-  def level_presets(self, reset, previous_final):
+  def start(self, reset, previous_final):
     """The weights a level after 0 starts from: the reset weights
     (rewind_weights), or the previous level's final weights (rewind_lr,
     finetune); the model multiplies either by the level's masks."""
@@ -201,73 +208,45 @@ class _Trial(object):
 
 
 def _run(trials, dataset, presets, overwrite):
-  """The trials level by level, each level's unfinished trials as one pack
-  (a lone trial is a pack of one).
+  """The trials through foundations.experiment's levels, each level's
+  unfinished trials as one pack (a lone trial is a pack of one).
 
-  Every trial follows experiment.experiment's steps (prune its previous
-  level, reset to its own starting weights, train); a finished level of a
-  trial is read back instead of trained, so trials at different levels
-  (resumed, extended) catch up in packs of those that need a level. A trial
-  that diverges leaves the experiment; the others go on to the last level,
-  then its error is raised.
+  A trial that diverges leaves the experiment; the others go on to the last
+  level, then its error is raised.
   """
   for trial in trials:
     trial.claim(overwrite)
   first = trials[0]
-  previous = {}  # trial index -> (masks, final weights) of the last level
-  resets = {}    # trial index -> the weights its later levels start from
-  errors = {}
-  for level in range(first.iterations + 1):
-    todo, members = [], []
-    for index, trial in enumerate(trials):
-      if index in errors:
-        continue
-      done = runs.load_finished(trial.run_dir(level))
-      if done is not None:
-        _advance(trial, index, level, done, previous, resets)
-        continue
-      masks = (trial.prune_masks(*previous[index]) if level else None)
-      todo.append(index)
-      members.append(packed_runs.PackedRun(
-          trial.run_dir(level), trial.config, masks=masks,
-          presets=(trial.level_presets(resets[index], previous[index][1])
-                   if level else presets),
-          details=trial.details(level, masks)))
-    if not todo:
-      continue
+  total_steps = first.config.total_steps(dataset)
+
+  def train_pack(level, jobs):
+    members = [packed_runs.PackedRun(
+        job.trial.run_dir(level), job.trial.config, masks=job.masks,
+        presets=job.presets, details=job.trial.details(level, job.masks))
+               for job in jobs]
     label = first.label(level)
     if len(trials) > 1:
       label += ' trials {}'.format(trials_lib.span(
-          [trials[i].config.training.seed for i in todo]))
-    total_steps = first.config.total_steps(dataset)
+          [job.trial.config.training.seed for job in jobs]))
     try:
-      results = packed_runs.train_together(
+      return packed_runs.train_together(
           members, dataset, EXPERIMENT, label, total_steps,
           save_weights_at=first.save_weights_at(level),
           first_iteration=first.first_iteration(level),
           optimizer_fn=first.optimizer_fn(
               level, total_steps, first.config.steps_per_epoch(dataset)))
     except trainer.PackDiverged as diverged:
-      results = diverged.results
-      errors.update({todo[i]: error for i, error in diverged.errors.items()})
-    for index, member, result in zip(todo, members, results):
-      if result is not None:
-        _advance(trials[index], index, level,
-                 (result[0], result[1], member.masks), previous, resets)
+      return [diverged.errors.get(i, result)
+              for i, result in enumerate(diverged.results)]
+
+  results, errors = experiment.experiment(trials, first.iterations,
+                                          train_pack, presets)
   if errors:
     raise finite.NonFiniteError('; '.join(
         '{}: {}'.format(trials[i].output_dir, errors[i])
         for i in sorted(errors)))
-  return {trial.config.training.seed: previous[index]
-          for index, trial in enumerate(trials)}
-
-
-def _advance(trial, index, level, done, previous, resets):
-  """Keeps what the next level of `trial` needs from a finished level."""
-  initial, final, masks = done
-  previous[index] = (masks, final)
-  if level == 0:
-    resets[index] = trial.reset_weights(initial)
+  return {trial.config.training.seed: result
+          for trial, result in zip(trials, results)}
 
 
 def _count(name, value):

@@ -1,6 +1,7 @@
 """The mnist_fc experiments end to end on the offline digits dataset."""
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -147,3 +148,19 @@ def test_late_rewinding_continues_level_0_from_iteration_k(tmp_path):
                                         rewind_schedule='restart', **flags)
   assert not np.array_equal(_load(restart, 1, 'final')['layer0'],
                             level0['layer0'])
+
+
+def test_random_pruning_resumed_draws_what_it_drew_uninterrupted(tmp_path):
+  """A resumed trial reads its finished levels back and prunes the next one
+  with that level's own seed (not the count of prunings this process made)."""
+  flags = dict(FAST, training_len='20it', test_interval=10, pruning='random')
+  whole = str(tmp_path / 'whole')
+  lottery_experiment.lottery_experiment(whole, iterations=2, **flags)
+  resumed = str(tmp_path / 'resumed')
+  shutil.copytree(whole, resumed)
+  shutil.rmtree(os.path.join(resumed, '2'))
+  lottery_experiment.lottery_experiment(resumed, iterations=2, **flags)
+  for name in ('layer0', 'layer1', 'layer2'):
+    np.testing.assert_array_equal(
+        np.load(os.path.join(resumed, '2', 'same_init', 'masks', name + '.npy')),
+        np.load(os.path.join(whole, '2', 'same_init', 'masks', name + '.npy')))

@@ -134,7 +134,7 @@ def test_layerwise_strategy_is_prune_by_percent_and_levels_compound():
   prune_masks = pruning.make_prune_masks('layerwise', PERCENTS, seed=0)
   masks = None
   for level in (1, 2):
-    masks = prune_masks(masks, _weights(level))
+    masks = prune_masks(masks, _weights(level), level)
   # 1920 weights of layer0: 384 go, then round(0.2 * 1536) = 307.
   assert masks['layer0'].sum() == 1920 - 384 - 307
   assert masks['layer2'].sum() == 200 - 20 - 18
@@ -144,7 +144,7 @@ def test_random_strategy_draws_a_new_seed_per_level():
   prune_masks = pruning.make_prune_masks('random', PERCENTS, seed=7)
   weights = _weights(0)
   first = prune_masks(None, weights)
-  second = prune_masks(first, weights)
+  second = prune_masks(first, weights, 2)
   np.testing.assert_array_equal(
       first['layer0'], pruning.prune_random(PERCENTS, None, weights, 7001)[
           'layer0'])

@@ -95,7 +95,7 @@ def test_rewinding_weights_is_unchanged():
   assert trial.save_weights_at(0) == [K]
   assert trial.optimizer_fn(1, TOTAL) is None
   reset = {'layer0': np.ones(2)}
-  assert trial.level_presets(reset, {'layer0': np.zeros(2)}) is reset
+  assert trial.start(reset, {'layer0': np.zeros(2)}) is reset
 
 
 def test_rewind_schedule_is_refused_without_rewinding_weights():
