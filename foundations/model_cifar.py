@@ -57,11 +57,6 @@ def architecture(name, resnet_width=None):
   return architectures.cifar_architecture(name, resnet_width)
 
 
-def model_class(hyperparameters):
-  """ModelResNet or ModelVGG, whichever `hyperparameters` are for."""
-  return ModelResNet if 'resnet_depth' in hyperparameters else ModelVGG
-
-
 class _CifarModel(model_base.ModelBase):
   """What ResNets and VGGs share: construction, initialisers, output layer."""
 
