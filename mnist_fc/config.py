@@ -326,9 +326,7 @@ def _finish(concerns, values):
                               if values['pruning'] != 'global' else ())
   if 'sparse' in names:
     _finish_sparse(values)
-  for reads, rule in CROSS_RULES:
-    if all(name in values for name in reads):
-      rule(values)
+  check_across(values)
   missing = sorted(k for k, v in values.items()
                    if v is None and not _derived_later(k))
   assert not missing, 'settings left unresolved: {}'.format(missing)
@@ -435,16 +433,48 @@ def _ignored_layers_are_pruned(values):
         ','.join(values['prune_ignore']), error)) from None
 
 
-# The rules between settings of different concerns, checked once every
-# concern has derived and checked its own: (the settings a rule reads, the
-# rule, raising a one-line ValueError). A rule applies to a configuration
-# holding every setting it reads. (A flag the configuration would not read
-# is refused by settings.READ_ONLY_WITH.)
+def _levels_prune(values):
+  pruned = {name: kind for name, kind in _layer_kinds(values).items()
+            if name not in values['prune_ignore']}
+  if values['iterations'] and not any(
+      _prune_percents(values)[name] for name in pruned):
+    rates = ['--{}={}'.format(name, values[name]) for kind, name in (
+        ('hidden', 'prune_percent'), ('conv', 'prune_percent_conv'),
+        ('output', 'prune_percent_output')) if kind in pruned.values()]
+    if values['prune_ignore']:
+      rates.append('--prune_ignore=' + ','.join(values['prune_ignore']))
+    raise ValueError('{} prune nothing: the {} levels of --iterations={} '
+                     'would all train the dense network'.format(
+                         ' '.join(rates), values['iterations'],
+                         values['iterations']))
+
+
+# The rules between settings of different concerns (and a runner's own
+# arguments, such as the lottery experiment's --iterations), checked once
+# every concern has derived and checked its own: (the names a rule reads,
+# the rule, raising a one-line ValueError). A rule applies where every name
+# it reads is given (check_across). A flag the configuration would not read
+# is refused by settings.READ_ONLY_WITH.
 CROSS_RULES = (
     (('augment', 'network'), _augment_reads_images),
     (('method', 'network'), _small_dense_narrows),
     (('prune_ignore', 'network'), _ignored_layers_are_pruned),
+    (('iterations', 'prune_ignore', 'network'), _levels_prune),
 )
+
+
+def check_across(values, **arguments):
+  """Applies every rule of CROSS_RULES whose names `values` (a dict, or a
+  Config's) and a runner's `arguments` hold.
+
+  Raises:
+    ValueError: in one line, from the first rule that refuses.
+  """
+  values = dict(values.values if isinstance(values, Config) else values,
+                **arguments)
+  for reads, rule in CROSS_RULES:
+    if all(name in values for name in reads):
+      rule(values)
 
 
 def _derived_later(name):
