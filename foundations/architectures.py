@@ -48,19 +48,6 @@ ARCHITECTURES = {
 NAMES = tuple(sorted(ARCHITECTURES))
 
 
-def architecture(name):
-  """Hyperparameters of a named architecture (a fresh copy).
-
-  Raises:
-    ValueError: for a name that is not one of NAMES.
-  """
-  choices.check('architecture', name, NAMES)
-  spec = ARCHITECTURES[name]
-  return {'conv_layers': list(spec['conv_layers']),
-          'fc_layers': list(spec['fc_layers'])}
-
-
-
 # The CIFAR ResNets and VGGs of OpenLTH (facebookresearch/open_lth
 # models/cifar_resnet.py, models/cifar_vgg.py), built by model_cifar. Their
 # facts live here so that the configuration reads them without TensorFlow.
@@ -78,40 +65,13 @@ VGG_PLANS = {
     19: [64, 64, CIFAR_POOL, 128, 128, CIFAR_POOL, 256, 256, 256, 256,
          CIFAR_POOL, 512, 512, 512, 512, CIFAR_POOL, 512, 512, 512, 512],
 }
-CIFAR_ARCHITECTURES = dict(
-    [('resnet{}'.format(depth), {'resnet_depth': depth,
-                                 'resnet_width': RESNET_WIDTH})
-     for depth in RESNET_DEPTHS] +
-    [('vgg{}'.format(depth), {'vgg_plan': plan})
-     for depth, plan in sorted(VGG_PLANS.items())])
-CIFAR_NAMES = tuple(CIFAR_ARCHITECTURES)
+RESNET_NAMES = tuple('resnet{}'.format(depth) for depth in RESNET_DEPTHS)
+VGG_NAMES = tuple('vgg{}'.format(depth) for depth in sorted(VGG_PLANS))
 # OpenLTH's model_init for both families: PyTorch's kaiming_normal_ (an
 # untruncated normal of variance 2 / fan_in; initializers.py).
 CIFAR_INITIALIZER = 'kaiming_normal'
 # The name of the dense output layer of both families.
 CIFAR_OUTPUT = 'fc'
-
-
-def cifar_architecture(name, resnet_width=None):
-  """Hyperparameters of a named CIFAR net (a fresh copy).
-
-  Args:
-    name: one of CIFAR_NAMES.
-    resnet_width: a ResNet's W (None: RESNET_WIDTH); ignored for a VGG.
-
-  Raises:
-    ValueError: for a name that is not one of CIFAR_NAMES.
-  """
-  choices.check('CIFAR network', name, CIFAR_NAMES)
-  spec = {key: list(value) if isinstance(value, list) else value
-          for key, value in CIFAR_ARCHITECTURES[name].items()}
-  if 'resnet_depth' in spec and resnet_width is not None:
-    spec['resnet_width'] = int(resnet_width)
-  return spec
-
-
-RESNET_NAMES = tuple(n for n in CIFAR_NAMES
-                     if 'resnet_depth' in CIFAR_ARCHITECTURES[n])
 
 
 def resnet_blocks(depth, width):
@@ -206,6 +166,16 @@ class Family:
     flat: whether it reads flattened images.
     sequential: whether every path goes through each layer in turn (a
       ResNet's shortcuts go around layers: connectivity.check).
+
+  Each family defines `hyperparameters(network, layers, num_classes,
+  initializer=, padding=, resnet_width=)`, the model hyperparameters of a
+  network (the options a family does not read are ignored), and
+  `layer_kinds(hyperparameters)`, the prunable layers in the model's order,
+  each 'conv', 'hidden' (fully-connected) or 'output' (the last); the named
+  ones `architecture(network, resnet_width)`; those small_dense narrows
+  `hidden_widths(hyperparameters)` (conv filters, then hidden units) and
+  `with_widths(hyperparameters, widths)` (a copy with the widths an
+  iterator gives, in that order).
   """
   name: str
   networks: Tuple[str, ...]
@@ -218,11 +188,6 @@ class Family:
   narrows: bool = False
   flat: bool = False
   sequential: bool = True
-
-  @property
-  def has_conv(self):
-    """Whether it has conv layers (pruned at --prune_percent_conv)."""
-    return not self.flat
 
   def recipe_on(self, dataset):
     """The recipe's settings for a run on `dataset` ({} off its dataset)."""
@@ -240,29 +205,9 @@ class Family:
     """The hidden fully-connected widths of a network given no --layers."""
     return ()
 
-  def hyperparameters(self, network, layers, num_classes, **options):
-    """The model hyperparameters of `network` (options: initializer,
-    padding, resnet_width)."""
-    raise NotImplementedError
-
-  def layer_kinds(self, hyperparameters):
-    """The prunable layers, in the model's order, each as 'conv', 'hidden'
-    (fully-connected) or 'output' (the last); the names are the model's."""
-    raise NotImplementedError
-
   def layer_names(self, hyperparameters):
     """The prunable layers (kernels), in the model's order."""
     return list(self.layer_kinds(hyperparameters))
-
-  def hidden_widths(self, hyperparameters):
-    """The widths small_dense narrows: conv filters, then hidden units."""
-    raise ValueError('--network={} has no widths small_dense narrows'.format(
-        self.name))
-
-  def with_widths(self, hyperparameters, widths):
-    """A copy whose hidden widths are `widths` (an iterator, in order)."""
-    raise ValueError('--network={} has no widths small_dense narrows'.format(
-        self.name))
 
 
 def _fc_kinds(prefix, count):
@@ -271,9 +216,9 @@ def _fc_kinds(prefix, count):
           for i in range(count)}
 
 
-def _hidden(layers, units):
-  """Fully-connected (units, activation) layers: `units` then the output's."""
-  return [(int(u), 'relu') for u in units] + [layers[-1]]
+def _hidden(layers, widths):
+  """Fully-connected `layers` with their hidden widths the next of `widths`."""
+  return [(next(widths), a) for _, a in layers[:-1]] + [layers[-1]]
 
 
 class _Fc(Family):
@@ -293,20 +238,23 @@ class _Fc(Family):
     return [u for u, _ in hyperparameters['layers'][:-1]]
 
   def with_widths(self, hyperparameters, widths):
-    out = dict(hyperparameters)
-    out['layers'] = _hidden(out['layers'], [next(widths) for _ in
-                                            out['layers'][:-1]])
-    return out
+    return dict(hyperparameters, layers=_hidden(hyperparameters['layers'],
+                                                widths))
 
 
 class _Conv(Family):
 
+  def architecture(self, network, resnet_width=None):
+    spec = ARCHITECTURES[network]
+    return {'conv_layers': list(spec['conv_layers']),
+            'fc_layers': list(spec['fc_layers'])}
+
   def default_layers(self, network):
-    return tuple(u for u, _ in architecture(network)['fc_layers'][:-1])
+    return tuple(u for u, _ in ARCHITECTURES[network]['fc_layers'][:-1])
 
   def hyperparameters(self, network, layers, num_classes, initializer=None,
                       padding='SAME', **_):
-    spec = architecture(network)
+    spec = self.architecture(network)
     spec.update(fc_layers=[(int(u), 'relu') for u in layers] +
                 [(num_classes, None)], initializer=initializer,
                 padding=padding)
@@ -326,8 +274,7 @@ class _Conv(Family):
     out = dict(hyperparameters)
     out['conv_layers'] = [l if l == POOL else (next(widths), l[1], l[2])
                           for l in out['conv_layers']]
-    out['fc_layers'] = _hidden(out['fc_layers'], [next(widths) for _ in
-                                                  out['fc_layers'][:-1]])
+    out['fc_layers'] = _hidden(out['fc_layers'], widths)
     return out
 
 
@@ -337,7 +284,7 @@ class _Cifar(Family):
 
   def hyperparameters(self, network, layers, num_classes, initializer=None,
                       resnet_width=None, **_):
-    spec = cifar_architecture(network, resnet_width)
+    spec = self.architecture(network, resnet_width)
     spec.update(outputs=num_classes, initializer=initializer)
     return spec
 
@@ -348,6 +295,11 @@ class _Cifar(Family):
 
 
 class _ResNet(_Cifar):
+
+  def architecture(self, network, resnet_width=None):
+    return {'resnet_depth': int(network[len('resnet'):]),
+            'resnet_width': int(RESNET_WIDTH if resnet_width is None
+                                else resnet_width)}
 
   def conv_names(self, hyperparameters):
     """conv0, then per block b block{b}_conv1, block{b}_conv2 and, where
@@ -363,6 +315,9 @@ class _ResNet(_Cifar):
 
 
 class _VGG(_Cifar):
+
+  def architecture(self, network, resnet_width=None):
+    return {'vgg_plan': list(VGG_PLANS[int(network[len('vgg'):])])}
 
   def conv_names(self, hyperparameters):
     """conv0, conv1, ..., one per channel count of the plan."""
@@ -382,7 +337,7 @@ FAMILIES = (
           layers='some', narrows=True),
     _ResNet('resnet', RESNET_NAMES, 'resnet_depth', 'model_cifar.ModelResNet',
            _CIFAR_DERIVED, OPENLTH_CIFAR10, sequential=False),
-    _VGG('vgg', tuple(n for n in CIFAR_NAMES if n not in RESNET_NAMES),
+    _VGG('vgg', VGG_NAMES,
            'vgg_plan', 'model_cifar.ModelVGG', _CIFAR_DERIVED, OPENLTH_CIFAR10,
            ignored=(CIFAR_OUTPUT,)),
 )
@@ -397,6 +352,18 @@ def family(network):
   """
   choices.check('network', network, NETWORKS)
   return next(f for f in FAMILIES if network in f.networks)
+
+
+def architecture(name, resnet_width=None):
+  """The architecture of a named network, a fresh copy: a conv net's layers,
+  a ResNet's depth and width W (None: RESNET_WIDTH), a VGG's plan; the
+  model hyperparameters without widths, outputs or initialiser.
+
+  Raises:
+    ValueError: 'No such architecture: ...' naming the choices.
+  """
+  choices.check('architecture', name, NETWORKS[1:])
+  return family(name).architecture(name, resnet_width)
 
 
 def of(hyperparameters):

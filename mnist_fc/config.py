@@ -143,7 +143,7 @@ class Config(object):
 
   def layer_names(self):
     """Names of the prunable layers, in order."""
-    return _layer_names(self.values)
+    return list(_layer_kinds(self.values))
 
   def prune_percents(self):
     """Per-layer pruning fractions: conv layers at the conv rate, hidden
@@ -289,7 +289,7 @@ def _finish(concerns, values):
 
   A value left to derive comes from the network's family (its derived
   values; its recipe on its dataset) or else from the concern that owns it;
-  each concern then checks its own values, and settings.CROSS_RULES those
+  each concern then checks its own values, and CROSS_RULES those
   that cross concerns.
   """
   names = {c.name for c in concerns}
@@ -393,10 +393,9 @@ def _finish_model(values):
     values['layers'] = family.default_layers(network)
   elif family.layers == 'none' and values['layers']:
     raise ValueError('--layers={}: {} has no hidden fully-connected layers '
-                     '(--layers applies to {})'.format(
+                     '(--layers applies to fc, {})'.format(
                          ','.join(str(u) for u in values['layers']), network,
-                         ', '.join(n for n in architectures.NETWORKS
-                                   if _family({'network': n}).layers != 'none')))
+                         ', '.join(architectures.NAMES)))
   elif family.layers == 'some' and not values['layers']:
     raise ValueError('--layers is empty: {} needs its hidden widths'.format(
         network))
@@ -489,10 +488,6 @@ def _hyperparameters(values, num_classes):
       resnet_width=values['resnet_width'])
 
 
-def _layer_names(values):
-  return list(_layer_kinds(values))
-
-
 def _layer_kinds(values):
   return _family(values).layer_kinds(_hyperparameters(values, 1))
 
@@ -582,12 +577,10 @@ def complete(config, dataset):
       raise ValueError('--{}={} is larger than the {} training examples '
                        'of {}'.format(name, values[name], examples,
                                       values['dataset']))
-  total = durations.to_iterations(values['training_len'],
-                                  dataset.steps_per_epoch(values['batch_size']))
-  if total < 1:
-    raise ValueError('--training_len={} trains nothing'.format(
-        values['training_len']))
-  drop_iterations(values, dataset.steps_per_epoch(values['batch_size']))
+  # Every batch fits the training set (above): an epoch is at least a step.
+  steps_per_epoch = dataset.steps_per_epoch(values['batch_size'])
+  total = durations.to_iterations(values['training_len'], steps_per_epoch)
+  drop_iterations(values, steps_per_epoch)
   if config.has('lottery') and values['rewind_iteration'] >= total:
     raise ValueError('--rewind_iteration={} is not within the {} training '
                      'iterations'.format(values['rewind_iteration'], total))

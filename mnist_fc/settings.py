@@ -66,11 +66,9 @@ DATA = hparams.Concern('data', (
 ))
 
 MODEL = hparams.Concern('model', (
-    S('network', 'str', 'fc', "'fc' (an MLP of --layers) or a conv net; "
-      'the CIFAR nets (resnet*, vgg*) on cifar10 default to the recipe of '
-      "OpenLTH's cifar_resnet_20 and cifar_vgg_16 (SGD with momentum 0.9 at "
-      '0.1, batch 128, 160ep, drops x0.1 at 80ep,120ep, weight decay 1e-4 '
-      'on every parameter, no validation split): any flag overrides a value',
+    S('network', 'str', 'fc', "'fc' (an MLP of --layers) or a conv net; on "
+      "cifar10 the CIFAR nets (resnet*, vgg*) train OpenLTH's recipe "
+      '(docs/lottery.md), any flag overriding a value',
       choices=architectures.NETWORKS),
     S('layers', 'ints', None, 'hidden fully-connected widths (fc and the '
       'conv nets; the CIFAR nets have none)', minimum=1,
@@ -262,19 +260,14 @@ CONCERNS = {c.name: c for c in (DATA, MODEL, TRAINING, LOTTERY, SPARSE)}
 _METAINIT = (lambda v: v['init_method'] == 'metainit', '--init_method=metainit')
 
 
-def _networks(where):
-  """(whether a configuration's network's family has `where`, the networks
-  that have it)."""
-  return (lambda v: where(architectures.family(v['network'])),
-          '--network=' + ', '.join(
-              n for n in architectures.NETWORKS
-              if where(architectures.family(n))))
-
-
+_FAMILY = lambda v: architectures.family(v['network'])
 READ_ONLY_WITH = {
-    'resnet_width': _networks(lambda f: f.name == 'resnet'),
-    'conv_padding': _networks(lambda f: f.name == 'conv'),
-    'prune_percent_conv': _networks(lambda f: f.has_conv),
+    'resnet_width': (lambda v: _FAMILY(v).name == 'resnet',
+                     '--network=' + ', '.join(architectures.RESNET_NAMES)),
+    'conv_padding': (lambda v: _FAMILY(v).name == 'conv',
+                     '--network=' + ', '.join(architectures.NAMES)),
+    'prune_percent_conv': (lambda v: not _FAMILY(v).flat,
+                           'a network with conv layers (not fc)'),
     'lr_drops': (lambda v: v['lr_schedule'] == 'step', '--lr_schedule=step'),
     'lr_drop_factor': (lambda v: v['lr_schedule'] == 'step',
                        '--lr_schedule=step'),
