@@ -205,10 +205,6 @@ class Family:
     """The hidden fully-connected widths of a network given no --layers."""
     return ()
 
-  def layer_names(self, hyperparameters):
-    """The prunable layers (kernels), in the model's order."""
-    return list(self.layer_kinds(hyperparameters))
-
 
 def _fc_kinds(prefix, count):
   """{prefix0: 'hidden', ..., prefix{count-1}: 'output'}."""

@@ -188,7 +188,8 @@ IGNORED_OR_CONTRADICTORY = [
      '--conv_padding=VALID is read only with --network=conv2, conv4, conv6, '
      'lenet5'),
     ('lottery_experiment', ['--prune_percent_conv=0.3'],
-     '--prune_percent_conv=0.3 is read only with --network=conv2'),
+     '--prune_percent_conv=0.3 is read only with a network with conv layers '
+     '(not fc)'),
     ('train', ['--warmup_steps=1000', '--training_len=50it'],
      '--warmup_steps=1000 is longer than training (--training_len=50it: 50 '
      'iterations)'),

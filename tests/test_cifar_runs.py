@@ -208,7 +208,7 @@ def test_weight_decay_on_all_decays_biases_and_batch_norms_too():
   # [0, 1), biases and shifts zero) and batches.
   initial, kernels = _one_sgd_step(dataset, spec, 'kernels')
   _, every = _one_sgd_step(dataset, spec, 'all')
-  layers = set(architectures.of(spec).layer_names(spec))
+  layers = set(architectures.of(spec).layer_kinds(spec))
   for name, value in kernels.items():
     if name in layers or name.endswith(('_moving_mean', '_moving_variance')):
       # Kernels decay either way; moving statistics are not trained.
