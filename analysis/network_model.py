@@ -8,26 +8,25 @@ saved weights: a missing tensor would otherwise be silently initialised at
 random.
 """
 
-from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import model_base
 from lottery_ticket.mnist_fc import builders
+from lottery_ticket.mnist_fc import small_dense
 
 
 def describe_architecture(network):
-  """A short description, e.g. "fc with hidden layers [300, 100] on mnist"
-  or "resnet20 of width 16 on cifar10"."""
+  """A short description, e.g. "fc with hidden widths [300, 100] on mnist",
+  "lenet5 with hidden widths [6, 16, 120, 84], VALID padding on mnist" or
+  "resnet20 of width 16 on cifar10"."""
   spec = hyperparameters(network, 0)
-  if architectures.is_cifar(spec):
-    shape = network.run_config.model.network
-    if 'resnet_width' in spec:
-      shape += ' of width {}'.format(spec['resnet_width'])
-  elif 'layers' in spec:
-    shape = 'fc with hidden layers {}'.format([u for u, _ in spec['layers'][:-1]])
-  else:
-    convs = [l[0] for l in spec['conv_layers'] if l != architectures.POOL]
-    shape = '{} with conv filters {}, hidden units {}, {} padding'.format(
-        network.run_config.model.network, convs,
-        [u for u, _ in spec['fc_layers'][:-1]], spec.get('padding', 'SAME'))
+  model = network.run_config.model
+  family = network.run_config.family
+  shape = model.network
+  if family.narrows:
+    shape += ' with hidden widths {}'.format(family.hidden_widths(spec))
+  if family.name == 'conv':
+    shape += ', {} padding'.format(model.conv_padding)
+  if family.name == 'resnet':
+    shape += ' of width {}'.format(model.resnet_width)
   return '{} on {}'.format(shape, network.run_config.data.dataset)
 
 
@@ -35,28 +34,16 @@ def hyperparameters(network, num_classes):
   """The model hyperparameters the network was trained with.
 
   The configuration's architecture (widths, conv padding; a CIFAR net's
-  name and width), with what a small_dense run records beside it: its narrowed hidden widths
-  (start.small_dense_widths: conv filters, then hidden fully-connected
-  units).
+  name and width), with what a small_dense run records beside it: its
+  narrowed hidden widths (start.small_dense_widths: conv filters, then
+  hidden fully-connected units).
   """
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   spec = network.run_config.hyperparameters(num_classes)
   details = config_lib.details(network.config or {})
   widths = (details.get('start') or {}).get('small_dense_widths')
   if widths:
-    widths = [int(w) for w in widths]
-    if 'layers' in spec:
-      spec['layers'] = [(w, act) for w, (_, act) in zip(
-          widths, spec['layers'][:-1])] + spec['layers'][-1:]
-    else:
-      conv_index = [i for i, l in enumerate(spec['conv_layers'])
-                    if l != architectures.POOL]
-      for position, index in enumerate(conv_index):
-        _, kernel, act = spec['conv_layers'][index]
-        spec['conv_layers'][index] = (widths[position], kernel, act)
-      rest = widths[len(conv_index):]
-      spec['fc_layers'] = [(w, act) for w, (_, act) in zip(
-          rest, spec['fc_layers'][:-1])] + spec['fc_layers'][-1:]
+    spec = small_dense.with_widths(spec, widths)
   return spec
 
 

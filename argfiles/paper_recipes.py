@@ -24,15 +24,10 @@ baselines included), each scored one alone and with each of its ablations
 
 Linear mode connectivity (`lmc`; Frankle, Dziugaite, Roy & Carbin, ICML
 2020, "Linear Mode Connectivity and the Lottery Ticket Hypothesis"):
-ResNet-20 and VGG-16 on CIFAR-10, trained as OpenLTH's default_hparams
-train them (facebookresearch/open_lth models/cifar_resnet.py and
-models/cifar_vgg.py: SGD with momentum 0.9, learning rate 0.1 dropped 10x
-at epochs 80 and 120 of 160, no warm-up, weight decay 1e-4 on every
-parameter as training/optimizers.py hands model.parameters() to SGD, batch
-128, kaiming-normal initialisation), with datasets/cifar10.py's
-augmentation (random horizontal flip, random 32x32 crop of the image padded
-by 4) and per-channel normalisation, on all 50,000 training examples (no
-validation split).
+ResNet-20 and VGG-16 on CIFAR-10, trained by their family's recipe, OpenLTH's
+default_hparams (foundations/architectures.py OPENLTH_CIFAR10), with the
+values it derives (kaiming-normal initialisation, crop_flip, channel
+normalisation), each stated in the line.
 IMP prunes 20% per level by one global magnitude ranking: the ResNets rank
 their output layer with the rest (sparse_global with nothing ignored), the
 VGGs leave it unpruned (pruning_layers_to_ignore='fc.weight'). Each k of
@@ -52,6 +47,7 @@ paper's.
 
 import os
 
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import sparse_methods
 from lottery_ticket.foundations import train_options
@@ -173,11 +169,9 @@ LMC_NETWORKS = ('resnet20', 'vgg16')
 LMC_REWINDS = (0, 100, 500, 2000)
 # Levels: 0.8**20 = 1.2% of the prunable weights left at the last.
 LMC_LEVELS = 20
-# CIFAR-10's 50,000 training examples in whole batches of 128 (the library
-# drops the tail of an epoch).
-LMC_STEPS_PER_EPOCH = 50000 // 128
-LMC_EPOCHS = 160
-LMC_DROP_EPOCHS = (80, 120)
+# CIFAR-10's 50,000 training examples in whole batches of the recipe's 128
+# (the library drops the tail of an epoch).
+LMC_STEPS_PER_EPOCH = 50000 // architectures.OPENLTH_CIFAR10['batch_size']
 LMC_INSTABILITY_DIR = 'instability'
 
 
@@ -187,9 +181,10 @@ def lmc_family(network):
   Raises:
     ValueError: for a network of neither family.
   """
-  for family in ('resnet', 'vgg'):
-    if str(network).startswith(family):
-      return family
+  if network in architectures.NETWORKS:
+    family = architectures.family(network)
+    if family.recipe:
+      return family.name
   raise ValueError('--paper=lmc trains the CIFAR ResNets and VGGs, not '
                    '--network={}'.format(network))
 
@@ -219,29 +214,27 @@ def lmc_flags(network, scale=1.0, control=False):
     dict flag -> value, the step counts scaled.
   """
   scale = check_scale(scale)
-  family = lmc_family(network)
+  lmc_family(network)
+  family = architectures.family(network)
   epoch = LMC_STEPS_PER_EPOCH
-  drops = ','.join('{}it'.format(lmc_scaled(e * epoch, scale))
-                   for e in LMC_DROP_EPOCHS)
-  flags = {
-      'network': network, 'dataset': 'cifar10', 'validate_size': 0,
-      'augment': 'crop_flip', 'normalize': 'channel',
-      'initializer': 'kaiming_normal',
-      'optimizer': 'momentum', 'learning_rate': 0.1, 'momentum': 0.9,
-      'lr_schedule': 'step', 'lr_drops': drops, 'lr_drop_factor': 0.1,
-      'weight_decay': 1e-4, 'weight_decay_on': 'all', 'batch_size': 128,
-      'training_len': '{}it'.format(lmc_scaled(LMC_EPOCHS * epoch, scale)),
-      'test_interval': lmc_scaled(epoch, scale),
-      'checkpoint_interval': lmc_scaled(10 * epoch, scale),
-      'prune_percent': 0.2,
-  }
-  if family == 'vgg':
-    flags['prune_ignore'] = 'fc'
+
+  def steps(duration):
+    return '{}it'.format(lmc_scaled(durations.to_iterations(duration, epoch),
+                                    scale))
+
+  flags = dict(family.recipe, network=network,
+               initializer=family.derived['initializer'],
+               lr_drops=','.join(steps(d) for d in family.recipe['lr_drops']),
+               training_len=steps(family.recipe['training_len']),
+               test_interval=lmc_scaled(epoch, scale),
+               checkpoint_interval=lmc_scaled(10 * epoch, scale))
+  if family.ignored:
+    flags['prune_ignore'] = ','.join(family.ignored)
   if control:
     flags.update(pruning='random', prune_percent_conv=0.2,
                  prune_percent_output=0.2)
   else:
-    flags['pruning'] = 'global_with_output'
+    flags['pruning'] = family.derived['pruning']
   return flags
 
 

@@ -20,7 +20,7 @@ from lottery_ticket.foundations import augmentation
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
-from lottery_ticket.foundations import model_cifar
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import session as session_lib
@@ -41,7 +41,7 @@ def ms_per_step(name, batch_size=128, steps=20, warmup=5, augment=True,
                 dataset=None):
   """Marginal milliseconds per training step of architecture `name`."""
   dataset = dataset or random_cifar()
-  hyperparameters = model_cifar.architecture(name)
+  hyperparameters = architectures.architecture(name)
   model_class = packed_model.model_class(hyperparameters)
   starting = trainer.initial_values(model_class, hyperparameters, dataset,
                                     trainer.Member())

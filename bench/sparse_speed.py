@@ -33,8 +33,6 @@ from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import graph_data
 from lottery_ticket.foundations import mask_updates
-from lottery_ticket.foundations import model_conv
-from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import progress
@@ -92,7 +90,7 @@ class Loop(object):
     self._dataset = dataset
     self._step = 0
     spec, input_shape = hyperparameters(network)
-    model_class = model_fc.ModelFc if network == 'mlp' else model_conv.ModelConv
+    model_class = packed_model.model_class(spec)
     initial = trainer.initial_values(model_class, spec, dataset, trainer.Member(
         masks=_masks(method, spec, input_shape)))
     graph = tf.Graph()

@@ -1,4 +1,13 @@
-"""The conv nets by name: their layers, as plain data (no TensorFlow).
+"""The networks by name, one registry entry per family (no TensorFlow).
+
+`family(network)` is the one place that tells networks apart: fc (an MLP of
+--layers), conv (the named conv nets below), resnet and vgg (OpenLTH's CIFAR
+nets). Each `Family` carries its model hyperparameters and layer names, the
+layers OpenLTH leaves unpruned, how small_dense narrows it, the settings its
+runs derive when not given, and its default recipe (`recipe`, as OpenLTH's
+default_hparams: the dataset it is for and the training it gets there).
+`of(hyperparameters)` finds the family of a hyperparameters dict by the key
+only that family's have.
 
 Conv-2/4/6 are the VGG-like CIFAR-10 networks of the lottery ticket paper
 (3x3 convolutions, 2x2 max-pooling after each pair, then 256-256-10 fully
@@ -9,6 +18,10 @@ TensorFlow; model_conv.ModelConv builds a network from such a spec.
 The CIFAR ResNets and VGGs (below: names, VGG plans, ResNet blocks, layer
 names, the layers OpenLTH leaves unpruned) are built by model_cifar.
 """
+
+import dataclasses
+import importlib
+from typing import Any, Mapping, Tuple
 
 from lottery_ticket.foundations import choices
 
@@ -35,19 +48,6 @@ ARCHITECTURES = {
 NAMES = tuple(sorted(ARCHITECTURES))
 
 
-def architecture(name):
-  """Hyperparameters of a named architecture (a fresh copy).
-
-  Raises:
-    ValueError: for a name that is not one of NAMES.
-  """
-  choices.check('architecture', name, NAMES)
-  spec = ARCHITECTURES[name]
-  return {'conv_layers': list(spec['conv_layers']),
-          'fc_layers': list(spec['fc_layers'])}
-
-
-
 # The CIFAR ResNets and VGGs of OpenLTH (facebookresearch/open_lth
 # models/cifar_resnet.py, models/cifar_vgg.py), built by model_cifar. Their
 # facts live here so that the configuration reads them without TensorFlow.
@@ -65,50 +65,13 @@ VGG_PLANS = {
     19: [64, 64, CIFAR_POOL, 128, 128, CIFAR_POOL, 256, 256, 256, 256,
          CIFAR_POOL, 512, 512, 512, 512, CIFAR_POOL, 512, 512, 512, 512],
 }
-CIFAR_ARCHITECTURES = dict(
-    [('resnet{}'.format(depth), {'resnet_depth': depth,
-                                 'resnet_width': RESNET_WIDTH})
-     for depth in RESNET_DEPTHS] +
-    [('vgg{}'.format(depth), {'vgg_plan': plan})
-     for depth, plan in sorted(VGG_PLANS.items())])
-CIFAR_NAMES = tuple(CIFAR_ARCHITECTURES)
+RESNET_NAMES = tuple('resnet{}'.format(depth) for depth in RESNET_DEPTHS)
+VGG_NAMES = tuple('vgg{}'.format(depth) for depth in sorted(VGG_PLANS))
 # OpenLTH's model_init for both families: PyTorch's kaiming_normal_ (an
 # untruncated normal of variance 2 / fan_in; initializers.py).
 CIFAR_INITIALIZER = 'kaiming_normal'
 # The name of the dense output layer of both families.
 CIFAR_OUTPUT = 'fc'
-
-
-def cifar_architecture(name, resnet_width=None):
-  """Hyperparameters of a named CIFAR net (a fresh copy).
-
-  Args:
-    name: one of CIFAR_NAMES.
-    resnet_width: a ResNet's W (None: RESNET_WIDTH); ignored for a VGG.
-
-  Raises:
-    ValueError: for a name that is not one of CIFAR_NAMES.
-  """
-  choices.check('CIFAR network', name, CIFAR_NAMES)
-  spec = {key: list(value) if isinstance(value, list) else value
-          for key, value in CIFAR_ARCHITECTURES[name].items()}
-  if 'resnet_depth' in spec and resnet_width is not None:
-    spec['resnet_width'] = int(resnet_width)
-  return spec
-
-
-def is_resnet(name):
-  """Whether the network `name` is one of the CIFAR ResNets (whose
-  shortcuts go around layers)."""
-  return 'resnet_depth' in CIFAR_ARCHITECTURES.get(name, {})
-
-
-RESNET_NAMES = tuple(n for n in CIFAR_NAMES if is_resnet(n))
-
-
-def is_cifar(hyperparameters):
-  """Whether `hyperparameters` are a ResNet's or a VGG's."""
-  return 'resnet_depth' in hyperparameters or 'vgg_plan' in hyperparameters
 
 
 def resnet_blocks(depth, width):
@@ -157,14 +120,186 @@ def check_vgg_plan(plan):
   return plan
 
 
-def cifar_layer_names(hyperparameters):
-  """The prunable layers (kernels) of a CIFAR net, in the model's order.
+# The registry of families --------------------------------------------------------
 
-  ResNet: conv0, then per block b block{b}_conv1, block{b}_conv2 and, where
-  the shape changes, block{b}_shortcut; VGG: conv0, conv1, ...; both end
-  with the output layer fc. Batch norms are not layers: never pruned.
+# OpenLTH's default_hparams of cifar_resnet_20 and cifar_vgg_16 (models/
+# cifar_resnet.py, models/cifar_vgg.py), in this library's settings: SGD
+# with momentum 0.9 at 0.1, dropped 10x (gamma) at epochs 80 and 120 of 160,
+# weight decay 1e-4 on every parameter (training/optimizers.py hands
+# model.parameters() to SGD), batches of 128 of CIFAR-10's 50,000 training
+# examples (no validation split), with datasets/cifar10.py's augmentation
+# (random flip, random crop of the image padded by 4) and per-channel
+# normalisation; 20% of the weights pruned per level (pruning_fraction).
+OPENLTH_CIFAR10 = {
+    'dataset': 'cifar10', 'validate_size': 0, 'normalize': 'channel',
+    'augment': 'crop_flip', 'optimizer': 'momentum', 'learning_rate': 0.1,
+    'momentum': 0.9, 'lr_schedule': 'step', 'lr_drops': ('80ep', '120ep'),
+    'lr_drop_factor': 0.1, 'weight_decay': 1e-4, 'weight_decay_on': 'all',
+    'batch_size': 128, 'training_len': '160ep', 'prune_percent': 0.2,
+}
+# LeNet-300-100's hidden widths (the lottery ticket paper's MLP).
+LENET_300_100 = (300, 100)
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+  """One family of networks: what the configuration and the models ask of it.
+
+  Attributes:
+    name: 'fc', 'conv', 'resnet' or 'vgg'.
+    networks: the --network names of the family.
+    key: the hyperparameters key only this family's have (`of`).
+    model: 'module.Class' under lottery_ticket.foundations (`model_class`).
+    derived: setting -> value its runs derive when the setting is not
+      given (initializer, pruning strategy, conv pruning rate).
+    recipe: its default recipe, setting -> value, as OpenLTH's
+      default_hparams; 'dataset' names the dataset it is for, on which the
+      others replace the settings' defaults (flags still override each).
+    ignored: the layers OpenLTH keeps out of pruning
+      (pruning_layers_to_ignore): the VGGs' output layer
+      (models/cifar_vgg.py); the ResNets rank theirs with the rest
+      (models/cifar_resnet.py).
+    layers: the --layers it takes: 'any' (fc; none is a linear model),
+      'some' (at least one width) or 'none' (no hidden fully-connected
+      layers).
+    narrows: whether small_dense narrows its hidden widths.
+    flat: whether it reads flattened images.
+    sequential: whether every path goes through each layer in turn (a
+      ResNet's shortcuts go around layers: connectivity.check).
+
+  Each family defines `hyperparameters(network, layers, num_classes,
+  initializer=, padding=, resnet_width=)`, the model hyperparameters of a
+  network (the options a family does not read are ignored), and
+  `layer_kinds(hyperparameters)`, the prunable layers in the model's order,
+  each 'conv', 'hidden' (fully-connected) or 'output' (the last); the named
+  ones `architecture(network, resnet_width)`; those small_dense narrows
+  `hidden_widths(hyperparameters)` (conv filters, then hidden units) and
+  `with_widths(hyperparameters, widths)` (a copy with the widths an
+  iterator gives, in that order).
   """
-  if 'resnet_depth' in hyperparameters:
+  name: str
+  networks: Tuple[str, ...]
+  key: str
+  model: str
+  derived: Mapping[str, Any]
+  recipe: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+  ignored: Tuple[str, ...] = ()
+  layers: str = 'none'
+  narrows: bool = False
+  flat: bool = False
+  sequential: bool = True
+
+  def recipe_on(self, dataset):
+    """The recipe's settings for a run on `dataset` ({} off its dataset)."""
+    if self.recipe.get('dataset') != dataset:
+      return {}
+    return {k: v for k, v in self.recipe.items() if k != 'dataset'}
+
+  def model_class(self):
+    """The ModelBase subclass that builds the family (imports TensorFlow)."""
+    module, name = self.model.rsplit('.', 1)
+    return getattr(importlib.import_module(
+        'lottery_ticket.foundations.' + module), name)
+
+  def default_layers(self, network):
+    """The hidden fully-connected widths of a network given no --layers."""
+    return ()
+
+
+def _fc_kinds(prefix, count):
+  """{prefix0: 'hidden', ..., prefix{count-1}: 'output'}."""
+  return {'{}{}'.format(prefix, i): 'output' if i == count - 1 else 'hidden'
+          for i in range(count)}
+
+
+def _hidden(layers, widths):
+  """Fully-connected `layers` with their hidden widths the next of `widths`."""
+  return [(next(widths), a) for _, a in layers[:-1]] + [layers[-1]]
+
+
+class _Fc(Family):
+
+  def default_layers(self, network):
+    return LENET_300_100
+
+  def hyperparameters(self, network, layers, num_classes, initializer=None,
+                      **_):
+    return {'layers': [(int(u), 'relu') for u in layers] +
+                      [(num_classes, None)], 'initializer': initializer}
+
+  def layer_kinds(self, hyperparameters):
+    return _fc_kinds('layer', len(hyperparameters['layers']))
+
+  def hidden_widths(self, hyperparameters):
+    return [u for u, _ in hyperparameters['layers'][:-1]]
+
+  def with_widths(self, hyperparameters, widths):
+    return dict(hyperparameters, layers=_hidden(hyperparameters['layers'],
+                                                widths))
+
+
+class _Conv(Family):
+
+  def architecture(self, network, resnet_width=None):
+    spec = ARCHITECTURES[network]
+    return {'conv_layers': list(spec['conv_layers']),
+            'fc_layers': list(spec['fc_layers'])}
+
+  def default_layers(self, network):
+    return tuple(u for u, _ in ARCHITECTURES[network]['fc_layers'][:-1])
+
+  def hyperparameters(self, network, layers, num_classes, initializer=None,
+                      padding='SAME', **_):
+    spec = self.architecture(network)
+    spec.update(fc_layers=[(int(u), 'relu') for u in layers] +
+                [(num_classes, None)], initializer=initializer,
+                padding=padding)
+    return spec
+
+  def layer_kinds(self, hyperparameters):
+    convs = [l for l in hyperparameters['conv_layers'] if l != POOL]
+    out = {'conv{}'.format(i): 'conv' for i in range(len(convs))}
+    out.update(_fc_kinds('fc', len(hyperparameters['fc_layers'])))
+    return out
+
+  def hidden_widths(self, hyperparameters):
+    return ([l[0] for l in hyperparameters['conv_layers'] if l != POOL] +
+            [u for u, _ in hyperparameters['fc_layers'][:-1]])
+
+  def with_widths(self, hyperparameters, widths):
+    out = dict(hyperparameters)
+    out['conv_layers'] = [l if l == POOL else (next(widths), l[1], l[2])
+                          for l in out['conv_layers']]
+    out['fc_layers'] = _hidden(out['fc_layers'], widths)
+    return out
+
+
+class _Cifar(Family):
+  """OpenLTH's CIFAR nets: every layer a convolution but the output layer
+  fc; batch norms are not layers (never pruned)."""
+
+  def hyperparameters(self, network, layers, num_classes, initializer=None,
+                      resnet_width=None, **_):
+    spec = self.architecture(network, resnet_width)
+    spec.update(outputs=num_classes, initializer=initializer)
+    return spec
+
+  def layer_kinds(self, hyperparameters):
+    out = {name: 'conv' for name in self.conv_names(hyperparameters)}
+    out[CIFAR_OUTPUT] = 'output'
+    return out
+
+
+class _ResNet(_Cifar):
+
+  def architecture(self, network, resnet_width=None):
+    return {'resnet_depth': int(network[len('resnet'):]),
+            'resnet_width': int(RESNET_WIDTH if resnet_width is None
+                                else resnet_width)}
+
+  def conv_names(self, hyperparameters):
+    """conv0, then per block b block{b}_conv1, block{b}_conv2 and, where
+    the shape changes, block{b}_shortcut."""
     names = ['conv0']
     for block, _, downsample in resnet_blocks(
         hyperparameters['resnet_depth'],
@@ -172,17 +307,70 @@ def cifar_layer_names(hyperparameters):
       names += [block + '_conv1', block + '_conv2']
       if downsample:
         names.append(block + '_shortcut')
-  else:
+    return names
+
+
+class _VGG(_Cifar):
+
+  def architecture(self, network, resnet_width=None):
+    return {'vgg_plan': list(VGG_PLANS[int(network[len('vgg'):])])}
+
+  def conv_names(self, hyperparameters):
+    """conv0, conv1, ..., one per channel count of the plan."""
     convs = [i for i in check_vgg_plan(hyperparameters['vgg_plan'])
              if i != CIFAR_POOL]
-    names = ['conv{}'.format(i) for i in range(len(convs))]
-  return names + [CIFAR_OUTPUT]
+    return ['conv{}'.format(i) for i in range(len(convs))]
 
 
-def cifar_ignored_layers(name):
-  """The layers OpenLTH keeps out of pruning for a named CIFAR net
-  (pruning_layers_to_ignore): 'fc' for the VGGs (models/cifar_vgg.py), none
-  for the ResNets (models/cifar_resnet.py prunes its output layer in the
-  global ranking)."""
-  choices.check('CIFAR network', name, CIFAR_NAMES)
-  return (CIFAR_OUTPUT,) if name.startswith('vgg') else ()
+_CIFAR_DERIVED = {'initializer': CIFAR_INITIALIZER,
+                  'pruning': 'global_with_output', 'prune_percent_conv': 0.2}
+_OTHER_DERIVED = {'initializer': 'glorot_normal', 'pruning': 'layerwise',
+                  'prune_percent_conv': 0.1}
+FAMILIES = (
+    _Fc('fc', ('fc',), 'layers', 'model_fc.ModelFc', _OTHER_DERIVED,
+        layers='any', narrows=True, flat=True),
+    _Conv('conv', NAMES, 'conv_layers', 'model_conv.ModelConv', _OTHER_DERIVED,
+          layers='some', narrows=True),
+    _ResNet('resnet', RESNET_NAMES, 'resnet_depth', 'model_cifar.ModelResNet',
+           _CIFAR_DERIVED, OPENLTH_CIFAR10, sequential=False),
+    _VGG('vgg', VGG_NAMES,
+           'vgg_plan', 'model_cifar.ModelVGG', _CIFAR_DERIVED, OPENLTH_CIFAR10,
+           ignored=(CIFAR_OUTPUT,)),
+)
+NETWORKS = tuple(n for f in FAMILIES for n in f.networks)
+
+
+def family(network):
+  """The Family of a --network name.
+
+  Raises:
+    ValueError: 'No such network: ...' naming the choices.
+  """
+  choices.check('network', network, NETWORKS)
+  return next(f for f in FAMILIES if network in f.networks)
+
+
+def architecture(name, resnet_width=None):
+  """The architecture of a named network, a fresh copy: a conv net's layers,
+  a ResNet's depth and width W (None: RESNET_WIDTH), a VGG's plan; the
+  model hyperparameters without widths, outputs or initialiser.
+
+  Raises:
+    ValueError: 'No such architecture: ...' naming the choices.
+  """
+  choices.check('architecture', name, NETWORKS[1:])
+  return family(name).architecture(name, resnet_width)
+
+
+def of(hyperparameters):
+  """The Family whose models take `hyperparameters` (by its key).
+
+  Raises:
+    ValueError: if no family's key is among them.
+  """
+  for candidate in FAMILIES:
+    if candidate.key in hyperparameters:
+      return candidate
+  raise ValueError('hyperparameters {} are of no network family (keys: '
+                   '{})'.format(sorted(hyperparameters),
+                                ', '.join(f.key for f in FAMILIES)))

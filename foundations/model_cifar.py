@@ -43,23 +43,8 @@ from lottery_ticket.foundations import initializers
 from lottery_ticket.foundations import model_base
 
 POOL = architectures.CIFAR_POOL
-VGG_PLANS = architectures.VGG_PLANS
 # Batch-norm scale initialisations (OpenLTH models/bn_initializers.py).
 BATCH_NORM_INITS = ('uniform', 'fixed')
-
-
-def architecture(name, resnet_width=None):
-  """Hyperparameters of a named CIFAR net (architectures.cifar_architecture).
-
-  Raises:
-    ValueError: 'No such CIFAR network: ...' naming the choices.
-  """
-  return architectures.cifar_architecture(name, resnet_width)
-
-
-def model_class(hyperparameters):
-  """ModelResNet or ModelVGG, whichever `hyperparameters` are for."""
-  return ModelResNet if 'resnet_depth' in hyperparameters else ModelVGG
 
 
 class _CifarModel(model_base.ModelBase):
@@ -175,7 +160,7 @@ class ModelVGG(_CifarModel):
   """A CIFAR VGG (OpenLTH models/cifar_vgg.py).
 
   Hyperparameters: 'vgg_plan', a list of channel counts and 'M' (2x2
-  max-pooling), e.g. VGG_PLANS[16], besides _CifarModel's.
+  max-pooling), e.g. architectures.VGG_PLANS[16], besides _CifarModel's.
   """
 
   def _configure(self, hyperparameters):

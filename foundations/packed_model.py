@@ -26,9 +26,6 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import model_base
-from lottery_ticket.foundations import model_cifar
-from lottery_ticket.foundations import model_conv
-from lottery_ticket.foundations import model_fc
 
 
 def prefix(index):
@@ -271,12 +268,9 @@ def _split(values, count):
 
 
 def model_class(hyperparameters):
-  """The unpacked model class that takes `hyperparameters`: a ResNet or VGG
-  (model_cifar), ModelConv ('conv_layers') or ModelFc."""
-  if architectures.is_cifar(hyperparameters):
-    return model_cifar.model_class(hyperparameters)
-  return (model_conv.ModelConv if 'conv_layers' in hyperparameters
-          else model_fc.ModelFc)
+  """The unpacked model class that takes `hyperparameters`: its family's
+  (architectures.of)."""
+  return architectures.of(hyperparameters).model_class()
 
 
 def packed_class(unpacked):

@@ -8,10 +8,10 @@ describes.
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import augmentation
-from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import schedules
+from lottery_ticket.mnist_fc import config as config_lib
 
 
 def make_model_fn(config, num_classes, init_stream=0, hyperparameters=None):
@@ -39,30 +39,10 @@ def make_model_fn(config, num_classes, init_stream=0, hyperparameters=None):
   return make_model
 
 
-def drop_iterations(training, steps_per_epoch=None):
-  """The iterations of the learning-rate drops `training` schedules (none
-  unless --lr_schedule=step), the durations in epochs converted with the
-  dataset's `steps_per_epoch`.
-
-  Raises:
-    ValueError: for drops in epochs without steps_per_epoch.
-  """
-  if training.lr_schedule != 'step':
-    return ()
-  out = []
-  for drop in training.lr_drops:
-    unit, _ = durations.parse(drop)
-    if unit == 'epochs' and steps_per_epoch is None:
-      raise ValueError('--lr_drops={} needs the steps per epoch of the '
-                       'dataset'.format(','.join(training.lr_drops)))
-    out.append(durations.to_iterations(drop, steps_per_epoch or 1))
-  return tuple(out)
-
-
 def _schedule(training, steps_per_epoch):
   """The keyword arguments of schedules.learning_rate_fn `training` gives."""
   return dict(warmup_steps=training.warmup_steps,
-              drops=drop_iterations(training, steps_per_epoch),
+              drops=config_lib.drop_iterations(training, steps_per_epoch),
               drop_factor=training.lr_drop_factor)
 
 

@@ -119,10 +119,15 @@ class Config(object):
     """Optimizer steps per epoch of `dataset` at this run's batch size."""
     return dataset.steps_per_epoch(self.training.batch_size)
 
+  @property
+  def family(self):
+    """The network's registry entry (architectures.Family)."""
+    return architectures.family(self.model.network)
+
   def make_dataset(self):
     """The dataset (loaded once per process and shared by all levels)."""
     return _load_dataset(self.data.dataset, self.data.data_location or None,
-                         self.model.network == 'fc', self.data.permute_labels,
+                         self.family.flat, self.data.permute_labels,
                          self.data.train_order_seed, self.data.validate_size,
                          self.data.normalize == 'channel')
 
@@ -138,10 +143,11 @@ class Config(object):
 
   def layer_names(self):
     """Names of the prunable layers, in order."""
-    return _layer_names(self.values)
+    return list(_layer_kinds(self.values))
 
   def prune_percents(self):
-    """Per-layer pruning fractions: conv, hidden fully-connected, output."""
+    """Per-layer pruning fractions: conv layers at the conv rate, hidden
+    fully-connected ones at the hidden rate, the output layer at its own."""
     return _prune_percents(self.values)
 
   def prune_ignore(self):
@@ -154,7 +160,7 @@ class Config(object):
     shortcuts go around layers, is checked for empty layers only."""
     return connectivity.check(
         masks, [n for n in self.layer_names() if n in masks], say,
-        sequential=not architectures.is_resnet(self.model.network))
+        sequential=self.family.sequential)
 
   def output_layer(self):
     return self.layer_names()[-1]
@@ -237,19 +243,26 @@ def resolve(concerns, flags=None, config=None, source='this runner',
   concerns = tuple(concerns)
   flags = dict(flags or {})
   values = hparams.defaults(concerns, default_overrides)
+  given = {}
   if isinstance(config, Config):
-    values.update({k: v for k, v in config.given().items() if k in values})
+    given = config.given()
   elif config:
-    values.update({k: v for k, v in read(config, concerns, whole=True)
-                   .given().items() if k in values})
+    given = read(config, concerns, whole=True).given()
+  given = {k: v for k, v in given.items() if k in values}
   parsed_flags = hparams.parse_values(concerns, flags, source)
   preset = parsed_flags.get('preset')
   if preset:
     method = parsed_flags.get('method', values.get('method'))
-    values.update(hparams.parse_values(
+    given.update(hparams.parse_values(
         concerns, sparse_presets.settings(preset, method),
         'preset {}'.format(preset)))
-  values.update(parsed_flags)
+  given.update(parsed_flags)
+  values.update(given)
+  # The network's recipe replaces the defaults of what was not given (the
+  # settings derived when not given take theirs in _finish).
+  values.update({k: v for k, v in _family(values).recipe_on(
+      values.get('dataset')).items()
+                 if k in values and k not in given and values[k] is not None})
   out = _finish(concerns, values)
   check_read(out.values, parsed_flags)
   out.flagged = frozenset(parsed_flags)
@@ -272,102 +285,195 @@ def check_read(values, flags):
 
 
 def _finish(concerns, values):
-  """Derives the values left as None and checks settings against each other."""
+  """Derives the values left as None and checks settings against each other.
+
+  A value left to derive comes from the network's family (its derived
+  values; its recipe on its dataset) or else from the concern that owns it;
+  each concern then checks its own values, and CROSS_RULES those
+  that cross concerns.
+  """
   names = {c.name for c in concerns}
   values = dict(values)
   derived = {k for k, v in values.items() if v is None}
+  for name, value in _family_values(values).items():
+    if values.get(name, 0) is None:
+      values[name] = value
   if 'data' in names:
     if values['data_location'] is None:
       values['data_location'] = registry.default_location(values['dataset']) or ''
     if values['validate_size'] is None:
       values['validate_size'] = registry.default_validate_size(values['dataset'])
+    if values['normalize'] is None:
+      values['normalize'] = 'none'
   if 'training' in names:
     if values['learning_rate'] is None:
       values['learning_rate'] = optimizers.DEFAULT_LEARNING_RATES[
           values['optimizer']]
+    if values['augment'] is None:
+      values['augment'] = 'none'
+    if 'data' in names and values['train_order_seed'] is None:
+      values['train_order_seed'] = values['seed']
     if durations.parse(values['training_len'])[1] < 1:
       raise ValueError('--training_len={} trains nothing: give at least '
                        '1it'.format(values['training_len']))
-    if 'data' in names and values['train_order_seed'] is None:
-      values['train_order_seed'] = values['seed']
-    if values['lr_schedule'] == 'step' and not values['lr_drops']:
-      raise ValueError('--lr_schedule=step needs --lr_drops, the iterations '
-                       'or epochs of the drops (e.g. 80ep,120ep)')
+    drop_iterations(values)
   if 'model' in names:
     _finish_model(values)
-    if 'data' in names:
-      _finish_images(values)
-  if 'lottery' in names:
-    _finish_lottery(values, 'model' in names)
+  if 'data' in names:
+    _finish_images(values)
+  if 'lottery' in names and values['prune_ignore'] is None:
+    values['prune_ignore'] = (_family(values).ignored
+                              if values['pruning'] != 'global' else ())
   if 'sparse' in names:
     _finish_sparse(values)
+  check_across(values)
   missing = sorted(k for k, v in values.items()
                    if v is None and not _derived_later(k))
   assert not missing, 'settings left unresolved: {}'.format(missing)
   return Config(concerns, values, derived)
 
 
+def drop_iterations(values, steps_per_epoch=None):
+  """The iterations of the learning-rate drops (none unless
+  --lr_schedule=step), with the schedule checked against training: the one
+  place of the rules of --lr_drops and --warmup_steps.
+
+  Args:
+    values: the training settings (a dict, or Config.training).
+    steps_per_epoch: the dataset's; without it, what needs converting
+      epochs is left for the check with the dataset (complete).
+
+  Returns:
+    the drops in iterations (None if they need steps_per_epoch).
+
+  Raises:
+    ValueError: naming the value, if step has no drops, the drops are not
+      increasing iterations within training, or the warm-up outlasts it.
+  """
+  get = values.get if isinstance(values, dict) else lambda n: getattr(values, n)
+  step, drops = get('lr_schedule') == 'step', tuple(get('lr_drops'))
+  if step and not drops:
+    raise ValueError('--lr_schedule=step needs --lr_drops, the iterations '
+                     'or epochs of the drops (e.g. 80ep,120ep)')
+  lengths = (drops if step else ()) + (get('training_len'),)
+  if steps_per_epoch is None and any(
+      durations.parse(d)[0] != 'iterations' for d in lengths):
+    return None
+  *iterations, total = [durations.to_iterations(d, steps_per_epoch or 1)
+                        for d in lengths]
+  if get('warmup_steps') > total:
+    raise ValueError('--warmup_steps={} is longer than training '
+                     '(--training_len={}: {} iterations)'.format(
+                         get('warmup_steps'), get('training_len'), total))
+  try:
+    return tuple(schedules.check_drops(iterations, total))
+  except ValueError as error:
+    raise ValueError('--lr_drops={}: {}'.format(','.join(drops), error)) from None
+
+
+def _family(values):
+  return architectures.family(values.get('network', 'fc'))
+
+
+def _family_values(values):
+  """What the network's family gives the settings left to derive: its
+  derived values and, on its recipe's dataset, its recipe's (the recipe's
+  learning rate only with the recipe's optimizer)."""
+  family = _family(values)
+  recipe = family.recipe_on(values.get('dataset'))
+  if values.get('optimizer') != recipe.get('optimizer'):
+    recipe.pop('learning_rate', None)
+  return dict(family.derived, **recipe)
+
+
 def _finish_model(values):
-  """Derives the network's widths and initialiser; a CIFAR net takes no
-  --layers, the others need at least one width."""
-  network = values['network']
-  cifar = is_cifar_network(network)
+  """Derives the network's widths; checks --layers against its family."""
+  network, family = values['network'], _family(values)
   if values['layers'] is None:
-    values['layers'] = _default_layers(network)
-  elif cifar and values['layers']:
+    values['layers'] = family.default_layers(network)
+  elif family.layers == 'none' and values['layers']:
     raise ValueError('--layers={}: {} has no hidden fully-connected layers '
-                     '(--layers applies to fc and {})'.format(
+                     '(--layers applies to fc, {})'.format(
                          ','.join(str(u) for u in values['layers']), network,
                          ', '.join(architectures.NAMES)))
-  elif not cifar and not values['layers'] and network != 'fc':
+  elif family.layers == 'some' and not values['layers']:
     raise ValueError('--layers is empty: {} needs its hidden widths'.format(
         network))
-  if values['initializer'] is None:
-    values['initializer'] = (architectures.CIFAR_INITIALIZER if cifar
-                             else 'glorot_normal')
 
 
 def _finish_images(values):
-  """Derives and checks the normalisation and augmentation of images."""
-  recipe = (is_cifar_network(values['network']) and
-            values['dataset'] == 'cifar10')
-  if values['normalize'] is None:
-    values['normalize'] = 'channel' if recipe else 'none'
+  """Checks the normalisation of images against the dataset."""
   if values['normalize'] == 'channel' and values['dataset'] != 'cifar10':
     raise ValueError('--normalize=channel: only cifar10 has per-channel '
                      'statistics here, not --dataset={}'.format(
                          values['dataset']))
-  if 'augment' not in values:
-    return
-  if values['augment'] is None:
-    values['augment'] = 'crop_flip' if recipe else 'none'
-  if values['augment'] != 'none' and values['network'] == 'fc':
-    raise ValueError('--augment={} crops and flips images: --network=fc '
-                     'reads flattened ones'.format(values['augment']))
 
 
-def _finish_lottery(values, with_model):
-  """Derives the conv rate and the ignored layers, and checks them
-  against the network's layers and the strategy."""
-  cifar = with_model and is_cifar_network(values['network'])
-  if values['pruning'] is None:
-    values['pruning'] = 'global_with_output' if cifar else 'layerwise'
-  if values['prune_percent_conv'] is None:
-    values['prune_percent_conv'] = (settings.CIFAR_PRUNE_PERCENT if cifar
-                                    else settings.CONV_PRUNE_PERCENT)
-  if values['prune_ignore'] is None:
-    values['prune_ignore'] = (
-        architectures.cifar_ignored_layers(values['network'])
-        if cifar and values['pruning'] != 'global' else ())
-  if not with_model:
-    return
-  percents = _prune_percents(values)
+def _augment_reads_images(values):
+  if values['augment'] != 'none' and _family(values).flat:
+    raise ValueError('--augment={} crops and flips images: --network={} '
+                     'reads flattened ones'.format(values['augment'],
+                                                   values['network']))
+
+
+def _small_dense_narrows(values):
+  if values['method'] == 'small_dense' and not _family(values).narrows:
+    raise ValueError('--method=small_dense narrows fc and the conv nets; '
+                     '--network={} has no widths it narrows'.format(
+                         values['network']))
+
+
+def _ignored_layers_are_pruned(values):
   try:
-    pruning.make_prune_masks(values['pruning'], percents, 0,
+    pruning.make_prune_masks(values['pruning'], _prune_percents(values), 0,
                              ignore=values['prune_ignore'])
   except ValueError as error:
     raise ValueError('--prune_ignore={}: {}'.format(
         ','.join(values['prune_ignore']), error)) from None
+
+
+def _levels_prune(values):
+  pruned = {name: kind for name, kind in _layer_kinds(values).items()
+            if name not in values['prune_ignore']}
+  if values['iterations'] and not any(
+      _prune_percents(values)[name] for name in pruned):
+    rates = ['--{}={}'.format(name, values[name]) for kind, name in (
+        ('hidden', 'prune_percent'), ('conv', 'prune_percent_conv'),
+        ('output', 'prune_percent_output')) if kind in pruned.values()]
+    if values['prune_ignore']:
+      rates.append('--prune_ignore=' + ','.join(values['prune_ignore']))
+    raise ValueError('{} prune nothing: the {} levels of --iterations={} '
+                     'would all train the dense network'.format(
+                         ' '.join(rates), values['iterations'],
+                         values['iterations']))
+
+
+# The rules between settings of different concerns (and a runner's own
+# arguments, such as the lottery experiment's --iterations), checked once
+# every concern has derived and checked its own: (the names a rule reads,
+# the rule, raising a one-line ValueError). A rule applies where every name
+# it reads is given (check_across). A flag the configuration would not read
+# is refused by settings.READ_ONLY_WITH.
+CROSS_RULES = (
+    (('augment', 'network'), _augment_reads_images),
+    (('method', 'network'), _small_dense_narrows),
+    (('prune_ignore', 'network'), _ignored_layers_are_pruned),
+    (('iterations', 'prune_ignore', 'network'), _levels_prune),
+)
+
+
+def check_across(values, **arguments):
+  """Applies every rule of CROSS_RULES whose names `values` (a dict, or a
+  Config's) and a runner's `arguments` hold.
+
+  Raises:
+    ValueError: in one line, from the first rule that refuses.
+  """
+  values = dict(values.values if isinstance(values, Config) else values,
+                **arguments)
+  for reads, rule in CROSS_RULES:
+    if all(name in values for name in reads):
+      rule(values)
 
 
 def _derived_later(name):
@@ -375,73 +481,29 @@ def _derived_later(name):
   return name in ('prune_begin_step', 'prune_end_step')
 
 
-def is_cifar_network(network):
-  """Whether `network` is a CIFAR ResNet or VGG (model_cifar)."""
-  return network in architectures.CIFAR_NAMES
-
-
 def _hyperparameters(values, num_classes):
-  network = values['network']
-  if is_cifar_network(network):
-    spec = architectures.cifar_architecture(network, values['resnet_width'])
-    spec.update(outputs=num_classes, initializer=values['initializer'])
-    return spec
-  hidden = [(units, 'relu') for units in values['layers']]
-  if network == 'fc':
-    return {'layers': hidden + [(num_classes, None)],
-            'initializer': values['initializer']}
-  spec = architectures.architecture(network)
-  spec['fc_layers'] = hidden + [(num_classes, None)]
-  spec['initializer'] = values['initializer']
-  spec['padding'] = values['conv_padding']
-  return spec
+  return _family(values).hyperparameters(
+      values['network'], values['layers'], num_classes,
+      initializer=values['initializer'], padding=values['conv_padding'],
+      resnet_width=values['resnet_width'])
 
 
-def _layer_names(values):
-  network = values['network']
-  if network == 'fc':
-    return ['layer{}'.format(i) for i in range(len(values['layers']) + 1)]
-  if is_cifar_network(network):
-    return architectures.cifar_layer_names(_hyperparameters(values, 1))
-  spec = architectures.architecture(network)
-  convs = [l for l in spec['conv_layers'] if l != architectures.POOL]
-  return (['conv{}'.format(i) for i in range(len(convs))] +
-          ['fc{}'.format(i) for i in range(len(values['layers']) + 1)])
+def _layer_kinds(values):
+  return _family(values).layer_kinds(_hyperparameters(values, 1))
 
 
 def _prune_percents(values):
-  """Conv layers (a CIFAR net's every layer but the output) at the conv
-  rate, hidden fully-connected layers at the hidden rate, the output layer
-  at its own."""
-  names = _layer_names(values)
-  cifar = is_cifar_network(values['network'])
-  percents = {}
-  for index, name in enumerate(names):
-    if index == len(names) - 1:
-      percents[name] = values['prune_percent_output']
-    elif cifar or name.startswith('conv'):
-      percents[name] = values['prune_percent_conv']
-    else:
-      percents[name] = values['prune_percent']
-  return percents
-
-
-def _default_layers(network):
-  if is_cifar_network(network):
-    return ()
-  if network == 'fc':
-    return tuple(units for units, _ in constants.HYPERPARAMETERS['layers'][:-1])
-  return tuple(units for units, _ in
-               architectures.architecture(network)['fc_layers'][:-1])
+  """Conv layers at the conv rate, hidden fully-connected layers at the
+  hidden rate, the output layer at its own."""
+  rates = {'conv': values['prune_percent_conv'],
+           'hidden': values['prune_percent'],
+           'output': values['prune_percent_output']}
+  return {name: rates[kind] for name, kind in _layer_kinds(values).items()}
 
 
 def _finish_sparse(values):
   """Checks the sparse settings against the method's registry entry."""
   method = sparse_methods.get(values['method'])
-  if method.name == 'small_dense' and is_cifar_network(values['network']):
-    raise ValueError('--method=small_dense narrows fc and the conv nets; '
-                     '--network={} has no widths it narrows'.format(
-                         values['network']))
   if not method.sparse:
     if values['sparsity'] not in (None, 0.0):
       raise ValueError('--method={} trains every weight, so it takes no '
@@ -515,19 +577,10 @@ def complete(config, dataset):
       raise ValueError('--{}={} is larger than the {} training examples '
                        'of {}'.format(name, values[name], examples,
                                       values['dataset']))
-  total = durations.to_iterations(values['training_len'],
-                                  dataset.steps_per_epoch(values['batch_size']))
-  if total < 1:
-    raise ValueError('--training_len={} trains nothing'.format(
-        values['training_len']))
-  if values['lr_schedule'] == 'step':
-    try:
-      schedules.check_drops(
-          [durations.to_iterations(d, dataset.steps_per_epoch(
-              values['batch_size'])) for d in values['lr_drops']], total)
-    except ValueError as error:
-      raise ValueError('--lr_drops={}: {}'.format(
-          ','.join(values['lr_drops']), error)) from None
+  # Every batch fits the training set (above): an epoch is at least a step.
+  steps_per_epoch = dataset.steps_per_epoch(values['batch_size'])
+  total = durations.to_iterations(values['training_len'], steps_per_epoch)
+  drop_iterations(values, steps_per_epoch)
   if config.has('lottery') and values['rewind_iteration'] >= total:
     raise ValueError('--rewind_iteration={} is not within the {} training '
                      'iterations'.format(values['rewind_iteration'], total))

@@ -9,7 +9,10 @@ generators' --trials; the batch of 60 and the evaluation every 100
 iterations are the trainer's defaults (foundations/train_options.py).
 """
 
-HYPERPARAMETERS = {'layers': [(300, 'relu'), (100, 'relu'), (10, None)]}
+from lottery_ticket.foundations import architectures
+
+HYPERPARAMETERS = {'layers': [(units, 'relu') for units in
+                              architectures.LENET_300_100] + [(10, None)]}
 PRUNE_PERCENTS = {'layer0': .2, 'layer1': .2, 'layer2': .1}
 TRAINING_LEN = ('iterations', 50000)
 NUM_LEVELS = 20

@@ -88,6 +88,7 @@ def lottery_experiment(output_dir, iterations=5,
     raise ValueError('--iterations={} must be < {}: later levels would draw '
                      'the random choices of another seed'.format(
                          iterations, constants.SEED_STRIDE))
+  config_lib.check_across(run_config, iterations=iterations)
   trials = trials_lib.count(trials)
   paths.check_name(experiment_name, 'experiment_name')
   presets_source = presets if isinstance(presets, str) else None

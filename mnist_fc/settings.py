@@ -32,13 +32,8 @@ from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import sparse_presets
 
 S = hparams.Setting
-NETWORKS = ('fc',) + architectures.NAMES + architectures.CIFAR_NAMES
 AUGMENTATIONS = ('none', 'crop_flip')
 NORMALIZATIONS = ('none', 'channel')
-# Derived defaults of the CIFAR nets (OpenLTH's recipe): their pruning rate
-# per level (pruning_fraction) and the others'.
-CIFAR_PRUNE_PERCENT = 0.2
-CONV_PRUNE_PERCENT = 0.1
 PADDINGS = ('SAME', 'VALID')
 # How later levels of the lottery experiment retrain (lottery_experiment.py).
 RETRAINING = ('rewind_weights', 'rewind_lr', 'finetune')
@@ -57,7 +52,8 @@ DATA = hparams.Concern('data', (
       derived="the dataset's default location"),
     S('validate_size', 'int', None, 'training examples held out for '
       'validation', minimum=0,
-      derived='5000 (mnist, fashion_mnist, cifar10) or 237 (digits)'),
+      derived='0 for the CIFAR nets on cifar10 (their recipe), else 5000 '
+      '(mnist, fashion_mnist, cifar10) or 237 (digits)'),
     S('permute_labels', 'bool', False, 'shuffle the training labels across '
       'examples (the random-label control)'),
     S('train_order_seed', 'int', None, 'seed of the training order',
@@ -70,8 +66,10 @@ DATA = hparams.Concern('data', (
 ))
 
 MODEL = hparams.Concern('model', (
-    S('network', 'str', 'fc', "'fc' (an MLP of --layers) or a conv net",
-      choices=NETWORKS),
+    S('network', 'str', 'fc', "'fc' (an MLP of --layers) or a conv net; on "
+      "cifar10 the CIFAR nets (resnet*, vgg*) train OpenLTH's recipe "
+      '(docs/lottery.md), any flag overriding a value',
+      choices=architectures.NETWORKS),
     S('layers', 'ints', None, 'hidden fully-connected widths (fc and the '
       'conv nets; the CIFAR nets have none)', minimum=1,
       derived="300,100 for fc; the conv net's own (lenet5: 120,84)"),
@@ -93,8 +91,9 @@ TRAINING = hparams.Concern('training', (
     S('optimizer', 'str', 'adam', "adam (lr 1.2e-3, the lottery paper), sgd "
       "(0.1, the original code), momentum, rmsprop", choices=optimizers.NAMES),
     S('learning_rate', 'float', None, 'initial learning rate', above=0,
-      derived="the optimizer's: adam 1.2e-3, sgd 0.1, momentum 0.05, "
-      'rmsprop 1e-3'),
+      derived="0.1 for the CIFAR nets' recipe on cifar10 (with its "
+      "optimizer, momentum); else the optimizer's: adam 1.2e-3, sgd 0.1, "
+      'momentum 0.05, rmsprop 1e-3'),
     S('momentum', 'float', optimizers.DEFAULT_MOMENTUM, 'momentum of the '
       'momentum and rmsprop optimizers', minimum=0, below=1),
     S('lr_schedule', 'str', 'constant', 'learning rate after warm-up: '
@@ -259,9 +258,16 @@ CONCERNS = {c.name: c for c in (DATA, MODEL, TRAINING, LOTTERY, SPARSE)}
 # config.json are not, as they are the run's whole recipe). name ->
 # (whether the resolved values read it, what does).
 _METAINIT = (lambda v: v['init_method'] == 'metainit', '--init_method=metainit')
+
+
+_FAMILY = lambda v: architectures.family(v['network'])
 READ_ONLY_WITH = {
-    'resnet_width': (lambda v: architectures.is_resnet(v['network']),
+    'resnet_width': (lambda v: _FAMILY(v).name == 'resnet',
                      '--network=' + ', '.join(architectures.RESNET_NAMES)),
+    'conv_padding': (lambda v: _FAMILY(v).name == 'conv',
+                     '--network=' + ', '.join(architectures.NAMES)),
+    'prune_percent_conv': (lambda v: not _FAMILY(v).flat,
+                           'a network with conv layers (not fc)'),
     'lr_drops': (lambda v: v['lr_schedule'] == 'step', '--lr_schedule=step'),
     'lr_drop_factor': (lambda v: v['lr_schedule'] == 'step',
                        '--lr_schedule=step'),

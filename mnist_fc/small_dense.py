@@ -61,15 +61,16 @@ def kernel_shapes(hyperparameters, input_shape):
   """(dict layer -> kernel shape, dict layer -> bias size) of a network.
 
   Args:
-    hyperparameters: ModelFc ('layers') or ModelConv ('conv_layers',
-      'fc_layers', optional 'padding') hyperparameters.
+    hyperparameters: of a network small_dense narrows (fc: ModelFc's
+      'layers'; conv: ModelConv's 'conv_layers', 'fc_layers', optional
+      'padding').
     input_shape: the shape of one example.
 
   Raises:
     ValueError: if a VALID convolution leaves no pixels.
   """
   kernels, biases = {}, {}
-  if 'layers' in hyperparameters:
+  if architectures.of(hyperparameters).flat:
     features = int(np.prod(input_shape))
     for index, (units, _) in enumerate(hyperparameters['layers']):
       name = 'layer{}'.format(index)
@@ -109,20 +110,9 @@ def count_parameters(hyperparameters, input_shape):
 
 def scale_widths(hyperparameters, factor):
   """A copy with every hidden width multiplied by factor (rounded, >= 1)."""
-  out = copy.deepcopy(hyperparameters)
-
-  def scale(units):
-    return max(1, int(round(units * factor)))
-
-  if 'layers' in out:
-    layers = out['layers']
-    out['layers'] = [(scale(u), a) for u, a in layers[:-1]] + [layers[-1]]
-    return out
-  out['conv_layers'] = [l if l == architectures.POOL else (scale(l[0]), l[1], l[2])
-                        for l in out['conv_layers']]
-  fc = out['fc_layers']
-  out['fc_layers'] = [(scale(u), a) for u, a in fc[:-1]] + [fc[-1]]
-  return out
+  return with_widths(hyperparameters, [max(1, int(round(units * factor)))
+                                       for units in hidden_widths(
+                                           hyperparameters)])
 
 
 def with_widths(hyperparameters, widths):
@@ -139,18 +129,8 @@ def with_widths(hyperparameters, widths):
                      'network'.format(len(widths), len(current)))
   if any(w < 1 for w in widths):
     raise ValueError('hidden widths must be >= 1, got {}'.format(widths))
-  out = copy.deepcopy(hyperparameters)
-  remaining = iter(widths)
-  if 'layers' in out:
-    layers = out['layers']
-    out['layers'] = [(next(remaining), a) for _, a in layers[:-1]] + [layers[-1]]
-    return out
-  out['conv_layers'] = [l if l == architectures.POOL
-                        else (next(remaining), l[1], l[2])
-                        for l in out['conv_layers']]
-  fc = out['fc_layers']
-  out['fc_layers'] = [(next(remaining), a) for _, a in fc[:-1]] + [fc[-1]]
-  return out
+  return architectures.of(hyperparameters).with_widths(
+      copy.deepcopy(hyperparameters), iter(widths))
 
 
 def budget_density(hyperparameters, input_shape, budget):
@@ -224,7 +204,4 @@ def match_budget(hyperparameters, input_shape, budget, rule='reference'):
 
 def hidden_widths(hyperparameters):
   """The hidden widths, for the record: conv filters then fc units."""
-  if 'layers' in hyperparameters:
-    return [u for u, _ in hyperparameters['layers'][:-1]]
-  convs = [l[0] for l in hyperparameters['conv_layers'] if l != architectures.POOL]
-  return convs + [u for u, _ in hyperparameters['fc_layers'][:-1]]
+  return architectures.of(hyperparameters).hidden_widths(hyperparameters)

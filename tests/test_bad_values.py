@@ -178,3 +178,66 @@ def test_ctrl_c_while_starting_is_one_line_and_exit_130(tmp_path):
       'train: interrupted; what was saved (finished runs and levels, the '
       'latest checkpoint) is kept: run the same command again to resume']
   assert not out.exists()
+
+
+# Issue 25, case 7: accepted before, contradictory or ignored. Each is
+# refused by the command line itself (a subprocess), in one line, exit 2,
+# and the output directory, made empty beforehand, stays empty.
+IGNORED_OR_CONTRADICTORY = [
+    ('train', ['--conv_padding=VALID'],
+     '--conv_padding=VALID is read only with --network=conv2, conv4, conv6, '
+     'lenet5'),
+    ('lottery_experiment', ['--prune_percent_conv=0.3'],
+     '--prune_percent_conv=0.3 is read only with a network with conv layers '
+     '(not fc)'),
+    ('train', ['--warmup_steps=1000', '--training_len=50it'],
+     '--warmup_steps=1000 is longer than training (--training_len=50it: 50 '
+     'iterations)'),
+    ('lottery_experiment', ['--prune_percent=0', '--prune_percent_output=0',
+                            '--iterations=2'],
+     '--prune_percent=0.0 --prune_percent_output=0.0 prune nothing: the 2 '
+     'levels of --iterations=2 would all train the dense network'),
+]
+
+
+@pytest.mark.parametrize('runner, flags, message', IGNORED_OR_CONTRADICTORY,
+                         ids=[' '.join(c[1]) for c in IGNORED_OR_CONTRADICTORY])
+def test_ignored_or_contradictory_flags_are_refused_by_the_cli(
+    tmp_path, runner, flags, message):
+  out = tmp_path / 'out'
+  out.mkdir()
+  given = {f.split('=')[0] for f in flags}
+  short = [f for f in SHORT if f.split('=')[0] not in given]
+  done = subprocess.run(
+      [sys.executable, '-m', 'lottery_ticket.mnist_fc.runners.' + runner,
+       '--output_dir=' + str(out)] + short + flags,
+      capture_output=True, text=True, timeout=300)
+  assert done.returncode == 2, done.stderr
+  assert done.stderr.strip().splitlines() == [
+      '{}: error: {}'.format(runner, message)] or (
+          message in done.stderr and
+          len(done.stderr.strip().splitlines()) == 1), done.stderr
+  assert os.listdir(out) == []
+
+
+def test_levels_prune_nothing_only_when_every_pruned_rate_is_0():
+  lottery = settings.BASE + (settings.LOTTERY,)
+
+  def check(iterations, **flags):
+    config = config_lib.resolve(lottery, dict(dataset='digits', **flags))
+    config_lib.check_across(config, iterations=iterations)
+
+  check(0, prune_percent=0, prune_percent_output=0)  # level 0 alone: fine
+  check(2, prune_percent=0, prune_percent_output=0.1)  # the output layer
+  # The conv net's conv layers still prune at --prune_percent_conv ...
+  check(2, network='lenet5', prune_percent=0, prune_percent_output=0)
+  # ... unless that rate is 0 too.
+  with pytest.raises(ValueError, match='--prune_percent=0.0 '
+                     '--prune_percent_conv=0.0 --prune_percent_output=0.0 '
+                     'prune nothing'):
+    check(2, network='lenet5', prune_percent=0, prune_percent_output=0,
+          prune_percent_conv=0)
+  # An ignored layer does not count: a VGG's fc is never pruned.
+  with pytest.raises(ValueError, match='--prune_percent_conv=0.0 '
+                     '--prune_ignore=fc prune nothing'):
+    check(1, network='vgg11', prune_percent_conv=0)

@@ -33,6 +33,7 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import builders
+from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc.runners import lottery_experiment
 from lottery_ticket.mnist_fc.runners import sparse_train
@@ -166,9 +167,9 @@ def test_step_schedule_composes_with_warmup():
 def test_drops_in_epochs_use_the_steps_per_epoch():
   training = _resolve(optimizer='momentum', lr_schedule='step',
                       lr_drops='2ep,30it').training
-  assert builders.drop_iterations(training, steps_per_epoch=7) == (14, 30)
-  with pytest.raises(ValueError, match='steps per epoch'):
-    builders.drop_iterations(training)
+  assert config_lib.drop_iterations(training, steps_per_epoch=7) == (14, 30)
+  # Without the dataset's steps per epoch, drops in epochs wait for it.
+  assert config_lib.drop_iterations(training) is None
   # The optimizer's rate follows the drops at the global step.
   with tf.Graph().as_default():
     step = tf.train.get_or_create_global_step()
@@ -207,7 +208,7 @@ def test_weight_decay_on_all_decays_biases_and_batch_norms_too():
   # [0, 1), biases and shifts zero) and batches.
   initial, kernels = _one_sgd_step(dataset, spec, 'kernels')
   _, every = _one_sgd_step(dataset, spec, 'all')
-  layers = set(architectures.cifar_layer_names(spec))
+  layers = set(architectures.of(spec).layer_kinds(spec))
   for name, value in kernels.items():
     if name in layers or name.endswith(('_moving_mean', '_moving_variance')):
       # Kernels decay either way; moving statistics are not trained.

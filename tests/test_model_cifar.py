@@ -14,6 +14,7 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.datasets import dataset_cifar10
+from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import augmentation
 from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import masks as masks_lib
@@ -46,7 +47,7 @@ def _build(hyperparameters, side=32, channels=3):
     ('vgg16', 14728266), ('vgg19', 20040522)])
 def test_parameter_counts_are_openlths(name, count):
   with tf.Graph().as_default():
-    model, _, _ = _build(model_cifar.architecture(name))
+    model, _, _ = _build(architectures.architecture(name))
     sizes = [int(np.prod(v.shape.as_list()))
              for v in model.trainable_variables]
   assert sum(sizes) == count
@@ -54,7 +55,7 @@ def test_parameter_counts_are_openlths(name, count):
 
 def test_resnet_layers_and_batch_norms():
   with tf.Graph().as_default():
-    model, _, _ = _build(model_cifar.architecture('resnet20'))
+    model, _, _ = _build(architectures.architecture('resnet20'))
   # 19 convolutions, 2 projection shortcuts, the output layer
   assert len(model.layer_names) == 22
   assert model.layer_names[0] == 'conv0' and model.layer_names[-1] == 'fc'
