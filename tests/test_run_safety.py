@@ -328,8 +328,8 @@ def test_bad_masks_and_presets_are_refused_before_anything_is_written(
     code, lines = _run(capsys, runner, '--output_dir=' + str(out),
                        '--{}={}'.format(flag, given), *TINY)
     assert code == 2
-    assert lines == ['{}: error: {}'.format(runner, message.format(given))]
     assert (_snapshot(out) if out.exists() else None) == before
+    assert lines == ['{}: error: {}'.format(runner, message.format(given))]
 
 
 def test_a_damaged_tree_is_refused_without_a_lock_left(tmp_path, capsys):
