@@ -31,6 +31,7 @@ on the new one. The lock file is never followed when it is a symbolic link.
 import errno
 import fcntl
 import os
+import time
 
 LOCK_FILE = '.lock'
 _SUBTREE = 'subtree'
@@ -141,6 +142,20 @@ def _first_missing(path):
   return missing
 
 
+def _flock_exclusive(fd, attempts=5, pause=0.01):
+  """Whether the exclusive lock of `fd` was taken. A process looking for
+  holders (`holder`) takes the shared lock for an instant: a few attempts
+  tell that instant from a holder."""
+  for attempt in range(attempts):
+    try:
+      fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+      return True
+    except BlockingIOError:
+      if attempt + 1 < attempts:
+        time.sleep(pause)
+  return False
+
+
 class DirectoryLock(object):
   """An exclusive lock on a directory; a context manager.
 
@@ -193,9 +208,7 @@ class DirectoryLock(object):
     while True:
       existed = os.path.lexists(path)
       fd = _open_lock_file(self.directory, os.O_RDWR | os.O_CREAT)
-      try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-      except BlockingIOError:
+      if not _flock_exclusive(fd):
         pid, _ = _read_holder(fd)
         os.close(fd)
         raise DirectoryBusy('{} is in use by another process (pid {}); wait '
