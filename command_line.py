@@ -9,8 +9,9 @@ the configuration concerns it takes. From that one declaration come
   * one-line errors: bad input (ValueError, including dataset errors and a
     configuration mismatch, or a file-system error) prints
     `name: error: message` and exits 2;
-  * Ctrl-C: one line saying that what was saved is kept and how to resume,
-    exit 130 (at any moment, start-up included: _interrupts.py);
+  * Ctrl-C or SIGTERM: one line saying that what was saved is kept and how
+    to resume, exit 130 or 143 (at any moment, start-up included:
+    _interrupts.py);
   * a command line of `--flag=value`s only: a stray word, a repeated flag,
     a missing or empty required argument are refused before the runner
     starts (`check_arguments`);
@@ -356,11 +357,12 @@ def run(runner, argv=None, name=None):
       check_arguments(runner, argv)
       function = with_text(runner, argv)
     fire.Fire(function, command=argv, name=runner.name)
-  except KeyboardInterrupt:
+  except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (Terminated)
     _interrupts.interrupt_exits()
     _clean_up(runner)
-    print(_interrupts.message(runner.name), file=sys.stderr)
-    sys.exit(130)
+    signum = _interrupts.signal_of(interrupt)
+    print(_interrupts.message(runner.name, signum), file=sys.stderr)
+    sys.exit(_interrupts.exit_status(signum))
   except (ValueError, OSError) as error:
     _interrupts.interrupt_exits()
     _clean_up(runner)

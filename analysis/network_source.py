@@ -83,7 +83,7 @@ def load(source, masks=None, config=None):
   """
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   source = os.fspath(source)
-  run_dir = _enclosing_run_dir(source)
+  run_dir = integrity.enclosing_run(source)
   if run_dir is not None and os.path.exists(paths.done_marker(run_dir)):
     integrity.verify_finished(run_dir)
   weights, own_masks, path = _read_weights(source, run_dir)
@@ -107,18 +107,6 @@ def load(source, masks=None, config=None):
                     label=_label(path, run_dir), config=saved_config)
   network.masks = _complete_masks(network, chosen)
   return network
-
-
-def _enclosing_run_dir(source):
-  directory = os.path.abspath(source if os.path.isdir(source)
-                              else os.path.dirname(source))
-  while True:
-    if os.path.isfile(paths.config(directory)):
-      return directory
-    parent = os.path.dirname(directory)
-    if parent == directory:
-      return None
-    directory = parent
 
 
 def _read_weights(source, run_dir):

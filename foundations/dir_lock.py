@@ -7,14 +7,31 @@ process exits, however it exits, so a killed run never leaves a stale lock.
 The file records the holder's pid, so a refused second process can name it.
 
 A run's lock covers the directory tree beneath it (`subtree=True`, the
-file then reads `{pid} subtree`): an experiment's lock keeps another
-process from starting a run inside it, and a run inside a locked experiment
-is refused. The lock file is never followed when it is a symbolic link.
+file then reads `{pid} subtree`), in both directions: a run inside a
+directory another process holds is refused (an enclosing lock, found by
+looking at each parent), and so is a run around a directory another process
+holds (a lock inside, found by walking the tree's `.lock` files). Only
+subtree locks count in either direction: a sweep's plain lock on its
+bookkeeping directory inside a run's directory is not a run.
+
+Two processes may try overlapping trees at the same moment (a lottery
+experiment in Y, a run in Y/a/b). Each first takes its own lock, then looks
+for the other's, and gives its lock up if it finds one: whichever looks
+second finds the first, so at worst both are refused and never both
+accepted. Before taking its lock, each also looks once, so that a refusal
+in the common case creates nothing.
+
+A refused or failed process removes what taking its lock created (the lock
+file, the directories made for it) while it still holds the lock; a
+process that opened the old file meanwhile finds, once it holds the lock,
+that the file at the path is no longer the one it locked, and tries again
+on the new one. The lock file is never followed when it is a symbolic link.
 """
 
 import errno
 import fcntl
 import os
+import time
 
 LOCK_FILE = '.lock'
 _SUBTREE = 'subtree'
@@ -85,16 +102,58 @@ def _enclosing_holder(directory):
   return None
 
 
-def refuse_held(directory):
-  """Refuses a directory another process holds, without locking it.
+def _inner_holder(directory):
+  """(directory, pid) of another process's subtree lock beneath `directory`
+  (not `directory` itself), or None. Walks the tree for lock files without
+  following symbolic links."""
+  for parent, unused_dirnames, filenames in os.walk(directory):
+    if parent != directory and LOCK_FILE in filenames:
+      pid = holder(parent, subtree_only=True)
+      if pid:
+        return parent, pid
+  return None
 
-  Raises:
-    DirectoryBusy: naming the pid.
-  """
-  pid = holder(directory)
-  if pid:
-    raise DirectoryBusy('{} is in use by another process (pid {}); wait for '
-                        'it to finish or stop it'.format(directory, pid))
+
+def _overlapping_holder(real, shown):
+  """The refusal of a subtree lock on `real` (shown as `shown`) that
+  overlaps another process's, or None."""
+  enclosing = _enclosing_holder(real)
+  if enclosing:
+    return DirectoryBusy('{} is inside {}, which is in use by another '
+                         'process (pid {}); wait for it to finish or stop '
+                         'it'.format(shown, *enclosing))
+  inner = _inner_holder(real)
+  if inner:
+    return DirectoryBusy('{} holds {}, which is in use by another process '
+                         '(pid {}); wait for it to finish or stop it'.format(
+                             shown, *inner))
+  return None
+
+
+def _first_missing(path):
+  """The outermost directory that creating `path` would create, or None."""
+  missing = None
+  while not os.path.lexists(path):
+    missing = path
+    parent = os.path.dirname(path)
+    if parent == path:
+      break
+    path = parent
+  return missing
+
+
+def _flock_exclusive(fd, attempts=5, pause=0.01):
+  """Whether the exclusive lock of `fd` was taken. A process looking for
+  holders (`holder`) takes the shared lock for an instant: a few attempts
+  tell that instant from a holder."""
+  for attempt in range(attempts):
+    try:
+      fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+      return True
+    except BlockingIOError:
+      if attempt + 1 < attempts:
+        time.sleep(pause)
+  return False
 
 
 class DirectoryLock(object):
@@ -108,46 +167,96 @@ class DirectoryLock(object):
     self.directory = os.path.abspath(directory)
     self.subtree = subtree
     self._fd = None
+    self._created_dir = None   # the outermost directory acquire made
+    self._created_file = False  # whether acquire made the lock file
 
   def acquire(self):
     """Takes the lock, creating the directory if needed.
 
     Raises:
       DirectoryBusy: naming the pid of the process that holds it (or, for a
-        subtree lock, an enclosing directory's subtree lock).
+        subtree lock, of a subtree lock enclosing it or inside it).
       UnsafeLink: when the lock file is a symbolic link.
     """
     if self._fd is not None:
       return self
     real = os.path.realpath(self.directory)
     if self.subtree:
-      enclosing = _enclosing_holder(real)
-      if enclosing:
-        raise DirectoryBusy('{} is inside {}, which is in use by another '
-                            'process (pid {}); wait for it to finish or stop '
-                            'it'.format(self.directory, *enclosing))
+      busy = _overlapping_holder(real, self.directory)
+      if busy:
+        raise busy  # nothing created yet
+    self._created_dir = _first_missing(self.directory)
     os.makedirs(self.directory, exist_ok=True)
-    fd = _open_lock_file(self.directory, os.O_RDWR | os.O_CREAT)
-    try:
-      fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-      pid, _ = _read_holder(fd)
-      os.close(fd)
-      raise DirectoryBusy('{} is in use by another process (pid {}); wait for '
-                          'it to finish or stop it'.format(self.directory, pid))
+    fd = self._lock_file()
     os.ftruncate(fd, 0)
     text = str(os.getpid()) + (' ' + _SUBTREE if self.subtree else '')
     os.pwrite(fd, text.encode('ascii'), 0)
     self._fd = fd
     self._real = real
     _HELD.add(real)
+    if self.subtree:
+      busy = _overlapping_holder(real, self.directory)  # see the docstring
+      if busy:
+        self.release(remove_created=True)
+        raise busy
     return self
 
-  def release(self):
-    if self._fd is not None:
-      os.close(self._fd)  # closing the descriptor drops the flock
-      self._fd = None
-      _HELD.discard(self._real)
+  def _lock_file(self):
+    """A descriptor of the lock file, exclusively locked: the file at the
+    path once locked (one removed meanwhile by its holder is tried again)."""
+    path = os.path.join(self.directory, LOCK_FILE)
+    while True:
+      existed = os.path.lexists(path)
+      fd = _open_lock_file(self.directory, os.O_RDWR | os.O_CREAT)
+      if not _flock_exclusive(fd):
+        pid, _ = _read_holder(fd)
+        os.close(fd)
+        raise DirectoryBusy('{} is in use by another process (pid {}); wait '
+                            'for it to finish or stop it'.format(
+                                self.directory, pid))
+      try:
+        current = os.stat(path, follow_symlinks=False)
+      except FileNotFoundError:
+        current = None
+      opened = os.fstat(fd)
+      if current and (current.st_dev, current.st_ino) == (opened.st_dev,
+                                                          opened.st_ino):
+        self._created_file = self._created_file or not existed
+        return fd
+      os.close(fd)
+
+  def release(self, remove_created=False):
+    """Drops the lock.
+
+    Args:
+      remove_created: also remove the lock file, if acquire created it, and
+        the directories it created, if nothing else has filled them (a
+        refused or failed run leaves no trace).
+    """
+    if self._fd is None:
+      return
+    if remove_created:
+      self._remove_created()
+    os.close(self._fd)  # closing the descriptor drops the flock
+    self._fd = None
+    _HELD.discard(self._real)
+
+  def _remove_created(self):
+    """Removes, while still locked, what acquire created and nothing else
+    filled: the lock file, then the emptied directories up to the
+    outermost one it made."""
+    try:
+      if self._created_file:
+        os.remove(os.path.join(self.directory, LOCK_FILE))
+        self._created_file = False
+      directory = self.directory
+      while self._created_dir:
+        os.rmdir(directory)  # fails on a directory something else filled
+        if directory == self._created_dir:
+          break
+        directory = os.path.dirname(directory)
+    except OSError:
+      pass  # filled meanwhile: leave it as it is
 
   @property
   def held(self):

@@ -3,9 +3,10 @@
 A checkpoint records the sha256 of the files it depends on (its own
 variables and records, the run's saved arrays) and a finished run records,
 in DONE, the sha256 of every output it wrote. Whoever reads them back
-(resuming, analysis, reinitialize, --mask_from) verifies first, so a file
-overwritten, truncated or swapped after it was written is named in one
-line instead of being used.
+(resuming, analysis, reinitialize, --mask_from, and every array another
+run reads by path: `read_network`) verifies first, so a file overwritten,
+truncated or swapped after it was written is named in one line instead of
+being used.
 """
 
 import hashlib
@@ -107,3 +108,37 @@ def verify_finished(run_dir):
   """
   done = paths.done_marker(run_dir)
   verify(run_dir, save_restore.read_json(done).get('sha256', {}), done)
+
+
+def enclosing_run(path):
+  """The run directory `path` lies in: the nearest directory at or above it
+  (above a file) that holds a config.json; None for a path in no run."""
+  directory = os.path.abspath(path if os.path.isdir(path)
+                              else os.path.dirname(path))
+  while True:
+    if os.path.isfile(paths.config(directory)):
+      return directory
+    parent = os.path.dirname(directory)
+    if parent == directory:
+      return None
+    directory = parent
+
+
+def read_network(path):
+  """The arrays saved at `path` (save_restore.restore_network), read by
+  another run: when they lie in a run directory, that run must be finished
+  and match its DONE hashes. A directory of arrays in no run (masks made by
+  hand, copied out of a run) is read as it is.
+
+  Raises:
+    DamagedFile: naming the run's first output missing or changed.
+    ValueError: when the run is unfinished (its arrays are not its final
+      ones and no record covers them yet), or nothing readable is there.
+  """
+  run_dir = enclosing_run(path)
+  if run_dir is not None:
+    if not os.path.exists(paths.done_marker(run_dir)):
+      raise ValueError('{} lies in {}, an unfinished run (no DONE file): '
+                       'finish it first'.format(path, run_dir))
+    verify_finished(run_dir)
+  return save_restore.restore_network(path)

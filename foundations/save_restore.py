@@ -263,6 +263,9 @@ def standardize(network, names=None):
 
   A list stands for the union of several masks (see `union.union`).
 
+  A path is read by integrity.read_network: the arrays of a run are read
+  only from a finished run that matches its recorded hashes.
+
   Args:
     network: dict name -> array, a path to a saved network, a list/tuple of
       those, or None.
@@ -270,6 +273,10 @@ def standardize(network, names=None):
 
   Returns:
     dict name -> numpy array, or None when `network` is None.
+
+  Raises:
+    ValueError: for nothing readable at a path, or arrays of an unfinished
+      or damaged run (integrity.DamagedFile).
   """
   if network is None:
     return None
@@ -277,7 +284,8 @@ def standardize(network, names=None):
     from lottery_ticket.foundations import union  # pylint: disable=g-import-not-at-top
     return union.union(*[standardize(n, names) for n in network])
   if isinstance(network, (str, os.PathLike)):
-    network = restore_network(os.fspath(network))
+    from lottery_ticket.foundations import integrity  # pylint: disable=g-import-not-at-top
+    network = integrity.read_network(os.fspath(network))
   if not isinstance(network, dict):
     raise ValueError('Expected a dict, a path or a list of networks, got {!r}'.format(
         type(network).__name__))

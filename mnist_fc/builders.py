@@ -8,6 +8,7 @@ describes.
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import augmentation
+from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import schedules
@@ -37,6 +38,48 @@ def make_model_fn(config, num_classes, init_stream=0, hyperparameters=None):
     return model_class(hyperparameters, inputs, labels, presets=presets,
                        masks=masks)
   return make_model
+
+
+def check_inputs(config, dataset, masks=None, presets=None,
+                 hyperparameters=None, given=None):
+  """Refuses masks and presets the run's network cannot take, before its
+  directory is touched (nothing written): a value other than 0 and 1 in a
+  mask, NaN or an infinity in a preset, a shape the network's layer lacks.
+  The network is built once with each, in a graph of its own, so the
+  checks are the ones training makes, in the model.
+
+  Args:
+    config: the run's completed Config.
+    dataset: its dataset.
+    masks, presets: dicts of arrays, or None.
+    hyperparameters: the architecture, when not the configuration's.
+    given: {'masks': ..., 'presets': ...}, what the user gave: a path
+      (or a list of paths) is named in the messages as its flag.
+
+  Raises:
+    ValueError: naming the flag (or 'the masks'), the tensor and what is
+      wrong.
+  """
+  named = {}
+  for flag in ('masks', 'presets'):
+    path = (given or {}).get(flag)
+    if isinstance(path, (list, tuple)):
+      path = ','.join(str(p) for p in path)
+    named[flag] = ('--{}={}'.format(flag, path) if isinstance(path, str)
+                   else 'the ' + flag)
+  if masks is not None:
+    masks = dict(masks_lib.Masks(masks, source=named['masks']))
+  make_model = make_model_fn(config, dataset.num_classes,
+                             hyperparameters=hyperparameters)
+  for flag, arrays in (('masks', masks), ('presets', presets)):
+    if arrays is None:
+      continue
+    with tf.Graph().as_default():
+      inputs, labels = dataset.placeholders()
+      try:
+        make_model(inputs, labels, **{flag: arrays})
+      except ValueError as error:
+        raise type(error)('{}: {}'.format(named[flag], error)) from None
 
 
 def _schedule(training, steps_per_epoch):

@@ -95,6 +95,8 @@ def lottery_experiment(output_dir, iterations=5,
   presets = save_restore.standardize(presets)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
+  builders.check_inputs(run_config, dataset, presets=presets,
+                        given={'presets': presets_source})
 
   def trial(directory, trial_config):
     return _Trial(directory, config_lib.complete(trial_config, dataset),
@@ -137,9 +139,16 @@ class _Trial(experiment.Trial):
   def run_dir(self, level):
     return paths.run(self.output_dir, level, self.experiment_name)
 
-  def claim(self, overwrite):
-    """Locks the trial, checks (or clears) its levels and says where it is."""
+  def lock(self, overwrite):
+    """Locks the trial; with overwrite, refuses levels that hold another
+    run (runs.check_clearable), before any trial is cleared."""
     runs.lock(self.output_dir)
+    if overwrite:
+      for level in _recorded_levels(self.output_dir, self.experiment_name):
+        runs.check_clearable(self.run_dir(level))
+
+  def claim(self, overwrite):
+    """Checks (or clears) the locked trial's levels and says where it is."""
     levels = _recorded_levels(self.output_dir, self.experiment_name)
     if overwrite:
       for level in levels:
@@ -149,7 +158,6 @@ class _Trial(experiment.Trial):
             trials_lib.span(levels), self.output_dir))
     states = {}
     for level in _recorded_levels(self.output_dir, self.experiment_name):
-      dir_lock.refuse_held(self.run_dir(level))  # a run started inside it
       states[level] = runs.claim(self.run_dir(level), self.config, EXPERIMENT)
     _announce(self.output_dir, states, self.iterations)
 
@@ -215,6 +223,8 @@ def _run(trials, dataset, presets, overwrite):
   A trial that diverges leaves the experiment; the others go on to the last
   level, then its error is raised.
   """
+  for trial in trials:
+    trial.lock(overwrite)
   for trial in trials:
     trial.claim(overwrite)
   first = trials[0]

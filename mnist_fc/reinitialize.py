@@ -158,8 +158,8 @@ class _Control(object):
     self.config = experiments.REINITIALIZE.resolve(flags, config)
     self.presets = None
     if mode != 'reinit':
-      weights = save_restore.standardize(distribution or
-                                         paths.initial(source))
+      weights = (save_restore.standardize(distribution) if distribution
+                 else save_restore.restore_network(paths.initial(source)))
       self.presets = resample(self.masks, weights, mode,
                               seed=self.config.training.seed * 1000 + level)
     self.trial_dir = trial_dir

@@ -72,28 +72,20 @@ def lock(run_dir, root=None):
   dir_lock.refuse_outside_links(root or run_dir, run_dir)
   key = os.path.realpath(run_dir)
   if key not in _LOCKS:
-    created = not os.path.exists(key)
-    _LOCKS[key] = (dir_lock.DirectoryLock(run_dir, subtree=True).acquire(),
-                   created)
-  return _LOCKS[key][0]
+    _LOCKS[key] = dir_lock.DirectoryLock(run_dir, subtree=True).acquire()
+  return _LOCKS[key]
 
 
 _LOCKS = {}
 
 
 def release_all():
-  """Drops every lock this process holds, and the directories that taking
-  them created and nothing else filled (a run refused after taking its lock
-  leaves no trace). A process exit drops the locks too."""
-  for key, (held, created) in _LOCKS.items():
-    held.release()
-    lock_file = os.path.join(key, dir_lock.LOCK_FILE)
-    try:
-      if created and os.listdir(key) == [dir_lock.LOCK_FILE]:
-        os.remove(lock_file)
-        os.rmdir(key)
-    except OSError:
-      pass  # removed or filled meanwhile: leave it as it is
+  """Drops every lock this process holds, with the lock files and the
+  directories that taking them created and nothing else filled (a run
+  refused after taking its lock leaves no trace). A process exit drops the
+  locks too (and leaves the lock files)."""
+  for held in _LOCKS.values():
+    held.release(remove_created=True)
   _LOCKS.clear()
 
 
@@ -133,11 +125,50 @@ def _shown(value):
   return list(value) if isinstance(value, tuple) else value
 
 
+class OtherRunInside(ValueError):
+  """--overwrite would remove another run inside the run directory (exit 2)."""
+
+
+def check_clearable(run_dir):
+  """Refuses to clear a run directory that holds another run.
+
+  A run's outputs hold no config.json or DONE below its top, and no lock
+  but its own: a directory beneath that has one is another run (a run
+  trained in Z/inner after Z, a lottery tree), or is in use by another
+  process. The sweep's record of the line, which clear_run keeps, is not
+  looked at.
+
+  Raises:
+    OtherRunInside: naming that directory.
+  """
+  for parent, dirnames, filenames in os.walk(run_dir):
+    if parent == run_dir:
+      dirnames[:] = [d for d in dirnames if d != paths.SWEEP_RECORDS]
+      continue
+    marker = next((f for f in (paths.config(parent), paths.done_marker(parent))
+                   if os.path.basename(f) in filenames), None)
+    pid = (dir_lock.holder(parent) if dir_lock.LOCK_FILE in filenames
+           else None)
+    if marker or pid:
+      raise OtherRunInside(
+          '--overwrite would remove {}, {} inside {}; move it out or give '
+          'another output directory'.format(
+              parent, 'in use by another process (pid {})'.format(pid) if pid
+              else 'another run (it has its own {})'.format(
+                  os.path.basename(marker)), run_dir))
+
+
 def clear_run(run_dir):
   """Removes a run directory's outputs (for --overwrite), keeping its lock
-  and the sweep's record of the line that writes it."""
+  and the sweep's record of the line that writes it.
+
+  Raises:
+    OtherRunInside: before removing anything, when another run lives
+      inside (check_clearable).
+  """
   if not os.path.isdir(run_dir):
     return
+  check_clearable(run_dir)
   # DONE first and config.json last: a kill part way leaves an unfinished
   # run of its configuration, which a re-run clears or resumes.
   last = {paths.done_marker(run_dir): 0, paths.config(run_dir): 2}

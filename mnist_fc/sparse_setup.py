@@ -98,7 +98,6 @@ def _mask_directory(mask_from):
     if not os.path.exists(paths.done_marker(mask_from)):
       raise ValueError('--mask_from={} is not a finished run (no DONE file): '
                        'train it first'.format(mask_from))
-    integrity.verify_finished(mask_from)
     return paths.masks(mask_from)
   if os.path.isdir(mask_from) and any(
       name.endswith('.npy') for name in os.listdir(mask_from)):
@@ -115,7 +114,9 @@ def load_masks(mask_from, shapes, sparsity):
       belong to another network, or their sparsity is not `sparsity`.
   """
   directory = _mask_directory(mask_from)
-  masks = masks_lib.Masks.load(directory).check_fits(shapes)
+  # Checked against the hashes of the run they lie in, if any.
+  masks = masks_lib.Masks(integrity.read_network(directory),
+                          source=directory).check_fits(shapes)
   if abs(masks.sparsity() - sparsity) > SPARSITY_TOLERANCE:
     raise ValueError('the mask from {} has sparsity {:.4f}, but --sparsity={}'
                      .format(directory, masks.sparsity(), sparsity))

@@ -7,6 +7,7 @@ lists of paths combined by union (default) or intersection.
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import union
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
@@ -55,6 +56,7 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
   concerns = (config.concerns if isinstance(config, config_lib.Config)
               else experiments.TRAIN.concerns)
   run_config = config_lib.resolve(concerns, flags, config, source='train')
+  given = {'masks': masks, 'presets': presets}
   if details is None:
     details = {'masks': _source(masks), 'presets': _source(presets),
                'combine': combine}
@@ -64,6 +66,8 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
   presets = save_restore.standardize(presets)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
+  builders.check_inputs(run_config, dataset, masks, presets, hyperparameters,
+                        given)
   finished = runs.enter(output_dir, run_config, experiment_kind, overwrite)
   if finished:
     return finished

@@ -133,8 +133,9 @@ def test_an_experiment_around_a_running_run_is_refused(tmp_path, holder,
   before = lib.tree_bytes(experiment)
   pid = holder(experiment / '1' / 'same_init')
   line = _refused(lottery_experiment, experiment, capsys)
-  assert line.endswith('1/same_init is in use by another process (pid {}); '
-                       'wait for it to finish or stop it'.format(pid))
+  assert line == ('lottery_experiment: error: {} holds {}, which is in use '
+                  'by another process (pid {}); wait for it to finish or stop '
+                  'it'.format(experiment, experiment / '1' / 'same_init', pid))
   assert lib.tree_bytes(experiment) == before
 
 

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from lottery_ticket import command_line
+from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc.runners import lottery_experiment as lottery_runner
 from lottery_ticket.mnist_fc.runners import reinitialize as reinit_runner
 from lottery_ticket.mnist_fc.runners import train as train_runner
@@ -72,6 +73,7 @@ def test_masks_from_another_network_are_refused_without_damage(tmp_path,
   command_line.run(train_runner.RUNNER, ['--output_dir=' + str(first),
                                 '--dataset=digits', '--layers=8',
                                 '--training_len=20it', '--test_interval=10'])
+  runs.release_all()  # as the first command's process exit would
   before = sorted(os.listdir(first))
   capsys.readouterr()
   lines = _in_process_error(capsys, train_runner.RUNNER, [
