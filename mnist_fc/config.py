@@ -252,8 +252,40 @@ def resolve(concerns, flags=None, config=None, source='this runner',
   values.update(parsed_flags)
   out = _finish(concerns, values)
   check_read(out.values, parsed_flags)
+  check_finetune(out.values)
   out.flagged = frozenset(parsed_flags)
   return out
+
+
+# Why a schedule's final rate is no fine-tuning rate (check_finetune).
+_NO_FINETUNE_RATE = {
+    'constant': 'its final rate is the rate of all training, so the levels '
+                'would retrain exactly as --retrain=rewind_lr',
+    'cosine': 'its final rate is about 0, so nothing would train',
+    'step': '--lr_drop_factor=1 never lowers the rate, so the levels would '
+            'retrain exactly as --retrain=rewind_lr',
+}
+
+
+def check_finetune(values):
+  """Refuses --retrain=finetune at a degenerate rate.
+
+  Renda et al. (2020; lottery-ticket/rewinding-iclr20-public) fine-tune at
+  the final rate of a step schedule. A run to be trained (not one read back
+  for analysis) fine-tunes at that rate only when its schedule decays in
+  steps; otherwise it needs --finetune_lr.
+
+  Raises:
+    ValueError: naming the schedule and why its final rate is degenerate.
+  """
+  if (values.get('retrain') != 'finetune' or values['finetune_lr'] > 0 or
+      (values['lr_schedule'] == 'step' and values['lr_drop_factor'] < 1)):
+    return
+  raise ValueError('--retrain=finetune trains at the final rate of '
+                   '--lr_schedule={}: {}; give --lr_schedule=step with '
+                   '--lr_drops, or a rate with --finetune_lr'.format(
+                       values['lr_schedule'],
+                       _NO_FINETUNE_RATE[values['lr_schedule']]))
 
 
 def check_read(values, flags):

@@ -151,6 +151,11 @@ LOTTERY = hparams.Concern('lottery', (
       'trained weights, masked, trained k..T with the learning-rate schedule '
       'replayed from k) or finetune (the same weights trained T-k '
       'iterations at the schedule\'s final rate)', choices=RETRAINING),
+    S('finetune_lr', 'float', 0.0, 'with --retrain=finetune: the constant '
+      "rate levels after 0 train at (0: the final rate of --lr_schedule=step "
+      'after its --lr_drops, as Renda et al.; a constant or cosine schedule '
+      'needs this rate, as its final one retrains as rewind_lr or trains '
+      'nothing)', minimum=0),
 ))
 
 SPARSE = hparams.Concern('sparse', (
@@ -273,6 +278,8 @@ READ_ONLY_WITH = {
                                    v['retrain'] == 'rewind_weights'),
                         '--rewind_iteration above 0 and '
                         '--retrain=rewind_weights'),
+    'finetune_lr': (lambda v: v['retrain'] == 'finetune',
+                    '--retrain=finetune'),
     'init_fan_mode': (lambda v: v['init_method'] == 'unit_scaled',
                       '--init_method=unit_scaled'),
     'metainit_steps': _METAINIT, 'metainit_lr': _METAINIT,
