@@ -30,6 +30,7 @@ from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import initializers
 from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import schedules
@@ -101,8 +102,15 @@ class Config(object):
 
   @property
   def mask_path(self):
-    """The run (or masks directory) the starting mask comes from, or ''."""
-    return '' if self.sparse.mask_from == settings.RANDOM_MASK else self.sparse.mask_from
+    """The run (or masks directory) the starting mask comes from, or '':
+    with --mask_level=L, level L of the lottery trial --mask_from."""
+    mask_from = self.sparse.mask_from
+    if mask_from == settings.RANDOM_MASK:
+      return ''
+    if mask_from and self.sparse.mask_level >= 0:
+      return paths.run(mask_from, self.sparse.mask_level,
+                       constants.EXPERIMENT_NAME)
+    return mask_from
 
   @property
   def sparse_method(self):

@@ -1,0 +1,128 @@
+"""The random-pruning control of the lmc recipe: a lottery level's mask
+shuffled within each layer (`sparse_train --method=lottery --shuffle_mask
+--mask_from=TRIAL --mask_level=L`), rewound as the level was, packed with
+its trials (OpenLTH lottery/branch/randomly_prune.py, strategy layerwise)."""
+
+import os
+
+import numpy as np
+import pytest
+
+from lottery_ticket import command_line
+from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
+from lottery_ticket.mnist_fc.runners import sparse_train as runner
+
+K = 5
+TOTAL = 20
+# A small fc net pruned by one global ranking, so its layers keep
+# different proportions (a uniform control would not).
+TRAINING = ['--dataset=digits', '--layers=12', '--training_len=20it',
+            '--test_interval=5', '--save_summaries=false',
+            '--lr_schedule=constant']
+LOTTERY = dict(dataset='digits', layers=(12,), training_len='20it',
+               test_interval=5, save_summaries=False, rewind_iteration=K,
+               pruning='global', prune_percent=0.5, prune_percent_output=0.2)
+
+
+@pytest.fixture(scope='module')
+def tree(tmp_path_factory):
+  """Two lottery trials (seeds 0 and 1) of two levels, rewound to K."""
+  base = str(tmp_path_factory.mktemp('lmc') / 'imp')
+  lottery_lib.lottery_experiment(base, iterations=2, trials=2, **LOTTERY)
+  return base
+
+
+def _level(base, trial, level, what):
+  return save_restore.restore_network(os.path.join(
+      paths.run(paths.trial(base, trial), level, 'same_init'), what))
+
+
+def _sparsity(masks):
+  return 1 - sum(m.sum() for m in masks.values()) / sum(
+      m.size for m in masks.values())
+
+
+def _run(capsys, *argv):
+  """The sparse_train command line in-process: (exit code, stderr lines)."""
+  try:
+    command_line.run(runner.RUNNER, list(argv))
+    code = 0
+  except SystemExit as stop:
+    code = stop.code
+  return code, capsys.readouterr().err.strip().splitlines()
+
+
+def _control(capsys, tree, out, level, *more):
+  sparsity = _sparsity(_level(tree, 0, level, 'masks'))
+  return _run(capsys, '--output_dir=' + out, '--method=lottery',
+              '--shuffle_mask=true', '--mask_from=' + tree,
+              '--mask_level={}'.format(level),
+              '--sparsity={:.4f}'.format(sparsity), *(TRAINING + list(more)))
+
+
+@pytest.mark.parametrize('level', [1, 2])
+def test_a_packed_control_shuffles_each_trials_level_rewound_to_k(
+    tmp_path, capsys, tree, level):
+  out = str(tmp_path / 'random_pruning' / str(level))
+  code, lines = _control(capsys, tree, out, level, '--trials=2')
+  assert code == 0, lines
+  for trial in (0, 1):
+    run_dir = paths.trial(out, trial)
+    imp = _level(tree, trial, level, 'masks')
+    control = save_restore.restore_network(paths.masks(run_dir))
+    assert sorted(control) == sorted(imp)
+    for name in imp:
+      # IMP's count in every layer, at other places.
+      assert control[name].sum() == imp[name].sum(), name
+      assert set(np.unique(control[name])) <= {0.0, 1.0}
+      assert not np.array_equal(control[name], imp[name]), name
+    # The layers keep IMP's proportions, which are not uniform.
+    densities = {n: imp[n].mean() for n in imp}
+    assert max(densities.values()) - min(densities.values()) > 0.05
+    # The weights at the new places are level 0's at iteration K, as IMP's
+    # level starts from them under its own mask.
+    at_k = save_restore.restore_network(paths.rewind(paths.run(
+        paths.trial(tree, trial), 0, 'same_init'), K))
+    initial = save_restore.restore_network(paths.initial(run_dir))
+    for name, value in at_k.items():
+      expected = value * control[name] if name in control else value
+      np.testing.assert_array_equal(initial[name], expected)
+    # It trains iterations K..T, as the level did.
+    log = save_restore.read_log(paths.log(run_dir, 'test'))
+    imp_log = save_restore.read_log(paths.log(paths.run(
+        paths.trial(tree, trial), level, 'same_init'), 'test'))
+    assert [r['iteration'] for r in log] == [r['iteration'] for r in imp_log]
+    assert log[0]['iteration'] == K and log[-1]['iteration'] == TOTAL
+  # The trials' controls differ as their IMP masks do.
+  masks = [save_restore.restore_network(paths.masks(paths.trial(out, t)))
+           for t in (0, 1)]
+  assert any(not np.array_equal(masks[0][n], masks[1][n]) for n in masks[0])
+
+
+@pytest.mark.parametrize('flags, message', [
+    (['--mask_level=3'], '--mask_level=3: {trial} has no finished level 3 '
+     '(levels there: 0, 1, 2)'),
+    (['--mask_level=-2'], '--mask_level=-2 must be >= -1'),
+    (['--mask_level=1', '--layers=16'], '--mask_level=1: --layers=(16,) '
+     'here, but {trial}/1/same_init trained with (12,)'),
+    (['--mask_level=1', '--mask_from=random'], '--mask_level=1 is read only '
+     'with --mask_from=<a lottery trial>'),
+])
+def test_a_bad_level_is_refused_before_anything_is_written(
+    tmp_path, capsys, tree, flags, message):
+  out = tmp_path / 'out'
+  given = {f.split('=')[0] for f in flags}
+  base = ['--method=lottery', '--shuffle_mask=true', '--sparsity=0.5',
+          '--mask_from=' + paths.trial(tree, 0)]
+  if '--mask_from' in given:
+    base = ['--method=set', '--sparsity=0.5']
+  argv = ['--output_dir=' + str(out)] + [
+      f for f in base + TRAINING if f.split('=')[0] not in given] + flags
+  code, lines = _run(capsys, *argv)
+  assert code == 2
+  assert len(lines) == 1, lines
+  assert lines[0].startswith('sparse_train: error: ')
+  assert message.format(trial=paths.trial(tree, 0)) in lines[0]
+  assert not out.exists()
