@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from lottery_ticket import command_line
+from lottery_ticket.analysis import lmc_report
+from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
@@ -27,11 +29,33 @@ LOTTERY = dict(dataset='digits', layers=(12,), training_len='20it',
 
 
 @pytest.fixture(scope='module')
-def tree(tmp_path_factory):
-  """Two lottery trials (seeds 0 and 1) of two levels, rewound to K."""
-  base = str(tmp_path_factory.mktemp('lmc') / 'imp')
+def root(tmp_path_factory):
+  return str(tmp_path_factory.mktemp('lmc'))
+
+
+@pytest.fixture(scope='module')
+def tree(root):
+  """Two lottery trials (seeds 0 and 1) of two levels, rewound to K, laid
+  out as an lmc tree."""
+  base = paper_recipes.lmc_tree(root, 'fc', K)
   lottery_lib.lottery_experiment(base, iterations=2, trials=2, **LOTTERY)
   return base
+
+
+@pytest.fixture(scope='module')
+def controls(tree):
+  """The packed controls of levels 1 and 2, where the lmc recipe puts
+  them: level -> the directory of their trial{t}."""
+  out = {}
+  for level in (1, 2):
+    out[level] = paper_recipes.lmc_control_dir(tree, level)
+    sparsity = _sparsity(_level(tree, 0, level, 'masks'))
+    command_line.run(runner.RUNNER, [
+        '--output_dir=' + out[level], '--method=lottery',
+        '--shuffle_mask=true', '--mask_from=' + tree,
+        '--mask_level={}'.format(level), '--sparsity={:.4f}'.format(sparsity),
+        '--trials=2'] + TRAINING)
+  return out
 
 
 def _level(base, trial, level, what):
@@ -54,20 +78,10 @@ def _run(capsys, *argv):
   return code, capsys.readouterr().err.strip().splitlines()
 
 
-def _control(capsys, tree, out, level, *more):
-  sparsity = _sparsity(_level(tree, 0, level, 'masks'))
-  return _run(capsys, '--output_dir=' + out, '--method=lottery',
-              '--shuffle_mask=true', '--mask_from=' + tree,
-              '--mask_level={}'.format(level),
-              '--sparsity={:.4f}'.format(sparsity), *(TRAINING + list(more)))
-
-
 @pytest.mark.parametrize('level', [1, 2])
 def test_a_packed_control_shuffles_each_trials_level_rewound_to_k(
-    tmp_path, capsys, tree, level):
-  out = str(tmp_path / 'random_pruning' / str(level))
-  code, lines = _control(capsys, tree, out, level, '--trials=2')
-  assert code == 0, lines
+    tree, controls, level):
+  out = controls[level]
   for trial in (0, 1):
     run_dir = paths.trial(out, trial)
     imp = _level(tree, trial, level, 'masks')
@@ -126,3 +140,23 @@ def test_a_bad_level_is_refused_before_anything_is_written(
   assert lines[0].startswith('sparse_train: error: ')
   assert message.format(trial=paths.trial(tree, 0)) in lines[0]
   assert not out.exists()
+
+
+def test_the_lmc_report_reads_the_control_at_its_level(root, tree, controls):
+  rows = {r['level']: r for r in lmc_report.lmc_rows(root)}
+  assert sorted(rows) == [0, 1, 2]
+  for level, row in rows.items():
+    imp = [_final_accuracy(paths.run(paths.trial(tree, t), level,
+                                     'same_init')) for t in (0, 1)]
+    assert row['imp_accuracy'] == pytest.approx(np.mean(imp))
+    # Level 0 prunes nothing: the control is IMP's dense network.
+    control = imp if level == 0 else [
+        _final_accuracy(paths.trial(controls[level], t)) for t in (0, 1)]
+    assert row['random_pruning_accuracy'] == pytest.approx(np.mean(control))
+    assert (row['network'], row['rewind_iteration'], row['trials']) == (
+        'fc', K, 2)
+
+
+def _final_accuracy(run_dir):
+  test = save_restore.read_json(paths.metrics(run_dir))['test']
+  return max(test, key=lambda r: r['iteration'])['accuracy']
