@@ -153,10 +153,13 @@ def load_initial_weights(mask_from, names_and_shapes):
 
 
 def check_mask_level(config):
-  """Refuses a --mask_level the lottery trial --mask_from lacks.
+  """Refuses a --mask_level the lottery trial --mask_from lacks, and checks
+  the level's outputs (its config.json is read before its masks) against
+  the hashes its DONE recorded.
 
   Raises:
     ValueError: naming the level and the levels the trial has.
+    integrity.DamagedFile: naming a changed or missing output of the level.
   """
   if config.sparse.mask_level < 0 or not config.mask_path:
     return
@@ -169,6 +172,7 @@ def check_mask_level(config):
                          config.sparse.mask_level, trial,
                          config.sparse.mask_level,
                          ', '.join(str(l) for l in levels) or 'none'))
+  integrity.verify_finished(config.mask_path)
 
 
 def rewinding(config):

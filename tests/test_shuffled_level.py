@@ -4,6 +4,7 @@ shuffled within each layer (`sparse_train --method=lottery --shuffle_mask
 its trials (OpenLTH lottery/branch/randomly_prune.py, strategy layerwise)."""
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -160,3 +161,22 @@ def test_the_lmc_report_reads_the_control_at_its_level(root, tree, controls):
 def _final_accuracy(run_dir):
   test = save_restore.read_json(paths.metrics(run_dir))['test']
   return max(test, key=lambda r: r['iteration'])['accuracy']
+
+
+def test_a_damaged_rewind_point_of_the_source_is_named(tmp_path, capsys, tree):
+  trial = str(tmp_path / 'trial0')
+  shutil.copytree(paths.trial(tree, 0), trial)
+  damaged = os.path.join(paths.rewind(paths.run(trial, 0, 'same_init'), K),
+                         'layer0.npy')
+  value = np.load(damaged)
+  np.save(damaged, value + 1)
+  out = tmp_path / 'out'
+  code, lines = _run(
+      capsys, '--output_dir=' + str(out), '--method=lottery',
+      '--shuffle_mask=true', '--mask_from=' + trial, '--mask_level=1',
+      '--sparsity={:.4f}'.format(_sparsity(_level(tree, 0, 1, 'masks'))),
+      *TRAINING)
+  assert code == 2
+  assert len(lines) == 1, lines
+  assert 'weights_at/{}/layer0.npy'.format(K) in lines[0]
+  assert not out.exists()
