@@ -178,9 +178,10 @@ def check_mask_level(config):
 def rewinding(config):
   """How the lottery level --mask_level started: (k, first iteration).
 
-  Level L of a lottery trial trains from level 0's weights at its
+  Level L > 0 of a lottery trial trains from level 0's weights at its
   --rewind_iteration k, iterations k..T when it continues level 0 (0..T
-  when it restarts), under its data, model and training settings. A
+  when it restarts), under its data, model and training settings; level 0
+  trains 0..T from the initialisation. A
   lottery run of that level's mask starts the same way, so it must be
   configured as the level was (OpenLTH's randomly_prune branch, start_at
   'rewind', trains from the level's start step with the lottery's
@@ -191,12 +192,6 @@ def rewinding(config):
       or a data, model or training setting that differs from the level's.
   """
   level = config_lib.read(paths.config(config.mask_path))
-  lottery = level.lottery
-  if lottery.retrain != 'rewind_weights':
-    raise ValueError('--mask_level={}: {} retrained with --retrain={}, not '
-                     'from rewound weights'.format(
-                         config.sparse.mask_level, config.mask_path,
-                         lottery.retrain))
   differs = hparams.differences(settings.BASE, level.values, config.values)
   if differs:
     name, there, here = differs[0]
@@ -204,6 +199,14 @@ def rewinding(config):
                      '{}: a lottery run of its mask trains as it did'.format(
                          config.sparse.mask_level, name, here,
                          config.mask_path, there))
+  if config.sparse.mask_level == 0:
+    return 0, 0  # level 0 trains 0..T from the initialisation
+  lottery = level.lottery
+  if lottery.retrain != 'rewind_weights':
+    raise ValueError('--mask_level={}: {} retrained with --retrain={}, not '
+                     'from rewound weights'.format(
+                         config.sparse.mask_level, config.mask_path,
+                         lottery.retrain))
   k = lottery.rewind_iteration
   return k, (k if k and lottery.rewind_schedule == 'continue' else 0)
 

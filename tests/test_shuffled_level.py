@@ -180,3 +180,19 @@ def test_a_damaged_rewind_point_of_the_source_is_named(tmp_path, capsys, tree):
   assert len(lines) == 1, lines
   assert 'weights_at/{}/layer0.npy'.format(K) in lines[0]
   assert not out.exists()
+
+
+def test_level_0_starts_from_the_initialisation_at_iteration_0(
+    tmp_path, capsys, tree):
+  out = str(tmp_path / 'level0')
+  code, lines = _run(capsys, '--output_dir=' + out, '--method=lottery',
+                     '--shuffle_mask=true', '--mask_from=' + paths.trial(
+                         tree, 0), '--mask_level=0', '--sparsity=0',
+                     *TRAINING)
+  assert code == 0, lines
+  imp = paths.run(paths.trial(tree, 0), 0, 'same_init')
+  initial = save_restore.restore_network(paths.initial(out))
+  for name, value in save_restore.restore_network(paths.initial(imp)).items():
+    np.testing.assert_array_equal(initial[name], value)
+  log = save_restore.read_log(paths.log(out, 'test'))
+  assert log[0]['iteration'] == 0
