@@ -4,14 +4,17 @@ per rewind iteration k.
   python -m lottery_ticket.analysis.lmc_report --experiment_dir=results/lmc
 
 reads the trees `lottery_experiment_argfile --paper=lmc` writes
-({experiment_dir}/{network}/k{k}/: IMP, its random-pruning control, and
-the reinit control of reinitialize_argfile --paper=lmc) and the instability
+({experiment_dir}/{network}/k{k}/: IMP, the random-pruning control of
+sparse_train_argfile --paper=lmc in random_pruning/{level}/, and the reinit
+control of reinitialize_argfile --paper=lmc) and the instability
 results of instability_argfile --paper=lmc
 ({experiment_dir}/{network}/instability/k{k}/trial{t}/{level}/), and
 writes into {experiment_dir}/report/ (or --output_dir):
 
   lmc.csv   a row per network, k and level: percent of weights remaining,
-            final test accuracy of IMP rewound to k, of random pruning and
+            final test accuracy of IMP rewound to k, of random pruning
+            (IMP's mask of the level shuffled within each layer, rewound to
+            k; at level 0, which prunes nothing, IMP's dense network) and
             of random reinitialisation (means over trials), the instability
             (the test-error barrier on the straight line between two copies
             trained from iteration k, in percentage points, mean over
@@ -44,6 +47,7 @@ from lottery_ticket.analysis import instability
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
 from lottery_ticket.argfiles import paper_recipes
+from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import constants
 
@@ -75,6 +79,21 @@ def find_trees(experiment_dir):
                 for network, directory in _subdirectories(experiment_dir)
                 for entry, tree in _subdirectories(directory)
                 for match in [_TREE.match(entry)] if match)
+
+
+def _run_key(row):
+  """(name, level) of a run of a tree, or None: IMP and reinit by their
+  level; the random-pruning control, a sparse_train run, by the level whose
+  mask it shuffles (its --mask_level); an older tree's control, a lottery
+  experiment named random_pruning, by its level."""
+  if row['level'] is not None:
+    return row['name'], int(row['level'])
+  saved = save_restore.read_json(paths.config(row['run_dir']))
+  sparse = saved.get('sparse') if isinstance(saved, dict) else None
+  if (isinstance(sparse, dict) and sparse.get('shuffle_mask') and
+      int(sparse.get('mask_level', -1)) >= 0):
+    return RANDOM_PRUNING, int(sparse['mask_level'])
+  return None
 
 
 def _mean(values):
@@ -118,8 +137,9 @@ def lmc_rows(experiment_dir, include_unfinished=False, trees=None):
   for network, rewind, tree in trees:
     by_name = {}
     for row in results_table.run_rows(tree, include_unfinished):
-      if row['level'] is not None:
-        by_name.setdefault((row['name'], int(row['level'])), []).append(row)
+      key = _run_key(row)
+      if key is not None:
+        by_name.setdefault(key, []).append(row)
     unstable = instabilities(experiment_dir, network, rewind)
     for level in sorted({l for name, l in by_name if name == IMP}):
       imp = by_name[(IMP, level)]
@@ -127,12 +147,15 @@ def lmc_rows(experiment_dir, include_unfinished=False, trees=None):
       def accuracy(name, level=level):
         return _mean([r['final_test_accuracy']
                       for r in by_name.get((name, level), [])])
+      # Level 0 prunes nothing: shuffling its mask leaves IMP's network.
+      control = (IMP if level == 0 and (RANDOM_PRUNING, 0) not in by_name
+                 else RANDOM_PRUNING)
       barrier = _mean(unstable.get(level, []))
       rows.append({
           'network': network, 'rewind_iteration': rewind, 'level': level,
           'percent_remaining': _mean([r['percent_remaining'] for r in imp]),
           'imp_accuracy': accuracy(IMP),
-          'random_pruning_accuracy': accuracy(RANDOM_PRUNING),
+          'random_pruning_accuracy': accuracy(control),
           'reinit_accuracy': accuracy(REINIT),
           'instability_points': 100.0 * barrier,
           'stable': (None if math.isnan(barrier)
@@ -277,7 +300,9 @@ def section(rows, figure):
   return [
       '## Linear mode connectivity (Frankle et al. 2020)', '',
       'Final test accuracy of IMP rewound to iteration k, of random pruning '
-      '(rewound to k) and of random reinitialisation of the same masks, and '
+      "(IMP's mask of the level shuffled within each layer, so every layer "
+      "keeps IMP's count, rewound to k; at level 0 IMP's dense network) and "
+      'of random reinitialisation of the same masks, and '
       'the instability of every IMP level: the largest test error on the '
       'straight line between two copies trained from the level\'s start at '
       'iteration k with different data orders, minus the mean of their '

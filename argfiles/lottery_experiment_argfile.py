@@ -42,10 +42,11 @@ reinitialize_argfile --paper=frankle_carbin.
 --network names) and each rewind iteration k of paper_recipes.LMC_REWINDS
 (or the one --rewind_iteration names), an IMP tree
 {output_dir}/{network}/k{k}/ trained as OpenLTH trains the network, over 20
-levels, with its random-pruning control beside it as above. The
-reinitialisation control comes from reinitialize_argfile --paper=lmc, the
-instability of every level from instability_argfile --paper=lmc. Any runner
-flag given replaces the recipe's value in every line.
+levels. Its controls read the finished tree: random pruning (each level's
+mask shuffled within each layer, rewound to k) from sparse_train_argfile
+--paper=lmc, the reinitialisation from reinitialize_argfile --paper=lmc,
+the instability of every level from instability_argfile --paper=lmc. Any
+runner flag given replaces the recipe's value in every line.
 
 `--scale=0.02` shortens every step count (training length, evaluation and
 checkpoint intervals; for lmc also k and the learning-rate drops) for a
@@ -116,17 +117,14 @@ def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
                      sorted(steps.items()), flags)
 
 
-def _tree_lines(base, trials, first_trial, pack, control, steps, flags,
-                control_flags=()):
+def _tree_lines(base, trials, first_trial, pack, control, steps, flags):
   """The lines of one lottery tree at `base` and, with `control`, of its
-  random-pruning control at {base}/random_pruning.
+  random-pruning control at {base}/random_pruning (Frankle & Carbin's).
 
   Args:
     steps: (flag, value) pairs written after --iterations and --dataset.
     flags: the checked runner flags (iterations, dataset, experiment_name
       and rewind_iteration among them); consumed.
-    control_flags: (flag, value) pairs the control's lines take instead of
-      the tree's.
   """
   head = [(name, flags.pop(name, None)) for name in ('iterations', 'dataset')]
   variants = [(base, [('experiment_name', flags.pop('experiment_name',
@@ -134,8 +132,7 @@ def _tree_lines(base, trials, first_trial, pack, control, steps, flags,
   if control:
     name = paper_recipes.RANDOM_PRUNING_NAME
     variants.append((os.path.join(base, name),
-                     [('pruning', 'random')] + list(control_flags) +
-                     [('experiment_name', name)]))
+                     [('pruning', 'random'), ('experiment_name', name)]))
   rewind = [('rewind_iteration', flags.pop('rewind_iteration', None))]
   return [
       support.format_line(
@@ -149,9 +146,8 @@ def _tree_lines(base, trials, first_trial, pack, control, steps, flags,
 
 def _lmc_lines(base, trials, first_trial, iterations, dataset, training_len,
                experiment_name, rewind_iteration, scale, pack, flags):
-  """The lines of --paper=lmc: network x k, each an IMP tree and its
-  random-pruning control (paper_recipes.lmc_flags), a flag given replacing
-  the recipe's value."""
+  """The lines of --paper=lmc: network x k, each an IMP tree
+  (paper_recipes.lmc_flags), a flag given replacing the recipe's value."""
   given = support.check_runner_flags(runner.RUNNER, dict(
       dataset=dataset, training_len=training_len,
       experiment_name=experiment_name, **flags))
@@ -169,23 +165,16 @@ def _lmc_lines(base, trials, first_trial, iterations, dataset, training_len,
   lines = []
   for network in networks:
     recipe = paper_recipes.lmc_flags(network, scale)
-    control = paper_recipes.lmc_flags(network, scale, control=True)
-    # The control's own values (after --pruning=random); the tree's
-    # --pruning stays with the tree's line.
-    control_flags = [(k, v) for k, v in sorted(control.items())
-                     if recipe.get(k) != v and k != 'pruning' and
-                     k not in given]
     for rewind in rewinds:
       values = support.check_runner_flags(runner.RUNNER, dict(
           recipe, **given, iterations=iterations, rewind_iteration=rewind))
       head = {n: values.pop(n) for n in ('iterations', 'dataset',
                                           'experiment_name', 'rewind_iteration')
               if n in values}
-      settings = [(k, values.pop(k)) for k in sorted(values)
-                  if k != 'pruning' and k not in dict(control_flags)]
+      settings = [(k, values.pop(k)) for k in sorted(values)]
       lines += _tree_lines(
           paper_recipes.lmc_tree(base, network, rewind), trials, first_trial,
-          pack, True, settings, dict(head, **values), control_flags)
+          pack, False, settings, head)
   return lines
 
 S = support.S
@@ -193,10 +182,11 @@ GENERATOR = support.Generator(
     name='lottery_experiment_argfile', make_lines=make_lines,
     runner=runner.RUNNER,
     arguments=support.trial_arguments(default_trials=5) + (
-        S('paper', 'str', '', "a paper's experiment with its random-pruning "
-          "control: frankle_carbin (LeNet-300-100, {} levels) or lmc (Frankle "
-          'et al. 2020: ResNet-20 and VGG-16 on CIFAR-10 rewound to each k of '
-          '{}, {} levels); --iterations sets the levels'.format(
+        S('paper', 'str', '', "a paper's experiment: frankle_carbin "
+          '(LeNet-300-100, {} levels, with its random-pruning control) or lmc '
+          '(Frankle et al. 2020: ResNet-20 and VGG-16 on CIFAR-10 rewound to '
+          'each k of {}, {} levels; its controls from sparse_train_argfile '
+          'and reinitialize_argfile); --iterations sets the levels'.format(
               paper_recipes.FRANKLE_CARBIN_LEVELS,
               ','.join(str(k) for k in paper_recipes.LMC_REWINDS),
               paper_recipes.LMC_LEVELS),

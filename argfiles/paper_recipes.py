@@ -31,10 +31,14 @@ normalisation), each stated in the line.
 IMP prunes 20% per level by one global magnitude ranking: the ResNets rank
 their output layer with the rest (sparse_global with nothing ignored), the
 VGGs leave it unpruned (pruning_layers_to_ignore='fc.weight'). Each k of
-LMC_REWINDS is its own IMP tree with late rewinding to iteration k; its
-controls are random pruning to the same sparsity (every layer at 20% per
-level, rewound to k as well) and random reinitialisation of its masks; the
-instability analysis (analysis/instability.py) runs at every level from
+LMC_REWINDS is its own IMP tree with late rewinding to iteration k. Its
+controls: random pruning as OpenLTH's randomly_prune branch does it (its
+default strategy, layerwise, and start_at='rewind'): each level's IMP mask
+shuffled within each layer, so every layer keeps IMP's count, from level
+0's weights at k and trained k..T as the level was (sparse_train
+--method=lottery --shuffle_mask --mask_level, lmc_control_flags; level 0,
+dense, has nothing to shuffle); and random reinitialisation of its masks.
+The instability analysis (analysis/instability.py) runs at every level from
 the level's own start, iteration k.
 
 `scale` shortens a recipe for a quick look with its shape unchanged: every
@@ -173,6 +177,11 @@ LMC_LEVELS = 20
 # (the library drops the tail of an epoch).
 LMC_STEPS_PER_EPOCH = 50000 // architectures.OPENLTH_CIFAR10['batch_size']
 LMC_INSTABILITY_DIR = 'instability'
+# IMP's fraction of the surviving weights pruned per level.
+LMC_PRUNE_PERCENT = architectures.OPENLTH_CIFAR10['prune_percent']
+# The recipe's settings of the lottery concern, which the random-pruning
+# control (a sparse_train run) does not take.
+LMC_LOTTERY_FLAGS = ('pruning', 'prune_percent', 'prune_ignore')
 
 
 def lmc_family(network):
@@ -201,14 +210,12 @@ def lmc_rewinds(scale=1.0, rewinds=LMC_REWINDS):
   return tuple(sorted({lmc_scaled(k, scale) for k in rewinds}))
 
 
-def lmc_flags(network, scale=1.0, control=False):
+def lmc_flags(network, scale=1.0):
   """The runner flags of one lmc lottery line (without the rewind iteration).
 
   Args:
     network: the --network (a CIFAR ResNet or VGG).
     scale: multiply every step count by this.
-    control: the random-pruning control (every layer 20% per level at
-      random) instead of IMP's global magnitude ranking.
 
   Returns:
     dict flag -> value, the step counts scaled.
@@ -230,12 +237,37 @@ def lmc_flags(network, scale=1.0, control=False):
                checkpoint_interval=lmc_scaled(10 * epoch, scale))
   if family.ignored:
     flags['prune_ignore'] = ','.join(family.ignored)
-  if control:
-    flags.update(pruning='random', prune_percent_conv=0.2,
-                 prune_percent_output=0.2)
-  else:
-    flags['pruning'] = family.derived['pruning']
+  flags['pruning'] = family.derived['pruning']
   return flags
+
+
+def lmc_sparsity(level):
+  """The fraction of the weights IMP has removed at `level`: 1 - 0.8^L of
+  the pruned layers (the VGGs' unpruned output layer, 5,120 of 14.7
+  million weights, moves it by less than 0.001, within sparse_setup's
+  tolerance)."""
+  return round(1.0 - (1.0 - LMC_PRUNE_PERCENT) ** int(level), 6)
+
+
+def lmc_control_flags(network, level, scale=1.0):
+  """The sparse_train flags of the random-pruning control of one level.
+
+  IMP's training, and the mask of IMP's level `level` (of the trial the
+  line's --mask_from names) shuffled within each layer: the lottery method
+  starts it from level 0's weights at the tree's k and trains k..T, as
+  the level trained (sparse_setup.rewinding).
+  """
+  flags = {k: v for k, v in lmc_flags(network, scale).items()
+           if k not in LMC_LOTTERY_FLAGS}
+  flags.update(method='lottery', shuffle_mask=True, mask_level=int(level),
+               sparsity=lmc_sparsity(level))
+  return flags
+
+
+def lmc_control_dir(tree, level):
+  """{tree}/random_pruning/{level}: the control of one level of an IMP
+  tree (trial t in its trial{t})."""
+  return os.path.join(tree, RANDOM_PRUNING_NAME, str(int(level)))
 
 
 def lmc_tree(base, network, rewind):

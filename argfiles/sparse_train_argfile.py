@@ -48,6 +48,20 @@ shortens every step count for a quick look (paper_recipes.py).
 pruning at initialisation alone and with each --ablation, at sparsities
 0.5 to 0.998, into `{output_dir}/{preset}/{method}[_{ablation}]/sparsity{s}`.
 
+`--paper=lmc` gives the random-pruning control of the linear-mode-
+connectivity recipe (Frankle et al. 2020), run after
+`lottery_experiment_argfile --paper=lmc` with the same --output_dir,
+--trials, --scale (and --network, --rewind_iteration, --iterations if it
+had them): for every IMP tree {output_dir}/{network}/k{k} and level L >= 1,
+the mask of IMP's level L shuffled within each layer, from level 0's
+weights at k and trained k..T as the level was (OpenLTH's randomly_prune,
+layerwise; paper_recipes.lmc_control_flags), into
+{output_dir}/{network}/k{k}/random_pruning/{L}/trial{t}:
+
+  --output_dir=results/lmc/resnet20/k500/random_pruning/3/trial0 \
+  --mask_from=results/lmc/resnet20/k500/trial0 --mask_level=3 \
+  --method=lottery --shuffle_mask --sparsity=0.488 ... --seed=0
+
 Its other flags are the sparse_train runner's: any of them (`--dataset`,
 `--training_len`, `--distribution=erk`, ...) is checked as the runner
 checks it and written into every line.
@@ -115,8 +129,9 @@ DEFAULT_SPARSITIES = (0.8, 0.9, 0.95)
 
 
 def make_lines(output_dir, trials=3, first_trial=0, methods=None,
-               sparsities=None, dataset='mnist', training_len=None,
-               paper=None, scale=1.0, pack=False, **flags):
+               sparsities=None, dataset=None, training_len=None,
+               paper=None, scale=1.0, pack=False, rewind_iteration=None,
+               iterations=None, **flags):
   """The lines of the comparison: method x sparsity x trial.
 
   Args:
@@ -125,11 +140,13 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
     first_trial: the number (and seed) of the first trial.
     methods: a list (or comma-separated str) of ALL_METHODS.
     sparsities: a list (or comma-separated str) of sparsities in (0, 1).
-    dataset: the runner's --dataset.
+    dataset: the runner's --dataset (None: mnist, or lmc's cifar10).
     training_len: the training length, or None for the runner's default.
     paper: 'mlp' or 'lenet5' for Evci et al.'s comparison with that preset,
-      or None.
+      'pai' or 'lmc' (see the module docstring), or None.
     scale: with paper, multiply every step count by this.
+    rewind_iteration: with lmc, only the trees of this k.
+    iterations: with lmc, the levels 1..iterations (None: the recipe's).
     pack: one line per method and sparsity for all the trials (--trials,
       configuration_directory as --output_dir and the prune runs' as
       --mask_from, the first trial's seed), instead of one per trial.
@@ -145,6 +162,13 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
   """
   base = support.check_output_dir(output_dir)
   paper = paper or None
+  if paper == paper_recipes.LMC:
+    return _lmc_lines(base, trials, first_trial, dataset, training_len, scale,
+                      rewind_iteration, iterations, pack, flags)
+  if rewind_iteration is not None or iterations is not None:
+    raise ValueError('--rewind_iteration and --iterations name the trees and '
+                     'levels of --paper=lmc: give it too')
+  dataset = dataset or 'mnist'
   if paper == paper_recipes.PAI:
     return _pai_lines(base, trials, first_trial, methods, sparsities, dataset,
                       training_len, scale, pack, flags)
@@ -248,6 +272,37 @@ def _pai_lines(base, trials, first_trial, methods, sparsities, dataset,
   return lines
 
 
+def _lmc_lines(base, trials, first_trial, dataset, training_len, scale,
+               rewind_iteration, iterations, pack, flags):
+  """The lines of --paper=lmc: IMP tree x level 1..iterations x trial, the
+  random-pruning control (paper_recipes.lmc_control_flags), a flag given
+  replacing the recipe's value."""
+  given, dataset = _runner_flags(
+      flags, dataset, training_len,
+      ('method', 'sparsity', 'mask_from', 'mask_level', 'shuffle_mask',
+       'preset'))
+  if dataset is not None:
+    given['dataset'] = dataset
+  network = given.pop('network', None)
+  levels = support.check_count(
+      paper_recipes.LMC_LEVELS if iterations is None else iterations,
+      'iterations', 1)
+  trial_lines = support.trial_lines(trials, first_trial, pack)
+  lines = []
+  for name, _, tree in paper_recipes.lmc_trees(base, scale, network,
+                                               rewind_iteration):
+    for level in range(1, levels + 1):
+      values = dict(paper_recipes.lmc_control_flags(name, level, scale),
+                    **given)
+      support.check_runner_flags(runner.RUNNER, values)
+      for line in trial_lines:
+        lines.append(support.format_line(
+            [('output_dir', line.directory(paper_recipes.lmc_control_dir(
+                tree, level))), ('mask_from', line.directory(tree))] +
+            sorted(values.items()) + line.flags()))
+  return lines
+
+
 S = support.S
 GENERATOR = support.Generator(
     name='sparse_train_argfile', make_lines=make_lines, runner=runner.RUNNER,
@@ -258,12 +313,19 @@ GENERATOR = support.Generator(
         S('sparsities', 'str', '', 'fractions of weights removed, each in '
           "(0, 1) (default: 0.8,0.9,0.95, or the preset's with --paper)"),
         S('paper', 'str', '', "Evci et al.'s comparison with this network's "
-          'preset, or pai: pruning at initialisation with its sanity checks '
-          '(Frankle et al. 2021) on both presets',
+          'preset, pai: pruning at initialisation with its sanity checks '
+          '(Frankle et al. 2021) on both presets, or lmc: the random-pruning '
+          'control of every level of lottery_experiment_argfile --paper=lmc '
+          "(each level's IMP mask shuffled within each layer, rewound to k)",
           choices=('',) + tuple(paper_recipes.EVCI_PRESETS) +
-          (paper_recipes.PAI,)),
+          (paper_recipes.PAI, paper_recipes.LMC)),
         S('scale', 'float', 1.0, 'with --paper: multiply every step count by '
-          'this (a quick look)', above=0, maximum=1)),
+          'this (a quick look)', above=0, maximum=1),
+        S('rewind_iteration', 'int', None, 'with --paper=lmc: only the trees '
+          'of this k', minimum=0, derived='every k of the recipe'),
+        S('iterations', 'int', None, 'with --paper=lmc: the levels 1..N of '
+          'the lottery sweep', minimum=1,
+          derived=str(paper_recipes.LMC_LEVELS))),
     summary='Flag lines of the sparse-training comparison for '
     'lottery_ticket.mnist_fc.runners.sparse_train.')
 

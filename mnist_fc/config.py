@@ -30,6 +30,7 @@ from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import initializers
 from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import schedules
@@ -101,8 +102,15 @@ class Config(object):
 
   @property
   def mask_path(self):
-    """The run (or masks directory) the starting mask comes from, or ''."""
-    return '' if self.sparse.mask_from == settings.RANDOM_MASK else self.sparse.mask_from
+    """The run (or masks directory) the starting mask comes from, or '':
+    with --mask_level=L, level L of the lottery trial --mask_from."""
+    mask_from = self.sparse.mask_from
+    if mask_from == settings.RANDOM_MASK:
+      return ''
+    if mask_from and self.sparse.mask_level >= 0:
+      return paths.run(mask_from, self.sparse.mask_level,
+                       constants.EXPERIMENT_NAME)
+    return mask_from
 
   @property
   def sparse_method(self):
@@ -265,8 +273,40 @@ def resolve(concerns, flags=None, config=None, source='this runner',
                  if k in values and k not in given and values[k] is not None})
   out = _finish(concerns, values)
   check_read(out.values, parsed_flags)
+  check_finetune(out.values)
   out.flagged = frozenset(parsed_flags)
   return out
+
+
+# Why a schedule's final rate is no fine-tuning rate (check_finetune).
+_NO_FINETUNE_RATE = {
+    'constant': 'its final rate is the rate of all training, so the levels '
+                'would retrain exactly as --retrain=rewind_lr',
+    'cosine': 'its final rate is about 0, so nothing would train',
+    'step': '--lr_drop_factor=1 never lowers the rate, so the levels would '
+            'retrain exactly as --retrain=rewind_lr',
+}
+
+
+def check_finetune(values):
+  """Refuses --retrain=finetune at a degenerate rate.
+
+  Renda et al. (2020; lottery-ticket/rewinding-iclr20-public) fine-tune at
+  the final rate of a step schedule. A run to be trained (not one read back
+  for analysis) fine-tunes at that rate only when its schedule decays in
+  steps; otherwise it needs --finetune_lr.
+
+  Raises:
+    ValueError: naming the schedule and why its final rate is degenerate.
+  """
+  if (values.get('retrain') != 'finetune' or values['finetune_lr'] > 0 or
+      (values['lr_schedule'] == 'step' and values['lr_drop_factor'] < 1)):
+    return
+  raise ValueError('--retrain=finetune trains at the final rate of '
+                   '--lr_schedule={}: {}; give --lr_schedule=step with '
+                   '--lr_drops, or a rate with --finetune_lr'.format(
+                       values['lr_schedule'],
+                       _NO_FINETUNE_RATE[values['lr_schedule']]))
 
 
 def check_read(values, flags):

@@ -24,9 +24,12 @@ as facts):
                   order) replayed from k (the reference's
                   --lottery_reset_global_step_to).
   finetune        the same weights train the same T - k iterations at the
-                  schedule's final rate, the rate of its last update,
-                  constant (the reference's --lottery_force_learning_rate;
-                  it trains T - k steps too).
+                  final rate of a step schedule (--lr_schedule=step: the
+                  rate of its last update), constant, or at --finetune_lr
+                  (the reference's --lottery_force_learning_rate; it trains
+                  T - k steps too). Any other schedule needs --finetune_lr
+                  (config.check_finetune): a constant one's final rate
+                  retrains as rewind_lr, a cosine one's is about 0.
 """
 
 import os
@@ -206,14 +209,14 @@ class _Trial(experiment.Trial):
 
   def optimizer_fn(self, level, total_steps, steps_per_epoch=None):
     """The optimizer of a level: the configuration's (None), or for a
-    fine-tuned level a constant one at the schedule's final rate
-    (steps_per_epoch: the dataset's, for learning-rate drops in epochs)."""
+    fine-tuned level a constant one at --finetune_lr, or when that is 0 at
+    the step schedule's final rate (steps_per_epoch: the dataset's, for
+    learning-rate drops in epochs)."""
     if level == 0 or self.retrain != 'finetune':
       return None
-    return builders.constant_optimizer_fn(
-        self.config.training,
-        builders.final_rate(self.config.training, total_steps,
-                            steps_per_epoch))
+    rate = self.config.lottery.finetune_lr or builders.final_rate(
+        self.config.training, total_steps, steps_per_epoch)
+    return builders.constant_optimizer_fn(self.config.training, rate)
 
 
 def _run(trials, dataset, presets, overwrite):

@@ -150,6 +150,11 @@ LOTTERY = hparams.Concern('lottery', (
       'trained weights, masked, trained k..T with the learning-rate schedule '
       'replayed from k) or finetune (the same weights trained T-k '
       'iterations at the schedule\'s final rate)', choices=RETRAINING),
+    S('finetune_lr', 'float', 0.0, 'with --retrain=finetune: the constant '
+      "rate levels after 0 train at (0: the final rate of --lr_schedule=step "
+      'after its --lr_drops, as Renda et al.; a constant or cosine schedule '
+      'needs this rate, as its final one retrains as rewind_lr or trains '
+      'nothing)', minimum=0),
 ))
 
 SPARSE = hparams.Concern('sparse', (
@@ -171,6 +176,12 @@ SPARSE = hparams.Concern('sparse', (
       'the --mask_from mask within each layer (lottery keeps the source\'s '
       'initial weights at the new places: the shuffle check of pruning after '
       'training, Frankle et al. 2021)'),
+    S('mask_level', 'int', -1, 'L: --mask_from names a lottery trial (with '
+      '--trials, the base of its trial{t}) and the mask is its level L\'s '
+      '({trial}/{L}/same_init); lottery then starts as that level did, from '
+      'level 0\'s weights at its --rewind_iteration k, trained k..T as it '
+      'was (OpenLTH\'s randomly_prune branch with --shuffle_mask); -1: '
+      '--mask_from is the run itself', minimum=-1),
     S('init_method', 'str', 'dense', 'dense (the --initializer scheme, '
       'masked), unit_scaled, layer_scaled or metainit',
       choices=sparse_methods.INIT_METHODS),
@@ -279,6 +290,10 @@ READ_ONLY_WITH = {
                                    v['retrain'] == 'rewind_weights'),
                         '--rewind_iteration above 0 and '
                         '--retrain=rewind_weights'),
+    'mask_level': (lambda v: v['mask_from'] not in ('', RANDOM_MASK),
+                   '--mask_from=<a lottery trial>'),
+    'finetune_lr': (lambda v: v['retrain'] == 'finetune',
+                    '--retrain=finetune'),
     'init_fan_mode': (lambda v: v['init_method'] == 'unit_scaled',
                       '--init_method=unit_scaled'),
     'metainit_steps': _METAINIT, 'metainit_lr': _METAINIT,

@@ -29,6 +29,7 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import checkpoint_files
 from lottery_ticket.foundations import fixed_batch
+from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import one_shot_pruning
@@ -40,6 +41,9 @@ from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import sparse_init
 from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.mnist_fc import builders
+from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import constants
+from lottery_ticket.mnist_fc import settings
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.foundations import sparse_methods
 
@@ -71,6 +75,7 @@ class Start(object):
   info: dict
   stream: int = sparse_methods.DEFAULT_STREAM
   resumed: bool = False
+  first_iteration: int = 0
 
 
 def seed_for(config, offset):
@@ -143,6 +148,80 @@ def load_initial_weights(mask_from, names_and_shapes):
   if not os.path.isdir(directory):
     raise ValueError('--mask_from={} has no initial weights ({}): lottery '
                      'needs the run directory'.format(mask_from, directory))
+  weights = save_restore.restore_network(directory)
+  _check_fits(weights, names_and_shapes, directory)
+  return {k: v.astype(np.float32) for k, v in weights.items()}
+
+
+def check_mask_level(config):
+  """Refuses a --mask_level the lottery trial --mask_from lacks, and checks
+  the level's outputs (its config.json is read before its masks) against
+  the hashes its DONE recorded.
+
+  Raises:
+    ValueError: naming the level and the levels the trial has.
+    integrity.DamagedFile: naming a changed or missing output of the level.
+  """
+  if config.sparse.mask_level < 0 or not config.mask_path:
+    return
+  if not os.path.exists(paths.done_marker(config.mask_path)):
+    trial = config.sparse.mask_from
+    levels = sorted(int(n) for n in (os.listdir(trial) if os.path.isdir(trial)
+                                     else ()) if n.isdigit())
+    raise ValueError('--mask_level={}: {} has no finished level {} (levels '
+                     'there: {})'.format(
+                         config.sparse.mask_level, trial,
+                         config.sparse.mask_level,
+                         ', '.join(str(l) for l in levels) or 'none'))
+  integrity.verify_finished(config.mask_path)
+
+
+def rewinding(config):
+  """How the lottery level --mask_level started: (k, first iteration).
+
+  Level L > 0 of a lottery trial trains from level 0's weights at its
+  --rewind_iteration k, iterations k..T when it continues level 0 (0..T
+  when it restarts), under its data, model and training settings; level 0
+  trains 0..T from the initialisation. A
+  lottery run of that level's mask starts the same way, so it must be
+  configured as the level was (OpenLTH's randomly_prune branch, start_at
+  'rewind', trains from the level's start step with the lottery's
+  training hyperparameters).
+
+  Raises:
+    ValueError: for a level that retrained other than from rewound weights,
+      or a data, model or training setting that differs from the level's.
+  """
+  level = config_lib.read(paths.config(config.mask_path))
+  differs = hparams.differences(settings.BASE, level.values, config.values)
+  if differs:
+    name, there, here = differs[0]
+    raise ValueError('--mask_level={}: --{}={} here, but {} trained with '
+                     '{}: a lottery run of its mask trains as it did'.format(
+                         config.sparse.mask_level, name, here,
+                         config.mask_path, there))
+  if config.sparse.mask_level == 0:
+    return 0, 0  # level 0 trains 0..T from the initialisation
+  lottery = level.lottery
+  if lottery.retrain != 'rewind_weights':
+    raise ValueError('--mask_level={}: {} retrained with --retrain={}, not '
+                     'from rewound weights'.format(
+                         config.sparse.mask_level, config.mask_path,
+                         lottery.retrain))
+  k = lottery.rewind_iteration
+  return k, (k if k and lottery.rewind_schedule == 'continue' else 0)
+
+
+def load_rewound_weights(config, rewind, names_and_shapes):
+  """Level 0's weights at iteration `rewind` (its initial weights for 0)
+  of the lottery trial --mask_from, unmasked and checked against its
+  hashes and this network."""
+  level0 = paths.run(config.sparse.mask_from, 0, constants.EXPERIMENT_NAME)
+  if not os.path.exists(paths.done_marker(level0)):
+    raise ValueError('--mask_level={}: {} is not a finished level 0 (no DONE '
+                     'file)'.format(config.sparse.mask_level, level0))
+  integrity.verify_finished(level0)
+  directory = paths.rewind(level0, rewind) if rewind else paths.initial(level0)
   weights = save_restore.restore_network(directory)
   _check_fits(weights, names_and_shapes, directory)
   return {k: v.astype(np.float32) for k, v in weights.items()}
@@ -330,12 +409,17 @@ def prepare(config, dataset, run_dir=None, schedule=None):
     info.update(small_dense_widths=small_dense.hidden_widths(hyperparameters),
                 small_dense_parameters=count, parameter_budget=budget)
   stream = config.sparse_method.stream(bool(config.mask_path))
+  check_mask_level(config)
+  rewind = first_iteration = 0
+  if config.sparse_method.keeps_weights and config.sparse.mask_level >= 0:
+    rewind, first_iteration = rewinding(config)
+    info.update(rewind_iteration=rewind, first_iteration=first_iteration)
 
   if run_dir and _saved_start_usable(run_dir):
     return Start(hyperparameters,
                  save_restore.restore_network(paths.initial_masks(run_dir)),
                  save_restore.restore_network(paths.initial(run_dir)),
-                 info, stream, resumed=True)
+                 info, stream, resumed=True, first_iteration=first_iteration)
 
   _, decisions = fixed_batches(config, dataset)
   weights, shapes, dense_masks = _dense_start(config, dataset,
@@ -349,8 +433,12 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   info.update(config.check_connectivity(
       masks, lambda line: progress.notice(line + where)))
   if config.sparse_method.keeps_weights:
-    weights = load_initial_weights(
-        config.mask_path, {k: np.shape(v) for k, v in weights.items()})
+    shapes_of = {k: np.shape(v) for k, v in weights.items()}
+    # A lottery level's initial/ is masked by its own mask; the weights of
+    # another mask of that level are level 0's at k.
+    weights = (load_rewound_weights(config, rewind, shapes_of)
+               if config.sparse.mask_level >= 0
+               else load_initial_weights(config.mask_path, shapes_of))
     weights = {k: (v * masks[k] if k in masks else v)
                for k, v in weights.items()}
   else:
@@ -360,7 +448,8 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   start_masks = masks_lib.Masks(masks)
   info.update(initial_density=start_masks.layer_density(),
               initial_overall_density=start_masks.density())
-  return Start(hyperparameters, masks, weights, info, stream)
+  return Start(hyperparameters, masks, weights, info, stream,
+               first_iteration=first_iteration)
 
 
 def save(run_dir, start):

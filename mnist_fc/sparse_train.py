@@ -218,12 +218,13 @@ def _record(run_dir, config, dataset, start):
 
 
 def trial_configs(config, trials):
-  """Per trial, (seed, its Config): a --mask_from base read at trial{t}."""
+  """Per trial, (seed, its Config): a --mask_from base read at trial{t}
+  (with --mask_level, the level of that trial)."""
   out = []
   for seed, trial_config in trials_lib.configs(config, trials):
     if trial_config.mask_path:
-      trial_config = trial_config.replace(
-          mask_from=trials_lib.directory(trial_config.mask_path, seed))
+      trial_config = trial_config.replace(mask_from=trials_lib.directory(
+          trial_config.sparse.mask_from, seed))
     out.append((seed, trial_config))
   return out
 
@@ -260,6 +261,12 @@ def _train_runs(output_dir, config, dataset, overwrite, trials):
         init_stream=start.stream, recorded=True))
   if not members:
     return results
+  first_iterations = {start.first_iteration for start in starts}
+  if len(first_iterations) > 1:
+    raise ValueError('the trials of a pack would start at iterations {} '
+                     '(their --mask_level levels were rewound differently): '
+                     'train them apart'.format(
+                         ', '.join(str(i) for i in sorted(first_iterations))))
   # Only once every trial has been checked is any written.
   hooks = []
   for member, start in zip(members, starts):
@@ -275,7 +282,7 @@ def _train_runs(output_dir, config, dataset, overwrite, trials):
         members, dataset, EXPERIMENT, label, config.total_steps(dataset),
         hyperparameters=hooks[0].start.hyperparameters,
         optimizer_fn=hooks[0].optimizer_fn, keep_checkpoints=True,
-        per_run=('mask_from',))
+        per_run=('mask_from',), first_iteration=starts[0].first_iteration)
   finally:
     for run_hooks in hooks:
       run_hooks.close()

@@ -17,9 +17,11 @@ from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import lottery_experiment_argfile
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.argfiles import reinitialize_argfile
+from lottery_ticket.argfiles import sparse_train_argfile
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc.runners import lottery_experiment as runner
+from lottery_ticket.mnist_fc.runners import sparse_train as sparse_runner
 
 
 def _flags(line):
@@ -45,10 +47,13 @@ def test_pruning_follows_openlth_per_family():
   resnet, vgg = (paper_recipes.lmc_flags(n) for n in ('resnet20', 'vgg16'))
   assert resnet['pruning'] == vgg['pruning'] == 'global_with_output'
   assert 'prune_ignore' not in resnet and vgg['prune_ignore'] == 'fc'
-  control = paper_recipes.lmc_flags('resnet20', control=True)
-  assert (control['pruning'], control['prune_percent'],
-          control['prune_percent_conv'],
-          control['prune_percent_output']) == ('random', 0.2, 0.2, 0.2)
+  # The control shuffles IMP's mask of the level: no pruning of its own.
+  control = paper_recipes.lmc_control_flags('vgg16', 3)
+  assert not set(control) & {'pruning', 'prune_percent', 'prune_ignore'}
+  assert (control['method'], control['shuffle_mask'], control['mask_level'],
+          control['sparsity']) == ('lottery', True, 3, 0.488)
+  assert {k: v for k, v in vgg.items() if k in control} == {
+      k: v for k, v in control.items() if k in vgg}
   with pytest.raises(ValueError, match='not --network=lenet5'):
     paper_recipes.lmc_flags('lenet5')
 
@@ -56,33 +61,68 @@ def test_pruning_follows_openlth_per_family():
 def test_lmc_lines_are_valid_runner_lines(tmp_path):
   lines = lottery_experiment_argfile.make_lines(str(tmp_path), trials=2,
                                                 paper='lmc', scale=0.01)
-  # 2 networks x 4 k x (IMP + random pruning) x 2 trials.
-  assert len(lines) == 2 * 4 * 2 * 2
+  # 2 networks x 4 k x 2 trials of IMP (the controls read the trees).
+  assert len(lines) == 2 * 4 * 2
   parsed = [_flags(l) for l in lines]
   for line in lines:
     runner.validate_flags(lines_lib.split_line(line))
   assert len({f['output_dir'] for f in parsed}) == len(lines)
   vgg_k5 = [f for f in parsed if f['network'] == 'vgg16' and
             f['rewind_iteration'] == 5]
-  assert sorted(f['pruning'] for f in vgg_k5) == ['global_with_output'] * 2 + [
-      'random'] * 2
-  imp = [f for f in vgg_k5 if f['pruning'] != 'random'][0]
+  assert [f['pruning'] for f in vgg_k5] == ['global_with_output'] * 2
+  imp = vgg_k5[0]
   assert imp['output_dir'] == str(tmp_path / 'vgg16' / 'k5' / 'trial0')
   assert (imp['iterations'], imp['training_len'], imp['lr_drops'],
           imp['dataset'], imp['validate_size']) == (20, '624it',
                                                     '312it,468it', 'cifar10',
                                                     0)
-  control = [f for f in vgg_k5 if f['pruning'] == 'random'][0]
-  assert control['output_dir'] == str(
-      tmp_path / 'vgg16' / 'k5' / 'random_pruning' / 'trial0')
-  assert control['experiment_name'] == 'random_pruning'
   # A flag given replaces the recipe's value; --network picks one network.
   one = lottery_experiment_argfile.make_lines(
       str(tmp_path), trials=1, paper='lmc', network='resnet20',
       rewind_iteration=7, batch_size=8)
-  assert len(one) == 2
+  assert len(one) == 1
   assert all('--batch_size=8' in l and '--rewind_iteration=7' in l and
              l.count('--batch_size') == 1 for l in one)
+
+
+@pytest.mark.parametrize('pack', [False, True])
+def test_random_pruning_lines_shuffle_every_level_of_every_tree(tmp_path,
+                                                                pack):
+  base = str(tmp_path)
+  lines = sparse_train_argfile.make_lines(base, trials=2, paper='lmc',
+                                          scale=0.01, pack=pack)
+  # 2 networks x 4 k x levels 1..20 x (2 trials, or one packed line).
+  assert len(lines) == 2 * 4 * 20 * (1 if pack else 2)
+  for line in lines:
+    sparse_runner.validate_flags(lines_lib.split_line(line))
+  parsed = [_flags(l) for l in lines]
+  assert len({f['output_dir'] for f in parsed}) == len(lines)
+  tree = os.path.join(base, 'vgg16', 'k5')
+  line = [f for f in parsed if f['mask_level'] == 3 and f['mask_from'] in (
+      tree, os.path.join(tree, 'trial0'))]
+  assert len(line) == 1
+  line = line[0]
+  control = os.path.join(tree, 'random_pruning', '3')
+  if pack:
+    assert (line['output_dir'], line['mask_from'], line['trials']) == (
+        control, tree, 2)
+  else:
+    assert (line['output_dir'], line['mask_from'], line['seed']) == (
+        os.path.join(control, 'trial0'), os.path.join(tree, 'trial0'), 0)
+  # IMP's training, the level's mask shuffled, its sparsity 1 - 0.8^3.
+  imp = paper_recipes.lmc_flags('vgg16', 0.01)
+  assert (line['training_len'], line['lr_drops'], line['dataset'],
+          line['weight_decay']) == (imp['training_len'], imp['lr_drops'],
+                                    'cifar10', 1e-4)
+  assert (line['method'], str(line['shuffle_mask']).lower(),
+          line['sparsity']) == ('lottery', 'true', 0.488)
+  assert 'pruning' not in line and 'rewind_iteration' not in line
+  # The generator writes the control's own flags, and only with lmc.
+  with pytest.raises(ValueError, match='--mask_level is written by the '
+                     'generator'):
+    sparse_train_argfile.make_lines(base, paper='lmc', mask_level=2)
+  with pytest.raises(ValueError, match='give it too'):
+    sparse_train_argfile.make_lines(base, iterations=3)
 
 
 def test_frankle_carbin_is_named_and_bad_papers_refused(tmp_path):
@@ -132,15 +172,17 @@ def _tiny_tree(base, network, rewind):
   instability results, laid out as the lmc recipe lays them out."""
   from lottery_ticket.mnist_fc import lottery_experiment  # pylint: disable=g-import-not-at-top
   from lottery_ticket.mnist_fc import reinitialize  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.mnist_fc import sparse_train  # pylint: disable=g-import-not-at-top
   tree = paper_recipes.lmc_tree(base, network, rewind)
-  common = dict(iterations=1, dataset='digits', training_len='20it',
-                test_interval=5, rewind_iteration=rewind, pruning='global',
-                save_summaries=False)
+  common = dict(dataset='digits', training_len='20it', test_interval=5,
+                save_summaries=False, lr_schedule='constant')
   lottery_experiment.lottery_experiment(
-      output_dir=os.path.join(tree, 'trial0'), **common)
-  lottery_experiment.lottery_experiment(
-      output_dir=os.path.join(tree, 'random_pruning', 'trial0'),
-      **dict(common, pruning='random', experiment_name='random_pruning'))
+      output_dir=os.path.join(tree, 'trial0'), iterations=1,
+      rewind_iteration=rewind, pruning='global', **common)
+  sparse_train.sparse_train(
+      output_dir=paper_recipes.lmc_control_dir(tree, 1), trials=1,
+      mask_from=tree, method='lottery', shuffle_mask=True, mask_level=1,
+      sparsity=paper_recipes.lmc_sparsity(1), **common)
   for level in (0, 1):
     reinitialize.reinitialize(output_dir=os.path.join(tree, 'trial0'),
                               level=level, mode='reinit')
@@ -183,8 +225,10 @@ def test_report_numbers_are_the_runs_numbers(tmp_path):
     assert row['imp_accuracy'] == pytest.approx(_last_test_accuracy(
         os.path.join(tree, 'trial0', str(level), 'same_init')))
     assert row['random_pruning_accuracy'] == pytest.approx(
-        _last_test_accuracy(os.path.join(tree, 'random_pruning', 'trial0',
-                                         str(level), 'random_pruning')))
+        _last_test_accuracy(os.path.join(
+            tree, 'trial0', '0', 'same_init') if level == 0 else
+                            os.path.join(paper_recipes.lmc_control_dir(
+                                tree, level), 'trial0')))
     assert row['reinit_accuracy'] == pytest.approx(_last_test_accuracy(
         os.path.join(tree, 'trial0', str(level), 'reinit')))
     with open(os.path.join(paper_recipes.lmc_instability_dir(
@@ -213,35 +257,39 @@ def test_tiny_lmc_recipe_trains_resnets_on_cifar_files(tmp_path, monkeypatch):
   above: the same code, a cheaper network)."""
   from lottery_ticket.datasets import dataset_cifar10  # pylint: disable=g-import-not-at-top
   from lottery_ticket.mnist_fc import lottery_experiment  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.mnist_fc import sparse_train  # pylint: disable=g-import-not-at-top
   # Batches of 24 records pass the loader's check of the published sizes.
   monkeypatch.setattr(dataset_cifar10, 'RECORDS_PER_BATCH', 24)
   data = packed_testlib.tiny_cifar10(str(tmp_path / 'cifar'))
   root = str(tmp_path / 'lmc')
-  lines = lottery_experiment_argfile.make_lines(
-      root, data_location=data, resnet_width=2, batch_size=8,
-      training_len='6it', lr_drops='2it,4it', test_interval=3,
-      checkpoint_interval=3, save_summaries=False, trials=1, paper='lmc',
-      scale=0.0005, network='resnet20', rewind_iteration=1, iterations=1)
-  assert len(lines) == 2  # IMP and its random-pruning control
-  for line in lines:
-    lottery_experiment.lottery_experiment(**_flags(line))
+  given = dict(data_location=data, resnet_width=2, batch_size=8,
+               training_len='6it', lr_drops='2it,4it', test_interval=3,
+               checkpoint_interval=3, save_summaries=False, trials=1,
+               paper='lmc', scale=0.0005, network='resnet20',
+               rewind_iteration=1, iterations=1)
+  lines = lottery_experiment_argfile.make_lines(root, **given)
+  assert len(lines) == 1  # IMP; its controls read the finished tree
+  lottery_experiment.lottery_experiment(**_flags(lines[0]))
+  controls = sparse_train_argfile.make_lines(root, **given)
+  assert len(controls) == 1  # level 1's random pruning
+  sparse_train.sparse_train(**_flags(controls[0]))
   tree = paper_recipes.lmc_tree(root, 'resnet20', 1)
-  pruning = []
-  for run in (os.path.join(tree, 'trial0', '1', 'same_init'),
-              os.path.join(tree, 'random_pruning', 'trial0', '1',
-                           'random_pruning')):
+  imp_run = os.path.join(tree, 'trial0', '1', 'same_init')
+  control_run = os.path.join(paper_recipes.lmc_control_dir(tree, 1), 'trial0')
+  for run in (imp_run, control_run):
     assert os.path.isfile(os.path.join(run, 'DONE'))
     with open(os.path.join(run, 'config.json')) as f:
       saved = json.load(f)
     assert saved['model']['network'] == 'resnet20'
     assert saved['training']['lr_schedule'] == 'step'
-    pruning.append(saved['lottery']['pruning'])
   # IMP's level 1 was pruned 20% by one global ranking that includes the
   # output layer; batch norms are never masked.
-  assert pruning == ['global_with_output', 'random']
-  masks = save_restore.restore_network(paths.masks(os.path.join(
-      tree, 'trial0', '1', 'same_init')))
+  masks = save_restore.restore_network(paths.masks(imp_run))
   kept = sum(m.sum() for m in masks.values())
   total = sum(m.size for m in masks.values())
   assert 100.0 * kept / total == pytest.approx(80.0, abs=0.5)
   assert not any('bn' in name for name in masks)
+  # The control keeps IMP's count in every layer, the first conv included.
+  shuffled = save_restore.restore_network(paths.masks(control_run))
+  assert {n: m.sum() for n, m in shuffled.items()} == {
+      n: m.sum() for n, m in masks.items()}

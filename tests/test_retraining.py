@@ -2,6 +2,7 @@
 rewinding the learning rate and fine-tuning keep the previous level's
 trained weights under the new mask."""
 
+import json
 import os
 
 import numpy as np
@@ -9,6 +10,7 @@ import packed_testlib
 import pytest
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket import command_line
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import schedules
@@ -16,12 +18,16 @@ from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
+from lottery_ticket.mnist_fc.runners import lottery_experiment as runner
 
 TOTAL = 80
 K = 20
 FLAGS = dict(dataset='digits', layers=(12,), training_len='{}it'.format(TOTAL),
              test_interval=20, checkpoint_interval=0, save_summaries=False,
              optimizer='sgd', lr_schedule='cosine', rewind_iteration=K)
+# Fine-tuning at a step schedule's final rate (Renda et al.): two drops.
+STEPS = dict(lr_schedule='step', lr_drops='40it,60it')
+RETRAINS = {'rewind_lr': {}, 'finetune': STEPS}
 
 
 def _load(trial, level, what):
@@ -52,7 +58,7 @@ def test_a_level_starts_from_the_previous_levels_weights_masked(
     tmp_path, retrain):
   trial = str(tmp_path / retrain)
   lottery_lib.lottery_experiment(trial, iterations=2, retrain=retrain,
-                                 **FLAGS)
+                                 **dict(FLAGS, **RETRAINS[retrain]))
   for level in (1, 2):
     before = _load(trial, level - 1, 'final')
     masks = _load(trial, level, 'masks')
@@ -78,16 +84,100 @@ def test_rewinding_the_learning_rate_replays_the_schedule_from_k():
   assert expected < trial.config.training.learning_rate
 
 
-def test_finetuning_keeps_the_final_rate():
-  trial = _trial(retrain='finetune')
+def test_finetuning_keeps_the_final_rate_of_the_steps():
+  trial = _trial(retrain='finetune', **STEPS)
   assert trial.first_iteration(1) == K
-  final = schedules.learning_rate_np(trial.config.training.learning_rate,
-                                     'cosine', TOTAL, TOTAL - 1)
-  assert 0 < final < 1e-3 * trial.config.training.learning_rate
+  # Two drops by the default factor 0.1.
+  final = 0.01 * trial.config.training.learning_rate
   fn = trial.optimizer_fn(1, TOTAL)
   for step in (K, TOTAL - 1):
     assert _rate(fn, step) == pytest.approx(final, rel=1e-6)
   assert trial.optimizer_fn(0, TOTAL) is None
+
+
+def test_finetuning_at_a_given_rate_under_any_schedule():
+  for schedule in ('cosine', 'constant'):
+    trial = _trial(retrain='finetune', lr_schedule=schedule, finetune_lr=0.03)
+    fn = trial.optimizer_fn(1, TOTAL)
+    for step in (K, TOTAL - 1):
+      assert _rate(fn, step) == pytest.approx(0.03, rel=1e-6)
+  # Given beside a step schedule, the rate given wins.
+  trial = _trial(retrain='finetune', finetune_lr=0.03, **STEPS)
+  assert _rate(trial.optimizer_fn(1, TOTAL), K) == pytest.approx(0.03)
+
+
+SHORT = ['--dataset=digits', '--layers=12', '--training_len=80it',
+         '--iterations=1', '--save_summaries=false', '--test_interval=40']
+
+
+def _lottery_cli(capsys, out, *flags):
+  """Runs the lottery runner's command line in-process; (exit code, the
+  lines it printed on stderr)."""
+  try:
+    command_line.run(runner.RUNNER, ['--output_dir=' + str(out)] + SHORT +
+                     list(flags))
+    code = 0
+  except SystemExit as stop:
+    code = stop.code
+  return code, capsys.readouterr().err.strip().splitlines()
+
+
+@pytest.mark.parametrize('flags, reason', [
+    ([], '--lr_schedule=constant: its final rate is the rate of all '
+     'training, so the levels would retrain exactly as --retrain=rewind_lr'),
+    (['--optimizer=sgd', '--lr_schedule=cosine'],
+     '--lr_schedule=cosine: its final rate is about 0, so nothing would '
+     'train'),
+    (['--lr_schedule=step'], '--lr_schedule=step needs --lr_drops'),
+    (['--lr_schedule=step', '--lr_drops=40it', '--lr_drop_factor=1'],
+     '--lr_drop_factor=1 never lowers the rate'),
+], ids=['constant', 'cosine', 'step_without_drops', 'step_factor_1'])
+def test_finetuning_at_a_degenerate_rate_is_refused(tmp_path, capsys, flags,
+                                                    reason):
+  out = tmp_path / 'out'
+  out.mkdir()
+  code, lines = _lottery_cli(capsys, out, '--retrain=finetune', *flags)
+  assert code == 2
+  assert len(lines) == 1, lines
+  assert lines[0].startswith('lottery_experiment: error: ')
+  assert reason in lines[0]
+  assert os.listdir(out) == []
+
+
+def test_finetune_lr_is_refused_without_finetuning_or_below_0(tmp_path,
+                                                               capsys):
+  out = tmp_path / 'out'
+  for flags, message in (
+      (['--finetune_lr=0.1'], '--finetune_lr=0.1 is read only with '
+       '--retrain=finetune'),
+      (['--retrain=finetune', '--finetune_lr=-1'],
+       '--finetune_lr=-1.0 must be >= 0')):
+    code, lines = _lottery_cli(capsys, out, *flags)
+    assert (code, len(lines)) == (2, 1), lines
+    assert message in lines[0]
+  assert not out.exists()
+
+
+@pytest.mark.parametrize('flags', [
+    ['--lr_schedule=step', '--lr_drops=40it'],
+    ['--finetune_lr=0.002'],
+    ['--optimizer=sgd', '--lr_schedule=cosine', '--finetune_lr=0.01'],
+], ids=['step', 'constant_with_rate', 'cosine_with_rate'])
+def test_finetuning_is_accepted_with_steps_or_a_rate(flags):
+  command_line.validate_flags(runner.RUNNER, ['--output_dir=/nonexistent'] +
+                              SHORT + ['--retrain=finetune'] + flags)
+
+
+def test_a_packed_finetuned_trial_records_its_rate(tmp_path, capsys):
+  out = tmp_path / 'out'
+  code, _ = _lottery_cli(capsys, out, '--retrain=finetune',
+                         '--finetune_lr=0.002', '--trials=1')
+  assert code == 0
+  level = paths.run(str(out / 'trial0'), 1, 'same_init')
+  with open(paths.config(level)) as f:
+    saved = json.load(f)
+  assert saved['lottery']['finetune_lr'] == 0.002
+  assert saved['lottery']['retrain'] == 'finetune'
 
 
 def test_rewinding_weights_is_unchanged():
@@ -106,7 +196,8 @@ def test_rewind_schedule_is_refused_without_rewinding_weights():
 
 
 def test_packed_finetuning_trials_are_the_unpacked_runs(tmp_path):
-  flags = dict(FLAGS, retrain='finetune', training_len='40it')
+  flags = dict(FLAGS, retrain='finetune', training_len='40it',
+               finetune_lr=0.01)
   lottery_lib.lottery_experiment(str(tmp_path / 'packed'), iterations=1,
                                  trials=2, **flags)
   alone = str(tmp_path / 'alone')
