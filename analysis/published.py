@@ -722,7 +722,7 @@ def paper_lines(paper, matched=(), unmatched=None):
     return '[{}]'.format(sources.index(source) + 1)
 
   lines = ['### {}, {}{}'.format(paper.name, paper.title,
-                                 ' ({})'.format(paper.version)
+                                 ', figures from ' + paper.version
                                  if paper.version else ''), '']
   if paper.note:
     lines += [paper.note, '']
