@@ -40,7 +40,6 @@ import re
 import numpy as np
 
 from lottery_ticket.analysis import command_line
-from lottery_ticket.analysis import instability
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
 from lottery_ticket.argfiles import paper_recipes
@@ -85,6 +84,9 @@ def _mean(values):
 def instabilities(experiment_dir, network, rewind):
   """{level: [instability of each trial]} of one tree, from the
   instability.json files of its instability lines (the entry of k)."""
+  # instability trains networks (TensorFlow): imported only here, so the
+  # report's --help and its other sections never load it.
+  from lottery_ticket.analysis import instability  # pylint: disable=g-import-not-at-top
   base = paper_recipes.lmc_instability_dir(experiment_dir, network, rewind)
   out = {}
   for _, trial_dir in _subdirectories(base):
