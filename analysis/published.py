@@ -251,16 +251,19 @@ def _accuracy_over(other):
 
 def percent_back_to_dense(curve, dense):
   """Frankle & Carbin's "returning to the level of the original network":
-  from the most accurate pruned level on, the percent remaining of the
-  first whose test accuracy at early stopping is at or below the dense
-  network's (NaN when every level stays above).
+  from the most accurate pruned level on (from the first pruned level when
+  none is above the dense network), the percent remaining of the first
+  whose test accuracy at early stopping is at or below the dense network's
+  (NaN when every level stays above).
 
   Args:
     curve: the pruned groups of one method, by decreasing percent.
     dense: its dense group.
   """
   accuracies = [g['early_stop_test_accuracy'] for g in curve]
-  for group in curve[int(np.nanargmax(accuracies)):]:
+  best = int(np.nanargmax(accuracies))
+  start = best if accuracies[best] > dense['early_stop_test_accuracy'] else 0
+  for group in curve[start:]:
     if group['early_stop_test_accuracy'] <= dense['early_stop_test_accuracy']:
       return group['percent_remaining']
   return math.nan

@@ -282,3 +282,9 @@ def test_accuracy_falls_back_only_after_its_best_level(tmp_path):
   matched, _ = published.comparison(
       rows, [_figure('percent_back_to_dense', None)])
   assert matched[0]['measured'] == pytest.approx(4.0)
+  # When no level is above the dense network, it is back at the first.
+  runs[('same_init', 2)] = ((60, 0.905, 0.90),) * 2
+  rows = results_table.run_rows(_lottery_tree(str(tmp_path / 'lt2'), runs))
+  matched, _ = published.comparison(
+      rows, [_figure('percent_back_to_dense', None)])
+  assert matched[0]['measured'] == pytest.approx(51.0)
