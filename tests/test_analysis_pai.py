@@ -66,9 +66,10 @@ def _pai_tree(root):
                             {'iteration': 100, 'loss': 0.5, 'accuracy': 0.5},
                             {'iteration': 200, 'loss': 0.6,
                              'accuracy': final}]}
-        support.write_run(os.path.join(root, 'mlp', paper_recipes.pai_name(
-            method, ablation), 'sparsity{:g}'.format(sparsity),
-                            'trial{}'.format(trial)), config, metrics)
+        support.write_run(os.path.join(
+            root, 'mlp', paper_recipes.pai_name(method, ablation),
+            'sparsity{:g}'.format(sparsity), 'trial{}'.format(trial)),
+                          config, metrics)
   return root
 
 
@@ -145,7 +146,8 @@ def test_outputs_no_input_reaches_are_counted_in_the_table_and_csv(
   table = list(csv.DictReader(io.StringIO(results_pai.to_csv(groups))))
   assert [(r['method'], r['ablation'], r['sparsity'], r['unreached_outputs'])
           for r in table if r['unreached_outputs']] == [
-              ('snip', 'invert', '0.5', 'trial 0: 2 outputs; trial 1: 1 output')]
+              ('snip', 'invert', '0.5',
+               'trial 0: 2 outputs; trial 1: 1 output')]
   assert sorted((r['trial'], r['unreached_outputs']) for r in rows
                 if r['unreached_outputs']) == [('0', 2), ('1', 1)]
   # runs.csv carries the count of every run (0 where all are reached).
@@ -190,7 +192,7 @@ def test_one_method_at_one_sparsity_is_no_sweep(pai_groups):
       (r['kind'], r['name'], r['key']) for r in rows}
 
 
-# The lottery summary table -----------------------------------------------------
+# The lottery summary table ---------------------------------------------------
 
 LEVEL_DENSITY = {0: 1.0, 1: 0.8, 2: 0.64}
 ITERATIONS = list(range(0, 201, 20))
@@ -228,8 +230,9 @@ def _lottery_tree(root, training_len='200it', collapsed=None):
           config = config_lib.record(
               config_lib.resolve(settings.BASE, flags), 'reinitialize',
               {'mode': name, 'level': level})
-        support.write_run(paths.run(paths.trial(root, trial), level, name), config,
-               {'validate': records, 'test': records}, density=density)
+        support.write_run(paths.run(paths.trial(root, trial), level, name),
+                          config, {'validate': records, 'test': records},
+                          density=density)
   return root
 
 
