@@ -20,7 +20,6 @@ from lottery_ticket.analysis import results_pai_plots
 from lottery_ticket.analysis import results_table
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import settings
 
