@@ -24,8 +24,8 @@ writes into {experiment_dir}/report/ (or --output_dir):
   lmc.png   per network, test accuracy against weights remaining (a colour
             per k; IMP solid, random pruning dashed, reinit dotted) and the
             instability against weights remaining with the 2-point line;
-  lmc.md    the table, the figure, and what of the paper's published
-            numbers is verified (analysis/published.py).
+  lmc.md    the table, the figure, and the paper's published figures
+            and what of them is missing (analysis/published.py).
 
 `report` adds the same section to report.md of such a directory.
 
@@ -43,7 +43,6 @@ import re
 import numpy as np
 
 from lottery_ticket.analysis import command_line
-from lottery_ticket.analysis import instability
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
 from lottery_ticket.argfiles import paper_recipes
@@ -104,6 +103,9 @@ def _mean(values):
 def instabilities(experiment_dir, network, rewind):
   """{level: [instability of each trial]} of one tree, from the
   instability.json files of its instability lines (the entry of k)."""
+  # instability trains networks (TensorFlow): imported only here, so the
+  # report's --help and its other sections never load it.
+  from lottery_ticket.analysis import instability  # pylint: disable=g-import-not-at-top
   base = paper_recipes.lmc_instability_dir(experiment_dir, network, rewind)
   out = {}
   for _, trial_dir in _subdirectories(base):
@@ -309,11 +311,7 @@ def section(rows, figure):
       'errors, in percentage points; stable below {:g}. Means over trials; '
       'the numbers are in [lmc.csv](lmc.csv).'.format(100 * STABLE_BELOW),
       '', '![Linear mode connectivity]({})'.format(figure), '',
-      to_markdown(rows), '', '### Published', '',
-      'Frankle, Dziugaite, Roy & Carbin, "Linear Mode Connectivity and the '
-      'Lottery Ticket Hypothesis", ICML 2020 (arXiv:1912.05671): not yet '
-      'verified from a source read here, so not shown: {}.'.format(
-          published.LMC_NOT_VERIFIED), '']
+      to_markdown(rows), ''] + published.paper_lines(published.LMC)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,6 @@
-"""matplotlib, imported only when a plot is drawn, and a shared look.
+"""matplotlib, imported only when a plot is drawn, and a shared look: the
+colours, the log axis of percent remaining and the red ring of a collapsed
+network that every figure of the results draws alike.
 
 The rest of the library never imports matplotlib: it is an optional
 dependency (the `analysis` extra). Figures are drawn with the Agg backend and
@@ -6,6 +8,8 @@ only ever saved as PNG files.
 """
 
 import io
+
+import numpy as np
 
 from lottery_ticket.foundations import save_restore
 
@@ -71,3 +75,38 @@ def save(figure, path, title=None):
   pyplot().close(figure)
   save_restore.write_bytes(path, image.getvalue())
   return path
+
+
+COLLAPSE_COLOR = '#D00000'
+COLLAPSE_LABEL = 'layer collapse'
+
+
+def ring_collapsed(axis, x, y, collapsed):
+  """Rings in red the points (x, y) whose group had a trial with a
+  collapsed layer (its mask cut the input off from the output)."""
+  points = [(a, b) for a, b, c in zip(x, y, collapsed)
+            if c and np.isfinite(a) and np.isfinite(b)]
+  if points:
+    axis.scatter([p[0] for p in points], [p[1] for p in points], s=110,
+                 facecolors='none', edgecolors=COLLAPSE_COLOR, linewidths=1.6,
+                 zorder=5, label=COLLAPSE_LABEL)
+
+
+def percent_axis(axis, ticks):
+  """A log axis of percent remaining, decreasing to the right (as pruned)."""
+  axis.set_xscale('log')
+  axis.set_xlabel('percent of weights remaining (log scale)')
+  if ticks:
+    shown = _thin(ticks, 8)
+    axis.set_xticks(shown)
+    axis.set_xticklabels(['{:g}'.format(t) for t in shown])
+    axis.minorticks_off()
+    axis.set_xlim(max(ticks) * 1.25, min(ticks) / 1.25)
+
+
+def _thin(values, count):
+  values = sorted(values, reverse=True)
+  if len(values) <= count:
+    return values
+  picks = np.linspace(0, len(values) - 1, count).round().astype(int)
+  return [values[i] for i in sorted(set(picks))]

@@ -1,35 +1,33 @@
-"""The papers' published figures, and a table of them beside this run's.
+"""The papers' published figures, as data, and the report's section that
+sets each beside the runs that match it.
 
-`FIGURES` holds every published number the report can compare with, each
-with the paper, the table, figure or section it comes from, the network,
-dataset and weights remaining it was measured at, the method (named as
-this library names the runs: same_init and reinit for the lottery
-experiment and its control, the sparse method, or method_ablation), what
-was measured and the paper's training length. A number enters only once it
-has been read in a source named in its `source`; numbers printed only as
-curves of a figure are not read off the plot.
+`FIGURES` holds every number of ../shared/papers/published.md (the notes
+of what could be read, and where), one `Figure` per number: its paper (and
+the version the number is from), where in the paper, the network, dataset
+and weights remaining it was measured at, the method (named as this library
+names the runs: same_init and reinit for the lottery experiment and its
+control, random_pruning, the sparse method, or method_ablation as
+'snip_shuffle'), the quantity (a key of MEASURES), the value in the paper's
+unit (accuracies in percent, differences in percentage points), and its
+`Source`: where it was read and how directly (first-hand: the paper or
+the authors' files; second-hand: the paper's words as a reproduction or a
+reader's notes quote them, with a confidence; computed: aggregated from
+the authors' released data). `MISSING` names what was looked for and not
+found. Nothing here is a target: it is what the papers say.
 
-What is in, and what is not (checked 2026-12):
-
-- Frankle & Carbin (ICLR 2019), LeNet-300-100 on MNIST: the paper gives its
-  test accuracies and early-stopping iterations at 51.3%, 21.1%, 7.0% and
-  3.6% of weights as curves only (Figs. 1, 3, 4; its text describes those
-  four levels in words, as the README of Grzejdziok/deep-learning-group-2,
-  a reproduction, quotes it); §2 states in numbers how a winning ticket at
-  about 21% compares with the dense network and with its random
-  reinitialisation. Those statements are the three figures below.
-- Evci et al. (2020/AAAI 2022), Tanaka et al. (2020) and Frankle et al.
-  (ICLR 2021): no MNIST-scale number has been verified from a source read;
-  none is listed (docs/analysis.md says so).
-
-`comparison(rows)` matches each figure with the runs of the same network
-and method nearest its weights remaining (within MATCH_TOLERANCE), measures
-the same quantity on them, and says "scaled" when the runs' training length
-or dataset differ from the paper's.
+`comparison(rows)` matches each figure with the group of runs of the same
+network and method nearest its weights remaining (within MATCH_TOLERANCE)
+and measures the same quantity on them; a claim about the whole pruning
+curve (the level where accuracy returns to the dense network's) is measured
+on every level of the method. It is "scaled" when the runs' training length
+or dataset differ from the paper's. `section(rows)` prints, per paper, the
+matched figures beside the runs, then the figures no run matches (what a
+full run would be held against), then what is missing.
 """
 
 import dataclasses
 import math
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -38,121 +36,488 @@ from lottery_ticket.analysis import run_facts
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import durations
 
-FRANKLE_CARBIN = 'Frankle & Carbin 2019'
-# The lottery runners' defaults are the paper's (50,000 iterations).
-FRANKLE_CARBIN_TRAINING = paper_recipes.LOTTERY_STEPS['training_len']
-_FC_SOURCE = (
-    'the ICLR 2019 text of §2, read as quoted in a public study note of the '
-    'paper (its repository was not recorded); an earlier arXiv version, also '
-    "read, words it 'converges 2.44x faster' at 'about 21%'. Check against "
-    'the PDF before citing.')
-
-# Papers the issue asks for whose MNIST-scale numbers are not in FIGURES:
-# none has been read in a source yet (see the module docstring).
-NOT_VERIFIED = ('Evci et al. 2020 (test accuracy per method, MLP at 98% and '
-                'LeNet-5 at 95%)', 'Tanaka et al. 2020', 'Frankle et al. 2021',
-                'Frankle & Carbin 2019 accuracies and early-stopping '
-                'iterations at 51.3%, 21.1%, 7.0% and 3.6% (curves only)')
-
-# The lmc recipe's paper (Frankle, Dziugaite, Roy & Carbin, ICML 2020):
-# what its report would set beside the runs, and where the paper has it.
-LMC_NOT_VERIFIED = ('the dense test accuracy of ResNet-20 and VGG-16 '
-                    '(Table 1) and the rewind iteration k from which IMP '
-                    'subnetworks match it (the figures of Section 5)')
-
-# A figure matches runs whose percent of weights remaining is within this
-# factor of its own (levels of the lottery experiment are 20% apart).
+# A figure matches the group whose percent of weights remaining is within
+# this factor of its own (levels of the lottery experiment are 20% apart).
 MATCH_TOLERANCE = 1.1
+# Within this factor of 100%, a group is the dense network.
+_DENSE = 99.0
+
+FIRST = 'first-hand'
+SECOND = 'second-hand'
+COMPUTED = "computed from the authors' released data"
+
+
+@dataclasses.dataclass(frozen=True)
+class Source(object):
+  """Where a figure was read, and how directly.
+
+  Attributes:
+    where: the repository and file, or the part of the paper.
+    hand: FIRST, SECOND or COMPUTED.
+    confidence: how far the copy is trusted ('high', 'medium'), if said.
+  """
+  where: str
+  hand: str
+  confidence: str = ''
+
+  def describe(self):
+    """'kowshik.../claims.json (second-hand, high confidence)'."""
+    hand = self.hand + (', {} confidence'.format(self.confidence)
+                        if self.confidence else '')
+    return '{} ({})'.format(self.where, hand)
+
+
+@dataclasses.dataclass(frozen=True)
+class Paper(object):
+  """A paper whose figures are listed.
+
+  Attributes:
+    name: authors and year, as the report heads its section.
+    title: the title and venue.
+    version: the version the figures are from, when versions differ.
+    training_lens: ((network, length), ...): the paper's training length
+      per network, where the notes record it ('50000it').
+    note: what the notes say of the paper beyond its numbers.
+  """
+  name: str
+  title: str
+  version: str = ''
+  training_lens: Tuple[Tuple[str, str], ...] = ()
+  note: str = ''
 
 
 @dataclasses.dataclass(frozen=True)
 class Figure(object):
-  """One published number.
+  """One published number (or a claim the paper words without one).
 
   Attributes:
-    paper: authors and year.
-    reference: where in the paper (table, figure, section).
-    network: as run_facts.network names it ('lenet_300_100', 'lenet5').
-    dataset: the paper's dataset, as the library names it ('mnist').
-    training_len: the paper's training length ('50000it').
-    percent_remaining: weights remaining, in percent.
-    method: the runs' name in this library (same_init, reinit, snip,
-      snip_shuffle, ...).
-    metric: a key of MEASURES.
-    value: the published number, in MEASURES' unit.
-    source: where the number was read.
-    quote: the paper's words or label for it.
+    paper: its Paper.
+    where: the table, figure or section.
+    network: as run_facts.network names it ('lenet_300_100', 'vgg16').
+    dataset: as the library names it ('mnist', 'cifar10').
+    percent: weights remaining, in percent; None for a claim about every
+      level, or where the notes do not say.
+    method: the runs' name in this library (see the module docstring).
+    measure: a key of MEASURES.
+    value: the number, in MEASURES' unit; None when the paper states the
+      claim in words only (then `note` holds them).
+    source: its Source.
+    qualifier: the paper's bound on the value ('more than', 'up to').
+    note: what goes with the value (a spread, 'chance').
+    settings: ((setting, value), ...) the runs must have (how Renda et
+      al.'s retraining methods are told apart).
   """
-  paper: str
-  reference: str
+  paper: Paper
+  where: str
   network: str
   dataset: str
-  training_len: str
-  percent_remaining: float
+  percent: Optional[float]
   method: str
-  metric: str
-  value: float
-  source: str
-  quote: str = ''
+  measure: str
+  value: Optional[float]
+  source: Source
+  qualifier: str = ''
+  note: str = ''
+  settings: Tuple[Tuple[str, object], ...] = ()
+
+  @property
+  def training_len(self):
+    """The paper's training length for this network (None if unknown)."""
+    return dict(self.paper.training_lens).get(self.network)
+
+  def label(self):
+    """The method with the settings it needs ('same_init, retrain=...')."""
+    return ', '.join([self.method] + ['{}={}'.format(k, v)
+                                      for k, v in self.settings])
 
 
-FIGURES = (
-    Figure(FRANKLE_CARBIN, '§2, iterative pruning (Fig. 4a)',
-           run_facts.LENET_300_100, 'mnist', FRANKLE_CARBIN_TRAINING, 21.1,
-           'same_init', 'early_stop_iteration_vs_dense', -0.38, _FC_SOURCE,
-           'early-stopping occurs 38% earlier than for the original network '
-           '(Pm = 21%)'),
-    Figure(FRANKLE_CARBIN, '§2, random reinitialization (Fig. 4a)',
-           run_facts.LENET_300_100, 'mnist', FRANKLE_CARBIN_TRAINING, 21.1,
-           'same_init', 'early_stop_iteration_reinit_over_ticket', 2.51,
-           _FC_SOURCE, 'reaches minimum validation loss 2.51x faster than '
-           'when reinitialized (Pm = 21%)'),
-    Figure(FRANKLE_CARBIN, '§2, random reinitialization (Fig. 4a)',
-           run_facts.LENET_300_100, 'mnist', FRANKLE_CARBIN_TRAINING, 21.1,
-           'same_init', 'early_stop_test_accuracy_over_reinit', 0.005,
-           _FC_SOURCE, 'half a percentage point more accurate (Pm = 21%)'),
+# The papers ------------------------------------------------------------------
+
+FRANKLE_CARBIN = Paper(
+    'Frankle & Carbin 2019', '"The Lottery Ticket Hypothesis" (ICLR 2019)',
+    'arXiv 1803.03635 v5',
+    ((run_facts.LENET_300_100, paper_recipes.LOTTERY_STEPS['training_len']),),
+    'Its absolute accuracies and early-stopping iterations per level are '
+    'only in its Figures 1, 3 and 4 (curves). The anonymous OpenReview '
+    'submission differs: 27% earlier at 21%, +0.4 points at 17%, back to '
+    'dense at 3.5%, 2.44x against reinit, conv 3.91x/4.17x/2.41x; the '
+    'figures here are v5\'s.')
+RENDA = Paper(
+    'Renda, Frankle & Carbin 2020', '"Comparing Rewinding and Fine-tuning '
+    'in Neural Network Pruning" (ICLR 2020)',
+    note='Unpruned: the mean of all base runs; pruned: per method and '
+    'density the median over trials, then the best over retraining lengths '
+    '(the paper\'s "best retraining time" view). Weight rewinding, '
+    'learning-rate rewinding and fine-tuning are this library\'s '
+    '--retrain=rewind_weights, rewind_lr and finetune.')
+TANAKA = Paper(
+    'Tanaka, Kunin, Yamins & Ganguli 2020', '"Pruning neural networks '
+    'without any data by iteratively conserving synaptic flow" (NeurIPS '
+    '2020)', note='Figure 6\'s data, the mean of 3 runs. Their VGG-16 has '
+    'batch norm; their ResNet-18 is the "tiny" CIFAR variant. 10.00 '
+    '(CIFAR-10) or 1.00 (CIFAR-100) is chance: layer collapse.')
+FRANKLE_2021 = Paper(
+    'Frankle, Dziugaite, Roy & Carbin 2021', '"Pruning Neural Networks at '
+    'Initialization: Why are We Missing the Mark?" (ICLR 2021)',
+    note='Its abstract (first-hand): "randomly shuffling the weights these '
+    'methods prune within each layer or sampling new initial values '
+    'preserves or improves accuracy", so the per-weight decisions "can be '
+    'replaced by a per-layer choice of the fraction of weights to prune". '
+    'Its code (an OpenLTH fork) names the ablations --randomize_layerwise '
+    '(shuffle), --reinitialize (reinit) and --prune_highest (invert), and '
+    'runs SynFlow for 100 iterations.')
+LMC = Paper(
+    'Frankle, Dziugaite, Roy & Carbin 2020', '"Linear Mode Connectivity and '
+    'the Lottery Ticket Hypothesis" (ICML 2020)',
+    note='Its abstract (first-hand): IMP subnetworks "only reach full '
+    'accuracy when they are stable to SGD noise, which either occurs at '
+    'initialization for small-scale settings (MNIST) or early in training '
+    'for large-scale settings". Renda et al.\'s released data (same group\'s '
+    'code) give ResNet-20 91.71 and VGG-16 93.33 unpruned.')
+EVCI = Paper(
+    'Evci, Ioannou, Keskin & Dauphin 2022', '"Gradient Flow in Sparse '
+    'Neural Networks and How Lottery Tickets Win" (AAAI 2022)',
+    training_lens=(('lenet5', '11719it'),))
+FORCE = Paper(
+    'de Jorge et al. 2021', '"Progressive Skeletonization: Trimming more '
+    'fat from a network at initialization" (FORCE, ICLR 2021)')
+PAPERS = (FRANKLE_CARBIN, RENDA, TANAKA, FRANKLE_2021, LMC, EVCI, FORCE)
+
+# What was looked for in a source and not found.
+MISSING = (
+    (FRANKLE_CARBIN, 'the accuracy and early-stopping iteration of each '
+     'level (Figures 1, 3 and 4 show them as curves only)'),
+    (FRANKLE_2021, 'every number: no table or data file was found'),
+    (LMC, "Table 1 (the dense networks' accuracies; a reader's notes give "
+     'ResNet-20 91.7 and VGG-16 93.7, not found in a source)'),
+    (EVCI, 'the per-method table for the MLP at 98% and LeNet-5 at 95% '
+     '(SET, RigL, SNIP, GraSP, small dense)'),
+    (FORCE, 'the numbers of its tables'),
 )
 
+# The sources ------------------------------------------------------------------
 
-def _own(name):
-  return lambda group, find: group[name]
+_FC_LENET = Source('kowshikgunda71/repro-lottery-ticket lenet/claims.json',
+                   SECOND, 'high')
+_FC_README = Source('Grzejdziok/deep-learning-group-2 README.md', SECOND,
+                    'high')
+_FC_CONV = Source('kowshikgunda71/repro-lottery-ticket cifar/claims.json',
+                  SECOND, 'high')
+_RENDA = Source('lottery-ticket/rewinding-iclr20-public vision/plot/'
+                '{bases,pruned}_dataframe.pkl', COMPUTED)
+_SYNFLOW = Source('ganguli-lab/Synaptic-Flow Results/data/'
+                  'Accuracy_CompRatio/*.npy', COMPUTED)
+_NEURIPS_ABSTRACT = Source('the NeurIPS 2020 abstract', FIRST)
+_LMC_NOTES = Source("a reader's notes of the paper", SECOND, 'medium')
+_EVCI_POST = 'calgaryml/calgaryml.github.io _posts/2025-05-19-gradient-flow-' \
+             'sparse-neural-networks.md'
+_EVCI = Source(_EVCI_POST, FIRST)
+# The LeNet-5 rows are commented out in the post's source.
+_EVCI_LENET = Source(_EVCI_POST, FIRST, 'medium')
+_FORCE_ABSTRACT = Source('the ICLR 2021 abstract', FIRST)
+
+# The measures -----------------------------------------------------------------
 
 
-def _vs_dense(group, find):
+def _percent_of(name):
+  return lambda group, find: 100.0 * group[name]
+
+
+def _early_stop_vs_dense(group, find):
   dense = find(group['method'], 100.0)
   return group['early_stop_iteration'] / dense['early_stop_iteration'] - 1.0
 
 
-def _reinit_over(group, find):
+def _speedup_vs_dense(group, find):
+  return find(group['method'], 100.0)[
+      'early_stop_iteration'] / group['early_stop_iteration']
+
+
+def _reinit_over_ticket(group, find):
   return find('reinit', group['percent_remaining'])[
       'early_stop_iteration'] / group['early_stop_iteration']
 
 
-def _accuracy_over_reinit(group, find):
-  reinit = find('reinit', group['percent_remaining'])
-  return group['early_stop_test_accuracy'] - reinit['early_stop_test_accuracy']
+def _accuracy_over(other):
+  """Points of early-stop test accuracy above `other`'s group: the same
+  method's dense level (other=None) or reinit's at the same level."""
+  def measure(group, find):
+    found = (find(group['method'], 100.0) if other is None else
+             find(other, group['percent_remaining']))
+    return 100.0 * (group['early_stop_test_accuracy'] -
+                    found['early_stop_test_accuracy'])
+  return measure
 
 
-# metric -> (what it is, how to measure it on a matched group and the groups
-# it is compared with, how to show it).
+def percent_back_to_dense(curve, dense):
+  """Frankle & Carbin's "returning to the level of the original network":
+  from the most accurate pruned level on (from the first pruned level when
+  none is above the dense network), the percent remaining of the first
+  whose test accuracy at early stopping is at or below the dense network's
+  (NaN when every level stays above).
+
+  Args:
+    curve: the pruned groups of one method, by decreasing percent.
+    dense: its dense group.
+  """
+  accuracies = [g['early_stop_test_accuracy'] for g in curve]
+  best = int(np.nanargmax(accuracies))
+  start = best if accuracies[best] > dense['early_stop_test_accuracy'] else 0
+  for group in curve[start:]:
+    if group['early_stop_test_accuracy'] <= dense['early_stop_test_accuracy']:
+      return group['percent_remaining']
+  return math.nan
+
+
+def best_final_gain(curve, dense):
+  """The most the final test accuracy of a pruned level exceeds the dense
+  network's, in points (F&C's "up to 0.35 percentage points" at 50,000)."""
+  return 100.0 * (max(g['final_test_accuracy'] for g in curve) -
+                  dense['final_test_accuracy'])
+
+
+def _points(value):
+  return '{:+.2f} pp'.format(value)
+
+
+def _weights(value):
+  return ('{:.1f}M'.format(value / 1e6) if value >= 1e6
+          else '{:.0f}K'.format(value / 1e3))
+
+
+@dataclasses.dataclass(frozen=True)
+class Measure(object):
+  """A quantity a figure states.
+
+  Attributes:
+    describe: what it is, as the report names it.
+    shown: formats a value.
+    point: measures it on a matched group: f(group, find), find(method,
+      percent) giving the same network's group nearest that percent.
+    curve: measures it on every level of a method: f(pruned groups by
+      decreasing percent, the dense group).
+    (Neither: the report lists the figure and does not measure it.)
+  """
+  describe: str
+  shown: object
+  point: object = None
+  curve: object = None
+
+
 MEASURES = {
-    'final_test_accuracy': ('test accuracy at the end of training',
-                            _own('final_test_accuracy'), '{:.4f}'.format),
-    'early_stop_test_accuracy': ('test accuracy at early stopping',
-                                 _own('early_stop_test_accuracy'),
-                                 '{:.4f}'.format),
-    'early_stop_iteration': ('early-stopping iteration',
-                             _own('early_stop_iteration'), '{:.0f}'.format),
-    'early_stop_iteration_vs_dense': (
-        'early-stopping iteration, change from the dense network', _vs_dense,
-        '{:+.0%}'.format),
-    'early_stop_iteration_reinit_over_ticket': (
-        "early-stopping iteration of reinit over the ticket's", _reinit_over,
-        '{:.2f}x'.format),
-    'early_stop_test_accuracy_over_reinit': (
-        'test accuracy at early stopping minus reinit\'s',
-        _accuracy_over_reinit, lambda v: '{:+.2f} pp'.format(100 * v)),
+    'final_accuracy': Measure('final test accuracy', '{:.2f}%'.format,
+                              point=_percent_of('final_test_accuracy')),
+    'early_stop_accuracy': Measure(
+        'test accuracy at early stopping', '{:.2f}%'.format,
+        point=_percent_of('early_stop_test_accuracy')),
+    'early_stop_vs_dense': Measure(
+        'early-stop iteration, change from the dense network',
+        '{:+.0%}'.format, point=_early_stop_vs_dense),
+    'speedup_vs_dense': Measure(
+        "early-stop iteration of the dense network over this one's",
+        '{:.2f}x'.format, point=_speedup_vs_dense),
+    'reinit_over_ticket': Measure(
+        "early-stop iteration of reinit over the ticket's", '{:.2f}x'.format,
+        point=_reinit_over_ticket),
+    'accuracy_vs_dense': Measure(
+        'test accuracy at early stopping minus the dense network\'s',
+        _points, point=_accuracy_over(None)),
+    'accuracy_vs_reinit': Measure(
+        "test accuracy at early stopping minus reinit's", _points,
+        point=_accuracy_over('reinit')),
+    'best_final_gain': Measure(
+        "best final test accuracy of a level minus the dense network's",
+        _points, curve=best_final_gain),
+    'percent_back_to_dense': Measure(
+        "% left where accuracy at early stopping falls back to the dense "
+        "network's", '{:.1f}%'.format, curve=percent_back_to_dense),
+    'weights': Measure('weights of the network', _weights),
+    'stable_from_iteration': Measure(
+        'rewind iteration from which it is stable (lmc section)',
+        '{:.0f}'.format),
+    'matching_down_to': Measure(
+        "% left down to which it matches the dense network's accuracy",
+        '{:g}%'.format),
+    'sparsity_trainable': Measure('% of weights removed, still trainable',
+                                  '{:g}%'.format),
+    'sparsity_failing': Measure('% of weights removed beyond which '
+                                'existing methods fail', '{:g}%'.format),
 }
+
+# The figures ------------------------------------------------------------------
+
+
+def _rows(common, columns, *rows):
+  """Figures sharing `common` fields, one per row of `columns`' fields."""
+  names = columns.split()
+  return tuple(Figure(**dict(common, **dict(zip(names, row)))) for row in rows)
+
+
+_LENET = run_facts.LENET_300_100
+_RETRAIN = {'weights': (('retrain', 'rewind_weights'),),
+            'lr': (('retrain', 'rewind_lr'),),
+            'finetune': (('retrain', 'finetune'),)}
+
+FIGURES = (
+    _rows(dict(paper=FRANKLE_CARBIN, where='§2', network=_LENET,
+               dataset='mnist', method='same_init', source=_FC_LENET),
+          'percent measure value qualifier',
+          (21.0, 'early_stop_vs_dense', -0.38, ''),
+          (13.5, 'accuracy_vs_dense', 0.3, 'more than'),
+          (None, 'percent_back_to_dense', 3.6, ''),
+          (21.0, 'reinit_over_ticket', 2.51, ''),
+          (21.0, 'accuracy_vs_reinit', 0.5, ''),
+          (None, 'best_final_gain', 0.35, 'up to')) +
+    _rows(dict(paper=FRANKLE_CARBIN, where='§2', network=_LENET,
+               dataset='mnist', method='same_init', source=_FC_README,
+               measure='early_stop_vs_dense', value=None),
+          'percent note',
+          (51.3, 'below 0 (learns faster than the dense network) and above '
+           'its value at 21.1% (slower)')) +
+    _rows(dict(paper=FRANKLE_CARBIN, where='§3', dataset='cifar10',
+               method='same_init', source=_FC_CONV, qualifier='at best'),
+          'network percent measure value',
+          ('conv2', 8.8, 'speedup_vs_dense', 3.5),
+          ('conv4', 9.2, 'speedup_vs_dense', 3.5),
+          ('conv6', 15.1, 'speedup_vs_dense', 2.5),
+          ('conv2', 4.6, 'accuracy_vs_dense', 3.4),
+          ('conv4', 11.1, 'accuracy_vs_dense', 3.5),
+          ('conv6', 26.4, 'accuracy_vs_dense', 3.3)) +
+    _rows(dict(paper=FRANKLE_CARBIN, where='§3', dataset='cifar10',
+               method='same_init', source=_FC_CONV, percent=None,
+               measure='percent_back_to_dense', value=2.0,
+               qualifier='below'),
+          'network', ('conv2',), ('conv4',), ('conv6',)) +
+    _rows(dict(paper=FRANKLE_CARBIN, where='Fig. 2', method='same_init',
+               source=_FC_CONV, percent=100.0, measure='weights'),
+          'network dataset value',
+          ('conv2', 'cifar10', 4.3e6), ('conv4', 'cifar10', 2.4e6),
+          ('conv6', 'cifar10', 1.7e6), (_LENET, 'mnist', 266e3)) +
+    _rows(dict(paper=RENDA, where='unpruned', dataset='cifar10', percent=100.0,
+               method='same_init', measure='final_accuracy', source=_RENDA),
+          'network value note',
+          ('resnet20', 91.71, '± 0.23, n = 246'),
+          ('resnet56', 93.46, '± 0.21, n = 246'),
+          ('resnet110', 93.78, '± 0.23, n = 246'),
+          ('vgg16', 93.33, '± 0.19, n = 246')) +
+    _rows(dict(paper=RENDA, where='iterative unstructured pruning',
+               dataset='cifar10', method='same_init',
+               measure='final_accuracy', source=_RENDA),
+          'network percent settings value',
+          ('resnet20', 80.0, _RETRAIN['weights'], 92.07),
+          ('resnet20', 80.0, _RETRAIN['lr'], 92.25),
+          ('resnet20', 80.0, _RETRAIN['finetune'], 91.96),
+          ('resnet20', 51.2, _RETRAIN['weights'], 92.19),
+          ('resnet20', 51.2, _RETRAIN['lr'], 92.29),
+          ('resnet20', 51.2, _RETRAIN['finetune'], 91.75),
+          ('resnet20', 26.2, _RETRAIN['weights'], 91.88),
+          ('resnet20', 26.2, _RETRAIN['lr'], 92.21),
+          ('resnet20', 26.2, _RETRAIN['finetune'], 91.00),
+          ('resnet20', 16.8, _RETRAIN['weights'], 91.62),
+          ('resnet20', 16.8, _RETRAIN['lr'], 91.79),
+          ('resnet20', 16.8, _RETRAIN['finetune'], 90.56),
+          ('resnet20', 10.7, _RETRAIN['weights'], 91.00),
+          ('resnet20', 10.7, _RETRAIN['lr'], 91.22),
+          ('resnet20', 10.7, _RETRAIN['finetune'], 89.78),
+          ('resnet56', 10.7, _RETRAIN['weights'], 93.39),
+          ('resnet56', 10.7, _RETRAIN['lr'], 93.56),
+          ('resnet56', 10.7, _RETRAIN['finetune'], 92.50),
+          ('resnet56', 2.25, _RETRAIN['weights'], 90.91),
+          ('resnet56', 2.25, _RETRAIN['lr'], 91.26),
+          ('resnet56', 2.25, _RETRAIN['finetune'], 88.85)) +
+    _rows(dict(paper=TANAKA, where='Fig. 6', measure='final_accuracy',
+               source=_SYNFLOW),
+          'network dataset percent method value',
+          ('vgg16', 'cifar10', 10.0, 'random_init', 91.15),
+          ('vgg16', 'cifar10', 1.0, 'random_init', 79.14),
+          ('vgg16', 'cifar10', 0.1, 'random_init', 10.00),
+          ('vgg16', 'cifar10', 10.0, 'magnitude_init', 93.12),
+          ('vgg16', 'cifar10', 1.0, 'magnitude_init', 89.80),
+          ('vgg16', 'cifar10', 0.1, 'magnitude_init', 10.00),
+          ('vgg16', 'cifar10', 10.0, 'snip', 92.26),
+          ('vgg16', 'cifar10', 1.0, 'snip', 89.15),
+          ('vgg16', 'cifar10', 0.1, 'snip', 76.25),
+          ('vgg16', 'cifar10', 10.0, 'grasp', 91.84),
+          ('vgg16', 'cifar10', 1.0, 'grasp', 87.49),
+          ('vgg16', 'cifar10', 0.1, 'grasp', 70.93),
+          ('vgg16', 'cifar10', 10.0, 'synflow', 93.26),
+          ('vgg16', 'cifar10', 1.0, 'synflow', 90.08),
+          ('vgg16', 'cifar10', 0.1, 'synflow', 80.39),
+          ('vgg16', 'cifar10', 100.0, 'dense', 93.5),
+          ('resnet18', 'cifar10', 10.0, 'random_init', 92.92),
+          ('resnet18', 'cifar10', 1.0, 'random_init', 82.98),
+          ('resnet18', 'cifar10', 0.1, 'random_init', 13.51),
+          ('resnet18', 'cifar10', 10.0, 'magnitude_init', 94.40),
+          ('resnet18', 'cifar10', 1.0, 'magnitude_init', 10.00),
+          ('resnet18', 'cifar10', 0.1, 'magnitude_init', 10.00),
+          ('resnet18', 'cifar10', 10.0, 'snip', 94.29),
+          ('resnet18', 'cifar10', 1.0, 'snip', 90.80),
+          ('resnet18', 'cifar10', 0.1, 'snip', 78.65),
+          ('resnet18', 'cifar10', 10.0, 'grasp', 93.78),
+          ('resnet18', 'cifar10', 1.0, 'grasp', 89.71),
+          ('resnet18', 'cifar10', 0.1, 'grasp', 71.44),
+          ('resnet18', 'cifar10', 10.0, 'synflow', 94.07),
+          ('resnet18', 'cifar10', 1.0, 'synflow', 90.36),
+          ('resnet18', 'cifar10', 0.1, 'synflow', 79.85),
+          ('resnet18', 'cifar10', 100.0, 'dense', 95.0),
+          ('vgg16', 'cifar100', 10.0, 'random_init', 68.83),
+          ('vgg16', 'cifar100', 1.0, 'random_init', 52.33),
+          ('vgg16', 'cifar100', 0.1, 'random_init', 1.00),
+          ('vgg16', 'cifar100', 10.0, 'magnitude_init', 72.23),
+          ('vgg16', 'cifar100', 1.0, 'magnitude_init', 60.94),
+          ('vgg16', 'cifar100', 0.1, 'magnitude_init', 1.00),
+          ('vgg16', 'cifar100', 10.0, 'snip', 70.83),
+          ('vgg16', 'cifar100', 1.0, 'snip', 61.28),
+          ('vgg16', 'cifar100', 0.1, 'snip', 16.11),
+          ('vgg16', 'cifar100', 10.0, 'grasp', 70.66),
+          ('vgg16', 'cifar100', 1.0, 'grasp', 61.14),
+          ('vgg16', 'cifar100', 0.1, 'grasp', 4.61),
+          ('vgg16', 'cifar100', 10.0, 'synflow', 72.08),
+          ('vgg16', 'cifar100', 1.0, 'synflow', 63.51),
+          ('vgg16', 'cifar100', 0.1, 'synflow', 41.38),
+          ('vgg16', 'cifar100', 100.0, 'dense', 73.1)) +
+    (Figure(TANAKA, 'abstract', 'any', 'any', None, 'synflow',
+            'sparsity_trainable', 99.99, _NEURIPS_ABSTRACT, 'up to'),) +
+    _rows(dict(paper=LMC, where='§3-5', dataset='cifar10',
+               source=_LMC_NOTES),
+          'network percent method measure value note',
+          ('resnet20', 100.0, 'same_init', 'stable_from_iteration', 2000,
+           'the dense network'),
+          ('vgg16', 100.0, 'same_init', 'stable_from_iteration', 1000,
+           'the dense network'),
+          ('resnet20', None, 'same_init', 'stable_from_iteration', 500,
+           'IMP subnetworks, rewound'),
+          ('vgg16', None, 'same_init', 'stable_from_iteration', 1000,
+           'IMP subnetworks, rewound'),
+          ('resnet20', None, 'random_pruning', 'matching_down_to', 80.0, ''),
+          ('vgg16', None, 'random_pruning', 'matching_down_to', 16.8, ''),
+          ('resnet20', None, 'same_init', 'matching_down_to', 13.4,
+           'only IMP matches between 51.2% and 13.4%'),
+          ('vgg16', None, 'same_init', 'matching_down_to', 1.5,
+           'only IMP matches between 6.9% and 1.5%')) +
+    _rows(dict(paper=EVCI, where='Table 1 (post)', network='lenet5',
+               dataset='mnist', percent=5.0, measure='final_accuracy',
+               source=_EVCI_LENET),
+          'method value note',
+          ('lottery', 98.52, '± 0.02'), ('scratch', 97.04, '± 0.15'),
+          ('scratch, other init', 97.19, '± 0.33'),
+          ('prune, restart', 98.60, '± 0.01'), ('prune', 98.53, '')) +
+    _rows(dict(paper=EVCI, where='Table 1 (post)', network='resnet50',
+               dataset='imagenet', percent=None, measure='final_accuracy',
+               source=_EVCI),
+          'method value note',
+          ('lottery', 75.73, '± 0.08, top-1'), ('scratch', 71.16, '± 0.13, '
+                                                'top-1'),
+          ('prune', 75.60, 'top-1')) +
+    _rows(dict(paper=FORCE, where='abstract', network='any', dataset='any',
+               percent=None, source=_FORCE_ABSTRACT),
+          'method measure value qualifier',
+          ('existing methods', 'sparsity_failing', 95.0, 'approx.'),
+          ('force', 'sparsity_trainable', 99.5, 'up to'))
+)
+
+# Matching figures with runs ---------------------------------------------------
+
 _AVERAGED = ('percent_remaining', 'early_stop_iteration',
              'early_stop_test_accuracy', 'final_test_accuracy')
 
@@ -164,29 +529,32 @@ def measured_groups(rows):
     rows: per-run rows (results_table.run_rows).
 
   Returns:
-    dicts: network, method (same_init, reinit, snip_shuffle, ...), key,
-    trials, the means of _AVERAGED, and the sets of training lengths and
-    datasets its runs used.
+    dicts: network, method (same_init, reinit, snip_shuffle, ...), name
+    (the group's full name, 'same_init (retrain=finetune)'), key, trials,
+    settings (the first run's), the means of _AVERAGED, and the sets of
+    training lengths and datasets its runs used.
   """
   groups = {}
   for row in rows:
     if row['kind'] == run_discovery.SPARSE:
       method = paper_recipes.pai_name(row['method'], row['ablation'] or 'none')
     elif row['kind'] == run_discovery.LOTTERY:
-      method = row['name']
+      method = row['name'].split(' (')[0]
     else:
       continue
-    groups.setdefault((row['network'], method, row['key']), []).append(row)
+    groups.setdefault((row['network'], method, row['name'], row['key']),
+                      []).append(row)
   out = []
-  for (network, method, key), members in groups.items():
-    group = {'network': network, 'method': method, 'key': key,
+  for (network, method, name, key), members in groups.items():
+    group = {'network': network, 'method': method, 'name': name, 'key': key,
              'trials': len(members),
+             'settings': members[0].get('settings') or {},
              'training_lens': sorted({str(m['training_len']) for m in members}),
              'datasets': sorted({str(m['dataset']) for m in members})}
-    for name in _AVERAGED:
-      values = np.array([m[name] for m in members], dtype=np.float64)
+    for metric in _AVERAGED:
+      values = np.array([m[metric] for m in members], dtype=np.float64)
       values = values[np.isfinite(values)]
-      group[name] = float(values.mean()) if values.size else math.nan
+      group[metric] = float(values.mean()) if values.size else math.nan
     if (math.isnan(group['percent_remaining']) and
         members[0]['kind'] == run_discovery.SPARSE):
       group['percent_remaining'] = run_facts.percent_of(key)
@@ -194,14 +562,18 @@ def measured_groups(rows):
   return out
 
 
-def _nearest(groups, network, method, percent):
-  """The group of network and method nearest `percent` remaining, if within
-  MATCH_TOLERANCE; names like 'same_init (retrain=finetune)' count as
-  variants of same_init only when no plain one exists."""
-  candidates = [g for g in groups if g['network'] == network and
-                g['method'] == method] or [
-                    g for g in groups if g['network'] == network and
-                    g['method'].startswith(method + ' (')]
+def _candidates(groups, network, method, settings=(), name=None):
+  """The groups of a network and method with `settings`; a group named
+  plainly (no settings in its name) is preferred to the variants of one
+  whose runs differ in some setting. `name` asks for one group name."""
+  found = [g for g in groups if g['network'] == network and
+           g['method'] == method and (name is None or g['name'] == name) and
+           all(g['settings'].get(k) == v for k, v in settings)]
+  return [g for g in found if g['name'] == method] or found
+
+
+def _nearest(candidates, percent):
+  """The candidate nearest `percent` remaining, within MATCH_TOLERANCE."""
   best, distance = None, math.log(MATCH_TOLERANCE)
   for group in candidates:
     q = group['percent_remaining']
@@ -216,15 +588,18 @@ class _Missing(Exception):
   pass
 
 
-def scaled(figure, group):
-  """What differs from the paper's setting ('' when nothing does)."""
+def scaled(figure, groups):
+  """What of the runs' setting differs from the paper's ('' when nothing
+  does, or when the notes do not record the paper's)."""
+  lens = sorted({l for g in groups for l in g['training_lens']})
+  datasets = sorted({d for g in groups for d in g['datasets']})
   reasons = []
-  lens = group['training_lens']
-  if any(not _same_length(length, figure.training_len) for length in lens):
-    reasons.append('training_len {} vs {}'.format(
-        ','.join(lens), figure.training_len))
-  if any(d != figure.dataset for d in group['datasets']):
-    reasons.append('dataset {} vs {}'.format(','.join(group['datasets']),
+  if figure.training_len and any(
+      not _same_length(length, figure.training_len) for length in lens):
+    reasons.append('training_len {} vs {}'.format(','.join(lens),
+                                                  figure.training_len))
+  if any(d != figure.dataset for d in datasets):
+    reasons.append('dataset {} vs {}'.format(','.join(datasets),
                                              figure.dataset))
   return '; '.join(reasons)
 
@@ -236,6 +611,45 @@ def _same_length(run, paper):
     return run == paper
 
 
+def _measure(figure, groups):
+  """(value, the groups it was measured on, text of their % left), or None
+  when no runs match the figure."""
+  measure = MEASURES[figure.measure]
+  candidates = _candidates(groups, figure.network, figure.method,
+                           figure.settings)
+  if measure.curve is not None:
+    for name in sorted({g['name'] for g in candidates}):
+      levels = sorted((g for g in candidates if g['name'] == name),
+                      key=lambda g: -g['percent_remaining'])
+      if (len(levels) > 1 and levels[0]['percent_remaining'] >= _DENSE and
+          np.isfinite([g['early_stop_test_accuracy'] for g in levels]).any()):
+        return (measure.curve(levels[1:], levels[0]), levels,
+                '{:.1f}-{:.1f}'.format(levels[0]['percent_remaining'],
+                                       levels[-1]['percent_remaining']))
+    return None
+  if measure.point is None or figure.percent is None:
+    return None
+  group = _nearest(candidates, figure.percent)
+  if group is None:
+    return None
+  used = [group]
+
+  def find(method, percent):
+    found = _nearest(_candidates(
+        groups, figure.network, method,
+        name=group['name'] if method == group['method'] else None), percent)
+    if found is None:
+      raise _Missing(method)
+    used.append(found)
+    return found
+
+  try:
+    value = measure.point(group, find)
+  except _Missing:
+    return None
+  return value, used, '{:.1f}'.format(group['percent_remaining'])
+
+
 def comparison(rows, figures=FIGURES):
   """Each figure beside what the runs measured.
 
@@ -244,78 +658,131 @@ def comparison(rows, figures=FIGURES):
     figures: the published figures (default: FIGURES).
 
   Returns:
-    a dict per figure some runs match: the Figure, 'measured' (the same
-    quantity on the runs), 'percent_remaining' and 'trials' of the matched
-    group, and 'scaled' (scaled()'s text).
+    (matched, unmatched): matched a dict per figure some runs match: the
+    Figure, 'measured' (the same quantity on the runs), 'percent' (text of
+    the matched groups' weights remaining), 'trials' (the fewest of the
+    groups used) and 'scaled' (scaled()'s text); unmatched the other
+    Figures.
   """
   groups = measured_groups(rows)
-  out = []
+  matched, unmatched = [], []
   for figure in figures:
-    group = _nearest(groups, figure.network, figure.method,
-                     figure.percent_remaining)
-    if group is None:
+    found = _measure(figure, groups)
+    if found is None:
+      unmatched.append(figure)
       continue
-
-    def find(method, percent, network=figure.network):
-      found = _nearest(groups, network, method, percent)
-      if found is None:
-        raise _Missing(method)
-      return found
-
-    try:
-      value = MEASURES[figure.metric][1](group, find)
-    except _Missing:
-      continue
-    out.append({'figure': figure, 'measured': value,
-                'percent_remaining': group['percent_remaining'],
-                'trials': group['trials'], 'scaled': scaled(figure, group)})
-  return out
+    value, used, percent = found
+    matched.append({'figure': figure, 'measured': value, 'percent': percent,
+                    'trials': min(g['trials'] for g in used),
+                    'scaled': scaled(figure, used)})
+  return matched, unmatched
 
 
-def to_markdown(matched):
-  """Markdown lines of comparison()'s output."""
-  lines = ['| paper | where | network | % left (paper / run) | method | '
-           'measure | published | this run | setting |',
-           '|---|---|---|---|---|---|---:|---:|---|']
-  for item in matched:
-    figure = item['figure']
-    describe, _, shown = MEASURES[figure.metric]
-    setting = ('scaled: ' + item['scaled'] if item['scaled']
-               else 'as the paper')
-    lines.append('| {} | {} | {} | {:g} / {:.1f} | {} | {} | {} | {} | {} |'
-                 .format(figure.paper, figure.reference,
-                         run_facts.network_title(figure.network),
-                         figure.percent_remaining, item['percent_remaining'],
-                         figure.method, describe, shown(figure.value),
-                         _shown(shown, item['measured']), setting))
+# The report's section ---------------------------------------------------------
+
+
+def published_value(figure):
+  """The figure as the paper states it: '> +0.30 pp', '91.71% (± 0.23)'."""
+  if figure.value is None:
+    return figure.note
+  text = MEASURES[figure.measure].shown(figure.value)
+  if figure.qualifier:
+    text = '{} {}'.format(figure.qualifier, text)
+  return text + (' ({})'.format(figure.note) if figure.note else '')
+
+
+def _percent(figure):
+  return 'every level' if (figure.percent is None and MEASURES[
+      figure.measure].curve) else ('' if figure.percent is None
+                                   else '{:g}'.format(figure.percent))
+
+
+def _measured(item):
+  value = item['measured']
+  if not math.isfinite(value):
+    return ('not reached' if item['figure'].measure == 'percent_back_to_dense'
+            else 'n/a')
+  return MEASURES[item['figure'].measure].shown(value)
+
+
+def paper_lines(paper, matched=(), unmatched=None):
+  """Markdown lines of one paper: its figures beside the runs, those no run
+  matches, what is missing, and the sources (numbered per paper).
+
+  Args:
+    paper: a Paper.
+    matched: comparison()'s matched items (those of other papers ignored).
+    unmatched: Figures no run matches (default: all of the paper's).
+  """
+  mine = [m for m in matched if m['figure'].paper == paper]
+  rest = [f for f in (FIGURES if unmatched is None else unmatched)
+          if f.paper == paper]
+  sources = []
+
+  def cite(source):
+    if source not in sources:
+      sources.append(source)
+    return '[{}]'.format(sources.index(source) + 1)
+
+  lines = ['### {}, {}{}'.format(paper.name, paper.title,
+                                 ', figures from ' + paper.version
+                                 if paper.version else ''), '']
+  if paper.note:
+    lines += [paper.note, '']
+  if mine:
+    lines += ['| where | network | % left (paper / runs) | method | measure | '
+              'published | these runs | trials | setting | source |',
+              '|---|---|---|---|---|---:|---:|---:|---|---|']
+    for item in mine:
+      figure = item['figure']
+      lines.append('| {} | {} | {} / {} | {} | {} | {} | {} | {} | {} | {} |'
+                   .format(figure.where,
+                           run_facts.network_title(figure.network),
+                           _percent(figure), item['percent'], figure.label(),
+                           MEASURES[figure.measure].describe,
+                           published_value(figure), _measured(item),
+                           item['trials'],
+                           'scaled: ' + item['scaled'] if item['scaled']
+                           else 'as the paper', cite(figure.source)))
+    lines.append('')
+  if rest:
+    if mine:
+      lines += ['No run here matches these (what a full run would be held '
+                'against):', '']
+    lines += ['| where | network | dataset | % left | method | measure | '
+              'published | source |', '|---|---|---|---|---|---|---:|---|']
+    lines += ['| {} | {} | {} | {} | {} | {} | {} | {} |'.format(
+        f.where, run_facts.network_title(f.network), f.dataset, _percent(f),
+        f.label(), MEASURES[f.measure].describe, published_value(f),
+        cite(f.source)) for f in rest]
+    lines.append('')
+  missing = [what for owner, what in MISSING if owner == paper]
+  if missing:
+    lines += ['Not found: ' + '; '.join(missing) + '.', '']
+  if sources:
+    lines += ['Sources: ' + '; '.join('[{}] {}'.format(i + 1, s.describe())
+                                      for i, s in enumerate(sources)) + '.',
+              '']
   return lines
 
 
-def _shown(shown, value):
-  return 'n/a' if not math.isfinite(value) else shown(value)
-
-
 def section(rows):
-  """The report's lines: the published figures beside the runs; when none
-  matches runs of a network the papers used, one line saying what the list
-  holds and lacks; nothing otherwise."""
-  matched = comparison(rows)
-  title = ['## Published figures beside this run', '']
-  if not matched:
-    papers_networks = {run_facts.LENET_300_100, run_facts.LENET5}
-    if not papers_networks & {row['network'] for row in rows}:
-      return []
-    return title + ['No published figure in analysis/published.py matches '
-                    'these runs. It holds {} ({}); not yet verified: {}.'
-                    .format(len(FIGURES), ', '.join(sorted(
-                        {'{} {}'.format(f.paper, f.reference)
-                         for f in FIGURES})), '; '.join(NOT_VERIFIED)), '']
-  sources = sorted({item['figure'].source for item in matched})
-  return (title + [
-      'Each number the papers state for a network, method and weights '
-      'remaining that these runs have (analysis/published.py), beside the '
-      'same quantity measured on the nearest group of runs (mean over '
-      'trials). "scaled" names what differs from the paper\'s setting; a '
-      'scaled run is not expected to reach the paper\'s numbers.', ''] +
-          to_markdown(matched) + [''] +
-          ['Source: ' + source for source in sources] + [''])
+  """The report's lines: per paper, its figures beside the runs that match
+  them, the figures no run matches, and what could not be found."""
+  matched, unmatched = comparison(rows)
+  lines = ['## Published figures beside this run', '',
+           'Every number of the papers in analysis/published.py, with where '
+           'it was read and how directly. A number whose network, method '
+           'and weights remaining (within {:.0%}) these runs have stands '
+           'beside the same quantity measured on them (mean over trials; a '
+           'claim about every level is measured on all of a method\'s '
+           'levels); "scaled" names what differs from the paper\'s setting, '
+           'and a scaled run is not expected to reach the paper\'s numbers. '
+           '{} of {} figures match these runs.'.format(
+               MATCH_TOLERANCE - 1, len(matched), len(matched) +
+               len(unmatched)), '']
+  papers = sorted(PAPERS, key=lambda p: not any(
+      m['figure'].paper == p for m in matched))
+  for paper in papers:
+    lines += paper_lines(paper, matched, unmatched)
+  return lines

@@ -28,7 +28,6 @@ settings every run shares and, per group, the settings that tell it apart.
 import os
 
 from lottery_ticket.analysis import command_line
-from lottery_ticket.analysis import interpolation
 from lottery_ticket.analysis import lmc_report
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_pai
@@ -135,6 +134,9 @@ def interpolation_figures(rows, output_dir, split='train', quiet=False):
   Returns:
     list of (title, png path, csv path).
   """
+  # TensorFlow, imported only when a path is computed: `report --help` and
+  # a report without paths start at once.
+  from lottery_ticket.analysis import interpolation  # pylint: disable=g-import-not-at-top
   found = []
   directory = os.path.join(output_dir, INTERPOLATION_DIR)
   for sparsity, trial, starts, end in interpolation_pairs(rows):

@@ -15,7 +15,9 @@ iteration by the test loss; it is in pai.csv for reference only.
 
 A run whose mask left a layer empty or unreachable (layer collapse, recorded
 by the run as collapsed_layers) is marked in the table with a footnote that
-names the layers, and in the figure (results_pai_plots).
+names the layers, and in the figure (results_pai_plots); one whose mask left
+some outputs reached by no input (unreached_outputs) is marked in the table
+with a footnote that counts them.
 """
 
 import math
@@ -40,10 +42,10 @@ GROUP = ('network', 'method', 'ablation', 'sparsity')
 CSV_COLUMNS = GROUP + ('trials', 'percent_remaining_mean',
                        'final_test_accuracy_mean', 'final_test_accuracy_std',
                        'final_test_accuracy_min', 'final_test_accuracy_max',
-                       'early_stop_test_accuracy_mean', 'collapsed')
+                       'early_stop_test_accuracy_mean', 'collapsed',
+                       'unreached_outputs')
 CSV_NAME = 'pai.csv'
 FIGURE_NAME = 'pai.png'
-COLLAPSE_MARK = results_table.COLLAPSE_MARK
 
 
 def pai_rows(rows):
@@ -61,8 +63,9 @@ def group(pai):
 
   Returns:
     dicts with GROUP, 'trials', '<metric>_mean' for METRICS, the std, min
-    and max of final_test_accuracy, and 'collapsed': {trial: [layers]} for
-    the trials whose network collapsed.
+    and max of final_test_accuracy, 'collapsed': {trial: [layers]} for
+    the trials whose network collapsed and 'unreached': {trial: count} for
+    those whose mask left outputs unreached.
   """
   groups = {}
   for row in pai:
@@ -72,7 +75,9 @@ def group(pai):
     members = groups[key]
     entry = dict(zip(GROUP, key), trials=len(members),
                  collapsed={m['trial']: m['collapsed'] for m in members
-                            if m['collapsed']})
+                            if m['collapsed']},
+                 unreached={m['trial']: m['unreached_outputs']
+                            for m in members if m['unreached_outputs']})
     for metric in METRICS:
       values = np.array([m[metric] for m in members], dtype=np.float64)
       values = values[np.isfinite(values)]
@@ -107,32 +112,30 @@ def _ablation_rank(ablation):
 
 
 def to_csv(groups):
-  """CSV text of the groups (collapse written as collapse_note)."""
+  """CSV text of the groups (collapse and unreached outputs written as
+  their notes)."""
   return results_table.to_csv(
-      [dict(g, collapsed=results_table.collapse_note(g)) for g in groups],
-      CSV_COLUMNS)
+      [dict(g, collapsed=results_table.collapse_note(g),
+            unreached_outputs=results_table.unreached_note(g))
+       for g in groups], CSV_COLUMNS)
 
 
 def to_markdown(groups):
   """Markdown: per network, a row per method and ablation, a column per
   sparsity, cells the mean final test accuracy (± std over trials); a cell
-  with a collapsed trial carries a numbered mark explained below the
-  table."""
+  with a collapsed trial, or one with unreached outputs, carries a numbered
+  mark explained below the table (results_table.mark)."""
   lines = []
   for network in sorted({g['network'] for g in groups}):
     members = [g for g in groups if g['network'] == network]
     sparsities = sorted({g['sparsity'] for g in members})
-    cells, notes = {}, []
+    cells, notes = {}, {}
     for entry in members:
-      text = _accuracy(entry)
-      if entry['collapsed']:
-        notes.append('{}{} {} at sparsity {:g}: {}'.format(
-            COLLAPSE_MARK, len(notes) + 1,
-            paper_recipes.pai_name(entry['method'], entry['ablation']),
-            entry['sparsity'],
-            results_table.collapse_note(entry)))
-        text += ' {}{}'.format(COLLAPSE_MARK, len(notes))
-      cells[(entry['method'], entry['ablation'], entry['sparsity'])] = text
+      label = '{} at sparsity {:g}'.format(
+          paper_recipes.pai_name(entry['method'], entry['ablation']),
+          entry['sparsity'])
+      cells[(entry['method'], entry['ablation'], entry['sparsity'])] = (
+          _accuracy(entry) + results_table.mark(entry, label, notes))
     lines += ['### {}'.format(run_facts.network_title(network)), '',
               '| method | ablation | ' + ' | '.join(
                   '{:g}% left'.format(run_facts.percent_of(s))
@@ -143,12 +146,7 @@ def to_markdown(groups):
     for method, ablation in seen:
       lines.append('| {} | {} | '.format(method, ablation) + ' | '.join(
           cells.get((method, ablation, s), '') for s in sparsities) + ' |')
-    lines.append('')
-    if notes:
-      lines += ['Layer collapse (the mask left these layers empty or cut off '
-                'from the input):', '']
-      lines += ['- ' + note for note in notes]
-      lines.append('')
+    lines += results_table.mark_notes(notes) + ['']
   return lines
 
 

@@ -17,7 +17,6 @@ import numpy as np
 
 from lottery_ticket.analysis import plot_style
 from lottery_ticket.analysis import results_pai
-from lottery_ticket.analysis import results_plots
 from lottery_ticket.analysis import run_facts
 
 COLUMNS = 4
@@ -68,7 +67,7 @@ def _draw(axis, members, color, marker, style, label, ring=True):
                 color=color, marker=marker, markersize=4, linestyle=style,
                 linewidth=1.3, capsize=2, label=label)
   if ring:
-    results_plots.ring_collapsed(axis, x, mean,
+    plot_style.ring_collapsed(axis, x, mean,
                                  [bool(g['collapsed']) for g in members])
   return x
 
@@ -106,7 +105,7 @@ def plot(groups, path):
                              'ablation: {}'.format(ablation)))
       for handle, label in zip(*axis.get_legend_handles_labels()):
         handles.setdefault(label, handle)
-      results_plots.percent_axis(axis, sorted(
+      plot_style.percent_axis(axis, sorted(
           round(t, 1) for t in ticks if math.isfinite(t)))
       axis.set_xlabel('% of weights remaining (log)')
       axis.set_title('{}: {}'.format(run_facts.network_title(network), method))
@@ -126,5 +125,5 @@ def plot(groups, path):
 def _legend_rank(label):
   names = (['ablation: ' + a for a in _ABLATION_STYLE] +
            ['{} (baseline)'.format(b) for b in _BASELINE_STYLE] +
-           [results_plots.COLLAPSE_LABEL])
+           [plot_style.COLLAPSE_LABEL])
   return names.index(label) if label in names else len(names)

@@ -154,9 +154,10 @@ def plot_early_stopping(groups, path):
                     label='{} ({} trial{})'.format(
                         name, max(g['trials'] for g in members),
                         '' if max(g['trials'] for g in members) == 1 else 's'))
-      ring_collapsed(axis, x, mean, [bool(g.get('collapsed')) for g in members])
+      plot_style.ring_collapsed(axis, x, mean,
+                                [bool(g.get('collapsed')) for g in members])
   for axis, (_, label) in zip(axes[0], _PANELS):
-    percent_axis(axis, sorted(ticks))
+    plot_style.percent_axis(axis, sorted(ticks))
     axis.set_ylabel(label)
     axis.set_title(label[0].upper() + label[1:])
   handles, labels = axes[0][0].get_legend_handles_labels()
@@ -165,41 +166,6 @@ def plot_early_stopping(groups, path):
   return plot_style.save(figure, path,
                          'Winning tickets and controls by weights remaining '
                          '(error bars: min-max over trials)')
-
-
-COLLAPSE_COLOR = '#D00000'
-COLLAPSE_LABEL = 'layer collapse'
-
-
-def ring_collapsed(axis, x, y, collapsed):
-  """Rings in red the points (x, y) whose group had a trial with a
-  collapsed layer (its mask cut the input off from the output)."""
-  points = [(a, b) for a, b, c in zip(x, y, collapsed)
-            if c and np.isfinite(a) and np.isfinite(b)]
-  if points:
-    axis.scatter([p[0] for p in points], [p[1] for p in points], s=110,
-                 facecolors='none', edgecolors=COLLAPSE_COLOR, linewidths=1.6,
-                 zorder=5, label=COLLAPSE_LABEL)
-
-
-def percent_axis(axis, ticks):
-  """A log axis of percent remaining, decreasing to the right (as pruned)."""
-  axis.set_xscale('log')
-  axis.set_xlabel('percent of weights remaining (log scale)')
-  if ticks:
-    shown = _thin(ticks, 8)
-    axis.set_xticks(shown)
-    axis.set_xticklabels(['{:g}'.format(t) for t in shown])
-    axis.minorticks_off()
-    axis.set_xlim(max(ticks) * 1.25, min(ticks) / 1.25)
-
-
-def _thin(values, count):
-  values = sorted(values, reverse=True)
-  if len(values) <= count:
-    return values
-  picks = np.linspace(0, len(values) - 1, count).round().astype(int)
-  return [values[i] for i in sorted(set(picks))]
 
 
 def plot_sparse_training(rows, groups, path):

@@ -25,14 +25,24 @@ STATS = ('mean', 'std', 'min', 'max')
 IDENTITY = ('kind', 'name', 'level', 'sparsity')
 # What a run is beyond its group: read from its configuration by run_facts,
 # for the sections that compare across groups (pruning at initialisation,
-# the published figures). collapsed: the layers its mask left collapsed.
+# the published figures). collapsed: the layers its mask left collapsed;
+# unreached_outputs: how many outputs no input reaches through its mask.
 FACTS = ('network', 'dataset', 'training_len', 'method', 'ablation',
-         'collapsed')
+         'collapsed', 'unreached_outputs')
 RUN_COLUMNS = (IDENTITY + ('trial',) + run_summary.METRICS +
                ('early_stop_split',) + FACTS + ('finished', 'run_dir'))
 
-# Marks a group in which some trial's mask collapsed a layer.
+# Mark a group in which some trial's mask collapsed a layer, or left some
+# output unreached by any input; each mark is numbered and explained below
+# its table.
 COLLAPSE_MARK = '†'
+UNREACHED_MARK = '‡'
+_MARK_TITLES = {
+    COLLAPSE_MARK: 'Layer collapse (the mask left these layers empty or cut '
+                   'off from the input):',
+    UNREACHED_MARK: 'Outputs no input reaches (the mask cut every path to '
+                    'these classes, so they are never predicted from the '
+                    'input):'}
 
 _TITLES = {
     'percent_remaining': '% weights remaining',
@@ -44,7 +54,8 @@ _TITLES = {
 
 
 def run_rows(experiment_dir, include_unfinished=False):
-  """One summary dict per run (see run_summary.summarize), sorted by group.
+  """One summary dict per run (see run_summary.summarize) with its FACTS
+  and 'settings' (every setting value, run_facts.settings), sorted by group.
 
   Raises:
     ValueError: if the directory holds no (finished) runs.
@@ -59,7 +70,8 @@ def run_rows(experiment_dir, include_unfinished=False):
 
 
 def _facts(info):
-  """FACTS of a run (method and ablation only for sparse training)."""
+  """FACTS of a run (method and ablation only for sparse training), and
+  its settings."""
   values = run_facts.settings(info)
   sparse = info.kind == run_discovery.SPARSE
   return {'network': run_facts.network(values),
@@ -67,7 +79,9 @@ def _facts(info):
           'training_len': values.get('training_len'),
           'method': str(values.get('method') or info.name) if sparse else None,
           'ablation': str(values.get('ablation') or 'none') if sparse else None,
-          'collapsed': run_facts.collapsed_layers(info.config)}
+          'collapsed': run_facts.collapsed_layers(info.config),
+          'unreached_outputs': run_facts.unreached_outputs(info.config),
+          'settings': values}
 
 
 def _identity(kind, key):
@@ -83,8 +97,9 @@ def group_rows(rows):
 
   Returns:
     dicts with IDENTITY, 'trials', '<metric>_<stat>' for every metric in
-    run_summary.METRICS and every stat in STATS, and 'collapsed': {trial:
-    [layers]} for the trials whose mask collapsed a layer.
+    run_summary.METRICS and every stat in STATS, 'collapsed': {trial:
+    [layers]} for the trials whose mask collapsed a layer and 'unreached':
+    {trial: count} for those whose mask left outputs unreached.
   """
   groups = {}
   for row in rows:
@@ -93,7 +108,9 @@ def group_rows(rows):
   for (kind, name, key), members in sorted(groups.items(), key=_group_order):
     group = {'kind': kind, 'name': name, 'key': key, 'trials': len(members),
              'collapsed': {m['trial']: m['collapsed'] for m in members
-                           if m.get('collapsed')}}
+                           if m.get('collapsed')},
+             'unreached': {m['trial']: m['unreached_outputs'] for m in members
+                           if m.get('unreached_outputs')}}
     group.update(_identity(kind, key))
     for metric in run_summary.METRICS:
       values = np.array([m[metric] for m in members], dtype=np.float64)
@@ -123,13 +140,44 @@ def group_columns():
   columns = list(IDENTITY) + ['trials']
   for metric in run_summary.METRICS:
     columns += ['{}_{}'.format(metric, stat) for stat in STATS]
-  return columns + ['collapsed']
+  return columns + ['collapsed', 'unreached_outputs']
 
 
 def collapse_note(group):
   """'trial 0: fc2; trial 1: fc1, fc2' for a group's collapsed trials."""
   return '; '.join('trial {}: {}'.format(trial, ', '.join(layers))
                    for trial, layers in sorted(group['collapsed'].items()))
+
+
+def unreached_note(group):
+  """'trial 0: 3 outputs; trial 2: 1 output' for a group's trials with
+  outputs no input reaches."""
+  return '; '.join('trial {}: {} output{}'.format(trial, count,
+                                                  '' if count == 1 else 's')
+                   for trial, count in sorted(group.get('unreached',
+                                                        {}).items()))
+
+
+def mark(group, label, notes):
+  """The numbered marks of a group (' †1 ‡2'), its notes added to `notes`
+  (mark -> lines, as mark_notes prints them) under `label`."""
+  text = ''
+  for symbol, note in ((COLLAPSE_MARK, collapse_note(group)),
+                       (UNREACHED_MARK, unreached_note(group))):
+    if note:
+      lines = notes.setdefault(symbol, [])
+      lines.append('- {}{} {}: {}'.format(symbol, len(lines) + 1, label, note))
+      text += ' {}{}'.format(symbol, len(lines))
+  return text
+
+
+def mark_notes(notes):
+  """Markdown lines explaining the marks `mark` gave out."""
+  lines = []
+  for symbol in (COLLAPSE_MARK, UNREACHED_MARK):
+    if notes.get(symbol):
+      lines += ['', _MARK_TITLES[symbol], ''] + notes[symbol]
+  return lines
 
 
 def to_csv(rows, columns):
@@ -154,29 +202,22 @@ def _csv_cell(value):
 
 def to_markdown(groups):
   """A Markdown table of aggregated rows: mean +- std of every metric; a
-  group with a collapsed trial carries a numbered mark, its trials and
-  layers named below the table."""
+  group with a collapsed trial, or one with unreached outputs, carries a
+  numbered mark, its trials named below the table (see `mark`)."""
   header = ['kind', 'name', 'level', 'sparsity', 'trials'] + [
       _TITLES[m] for m in run_summary.METRICS]
   lines = ['| ' + ' | '.join(header) + ' |',
            '|' + '|'.join(['---'] * 5 + ['---:'] * len(run_summary.METRICS)) + '|']
-  notes = []
+  notes = {}
   for group in groups:
-    name = group['name']
-    if group.get('collapsed'):
-      notes.append('- {}{} {}: {}'.format(COLLAPSE_MARK, len(notes) + 1, name,
-                                          collapse_note(group)))
-      name += ' {}{}'.format(COLLAPSE_MARK, len(notes))
+    name = group['name'] + mark(group, group['name'], notes)
     cells = [group['kind'], name, _plain(group['level']),
              _plain(group['sparsity']), str(group['trials'])]
     for metric in run_summary.METRICS:
       cells.append(_mean_std(metric, group['{}_mean'.format(metric)],
                              group['{}_std'.format(metric)], group['trials']))
     lines.append('| ' + ' | '.join(cells) + ' |')
-  if notes:
-    lines += ['', 'Layer collapse (the mask left these layers empty or cut '
-              'off from the input):', ''] + notes
-  return '\n'.join(lines) + '\n'
+  return '\n'.join(lines + mark_notes(notes)) + '\n'
 
 
 def _plain(value):
@@ -207,6 +248,7 @@ def write_tables(rows, groups, output_dir):
              'summary_md': os.path.join(output_dir, 'summary.md')}
   save_restore.write_text(written['runs_csv'], to_csv(rows, RUN_COLUMNS))
   save_restore.write_text(written['summary_csv'], to_csv(
-      [dict(g, collapsed=collapse_note(g)) for g in groups], group_columns()))
+      [dict(g, collapsed=collapse_note(g), unreached_outputs=unreached_note(g))
+       for g in groups], group_columns()))
   save_restore.write_text(written['summary_md'], to_markdown(groups))
   return written

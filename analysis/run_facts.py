@@ -1,9 +1,10 @@
 """What the report needs to know about a run beyond its metrics.
 
 The network a run trained (named the way the papers name it), the setting
-values it ran with, and the layers its mask left collapsed. Each is read
-from the run's config.json, whichever format wrote it, so the sections that
-compare runs with each other or with a paper agree on them.
+values it ran with, the layers its mask left collapsed and the outputs it
+left unreached. Each is read from the run's config.json, whichever format
+wrote it, so the sections that compare runs with each other or with a paper
+agree on them.
 """
 
 import math
@@ -55,16 +56,24 @@ def network_title(name):
 
 
 def collapsed_layers(config):
-  """The layers a run's mask left empty or unreachable (a list of names).
+  """The layers a run's mask left empty or unreachable (a list of names)."""
+  return [str(name) for name in _connectivity(config, 'collapsed_layers') or []]
 
-  The lottery experiment records them in a level's details, sparse
-  training in the details of its starting point.
-  """
+
+def unreached_outputs(config):
+  """How many output units (classes) no input reaches through a run's mask
+  (0 when every one is, or when a layer collapsed: that is said instead)."""
+  return int(_connectivity(config, 'unreached_outputs') or 0)
+
+
+def _connectivity(config, name):
+  """What connectivity.check recorded under `name`: the lottery experiment
+  records it in a level's details, sparse training in the details of its
+  starting point."""
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   details = config_lib.details(config)
   start = details.get('start') if isinstance(details.get('start'), dict) else {}
-  return [str(name) for name in (details.get('collapsed_layers') or
-                                 start.get('collapsed_layers') or [])]
+  return details.get(name) or start.get(name)
 
 
 def percent_of(sparsity):

@@ -3,7 +3,9 @@
 `lottery_tree()` trains, once per test process, a tiny real lottery
 experiment on the offline digits data: trial0 with levels 0 and 1
 (same_init) and the reinit control of level 1. `fake_run()` writes a run
-directory by hand (configuration, weights, masks, metrics) without training.
+directory by hand (configuration, weights, masks, metrics) without training;
+`write_run()` one with a given configuration and metrics, and a mask of an
+exact density.
 """
 
 import atexit
@@ -80,3 +82,18 @@ def fake_run(run_dir, layers=(6,), inputs=64, classes=10, sparsity=0.5,
   if done:
     save_restore.write_json(paths.done_marker(run_dir), {})
   return weights, masks
+
+
+def write_run(run_dir, config, metrics, density=None):
+  """Writes a finished run: config.json and metrics.json as given, and, with
+  `density`, one 10x10 mask 'layer0' with exactly 100 * density ones (so the
+  run's percent of weights remaining is 100 * density)."""
+  os.makedirs(run_dir, exist_ok=True)
+  save_restore.write_json(paths.config(run_dir), config)
+  save_restore.write_json(paths.metrics(run_dir), metrics)
+  if density is not None:
+    mask = np.zeros(100, np.float32)
+    mask[:int(round(100 * density))] = 1
+    save_restore.save_network(paths.masks(run_dir),
+                              {'layer0': mask.reshape(10, 10)})
+  save_restore.write_json(paths.done_marker(run_dir), {})

@@ -1,5 +1,5 @@
-"""The report's comparison of pruning at initialisation, and the published
-figures beside the runs.
+"""The report's comparison of pruning at initialisation, and the marks of a
+damaged network in its tables.
 
 Every run here is written by hand (configuration, metrics, masks), so each
 number the tables show is known before the analysis reads it: accuracies
@@ -14,16 +14,16 @@ import os
 import numpy as np
 import pytest
 
-from lottery_ticket.analysis import published
 from lottery_ticket.analysis import report as report_lib
 from lottery_ticket.analysis import results_pai
 from lottery_ticket.analysis import results_pai_plots
 from lottery_ticket.analysis import results_table
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import settings
+
+import analysis_support as support
 
 SPARSE = config_lib.concerns_for(['data', 'model', 'training', 'sparse'])
 LOTTERY = config_lib.concerns_for(['data', 'model', 'training', 'lottery'])
@@ -32,25 +32,15 @@ LINES = (('snip', 'none'), ('snip', 'shuffle'), ('snip', 'invert'),
          ('random_init', 'none'), ('magnitude_init', 'none'))
 SPARSITIES = (0.5, 0.9)
 TRIALS = (0, 1)
-# (method, ablation, sparsity, trial) -> the layers its mask collapsed.
+# (method, ablation, sparsity, trial) -> the layers its mask collapsed, and
+# the outputs it left unreached.
 COLLAPSED = {('snip', 'shuffle', 0.9, 1): ['layer2']}
+UNREACHED = {('snip', 'invert', 0.5, 0): 2, ('snip', 'invert', 0.5, 1): 1}
 
 
 def _final_accuracy(method, ablation, sparsity, trial):
   line = LINES.index((method, ablation))
   return round(0.9 - 0.05 * line - 0.2 * sparsity + 0.013 * trial, 6)
-
-
-def _write(run_dir, config, metrics, density=None):
-  os.makedirs(run_dir, exist_ok=True)
-  save_restore.write_json(paths.config(run_dir), config)
-  save_restore.write_json(paths.metrics(run_dir), metrics)
-  if density is not None:
-    mask = np.zeros(100, np.float32)
-    mask[:int(round(100 * density))] = 1
-    save_restore.save_network(paths.masks(run_dir),
-                              {'layer0': mask.reshape(10, 10)})
-  save_restore.write_json(paths.done_marker(run_dir), {})
 
 
 def _pai_tree(root):
@@ -63,7 +53,11 @@ def _pai_tree(root):
         if ablation != 'none':
           flags['ablation'] = ablation
         layers = COLLAPSED.get((method, ablation, sparsity, trial))
-        details = {'start': {'collapsed_layers': layers}} if layers else {}
+        start = {'collapsed_layers': layers} if layers else {}
+        if (method, ablation, sparsity, trial) in UNREACHED:
+          start['unreached_outputs'] = UNREACHED[
+              (method, ablation, sparsity, trial)]
+        details = {'start': start} if start else {}
         config = config_lib.record(config_lib.resolve(SPARSE, flags),
                                    'sparse_train', details)
         final = _final_accuracy(method, ablation, sparsity, trial)
@@ -71,9 +65,10 @@ def _pai_tree(root):
                             {'iteration': 100, 'loss': 0.5, 'accuracy': 0.5},
                             {'iteration': 200, 'loss': 0.6,
                              'accuracy': final}]}
-        _write(os.path.join(root, 'mlp', paper_recipes.pai_name(
-            method, ablation), 'sparsity{:g}'.format(sparsity),
-                            'trial{}'.format(trial)), config, metrics)
+        support.write_run(os.path.join(
+            root, 'mlp', paper_recipes.pai_name(method, ablation),
+            'sparsity{:g}'.format(sparsity), 'trial{}'.format(trial)),
+                          config, metrics)
   return root
 
 
@@ -113,7 +108,7 @@ def test_ablations_are_lines_of_their_method(pai_groups):
   text = '\n'.join(results_pai.to_markdown(groups))
   expected = np.array([_final_accuracy('snip', 'invert', 0.5, t)
                        for t in TRIALS])
-  assert '| snip | invert | {:.4f} ± {:.4f} |'.format(
+  assert '| snip | invert | {:.4f} ± {:.4f} ‡1 |'.format(
       expected.mean(), expected.std(ddof=1)) in text
 
 
@@ -132,6 +127,34 @@ def test_a_collapsed_run_is_marked_in_the_table_and_csv(pai_groups):
   per_run = [r for r in rows if r['collapsed']]
   assert [(r['method'], r['ablation'], r['trial'], r['collapsed'])
           for r in per_run] == [('snip', 'shuffle', '1', ['layer2'])]
+
+
+def test_outputs_no_input_reaches_are_counted_in_the_table_and_csv(
+    pai_groups, tmp_path):
+  rows, groups = pai_groups
+  text = '\n'.join(results_pai.to_markdown(groups))
+  invert = [line for line in text.splitlines()
+            if line.startswith('| snip | invert |')]
+  # Only the 0.5 cell (the first) is marked; 0.9's is not.
+  assert len(invert) == 1 and invert[0].count('‡') == 1
+  assert invert[0].split(' | ')[2].endswith('‡1')
+  assert text.count('‡') == 2
+  assert ('- ‡1 snip_invert at sparsity 0.5: trial 0: 2 outputs; trial 1: '
+          '1 output') in text
+  assert text.index('Layer collapse') < text.index('Outputs no input reaches')
+  table = list(csv.DictReader(io.StringIO(results_pai.to_csv(groups))))
+  assert [(r['method'], r['ablation'], r['sparsity'], r['unreached_outputs'])
+          for r in table if r['unreached_outputs']] == [
+              ('snip', 'invert', '0.5',
+               'trial 0: 2 outputs; trial 1: 1 output')]
+  assert sorted((r['trial'], r['unreached_outputs']) for r in rows
+                if r['unreached_outputs']) == [('0', 2), ('1', 1)]
+  # runs.csv carries the count of every run (0 where all are reached).
+  written = results_table.write_tables(rows, results_table.group_rows(rows),
+                                       str(tmp_path / 'tables'))
+  per_run = list(csv.DictReader(open(written['runs_csv'])))
+  assert sorted(r['unreached_outputs'] for r in per_run) == (
+      ['0'] * (len(per_run) - 2) + ['1', '2'])
 
 
 def test_report_finds_the_pai_sweep(tmp_path):
@@ -168,7 +191,7 @@ def test_one_method_at_one_sparsity_is_no_sweep(pai_groups):
       (r['kind'], r['name'], r['key']) for r in rows}
 
 
-# The published table ---------------------------------------------------------
+# The lottery summary table ---------------------------------------------------
 
 LEVEL_DENSITY = {0: 1.0, 1: 0.8, 2: 0.64}
 ITERATIONS = list(range(0, 201, 20))
@@ -206,8 +229,9 @@ def _lottery_tree(root, training_len='200it', collapsed=None):
           config = config_lib.record(
               config_lib.resolve(settings.BASE, flags), 'reinitialize',
               {'mode': name, 'level': level})
-        _write(paths.run(paths.trial(root, trial), level, name), config,
-               {'validate': records, 'test': records}, density=density)
+        support.write_run(paths.run(paths.trial(root, trial), level, name),
+                          config, {'validate': records, 'test': records},
+                          density=density)
   return root
 
 
@@ -224,86 +248,3 @@ def test_summary_table_marks_a_collapsed_lottery_level(tmp_path):
   table = list(csv.DictReader(open(written['summary_csv'])))
   assert [(r['name'], r['level'], r['collapsed']) for r in table
           if r['collapsed']] == [('same_init', '2', 'trial 1: layer1, layer2')]
-
-
-def _figure(metric, percent, method='same_init', network='lenet_300_100',
-            training_len='50000it', dataset='mnist', value=0.0):
-  return published.Figure('Paper', 'Fig. 0', network, dataset, training_len,
-                          percent, method, metric, value, 'hand-made')
-
-
-def test_published_figures_match_network_method_and_weights_left(tmp_path):
-  rows = results_table.run_rows(_lottery_tree(str(tmp_path / 'lt')))
-  figures = (
-      _figure('early_stop_iteration_vs_dense', 62.0, value=-0.3),
-      _figure('early_stop_iteration_reinit_over_ticket', 80.0, value=2.0),
-      _figure('early_stop_test_accuracy_over_reinit', 64.0, value=0.01),
-      _figure('early_stop_test_accuracy', 80.0, method='reinit'),
-      # No run of this network, none this far from any level, and no run of
-      # this method: nothing to compare with.
-      _figure('early_stop_iteration', 80.0, network='lenet5'),
-      _figure('early_stop_iteration', 30.0),
-      _figure('early_stop_iteration', 80.0, method='reuse_sign'),
-  )
-  matched = published.comparison(rows, figures)
-  assert [m['figure'] for m in matched] == list(figures[:4])
-
-  def mean(function, name, level):
-    return np.mean([function(name, level, t) for t in TRIALS])
-
-  dense = mean(_stop, 'same_init', 0)
-  expected = [mean(_stop, 'same_init', 2) / dense - 1,
-              mean(_stop, 'reinit', 1) / mean(_stop, 'same_init', 1),
-              mean(_stop_accuracy, 'same_init', 2) -
-              mean(_stop_accuracy, 'reinit', 2),
-              mean(_stop_accuracy, 'reinit', 1)]
-  assert [m['measured'] for m in matched] == pytest.approx(expected)
-  assert [m['percent_remaining'] for m in matched] == pytest.approx(
-      [64.0, 80.0, 64.0, 80.0])
-  assert all(m['trials'] == len(TRIALS) for m in matched)
-
-
-def test_published_table_says_scaled_when_length_or_dataset_differ(tmp_path):
-  rows = results_table.run_rows(_lottery_tree(str(tmp_path / 'lt')))
-  paper = _figure('early_stop_iteration', 80.0)
-  own = _figure('early_stop_iteration', 80.0, training_len='200it',
-                dataset='digits')
-  length_only = _figure('early_stop_iteration', 80.0, training_len='200it')
-  matched = published.comparison(rows, (paper, own, length_only))
-  assert [m['scaled'] for m in matched] == [
-      'training_len 200it vs 50000it; dataset digits vs mnist', '',
-      'dataset digits vs mnist']
-  lines = published.to_markdown(matched)
-  assert lines[2].endswith('| scaled: training_len 200it vs 50000it; '
-                           'dataset digits vs mnist |')
-  assert lines[3].endswith('| as the paper |')
-
-
-def test_published_figures_match_pai_runs_by_method_and_ablation(tmp_path):
-  rows = results_table.run_rows(_pai_tree(str(tmp_path / 'pai')))
-  figures = (_figure('final_test_accuracy', 10.0, method='snip_shuffle'),
-             _figure('final_test_accuracy', 50.0, method='random_init'),
-             _figure('final_test_accuracy', 10.0, method='snip_reinit'))
-  matched = published.comparison(rows, figures)
-  assert [m['figure'].method for m in matched] == ['snip_shuffle',
-                                                   'random_init']
-  assert [m['measured'] for m in matched] == pytest.approx([
-      np.mean([_final_accuracy('snip', 'shuffle', 0.9, t) for t in TRIALS]),
-      np.mean([_final_accuracy('random_init', 'none', 0.5, t)
-               for t in TRIALS])])
-
-
-def test_published_section_says_when_nothing_matches(tmp_path):
-  rows = results_table.run_rows(_pai_tree(str(tmp_path / 'pai')))
-  lines = published.section(rows)
-  assert lines[0] == '## Published figures beside this run'
-  assert lines[2].startswith('No published figure in analysis/published.py '
-                             'matches these runs.')
-  assert published.section([dict(r, network='fc-20') for r in rows]) == []
-
-
-def test_every_published_figure_is_measurable_and_cited():
-  for figure in published.FIGURES:
-    assert figure.metric in published.MEASURES
-    assert figure.source and figure.reference and figure.paper
-    assert 0 < figure.percent_remaining <= 100

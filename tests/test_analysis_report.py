@@ -1,6 +1,8 @@
 """The one-page report of a sweep: figures, tables, configuration."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -56,3 +58,18 @@ def test_sparse_report_interpolates_lottery_and_scratch_to_prune(tmp_path):
   assert os.path.getmtime(os.path.join(
       root, 'report', 'interpolation',
       'sparsity0.5-trial0-to-prune.json')) == before
+
+
+def test_report_help_imports_no_tensorflow():
+  # The interpolation paths and the instability files are read through
+  # modules that load TensorFlow; --help loads neither.
+  code = ('import sys\n'
+          'from lottery_ticket import cli_main\n'
+          'status = cli_main.main(["report", "--help"])\n'
+          'assert "tensorflow" not in sys.modules, sorted(\n'
+          '    m for m in sys.modules if m.startswith("lottery_ticket"))\n'
+          'sys.exit(status)\n')
+  result = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, timeout=120)
+  assert result.returncode == 0, result.stderr
+  assert '--experiment_dir' in result.stdout + result.stderr

@@ -240,7 +240,7 @@ def test_report_numbers_are_the_runs_numbers(tmp_path):
   text = open(path).read()
   assert '| resnet20 | 5 | 1 | 80.2 | {:.4f} |'.format(
       rows[1]['imp_accuracy']) in text
-  assert 'not yet verified' in text
+  assert 'Not found: Table 1' in text
   for name in ('lmc.png', 'lmc.csv'):
     assert os.path.getsize(os.path.join(base, 'report', name)) > 0
 
