@@ -132,7 +132,9 @@ def test_late_rewinding_continues_level_0_from_iteration_k(tmp_path):
   flags = dict(dataset='digits', layers=(12,), training_len='120it',
                test_interval=30, checkpoint_interval=0, save_summaries=False,
                optimizer='sgd', lr_schedule='cosine', rewind_iteration=60,
-               prune_percent=0.0, prune_percent_output=0.0)
+               # Rates that round to no weight of these layers (a rate of 0
+               # with levels is refused: it prunes nothing).
+               prune_percent=0.0005, prune_percent_output=0.0005)
   trial = str(tmp_path / 'continue')
   lottery_experiment.lottery_experiment(trial, iterations=1, **flags)
   level0 = _load(trial, 0, 'final')
