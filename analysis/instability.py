@@ -132,6 +132,7 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
   Raises:
     ValueError: if k is not within the run's training length.
   """
+  from lottery_ticket.mnist_fc import packed_runs  # pylint: disable=g-import-not-at-top
   from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
   config, masks, initial, total, spec = _load_run(run_dir, dict(flags or {}))
   rewind = int(rewind)
@@ -140,18 +141,22 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
                      'iterations (need 0 <= k < {})'.format(rewind, total, total))
   start = start_weights(run_dir, output_dir, rewind, config, masks, initial,
                         spec, total)
-  copies = []
+  # The copies train iterations k..T of the run's schedule, each with its
+  # own data order, as one pack of two (each as it would alone).
+  copies, members, dataset = [], [], None
   for copy in range(1, COPIES + 1):
-    # Each copy trains iterations k..T of the run's schedule with its own
-    # data order.
     copy_config = config.replace(
         training_len='{}it'.format(total),
         train_order_seed=copy_order_seed(config.data.train_order_seed, copy))
-    copy_dir = os.path.join(output_dir, 'k{}'.format(rewind),
-                            'copy{}'.format(copy))
-    train_lib.train(copy_dir, masks=masks, presets=start, config=copy_config,
-                    hyperparameters=spec, first_iteration=rewind)
-    copies.append(copy_dir)
+    copies.append(os.path.join(output_dir, 'k{}'.format(rewind),
+                               'copy{}'.format(copy)))
+    member, dataset = train_lib.run_spec(
+        copies[-1], masks=masks, presets=start, config=copy_config,
+        hyperparameters=spec, first_iteration=rewind, dataset=dataset)
+    members.append(member)
+  packed_runs.execute(members, dataset, train_lib.EXPERIMENT,
+                      'instability k={}'.format(rewind), total,
+                      first_iteration=rewind, hyperparameters=spec)
   curve = interpolation.curve(
       network_source.load(copies[0]), network_source.load(copies[1]), split,
       mask='start', alphas=interpolation.alpha_grid(0.0, 1.0, num_points))

@@ -1,9 +1,13 @@
-"""Run directories trained together as one pack, each as if alone.
+"""The run executor: run directories claimed, read back or trained as one pack.
 
-Every run of mnist_fc trains here: a lone run is a pack of one. Each run of
-the pack gets its config.json first and its DONE last, and
-foundations.trainer trains the networks as one pack, each as it would
-train alone. The runs must share everything but their seed-derived values, masks and starting
+Every run of mnist_fc trains here, whatever its kind (`train` with masks, a
+lottery level, a reinitialisation control, a sparse trial, a small_dense
+network, instability's copies): its command describes each run as a
+PackedRun and hands them to `execute`, which claims each directory, reads a
+finished run back, and trains the others as one pack (a lone run is a pack
+of one). No run kind manages directories itself. Each run of the pack gets
+its config.json first and its DONE last, and foundations.trainer trains the
+networks as one pack, each as it would train alone. The runs must share everything but their seed-derived values, masks and starting
 weights (they are the trials of one command, see trials.py). A run may bring
 its own training hooks (a sparse run's mask updates and measurements),
 built on its network of the pack as they would be on its model alone.
@@ -17,6 +21,7 @@ from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import runs
+from lottery_ticket.mnist_fc import trials as trials_lib
 
 
 @dataclasses.dataclass
@@ -32,9 +37,11 @@ class PackedRun(object):
     init_stream: the initialisation stream of its seed (Config.graph_seed).
     hooks: optional callable(network, optimizer) -> trainer.Hooks: this
       run's hooks, built on its network of the pack.
-    recorded: whether its config.json is written already (a resumed run,
-      or one that wrote files of its own after it); else train_together
-      writes it.
+    root: the output directory the user gave, when run_dir lies beneath it
+      (the lock refuses links leading out of it).
+    record: optional callable() writing the run's config.json and what it
+      records beside it (a sparse run's starting masks); default: the
+      configuration and `details`.
   """
   run_dir: str
   config: config_lib.Config
@@ -43,7 +50,8 @@ class PackedRun(object):
   details: Optional[dict] = None
   init_stream: int = 0
   hooks: Optional[Callable[[Any, Any], Any]] = None
-  recorded: bool = False
+  root: Optional[str] = None
+  record: Optional[Callable[[], None]] = None
 
 
 def _shared(members, per_run=()):
@@ -62,6 +70,58 @@ def _shared(members, per_run=()):
       raise ValueError('runs of a pack differ in {}: {} and {}'.format(
           ', '.join(differs), members[0].run_dir, member.run_dir))
   return first
+
+
+def execute(members, dataset, experiment, label, total_steps,
+            overwrite=False, prepare=None, name_trials=False,
+            keep_checkpoints=False, **train_args):
+  """Runs `members`: each directory claimed, a finished run read back, the
+  others trained as one pack.
+
+  Every directory is locked and checked against the configuration it
+  records before any is written, so a refused run (or trial) leaves no
+  trace; then `prepare` may still refuse, and only then are the runs
+  recorded and trained.
+
+  Args:
+    members: a list of PackedRun.
+    dataset: the dataset they share.
+    experiment: what config.json records as the experiment.
+    label: the progress label of the pack.
+    total_steps: the length of the learning-rate schedule.
+    overwrite: clear a run of the same directory before training it again.
+    prepare: optional callable(members) completing the unfinished members
+      (their masks, starting weights, hooks, record) before anything is
+      written; it returns train_together arguments they share (a dict).
+    name_trials: add the seeds of the runs trained to the label.
+    keep_checkpoints: keep every checkpoint (sparse runs, for analysis).
+    **train_args: train_together's other arguments.
+
+  Returns:
+    Per member, (initial_weights, final_weights).
+  """
+  results, todo = [None] * len(members), []
+  for index, member in enumerate(members):
+    finished = runs.enter(member.run_dir, member.config, experiment,
+                          overwrite, keep_checkpoints=keep_checkpoints,
+                          root=member.root)
+    if finished:
+      results[index] = finished
+    else:
+      todo.append(index)
+  if not todo:
+    return results
+  pending = [members[i] for i in todo]
+  if prepare:
+    train_args.update(prepare(pending))
+  if name_trials:
+    label += ' trials {}'.format(trials_lib.span(
+        [member.config.training.seed for member in pending]))
+  trained = train_together(pending, dataset, experiment, label, total_steps,
+                           keep_checkpoints=keep_checkpoints, **train_args)
+  for index, result in zip(todo, trained):
+    results[index] = result
+  return results
 
 
 def train_together(members, dataset, experiment, label, total_steps,
@@ -98,7 +158,9 @@ def train_together(members, dataset, experiment, label, total_steps,
   """
   config = _shared(members, per_run)
   for member in members:
-    if not member.recorded:
+    if member.record:
+      member.record()
+    else:
       runs.record(member.run_dir, member.config, experiment, member.details)
   pack = [trainer.Member(
       output_dir=m.run_dir, init_seed=m.config.graph_seed(m.init_stream),

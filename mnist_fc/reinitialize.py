@@ -22,11 +22,10 @@ from lottery_ticket.foundations import integrity
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
-from lottery_ticket.mnist_fc import runs
-from lottery_ticket.mnist_fc import train as train_lib
 from lottery_ticket.mnist_fc import trials as trials_lib
 
 EXPERIMENT = experiments.REINITIALIZE.name
@@ -111,18 +110,33 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
   paths.check_name(source_experiment, 'source_experiment')
   dir_lock.refuse_outside_links(output_dir)
   if not trials:
-    control = _Control(output_dir, level, mode, source_experiment,
-                       distribution, config, flags)
-    return train_lib.train(
-        control.run_dir, masks=control.masks, presets=control.presets,
-        config=control.config, init_stream=control.init_stream,
-        overwrite=overwrite, label=control.label, experiment_kind=EXPERIMENT,
-        details=control.details)
-  controls = [_Control(trials_lib.directory(output_dir, seed), level, mode,
-                       source_experiment, distribution, config,
-                       dict(flags, seed=seed))
-              for seed in trials_lib.seeds(given.training.seed, trials)]
-  return _train_packed(controls, overwrite)
+    controls = [_Control(output_dir, level, mode, source_experiment,
+                         distribution, config, flags)]
+  else:
+    controls = [_Control(trials_lib.directory(output_dir, seed), level, mode,
+                         source_experiment, distribution, config,
+                         dict(flags, seed=seed))
+                for seed in trials_lib.seeds(given.training.seed, trials)]
+    for control in controls:
+      trials_lib.check_one_dataset(control.config)
+  dataset = controls[0].config.make_dataset()
+  members = []
+  for control in controls:
+    run_config = config_lib.complete(control.config, dataset)
+    builders.check_inputs(run_config, dataset, control.masks, control.presets,
+                          given={'presets': distribution})
+    members.append(packed_runs.PackedRun(
+        control.run_dir, run_config, masks=control.masks,
+        presets=control.presets, details=control.details,
+        init_stream=control.init_stream, root=control.trial_dir))
+  results = packed_runs.execute(
+      members, dataset, EXPERIMENT, controls[0].label,
+      members[0].config.total_steps(dataset), overwrite=overwrite,
+      name_trials=bool(trials))
+  if not trials:
+    return results[0]
+  return {member.config.training.seed: result
+          for member, result in zip(members, results)}
 
 
 def check_mode_flags(mode, **given):
@@ -171,29 +185,3 @@ class _Control(object):
                     'mode': mode, 'level': level,
                     'distribution': distribution if isinstance(
                         distribution, str) else None}
-
-
-def _train_packed(controls, overwrite):
-  """The controls of several trials as one pack (finished ones skipped)."""
-  for control in controls:
-    trials_lib.check_one_dataset(control.config)
-  dataset = controls[0].config.make_dataset()
-  results, members = {}, []
-  for control in controls:
-    config = config_lib.complete(control.config, dataset)
-    finished = runs.enter(control.run_dir, config, EXPERIMENT, overwrite,
-                          root=control.trial_dir)
-    if finished:
-      results[config.training.seed] = finished
-      continue
-    members.append(packed_runs.PackedRun(
-        control.run_dir, config, masks=control.masks, presets=control.presets,
-        details=control.details, init_stream=control.init_stream))
-  if members:
-    seeds = [member.config.training.seed for member in members]
-    label = '{} trials {}'.format(controls[0].label, trials_lib.span(seeds))
-    trained = packed_runs.train_together(
-        members, dataset, EXPERIMENT, label,
-        members[0].config.total_steps(dataset))
-    results.update(zip(seeds, trained))
-  return results

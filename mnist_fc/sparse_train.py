@@ -22,6 +22,7 @@ measurements are built on its network of the pack (RunHooks), so each
 trial directory is the one its lone run writes.
 """
 
+import functools
 
 import tensorflow.compat.v1 as tf
 
@@ -187,27 +188,6 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
   return results if trials else results[run_config.training.seed]
 
 
-def _enter(run_dir, config, dataset, overwrite, root=None):
-  """Claims a run directory (beneath the output directory `root`, for a
-  trial) and makes the run's start, writing nothing.
-
-  The start is made (and checked: a mask from another network, ...) with
-  only the lock taken, so a refused run (or trial of a pack) leaves no
-  trace; _record writes it.
-
-  Returns:
-    The finished run's (initial_weights, final_weights), or the Start of a
-    run to train.
-  """
-  schedule = (config.sparsity_schedule(config.total_steps(dataset))
-              if config.sparse_method.gradual else None)
-  finished = runs.enter(run_dir, config, EXPERIMENT, overwrite,
-                        keep_checkpoints=True, root=root)
-  if finished:
-    return finished
-  return sparse_setup.prepare(config, dataset, run_dir, schedule)
-
-
 def _record(run_dir, config, dataset, start):
   """A new run's config.json and starting masks (a resumed run has them)."""
   if not start.resumed:
@@ -236,58 +216,58 @@ def _train_runs(output_dir, config, dataset, overwrite, trials):
   with N trials, trial t is the run `sparse_train
   --output_dir={output_dir}/trial{t} --seed=t` makes, its numbers
   bit-identical (trials.py). Each run makes its own start (its mask, its
-  initial weights) as alone, and trains its network of the pack with its
+  initial weights) as alone, with only its lock taken, so a refused run (or
+  trial) leaves no trace; then each trains its network of the pack with its
   own mask updates and measurements (RunHooks). Finished runs are left as
   they are; interrupted ones resume from their common latest checkpoint.
 
   Returns:
     dict seed -> (initial_weights, final_weights).
   """
-  results, members, starts = {}, [], []
   seed_configs = (trial_configs(config, trials) if trials
                   else [(config.training.seed, config)])
-  for seed, trial_config in seed_configs:
-    trial_config = config_lib.complete(trial_config, dataset)
-    run_dir = (trials_lib.directory(output_dir, seed) if trials
-               else output_dir)
-    start = _enter(run_dir, trial_config, dataset, overwrite,
-                   root=output_dir)
-    if not isinstance(start, sparse_setup.Start):
-      results[seed] = start
-      continue
-    starts.append(start)
-    members.append(packed_runs.PackedRun(
-        run_dir, trial_config, masks=start.masks, presets=start.weights,
-        init_stream=start.stream, recorded=True))
-  if not members:
-    return results
-  first_iterations = {start.first_iteration for start in starts}
-  if len(first_iterations) > 1:
-    raise ValueError('the trials of a pack would start at iterations {} '
-                     '(their --mask_level levels were rewound differently): '
-                     'train them apart'.format(
-                         ', '.join(str(i) for i in sorted(first_iterations))))
-  # Only once every trial has been checked is any written.
+  members = [packed_runs.PackedRun(
+      trials_lib.directory(output_dir, seed) if trials else output_dir,
+      config_lib.complete(trial_config, dataset), root=output_dir)
+             for seed, trial_config in seed_configs]
   hooks = []
-  for member, start in zip(members, starts):
-    _record(member.run_dir, member.config, dataset, start)
-    hooks.append(RunHooks(member.config, dataset, start, member.run_dir))
-    member.hooks = hooks[-1].build
-  seeds = [m.config.training.seed for m in members]
-  label = progress_label(config)
-  if trials:
-    label += ' trials {}'.format(trials_lib.span(seeds))
+
+  def prepare(pending):
+    starts = []
+    for member in pending:
+      schedule = (member.config.sparsity_schedule(
+          member.config.total_steps(dataset))
+                  if member.config.sparse_method.gradual else None)
+      start = sparse_setup.prepare(member.config, dataset, member.run_dir,
+                                   schedule)
+      starts.append(start)
+      member.masks, member.presets = start.masks, start.weights
+      member.init_stream = start.stream
+      member.record = functools.partial(_record, member.run_dir,
+                                        member.config, dataset, start)
+    first_iterations = {start.first_iteration for start in starts}
+    if len(first_iterations) > 1:
+      raise ValueError('the trials of a pack would start at iterations {} '
+                       '(their --mask_level levels were rewound differently): '
+                       'train them apart'.format(
+                           ', '.join(str(i) for i in sorted(first_iterations))))
+    for member, start in zip(pending, starts):
+      hooks.append(RunHooks(member.config, dataset, start, member.run_dir))
+      member.hooks = hooks[-1].build
+    return dict(hyperparameters=starts[0].hyperparameters,
+                optimizer_fn=hooks[0].optimizer_fn, per_run=('mask_from',),
+                first_iteration=starts[0].first_iteration)
+
   try:
-    trained = packed_runs.train_together(
-        members, dataset, EXPERIMENT, label, config.total_steps(dataset),
-        hyperparameters=hooks[0].start.hyperparameters,
-        optimizer_fn=hooks[0].optimizer_fn, keep_checkpoints=True,
-        per_run=('mask_from',), first_iteration=starts[0].first_iteration)
+    results = packed_runs.execute(
+        members, dataset, EXPERIMENT, progress_label(config),
+        config.total_steps(dataset), overwrite=overwrite, prepare=prepare,
+        name_trials=bool(trials), keep_checkpoints=True)
   finally:
     for run_hooks in hooks:
       run_hooks.close()
-  results.update(zip(seeds, trained))
-  return results
+  return {member.config.training.seed: result
+          for member, result in zip(members, results)}
 
 
 def progress_label(config):

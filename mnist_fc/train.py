@@ -11,7 +11,6 @@ from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
-from lottery_ticket.mnist_fc import runs
 
 EXPERIMENT = experiments.TRAIN.name
 
@@ -53,9 +52,29 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
     ValueError: for bad settings or masks, or an output directory holding a
       run of another configuration (nothing is written then).
   """
+  run, dataset = run_spec(output_dir, masks, presets, config, init_stream,
+                          combine, details, hyperparameters, schedule_steps,
+                          first_iteration, flags)
+  return packed_runs.execute(
+      [run], dataset, experiment_kind, label,
+      schedule_steps or run.config.total_steps(dataset), overwrite=overwrite,
+      first_iteration=first_iteration, hyperparameters=hyperparameters)[0]
+
+
+def run_spec(output_dir, masks=None, presets=None, config=None,
+             init_stream=0, combine='union', details=None,
+             hyperparameters=None, schedule_steps=None, first_iteration=0,
+             flags=None, dataset=None):
+  """The PackedRun `train` hands the executor, and its dataset (made, unless
+  given), with every input checked and nothing written (see train).
+
+  Returns:
+    (packed_runs.PackedRun, dataset).
+  """
   concerns = (config.concerns if isinstance(config, config_lib.Config)
               else experiments.TRAIN.concerns)
-  run_config = config_lib.resolve(concerns, flags, config, source='train')
+  run_config = config_lib.resolve(concerns, dict(flags or {}), config,
+                                  source='train')
   given = {'masks': masks, 'presets': presets}
   if details is None:
     details = {'masks': _source(masks), 'presets': _source(presets),
@@ -64,23 +83,16 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
   if masks is not None:
     check_layers(masks, run_config.layer_names(), details.get('masks'))
   presets = save_restore.standardize(presets)
-  dataset = run_config.make_dataset()
+  dataset = dataset or run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
   builders.check_inputs(run_config, dataset, masks, presets, hyperparameters,
                         given)
-  finished = runs.enter(output_dir, run_config, experiment_kind, overwrite)
-  if finished:
-    return finished
   if schedule_steps or first_iteration:
     details = dict(details, schedule_steps=schedule_steps,
                    first_iteration=first_iteration)
-  run = packed_runs.PackedRun(output_dir, run_config, masks=masks,
-                              presets=presets, details=details,
-                              init_stream=init_stream)
-  return packed_runs.train_together(
-      [run], dataset, experiment_kind, label,
-      schedule_steps or run_config.total_steps(dataset),
-      first_iteration=first_iteration, hyperparameters=hyperparameters)[0]
+  return packed_runs.PackedRun(output_dir, run_config, masks=masks,
+                               presets=presets, details=details,
+                               init_stream=init_stream), dataset
 
 
 def combined_masks(masks, combine='union'):
