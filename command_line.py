@@ -36,6 +36,12 @@ from lottery_ticket import _interrupts
 from lottery_ticket.foundations import hparams
 
 
+# The forms a command line may take (read_command_line), in every --help.
+FORMS = ('Flags are --name=value or --name value (a bare --name is true); a '
+         'list is 300,100 or [300,100]; an integer is decimal digits; a flag '
+         'is given once, with a value.')
+
+
 @dataclasses.dataclass(frozen=True)
 class Runner(object):
   """A command: its function, own arguments and configuration concerns.
@@ -79,52 +85,74 @@ class Runner(object):
         if s.name in self.positional else s.describe()
         for s in self.arguments)
     words = ''.join(name.upper() + ' ' for name in self.positional)
-    parts = ['{}\n\nUsage: {} {}[--flag=value ...]'.format(
-        self.summary, self.name, words), '{}:\n{}'.format(self.name, own),
+    parts = ['{}\n\nUsage: {} {}[--flag=value ...]\n{}'.format(
+        self.summary, self.name, words, FORMS),
+             '{}:\n{}'.format(self.name, own),
              hparams.help_text(self.concerns, self.default_overrides),
              self.epilog]
     return '\n\n'.join(part for part in parts if part) + '\n'
 
 
+def flag_problem(argv):
+  """What makes a command line's words other than flags, or None.
+
+  The one check of a command line's shape, shared by every command and by
+  a sweep's lines (argfiles/lines.py): flags only (`--name=value`,
+  `--name value`, or a bare `--name` for true), each once, each named by an
+  identifier and given a value. Whatever Fire would read loosely is refused:
+  a positional word or a lone '--' (Fire would run the function and then
+  fail on what it could not consume), `--=5` (a flag without a name), a
+  repeated flag (Fire keeps the last silently), `--masks=` (an empty value
+  is a typo more often than a choice: leave the flag out for its default).
+
+  Args:
+    argv: the words of the command line (after any positional words).
+
+  Returns:
+    None, or the problem in one line naming the word.
+  """
+  seen = {}
+  for name, value, word in hparams.flag_words(argv):
+    if word == '--':
+      return ("a lone '--' (what follows it would go to Fire, not to the "
+              'command)')
+    if name is None:
+      return '{!r} is not a flag: flags are --name=value'.format(word)
+    if not name.isidentifier():
+      return '{!r} is a flag without a name (flags are --name=value)'.format(
+          word)
+    if value == '':
+      return ('--{} has an empty value: give a value, or leave the flag out '
+              'for its default'.format(name))
+    if name in seen:
+      return '--{} is given twice ({} and {}): give it once'.format(
+          name, seen[name], word)
+    seen[name] = word
+  return None
+
+
 def flag_items(argv):
-  """(name, raw text) of each `--flag=value` / `--flag value` / `--flag`
-  (the text of a bare `--flag` is None: true for a boolean).
+  """(name, raw text) of each flag, in order (None for a bare `--flag`).
 
   Raises:
-    ValueError: for a word that is no flag (Fire would pass it as the next
-      positional argument: a stray word must not become a value).
+    ValueError: for a command line flag_problem refuses.
   """
-  items = []
-  for name, value, word in hparams.flag_words(argv):
-    if name is None:
-      raise ValueError('unexpected argument {!r} (flags are --name=value)'
-                       .format(word))
-    items.append((name, value))
-  return items
+  problem = flag_problem(argv)
+  if problem:
+    raise ValueError(problem)
+  return [(name, value) for name, value, _ in hparams.flag_words(argv)]
 
 
 def parse_argv(argv):
-  """{flag: value} of `--flag=value` / `--flag value` / `--flag` arguments,
-  values read as Fire reads them.
+  """{flag: value} of a line's flags, values read as Fire reads them (for
+  tests of generated lines).
 
   Raises:
-    ValueError: for a positional word, or a flag given twice (Fire would
-      keep the last value silently).
+    ValueError: for a command line flag_problem refuses.
   """
-  flags = {}
-  raw = {}
-  for name, value in flag_items(argv):
-    if name in raw:
-      raise ValueError('--{} is given twice ({} and {}): give it once'.format(
-          name, _shown_flag(name, raw[name]), _shown_flag(name, value)))
-    raw[name] = value
-    flags[name] = fire_parser.DefaultParseValue(
-        'true' if value is None else value)
-  return flags
-
-
-def _shown_flag(name, value):
-  return '--' + name if value is None else '--{}={}'.format(name, value)
+  return {name: fire_parser.DefaultParseValue('true' if value is None
+                                              else value)
+          for name, value in flag_items(argv)}
 
 
 def split_positional(runner, argv):
@@ -142,96 +170,71 @@ def split_positional(runner, argv):
   return words, argv[count:]
 
 
-def check_arguments(runner, argv):
-  """Checks the command line's shape and the runner's own arguments.
+def settings(runner):
+  """{name: Setting} of every flag of a Runner: its own arguments and its
+  concerns' settings."""
+  out = {s.name: s for c in runner.concerns for s in c.settings}
+  out.update((s.name, s) for s in runner.arguments)
+  return out
 
-  What Fire would read loosely is refused here, before the runner starts:
-  a positional word, a repeated flag, a missing or empty required argument
-  (Fire would print its usage block, or train into the current directory).
-  Own arguments are parsed from their text by their Settings.
+
+def read_command_line(runner, argv):
+  """Every argument of a command line, parsed and checked: the one strict
+  reading of every command of the library.
+
+  Nothing is run or written here, and nothing reaches the function but what
+  passed: the shape (flag_problem), each value parsed from its text by its
+  Setting (so `--seed=0x10` and `--seed=1e3` are refused: an int is decimal
+  digits), a missing required argument, a flag the command does not take,
+  and the runner's own check of its configuration (resolve).
+
+  Args:
+    runner: the Runner.
+    argv: the words after the program name.
 
   Returns:
-    {flag: value} of every flag, values read as Fire reads them (and the
-    runner's positional words, as written).
+    {name: value} of the arguments given: own arguments and concern
+    settings typed by their Settings, the text of any other flag (kept for
+    resolve and the function's **flags; with runner.text_flags, of every
+    flag that is not an own argument).
 
   Raises:
-    ValueError: in one line naming the flag and the value.
+    ValueError: in one line naming the argument and its value.
   """
   words, argv = split_positional(runner, argv)
-  flags = parse_argv(argv)
   own = {s.name: s for s in runner.arguments}
-  for name, word in zip(runner.positional, words):
-    flags[name] = own[name].parse(word)
-  for name, value in flag_items(argv):
-    if name in own:
-      if value is None and own[name].kind != 'bool':
-        raise ValueError('--{} needs a value (--{}=...)'.format(name, name))
-      own[name].parse('true' if value is None else value)
+  known = settings(runner)
+  values = {name: own[name].parse(word)
+            for name, word in zip(runner.positional, words)}
+  for name, text in flag_items(argv):
+    setting = known.get(name)
+    if setting is None and not _takes_more(runner):
+      raise ValueError('{} does not take --{} (see --help)'.format(
+          runner.name, name))
+    if text is None and (setting is None or setting.kind != 'bool'):
+      raise ValueError('--{} needs a value (--{}=...)'.format(name, name))
+    if setting is None or (runner.text_flags and name not in own):
+      values[name] = True if text is None else text
+      if setting is not None:
+        setting.parse('true' if text is None else text)
+    else:
+      values[name] = setting.parse('true' if text is None else text)
   missing = [s.name for s in runner.arguments
-             if s.default is None and s.derived == 'required' and
-             s.name not in flags]
+             if s.derived == 'required' and s.name not in values]
   if missing:
     raise ValueError('{} needs {}'.format(
         runner.name, ', '.join('--' + m for m in missing)))
-  return flags
-
-
-def read_arguments(runner, argv):
-  """The runner's own arguments, typed by their Settings.
-
-  For a command that takes only its own arguments (no concerns): each is
-  its value on the command line, or its default.
-
-  Returns:
-    {name: value} of every own argument.
-
-  Raises:
-    ValueError: in one line, for a flag that is not one of them, or a bad
-      or missing value.
-  """
-  check_arguments(runner, argv)
-  own = {s.name: s for s in runner.arguments}
-  values = {s.name: s.default for s in runner.arguments}
-  words, argv = split_positional(runner, argv)
-  for name, word in zip(runner.positional, words):
-    values[name] = own[name].parse(word)
-  for name, value in flag_items(argv):
-    if name not in own:
-      raise ValueError('unknown flag --{} (see --help)'.format(name))
-    values[name] = own[name].parse('true' if value is None else value)
+  if runner.resolve is not None:
+    runner.resolve({n: v for n, v in values.items() if n not in own})
   return values
 
 
-def with_text(runner, argv):
-  """runner.function given its string arguments as written.
-
-  Fire reads `--output_dir=123` as the number 123; a path or a name is the
-  text of the command line, parsed by its Setting. With runner.text_flags,
-  every flag that is not an own argument is passed as its text too.
-  """
-  own = {s.name: s for s in runner.arguments}
-  given = {}
-  for name, value in flag_items(list(argv)):
-    if name in own:
-      if own[name].kind == 'str' and value is not None:
-        given[name] = own[name].parse(value)
-    elif runner.text_flags:
-      given[name] = True if value is None else value
-
-  signature = inspect.signature(runner.function)
-  rest = [p.name for p in signature.parameters.values()
-          if p.kind == p.VAR_KEYWORD]
-
-  @functools.wraps(runner.function)
-  def call(*args, **kwargs):
-    bound = signature.bind_partial(*args, **kwargs)
-    for name, value in given.items():
-      if name in signature.parameters or not rest:
-        bound.arguments[name] = value
-      else:
-        bound.arguments.setdefault(rest[0], {})[name] = value
-    return runner.function(*bound.args, **bound.kwargs)
-  return call
+def _takes_more(runner):
+  """Whether flags beyond its Settings reach the function's **flags (and
+  its resolve, which checks them)."""
+  return runner.resolve is not None or runner.function is not None and any(
+      p.kind == p.VAR_KEYWORD
+      for p in inspect.signature(runner.function).parameters.values())
 
 
 def validate_flags(runner, argv):
@@ -240,11 +243,7 @@ def validate_flags(runner, argv):
   Raises:
     ValueError: in one line, for an unknown flag or a bad value.
   """
-  flags = check_arguments(runner, argv)
-  for setting in runner.arguments:
-    flags.pop(setting.name, None)
-  if runner.resolve is not None:
-    runner.resolve(flags)
+  read_command_line(runner, argv)
 
 
 def function_help(function, name):
@@ -290,36 +289,30 @@ def function_help(function, name):
     else:
       lines.append('  --{}: {} (default: {})'.format(
           parameter.name, text, _shown_default(parameter.default)))
-  return '{}\n\nUsage: {} [--flag=value ...]\n\n{}\n'.format(
-      summary, name, '\n'.join(lines))
+  return '{}\n\nUsage: {} [--flag=value ...]\n{}\n\n{}\n'.format(
+      summary, name, FORMS, '\n'.join(lines))
 
 
-def typed(function):
-  """`function` with its flags parsed by the type of their defaults.
-
-  Fire reads `--plot=false` as the string 'false'; a parameter whose default
-  is a bool, an int or a float gets its value parsed as the configuration's
-  settings are (hparams), so 'false' is False and 'abc' is refused.
-  """
-  parsers = {}
-  signature = inspect.signature(function)
-  for parameter in signature.parameters.values():
-    default = parameter.default
-    if isinstance(default, bool):
-      parsers[parameter.name] = hparams.parse_bool
-    elif isinstance(default, int):
-      parsers[parameter.name] = hparams.parse_int
-    elif isinstance(default, float):
-      parsers[parameter.name] = hparams.parse_float
-
-  @functools.wraps(function)
-  def call(*args, **kwargs):
-    bound = signature.bind_partial(*args, **kwargs)
-    for name, parse in parsers.items():
-      if bound.arguments.get(name) is not None:
-        bound.arguments[name] = parse(name, bound.arguments[name])
-    return function(*bound.args, **bound.kwargs)
-  return call
+def function_settings(function):
+  """The Settings of a plain function's parameters, kinds from their
+  defaults: a bool, int, float or str default gives that kind, a tuple of
+  ints 'ints', anything else (None) a text the function reads itself; a
+  parameter without a default is required. So Fire's reading is never the
+  value: `--plot=false` is False, `--points=0x10` is refused."""
+  kinds = {bool: 'bool', int: 'int', float: 'float', str: 'str',
+           tuple: 'ints'}
+  out = []
+  for parameter in inspect.signature(function).parameters.values():
+    if parameter.kind == parameter.VAR_KEYWORD:
+      continue
+    if parameter.default is parameter.empty:
+      out.append(hparams.Setting(parameter.name, 'str', None, '',
+                                 derived='required'))
+    else:
+      out.append(hparams.Setting(
+          parameter.name, kinds.get(type(parameter.default), 'str'),
+          parameter.default, ''))
+  return tuple(out)
 
 
 def _shown_default(value):
@@ -333,6 +326,10 @@ def _shown_default(value):
 def run(runner, argv=None, name=None):
   """Runs `runner` as a Fire CLI with the shared help, errors and interrupts.
 
+  Every argument is read by read_command_line before the function runs;
+  Fire then calls the function with the command line, each value replaced
+  by the one read (so Fire routes the flags, the Settings read them).
+
   Args:
     runner: a Runner, or a plain function (then `name` names the program
       and its help comes from its signature and docstring).
@@ -340,22 +337,18 @@ def run(runner, argv=None, name=None):
     name: the program name of a plain function.
   """
   if not isinstance(runner, Runner):
-    function = typed(runner)
-    runner = Runner(name=name or function.__name__, function=function,
-                    summary='', arguments=(), concerns=())
-    runner = dataclasses.replace(runner, epilog=function_help(function,
-                                                               runner.name))
+    runner = Runner(name=name or runner.__name__, function=runner,
+                    summary='', arguments=function_settings(runner),
+                    concerns=(), epilog=function_help(runner, name))
   argv = list(sys.argv[1:] if argv is None else argv)
   if any(a in ('-h', '--help', '-help') for a in argv):
-    sys.stdout.write(runner.help())
+    sys.stdout.write(runner.epilog if not runner.summary else runner.help())
     sys.exit(0)
   try:
     _interrupts.interrupt_raises()
-    function = runner.function
-    if runner.arguments:
-      check_arguments(runner, argv)
-      function = with_text(runner, argv)
-    fire.Fire(function, command=argv, name=runner.name)
+    values = read_command_line(runner, argv)
+    fire.Fire(_called_with(runner.function, values), command=argv,
+              name=runner.name)
   except KeyboardInterrupt:
     _interrupts.interrupt_exits()
     _clean_up(runner)
@@ -364,12 +357,42 @@ def run(runner, argv=None, name=None):
   except (ValueError, OSError) as error:
     _interrupts.interrupt_exits()
     _clean_up(runner)
-    text = str(error).strip()
-    message = text.splitlines()[0] if text else repr(error)
-    print('{}: error: {}'.format(runner.name, message), file=sys.stderr)
+    print('{}: error: {}'.format(runner.name, one_line(error)),
+          file=sys.stderr)
     sys.exit(2)
   _interrupts.interrupt_exits()
 
+
+def one_line(error):
+  """An error as one line: its message's first line, and for an OSError
+  (which str() shows as `[Errno 2] No such file or directory: 'x'`) the
+  reason and the path in words."""
+  if isinstance(error, OSError) and error.strerror:
+    where = error.filename if error.filename is not None else ''
+    return '{}{}'.format('{}: '.format(where) if where else '',
+                         error.strerror.lower()) or repr(error)
+  text = str(error).strip()
+  return text.splitlines()[0] if text else repr(error)
+
+
+def _called_with(function, values):
+  """`function` called by Fire with `values` in place of Fire's reading of
+  the same flags (the text of a flag the function takes as **flags goes
+  into them)."""
+  signature = inspect.signature(function)
+  rest = [p.name for p in signature.parameters.values()
+          if p.kind == p.VAR_KEYWORD]
+
+  @functools.wraps(function)
+  def call(*args, **kwargs):
+    bound = signature.bind_partial(*args, **kwargs)
+    for name, value in values.items():
+      if name in signature.parameters or not rest:
+        bound.arguments[name] = value
+      else:
+        bound.arguments.setdefault(rest[0], {})[name] = value
+    return function(*bound.args, **bound.kwargs)
+  return call
 
 
 def _clean_up(runner):

@@ -13,6 +13,7 @@ anything, and stops at the first problem with one line naming the line(s):
     once, with the command that fetches it; this needs neither the runner
     nor the records, so it comes first, before the runner is imported,
     and covers every line;
+  * no two lines write nested directories (check_nesting);
   * no runner from an earlier sweep is still alive (only where children
     cannot be tied to their sweep, see lifeline.py);
   * the runner accepts every line's flags, if it defines validate_flags
@@ -82,6 +83,34 @@ def check_no_live_runners(runs, tied=None):
           "line {}'s runner from an earlier sweep is still running (pid {}); "
           'wait for it to end or stop it, then run the sweep again'.format(
               run.line.number, record['pid']))
+
+
+def check_nesting(runs):
+  """Refuses two lines whose output directories nest, one inside the other.
+
+  Each would take the other's directory for part of its own run: run one
+  after the other, the outer run's --overwrite would remove the inner; run
+  together, one fails on the other's lock. (Two lines writing one directory
+  are refused by sweep.plan.)
+
+  Args:
+    runs: the run.Run of the sweep.
+
+  Raises:
+    PreflightError: naming both lines and both directories.
+  """
+  found = sorted(
+      (tuple(os.path.realpath(d).split(os.sep)), run.line.number, d)
+      for run in runs for d in run.output_dirs or ())
+  # Sorted by path components, the entry after a directory is inside it if
+  # anything is.
+  for (outer, first, outer_dir), (inner, second, inner_dir) in zip(
+      found, found[1:]):
+    if inner[:len(outer)] == outer and inner != outer:
+      raise PreflightError(
+          'lines {} and {} write nested directories, {} inside {}: give each '
+          'line a directory of its own'.format(
+              *sorted((first, second)), inner_dir, outer_dir))
 
 
 def default_location(name):

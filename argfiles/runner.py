@@ -172,7 +172,8 @@ def main(argv=None, stream=None):
     return 0
   try:
     try:
-      args = command_line.read_arguments(SWEEP, own)
+      args = {s.name: s.default for s in SWEEP.arguments}
+      args.update(command_line.read_command_line(SWEEP, own))
     except ValueError as e:
       raise UsageError(str(e)) from None
     executor = executors.make_executor(
@@ -192,6 +193,7 @@ def main(argv=None, stream=None):
       preflight.check_datasets(lines)
       preflight.check_flags(program, lines)
     runs = sweep_lib.plan(program, lines, state_dir=args['state_dir'])
+    preflight.check_nesting(runs)
     _end_of_start_up()
     if args['dry_run']:
       notice.clear()
@@ -217,7 +219,7 @@ def main(argv=None, stream=None):
     # A directory the sweep cannot create or write (its records, a log):
     # the runs in flight were stopped (executors.py), the rest is said.
     notice.clear()
-    stream.write('{}: error: {}\n'.format(_NAME, e))
+    stream.write('{}: error: {}\n'.format(_NAME, command_line.one_line(e)))
     return 2
   except KeyboardInterrupt:
     notice.clear()
