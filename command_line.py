@@ -1,32 +1,36 @@
 """What every command line of the library shares: flags, help, errors, Ctrl-C.
 
-A command is a `Runner`: a library function (its signature is the command
-line, through Fire), its own arguments (`output_dir`, `iterations`, ...) and
-the configuration concerns it takes. From that one declaration come
+A command is a `Runner`: a library function (Fire dispatches to it), its own
+arguments (`output_dir`, `iterations`, ...) as Settings, and the
+configuration concerns it takes. A plain function is a command too
+(`command(function, name)`: its Settings from its signature and docstring).
+Every command of cli_main.COMMANDS runs through `run`, and from its one
+declaration come
 
   * `--help`: every flag on one line with its choices and one default,
     grouped by concern, on stdout, exit 0 (no pager);
+  * one strict reading of the command line (`read_command_line`), before
+    the function runs and before anything is written: flags only, each
+    once, named and with a value (`flag_problem`, which a sweep's lines get
+    too); each value parsed from its text by its Setting; a flag the
+    command does not take, a missing required argument, and what the
+    command's configuration refuses (its resolve). Fire's loose reading
+    (`--seed=0x10` as 16, `--=5` found after training) never decides;
   * one-line errors: bad input (ValueError, including dataset errors and a
-    configuration mismatch, or a file-system error) prints
-    `name: error: message` and exits 2;
+    configuration mismatch, a file-system error or a missing optional
+    dependency) prints `name: error: message` and exits 2;
   * Ctrl-C: one line saying that what was saved is kept and how to resume,
     exit 130 (at any moment, start-up included: _interrupts.py);
-  * a command line of `--flag=value`s only: a stray word, a repeated flag,
-    a missing or empty required argument are refused before the runner
-    starts (`check_arguments`);
-  * `validate_flags(argv)`: the flags checked without training anything
+  * `validate_flags(argv)`: the same reading, without running anything
     (the sweep runner calls it once per line before starting).
 
-A plain function is a command too (`run(function, name=...)`): its help
-comes from its signature and docstring, its flags are parsed by the type of
-their defaults. Nothing here imports TensorFlow or a package of the library
-other than `foundations.hparams`, so `--help` is instant and every package
-may use this module.
+Nothing here imports TensorFlow or a package of the library other than
+`foundations.hparams`, so `--help` is instant and every package may use
+this module.
 """
-
 import dataclasses
-import functools
 import inspect
+import re
 import sys
 from typing import Any, Callable, Optional, Sequence
 
@@ -78,8 +82,6 @@ class Runner(object):
   positional: Sequence[str] = ()
 
   def help(self):
-    if not self.arguments and not self.concerns:
-      return self.epilog
     own = '\n'.join(
         s.describe().replace('--' + s.name, s.name.upper(), 1)
         if s.name in self.positional else s.describe()
@@ -193,10 +195,11 @@ def read_command_line(runner, argv):
     argv: the words after the program name.
 
   Returns:
-    {name: value} of the arguments given: own arguments and concern
-    settings typed by their Settings, the text of any other flag (kept for
-    resolve and the function's **flags; with runner.text_flags, of every
-    flag that is not an own argument).
+    {name: value} of every own argument (given, or its Setting's default:
+    the one place a command's defaults are stated) and of the other flags
+    given: concern settings typed by their Settings, the text of any other
+    flag (kept for resolve and the function's **flags; with
+    runner.text_flags, of every flag that is not an own argument).
 
   Raises:
     ValueError: in one line naming the argument and its value.
@@ -204,8 +207,10 @@ def read_command_line(runner, argv):
   words, argv = split_positional(runner, argv)
   own = {s.name: s for s in runner.arguments}
   known = settings(runner)
-  values = {name: own[name].parse(word)
-            for name, word in zip(runner.positional, words)}
+  values = {s.name: s.default for s in runner.arguments
+            if s.derived != 'required'}
+  values.update((name, own[name].parse(word))
+                for name, word in zip(runner.positional, words))
   for name, text in flag_items(argv):
     setting = known.get(name)
     if setting is None and not _takes_more(runner):
@@ -246,11 +251,43 @@ def validate_flags(runner, argv):
   read_command_line(runner, argv)
 
 
-def function_help(function, name):
-  """Help of a plain function's command line, from its signature and the
-  Args section of its docstring: one line per flag with its one default."""
+def command(function, name):
+  """A plain function as a Runner: its Settings from its signature (kinds
+  from the defaults: a bool, int, float or str default gives that kind, a
+  tuple of ints 'ints', anything else (None) a text the function reads
+  itself; no default: required), their help from the Args section of its
+  docstring, its summary from the docstring's first paragraph. So Fire's
+  reading is never the value: `--plot=false` is False, `--points=0x10` is
+  refused. A default the docstring states in words (`(default: ...)`) is
+  shown as those words."""
   doc = inspect.getdoc(function) or ''
-  summary = doc.split('\n\n')[0].replace('\n', ' ')
+  described = _described(doc)
+  kinds = {bool: 'bool', int: 'int', float: 'float', str: 'str',
+           tuple: 'ints'}
+  arguments = []
+  epilog = ''
+  for parameter in inspect.signature(function).parameters.values():
+    text = described.get(parameter.name, '')
+    if parameter.kind == parameter.VAR_KEYWORD:
+      epilog = '  --FLAG=VALUE: {}'.format(text or 'further settings')
+    elif parameter.default is parameter.empty:
+      arguments.append(hparams.Setting(parameter.name, 'str', None,
+                                       text + ' (required)',
+                                       derived='required'))
+    else:
+      stated = re.search(r'\s*\(default: ([^)]*)\)', text)
+      arguments.append(hparams.Setting(
+          parameter.name, kinds.get(type(parameter.default), 'str'),
+          parameter.default,
+          text.replace(stated.group(0), '') if stated else text,
+          derived=stated.group(1) if stated else 'none'))
+  return Runner(name=name, function=function, arguments=tuple(arguments),
+                summary=doc.split('\n\n')[0].replace('\n', ' '),
+                concerns=(), epilog=epilog)
+
+
+def _described(doc):
+  """{parameter: its text} of a docstring's Args section."""
   described = {}
   current = None
   arg_indent = None
@@ -275,60 +312,15 @@ def function_help(function, name):
     elif current:
       for one in current.split(','):
         described[one.strip()] += ' ' + stripped
-  lines = []
-  for parameter in inspect.signature(function).parameters.values():
-    if parameter.kind == parameter.VAR_KEYWORD:
-      lines.append('  --FLAG=VALUE: {}'.format(
-          described.get(parameter.name, 'further settings')))
-      continue
-    text = described.get(parameter.name, '')
-    if '(default' in text:
-      lines.append('  --{}: {}'.format(parameter.name, text))
-    elif parameter.default is parameter.empty:
-      lines.append('  --{}: {} (required)'.format(parameter.name, text))
-    else:
-      lines.append('  --{}: {} (default: {})'.format(
-          parameter.name, text, _shown_default(parameter.default)))
-  return '{}\n\nUsage: {} [--flag=value ...]\n{}\n\n{}\n'.format(
-      summary, name, FORMS, '\n'.join(lines))
+  return described
 
 
-def function_settings(function):
-  """The Settings of a plain function's parameters, kinds from their
-  defaults: a bool, int, float or str default gives that kind, a tuple of
-  ints 'ints', anything else (None) a text the function reads itself; a
-  parameter without a default is required. So Fire's reading is never the
-  value: `--plot=false` is False, `--points=0x10` is refused."""
-  kinds = {bool: 'bool', int: 'int', float: 'float', str: 'str',
-           tuple: 'ints'}
-  out = []
-  for parameter in inspect.signature(function).parameters.values():
-    if parameter.kind == parameter.VAR_KEYWORD:
-      continue
-    if parameter.default is parameter.empty:
-      out.append(hparams.Setting(parameter.name, 'str', None, '',
-                                 derived='required'))
-    else:
-      out.append(hparams.Setting(
-          parameter.name, kinds.get(type(parameter.default), 'str'),
-          parameter.default, ''))
-  return tuple(out)
-
-
-def _shown_default(value):
-  if isinstance(value, bool):
-    return str(value).lower()
-  if isinstance(value, (list, tuple)):
-    return ','.join(str(v) for v in value)
-  return 'none' if value is None or value == '' else value
-
-
-def run(runner, argv=None, name=None):
+def run(runner, argv=None, *, name=None):
   """Runs `runner` as a Fire CLI with the shared help, errors and interrupts.
 
   Every argument is read by read_command_line before the function runs;
-  Fire then calls the function with the command line, each value replaced
-  by the one read (so Fire routes the flags, the Settings read them).
+  Fire then dispatches the command line to the function, which gets the
+  values read (Fire routes the flags, the Settings read them).
 
   Args:
     runner: a Runner, or a plain function (then `name` names the program
@@ -337,12 +329,10 @@ def run(runner, argv=None, name=None):
     name: the program name of a plain function.
   """
   if not isinstance(runner, Runner):
-    runner = Runner(name=name or runner.__name__, function=runner,
-                    summary='', arguments=function_settings(runner),
-                    concerns=(), epilog=function_help(runner, name))
+    runner = command(runner, name or runner.__name__)
   argv = list(sys.argv[1:] if argv is None else argv)
   if any(a in ('-h', '--help', '-help') for a in argv):
-    sys.stdout.write(runner.epilog if not runner.summary else runner.help())
+    sys.stdout.write(runner.help())
     sys.exit(0)
   try:
     _interrupts.interrupt_raises()
@@ -354,7 +344,8 @@ def run(runner, argv=None, name=None):
     _clean_up(runner)
     print(_interrupts.message(runner.name), file=sys.stderr)
     sys.exit(130)
-  except (ValueError, OSError) as error:
+  except (ValueError, OSError, ImportError) as error:
+    # ImportError: an optional dependency (matplotlib) is missing.
     _interrupts.interrupt_exits()
     _clean_up(runner)
     print('{}: error: {}'.format(runner.name, one_line(error)),
@@ -376,22 +367,14 @@ def one_line(error):
 
 
 def _called_with(function, values):
-  """`function` called by Fire with `values` in place of Fire's reading of
-  the same flags (the text of a flag the function takes as **flags goes
-  into them)."""
-  signature = inspect.signature(function)
-  rest = [p.name for p in signature.parameters.values()
-          if p.kind == p.VAR_KEYWORD]
+  """What Fire calls: `function` with `values`, read by read_command_line
+  (a flag outside the function's parameters reaches its **flags). Fire's
+  own reading of the same flags is not used, and a command reports by
+  printing: what the function returns (for callers in Python) is not
+  echoed."""
 
-  @functools.wraps(function)
-  def call(*args, **kwargs):
-    bound = signature.bind_partial(*args, **kwargs)
-    for name, value in values.items():
-      if name in signature.parameters or not rest:
-        bound.arguments[name] = value
-      else:
-        bound.arguments.setdefault(rest[0], {})[name] = value
-    return function(*bound.args, **bound.kwargs)
+  def call(**unused_fire_reading):
+    function(**values)
   return call
 
 

@@ -39,7 +39,7 @@ import re
 
 import numpy as np
 
-from lottery_ticket.analysis import command_line
+from lottery_ticket import command_line
 from lottery_ticket.analysis import instability
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
@@ -292,4 +292,4 @@ def section(rows, figure):
 
 
 if __name__ == '__main__':
-  command_line.run(lmc_report, 'analysis.lmc_report')
+  command_line.run(lmc_report, name='analysis.lmc_report')

@@ -5,8 +5,8 @@ r"""Runs a runner CLI once per flag line: a resumable batch sweep.
       [--state_dir=DIR] [--cpus_per_run=T] [--memory_per_run_gb=G] \
       [--rerun_changed] [--dry_run] [-- GENERATOR FLAGS...]
 
-RUNNER is a module (run as `python -m RUNNER line...`) or a .py path (run as
-`python RUNNER line...`). ARGFILE is a text file of flag lines, a generator
+RUNNER is a command of the library, by name or module (run as `python -m
+MODULE line...`), or a .py path (run as `python RUNNER line...`). ARGFILE is a text file of flag lines, a generator
 module (e.g. lottery_ticket.argfiles.lottery_experiment_argfile) or a script
 printing lines; arguments after `--` go to the generator.
 
@@ -172,8 +172,7 @@ def main(argv=None, stream=None):
     return 0
   try:
     try:
-      args = {s.name: s.default for s in SWEEP.arguments}
-      args.update(command_line.read_command_line(SWEEP, own))
+      args = command_line.read_command_line(SWEEP, own)
     except ValueError as e:
       raise UsageError(str(e)) from None
     executor = executors.make_executor(

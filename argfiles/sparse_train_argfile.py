@@ -252,16 +252,16 @@ S = support.S
 GENERATOR = support.Generator(
     name='sparse_train_argfile', make_lines=make_lines, runner=runner.RUNNER,
     arguments=support.trial_arguments(default_trials=3) + (
-        S('methods', 'str', '', 'methods to run: any of {} (default: all '
-          'but rigl_inverted, or all with --paper)'.format(
-              ', '.join(ALL_METHODS))),
-        S('sparsities', 'str', '', 'fractions of weights removed, each in '
-          "(0, 1) (default: 0.8,0.9,0.95, or the preset's with --paper)"),
-        S('paper', 'str', '', "Evci et al.'s comparison with this network's "
+        S('methods', 'str', None, 'methods to run: any of {}'.format(
+            ', '.join(ALL_METHODS)),
+          derived='all but rigl_inverted, or all with --paper'),
+        S('sparsities', 'str', None, 'fractions of weights removed, each in '
+          '(0, 1)', derived="0.8,0.9,0.95, or the preset's with --paper"),
+        S('paper', 'str', None, "Evci et al.'s comparison with this network's "
           'preset, or pai: pruning at initialisation with its sanity checks '
           '(Frankle et al. 2021) on both presets',
-          choices=('',) + tuple(paper_recipes.EVCI_PRESETS) +
-          (paper_recipes.PAI,)),
+          choices=tuple(paper_recipes.EVCI_PRESETS) + (paper_recipes.PAI,),
+          derived='none'),
         S('scale', 'float', 1.0, 'with --paper: multiply every step count by '
           'this (a quick look)', above=0, maximum=1)),
     summary='Flag lines of the sparse-training comparison for '

@@ -131,8 +131,7 @@ def test_analysis_flags_are_typed_like_the_configuration(run_main, capsys,
   def command(path, plot=True, points=3, scale=1.0):
     del path, plot, points, scale  # Unused: only the reading is tested.
 
-  runner = command_line.Runner('command', command, 'summary',
-                               command_line.function_settings(command), ())
+  runner = command_line.command(command, 'command')
   assert command_line.read_command_line(
       runner, ['--path=p', '--plot', 'false', '--points=7',
                '--scale=0.5']) == {'path': 'p', 'plot': False, 'points': 7,

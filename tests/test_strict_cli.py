@@ -87,8 +87,10 @@ def test_the_forms_accepted_are_said_in_help_and_read_as_said():
   values = command_line.read_command_line(
       train.RUNNER, ['--output_dir', 'o', '--seed', '5', '--layers=[300,100]',
                      '--overwrite', '--masks=m', '--learning_rate=1e-3'])
+  # Every own argument not given is its Setting's default (stated once).
   assert values == {'output_dir': 'o', 'seed': 5, 'layers': (300, 100),
-                    'overwrite': True, 'masks': 'm', 'learning_rate': 1e-3}
+                    'overwrite': True, 'masks': 'm', 'learning_rate': 1e-3,
+                    'combine': 'union', 'presets': '', 'config': ''}
   assert command_line.read_command_line(
       train.RUNNER, ['--output_dir=o', '--layers=300,100', '--seed=+3',
                      '--overwrite=false'])['layers'] == (300, 100)
@@ -114,8 +116,7 @@ def test_a_plain_function_is_read_by_the_kinds_of_its_defaults():
   def command(path, plot=True, points=3, scale=1.0, ks=(0,), name=None):
     del path, plot, points, scale, ks, name  # Only the reading is tested.
 
-  runner = command_line.Runner('command', command, 'summary',
-                               command_line.function_settings(command), ())
+  runner = command_line.command(command, 'command')
   assert command_line.read_command_line(runner, [
       '--path=p', '--plot=no', '--points=7', '--scale=.5', '--ks=0,500',
       '--name=3']) == {'path': 'p', 'plot': False, 'points': 7, 'scale': 0.5,
