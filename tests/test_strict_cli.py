@@ -170,3 +170,22 @@ def test_a_truncated_config_names_its_path_and_reason_once(tmp_path):
   message = str(error.value)
   assert message.count(str(path)) == 1, message
   assert message.count('is not valid JSON') == 1, message
+
+
+def test_a_line_inside_a_line_it_reads_is_no_nesting(tmp_path):
+  from lottery_ticket.argfiles import preflight  # pylint: disable=g-import-not-at-top
+
+  class Run(object):
+
+    def __init__(self, number, output_dir, depends_on=()):
+      self.line = type('Line', (), {'number': number})
+      self.output_dirs, self.depends_on = [str(tmp_path / output_dir)], depends_on
+
+  # A control of a level inside the trial it reads runs after it: allowed.
+  preflight.check_nesting([Run(1, 't0'), Run(2, 't0/1/reinit', (1,)),
+                           Run(3, 't1')])
+  # Two independent lines, however far apart in the sorted order: refused.
+  with pytest.raises(preflight.PreflightError, match='lines 1 and 3 write '
+                     'nested directories'):
+    preflight.check_nesting([Run(1, 'x'), Run(2, 'x/a', (1,)),
+                             Run(3, 'x/b/c')])
