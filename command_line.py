@@ -1,33 +1,37 @@
 """What every command line of the library shares: flags, help, errors, Ctrl-C.
 
-A command is a `Runner`: a library function (its signature is the command
-line, through Fire), its own arguments (`output_dir`, `iterations`, ...) and
-the configuration concerns it takes. From that one declaration come
+A command is a `Runner`: a library function (Fire dispatches to it), its own
+arguments (`output_dir`, `iterations`, ...) as Settings, and the
+configuration concerns it takes. A plain function is a command too
+(`command(function, name)`: its Settings from its signature and docstring).
+Every command of cli_main.COMMANDS runs through `run`, and from its one
+declaration come
 
   * `--help`: every flag on one line with its choices and one default,
     grouped by concern, on stdout, exit 0 (no pager);
+  * one strict reading of the command line (`read_command_line`), before
+    the function runs and before anything is written: flags only, each
+    once, named and with a value (`flag_problem`, which a sweep's lines get
+    too); each value parsed from its text by its Setting; a flag the
+    command does not take, a missing required argument, and what the
+    command's configuration refuses (its resolve). Fire's loose reading
+    (`--seed=0x10` as 16, `--=5` found after training) never decides;
   * one-line errors: bad input (ValueError, including dataset errors and a
-    configuration mismatch, or a file-system error) prints
-    `name: error: message` and exits 2;
+    configuration mismatch, a file-system error or a missing optional
+    dependency) prints `name: error: message` and exits 2;
   * Ctrl-C or SIGTERM: one line saying that what was saved is kept and how
     to resume, exit 130 or 143 (at any moment, start-up included:
     _interrupts.py);
-  * a command line of `--flag=value`s only: a stray word, a repeated flag,
-    a missing or empty required argument are refused before the runner
-    starts (`check_arguments`);
-  * `validate_flags(argv)`: the flags checked without training anything
+  * `validate_flags(argv)`: the same reading, without running anything
     (the sweep runner calls it once per line before starting).
 
-A plain function is a command too (`run(function, name=...)`): its help
-comes from its signature and docstring, its flags are parsed by the type of
-their defaults. Nothing here imports TensorFlow or a package of the library
-other than `foundations.hparams`, so `--help` is instant and every package
-may use this module.
+Nothing here imports TensorFlow or a package of the library other than
+`foundations.hparams`, so `--help` is instant and every package may use
+this module.
 """
-
 import dataclasses
-import functools
 import inspect
+import re
 import sys
 from typing import Any, Callable, Optional, Sequence
 
@@ -35,6 +39,12 @@ import fire
 from fire import parser as fire_parser
 from lottery_ticket import _interrupts
 from lottery_ticket.foundations import hparams
+
+
+# The forms a command line may take (read_command_line), in every --help.
+FORMS = ('Flags are --name=value or --name value (a bare --name is true); a '
+         'list is 300,100 or [300,100]; an integer is decimal digits; a flag '
+         'is given once, with a value.')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,59 +83,79 @@ class Runner(object):
   positional: Sequence[str] = ()
 
   def help(self):
-    if not self.arguments and not self.concerns:
-      return self.epilog
     own = '\n'.join(
         s.describe().replace('--' + s.name, s.name.upper(), 1)
         if s.name in self.positional else s.describe()
         for s in self.arguments)
     words = ''.join(name.upper() + ' ' for name in self.positional)
-    parts = ['{}\n\nUsage: {} {}[--flag=value ...]'.format(
-        self.summary, self.name, words), '{}:\n{}'.format(self.name, own),
+    parts = ['{}\n\nUsage: {} {}[--flag=value ...]\n{}'.format(
+        self.summary, self.name, words, FORMS),
+             '{}:\n{}'.format(self.name, own),
              hparams.help_text(self.concerns, self.default_overrides),
              self.epilog]
     return '\n\n'.join(part for part in parts if part) + '\n'
 
 
+def flag_problem(argv):
+  """What makes a command line's words other than flags, or None.
+
+  The one check of a command line's shape, shared by every command and by
+  a sweep's lines (argfiles/lines.py): flags only (`--name=value`,
+  `--name value`, or a bare `--name` for true), each once, each named by an
+  identifier and given a value. Whatever Fire would read loosely is refused:
+  a positional word or a lone '--' (Fire would run the function and then
+  fail on what it could not consume), `--=5` (a flag without a name), a
+  repeated flag (Fire keeps the last silently), `--masks=` (an empty value
+  is a typo more often than a choice: leave the flag out for its default).
+
+  Args:
+    argv: the words of the command line (after any positional words).
+
+  Returns:
+    None, or the problem in one line naming the word.
+  """
+  seen = {}
+  for name, value, word in hparams.flag_words(argv):
+    if word == '--':
+      return ("a lone '--' (what follows it would go to Fire, not to the "
+              'command)')
+    if name is None:
+      return '{!r} is not a flag: flags are --name=value'.format(word)
+    if not name.isidentifier():
+      return '{!r} is a flag without a name (flags are --name=value)'.format(
+          word)
+    if value == '':
+      return ('--{} has an empty value: give a value, or leave the flag out '
+              'for its default'.format(name))
+    if name in seen:
+      return '--{} is given twice ({} and {}): give it once'.format(
+          name, seen[name], word)
+    seen[name] = word
+  return None
+
+
 def flag_items(argv):
-  """(name, raw text) of each `--flag=value` / `--flag value` / `--flag`
-  (the text of a bare `--flag` is None: true for a boolean).
+  """(name, raw text) of each flag, in order (None for a bare `--flag`).
 
   Raises:
-    ValueError: for a word that is no flag (Fire would pass it as the next
-      positional argument: a stray word must not become a value).
+    ValueError: for a command line flag_problem refuses.
   """
-  items = []
-  for name, value, word in hparams.flag_words(argv):
-    if name is None:
-      raise ValueError('unexpected argument {!r} (flags are --name=value)'
-                       .format(word))
-    items.append((name, value))
-  return items
+  problem = flag_problem(argv)
+  if problem:
+    raise ValueError(problem)
+  return [(name, value) for name, value, _ in hparams.flag_words(argv)]
 
 
 def parse_argv(argv):
-  """{flag: value} of `--flag=value` / `--flag value` / `--flag` arguments,
-  values read as Fire reads them.
+  """{flag: value} of a line's flags, values read as Fire reads them (for
+  tests of generated lines).
 
   Raises:
-    ValueError: for a positional word, or a flag given twice (Fire would
-      keep the last value silently).
+    ValueError: for a command line flag_problem refuses.
   """
-  flags = {}
-  raw = {}
-  for name, value in flag_items(argv):
-    if name in raw:
-      raise ValueError('--{} is given twice ({} and {}): give it once'.format(
-          name, _shown_flag(name, raw[name]), _shown_flag(name, value)))
-    raw[name] = value
-    flags[name] = fire_parser.DefaultParseValue(
-        'true' if value is None else value)
-  return flags
-
-
-def _shown_flag(name, value):
-  return '--' + name if value is None else '--{}={}'.format(name, value)
+  return {name: fire_parser.DefaultParseValue('true' if value is None
+                                              else value)
+          for name, value in flag_items(argv)}
 
 
 def split_positional(runner, argv):
@@ -143,96 +173,74 @@ def split_positional(runner, argv):
   return words, argv[count:]
 
 
-def check_arguments(runner, argv):
-  """Checks the command line's shape and the runner's own arguments.
+def settings(runner):
+  """{name: Setting} of every flag of a Runner: its own arguments and its
+  concerns' settings."""
+  out = {s.name: s for c in runner.concerns for s in c.settings}
+  out.update((s.name, s) for s in runner.arguments)
+  return out
 
-  What Fire would read loosely is refused here, before the runner starts:
-  a positional word, a repeated flag, a missing or empty required argument
-  (Fire would print its usage block, or train into the current directory).
-  Own arguments are parsed from their text by their Settings.
+
+def read_command_line(runner, argv):
+  """Every argument of a command line, parsed and checked: the one strict
+  reading of every command of the library.
+
+  Nothing is run or written here, and nothing reaches the function but what
+  passed: the shape (flag_problem), each value parsed from its text by its
+  Setting (so `--seed=0x10` and `--seed=1e3` are refused: an int is decimal
+  digits), a missing required argument, a flag the command does not take,
+  and the runner's own check of its configuration (resolve).
+
+  Args:
+    runner: the Runner.
+    argv: the words after the program name.
 
   Returns:
-    {flag: value} of every flag, values read as Fire reads them (and the
-    runner's positional words, as written).
+    {name: value} of every own argument (given, or its Setting's default:
+    the one place a command's defaults are stated) and of the other flags
+    given: concern settings typed by their Settings, the text of any other
+    flag (kept for resolve and the function's **flags; with
+    runner.text_flags, of every flag that is not an own argument).
 
   Raises:
-    ValueError: in one line naming the flag and the value.
+    ValueError: in one line naming the argument and its value.
   """
   words, argv = split_positional(runner, argv)
-  flags = parse_argv(argv)
   own = {s.name: s for s in runner.arguments}
-  for name, word in zip(runner.positional, words):
-    flags[name] = own[name].parse(word)
-  for name, value in flag_items(argv):
-    if name in own:
-      if value is None and own[name].kind != 'bool':
-        raise ValueError('--{} needs a value (--{}=...)'.format(name, name))
-      own[name].parse('true' if value is None else value)
+  known = settings(runner)
+  values = {s.name: s.default for s in runner.arguments
+            if s.derived != 'required'}
+  values.update((name, own[name].parse(word))
+                for name, word in zip(runner.positional, words))
+  for name, text in flag_items(argv):
+    setting = known.get(name)
+    if setting is None and not _takes_more(runner):
+      raise ValueError('{} does not take --{} (see --help)'.format(
+          runner.name, name))
+    if text is None and (setting is None or setting.kind != 'bool'):
+      raise ValueError('--{} needs a value (--{}=...)'.format(name, name))
+    if setting is None or (runner.text_flags and name not in own):
+      values[name] = True if text is None else text
+      if setting is not None:
+        setting.parse('true' if text is None else text)
+    else:
+      values[name] = setting.parse('true' if text is None else text)
   missing = [s.name for s in runner.arguments
-             if s.default is None and s.derived == 'required' and
-             s.name not in flags]
+             if s.derived == 'required' and s.name not in values]
   if missing:
     raise ValueError('{} needs {}'.format(
         runner.name, ', '.join('--' + m for m in missing)))
-  return flags
-
-
-def read_arguments(runner, argv):
-  """The runner's own arguments, typed by their Settings.
-
-  For a command that takes only its own arguments (no concerns): each is
-  its value on the command line, or its default.
-
-  Returns:
-    {name: value} of every own argument.
-
-  Raises:
-    ValueError: in one line, for a flag that is not one of them, or a bad
-      or missing value.
-  """
-  check_arguments(runner, argv)
-  own = {s.name: s for s in runner.arguments}
-  values = {s.name: s.default for s in runner.arguments}
-  words, argv = split_positional(runner, argv)
-  for name, word in zip(runner.positional, words):
-    values[name] = own[name].parse(word)
-  for name, value in flag_items(argv):
-    if name not in own:
-      raise ValueError('unknown flag --{} (see --help)'.format(name))
-    values[name] = own[name].parse('true' if value is None else value)
+  if runner.resolve is not None:
+    runner.resolve({n: v for n, v in values.items() if n not in own})
   return values
 
 
-def with_text(runner, argv):
-  """runner.function given its string arguments as written.
-
-  Fire reads `--output_dir=123` as the number 123; a path or a name is the
-  text of the command line, parsed by its Setting. With runner.text_flags,
-  every flag that is not an own argument is passed as its text too.
-  """
-  own = {s.name: s for s in runner.arguments}
-  given = {}
-  for name, value in flag_items(list(argv)):
-    if name in own:
-      if own[name].kind == 'str' and value is not None:
-        given[name] = own[name].parse(value)
-    elif runner.text_flags:
-      given[name] = True if value is None else value
-
-  signature = inspect.signature(runner.function)
-  rest = [p.name for p in signature.parameters.values()
-          if p.kind == p.VAR_KEYWORD]
-
-  @functools.wraps(runner.function)
-  def call(*args, **kwargs):
-    bound = signature.bind_partial(*args, **kwargs)
-    for name, value in given.items():
-      if name in signature.parameters or not rest:
-        bound.arguments[name] = value
-      else:
-        bound.arguments.setdefault(rest[0], {})[name] = value
-    return runner.function(*bound.args, **bound.kwargs)
-  return call
+def _takes_more(runner):
+  """Whether flags beyond its Settings reach the function's **flags (and
+  its resolve, which checks them)."""
+  return runner.resolve is not None or runner.function is not None and any(
+      p.kind == p.VAR_KEYWORD
+      for p in inspect.signature(runner.function).parameters.values())
 
 
 def validate_flags(runner, argv):
@@ -241,18 +249,46 @@ def validate_flags(runner, argv):
   Raises:
     ValueError: in one line, for an unknown flag or a bad value.
   """
-  flags = check_arguments(runner, argv)
-  for setting in runner.arguments:
-    flags.pop(setting.name, None)
-  if runner.resolve is not None:
-    runner.resolve(flags)
+  read_command_line(runner, argv)
 
 
-def function_help(function, name):
-  """Help of a plain function's command line, from its signature and the
-  Args section of its docstring: one line per flag with its one default."""
+def command(function, name):
+  """A plain function as a Runner: its Settings from its signature (kinds
+  from the defaults: a bool, int, float or str default gives that kind, a
+  tuple of ints 'ints', anything else (None) a text the function reads
+  itself; no default: required), their help from the Args section of its
+  docstring, its summary from the docstring's first paragraph. So Fire's
+  reading is never the value: `--plot=false` is False, `--points=0x10` is
+  refused. A default the docstring states in words (`(default: ...)`) is
+  shown as those words."""
   doc = inspect.getdoc(function) or ''
-  summary = doc.split('\n\n')[0].replace('\n', ' ')
+  described = _described(doc)
+  kinds = {bool: 'bool', int: 'int', float: 'float', str: 'str',
+           tuple: 'ints'}
+  arguments = []
+  epilog = ''
+  for parameter in inspect.signature(function).parameters.values():
+    text = described.get(parameter.name, '')
+    if parameter.kind == parameter.VAR_KEYWORD:
+      epilog = '  --FLAG=VALUE: {}'.format(text or 'further settings')
+    elif parameter.default is parameter.empty:
+      arguments.append(hparams.Setting(parameter.name, 'str', None,
+                                       text + ' (required)',
+                                       derived='required'))
+    else:
+      stated = re.search(r'\s*\(default: ([^)]*)\)', text)
+      arguments.append(hparams.Setting(
+          parameter.name, kinds.get(type(parameter.default), 'str'),
+          parameter.default,
+          text.replace(stated.group(0), '') if stated else text,
+          derived=stated.group(1) if stated else 'none'))
+  return Runner(name=name, function=function, arguments=tuple(arguments),
+                summary=doc.split('\n\n')[0].replace('\n', ' '),
+                concerns=(), epilog=epilog)
+
+
+def _described(doc):
+  """{parameter: its text} of a docstring's Args section."""
   described = {}
   current = None
   arg_indent = None
@@ -277,62 +313,15 @@ def function_help(function, name):
     elif current:
       for one in current.split(','):
         described[one.strip()] += ' ' + stripped
-  lines = []
-  for parameter in inspect.signature(function).parameters.values():
-    if parameter.kind == parameter.VAR_KEYWORD:
-      lines.append('  --FLAG=VALUE: {}'.format(
-          described.get(parameter.name, 'further settings')))
-      continue
-    text = described.get(parameter.name, '')
-    if '(default' in text:
-      lines.append('  --{}: {}'.format(parameter.name, text))
-    elif parameter.default is parameter.empty:
-      lines.append('  --{}: {} (required)'.format(parameter.name, text))
-    else:
-      lines.append('  --{}: {} (default: {})'.format(
-          parameter.name, text, _shown_default(parameter.default)))
-  return '{}\n\nUsage: {} [--flag=value ...]\n\n{}\n'.format(
-      summary, name, '\n'.join(lines))
+  return described
 
 
-def typed(function):
-  """`function` with its flags parsed by the type of their defaults.
-
-  Fire reads `--plot=false` as the string 'false'; a parameter whose default
-  is a bool, an int or a float gets its value parsed as the configuration's
-  settings are (hparams), so 'false' is False and 'abc' is refused.
-  """
-  parsers = {}
-  signature = inspect.signature(function)
-  for parameter in signature.parameters.values():
-    default = parameter.default
-    if isinstance(default, bool):
-      parsers[parameter.name] = hparams.parse_bool
-    elif isinstance(default, int):
-      parsers[parameter.name] = hparams.parse_int
-    elif isinstance(default, float):
-      parsers[parameter.name] = hparams.parse_float
-
-  @functools.wraps(function)
-  def call(*args, **kwargs):
-    bound = signature.bind_partial(*args, **kwargs)
-    for name, parse in parsers.items():
-      if bound.arguments.get(name) is not None:
-        bound.arguments[name] = parse(name, bound.arguments[name])
-    return function(*bound.args, **bound.kwargs)
-  return call
-
-
-def _shown_default(value):
-  if isinstance(value, bool):
-    return str(value).lower()
-  if isinstance(value, (list, tuple)):
-    return ','.join(str(v) for v in value)
-  return 'none' if value is None or value == '' else value
-
-
-def run(runner, argv=None, name=None):
+def run(runner, argv=None, *, name=None):
   """Runs `runner` as a Fire CLI with the shared help, errors and interrupts.
+
+  Every argument is read by read_command_line before the function runs;
+  Fire then dispatches the command line to the function, which gets the
+  values read (Fire routes the flags, the Settings read them).
 
   Args:
     runner: a Runner, or a plain function (then `name` names the program
@@ -341,37 +330,54 @@ def run(runner, argv=None, name=None):
     name: the program name of a plain function.
   """
   if not isinstance(runner, Runner):
-    function = typed(runner)
-    runner = Runner(name=name or function.__name__, function=function,
-                    summary='', arguments=(), concerns=())
-    runner = dataclasses.replace(runner, epilog=function_help(function,
-                                                               runner.name))
+    runner = command(runner, name or runner.__name__)
   argv = list(sys.argv[1:] if argv is None else argv)
   if any(a in ('-h', '--help', '-help') for a in argv):
     sys.stdout.write(runner.help())
     sys.exit(0)
   try:
     _interrupts.interrupt_raises()
-    function = runner.function
-    if runner.arguments:
-      check_arguments(runner, argv)
-      function = with_text(runner, argv)
-    fire.Fire(function, command=argv, name=runner.name)
+    values = read_command_line(runner, argv)
+    fire.Fire(_called_with(runner.function, values), command=argv,
+              name=runner.name)
   except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (Terminated)
     _interrupts.interrupt_exits()
     _clean_up(runner)
     signum = _interrupts.signal_of(interrupt)
     print(_interrupts.message(runner.name, signum), file=sys.stderr)
     sys.exit(_interrupts.exit_status(signum))
-  except (ValueError, OSError) as error:
+  except (ValueError, OSError, ImportError) as error:
+    # ImportError: an optional dependency (matplotlib) is missing.
     _interrupts.interrupt_exits()
     _clean_up(runner)
-    text = str(error).strip()
-    message = text.splitlines()[0] if text else repr(error)
-    print('{}: error: {}'.format(runner.name, message), file=sys.stderr)
+    print('{}: error: {}'.format(runner.name, one_line(error)),
+          file=sys.stderr)
     sys.exit(2)
   _interrupts.interrupt_exits()
 
+
+def one_line(error):
+  """An error as one line: its message's first line, and for an OSError
+  (which str() shows as `[Errno 2] No such file or directory: 'x'`) the
+  reason and the path in words."""
+  if isinstance(error, OSError) and error.strerror:
+    where = error.filename if error.filename is not None else ''
+    return '{}{}'.format('{}: '.format(where) if where else '',
+                         error.strerror.lower()) or repr(error)
+  text = str(error).strip()
+  return text.splitlines()[0] if text else repr(error)
+
+
+def _called_with(function, values):
+  """What Fire calls: `function` with `values`, read by read_command_line
+  (a flag outside the function's parameters reaches its **flags). Fire's
+  own reading of the same flags is not used, and a command reports by
+  printing: what the function returns (for callers in Python) is not
+  echoed."""
+
+  def call(**unused_fire_reading):
+    function(**values)
+  return call
 
 
 def _clean_up(runner):

@@ -36,14 +36,11 @@ import time
 
 import numpy as np
 
-from lottery_ticket.analysis import command_line
+from lottery_ticket import command_line
 from lottery_ticket.analysis import hessian_exact
 from lottery_ticket.analysis import lanczos
-from lottery_ticket.analysis import loss_on_batch
 from lottery_ticket.analysis import memory
-from lottery_ticket.analysis import network_source
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import save_restore
 
@@ -60,6 +57,7 @@ DENSITY_POINTS = 512
 
 def coordinate_count(network, spectrum):
   """Coordinates of a spectrum of a network (one of SPECTRA)."""
+  from lottery_ticket.foundations import model_base  # pylint: disable=g-import-not-at-top
   choices.check('spectrum', spectrum, SPECTRA)
   count = 0
   for name, value in network.weights.items():
@@ -131,6 +129,7 @@ def compute(network, spectrum, method, settings, memory_limit=None,
   if count == ALL_EXAMPLES:
     data = getattr(dataset, settings['split'], None)
     count = data.num_examples if data is not None else 1
+  from lottery_ticket.analysis import loss_on_batch  # pylint: disable=g-import-not-at-top
   images, labels = loss_on_batch.fixed_batch(
       dataset, settings['split'], count, settings['data_seed'])
   started = time.time()
@@ -290,6 +289,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
       an exact spectrum that does not fit in memory.
   """
   choices.check('spectrum', spectrum, SPECTRA + ('both',))
+  from lottery_ticket.analysis import network_source  # pylint: disable=g-import-not-at-top
   network = network_source.load(source, masks=masks, config=config)
   spectra = ('sparse', 'dense') if spectrum == 'both' else (spectrum,)
   results = {}
@@ -346,4 +346,4 @@ def summary_line(result, reused=False):
 
 
 if __name__ == '__main__':
-  command_line.run(hessian_spectrum, 'analysis.hessian_spectrum')
+  command_line.run(hessian_spectrum, name='analysis.hessian_spectrum')

@@ -31,9 +31,8 @@ import os
 
 import numpy as np
 
-from lottery_ticket.analysis import command_line
+from lottery_ticket import command_line
 from lottery_ticket.analysis import interpolation
-from lottery_ticket.analysis import network_source
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -62,6 +61,7 @@ def _load_run(run_dir, flags):
   """(Config, masks or None, initial weights, total iterations, model
   hyperparameters)."""
   from lottery_ticket.analysis import network_model  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.analysis import network_source  # pylint: disable=g-import-not-at-top
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   from lottery_ticket.mnist_fc import settings  # pylint: disable=g-import-not-at-top
   if not os.path.isfile(paths.config(run_dir)):
@@ -157,6 +157,7 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
   packed_runs.execute(members, dataset, train_lib.EXPERIMENT,
                       'instability k={}'.format(rewind), total,
                       first_iteration=rewind, hyperparameters=spec)
+  from lottery_ticket.analysis import network_source  # pylint: disable=g-import-not-at-top
   curve = interpolation.curve(
       network_source.load(copies[0]), network_source.load(copies[1]), split,
       mask='start', alphas=interpolation.alpha_grid(0.0, 1.0, num_points))
@@ -235,4 +236,4 @@ def instability(run_dir, output_dir, rewind_iterations=(0,), split='test',
 
 
 if __name__ == '__main__':
-  command_line.run(instability, 'analysis.instability')
+  command_line.run(instability, name='analysis.instability')

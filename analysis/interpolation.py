@@ -24,11 +24,7 @@ import os
 
 import numpy as np
 
-from lottery_ticket.analysis import command_line
-from lottery_ticket.analysis import network_model
-from lottery_ticket.analysis import network_source
-from lottery_ticket.analysis import weight_evaluator
-from lottery_ticket.foundations import model_base
+from lottery_ticket import command_line
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -56,6 +52,7 @@ def check_compatible(start, end):
   Args:
     start, end: network_source.Network.
   """
+  from lottery_ticket.analysis import network_model  # pylint: disable=g-import-not-at-top
   start_arch = network_model.describe_architecture(start)
   end_arch = network_model.describe_architecture(end)
   if start_arch != end_arch:
@@ -91,6 +88,7 @@ def weights_at(start_weights, end_weights, alpha, masks=None):
   Returns:
     dict name -> float32 array (biases unmasked).
   """
+  from lottery_ticket.foundations import model_base  # pylint: disable=g-import-not-at-top
   out = {}
   for name, start_value in start_weights.items():
     value = ((1.0 - alpha) * np.asarray(start_value, np.float64) +
@@ -120,6 +118,7 @@ def curve(start, end, split='train', mask='start', alphas=None):
   masks = choose_mask(start, end, mask)
   alphas = alpha_grid() if alphas is None else np.asarray(alphas, np.float64)
   losses, accuracies = [], []
+  from lottery_ticket.analysis import weight_evaluator  # pylint: disable=g-import-not-at-top
   with weight_evaluator.WeightEvaluator(start, split) as evaluator:
     for alpha in alphas:
       values = evaluator.evaluate(weights_at(start.weights, end.weights,
@@ -181,6 +180,7 @@ def interpolate(start, end, output_dir, name='interpolation', labels=None,
   if mask not in MASKS:
     raise ValueError('No such mask choice: {!r} (choose start, end or '
                      'none)'.format(mask))
+  from lottery_ticket.analysis import network_source  # pylint: disable=g-import-not-at-top
   end_network = network_source.load(end)
   results = []
   for index, source in enumerate(starts):
@@ -236,4 +236,4 @@ def _short(path, parts=4):
 
 
 if __name__ == '__main__':
-  command_line.run(interpolate, 'analysis.interpolation')
+  command_line.run(interpolate, name='analysis.interpolation')

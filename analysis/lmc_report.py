@@ -42,7 +42,7 @@ import re
 
 import numpy as np
 
-from lottery_ticket.analysis import command_line
+from lottery_ticket import command_line
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
 from lottery_ticket.argfiles import paper_recipes
@@ -315,4 +315,4 @@ def section(rows, figure):
 
 
 if __name__ == '__main__':
-  command_line.run(lmc_report, 'analysis.lmc_report')
+  command_line.run(lmc_report, name='analysis.lmc_report')

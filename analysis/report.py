@@ -27,7 +27,7 @@ settings every run shares and, per group, the settings that tell it apart.
 
 import os
 
-from lottery_ticket.analysis import command_line
+from lottery_ticket import command_line
 from lottery_ticket.analysis import lmc_report
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_pai
@@ -139,6 +139,7 @@ def interpolation_figures(rows, output_dir, split='train', quiet=False):
   from lottery_ticket.analysis import interpolation  # pylint: disable=g-import-not-at-top
   found = []
   directory = os.path.join(output_dir, INTERPOLATION_DIR)
+  from lottery_ticket.analysis import interpolation  # pylint: disable=g-import-not-at-top
   for sparsity, trial, starts, end in interpolation_pairs(rows):
     name = 'sparsity{:g}-trial{}-to-prune'.format(sparsity, trial)
     base = os.path.join(directory, name)
@@ -215,4 +216,4 @@ def _shown(value):
 
 
 if __name__ == '__main__':
-  command_line.run(report, 'analysis.report')
+  command_line.run(report, name='analysis.report')

@@ -9,7 +9,7 @@ also printed), the PNG figures of results_plots and, for a sweep of pruning
 at initialisation, pai.csv and pai.png (results_pai).
 """
 
-from lottery_ticket.analysis import command_line
+from lottery_ticket import command_line
 from lottery_ticket.analysis import results_pai
 from lottery_ticket.analysis import results_table
 
@@ -49,4 +49,4 @@ def results(experiment_dir, output_dir, levels=None, include_unfinished=False,
 
 
 if __name__ == '__main__':
-  command_line.run(results, 'analysis.results')
+  command_line.run(results, name='analysis.results')

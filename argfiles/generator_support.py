@@ -329,5 +329,5 @@ class Generator(object):
       ValueError: in one line, for a bad flag or value.
     """
     command = dataclasses.replace(self.command, function=self.make_lines)
-    flags = command_line.check_arguments(command, argv)
-    return list(command_line.with_text(command, argv)(**flags))
+    return list(self.make_lines(**command_line.read_command_line(command,
+                                                                  argv)))

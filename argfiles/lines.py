@@ -33,6 +33,7 @@ import shlex
 import subprocess
 import sys
 
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support
 from lottery_ticket.foundations import hparams
 
@@ -143,11 +144,11 @@ def line_problem(argv):
 
   A sweep reads a line's flags by name (its output directory, the lines it
   reads, what changed since it ran), so a line must be flags only, each
-  given once and with a value: a positional word, a single-dash option or
-  a lone '--' would reach the runner unseen by the sweep, a repeated flag
-  leaves which value counts to the runner's parser, and an empty value
-  (`--seed=`) is a typo more often than a choice. What the runner accepts
-  is the runner's check (programs.Program.validate).
+  given once and with a value: the check every command line of the library
+  gets (command_line.flag_problem), made here for any runner, since a
+  positional word or a lone '--' would reach the runner unseen by the
+  sweep. What the runner accepts is the runner's check
+  (programs.Program.validate).
 
   Args:
     argv: the line's arguments, as returned by split_line.
@@ -158,26 +159,7 @@ def line_problem(argv):
   for word in argv:
     if '\0' in word:
       return 'holds a NUL character: {!r}'.format(word)
-  seen = {}
-  for name, value, word in hparams.flag_words(argv):
-    if word == '--':
-      return ("a lone '--' (what follows it would go to Fire, not to the "
-              'runner)')
-    if name is None and word.startswith('-'):
-      return '{!r} is not a flag: flags are --name=value'.format(word)
-    if name is None:
-      return ('{!r} is not a flag: a sweep line holds flags only '
-              '(--name=value)'.format(word))
-    if not name:
-      return '{!r} is a flag without a name'.format(word)
-    if value == '':
-      return ('--{} has an empty value: give a value, or leave the flag out '
-              'for its default'.format(name))
-    if name in seen:
-      return '--{} is given twice ({} and {}): give it once'.format(
-          name, seen[name], word)
-    seen[name] = word
-  return None
+  return command_line.flag_problem(argv)
 
 
 def _generator(module):

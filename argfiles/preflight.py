@@ -13,6 +13,8 @@ anything, and stops at the first problem with one line naming the line(s):
     once, with the command that fetches it; this needs neither the runner
     nor the records, so it comes first, before the runner is imported,
     and covers every line;
+  * no two lines write nested directories, unless the inner reads the
+    outer (check_nesting);
   * no runner from an earlier sweep is still alive (only where children
     cannot be tied to their sweep, see lifeline.py);
   * the runner accepts every line's flags, if it defines validate_flags
@@ -82,6 +84,38 @@ def check_no_live_runners(runs, tied=None):
           "line {}'s runner from an earlier sweep is still running (pid {}); "
           'wait for it to end or stop it, then run the sweep again'.format(
               run.line.number, record['pid']))
+
+
+def check_nesting(runs):
+  """Refuses two lines whose output directories nest, one inside the other,
+  unless the inner line reads the outer (a control of a lottery level
+  inside its trial: it starts only once that line is done).
+
+  Otherwise each would take the other's directory for part of its own run:
+  run one after the other, the outer run's --overwrite would remove the
+  inner; run together, one fails on the other's lock. (Two lines writing
+  one directory are refused by sweep.plan.)
+
+  Args:
+    runs: the run.Run of the sweep.
+
+  Raises:
+    PreflightError: naming both lines and both directories.
+  """
+  writers = {os.path.realpath(d): run for run in runs
+             for d in run.output_dirs or ()}
+  for inner_dir, inner in sorted(writers.items()):
+    outer_dir = os.path.dirname(inner_dir)
+    while outer_dir != os.path.dirname(outer_dir):
+      outer = writers.get(outer_dir)
+      if (outer is not None and outer is not inner and
+          outer.line.number not in inner.depends_on):
+        raise PreflightError(
+            'lines {} and {} write nested directories, {} inside {}: give '
+            'each line a directory of its own'.format(
+                *sorted((outer.line.number, inner.line.number)), inner_dir,
+                outer_dir))
+      outer_dir = os.path.dirname(outer_dir)
 
 
 def default_location(name):

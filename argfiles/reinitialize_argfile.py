@@ -159,10 +159,10 @@ S = support.S
 GENERATOR = support.Generator(
     name='reinitialize_argfile', make_lines=make_lines, runner=runner.RUNNER,
     arguments=support.trial_arguments(default_trials=5) + (
-        S('modes', 'str', '', 'controls to run: any of {} (default: all, or '
-          'reinit with --paper)'.format(', '.join(MODES))),
-        S('levels', 'str', '', 'pruning levels to run, e.g. 0,3,6 (or use '
-          '--iterations)'),
+        S('modes', 'str', None, 'controls to run: any of {}'.format(
+            ', '.join(MODES)), derived='all, or reinit with --paper'),
+        S('levels', 'str', None, 'pruning levels to run, e.g. 0,3,6 (or use '
+          '--iterations)', derived='none'),
         S('iterations', 'int', None, 'run every level 0..N (the '
           '--iterations of the lottery sweep); instead of --levels',
           minimum=0, derived='--levels'),

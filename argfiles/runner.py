@@ -5,8 +5,8 @@ r"""Runs a runner CLI once per flag line: a resumable batch sweep.
       [--state_dir=DIR] [--cpus_per_run=T] [--memory_per_run_gb=G] \
       [--rerun_changed] [--dry_run] [-- GENERATOR FLAGS...]
 
-RUNNER is a module (run as `python -m RUNNER line...`) or a .py path (run as
-`python RUNNER line...`). ARGFILE is a text file of flag lines, a generator
+RUNNER is a command of the library, by name or module (run as `python -m
+MODULE line...`), or a .py path (run as `python RUNNER line...`). ARGFILE is a text file of flag lines, a generator
 module (e.g. lottery_ticket.argfiles.lottery_experiment_argfile) or a script
 printing lines; arguments after `--` go to the generator.
 
@@ -172,7 +172,7 @@ def main(argv=None, stream=None):
     return 0
   try:
     try:
-      args = command_line.read_arguments(SWEEP, own)
+      args = command_line.read_command_line(SWEEP, own)
     except ValueError as e:
       raise UsageError(str(e)) from None
     executor = executors.make_executor(
@@ -192,6 +192,7 @@ def main(argv=None, stream=None):
       preflight.check_datasets(lines)
       preflight.check_flags(program, lines)
     runs = sweep_lib.plan(program, lines, state_dir=args['state_dir'])
+    preflight.check_nesting(runs)
     _end_of_start_up()
     if args['dry_run']:
       notice.clear()
@@ -217,7 +218,7 @@ def main(argv=None, stream=None):
     # A directory the sweep cannot create or write (its records, a log):
     # the runs in flight were stopped (executors.py), the rest is said.
     notice.clear()
-    stream.write('{}: error: {}\n'.format(_NAME, e))
+    stream.write('{}: error: {}\n'.format(_NAME, command_line.one_line(e)))
     return 2
   except KeyboardInterrupt:
     notice.clear()

@@ -307,18 +307,19 @@ S = support.S
 GENERATOR = support.Generator(
     name='sparse_train_argfile', make_lines=make_lines, runner=runner.RUNNER,
     arguments=support.trial_arguments(default_trials=3) + (
-        S('methods', 'str', '', 'methods to run: any of {} (default: all '
-          'but rigl_inverted, or all with --paper)'.format(
-              ', '.join(ALL_METHODS))),
-        S('sparsities', 'str', '', 'fractions of weights removed, each in '
-          "(0, 1) (default: 0.8,0.9,0.95, or the preset's with --paper)"),
-        S('paper', 'str', '', "Evci et al.'s comparison with this network's "
+        S('methods', 'str', None, 'methods to run: any of {}'.format(
+            ', '.join(ALL_METHODS)),
+          derived='all but rigl_inverted, or all with --paper'),
+        S('sparsities', 'str', None, 'fractions of weights removed, each in '
+          '(0, 1)', derived="0.8,0.9,0.95, or the preset's with --paper"),
+        S('paper', 'str', None, "Evci et al.'s comparison with this network's "
           'preset, pai: pruning at initialisation with its sanity checks '
           '(Frankle et al. 2021) on both presets, or lmc: the random-pruning '
           'control of every level of lottery_experiment_argfile --paper=lmc '
           "(each level's IMP mask shuffled within each layer, rewound to k)",
-          choices=('',) + tuple(paper_recipes.EVCI_PRESETS) +
-          (paper_recipes.PAI, paper_recipes.LMC)),
+          choices=tuple(paper_recipes.EVCI_PRESETS) +
+          (paper_recipes.PAI, paper_recipes.LMC),
+          derived='none'),
         S('scale', 'float', 1.0, 'with --paper: multiply every step count by '
           'this (a quick look)', above=0, maximum=1),
         S('rewind_iteration', 'int', None, 'with --paper=lmc: only the trees '

@@ -12,19 +12,11 @@ set-up.
 
 import time
 
-import fire
 import numpy as np
-import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import augmentation
+from lottery_ticket import command_line
 from lottery_ticket.foundations import dataset_base
-from lottery_ticket.foundations import graph_data
-from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
-from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_model
-from lottery_ticket.foundations import session as session_lib
-from lottery_ticket.foundations import trainer
 
 
 def random_cifar(train=2048, test=128, seed=0):
@@ -40,6 +32,14 @@ def random_cifar(train=2048, test=128, seed=0):
 def ms_per_step(name, batch_size=128, steps=20, warmup=5, augment=True,
                 dataset=None):
   """Marginal milliseconds per training step of architecture `name`."""
+  from lottery_ticket.foundations import architectures  # pylint: disable=g-import-not-at-top
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
+  from lottery_ticket.foundations import augmentation  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations import graph_data  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations import packed_model  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations import session as session_lib  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
   dataset = dataset or random_cifar()
   hyperparameters = architectures.architecture(name)
   model_class = packed_model.model_class(hyperparameters)
@@ -91,4 +91,4 @@ def main(networks='resnet20,vgg16', batch_size=128, steps=20, warmup=5,
 
 
 if __name__ == '__main__':
-  fire.Fire(main)
+  command_line.run(main, name='bench.cifar_speed')

@@ -28,13 +28,10 @@ import collections
 import threading
 import time
 
-import fire
-import tensorflow.compat.v1 as tf
 
+from lottery_ticket import command_line
 from lottery_ticket.bench import packed_speed
 from lottery_ticket.bench import train_speed
-from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
-from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import train_options
 from lottery_ticket.mnist_fc import constants
 
@@ -107,6 +104,7 @@ def main(networks=8, iterations=1000, evaluate=True, top=15):
       paper's protocol), as the benchmark's first table does.
     top: how many op types to list.
   """
+  from lottery_ticket.foundations import session as session_lib  # pylint: disable=g-import-not-at-top
   dataset = train_speed._dataset()  # pylint: disable=protected-access
   interval = train_options.TEST_INTERVAL if evaluate else None
   with _Tracer() as tracer:
@@ -135,4 +133,4 @@ def main(networks=8, iterations=1000, evaluate=True, top=15):
 
 
 if __name__ == '__main__':
-  fire.Fire(main)
+  command_line.run(main, name='bench.packed_profile')

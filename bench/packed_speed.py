@@ -46,16 +46,12 @@ import sys
 import time
 
 import numpy as np
-import tensorflow.compat.v1 as tf
 
 from lottery_ticket import command_line
 from lottery_ticket.bench import train_speed
-from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import progress
-from lottery_ticket.foundations import session as session_lib
 from lottery_ticket.foundations import train_options
-from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import constants
 
 FLOAT_BYTES = 4
@@ -83,6 +79,7 @@ def train_pack(dataset, num_networks, iterations, optimizer, interval):
       only at the first and the last step, a constant cost that the
       marginal rate cancels).
   """
+  from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
   members = [trainer.Member(init_seed=seed, order_seed=seed)
              for seed in range(num_networks)]
   training = train_options.options(test_interval=interval or iterations)
@@ -105,14 +102,14 @@ class Step:
     eval_splits: the sizes of the splits evaluated at each evaluation
       (validation, test; empty: none).
     interval: steps between two evaluations.
-    eval_chunk: the most examples evaluated at once.
+    eval_chunk: the most examples evaluated at once (None: the trainer's).
   """
   widths: tuple
   batch: int
   slots: int
   eval_splits: tuple = ()
   interval: int = train_options.TEST_INTERVAL
-  eval_chunk: int = trainer.DEFAULT_EVAL_CHUNK_SIZE
+  eval_chunk: int = None
 
   @property
   def layers(self):
@@ -211,7 +208,9 @@ def step_bytes(step):
   ])
   evaluation = 0
   if step.eval_examples:
-    chunks = sum(-(-size // step.eval_chunk) for size in step.eval_splits)
+    from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
+    chunk = step.eval_chunk or trainer.DEFAULT_EVAL_CHUNK_SIZE
+    chunks = sum(-(-size // chunk) for size in step.eval_splits)
     evaluation = (2 * (2 * p + q) + chunks * (3 * p + p + q) +
                   step.eval_examples * (step.widths[0] + 2 * outs))
   terms['evaluation'] = evaluation / step.interval
@@ -238,6 +237,8 @@ def roofline(num_networks, step, flop_rate, bandwidth):
 
 def optimizer_slots(optimizer):
   """How many slot arrays `optimizer` keeps per variable (Adam: m and v)."""
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
   with tf.Graph().as_default():
     variable = tf.Variable(tf.zeros([2]))
     instance = optimizers.optimizer_fn(optimizer)()
@@ -278,6 +279,9 @@ def bandwidth(megabytes=BANDWIDTH_MB, repeats=5):
   Returns:
     the best of `repeats` rates, in bytes per second.
   """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
+  from lottery_ticket.foundations import session as session_lib  # pylint: disable=g-import-not-at-top
   threads = max(session_lib.session_config().inter_op_parallelism_threads, 1)
   size = int(megabytes * 2**20 // FLOAT_BYTES // threads)
   with tf.Graph().as_default() as graph:
@@ -293,6 +297,8 @@ def bandwidth(megabytes=BANDWIDTH_MB, repeats=5):
 
 def _step_products(batch_input, kernels, upstream, eval_input):
   """The matrix products of one network's step (step_flops' terms)."""
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
   out = []
   x = batch_input
   for layer, (w, dy) in enumerate(zip(kernels, upstream)):
@@ -322,6 +328,9 @@ def matmul_rate(num_networks, step, seconds=1.0, repeats=3):
     seconds: about how long each timed loop runs.
     repeats: timed loops; the best counts.
   """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
+  from lottery_ticket.foundations import session as session_lib  # pylint: disable=g-import-not-at-top
   rows = int(round(step.eval_rows))
   timed = dataclasses.replace(step, eval_splits=(rows * step.interval,))
   rng = np.random.default_rng(0)

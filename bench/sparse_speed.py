@@ -25,20 +25,14 @@ process, with one thread, which counts this process's work only. Run:
 import time
 
 import numpy as np
-import tensorflow.compat.v1 as tf
 
 from lottery_ticket import command_line
 from lottery_ticket.foundations import architectures
 from lottery_ticket.foundations import dataset_base
-from lottery_ticket.foundations import fixed_batch
-from lottery_ticket.foundations import graph_data
-from lottery_ticket.foundations import mask_updates
 from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_model
 from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import schedules
 from lottery_ticket.foundations import sparsity_distribution
-from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import settings
@@ -86,6 +80,13 @@ class Loop(object):
 
   def __init__(self, method, network, dataset, total_steps, threads,
                grow_batch_size):
+    # TensorFlow's modules, imported here: the bench's --help needs none.
+    import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations import fixed_batch  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations import graph_data  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations import mask_updates  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations import packed_model  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
     self.method = method
     self._dataset = dataset
     self._step = 0

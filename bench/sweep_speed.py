@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 
-import fire
+from lottery_ticket import command_line
 
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import lottery_experiment_argfile
@@ -168,4 +168,4 @@ def main(runs=8, parallelism=2, iterations=1, training_len='300it',
 
 
 if __name__ == '__main__':
-  fire.Fire(main)
+  command_line.run(main, name='bench.sweep_speed')

@@ -15,16 +15,12 @@ import functools
 import time
 
 import numpy as np
-import tensorflow.compat.v1 as tf
 
 from lottery_ticket import command_line
 from lottery_ticket.foundations import dataset_base
-from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import progress
-from lottery_ticket.foundations import session
 from lottery_ticket.foundations import train_options
-from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import constants
 
 INTERVAL = 100
@@ -40,6 +36,7 @@ def _dataset(seed=0):
 
 
 def _model(dataset):
+  from lottery_ticket.foundations import model_fc  # pylint: disable=g-import-not-at-top
   inputs, labels = dataset.placeholders()
   model = model_fc.ModelFc(constants.HYPERPARAMETERS, inputs, labels)
   return model, inputs, labels
@@ -48,6 +45,7 @@ def _model(dataset):
 def library(dataset, iterations):
   """Seconds trainer.train takes for one network (a pack of one, how every
   command line trains a lone run), set-up included."""
+  from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
   start = time.time()
   trainer.train(
       dataset, constants.HYPERPARAMETERS, [trainer.Member()],
@@ -66,6 +64,7 @@ def feed_dict_loop(dataset, iterations, config=None):
     config: optional tf.ConfigProto (default: TensorFlow's own threading, as
       a plain script has it).
   """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   with tf.Graph().as_default() as graph:
     tf.set_random_seed(0)
     model, inputs, labels = _model(dataset)
@@ -119,6 +118,7 @@ def main(iterations=3000, repeats=2, quiet=False):
     repeats: timed (long, short) pairs per loop; the best counts.
     quiet: no progress bar (it shows on a terminal's stderr only).
   """
+  from lottery_ticket.foundations import session  # pylint: disable=g-import-not-at-top
   dataset = _dataset()
   loops = (library, feed_dict_loop,
            functools.partial(feed_dict_loop, config=session.session_config()))

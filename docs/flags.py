@@ -18,12 +18,10 @@ A table is whatever sits between two marker comments in a page:
 Concerns and runners are read from each runner module's `RUNNER` (a
 `cli.Runner`: `arguments`, `concerns`, `default_overrides`), and from each
 setting only `name`, `default`, `help`, `derived` and `allowed()`. The
-plain-function commands are read from the help `cli.function_help` writes
-for them. tests/test_docs_flags.py fails when a table is stale, and when a
-flag of any `--help` is missing from docs/ or shows another default.
-
-The runner modules import TensorFlow (their settings are declared beside
-the code that uses them), so this script does too.
+plain-function commands are read from the help of the Runner
+`command_line.command` makes of them. tests/test_docs_flags.py fails when
+a table is stale, and when a flag of any `--help` is missing from docs/
+or shows another default.
 """
 
 import dataclasses
@@ -147,8 +145,8 @@ def command_flags(name):
   """(flag, default text, what) of a plain command, from its --help."""
   from lottery_ticket import command_line  # pylint: disable=g-import-not-at-top
   module, function = COMMANDS[name]
-  text = command_line.function_help(
-      getattr(importlib.import_module(module), function), name)
+  text = command_line.command(
+      getattr(importlib.import_module(module), function), name).help()
   out = []
   for line in text.splitlines():
     match = HELP_LINE.match(line)

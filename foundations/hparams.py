@@ -8,7 +8,8 @@ preset, so a value is read the same way wherever it comes from:
 
   * booleans are true/false/1/0/yes/no in any case, nothing else (the string
     "false" is never true);
-  * integers refuse fractions (60.9 is an error, not 60) and booleans;
+  * integers refuse fractions (60.9 is an error, not 60) and booleans, and
+    as text are decimal digits only ('0x10', '1e3' and '5.0' are refused);
   * floats must be finite unless the setting allows otherwise;
   * a value outside its choices or bounds is refused in one line that names
     the flag and the value.
@@ -23,6 +24,7 @@ a run directory refuses to be reused with another configuration.
 import dataclasses
 import functools
 import math
+import re
 from typing import Any, Optional, Sequence, Tuple
 
 from lottery_ticket.foundations import choices
@@ -59,18 +61,9 @@ def parse_int(name, value):
     if math.isfinite(value) and value.is_integer():
       return int(value)
     return _fail(name, value, 'an integer')
-  if isinstance(value, str):
-    text = value.strip()
-    try:
-      return int(text)
-    except ValueError:
-      pass
-    try:
-      number = float(text)
-    except ValueError:
-      return _fail(name, value, 'an integer')
-    return parse_int(name, number)
-  return _fail(name, value, 'an integer')
+  if isinstance(value, str) and re.fullmatch(r'[+-]?[0-9]+', value.strip()):
+    return int(value)
+  return _fail(name, value, 'an integer (decimal digits)')
 
 
 def parse_float(name, value, finite=True):

@@ -691,10 +691,7 @@ def read(path, concerns=None, whole=False):
 
 
 def load_json(path):
-  try:
-    saved = save_restore.read_json(path)
-  except ValueError as error:
-    raise ValueError('{} is not valid JSON: {}'.format(path, error)) from None
+  saved = save_restore.read_json(path)  # its error names path and reason
   if not isinstance(saved, dict):
     raise ValueError('{} holds a {}, not a configuration object'.format(
         path, type(saved).__name__))

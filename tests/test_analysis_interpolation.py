@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import analysis_support as support
-from lottery_ticket.analysis import command_line
+from lottery_ticket import command_line
 from lottery_ticket.analysis import instability as instability_lib
 from lottery_ticket.analysis import interpolation
 from lottery_ticket.analysis import network_source
@@ -87,7 +87,7 @@ def test_incompatible_end_points_fail_in_one_line(tmp_path, monkeypatch, capsys)
       'interpolation', '--start={}'.format(small), '--end={}'.format(large),
       '--output_dir={}'.format(tmp_path / 'out')])
   with pytest.raises(SystemExit) as exit_info:
-    command_line.run(interpolation.interpolate, 'analysis.interpolation')
+    command_line.run(interpolation.interpolate, name='analysis.interpolation')
   assert exit_info.value.code == 2
   error = capsys.readouterr().err.strip()
   assert error.startswith('analysis.interpolation: error: incompatible end')

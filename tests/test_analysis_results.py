@@ -213,12 +213,12 @@ def test_bad_levels_and_empty_directories(synthetic, tmp_path):
 
 def test_cli_reports_a_directory_without_runs_in_one_line(tmp_path, monkeypatch,
                                                          capsys):
-  from lottery_ticket.analysis import command_line  # pylint: disable=g-import-not-at-top
+  from lottery_ticket import command_line  # pylint: disable=g-import-not-at-top
   monkeypatch.setattr(sys, 'argv', [
       'results', '--experiment_dir={}'.format(tmp_path),
       '--output_dir={}'.format(tmp_path / 'out')])
   with pytest.raises(SystemExit) as exit_info:
-    command_line.run(results_lib.results, 'analysis.results')
+    command_line.run(results_lib.results, name='analysis.results')
   assert exit_info.value.code == 2
   error = capsys.readouterr().err.strip()
   assert error.startswith('analysis.results: error: No runs under')

@@ -116,3 +116,37 @@ def test_setup_installs_the_command_tensorboard_and_a_gpu_extra(monkeypatch):
   gpu = _setup_arguments(monkeypatch, gpu='1')
   assert not [r for r in gpu['install_requires'] if 'tensorflow-cpu' in r]
   assert gpu['install_requires'][0] == 'tensorflow>=2.15'
+
+
+_HELP_WITHOUT_TENSORFLOW = r'''
+import contextlib, io, sys, warnings
+class Refuse(object):  # TensorFlow's import fails, so any --help needing it
+  def find_spec(self, name, path=None, target=None):
+    if name.split('.')[0] == 'tensorflow':
+      raise ImportError('--help imported TensorFlow')
+sys.meta_path.insert(0, Refuse())
+from lottery_ticket import cli_main
+warnings.simplefilter('ignore', RuntimeWarning)
+for name in cli_main.COMMANDS:
+  out = io.StringIO()
+  with contextlib.redirect_stdout(out):
+    try:
+      status = cli_main.main([name, '--help'])
+    except SystemExit as stop:
+      status = stop.code
+  print(name, status, len(out.getvalue().splitlines()))
+'''
+
+
+def test_every_commands_help_starts_without_tensorflow():
+  # One process, TensorFlow refused: every registered command's module and
+  # its --help import none (a runner imports its library inside the
+  # function it runs, an analysis or bench its TensorFlow modules likewise).
+  result = subprocess.run([sys.executable, '-c', _HELP_WITHOUT_TENSORFLOW],
+                          capture_output=True, text=True, timeout=300)
+  assert result.returncode == 0, result.stderr[-2000:]
+  from lottery_ticket import cli_main  # pylint: disable=g-import-not-at-top
+  shown = [line.split() for line in result.stdout.splitlines()]
+  assert [row[0] for row in shown] == list(cli_main.COMMANDS)
+  for name, status, lines in shown:
+    assert status == '0' and int(lines) > 3, (name, status, lines)

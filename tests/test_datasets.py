@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from sklearn import datasets as sklearn_datasets
 
+from lottery_ticket import command_line
 from lottery_ticket.datasets import archive
 from lottery_ticket.datasets import dataset_cifar10
 from lottery_ticket.datasets import dataset_digits
@@ -30,7 +31,6 @@ from lottery_ticket.datasets.errors import DatasetError
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.mnist_fc import download_data
 from lottery_ticket.mnist_fc import locations
-from lottery_ticket.mnist_fc.runners import download_data as download_runner
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 MNIST_T10K = REPO.parent / 'shared' / 'data' / 'mnist-t10k'
@@ -596,7 +596,10 @@ def test_download_data_digits_needs_nothing(capsys):
 
 
 def test_download_data_cli_bad_name(capsys):
-  assert download_runner.main(['--dataset=foo']) == 2
+  with pytest.raises(SystemExit) as stop:
+    command_line.run(download_data.download, ['--dataset=foo'],
+                     name='download_data')
+  assert stop.value.code == 2
   err = capsys.readouterr().err
   assert err.count('\n') == 1 and "No such dataset: 'foo'" in err
   assert 'Traceback' not in err

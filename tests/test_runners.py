@@ -25,7 +25,7 @@ def _error(run_cli, module, *args):
 @pytest.mark.parametrize('flags, message', [
     (['--dataset=imagenet'], "No such dataset: 'imagenet'"),
     (['--training_len=5minutes'], 'training_len'),
-    (["--training_len=('hours',3)"], "'hours' is neither iterations nor epochs"),
+    (["--training_len=('hours',3)"], """"('hours',3)" is not like 500it"""),
     (['--prune_percent=1.5'], '--prune_percent=1.5 must be < 1'),
     (['--optimizer=lbfgs'], "No such optimizer: 'lbfgs'"),
     (['--pruning=magic'], "No such pruning: 'magic'"),

@@ -1,8 +1,9 @@
 """The runner CLI a sweep executes: its command, output directories, checks.
 
-A runner is named either by module (`lottery_ticket.mnist_fc.runners.
-reinitialize`, run as `python -m module ...`) or by the path of a script
-(`path/to/runner.py`, run as `python path ...`).
+A runner is named either as a command of the library (`reinitialize` or
+its module `lottery_ticket.mnist_fc.runners.reinitialize`, run as `python -m
+module ...`) or by the path of a script (`path/to/runner.py`, run as `python
+path ...`); any other module is refused before the sweep starts.
 
 A runner module may define `output_directories(**flags) -> list of str`,
 the run directories a line with those flags writes: several for a line
@@ -105,6 +106,26 @@ def _call_with_flags(function, flags):
   return function(**flags)
 
 
+def _command_module(name):
+  """The module of a command of the library, named by its command name
+  (`train`) or its module.
+
+  Raises:
+    ProgramError: for any other module: a sweep runs commands of the
+      library or scripts, and a module that is neither would run
+      unchecked (`json.tool`, `this`).
+  """
+  from lottery_ticket import cli_main  # pylint: disable=g-import-not-at-top
+  modules = [command.module for command in cli_main.COMMANDS.values()]
+  if name in cli_main.COMMANDS:
+    return cli_main.COMMANDS[name].module
+  if name in modules:
+    return name
+  raise ProgramError('runner {!r} is no command of the library (give a '
+                     'command, e.g. train or {}, or a .py script)'.format(
+                         name, modules[0]))
+
+
 class Program(object):
   """A runner CLI, named by module or by script path.
 
@@ -129,14 +150,10 @@ class Program(object):
       self.target = os.path.abspath(target)
       self._source_path = self.target
     else:
-      self.target = target
-      try:
-        spec = importlib.util.find_spec(target)
-      except (ImportError, ValueError):
-        spec = None
+      self.target = _command_module(target)
+      spec = importlib.util.find_spec(self.target)
       if spec is None or not spec.has_location:
-        raise ProgramError('runner {} is neither a .py file nor an '
-                           'importable module'.format(target))
+        raise ProgramError('runner {} is not importable'.format(target))
       self._source_path = spec.origin
     self._module = None
     self._hooks = {}

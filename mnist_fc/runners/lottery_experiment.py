@@ -29,21 +29,20 @@ from lottery_ticket.mnist_fc.runners import common
 S = hparams.Setting
 
 
-def lottery_experiment(output_dir, iterations=5,
-                       experiment_name=constants.EXPERIMENT_NAME,
-                       presets=None, config=None, overwrite=False, trials=0,
-                       **flags):
-  """Trains, prunes, resets and retrains for levels 0..iterations."""
+def lottery_experiment(output_dir, iterations, experiment_name, presets,
+                       config, overwrite, trials, **flags):
+  """Trains, prunes, resets and retrains for levels 0..iterations (the
+  defaults are RUNNER's)."""
   from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib  # pylint: disable=g-import-not-at-top
   lottery_lib.lottery_experiment(
       output_dir, iterations=iterations, experiment_name=experiment_name,
-      presets=presets, config=config or None,
-      overwrite=common.OVERWRITE.parse(overwrite), trials=trials, **flags)
+      presets=presets or None, config=config or None, overwrite=overwrite,
+      trials=trials, **flags)
   runs.print_summary([
       paths.run(trial_dir, level, experiment_name)
       for trial_dir in output_directories(output_dir, trials,
                                           flags.get('seed', 0))
-      for level in range(int(iterations) + 1)])
+      for level in range(iterations + 1)])
 
 
 def output_directories(output_dir, trials=0, seed=0, **unused_flags):

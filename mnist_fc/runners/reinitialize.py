@@ -36,15 +36,15 @@ def output_directories(output_dir, level, mode='reinit', trials=0, seed=0,
                                                          seed)]
 
 
-def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init',
-                 distribution=None, config=None, overwrite=False, trials=0,
-                 **flags):
-  """Retrains a level's masks from a new initialisation."""
+def reinitialize(output_dir, level, mode, source_experiment, distribution,
+                 config, overwrite, trials, **flags):
+  """Retrains a level's masks from a new initialisation (the defaults are
+  RUNNER's)."""
   from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib  # pylint: disable=g-import-not-at-top
   reinitialize_lib.reinitialize(
       output_dir, level, mode=mode, source_experiment=source_experiment,
-      distribution=distribution or None, config=config or None,
-      overwrite=common.OVERWRITE.parse(overwrite), trials=trials, **flags)
+      distribution=distribution, config=config, overwrite=overwrite,
+      trials=trials, **flags)
   runs.print_summary(output_directories(output_dir, level, mode, trials,
                                        flags.get('seed', 0)))
 

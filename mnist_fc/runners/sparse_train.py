@@ -41,12 +41,12 @@ from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import common
 
 
-def sparse_train(output_dir, config=None, overwrite=False, trials=0, **flags):
-  """Trains one network (or --trials packed) with a sparse-training method."""
+def sparse_train(output_dir, config, overwrite, trials, **flags):
+  """Trains one network (or --trials packed) with a sparse-training method
+  (the defaults are RUNNER's)."""
   from lottery_ticket.mnist_fc import sparse_train as sparse_train_lib  # pylint: disable=g-import-not-at-top
   sparse_train_lib.sparse_train(output_dir, config=config or None,
-                                overwrite=common.OVERWRITE.parse(overwrite),
-                                trials=trials, **flags)
+                                overwrite=overwrite, trials=trials, **flags)
   runs.print_summary(output_directories(output_dir, trials,
                                        flags.get('seed', 0)))
 

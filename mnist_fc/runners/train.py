@@ -20,13 +20,12 @@ from lottery_ticket.mnist_fc.runners import common
 S = hparams.Setting
 
 
-def train(output_dir, masks=None, presets=None, config=None, combine='union',
-          overwrite=False, **flags):
-  """Trains one network into output_dir."""
+def train(output_dir, masks, presets, config, combine, overwrite, **flags):
+  """Trains one network into output_dir (the defaults are RUNNER's)."""
   from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
   train_lib.train(output_dir, masks=masks or None, presets=presets or None,
-                  config=config or None, combine=combine,
-                  overwrite=common.OVERWRITE.parse(overwrite), **flags)
+                  config=config or None, combine=combine, overwrite=overwrite,
+                  **flags)
   runs.print_summary([output_dir])
 
 
