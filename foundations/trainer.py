@@ -486,9 +486,6 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
                                             plan.keep_checkpoints)
              if checkpointing and all(os.path.isdir(paths.initial(d))
                                       for d in run_dirs) else 0)
-  starting = ([initial_values(model_class, hyperparameters, dataset, m)
-               for m in members] if not resumed else None)
-
   orders = _orders(dataset, members)
   graph = tf.Graph()
   with graph.as_default():
@@ -496,6 +493,12 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
                   optimizer_fn, checkpointing, training, plan, build_hooks,
                   augment, [o.train_order_seed for o in orders])
   graph.finalize()
+  # Before any session: the threads follow the size of the step.
+  session_lib.plan(session_lib.step_work(
+      [k.shape.as_list() for k in pack.model.kernels.values()],
+      training.batch_size, dataset.input_shape))
+  starting = ([initial_values(model_class, hyperparameters, dataset, m)
+               for m in members] if not resumed else None)
   with session_lib.new_session(graph) as sess:
     pack.initialize(sess)
     run = _Run(sess, pack, members, orders, total, training, plan)
