@@ -23,9 +23,11 @@ chunk (the order is a pure function of the network's seed and the step).
 Python comes back only at the points where something is recorded,
 checkpointed or saved. Evaluation reads whole splits already in the graph,
 from a snapshot of the weights, in a background thread while training goes
-on (background_evaluation.py). The training settings the loop reads
-(batch size, regularisation, intervals) are the training concern's
-(train_options.py): a runner hands its `config.training` as it is.
+on (background_evaluation.py). Before its first session the trainer plans
+the threads from the size of its step (session.py: one thread per op for a
+small network, every core for a pack or a conv net). The training settings
+the loop reads (batch size, regularisation, intervals) are the training
+concern's (train_options.py): a runner hands its `config.training` as it is.
 
 A killed run resumes: with `checkpoint_interval`, each network's variables,
 optimizer state and records are checkpointed in its own run directory
