@@ -21,6 +21,13 @@ paper's protocol: validation and test every 100 iterations) and without
   % roofline steps/s over the roofline, and which bound was the larger;
   peak RSS   the peak resident memory of the process that trained the pack.
 
+The largest pack (8 when measured) is also run through the lottery
+experiment's own code (mnist_fc's lottery_experiment, level 0 of N trials:
+config.json, checks, checkpoints, records, TensorBoard summaries, progress
+lines, saved networks) on the same MNIST-shaped data, written once as an
+.npz and held in memory, with evaluation, and its marginal rate is compared
+with the trainer's.
+
 Every pack size is measured in a child process of its own (pass
 --nochildren to measure in this one): its matrix-product rate, its training
 rates and its peak resident set size (getrusage's ru_maxrss in the child,
@@ -28,7 +35,11 @@ which counts everything TensorFlow allocates, the data in the graph
 included, unlike tracemalloc, which sees only Python's allocations). A pack
 of 8 must stay under MEMORY_LIMIT_GIB. The output ends with one line per
 mode, `pack of 8 with evaluation: P% of the roofline, R x one network` (the
-largest size measured when 8 is not).
+largest size measured when 8 is not), then `the lottery experiment's own
+path, pack of 8: P% of the trainer's rate`, then the headline
+`Frankle & Carbin's LeNet-300-100 experiment: H h at this rate, R h at the
+roofline`: the paper's 15.75 M network-steps (paper_network_steps) at the
+experiment path's rate and at the pack's roofline with evaluation.
 
   python -m lottery_ticket.bench.packed_speed [--sizes=1,2,4,8,16]
       [--iterations=2000] [--repeats=1] [--optimizer=adam]
@@ -40,9 +51,12 @@ ratios and the percentages, measured in the same run, move less.
 import collections
 import dataclasses
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -53,11 +67,13 @@ from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import train_options
 from lottery_ticket.mnist_fc import constants
+from lottery_ticket.mnist_fc import lottery_experiment
 
 FLOAT_BYTES = 4
 MEMORY_LIMIT_GIB = 1.5
 BANDWIDTH_MB = 256
 MODES = (('with evaluation', True), ('without evaluation', False))
+EXPERIMENT = 'lottery experiment'
 _CHILD_MARK = 'packed_speed child result: '
 
 
@@ -86,6 +102,78 @@ def train_pack(dataset, num_networks, iterations, optimizer, interval):
   trainer.train(dataset, constants.HYPERPARAMETERS, members,
                 optimizers.optimizer_fn(optimizer), ('iterations', iterations),
                 training, save_network=False)
+
+
+def write_npz(path, dataset):
+  """Writes `dataset` as an MNIST .npz (x_train, y_train, x_test, y_test).
+
+  The training split and the validation split go into x_train, so that
+  the lottery experiment, reading it with --validate_size, holds out as
+  many examples as `dataset` does. Its images must lie in [0, 1].
+  """
+  train, validate = dataset.train, dataset.validate
+  np.savez(path,
+           x_train=np.concatenate([train.images, validate.images]),
+           y_train=np.concatenate([train.labels, validate.labels]),
+           x_test=dataset.test.images, y_test=dataset.test.labels)
+
+
+def run_experiment(location, output_dir, dataset, num_networks, iterations,
+                   optimizer, interval):
+  """Level 0 of the lottery experiment with `num_networks` trials, packed.
+
+  The experiment's own code from its entry point on (mnist_fc's
+  lottery_experiment): config.json, its checks, the dataset read from
+  `location` (an .npz written by write_npz, then held in memory),
+  checkpoints, records, TensorBoard summaries, progress lines and the
+  saved networks, at the runners' defaults but for the length, the
+  optimizer and the evaluation interval.
+  """
+  lottery_experiment.lottery_experiment(
+      output_dir, iterations=0, trials=num_networks, dataset='mnist',
+      data_location=location, validate_size=dataset.validate.num_examples,
+      training_len='{}it'.format(iterations), test_interval=interval,
+      optimizer=optimizer)
+
+
+def experiment_rate(dataset, num_networks, optimizer, interval, iterations,
+                    short, repeats):
+  """Marginal network-steps/s of the lottery experiment's own path (pack_rate's
+  measure, each run writing into a fresh directory)."""
+  with tempfile.TemporaryDirectory(prefix='packed_speed_') as scratch:
+    location = os.path.join(scratch, 'mnist.npz')
+    write_npz(location, dataset)
+    runs = iter(range(10**6))
+
+    def train(unused_dataset, num, steps, unused_optimizer, unused_interval):
+      output_dir = os.path.join(scratch, 'run{}'.format(next(runs)))
+      run_experiment(location, output_dir, dataset, num, steps, optimizer,
+                     interval)
+      shutil.rmtree(output_dir)
+    return pack_rate(dataset, num_networks, optimizer, interval, iterations,
+                     short, repeats, train=train)
+
+
+# Frankle & Carbin (ICLR 2019), LeNet-300-100 on MNIST: 5 trials of 21
+# levels (pruning 20% per level to 1.2% of the weights), each level trained
+# three ways (the lottery ticket, randomly reinitialised, randomly pruned),
+# 50,000 iterations each, evaluated every 100 (train_options.TEST_INTERVAL).
+PAPER_TRIALS, PAPER_LEVELS, PAPER_KINDS = 5, 21, 3
+PAPER_ITERATIONS = 50000
+
+
+def paper_network_steps():
+  """15.75 M: the network-steps of Frankle & Carbin's LeNet-300-100 runs."""
+  return PAPER_TRIALS * PAPER_LEVELS * PAPER_KINDS * PAPER_ITERATIONS
+
+
+def headline(rate, roofline_rate):
+  """`Frankle & Carbin's LeNet-300-100 experiment: H h at this rate, R h at
+  the roofline`, from two network-steps/s (with the paper's evaluation)."""
+  return ('Frankle & Carbin\'s LeNet-300-100 experiment: {:.1f} h at this '
+          'rate, {:.1f} h at the roofline'.format(
+              paper_network_steps() / rate / 3600,
+              paper_network_steps() / roofline_rate / 3600))
 
 
 # The model of a step ------------------------------------------------------------
@@ -372,17 +460,18 @@ def matmul_rate(num_networks, step, seconds=1.0, repeats=3):
 
 
 def pack_rate(dataset, num_networks, optimizer, interval, iterations, short,
-              repeats):
+              repeats, train=train_pack):
   """Marginal network-steps/s of a pack: N (long - short) / (t_long - t_short).
 
   Best of `repeats` (long, short) pairs. With `short` 0, or when the
   difference is lost in the noise (under a tenth of the long run: too few
   steps), the long run's own rate, set-up included, is taken instead: an
-  underestimate, never a wild number.
+  underestimate, never a wild number. `train` is train_pack or what takes
+  its arguments.
   """
   def seconds(steps):
     start = time.perf_counter()
-    train_pack(dataset, num_networks, steps, optimizer, interval)
+    train(dataset, num_networks, steps, optimizer, interval)
     return time.perf_counter() - start
 
   best = 0.0
@@ -404,15 +493,23 @@ def peak_rss_bytes():
 
 
 def measure_size(dataset, num_networks, optimizer, iterations, short,
-                 repeats, interval=train_options.TEST_INTERVAL, matmul_seconds=1.0):
+                 repeats, interval=train_options.TEST_INTERVAL, matmul_seconds=1.0,
+                 experiment=False):
   """Everything measured for one pack size, in both modes.
 
-  The matrix-product loop runs about `matmul_seconds` per timing.
+  The session's threads are planned for this pack's step first, as the
+  trainer plans them (the process's first session sizes its pools). The
+  matrix-product loop runs about `matmul_seconds` per timing.
 
   Returns:
     dict mode -> {'steps': network-steps/s, 'flop_rate': matrix-product
-    operations/s}.
+    operations/s}; with `experiment`, also EXPERIMENT -> the lottery
+    experiment's own path's network-steps/s (with evaluation).
   """
+  step = lenet_step(dataset, optimizer, False)
+  session_lib.plan(session_lib.step_work(
+      [(num_networks, n, m) for n, m in step.layers], step.batch,
+      dataset.input_shape))
   out = {}
   for mode, evaluated in MODES:
     step = dataclasses.replace(lenet_step(dataset, optimizer, evaluated),
@@ -428,15 +525,23 @@ def measure_size(dataset, num_networks, optimizer, iterations, short,
     progress.notice('  N = {}, {}: {:.0f} network-steps/s'.format(
         num_networks, mode, steps))
     out[mode] = {'steps': steps, 'flop_rate': flop_rate}
+  if experiment:
+    progress.notice('  N = {}, the lottery experiment\'s own path...'.format(
+        num_networks))
+    out[EXPERIMENT] = experiment_rate(dataset, num_networks, optimizer,
+                                      interval, iterations, short, repeats)
+    progress.notice('  N = {}, the lottery experiment\'s own path: {:.0f} '
+                    'network-steps/s'.format(num_networks, out[EXPERIMENT]))
   return out
 
 
-def _child(num_networks, optimizer, iterations, short, repeats):
+def _child(num_networks, optimizer, iterations, short, repeats, experiment):
   """measure_size in a fresh process; adds its peak RSS ('rss', bytes)."""
   command = [sys.executable, '-m', 'lottery_ticket.bench.packed_speed',
              '--child={}'.format(num_networks), '--optimizer=' + optimizer,
              '--iterations={}'.format(iterations), '--short={}'.format(short),
-             '--repeats={}'.format(repeats)]
+             '--repeats={}'.format(repeats),
+             '--experiment={}'.format(bool(experiment))]
   done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
   line = [l for l in done.stdout.splitlines() if l.startswith(_CHILD_MARK)][-1]
   return json.loads(line[len(_CHILD_MARK):])
@@ -526,8 +631,9 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
 
   Returns:
     (results, rss): dict (size, mode) -> {'steps', 'flop_rate',
-    'roofline', 'bound', 'ratio', 'percent'}, and dict size -> peak RSS in
-    bytes (empty without children).
+    'roofline', 'bound', 'ratio', 'percent'}, plus (largest size,
+    EXPERIMENT) -> the experiment path's network-steps/s; and dict size ->
+    peak RSS in bytes (empty without children).
   """
   out = out or sys.stdout
 
@@ -544,15 +650,20 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
       bandwidth_mb))
   bytes_per_second = bandwidth(bandwidth_mb)
   results, rss = {}, {}
+  last = 8 if 8 in sizes else sizes[-1]
+  experiment = None
   for size in sizes:
     progress.notice('packed_speed: pack of {} ({} of sizes {})'.format(
         size, sizes.index(size) + 1, ','.join(map(str, sizes))))
     if children:
-      measured = _child(size, optimizer, iterations, short, repeats)
+      measured = _child(size, optimizer, iterations, short, repeats,
+                        size == last)
       rss[size] = measured.pop('rss')
     else:
       measured = measure_size(dataset, size, optimizer, iterations, short,
-                              repeats, interval, matmul_seconds)
+                              repeats, interval, matmul_seconds,
+                              experiment=size == last)
+    experiment = measured.pop(EXPERIMENT, experiment)
     for mode, _ in MODES:
       results[size, mode] = dict(measured[mode])
   # Measured again at the end: the best of both is the machine's.
@@ -564,7 +675,6 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
   say()
   _print_table(results, rss, say)
   say()
-  last = 8 if 8 in sizes else sizes[-1]
   if last in rss:
     say('peak RSS of a pack of {} (ru_maxrss of its own process, data and '
         'graph included): {:.2f} GiB, {} the {} GiB limit'.format(
@@ -574,7 +684,17 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
   for mode, _ in MODES:
     say(final_line(last, mode, results[last, mode]['percent'],
                    results[last, mode]['ratio']))
+  evaluated = results[last, MODES[0][0]]
+  say(experiment_line(last, 100 * experiment / evaluated['steps']))
+  say(headline(experiment, evaluated['roofline']))
+  results[last, EXPERIMENT] = experiment
   return results, rss
+
+
+def experiment_line(num_networks, percent):
+  """`the lottery experiment's own path, pack of 8: P% of the trainer's rate`."""
+  return ('the lottery experiment\'s own path, pack of {}: {:.0f}% of the '
+          'trainer\'s rate'.format(num_networks, percent))
 
 
 def _sizes(sizes):
@@ -591,7 +711,8 @@ def _sizes(sizes):
 
 
 def main(sizes='1,2,4,8,16', iterations=2000, short=100, repeats=1,
-         optimizer=constants.OPTIMIZER, children=True, child=0):
+         optimizer=constants.OPTIMIZER, children=True, child=0,
+         experiment=False):
   """Prints each pack size's network-steps/s against the roofline.
 
   Args:
@@ -604,12 +725,14 @@ def main(sizes='1,2,4,8,16', iterations=2000, short=100, repeats=1,
     children: measure each size in a child process of its own, which also
       gives its peak resident memory.
     child: internal: measure this one size and print it for the parent.
+    experiment: internal: the child also measures the lottery experiment's
+      own path.
   """
   optimizers.check_name(optimizer)
   dataset = train_speed._dataset()  # pylint: disable=protected-access
   if child:
     measured = measure_size(dataset, child, optimizer, iterations, short,
-                            repeats)
+                            repeats, experiment=experiment)
     measured['rss'] = peak_rss_bytes()
     print(_CHILD_MARK + json.dumps(measured), flush=True)
     return

@@ -6,12 +6,17 @@ validation and test are evaluated every 100 iterations. The baseline is what
 a straightforward tf.compat.v1 script does: one `session.run` per step with
 `feed_dict`, and the evaluation sets fed in as arrays. The library is timed
 as trainer.train on one network (a pack of one, how every command line
-trains a lone run). Run:
+trains a lone run), with its default threads (foundations/session.py plans
+them from the size of the step) and, each in a child process of its own,
+with one thread per op and with one per core. Run:
 
   python -m lottery_ticket.bench.train_speed [--iterations=2000]
 """
 
 import functools
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -110,23 +115,50 @@ def steps_per_second(loop, dataset, iterations, repeats, on_run=None):
   return best
 
 
-def main(iterations=3000, repeats=2, quiet=False):
-  """Prints steps/s of both loops and their ratio.
+_CHILD_MARK = 'train_speed child result: '
+
+
+def library_with_threads(intra_op_threads, iterations, repeats):
+  """The trainer's steps/s in a child process with
+  LOTTERY_TICKET_INTRA_OP_THREADS set (TensorFlow sizes its thread pool once
+  per process, so each setting needs a process of its own)."""
+  env = dict(os.environ, **{session.INTRA_ENV: str(intra_op_threads)})
+  done = subprocess.run(
+      [sys.executable, '-m', 'lottery_ticket.bench.train_speed',
+       '--iterations={}'.format(iterations), '--repeats={}'.format(repeats),
+       '--child=True'], check=True, stdout=subprocess.PIPE, text=True,
+      env=env)
+  line = [l for l in done.stdout.splitlines() if l.startswith(_CHILD_MARK)][-1]
+  return float(line[len(_CHILD_MARK):])
+
+
+def main(iterations=3000, repeats=2, quiet=False, child=False):
+  """Prints steps/s of both loops and their ratio, and the trainer's default
+  threads against one thread per op and one per core.
 
   Args:
     iterations: steps of each long timed run.
     repeats: timed (long, short) pairs per loop; the best counts.
     quiet: no progress bar (it shows on a terminal's stderr only).
+    child: internal: time the trainer alone and print it for the parent.
   """
   from lottery_ticket.foundations import session  # pylint: disable=g-import-not-at-top
   dataset = _dataset()
+  if child:
+    print(_CHILD_MARK + repr(steps_per_second(library, dataset, iterations,
+                                              repeats)), flush=True)
+    return
   loops = (library, feed_dict_loop,
            functools.partial(feed_dict_loop, config=session.session_config()))
-  with progress.Bar(2 * repeats * len(loops), 'train_speed', unit='runs',
+  with progress.Bar(2 * repeats * len(loops) + 2, 'train_speed', unit='runs',
                     quiet=quiet) as bar:
     ours, base, tuned = [
         steps_per_second(loop, dataset, iterations, repeats,
                          on_run=bar.update) for loop in loops]
+    threads = {}
+    for count in (1, 0):
+      threads[count] = library_with_threads(count, iterations, repeats)
+      bar.update()
   print('LeNet-300-100, batch 60, eval (5,000 val + 10,000 test) every {} its'
         .format(INTERVAL))
   print('feed_dict loop                       : {:6.0f} steps/s'.format(base))
@@ -134,6 +166,13 @@ def main(iterations=3000, repeats=2, quiet=False):
   print('library trainer (a pack of one)       : {:6.0f} steps/s'.format(ours))
   print('ratio (trainer / feed_dict loop)      : {:6.2f}x'.format(ours / base))
   print('ratio (trainer / same-threads loop)   : {:6.2f}x'.format(ours / tuned))
+  intra = session.session_config().intra_op_parallelism_threads
+  print('trainer, default threads ({})          : {:6.0f} steps/s'.format(
+      'one per op' if intra == 1 else intra or 'one per core', ours))
+  print('trainer, one thread per op (child)     : {:6.0f} steps/s = {:.2f}x '
+        'the default'.format(threads[1], threads[1] / ours))
+  print('trainer, one thread per core (child)   : {:6.0f} steps/s = {:.2f}x '
+        'the default'.format(threads[0], threads[0] / ours))
 
 
 if __name__ == '__main__':

@@ -23,9 +23,11 @@ chunk (the order is a pure function of the network's seed and the step).
 Python comes back only at the points where something is recorded,
 checkpointed or saved. Evaluation reads whole splits already in the graph,
 from a snapshot of the weights, in a background thread while training goes
-on (background_evaluation.py). The training settings the loop reads
-(batch size, regularisation, intervals) are the training concern's
-(train_options.py): a runner hands its `config.training` as it is.
+on (background_evaluation.py). Before its first session the trainer plans
+the threads from the size of its step (session.py: one thread per op for a
+small network, every core for a pack or a conv net). The training settings
+the loop reads (batch size, regularisation, intervals) are the training
+concern's (train_options.py): a runner hands its `config.training` as it is.
 
 A killed run resumes: with `checkpoint_interval`, each network's variables,
 optimizer state and records are checkpointed in its own run directory
@@ -486,9 +488,6 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
                                             plan.keep_checkpoints)
              if checkpointing and all(os.path.isdir(paths.initial(d))
                                       for d in run_dirs) else 0)
-  starting = ([initial_values(model_class, hyperparameters, dataset, m)
-               for m in members] if not resumed else None)
-
   orders = _orders(dataset, members)
   graph = tf.Graph()
   with graph.as_default():
@@ -496,6 +495,12 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
                   optimizer_fn, checkpointing, training, plan, build_hooks,
                   augment, [o.train_order_seed for o in orders])
   graph.finalize()
+  # Before any session: the threads follow the size of the step.
+  session_lib.plan(session_lib.step_work(
+      [k.shape.as_list() for k in pack.model.kernels.values()],
+      training.batch_size, dataset.input_shape))
+  starting = ([initial_values(model_class, hyperparameters, dataset, m)
+               for m in members] if not resumed else None)
   with session_lib.new_session(graph) as sess:
     pack.initialize(sess)
     run = _Run(sess, pack, members, orders, total, training, plan)

@@ -7,9 +7,11 @@ and only the shape of what it prints is checked.
 import io
 import re
 
+import numpy as np
 import pytest
 
 from lottery_ticket.bench import packed_speed
+from lottery_ticket.foundations import dataset_base
 
 # A 3-4-2 network, batch 5, Adam (2 slots); 10 + 20 examples evaluated every
 # 10 steps in chunks of at most 15 (so 1 + 2 chunks).
@@ -86,26 +88,62 @@ def test_sizes_flag():
     packed_speed._sizes('0')  # pylint: disable=protected-access
 
 
+def test_the_papers_protocol_and_its_headline():
+  # 5 trials x 21 levels x 3 kinds of run x 50,000 iterations.
+  assert packed_speed.paper_network_steps() == 15750000
+  line = packed_speed.headline(15750000 / 3600 / 5, 15750000 / 3600 / 2)
+  assert line == ("Frankle & Carbin's LeNet-300-100 experiment: 5.0 h at this "
+                  "rate, 2.0 h at the roofline")
+
+
 FINAL = re.compile(r'^pack of (\d+) (with|without) evaluation: (\d+)% of the '
                    r'roofline, (\d+\.\d+) x one network$')
 
 
-def test_report_ends_with_the_two_lines(tiny_dataset):
+EXPERIMENT = re.compile(r"^the lottery experiment's own path, pack of 2: "
+                        r"(\d+)% of the trainer's rate$")
+HEADLINE = re.compile(r"^Frankle & Carbin's LeNet-300-100 experiment: "
+                      r"(\d+\.\d) h at this rate, (\d+\.\d) h at the roofline$")
+
+
+def test_report_ends_with_the_two_lines_the_experiment_and_the_headline(
+    tiny_dataset):
+  # Images in [0, 1], as the MNIST .npz the experiment's own path reads.
+  unit = dataset_base.DatasetBase(
+      *[(tiny_dataset.train.images - tiny_dataset.train.images.min()) /
+        np.ptp(tiny_dataset.train.images), tiny_dataset.train.labels],
+      *[np.clip(tiny_dataset.test.images / 8 + 0.5, 0, 1),
+        tiny_dataset.test.labels], validate_size=50, train_order_seed=3)
   out = io.StringIO()
-  results, rss = packed_speed.report(tiny_dataset, [2], iterations=12, short=0,
+  results, rss = packed_speed.report(unit, [2], iterations=12, short=0,
                                 interval=4, children=False, bandwidth_mb=4,
                                 matmul_seconds=0.05, out=out)
   lines = out.getvalue().rstrip('\n').splitlines()
-  finals = [FINAL.match(line) for line in lines[-2:]]
-  assert all(finals), lines[-2:]
+  finals = [FINAL.match(line) for line in lines[-4:-2]]
+  assert all(finals), lines[-4:-2]
   assert [m.group(1, 2) for m in finals] == [('2', 'with'), ('2', 'without')]
   assert all(float(m.group(4)) > 0 for m in finals)
+  assert EXPERIMENT.match(lines[-2]), lines[-2]
+  assert int(EXPERIMENT.match(lines[-2]).group(1)) == round(
+      100 * results[2, packed_speed.EXPERIMENT] /
+      results[2, 'with evaluation']['steps'])
+  hours = HEADLINE.match(lines[-1])
+  assert hours, lines[-1]
+  assert float(hours.group(1)) == pytest.approx(
+      packed_speed.paper_network_steps() / 3600 /
+      results[2, packed_speed.EXPERIMENT], abs=0.051)
+  assert float(hours.group(2)) == pytest.approx(
+      packed_speed.paper_network_steps() / 3600 /
+      results[2, 'with evaluation']['roofline'], abs=0.051)
   # Both sizes, both modes in the table; 1 is measured as the base.
   rows = [line.split() for line in lines if re.match(r'^\s+[12]\s', line)]
   assert len(rows) == 4
   assert rss == {}  # measured in this process: no peak of its own
   assert results[1, 'with evaluation']['ratio'] == 1.0
   for key, result in results.items():
+    if key[1] == packed_speed.EXPERIMENT:
+      assert result > 0
+      continue
     assert min(result['steps'], result['roofline'], result['ratio'],
                result['percent']) > 0, key
     assert result['bound'] in ('matmul', 'memory')

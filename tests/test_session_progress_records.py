@@ -12,12 +12,22 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import session
 
 
-def test_thread_counts_come_from_the_environment(monkeypatch):
+@pytest.fixture
+def unplanned():
+  """No planned work before and after the test (plan is process-wide)."""
+  session.plan(None)
+  yield
+  session.plan(None)
+
+
+def test_thread_counts_come_from_the_environment(monkeypatch, unplanned):
+  del unplanned
   monkeypatch.delenv(session.INTRA_ENV, raising=False)
   monkeypatch.delenv(session.INTER_ENV, raising=False)
   config = session.session_config()
   assert config.intra_op_parallelism_threads == session.DEFAULT_INTRA_OP_THREADS
   assert config.inter_op_parallelism_threads == session.DEFAULT_INTER_OP_THREADS
+  session.plan(session.SPLIT_WORK - 1)  # the environment overrides a plan
   monkeypatch.setenv(session.INTRA_ENV, '3')
   monkeypatch.setenv(session.INTER_ENV, '0')
   config = session.session_config()
@@ -26,6 +36,33 @@ def test_thread_counts_come_from_the_environment(monkeypatch):
   monkeypatch.setenv(session.INTRA_ENV, 'many')
   with pytest.raises(ValueError, match="LOTTERY_TICKET_INTRA_OP_THREADS='many'"):
     session.session_config()
+
+
+def test_step_work_counts_multiply_adds_by_hand():
+  # LeNet-300-100, a pack of 8, batch 60: 8 x 60 x (784*300 + 300*100 + 100*10).
+  dense = [(8, 784, 300), (8, 300, 100), (8, 100, 10)]
+  assert session.step_work(dense, 60, (784,)) == 8 * 60 * 266200
+  # A conv kernel [1, 5, 5, 1, 6] on 28 x 28 inputs: 150 at each of 784
+  # positions, then a dense [1, 10, 2].
+  conv = [(1, 5, 5, 1, 6), (1, 10, 2)]
+  assert session.step_work(conv, 3, (28, 28, 1)) == 3 * (150 * 784 + 20)
+
+
+def test_a_small_step_runs_each_op_on_one_thread(monkeypatch, unplanned):
+  del unplanned
+  monkeypatch.delenv(session.INTRA_ENV, raising=False)
+  lenet = session.step_work([(1, 784, 300), (1, 300, 100), (1, 100, 10)], 60,
+                            (784,))
+  pack = session.step_work([(8, 784, 300), (8, 300, 100), (8, 100, 10)], 60,
+                           (784,))
+  assert lenet < session.SPLIT_WORK <= pack
+  session.plan(lenet)
+  assert session.session_config().intra_op_parallelism_threads == 1
+  session.plan(pack)
+  assert session.session_config().intra_op_parallelism_threads == 0
+  assert session.intra_op_threads(None) == session.DEFAULT_INTRA_OP_THREADS
+  monkeypatch.setenv(session.INTRA_ENV, '2')
+  assert session.session_config().intra_op_parallelism_threads == 2
 
 
 def test_progress_names_level_iteration_accuracy_and_time_left():
