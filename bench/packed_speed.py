@@ -67,7 +67,6 @@ from lottery_ticket.foundations import optimizers
 from lottery_ticket.foundations import progress
 from lottery_ticket.foundations import train_options
 from lottery_ticket.mnist_fc import constants
-from lottery_ticket.mnist_fc import lottery_experiment
 
 FLOAT_BYTES = 4
 MEMORY_LIMIT_GIB = 1.5
@@ -129,6 +128,7 @@ def run_experiment(location, output_dir, dataset, num_networks, iterations,
   saved networks, at the runners' defaults but for the length, the
   optimizer and the evaluation interval.
   """
+  from lottery_ticket.mnist_fc import lottery_experiment  # pylint: disable=g-import-not-at-top
   lottery_experiment.lottery_experiment(
       output_dir, iterations=0, trials=num_networks, dataset='mnist',
       data_location=location, validate_size=dataset.validate.num_examples,
@@ -506,6 +506,7 @@ def measure_size(dataset, num_networks, optimizer, iterations, short,
     operations/s}; with `experiment`, also EXPERIMENT -> the lottery
     experiment's own path's network-steps/s (with evaluation).
   """
+  from lottery_ticket.foundations import session as session_lib  # pylint: disable=g-import-not-at-top
   step = lenet_step(dataset, optimizer, False)
   session_lib.plan(session_lib.step_work(
       [(num_networks, n, m) for n, m in step.layers], step.batch,
