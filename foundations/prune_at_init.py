@@ -28,9 +28,10 @@ Roy & Carbin 2021 ("Pruning Neural Networks at Initialization: Why are We
 Missing the Mark?"), implemented as a negation of the scores ranked.
 
 Where they keep weights (`scope`): 'global' ranks all layers together and
-keeps the total of the distribution's counts (the references' default, as
-GraSP 'wang'); 'layer' keeps each layer's count (as SNIP). Biases are never
-scored or pruned.
+keeps the total of the distribution's counts (the references' default, and
+every method's in Frankle et al. 2021); 'layer' keeps each layer's count
+(SNIP's and GraSP's default, as the gradient-flow paper ran them; see
+one_shot_pruning). Biases are never scored or pruned.
 
 References followed, as facts only (no code copied):
   ganguli-lab/Synaptic-Flow Pruners/pruners.py (SynFlow.score: the absolute
@@ -361,8 +362,8 @@ def magnitude_init(sess, model, counts, scope='global', invert=False):
   one_shot_pruning.check_dense(sess, model, 'magnitude_init')
   kernels = sess.run({n: model.kernels[n] for n in model.layer_names})
   sign = -1.0 if invert else 1.0
-  return keep_top({n: sign * np.abs(v) for n, v in kernels.items()},
-                  _keep(counts, scope), scope)
+  return one_shot_pruning.keep_in_scope(
+      {n: sign * np.abs(v) for n, v in kernels.items()}, counts, scope)
 
 
 def random_scores(shapes, seed):
@@ -384,20 +385,14 @@ def random_init(model, counts, seed, scope='global'):
   Returns:
     dict layer -> float32 0/1 mask.
   """
-  return keep_top(random_scores(_shapes(model), seed), _keep(counts, scope),
-                  scope)
-
-
-def _keep(counts, scope):
-  if choices.check('pruning scope', scope, SCOPES) == 'global':
-    return sum(int(c) for c in counts.values())
-  return counts
+  return one_shot_pruning.keep_in_scope(random_scores(_shapes(model), seed),
+                                        counts, scope)
 
 
 # One entry point -------------------------------------------------------------------
 
 def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
-          scope='global', seed=0, grasp_variant='evci',
+          scope=None, seed=0, grasp_variant='evci',
           grasp_temperature=None, invert=False):
   """Masks of any method of ALL_METHODS for a dense, initialised model.
 
@@ -409,8 +404,9 @@ def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
     counts: dict layer -> weights to keep.
     input_shape: one example's shape (synflow).
     rounds: rounds of an iterative method (default: DEFAULT_ROUNDS).
-    scope: 'global' or 'layer', for the methods of METHODS (snip and grasp
-      keep their own conventions, see one_shot_pruning).
+    scope: 'global' or 'layer' (default: the method's,
+      sparse_methods.SparseMethod.default_scope: 'layer' for snip and grasp
+      'evci', 'global' for the others).
     seed: integer seed of random_init.
     grasp_variant, grasp_temperature: as one_shot_pruning.prune.
     invert: keep the lowest scores instead (every method but random_init,
@@ -424,9 +420,12 @@ def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
       batch or input shape.
   """
   choices.check('pruning-at-initialisation method', method, ALL_METHODS)
+  if scope is None:
+    scope = sparse_methods.get(method).default_scope(choices.check(
+        'GraSP variant', grasp_variant, sparse_methods.GRASP_VARIANTS))
   choices.check('pruning scope', scope, SCOPES)
   if method in one_shot_pruning.METHODS:
-    return one_shot_pruning.prune(sess, method, model, batch, counts,
+    return one_shot_pruning.prune(sess, method, model, batch, counts, scope,
                                   grasp_variant, grasp_temperature, invert)
   if method in ITERATIVE:
     rounds = check_rounds(DEFAULT_ROUNDS[method] if rounds is None

@@ -55,7 +55,9 @@ def test_global_scope_keeps_the_total():
 @pytest.mark.parametrize('flags, message', [
     (dict(method='snip', prune_rounds=5), '--prune_rounds=5 is read only'),
     (dict(method='magnitude_init', prune_rounds=5), 'synflow, force or'),
-    (dict(method='grasp', prune_scope='layer'), '--prune_scope=layer is read'),
+    (dict(method='rigl', prune_scope='layer'),
+     '--prune_scope=layer is read only with --method=snip, grasp, synflow, '
+     'iter_snip, force, magnitude_init, random_init'),
 ])
 def test_settings_a_method_does_not_read_are_refused(flags, message):
   with pytest.raises(ValueError, match=message):

@@ -12,10 +12,10 @@ import sparse_testlib
 COUNTS = {'layer0': 150, 'layer1': 30}
 
 
-def _prune(method, **options):
+def _prune(method, scope='layer', **options):
   return sparse_testlib.on_tiny_model(
       lambda sess, model, batch: one_shot_pruning.prune(
-          sess, method, model, batch, COUNTS, **options), 400)
+          sess, method, model, batch, COUNTS, scope, **options), 400)
 
 
 def _np_weight_times_hessian_gradient(weights, images, labels, temperature):
@@ -55,7 +55,8 @@ def test_grasp_by_default_keeps_the_largest_absolute_score_per_layer():
 
 def test_grasp_wang_keeps_the_largest_signed_score_over_all_layers():
   # Wang et al.: logits / 200, the signed w * Hg, one global ranking.
-  masks, weights, images, labels = _prune('grasp', grasp_variant='wang')
+  masks, weights, images, labels = _prune('grasp', 'global',
+                                          grasp_variant='wang')
   scores = _np_weight_times_hessian_gradient(weights, images, labels, 200.0)
   names = sorted(COUNTS)
   chosen = np.concatenate([masks[n].ravel() for n in names])
@@ -67,7 +68,7 @@ def test_grasp_wang_keeps_the_largest_signed_score_over_all_layers():
 
 def test_grasp_temperature_and_sign_change_the_mask():
   evci, weights, images, labels = _prune('grasp')
-  signed, _, _, _ = _prune('grasp', grasp_variant='wang',
+  signed, _, _, _ = _prune('grasp', 'global', grasp_variant='wang',
                            grasp_temperature=1.0)
   scores = _np_weight_times_hessian_gradient(weights, images, labels, 1.0)
   names = sorted(COUNTS)
@@ -105,6 +106,6 @@ def test_one_shot_pruning_needs_a_dense_network():
     with tf.Session() as sess:
       sess.run(tf.global_variables_initializer())
       with pytest.raises(ValueError, match='prunes a dense network'):
-        one_shot_pruning.prune(sess, 'snip', model, batch, COUNTS)
+        one_shot_pruning.prune(sess, 'snip', model, batch, COUNTS, 'layer')
   with pytest.raises(ValueError, match="No such one-shot pruning method"):
     one_shot_pruning.scores('synflow', None, None)
