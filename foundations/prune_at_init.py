@@ -42,8 +42,10 @@ References followed, as facts only (no code copied):
     Departures: pruned weights are excluded from the ranking (the reference
     leaves this commented out and thresholds with <=, so ties can prune more
     than asked); counts are exact integers at every round; float32 (the
-    reference also leaves model.double() commented out). The library's
-    networks have no batch norm, so its eval-mode handling does not arise.
+    reference also leaves model.double() commented out). Batch norm: the
+    reference's prune_loop calls model.eval() before scoring, so SynFlow
+    scores with the moving statistics (at initialisation 0 and 1: batch
+    norm only scales by 1 / sqrt(1 + eps) and shifts), as here.
   naver/force pruning/pruning_algos.py (iterative_pruning: prune_method 1 is
     Iter SNIP, 3 is FORCE; the schedule exp(-(k+1) log(1/d) / R); FORCE
     resets the network to the dense weights, zeroes the pruned ones without a
@@ -54,7 +56,15 @@ References followed, as facts only (no code copied):
     reference draws a fresh shuffled batch per round); Iter SNIP's pruned
     weights are excluded from the ranking rather than given the minimum
     saliency (which an alive weight may share); exact counts with ties to
-    the lower index instead of keeping every score >= the k-th.
+    the lower index instead of keeping every score >= the k-th. Batch norm:
+    the reference scores a copy of the network in the mode it was built in,
+    PyTorch's training mode (train_cifar_tiny_imagenet.py never calls
+    eval() before iterative_pruning), so each batch norm normalises by the
+    scoring batch's own mean and variance; here too (FixedBatch.loss with
+    batch_statistics), where the moving statistics (still 0 and 1) would
+    make it a mere rescaling and give other masks. The reference updates
+    its copy's moving statistics and discards the copy; here no update
+    runs, so the network's moving statistics are left exactly as they were.
 
 Mechanics: scoring rewrites the model's kernel (and, for SynFlow, bias)
 variables in the session and restores them afterwards; only public
@@ -303,7 +313,10 @@ def sensitivity_rounds(sess, model, batch, counts, rounds=None, scope='global',
   Both score |w0 * g|, g the gradient of the batch loss with respect to the
   effective weights of the network pruned by the last round's mask (pruned
   kernels set to zero, the model's masks left at one so that g is not
-  blocked). They differ in what may be kept (see the module docstring):
+  blocked), its batch norms normalising by the batch's own statistics (as
+  the reference's network in training mode; the moving statistics are
+  neither read nor updated). They differ in what may be kept (see the module
+  docstring):
   Iterative SNIP only weights still alive, for which its hooked gradient and
   current weight equal g and w0; FORCE any weight.
 
@@ -329,8 +342,9 @@ def sensitivity_rounds(sess, model, batch, counts, rounds=None, scope='global',
   names = model.layer_names
   kernels = {n: model.kernels[n] for n in names}
   with sess.graph.as_default():
-    grads = dict(zip(names, tf.gradients(batch.loss(model),
-                                         [kernels[n] for n in names])))
+    grads = dict(zip(names, tf.gradients(
+        batch.loss(model, batch_statistics=True),
+        [kernels[n] for n in names])))
   rewriter = _Rewriter(sess, kernels)
   initial = rewriter.originals
 
