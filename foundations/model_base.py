@@ -25,7 +25,12 @@ the op (measured on TensorFlow 2.21, CPU; ../shared/probes/pack_identity.py):
 
   - a dense layer is a batched matmul [n, B, in] x [n, in, out]: each of its
     n products is bit-identical to the same call with n = 1 (a plain 2-D
-    matmul differs from it by ~1e-4 at in = 784);
+    matmul differs from it by ~1e-4 at in = 784), as long as one product is
+    larger than SMALL_PRODUCT multiply-adds. TensorFlow's CPU kernel
+    multiplies smaller products of a batch with another routine than a
+    batch of one (../shared/probes/pack_identity.py's sizes pass; B x in x
+    out <= 128 x 128 does not, seen on an AMD EPYC with AVX2), so a layer
+    whose in x out is that small multiplies each network as a pack of one;
   - the bias is added by a second batched matmul, of a ones column by the
     bias row, so its gradient is a batched matmul too; added by
     broadcasting, its gradient (a sum over the batch) changed in the last
@@ -99,6 +104,10 @@ def is_unmasked(name):
 
 # PyTorch's (and so OpenLTH's) batch-norm defaults.
 BATCH_NORM_MOMENTUM = 0.1
+# TensorFlow's batched matmul on a CPU multiplies a batch of products of at
+# most this many multiply-adds each with another kernel than a batch of one
+# (its kMaxCostOuterParallelism); see dense_layer.
+SMALL_PRODUCT = 128 * 128
 BATCH_NORM_EPSILON = 1e-5
 GAMMA, BETA, MOVING_MEAN, MOVING_VARIANCE = masks_lib.BATCH_NORM_SUFFIXES
 
@@ -346,7 +355,13 @@ class ModelBase(object):
     """
     kernel = self._masked_kernel(name, [inputs.shape[-1], units],
                                  kernel_initializer)
-    output = tf.matmul(inputs, kernel)
+    networks = int(kernel.shape[0])
+    if networks > 1 and int(kernel.shape[1]) * units <= SMALL_PRODUCT:
+      # Each network alone, whatever the batch (see the module docstring).
+      output = tf.concat([tf.matmul(inputs[i:i + 1], kernel[i:i + 1])
+                          for i in range(networks)], 0)
+    else:
+      output = tf.matmul(inputs, kernel)
     if use_bias:
       ones = tf.ones_like(inputs[..., :1])
       output += tf.matmul(ones, tf.expand_dims(self._bias(name, units), 1))
