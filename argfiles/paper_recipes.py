@@ -20,7 +20,13 @@ Roy & Carbin 2021, "Pruning Neural Networks at Initialization: Why are We
 Missing the Mark?"), on the MLP (LeNet-300-100) and LeNet-5 of Evci et al.'s
 presets: every method of pruning at initialisation (the magnitude and random
 baselines included), each scored one alone and with each of its ablations
-(shuffle, reinit, invert), at sparsities from 50% to 99.8%.
+(shuffle, reinit, invert), at sparsities from 50% to 99.8%. Every method
+ranks its scores over all layers at once (`--prune_scope=global`, PAI_FLAGS),
+as the 2021 paper does: SNIP's and GraSP's per-layer default (the
+gradient-flow paper's) would fix their per-layer proportions to the
+distribution's, so their shuffle ablation would be uniform random pruning and
+the comparison of per-layer proportions the paper draws would not hold for
+them.
 
 Linear mode connectivity (`lmc`; Frankle, Dziugaite, Roy & Carbin, ICML
 2020, "Linear Mode Connectivity and the Lottery Ticket Hypothesis"):
@@ -76,6 +82,8 @@ PAI = 'pai'
 PAI_PRESETS = sparse_presets.NETWORKS
 PAI_METHODS = sparse_methods.names_where(lambda m: m.one_shot is not None)
 PAI_SPARSITIES = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998)
+# Settings of every pai line beside its preset (a flag given replaces them).
+PAI_FLAGS = {'prune_scope': 'global'}
 
 
 def pai_ablations(method):

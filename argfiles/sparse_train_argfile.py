@@ -46,7 +46,9 @@ shortens every step count for a quick look (paper_recipes.py).
 `--paper=pai` gives pruning at initialisation with its sanity checks
 (Frankle et al. 2021): for each preset (lenet5, mlp), every method of
 pruning at initialisation alone and with each --ablation, at sparsities
-0.5 to 0.998, into `{output_dir}/{preset}/{method}[_{ablation}]/sparsity{s}`.
+0.5 to 0.998, into `{output_dir}/{preset}/{method}[_{ablation}]/sparsity{s}`,
+every method ranking globally (`--prune_scope=global` on every line, SNIP
+and GraSP included; a --prune_scope given replaces it).
 
 `--paper=lmc` gives the random-pruning control of the linear-mode-
 connectivity recipe (Frankle et al. 2020), run after
@@ -251,7 +253,8 @@ def _pai_lines(base, trials, first_trial, methods, sparsities, dataset,
   lines = []
   for preset in paper_recipes.PAI_PRESETS:
     for method in methods:
-      steps = paper_recipes.evci_flags(preset, method, scale)
+      steps = dict(paper_recipes.PAI_FLAGS,
+                   **paper_recipes.evci_flags(preset, method, scale))
       for name in list(flags):
         if name in steps or name == 'training_len':  # a flag given replaces
           steps[name] = flags[name]                   # the recipe's value

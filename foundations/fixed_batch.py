@@ -39,10 +39,19 @@ class FixedBatch(object):
     """Copies the arrays into the graph (once per session)."""
     self._arrays.initialize(sess)
 
-  def loss(self, model):
-    """The model's mean loss on the batch, read afresh where it is built."""
-    return model.loss_fn(self._labels.read_value(),
-                         model.apply(self._images.read_value()))
+  def loss(self, model, batch_statistics=False):
+    """The model's mean loss on the batch, read afresh where it is built.
+
+    Args:
+      model: a ModelBase (or anything with its apply and loss_fn).
+      batch_statistics: batch norms normalise by this batch's own statistics
+        (training mode) and their moving statistics are left as they are;
+        otherwise the model is evaluated (the moving statistics normalise).
+    """
+    images = self._images.read_value()
+    logits = (model.apply(images, training=True, update_statistics=False)
+              if batch_statistics else model.apply(images))
+    return model.loss_fn(self._labels.read_value(), logits)
 
 
 def draw(dataset, count, seed, skip=0):

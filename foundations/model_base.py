@@ -53,7 +53,9 @@ kernels (`parameters`) and may be preset, so rewinding a network rewinds its
 batch norm as OpenLTH's state dicts do. Every network's normalisation is its
 own fused batch-norm op, like its convolution, so its numbers do not depend
 on its pack. `apply` evaluates (training=False) unless told to train; only
-the trainer's step trains.
+the trainer's step trains and updates the moving statistics. FORCE and
+Iterative SNIP score in training mode without updating them
+(update_statistics=False, prune_at_init.py).
 """
 
 import numpy as np
@@ -151,6 +153,7 @@ class ModelBase(object):
     self._batch_norms = {}  # name -> {suffix: variable}
     self._batch_norm_order = []
     self._training = False
+    self._update_statistics = True
     self._updates = []
 
   # Properties --------------------------------------------------------------
@@ -227,7 +230,8 @@ class ModelBase(object):
     """Maps a batch of inputs to logits. Implemented by subclasses."""
     raise NotImplementedError
 
-  def apply(self, inputs, substitutes=None, training=False):
+  def apply(self, inputs, substitutes=None, training=False,
+            update_statistics=True):
     """Runs `forward` on new inputs, reusing the variables already created.
 
     Args:
@@ -238,17 +242,22 @@ class ModelBase(object):
       training: batch norms use batch statistics and queue updates of
         their moving statistics (take_updates); otherwise they use the
         moving statistics.
+      update_statistics: with training, whether those updates are queued
+        (False: normalised by the batch, the moving statistics left as they
+        are, as pruning at initialisation scores a network).
 
     Returns:
       The [batch, classes] logits.
     """
     return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes,
-                                  training)[0]
+                                  training, update_statistics)[0]
 
-  def _forward_in_scope(self, inputs, substitutes, training=False):
+  def _forward_in_scope(self, inputs, substitutes, training=False,
+                        update_statistics=True):
     """`forward` on [networks, batch, ...] inputs in the model's scope."""
     self._substitutes = dict(substitutes or {})
     self._training = bool(training)
+    self._update_statistics = bool(update_statistics)
     try:
       with tf.variable_scope(self._scope or 'model', reuse=tf.AUTO_REUSE) as scope:
         self._scope = scope
@@ -256,6 +265,7 @@ class ModelBase(object):
     finally:
       self._substitutes = {}
       self._training = False
+      self._update_statistics = True
 
   def _part(self, variable):
     """[1, ...]: the variable (or its substitute) as a pack of one."""
@@ -429,7 +439,8 @@ class ModelBase(object):
     normalised by the mean and biased variance of its batch, and its moving
     statistics move towards the batch mean and unbiased variance by
     `momentum` (PyTorch's BatchNorm2d, which OpenLTH's models use); the
-    update ops are queued for take_updates. In evaluation mode the moving
+    update ops are queued for take_updates (unless the application says
+    update_statistics=False). In evaluation mode the moving
     statistics normalise. Each network is its own fused batch-norm op (as
     its convolution is), so its numbers do not depend on its pack.
 
@@ -460,6 +471,7 @@ class ModelBase(object):
     parts = {suffix: self._part(variable)
              for suffix, variable in self._batch_norms[name].items()}
     networks = int(inputs.shape[0])
+    updating = self._training and self._update_statistics
     outputs, means, variances = [], [], []
     for index, batch in enumerate(tf.unstack(inputs, networks)):
       images = batch if batch.shape.ndims == 4 else tf.reshape(
@@ -472,10 +484,11 @@ class ModelBase(object):
             is_training=True)[:3]
         # The op returns the unbiased variance (Bessel's correction), which
         # is what PyTorch's running_var follows.
-        means.append((1.0 - momentum) * parts[MOVING_MEAN][index] +
-                     momentum * mean)
-        variances.append((1.0 - momentum) * parts[MOVING_VARIANCE][index] +
-                         momentum * variance)
+        if updating:
+          means.append((1.0 - momentum) * parts[MOVING_MEAN][index] +
+                       momentum * mean)
+          variances.append((1.0 - momentum) *
+                           parts[MOVING_VARIANCE][index] + momentum * variance)
       else:
         output = tf.raw_ops.FusedBatchNormV3(
             x=images, scale=parts[GAMMA][index], offset=parts[BETA][index],
@@ -484,7 +497,7 @@ class ModelBase(object):
             is_training=False)[0]
       outputs.append(output if batch.shape.ndims == 4 else
                      tf.reshape(output, [-1, channels]))
-    if self._training:
+    if updating:
       self._updates += [self._assign_state(self._batch_norms[name][MOVING_MEAN],
                                            tf.stack(means)),
                         self._assign_state(

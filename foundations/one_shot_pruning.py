@@ -5,23 +5,25 @@ keep the weights with the largest scores:
 
   SNIP  (Lee et al. 2019)   |g * w|: how much the loss would change if the
                             weight were removed (connection sensitivity).
-                            Kept per layer, with the counts of a sparsity
-                            distribution.
   GraSP                     built on w * (H g): removing weight w changes the
                             gradient norm g^T g by about -2 w (H g) to first
                             order. Two conventions (`grasp_variant`):
-    'evci' (default)        |w * Hg| at temperature 1, kept per layer with
-                            the distribution's counts. This is what the
+    'evci' (default)        |w * Hg| at temperature 1. This is what the
                             gradient-flow paper ran: RigLGrasp in
                             google-research/rigl rigl_tf2/mask_updaters.py,
                             whose comment notes that the signed score gave
                             bad results.
     'wang'                  Wang et al. (2020): the signed w * Hg, the logits
                             divided by a temperature (200 in their code) before
-                            the loss, and one ranking over every layer, so
-                            only the total count of the distribution is used
-                            (GraSP removes the largest -w * Hg, i.e. keeps the
-                            largest w * Hg).
+                            the loss (GraSP removes the largest -w * Hg, i.e.
+                            keeps the largest w * Hg).
+
+Where the weights are kept (`scope`): 'layer' keeps each layer's count of
+the sparsity distribution, as the gradient-flow paper's code does for both
+methods (its default here for SNIP and GraSP 'evci'); 'global' ranks all
+layers together and keeps the distribution's total, as Wang et al.'s GraSP
+and the references of prune_at_init's methods do (Frankle et al. 2021
+compare every method so, which the `pai` recipe follows).
 
 g is the gradient of the data loss and H its Hessian w.r.t. the kernels; H g
 is computed exactly as the gradient of g . stop_gradient(g). Biases are never
@@ -151,7 +153,26 @@ def keep_top_global(scores_by_layer, total):
   return masks
 
 
-def prune(sess, method, model, batch, counts, grasp_variant='evci',
+def keep_in_scope(scores_by_layer, counts, scope):
+  """Masks keeping the largest scores per layer or over all layers.
+
+  Args:
+    scores_by_layer: dict layer -> numpy scores.
+    counts: dict layer -> number of weights to keep.
+    scope: 'layer' (each layer its count, keep_top) or 'global' (the sum
+      of the counts over all layers, keep_top_global).
+
+  Returns:
+    dict layer -> float32 0/1 mask.
+  """
+  if choices.check('pruning scope', scope,
+                   sparse_methods.PRUNE_SCOPES) == 'global':
+    return keep_top_global(scores_by_layer,
+                           sum(int(c) for c in counts.values()))
+  return keep_top(scores_by_layer, counts)
+
+
+def prune(sess, method, model, batch, counts, scope, grasp_variant='evci',
           grasp_temperature=None, invert=False):
   """One-shot masks for a dense model already initialised in `sess`.
 
@@ -160,8 +181,8 @@ def prune(sess, method, model, batch, counts, grasp_variant='evci',
     method: 'snip' or 'grasp'.
     model: a ModelBase whose masks are all one.
     batch: an initialised FixedBatch.
-    counts: dict layer -> number of weights to keep (GraSP 'wang' keeps
-      their sum, ranked over all layers).
+    counts: dict layer -> number of weights to keep.
+    scope: 'layer' or 'global' (see the module docstring).
     grasp_variant: 'evci' (the gradient-flow paper's code) or 'wang' (the
       GraSP paper's); see the module docstring.
     grasp_temperature: GraSP's logit temperature (default: the variant's).
@@ -172,8 +193,10 @@ def prune(sess, method, model, batch, counts, grasp_variant='evci',
     dict layer -> mask.
 
   Raises:
-    ValueError: if the model is already sparse, or for a bad GraSP setting.
+    ValueError: if the model is already sparse, or for a bad scope or GraSP
+      setting.
   """
+  choices.check('pruning scope', scope, sparse_methods.PRUNE_SCOPES)
   grasp_variant, grasp_temperature = check_grasp(grasp_variant,
                                                  grasp_temperature)
   check_dense(sess, model, method)
@@ -182,9 +205,7 @@ def prune(sess, method, model, batch, counts, grasp_variant='evci',
   values = sess.run(tensors)
   if invert:
     values = {n: -v for n, v in values.items()}
-  if method == 'grasp' and grasp_variant == 'wang':
-    return keep_top_global(values, sum(int(c) for c in counts.values()))
-  return keep_top(values, counts)
+  return keep_in_scope(values, counts, scope)
 
 
 def check_dense(sess, model, method):

@@ -28,9 +28,10 @@ Roy & Carbin 2021 ("Pruning Neural Networks at Initialization: Why are We
 Missing the Mark?"), implemented as a negation of the scores ranked.
 
 Where they keep weights (`scope`): 'global' ranks all layers together and
-keeps the total of the distribution's counts (the references' default, as
-GraSP 'wang'); 'layer' keeps each layer's count (as SNIP). Biases are never
-scored or pruned.
+keeps the total of the distribution's counts (the references' default, and
+every method's in Frankle et al. 2021); 'layer' keeps each layer's count
+(SNIP's and GraSP's default, as the gradient-flow paper ran them; see
+one_shot_pruning). Biases are never scored or pruned.
 
 References followed, as facts only (no code copied):
   ganguli-lab/Synaptic-Flow Pruners/pruners.py (SynFlow.score: the absolute
@@ -41,8 +42,10 @@ References followed, as facts only (no code copied):
     Departures: pruned weights are excluded from the ranking (the reference
     leaves this commented out and thresholds with <=, so ties can prune more
     than asked); counts are exact integers at every round; float32 (the
-    reference also leaves model.double() commented out). The library's
-    networks have no batch norm, so its eval-mode handling does not arise.
+    reference also leaves model.double() commented out). Batch norm: the
+    reference's prune_loop calls model.eval() before scoring, so SynFlow
+    scores with the moving statistics (at initialisation 0 and 1: batch
+    norm only scales by 1 / sqrt(1 + eps) and shifts), as here.
   naver/force pruning/pruning_algos.py (iterative_pruning: prune_method 1 is
     Iter SNIP, 3 is FORCE; the schedule exp(-(k+1) log(1/d) / R); FORCE
     resets the network to the dense weights, zeroes the pruned ones without a
@@ -53,7 +56,15 @@ References followed, as facts only (no code copied):
     reference draws a fresh shuffled batch per round); Iter SNIP's pruned
     weights are excluded from the ranking rather than given the minimum
     saliency (which an alive weight may share); exact counts with ties to
-    the lower index instead of keeping every score >= the k-th.
+    the lower index instead of keeping every score >= the k-th. Batch norm:
+    the reference scores a copy of the network in the mode it was built in,
+    PyTorch's training mode (train_cifar_tiny_imagenet.py never calls
+    eval() before iterative_pruning), so each batch norm normalises by the
+    scoring batch's own mean and variance; here too (FixedBatch.loss with
+    batch_statistics), where the moving statistics (still 0 and 1) would
+    make it a mere rescaling and give other masks. The reference updates
+    its copy's moving statistics and discards the copy; here no update
+    runs, so the network's moving statistics are left exactly as they were.
 
 Mechanics: scoring rewrites the model's kernel (and, for SynFlow, bias)
 variables in the session and restores them afterwards; only public
@@ -302,7 +313,10 @@ def sensitivity_rounds(sess, model, batch, counts, rounds=None, scope='global',
   Both score |w0 * g|, g the gradient of the batch loss with respect to the
   effective weights of the network pruned by the last round's mask (pruned
   kernels set to zero, the model's masks left at one so that g is not
-  blocked). They differ in what may be kept (see the module docstring):
+  blocked), its batch norms normalising by the batch's own statistics (as
+  the reference's network in training mode; the moving statistics are
+  neither read nor updated). They differ in what may be kept (see the module
+  docstring):
   Iterative SNIP only weights still alive, for which its hooked gradient and
   current weight equal g and w0; FORCE any weight.
 
@@ -328,8 +342,9 @@ def sensitivity_rounds(sess, model, batch, counts, rounds=None, scope='global',
   names = model.layer_names
   kernels = {n: model.kernels[n] for n in names}
   with sess.graph.as_default():
-    grads = dict(zip(names, tf.gradients(batch.loss(model),
-                                         [kernels[n] for n in names])))
+    grads = dict(zip(names, tf.gradients(
+        batch.loss(model, batch_statistics=True),
+        [kernels[n] for n in names])))
   rewriter = _Rewriter(sess, kernels)
   initial = rewriter.originals
 
@@ -361,8 +376,8 @@ def magnitude_init(sess, model, counts, scope='global', invert=False):
   one_shot_pruning.check_dense(sess, model, 'magnitude_init')
   kernels = sess.run({n: model.kernels[n] for n in model.layer_names})
   sign = -1.0 if invert else 1.0
-  return keep_top({n: sign * np.abs(v) for n, v in kernels.items()},
-                  _keep(counts, scope), scope)
+  return one_shot_pruning.keep_in_scope(
+      {n: sign * np.abs(v) for n, v in kernels.items()}, counts, scope)
 
 
 def random_scores(shapes, seed):
@@ -384,20 +399,14 @@ def random_init(model, counts, seed, scope='global'):
   Returns:
     dict layer -> float32 0/1 mask.
   """
-  return keep_top(random_scores(_shapes(model), seed), _keep(counts, scope),
-                  scope)
-
-
-def _keep(counts, scope):
-  if choices.check('pruning scope', scope, SCOPES) == 'global':
-    return sum(int(c) for c in counts.values())
-  return counts
+  return one_shot_pruning.keep_in_scope(random_scores(_shapes(model), seed),
+                                        counts, scope)
 
 
 # One entry point -------------------------------------------------------------------
 
 def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
-          scope='global', seed=0, grasp_variant='evci',
+          scope=None, seed=0, grasp_variant='evci',
           grasp_temperature=None, invert=False):
   """Masks of any method of ALL_METHODS for a dense, initialised model.
 
@@ -409,8 +418,9 @@ def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
     counts: dict layer -> weights to keep.
     input_shape: one example's shape (synflow).
     rounds: rounds of an iterative method (default: DEFAULT_ROUNDS).
-    scope: 'global' or 'layer', for the methods of METHODS (snip and grasp
-      keep their own conventions, see one_shot_pruning).
+    scope: 'global' or 'layer' (default: the method's,
+      sparse_methods.SparseMethod.default_scope: 'layer' for snip and grasp
+      'evci', 'global' for the others).
     seed: integer seed of random_init.
     grasp_variant, grasp_temperature: as one_shot_pruning.prune.
     invert: keep the lowest scores instead (every method but random_init,
@@ -424,9 +434,12 @@ def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
       batch or input shape.
   """
   choices.check('pruning-at-initialisation method', method, ALL_METHODS)
+  if scope is None:
+    scope = sparse_methods.get(method).default_scope(choices.check(
+        'GraSP variant', grasp_variant, sparse_methods.GRASP_VARIANTS))
   choices.check('pruning scope', scope, SCOPES)
   if method in one_shot_pruning.METHODS:
-    return one_shot_pruning.prune(sess, method, model, batch, counts,
+    return one_shot_pruning.prune(sess, method, model, batch, counts, scope,
                                   grasp_variant, grasp_temperature, invert)
   if method in ITERATIVE:
     rounds = check_rounds(DEFAULT_ROUNDS[method] if rounds is None

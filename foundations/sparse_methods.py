@@ -27,8 +27,12 @@ method, so no module compares method names:
                  so its recipes (argfiles.paper_recipes) run it
   rounds         the reference's number of rounds of an iterative method of
                  pruning at initialisation (0: it prunes once)
-  scoped         whether it takes --prune_scope (prune_at_init's methods;
-                 SNIP and GraSP keep their own conventions)
+  scope          where it ranks its scores unless --prune_scope says: 'global'
+                 (all layers together, the references of prune_at_init's
+                 methods) or 'layer' (the distribution's per-layer counts:
+                 SNIP and GraSP as the gradient-flow paper ran them; GraSP's
+                 'wang' variant ranks globally, GRASP_SCOPES). Read only by
+                 the methods of pruning at initialisation.
   ablatable      whether the sanity-check ablations of Frankle et al. 2021
                  (--ablation) apply: methods of pruning at initialisation
                  whose scores order the weights (not random_init)
@@ -61,6 +65,9 @@ ABLATIONS = ('none', 'shuffle', 'reinit', 'invert')
 REINIT_STREAM = 900
 # The logits' temperature of each GraSP variant when none is given.
 GRASP_TEMPERATURES = {'evci': 1.0, 'wang': 200.0}
+# Where each GraSP variant ranks when --prune_scope is not given: the
+# gradient-flow paper's RigLGrasp per layer, Wang et al.'s code over all.
+GRASP_SCOPES = {'evci': 'layer', 'wang': 'global'}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +85,7 @@ class SparseMethod(object):
   keeps_weights: bool = False
   paper: bool = True
   rounds: int = 0
-  scoped: bool = False
+  scope: str = 'global'
   ablatable: bool = False
 
   def stream(self, with_mask_from):
@@ -86,6 +93,13 @@ class SparseMethod(object):
     if with_mask_from and self.mask_from == 'optional':
       return FROM_MASK_STREAM
     return self.init_stream
+
+  def default_scope(self, grasp_variant='evci'):
+    """Where this method ranks when --prune_scope is not given (GraSP:
+    its variant's, GRASP_SCOPES)."""
+    if self.one_shot == 'grasp':
+      return GRASP_SCOPES[grasp_variant]
+    return self.scope
 
 
 _ALL = (
@@ -112,29 +126,29 @@ _ALL = (
                  growth='inverted_gradient'),
     SparseMethod('snip', 'pruned once at initialisation by |g * w| (Lee et '
                  'al. 2019)', start='one_shot', one_shot='snip',
-                 ablatable=True),
+                 scope='layer', ablatable=True),
     SparseMethod('grasp', 'pruned once at initialisation by the gradient '
                  'flow score (Wang et al. 2020)', start='one_shot',
-                 one_shot='grasp', ablatable=True),
+                 one_shot='grasp', scope='layer', ablatable=True),
     SparseMethod('synflow', 'pruned at initialisation by iterative synaptic '
                  'flow, without data (Tanaka et al. 2020)', start='one_shot',
                  one_shot='synflow', paper=False,
-                 rounds=100, scoped=True, ablatable=True),
+                 rounds=100, ablatable=True),
     SparseMethod('iter_snip', 'pruned at initialisation by |g * w| over '
                  'rounds, pruned weights out for good (de Jorge et al. 2021)',
                  start='one_shot', one_shot='iter_snip', paper=False,
-                 rounds=60, scoped=True, ablatable=True),
+                 rounds=60, ablatable=True),
     SparseMethod('force', 'pruned at initialisation by |g * w0| over rounds, '
                  'pruned weights free to return (FORCE, de Jorge et al. '
                  '2021)', start='one_shot', one_shot='force', paper=False,
-                 rounds=60, scoped=True, ablatable=True),
+                 rounds=60, ablatable=True),
     SparseMethod('magnitude_init', 'pruned at initialisation by |w0| (the '
                  'baseline of Frankle et al. 2021)', start='one_shot',
-                 one_shot='magnitude_init', paper=False, scoped=True,
+                 one_shot='magnitude_init', paper=False,
                  ablatable=True),
     SparseMethod('random_init', 'pruned at initialisation by random scores '
                  '(the baseline of Frankle et al. 2021)', start='one_shot',
-                 one_shot='random_init', paper=False, scoped=True),
+                 one_shot='random_init', paper=False),
 )
 
 METHODS = {m.name: m for m in _ALL}

@@ -589,6 +589,8 @@ def _finish_sparse(values):
                          method.name, values['init_method']))
   if values['init_fan_mode'] is None:
     values['init_fan_mode'] = initializers.scheme(values['initializer'])[1]
+  if values['prune_scope'] is None:
+    values['prune_scope'] = method.default_scope(values['grasp_variant'])
 
 
 # Settings counting training examples drawn at once: none may exceed the

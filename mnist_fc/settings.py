@@ -199,18 +199,20 @@ SPARSE = hparams.Concern('sparse', (
       "only (the reference's ScaleSGD(mindim=3): an MLP is left as it is) or "
       'all kernels', choices=sparse_methods.METAINIT_SCOPES),
     S('grasp_variant', 'str', 'evci', "GraSP: evci (the gradient-flow "
-      "paper's code: largest |w*Hg| per layer) or wang (Wang et al.: signed "
-      'score, temperature, one global ranking)',
+      "paper's code: largest |w*Hg|, per layer by default) or wang (Wang et "
+      'al.: the signed score at a temperature, ranked globally by default)',
       choices=sparse_methods.GRASP_VARIANTS),
     S('grasp_temperature', 'float', 0.0, 'GraSP: temperature of the logits '
       '(0: the variant\'s own, 1 for evci, 200 for wang)', minimum=0),
     S('prune_rounds', 'int', 0, 'synflow, force, iter_snip: rounds of '
       "pruning at initialisation (0: the reference's, 100 for synflow, 60 "
       'for force and iter_snip)', minimum=0),
-    S('prune_scope', 'str', 'global', 'synflow, force, iter_snip, '
-      'magnitude_init, random_init: global (rank all layers together, as the '
-      "references do) or layer (keep the distribution's per-layer counts)",
-      choices=sparse_methods.PRUNE_SCOPES),
+    S('prune_scope', 'str', None, 'pruning at initialisation: global (rank '
+      'all layers together, as the references of synflow, force, iter_snip, '
+      'magnitude_init, random_init and GraSP wang do) or layer (keep the '
+      "distribution's per-layer counts, as the gradient-flow paper's snip and "
+      'grasp)', choices=sparse_methods.PRUNE_SCOPES,
+      derived='layer for snip and grasp (evci), global for the others'),
     S('ablation', 'str', 'none', 'the sanity checks of pruning at '
       'initialisation (Frankle et al. 2021; snip, grasp, synflow, force, '
       'iter_snip, magnitude_init): none, shuffle (the mask permuted within '
@@ -301,8 +303,9 @@ READ_ONLY_WITH = {
     'metainit_scope': _METAINIT,
     'prune_rounds': (lambda v: sparse_methods.get(v['method']).rounds > 0,
                      '--method=synflow, force or iter_snip'),
-    'prune_scope': (lambda v: sparse_methods.get(v['method']).scoped,
-                    '--method=synflow, force, iter_snip, magnitude_init or '
-                    'random_init'),
+    'prune_scope': (lambda v: sparse_methods.get(v['method']).one_shot
+                    is not None, '--method=' + ', '.join(
+                        sparse_methods.names_where(
+                            lambda m: m.one_shot is not None))),
 }
 BASE = (DATA, MODEL, TRAINING)

@@ -24,7 +24,9 @@ RUNNERS = 'lottery_ticket.mnist_fc.runners.'
     ('train', ['--masks', '--combine {union|intersection}'], '--pruning'),
     ('reinitialize', ['--mode {reinit|reuse|reuse_sign}'], '--method'),
     ('sparse_train', ['--method {dense|', '--distribution {uniform|erk}',
-                      '--preset {|lenet5|mlp}'], '--prune_percent'),
+                      '--preset {|lenet5|mlp}',
+                      '(default: layer for snip and grasp (evci), global for '
+                      'the others)'], '--prune_percent'),
 ])
 def test_help_is_on_stdout_with_choices_and_one_default(run_main, capsys,
                                                         runner, own, foreign):

@@ -13,6 +13,8 @@ import packed_testlib
 import pytest
 
 from lottery_ticket import command_line
+from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations import sparsity_distribution
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_train
 from lottery_ticket.mnist_fc import trials as trials_lib
@@ -78,6 +80,25 @@ def test_each_packed_trial_is_the_unpacked_run_of_its_seed(flags, tmp_path):
   for seed in (0, 1):
     _alone(alone, seed, **flags)
   _assert_trials_are_alone_runs(packed, alone, [0, 1])
+
+
+def test_packed_global_snip_trials_are_the_unpacked_runs(tmp_path):
+  # --prune_scope=global in a pack: each trial ranks its own network's
+  # scores over all its layers, as its unpacked run does.
+  flags = dict(FAST, method='snip', sparsity=0.9, prune_scope='global',
+               training_len='20it', test_interval=10, checkpoint_interval=10)
+  packed, alone = str(tmp_path / 'packed'), str(tmp_path / 'alone')
+  sparse_train.sparse_train(packed, trials=2, **flags)
+  for seed in (0, 1):
+    _alone(alone, seed, **flags)
+  _assert_trials_are_alone_runs(packed, alone, [0, 1])
+  for seed in (0, 1):
+    masks = save_restore.restore_network(os.path.join(
+        trials_lib.directory(packed, seed), 'initial_masks'))
+    kept = {n: int(m.sum()) for n, m in masks.items()}
+    counts = sparsity_distribution.layer_counts(
+        {n: m.shape for n, m in masks.items()}, 0.9, 'uniform')
+    assert sum(kept.values()) == sum(counts.values()) and kept != counts
 
 
 def test_lottery_trials_read_the_trials_of_their_mask_base(pruned, tmp_path):

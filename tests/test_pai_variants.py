@@ -52,10 +52,37 @@ def test_global_scope_keeps_the_total():
       counts.values())
 
 
+@pytest.mark.parametrize('flags, scope', [
+    (dict(method='snip'), 'layer'),
+    (dict(method='grasp'), 'layer'),
+    (dict(method='grasp', grasp_variant='wang'), 'global'),
+    (dict(method='synflow'), 'global'),
+    (dict(method='random_init'), 'global'),
+    (dict(method='snip', prune_scope='global'), 'global'),
+    (dict(method='force', prune_scope='layer'), 'layer'),
+])
+def test_each_method_ranks_in_its_own_scope_unless_told(flags, scope):
+  config = experiments.SPARSE_TRAIN.resolve(dict(TINY, sparsity=0.5, **flags))
+  assert config.sparse.prune_scope == scope
+  assert ('prune_scope' in config.derived) == ('prune_scope' not in flags)
+
+
+@pytest.mark.parametrize('method', ['snip', 'grasp'])
+def test_snip_and_grasp_rank_globally_when_told(method):
+  _, per_layer = _start(method=method, sparsity=0.9)
+  _, ranked = _start(method=method, sparsity=0.9, prune_scope='global')
+  counts = dist.layer_counts(_shapes(ranked.masks), 0.9, 'uniform')
+  assert _counts(per_layer.masks) == counts
+  assert sum(_counts(ranked.masks).values()) == sum(counts.values())
+  assert _counts(ranked.masks) != counts
+
+
 @pytest.mark.parametrize('flags, message', [
     (dict(method='snip', prune_rounds=5), '--prune_rounds=5 is read only'),
     (dict(method='magnitude_init', prune_rounds=5), 'synflow, force or'),
-    (dict(method='grasp', prune_scope='layer'), '--prune_scope=layer is read'),
+    (dict(method='rigl', prune_scope='layer'),
+     '--prune_scope=layer is read only with --method=snip, grasp, synflow, '
+     'iter_snip, force, magnitude_init, random_init'),
 ])
 def test_settings_a_method_does_not_read_are_refused(flags, message):
   with pytest.raises(ValueError, match=message):

@@ -134,11 +134,25 @@ def test_pai_recipe_lines_are_valid_flags(tmp_path):
   assert {float(f['sparsity']) for f in parsed} == set(
       paper_recipes.PAI_SPARSITIES)
   assert all(f['training_len'] == '1172it' for f in parsed)
+  # Every method ranks over all layers, SNIP and GraSP included.
+  assert all(f['prune_scope'] == 'global' for f in parsed)
   assert len({f['output_dir'] for f in parsed}) == len(lines)
   assert any(f['output_dir'].endswith(
       os.path.join('lenet5', 'force_invert', 'sparsity0.998', 'trial0'))
              for f in parsed)
   for line in lines[::37]:
+    sparse_runner.validate_flags(lines_lib.split_line(line))
+
+
+def test_pai_recipe_takes_a_given_scope_and_packs(tmp_path):
+  lines = sparse_train_argfile.make_lines(
+      str(tmp_path), trials=2, pack=True, paper='pai', methods='grasp',
+      sparsities='0.9', prune_scope='layer')
+  parsed = [command_line.parse_argv(lines_lib.split_line(l)) for l in lines]
+  assert len(parsed) == 8
+  assert all(f['prune_scope'] == 'layer' and str(f['trials']) == '2'
+             for f in parsed)
+  for line in lines:
     sparse_runner.validate_flags(lines_lib.split_line(line))
 
 

@@ -7,6 +7,7 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import fixed_batch
 from lottery_ticket.foundations import masks as masks_lib
+from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import model_fc
 from lottery_ticket.foundations import prune_at_init
 
@@ -288,3 +289,139 @@ def test_every_registered_criterion_is_known():
   from lottery_ticket.foundations import sparse_methods
   criteria = {m.one_shot for m in sparse_methods.METHODS.values()} - {None}
   assert criteria == set(prune_at_init.ALL_METHODS)
+
+
+# Batch norm: FORCE and Iterative SNIP score with the batch's statistics -----
+
+BN_WIDTHS = (4, 6, 3)
+BN_COUNTS = {'layer0': 7, 'layer1': 5}
+BN_EPSILON = 1e-5
+
+
+class _BatchNormMlp(model_base.ModelBase):
+  """4 -> dense (no bias) -> batch norm -> relu -> dense -> 3."""
+
+  def __init__(self, inputs, labels, presets):
+    super(_BatchNormMlp, self).__init__(presets=presets)
+    self.create_loss_and_accuracy(labels, self.apply(inputs))
+
+  def forward(self, inputs):
+    hidden = self.dense_layer('layer0', inputs, BN_WIDTHS[1], use_bias=False)
+    hidden = tf.nn.relu(self.batch_norm('bn', hidden))
+    return self.dense_layer('layer1', hidden, BN_WIDTHS[2])
+
+
+def _bn_case():
+  """Presets and a batch whose hidden units have means and spreads far from
+  the moving statistics' 0 and 1, so the two modes score differently."""
+  rng = np.random.default_rng(3)
+  presets = {'layer0': rng.normal(size=BN_WIDTHS[:2]),
+             'layer1': rng.normal(size=BN_WIDTHS[1:]),
+             'layer1_bias': rng.normal(size=BN_WIDTHS[2]),
+             'bn_gamma': rng.uniform(0.5, 1.5, BN_WIDTHS[1]),
+             'bn_beta': rng.normal(scale=0.1, size=BN_WIDTHS[1])}
+  images = rng.normal(loc=2.0, scale=3.0, size=(10, BN_WIDTHS[0]))
+  labels = rng.integers(0, BN_WIDTHS[2], size=10)
+  return presets, images, labels
+
+
+def _np_bn_loss(presets, kernels, images, labels, batch_statistics):
+  """The float64 loss of _BatchNormMlp with the given kernels."""
+  hidden = images @ kernels['layer0']
+  if batch_statistics:  # the batch's mean and biased variance
+    mean, variance = hidden.mean(axis=0), hidden.var(axis=0)
+  else:  # the moving statistics at initialisation
+    mean, variance = 0.0, 1.0
+  hidden = ((hidden - mean) / np.sqrt(variance + BN_EPSILON) *
+            presets['bn_gamma'] + presets['bn_beta'])
+  logits = np.maximum(hidden, 0) @ kernels['layer1'] + presets['layer1_bias']
+  logits = logits - logits.max(axis=1, keepdims=True)
+  log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+  return -np.mean(log_probs[np.arange(len(labels)), labels])
+
+
+def _np_bn_scores(presets, masks, images, labels, batch_statistics):
+  """|w0 * g|, g the loss gradient at the kernels w0 * mask by central
+  differences of the numpy loss."""
+  kernels = {n: presets[n] * masks[n] for n in BN_COUNTS}
+  scores = {}
+  for name in BN_COUNTS:
+    grad = np.zeros_like(kernels[name])
+    for index in np.ndindex(*grad.shape):
+      moved = []
+      for step in (1e-6, -1e-6):
+        changed = dict(kernels)
+        changed[name] = kernels[name].copy()
+        changed[name][index] += step
+        moved.append(_np_bn_loss(presets, changed, images, labels,
+                                 batch_statistics))
+      grad[index] = (moved[0] - moved[1]) / 2e-6
+    scores[name] = np.abs(presets[name] * grad)
+  return scores
+
+
+def _np_bn_masks(method, presets, images, labels, batch_statistics, rounds):
+  """The rounds' masks in numpy: global top counts of the numpy scores."""
+  masks = {n: np.ones(BN_WIDTHS[i:i + 2]) for i, n in enumerate(BN_COUNTS)}
+  sizes = sum(m.size for m in masks.values())
+  for keep in prune_at_init.exponential_counts(
+      sizes, sum(BN_COUNTS.values()), rounds):
+    scores = _np_bn_scores(presets, masks, images, labels, batch_statistics)
+    flat = _flat(scores)
+    if method == 'iter_snip':
+      flat = np.where(_flat(masks) > 0, flat, -1.0)
+    chosen = np.zeros(flat.size)
+    chosen[np.argsort(-flat, kind='stable')[:keep]] = 1
+    masks = _unflat(chosen, masks)
+  return masks
+
+
+def _unflat(flat, like):
+  out, offset = {}, 0
+  for name in sorted(like):
+    out[name] = flat[offset:offset + like[name].size].reshape(
+        like[name].shape)
+    offset += like[name].size
+  return out
+
+
+def _bn_rounds(method, rounds):
+  """(the rounds of `method` on _BatchNormMlp, the moving statistics before
+  and after scoring, as bytes)."""
+  presets, images, labels = _bn_case()
+  with tf.Graph().as_default():
+    model = _BatchNormMlp(tf.placeholder(tf.float32, [None, BN_WIDTHS[0]]),
+                          tf.placeholder(tf.int32, [None]), presets)
+    batch = fixed_batch.FixedBatch(images, labels)
+    with tf.Session() as sess:
+      sess.run(tf.global_variables_initializer())
+      batch.initialize(sess)
+      state = lambda: [v.tobytes() for v in sess.run(model.state_variables)]
+      before = state()
+      result = list(prune_at_init.sensitivity_rounds(
+          sess, model, batch, BN_COUNTS, rounds, method=method))
+      masks = prune_at_init.prune(sess, method, model, batch, BN_COUNTS,
+                                  rounds=rounds)
+      assert not model.take_updates()  # none queued for a trainer to run
+      return result, masks, before, state()
+
+
+@pytest.mark.parametrize('method', ['force', 'iter_snip'])
+def test_sensitivity_scores_a_batch_norm_network_with_batch_statistics(
+    method):
+  rounds, masks, before, after = _bn_rounds(method, 3)
+  presets, images, labels = _bn_case()
+  previous = {n: np.ones(BN_WIDTHS[i:i + 2]) for i, n in enumerate(BN_COUNTS)}
+  for scores, kept in rounds:
+    twin = _np_bn_scores(presets, previous, images, labels, True)
+    for name in BN_COUNTS:
+      np.testing.assert_allclose(scores[name], twin[name], rtol=1e-3,
+                                 atol=1e-5 * twin[name].max())
+    previous = kept
+  wanted = _np_bn_masks(method, presets, images, labels, True, 3)
+  np.testing.assert_array_equal(_flat(masks), _flat(wanted))
+  # The moving statistics would have given other masks...
+  evaluated = _np_bn_masks(method, presets, images, labels, False, 3)
+  assert not np.array_equal(_flat(masks), _flat(evaluated))
+  # ...and scoring left them exactly as they were.
+  assert before == after

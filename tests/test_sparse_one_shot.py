@@ -12,10 +12,10 @@ import sparse_testlib
 COUNTS = {'layer0': 150, 'layer1': 30}
 
 
-def _prune(method, **options):
+def _prune(method, scope='layer', **options):
   return sparse_testlib.on_tiny_model(
       lambda sess, model, batch: one_shot_pruning.prune(
-          sess, method, model, batch, COUNTS, **options), 400)
+          sess, method, model, batch, COUNTS, scope, **options), 400)
 
 
 def _np_weight_times_hessian_gradient(weights, images, labels, temperature):
@@ -55,7 +55,8 @@ def test_grasp_by_default_keeps_the_largest_absolute_score_per_layer():
 
 def test_grasp_wang_keeps_the_largest_signed_score_over_all_layers():
   # Wang et al.: logits / 200, the signed w * Hg, one global ranking.
-  masks, weights, images, labels = _prune('grasp', grasp_variant='wang')
+  masks, weights, images, labels = _prune('grasp', 'global',
+                                          grasp_variant='wang')
   scores = _np_weight_times_hessian_gradient(weights, images, labels, 200.0)
   names = sorted(COUNTS)
   chosen = np.concatenate([masks[n].ravel() for n in names])
@@ -65,9 +66,39 @@ def test_grasp_wang_keeps_the_largest_signed_score_over_all_layers():
   assert [int(masks[n].sum()) for n in names] != [COUNTS[n] for n in names]
 
 
+@pytest.mark.parametrize('method', ['snip', 'grasp'])
+def test_global_scope_keeps_everything_above_one_threshold(method):
+  # --prune_scope=global: one threshold over every layer's scores (SNIP's
+  # |g * w|, GraSP evci's |w * Hg|), keeping the total of the counts.
+  masks, weights, images, labels = _prune(method, 'global')
+  if method == 'snip':
+    _, grads = sparse_testlib.np_loss_and_grads(weights, images, labels)
+    scores = {n: np.abs(grads[n] * weights[n]) for n in COUNTS}
+  else:
+    scores = {n: np.abs(s) for n, s in _np_weight_times_hessian_gradient(
+        weights, images, labels, 1.0).items()}
+  names = sorted(COUNTS)
+  flat = np.concatenate([scores[n].ravel() for n in names])
+  total = sum(COUNTS.values())
+  threshold = np.sort(flat)[::-1][total - 1]
+  chosen = np.concatenate([masks[n].ravel() for n in names]) > 0
+  assert chosen.sum() == total
+  # Kept: at or above the threshold; left: at or below it (float32 scores
+  # against float64 ones, up to a relative 1e-3 of the largest).
+  slack = 1e-3 * flat.max()
+  assert flat[chosen].min() >= threshold - slack
+  assert flat[~chosen].max() <= threshold + slack
+  # Not the per-layer counts: the layers' shares follow their scores.
+  assert [int(masks[n].sum()) for n in names] != [COUNTS[n] for n in names]
+  # Inverted, the lowest scores over all layers.
+  inverted, _, _, _ = _prune(method, 'global', invert=True)
+  low = np.concatenate([inverted[n].ravel() for n in names]) > 0
+  sparse_testlib.assert_top_set(low, -flat, total, rtol=1e-3)
+
+
 def test_grasp_temperature_and_sign_change_the_mask():
   evci, weights, images, labels = _prune('grasp')
-  signed, _, _, _ = _prune('grasp', grasp_variant='wang',
+  signed, _, _, _ = _prune('grasp', 'global', grasp_variant='wang',
                            grasp_temperature=1.0)
   scores = _np_weight_times_hessian_gradient(weights, images, labels, 1.0)
   names = sorted(COUNTS)
@@ -88,6 +119,11 @@ def test_bad_grasp_settings_are_named(variant, temperature, message):
     one_shot_pruning.check_grasp(variant, temperature)
 
 
+def test_a_bad_scope_is_named():
+  with pytest.raises(ValueError, match="No such pruning scope: 'local'"):
+    one_shot_pruning.keep_in_scope({'a': np.ones(2)}, {'a': 1}, 'local')
+
+
 def test_keep_top_global_ranks_layers_together():
   masks = one_shot_pruning.keep_top_global(
       {'a': np.array([[3.0, -1.0]]), 'b': np.array([2.0, 5.0, 2.0])}, 3)
@@ -105,6 +141,6 @@ def test_one_shot_pruning_needs_a_dense_network():
     with tf.Session() as sess:
       sess.run(tf.global_variables_initializer())
       with pytest.raises(ValueError, match='prunes a dense network'):
-        one_shot_pruning.prune(sess, 'snip', model, batch, COUNTS)
+        one_shot_pruning.prune(sess, 'snip', model, batch, COUNTS, 'layer')
   with pytest.raises(ValueError, match="No such one-shot pruning method"):
     one_shot_pruning.scores('synflow', None, None)
