@@ -78,7 +78,7 @@ CASES = [
     ('train', ['--training_len=2.5ep'], "'2.5ep' is not a whole number"),
     ('train', ['--training_len=100.5it'], "'100.5it' is not a whole number"),
     ('train', ['--training_len=(epochs,2.5)'],
-     "('epochs', 2.5) is not a whole number"),
+     "'(epochs,2.5)' is not like 500it"),
     # Flags the chosen mode ignores.
     ('reinitialize', ['--level=0', '--distribution=/nonexistent'],
      '--distribution=/nonexistent is read by --mode=reuse or reuse_sign, not '
