@@ -360,7 +360,8 @@ def one_line(error):
   """An error as one line: its message's first line, and for an OSError
   (which str() shows as `[Errno 2] No such file or directory: 'x'`) the
   reason and the path in words."""
-  if isinstance(error, OSError) and error.strerror:
+  if (isinstance(error, OSError) and error.strerror and
+      str(error).startswith('[Errno')):  # not a message of the library's own
     where = error.filename if error.filename is not None else ''
     return '{}{}'.format('{}: '.format(where) if where else '',
                          error.strerror.lower()) or repr(error)

@@ -100,9 +100,9 @@ CASES = [
     ('train', ['--masks=/tmp', '--combine=intersection'],
      '--combine=intersection combines several --masks'),
     # Loose parsing.
-    ('train', ['foo'], "unexpected argument 'foo'"),
+    ('train', ['foo'], "'foo' is not a flag"),
     ('lottery_experiment', ['--iterations=0', 'foo'],
-     "unexpected argument 'foo'"),
+     "'foo' is not a flag"),
     ('train', ['--layers=16,,8'], "--layers='16,,8' is not a list without"),
     ('train', ['--seed=1', '--seed=2'],
      '--seed is given twice (--seed=1 and --seed=2)'),
@@ -150,7 +150,7 @@ def test_output_dir_must_be_given_and_not_empty(tmp_path, capsys,
                                                 monkeypatch):
   monkeypatch.chdir(tmp_path)
   assert 'train needs --output_dir' in _refused(capsys, 'train', SHORT)
-  assert '--output_dir is empty' in _refused(capsys, 'train',
+  assert '--output_dir has an empty value' in _refused(capsys, 'train',
                                              ['--output_dir='] + SHORT)
   assert '--output_dir needs a value' in _refused(capsys, 'train',
                                                   ['--output_dir'] + SHORT)

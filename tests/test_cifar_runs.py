@@ -260,7 +260,7 @@ REFUSED = [
      '--lr_drops=10it,40it: a learning-rate drop at iteration 40 is not '
      'within the 20 training iterations'),
     ('train', ['--lr_schedule=step', '--lr_drops=100,200'],
-     "--lr_drops=100,200: 100 is not a duration like 80ep"),
+     "--lr_drops=100,200: '100' is not a duration like 80ep"),
     ('train', ['--lr_schedule=step', '--lr_drops=10it,5it'],
      'must be at increasing iterations'),
     ('train', ['--lr_schedule=step', '--lr_drops=10it',
