@@ -32,6 +32,10 @@ TENSORBOARD = ['tensorboard>=2.15']
 
 SUBPACKAGES = [
     'foundations',
+    'foundations.models',
+    'foundations.sparse',
+    'foundations.storage',
+    'foundations.training',
     'datasets',
     'analysis',
     'mnist_fc',

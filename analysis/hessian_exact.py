@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from lottery_ticket.analysis import memory
-from lottery_ticket.foundations import progress
+from lottery_ticket.foundations.storage import progress
 
 BYTES_PER_ENTRY = 8  # float64
 COPIES = 2  # the assembled Hessian and the eigensolver's working copy

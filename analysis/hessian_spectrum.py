@@ -41,7 +41,7 @@ from lottery_ticket.analysis import hessian_exact
 from lottery_ticket.analysis import lanczos
 from lottery_ticket.analysis import memory
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import progress
+from lottery_ticket.foundations.storage import progress
 from lottery_ticket.foundations import save_restore
 
 METHODS = ('auto', 'exact', 'lanczos')

@@ -14,7 +14,7 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.analysis import hessian_operator
 from lottery_ticket.analysis import network_model
-from lottery_ticket.foundations import session as session_lib
+from lottery_ticket.foundations.training import session as session_lib
 
 SPECTRA = ('sparse', 'dense')
 

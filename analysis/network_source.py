@@ -22,7 +22,7 @@ from typing import Optional
 
 import numpy as np
 
-from lottery_ticket.foundations import integrity
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore

@@ -30,7 +30,7 @@ from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.foundations.sparse import sparse_methods
 
 METHODS = paper_recipes.PAI_METHODS
 # The two baselines of the 2021 paper, drawn in every panel of the figure.

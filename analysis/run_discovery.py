@@ -29,7 +29,7 @@ import re
 import sys
 from typing import Optional
 
-from lottery_ticket.foundations import integrity
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 

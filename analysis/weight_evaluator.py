@@ -13,9 +13,9 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.analysis import network_model
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import evaluation
-from lottery_ticket.foundations import graph_data
-from lottery_ticket.foundations import session as session_lib
+from lottery_ticket.foundations.training import evaluation
+from lottery_ticket.foundations.training import graph_data
+from lottery_ticket.foundations.training import session as session_lib
 
 SPLITS = ('train', 'validate', 'test')
 EVAL_CHUNK_SIZE = 10000  # as the trainer's default

@@ -31,7 +31,7 @@ them.
 Linear mode connectivity (`lmc`; Frankle, Dziugaite, Roy & Carbin, ICML
 2020, "Linear Mode Connectivity and the Lottery Ticket Hypothesis"):
 ResNet-20 and VGG-16 on CIFAR-10, trained by their family's recipe, OpenLTH's
-default_hparams (foundations/architectures.py OPENLTH_CIFAR10), with the
+default_hparams (foundations/models/architectures.py OPENLTH_CIFAR10), with the
 values it derives (kaiming-normal initialisation, crop_flip, channel
 normalisation), each stated in the line.
 IMP prunes 20% per level by one global magnitude ranking: the ResNets rank
@@ -57,10 +57,10 @@ paper's.
 
 import os
 
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import durations
-from lottery_ticket.foundations import sparse_methods
-from lottery_ticket.foundations import train_options
+from lottery_ticket.foundations.sparse import sparse_methods
+from lottery_ticket.foundations.training import train_options
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import sparse_presets
 

@@ -75,7 +75,7 @@ from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support as support
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.foundations.sparse import sparse_methods
 from lottery_ticket.mnist_fc.runners import sparse_train as runner
 
 # The methods of the comparison, run by default.

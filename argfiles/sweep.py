@@ -43,7 +43,7 @@ from lottery_ticket.argfiles.engine import progress as progress_lib
 from lottery_ticket.argfiles.engine import run as run_lib
 from lottery_ticket.argfiles.engine import state as state_lib
 from lottery_ticket.argfiles.engine import sweep_lock
-from lottery_ticket.foundations import dir_lock
+from lottery_ticket.foundations.storage import dir_lock
 from lottery_ticket.mnist_fc import trials as trials_lib
 
 # Statuses a dry run shows besides the recorded ones: a line whose

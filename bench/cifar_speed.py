@@ -16,7 +16,7 @@ import numpy as np
 
 from lottery_ticket import command_line
 from lottery_ticket.foundations import dataset_base
-from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations.training import optimizers
 
 
 def random_cifar(train=2048, test=128, seed=0):
@@ -32,13 +32,13 @@ def random_cifar(train=2048, test=128, seed=0):
 def ms_per_step(name, batch_size=128, steps=20, warmup=5, augment=True,
                 dataset=None):
   """Marginal milliseconds per training step of architecture `name`."""
-  from lottery_ticket.foundations import architectures  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.models import architectures  # pylint: disable=g-import-not-at-top
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
-  from lottery_ticket.foundations import augmentation  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations import graph_data  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations import packed_model  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations import session as session_lib  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
+  from lottery_ticket.foundations.training import augmentation  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import graph_data  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.models import packed_model  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import session as session_lib  # pylint: disable=g-import-not-at-top
   from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
   dataset = dataset or random_cifar()
   hyperparameters = architectures.architecture(name)

@@ -32,7 +32,7 @@ import time
 from lottery_ticket import command_line
 from lottery_ticket.bench import packed_speed
 from lottery_ticket.bench import train_speed
-from lottery_ticket.foundations import train_options
+from lottery_ticket.foundations.training import train_options
 from lottery_ticket.mnist_fc import constants
 
 # Op types holding these names are the step's matrix products (plain, fused
@@ -104,7 +104,7 @@ def main(networks=8, iterations=1000, evaluate=True, top=15):
       paper's protocol), as the benchmark's first table does.
     top: how many op types to list.
   """
-  from lottery_ticket.foundations import session as session_lib  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import session as session_lib  # pylint: disable=g-import-not-at-top
   dataset = train_speed._dataset()  # pylint: disable=protected-access
   interval = train_options.TEST_INTERVAL if evaluate else None
   with _Tracer() as tracer:

@@ -63,9 +63,9 @@ import numpy as np
 
 from lottery_ticket import command_line
 from lottery_ticket.bench import train_speed
-from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import progress
-from lottery_ticket.foundations import train_options
+from lottery_ticket.foundations.training import optimizers
+from lottery_ticket.foundations.storage import progress
+from lottery_ticket.foundations.training import train_options
 from lottery_ticket.mnist_fc import constants
 
 FLOAT_BYTES = 4
@@ -326,7 +326,7 @@ def roofline(num_networks, step, flop_rate, bandwidth):
 def optimizer_slots(optimizer):
   """How many slot arrays `optimizer` keeps per variable (Adam: m and v)."""
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
+  from lottery_ticket.foundations.training import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
   with tf.Graph().as_default():
     variable = tf.Variable(tf.zeros([2]))
     instance = optimizers.optimizer_fn(optimizer)()
@@ -368,8 +368,8 @@ def bandwidth(megabytes=BANDWIDTH_MB, repeats=5):
     the best of `repeats` rates, in bytes per second.
   """
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
-  from lottery_ticket.foundations import session as session_lib  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
+  from lottery_ticket.foundations.training import session as session_lib  # pylint: disable=g-import-not-at-top
   threads = max(session_lib.session_config().inter_op_parallelism_threads, 1)
   size = int(megabytes * 2**20 // FLOAT_BYTES // threads)
   with tf.Graph().as_default() as graph:
@@ -386,7 +386,7 @@ def bandwidth(megabytes=BANDWIDTH_MB, repeats=5):
 def _step_products(batch_input, kernels, upstream, eval_input):
   """The matrix products of one network's step (step_flops' terms)."""
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
+  from lottery_ticket.foundations.training import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
   out = []
   x = batch_input
   for layer, (w, dy) in enumerate(zip(kernels, upstream)):
@@ -417,8 +417,8 @@ def matmul_rate(num_networks, step, seconds=1.0, repeats=3):
     repeats: timed loops; the best counts.
   """
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
-  from lottery_ticket.foundations import session as session_lib  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
+  from lottery_ticket.foundations.training import session as session_lib  # pylint: disable=g-import-not-at-top
   rows = int(round(step.eval_rows))
   timed = dataclasses.replace(step, eval_splits=(rows * step.interval,))
   rng = np.random.default_rng(0)
@@ -506,7 +506,7 @@ def measure_size(dataset, num_networks, optimizer, iterations, short,
     operations/s}; with `experiment`, also EXPERIMENT -> the lottery
     experiment's own path's network-steps/s (with evaluation).
   """
-  from lottery_ticket.foundations import session as session_lib  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import session as session_lib  # pylint: disable=g-import-not-at-top
   step = lenet_step(dataset, optimizer, False)
   session_lib.plan(session_lib.step_work(
       [(num_networks, n, m) for n, m in step.layers], step.batch,

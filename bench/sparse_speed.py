@@ -27,12 +27,12 @@ import time
 import numpy as np
 
 from lottery_ticket import command_line
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import dataset_base
-from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import progress
-from lottery_ticket.foundations import schedules
-from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.foundations.training import optimizers
+from lottery_ticket.foundations.storage import progress
+from lottery_ticket.foundations.training import schedules
+from lottery_ticket.foundations.sparse import sparsity_distribution
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import settings
@@ -82,10 +82,10 @@ class Loop(object):
                grow_batch_size):
     # TensorFlow's modules, imported here: the bench's --help needs none.
     import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-    from lottery_ticket.foundations import fixed_batch  # pylint: disable=g-import-not-at-top
-    from lottery_ticket.foundations import graph_data  # pylint: disable=g-import-not-at-top
-    from lottery_ticket.foundations import mask_updates  # pylint: disable=g-import-not-at-top
-    from lottery_ticket.foundations import packed_model  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations.training import fixed_batch  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations.training import graph_data  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations.sparse import mask_updates  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations.models import packed_model  # pylint: disable=g-import-not-at-top
     from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
     self.method = method
     self._dataset = dataset

@@ -38,7 +38,7 @@ from lottery_ticket.argfiles.engine import executors
 from lottery_ticket.argfiles.engine import programs
 from lottery_ticket.argfiles.engine import resources
 from lottery_ticket.argfiles.engine import state as state_lib
-from lottery_ticket.foundations import progress
+from lottery_ticket.foundations.storage import progress
 
 RUNNER = 'lottery_ticket.mnist_fc.runners.lottery_experiment'
 TARGET_SPEEDUP = 1.6

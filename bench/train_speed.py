@@ -6,7 +6,7 @@ validation and test are evaluated every 100 iterations. The baseline is what
 a straightforward tf.compat.v1 script does: one `session.run` per step with
 `feed_dict`, and the evaluation sets fed in as arrays. The library is timed
 as trainer.train on one network (a pack of one, how every command line
-trains a lone run), with its default threads (foundations/session.py plans
+trains a lone run), with its default threads (foundations/training/session.py plans
 them from the size of the step) and, each in a child process of its own,
 with one thread per op and with one per core. Run:
 
@@ -23,9 +23,9 @@ import numpy as np
 
 from lottery_ticket import command_line
 from lottery_ticket.foundations import dataset_base
-from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import progress
-from lottery_ticket.foundations import train_options
+from lottery_ticket.foundations.training import optimizers
+from lottery_ticket.foundations.storage import progress
+from lottery_ticket.foundations.training import train_options
 from lottery_ticket.mnist_fc import constants
 
 INTERVAL = 100
@@ -142,7 +142,7 @@ def main(iterations=3000, repeats=2, quiet=False, child=False):
     quiet: no progress bar (it shows on a terminal's stderr only).
     child: internal: time the trainer alone and print it for the parent.
   """
-  from lottery_ticket.foundations import session  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import session  # pylint: disable=g-import-not-at-top
   dataset = _dataset()
   if child:
     print(_CHILD_MARK + repr(steps_per_second(library, dataset, iterations,

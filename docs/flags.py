@@ -9,7 +9,7 @@ A table is whatever sits between two marker comments in a page:
   <!-- flags: runner train -->       a runner: the concerns it takes, the
                                      defaults it changes, its own arguments
   <!-- flags: command results -->   a plain-function command (its help)
-  <!-- flags: settings train_options --> the SETTINGS a foundations
+  <!-- flags: settings training.train_options --> the SETTINGS a foundations
                                      module declares
   <!-- flags: fields Hooks -->       a dataclass's fields, defaults and
                                      the Attributes of its docstring
@@ -54,7 +54,7 @@ COMMANDS = {
 
 # Dataclass name -> module, for the library API's option objects.
 FIELDS = {
-    'Hooks': 'lottery_ticket.foundations.train_options',
+    'Hooks': 'lottery_ticket.foundations.training.train_options',
 }
 # Foundations modules declaring SETTINGS of their own (the trainer's).
 SETTINGS = ('train_options',)

@@ -61,8 +61,8 @@ Iterative SNIP score in training mode without updating them
 import numpy as np
 import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import finite
-from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations.training import finite
+from lottery_ticket.foundations.training import graph_mode  # pylint: disable=unused-import
 from lottery_ticket.foundations import masks as masks_lib
 
 BIAS_SUFFIX = masks_lib.BIAS_SUFFIX

@@ -1,12 +1,12 @@
 """Convolutional networks with masked layers: LeNet-5 and Conv-2/4/6.
 
-The named architectures (foundations/architectures.py, which needs no
+The named architectures (foundations/models/architectures.py, which needs no
 TensorFlow) are hyperparameters of ModelConv. Layers are named conv0,
 conv1, ... and fc0, fc1, ...
 """
 
-from lottery_ticket.foundations import architectures
-from lottery_ticket.foundations import initializers
+from lottery_ticket.foundations.models import architectures
+from lottery_ticket.foundations.models import initializers
 from lottery_ticket.foundations import model_base
 
 POOL = architectures.POOL

@@ -1,6 +1,6 @@
 """Fully-connected networks (LeNet-300-100 and any MLP) with masked layers."""
 
-from lottery_ticket.foundations import initializers
+from lottery_ticket.foundations.models import initializers
 from lottery_ticket.foundations import model_base
 
 

@@ -28,7 +28,7 @@ import shutil
 
 import numpy as np
 
-from lottery_ticket.foundations import faults
+from lottery_ticket.foundations.storage import faults
 from lottery_ticket.foundations import paths
 
 TEMP_PREFIX = '.tmp-'
@@ -284,7 +284,7 @@ def standardize(network, names=None):
     from lottery_ticket.foundations import union  # pylint: disable=g-import-not-at-top
     return union.union(*[standardize(n, names) for n in network])
   if isinstance(network, (str, os.PathLike)):
-    from lottery_ticket.foundations import integrity  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations.storage import integrity  # pylint: disable=g-import-not-at-top
     network = integrity.read_network(os.fspath(network))
   if not isinstance(network, dict):
     raise ValueError('Expected a dict, a path or a list of networks, got {!r}'.format(

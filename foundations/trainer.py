@@ -51,22 +51,22 @@ import numpy as np
 
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import augmentation as augmentation_lib
-from lottery_ticket.foundations import background_evaluation
-from lottery_ticket.foundations import checkpoint_files
+from lottery_ticket.foundations.training import augmentation as augmentation_lib
+from lottery_ticket.foundations.training import background_evaluation
+from lottery_ticket.foundations.storage import checkpoint_files
 from lottery_ticket.foundations import durations
-from lottery_ticket.foundations import finite
-from lottery_ticket.foundations import graph_data
-from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
-from lottery_ticket.foundations import objective
-from lottery_ticket.foundations import packed_checkpoints
-from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations.training import finite
+from lottery_ticket.foundations.training import graph_data
+from lottery_ticket.foundations.training import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations.training import objective
+from lottery_ticket.foundations.storage import packed_checkpoints
+from lottery_ticket.foundations.models import packed_model
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import progress as progress_lib
-from lottery_ticket.foundations import records as records_lib
+from lottery_ticket.foundations.storage import progress as progress_lib
+from lottery_ticket.foundations.storage import records as records_lib
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import session as session_lib
-from lottery_ticket.foundations import train_options
+from lottery_ticket.foundations.training import session as session_lib
+from lottery_ticket.foundations.training import train_options
 
 Hooks = train_options.Hooks
 NonFiniteError = finite.NonFiniteError

@@ -7,11 +7,11 @@ describes.
 
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import augmentation
+from lottery_ticket.foundations.training import augmentation
 from lottery_ticket.foundations import masks as masks_lib
-from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_model
-from lottery_ticket.foundations import schedules
+from lottery_ticket.foundations.training import optimizers
+from lottery_ticket.foundations.models import packed_model
+from lottery_ticket.foundations.training import schedules
 from lottery_ticket.mnist_fc import config as config_lib
 
 

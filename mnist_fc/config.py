@@ -24,17 +24,17 @@ import functools
 import os
 
 from lottery_ticket.datasets import registry
-from lottery_ticket.foundations import architectures
-from lottery_ticket.foundations import connectivity
+from lottery_ticket.foundations.models import architectures
+from lottery_ticket.foundations.sparse import connectivity
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import hparams
-from lottery_ticket.foundations import initializers
-from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations.models import initializers
+from lottery_ticket.foundations.training import optimizers
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import schedules
-from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.foundations.training import schedules
+from lottery_ticket.foundations.sparse import sparse_methods
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import settings
 from lottery_ticket.mnist_fc import sparse_presets

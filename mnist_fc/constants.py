@@ -6,10 +6,10 @@ output layer. The original code's SGD with learning rate 0.1 is available as opt
 The 5,000 training examples held out for validation are the dataset's
 default (`datasets.registry`); the number of trials is the argfile
 generators' --trials; the batch of 60 and the evaluation every 100
-iterations are the trainer's defaults (foundations/train_options.py).
+iterations are the trainer's defaults (foundations/training/train_options.py).
 """
 
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 
 HYPERPARAMETERS = {'layers': [(units, 'relu') for units in
                               architectures.LENET_300_100] + [(10, None)]}

@@ -34,10 +34,10 @@ as facts):
 
 import os
 
-from lottery_ticket.foundations import connectivity
-from lottery_ticket.foundations import dir_lock
+from lottery_ticket.foundations.sparse import connectivity
+from lottery_ticket.foundations.storage import dir_lock
 from lottery_ticket.foundations import experiment
-from lottery_ticket.foundations import finite
+from lottery_ticket.foundations.training import finite
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import trainer
 from lottery_ticket.foundations import paths

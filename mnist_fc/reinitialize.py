@@ -17,8 +17,8 @@ import os
 import numpy as np
 
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import dir_lock
-from lottery_ticket.foundations import integrity
+from lottery_ticket.foundations.storage import dir_lock
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore

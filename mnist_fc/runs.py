@@ -23,9 +23,9 @@ import shutil
 import sys
 import time
 
-from lottery_ticket.foundations import dir_lock
-from lottery_ticket.foundations import faults
-from lottery_ticket.foundations import integrity
+from lottery_ticket.foundations.storage import dir_lock
+from lottery_ticket.foundations.storage import faults
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore

@@ -17,16 +17,16 @@ records them. Nothing here imports TensorFlow.
 """
 
 from lottery_ticket.datasets import registry
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import durations
 from lottery_ticket.foundations import hparams
-from lottery_ticket.foundations import initializers
-from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations.models import initializers
+from lottery_ticket.foundations.training import optimizers
 from lottery_ticket.foundations import pruning
-from lottery_ticket.foundations import schedules
-from lottery_ticket.foundations import sparse_methods
-from lottery_ticket.foundations import sparsity_distribution
-from lottery_ticket.foundations import train_options
+from lottery_ticket.foundations.training import schedules
+from lottery_ticket.foundations.sparse import sparse_methods
+from lottery_ticket.foundations.sparse import sparsity_distribution
+from lottery_ticket.foundations.training import train_options
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import sparse_presets

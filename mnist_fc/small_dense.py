@@ -37,7 +37,7 @@ import copy
 
 import numpy as np
 
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import choices
 
 RULES = ('reference', 'equal', 'sqrt_density', 'uniform')

@@ -27,25 +27,25 @@ import os
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import checkpoint_files
-from lottery_ticket.foundations import fixed_batch
+from lottery_ticket.foundations.storage import checkpoint_files
+from lottery_ticket.foundations.training import fixed_batch
 from lottery_ticket.foundations import hparams
-from lottery_ticket.foundations import integrity
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import masks as masks_lib
-from lottery_ticket.foundations import one_shot_pruning
+from lottery_ticket.foundations.sparse import one_shot_pruning
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import prune_at_init
-from lottery_ticket.foundations import progress
+from lottery_ticket.foundations.sparse import prune_at_init
+from lottery_ticket.foundations.storage import progress
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import session as session_lib
-from lottery_ticket.foundations import sparse_init
-from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.foundations.training import session as session_lib
+from lottery_ticket.foundations.sparse import sparse_init
+from lottery_ticket.foundations.sparse import sparsity_distribution
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import settings
 from lottery_ticket.mnist_fc import small_dense
-from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.foundations.sparse import sparse_methods
 
 # Seed offsets of the random choices, so they never share a stream.
 MASK_SEED = 11

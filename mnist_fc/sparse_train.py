@@ -26,13 +26,13 @@ import functools
 
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import fixed_batch
-from lottery_ticket.foundations import gradient_flow
-from lottery_ticket.foundations import mask_updates
-from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations.training import fixed_batch
+from lottery_ticket.foundations.sparse import gradient_flow
+from lottery_ticket.foundations.sparse import mask_updates
+from lottery_ticket.foundations.training import optimizers
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import schedules
-from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.foundations.training import schedules
+from lottery_ticket.foundations.sparse import sparsity_distribution
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib

@@ -8,7 +8,7 @@ import pytest
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 # Tests train a few steps per graph, so TensorFlow's graph optimizer costs
-# more than it saves: off (foundations/session.py), but where a test asks
+# more than it saves: off (foundations/training/session.py), but where a test asks
 # for it (production_graphs below).
 os.environ.setdefault('LOTTERY_TICKET_GRAPH_OPTIMIZER', '0')
 if os.environ.get('PYTEST_XDIST_WORKER'):

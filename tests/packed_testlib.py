@@ -12,11 +12,11 @@ import numpy as np
 
 from lottery_ticket.datasets import dataset_cifar10
 from lottery_ticket.datasets import registry
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import dataset_base
-from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations.models import packed_model
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import train_options
+from lottery_ticket.foundations.training import train_options
 from lottery_ticket.foundations import trainer
 
 MLP = {'layers': [(16, 'relu'), (12, 'relu'), (4, None)]}

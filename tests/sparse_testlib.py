@@ -33,7 +33,7 @@ def on_tiny_model(run, examples, model_seed=6, batch_seed=2):
   Returns:
     (run's result, the model's initial weights, the batch's images, labels).
   """
-  from lottery_ticket.foundations import fixed_batch  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import fixed_batch  # pylint: disable=g-import-not-at-top
   with tf.Graph().as_default():
     model = tiny_model(seed=model_seed)
     images, labels = fixed_batch.draw(digits(), examples, seed=batch_seed)

@@ -24,13 +24,13 @@ from lottery_ticket import command_line
 from lottery_ticket.analysis import network_model
 from lottery_ticket.analysis import network_source
 from lottery_ticket.datasets import dataset_cifar10
-from lottery_ticket.foundations import architectures
-from lottery_ticket.foundations import faults
-from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations.models import architectures
+from lottery_ticket.foundations.storage import faults
+from lottery_ticket.foundations.training import optimizers
+from lottery_ticket.foundations.models import packed_model
 from lottery_ticket.foundations import pruning
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import schedules
+from lottery_ticket.foundations.training import schedules
 from lottery_ticket.foundations import trainer
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib

@@ -199,7 +199,7 @@ def test_learning_rate_schedule_and_warm_up():
 
 
 def test_the_trainer_reads_the_training_settings_as_they_are():
-  from lottery_ticket.foundations import train_options  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import train_options  # pylint: disable=g-import-not-at-top
   config = experiments.TRAIN.resolve({'clip_norm': '0.5',
                                       'checkpoint_interval': '0',
                                       'weight_decay': '1e-4'})
@@ -217,7 +217,7 @@ def test_the_trainer_reads_the_training_settings_as_they_are():
 
 
 def test_library_training_settings_are_checked_by_the_same_settings():
-  from lottery_ticket.foundations import train_options  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import train_options  # pylint: disable=g-import-not-at-top
   assert train_options.options(batch_size='32').batch_size == 32
   for changes, message in [({'batch_size': 0}, '--batch_size=0'),
                            ({'weight_decay': float('nan')}, 'weight_decay'),

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from lottery_ticket.foundations import dir_lock
+from lottery_ticket.foundations.storage import dir_lock
 
 HOLD = ('import sys, time\n'
-        'from lottery_ticket.foundations import dir_lock\n'
+        'from lottery_ticket.foundations.storage import dir_lock\n'
         'dir_lock.DirectoryLock(sys.argv[1]).acquire()\n'
         'print("held", flush=True)\n'
         'time.sleep(60)\n')

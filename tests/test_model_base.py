@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
-from lottery_ticket.foundations import train_options
+from lottery_ticket.foundations.training import train_options
 from lottery_ticket.foundations import trainer
 
 HP = {'layers': [(16, 'relu'), (4, None)]}

@@ -14,19 +14,19 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.datasets import dataset_cifar10
-from lottery_ticket.foundations import architectures
-from lottery_ticket.foundations import augmentation
-from lottery_ticket.foundations import checkpoint_files
+from lottery_ticket.foundations.models import architectures
+from lottery_ticket.foundations.training import augmentation
+from lottery_ticket.foundations.storage import checkpoint_files
 from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import model_base
-from lottery_ticket.foundations import model_cifar
-from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations.models import model_cifar
+from lottery_ticket.foundations.training import optimizers
+from lottery_ticket.foundations.models import packed_model
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import session as session_lib
-from lottery_ticket.foundations import train_options
+from lottery_ticket.foundations.training import session as session_lib
+from lottery_ticket.foundations.training import train_options
 from lottery_ticket.foundations import trainer
 
 TINY_RESNET = {'resnet_depth': 8, 'resnet_width': 4}

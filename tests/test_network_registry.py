@@ -1,4 +1,4 @@
-"""The network registry (foundations/architectures.py): one entry per
+"""The network registry (foundations/models/architectures.py): one entry per
 family, its recipe on its dataset, and fc and conv runs as they were.
 
 A bare `--network=resnet20 --dataset=cifar10` resolves to OpenLTH's
@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments
 

@@ -14,8 +14,8 @@ import numpy as np
 import packed_testlib as lib
 import pytest
 
-from lottery_ticket.foundations import augmentation
-from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations.training import augmentation
+from lottery_ticket.foundations.training import optimizers
 from lottery_ticket.foundations import trainer
 
 # The property holds for the graphs runs build, optimized as they are.

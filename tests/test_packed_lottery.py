@@ -13,7 +13,7 @@ import shutil
 import packed_testlib
 import pytest
 
-from lottery_ticket.foundations import finite
+from lottery_ticket.foundations.training import finite
 from lottery_ticket.foundations import trainer
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib

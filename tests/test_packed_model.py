@@ -8,8 +8,8 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import model_conv
 from lottery_ticket.foundations import model_fc
-from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations.training import optimizers
+from lottery_ticket.foundations.models import packed_model
 
 PACKED_FC = packed_model.packed_class(model_fc.ModelFc)
 

@@ -12,8 +12,8 @@ import numpy as np
 import packed_testlib as lib
 import pytest
 
-from lottery_ticket.foundations import checkpoint_files
-from lottery_ticket.foundations import optimizers
+from lottery_ticket.foundations.storage import checkpoint_files
+from lottery_ticket.foundations.training import optimizers
 from lottery_ticket.foundations import paths
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -14,7 +14,7 @@ import pytest
 
 from lottery_ticket import command_line
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.foundations.sparse import sparsity_distribution
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_train
 from lottery_ticket.mnist_fc import trials as trials_lib

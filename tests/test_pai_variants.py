@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from lottery_ticket import command_line
-from lottery_ticket.foundations import connectivity
+from lottery_ticket.foundations.sparse import connectivity
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import sparsity_distribution as dist
+from lottery_ticket.foundations.sparse import sparsity_distribution as dist
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import lottery_experiment

@@ -12,7 +12,7 @@ from lottery_ticket.argfiles import lottery_experiment_argfile
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.argfiles import reinitialize_argfile
 from lottery_ticket.argfiles import sparse_train_argfile
-from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.foundations.sparse import sparse_methods
 from lottery_ticket.mnist_fc import lottery_experiment
 from lottery_ticket.mnist_fc import reinitialize
 from lottery_ticket.mnist_fc import sparse_train

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import fixed_batch
+from lottery_ticket.foundations.training import fixed_batch
 from lottery_ticket.foundations import masks as masks_lib
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import model_fc
-from lottery_ticket.foundations import prune_at_init
+from lottery_ticket.foundations.sparse import prune_at_init
 
 import sparse_testlib
 
@@ -286,7 +286,7 @@ def test_an_overflowing_synflow_is_refused():
 
 
 def test_every_registered_criterion_is_known():
-  from lottery_ticket.foundations import sparse_methods
+  from lottery_ticket.foundations.sparse import sparse_methods
   criteria = {m.one_shot for m in sparse_methods.METHODS.values()} - {None}
   assert criteria == set(prune_at_init.ALL_METHODS)
 

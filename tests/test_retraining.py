@@ -13,7 +13,7 @@ import tensorflow.compat.v1 as tf
 from lottery_ticket import command_line
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import schedules
+from lottery_ticket.foundations.training import schedules
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments

@@ -134,7 +134,7 @@ def test_a_second_writer_is_refused_by_pid(tmp_path, capsys):
   holder = subprocess.Popen(
       [sys.executable, '-c',
        'import sys, time\n'
-       'from lottery_ticket.foundations import dir_lock\n'
+       'from lottery_ticket.foundations.storage import dir_lock\n'
        'dir_lock.DirectoryLock(sys.argv[1]).acquire()\n'
        'print("held", flush=True)\n'
        'time.sleep(120)\n', out], stdout=subprocess.PIPE, text=True)

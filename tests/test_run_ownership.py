@@ -17,7 +17,7 @@ import pytest
 
 import packed_testlib as lib
 from lottery_ticket import command_line
-from lottery_ticket.foundations import faults
+from lottery_ticket.foundations.storage import faults
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc.runners import lottery_experiment
@@ -90,7 +90,7 @@ def test_a_copied_run_resumes_without_touching_the_original(tmp_path, whole):
 
 
 HOLD = ('import sys, time\n'
-        'from lottery_ticket.foundations import dir_lock\n'
+        'from lottery_ticket.foundations.storage import dir_lock\n'
         'dir_lock.DirectoryLock(sys.argv[1], subtree=True).acquire()\n'
         'print("held", flush=True)\n'
         'time.sleep(60)\n')

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 from lottery_ticket import command_line
-from lottery_ticket.foundations import dir_lock
-from lottery_ticket.foundations import integrity
+from lottery_ticket.foundations.storage import dir_lock
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import runs
@@ -34,7 +34,7 @@ LOTTERY = TINY + ['--iterations=1']
 RUNNERS = {'train': train.RUNNER,
            'lottery_experiment': lottery_experiment.RUNNER}
 HOLD = ('import sys, time\n'
-        'from lottery_ticket.foundations import dir_lock\n'
+        'from lottery_ticket.foundations.storage import dir_lock\n'
         'dir_lock.DirectoryLock(sys.argv[1], subtree=sys.argv[2] == "1")'
         '.acquire()\n'
         'print("held", flush=True)\n'
@@ -222,7 +222,7 @@ def test_overwrite_refuses_to_remove_another_run_inside(tmp_path, capsys,
 # chosen moment of training, as a scheduler would.
 TERMINATE_AT = (
     'import fnmatch, os, signal, sys\n'
-    'from lottery_ticket.foundations import faults\n'
+    'from lottery_ticket.foundations.storage import faults\n'
     'pattern = sys.argv[1]\n'
     'def stop(name):\n'
     '  if fnmatch.fnmatchcase(name, pattern):\n'

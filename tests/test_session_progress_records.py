@@ -6,10 +6,10 @@ import json
 import pytest
 
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import progress
-from lottery_ticket.foundations import records
+from lottery_ticket.foundations.storage import progress
+from lottery_ticket.foundations.storage import records
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import session
+from lottery_ticket.foundations.training import session
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.mnist_fc import small_dense
 
 MLP = {'layers': [(300, 'relu'), (100, 'relu'), (10, None)]}

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lottery_ticket.foundations import sparsity_distribution as dist
+from lottery_ticket.foundations.sparse import sparsity_distribution as dist
 
 SHAPES = {'conv0': [5, 5, 1, 6], 'conv1': [5, 5, 6, 16], 'fc0': [256, 120],
           'fc1': [120, 84], 'fc2': [84, 10]}

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import model_conv
-from lottery_ticket.foundations import sparse_init
-from lottery_ticket.foundations import sparsity_distribution as dist
+from lottery_ticket.foundations.sparse import sparse_init
+from lottery_ticket.foundations.sparse import sparsity_distribution as dist
 
 import sparse_testlib
 

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import fixed_batch
-from lottery_ticket.foundations import mask_updates
-from lottery_ticket.foundations import selection
-from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import schedules
-from lottery_ticket.foundations import sparsity_distribution as dist
+from lottery_ticket.foundations.training import fixed_batch
+from lottery_ticket.foundations.sparse import mask_updates
+from lottery_ticket.foundations.sparse import selection
+from lottery_ticket.foundations.training import optimizers
+from lottery_ticket.foundations.training import schedules
+from lottery_ticket.foundations.sparse import sparsity_distribution as dist
 
 import sparse_testlib
 

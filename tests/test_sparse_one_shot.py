@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import fixed_batch
-from lottery_ticket.foundations import one_shot_pruning
+from lottery_ticket.foundations.training import fixed_batch
+from lottery_ticket.foundations.sparse import one_shot_pruning
 
 import sparse_testlib
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import optimizers
-from lottery_ticket.foundations import schedules
-from lottery_ticket.foundations import train_options
+from lottery_ticket.foundations.training import optimizers
+from lottery_ticket.foundations.training import schedules
+from lottery_ticket.foundations.training import train_options
 from lottery_ticket.foundations import trainer
 
 import sparse_testlib

@@ -11,14 +11,14 @@ from fire import parser as fire_parser
 from lottery_ticket import command_line
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import sparse_train_argfile
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
-from lottery_ticket.foundations import sparsity_distribution as dist
+from lottery_ticket.foundations.sparse import sparsity_distribution as dist
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments
-from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.foundations.sparse import sparse_methods
 from lottery_ticket.mnist_fc import sparse_presets
 from lottery_ticket.mnist_fc import sparse_train
 from lottery_ticket.mnist_fc.runners import sparse_train as runner

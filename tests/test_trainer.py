@@ -10,14 +10,14 @@ import tensorflow.compat.v1 as tf
 
 import packed_testlib as lib
 
-from lottery_ticket.foundations import evaluation
-from lottery_ticket.foundations import graph_data
+from lottery_ticket.foundations.training import evaluation
+from lottery_ticket.foundations.training import graph_data
 from lottery_ticket.foundations import model_fc
-from lottery_ticket.foundations import objective
-from lottery_ticket.foundations import packed_checkpoints
-from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations.training import objective
+from lottery_ticket.foundations.storage import packed_checkpoints
+from lottery_ticket.foundations.models import packed_model
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import progress as progress_lib
+from lottery_ticket.foundations.storage import progress as progress_lib
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import trainer
 

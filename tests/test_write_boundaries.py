@@ -18,7 +18,7 @@ import pytest
 
 import packed_testlib as lib
 from lottery_ticket import command_line
-from lottery_ticket.foundations import faults
+from lottery_ticket.foundations.storage import faults
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc.runners import lottery_experiment
 from lottery_ticket.mnist_fc.runners import reinitialize

@@ -19,7 +19,7 @@ try:
 except ImportError:  # Not on every platform.
   resource = None
 
-from lottery_ticket.foundations import dir_lock
+from lottery_ticket.foundations.storage import dir_lock
 
 # Descriptors kept free for everything else a sweep opens (logs, pipes).
 _SPARE_DESCRIPTORS = 256

@@ -12,7 +12,7 @@ choices); TensorFlow is imported by the functions that build optimizers.
 
 import functools
 
-from lottery_ticket.foundations import schedules
+from lottery_ticket.foundations.training import schedules
 
 NAMES = ('sgd', 'momentum', 'adam', 'rmsprop')
 # Learning rates used when none is given: the lottery ticket paper's Adam and

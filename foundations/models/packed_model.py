@@ -24,7 +24,7 @@ layers to slice i:i+1 of every variable, the pack-of-one computation.
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import model_base
 
 

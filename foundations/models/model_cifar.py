@@ -32,14 +32,14 @@ PyTorch's default uniform draw; and VGG pools globally where OpenLTH pools
 2x2 (the same for 32x32 inputs, which end at 2x2), so other image sizes fit.
 
 The facts the configuration needs without TensorFlow (names, VGG plans,
-ResNet blocks, layer names) live in foundations/architectures.py.
+ResNet blocks, layer names) live in foundations/models/architectures.py.
 """
 
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import architectures
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import initializers
+from lottery_ticket.foundations.models import initializers
 from lottery_ticket.foundations import model_base
 
 POOL = architectures.CIFAR_POOL

@@ -10,7 +10,7 @@ exactly that of a full ranking, ties included.
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations.training import graph_mode  # pylint: disable=unused-import
 
 # Vectors up to this length are ranked whole; longer ones are first cut down
 # to the entries above a threshold estimated from a sample.

@@ -14,8 +14,8 @@ import threading
 
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import evaluation
-from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations.training import evaluation
+from lottery_ticket.foundations.models import packed_model
 
 
 class BackgroundEvaluator(object):

@@ -34,12 +34,12 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import fixed_batch as fixed_batch_lib
-from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
-from lottery_ticket.foundations import packed_model
-from lottery_ticket.foundations import schedules
-from lottery_ticket.foundations import selection
-from lottery_ticket.foundations import update_history
+from lottery_ticket.foundations.training import fixed_batch as fixed_batch_lib
+from lottery_ticket.foundations.training import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations.models import packed_model
+from lottery_ticket.foundations.training import schedules
+from lottery_ticket.foundations.sparse import selection
+from lottery_ticket.foundations.sparse import update_history
 
 # The value a fresh optimizer slot holds: RMSProp's mean square starts at 1
 # (so its first steps are not huge); every other slot we know starts at 0.

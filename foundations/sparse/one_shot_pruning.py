@@ -33,7 +33,7 @@ scored or pruned.
 import numpy as np
 import tensorflow.compat.v1 as tf
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.foundations.sparse import sparse_methods
 
 METHODS = ('snip', 'grasp')
 

@@ -331,10 +331,10 @@ FAMILIES = (
         layers='any', narrows=True, flat=True),
     _Conv('conv', NAMES, 'conv_layers', 'model_conv.ModelConv', _OTHER_DERIVED,
           layers='some', narrows=True),
-    _ResNet('resnet', RESNET_NAMES, 'resnet_depth', 'model_cifar.ModelResNet',
+    _ResNet('resnet', RESNET_NAMES, 'resnet_depth', 'models.model_cifar.ModelResNet',
            _CIFAR_DERIVED, OPENLTH_CIFAR10, sequential=False),
     _VGG('vgg', VGG_NAMES,
-           'vgg_plan', 'model_cifar.ModelVGG', _CIFAR_DERIVED, OPENLTH_CIFAR10,
+           'vgg_plan', 'models.model_cifar.ModelVGG', _CIFAR_DERIVED, OPENLTH_CIFAR10,
            ignored=(CIFAR_OUTPUT,)),
 )
 NETWORKS = tuple(n for f in FAMILIES for n in f.networks)

@@ -10,9 +10,9 @@ GraphDef and therefore out of every checkpoint's meta graph.
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import graph_data
+from lottery_ticket.foundations.training import graph_data
 from lottery_ticket.foundations import model_base
-from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations.models import packed_model
 
 
 class FixedBatch(object):

@@ -75,8 +75,8 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import one_shot_pruning
-from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.foundations.sparse import one_shot_pruning
+from lottery_ticket.foundations.sparse import sparse_methods
 
 METHODS = ('synflow', 'iter_snip', 'force', 'magnitude_init', 'random_init')
 # Every method of pruning at initialisation, SNIP and GraSP included.

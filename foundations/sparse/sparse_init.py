@@ -29,11 +29,11 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import fixed_batch
-from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
-from lottery_ticket.foundations import initializers
-from lottery_ticket.foundations import progress as progress_lib
-from lottery_ticket.foundations import sparse_methods
+from lottery_ticket.foundations.training import fixed_batch
+from lottery_ticket.foundations.training import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations.models import initializers
+from lottery_ticket.foundations.storage import progress as progress_lib
+from lottery_ticket.foundations.sparse import sparse_methods
 
 # ScaleSGD's mindim: tensors with fewer dimensions keep their scale.
 METAINIT_MIN_DIMENSIONS = 3

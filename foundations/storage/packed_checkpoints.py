@@ -15,8 +15,8 @@ of its networks has a verified checkpoint for, whatever pack wrote them.
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import checkpoint_files
-from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations.storage import checkpoint_files
+from lottery_ticket.foundations.models import packed_model
 from lottery_ticket.foundations import save_restore
 
 

@@ -23,8 +23,8 @@ import glob
 import os
 import re
 
-from lottery_ticket.foundations import faults
-from lottery_ticket.foundations import integrity
+from lottery_ticket.foundations.storage import faults
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 

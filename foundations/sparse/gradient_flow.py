@@ -21,8 +21,8 @@ import os
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import fixed_batch as fixed_batch_lib
-from lottery_ticket.foundations import packed_model
+from lottery_ticket.foundations.training import fixed_batch as fixed_batch_lib
+from lottery_ticket.foundations.models import packed_model
 
 MOMENTUM_SLOTS = ('momentum', 'm')
 _EPSILON = 1e-12

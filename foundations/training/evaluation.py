@@ -7,7 +7,7 @@ while loop so memory stays bounded (conv nets on 10,000 CIFAR images).
 
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations.training import graph_mode  # pylint: disable=unused-import
 
 
 def _sums(models, images, labels, substitutes=None):

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations import sparsity_distribution
+from lottery_ticket.foundations.sparse import sparsity_distribution
 
 SPARSITY_SCHEDULES = ('polynomial', 'constant')
 DROP_FRACTION_SCHEDULES = ('constant', 'cosine', 'lr')
