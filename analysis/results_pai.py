@@ -111,6 +111,21 @@ def _ablation_rank(ablation):
   return ABLATIONS.index(ablation) if ablation in ABLATIONS else len(ABLATIONS)
 
 
+def panels(groups):
+  """[(network, method)] in drawing order: every method that has its own
+  lines; a baseline gets a panel only when it was run with an ablation or
+  nothing else was run."""
+  out = []
+  for network in sorted({g['network'] for g in groups}):
+    members = [g for g in groups if g['network'] == network]
+    methods = sorted({g['method'] for g in members},
+                     key=_method_rank)
+    own = [m for m in methods if m not in BASELINES or any(
+        g['method'] == m and g['ablation'] != 'none' for g in members)]
+    out += [(network, m) for m in (own or methods)]
+  return out
+
+
 def to_csv(groups):
   """CSV text of the groups (collapse and unreached outputs written as
   their notes)."""
@@ -203,7 +218,7 @@ def write(rows, output_dir, plots=True):
   if plots:
     from lottery_ticket.analysis import results_pai_plots  # pylint: disable=g-import-not-at-top
     written['pai'] = results_pai_plots.plot(
-        groups, os.path.join(output_dir, FIGURE_NAME))
+        groups, os.path.join(output_dir, FIGURE_NAME), panels(groups))
   return groups, written
 
 

@@ -16,7 +16,6 @@ import math
 import numpy as np
 
 from lottery_ticket.analysis import plot_style
-from lottery_ticket.analysis import results_pai
 from lottery_ticket.analysis import run_facts
 
 COLUMNS = 4
@@ -27,21 +26,6 @@ _ABLATION_STYLE = {'none': (plot_style.color(0), 'o', '-'),
                    'invert': (plot_style.color(3), 'v', '-')}
 _BASELINE_STYLE = {'random_init': ('0.45', 'x', '--'),
                    'magnitude_init': ('0.2', 'D', ':')}
-
-
-def panels(groups):
-  """[(network, method)] in drawing order: every method that has its own
-  lines; a baseline gets a panel only when it was run with an ablation or
-  nothing else was run."""
-  out = []
-  for network in sorted({g['network'] for g in groups}):
-    members = [g for g in groups if g['network'] == network]
-    methods = sorted({g['method'] for g in members},
-                     key=results_pai._method_rank)  # pylint: disable=protected-access
-    own = [m for m in methods if m not in results_pai.BASELINES or any(
-        g['method'] == m and g['ablation'] != 'none' for g in members)]
-    out += [(network, m) for m in (own or methods)]
-  return out
 
 
 def _line(groups, network, method, ablation):
@@ -72,9 +56,9 @@ def _draw(axis, members, color, marker, style, label, ring=True):
   return x
 
 
-def plot(groups, path):
-  """Draws pai.png from results_pai.group's output; returns path."""
-  chosen = panels(groups)
+def plot(groups, path, chosen):
+  """Draws pai.png from results_pai.group's output, a panel per (network,
+  method) of `chosen` (results_pai.panels) in that order; returns path."""
   networks = sorted({n for n, _ in chosen})
   rows_of = {n: math.ceil(sum(1 for m, _ in chosen if m == n) / COLUMNS)
              for n in networks}

@@ -30,6 +30,7 @@ import numpy as np
 
 from lottery_ticket.foundations.storage import faults
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations.storage import integrity
 
 TEMP_PREFIX = '.tmp-'
 
@@ -263,7 +264,7 @@ def standardize(network, names=None):
 
   A list stands for the union of several masks (see `union.union`).
 
-  A path is read by integrity.read_network: the arrays of a run are read
+  A path is read by read_network: the arrays of a run are read
   only from a finished run that matches its recorded hashes.
 
   Args:
@@ -284,8 +285,7 @@ def standardize(network, names=None):
     from lottery_ticket.foundations import union  # pylint: disable=g-import-not-at-top
     return union.union(*[standardize(n, names) for n in network])
   if isinstance(network, (str, os.PathLike)):
-    from lottery_ticket.foundations.storage import integrity  # pylint: disable=g-import-not-at-top
-    network = integrity.read_network(os.fspath(network))
+    network = read_network(os.fspath(network))
   if not isinstance(network, dict):
     raise ValueError('Expected a dict, a path or a list of networks, got {!r}'.format(
         type(network).__name__))
@@ -341,3 +341,23 @@ def read_log(path):
         record[key.strip()] = int(value) if key.strip() == 'iteration' else float(value)
       records.append(record)
   return records
+
+
+def read_network(path):
+  """The arrays saved at `path` (restore_network), read by another run:
+  when they lie in a run directory, that run must be finished and match its
+  DONE hashes. A directory of arrays in no run (masks made by hand, copied
+  out of a run) is read as it is.
+
+  Raises:
+    integrity.DamagedFile: naming the run's first output missing or changed.
+    ValueError: when the run is unfinished (its arrays are not its final
+      ones and no record covers them yet), or nothing readable is there.
+  """
+  run_dir = integrity.enclosing_run(path)
+  if run_dir is not None:
+    if not os.path.exists(paths.done_marker(run_dir)):
+      raise ValueError('{} lies in {}, an unfinished run (no DONE file): '
+                       'finish it first'.format(path, run_dir))
+    integrity.verify_finished(run_dir)
+  return restore_network(path)

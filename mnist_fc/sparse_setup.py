@@ -120,7 +120,7 @@ def load_masks(mask_from, shapes, sparsity):
   """
   directory = _mask_directory(mask_from)
   # Checked against the hashes of the run they lie in, if any.
-  masks = masks_lib.Masks(integrity.read_network(directory),
+  masks = masks_lib.Masks(save_restore.read_network(directory),
                           source=directory).check_fits(shapes)
   if abs(masks.sparsity() - sparsity) > SPARSITY_TOLERANCE:
     raise ValueError('the mask from {} has sparsity {:.4f}, but --sparsity={}'

@@ -104,7 +104,7 @@ def test_ablations_are_lines_of_their_method(pai_groups):
     assert {(g['method'], g['ablation']) for g in line} == {(method, ablation)}
   # The baselines run only unablated: they are drawn in snip's panel, not
   # given panels of their own.
-  assert results_pai_plots.panels(groups) == [('lenet_300_100', 'snip')]
+  assert results_pai.panels(groups) == [('lenet_300_100', 'snip')]
   text = '\n'.join(results_pai.to_markdown(groups))
   expected = np.array([_final_accuracy('snip', 'invert', 0.5, t)
                        for t in TRIALS])

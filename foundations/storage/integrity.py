@@ -10,10 +10,10 @@ being used.
 """
 
 import hashlib
+import json
 import os
 
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
 
 # Beneath a run directory, what no record covers: TensorBoard's event files
 # (appended to as training goes), checkpoints (each covers itself), the
@@ -107,7 +107,7 @@ def verify_finished(run_dir):
     ValueError: when DONE itself is not valid JSON.
   """
   done = paths.done_marker(run_dir)
-  verify(run_dir, save_restore.read_json(done).get('sha256', {}), done)
+  verify(run_dir, _read_json(done).get('sha256', {}), done)
 
 
 def enclosing_run(path):
@@ -124,21 +124,11 @@ def enclosing_run(path):
     directory = parent
 
 
-def read_network(path):
-  """The arrays saved at `path` (save_restore.restore_network), read by
-  another run: when they lie in a run directory, that run must be finished
-  and match its DONE hashes. A directory of arrays in no run (masks made by
-  hand, copied out of a run) is read as it is.
-
-  Raises:
-    DamagedFile: naming the run's first output missing or changed.
-    ValueError: when the run is unfinished (its arrays are not its final
-      ones and no record covers them yet), or nothing readable is there.
-  """
-  run_dir = enclosing_run(path)
-  if run_dir is not None:
-    if not os.path.exists(paths.done_marker(run_dir)):
-      raise ValueError('{} lies in {}, an unfinished run (no DONE file): '
-                       'finish it first'.format(path, run_dir))
-    verify_finished(run_dir)
-  return save_restore.restore_network(path)
+def _read_json(path):
+  """A DONE marker's record (save_restore, which reads the arrays this
+  module checks, is not imported: it asks this module first)."""
+  try:
+    with open(path, 'rb') as f:
+      return json.loads(f.read().decode('utf-8'))
+  except (ValueError, UnicodeDecodeError) as error:
+    raise ValueError('{} is not valid JSON: {}'.format(path, error)) from error
