@@ -57,7 +57,7 @@ FIELDS = {
     'Hooks': 'lottery_ticket.foundations.training.train_options',
 }
 # Foundations modules declaring SETTINGS of their own (the trainer's).
-SETTINGS = ('train_options',)
+SETTINGS = ('training.train_options',)
 
 BLOCK = re.compile(r'(<!-- flags: (\w+) (\w+) -->\n)(.*?)(<!-- /flags -->)',
                    re.S)
