@@ -59,7 +59,7 @@ FIELDS = {
 # Foundations modules declaring SETTINGS of their own (the trainer's).
 SETTINGS = ('training.train_options',)
 
-BLOCK = re.compile(r'(<!-- flags: (\w+) (\w+) -->\n)(.*?)(<!-- /flags -->)',
+BLOCK = re.compile(r'(<!-- flags: (\w+) ([\w.]+) -->\n)(.*?)(<!-- /flags -->)',
                    re.S)
 # One flag line of a --help: `  --name {a|b}: what (default: X)`.
 HELP_LINE = re.compile(r'^  --(\w+)(?: \{([^}]*)\})?: (.*?)'
