@@ -29,18 +29,6 @@ class SweepBusy(ValueError):
   """Another process (a sweep) holds a record directory of this sweep."""
 
 
-def _first_missing(path):
-  """The outermost directory that creating `path` would create, or None."""
-  missing = None
-  while not os.path.exists(path):
-    missing = path
-    parent = os.path.dirname(path)
-    if parent == path:
-      break
-    path = parent
-  return missing
-
-
 def _allow_descriptors(count):
   """Raises this process's limit on open files to hold `count` locks."""
   if resource is None:
@@ -81,7 +69,7 @@ class SweepLocks(object):
     _allow_descriptors(len(self.directories))
     try:
       for directory in self.directories:
-        created = _first_missing(directory)
+        created = dir_lock.first_missing(directory)
         lock = dir_lock.DirectoryLock(directory)
         try:
           lock.acquire()

@@ -130,7 +130,7 @@ def _overlapping_holder(real, shown):
   return None
 
 
-def _first_missing(path):
+def first_missing(path):
   """The outermost directory that creating `path` would create, or None."""
   missing = None
   while not os.path.lexists(path):
@@ -185,7 +185,7 @@ class DirectoryLock(object):
       busy = _overlapping_holder(real, self.directory)
       if busy:
         raise busy  # nothing created yet
-    self._created_dir = _first_missing(self.directory)
+    self._created_dir = first_missing(self.directory)
     os.makedirs(self.directory, exist_ok=True)
     fd = self._lock_file()
     os.ftruncate(fd, 0)
