@@ -48,8 +48,11 @@ class _Tracer(object):
     self.counts = collections.Counter()
     self.lock = threading.Lock()
     self._original = None
+    self._session_class = None
 
   def __enter__(self):
+    import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+    self._session_class = tf.Session
     self._original = tf.Session.run
     tracer = self
 
@@ -67,7 +70,7 @@ class _Tracer(object):
     return self
 
   def __exit__(self, *unused):
-    tf.Session.run = self._original
+    self._session_class.run = self._original
 
   def add(self, graph, metadata):
     for device in metadata.step_stats.dev_stats:

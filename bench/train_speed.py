@@ -122,6 +122,7 @@ def library_with_threads(intra_op_threads, iterations, repeats):
   """The trainer's steps/s in a child process with
   LOTTERY_TICKET_INTRA_OP_THREADS set (TensorFlow sizes its thread pool once
   per process, so each setting needs a process of its own)."""
+  from lottery_ticket.foundations.training import session  # pylint: disable=g-import-not-at-top
   env = dict(os.environ, **{session.INTRA_ENV: str(intra_op_threads)})
   done = subprocess.run(
       [sys.executable, '-m', 'lottery_ticket.bench.train_speed',
