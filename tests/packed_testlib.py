@@ -6,6 +6,7 @@ one, or in any other pack: `pack` trains members with trainer.train and
 order; masked with presets), so a test compares them bit for bit.
 """
 
+import hashlib
 import os
 
 import numpy as np
@@ -130,6 +131,19 @@ def tree_bytes(root):
       path = os.path.join(directory, name)
       with open(path, 'rb') as f:
         out[os.path.relpath(path, root)] = f.read()
+  return out
+
+
+def file_digests(directory):
+  """relative path -> md5 of every file beneath `directory` (locks too: a
+  refusal must leave none behind)."""
+  out = {}
+  for root, _, files in os.walk(directory):
+    for name in files:
+      path = os.path.join(root, name)
+      with open(path, 'rb') as f:
+        out[os.path.relpath(path, directory)] = hashlib.md5(
+            f.read()).hexdigest()
   return out
 
 

@@ -1,6 +1,5 @@
 """A run directory is its configuration: reuse, refusal, overwrite, the lock."""
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -17,19 +16,10 @@ from lottery_ticket.mnist_fc import train
 from lottery_ticket.mnist_fc.runners import lottery_experiment as lottery_runner
 from lottery_ticket.mnist_fc.runners import train as train_runner
 
+import packed_testlib
+
 TINY = dict(dataset='digits', layers=(12,), training_len='40it',
             test_interval=20, checkpoint_interval=0, save_summaries=False)
-
-
-def _snapshot(directory):
-  """path -> md5 of every file under directory."""
-  out = {}
-  for root, _, files in os.walk(directory):
-    for name in files:
-      path = os.path.join(root, name)
-      with open(path, 'rb') as f:
-        out[os.path.relpath(path, directory)] = hashlib.md5(f.read()).hexdigest()
-  return out
 
 
 def _flags(**changes):
@@ -54,7 +44,7 @@ def test_a_finished_run_is_reported_and_another_configuration_refused(
     tmp_path, capsys):
   out = str(tmp_path / 'run')
   _train_cli(capsys, '--output_dir=' + out, *_flags())
-  before = _snapshot(out)
+  before = packed_testlib.file_digests(out)
   runs.release_all()
   code, lines = _train_cli(capsys, '--output_dir=' + out, *_flags())
   assert code == 0 and 'already finished' in lines[0]
@@ -66,7 +56,7 @@ def test_a_finished_run_is_reported_and_another_configuration_refused(
   assert "seed 0 (recorded) vs 8 (given)" in lines[0]
   assert "training_len '40it' (recorded) vs '60it' (given)" in lines[0]
   assert '--overwrite' in lines[0]
-  after = _snapshot(out)
+  after = packed_testlib.file_digests(out)
   after.pop('.lock', None)
   before.pop('.lock', None)
   assert after == before
@@ -84,13 +74,13 @@ def test_an_interrupted_trial_refuses_another_seed(tmp_path):
   lottery_experiment.lottery_experiment(trial, iterations=1, seed=7, **TINY)
   # As if killed during level 1: its DONE is missing.
   os.remove(paths.done_marker(paths.run(trial, 1, 'same_init')))
-  before = _snapshot(trial)
+  before = packed_testlib.file_digests(trial)
   with pytest.raises(runs.ConfigurationMismatch, match='seed 7 .* vs 8'):
     lottery_experiment.lottery_experiment(trial, iterations=2, seed=8, **TINY)
   with pytest.raises(runs.ConfigurationMismatch, match="pruning 'layerwise'"):
     lottery_experiment.lottery_experiment(trial, iterations=1, seed=7,
                                           pruning='random', **TINY)
-  assert _snapshot(trial) == before
+  assert packed_testlib.file_digests(trial) == before
   # The same configuration resumes, and may add levels.
   lottery_experiment.lottery_experiment(trial, iterations=2, seed=7, **TINY)
   assert runs.is_finished(paths.run(trial, 2, 'same_init'))
@@ -182,13 +172,13 @@ def test_an_unfinished_run_of_earlier_numerics_is_not_resumed(tmp_path,
   saved = save_restore.read_json(paths.config(out))
   assert saved['details'].pop('numerics') == 2
   save_restore.write_json(paths.config(out), saved)
-  before = _snapshot(out)
+  before = packed_testlib.file_digests(out)
   code, lines = _train_cli(capsys, '--output_dir=' + out,
                            *_flags(checkpoint_interval=20))
   assert code == 2 and len(lines) == 1, lines
   assert 'numerics version 1 (this version is 2)' in lines[0]
   assert '--overwrite' in lines[0]
-  assert _snapshot(out) == before  # nothing written
+  assert packed_testlib.file_digests(out) == before  # nothing written
   runs.release_all()
   code, _ = _train_cli(capsys, '--output_dir=' + out, '--overwrite',
                        *_flags(checkpoint_interval=20))

@@ -8,7 +8,6 @@ resumable. Case 6: bad masks and presets are refused before anything is
 written, and a refusal removes the lock it took.
 """
 
-import hashlib
 import os
 import shutil
 import signal
@@ -27,6 +26,8 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc.runners import lottery_experiment
 from lottery_ticket.mnist_fc.runners import train
+
+import packed_testlib
 
 TINY = ['--dataset=digits', '--layers=16', '--training_len=20it',
         '--save_summaries=false']
@@ -54,18 +55,6 @@ def _run(capsys, runner, *argv):
     runs.release_all()
   err = capsys.readouterr().err
   return code, [l for l in err.splitlines() if l.strip() and ' | ' not in l]
-
-
-def _snapshot(directory):
-  """relative path -> md5 of every file beneath `directory`."""
-  out = {}
-  for root, _, files in os.walk(directory):
-    for name in files:
-      path = os.path.join(root, name)
-      with open(path, 'rb') as f:
-        out[os.path.relpath(path, directory)] = hashlib.md5(
-            f.read()).hexdigest()
-  return out
 
 
 @pytest.fixture
@@ -141,14 +130,14 @@ def test_a_parent_is_refused_while_a_run_inside_it_is_held(tmp_path, capsys,
   outer = tmp_path / 'Y'
   inner = outer / 'a' / 'b'
   pid = held(inner)
-  before = _snapshot(outer)
+  before = packed_testlib.file_digests(outer)
   for runner, extra in (('lottery_experiment', LOTTERY),
                         ('train', TINY + ['--overwrite'])):
     code, lines = _run(capsys, runner, '--output_dir=' + str(outer), *extra)
     assert code == 2 and len(lines) == 1, lines
     assert '{} holds {}, which is in use by another process (pid {})'.format(
         outer, inner, pid) in lines[0]
-    assert _snapshot(outer) == before  # not even a lock file
+    assert packed_testlib.file_digests(outer) == before  # not even a lock file
   # A sweep's plain lock on its records inside a run is no run.
   plain = tmp_path / 'Z'
   held(plain / paths.SWEEP_RECORDS, subtree=False)
@@ -191,7 +180,7 @@ def test_overwrite_refuses_to_remove_another_run_inside(tmp_path, capsys,
   for directory in (outer, inner):
     code, _ = _run(capsys, 'train', '--output_dir=' + directory, *TINY)
     assert code == 0 and runs.is_finished(directory)
-  before = _snapshot(outer)
+  before = packed_testlib.file_digests(outer)
   code, lines = _run(capsys, 'train', '--output_dir=' + outer, '--overwrite',
                      '--seed=3', *TINY)
   assert code == 2 and len(lines) == 1, lines
@@ -199,7 +188,7 @@ def test_overwrite_refuses_to_remove_another_run_inside(tmp_path, capsys,
       'train: error: --overwrite would remove {}, another run (it has its own '
       'config.json) inside {}; move it out or give another output '
       'directory'.format(inner, outer))
-  assert _snapshot(outer) == before  # nothing changed, Z/inner whole
+  assert packed_testlib.file_digests(outer) == before  # nothing changed, Z/inner whole
   # A directory held by a live process is another run too.
   os.remove(paths.config(inner))
   os.remove(paths.done_marker(inner))
@@ -324,11 +313,11 @@ def test_bad_masks_and_presets_are_refused_before_anything_is_written(
   if flag == 'presets':
     runners.append(('lottery_experiment', tmp_path / 'lt'))
   for runner, out in runners:
-    before = _snapshot(out) if out.exists() else None
+    before = packed_testlib.file_digests(out) if out.exists() else None
     code, lines = _run(capsys, runner, '--output_dir=' + str(out),
                        '--{}={}'.format(flag, given), *TINY)
     assert code == 2
-    assert (_snapshot(out) if out.exists() else None) == before
+    assert (packed_testlib.file_digests(out) if out.exists() else None) == before
     assert lines == ['{}: error: {}'.format(runner, message.format(given))]
 
 
@@ -343,9 +332,9 @@ def test_a_damaged_tree_is_refused_without_a_lock_left(tmp_path, capsys):
   final = os.path.join(paths.final(paths.run(out, 1, 'same_init')),
                        'layer0.npy')
   np.save(final, np.load(final) + 1)
-  before = _snapshot(out)
+  before = packed_testlib.file_digests(out)
   code, lines = _run(capsys, 'lottery_experiment', '--output_dir=' + out,
                      *LOTTERY)
   assert code == 2 and len(lines) == 1, lines
   assert final in lines[0] and 'differs' in lines[0]
-  assert _snapshot(out) == before  # no .lock left behind
+  assert packed_testlib.file_digests(out) == before  # no .lock left behind
