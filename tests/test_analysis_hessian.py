@@ -44,6 +44,7 @@ def _symmetric(size, seed=0):
   return (matrix + matrix.T) / 2
 
 
+@pytest.mark.slow
 def test_exact_hessian_of_a_quadratic_is_its_matrix():
   matrix = _symmetric(10)
   graph = tf.Graph()
@@ -104,6 +105,7 @@ def _finite_difference_hessian(sess, model, step=1e-3):
   return (hessian + hessian.T) / 2
 
 
+@pytest.mark.slow
 def test_exact_hessian_of_a_tiny_mlp_matches_finite_differences():
   graph = tf.Graph()
   model = _tiny_mlp(graph)
@@ -159,6 +161,7 @@ def test_memory_check_names_both_numbers():
     memory.parse_bytes('lots')
 
 
+@pytest.mark.slow
 def test_sparse_spectrum_is_a_principal_submatrix_of_the_dense_one(tmp_path):
   run_dir = str(tmp_path / 'run')
   _, masks = support.fake_run(run_dir, layers=(4,), sparsity=0.6)
@@ -185,6 +188,7 @@ def test_sparse_spectrum_is_a_principal_submatrix_of_the_dense_one(tmp_path):
                              dense_hessian[np.ix_(keep, keep)], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_spectrum_saved_reused_and_plotted(tmp_path):
   run_dir = str(tmp_path / 'run')
   support.fake_run(run_dir, layers=(4,), sparsity=0.5)
@@ -365,6 +369,7 @@ def _np_full_hessian(weights, images, labels):
   return (hessian + hessian.T) / 2, names
 
 
+@pytest.mark.slow
 def test_dense_full_and_sparse_spectra_against_numpy(tmp_path):
   run_dir = str(tmp_path / 'run')
   weights, masks = support.fake_run(run_dir, layers=(4,), sparsity=0.6)

@@ -43,6 +43,7 @@ def test_weights_at_masks_kernels_but_not_biases():
       interpolation.weights_at(start, end, 0.0)['layer0'], start['layer0'])
 
 
+@pytest.mark.slow
 def test_end_points_reproduce_the_recorded_metrics():
   trial = paths.trial(support.lottery_tree(), 0)
   lottery = paths.run(trial, 1, 'same_init')
@@ -96,6 +97,7 @@ def test_incompatible_end_points_fail_in_one_line(tmp_path, monkeypatch, capsys)
     interpolation.interpolate(small, small, str(tmp_path), mask='both')
 
 
+@pytest.mark.slow
 def test_instability_from_initialisation_and_from_iteration_k(tmp_path):
   run_dir = paths.run(paths.trial(support.lottery_tree(), 0), 1, 'same_init')
   output_dir = str(tmp_path / 'instability')

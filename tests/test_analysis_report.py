@@ -17,6 +17,7 @@ TINY = dict(dataset='digits', layers=(16,), training_len='60it',
             test_interval=20, checkpoint_interval=0, save_summaries=False)
 
 
+@pytest.mark.slow
 def test_lottery_report_has_the_papers_figures(tmp_path):
   root = support.lottery_tree()
   path = report_lib.report(root, str(tmp_path / 'report'), quiet=True)

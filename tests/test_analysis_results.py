@@ -225,6 +225,7 @@ def test_cli_reports_a_directory_without_runs_in_one_line(tmp_path, monkeypatch,
   assert len(error.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_real_lottery_tree(tmp_path):
   root = support.lottery_tree()
   rows = _by_group(results_table.run_rows(root))

@@ -353,6 +353,7 @@ def test_progress_draws_a_status_line_only_in_a_terminal(monkeypatch):
 # Sweeps of the fake runner.
 
 
+@pytest.mark.slow
 def test_sequential_and_local_sweeps_agree(in_tmp):
   code, log = _sweep(in_tmp / 'seq', FOUR_LINES)
   assert code == 0, log
@@ -396,6 +397,7 @@ def test_a_failing_line_is_reported_and_the_others_finish(in_tmp):
   assert _state(in_tmp, 'out/b')['attempts'] == 2
 
 
+@pytest.mark.slow
 def test_a_rerun_executes_only_what_is_not_done(in_tmp):
   code, _ = _sweep(in_tmp, FOUR_LINES)
   assert code == 0
@@ -507,6 +509,7 @@ def test_missing_argfile_is_one_line(in_tmp):
   assert stream.getvalue().count('\n') == 1 and 'nope.txt' in stream.getvalue()
 
 
+@pytest.mark.slow
 def test_state_dir_keeps_output_directories_clean(in_tmp):
   code, log = _sweep(in_tmp, FOUR_LINES, '--state_dir=records')
   assert code == 0, log

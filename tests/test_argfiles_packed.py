@@ -180,6 +180,7 @@ def test_dependencies_across_packed_and_unpacked_lines(in_tmp):
     _plan('--output_dir=c --needs=p --trials=2\n--output_dir=p/trial1\n')
 
 
+@pytest.mark.slow
 def test_a_sweep_of_packed_and_unpacked_lines_runs_in_order(in_tmp):
   text = ('--output_dir=p --trials=2 --sleep=0.4\n'
           '--output_dir=r --needs=p --trials=2\n'

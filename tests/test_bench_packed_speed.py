@@ -106,6 +106,7 @@ HEADLINE = re.compile(r"^Frankle & Carbin's LeNet-300-100 experiment: "
                       r"(\d+\.\d) h at this rate, (\d+\.\d) h at the roofline$")
 
 
+@pytest.mark.slow
 def test_report_ends_with_the_two_lines_the_experiment_and_the_headline(
     tiny_dataset):
   # Images in [0, 1], as the MNIST .npz the experiment's own path reads.

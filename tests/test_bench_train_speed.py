@@ -3,9 +3,12 @@
 Nothing here is timed; only the form of what the child prints is checked.
 """
 
+import pytest
+
 from lottery_ticket.bench import train_speed
 
 
+@pytest.mark.slow
 def test_the_child_prints_one_positive_rate(capsys):
   train_speed.main(iterations=110, repeats=1, child=True)
   lines = [line for line in capsys.readouterr().out.splitlines()

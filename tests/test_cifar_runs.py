@@ -201,6 +201,7 @@ def _one_sgd_step(dataset, spec, decay_on):
   return start, final
 
 
+@pytest.mark.slow
 def test_weight_decay_on_all_decays_biases_and_batch_norms_too():
   dataset = lib.digit_images()
   spec = lib.resnet_tiny()

@@ -717,6 +717,7 @@ def test_a_corrupted_recompressed_copy_is_refused(tmp_path):
 DEBIAN_FASHION = pathlib.Path(dataset_fashion_mnist.DEBIAN_LOCATION)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not all((DEBIAN_FASHION / n).is_file()
                             for n in idx_image_dataset.FILE_NAMES),
                     reason='Debian dataset-fashion-mnist is not installed')

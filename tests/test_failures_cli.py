@@ -40,6 +40,7 @@ class _FullDiskForCheckpoints(object):
     return real
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_one_line_and_the_run_resumes(tmp_path, capsys,
                                                      monkeypatch):
   out = str(tmp_path / 'run')

@@ -103,6 +103,7 @@ def test_reinitialization_controls(trial, mode):
                                     np.sign(original[name][alive]))
 
 
+@pytest.mark.slow
 def test_late_rewinding_resets_to_iteration_k(tmp_path):
   out = str(tmp_path / 'rewind')
   lottery_experiment.lottery_experiment(out, iterations=1, seed=4,
@@ -125,6 +126,7 @@ def test_train_with_the_union_of_masks(trial, tmp_path):
     np.testing.assert_array_equal(used[name], m2[name])
 
 
+@pytest.mark.slow
 def test_late_rewinding_continues_level_0_from_iteration_k(tmp_path):
   """OpenLTH's rewinding: later levels train k..T with the schedule and data
   order going on from k. With nothing pruned and plain SGD (no optimizer
@@ -152,6 +154,7 @@ def test_late_rewinding_continues_level_0_from_iteration_k(tmp_path):
                             level0['layer0'])
 
 
+@pytest.mark.slow
 def test_random_pruning_resumed_draws_what_it_drew_uninterrupted(tmp_path):
   """A resumed trial reads its finished levels back and prunes the next one
   with that level's own seed (not the count of prunings this process made)."""

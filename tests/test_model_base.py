@@ -47,6 +47,7 @@ def test_pruned_weights_stay_exactly_zero(tiny_dataset, optimizer):
     assert moved.max() > 1e-3  # the survivors did train
 
 
+@pytest.mark.slow
 def test_presets_are_the_initial_values(tiny_dataset):
   rng = np.random.default_rng(2)
   presets = {'layer0': rng.normal(size=(20, 16)).astype(np.float32),

@@ -41,6 +41,7 @@ def _build(hyperparameters, side=32, channels=3):
   return model, inputs, labels
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name, count', [
     ('resnet20', 272474),
     pytest.param('resnet110', 1730714, marks=pytest.mark.slow),
@@ -210,6 +211,7 @@ def _tiny_members(dataset, hyperparameters, root, count=2):
                          order_seed=20 + i) for i in range(count)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('hyperparameters', [
     TINY_RESNET,
     # In the fast lane, the ResNet trains on the files (batch norm,

@@ -36,6 +36,7 @@ COSINE = dict(name='momentum', schedule='cosine', total_steps=40)
 LATE_START = dict(first_iteration=10, save_weights_at=[10, 20])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('hyperparameters, dataset, optimizer, places, more', [
     # In the fast lane, MLPs in packs of 1 and 3 below (cosine), and Adam in
     # packs of 3 in test_packed_resume.py; packs of 2 and 8 in the full suite.

@@ -72,6 +72,7 @@ def test_trials_at_different_levels_catch_up_together(tmp_path):
     assert_same_trees(str(base / 'trial{}'.format(seed)), trial)
 
 
+@pytest.mark.slow
 def test_a_mismatching_trial_refuses_the_pack_before_writing(tmp_path):
   base = tmp_path / 'refused'
   lottery_lib.lottery_experiment(str(base / 'trial1'), iterations=1, seed=1,
@@ -91,6 +92,7 @@ def test_permuted_labels_cannot_share_a_pack(tmp_path):
   assert not os.path.exists(tmp_path / 'x')
 
 
+@pytest.mark.slow
 def test_a_diverging_trial_stops_and_the_others_finish(tmp_path,
                                                        monkeypatch):
   """Trial 1 starts from weights so large its loss overflows at once; the

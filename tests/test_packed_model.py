@@ -112,6 +112,7 @@ class _Shortcut(model_base.ModelBase):
                              use_bias=False))
 
 
+@pytest.mark.slow
 def test_a_model_a_user_writes_trains_as_a_pack():
   dataset = lib.small_mlp_dataset()
   spec = {'width': 9, 'classes': 4}
@@ -152,6 +153,7 @@ def test_bad_packs_are_refused_before_training(members, params, message):
     _train(members, **params)
 
 
+@pytest.mark.slow
 def test_progress_is_one_line_for_the_pack(capsys):
   _train([{}, {'init_seed': 4}], progress='level 3, trials 0-1',
          test_interval=5)

@@ -51,6 +51,7 @@ def _forget_latest(run_dir):
   checkpoint_files.remove(run_dir, checkpoint_files.complete(run_dir)[-1])
 
 
+@pytest.mark.slow
 def test_pack_resumes_from_the_latest_checkpoint_all_networks_have(tmp_path):
   whole = _dirs(tmp_path / 'whole')
   expected = _pack(whole, 300)
@@ -91,6 +92,7 @@ def test_pack_resumes_from_lone_checkpoints(tmp_path):
   _assert_same_runs(_pack(part, 200), _pack(whole, 200), part, whole)
 
 
+@pytest.mark.slow
 def test_a_networks_checkpoint_is_that_of_its_lone_run(tmp_path):
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   dataset = lib.small_mlp_dataset()

@@ -82,6 +82,7 @@ def test_each_packed_trial_is_the_unpacked_run_of_its_seed(flags, tmp_path):
   _assert_trials_are_alone_runs(packed, alone, [0, 1])
 
 
+@pytest.mark.slow
 def test_packed_global_snip_trials_are_the_unpacked_runs(tmp_path):
   # --prune_scope=global in a pack: each trial ranks its own network's
   # scores over all its layers, as its unpacked run does.
@@ -112,6 +113,7 @@ def test_lottery_trials_read_the_trials_of_their_mask_base(pruned, tmp_path):
   _assert_trials_are_alone_runs(packed, alone, [1, 2])
 
 
+@pytest.mark.slow
 def test_finished_trials_are_skipped_and_new_ones_packed(tmp_path):
   flags = dict(FAST, method='small_dense', sparsity=0.8)
   base, alone = str(tmp_path / 'base'), str(tmp_path / 'alone')

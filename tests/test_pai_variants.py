@@ -258,6 +258,7 @@ def test_conv_channels_and_the_flattened_layer():
   assert connectivity.collapsed_layers(masks, order) == []
 
 
+@pytest.mark.slow
 def test_a_sparse_run_with_an_empty_layer_says_and_records_it(
     tmp_path, capsys):
   mask_dir = str(tmp_path / 'masks')

@@ -53,6 +53,7 @@ def _rate(optimizer_fn, step):
       return float(sess.run(tf.convert_to_tensor(rate)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('retrain', ['rewind_lr', 'finetune'])
 def test_a_level_starts_from_the_previous_levels_weights_masked(
     tmp_path, retrain):
@@ -168,6 +169,7 @@ def test_finetuning_is_accepted_with_steps_or_a_rate(flags):
                               SHORT + ['--retrain=finetune'] + flags)
 
 
+@pytest.mark.slow
 def test_a_packed_finetuned_trial_records_its_rate(tmp_path, capsys):
   out = tmp_path / 'out'
   code, _ = _lottery_cli(capsys, out, '--retrain=finetune',
@@ -195,6 +197,7 @@ def test_rewind_schedule_is_refused_without_rewinding_weights():
                                      rewind_schedule='restart'))
 
 
+@pytest.mark.slow
 def test_packed_finetuning_trials_are_the_unpacked_runs(tmp_path):
   flags = dict(FLAGS, retrain='finetune', training_len='40it',
                finetune_lr=0.01)

@@ -40,6 +40,7 @@ def _train_cli(capsys, *argv):
   return code, [l for l in err.splitlines() if l.strip() and ' | ' not in l]
 
 
+@pytest.mark.slow
 def test_a_finished_run_is_reported_and_another_configuration_refused(
     tmp_path, capsys):
   out = str(tmp_path / 'run')
@@ -69,6 +70,7 @@ def test_a_finished_run_is_reported_and_another_configuration_refused(
   assert config['training']['training_len'] == '60it'
 
 
+@pytest.mark.slow
 def test_an_interrupted_trial_refuses_another_seed(tmp_path):
   trial = str(tmp_path / 'trial0')
   lottery_experiment.lottery_experiment(trial, iterations=1, seed=7, **TINY)
@@ -86,6 +88,7 @@ def test_an_interrupted_trial_refuses_another_seed(tmp_path):
   assert runs.is_finished(paths.run(trial, 2, 'same_init'))
 
 
+@pytest.mark.slow
 def test_sparse_run_of_another_method_is_refused(tmp_path):
   # The recorded run is of a static method (a short one to make).
   out = str(tmp_path / 'small_dense')
@@ -149,6 +152,7 @@ def test_library_calls_to_one_directory_share_a_lock(tmp_path):
   assert runs.is_finished(out)
 
 
+@pytest.mark.slow
 def test_overwrite_keeps_the_lock_and_a_sweeps_records(tmp_path):
   out = str(tmp_path / 'run')
   train.train(out, **TINY)
@@ -161,6 +165,7 @@ def test_overwrite_keeps_the_lock_and_a_sweeps_records(tmp_path):
   assert save_restore.read_json(paths.config(out))['training']['seed'] == 3
 
 
+@pytest.mark.slow
 def test_an_unfinished_run_of_earlier_numerics_is_not_resumed(tmp_path,
                                                                capsys):
   out = str(tmp_path / 'run')

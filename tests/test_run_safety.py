@@ -173,6 +173,7 @@ def test_a_parent_and_a_child_locking_at_once_are_not_both_accepted(
 # Case 4 ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_overwrite_refuses_to_remove_another_run_inside(tmp_path, capsys,
                                                         held):
   outer = str(tmp_path / 'Z')
@@ -225,6 +226,7 @@ TERMINATED = ('{}: terminated (SIGTERM); what was saved (finished runs and '
               'again to resume')
 
 
+@pytest.mark.slow
 def test_sigterm_in_training_is_one_line_exit_143_and_resumes(tmp_path,
                                                               capsys):
   out = str(tmp_path / 'lt')
@@ -321,6 +323,7 @@ def test_bad_masks_and_presets_are_refused_before_anything_is_written(
     assert lines == ['{}: error: {}'.format(runner, message.format(given))]
 
 
+@pytest.mark.slow
 def test_a_damaged_tree_is_refused_without_a_lock_left(tmp_path, capsys):
   out = str(tmp_path / 'lt')
   code, _ = _run(capsys, 'lottery_experiment', '--output_dir=' + out,

@@ -67,6 +67,7 @@ def test_corrupt_dataset_file_is_named(tmp_path, capsys):
   assert 'ubyte.gz' in lines[0]
 
 
+@pytest.mark.slow
 def test_masks_from_another_network_are_refused_without_damage(tmp_path,
                                                                capsys):
   first = tmp_path / 'first'

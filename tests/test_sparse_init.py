@@ -68,6 +68,7 @@ def test_layer_scaled_divides_by_the_square_root_of_density():
                              rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_metainit_learns_kernel_norms_only():
   shapes = {'layer0': [64, sparse_testlib.HIDDEN],
             'layer1': [sparse_testlib.HIDDEN, 10]}
@@ -117,6 +118,7 @@ def test_metainit_by_default_leaves_an_mlp_unchanged():
     np.testing.assert_array_equal(after[name], before[name])
 
 
+@pytest.mark.slow
 def test_metainit_by_default_rescales_only_conv_kernels(capsys):
   def conv_model():
     tf.set_random_seed(4)

@@ -89,6 +89,7 @@ def _expected_keep(kernels, masks):
   return keep
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('growth', ['random', 'gradient', 'inverted_gradient'])
 def test_drop_and_grow_keeps_counts_and_zeroes_grown_weights(growth):
   setup = _Setup(growth)
@@ -127,6 +128,7 @@ def test_drop_and_grow_keeps_counts_and_zeroes_grown_weights(growth):
       assert regrown.sum() == count
 
 
+@pytest.mark.slow
 def test_adam_moments_of_grown_weights_are_reset():
   setup = _Setup('random', optimizer='adam')
   _, masks, _, _ = setup.state()
@@ -139,6 +141,7 @@ def test_adam_moments_of_grown_weights_are_reset():
       assert np.all(slots[(name, slot_name)][grown] == 0)
 
 
+@pytest.mark.slow
 def test_rmsprop_mean_square_restarts_at_one():
   setup = _Setup('random', optimizer='rmsprop')
   _, masks, _, _ = setup.state()
@@ -149,6 +152,7 @@ def test_rmsprop_mean_square_restarts_at_one():
   assert np.all(slots[('layer0', 'momentum')][grown] == 0)
 
 
+@pytest.mark.slow
 def test_update_records_gradient_norms_around_it():
   setup = _Setup('gradient')
   _, masks, weights, _ = setup.state()

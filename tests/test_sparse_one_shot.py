@@ -66,6 +66,7 @@ def test_grasp_wang_keeps_the_largest_signed_score_over_all_layers():
   assert [int(masks[n].sum()) for n in names] != [COUNTS[n] for n in names]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('method', ['snip', 'grasp'])
 def test_global_scope_keeps_everything_above_one_threshold(method):
   # --prune_scope=global: one threshold over every layer's scores (SNIP's
@@ -96,6 +97,7 @@ def test_global_scope_keeps_everything_above_one_threshold(method):
   sparse_testlib.assert_top_set(low, -flat, total, rtol=1e-3)
 
 
+@pytest.mark.slow
 def test_grasp_temperature_and_sign_change_the_mask():
   evci, weights, images, labels = _prune('grasp')
   signed, _, _, _ = _prune('grasp', 'global', grasp_variant='wang',

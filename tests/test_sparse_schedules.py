@@ -105,6 +105,7 @@ def _train_weights(chunked):
   return final
 
 
+@pytest.mark.slow
 def test_scheduled_learning_rate_advances_inside_the_loop():
   # If the rate were read once per session.run, a single 12-step run would
   # use the step-0 rate throughout and end elsewhere.

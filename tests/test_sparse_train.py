@@ -149,6 +149,7 @@ def test_scratch_reuses_the_mask_with_fresh_weights(prune_run, tmp_path):
       assert not np.allclose(initial[name], source[name] * start[name])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('method, extra', [
     ('dense', {}),
     ('small_dense', {}),
@@ -248,6 +249,7 @@ def test_presets_hold_the_papers_settings(network):
   assert run.training.learning_rate == {'lenet5': 0.1, 'mlp': 0.2}[network]
 
 
+@pytest.mark.slow
 def test_a_preset_runs_with_overrides(tmp_path):
   run_dir = str(tmp_path / 'preset')
   sparse_train.sparse_train(run_dir, preset='mlp', method='rigl',

@@ -36,6 +36,7 @@ def _train(dataset, output_dir=None, training_len=('iterations', 120), seed=1,
                   **dict(dict(batch_size=10), **params))[0]
 
 
+@pytest.mark.slow
 def test_in_graph_loop_matches_one_run_per_step(tiny_dataset):
   initial, final = _train(tiny_dataset)
   with tf.Graph().as_default() as graph:
@@ -77,6 +78,7 @@ def test_records_follow_the_schedule(tiny_dataset, tmp_path):
   assert os.listdir(paths.summaries(out))
 
 
+@pytest.mark.slow
 def test_resume_from_checkpoint_equals_uninterrupted(tiny_dataset, tmp_path):
   whole = str(tmp_path / 'whole')
   _, expected = _train(tiny_dataset, whole, ('iterations', 100),
@@ -130,6 +132,7 @@ def test_a_bad_training_length_is_named(tiny_dataset):
     _train(tiny_dataset, training_len=('minutes', 3))
 
 
+@pytest.mark.slow
 def test_background_evaluation_reports_the_weights_of_its_iteration(
     tiny_dataset, tmp_path):
   out = str(tmp_path / 'bg')
@@ -290,6 +293,7 @@ def _fabricate_leftovers(run):
   return directories + files
 
 
+@pytest.mark.slow
 def test_a_resumed_run_leaves_no_temporaries(tiny_dataset, tmp_path):
   part = str(tmp_path / 'part')
   _train(tiny_dataset, part, ('iterations', 40), test_interval=20,
@@ -317,6 +321,7 @@ def test_a_resumed_run_leaves_no_temporaries(tiny_dataset, tmp_path):
     np.testing.assert_array_equal(resumed[name], expected[name])
 
 
+@pytest.mark.slow
 def test_a_full_disk_at_a_checkpoint_is_one_line_and_the_run_resumes(
     tiny_dataset, tmp_path, monkeypatch):
   real_write = packed_checkpoints.PackedCheckpoints.write
