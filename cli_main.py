@@ -20,68 +20,89 @@ from lottery_ticket import _interrupts
 
 PROGRAM = 'lottery-ticket'
 
-Command = collections.namedtuple('Command', 'module summary')
+# A command: the module `python -m` runs, what it does (one line of
+# `lottery-ticket --help` and of the README's table) and its page in docs/.
+Command = collections.namedtuple('Command', 'module summary manual')
+
+_RUNNERS = 'lottery_ticket.mnist_fc.runners.'
+_ANALYSIS = 'lottery_ticket.analysis.'
+_ARGFILES = 'lottery_ticket.argfiles.'
+_BENCH = 'lottery_ticket.bench.'
 
 COMMANDS = collections.OrderedDict([
     ('lottery_experiment', Command(
-        'lottery_ticket.mnist_fc.runners.lottery_experiment',
-        'the lottery ticket experiment: train, prune, rewind, repeat')),
-    ('train', Command('lottery_ticket.mnist_fc.runners.train',
-                      'train once, with optional masks and presets')),
+        _RUNNERS + 'lottery_experiment',
+        'the lottery ticket experiment: train, prune, rewind, repeat',
+        'lottery.md')),
+    ('train', Command(_RUNNERS + 'train',
+                      'train once, with optional masks and presets',
+                      'lottery.md')),
     ('reinitialize', Command(
-        'lottery_ticket.mnist_fc.runners.reinitialize',
-        'the controls of a lottery level: reinit, reuse, reuse_sign')),
+        _RUNNERS + 'reinitialize',
+        'the controls of a lottery level: reinit, reuse, reuse_sign',
+        'lottery.md')),
     ('sparse_train', Command(
-        'lottery_ticket.mnist_fc.runners.sparse_train',
-        'one sparse-training run (dense, prune, lottery, SET, RigL, SNIP, ...)')),
+        _RUNNERS + 'sparse_train',
+        'one sparse-training run (dense, prune, lottery, SET, RigL, SNIP, ...)',
+        'sparse.md')),
     ('download_data', Command(
-        'lottery_ticket.mnist_fc.runners.download_data',
-        'download and verify a dataset (mnist, fashion_mnist, cifar10)')),
-    ('results', Command('lottery_ticket.analysis.results',
-                        'tables and figures of an experiment tree')),
-    ('report', Command('lottery_ticket.analysis.report',
-                       'one page per sweep with its figures and tables')),
+        _RUNNERS + 'download_data',
+        'download and verify a dataset (mnist, fashion_mnist, cifar10)',
+        'lottery.md#data')),
+    ('results', Command(_ANALYSIS + 'results',
+                        'tables and figures of an experiment tree',
+                        'analysis.md')),
+    ('report', Command(_ANALYSIS + 'report',
+                       'one page per sweep with its figures and tables',
+                       'analysis.md')),
     ('hessian_spectrum', Command(
-        'lottery_ticket.analysis.hessian_spectrum',
-        'exact or Lanczos eigenvalues of the loss Hessian of a saved network')),
+        _ANALYSIS + 'hessian_spectrum',
+        'exact or Lanczos eigenvalues of the loss Hessian of a saved network',
+        'analysis.md')),
     ('interpolation', Command(
-        'lottery_ticket.analysis.interpolation',
-        'loss and accuracy along the line between two networks')),
+        _ANALYSIS + 'interpolation',
+        'loss and accuracy along the line between two networks',
+        'analysis.md')),
     ('instability', Command(
-        'lottery_ticket.analysis.instability',
-        'linear mode connectivity of copies trained from iteration k')),
+        _ANALYSIS + 'instability',
+        'linear mode connectivity of copies trained from iteration k',
+        'analysis.md')),
     ('lmc_report', Command(
-        'lottery_ticket.analysis.lmc_report',
-        'the page of the lmc recipe: accuracy and instability per k')),
-    ('sweep', Command('lottery_ticket.argfiles.runner',
-                      'run a runner once per flag line: a resumable sweep')),
+        _ANALYSIS + 'lmc_report',
+        'the page of the lmc recipe: accuracy and instability per k',
+        'papers.md')),
+    ('sweep', Command(_ARGFILES + 'runner',
+                      'run a runner once per flag line: a resumable sweep',
+                      'sweeps.md')),
     ('lottery_experiment_argfile', Command(
-        'lottery_ticket.argfiles.lottery_experiment_argfile',
-        'print the flag lines of lottery ticket trials')),
+        _ARGFILES + 'lottery_experiment_argfile',
+        'print the flag lines of lottery ticket trials', 'sweeps.md')),
     ('reinitialize_argfile', Command(
-        'lottery_ticket.argfiles.reinitialize_argfile',
-        'print the flag lines of the reinitialisation controls')),
+        _ARGFILES + 'reinitialize_argfile',
+        'print the flag lines of the reinitialisation controls', 'sweeps.md')),
     ('instability_argfile', Command(
-        'lottery_ticket.argfiles.instability_argfile',
-        'print the flag lines of the instability analyses of lottery trees')),
+        _ARGFILES + 'instability_argfile',
+        'print the flag lines of the instability analyses of lottery trees',
+        'sweeps.md')),
     ('sparse_train_argfile', Command(
-        'lottery_ticket.argfiles.sparse_train_argfile',
-        'print the flag lines of the sparse-training comparison')),
+        _ARGFILES + 'sparse_train_argfile',
+        'print the flag lines of the sparse-training comparison', 'sweeps.md')),
     ('bench_train_speed', Command(
-        'lottery_ticket.bench.train_speed',
-        'benchmark: the trainer against a feed_dict loop')),
+        _BENCH + 'train_speed',
+        'benchmark: the trainer against a feed_dict loop', 'packing.md')),
     ('bench_sparse_speed', Command(
-        'lottery_ticket.bench.sparse_speed',
-        'benchmark: SET and RigL against dense training')),
+        _BENCH + 'sparse_speed',
+        'benchmark: SET and RigL against dense training', 'sparse.md')),
     ('bench_sweep_speed', Command(
-        'lottery_ticket.bench.sweep_speed',
-        'benchmark: a small sweep, sequential against parallel')),
+        _BENCH + 'sweep_speed',
+        'benchmark: a small sweep, sequential against parallel', 'sweeps.md')),
     ('bench_packed_speed', Command(
-        'lottery_ticket.bench.packed_speed',
-        'benchmark: packs of N networks against one network and the roofline')),
+        _BENCH + 'packed_speed',
+        'benchmark: packs of N networks against one network and the roofline',
+        'packing.md')),
     ('bench_packed_profile', Command(
-        'lottery_ticket.bench.packed_profile',
-        "profile: a pack's traced ops by type")),
+        _BENCH + 'packed_profile', "profile: a pack's traced ops by type",
+        'packing.md')),
 ])
 
 
@@ -94,6 +115,17 @@ def usage():
   for name, command in COMMANDS.items():
     lines.append('  {}  {}'.format(name.ljust(width), command.summary))
   return '\n'.join(lines) + '\n'
+
+
+def markdown_table():
+  """The README's table of the commands, one row each (docs/flags.py writes
+  it between the README's `<!-- flags: commands cli_main -->` markers)."""
+  lines = ['| command | what | manual |', '|---|---|---|']
+  for name, command in COMMANDS.items():
+    page = command.manual.split('#')[0]
+    lines.append('| `{}` | {} | [{}](docs/{}) |'.format(
+        name, command.summary, page[:-len('.md')], command.manual))
+  return lines
 
 
 def main(argv=None):

@@ -6,9 +6,10 @@ r"""Runs a runner CLI once per flag line: a resumable batch sweep.
       [--rerun_changed] [--dry_run] [-- GENERATOR FLAGS...]
 
 RUNNER is a command of the library, by name or module (run as `python -m
-MODULE line...`), or a .py path (run as `python RUNNER line...`). ARGFILE is a text file of flag lines, a generator
-module (e.g. lottery_ticket.argfiles.lottery_experiment_argfile) or a script
-printing lines; arguments after `--` go to the generator.
+MODULE line...`), or a .py path (run as `python RUNNER line...`). ARGFILE
+is a text file of flag lines, a generator module (e.g.
+lottery_ticket.argfiles.lottery_experiment_argfile) or a script printing
+lines; arguments after `--` go to the generator.
 
 Every line runs in its own process, its output appended to
 `{output dir}/.argfile_run/run.log` and its status kept in `state.json`
