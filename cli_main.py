@@ -1,7 +1,7 @@
 """`lottery-ticket COMMAND [flags]`: every command line of the library.
 
-  lottery-ticket lottery_experiment --output_dir=results/lt/trial0 --dataset=digits
-  lottery-ticket sparse_train --method=rigl --sparsity=0.9 --output_dir=/tmp/rigl
+  lottery-ticket lottery_experiment --output_dir=results/lt --dataset=digits
+  lottery-ticket sparse_train --method=rigl --sparsity=0.9 --output_dir=rigl
   lottery-ticket results --experiment_dir=results/lt
   lottery-ticket COMMAND --help
 
@@ -24,86 +24,63 @@ PROGRAM = 'lottery-ticket'
 # `lottery-ticket --help` and of the README's table) and its page in docs/.
 Command = collections.namedtuple('Command', 'module summary manual')
 
-_RUNNERS = 'lottery_ticket.mnist_fc.runners.'
-_ANALYSIS = 'lottery_ticket.analysis.'
-_ARGFILES = 'lottery_ticket.argfiles.'
-_BENCH = 'lottery_ticket.bench.'
-
-COMMANDS = collections.OrderedDict([
-    ('lottery_experiment', Command(
-        _RUNNERS + 'lottery_experiment',
-        'the lottery ticket experiment: train, prune, rewind, repeat',
-        'lottery.md')),
-    ('train', Command(_RUNNERS + 'train',
-                      'train once, with optional masks and presets',
-                      'lottery.md')),
-    ('reinitialize', Command(
-        _RUNNERS + 'reinitialize',
-        'the controls of a lottery level: reinit, reuse, reuse_sign',
-        'lottery.md')),
-    ('sparse_train', Command(
-        _RUNNERS + 'sparse_train',
-        'one sparse-training run (dense, prune, lottery, SET, RigL, SNIP, ...)',
-        'sparse.md')),
-    ('download_data', Command(
-        _RUNNERS + 'download_data',
-        'download and verify a dataset (mnist, fashion_mnist, cifar10)',
-        'lottery.md#data')),
-    ('results', Command(_ANALYSIS + 'results',
-                        'tables and figures of an experiment tree',
-                        'analysis.md')),
-    ('report', Command(_ANALYSIS + 'report',
-                       'one page per sweep with its figures and tables',
-                       'analysis.md')),
-    ('hessian_spectrum', Command(
-        _ANALYSIS + 'hessian_spectrum',
-        'exact or Lanczos eigenvalues of the loss Hessian of a saved network',
-        'analysis.md')),
-    ('interpolation', Command(
-        _ANALYSIS + 'interpolation',
-        'loss and accuracy along the line between two networks',
-        'analysis.md')),
-    ('instability', Command(
-        _ANALYSIS + 'instability',
-        'linear mode connectivity of copies trained from iteration k',
-        'analysis.md')),
-    ('lmc_report', Command(
-        _ANALYSIS + 'lmc_report',
-        'the page of the lmc recipe: accuracy and instability per k',
-        'papers.md')),
-    ('sweep', Command(_ARGFILES + 'runner',
-                      'run a runner once per flag line: a resumable sweep',
-                      'sweeps.md')),
-    ('lottery_experiment_argfile', Command(
-        _ARGFILES + 'lottery_experiment_argfile',
-        'print the flag lines of lottery ticket trials', 'sweeps.md')),
-    ('reinitialize_argfile', Command(
-        _ARGFILES + 'reinitialize_argfile',
-        'print the flag lines of the reinitialisation controls', 'sweeps.md')),
-    ('instability_argfile', Command(
-        _ARGFILES + 'instability_argfile',
-        'print the flag lines of the instability analyses of lottery trees',
-        'sweeps.md')),
-    ('sparse_train_argfile', Command(
-        _ARGFILES + 'sparse_train_argfile',
-        'print the flag lines of the sparse-training comparison', 'sweeps.md')),
-    ('bench_train_speed', Command(
-        _BENCH + 'train_speed',
-        'benchmark: the trainer against a feed_dict loop', 'packing.md')),
-    ('bench_sparse_speed', Command(
-        _BENCH + 'sparse_speed',
-        'benchmark: SET and RigL against dense training', 'sparse.md')),
-    ('bench_sweep_speed', Command(
-        _BENCH + 'sweep_speed',
-        'benchmark: a small sweep, sequential against parallel', 'sweeps.md')),
-    ('bench_packed_speed', Command(
-        _BENCH + 'packed_speed',
-        'benchmark: packs of N networks against one network and the roofline',
-        'packing.md')),
-    ('bench_packed_profile', Command(
-        _BENCH + 'packed_profile', "profile: a pack's traced ops by type",
-        'packing.md')),
-])
+COMMANDS = collections.OrderedDict(
+    (name, Command('lottery_ticket.' + module, summary, manual))
+    for name, module, summary, manual in (
+        ('lottery_experiment', 'mnist_fc.runners.lottery_experiment',
+         'the lottery ticket experiment: train, prune, rewind, repeat',
+         'lottery.md'),
+        ('train', 'mnist_fc.runners.train',
+         'train once, with optional masks and presets', 'lottery.md'),
+        ('reinitialize', 'mnist_fc.runners.reinitialize',
+         'the controls of a lottery level: reinit, reuse, reuse_sign',
+         'lottery.md'),
+        ('sparse_train', 'mnist_fc.runners.sparse_train',
+         'one sparse-training run (dense, prune, lottery, SET, RigL, SNIP, '
+         '...)',
+         'sparse.md'),
+        ('download_data', 'mnist_fc.runners.download_data',
+         'download and verify a dataset (mnist, fashion_mnist, cifar10)',
+         'lottery.md#data'),
+        ('results', 'analysis.results',
+         'tables and figures of an experiment tree', 'analysis.md'),
+        ('report', 'analysis.report',
+         'one page per sweep with its figures and tables', 'analysis.md'),
+        ('hessian_spectrum', 'analysis.hessian_spectrum',
+         'exact or Lanczos eigenvalues of the loss Hessian of a saved network',
+         'analysis.md'),
+        ('interpolation', 'analysis.interpolation',
+         'loss and accuracy along the line between two networks',
+         'analysis.md'),
+        ('instability', 'analysis.instability',
+         'linear mode connectivity of copies trained from iteration k',
+         'analysis.md'),
+        ('lmc_report', 'analysis.lmc_report',
+         'the page of the lmc recipe: accuracy and instability per k',
+         'papers.md'),
+        ('sweep', 'argfiles.runner',
+         'run a runner once per flag line: a resumable sweep', 'sweeps.md'),
+        ('lottery_experiment_argfile', 'argfiles.lottery_experiment_argfile',
+         'print the flag lines of lottery ticket trials', 'sweeps.md'),
+        ('reinitialize_argfile', 'argfiles.reinitialize_argfile',
+         'print the flag lines of the reinitialisation controls', 'sweeps.md'),
+        ('instability_argfile', 'argfiles.instability_argfile',
+         'print the flag lines of the instability analyses of lottery trees',
+         'sweeps.md'),
+        ('sparse_train_argfile', 'argfiles.sparse_train_argfile',
+         'print the flag lines of the sparse-training comparison', 'sweeps.md'),
+        ('bench_train_speed', 'bench.train_speed',
+         'benchmark: the trainer against a feed_dict loop', 'packing.md'),
+        ('bench_sparse_speed', 'bench.sparse_speed',
+         'benchmark: SET and RigL against dense training', 'sparse.md'),
+        ('bench_sweep_speed', 'bench.sweep_speed',
+         'benchmark: a small sweep, sequential against parallel', 'sweeps.md'),
+        ('bench_packed_speed', 'bench.packed_speed',
+         'benchmark: packs of N networks against one network and the roofline',
+         'packing.md'),
+        ('bench_packed_profile', 'bench.packed_profile',
+         "profile: a pack's traced ops by type", 'packing.md'),
+    ))
 
 
 def usage():
