@@ -1,7 +1,7 @@
 """`lottery-ticket COMMAND [flags]`: every command line of the library.
 
-  lottery-ticket lottery_experiment --output_dir=results/lt/trial0 --dataset=digits
-  lottery-ticket sparse_train --method=rigl --sparsity=0.9 --output_dir=/tmp/rigl
+  lottery-ticket lottery_experiment --output_dir=results/lt --dataset=digits
+  lottery-ticket sparse_train --method=rigl --sparsity=0.9 --output_dir=rigl
   lottery-ticket results --experiment_dir=results/lt
   lottery-ticket COMMAND --help
 
@@ -20,69 +20,67 @@ from lottery_ticket import _interrupts
 
 PROGRAM = 'lottery-ticket'
 
-Command = collections.namedtuple('Command', 'module summary')
+# A command: the module `python -m` runs, what it does (one line of
+# `lottery-ticket --help` and of the README's table) and its page in docs/.
+Command = collections.namedtuple('Command', 'module summary manual')
 
-COMMANDS = collections.OrderedDict([
-    ('lottery_experiment', Command(
-        'lottery_ticket.mnist_fc.runners.lottery_experiment',
-        'the lottery ticket experiment: train, prune, rewind, repeat')),
-    ('train', Command('lottery_ticket.mnist_fc.runners.train',
-                      'train once, with optional masks and presets')),
-    ('reinitialize', Command(
-        'lottery_ticket.mnist_fc.runners.reinitialize',
-        'the controls of a lottery level: reinit, reuse, reuse_sign')),
-    ('sparse_train', Command(
-        'lottery_ticket.mnist_fc.runners.sparse_train',
-        'one sparse-training run (dense, prune, lottery, SET, RigL, SNIP, ...)')),
-    ('download_data', Command(
-        'lottery_ticket.mnist_fc.runners.download_data',
-        'download and verify a dataset (mnist, fashion_mnist, cifar10)')),
-    ('results', Command('lottery_ticket.analysis.results',
-                        'tables and figures of an experiment tree')),
-    ('report', Command('lottery_ticket.analysis.report',
-                       'one page per sweep with its figures and tables')),
-    ('hessian_spectrum', Command(
-        'lottery_ticket.analysis.hessian_spectrum',
-        'exact or Lanczos eigenvalues of the loss Hessian of a saved network')),
-    ('interpolation', Command(
-        'lottery_ticket.analysis.interpolation',
-        'loss and accuracy along the line between two networks')),
-    ('instability', Command(
-        'lottery_ticket.analysis.instability',
-        'linear mode connectivity of copies trained from iteration k')),
-    ('lmc_report', Command(
-        'lottery_ticket.analysis.lmc_report',
-        'the page of the lmc recipe: accuracy and instability per k')),
-    ('sweep', Command('lottery_ticket.argfiles.runner',
-                      'run a runner once per flag line: a resumable sweep')),
-    ('lottery_experiment_argfile', Command(
-        'lottery_ticket.argfiles.lottery_experiment_argfile',
-        'print the flag lines of lottery ticket trials')),
-    ('reinitialize_argfile', Command(
-        'lottery_ticket.argfiles.reinitialize_argfile',
-        'print the flag lines of the reinitialisation controls')),
-    ('instability_argfile', Command(
-        'lottery_ticket.argfiles.instability_argfile',
-        'print the flag lines of the instability analyses of lottery trees')),
-    ('sparse_train_argfile', Command(
-        'lottery_ticket.argfiles.sparse_train_argfile',
-        'print the flag lines of the sparse-training comparison')),
-    ('bench_train_speed', Command(
-        'lottery_ticket.bench.train_speed',
-        'benchmark: the trainer against a feed_dict loop')),
-    ('bench_sparse_speed', Command(
-        'lottery_ticket.bench.sparse_speed',
-        'benchmark: SET and RigL against dense training')),
-    ('bench_sweep_speed', Command(
-        'lottery_ticket.bench.sweep_speed',
-        'benchmark: a small sweep, sequential against parallel')),
-    ('bench_packed_speed', Command(
-        'lottery_ticket.bench.packed_speed',
-        'benchmark: packs of N networks against one network and the roofline')),
-    ('bench_packed_profile', Command(
-        'lottery_ticket.bench.packed_profile',
-        "profile: a pack's traced ops by type")),
-])
+COMMANDS = collections.OrderedDict(
+    (name, Command('lottery_ticket.' + module, summary, manual))
+    for name, module, summary, manual in (
+        ('lottery_experiment', 'mnist_fc.runners.lottery_experiment',
+         'the lottery ticket experiment: train, prune, rewind, repeat',
+         'lottery.md'),
+        ('train', 'mnist_fc.runners.train',
+         'train once, with optional masks and presets', 'lottery.md'),
+        ('reinitialize', 'mnist_fc.runners.reinitialize',
+         'the controls of a lottery level: reinit, reuse, reuse_sign',
+         'lottery.md'),
+        ('sparse_train', 'mnist_fc.runners.sparse_train',
+         'one sparse-training run (dense, prune, lottery, SET, RigL, SNIP, '
+         '...)',
+         'sparse.md'),
+        ('download_data', 'mnist_fc.runners.download_data',
+         'download and verify a dataset (mnist, fashion_mnist, cifar10)',
+         'lottery.md#data'),
+        ('results', 'analysis.results',
+         'tables and figures of an experiment tree', 'analysis.md'),
+        ('report', 'analysis.report',
+         'one page per sweep with its figures and tables', 'analysis.md'),
+        ('hessian_spectrum', 'analysis.hessian_spectrum',
+         'exact or Lanczos eigenvalues of the loss Hessian of a saved network',
+         'analysis.md'),
+        ('interpolation', 'analysis.interpolation',
+         'loss and accuracy along the line between two networks',
+         'analysis.md'),
+        ('instability', 'analysis.instability',
+         'linear mode connectivity of copies trained from iteration k',
+         'analysis.md'),
+        ('lmc_report', 'analysis.lmc_report',
+         'the page of the lmc recipe: accuracy and instability per k',
+         'papers.md'),
+        ('sweep', 'argfiles.runner',
+         'run a runner once per flag line: a resumable sweep', 'sweeps.md'),
+        ('lottery_experiment_argfile', 'argfiles.lottery_experiment_argfile',
+         'print the flag lines of lottery ticket trials', 'sweeps.md'),
+        ('reinitialize_argfile', 'argfiles.reinitialize_argfile',
+         'print the flag lines of the reinitialisation controls', 'sweeps.md'),
+        ('instability_argfile', 'argfiles.instability_argfile',
+         'print the flag lines of the instability analyses of lottery trees',
+         'sweeps.md'),
+        ('sparse_train_argfile', 'argfiles.sparse_train_argfile',
+         'print the flag lines of the sparse-training comparison', 'sweeps.md'),
+        ('bench_train_speed', 'bench.train_speed',
+         'benchmark: the trainer against a feed_dict loop', 'packing.md'),
+        ('bench_sparse_speed', 'bench.sparse_speed',
+         'benchmark: SET and RigL against dense training', 'sparse.md'),
+        ('bench_sweep_speed', 'bench.sweep_speed',
+         'benchmark: a small sweep, sequential against parallel', 'sweeps.md'),
+        ('bench_packed_speed', 'bench.packed_speed',
+         'benchmark: packs of N networks against one network and the roofline',
+         'packing.md'),
+        ('bench_packed_profile', 'bench.packed_profile',
+         "profile: a pack's traced ops by type", 'packing.md'),
+    ))
 
 
 def usage():
@@ -94,6 +92,17 @@ def usage():
   for name, command in COMMANDS.items():
     lines.append('  {}  {}'.format(name.ljust(width), command.summary))
   return '\n'.join(lines) + '\n'
+
+
+def markdown_table():
+  """The README's table of the commands, one row each (docs/flags.py writes
+  it between the README's `<!-- flags: commands cli_main -->` markers)."""
+  lines = ['| command | what | manual |', '|---|---|---|']
+  for name, command in COMMANDS.items():
+    page = command.manual.split('#')[0]
+    lines.append('| `{}` | {} | [{}](docs/{}) |'.format(
+        name, command.summary, page[:-len('.md')], command.manual))
+  return lines
 
 
 def main(argv=None):

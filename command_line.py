@@ -69,6 +69,13 @@ class Runner(object):
       rather than as Fire reads them: a generator writes them into lines.
     positional: names of own arguments that are given as the first words
       of the command line, in this order (`RUNNER ARGFILE`), not as flags.
+    rest: the name of the argument given, as a tuple, the words after a
+      '--' (the sweep's generator's flags); '' refuses a '--'.
+    handles_interrupts: whether the function takes Ctrl-C and SIGTERM over
+      itself (the sweep's start-up exits at once, then its runs stop and
+      are recorded): `run` leaves the signals alone.
+    returns_status: whether what the function returns is the exit status
+      (the sweep's: 1 if a line failed).
   """
   name: str
   function: Callable
@@ -81,6 +88,9 @@ class Runner(object):
   cleanup: Optional[Callable] = None
   text_flags: bool = False
   positional: Sequence[str] = ()
+  rest: str = ''
+  handles_interrupts: bool = False
+  returns_status: bool = False
 
   def help(self):
     own = '\n'.join(
@@ -158,19 +168,28 @@ def parse_argv(argv):
           for name, value in flag_items(argv)}
 
 
-def split_positional(runner, argv):
-  """(the leading words naming runner.positional, the rest of argv).
+def _own_words(runner, argv):
+  """The words of argv before a '--' whose rest goes to runner.rest."""
+  if runner.rest and '--' in argv:
+    return argv[:argv.index('--')]
+  return argv
+
+
+def split_words(runner, argv):
+  """(the leading words naming runner.positional, the flags, the words
+  after a '--' if runner.rest takes them).
 
   Raises:
     ValueError: if fewer words than runner.positional lead the command line.
   """
   argv = list(argv)
+  own = _own_words(runner, argv)
   count = len(runner.positional)
-  words = argv[:count]
+  words = own[:count]
   if len(words) < count or any(w.startswith('-') for w in words):
     raise ValueError('{} needs {} before its flags'.format(
         runner.name, ' '.join(n.upper() for n in runner.positional)))
-  return words, argv[count:]
+  return words, own[count:], argv[len(own) + 1:]
 
 
 def settings(runner):
@@ -205,7 +224,7 @@ def read_command_line(runner, argv):
   Raises:
     ValueError: in one line naming the argument and its value.
   """
-  words, argv = split_positional(runner, argv)
+  words, argv, rest = split_words(runner, argv)
   own = {s.name: s for s in runner.arguments}
   known = settings(runner)
   values = {s.name: s.default for s in runner.arguments
@@ -232,6 +251,8 @@ def read_command_line(runner, argv):
         runner.name, ', '.join('--' + m for m in missing)))
   if runner.resolve is not None:
     runner.resolve({n: v for n, v in values.items() if n not in own})
+  if runner.rest:
+    values[runner.rest] = tuple(rest)
   return values
 
 
@@ -332,14 +353,16 @@ def run(runner, argv=None, *, name=None):
   if not isinstance(runner, Runner):
     runner = command(runner, name or runner.__name__)
   argv = list(sys.argv[1:] if argv is None else argv)
-  if any(a in ('-h', '--help', '-help') for a in argv):
+  if any(a in ('-h', '--help', '-help') for a in _own_words(runner, argv)):
     sys.stdout.write(runner.help())
     sys.exit(0)
+  returned = []
   try:
-    _interrupts.interrupt_raises()
+    if not runner.handles_interrupts:
+      _interrupts.interrupt_raises()
     values = read_command_line(runner, argv)
-    fire.Fire(_called_with(runner.function, values), command=argv,
-              name=runner.name)
+    fire.Fire(_called_with(runner.function, values, returned.append),
+              command=split_words(runner, argv)[1], name=runner.name)
   except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (Terminated)
     _interrupts.interrupt_exits()
     _clean_up(runner)
@@ -354,6 +377,8 @@ def run(runner, argv=None, *, name=None):
           file=sys.stderr)
     sys.exit(2)
   _interrupts.interrupt_exits()
+  if runner.returns_status:
+    sys.exit(returned[0])
 
 
 def one_line(error):
@@ -369,15 +394,14 @@ def one_line(error):
   return text.splitlines()[0] if text else repr(error)
 
 
-def _called_with(function, values):
+def _called_with(function, values, keep):
   """What Fire calls: `function` with `values`, read by read_command_line
   (a flag outside the function's parameters reaches its **flags). Fire's
   own reading of the same flags is not used, and a command reports by
-  printing: what the function returns (for callers in Python) is not
-  echoed."""
+  printing: what the function returns goes to `keep`, not echoed."""
 
   def call(**unused_fire_reading):
-    function(**values)
+    keep(function(**values))
   return call
 
 

@@ -6,9 +6,10 @@ r"""Runs a runner CLI once per flag line: a resumable batch sweep.
       [--rerun_changed] [--dry_run] [-- GENERATOR FLAGS...]
 
 RUNNER is a command of the library, by name or module (run as `python -m
-MODULE line...`), or a .py path (run as `python RUNNER line...`). ARGFILE is a text file of flag lines, a generator
-module (e.g. lottery_ticket.argfiles.lottery_experiment_argfile) or a script
-printing lines; arguments after `--` go to the generator.
+MODULE line...`), or a .py path (run as `python RUNNER line...`). ARGFILE
+is a text file of flag lines, a generator module (e.g.
+lottery_ticket.argfiles.lottery_experiment_argfile) or a script printing
+lines; arguments after `--` go to the generator.
 
 Every line runs in its own process, its output appended to
 `{output dir}/.argfile_run/run.log` and its status kept in `state.json`
@@ -44,7 +45,7 @@ _RERUN_CHANGED = '--rerun_changed'
 
 
 if __name__ == '__main__':
-  # Before the imports below (numpy, then the runner's TensorFlow in main):
+  # Before the imports below (numpy, then the runner's TensorFlow in sweep):
   # until the sweep takes its locks nothing is written and no run started,
   # so Ctrl-C just ends the program in one line. A KeyboardInterrupt would
   # not do: raised inside numpy's or TensorFlow's import it comes out as an
@@ -61,20 +62,114 @@ from lottery_ticket.argfiles.engine import executors
 from lottery_ticket.argfiles.engine import programs
 from lottery_ticket.argfiles.engine import progress as progress_lib
 from lottery_ticket.argfiles.engine import state as state_lib
-from lottery_ticket.argfiles.engine import sweep_lock
 from lottery_ticket.foundations import hparams
 # pylint: enable=g-import-not-at-top,wrong-import-position
 
 
-class UsageError(Exception):
-  """A command-line error, reported as one line."""
-
-
 S = hparams.Setting
+
+
+def _raise_keyboard_interrupt(signum, frame):
+  del signum, frame  # Unused.
+  raise KeyboardInterrupt()
+
+
+def _interrupt_once(signum, frame):
+  """Raises KeyboardInterrupt for the first Ctrl-C and ignores the next.
+
+  The first stops the runs in flight and records them (executors.py); a
+  second, pressed while that happens, would cut it short and end the
+  program with a traceback instead of its one line.
+  """
+  del signum, frame  # Unused.
+  signal.signal(signal.SIGINT, signal.SIG_IGN)
+  raise KeyboardInterrupt()
+
+
+def _end_of_start_up():
+  """From here on Ctrl-C raises KeyboardInterrupt (once), so that sweep can
+  stop the runs in flight and release its locks (only the start-up handler
+  of the program is replaced, not that of a caller of sweep)."""
+  if _interrupts.installed():
+    signal.signal(signal.SIGINT, _interrupt_once)
+
+
+def _dry_run(runs, stream):
+  for run, status in sweep_lib.statuses(runs):
+    stream.write('{:>4} {:<11} {}\n'.format(run.line.number, status,
+                                            run.line.text))
+  stream.flush()
+
+
+def sweep(runner, argfile, executor, parallelism, address, state_dir,
+          cpus_per_run, memory_per_run_gb, rerun_changed, dry_run,
+          generator_args, stream=None):
+  """Runs `runner` once per line of `argfile` (the defaults are SWEEP's).
+
+  Args:
+    runner, argfile, executor, ...: as SWEEP's settings say;
+      generator_args are the words after the command line's '--'.
+    stream: where progress goes; None means sys.stderr.
+
+  Returns:
+    The exit status: 0 if every line is done, 1 if any failed, 130 if
+    interrupted (the runs in flight stopped and recorded).
+
+  Raises:
+    ValueError: for bad input or a sweep refused before starting.
+    OSError: for a directory the sweep cannot create or write (the runs
+      in flight were stopped: executors.py).
+  """
+  stream = stream or sys.stderr
+  notice = progress_lib.Notice(stream)
+  try:
+    executor = executors.make_executor(
+        executor, address=address, parallelism=parallelism,
+        cpus_per_run=cpus_per_run, memory_per_run_gb=memory_per_run_gb)
+    program = programs.Program(runner)
+    lines = lines_lib.load_lines(argfile, list(generator_args))
+    if not lines:
+      raise ValueError('argfile {} holds no lines'.format(argfile))
+    preflight.check_lines(lines)
+    # Checking flags and finding output directories imports the runner (this
+    # library's without TensorFlow; a script's may take seconds): say so.
+    notice.show('checking {} lines for {} before starting any'.format(
+        len(lines), program.target))
+    if not dry_run:
+      preflight.check_datasets(lines)
+      preflight.check_flags(program, lines)
+    runs = sweep_lib.plan(program, lines, state_dir=state_dir)
+    preflight.check_nesting(runs)
+    _end_of_start_up()
+    if dry_run:
+      notice.clear()
+      _dry_run(runs, sys.stdout)
+      return 0
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+      with sweep_lib.locks(runs):
+        todo = sweep_lib.prepare(program, runs, rerun_changed=rerun_changed,
+                                 rerun_flag=_RERUN_CHANGED)
+        notice.clear()
+        result = sweep_lib.run_sweep(runs, executor, stream=stream, todo=todo)
+    finally:
+      signal.signal(signal.SIGTERM, previous)
+  except KeyboardInterrupt:
+    notice.clear()
+    stream.write('{}: interrupted; runs in flight were stopped and will run '
+                 'again next time\n'.format(_NAME))
+    return 130
+  finally:
+    notice.clear()  # An error's one line starts a line of its own.
+  failed = [r for r in result.results if r.status != state_lib.DONE]
+  return 1 if failed else 0
+
+
 SWEEP = command_line.Runner(
-    name=_NAME, function=None, summary=__doc__.split('\n', 1)[0],
+    name=_NAME, function=sweep, summary=__doc__.split('\n', 1)[0],
     epilog=__doc__.split('\n', 1)[1].strip(), concerns=(),
-    positional=('runner', 'argfile'),
+    positional=('runner', 'argfile'), rest='generator_args',
+    handles_interrupts=True, returns_status=True,
     arguments=(
         S('runner', 'str', None, 'runner module or .py path (required)',
           derived='required'),
@@ -104,130 +199,5 @@ SWEEP = command_line.Runner(
     ))
 
 
-def split_arguments(argv):
-  """Splits a command line at the first '--' into own and generator args.
-
-  Args:
-    argv: the arguments after the program name.
-
-  Returns:
-    A pair of lists: the runner's own arguments, the generator's.
-  """
-  if '--' in argv:
-    cut = argv.index('--')
-    return argv[:cut], argv[cut + 1:]
-  return argv, []
-
-
-def _raise_keyboard_interrupt(signum, frame):
-  del signum, frame  # Unused.
-  raise KeyboardInterrupt()
-
-
-def _interrupt_once(signum, frame):
-  """Raises KeyboardInterrupt for the first Ctrl-C and ignores the next.
-
-  The first stops the runs in flight and records them (executors.py); a
-  second, pressed while that happens, would cut it short and end the
-  program with a traceback instead of its one line.
-  """
-  del signum, frame  # Unused.
-  signal.signal(signal.SIGINT, signal.SIG_IGN)
-  raise KeyboardInterrupt()
-
-
-def _end_of_start_up():
-  """From here on Ctrl-C raises KeyboardInterrupt (once), so that main can
-  stop the runs in flight and release its locks (only the start-up handler
-  of the program is replaced, not that of a caller of main)."""
-  if _interrupts.installed():
-    signal.signal(signal.SIGINT, _interrupt_once)
-
-
-def _dry_run(runs, stream):
-  for run, status in sweep_lib.statuses(runs):
-    stream.write('{:>4} {:<11} {}\n'.format(run.line.number, status,
-                                            run.line.text))
-  stream.flush()
-
-
-def main(argv=None, stream=None):
-  """Runs the command line.
-
-  Args:
-    argv: the arguments after the program name; None means sys.argv[1:].
-    stream: where progress and errors go; None means sys.stderr.
-
-  Returns:
-    The exit code: 0 if every line is done, 1 if any failed, 2 for bad
-    input, a sweep refused before starting or a file-system error
-    (reported as one line), 130 if interrupted.
-  """
-  argv = sys.argv[1:] if argv is None else list(argv)
-  stream = stream or sys.stderr
-  own, generator_args = split_arguments(argv)
-  notice = progress_lib.Notice(stream)
-  if any(a in ('-h', '--help', '-help') for a in own):
-    sys.stdout.write(SWEEP.help())
-    return 0
-  try:
-    try:
-      args = command_line.read_command_line(SWEEP, own)
-    except ValueError as e:
-      raise UsageError(str(e)) from None
-    executor = executors.make_executor(
-        args['executor'], address=args['address'],
-        parallelism=args['parallelism'], cpus_per_run=args['cpus_per_run'],
-        memory_per_run_gb=args['memory_per_run_gb'])
-    program = programs.Program(args['runner'])
-    lines = lines_lib.load_lines(args['argfile'], generator_args)
-    if not lines:
-      raise UsageError('argfile {} holds no lines'.format(args['argfile']))
-    preflight.check_lines(lines)
-    # Checking flags and finding output directories imports the runner (this
-    # library's without TensorFlow; a script's may take seconds): say so.
-    notice.show('checking {} lines for {} before starting any'.format(
-        len(lines), program.target))
-    if not args['dry_run']:
-      preflight.check_datasets(lines)
-      preflight.check_flags(program, lines)
-    runs = sweep_lib.plan(program, lines, state_dir=args['state_dir'])
-    preflight.check_nesting(runs)
-    _end_of_start_up()
-    if args['dry_run']:
-      notice.clear()
-      _dry_run(runs, sys.stdout)
-      return 0
-    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    try:
-      with sweep_lib.locks(runs):
-        todo = sweep_lib.prepare(program, runs,
-                                 rerun_changed=args['rerun_changed'],
-                                 rerun_flag=_RERUN_CHANGED)
-        notice.clear()
-        result = sweep_lib.run_sweep(runs, executor, stream=stream, todo=todo)
-    finally:
-      signal.signal(signal.SIGTERM, previous)
-  except (UsageError, lines_lib.LineError, programs.ProgramError,
-          preflight.PreflightError, sweep_lib.SweepError,
-          sweep_lock.SweepBusy, executors.ExecutorError) as e:
-    notice.clear()
-    stream.write('{}: error: {}\n'.format(_NAME, e))
-    return 2
-  except OSError as e:
-    # A directory the sweep cannot create or write (its records, a log):
-    # the runs in flight were stopped (executors.py), the rest is said.
-    notice.clear()
-    stream.write('{}: error: {}\n'.format(_NAME, command_line.one_line(e)))
-    return 2
-  except KeyboardInterrupt:
-    notice.clear()
-    stream.write('{}: interrupted; runs in flight were stopped and will run '
-                 'again next time\n'.format(_NAME))
-    return 130
-  failed = [r for r in result.results if r.status != state_lib.DONE]
-  return 1 if failed else 0
-
-
 if __name__ == '__main__':
-  sys.exit(main())
+  command_line.run(SWEEP)

@@ -13,6 +13,8 @@ A table is whatever sits between two marker comments in a page:
                                      module declares
   <!-- flags: fields Hooks -->       a dataclass's fields, defaults and
                                      the Attributes of its docstring
+  <!-- flags: commands cli_main -->  the README's table of every command,
+                                     from cli_main.COMMANDS
   <!-- /flags -->
 
 Concerns and runners are read from each runner module's `RUNNER` (a
@@ -32,6 +34,7 @@ import re
 import sys
 
 DOCS = os.path.dirname(os.path.abspath(__file__))
+README = os.path.join(os.pardir, 'README.md')
 
 # Runner name -> module holding its RUNNER.
 RUNNERS = {
@@ -214,15 +217,21 @@ def render_fields(name, where):
   return lines
 
 
+def render_commands(name, where):
+  del name, where
+  from lottery_ticket import cli_main  # pylint: disable=g-import-not-at-top
+  return cli_main.markdown_table()
+
+
 RENDER = {'concern': render_concern, 'runner': render_runner,
           'command': render_command, 'fields': render_fields,
-          'settings': render_settings}
+          'settings': render_settings, 'commands': render_commands}
 
 
 def pages():
-  """{file name: text} of every docs/*.md."""
+  """{path from docs/: text} of every docs/*.md and of the README."""
   out = {}
-  for name in sorted(os.listdir(DOCS)):
+  for name in sorted(os.listdir(DOCS)) + [README]:
     if name.endswith('.md'):
       with open(os.path.join(DOCS, name)) as page:
         out[name] = page.read()
@@ -254,8 +263,13 @@ def missing(texts):
             [('runner', r) for r in RUNNERS] +
             [('command', c) for c in COMMANDS] +
             [('fields', f) for f in FIELDS] +
-            [('settings', m) for m in SETTINGS])
+            [('settings', m) for m in SETTINGS] + [('commands', 'cli_main')])
   return ['{} {}'.format(*key) for key in wanted if key not in where]
+
+
+def shown(page):
+  """A page's path from the repository's root."""
+  return os.path.normpath(os.path.join('docs', page))
 
 
 def main(argv):
@@ -265,15 +279,15 @@ def main(argv):
   absent = missing(texts)
   if '--check' in argv:
     for page in stale:
-      print('docs/{}: a flag table is stale (run python docs/flags.py)'
-            .format(page))
+      print('{}: a table is stale (run python docs/flags.py)'.format(
+          shown(page)))
     for key in absent:
       print('docs/: no table for {}'.format(key))
     return 1 if stale or absent else 0
   for page in stale:
     with open(os.path.join(DOCS, page), 'w') as out:
       out.write(fresh[page])
-    print('docs/{}: tables rewritten'.format(page))
+    print('{}: tables rewritten'.format(shown(page)))
   for key in absent:
     print('docs/: no table for {} (add its markers to a page)'.format(key))
   return 1 if absent else 0

@@ -69,7 +69,7 @@ MODEL = hparams.Concern('model', (
     S('network', 'str', 'fc', "'fc' (an MLP of --layers) or a conv net; on "
       "cifar10 the CIFAR nets (resnet*, vgg*) train OpenLTH's recipe "
       '(docs/lottery.md), any flag overriding a value',
-      choices=architectures.NETWORKS),
+      choices=lambda: architectures.NETWORKS),
     S('layers', 'ints', None, 'hidden fully-connected widths (fc and the '
       'conv nets; the CIFAR nets have none)', minimum=1,
       derived="300,100 for fc; the conv net's own (lenet5: 120,84)"),
@@ -159,7 +159,7 @@ LOTTERY = hparams.Concern('lottery', (
 
 SPARSE = hparams.Concern('sparse', (
     S('method', 'str', 'dense', 'the sparse-training method',
-      choices=sparse_methods.NAMES),
+      choices=lambda: sparse_methods.NAMES),
     S('sparsity', 'float', None, 'fraction of kernel weights removed: the '
       'final sparsity of prune, the fraction pruned at initialisation (snip, '
       'grasp, synflow, force, iter_snip, magnitude_init, random_init), the '

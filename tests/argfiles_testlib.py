@@ -1,17 +1,33 @@
 """What the sweep tests share: the fake runner, a sweep in-process, its
 records and counts."""
 
+import contextlib
 import io
 import os
 
 import pytest
 
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import runner
 from lottery_ticket.argfiles.engine import resources
 from lottery_ticket.argfiles.engine import state as state_lib
 
 FAKE_RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            'fake_runner.py')
+
+
+def run_sweep(argv, stream=None):
+  """The sweep command (`lottery-ticket sweep argv...`) in this process.
+
+  Returns:
+    Its exit status; what it wrote to stderr is in `stream`.
+  """
+  with contextlib.redirect_stderr(stream or io.StringIO()):
+    try:
+      command_line.run(runner.SWEEP, argv)
+    except SystemExit as stop:
+      return 0 if stop.code is None else stop.code
+  return 0
 
 
 def sweep(directory, text, *flags):
@@ -25,7 +41,7 @@ def sweep(directory, text, *flags):
   with open('lines.txt', 'w') as f:
     f.write(text)
   stream = io.StringIO()
-  code = runner.main([FAKE_RUNNER, 'lines.txt'] + list(flags), stream=stream)
+  code = run_sweep([FAKE_RUNNER, 'lines.txt'] + list(flags), stream)
   return code, stream.getvalue()
 
 

@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 
+from lottery_ticket import command_line
 from lottery_ticket.argfiles import runner
 from lottery_ticket.argfiles import sweep as sweep_lib
 from lottery_ticket.argfiles.engine import state as state_lib
@@ -79,8 +80,8 @@ def main(argv):
   else:
     when, number = point.split(':')
     state_lib.write_state = _kill_at_write(when, int(number))
-  return runner.main(argv[1:])
+  command_line.run(runner.SWEEP, argv[1:])
 
 
 if __name__ == '__main__':
-  sys.exit(main(sys.argv[1:]))
+  main(sys.argv[1:])

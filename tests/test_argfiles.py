@@ -32,6 +32,7 @@ from lottery_ticket.argfiles.engine import state as state_lib
 
 import argfiles_testlib as testlib
 from argfiles_testlib import in_tmp  # pylint: disable=unused-import
+from argfiles_testlib import run_sweep
 
 FAKE_RUNNER = testlib.FAKE_RUNNER
 _sweep = testlib.sweep
@@ -412,7 +413,7 @@ def test_a_rerun_executes_only_what_is_not_done(in_tmp):
       str(in_tmp / 'out/e/2/reinit/.argfile_run/state.json'),
       dict(failed, status=state_lib.FAILED))
   stream = io.StringIO()
-  assert runner.main([FAKE_RUNNER, 'lines.txt', '--dry_run'],
+  assert run_sweep([FAKE_RUNNER, 'lines.txt', '--dry_run'],
                      stream=stream) == 0
   code, log = _sweep(in_tmp, FOUR_LINES + '--output_dir=out/f --seed=5\n',
                      '--executor=local')
@@ -505,7 +506,7 @@ def test_bad_input_is_one_line(in_tmp, flags, message):
 
 def test_missing_argfile_is_one_line(in_tmp):
   stream = io.StringIO()
-  assert runner.main([FAKE_RUNNER, 'nope.txt'], stream=stream) == 2
+  assert run_sweep([FAKE_RUNNER, 'nope.txt'], stream=stream) == 2
   assert stream.getvalue().count('\n') == 1 and 'nope.txt' in stream.getvalue()
 
 

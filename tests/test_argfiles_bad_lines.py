@@ -16,8 +16,8 @@ import pytest
 
 from argfiles_testlib import FAKE_RUNNER
 from argfiles_testlib import in_tmp  # pylint: disable=unused-import
+from argfiles_testlib import run_sweep
 from lottery_ticket.argfiles import lines as lines_lib
-from lottery_ticket.argfiles import runner
 
 # Line 3 (after a comment and a good line) is the bad one; line 4 is good.
 HEAD = '# Two good lines around a bad one.\n--output_dir=out/a --seed=1\n'
@@ -47,7 +47,7 @@ def _refused(directory, data):
   with open('lines.txt', 'wb') as f:
     f.write(data)
   stream = io.StringIO()
-  code = runner.main([FAKE_RUNNER, 'lines.txt', '--executor=local'],
+  code = run_sweep([FAKE_RUNNER, 'lines.txt', '--executor=local'],
                      stream=stream)
   message = stream.getvalue()
   assert code == 2, message

@@ -15,9 +15,10 @@ import pytest
 
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import reinitialize_argfile
-from lottery_ticket.argfiles import runner
 from lottery_ticket.argfiles import sweep as sweep_lib
 from lottery_ticket.argfiles.engine import programs
+
+from argfiles_testlib import run_sweep
 
 RUNNERS = 'lottery_ticket.mnist_fc.runners.'
 
@@ -31,7 +32,7 @@ def test_lottery_sweep_of_the_real_runner(tmp_path, monkeypatch):
              '--output_dir=lt', '--trials=2', '--iterations=1',
              '--dataset=digits', '--training_len=30it']
   stream = io.StringIO()
-  assert runner.main(command, stream=stream) == 0, stream.getvalue()
+  assert run_sweep(command, stream=stream) == 0, stream.getvalue()
   for trial in (0, 1):
     for level in (0, 1):
       assert os.path.exists(os.path.join('lt', 'trial{}'.format(trial),
@@ -41,19 +42,19 @@ def test_lottery_sweep_of_the_real_runner(tmp_path, monkeypatch):
     with open(log) as f:
       assert 'same_init' in f.read()
   stream = io.StringIO()
-  assert runner.main(command, stream=stream) == 0
+  assert run_sweep(command, stream=stream) == 0
   assert '2 lines, 2 already done, 0 to run' in stream.getvalue()
   # Another training length is another run: refused, never counted done...
   longer = command[:-1] + ['--training_len=40it']
   stream = io.StringIO()
-  assert runner.main(longer, stream=stream) == 2
+  assert run_sweep(longer, stream=stream) == 2
   assert ('lines 1-2 changed since they ran: --training_len 30it -> 40it'
           in stream.getvalue())
   # ... until rerun explicitly, which the runner does from scratch.
   stream = io.StringIO()
   cut = longer.index('--')
   rerun = longer[:cut] + ['--rerun_changed'] + longer[cut:]
-  assert runner.main(rerun, stream=stream) == 0, stream.getvalue()
+  assert run_sweep(rerun, stream=stream) == 0, stream.getvalue()
   for trial in (0, 1):
     for level in (0, 1):
       with open(os.path.join('lt', 'trial{}'.format(trial), str(level),
@@ -68,7 +69,7 @@ def test_the_real_runners_checks_stop_a_sweep_before_any_line(tmp_path,
     f.write('--output_dir=a --dataset=digits --training_len=30it\n'
             '--output_dir=b --dataset=digits --learning_rate=fast\n')
   stream = io.StringIO()
-  assert runner.main([RUNNERS + 'lottery_experiment', 'lines.txt'],
+  assert run_sweep([RUNNERS + 'lottery_experiment', 'lines.txt'],
                      stream=stream) == 2
   assert len(stream.getvalue().strip().splitlines()) == 1
   assert 'line 2: ' in stream.getvalue() and 'fast' in stream.getvalue()
@@ -103,7 +104,7 @@ def test_the_real_runners_bad_lines_are_named_before_anything_is_written(
     with open('lines.txt', 'w') as f:
       f.write(good + bad + '\n')
     stream = io.StringIO()
-    assert runner.main([RUNNERS + 'lottery_experiment', 'lines.txt'],
+    assert run_sweep([RUNNERS + 'lottery_experiment', 'lines.txt'],
                        stream=stream) == 2, bad
     message = stream.getvalue()
     assert len(message.strip().splitlines()) == 1, message

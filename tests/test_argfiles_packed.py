@@ -25,6 +25,7 @@ from lottery_ticket.argfiles.engine import state as state_lib
 
 import argfiles_testlib as testlib
 from argfiles_testlib import in_tmp  # pylint: disable=unused-import
+from argfiles_testlib import run_sweep
 
 _sweep = testlib.sweep
 _count = testlib.count
@@ -225,7 +226,7 @@ def test_packed_lottery_sweep_of_the_real_runner(tmp_path, monkeypatch):
              'lottery_ticket.argfiles.lottery_experiment_argfile', '--',
              '--output_dir=lt', '--trials=2', '--iterations=1',
              '--dataset=digits', '--training_len=20it', '--pack']
-  assert runner.main(command, stream=stream) == 0, stream.getvalue()
+  assert run_sweep(command, stream=stream) == 0, stream.getvalue()
   assert '1 lines, 0 already done, 1 to run' in stream.getvalue()
   for trial in (0, 1):
     for level in (0, 1):

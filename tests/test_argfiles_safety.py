@@ -25,6 +25,7 @@ from lottery_ticket.argfiles.engine import state as state_lib
 
 import argfiles_testlib as testlib
 from argfiles_testlib import in_tmp  # pylint: disable=unused-import
+from argfiles_testlib import run_sweep
 
 # Generous: a deadline only bounds how long a broken test hangs.
 _DEADLINE_SECONDS = 60
@@ -49,7 +50,7 @@ def _start_sweep(directory, *flags):
 
 def _dry_run(capsys, *flags):
   capsys.readouterr()
-  assert runner.main([testlib.FAKE_RUNNER, 'lines.txt', '--dry_run'] +
+  assert run_sweep([testlib.FAKE_RUNNER, 'lines.txt', '--dry_run'] +
                      list(flags), stream=io.StringIO()) == 0
   return {int(row.split()[0]): row.split()[1]
           for row in capsys.readouterr().out.splitlines()}
@@ -187,10 +188,10 @@ def test_lines_changed_each_their_own_way_and_a_changed_runner(in_tmp):
   with open('lines.txt', 'w') as f:
     f.write(text)  # The lines as they ran, with another runner.
   stream = io.StringIO()
-  assert runner.main([other, 'lines.txt'], stream=stream) == 2
+  assert run_sweep([other, 'lines.txt'], stream=stream) == 2
   assert 'lines 1-2 changed since they ran: runner {} -> {};'.format(
       testlib.FAKE_RUNNER, other) in stream.getvalue()
-  assert runner.main([other, 'lines.txt', '--rerun_changed'],
+  assert run_sweep([other, 'lines.txt', '--rerun_changed'],
                      stream=io.StringIO()) == 0
   assert [testlib.count(in_tmp, d) for d in ('out/a', 'out/b')] == [2, 2]
   assert testlib.state(in_tmp, 'out/a')['runner'] == other

@@ -150,3 +150,18 @@ def test_every_commands_help_starts_without_tensorflow():
   assert [row[0] for row in shown] == list(cli_main.COMMANDS)
   for name, status, lines in shown:
     assert status == '0' and int(lines) > 3, (name, status, lines)
+
+
+def test_the_readmes_command_table_is_generated_from_the_registry():
+  from lottery_ticket import cli_main  # pylint: disable=g-import-not-at-top
+  with open(os.path.join(REPO, 'README.md')) as readme:
+    text = readme.read()
+  table = text.split('<!-- flags: commands cli_main -->\n')[1].split(
+      '<!-- /flags -->')[0]
+  assert table.strip().splitlines() == cli_main.markdown_table(), (
+      'the README disagrees with cli_main.COMMANDS: run python docs/flags.py')
+  named = [row.split('`')[1] for row in table.strip().splitlines()[2:]]
+  assert named == list(cli_main.COMMANDS)
+  for command in cli_main.COMMANDS.values():
+    assert os.path.exists(os.path.join(REPO, 'docs',
+                                       command.manual.split('#')[0]))

@@ -340,6 +340,23 @@ FAMILIES = (
 NETWORKS = tuple(n for f in FAMILIES for n in f.networks)
 
 
+def register(new_family):
+  """Adds a Family (an instance of a subclass defining its methods, and
+  `model_class` if its model lives outside foundations) to the registry:
+  its networks become --network choices (docs/extending.md).
+
+  Raises:
+    ValueError: if one of its networks or its key is taken.
+  """
+  global FAMILIES, NETWORKS
+  taken = set(NETWORKS) & set(new_family.networks)
+  if taken or new_family.key in [f.key for f in FAMILIES]:
+    raise ValueError('family {}: network or key taken: {}'.format(
+        new_family.name, sorted(taken) or new_family.key))
+  FAMILIES += (new_family,)
+  NETWORKS += new_family.networks
+
+
 def family(network):
   """The Family of a --network name.
 

@@ -433,7 +433,9 @@ def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
     ValueError: naming a bad method, scope or number of rounds, or a missing
       batch or input shape.
   """
-  choices.check('pruning-at-initialisation method', method, ALL_METHODS)
+  scores = getattr(sparse_methods.METHODS.get(method), 'scores', None)
+  choices.check('pruning-at-initialisation method', method,
+                ALL_METHODS + ((method,) if scores else ()))
   if scope is None:
     scope = sparse_methods.get(method).default_scope(choices.check(
         'GraSP variant', grasp_variant, sparse_methods.GRASP_VARIANTS))
@@ -455,6 +457,11 @@ def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
                                     scope, method, invert))[1]
   if method == 'magnitude_init':
     return magnitude_init(sess, model, counts, scope, invert)
+  if scores:  # a registered method's own criterion (sparse_methods.register)
+    one_shot_pruning.check_dense(sess, model, method)
+    ranked = scores(sess.run({n: model.kernels[n] for n in model.layer_names}))
+    return one_shot_pruning.keep_in_scope(
+        {n: -v if invert else v for n, v in ranked.items()}, counts, scope)
   if invert:
     raise ValueError('random_init has no order of scores to invert')
   one_shot_pruning.check_dense(sess, model, method)

@@ -36,10 +36,13 @@ method, so no module compares method names:
   ablatable      whether the sanity-check ablations of Frankle et al. 2021
                  (--ablation) apply: methods of pruning at initialisation
                  whose scores order the weights (not random_init)
+  scores         a criterion of pruning at initialisation of one's own
+                 (`register`, docs/extending.md): callable({layer: initial
+                 kernel}) -> {layer: scores}, the highest kept
 """
 
 import dataclasses
-from typing import Optional
+from typing import Callable, Optional
 
 # Initialisation streams (see mnist_fc.builders.make_model_fn): 0 is the stream of
 # every run that owns its initialisation; a method that reads another run's
@@ -87,6 +90,7 @@ class SparseMethod(object):
   rounds: int = 0
   scope: str = 'global'
   ablatable: bool = False
+  scores: Optional[Callable] = None
 
   def stream(self, with_mask_from):
     """The initialisation stream of a run of this method."""
@@ -153,6 +157,20 @@ _ALL = (
 
 METHODS = {m.name: m for m in _ALL}
 NAMES = tuple(METHODS)
+
+
+def register(method):
+  """Adds a SparseMethod to the registry: it becomes a --method choice.
+
+  Raises:
+    ValueError: if its name is taken.
+  """
+  global _ALL, NAMES
+  if method.name in METHODS:
+    raise ValueError('sparse method {} exists already'.format(method.name))
+  _ALL += (method,)
+  METHODS[method.name] = method
+  NAMES += (method.name,)
 
 
 def get(name):
