@@ -232,18 +232,10 @@ def plot(rows, path):
                          label='k={}'.format(rewind))
     row_axes[1].axhline(100 * STABLE_BELOW, color='0.4', linewidth=1,
                         linestyle='--', label='stable below 2 pp')
-    ticks = sorted({round(r['percent_remaining'], 1) for r in mine
-                    if math.isfinite(r['percent_remaining'])}, reverse=True)
-    shown = [ticks[i] for i in sorted(set(
-        np.linspace(0, len(ticks) - 1, min(8, len(ticks))).round()
-        .astype(int)))] if ticks else []
+    ticks = {round(r['percent_remaining'], 1) for r in mine
+             if math.isfinite(r['percent_remaining'])}
     for axis in row_axes:
-      axis.set_xscale('log')
-      axis.set_xticks(shown)
-      axis.set_xticklabels(['{:g}'.format(t) for t in shown])
-      axis.minorticks_off()
-      axis.invert_xaxis()
-      axis.set_xlabel('percent of weights remaining (log scale)')
+      plot_style.percent_axis(axis, ticks)
       axis.legend(fontsize=7)
     row_axes[0].set_ylabel('final test accuracy')
     row_axes[0].set_title('{}: IMP rewound to k and its controls'.format(
