@@ -38,6 +38,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
 from lottery_ticket.argfiles import paper_recipes
@@ -337,15 +338,13 @@ def measured_groups(rows):
                       []).append(row)
   out = []
   for (network, method, name, key), members in groups.items():
+    stats = results_table.aggregate(members, _AVERAGED)
     group = {'network': network, 'method': method, 'name': name, 'key': key,
              'trials': len(members),
              'settings': members[0].get('settings') or {},
              'training_lens': sorted({str(m['training_len']) for m in members}),
              'datasets': sorted({str(m['dataset']) for m in members})}
-    for metric in _AVERAGED:
-      values = np.array([m[metric] for m in members], dtype=np.float64)
-      values = values[np.isfinite(values)]
-      group[metric] = float(values.mean()) if values.size else math.nan
+    group.update({metric: stats[metric + '_mean'] for metric in _AVERAGED})
     if (math.isnan(group['percent_remaining']) and
         members[0]['kind'] == run_discovery.SPARSE):
       group['percent_remaining'] = run_facts.percent_of(key)

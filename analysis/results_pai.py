@@ -23,8 +23,6 @@ with a footnote that counts them.
 import math
 import os
 
-import numpy as np
-
 from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
@@ -62,40 +60,13 @@ def group(pai):
   order.
 
   Returns:
-    dicts with GROUP, 'trials', '<metric>_mean' for METRICS, the std, min
-    and max of final_test_accuracy, 'collapsed': {trial: [layers]} for
-    the trials whose network collapsed and 'unreached': {trial: count} for
-    those whose mask left outputs unreached.
+    dicts with GROUP and what results_table.aggregate gives for METRICS.
   """
   groups = {}
   for row in pai:
     groups.setdefault(tuple(row[k] for k in GROUP), []).append(row)
-  out = []
-  for key in sorted(groups, key=_order):
-    members = groups[key]
-    entry = dict(zip(GROUP, key), trials=len(members),
-                 collapsed={m['trial']: m['collapsed'] for m in members
-                            if m['collapsed']},
-                 unreached={m['trial']: m['unreached_outputs']
-                            for m in members if m['unreached_outputs']})
-    for metric in METRICS:
-      values = np.array([m[metric] for m in members], dtype=np.float64)
-      values = values[np.isfinite(values)]
-      entry[metric + '_mean'] = (float(values.mean()) if values.size
-                                 else math.nan)
-      if metric == 'final_test_accuracy':
-        entry.update(_spread(values))
-    out.append(entry)
-  return out
-
-
-def _spread(values):
-  if not values.size:
-    return {'final_test_accuracy_' + s: math.nan for s in ('std', 'min', 'max')}
-  return {'final_test_accuracy_std': float(np.std(values, ddof=1))
-                                     if values.size > 1 else 0.0,
-          'final_test_accuracy_min': float(values.min()),
-          'final_test_accuracy_max': float(values.max())}
+  return [dict(zip(GROUP, key), **results_table.aggregate(groups[key], METRICS))
+          for key in sorted(groups, key=_order)]
 
 
 def _order(key):

@@ -141,8 +141,9 @@ def plot_early_stopping(groups, path):
     for axis, (metric, _) in zip(axes[0], _PANELS):
       plot_style.error_bars(
           axis, x, members, metric, color=plot_style.color(index), marker='o',
-          markersize=4, capsize=3, linewidth=1.4, label='{} ({} trial{})'.format(
-              name, trials, '' if trials == 1 else 's'))
+          markersize=4, capsize=3, linewidth=1.4,
+          label='{} ({} trial{})'.format(name, trials,
+                                         '' if trials == 1 else 's'))
   for axis, (_, label) in zip(axes[0], _PANELS):
     plot_style.percent_axis(axis, sorted(ticks))
     axis.set_ylabel(label)

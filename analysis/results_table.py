@@ -96,28 +96,36 @@ def group_rows(rows):
     rows: dicts from `run_rows`.
 
   Returns:
-    dicts with IDENTITY, 'trials', '<metric>_<stat>' for every metric in
-    run_summary.METRICS and every stat in STATS, 'collapsed': {trial:
-    [layers]} for the trials whose mask collapsed a layer and 'unreached':
-    {trial: count} for those whose mask left outputs unreached.
+    dicts with IDENTITY and what `aggregate` gives for run_summary.METRICS.
   """
   groups = {}
   for row in rows:
     groups.setdefault((row['kind'], row['name'], row['key']), []).append(row)
-  out = []
-  for (kind, name, key), members in sorted(groups.items(), key=_group_order):
-    group = {'kind': kind, 'name': name, 'key': key, 'trials': len(members),
-             'collapsed': {m['trial']: m['collapsed'] for m in members
-                           if m.get('collapsed')},
-             'unreached': {m['trial']: m['unreached_outputs'] for m in members
-                           if m.get('unreached_outputs')}}
-    group.update(_identity(kind, key))
-    for metric in run_summary.METRICS:
-      values = np.array([m[metric] for m in members], dtype=np.float64)
-      group.update({'{}_{}'.format(metric, stat): value
-                    for stat, value in _stats(values).items()})
-    out.append(group)
-  return out
+  return [dict(kind=kind, name=name, key=key, **_identity(kind, key),
+               **aggregate(members, run_summary.METRICS))
+          for (kind, name, key), members in sorted(groups.items(),
+                                                   key=_group_order)]
+
+
+def aggregate(members, metrics):
+  """What the rows of one group's trials add up to.
+
+  Returns:
+    a dict of 'trials', '<metric>_<stat>' for every metric of `metrics` and
+    every stat in STATS (NaNs ignored), 'collapsed': {trial: [layers]} for
+    the trials whose mask collapsed a layer and 'unreached': {trial: count}
+    for those whose mask left outputs unreached.
+  """
+  group = {'trials': len(members),
+           'collapsed': {m['trial']: m['collapsed'] for m in members
+                         if m.get('collapsed')},
+           'unreached': {m['trial']: m['unreached_outputs'] for m in members
+                         if m.get('unreached_outputs')}}
+  for metric in metrics:
+    values = np.array([m[metric] for m in members], dtype=np.float64)
+    group.update({'{}_{}'.format(metric, stat): value
+                  for stat, value in _stats(values).items()})
+  return group
 
 
 def _group_order(item):
