@@ -18,13 +18,12 @@ each gives a curve, and all are drawn in one figure. Writes <name>.json,
 <name>.csv and <name>.png into output_dir.
 """
 
-import csv
-import io
 import os
 
 import numpy as np
 
 from lottery_ticket import command_line
+from lottery_ticket.analysis import tables
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -133,15 +132,10 @@ def curve(start, end, split='train', mask='start', alphas=None):
 
 def curves_to_csv(curves):
   """CSV text: label,alpha,loss,accuracy for every point of every curve."""
-  buffer = io.StringIO()
-  writer = csv.writer(buffer, lineterminator='\n')
-  writer.writerow(['label', 'alpha', 'loss', 'accuracy'])
-  for item in curves:
-    for alpha, loss, accuracy in zip(item['alpha'], item['loss'],
-                                     item['accuracy']):
-      writer.writerow([item.get('label', ''), repr(alpha), repr(loss),
-                       repr(accuracy)])
-  return buffer.getvalue()
+  return tables.csv_text(['label', 'alpha', 'loss', 'accuracy'], (
+      [item.get('label', '')] + [repr(v) for v in point]
+      for item in curves
+      for point in zip(item['alpha'], item['loss'], item['accuracy'])))
 
 
 def interpolate(start, end, output_dir, name='interpolation', labels=None,

@@ -34,8 +34,6 @@ network's accuracy only at levels where it is stable, and rewinding to a
 later k makes deeper levels stable; the controls never match.
 """
 
-import csv
-import io
 import math
 import os
 import re
@@ -45,6 +43,7 @@ import numpy as np
 from lottery_ticket import command_line
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
+from lottery_ticket.analysis import tables
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
@@ -169,14 +168,10 @@ def lmc_rows(experiment_dir, include_unfinished=False, trees=None):
 
 
 def to_csv(rows):
-  buffer = io.StringIO()
-  writer = csv.writer(buffer, lineterminator='\n')
-  writer.writerow(COLUMNS)
-  for row in rows:
-    writer.writerow(['' if row[c] is None else (
-        repr(row[c]) if isinstance(row[c], float) else row[c])
-                     for c in COLUMNS])
-  return buffer.getvalue()
+  return tables.csv_text(COLUMNS, ([
+      '' if row[c] is None else (
+          repr(row[c]) if isinstance(row[c], float) else row[c])
+      for c in COLUMNS] for row in rows))
 
 
 def _cell(value, digits=4):

@@ -7,8 +7,6 @@ mean, standard deviation (over trials, ddof=1; 0 for a single trial),
 minimum and maximum, NaNs ignored.
 """
 
-import csv
-import io
 import math
 import os
 
@@ -17,6 +15,7 @@ import numpy as np
 from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
 from lottery_ticket.analysis import run_summary
+from lottery_ticket.analysis import tables
 from lottery_ticket.foundations import save_restore
 
 # The winning tickets lead the lottery rows; the controls follow.
@@ -190,12 +189,8 @@ def mark_notes(notes):
 
 def to_csv(rows, columns):
   """CSV text of `rows` with the given columns (None and NaN left empty)."""
-  buffer = io.StringIO()
-  writer = csv.writer(buffer, lineterminator='\n')
-  writer.writerow(columns)
-  for row in rows:
-    writer.writerow([_csv_cell(row.get(c)) for c in columns])
-  return buffer.getvalue()
+  return tables.csv_text(columns, ([_csv_cell(row.get(c)) for c in columns]
+                                   for row in rows))
 
 
 def _csv_cell(value):
