@@ -31,6 +31,7 @@ import numpy as np
 
 from lottery_ticket import command_line
 from lottery_ticket.analysis import interpolation
+from lottery_ticket.analysis import plot_style
 from lottery_ticket.analysis import tables
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
@@ -224,8 +225,7 @@ def instability(run_dir, output_dir, rewind_iterations=(0,), split='test',
     from lottery_ticket.analysis import interpolation_plots  # pylint: disable=g-import-not-at-top
     drawn = interpolation_plots.plot_instability(
         results, os.path.join(output_dir, 'instability.png'),
-        'Instability of {}'.format(os.sep.join(
-            os.path.normpath(run_dir).split(os.sep)[-3:])))
+        'Instability of {}'.format(plot_style.short_path(run_dir, 3)))
     if not quiet:
       print('plot: {}'.format(drawn))
   return results

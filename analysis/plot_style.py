@@ -8,6 +8,7 @@ only ever saved as PNG files.
 """
 
 import io
+import os
 
 import numpy as np
 
@@ -32,6 +33,11 @@ def pyplot():
   matplotlib.use('Agg', force=True)
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
   return plt
+
+
+def short_path(path, parts=4):
+  """The last `parts` components of a path, as figures name a source."""
+  return os.sep.join(os.path.normpath(path).split(os.sep)[-parts:])
 
 
 def color(index):
