@@ -216,9 +216,7 @@ def to_markdown(groups):
     name = group['name'] + mark(group, group['name'], notes)
     cells = [group['kind'], name, _plain(group['level']),
              _plain(group['sparsity']), str(group['trials'])]
-    for metric in run_summary.METRICS:
-      cells.append(_mean_std(metric, group['{}_mean'.format(metric)],
-                             group['{}_std'.format(metric)], group['trials']))
+    cells += [mean_std(group, metric) for metric in run_summary.METRICS]
     lines.append('| ' + ' | '.join(cells) + ' |')
   return '\n'.join(lines + mark_notes(notes)) + '\n'
 
@@ -227,17 +225,17 @@ def _plain(value):
   return '' if value is None else str(value)
 
 
-def _mean_std(metric, mean, std, trials):
+def mean_std(group, metric):
+  """'0.9712 ± 0.0021' of a group's metric ('n/a' without a value; the
+  mean alone of a single trial): iterations whole, percents to 2 places,
+  accuracies to 4."""
+  mean = group[metric + '_mean']
   if math.isnan(mean):
     return 'n/a'
-  if metric == 'early_stop_iteration':
-    text = '{:.0f}'.format(mean)
-    spread = '{:.0f}'.format(std)
-  elif metric == 'percent_remaining':
-    text, spread = '{:.2f}'.format(mean), '{:.2f}'.format(std)
-  else:
-    text, spread = '{:.4f}'.format(mean), '{:.4f}'.format(std)
-  return text if trials < 2 else '{} ± {}'.format(text, spread)
+  digits = {'early_stop_iteration': 0, 'percent_remaining': 2}.get(metric, 4)
+  if group['trials'] < 2:
+    return '{:.{}f}'.format(mean, digits)
+  return '{:.{d}f} ± {:.{d}f}'.format(mean, group[metric + '_std'], d=digits)
 
 
 def write_tables(rows, groups, output_dir):
