@@ -204,9 +204,11 @@ def plot(rows, path):
   from lottery_ticket.analysis import plot_style  # pylint: disable=g-import-not-at-top
   networks = sorted({r['network'] for r in rows})
   figure, axes = plot_style.new_figure(len(networks), 2, width=5.6)
-  styles = (('IMP', 'imp_accuracy', '-', 'o'),
-            ('random pruning', 'random_pruning_accuracy', '--', 'v'),
-            ('reinit', 'reinit_accuracy', ':', 's'))
+  # (panel, label, column, line style, marker) of each line of a k.
+  lines = ((0, 'IMP k=', 'imp_accuracy', '-', 'o'),
+           (0, 'random pruning k=', 'random_pruning_accuracy', '--', 'v'),
+           (0, 'reinit k=', 'reinit_accuracy', ':', 's'),
+           (1, 'k=', 'instability_points', '-', 'o'))
   for row_axes, network in zip(axes, networks):
     mine = [r for r in rows if r['network'] == network]
     rewinds = sorted({r['rewind_iteration'] for r in mine})
@@ -214,17 +216,12 @@ def plot(rows, path):
       tree = sorted((r for r in mine if r['rewind_iteration'] == rewind),
                     key=lambda r: r['level'])
       x = np.array([r['percent_remaining'] for r in tree])
-      for name, column, style, marker in styles:
+      for panel, label, column, style, marker in lines:
         y = np.array([r[column] for r in tree], dtype=float)
         if np.isfinite(y).any():
-          row_axes[0].plot(x, y, style, marker=marker, markersize=3.5,
-                           color=plot_style.color(index), linewidth=1.3,
-                           label='{} k={}'.format(name, rewind))
-      y = np.array([r['instability_points'] for r in tree], dtype=float)
-      if np.isfinite(y).any():
-        row_axes[1].plot(x, y, '-', marker='o', markersize=3.5,
-                         color=plot_style.color(index), linewidth=1.3,
-                         label='k={}'.format(rewind))
+          row_axes[panel].plot(x, y, style, marker=marker, markersize=3.5,
+                               color=plot_style.color(index), linewidth=1.3,
+                               label=label + str(rewind))
     row_axes[1].axhline(100 * STABLE_BELOW, color='0.4', linewidth=1,
                         linestyle='--', label='stable below 2 pp')
     ticks = {round(r['percent_remaining'], 1) for r in mine
