@@ -240,11 +240,11 @@ def _reuse(path, settings):
   differing = sorted(k for k in set(settings) | set(there)
                      if settings.get(k) != there.get(k))
   if differing:
-    raise ValueError('{} was computed with other settings ({}); pass '
-                     'overwrite=True to recompute it'.format(
-                         path, ', '.join('{}={} there vs {}'.format(
-                             k, there.get(k), settings.get(k))
-                                         for k in differing)))
+    raise ValueError(
+        '{} was computed with other settings ({}); pass overwrite=True to '
+        'recompute it'.format(path, ', '.join(
+            '{}={} there vs {}'.format(k, there.get(k), settings.get(k))
+            for k in differing)))
   return stored
 
 
