@@ -54,6 +54,9 @@ setuptools.setup(
     python_requires='>=3.9',
     package_dir={'lottery_ticket': '.'},
     packages=['lottery_ticket'] + ['lottery_ticket.' + p for p in SUBPACKAGES],
+    # The papers' published figures, read by analysis/published.py.
+    package_data={'lottery_ticket.analysis': ['published_papers.json',
+                                              'published_figures.tsv']},
     install_requires=TENSORFLOW + [
         'fire>=0.5',
         'numpy>=1.23',

@@ -236,14 +236,15 @@ def present(result, top_k=20, sigma_fraction=0.01):
 
 def _reuse(path, settings):
   stored = save_restore.read_json(path)
-  if stored.get('settings') != settings:
-    differing = sorted(k for k in set(settings) | set(stored.get('settings', {}))
-                       if settings.get(k) != stored.get('settings', {}).get(k))
-    raise ValueError('{} was computed with other settings ({}); pass '
-                     'overwrite=True to recompute it'.format(
-                         path, ', '.join('{}={} there vs {}'.format(
-                             k, stored.get('settings', {}).get(k),
-                             settings.get(k)) for k in differing)))
+  there = stored.get('settings', {})
+  differing = sorted(k for k in set(settings) | set(there)
+                     if settings.get(k) != there.get(k))
+  if differing:
+    raise ValueError(
+        '{} was computed with other settings ({}); pass overwrite=True to '
+        'recompute it'.format(path, ', '.join(
+            '{}={} there vs {}'.format(k, there.get(k), settings.get(k))
+            for k in differing)))
   return stored
 
 

@@ -25,14 +25,14 @@ directories; a re-run skips finished ones), k<k>/path.json, and
 instability.json, instability.csv, instability.png.
 """
 
-import csv
-import io
 import os
 
 import numpy as np
 
 from lottery_ticket import command_line
 from lottery_ticket.analysis import interpolation
+from lottery_ticket.analysis import plot_style
+from lottery_ticket.analysis import tables
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -174,15 +174,12 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
 
 def to_csv(results):
   """CSV text: one row per k."""
-  buffer = io.StringIO()
-  writer = csv.writer(buffer, lineterminator='\n')
-  writer.writerow(['rewind_iteration', 'instability', 'loss_barrier',
-                   'error_copy1', 'error_copy2', 'max_error'])
-  for r in results:
-    writer.writerow([r['rewind'], repr(r['instability']), repr(r['loss_barrier']),
-                     repr(r['end_errors'][0]), repr(r['end_errors'][1]),
-                     repr(r['max_error'])])
-  return buffer.getvalue()
+  return tables.csv_text(
+      ['rewind_iteration', 'instability', 'loss_barrier', 'error_copy1',
+       'error_copy2', 'max_error'],
+      ([r['rewind']] + [repr(v) for v in (r['instability'], r['loss_barrier'],
+                                          *r['end_errors'], r['max_error'])]
+       for r in results))
 
 
 def instability(run_dir, output_dir, rewind_iterations=(0,), split='test',
@@ -228,8 +225,7 @@ def instability(run_dir, output_dir, rewind_iterations=(0,), split='test',
     from lottery_ticket.analysis import interpolation_plots  # pylint: disable=g-import-not-at-top
     drawn = interpolation_plots.plot_instability(
         results, os.path.join(output_dir, 'instability.png'),
-        'Instability of {}'.format(os.sep.join(
-            os.path.normpath(run_dir).split(os.sep)[-3:])))
+        'Instability of {}'.format(plot_style.short_path(run_dir, 3)))
     if not quiet:
       print('plot: {}'.format(drawn))
   return results

@@ -18,13 +18,13 @@ each gives a curve, and all are drawn in one figure. Writes <name>.json,
 <name>.csv and <name>.png into output_dir.
 """
 
-import csv
-import io
 import os
 
 import numpy as np
 
 from lottery_ticket import command_line
+from lottery_ticket.analysis import plot_style
+from lottery_ticket.analysis import tables
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -70,16 +70,23 @@ def check_compatible(start, end):
                                       list(end.weights[name].shape), end.source))
 
 
+def mask_choice(mask):
+  """'start', 'end' or 'none' (None is 'none'), in lower case.
+
+  Raises:
+    ValueError: for any other choice.
+  """
+  choice = 'none' if mask is None else str(mask).lower()
+  if choice not in MASKS:
+    raise ValueError('No such mask choice: {!r} (choose start, end or '
+                     'none)'.format(mask))
+  return choice
+
+
 def choose_mask(start, end, mask):
   """The masks applied along the path: the start's, the end's or None."""
-  if mask is None or str(mask).lower() == 'none':
-    return None
-  if mask == 'start':
-    return start.masks
-  if mask == 'end':
-    return end.masks
-  raise ValueError('No such mask choice: {!r} (choose start, end or none)'.format(
-      mask))
+  return {'start': start.masks, 'end': end.masks,
+          'none': None}[mask_choice(mask)]
 
 
 def weights_at(start_weights, end_weights, alpha, masks=None):
@@ -133,15 +140,10 @@ def curve(start, end, split='train', mask='start', alphas=None):
 
 def curves_to_csv(curves):
   """CSV text: label,alpha,loss,accuracy for every point of every curve."""
-  buffer = io.StringIO()
-  writer = csv.writer(buffer, lineterminator='\n')
-  writer.writerow(['label', 'alpha', 'loss', 'accuracy'])
-  for item in curves:
-    for alpha, loss, accuracy in zip(item['alpha'], item['loss'],
-                                     item['accuracy']):
-      writer.writerow([item.get('label', ''), repr(alpha), repr(loss),
-                       repr(accuracy)])
-  return buffer.getvalue()
+  return tables.csv_text(['label', 'alpha', 'loss', 'accuracy'], (
+      [item.get('label', '')] + [repr(v) for v in point]
+      for item in curves
+      for point in zip(item['alpha'], item['loss'], item['accuracy'])))
 
 
 def interpolate(start, end, output_dir, name='interpolation', labels=None,
@@ -176,16 +178,14 @@ def interpolate(start, end, output_dir, name='interpolation', labels=None,
     raise ValueError('{} labels for {} start networks'.format(
         len(labels), len(starts)))
   alphas = alpha_grid(alpha_min, alpha_max, num_points)
-  mask = 'none' if mask is None else str(mask).lower()
-  if mask not in MASKS:
-    raise ValueError('No such mask choice: {!r} (choose start, end or '
-                     'none)'.format(mask))
+  mask = mask_choice(mask)
   from lottery_ticket.analysis import network_source  # pylint: disable=g-import-not-at-top
   end_network = network_source.load(end)
   results = []
   for index, source in enumerate(starts):
     item = curve(network_source.load(source), end_network, split, mask, alphas)
-    item['label'] = str(labels[index]) if labels else _short(item['start'])
+    item['label'] = (str(labels[index]) if labels
+                     else plot_style.short_path(item['start']))
     results.append(item)
     if not quiet:
       print(summary_line(item))
@@ -196,7 +196,8 @@ def interpolate(start, end, output_dir, name='interpolation', labels=None,
   if plot:
     from lottery_ticket.analysis import interpolation_plots  # pylint: disable=g-import-not-at-top
     written.append(interpolation_plots.plot_interpolation(
-        results, base + '.png', end_label=_short(end_network.source)))
+        results, base + '.png',
+        end_label=plot_style.short_path(end_network.source)))
   if not quiet:
     print('wrote {}'.format(', '.join(written)))
   return results
@@ -229,10 +230,6 @@ def as_list(value):
   if text.startswith('[') and text.endswith(']'):
     text = text[1:-1]
   return [part.strip().strip('\'"') for part in text.split(',') if part.strip()]
-
-
-def _short(path, parts=4):
-  return os.sep.join(os.path.normpath(path).split(os.sep)[-parts:])
 
 
 if __name__ == '__main__':

@@ -5,6 +5,12 @@ import numpy as np
 from lottery_ticket.analysis import plot_style
 
 
+def _path(axis, item, key, index, label):
+  """`key` of a path against alpha, in the index-th colour."""
+  axis.plot(item['alpha'], item[key], color=plot_style.color(index),
+            marker='o', markersize=3, linewidth=1.5, label=label)
+
+
 def _mark_ends(axis):
   """Dotted lines at the two end points (alpha 0 and 1)."""
   for alpha in (0.0, 1.0):
@@ -22,13 +28,11 @@ def plot_interpolation(curves, path, end_label=None):
   Returns:
     path.
   """
-  figure, axes = plot_style.new_figure(1, 2, width=5.6, height=4.2)
+  figure, axes = plot_style.new_figure(1, 2, width=5.6)
   loss_axis, accuracy_axis = axes[0]
   for index, item in enumerate(curves):
-    style = dict(color=plot_style.color(index), marker='o', markersize=3,
-                 linewidth=1.5, label=item.get('label'))
-    loss_axis.plot(item['alpha'], item['loss'], **style)
-    accuracy_axis.plot(item['alpha'], item['accuracy'], **style)
+    _path(loss_axis, item, 'loss', index, item.get('label'))
+    _path(accuracy_axis, item, 'accuracy', index, item.get('label'))
   split = curves[0]['split'] if curves else ''
   for axis, what in ((loss_axis, 'loss'), (accuracy_axis, 'accuracy')):
     _mark_ends(axis)
@@ -58,14 +62,12 @@ def plot_instability(results, path, title=None):
   Returns:
     path.
   """
-  figure, axes = plot_style.new_figure(1, 2, width=5.6, height=4.2)
+  figure, axes = plot_style.new_figure(1, 2, width=5.6)
   path_axis, summary_axis = axes[0]
   for index, result in enumerate(sorted(results, key=lambda r: r['rewind'])):
-    item = result['curve']
-    path_axis.plot(item['alpha'], item['error'], color=plot_style.color(index),
-                   marker='o', markersize=3, linewidth=1.5,
-                   label='k = {} (instability {:.3f})'.format(
-                       result['rewind'], result['instability']))
+    _path(path_axis, result['curve'], 'error', index,
+          'k = {} (instability {:.3f})'.format(result['rewind'],
+                                                result['instability']))
   _mark_ends(path_axis)
   path_axis.set_xlabel('alpha (0: first copy, 1: second copy)')
   path_axis.set_ylabel('{} error'.format(results[0]['curve']['split']))

@@ -34,8 +34,6 @@ network's accuracy only at levels where it is stable, and rewinding to a
 later k makes deeper levels stable; the controls never match.
 """
 
-import csv
-import io
 import math
 import os
 import re
@@ -45,6 +43,7 @@ import numpy as np
 from lottery_ticket import command_line
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
+from lottery_ticket.analysis import tables
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
@@ -169,14 +168,10 @@ def lmc_rows(experiment_dir, include_unfinished=False, trees=None):
 
 
 def to_csv(rows):
-  buffer = io.StringIO()
-  writer = csv.writer(buffer, lineterminator='\n')
-  writer.writerow(COLUMNS)
-  for row in rows:
-    writer.writerow(['' if row[c] is None else (
-        repr(row[c]) if isinstance(row[c], float) else row[c])
-                     for c in COLUMNS])
-  return buffer.getvalue()
+  return tables.csv_text(COLUMNS, ([
+      '' if row[c] is None else (
+          repr(row[c]) if isinstance(row[c], float) else row[c])
+      for c in COLUMNS] for row in rows))
 
 
 def _cell(value, digits=4):
@@ -209,9 +204,11 @@ def plot(rows, path):
   from lottery_ticket.analysis import plot_style  # pylint: disable=g-import-not-at-top
   networks = sorted({r['network'] for r in rows})
   figure, axes = plot_style.new_figure(len(networks), 2, width=5.6)
-  styles = (('IMP', 'imp_accuracy', '-', 'o'),
-            ('random pruning', 'random_pruning_accuracy', '--', 'v'),
-            ('reinit', 'reinit_accuracy', ':', 's'))
+  # (panel, label, column, line style, marker) of each line of a k.
+  lines = ((0, 'IMP k=', 'imp_accuracy', '-', 'o'),
+           (0, 'random pruning k=', 'random_pruning_accuracy', '--', 'v'),
+           (0, 'reinit k=', 'reinit_accuracy', ':', 's'),
+           (1, 'k=', 'instability_points', '-', 'o'))
   for row_axes, network in zip(axes, networks):
     mine = [r for r in rows if r['network'] == network]
     rewinds = sorted({r['rewind_iteration'] for r in mine})
@@ -219,31 +216,18 @@ def plot(rows, path):
       tree = sorted((r for r in mine if r['rewind_iteration'] == rewind),
                     key=lambda r: r['level'])
       x = np.array([r['percent_remaining'] for r in tree])
-      for name, column, style, marker in styles:
+      for panel, label, column, style, marker in lines:
         y = np.array([r[column] for r in tree], dtype=float)
         if np.isfinite(y).any():
-          row_axes[0].plot(x, y, style, marker=marker, markersize=3.5,
-                           color=plot_style.color(index), linewidth=1.3,
-                           label='{} k={}'.format(name, rewind))
-      y = np.array([r['instability_points'] for r in tree], dtype=float)
-      if np.isfinite(y).any():
-        row_axes[1].plot(x, y, '-', marker='o', markersize=3.5,
-                         color=plot_style.color(index), linewidth=1.3,
-                         label='k={}'.format(rewind))
+          row_axes[panel].plot(x, y, style, marker=marker, markersize=3.5,
+                               color=plot_style.color(index), linewidth=1.3,
+                               label=label + str(rewind))
     row_axes[1].axhline(100 * STABLE_BELOW, color='0.4', linewidth=1,
                         linestyle='--', label='stable below 2 pp')
-    ticks = sorted({round(r['percent_remaining'], 1) for r in mine
-                    if math.isfinite(r['percent_remaining'])}, reverse=True)
-    shown = [ticks[i] for i in sorted(set(
-        np.linspace(0, len(ticks) - 1, min(8, len(ticks))).round()
-        .astype(int)))] if ticks else []
+    ticks = {round(r['percent_remaining'], 1) for r in mine
+             if math.isfinite(r['percent_remaining'])}
     for axis in row_axes:
-      axis.set_xscale('log')
-      axis.set_xticks(shown)
-      axis.set_xticklabels(['{:g}'.format(t) for t in shown])
-      axis.minorticks_off()
-      axis.invert_xaxis()
-      axis.set_xlabel('percent of weights remaining (log scale)')
+      plot_style.percent_axis(axis, ticks)
       axis.legend(fontsize=7)
     row_axes[0].set_ylabel('final test accuracy')
     row_axes[0].set_title('{}: IMP rewound to k and its controls'.format(

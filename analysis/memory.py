@@ -61,10 +61,9 @@ def resolve_limit(limit=None):
 
 def format_bytes(count):
   """A short human-readable size, e.g. '1.5 GiB'."""
-  count = float(count)
-  for unit in ('B', 'KiB', 'MiB', 'GiB', 'TiB'):
-    if abs(count) < 1024 or unit == 'TiB':
-      return '{:.1f} {}'.format(count, unit) if unit != 'B' else '{:.0f} B'.format(
-          count)
+  if abs(count) < 1024:
+    return '{:.0f} B'.format(count)
+  for unit in ('KiB', 'MiB', 'GiB', 'TiB'):
     count /= 1024.0
-  return '{:.1f} TiB'.format(count)
+    if abs(count) < 1024 or unit == 'TiB':
+      return '{:.1f} {}'.format(count, unit)

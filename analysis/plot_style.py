@@ -8,6 +8,7 @@ only ever saved as PNG files.
 """
 
 import io
+import os
 
 import numpy as np
 
@@ -32,6 +33,11 @@ def pyplot():
   matplotlib.use('Agg', force=True)
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
   return plt
+
+
+def short_path(path, parts=4):
+  """The last `parts` components of a path, as figures name a source."""
+  return os.sep.join(os.path.normpath(path).split(os.sep)[-parts:])
 
 
 def color(index):
@@ -92,21 +98,35 @@ def ring_collapsed(axis, x, y, collapsed):
                  zorder=5, label=COLLAPSE_LABEL)
 
 
+def error_bars(axis, x, groups, metric, ring=True, **style):
+  """The mean of `metric` over each group's trials at `x`, its bar from the
+  minimum to the maximum; a group with a collapsed trial ringed in red
+  (unless ring=False)."""
+  mean = np.array([g[metric + '_mean'] for g in groups])
+  low = mean - np.array([g[metric + '_min'] for g in groups])
+  high = np.array([g[metric + '_max'] for g in groups]) - mean
+  axis.errorbar(x, mean, yerr=[np.nan_to_num(low), np.nan_to_num(high)],
+                **style)
+  if ring:
+    ring_collapsed(axis, x, mean, [bool(g.get('collapsed')) for g in groups])
+
+
+def spread(values, count):
+  """Up to `count` of `values` (a sorted list) spread evenly over it, the
+  first and the last kept."""
+  if len(values) <= count:
+    return list(values)
+  picks = np.linspace(0, len(values) - 1, count).round().astype(int)
+  return [values[i] for i in sorted(set(picks))]
+
+
 def percent_axis(axis, ticks):
   """A log axis of percent remaining, decreasing to the right (as pruned)."""
   axis.set_xscale('log')
   axis.set_xlabel('percent of weights remaining (log scale)')
   if ticks:
-    shown = _thin(ticks, 8)
+    shown = spread(sorted(ticks, reverse=True), 8)
     axis.set_xticks(shown)
     axis.set_xticklabels(['{:g}'.format(t) for t in shown])
     axis.minorticks_off()
     axis.set_xlim(max(ticks) * 1.25, min(ticks) / 1.25)
-
-
-def _thin(values, count):
-  values = sorted(values, reverse=True)
-  if len(values) <= count:
-    return values
-  picks = np.linspace(0, len(values) - 1, count).round().astype(int)
-  return [values[i] for i in sorted(set(picks))]

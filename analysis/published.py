@@ -2,18 +2,22 @@
 sets each beside the runs that match it.
 
 `FIGURES` holds every number of ../shared/papers/published.md (the notes
-of what could be read, and where), one `Figure` per number: its paper (and
-the version the number is from), where in the paper, the network, dataset
-and weights remaining it was measured at, the method (named as this library
-names the runs: same_init and reinit for the lottery experiment and its
-control, random_pruning, the sparse method, or method_ablation as
-'snip_shuffle'), the quantity (a key of MEASURES), the value in the paper's
-unit (accuracies in percent, differences in percentage points), and its
-`Source`: where it was read and how directly (first-hand: the paper or
-the authors' files; second-hand: the paper's words as a reproduction or a
-reader's notes quote them, with a confidence; computed: aggregated from
-the authors' released data). `MISSING` names what was looked for and not
-found. Nothing here is a target: it is what the papers say.
+of what could be read, and where), one `Figure` per number, read from
+published_figures.tsv beside this module (a row per number; its papers,
+their sources and what is missing are in published_papers.json): its paper
+(and the version the number is from), where in the paper, the network,
+dataset and weights remaining it was measured at, the method (named as
+this library names the runs: same_init and reinit for the lottery
+experiment and its control, random_pruning, the sparse method, or
+method_ablation as 'snip_shuffle'), the quantity (a key of MEASURES), the
+value in the paper's unit (accuracies in percent, differences in
+percentage points), and its `Source`: where it was read and how directly
+(first-hand: the paper or the authors' files; second-hand: the paper's
+words as a reproduction or a reader's notes quote them, with a confidence;
+computed: aggregated from the authors' released data; the LeNet-5 rows of
+Evci et al.'s post are commented out in its source, so read with medium
+confidence). `MISSING` names what was looked for and not found. Nothing
+here is a target: it is what the papers say.
 
 `comparison(rows)` matches each figure with the group of runs of the same
 network and method nearest its weights remaining (within MATCH_TOLERANCE)
@@ -25,12 +29,16 @@ matched figures beside the runs, then the figures no run matches (what a
 full run would be held against), then what is missing.
 """
 
+import csv
 import dataclasses
+import json
 import math
+import os
 from typing import Optional, Tuple
 
 import numpy as np
 
+from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
 from lottery_ticket.argfiles import paper_recipes
@@ -130,91 +138,6 @@ class Figure(object):
     return ', '.join([self.method] + ['{}={}'.format(k, v)
                                       for k, v in self.settings])
 
-
-# The papers ------------------------------------------------------------------
-
-FRANKLE_CARBIN = Paper(
-    'Frankle & Carbin 2019', '"The Lottery Ticket Hypothesis" (ICLR 2019)',
-    'arXiv 1803.03635 v5',
-    ((run_facts.LENET_300_100, paper_recipes.LOTTERY_STEPS['training_len']),),
-    'Its absolute accuracies and early-stopping iterations per level are '
-    'only in its Figures 1, 3 and 4 (curves). The anonymous OpenReview '
-    'submission differs: 27% earlier at 21%, +0.4 points at 17%, back to '
-    'dense at 3.5%, 2.44x against reinit, conv 3.91x/4.17x/2.41x; the '
-    'figures here are v5\'s.')
-RENDA = Paper(
-    'Renda, Frankle & Carbin 2020', '"Comparing Rewinding and Fine-tuning '
-    'in Neural Network Pruning" (ICLR 2020)',
-    note='Unpruned: the mean of all base runs; pruned: per method and '
-    'density the median over trials, then the best over retraining lengths '
-    '(the paper\'s "best retraining time" view). Weight rewinding, '
-    'learning-rate rewinding and fine-tuning are this library\'s '
-    '--retrain=rewind_weights, rewind_lr and finetune.')
-TANAKA = Paper(
-    'Tanaka, Kunin, Yamins & Ganguli 2020', '"Pruning neural networks '
-    'without any data by iteratively conserving synaptic flow" (NeurIPS '
-    '2020)', note='Figure 6\'s data, the mean of 3 runs. Their VGG-16 has '
-    'batch norm; their ResNet-18 is the "tiny" CIFAR variant. 10.00 '
-    '(CIFAR-10) or 1.00 (CIFAR-100) is chance: layer collapse.')
-FRANKLE_2021 = Paper(
-    'Frankle, Dziugaite, Roy & Carbin 2021', '"Pruning Neural Networks at '
-    'Initialization: Why are We Missing the Mark?" (ICLR 2021)',
-    note='Its abstract (first-hand): "randomly shuffling the weights these '
-    'methods prune within each layer or sampling new initial values '
-    'preserves or improves accuracy", so the per-weight decisions "can be '
-    'replaced by a per-layer choice of the fraction of weights to prune". '
-    'Its code (an OpenLTH fork) names the ablations --randomize_layerwise '
-    '(shuffle), --reinitialize (reinit) and --prune_highest (invert), and '
-    'runs SynFlow for 100 iterations.')
-LMC = Paper(
-    'Frankle, Dziugaite, Roy & Carbin 2020', '"Linear Mode Connectivity and '
-    'the Lottery Ticket Hypothesis" (ICML 2020)',
-    note='Its abstract (first-hand): IMP subnetworks "only reach full '
-    'accuracy when they are stable to SGD noise, which either occurs at '
-    'initialization for small-scale settings (MNIST) or early in training '
-    'for large-scale settings". Renda et al.\'s released data (same group\'s '
-    'code) give ResNet-20 91.71 and VGG-16 93.33 unpruned.')
-EVCI = Paper(
-    'Evci, Ioannou, Keskin & Dauphin 2022', '"Gradient Flow in Sparse '
-    'Neural Networks and How Lottery Tickets Win" (AAAI 2022)',
-    training_lens=(('lenet5', '11719it'),))
-FORCE = Paper(
-    'de Jorge et al. 2021', '"Progressive Skeletonization: Trimming more '
-    'fat from a network at initialization" (FORCE, ICLR 2021)')
-PAPERS = (FRANKLE_CARBIN, RENDA, TANAKA, FRANKLE_2021, LMC, EVCI, FORCE)
-
-# What was looked for in a source and not found.
-MISSING = (
-    (FRANKLE_CARBIN, 'the accuracy and early-stopping iteration of each '
-     'level (Figures 1, 3 and 4 show them as curves only)'),
-    (FRANKLE_2021, 'every number: no table or data file was found'),
-    (LMC, "Table 1 (the dense networks' accuracies; a reader's notes give "
-     'ResNet-20 91.7 and VGG-16 93.7, not found in a source)'),
-    (EVCI, 'the per-method table for the MLP at 98% and LeNet-5 at 95% '
-     '(SET, RigL, SNIP, GraSP, small dense)'),
-    (FORCE, 'the numbers of its tables'),
-)
-
-# The sources ------------------------------------------------------------------
-
-_FC_LENET = Source('kowshikgunda71/repro-lottery-ticket lenet/claims.json',
-                   SECOND, 'high')
-_FC_README = Source('Grzejdziok/deep-learning-group-2 README.md', SECOND,
-                    'high')
-_FC_CONV = Source('kowshikgunda71/repro-lottery-ticket cifar/claims.json',
-                  SECOND, 'high')
-_RENDA = Source('lottery-ticket/rewinding-iclr20-public vision/plot/'
-                '{bases,pruned}_dataframe.pkl', COMPUTED)
-_SYNFLOW = Source('ganguli-lab/Synaptic-Flow Results/data/'
-                  'Accuracy_CompRatio/*.npy', COMPUTED)
-_NEURIPS_ABSTRACT = Source('the NeurIPS 2020 abstract', FIRST)
-_LMC_NOTES = Source("a reader's notes of the paper", SECOND, 'medium')
-_EVCI_POST = 'calgaryml/calgaryml.github.io _posts/2025-05-19-gradient-flow-' \
-             'sparse-neural-networks.md'
-_EVCI = Source(_EVCI_POST, FIRST)
-# The LeNet-5 rows are commented out in the post's source.
-_EVCI_LENET = Source(_EVCI_POST, FIRST, 'medium')
-_FORCE_ABSTRACT = Source('the ICLR 2021 abstract', FIRST)
 
 # The measures -----------------------------------------------------------------
 
@@ -344,177 +267,46 @@ MEASURES = {
                                 'existing methods fail', '{:g}%'.format),
 }
 
-# The figures ------------------------------------------------------------------
+# The figures, read from the data files beside this module -----------------
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _rows(common, columns, *rows):
-  """Figures sharing `common` fields, one per row of `columns`' fields."""
-  names = columns.split()
-  return tuple(Figure(**dict(common, **dict(zip(names, row)))) for row in rows)
+def _number(text):
+  return float(text) if text else None
 
 
-_LENET = run_facts.LENET_300_100
-_RETRAIN = {'weights': (('retrain', 'rewind_weights'),),
-            'lr': (('retrain', 'rewind_lr'),),
-            'finetune': (('retrain', 'finetune'),)}
+def _read_papers():
+  """({key: Paper}, {key: Source}, MISSING) from published_papers.json."""
+  with open(os.path.join(_HERE, 'published_papers.json'),
+            encoding='utf-8') as f:
+    data = json.load(f)
+  papers = {key: Paper(**dict(fields, training_lens=tuple(
+      fields.get('training_lens', {}).items())))
+            for key, fields in data['papers'].items()}
+  sources = {key: Source(**fields) for key, fields in data['sources'].items()}
+  return papers, sources, tuple((papers[key], what)
+                                for key, what in data['missing'])
 
-FIGURES = (
-    _rows(dict(paper=FRANKLE_CARBIN, where='§2', network=_LENET,
-               dataset='mnist', method='same_init', source=_FC_LENET),
-          'percent measure value qualifier',
-          (21.0, 'early_stop_vs_dense', -0.38, ''),
-          (13.5, 'accuracy_vs_dense', 0.3, 'more than'),
-          (None, 'percent_back_to_dense', 3.6, ''),
-          (21.0, 'reinit_over_ticket', 2.51, ''),
-          (21.0, 'accuracy_vs_reinit', 0.5, ''),
-          (None, 'best_final_gain', 0.35, 'up to')) +
-    _rows(dict(paper=FRANKLE_CARBIN, where='§2', network=_LENET,
-               dataset='mnist', method='same_init', source=_FC_README,
-               measure='early_stop_vs_dense', value=None),
-          'percent note',
-          (51.3, 'below 0 (learns faster than the dense network) and above '
-           'its value at 21.1% (slower)')) +
-    _rows(dict(paper=FRANKLE_CARBIN, where='§3', dataset='cifar10',
-               method='same_init', source=_FC_CONV, qualifier='at best'),
-          'network percent measure value',
-          ('conv2', 8.8, 'speedup_vs_dense', 3.5),
-          ('conv4', 9.2, 'speedup_vs_dense', 3.5),
-          ('conv6', 15.1, 'speedup_vs_dense', 2.5),
-          ('conv2', 4.6, 'accuracy_vs_dense', 3.4),
-          ('conv4', 11.1, 'accuracy_vs_dense', 3.5),
-          ('conv6', 26.4, 'accuracy_vs_dense', 3.3)) +
-    _rows(dict(paper=FRANKLE_CARBIN, where='§3', dataset='cifar10',
-               method='same_init', source=_FC_CONV, percent=None,
-               measure='percent_back_to_dense', value=2.0,
-               qualifier='below'),
-          'network', ('conv2',), ('conv4',), ('conv6',)) +
-    _rows(dict(paper=FRANKLE_CARBIN, where='Fig. 2', method='same_init',
-               source=_FC_CONV, percent=100.0, measure='weights'),
-          'network dataset value',
-          ('conv2', 'cifar10', 4.3e6), ('conv4', 'cifar10', 2.4e6),
-          ('conv6', 'cifar10', 1.7e6), (_LENET, 'mnist', 266e3)) +
-    _rows(dict(paper=RENDA, where='unpruned', dataset='cifar10', percent=100.0,
-               method='same_init', measure='final_accuracy', source=_RENDA),
-          'network value note',
-          ('resnet20', 91.71, '± 0.23, n = 246'),
-          ('resnet56', 93.46, '± 0.21, n = 246'),
-          ('resnet110', 93.78, '± 0.23, n = 246'),
-          ('vgg16', 93.33, '± 0.19, n = 246')) +
-    _rows(dict(paper=RENDA, where='iterative unstructured pruning',
-               dataset='cifar10', method='same_init',
-               measure='final_accuracy', source=_RENDA),
-          'network percent settings value',
-          ('resnet20', 80.0, _RETRAIN['weights'], 92.07),
-          ('resnet20', 80.0, _RETRAIN['lr'], 92.25),
-          ('resnet20', 80.0, _RETRAIN['finetune'], 91.96),
-          ('resnet20', 51.2, _RETRAIN['weights'], 92.19),
-          ('resnet20', 51.2, _RETRAIN['lr'], 92.29),
-          ('resnet20', 51.2, _RETRAIN['finetune'], 91.75),
-          ('resnet20', 26.2, _RETRAIN['weights'], 91.88),
-          ('resnet20', 26.2, _RETRAIN['lr'], 92.21),
-          ('resnet20', 26.2, _RETRAIN['finetune'], 91.00),
-          ('resnet20', 16.8, _RETRAIN['weights'], 91.62),
-          ('resnet20', 16.8, _RETRAIN['lr'], 91.79),
-          ('resnet20', 16.8, _RETRAIN['finetune'], 90.56),
-          ('resnet20', 10.7, _RETRAIN['weights'], 91.00),
-          ('resnet20', 10.7, _RETRAIN['lr'], 91.22),
-          ('resnet20', 10.7, _RETRAIN['finetune'], 89.78),
-          ('resnet56', 10.7, _RETRAIN['weights'], 93.39),
-          ('resnet56', 10.7, _RETRAIN['lr'], 93.56),
-          ('resnet56', 10.7, _RETRAIN['finetune'], 92.50),
-          ('resnet56', 2.25, _RETRAIN['weights'], 90.91),
-          ('resnet56', 2.25, _RETRAIN['lr'], 91.26),
-          ('resnet56', 2.25, _RETRAIN['finetune'], 88.85)) +
-    _rows(dict(paper=TANAKA, where='Fig. 6', measure='final_accuracy',
-               source=_SYNFLOW),
-          'network dataset percent method value',
-          ('vgg16', 'cifar10', 10.0, 'random_init', 91.15),
-          ('vgg16', 'cifar10', 1.0, 'random_init', 79.14),
-          ('vgg16', 'cifar10', 0.1, 'random_init', 10.00),
-          ('vgg16', 'cifar10', 10.0, 'magnitude_init', 93.12),
-          ('vgg16', 'cifar10', 1.0, 'magnitude_init', 89.80),
-          ('vgg16', 'cifar10', 0.1, 'magnitude_init', 10.00),
-          ('vgg16', 'cifar10', 10.0, 'snip', 92.26),
-          ('vgg16', 'cifar10', 1.0, 'snip', 89.15),
-          ('vgg16', 'cifar10', 0.1, 'snip', 76.25),
-          ('vgg16', 'cifar10', 10.0, 'grasp', 91.84),
-          ('vgg16', 'cifar10', 1.0, 'grasp', 87.49),
-          ('vgg16', 'cifar10', 0.1, 'grasp', 70.93),
-          ('vgg16', 'cifar10', 10.0, 'synflow', 93.26),
-          ('vgg16', 'cifar10', 1.0, 'synflow', 90.08),
-          ('vgg16', 'cifar10', 0.1, 'synflow', 80.39),
-          ('vgg16', 'cifar10', 100.0, 'dense', 93.5),
-          ('resnet18', 'cifar10', 10.0, 'random_init', 92.92),
-          ('resnet18', 'cifar10', 1.0, 'random_init', 82.98),
-          ('resnet18', 'cifar10', 0.1, 'random_init', 13.51),
-          ('resnet18', 'cifar10', 10.0, 'magnitude_init', 94.40),
-          ('resnet18', 'cifar10', 1.0, 'magnitude_init', 10.00),
-          ('resnet18', 'cifar10', 0.1, 'magnitude_init', 10.00),
-          ('resnet18', 'cifar10', 10.0, 'snip', 94.29),
-          ('resnet18', 'cifar10', 1.0, 'snip', 90.80),
-          ('resnet18', 'cifar10', 0.1, 'snip', 78.65),
-          ('resnet18', 'cifar10', 10.0, 'grasp', 93.78),
-          ('resnet18', 'cifar10', 1.0, 'grasp', 89.71),
-          ('resnet18', 'cifar10', 0.1, 'grasp', 71.44),
-          ('resnet18', 'cifar10', 10.0, 'synflow', 94.07),
-          ('resnet18', 'cifar10', 1.0, 'synflow', 90.36),
-          ('resnet18', 'cifar10', 0.1, 'synflow', 79.85),
-          ('resnet18', 'cifar10', 100.0, 'dense', 95.0),
-          ('vgg16', 'cifar100', 10.0, 'random_init', 68.83),
-          ('vgg16', 'cifar100', 1.0, 'random_init', 52.33),
-          ('vgg16', 'cifar100', 0.1, 'random_init', 1.00),
-          ('vgg16', 'cifar100', 10.0, 'magnitude_init', 72.23),
-          ('vgg16', 'cifar100', 1.0, 'magnitude_init', 60.94),
-          ('vgg16', 'cifar100', 0.1, 'magnitude_init', 1.00),
-          ('vgg16', 'cifar100', 10.0, 'snip', 70.83),
-          ('vgg16', 'cifar100', 1.0, 'snip', 61.28),
-          ('vgg16', 'cifar100', 0.1, 'snip', 16.11),
-          ('vgg16', 'cifar100', 10.0, 'grasp', 70.66),
-          ('vgg16', 'cifar100', 1.0, 'grasp', 61.14),
-          ('vgg16', 'cifar100', 0.1, 'grasp', 4.61),
-          ('vgg16', 'cifar100', 10.0, 'synflow', 72.08),
-          ('vgg16', 'cifar100', 1.0, 'synflow', 63.51),
-          ('vgg16', 'cifar100', 0.1, 'synflow', 41.38),
-          ('vgg16', 'cifar100', 100.0, 'dense', 73.1)) +
-    (Figure(TANAKA, 'abstract', 'any', 'any', None, 'synflow',
-            'sparsity_trainable', 99.99, _NEURIPS_ABSTRACT, 'up to'),) +
-    _rows(dict(paper=LMC, where='§3-5', dataset='cifar10',
-               source=_LMC_NOTES),
-          'network percent method measure value note',
-          ('resnet20', 100.0, 'same_init', 'stable_from_iteration', 2000,
-           'the dense network'),
-          ('vgg16', 100.0, 'same_init', 'stable_from_iteration', 1000,
-           'the dense network'),
-          ('resnet20', None, 'same_init', 'stable_from_iteration', 500,
-           'IMP subnetworks, rewound'),
-          ('vgg16', None, 'same_init', 'stable_from_iteration', 1000,
-           'IMP subnetworks, rewound'),
-          ('resnet20', None, 'random_pruning', 'matching_down_to', 80.0, ''),
-          ('vgg16', None, 'random_pruning', 'matching_down_to', 16.8, ''),
-          ('resnet20', None, 'same_init', 'matching_down_to', 13.4,
-           'only IMP matches between 51.2% and 13.4%'),
-          ('vgg16', None, 'same_init', 'matching_down_to', 1.5,
-           'only IMP matches between 6.9% and 1.5%')) +
-    _rows(dict(paper=EVCI, where='Table 1 (post)', network='lenet5',
-               dataset='mnist', percent=5.0, measure='final_accuracy',
-               source=_EVCI_LENET),
-          'method value note',
-          ('lottery', 98.52, '± 0.02'), ('scratch', 97.04, '± 0.15'),
-          ('scratch, other init', 97.19, '± 0.33'),
-          ('prune, restart', 98.60, '± 0.01'), ('prune', 98.53, '')) +
-    _rows(dict(paper=EVCI, where='Table 1 (post)', network='resnet50',
-               dataset='imagenet', percent=None, measure='final_accuracy',
-               source=_EVCI),
-          'method value note',
-          ('lottery', 75.73, '± 0.08, top-1'), ('scratch', 71.16, '± 0.13, '
-                                                'top-1'),
-          ('prune', 75.60, 'top-1')) +
-    _rows(dict(paper=FORCE, where='abstract', network='any', dataset='any',
-               percent=None, source=_FORCE_ABSTRACT),
-          'method measure value qualifier',
-          ('existing methods', 'sparsity_failing', 95.0, 'approx.'),
-          ('force', 'sparsity_trainable', 99.5, 'up to'))
-)
+
+def _read_figures(papers, sources):
+  """The Figures of published_figures.tsv, a row each (papers and sources
+  by their keys in published_papers.json; settings as 'name=value ...')."""
+  with open(os.path.join(_HERE, 'published_figures.tsv'),
+            encoding='utf-8') as f:
+    rows = list(csv.DictReader(f, delimiter='\t', quoting=csv.QUOTE_NONE))
+  return tuple(Figure(**dict(
+      row, paper=papers[row['paper']], source=sources[row['source']],
+      percent=_number(row['percent']), value=_number(row['value']),
+      settings=tuple(tuple(s.split('=', 1)) for s in row['settings'].split())))
+               for row in rows)
+
+
+_PAPERS, _SOURCES, MISSING = _read_papers()
+# In the file's order, which is the report's when no run matches.
+PAPERS = tuple(_PAPERS.values())
+FRANKLE_CARBIN, RENDA, TANAKA, FRANKLE_2021, LMC, EVCI, FORCE = PAPERS
+FIGURES = _read_figures(_PAPERS, _SOURCES)
 
 # Matching figures with runs ---------------------------------------------------
 
@@ -546,15 +338,13 @@ def measured_groups(rows):
                       []).append(row)
   out = []
   for (network, method, name, key), members in groups.items():
+    stats = results_table.aggregate(members, _AVERAGED)
     group = {'network': network, 'method': method, 'name': name, 'key': key,
              'trials': len(members),
              'settings': members[0].get('settings') or {},
              'training_lens': sorted({str(m['training_len']) for m in members}),
              'datasets': sorted({str(m['dataset']) for m in members})}
-    for metric in _AVERAGED:
-      values = np.array([m[metric] for m in members], dtype=np.float64)
-      values = values[np.isfinite(values)]
-      group[metric] = float(values.mean()) if values.size else math.nan
+    group.update({metric: stats[metric + '_mean'] for metric in _AVERAGED})
     if (math.isnan(group['percent_remaining']) and
         members[0]['kind'] == run_discovery.SPARSE):
       group['percent_remaining'] = run_facts.percent_of(key)
@@ -771,14 +561,14 @@ def section(rows):
   them, the figures no run matches, and what could not be found."""
   matched, unmatched = comparison(rows)
   lines = ['## Published figures beside this run', '',
-           'Every number of the papers in analysis/published.py, with where '
-           'it was read and how directly. A number whose network, method '
-           'and weights remaining (within {:.0%}) these runs have stands '
-           'beside the same quantity measured on them (mean over trials; a '
-           'claim about every level is measured on all of a method\'s '
-           'levels); "scaled" names what differs from the paper\'s setting, '
-           'and a scaled run is not expected to reach the paper\'s numbers. '
-           '{} of {} figures match these runs.'.format(
+           'Every number of the papers in analysis/published_figures.tsv, '
+           'with where it was read and how directly. A number whose network, '
+           'method and weights remaining (within {:.0%}) these runs have '
+           'stands beside the same quantity measured on them (mean over '
+           'trials; a claim about every level is measured on all of a '
+           'method\'s levels); "scaled" names what differs from the paper\'s '
+           'setting, and a scaled run is not expected to reach the paper\'s '
+           'numbers. {} of {} figures match these runs.'.format(
                MATCH_TOLERANCE - 1, len(matched), len(matched) +
                len(unmatched)), '']
   papers = sorted(PAPERS, key=lambda p: not any(

@@ -139,7 +139,6 @@ def interpolation_figures(rows, output_dir, split='train', quiet=False):
   from lottery_ticket.analysis import interpolation  # pylint: disable=g-import-not-at-top
   found = []
   directory = os.path.join(output_dir, INTERPOLATION_DIR)
-  from lottery_ticket.analysis import interpolation  # pylint: disable=g-import-not-at-top
   for sparsity, trial, starts, end in interpolation_pairs(rows):
     name = 'sparsity{:g}-trial{}-to-prune'.format(sparsity, trial)
     base = os.path.join(directory, name)

@@ -20,10 +20,7 @@ some outputs reached by no input (unreached_outputs) is marked in the table
 with a footnote that counts them.
 """
 
-import math
 import os
-
-import numpy as np
 
 from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import run_discovery
@@ -62,53 +59,23 @@ def group(pai):
   order.
 
   Returns:
-    dicts with GROUP, 'trials', '<metric>_mean' for METRICS, the std, min
-    and max of final_test_accuracy, 'collapsed': {trial: [layers]} for
-    the trials whose network collapsed and 'unreached': {trial: count} for
-    those whose mask left outputs unreached.
+    dicts with GROUP and what results_table.aggregate gives for METRICS.
   """
   groups = {}
   for row in pai:
     groups.setdefault(tuple(row[k] for k in GROUP), []).append(row)
-  out = []
-  for key in sorted(groups, key=_order):
-    members = groups[key]
-    entry = dict(zip(GROUP, key), trials=len(members),
-                 collapsed={m['trial']: m['collapsed'] for m in members
-                            if m['collapsed']},
-                 unreached={m['trial']: m['unreached_outputs']
-                            for m in members if m['unreached_outputs']})
-    for metric in METRICS:
-      values = np.array([m[metric] for m in members], dtype=np.float64)
-      values = values[np.isfinite(values)]
-      entry[metric + '_mean'] = (float(values.mean()) if values.size
-                                 else math.nan)
-      if metric == 'final_test_accuracy':
-        entry.update(_spread(values))
-    out.append(entry)
-  return out
-
-
-def _spread(values):
-  if not values.size:
-    return {'final_test_accuracy_' + s: math.nan for s in ('std', 'min', 'max')}
-  return {'final_test_accuracy_std': float(np.std(values, ddof=1))
-                                     if values.size > 1 else 0.0,
-          'final_test_accuracy_min': float(values.min()),
-          'final_test_accuracy_max': float(values.max())}
+  return [dict(zip(GROUP, key), **results_table.aggregate(groups[key], METRICS))
+          for key in sorted(groups, key=_order)]
 
 
 def _order(key):
   network, method, ablation, sparsity = key
-  return (network, _method_rank(method), _ablation_rank(ablation), sparsity)
+  return (network, _rank(method, METHODS), _rank(ablation, ABLATIONS), sparsity)
 
 
-def _method_rank(method):
-  return METHODS.index(method) if method in METHODS else len(METHODS)
-
-
-def _ablation_rank(ablation):
-  return ABLATIONS.index(ablation) if ablation in ABLATIONS else len(ABLATIONS)
+def _rank(value, order):
+  """Where `value` stands in `order` (after all of it when not there)."""
+  return order.index(value) if value in order else len(order)
 
 
 def panels(groups):
@@ -119,7 +86,7 @@ def panels(groups):
   for network in sorted({g['network'] for g in groups}):
     members = [g for g in groups if g['network'] == network]
     methods = sorted({g['method'] for g in members},
-                     key=_method_rank)
+                     key=lambda m: _rank(m, METHODS))
     own = [m for m in methods if m not in BASELINES or any(
         g['method'] == m and g['ablation'] != 'none' for g in members)]
     out += [(network, m) for m in (own or methods)]
@@ -136,10 +103,11 @@ def to_csv(groups):
 
 
 def to_markdown(groups):
-  """Markdown: per network, a row per method and ablation, a column per
-  sparsity, cells the mean final test accuracy (± std over trials); a cell
-  with a collapsed trial, or one with unreached outputs, carries a numbered
-  mark explained below the table (results_table.mark)."""
+  """Markdown of `group`'s output: per network, a row per method and
+  ablation, a column per sparsity, cells the mean final test accuracy (±
+  std over trials); a cell with a collapsed trial, or one with unreached
+  outputs, carries a numbered mark explained below the table
+  (results_table.mark)."""
   lines = []
   for network in sorted({g['network'] for g in groups}):
     members = [g for g in groups if g['network'] == network]
@@ -150,28 +118,20 @@ def to_markdown(groups):
           paper_recipes.pai_name(entry['method'], entry['ablation']),
           entry['sparsity'])
       cells[(entry['method'], entry['ablation'], entry['sparsity'])] = (
-          _accuracy(entry) + results_table.mark(entry, label, notes))
+          results_table.mean_std(entry, 'final_test_accuracy') +
+          results_table.mark(entry, label, notes))
     lines += ['### {}'.format(run_facts.network_title(network)), '',
               '| method | ablation | ' + ' | '.join(
                   '{:g}% left'.format(run_facts.percent_of(s))
                   for s in sparsities) + ' |',
               '|---|---|' + '---:|' * len(sparsities)]
-    seen = sorted({(g['method'], g['ablation']) for g in members},
-                  key=lambda m: (_method_rank(m[0]), _ablation_rank(m[1])))
-    for method, ablation in seen:
+    # The groups come in method and ablation order (see `group`).
+    for method, ablation in dict.fromkeys((g['method'], g['ablation'])
+                                          for g in members):
       lines.append('| {} | {} | '.format(method, ablation) + ' | '.join(
           cells.get((method, ablation, s), '') for s in sparsities) + ' |')
     lines += results_table.mark_notes(notes) + ['']
   return lines
-
-
-def _accuracy(entry):
-  mean = entry['final_test_accuracy_mean']
-  if math.isnan(mean):
-    return 'n/a'
-  if entry['trials'] < 2:
-    return '{:.4f}'.format(mean)
-  return '{:.4f} ± {:.4f}'.format(mean, entry['final_test_accuracy_std'])
 
 
 def is_pai_sweep(pai):

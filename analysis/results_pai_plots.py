@@ -29,10 +29,9 @@ _BASELINE_STYLE = {'random_init': ('0.45', 'x', '--'),
 
 
 def _line(groups, network, method, ablation):
-  members = sorted((g for g in groups if g['network'] == network and
-                    g['method'] == method and g['ablation'] == ablation),
-                   key=lambda g: -g['sparsity'])
-  return members
+  return sorted((g for g in groups if g['network'] == network and
+                 g['method'] == method and g['ablation'] == ablation),
+                key=lambda g: -g['sparsity'])
 
 
 def _x(entry):
@@ -44,15 +43,9 @@ def _x(entry):
 
 def _draw(axis, members, color, marker, style, label, ring=True):
   x = np.array([_x(g) for g in members])
-  mean = np.array([g['final_test_accuracy_mean'] for g in members])
-  low = mean - np.array([g['final_test_accuracy_min'] for g in members])
-  high = np.array([g['final_test_accuracy_max'] for g in members]) - mean
-  axis.errorbar(x, mean, yerr=[np.nan_to_num(low), np.nan_to_num(high)],
-                color=color, marker=marker, markersize=4, linestyle=style,
-                linewidth=1.3, capsize=2, label=label)
-  if ring:
-    plot_style.ring_collapsed(axis, x, mean,
-                                 [bool(g['collapsed']) for g in members])
+  plot_style.error_bars(axis, x, members, 'final_test_accuracy', ring,
+                        color=color, marker=marker, markersize=4,
+                        linestyle=style, linewidth=1.3, capsize=2, label=label)
   return x
 
 

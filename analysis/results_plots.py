@@ -24,6 +24,7 @@ import os
 import numpy as np
 
 from lottery_ticket.analysis import curves
+from lottery_ticket.analysis import interpolation
 from lottery_ticket.analysis import plot_style
 from lottery_ticket.analysis import results_pai
 from lottery_ticket.analysis import results_table
@@ -41,15 +42,6 @@ def _names(groups, kind):
 def _run_dirs(rows, kind, name, key):
   return [r['run_dir'] for r in rows
           if r['kind'] == kind and r['name'] == name and r['key'] == key]
-
-
-def default_levels(levels, count=5):
-  """Up to `count` levels spread evenly over `levels` (first and last kept)."""
-  levels = sorted(set(levels))
-  if len(levels) <= count:
-    return levels
-  picks = np.linspace(0, len(levels) - 1, count).round().astype(int)
-  return [levels[i] for i in sorted(set(picks))]
 
 
 def _percent_of_level(groups):
@@ -86,8 +78,8 @@ def plot_accuracy_curves(rows, groups, path, levels=None):
     return None
   present = sorted({g['key'] for g in groups
                     if g['kind'] == run_discovery.LOTTERY})
-  levels = default_levels(present) if levels is None else [
-      int(l) for l in _as_list(levels)]
+  levels = plot_style.spread(present, 5) if levels is None else [
+      int(l) for l in interpolation.as_list(levels)]
   missing = sorted(set(levels) - set(present))
   if missing:
     raise ValueError('No runs at level(s) {} (levels present: {})'.format(
@@ -145,17 +137,13 @@ def plot_early_stopping(groups, path):
                      key=lambda g: -g['percent_remaining_mean'])
     x = np.array([g['percent_remaining_mean'] for g in members])
     ticks.update(np.round(x[np.isfinite(x)], 1))
+    trials = max(g['trials'] for g in members)
     for axis, (metric, _) in zip(axes[0], _PANELS):
-      mean = np.array([g[metric + '_mean'] for g in members])
-      low = mean - np.array([g[metric + '_min'] for g in members])
-      high = np.array([g[metric + '_max'] for g in members]) - mean
-      axis.errorbar(x, mean, yerr=[low, high], color=plot_style.color(index),
-                    marker='o', markersize=4, capsize=3, linewidth=1.4,
-                    label='{} ({} trial{})'.format(
-                        name, max(g['trials'] for g in members),
-                        '' if max(g['trials'] for g in members) == 1 else 's'))
-      plot_style.ring_collapsed(axis, x, mean,
-                                [bool(g.get('collapsed')) for g in members])
+      plot_style.error_bars(
+          axis, x, members, metric, color=plot_style.color(index), marker='o',
+          markersize=4, capsize=3, linewidth=1.4,
+          label='{} ({} trial{})'.format(name, trials,
+                                         '' if trials == 1 else 's'))
   for axis, (_, label) in zip(axes[0], _PANELS):
     plot_style.percent_axis(axis, sorted(ticks))
     axis.set_ylabel(label)
@@ -267,10 +255,3 @@ def _without_pai_sweep(rows, groups):
   return ([r for r in rows if (r['kind'], r['name'], r['key']) not in keys],
           [g for g in groups if (g['kind'], g['name'], g['key']) not in keys])
 
-
-def _as_list(value):
-  if isinstance(value, (list, tuple)):
-    return list(value)
-  if isinstance(value, str):
-    return [v for v in value.split(',') if v.strip()]
-  return [value]

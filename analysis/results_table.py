@@ -7,8 +7,6 @@ mean, standard deviation (over trials, ddof=1; 0 for a single trial),
 minimum and maximum, NaNs ignored.
 """
 
-import csv
-import io
 import math
 import os
 
@@ -17,6 +15,7 @@ import numpy as np
 from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
 from lottery_ticket.analysis import run_summary
+from lottery_ticket.analysis import tables
 from lottery_ticket.foundations import save_restore
 
 # The winning tickets lead the lottery rows; the controls follow.
@@ -96,28 +95,36 @@ def group_rows(rows):
     rows: dicts from `run_rows`.
 
   Returns:
-    dicts with IDENTITY, 'trials', '<metric>_<stat>' for every metric in
-    run_summary.METRICS and every stat in STATS, 'collapsed': {trial:
-    [layers]} for the trials whose mask collapsed a layer and 'unreached':
-    {trial: count} for those whose mask left outputs unreached.
+    dicts with IDENTITY and what `aggregate` gives for run_summary.METRICS.
   """
   groups = {}
   for row in rows:
     groups.setdefault((row['kind'], row['name'], row['key']), []).append(row)
-  out = []
-  for (kind, name, key), members in sorted(groups.items(), key=_group_order):
-    group = {'kind': kind, 'name': name, 'key': key, 'trials': len(members),
-             'collapsed': {m['trial']: m['collapsed'] for m in members
-                           if m.get('collapsed')},
-             'unreached': {m['trial']: m['unreached_outputs'] for m in members
-                           if m.get('unreached_outputs')}}
-    group.update(_identity(kind, key))
-    for metric in run_summary.METRICS:
-      values = np.array([m[metric] for m in members], dtype=np.float64)
-      group.update({'{}_{}'.format(metric, stat): value
-                    for stat, value in _stats(values).items()})
-    out.append(group)
-  return out
+  return [dict(kind=kind, name=name, key=key, **_identity(kind, key),
+               **aggregate(members, run_summary.METRICS))
+          for (kind, name, key), members in sorted(groups.items(),
+                                                   key=_group_order)]
+
+
+def aggregate(members, metrics):
+  """What the rows of one group's trials add up to.
+
+  Returns:
+    a dict of 'trials', '<metric>_<stat>' for every metric of `metrics` and
+    every stat in STATS (NaNs ignored), 'collapsed': {trial: [layers]} for
+    the trials whose mask collapsed a layer and 'unreached': {trial: count}
+    for those whose mask left outputs unreached.
+  """
+  group = {'trials': len(members),
+           'collapsed': {m['trial']: m['collapsed'] for m in members
+                         if m.get('collapsed')},
+           'unreached': {m['trial']: m['unreached_outputs'] for m in members
+                         if m.get('unreached_outputs')}}
+  for metric in metrics:
+    values = np.array([m[metric] for m in members], dtype=np.float64)
+    group.update({'{}_{}'.format(metric, stat): value
+                  for stat, value in _stats(values).items()})
+  return group
 
 
 def _group_order(item):
@@ -182,12 +189,8 @@ def mark_notes(notes):
 
 def to_csv(rows, columns):
   """CSV text of `rows` with the given columns (None and NaN left empty)."""
-  buffer = io.StringIO()
-  writer = csv.writer(buffer, lineterminator='\n')
-  writer.writerow(columns)
-  for row in rows:
-    writer.writerow([_csv_cell(row.get(c)) for c in columns])
-  return buffer.getvalue()
+  return tables.csv_text(columns, ([_csv_cell(row.get(c)) for c in columns]
+                                   for row in rows))
 
 
 def _csv_cell(value):
@@ -213,9 +216,7 @@ def to_markdown(groups):
     name = group['name'] + mark(group, group['name'], notes)
     cells = [group['kind'], name, _plain(group['level']),
              _plain(group['sparsity']), str(group['trials'])]
-    for metric in run_summary.METRICS:
-      cells.append(_mean_std(metric, group['{}_mean'.format(metric)],
-                             group['{}_std'.format(metric)], group['trials']))
+    cells += [mean_std(group, metric) for metric in run_summary.METRICS]
     lines.append('| ' + ' | '.join(cells) + ' |')
   return '\n'.join(lines + mark_notes(notes)) + '\n'
 
@@ -224,17 +225,17 @@ def _plain(value):
   return '' if value is None else str(value)
 
 
-def _mean_std(metric, mean, std, trials):
+def mean_std(group, metric):
+  """'0.9712 ± 0.0021' of a group's metric ('n/a' without a value; the
+  mean alone of a single trial): iterations whole, percents to 2 places,
+  accuracies to 4."""
+  mean = group[metric + '_mean']
   if math.isnan(mean):
     return 'n/a'
-  if metric == 'early_stop_iteration':
-    text = '{:.0f}'.format(mean)
-    spread = '{:.0f}'.format(std)
-  elif metric == 'percent_remaining':
-    text, spread = '{:.2f}'.format(mean), '{:.2f}'.format(std)
-  else:
-    text, spread = '{:.4f}'.format(mean), '{:.4f}'.format(std)
-  return text if trials < 2 else '{} ± {}'.format(text, spread)
+  digits = {'early_stop_iteration': 0, 'percent_remaining': 2}.get(metric, 4)
+  if group['trials'] < 2:
+    return '{:.{}f}'.format(mean, digits)
+  return '{:.{d}f} ± {:.{d}f}'.format(mean, group[metric + '_std'], d=digits)
 
 
 def write_tables(rows, groups, output_dir):

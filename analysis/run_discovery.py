@@ -29,9 +29,9 @@ import re
 import sys
 from typing import Optional
 
+from lottery_ticket.analysis import run_summary
 from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
 
 LOTTERY = 'lottery'
 SPARSE = 'sparse'
@@ -106,13 +106,7 @@ def describe(run_dir):
   """
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   path = paths.config(run_dir)
-  try:
-    config = save_restore.read_json(path)
-  except (OSError, ValueError) as error:
-    raise ValueError('Unreadable {}: {}'.format(path, error)) from error
-  if not isinstance(config, dict):
-    raise ValueError('{} holds a {}, not a configuration'.format(
-        path, type(config).__name__))
+  config = run_summary.read_object(path, 'a configuration')
   parts = os.path.normpath(os.path.abspath(run_dir)).split(os.sep)
   finished = os.path.exists(paths.done_marker(run_dir))
   if finished:

@@ -90,15 +90,24 @@ def summarize(run_info):
 
 def read_metrics(run_dir):
   """The parsed metrics.json of a run, with a one-line error if unreadable."""
-  path = paths.metrics(run_dir)
+  return read_object(paths.metrics(run_dir), 'a dict of splits')
+
+
+def read_object(path, what):
+  """The JSON object (dict) a file holds.
+
+  Raises:
+    ValueError: in one line, 'Unreadable <path>: <why>', or '<path> holds a
+      list, not <what>'.
+  """
   try:
-    metrics = save_restore.read_json(path)
+    value = save_restore.read_json(path)
   except (OSError, ValueError) as error:
     raise ValueError('Unreadable {}: {}'.format(path, error)) from error
-  if not isinstance(metrics, dict):
-    raise ValueError('{} holds {}, not a dict of splits'.format(
-        path, type(metrics).__name__))
-  return metrics
+  if not isinstance(value, dict):
+    raise ValueError('{} holds a {}, not {}'.format(
+        path, type(value).__name__, what))
+  return value
 
 
 def _finite(value):

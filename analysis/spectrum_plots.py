@@ -7,8 +7,6 @@ a Lanczos one its top eigenvalues with error bounds. Right: the smoothed
 spectral density on a log axis.
 """
 
-import os
-
 import numpy as np
 
 from lottery_ticket.analysis import plot_style
@@ -23,11 +21,6 @@ _DENSITY_RANGE = 1e-6
 def _label(result):
   return '{} ({}, {:,} coordinates)'.format(
       result['spectrum'], result['method'], result['num_coordinates'])
-
-
-def _short(path, parts=4):
-  pieces = os.path.normpath(path).split(os.sep)
-  return os.sep.join(pieces[-parts:])
 
 
 def plot_spectra(results, path):
@@ -76,12 +69,11 @@ def plot_spectra(results, path):
                       linewidth=1.5 if result['method'] == 'exact' else 1.2,
                       linestyle=_STYLES.get(result['method'], '-'),
                       label=_label(result))
+  threshold = max(largest * 1e-3, 1e-12)
   rank_axis.set_xscale('log')
-  rank_axis.set_yscale('symlog', linthresh=max(largest * 1e-3, 1e-12),
-                      linscale=1.5)
+  rank_axis.set_yscale('symlog', linthresh=threshold, linscale=1.5)
   rank_axis.axhline(0.0, color='0.5', linewidth=0.8)
   # Room around the extreme points; no empty negative half.
-  threshold = max(largest * 1e-3, 1e-12)
   rank_axis.set_ylim(min(lowest * 2, -threshold), max(highest * 2, threshold))
   rank_axis.set_xlabel('rank (largest first, log scale)')
   rank_axis.set_ylabel('eigenvalue (symmetric log scale)')
@@ -95,6 +87,6 @@ def plot_spectra(results, path):
   density_axis.legend(fontsize=8)
   first = results[0]
   title = 'Hessian of the loss at {} ({} {} examples)'.format(
-      _short(first['source']), first['settings']['num_examples'],
+      plot_style.short_path(first['source']), first['settings']['num_examples'],
       first['settings']['split'])
   return plot_style.save(figure, path, title)

@@ -66,10 +66,6 @@ class WeightEvaluator(session_lib.SessionOwner):
       self.session.run(tf.global_variables_initializer())
       data.initialize(self.session)
 
-  @property
-  def names(self):
-    return sorted(self._variables)
-
   def evaluate(self, weights):
     """{'loss', 'accuracy'} of the network with `weights` on the split.
 
