@@ -308,7 +308,7 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
     score, rewriter = _sensitivity(sess, model, batch)
   else:
     fixed = _fixed_scores(sess, method, model, batch, seed, grasp)
-    score = lambda unused_masks: fixed  # pylint: disable=unnecessary-lambda-assignment
+    score = lambda unused_masks: fixed  # pylint: disable=g-long-lambda
   shapes = _shapes(model)
   masks = {n: np.ones(s, np.float32) for n, s in shapes.items()}
   try:
