@@ -17,9 +17,11 @@ A dataset's location is either
     uint8 in [0, 255] or floats in [0, 1]; read without pickle).
 """
 
+import dataclasses
 import hashlib
 import math
 import os
+from typing import Mapping, Sequence
 import zipfile
 
 import numpy as np
@@ -39,6 +41,7 @@ NPZ_KEYS = ('x_train', 'y_train', 'x_test', 'y_test')
 DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'
 
 
+@dataclasses.dataclass(frozen=True)
 class IdxImageSpec(object):
   """What tells one MNIST-like dataset from another.
 
@@ -51,18 +54,11 @@ class IdxImageSpec(object):
     content_md5s: dict from file name to the md5 of its decompressed IDX
       bytes, which accepts a re-compressed copy of the published data.
   """
-
-  def __init__(self, name, md5s, mirrors, num_classes=10, content_md5s=None):
-    self.name = name
-    self.md5s = dict(md5s)
-    self.mirrors = tuple(mirrors)
-    self.num_classes = num_classes
-    self.content_md5s = dict(content_md5s or {})
-
-  def download_command(self, directory):
-    """The shell command that fetches this dataset into `directory`."""
-    return 'python -m {} --dataset={} --location={}'.format(
-        DOWNLOAD_MODULE, self.name, directory)
+  name: str
+  md5s: Mapping[str, str]
+  mirrors: Sequence[str]
+  num_classes: int = 10
+  content_md5s: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _read_directory(directory, spec, verify):
@@ -72,8 +68,10 @@ def _read_directory(directory, spec, verify):
   if missing:
     more = (' (and {} more of the 4 files)'.format(len(missing) - 1)
             if len(missing) > 1 else '')
-    raise DatasetError('{}: no such file{}; download {} with: {}'.format(
-        missing[0], more, spec.name, spec.download_command(directory)))
+    raise DatasetError('{}: no such file{}; download {} with: python -m {} '
+                       '--dataset={} --location={}'.format(
+                           missing[0], more, spec.name, DOWNLOAD_MODULE,
+                           spec.name, directory))
   arrays = []
   for name, path in zip(FILE_NAMES, paths):
     data = idx.read_bytes(path)
