@@ -138,20 +138,17 @@ def _read_npz(path):
 
 def _unit_images(pixels, source):
   """Pixels (uint8-range integers or [0, 1] floats) as float32 in [0, 1]."""
-  if pixels.size and np.issubdtype(pixels.dtype, np.integer):
-    low, high = pixels.min(), pixels.max()
-    if low < 0 or high > 255:
-      raise DatasetError('{}: pixel values span [{}, {}], expected [0, 255]'
-                         .format(source, low, high))
-    return images_lib.scale_to_unit(pixels, 255)
-  if pixels.size and np.issubdtype(pixels.dtype, np.floating):
-    low, high = pixels.min(), pixels.max()
-    if not (low >= 0 and high <= 1):
-      raise DatasetError('{}: pixel values span [{}, {}], expected [0, 1]'
-                         .format(source, low, high))
-    return pixels.astype(np.float32)
-  raise DatasetError('{}: {} images of dtype {}'.format(
-      source, 'no' if not pixels.size else 'unusable', pixels.dtype))
+  integers = np.issubdtype(pixels.dtype, np.integer)
+  if not pixels.size or not (integers or
+                             np.issubdtype(pixels.dtype, np.floating)):
+    raise DatasetError('{}: {} images of dtype {}'.format(
+        source, 'no' if not pixels.size else 'unusable', pixels.dtype))
+  top = 255 if integers else 1
+  low, high = pixels.min(), pixels.max()
+  if not (low >= 0 and high <= top):  # NaN fails too
+    raise DatasetError('{}: pixel values span [{}, {}], expected [0, {}]'
+                       .format(source, low, high, top))
+  return images_lib.scale_to_unit(pixels, top)
 
 
 def _layout(pixels, flatten, source):
