@@ -67,16 +67,11 @@ def parse_int(name, value):
 
 
 def parse_float(name, value, finite=True):
-  if isinstance(value, bool):
+  if isinstance(value, bool) or not isinstance(value, (int, float, str)):
     return _fail(name, value, 'a number')
-  if isinstance(value, (int, float)):
-    number = float(value)
-  elif isinstance(value, str):
-    try:
-      number = float(value.strip())
-    except ValueError:
-      return _fail(name, value, 'a number')
-  else:
+  try:
+    number = float(value.strip() if isinstance(value, str) else value)
+  except ValueError:
     return _fail(name, value, 'a number')
   if finite and not math.isfinite(number):
     return _fail(name, value, 'a finite number')
