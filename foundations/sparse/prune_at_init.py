@@ -238,16 +238,17 @@ def random_scores(shapes, seed):
           for i, n in enumerate(sorted(shapes))}
 
 
-def _fixed_scores(sess, method, model, batch, seed, grasp):
-  """The scores of a method that prunes once, from the dense network."""
+def _fixed_scores(sess, method, model, batch, seed, grasp, own):
+  """The scores of a method that prunes once, from the dense network (`own`:
+  a registered method's criterion of the initial kernels, or None)."""
   if method in one_shot_pruning.METHODS:
     with sess.graph.as_default():
       tensors = one_shot_pruning.scores(method, model, batch, *grasp)
     return sess.run(tensors)
-  if method == 'magnitude_init':
-    kernels = sess.run({n: model.kernels[n] for n in model.layer_names})
-    return {n: np.abs(v) for n, v in kernels.items()}
-  return random_scores(_shapes(model), seed)
+  if method == 'random_init':
+    return random_scores(_shapes(model), seed)
+  kernels = sess.run({n: model.kernels[n] for n in model.layer_names})
+  return own(kernels) if own else {n: np.abs(v) for n, v in kernels.items()}
 
 
 # One entry point -------------------------------------------------------------
@@ -260,7 +261,8 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
 
   Args:
     sess: the session holding the model's variables (and the batch's).
-    method: a name of ALL_METHODS.
+    method: a name of ALL_METHODS, or of a registered method with its own
+      `scores` (sparse_methods.SparseMethod), which prunes once.
     model: a ModelBase whose masks are all one.
     batch: an initialised FixedBatch (snip, grasp, force, iter_snip).
     counts: dict layer -> weights to keep.
@@ -283,7 +285,9 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
     ValueError: naming a bad method, scope, GraSP setting or number of
       rounds, a missing batch or input shape, or a model already sparse.
   """
-  choices.check('pruning-at-initialisation method', method, ALL_METHODS)
+  own = getattr(sparse_methods.METHODS.get(method), 'scores', None)
+  choices.check('pruning-at-initialisation method', method,
+                ALL_METHODS + ((method,) if own else ()))
   entry = sparse_methods.get(method)
   if scope is None:
     scope = entry.default_scope(choices.check(
@@ -307,8 +311,8 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
   elif method in ('force', 'iter_snip'):
     score, rewriter = _sensitivity(sess, model, batch)
   else:
-    fixed = _fixed_scores(sess, method, model, batch, seed, grasp)
-    score = lambda unused_masks: fixed  # pylint: disable=g-long-lambda
+    fixed = _fixed_scores(sess, method, model, batch, seed, grasp, own)
+    score = lambda unused_masks: fixed
   shapes = _shapes(model)
   masks = {n: np.ones(s, np.float32) for n, s in shapes.items()}
   try:
