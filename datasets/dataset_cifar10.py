@@ -89,17 +89,11 @@ def read_batch(path, expected_records=None):
 
 def _read_split(paths, expected_records, flatten):
   """Concatenates batches into float32 [0, 1] images and int32 labels."""
-  batches = [read_batch(path, expected_records) for path in paths]
-  total = sum(labels.shape[0] for _, labels in batches)
-  images = np.empty((total, SIDE, SIDE, CHANNELS), dtype=np.float32)
-  labels = np.empty((total,), dtype=np.int32)
-  start = 0
-  for batch_images, batch_labels in batches:
-    end = start + batch_labels.shape[0]
-    images[start:end] = images_lib.scale_to_unit(batch_images, 255)
-    labels[start:end] = batch_labels
-    start = end
-  return images_lib.arrange(images, flatten), labels
+  images, labels = zip(*[read_batch(path, expected_records)
+                          for path in paths])
+  images = images_lib.scale_to_unit(np.concatenate(images), 255)
+  return (images_lib.arrange(images, flatten),
+          np.concatenate(labels).astype(np.int32))
 
 
 class DatasetCifar10(dataset_base.DatasetBase):
@@ -135,13 +129,13 @@ class DatasetCifar10(dataset_base.DatasetBase):
     """
     directory = batch_directory(location)
     self.location = directory
-    missing = [name for name in TRAIN_BATCHES + (TEST_BATCH,)
-               if not os.path.isfile(os.path.join(directory, name))]
+    missing = [path for path, _ in _batches(directory)
+               if not os.path.isfile(path)]
     if missing:
       raise DatasetError(
           '{}: no such file; download cifar10 with: python -m {} '
           '--dataset=cifar10 --location={}'.format(
-              os.path.join(directory, missing[0]), DOWNLOAD_MODULE, location))
+              missing[0], DOWNLOAD_MODULE, location))
     expected = RECORDS_PER_BATCH if verify else None
     train_images, train_labels = _read_split(
         [os.path.join(directory, name) for name in TRAIN_BATCHES], expected,
@@ -160,14 +154,16 @@ class DatasetCifar10(dataset_base.DatasetBase):
                      permute_labels=permute_labels)
 
 
+def _batches(directory):
+  """(path, size at publication) of each of the six batches."""
+  return [(os.path.join(directory, name), RECORDS_PER_BATCH * RECORD_BYTES)
+          for name in TRAIN_BATCHES + (TEST_BATCH,)]
+
+
 def _complete(directory):
   """Whether `directory` holds all six batches at their published sizes."""
-  full = RECORDS_PER_BATCH * RECORD_BYTES
-  for name in TRAIN_BATCHES + (TEST_BATCH,):
-    path = os.path.join(directory, name)
-    if not os.path.isfile(path) or os.path.getsize(path) != full:
-      return False
-  return True
+  return all(os.path.isfile(path) and os.path.getsize(path) == size
+             for path, size in _batches(directory))
 
 
 def download_cifar10(directory, url=CIFAR10_URL, md5=CIFAR10_MD5, timeout=60):

@@ -60,8 +60,8 @@ def split_indices(labels, num_test=NUM_TEST, seed=SPLIT_SEED):
 class DatasetDigits(dataset_base.DatasetBase):
   """scikit-learn's 8x8 digits as float32 images in [0, 1]."""
 
-  def __init__(self, flatten=True, permute_labels=False, train_order_seed=None,
-               validate_size=0, location=None):
+  def __init__(self, location=None, flatten=True, permute_labels=False,
+               train_order_seed=None, validate_size=0, verify=True):
     """Loads the digits and splits them 1,437 train / 360 test.
 
     Args:
@@ -70,13 +70,15 @@ class DatasetDigits(dataset_base.DatasetBase):
       train_order_seed: integer seed of the training order (not of the split).
       validate_size: how many of the last training examples to hold out as a
         validation split.
-      location: must be None: the data ships with scikit-learn. Accepted so
-        that every dataset takes the same arguments.
+      location: must be None: the data ships with scikit-learn. Accepted,
+        with `verify` (nothing to verify), so that every dataset takes the
+        same arguments.
 
     Raises:
       DatasetError: if a location is given.
       ValueError: if validate_size leaves no training examples.
     """
+    del verify
     if location is not None:
       raise DatasetError('digits ships with scikit-learn and takes no '
                          'location, got {!r}'.format(location))

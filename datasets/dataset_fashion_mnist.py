@@ -42,20 +42,3 @@ class DatasetFashionMnist(idx_image_dataset.IdxImageDataset):
   """Fashion-MNIST as 28x28 float32 images in [0, 1]; see IdxImageDataset."""
 
   SPEC = FASHION_MNIST
-
-
-def download_fashion_mnist(directory, timeout=60):
-  """Downloads the four Fashion-MNIST files into `directory`, verified.
-
-  Args:
-    directory: where to put the files (created if needed).
-    timeout: seconds to wait on a stalled connection.
-
-  Returns:
-    `directory`.
-
-  Raises:
-    DatasetError: if a file cannot be fetched intact.
-  """
-  return idx_image_dataset.download_idx_images(directory, FASHION_MNIST,
-                                               timeout)

@@ -21,19 +21,3 @@ class DatasetMnist(idx_image_dataset.IdxImageDataset):
   """MNIST as 28x28 float32 images in [0, 1]; see IdxImageDataset."""
 
   SPEC = MNIST
-
-
-def download_mnist(directory, timeout=60):
-  """Downloads the four MNIST files into `directory`, verifying their md5s.
-
-  Args:
-    directory: where to put the files (created if needed).
-    timeout: seconds to wait on a stalled connection.
-
-  Returns:
-    `directory`.
-
-  Raises:
-    DatasetError: if a file cannot be fetched from any mirror intact.
-  """
-  return idx_image_dataset.download_idx_images(directory, MNIST, timeout)

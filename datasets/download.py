@@ -17,6 +17,7 @@ import urllib.request
 
 from lottery_ticket.datasets.errors import DatasetError
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import dir_lock
 
 _CHUNK_BYTES = 1 << 20
 
@@ -45,23 +46,20 @@ def directories_removed_on_failure(directory):
   while empty: whatever a failed step left inside them stays visible.
   """
   directory = os.path.abspath(directory)
-  created = []
-  path = directory
-  while not os.path.exists(path):
-    created.append(path)
-    parent = os.path.dirname(path)
-    if parent == path:
-      break
-    path = parent
+  outermost = dir_lock.first_missing(directory)
   os.makedirs(directory, exist_ok=True)
   try:
     yield directory
   except BaseException:
-    for path in created:  # deepest first
+    path = directory
+    while outermost:  # deepest first
       try:
         os.rmdir(path)
       except OSError:
         break  # not empty (or gone): leave it and its parents
+      if path == outermost:
+        break
+      path = os.path.dirname(path)
     raise
 
 

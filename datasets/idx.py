@@ -39,8 +39,12 @@ def _is_gzip(path):
   return str(path).endswith('.gz')
 
 
-def _read_bytes(path):
-  """The (decompressed) contents of `path`, with errors that name it."""
+def read_bytes(path):
+  """The decompressed contents of an IDX file (gzipped if named .gz).
+
+  Raises:
+    DatasetError: if the file is missing or is a damaged or truncated gzip.
+  """
   try:
     if _is_gzip(path):
       with gzip.open(path, 'rb') as f:
@@ -74,15 +78,6 @@ def _parse_header(path, data):
   return magic, _TYPE_CODES[code], dims, header_length
 
 
-def read_bytes(path):
-  """The decompressed contents of an IDX file (gzipped if named .gz).
-
-  Raises:
-    DatasetError: if the file is missing or is a damaged or truncated gzip.
-  """
-  return _read_bytes(path)
-
-
 def read_idx(path, expected_magic=None):
   """Reads an IDX file (gzipped if its name ends in .gz) into an array.
 
@@ -100,7 +95,7 @@ def read_idx(path, expected_magic=None):
       number, is a damaged or truncated gzip, or holds more or fewer data
       bytes than its header promises.
   """
-  return parse_idx(_read_bytes(path), path, expected_magic)
+  return parse_idx(read_bytes(path), path, expected_magic)
 
 
 def parse_idx(data, path, expected_magic=None):
@@ -118,9 +113,7 @@ def parse_idx(data, path, expected_magic=None):
   if expected_magic is not None and magic != expected_magic:
     raise DatasetError('{}: IDX magic 0x{:08x}, expected 0x{:08x}'.format(
         path, magic, expected_magic))
-  count = 1
-  for size in dims:
-    count *= size
+  count = int(np.prod(dims, dtype=np.int64))
   expected_bytes = count * dtype.itemsize
   found_bytes = len(data) - header_length
   if found_bytes < expected_bytes:

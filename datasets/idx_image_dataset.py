@@ -17,9 +17,11 @@ A dataset's location is either
     uint8 in [0, 255] or floats in [0, 1]; read without pickle).
 """
 
+import dataclasses
 import hashlib
 import math
 import os
+from typing import Mapping, Sequence
 import zipfile
 
 import numpy as np
@@ -39,6 +41,7 @@ NPZ_KEYS = ('x_train', 'y_train', 'x_test', 'y_test')
 DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'
 
 
+@dataclasses.dataclass(frozen=True)
 class IdxImageSpec(object):
   """What tells one MNIST-like dataset from another.
 
@@ -51,18 +54,11 @@ class IdxImageSpec(object):
     content_md5s: dict from file name to the md5 of its decompressed IDX
       bytes, which accepts a re-compressed copy of the published data.
   """
-
-  def __init__(self, name, md5s, mirrors, num_classes=10, content_md5s=None):
-    self.name = name
-    self.md5s = dict(md5s)
-    self.mirrors = tuple(mirrors)
-    self.num_classes = num_classes
-    self.content_md5s = dict(content_md5s or {})
-
-  def download_command(self, directory):
-    """The shell command that fetches this dataset into `directory`."""
-    return 'python -m {} --dataset={} --location={}'.format(
-        DOWNLOAD_MODULE, self.name, directory)
+  name: str
+  md5s: Mapping[str, str]
+  mirrors: Sequence[str]
+  num_classes: int = 10
+  content_md5s: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _read_directory(directory, spec, verify):
@@ -72,8 +68,10 @@ def _read_directory(directory, spec, verify):
   if missing:
     more = (' (and {} more of the 4 files)'.format(len(missing) - 1)
             if len(missing) > 1 else '')
-    raise DatasetError('{}: no such file{}; download {} with: {}'.format(
-        missing[0], more, spec.name, spec.download_command(directory)))
+    raise DatasetError('{}: no such file{}; download {} with: python -m {} '
+                       '--dataset={} --location={}'.format(
+                           missing[0], more, spec.name, DOWNLOAD_MODULE,
+                           spec.name, directory))
   arrays = []
   for name, path in zip(FILE_NAMES, paths):
     data = idx.read_bytes(path)
@@ -140,20 +138,17 @@ def _read_npz(path):
 
 def _unit_images(pixels, source):
   """Pixels (uint8-range integers or [0, 1] floats) as float32 in [0, 1]."""
-  if pixels.size and np.issubdtype(pixels.dtype, np.integer):
-    low, high = pixels.min(), pixels.max()
-    if low < 0 or high > 255:
-      raise DatasetError('{}: pixel values span [{}, {}], expected [0, 255]'
-                         .format(source, low, high))
-    return images_lib.scale_to_unit(pixels, 255)
-  if pixels.size and np.issubdtype(pixels.dtype, np.floating):
-    low, high = pixels.min(), pixels.max()
-    if not (low >= 0 and high <= 1):
-      raise DatasetError('{}: pixel values span [{}, {}], expected [0, 1]'
-                         .format(source, low, high))
-    return pixels.astype(np.float32)
-  raise DatasetError('{}: {} images of dtype {}'.format(
-      source, 'no' if not pixels.size else 'unusable', pixels.dtype))
+  integers = np.issubdtype(pixels.dtype, np.integer)
+  if not pixels.size or not (integers or
+                             np.issubdtype(pixels.dtype, np.floating)):
+    raise DatasetError('{}: {} images of dtype {}'.format(
+        source, 'no' if not pixels.size else 'unusable', pixels.dtype))
+  top = 255 if integers else 1
+  low, high = pixels.min(), pixels.max()
+  if not (low >= 0 and high <= top):  # NaN fails too
+    raise DatasetError('{}: pixel values span [{}, {}], expected [0, {}]'
+                       .format(source, low, high, top))
+  return images_lib.scale_to_unit(pixels, top)
 
 
 def _layout(pixels, flatten, source):

@@ -14,6 +14,7 @@ Downloads always go to 1 or 4, never to a system directory.
 """
 
 import dataclasses
+import functools
 import os
 from typing import Callable, Optional, Tuple
 
@@ -21,6 +22,7 @@ from lottery_ticket.datasets import dataset_cifar10
 from lottery_ticket.datasets import dataset_digits
 from lottery_ticket.datasets import dataset_fashion_mnist
 from lottery_ticket.datasets import dataset_mnist
+from lottery_ticket.datasets import idx_image_dataset
 from lottery_ticket.datasets.errors import DatasetError
 from lottery_ticket.foundations import choices
 
@@ -36,8 +38,8 @@ class DatasetSpec(object):
     name: the registry name.
     summary: one line about it.
     load: callable(location, flatten=, verify=, permute_labels=,
-      train_order_seed=, validate_size=, normalized=) -> DatasetBase
-      (normalized: per-channel normalisation, cifar10 only).
+      train_order_seed=, validate_size=) -> DatasetBase, which takes
+      normalized= too when `normalizable`.
     validate_size: training examples held out for validation by default
       (the lottery ticket paper holds out 5,000 of MNIST's 60,000).
     flatten: the default input layout (True: flat vectors for an MLP).
@@ -46,6 +48,7 @@ class DatasetSpec(object):
     system_locations: installed copies looked at after the user's own.
     download: callable(directory) -> where the data now is; None when there
       is nothing to download.
+    normalizable: whether it offers per-channel normalisation.
   """
   name: str
   summary: str
@@ -56,6 +59,7 @@ class DatasetSpec(object):
   directory: Optional[str] = None
   system_locations: Tuple[str, ...] = ()
   download: Optional[Callable] = None
+  normalizable: bool = False
 
   def download_location(self):
     """Where downloads go: the environment variable's value or ROOT/....
@@ -91,57 +95,33 @@ def _holds_something(path):
     return False
 
 
-def _unnormalized(load):
-  """A loader of a dataset without per-channel statistics: it refuses
-  normalized=True."""
-  def without(location, flatten, verify, normalized=False, **common):
-    if normalized:
-      raise DatasetError('per-channel normalisation is offered for cifar10 '
-                         'only')
-    return load(location, flatten, verify, **common)
-  return without
-
-
-def _load_idx(dataset_class):
-  @_unnormalized
-  def load(location, flatten, verify, **common):
-    return dataset_class(location, flatten=flatten, verify=verify, **common)
-  return load
-
-
-@_unnormalized
-def _load_digits(location, flatten, verify, **common):
-  del verify  # bundled with scikit-learn: nothing to verify
-  return dataset_digits.DatasetDigits(flatten=flatten, location=location,
-                                      **common)
-
-
-def _load_cifar10(location, flatten, verify, normalized=False, **common):
-  return dataset_cifar10.DatasetCifar10(location, verify=verify,
-                                        flatten=flatten, normalized=normalized,
-                                        **common)
+def _idx_download(spec):
+  """The downloader of an MNIST-like dataset."""
+  return functools.partial(idx_image_dataset.download_idx_images, spec=spec)
 
 
 SPECS = {spec.name: spec for spec in (
     DatasetSpec(
         'mnist', '70,000 28x28 handwritten digits (LeCun et al.)',
-        _load_idx(dataset_mnist.DatasetMnist), validate_size=5000,
+        dataset_mnist.DatasetMnist, validate_size=5000,
         environment_variable='LOTTERY_TICKET_MNIST', directory='mnist',
-        download=dataset_mnist.download_mnist),
+        download=_idx_download(dataset_mnist.MNIST)),
     DatasetSpec(
         'fashion_mnist', '70,000 28x28 images of clothing (Zalando)',
-        _load_idx(dataset_fashion_mnist.DatasetFashionMnist),
+        dataset_fashion_mnist.DatasetFashionMnist,
         validate_size=5000,
         environment_variable='LOTTERY_TICKET_FASHION_MNIST',
         directory='fashion_mnist',
         system_locations=(dataset_fashion_mnist.DEBIAN_LOCATION,),
-        download=dataset_fashion_mnist.download_fashion_mnist),
+        download=_idx_download(dataset_fashion_mnist.FASHION_MNIST)),
     DatasetSpec(
-        'digits', "scikit-learn's 1,797 8x8 digits (offline)", _load_digits,
+        'digits', "scikit-learn's 1,797 8x8 digits (offline)",
+        dataset_digits.DatasetDigits,
         validate_size=237),
     DatasetSpec(
         'cifar10', '60,000 32x32 colour images in 10 classes (Krizhevsky)',
-        _load_cifar10, validate_size=5000, flatten=False,
+        dataset_cifar10.DatasetCifar10, validate_size=5000, flatten=False,
+        normalizable=True,
         environment_variable='LOTTERY_TICKET_CIFAR10', directory='cifar10',
         download=dataset_cifar10.download_cifar10),
 )}
@@ -200,10 +180,13 @@ def make_dataset(name, location=None, flatten=None, permute_labels=False,
     ValueError: if validate_size leaves no training examples.
   """
   spec = get(name)
+  options = {'normalized': True} if normalized else {}
+  if normalized and not spec.normalizable:
+    raise DatasetError('per-channel normalisation is offered for cifar10 only')
   if location is None:
     location = spec.default_location()
   return spec.load(location, flatten=spec.flatten if flatten is None
                    else bool(flatten), verify=verify,
                    permute_labels=permute_labels,
                    train_order_seed=train_order_seed,
-                   validate_size=validate_size, normalized=bool(normalized))
+                   validate_size=validate_size, **options)

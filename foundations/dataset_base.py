@@ -89,10 +89,6 @@ class DatasetBase(object):
     """Whole batches per pass over the training split (the tail is dropped)."""
     return max(1, self.train.num_examples // batch_size)
 
-  def _epoch_permutation(self, epoch):
-    rng = np.random.default_rng([self.train_order_seed, 0, epoch])
-    return rng.permutation(self.train.num_examples)
-
   def train_order(self, start_step, num_steps, batch_size):
     """Indices into the training split for steps [start_step, start_step+num_steps).
 
@@ -107,14 +103,14 @@ class DatasetBase(object):
           batch_size, self.train.num_examples))
     per_epoch = self.steps_per_epoch(batch_size)
     out = np.empty((num_steps, batch_size), dtype=np.int32)
-    step = start_step
-    cached_epoch, permutation = None, None
-    for row in range(num_steps):
+    permutation = {}  # of the epoch at hand only
+    for row, step in enumerate(range(start_step, start_step + num_steps)):
       epoch, within = divmod(step, per_epoch)
-      if epoch != cached_epoch:
-        cached_epoch, permutation = epoch, self._epoch_permutation(epoch)
-      out[row] = permutation[within * batch_size:(within + 1) * batch_size]
-      step += 1
+      if epoch not in permutation:
+        rng = np.random.default_rng([self.train_order_seed, 0, epoch])
+        permutation = {epoch: rng.permutation(self.train.num_examples)}
+      out[row] = permutation[epoch][within * batch_size:
+                                    (within + 1) * batch_size]
     return out
 
   def placeholders(self):

@@ -67,16 +67,11 @@ def parse_int(name, value):
 
 
 def parse_float(name, value, finite=True):
-  if isinstance(value, bool):
+  if isinstance(value, bool) or not isinstance(value, (int, float, str)):
     return _fail(name, value, 'a number')
-  if isinstance(value, (int, float)):
-    number = float(value)
-  elif isinstance(value, str):
-    try:
-      number = float(value.strip())
-    except ValueError:
-      return _fail(name, value, 'a number')
-  else:
+  try:
+    number = float(value.strip() if isinstance(value, str) else value)
+  except ValueError:
     return _fail(name, value, 'a number')
   if finite and not math.isfinite(number):
     return _fail(name, value, 'a finite number')
@@ -93,8 +88,7 @@ def parse_ints(name, value):
   """A tuple of ints from '300,100', [300, 100], (300, 100) or 300 (an empty
   list is empty; an empty string is refused)."""
   if isinstance(value, str):
-    items = (value.replace('[', '').replace(']', '').replace('(', '')
-             .replace(')', '').split(','))
+    items = re.sub(r'[][()]', '', value).split(',')
     if len(items) > 1 and not all(v.strip() for v in items):
       return _fail(name, value, 'a list without empty entries, like 300,100')
     items = [v for v in items if v.strip()]
@@ -114,7 +108,7 @@ def parse_ints(name, value):
 def parse_duration(name, value):
   """A training length, normalised to its canonical text ('500it', '3ep')."""
   try:
-    return durations.format_len(durations.parse(value))
+    return durations.format_len(value)
   except ValueError as error:
     raise ValueError('--{}: {}'.format(name, error)) from None
 
@@ -139,7 +133,7 @@ def parse_durations(name, value):
   out = []
   for item in _items(name, value, '80ep,120ep'):
     try:
-      out.append(durations.format_len(durations.parse(item)))
+      out.append(durations.format_len(item))
     except ValueError:
       shown = (','.join(str(v) for v in value)
                if isinstance(value, (list, tuple)) else value)
@@ -151,9 +145,8 @@ def parse_durations(name, value):
 def parse_names(name, value):
   """A tuple of names ('fc,conv0' -> ('fc', 'conv0')); '' is none."""
   items = _items(name, value, 'fc,conv0')
-  for item in items:
-    if not isinstance(item, str) or not item:
-      return _fail(name, value, 'a comma-separated list of names like fc,conv0')
+  if not all(isinstance(item, str) and item for item in items):
+    return _fail(name, value, 'a comma-separated list of names like fc,conv0')
   return tuple(items)
 
 
@@ -221,8 +214,8 @@ class Setting(object):
     allowed = self.allowed()
     if allowed is not None:
       choices.check(self.name, typed, allowed)
-    for number in (typed if self.kind == 'ints' else (typed,)):
-      if self.kind in ('int', 'float', 'ints'):
+    if self.kind in ('int', 'float', 'ints'):
+      for number in typed if self.kind == 'ints' else (typed,):
         self._check_bounds(number)
     return typed
 
@@ -348,20 +341,11 @@ def differences(concerns, recorded, given):
     concerns: the Concerns to compare.
     recorded, given: flat dicts of typed values.
   """
-  out = []
-  for concern in concerns:
-    for setting in concern.settings:
-      if not setting.identity:
-        continue
-      old = recorded.get(setting.name)
-      new = given.get(setting.name)
-      if _normal(old) != _normal(new):
-        out.append((setting.name, old, new))
-  return out
-
-
-def _normal(value):
-  return tuple(value) if isinstance(value, list) else value
+  def normal(value):
+    return tuple(value) if isinstance(value, list) else value
+  names = [s.name for c in concerns for s in c.settings if s.identity]
+  return [(n, recorded.get(n), given.get(n)) for n in names
+          if normal(recorded.get(n)) != normal(given.get(n))]
 
 
 def help_text(concerns, overrides=None):

@@ -30,6 +30,8 @@ entry each (STRATEGIES, by name):
 (foundations/experiment.py).
 """
 
+import dataclasses
+
 import numpy as np
 
 from lottery_ticket.foundations import choices
@@ -85,6 +87,16 @@ def _smallest_alive(scores, mask, count):
   return alive[order[:count]]
 
 
+def _prune_each(percents, masks, final_weights, scores):
+  """Prunes each layer's lowest `scores(name, mask)` among its survivors."""
+  percents, new_masks = _prepare(percents, masks, final_weights)
+  for name in sorted(percents):
+    mask = new_masks[name]
+    count = int(round(percents[name] * mask.sum()))
+    mask.ravel()[_smallest_alive(scores(name, mask), mask, count)] = 0
+  return new_masks
+
+
 def prune_by_percent(percents, masks, final_weights):
   """Prunes the smallest-magnitude surviving weights of each layer.
 
@@ -101,13 +113,25 @@ def prune_by_percent(percents, masks, final_weights):
   Raises:
     ValueError: for a percent outside [0, 1] or mismatched names or shapes.
   """
-  percents, new_masks = _prepare(percents, masks, final_weights)
-  for name, percent in percents.items():
-    mask = new_masks[name]
-    count = int(round(percent * mask.sum()))
-    drop = _smallest_alive(np.abs(final_weights[name]), mask, count)
-    mask.ravel()[drop] = 0
-  return new_masks
+  return _prune_each(percents, masks, final_weights,
+                     lambda name, _: np.abs(final_weights[name]))
+
+
+def prune_random(percents, masks, final_weights, seed):
+  """The random-pruning control: the layerwise counts, positions at random.
+
+  Args:
+    percents: as for prune_by_percent.
+    masks: current masks or None.
+    final_weights: used only for names and shapes.
+    seed: integer seed of the random choice (layers drawn in name order).
+
+  Returns:
+    dict layer name -> new mask.
+  """
+  rng = np.random.default_rng(int(seed))
+  return _prune_each(percents, masks, final_weights,
+                     lambda _, mask: rng.random(mask.shape))
 
 
 def prune_global(percent, masks, final_weights, layers=None):
@@ -143,38 +167,26 @@ def prune_global(percent, masks, final_weights, layers=None):
   return new_masks
 
 
-def prune_random(percents, masks, final_weights, seed):
-  """The random-pruning control: the layerwise counts, positions at random.
-
-  Args:
-    percents: as for prune_by_percent.
-    masks: current masks or None.
-    final_weights: used only for names and shapes.
-    seed: integer seed of the random choice.
-
-  Returns:
-    dict layer name -> new mask.
-  """
-  percents, new_masks = _prepare(percents, masks, final_weights)
-  rng = np.random.default_rng(int(seed))
-  for name in sorted(percents):
-    mask = new_masks[name]
-    count = int(round(percents[name] * mask.sum()))
-    drop = _smallest_alive(rng.random(mask.shape), mask, count)
-    mask.ravel()[drop] = 0
-  return new_masks
-
-
+@dataclasses.dataclass(frozen=True)
 class Strategy(object):
   """A lottery pruning strategy: how a level's masks follow the last one's.
 
   Attributes:
     name: the registry name.
     follows: the paper or code whose convention it reproduces.
+    ranked: what one magnitude ranking covers, at the largest rate among
+      the ranked layers (with the lottery defaults: the hidden
+      fully-connected rate): '' nothing (each layer loses its own fraction
+      of its smallest-magnitude survivors), 'hidden' every layer but the
+      output layer, which is then pruned at its own rate (so that a ranking
+      dominated by the thousands of hidden weights cannot empty the few
+      hundred output weights), or 'all'.
+    random: whether positions are drawn at random (with layerwise counts).
   """
-
-  name = None
-  follows = None
+  name: str
+  follows: str
+  ranked: str = ''
+  random: bool = False
 
   def prune(self, percents, masks, final_weights, seed=0, output_layer=None):
     """New masks from trained weights.
@@ -190,76 +202,37 @@ class Strategy(object):
     Returns:
       dict layer -> new float32 mask.
     """
-    raise NotImplementedError
-
-  def __repr__(self):
-    return 'pruning.STRATEGIES[{!r}]'.format(self.name)
-
-
-class Layerwise(Strategy):
-  """Each layer loses its own fraction of its smallest-magnitude survivors."""
-
-  name = 'layerwise'
-  follows = ('Frankle & Carbin 2019 (the lottery ticket paper), and '
-             'google-research/lottery-ticket-hypothesis prune_by_percent')
-
-  def prune(self, percents, masks, final_weights, seed=0, output_layer=None):
-    return prune_by_percent(percents, masks, final_weights)
-
-
-class Global(Strategy):
-  """One magnitude threshold over the ranked layers, at the hidden rate.
-
-  The rate of the ranking is the largest rate among the ranked layers (with
-  the lottery defaults: the hidden fully-connected rate). Without the output
-  layer in the ranking, the output layer is then pruned at its own rate, so
-  that a ranking dominated by the thousands of hidden weights cannot empty
-  the few hundred output weights.
-  """
-
-  def __init__(self, name, include_output, follows):
-    self.name = name
-    self.include_output = include_output
-    self.follows = follows
-
-  def prune(self, percents, masks, final_weights, seed=0, output_layer=None):
-    if not percents:
+    if self.random:
+      return prune_random(percents, masks, final_weights, seed)
+    if not self.ranked or not percents:
       return prune_by_percent(percents, masks, final_weights)
     output = output_layer if output_layer is not None else list(percents)[-1]
     if output not in percents:
       raise ValueError('the output layer {!r} is not one of the pruned layers '
                        '({})'.format(output, ', '.join(percents)))
-    ranked = [n for n in percents if self.include_output or n != output]
+    ranked = [n for n in percents if self.ranked == 'all' or n != output]
     if not ranked:  # a network of one layer: nothing to rank it against
       return prune_by_percent(percents, masks, final_weights)
     rate = max(check_percent(n, percents[n]) for n in ranked)
     new_masks = prune_global(rate, masks, final_weights, layers=ranked)
-    if not self.include_output:
+    if self.ranked == 'hidden':
       new_masks = prune_by_percent({output: percents[output]}, new_masks,
                                    final_weights)
     return new_masks
 
 
-class RandomPruning(Strategy):
-  """The random-pruning control: layerwise counts at random positions."""
-
-  name = 'random'
-  follows = 'Frankle & Carbin 2019, the random-pruning control (Figs. 3-4)'
-
-  def prune(self, percents, masks, final_weights, seed=0, output_layer=None):
-    return prune_random(percents, masks, final_weights, seed)
-
-
 STRATEGIES = {s.name: s for s in (
-    Layerwise(),
-    Global('global', include_output=False, follows=(
-        'Frankle & Carbin 2019 (global pruning of the deep conv nets, the '
-        'output layer at its own rate); facebookresearch/open_lth '
-        'pruning/sparse_global.py with the output layer ignored')),
-    Global('global_with_output', include_output=True, follows=(
-        'facebookresearch/open_lth pruning/sparse_global.py with no layer '
-        'ignored: the output layer ranked with the others')),
-    RandomPruning(),
+    Strategy('layerwise', 'Frankle & Carbin 2019 (the lottery ticket paper), '
+             'and google-research/lottery-ticket-hypothesis prune_by_percent'),
+    Strategy('global', 'Frankle & Carbin 2019 (global pruning of the deep '
+             'conv nets, the output layer at its own rate); '
+             'facebookresearch/open_lth pruning/sparse_global.py with the '
+             'output layer ignored', ranked='hidden'),
+    Strategy('global_with_output', 'facebookresearch/open_lth '
+             'pruning/sparse_global.py with no layer ignored: the output '
+             'layer ranked with the others', ranked='all'),
+    Strategy('random', 'Frankle & Carbin 2019, the random-pruning control '
+             '(Figs. 3-4)', random=True),
 )}
 NAMES = tuple(STRATEGIES)
 # Seeds of random pruning: seed * SEED_STRIDE + level.
@@ -309,7 +282,7 @@ def make_prune_masks(strategy, percents, seed, output_layer=None, ignore=()):
   if unknown:
     raise ValueError('cannot ignore {}: not a pruned layer (layers: {})'.format(
         ', '.join(unknown), ', '.join(percents)))
-  if ignore and isinstance(strategy, Global) and not strategy.include_output:
+  if ignore and strategy.ranked == 'hidden':
     output = output_layer if output_layer is not None else list(percents)[-1]
     if output in ignore:
       raise ValueError('the {} strategy prunes the output layer {!r} at its '
@@ -324,17 +297,4 @@ def make_prune_masks(strategy, percents, seed, output_layer=None, ignore=()):
     return strategy.prune(percents, masks, final_weights,
                           seed=int(seed) * SEED_STRIDE + int(level),
                           output_layer=output_layer)
-  prune_masks.strategy = strategy
   return prune_masks
-
-
-def density(masks):
-  """Fraction of weights remaining, per layer and overall.
-
-  Returns:
-    (dict layer name -> density, overall density).
-  """
-  per_layer = {k: float(np.mean(v)) for k, v in masks.items()}
-  total = sum(np.size(v) for v in masks.values())
-  alive = sum(float(np.sum(v)) for v in masks.values())
-  return per_layer, (alive / total if total else 1.0)

@@ -73,36 +73,41 @@ def _temporary_name(directory, stem=''):
   return os.path.join(directory, TEMP_PREFIX + stem + secrets.token_hex(4))
 
 
+def _create_temporary(directory, create, stem=''):
+  """create(path) at a temporary name not taken yet; what it returns."""
+  while True:
+    try:
+      return create(_temporary_name(directory, stem))
+    except FileExistsError:
+      continue
+
+
 def create_temporary_file(directory):
   """(fd, path) of a new empty file, mode 0666 less the umask: renamed into
   place, it has the permissions of a file created there."""
-  while True:
-    path = _temporary_name(directory)
-    try:
-      return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path
-    except FileExistsError:
-      continue
+  return _create_temporary(directory, lambda path: (os.open(
+      path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path))
 
 
-def _create_temporary_dir(directory, stem):
-  """The path of a new empty directory, mode 0777 less the umask."""
-  while True:
-    path = _temporary_name(directory, stem + '-')
-    try:
-      os.mkdir(path, 0o777)
-      return path
-    except FileExistsError:
-      continue
+def _make_directory(path):
+  """Makes `path` with mode 0777 less the umask; returns it."""
+  os.mkdir(path, 0o777)
+  return path
 
 
-def _atomic_write_bytes(path, data):
+def write_bytes(path, data):
+  """Writes a binary file atomically (e.g. a rendered figure).
+
+  Raises:
+    WriteError: if it cannot be written (e.g. the disk is full).
+  """
   directory = os.path.dirname(os.path.abspath(path))
   with naming_failures(path):
     os.makedirs(directory, exist_ok=True)
     fd, tmp = create_temporary_file(directory)
     try:
       with open(fd, 'wb') as f:
-        f.write(data)
+        f.write(bytes(data))
         f.flush()
         os.fsync(f.fileno())  # on disk before the rename makes it visible
       os.replace(tmp, path)
@@ -148,22 +153,13 @@ def remove_temporaries(directory, patterns=()):
   return sorted(removed)
 
 
-def write_bytes(path, data):
-  """Writes a binary file atomically (e.g. a rendered figure).
-
-  Raises:
-    WriteError: if it cannot be written (e.g. the disk is full).
-  """
-  _atomic_write_bytes(path, bytes(data))
-
-
 def write_text(path, text):
   """Writes a text file atomically.
 
   Raises:
     WriteError: if it cannot be written (e.g. the disk is full).
   """
-  _atomic_write_bytes(path, text.encode('utf-8'))
+  write_bytes(path, text.encode('utf-8'))
 
 
 def write_json(path, value):
@@ -215,7 +211,8 @@ def save_network(filename, weights):
     _check_name(name)
   with naming_failures(filename):
     os.makedirs(parent, exist_ok=True)
-    staging = _create_temporary_dir(parent, os.path.basename(filename))
+    staging = _create_temporary(parent, _make_directory,
+                                os.path.basename(filename) + '-')
     try:
       for name, value in weights.items():
         # Serialised in memory and written by Python, so that a full disk
@@ -336,10 +333,9 @@ def read_log(path):
       if len(row) % 2:
         raise ValueError('{}:{}: expected name,value pairs, got {!r}'.format(
             path, number, ','.join(row)))
-      record = {}
-      for key, value in zip(row[0::2], row[1::2]):
-        record[key.strip()] = int(value) if key.strip() == 'iteration' else float(value)
-      records.append(record)
+      records.append({key.strip(): (int if key.strip() == 'iteration'
+                                    else float)(value)
+                      for key, value in zip(row[0::2], row[1::2])})
   return records
 
 

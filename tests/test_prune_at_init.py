@@ -61,8 +61,9 @@ def _synflow_rounds(widths, presets, counts, rounds, scope='global'):
     with tf.Session() as sess:
       sess.run(tf.global_variables_initializer())
       before = model.get_current_weights(sess)
-      result = list(prune_at_init.synflow_rounds(
-          sess, model, [widths[0]], counts, rounds, scope))
+      result = list(prune_at_init.prune_rounds(
+          sess, 'synflow', model, None, counts, input_shape=[widths[0]],
+          rounds=rounds, scope=scope))
       after = model.get_current_weights(sess)
   for name in before:  # the model's variables are given back
     np.testing.assert_array_equal(before[name], after[name])
@@ -135,8 +136,10 @@ def test_synflow_avoids_the_layer_collapse_of_global_magnitude():
     model = _mlp(widths, presets)
     with tf.Session() as sess:
       sess.run(tf.global_variables_initializer())
-      magnitude = prune_at_init.magnitude_init(sess, model, counts)
-      synflow = prune_at_init.synflow(sess, model, [16], counts)
+      magnitude = prune_at_init.prune(sess, 'magnitude_init', model, None,
+                                      counts)
+      synflow = prune_at_init.prune(sess, 'synflow', model, None, counts,
+                                    input_shape=[16])
   assert masks_lib.Masks(magnitude).layer_density()['layer1'] == 0
   densities = masks_lib.Masks(synflow).layer_density()
   assert all(d > 0 for d in densities.values())
@@ -147,8 +150,8 @@ def test_synflow_avoids_the_layer_collapse_of_global_magnitude():
 
 def _sensitivity_rounds(method, rounds):
   def run(sess, model, batch):
-    result = list(prune_at_init.sensitivity_rounds(
-        sess, model, batch, COUNTS, rounds, method=method))
+    result = list(prune_at_init.prune_rounds(
+        sess, method, model, batch, COUNTS, rounds=rounds))
     return result, model.get_current_weights(sess)
   (result, after), weights, images, labels = sparse_testlib.on_tiny_model(
       run, 300)
@@ -212,8 +215,8 @@ def _with_tiny_model(fn):
 @pytest.mark.parametrize('scope', ['global', 'layer'])
 def test_magnitude_init_matches_argsort(scope):
   masks, weights = _with_tiny_model(
-      lambda sess, model: prune_at_init.magnitude_init(sess, model, COUNTS,
-                                                       scope))
+      lambda sess, model: prune_at_init.prune(
+          sess, 'magnitude_init', model, None, COUNTS, scope=scope))
   if scope == 'global':
     flat = np.abs(_flat({n: weights[n] for n in COUNTS}))
     wanted = np.zeros(flat.size)
@@ -229,8 +232,8 @@ def test_magnitude_init_matches_argsort(scope):
 
 def test_random_init_is_seeded_and_keeps_the_counts():
   def draw(seed, scope):
-    return _with_tiny_model(lambda sess, model: prune_at_init.random_init(
-        model, COUNTS, seed, scope))[0]
+    return _with_tiny_model(lambda sess, model: prune_at_init.prune(
+        sess, 'random_init', model, None, COUNTS, seed=seed, scope=scope))[0]
   first, again, other = draw(1, 'global'), draw(1, 'global'), draw(2, 'global')
   assert np.array_equal(_flat(first), _flat(again))
   assert not np.array_equal(_flat(first), _flat(other))
@@ -275,7 +278,8 @@ def test_a_sparse_network_is_refused():
     with tf.Session() as sess:
       sess.run(tf.global_variables_initializer())
       with pytest.raises(ValueError, match='synflow prunes a dense network'):
-        prune_at_init.synflow(sess, model, [64], COUNTS)
+        prune_at_init.prune(sess, 'synflow', model, None, COUNTS,
+                            input_shape=[64])
 
 
 def test_an_overflowing_synflow_is_refused():
@@ -398,8 +402,8 @@ def _bn_rounds(method, rounds):
       batch.initialize(sess)
       state = lambda: [v.tobytes() for v in sess.run(model.state_variables)]
       before = state()
-      result = list(prune_at_init.sensitivity_rounds(
-          sess, model, batch, BN_COUNTS, rounds, method=method))
+      result = list(prune_at_init.prune_rounds(
+          sess, method, model, batch, BN_COUNTS, rounds=rounds))
       masks = prune_at_init.prune(sess, method, model, batch, BN_COUNTS,
                                   rounds=rounds)
       assert not model.take_updates()  # none queued for a trainer to run

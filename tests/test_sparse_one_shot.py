@@ -6,6 +6,7 @@ import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations.training import fixed_batch
 from lottery_ticket.foundations.sparse import one_shot_pruning
+from lottery_ticket.foundations.sparse import prune_at_init
 
 import sparse_testlib
 
@@ -14,8 +15,8 @@ COUNTS = {'layer0': 150, 'layer1': 30}
 
 def _prune(method, scope='layer', **options):
   return sparse_testlib.on_tiny_model(
-      lambda sess, model, batch: one_shot_pruning.prune(
-          sess, method, model, batch, COUNTS, scope, **options), 400)
+      lambda sess, model, batch: prune_at_init.prune(
+          sess, method, model, batch, COUNTS, scope=scope, **options), 400)
 
 
 def _np_weight_times_hessian_gradient(weights, images, labels, temperature):
@@ -123,7 +124,7 @@ def test_bad_grasp_settings_are_named(variant, temperature, message):
 
 def test_a_bad_scope_is_named():
   with pytest.raises(ValueError, match="No such pruning scope: 'local'"):
-    one_shot_pruning.keep_in_scope({'a': np.ones(2)}, {'a': 1}, 'local')
+    prune_at_init.schedule({'a': [2]}, {'a': 1}, 1, 'local')
 
 
 def test_keep_top_global_ranks_layers_together():
@@ -143,6 +144,7 @@ def test_one_shot_pruning_needs_a_dense_network():
     with tf.Session() as sess:
       sess.run(tf.global_variables_initializer())
       with pytest.raises(ValueError, match='prunes a dense network'):
-        one_shot_pruning.prune(sess, 'snip', model, batch, COUNTS, 'layer')
+        prune_at_init.prune(sess, 'snip', model, batch, COUNTS,
+                            scope='layer')
   with pytest.raises(ValueError, match="No such one-shot pruning method"):
     one_shot_pruning.scores('synflow', None, None)

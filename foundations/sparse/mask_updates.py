@@ -60,10 +60,6 @@ def slot_resets(optimizer, variable):
   return out
 
 
-def _resolve(value):
-  return value() if callable(value) else value
-
-
 # Growth scores ---------------------------------------------------------------
 
 def random_growth(seed):
@@ -112,6 +108,12 @@ def magnitude_scores(model):
   return {n: tf.abs(model.kernels[n].read_value()) for n in model.layer_names}
 
 
+def _without_lowest(scores, active, count):
+  """The flat `active` weights but the `count` of lowest score."""
+  drop = selection.choose_largest(-tf.reshape(scores, [-1]), active, count)
+  return tf.logical_and(active, tf.logical_not(drop))
+
+
 # Updaters ----------------------------------------------------------------
 
 class MaskUpdater(object):
@@ -158,7 +160,8 @@ class MaskUpdater(object):
     before = self._grad_norm(list(old.values()))
     new, fraction = self._new_masks(step, row, old,
                                     [before] + list(old.values()))
-    optimizer = _resolve(self._optimizer)
+    optimizer = (self._optimizer() if callable(self._optimizer)
+                 else self._optimizer)
     writes = []
     moved = []
     for name in names:
@@ -234,9 +237,7 @@ class DropAndGrow(MaskUpdater):
       count = tf.reduce_sum(tf.cast(active, tf.int32))
       dropped = tf.cast(tf.floor(tf.cast(count, tf.float32) * fraction),
                         tf.int32)
-      drop = selection.choose_largest(
-          -tf.reshape(drop_scores[name], [-1]), active, dropped)
-      keep = tf.logical_and(active, tf.logical_not(drop))
+      keep = _without_lowest(drop_scores[name], active, dropped)
       grow = selection.choose_largest(
           tf.reshape(grow_scores[name], [-1]), tf.logical_not(keep), dropped)
       new[name] = tf.reshape(tf.logical_or(keep, grow), shape)
@@ -276,9 +277,8 @@ class MagnitudePruning(MaskUpdater):
     for index, name in enumerate(self.model.layer_names):
       active = tf.reshape(old[name], [-1])
       alive = tf.reduce_sum(tf.cast(active, tf.int32))
-      drop = selection.choose_largest(-tf.reshape(scores[name], [-1]), active,
-                                      tf.maximum(alive - counts[index], 0))
-      keep = tf.logical_and(active, tf.logical_not(drop))
+      keep = _without_lowest(scores[name], active,
+                             tf.maximum(alive - counts[index], 0))
       new[name] = tf.reshape(keep, tf.shape(old[name]))
     return new, tf.gather(self._fractions, row)
 

@@ -1,4 +1,8 @@
-"""Pruning at initialisation, in one shot: SNIP and GraSP.
+"""Pruning at initialisation, in one shot: SNIP's and GraSP's scores.
+
+The rounds of every method of pruning at initialisation, these two
+included, are run by prune_at_init.prune_rounds; they keep the largest
+scores with keep_top (per layer) or keep_top_global.
 
 Both score every weight of a dense, untrained network on a batch of data and
 keep the weights with the largest scores:
@@ -66,46 +70,33 @@ def check_grasp(variant, temperature=None):
   return variant, value
 
 
-def _kernel_gradients(model, batch, temperature=1.0):
-  kernels = [model.kernels[n] for n in model.layer_names]
-  target = model if temperature == 1.0 else _Tempered(model, temperature)
-  return kernels, tf.gradients(batch.loss(target), kernels)
-
-
-def snip_scores(model, batch):
-  """dict layer -> |g * w| tensor, on a dense model (every mask one)."""
-  kernels, grads = _kernel_gradients(model, batch)
-  return {n: tf.abs(g * k.read_value())
-          for n, k, g in zip(model.layer_names, kernels, grads)}
-
-
-def grasp_scores(model, batch, variant='evci', temperature=None):
-  """dict layer -> GraSP score tensor, on a dense model (every mask one).
+def scores(method, model, batch, grasp_variant='evci', grasp_temperature=None):
+  """Score tensors of a method name (see METHODS), dict layer -> tensor, on
+  a dense model (every mask one).
 
   Args:
+    method: 'snip' (|g * w|) or 'grasp'.
     model: the dense ModelBase.
     batch: a FixedBatch.
-    variant: 'evci' for |w * Hg| or 'wang' for the signed w * Hg.
-    temperature: divides the logits before the loss (default: the
+    grasp_variant: 'evci' for |w * Hg| or 'wang' for the signed w * Hg.
+    grasp_temperature: divides the logits before GraSP's loss (default: the
       variant's, sparse_methods.GRASP_TEMPERATURES).
   """
-  variant, temperature = check_grasp(variant, temperature)
-  kernels, grads = _kernel_gradients(model, batch, temperature)
-  inner = tf.add_n([tf.reduce_sum(g * tf.stop_gradient(g)) for g in grads])
-  hessian_grads = tf.gradients(inner, kernels)
-  scores = {n: k.read_value() * hg
-            for n, k, hg in zip(model.layer_names, kernels, hessian_grads)}
-  if variant == 'evci':
-    scores = {n: tf.abs(s) for n, s in scores.items()}
-  return scores
-
-
-def scores(method, model, batch, grasp_variant='evci', grasp_temperature=None):
-  """Score tensors of a method name (see METHODS)."""
   choices.check('one-shot pruning method', method, METHODS)
+  variant, temperature = check_grasp(grasp_variant, grasp_temperature)
   if method == 'snip':
-    return snip_scores(model, batch)
-  return grasp_scores(model, batch, grasp_variant, grasp_temperature)
+    temperature = 1.0
+  kernels = [model.kernels[n] for n in model.layer_names]
+  target = model if temperature == 1.0 else _Tempered(model, temperature)
+  grads = tf.gradients(batch.loss(target), kernels)
+  if method == 'grasp':
+    inner = tf.add_n([tf.reduce_sum(g * tf.stop_gradient(g)) for g in grads])
+    grads = tf.gradients(inner, kernels)  # H g
+  scores_by_layer = {n: k.read_value() * g
+                     for n, k, g in zip(model.layer_names, kernels, grads)}
+  if method == 'snip' or variant == 'evci':
+    scores_by_layer = {n: tf.abs(s) for n, s in scores_by_layer.items()}
+  return scores_by_layer
 
 
 def keep_top(scores_by_layer, counts):
@@ -151,61 +142,6 @@ def keep_top_global(scores_by_layer, total):
     masks[name] = chosen[offset:offset + size].reshape(shape)
     offset += size
   return masks
-
-
-def keep_in_scope(scores_by_layer, counts, scope):
-  """Masks keeping the largest scores per layer or over all layers.
-
-  Args:
-    scores_by_layer: dict layer -> numpy scores.
-    counts: dict layer -> number of weights to keep.
-    scope: 'layer' (each layer its count, keep_top) or 'global' (the sum
-      of the counts over all layers, keep_top_global).
-
-  Returns:
-    dict layer -> float32 0/1 mask.
-  """
-  if choices.check('pruning scope', scope,
-                   sparse_methods.PRUNE_SCOPES) == 'global':
-    return keep_top_global(scores_by_layer,
-                           sum(int(c) for c in counts.values()))
-  return keep_top(scores_by_layer, counts)
-
-
-def prune(sess, method, model, batch, counts, scope, grasp_variant='evci',
-          grasp_temperature=None, invert=False):
-  """One-shot masks for a dense model already initialised in `sess`.
-
-  Args:
-    sess: the session holding the model's variables (and the batch's).
-    method: 'snip' or 'grasp'.
-    model: a ModelBase whose masks are all one.
-    batch: an initialised FixedBatch.
-    counts: dict layer -> number of weights to keep.
-    scope: 'layer' or 'global' (see the module docstring).
-    grasp_variant: 'evci' (the gradient-flow paper's code) or 'wang' (the
-      GraSP paper's); see the module docstring.
-    grasp_temperature: GraSP's logit temperature (default: the variant's).
-    invert: keep the lowest scores instead (the inversion ablation of
-      Frankle et al. 2021).
-
-  Returns:
-    dict layer -> mask.
-
-  Raises:
-    ValueError: if the model is already sparse, or for a bad scope or GraSP
-      setting.
-  """
-  choices.check('pruning scope', scope, sparse_methods.PRUNE_SCOPES)
-  grasp_variant, grasp_temperature = check_grasp(grasp_variant,
-                                                 grasp_temperature)
-  check_dense(sess, model, method)
-  with sess.graph.as_default():
-    tensors = scores(method, model, batch, grasp_variant, grasp_temperature)
-  values = sess.run(tensors)
-  if invert:
-    values = {n: -v for n, v in values.items()}
-  return keep_in_scope(values, counts, scope)
 
 
 def check_dense(sess, model, method):

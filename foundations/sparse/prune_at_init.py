@@ -66,9 +66,12 @@ References followed, as facts only (no code copied):
     its copy's moving statistics and discards the copy; here no update
     runs, so the network's moving statistics are left exactly as they were.
 
-Mechanics: scoring rewrites the model's kernel (and, for SynFlow, bias)
-variables in the session and restores them afterwards; only public
-surfaces are used (kernels, biases, masks, apply, layer_names, gradients).
+Mechanics: every method, SNIP and GraSP included, is a scorer of the
+network pruned by the last round's masks, run by one loop (`prune_rounds`;
+a method that prunes once has one round). Scoring rewrites the model's
+kernel (and, for SynFlow, bias) variables in the session and restores them
+afterwards; only public surfaces are used (kernels, biases, masks, apply,
+layer_names, gradients).
 """
 
 import numpy as np
@@ -82,14 +85,9 @@ METHODS = ('synflow', 'iter_snip', 'force', 'magnitude_init', 'random_init')
 # Every method of pruning at initialisation, SNIP and GraSP included.
 ALL_METHODS = one_shot_pruning.METHODS + METHODS
 SCOPES = sparse_methods.PRUNE_SCOPES
-# The references' numbers of rounds (Synaptic-Flow: 100; FORCE's README: 60),
-# kept in the methods' registry entries.
-DEFAULT_ROUNDS = {n: sparse_methods.get(n).rounds for n in METHODS
-                  if sparse_methods.get(n).rounds}
-ITERATIVE = tuple(DEFAULT_ROUNDS)
 
 
-# Schedule and selection ----------------------------------------------------
+# Schedule --------------------------------------------------------------------
 
 def check_rounds(rounds):
   """Returns rounds as an int, or raises ValueError unless it is >= 1."""
@@ -143,53 +141,6 @@ def schedule(shapes, counts, rounds, scope='global'):
   return [{n: per_layer[n][k] for n in sizes} for k in range(rounds)]
 
 
-def keep_top(scores, keep, scope='global', alive=None):
-  """Masks keeping the largest scores.
-
-  Args:
-    scores: dict layer -> numpy scores.
-    keep: an int ('global') or a dict layer -> int ('layer').
-    scope: 'global' or 'layer'.
-    alive: optional dict layer -> 0/1 mask; only its ones may be kept.
-
-  Returns:
-    dict layer -> float32 0/1 mask (ties as one_shot_pruning.keep_top and
-    keep_top_global break them).
-  """
-  if alive is not None:
-    scores = {n: np.where(alive[n] > 0, np.asarray(s, np.float64), -np.inf)
-              for n, s in scores.items()}
-  if choices.check('pruning scope', scope, SCOPES) == 'global':
-    return one_shot_pruning.keep_top_global(scores, keep)
-  return one_shot_pruning.keep_top(scores, keep)
-
-
-def iterative_masks(score, shapes, counts, rounds, scope='global',
-                    nested=True, invert=False):
-  """The generic iterative pruning loop, one round at a time.
-
-  Args:
-    score: callable masks -> dict layer -> numpy scores, of the network
-      pruned by `masks`.
-    shapes: dict layer -> kernel shape.
-    counts: dict layer -> weights kept at the end.
-    rounds: number of rounds.
-    scope: 'global' or 'layer'.
-    nested: whether a pruned weight stays pruned (otherwise each round
-      chooses among all weights).
-    invert: keep the lowest scores each round.
-
-  Yields:
-    (scores, masks) of each round: the scores ranked and the masks kept.
-  """
-  masks = {n: np.ones(s, np.float32) for n, s in shapes.items()}
-  for keep in schedule(shapes, counts, rounds, scope):
-    scores = score(masks)
-    ranked = {n: -v for n, v in scores.items()} if invert else scores
-    masks = keep_top(ranked, keep, scope, alive=masks if nested else None)
-    yield scores, masks
-
-
 # Reading and rewriting the model's variables ---------------------------------
 
 class _Rewriter(object):
@@ -219,49 +170,15 @@ def _shapes(model):
   return {n: model.kernels[n].shape.as_list() for n in model.layer_names}
 
 
-def _run_rounds(rewriter, rounds_iterator):
-  """Yields from the rounds, restoring the variables however it ends."""
-  try:
-    for item in rounds_iterator:
-      yield item
-  finally:
-    rewriter.restore()
+# Scorers: callable(masks) -> dict layer -> numpy scores of the network ------
+# pruned by `masks`, and the _Rewriter whose variables they change (or None).
 
-
-def _last(iterator):
-  result = None
-  for result in iterator:
-    pass
-  return result
-
-
-# SynFlow -----------------------------------------------------------------------
-
-def synflow_rounds(sess, model, input_shape, counts, rounds=None,
-                   scope='global', invert=False):
-  """SynFlow's rounds; the variables are restored when the rounds end.
-
-  Args:
-    sess: the session holding the dense model's variables.
-    model: a ModelBase whose masks are all one.
-    input_shape: the shape of one example (without the batch dimension).
-    counts: dict layer -> weights kept at the end.
-    rounds: number of rounds (the reference's 100 by default).
-    scope: 'global' (the reference's) or 'layer'.
-    invert: keep the lowest scores (see the module docstring).
-
-  Yields:
-    (scores, masks) of each round.
-
-  Raises:
-    ValueError: if the model is already sparse.
-  """
-  one_shot_pruning.check_dense(sess, model, 'synflow')
-  rounds = DEFAULT_ROUNDS['synflow'] if rounds is None else rounds
+def _synflow(sess, model, input_shape):
+  """SynFlow's |w * dR/dw| on the linearised network (module docstring)."""
   names = model.layer_names
-  kernels, biases = model.kernels, model.biases
+  kernels = model.kernels
   variables = {n: kernels[n] for n in names}
-  variables.update({'bias/' + n: b for n, b in biases.items()})
+  variables.update({'bias/' + n: b for n, b in model.biases.items()})
   with sess.graph.as_default():
     flow = tf.reduce_sum(model.apply(
         tf.ones([1] + [int(d) for d in input_shape], tf.float32)))
@@ -270,6 +187,7 @@ def synflow_rounds(sess, model, input_shape, counts, rounds=None,
                      for n, g in zip(names, grads)}
   rewriter = _Rewriter(sess, variables)
   linear = {n: np.abs(v) for n, v in rewriter.originals.items()}
+  rewriter.load({n: linear[n] for n in variables if n not in names})  # |b|
 
   def score(masks):
     # The mask is applied to the kernels (as the reference's apply_mask), so
@@ -284,61 +202,20 @@ def synflow_rounds(sess, model, input_shape, counts, rounds=None,
                          'flow overflows float32 in this network)'.format(
                              name))
     return scores
-
-  def synflow_masks():
-    rewriter.load({n: linear[n] for n in variables if n not in names})  # |b|
-    yield from iterative_masks(score, _shapes(model), counts, rounds, scope,
-                               nested=True, invert=invert)
-
-  return _run_rounds(rewriter, synflow_masks())
+  return score, rewriter
 
 
-def synflow(sess, model, input_shape, counts, rounds=None, scope='global',
-            invert=False):
-  """SynFlow masks (see synflow_rounds for the arguments).
+def _sensitivity(sess, model, batch):
+  """FORCE's and Iterative SNIP's |w0 * g|.
 
-  Returns:
-    dict layer -> float32 0/1 mask with the counts of `scope`.
+  g is the gradient of the batch loss with respect to the effective weights
+  of the network pruned by the last round's mask (pruned kernels set to
+  zero, the model's masks left at one so that g is not blocked), its batch
+  norms normalising by the batch's own statistics (as the reference's
+  network in training mode; the moving statistics are neither read nor
+  updated). For Iterative SNIP, which keeps only weights still alive, its
+  hooked gradient and current weight equal g and w0.
   """
-  return _last(synflow_rounds(sess, model, input_shape, counts, rounds,
-                              scope, invert))[1]
-
-
-# FORCE and Iterative SNIP ----------------------------------------------------
-
-def sensitivity_rounds(sess, model, batch, counts, rounds=None, scope='global',
-                       method='force', invert=False):
-  """Rounds of FORCE or Iterative SNIP; variables restored when they end.
-
-  Both score |w0 * g|, g the gradient of the batch loss with respect to the
-  effective weights of the network pruned by the last round's mask (pruned
-  kernels set to zero, the model's masks left at one so that g is not
-  blocked), its batch norms normalising by the batch's own statistics (as
-  the reference's network in training mode; the moving statistics are
-  neither read nor updated). They differ in what may be kept (see the module
-  docstring):
-  Iterative SNIP only weights still alive, for which its hooked gradient and
-  current weight equal g and w0; FORCE any weight.
-
-  Args:
-    sess: the session holding the dense model's variables.
-    model: a ModelBase whose masks are all one.
-    batch: an initialised FixedBatch the loss is taken on, every round.
-    counts: dict layer -> weights kept at the end.
-    rounds: number of rounds (the reference README's 60 by default).
-    scope: 'global' (the reference's) or 'layer'.
-    method: 'force' or 'iter_snip'.
-    invert: keep the lowest scores (see the module docstring).
-
-  Yields:
-    (scores, masks) of each round.
-
-  Raises:
-    ValueError: if the model is already sparse, or for another method.
-  """
-  choices.check('sensitivity method', method, ('force', 'iter_snip'))
-  rounds = DEFAULT_ROUNDS[method] if rounds is None else rounds
-  one_shot_pruning.check_dense(sess, model, method)
   names = model.layer_names
   kernels = {n: model.kernels[n] for n in names}
   with sess.graph.as_default():
@@ -352,32 +229,7 @@ def sensitivity_rounds(sess, model, batch, counts, rounds=None, scope='global',
     rewriter.load({n: initial[n] * masks[n] for n in names})
     values = sess.run(grads)
     return {n: np.abs(initial[n] * values[n]) for n in names}
-
-  return _run_rounds(rewriter, iterative_masks(
-      score, _shapes(model), counts, rounds, scope,
-      nested=(method == 'iter_snip'), invert=invert))
-
-
-# Sanity-check baselines ----------------------------------------------------------
-
-def magnitude_init(sess, model, counts, scope='global', invert=False):
-  """Masks keeping the initial weights of largest magnitude.
-
-  Args:
-    sess: the session holding the dense model's variables.
-    model: a ModelBase whose masks are all one.
-    counts: dict layer -> weights kept.
-    scope: 'global' or 'layer'.
-    invert: keep the smallest magnitudes.
-
-  Returns:
-    dict layer -> float32 0/1 mask.
-  """
-  one_shot_pruning.check_dense(sess, model, 'magnitude_init')
-  kernels = sess.run({n: model.kernels[n] for n in model.layer_names})
-  sign = -1.0 if invert else 1.0
-  return one_shot_pruning.keep_in_scope(
-      {n: sign * np.abs(v) for n, v in kernels.items()}, counts, scope)
+  return score, rewriter
 
 
 def random_scores(shapes, seed):
@@ -386,83 +238,105 @@ def random_scores(shapes, seed):
           for i, n in enumerate(sorted(shapes))}
 
 
-def random_init(model, counts, seed, scope='global'):
-  """Masks keeping the weights of largest random score.
-
-  Args:
-    model: a ModelBase (only its kernel shapes are read).
-    counts: dict layer -> weights kept.
-    seed: integer seed of the scores.
-    scope: 'global' (every layer keeps about the same fraction) or 'layer'
-      (exactly the counts).
-
-  Returns:
-    dict layer -> float32 0/1 mask.
-  """
-  return one_shot_pruning.keep_in_scope(random_scores(_shapes(model), seed),
-                                        counts, scope)
+def _fixed_scores(sess, method, model, batch, seed, grasp, own):
+  """The scores of a method that prunes once, from the dense network (`own`:
+  a registered method's criterion of the initial kernels, or None)."""
+  if method in one_shot_pruning.METHODS:
+    with sess.graph.as_default():
+      tensors = one_shot_pruning.scores(method, model, batch, *grasp)
+    return sess.run(tensors)
+  if method == 'random_init':
+    return random_scores(_shapes(model), seed)
+  kernels = sess.run({n: model.kernels[n] for n in model.layer_names})
+  return own(kernels) if own else {n: np.abs(v) for n, v in kernels.items()}
 
 
-# One entry point -------------------------------------------------------------------
+# One entry point -------------------------------------------------------------
 
-def prune(sess, method, model, batch, counts, input_shape=None, rounds=None,
-          scope=None, seed=0, grasp_variant='evci',
-          grasp_temperature=None, invert=False):
-  """Masks of any method of ALL_METHODS for a dense, initialised model.
+def prune_rounds(sess, method, model, batch, counts, input_shape=None,
+                 rounds=None, scope=None, seed=0, grasp_variant='evci',
+                 grasp_temperature=None, invert=False):
+  """The rounds of any method of ALL_METHODS on a dense, initialised model;
+  the model's variables are restored when the rounds end.
 
   Args:
     sess: the session holding the model's variables (and the batch's).
-    method: a name of ALL_METHODS.
+    method: a name of ALL_METHODS, or of a registered method with its own
+      `scores` (sparse_methods.SparseMethod), which prunes once.
     model: a ModelBase whose masks are all one.
     batch: an initialised FixedBatch (snip, grasp, force, iter_snip).
     counts: dict layer -> weights to keep.
     input_shape: one example's shape (synflow).
-    rounds: rounds of an iterative method (default: DEFAULT_ROUNDS).
+    rounds: rounds of an iterative method (default: the reference's, the
+      method's sparse_methods entry); a method that prunes once has one.
     scope: 'global' or 'layer' (default: the method's,
       sparse_methods.SparseMethod.default_scope: 'layer' for snip and grasp
       'evci', 'global' for the others).
     seed: integer seed of random_init.
-    grasp_variant, grasp_temperature: as one_shot_pruning.prune.
-    invert: keep the lowest scores instead (every method but random_init,
-      whose scores have no order to invert).
+    grasp_variant, grasp_temperature: GraSP's (one_shot_pruning.check_grasp).
+    invert: keep the lowest scores instead, each round (every method but
+      random_init, whose scores have no order to invert).
+
+  Yields:
+    (scores, masks) of each round: the scores ranked and the masks kept
+    (dict layer -> float32 0/1 mask).
+
+  Raises:
+    ValueError: naming a bad method, scope, GraSP setting or number of
+      rounds, a missing batch or input shape, or a model already sparse.
+  """
+  own = getattr(sparse_methods.METHODS.get(method), 'scores', None)
+  choices.check('pruning-at-initialisation method', method,
+                ALL_METHODS + ((method,) if own else ()))
+  entry = sparse_methods.get(method)
+  if scope is None:
+    scope = entry.default_scope(choices.check(
+        'GraSP variant', grasp_variant, sparse_methods.GRASP_VARIANTS))
+  choices.check('pruning scope', scope, SCOPES)
+  grasp = (grasp_variant, grasp_temperature)
+  if method in one_shot_pruning.METHODS:
+    grasp = one_shot_pruning.check_grasp(*grasp)
+  rounds = (check_rounds(entry.rounds if rounds is None else rounds)
+            if entry.rounds else 1)
+  if method == 'synflow' and input_shape is None:
+    raise ValueError('synflow needs the input shape')
+  if method in ('force', 'iter_snip') and batch is None:
+    raise ValueError('{} needs a batch of data'.format(method))
+  if method == 'random_init' and invert:
+    raise ValueError('random_init has no order of scores to invert')
+  one_shot_pruning.check_dense(sess, model, method)
+  rewriter = None
+  if method == 'synflow':
+    score, rewriter = _synflow(sess, model, input_shape)
+  elif method in ('force', 'iter_snip'):
+    score, rewriter = _sensitivity(sess, model, batch)
+  else:
+    fixed = _fixed_scores(sess, method, model, batch, seed, grasp, own)
+    score = lambda unused_masks: fixed
+  shapes = _shapes(model)
+  masks = {n: np.ones(s, np.float32) for n, s in shapes.items()}
+  try:
+    for keep in schedule(shapes, counts, rounds, scope):
+      scores = score(masks)
+      ranked = {n: -v for n, v in scores.items()} if invert else scores
+      if method != 'force':  # a pruned weight stays pruned
+        ranked = {n: np.where(masks[n] > 0, np.asarray(v, np.float64),
+                              -np.inf) for n, v in ranked.items()}
+      masks = (one_shot_pruning.keep_top_global(ranked, keep)
+               if scope == 'global' else
+               one_shot_pruning.keep_top(ranked, keep))
+      yield scores, masks
+  finally:
+    if rewriter is not None:
+      rewriter.restore()
+
+
+def prune(sess, method, model, batch, counts, **options):
+  """The masks of the last round of `prune_rounds` (same arguments).
 
   Returns:
     dict layer -> float32 0/1 mask.
-
-  Raises:
-    ValueError: naming a bad method, scope or number of rounds, or a missing
-      batch or input shape.
   """
-  scores = getattr(sparse_methods.METHODS.get(method), 'scores', None)
-  choices.check('pruning-at-initialisation method', method,
-                ALL_METHODS + ((method,) if scores else ()))
-  if scope is None:
-    scope = sparse_methods.get(method).default_scope(choices.check(
-        'GraSP variant', grasp_variant, sparse_methods.GRASP_VARIANTS))
-  choices.check('pruning scope', scope, SCOPES)
-  if method in one_shot_pruning.METHODS:
-    return one_shot_pruning.prune(sess, method, model, batch, counts, scope,
-                                  grasp_variant, grasp_temperature, invert)
-  if method in ITERATIVE:
-    rounds = check_rounds(DEFAULT_ROUNDS[method] if rounds is None
-                          else rounds)
-  if method == 'synflow':
-    if input_shape is None:
-      raise ValueError('synflow needs the input shape')
-    return synflow(sess, model, input_shape, counts, rounds, scope, invert)
-  if method in ('force', 'iter_snip'):
-    if batch is None:
-      raise ValueError('{} needs a batch of data'.format(method))
-    return _last(sensitivity_rounds(sess, model, batch, counts, rounds,
-                                    scope, method, invert))[1]
-  if method == 'magnitude_init':
-    return magnitude_init(sess, model, counts, scope, invert)
-  if scores:  # a registered method's own criterion (sparse_methods.register)
-    one_shot_pruning.check_dense(sess, model, method)
-    ranked = scores(sess.run({n: model.kernels[n] for n in model.layer_names}))
-    return one_shot_pruning.keep_in_scope(
-        {n: -v if invert else v for n, v in ranked.items()}, counts, scope)
-  if invert:
-    raise ValueError('random_init has no order of scores to invert')
-  one_shot_pruning.check_dense(sess, model, method)
-  return random_init(model, counts, seed, scope)
+  for _, masks in prune_rounds(sess, method, model, batch, counts, **options):
+    pass
+  return masks

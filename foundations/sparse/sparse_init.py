@@ -61,16 +61,10 @@ def unit_variances(mask, scale, mode):
   choices.check('fan mode', mode, sparse_methods.FAN_MODES)
   fan_in, fan_out = surviving_fans(mask)
   shape = np.shape(mask)
-  in_axis = len(shape) - 2
-  fan_in = fan_in.reshape([1] * (len(shape) - 1) + [-1])
-  fan_out = fan_out.reshape([1] * in_axis + [-1, 1])
-  if mode == 'fan_in':
-    fan = np.broadcast_to(fan_in, shape)
-  elif mode == 'fan_out':
-    fan = np.broadcast_to(fan_out, shape)
-  else:
-    fan = (fan_in + fan_out) / 2.0
-  return scale / np.maximum(1.0, fan)
+  fans = {'fan_in': fan_in.reshape([1] * (len(shape) - 1) + [-1]),
+          'fan_out': fan_out.reshape([1] * (len(shape) - 2) + [-1, 1])}
+  fans['fan_avg'] = (fans['fan_in'] + fans['fan_out']) / 2.0
+  return scale / np.maximum(1.0, np.broadcast_to(fans[mode], shape))
 
 
 def _sample(rng, shape, distribution):
@@ -78,7 +72,7 @@ def _sample(rng, shape, distribution):
   if distribution == 'uniform':
     return rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), shape)
   values = rng.standard_normal(shape)
-  if distribution == 'untruncated_normal' or distribution == 'normal':
+  if distribution in ('untruncated_normal', 'normal'):
     return values
   # Truncated at two standard deviations, then rescaled to unit variance.
   outside = np.abs(values) > 2.0

@@ -34,10 +34,6 @@ def check_sparsity(sparsity, name='sparsity'):
   return value
 
 
-def check_distribution(distribution):
-  return choices.check('sparsity distribution', distribution, DISTRIBUTIONS)
-
-
 def _sizes(shapes):
   return {name: int(np.prod(shape)) for name, shape in shapes.items()}
 
@@ -121,7 +117,7 @@ def _round_preserving_sum(exact, sizes, target):
 
 def layer_counts(shapes, sparsity, distribution='uniform'):
   """Weights kept per layer for a distribution name (see DISTRIBUTIONS)."""
-  check_distribution(distribution)
+  choices.check('sparsity distribution', distribution, DISTRIBUTIONS)
   if distribution == 'erk':
     return erk_counts(shapes, sparsity)
   return uniform_counts(shapes, sparsity)

@@ -37,21 +37,23 @@ _PARTS = re.compile(r'(?:{}-(\d+)\.(?:index|data-.*)|records-(\d+)\.json|'
                     r'hashes-(\d+)\.json)$'.format(PREFIX))
 
 
+def _path(run_dir, name, iteration):
+  return os.path.join(paths.checkpoints(run_dir),
+                      name.format(int(iteration)))
+
+
 def prefix(run_dir, iteration):
   """The path prefix of the variables of checkpoint `iteration`."""
-  return os.path.join(paths.checkpoints(run_dir),
-                      '{}-{}'.format(PREFIX, int(iteration)))
+  return _path(run_dir, PREFIX + '-{}', iteration)
 
 
 def records_path(run_dir, iteration):
   """The records saved with the checkpoint of `iteration`."""
-  return os.path.join(paths.checkpoints(run_dir),
-                      'records-{}.json'.format(int(iteration)))
+  return _path(run_dir, 'records-{}.json', iteration)
 
 
 def _hashes_path(run_dir, iteration):
-  return os.path.join(paths.checkpoints(run_dir),
-                      'hashes-{}.json'.format(int(iteration)))
+  return _path(run_dir, 'hashes-{}.json', iteration)
 
 
 def complete(run_dir):

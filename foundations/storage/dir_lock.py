@@ -90,43 +90,26 @@ def holder(directory, subtree_only=False):
   return None
 
 
-def _enclosing_holder(directory):
-  """(enclosing directory, pid) of another process's subtree lock above
-  `directory`, or None."""
-  parent = os.path.dirname(directory)
-  while parent != directory:
-    directory, parent = parent, os.path.dirname(parent)
-    pid = holder(directory, subtree_only=True)
-    if pid:
-      return directory, pid
-  return None
-
-
-def _inner_holder(directory):
-  """(directory, pid) of another process's subtree lock beneath `directory`
-  (not `directory` itself), or None. Walks the tree for lock files without
-  following symbolic links."""
-  for parent, unused_dirnames, filenames in os.walk(directory):
-    if parent != directory and LOCK_FILE in filenames:
-      pid = holder(parent, subtree_only=True)
-      if pid:
-        return parent, pid
-  return None
-
-
 def _overlapping_holder(real, shown):
   """The refusal of a subtree lock on `real` (shown as `shown`) that
-  overlaps another process's, or None."""
-  enclosing = _enclosing_holder(real)
-  if enclosing:
-    return DirectoryBusy('{} is inside {}, which is in use by another '
-                         'process (pid {}); wait for it to finish or stop '
-                         'it'.format(shown, *enclosing))
-  inner = _inner_holder(real)
-  if inner:
-    return DirectoryBusy('{} holds {}, which is in use by another process '
-                         '(pid {}); wait for it to finish or stop it'.format(
-                             shown, *inner))
+  overlaps another process's subtree lock: one above it (looking at each
+  parent) or one beneath it (walking the tree's lock files without
+  following symbolic links); None when there is none."""
+  directory = real
+  while os.path.dirname(directory) != directory:
+    directory = os.path.dirname(directory)
+    pid = holder(directory, subtree_only=True)
+    if pid:
+      return DirectoryBusy('{} is inside {}, which is in use by another '
+                           'process (pid {}); wait for it to finish or stop '
+                           'it'.format(shown, directory, pid))
+  for parent, unused_dirnames, filenames in os.walk(real):
+    pid = (parent != real and LOCK_FILE in filenames and
+           holder(parent, subtree_only=True))
+    if pid:
+      return DirectoryBusy('{} holds {}, which is in use by another process '
+                           '(pid {}); wait for it to finish or stop it'.format(
+                               shown, parent, pid))
   return None
 
 

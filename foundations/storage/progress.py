@@ -39,14 +39,6 @@ def format_duration(seconds):
   return '{:02d}:{:02d}'.format(minutes, seconds)
 
 
-def is_terminal(stream):
-  """Whether `stream` is an interactive terminal (False when unsure)."""
-  try:
-    return bool(stream.isatty())
-  except (AttributeError, ValueError):  # no isatty, or a closed stream
-    return False
-
-
 def notice(message, quiet=False, stream=None):
   """Prints a one-off line on stderr unless `quiet`."""
   if not quiet:
@@ -131,7 +123,7 @@ class Bar(object):
   """
 
   def __init__(self, total, label='', unit='it', quiet=False, stream=None,
-               clock=time.monotonic, enabled=None):
+               clock=time.monotonic):
     """Starts the clock.
 
     Args:
@@ -141,21 +133,21 @@ class Bar(object):
       quiet: never draw.
       stream: where to draw (default: sys.stderr).
       clock: a monotonic clock in seconds (tests pass a fake one).
-      enabled: force drawing on or off regardless of the terminal check
-        (None: draw on a terminal unless quiet).
     """
     self.total = None if total is None else max(0, int(total))
     self.label = label
     self.unit = unit
     self.stream = stream or sys.stderr
     self.quiet = quiet
-    self.enabled = (enabled if enabled is not None
-                    else not quiet and is_terminal(self.stream))
+    try:
+      terminal = bool(self.stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+      terminal = False
+    self.enabled = not quiet and terminal
     self.done = 0
     self._clock = clock
     self._t0 = clock()
     self._last_draw = None
-    self._drawn = False
 
   def __enter__(self):
     return self
@@ -165,15 +157,11 @@ class Bar(object):
 
   def update(self, count=1):
     """Adds `count` units of work done; redraws if the last draw is old."""
-    self.set(self.done + count)
-
-  def set(self, done):
-    """Sets the work done to `done`; redraws if the last draw is old."""
-    self.done = done
+    self.done += count
     if not self.enabled:
       return
     now = self._clock()
-    finished = self.total is not None and done >= self.total
+    finished = self.total is not None and self.done >= self.total
     if (finished or self._last_draw is None or
         now - self._last_draw >= BAR_MIN_SECONDS):
       self._draw(now)
@@ -218,7 +206,6 @@ class Bar(object):
 
   def _draw(self, now):
     self._last_draw = now
-    self._drawn = True
     self.stream.write('\r' + self.render() + '\x1b[K')  # clear the line's end
     self.stream.flush()
 
@@ -229,22 +216,3 @@ class Bar(object):
       self.stream.write('\n')
       self.stream.flush()
       self.enabled = False
-
-
-def bar(iterable, total=None, label='', unit='it', quiet=False, stream=None):
-  """Yields the items of `iterable`, drawing a Bar as they are consumed.
-
-  Args:
-    iterable: the work items.
-    total: their number (default: len(iterable) when it has one).
-    label, unit, quiet, stream: see Bar.
-  """
-  if total is None:
-    try:
-      total = len(iterable)
-    except TypeError:
-      total = None
-  with Bar(total, label, unit, quiet=quiet, stream=stream) as drawn:
-    for item in iterable:
-      yield item
-      drawn.update(1)
