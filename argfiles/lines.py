@@ -37,15 +37,16 @@ from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support
 from lottery_ticket.foundations import hparams
 
-Line = collections.namedtuple('Line', ['number', 'text', 'argv'])
-Line.__doc__ = """One run of a sweep.
 
-Attributes:
-  number: the line's 1-based row in the text it comes from (blank and
-    comment rows count, so it is the file's line number).
-  text: the line as written.
-  argv: the line split into arguments (a list of str).
-"""
+class Line(collections.namedtuple('Line', ['number', 'text', 'argv'])):
+  """One run of a sweep.
+
+  Attributes:
+    number: the line's 1-based row in the text it comes from (blank and
+      comment rows count, so it is the file's line number).
+    text: the line as written.
+    argv: the line split into arguments (a list of str).
+  """
 
 
 class LineError(ValueError):
