@@ -29,6 +29,8 @@ import sys
 
 from fire import parser as fire_parser
 
+from lottery_ticket import command_line
+
 OUTPUT_DIRECTORIES_FUNCTION = 'output_directories'
 VALIDATE_FLAGS_FUNCTION = 'validate_flags'
 
@@ -151,10 +153,9 @@ class Program(object):
     Returns:
       A list of str, for subprocess without a shell.
     """
-    python = python or sys.executable
-    if self.is_script:
-      return [python, self.target] + list(argv)
-    return [python, '-m', self.target] + list(argv)
+    return ([python or sys.executable] +
+            ([self.target] if self.is_script else ['-m', self.target]) +
+            list(argv))
 
   def hook(self, name):
     """A function the runner module defines for the sweep, or None.
@@ -214,11 +215,11 @@ class Program(object):
     try:
       function(list(argv))
     except ValueError as e:
-      return _one_line(e)
+      return command_line.one_line(e)
     except (Exception, SystemExit) as e:  # pylint: disable=broad-except
       return '{}.{} failed: {}: {}'.format(
           self.target, VALIDATE_FLAGS_FUNCTION, type(e).__name__,
-          _one_line(e))
+          command_line.one_line(e))
     return None
 
   def output_directories(self, flags):
@@ -261,7 +262,7 @@ class Program(object):
       result = function(**parsed)
     except Exception as e:  # pylint: disable=broad-except
       raise ProgramError('{}.{} failed: {}: {}'.format(
-          self.target, name, type(e).__name__, _one_line(e)))
+          self.target, name, type(e).__name__, command_line.one_line(e)))
     if isinstance(result, str):
       raise ProgramError('{}.{} gave {!r}, not a list of directories'.format(
           self.target, name, result))
@@ -272,9 +273,3 @@ class Program(object):
           self.target, name, ' '.join(
               '--{}={}'.format(k, v) for k, v in flags.items())))
     return directories
-
-
-def _one_line(error):
-  """An exception's message as one line (its first non-blank line)."""
-  rows = [row.strip() for row in str(error).splitlines() if row.strip()]
-  return rows[0] if rows else type(error).__name__

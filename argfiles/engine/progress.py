@@ -32,6 +32,7 @@ import sys
 import time
 
 from lottery_ticket.argfiles.engine import state as state_lib
+from lottery_ticket.foundations.storage import progress as console
 
 _PREFIX = '[sweep] '
 # Seconds between redraws of the status line in a terminal.
@@ -54,13 +55,6 @@ def _format_left(seconds):
   return str(datetime.timedelta(seconds=max(1, int(math.ceil(seconds)))))
 
 
-def _is_terminal(stream):
-  try:
-    return stream.isatty()
-  except (AttributeError, ValueError):
-    return False
-
-
 class Notice(object):
   """A one-line notice shown in a terminal while work runs, then erased.
 
@@ -81,7 +75,7 @@ class Notice(object):
     return self._stream or sys.stderr
 
   def _is_live(self):
-    return _is_terminal(self.stream) if self._live is None else self._live
+    return console.is_terminal(self.stream) if self._live is None else self._live
 
   def show(self, text):
     """Draws text (cut to the terminal's width) in place of the last."""

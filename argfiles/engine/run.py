@@ -1,7 +1,7 @@
 """One run of a sweep: a flag line executed by the runner in its own process.
 
 A Run knows its command, where its output goes and where its record (see
-state.py) lives. Executing it (`Run.execute`, or `Run.launch` then
+state.py) lives. Executing it (`Run.execute`, or `Run.start` then
 `Attempt.finish` for callers juggling several processes) writes the record
 as 'running', starts the runner with its standard output and error appended
 to the run's log, and on exit writes 'done' or 'failed' with the return
@@ -277,7 +277,7 @@ class Run(object):
     state_lib.write_state(self.state_path, record)
     return self.result(state_lib.FAILED, error=error)
 
-  def launch(self, extra_env=None):
+  def start(self, extra_env=None):
     """Records the run as running and starts its process.
 
     Args:
@@ -285,12 +285,10 @@ class Run(object):
         this process's environment (e.g. thread counts).
 
     Returns:
-      An Attempt; call its finish (or stop) once the process has exited.
-
-    Raises:
-      OSError: if the log cannot be opened or the process cannot start
-        (the record then says failed); also for a failure between fork and
-        exec.
+      An Attempt (call its finish, or stop, once the process has exited);
+      or, if the log cannot be opened or the process cannot start (also
+      for a failure between fork and exec), a failed RunResult, the record
+      saying so too.
     """
     record = self._new_record(state_lib.RUNNING, attempts=1)
     record['host'] = socket.gethostname()
@@ -313,27 +311,13 @@ class Run(object):
     except (OSError, subprocess.SubprocessError) as e:
       if log_file is not None:
         log_file.close()
+      error = 'cannot start: {}'.format(e)
       state_lib.write_state(self.state_path, dict(
-          record, status=state_lib.FAILED, error='cannot start: {}'.format(e),
-          end_time=time.time()))
-      if isinstance(e, OSError):
-        raise
-      raise OSError('cannot start the runner: {}'.format(e)) from e
+          record, status=state_lib.FAILED, error=error, end_time=time.time()))
+      return self.result(state_lib.FAILED, error=error)
     record['pid'] = process.pid
     state_lib.write_state(self.state_path, record)
     return Attempt(self, process, log_file, record)
-
-  def start(self, extra_env=None):
-    """launch, with a failure to start as a failed RunResult.
-
-    Returns:
-      An Attempt, or a RunResult if the process could not start.
-    """
-    try:
-      return self.launch(extra_env)
-    except OSError as e:
-      return self.result(state_lib.FAILED,
-                         error='cannot start: {}'.format(e))
 
   def execute(self, extra_env=None):
     """Runs the line to completion in a child process.
