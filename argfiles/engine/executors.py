@@ -60,8 +60,12 @@ class Executor(object):
   The loop keeps up to `parallelism` runs in flight, starting waiting runs
   in line order as soon as the runs they read from are done (schedule.py),
   and failing without a start those that read from a failed run.
-  Subclasses say how to start a run, how to wait for some to end, and how
-  to stop those in flight.
+  Subclasses say how to spread runs (`allocate(num_runs)`: an
+  Allocation), how to start a run (`_start(run, env)`: a RunResult if it
+  failed to start, else None), how many are in flight (`_in_flight()`),
+  how to wait a little for some to end (`_collect()`: the RunResults of
+  those that did, possibly none) and how to stop every run in flight,
+  recording it as failed (`_stop_all()`).
   """
 
   name = None
@@ -88,10 +92,6 @@ class Executor(object):
     self.parallelism = parallelism
     self.cpus_per_run = cpus_per_run
     self.memory_per_run_gb = memory_per_run_gb
-
-  def allocate(self, num_runs):
-    """The parallelism and threads per run for a sweep of num_runs runs."""
-    raise NotImplementedError
 
   def describe(self, num_runs):
     """A one-line description of how num_runs runs will be spread."""
@@ -166,23 +166,6 @@ class Executor(object):
 
   def _end(self):
     """Cleans up after the last run (also after an interruption)."""
-
-  def _start(self, run, env):
-    """Starts a run; returns a RunResult if it failed to start, else None."""
-    raise NotImplementedError
-
-  def _in_flight(self):
-    """The number of runs started and not yet collected."""
-    raise NotImplementedError
-
-  def _collect(self):
-    """Waits a little for runs to end; returns the RunResults of those that
-    did (possibly none)."""
-    raise NotImplementedError
-
-  def _stop_all(self):
-    """Stops every run in flight and records it as failed."""
-    raise NotImplementedError
 
 
 class LocalExecutor(Executor):
