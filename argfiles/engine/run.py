@@ -122,12 +122,10 @@ class Attempt(object):
       A RunResult.
     """
     self._log_file.close()
-    if returncode == 0 and error is None:
-      status = state_lib.DONE
-    else:
-      status = state_lib.FAILED
-      if error is None:
-        error = last_log_line(self.run.log_path) or describe_exit(returncode)
+    status = (state_lib.DONE if returncode == 0 and error is None
+              else state_lib.FAILED)
+    if status == state_lib.FAILED and error is None:
+      error = last_log_line(self.run.log_path) or describe_exit(returncode)
     record = dict(self._record, status=status, returncode=returncode,
                   error=error, end_time=time.time())
     state_lib.write_state(self.run.state_path, record)
