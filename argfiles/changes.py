@@ -14,20 +14,23 @@ back because its input failed) wrote nothing, so it may change freely.
 """
 
 import collections
+import itertools
 import shlex
 
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles.engine import state as state_lib
 
-Change = collections.namedtuple('Change', ['run', 'differences'])
-Change.__doc__ = """A line whose arguments differ from those it last ran with.
 
-Attributes:
-  run: the run.Run.
-  differences: a list of (what, recorded value, current value): what is a
-    flag ('--seed'), 'runner' or 'arguments'; a value is a str, or None
-    where the flag is absent.
-"""
+class Change(collections.namedtuple('Change', ['run', 'differences'])):
+  """A line whose arguments differ from those it last ran with.
+
+  Attributes:
+    run: the run.Run.
+    differences: a list of (what, recorded value, current value): what is a
+      flag ('--seed'), 'runner' or 'arguments'; a value is a str, or None
+      where the flag is absent.
+  """
+
 
 _UNSET = '(unset)'
 
@@ -92,27 +95,17 @@ def changed_lines(runs):
 
 def format_numbers(numbers):
   """Line numbers as a short list with ranges: [1, 2, 3, 7] -> '1-3, 7'."""
-  numbers = sorted(set(numbers))
-  parts = []
-  start = previous = None
-  for number in numbers + [None]:
-    if previous is not None and number == previous + 1:
-      previous = number
-      continue
-    if start is not None:
-      parts.append(str(start) if start == previous else '{}-{}'.format(
-          start, previous))
-    start = previous = number
-  return ', '.join(parts)
-
-
-def _shown(value):
-  return _UNSET if value is None else value
+  # Numbers in one run of consecutive numbers share number - position.
+  runs = [[n for _, n in group] for _, group in itertools.groupby(
+      enumerate(sorted(set(numbers))), lambda pair: pair[1] - pair[0])]
+  return ', '.join(str(run[0]) if len(run) == 1 else
+                   '{}-{}'.format(run[0], run[-1]) for run in runs)
 
 
 def format_differences(found):
   """('--seed', '1', '2'), ... as '--seed 1 -> 2, ...'."""
-  return ', '.join('{} {} -> {}'.format(what, _shown(old), _shown(new))
+  return ', '.join('{} {} -> {}'.format(
+      what, _UNSET if old is None else old, _UNSET if new is None else new)
                    for what, old, new in found)
 
 

@@ -20,6 +20,7 @@ import shlex
 from typing import Callable, Mapping, Optional, Sequence
 
 from lottery_ticket import command_line
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 
@@ -44,13 +45,6 @@ def trial_arguments(default_trials):
   )
 
 
-def runner_settings(runner):
-  """{name: Setting} of every flag of a command_line.Runner."""
-  settings = {s.name: s for c in runner.concerns for s in c.settings}
-  settings.update((s.name, s) for s in runner.arguments)
-  return settings
-
-
 def check_runner_flags(runner, flags):
   """Checks flags bound for every line against the runner's Settings.
 
@@ -66,7 +60,7 @@ def check_runner_flags(runner, flags):
     ValueError: naming a flag the runner does not take, one the generator
       writes itself, or a bad value.
   """
-  settings = runner_settings(runner)
+  settings = command_line.settings(runner)
   out = {}
   for name, value in flags.items():
     if value is None:
@@ -82,36 +76,20 @@ def check_runner_flags(runner, flags):
   return out
 
 
-def format_flag(name, value):
-  """One flag as it appears in a line, or '' for a flag left out.
-
-  Args:
-    name: the flag name, without dashes.
-    value: None (left out), True (a bare `--name`), or any value written
-      with str() and shell-quoted where needed.
-
-  Returns:
-    A str such as '--seed=3', '--permute_labels' or
-    "--output_dir='a b/trial1'".
-  """
-  if value is None or value is False:
-    return ''
-  if value is True:
-    return '--' + name
-  return '--{}={}'.format(name, shlex.quote(str(value)))
-
-
 def format_line(pairs):
   """A flag line from (name, value) pairs, in order.
 
   Args:
-    pairs: an iterable of (name, value); see format_flag.
+    pairs: an iterable of (name, value): None or False leaves the flag out,
+      True writes a bare `--name`, any other value is written with str()
+      and shell-quoted where needed ("--output_dir='a b/trial1'").
 
   Returns:
     The line as a str.
   """
-  return ' '.join(part for part in (format_flag(name, value)
-                                    for name, value in pairs) if part)
+  return ' '.join('--' + name if value is True else '--{}={}'.format(
+      name, shlex.quote(str(value))) for name, value in pairs
+                  if value is not None and value is not False)
 
 
 def as_list(value, name):
@@ -127,62 +105,27 @@ def as_list(value, name):
   Raises:
     ValueError: if the list is empty.
   """
-  if isinstance(value, str):
-    items = value.split(',')
-  else:
-    items = list(value or [])
-  items = [str(item).strip() for item in items if str(item).strip()]
-  items = list(dict.fromkeys(items))  # Drops repeats, keeps the order.
+  items = value.split(',') if isinstance(value, str) else list(value or [])
+  # Drops blanks and repeats, keeps the order.
+  items = list(dict.fromkeys(filter(None, (str(i).strip() for i in items))))
   if not items:
     raise ValueError('{} must name at least one value'.format(name))
   return items
 
 
 def check_count(value, name, minimum=1):
-  """An integer argument at least `minimum`.
-
-  Args:
-    value: the value (an int, or a str of one).
-    name: the argument's name, for errors.
-    minimum: the smallest allowed value.
-
-  Returns:
-    The int.
+  """An integer argument at least `minimum`, read as a flag is.
 
   Raises:
     ValueError: if value is not an integer >= minimum.
   """
-  try:
-    number = int(value)
-    if number != float(value):
-      raise ValueError()
-  except (TypeError, ValueError):
-    raise ValueError('{} must be an integer, got {!r}'.format(name, value))
-  if number < minimum:
-    raise ValueError('{} must be at least {}, got {}'.format(
-        name, minimum, number))
-  return number
+  return S(name, 'int', minimum, '', minimum=minimum).parse(value)
 
 
-def check_choices(values, choices, name):
-  """Checks that every value is one of the choices.
-
-  Args:
-    values: a list of str.
-    choices: the allowed values.
-    name: the argument's name, for errors.
-
-  Returns:
-    values.
-
-  Raises:
-    ValueError: naming the first value not among the choices.
-  """
-  for value in values:
-    if value not in choices:
-      raise ValueError('No such {}: {!r} (choose from {})'.format(
-          name, value, ', '.join(choices)))
-  return values
+def check_choices(values, allowed, name):
+  """values, once each is found among the allowed (ValueError: 'No such
+  {name}: ...' for the first that is not)."""
+  return [choices.check(name, value, allowed) for value in values]
 
 
 def check_output_dir(output_dir):
@@ -215,14 +158,6 @@ def trial_numbers(trials, first_trial=0):
   return list(range(first_trial, first_trial + trials))
 
 
-def trial_directory(output_dir, trial):
-  """The directory of one trial: `{output_dir}/trial{trial}`.
-
-  foundations.paths owns the layout (trial0, trial1, ...).
-  """
-  return paths.trial(output_dir, trial)
-
-
 class TrialLine(collections.namedtuple('TrialLine', ['numbers', 'packed'])):
   """The trials of one line: one trial, or (--pack) several as one pack.
 
@@ -241,7 +176,7 @@ class TrialLine(collections.namedtuple('TrialLine', ['numbers', 'packed'])):
   def directory(self, base):
     """The directory flag of this line for a run tree at `base`: base itself
     when packed, else its trial's directory."""
-    return base if self.packed else trial_directory(base, self.numbers[0])
+    return base if self.packed else paths.trial(base, self.numbers[0])
 
   def flags(self, seed_offset=0):
     """The trial flags ending the line: [--trials,] --seed.
@@ -275,6 +210,38 @@ def trial_lines(trials, first_trial=0, pack=False):
   if pack:
     return [TrialLine(numbers, True)]
   return [TrialLine([number], False) for number in numbers]
+
+
+def with_recipe(steps, flags):
+  """A recipe's settings with the flags given replacing theirs.
+
+  Args:
+    steps: dict flag -> value of the recipe (its step counts, its presets).
+    flags: the checked runner flags given; a --training_len given joins the
+      recipe's settings even where the recipe has none.
+
+  Returns:
+    (the recipe's settings as sorted (flag, value) pairs, the other flags
+    given as pairs in their order).
+  """
+  steps = dict(steps, **{name: value for name, value in flags.items()
+                         if name in steps or name == 'training_len'})
+  return (sorted(steps.items()),
+          [(name, value) for name, value in flags.items()
+           if name not in steps])
+
+
+def lmc_tree_arguments(prefix='with --paper=lmc: '):
+  """The Settings naming the IMP trees of lottery_experiment_argfile
+  --paper=lmc that a control's lines read: --scale, --network and
+  --rewind_iteration, each help text after `prefix`."""
+  return (
+      S('scale', 'float', 1.0, prefix + 'the --scale of the lottery sweep '
+        '(its trees are named by the scaled k)', above=0, maximum=1),
+      S('network', 'str', None, prefix + 'only the trees of this network',
+        derived='every network of the recipe'),
+      S('rewind_iteration', 'int', None, prefix + 'only the trees of this k',
+        minimum=0, derived='every k of the recipe'))
 
 
 @dataclasses.dataclass(frozen=True)

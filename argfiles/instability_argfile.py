@@ -28,7 +28,6 @@ import os
 from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support as support
 from lottery_ticket.argfiles import paper_recipes
-from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 
 NAME = 'instability_argfile'
@@ -83,7 +82,7 @@ def print_lines(**flags):
     print(line)
 
 
-S = hparams.Setting
+S = support.S
 COMMAND = command_line.Runner(
     name=NAME, function=print_lines,
     summary='Flag lines of the instability analysis of every level of '
@@ -97,18 +96,12 @@ COMMAND = command_line.Runner(
         S('first_trial', 'int', 0, 'its first trial', minimum=0),
         S('paper', 'str', paper_recipes.LMC, 'the recipe',
           choices=(paper_recipes.LMC,)),
-        S('scale', 'float', 1.0, "the sweep's --scale (the trees are named by "
-          'the scaled k)', above=0, maximum=1),
-        S('network', 'str', None, 'only the trees of this network',
-          derived='every network of the recipe'),
-        S('rewind_iteration', 'int', None, 'only the tree of this k',
-          minimum=0, derived='every k of the recipe'),
         S('iterations', 'int', None, 'levels 0..N', minimum=0,
           derived=str(paper_recipes.LMC_LEVELS)),
         S('num_points', 'int', 21, 'points on each linear path', minimum=2),
         S('split', 'str', 'test', 'the split the paths are evaluated on',
-          choices=('test', 'validate', 'train')),
-    ))
+          choices=('test', 'validate', 'train'))) +
+    support.lmc_tree_arguments(prefix=''))
 
 if __name__ == '__main__':
   command_line.run(COMMAND)

@@ -37,15 +37,16 @@ from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support
 from lottery_ticket.foundations import hparams
 
-Line = collections.namedtuple('Line', ['number', 'text', 'argv'])
-Line.__doc__ = """One run of a sweep.
 
-Attributes:
-  number: the line's 1-based row in the text it comes from (blank and
-    comment rows count, so it is the file's line number).
-  text: the line as written.
-  argv: the line split into arguments (a list of str).
-"""
+class Line(collections.namedtuple('Line', ['number', 'text', 'argv'])):
+  """One run of a sweep.
+
+  Attributes:
+    number: the line's 1-based row in the text it comes from (blank and
+      comment rows count, so it is the file's line number).
+    text: the line as written.
+    argv: the line split into arguments (a list of str).
+  """
 
 
 class LineError(ValueError):
@@ -162,32 +163,6 @@ def line_problem(argv):
   return command_line.flag_problem(argv)
 
 
-def _generator(module):
-  """The module's Generator, or None."""
-  found = getattr(module, 'GENERATOR', None)
-  return found if isinstance(found, generator_support.Generator) else None
-
-
-def generate(generator, generator_args=()):
-  """The lines of a Generator for its command-line arguments.
-
-  Args:
-    generator: a generator_support.Generator.
-    generator_args: its flags, e.g. ['--trials=2', '--iterations=3'].
-
-  Returns:
-    A list of str, one per run.
-
-  Raises:
-    LineError: if the arguments are not the generator's flags or its
-      make_lines rejects their values.
-  """
-  try:
-    return generator.lines(list(generator_args))
-  except ValueError as e:
-    raise LineError('{}: {}'.format(generator.name, e))
-
-
 def _run_for_output(command, what):
   """Runs a generator process and returns its standard output as text."""
   result = subprocess.run(command, stdout=subprocess.PIPE,
@@ -212,18 +187,6 @@ def _read_file(path):
   return decode_text(data, 'argfile ' + path)
 
 
-def _find_module(name):
-  """Imports a module by name, or returns None if no such module exists."""
-  try:
-    return importlib.import_module(name)
-  except ModuleNotFoundError as e:
-    # Only a missing `name` (or one of its parents) means "not a module";
-    # a module that exists but fails to import should say why.
-    if e.name and (name == e.name or name.startswith(e.name + '.')):
-      return None
-    raise
-
-
 def load_lines(source, generator_args=()):
   """Reads the lines of a sweep from a file, a generator module or a script.
 
@@ -245,8 +208,8 @@ def load_lines(source, generator_args=()):
   generator_args = list(generator_args)
   if os.path.isfile(source):
     if source.endswith('.py'):
-      text = _run_for_output([sys.executable, source] + generator_args, source)
-      return parse_text(text)
+      return parse_text(_run_for_output([sys.executable, source] +
+                                        generator_args, source))
     if generator_args:
       raise LineError('argfile {} is a text file; it takes no generator '
                       'arguments (got {})'.format(source,
@@ -257,16 +220,22 @@ def load_lines(source, generator_args=()):
   if source.endswith('.py') or os.sep in source:
     raise LineError('argfile {} does not exist'.format(source))
   try:
-    module = _find_module(source)
+    module = importlib.import_module(source)
   except Exception as e:  # pylint: disable=broad-except
-    raise LineError('argfile module {} fails to import: {}: {}'.format(
-        source, type(e).__name__, e))
-  if module is None:
-    raise LineError('argfile {} is neither a file nor an importable '
-                    'module'.format(source))
-  generator = _generator(module)
-  if generator is not None:
-    return parse_text('\n'.join(generate(generator, generator_args)))
-  text = _run_for_output([sys.executable, '-m', source] + generator_args,
-                         source)
-  return parse_text(text)
+    # Only a missing `source` (or one of its parents) means "not a module";
+    # a module that exists but fails to import should say why.
+    missing = (isinstance(e, ModuleNotFoundError) and e.name and
+               (source + '.').startswith(e.name + '.'))
+    raise LineError('argfile {} is neither a file nor an importable module'
+                    .format(source) if missing else
+                    'argfile module {} fails to import: {}: {}'.format(
+                        source, type(e).__name__, e))
+  generator = getattr(module, 'GENERATOR', None)
+  if isinstance(generator, generator_support.Generator):
+    try:
+      lines = generator.lines(generator_args)
+    except ValueError as e:
+      raise LineError('{}: {}'.format(generator.name, e))
+    return parse_text('\n'.join(lines))
+  return parse_text(_run_for_output(
+      [sys.executable, '-m', source] + generator_args, source))

@@ -95,9 +95,7 @@ def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
     ValueError: naming any value out of range or unknown.
   """
   base = support.check_output_dir(output_dir)
-  paper = paper_recipes.FRANKLE_CARBIN if paper is True else (paper or '')
-  if paper:
-    support.check_choices([paper], paper_recipes.LOTTERY_PAPERS, 'paper')
+  paper = paper_recipes.lottery_paper(paper)
   if paper == paper_recipes.LMC:
     return _lmc_lines(base, trials, first_trial, iterations, dataset,
                       training_len, experiment_name, rewind_iteration, scale,
@@ -109,12 +107,9 @@ def make_lines(output_dir, trials=5, first_trial=0, iterations=None,
       iterations=iterations, dataset=dataset or 'mnist',
       training_len=training_len, experiment_name=experiment_name,
       rewind_iteration=rewind_iteration, **flags))
-  steps = paper_recipes.lottery_flags(scale)
-  for name in list(flags):
-    if name in steps or name == 'training_len':  # a flag given replaces
-      steps[name] = flags.pop(name)               # the recipe's value
-  return _tree_lines(base, trials, first_trial, pack, bool(paper),
-                     sorted(steps.items()), flags)
+  steps, rest = support.with_recipe(paper_recipes.lottery_flags(scale), flags)
+  return _tree_lines(base, trials, first_trial, pack, bool(paper), steps,
+                     dict(rest))
 
 
 def _tree_lines(base, trials, first_trial, pack, control, steps, flags):
@@ -151,30 +146,22 @@ def _lmc_lines(base, trials, first_trial, iterations, dataset, training_len,
   given = support.check_runner_flags(runner.RUNNER, dict(
       dataset=dataset, training_len=training_len,
       experiment_name=experiment_name, **flags))
-  networks = ([given.pop('network')] if 'network' in given
-              else list(paper_recipes.LMC_NETWORKS))
-  for network in networks:
-    paper_recipes.lmc_family(network)
   if rewind_iteration is not None:
-    rewinds = [support.check_count(rewind_iteration, 'rewind_iteration', 0)]
-  else:
-    rewinds = paper_recipes.lmc_rewinds(scale)
+    support.check_count(rewind_iteration, 'rewind_iteration', 0)
   iterations = support.check_count(
       paper_recipes.LMC_LEVELS if iterations is None else iterations,
       'iterations', 0)
   lines = []
-  for network in networks:
-    recipe = paper_recipes.lmc_flags(network, scale)
-    for rewind in rewinds:
-      values = support.check_runner_flags(runner.RUNNER, dict(
-          recipe, **given, iterations=iterations, rewind_iteration=rewind))
-      head = {n: values.pop(n) for n in ('iterations', 'dataset',
-                                          'experiment_name', 'rewind_iteration')
-              if n in values}
-      settings = [(k, values.pop(k)) for k in sorted(values)]
-      lines += _tree_lines(
-          paper_recipes.lmc_tree(base, network, rewind), trials, first_trial,
-          pack, False, settings, head)
+  for network, rewind, tree in paper_recipes.lmc_trees(
+      base, scale, given.pop('network', None), rewind_iteration):
+    values = support.check_runner_flags(runner.RUNNER, dict(
+        paper_recipes.lmc_flags(network, scale), **given,
+        iterations=iterations, rewind_iteration=rewind))
+    head = {n: values.pop(n) for n in ('iterations', 'dataset',
+                                        'experiment_name', 'rewind_iteration')
+            if n in values}
+    lines += _tree_lines(tree, trials, first_trial, pack, False,
+                         sorted(values.items()), head)
   return lines
 
 S = support.S

@@ -57,8 +57,9 @@ paper's.
 
 import os
 
-from lottery_ticket.foundations.models import architectures
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import durations
+from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations.sparse import sparse_methods
 from lottery_ticket.foundations.training import train_options
 from lottery_ticket.mnist_fc import constants
@@ -113,44 +114,47 @@ def check_scale(scale):
   return value
 
 
+def scaled(steps, scale):
+  """A count of steps times scale: 0 stays 0, anything else at least 1."""
+  steps = int(steps)
+  return 0 if steps == 0 else max(1, int(round(steps * scale)))
+
+
 def scaled_steps(values, scale):
-  """The step-counted settings of `values`, multiplied by scale.
+  """The step-counted settings of `values` (STEP_SETTINGS), scaled.
 
   Args:
     values: dict setting -> value (training lengths as '500it').
-    scale: a factor in (0, 1].
-
-  Returns:
-    dict of the STEP_SETTINGS present, scaled (each at least 1 step).
+    scale: a factor in (0, 1]; at 1, nothing is written ({}).
 
   Raises:
-    ValueError: for a training length in epochs (it has no fixed steps).
+    ValueError: for a bad scale, or a training length in epochs (it has no
+      fixed steps).
   """
+  if check_scale(scale) == 1.0:
+    return {}
   out = {}
   for name in STEP_SETTINGS:
-    if name not in values or values[name] is None:
-      continue
-    if name == 'training_len':
-      unit, count = durations.parse(values[name])
+    value = values.get(name)
+    if name == 'training_len' and value is not None:
+      unit, count = durations.parse(value)
       if unit != 'iterations':
         raise ValueError('--scale needs a training length in iterations, got '
-                         '{}'.format(values[name]))
-      out[name] = '{}it'.format(max(1, int(round(count * scale))))
-    else:
-      out[name] = max(1, int(round(int(values[name]) * scale)))
+                         '{}'.format(value))
+      out[name] = '{}it'.format(scaled(count, scale))
+    elif value is not None:
+      out[name] = scaled(value, scale)
   return out
 
 
 def lottery_flags(scale=1.0):
   """Flags of a Frankle & Carbin lottery line ({} at full scale)."""
-  scale = check_scale(scale)
-  return scaled_steps(LOTTERY_STEPS, scale) if scale != 1.0 else {}
+  return scaled_steps(LOTTERY_STEPS, scale)
 
 
 def evci_flags(preset, method, scale=1.0):
   """Flags of one Evci et al. line beside --preset: the scaled steps."""
-  scale = check_scale(scale)
-  if scale == 1.0:
+  if check_scale(scale) == 1.0:
     return {}
   return scaled_steps(sparse_presets.settings(preset, method), scale)
 
@@ -192,8 +196,20 @@ LMC_PRUNE_PERCENT = architectures.OPENLTH_CIFAR10['prune_percent']
 LMC_LOTTERY_FLAGS = ('pruning', 'prune_percent', 'prune_ignore')
 
 
+def lottery_paper(paper):
+  """The --paper of a lottery generator: '' (none), FRANKLE_CARBIN (True
+  means it too) or LMC.
+
+  Raises:
+    ValueError: 'No such paper: ...' for any other.
+  """
+  paper = FRANKLE_CARBIN if paper is True else (paper or '')
+  return paper and choices.check('paper', paper, LOTTERY_PAPERS)
+
+
 def lmc_family(network):
-  """'resnet' or 'vgg': which of OpenLTH's two recipes a network follows.
+  """The architectures.Family of a network: which of OpenLTH's two recipes
+  (resnet, vgg) it follows.
 
   Raises:
     ValueError: for a network of neither family.
@@ -201,21 +217,15 @@ def lmc_family(network):
   if network in architectures.NETWORKS:
     family = architectures.family(network)
     if family.recipe:
-      return family.name
+      return family
   raise ValueError('--paper=lmc trains the CIFAR ResNets and VGGs, not '
                    '--network={}'.format(network))
-
-
-def lmc_scaled(steps, scale):
-  """A count of steps times scale: 0 stays 0, anything else at least 1."""
-  steps = int(steps)
-  return 0 if steps == 0 else max(1, int(round(steps * scale)))
 
 
 def lmc_rewinds(scale=1.0, rewinds=LMC_REWINDS):
   """The distinct rewind iterations of the recipe at a scale, sorted."""
   scale = check_scale(scale)
-  return tuple(sorted({lmc_scaled(k, scale) for k in rewinds}))
+  return tuple(sorted({scaled(k, scale) for k in rewinds}))
 
 
 def lmc_flags(network, scale=1.0):
@@ -229,20 +239,19 @@ def lmc_flags(network, scale=1.0):
     dict flag -> value, the step counts scaled.
   """
   scale = check_scale(scale)
-  lmc_family(network)
-  family = architectures.family(network)
+  family = lmc_family(network)
   epoch = LMC_STEPS_PER_EPOCH
 
   def steps(duration):
-    return '{}it'.format(lmc_scaled(durations.to_iterations(duration, epoch),
+    return '{}it'.format(scaled(durations.to_iterations(duration, epoch),
                                     scale))
 
   flags = dict(family.recipe, network=network,
                initializer=family.derived['initializer'],
                lr_drops=','.join(steps(d) for d in family.recipe['lr_drops']),
                training_len=steps(family.recipe['training_len']),
-               test_interval=lmc_scaled(epoch, scale),
-               checkpoint_interval=lmc_scaled(10 * epoch, scale))
+               test_interval=scaled(epoch, scale),
+               checkpoint_interval=scaled(10 * epoch, scale))
   if family.ignored:
     flags['prune_ignore'] = ','.join(family.ignored)
   flags['pruning'] = family.derived['pruning']

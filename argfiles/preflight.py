@@ -35,9 +35,6 @@ from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles.engine import lifeline
 from lottery_ticket.argfiles.engine import state as state_lib
 
-# The command that downloads a dataset (mnist_fc.runners.download_data).
-DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'
-
 
 class PreflightError(ValueError):
   """A line of the sweep cannot succeed, found before anything started."""
@@ -118,22 +115,6 @@ def check_nesting(runs):
       outer_dir = os.path.dirname(outer_dir)
 
 
-def default_location(name):
-  """Where a dataset lives when a line gives no --data_location.
-
-  The one place that asks the library (its dataset registry, which imports
-  no TensorFlow).
-
-  Args:
-    name: a dataset name.
-
-  Returns:
-    A path, or None for a dataset without files (digits).
-  """
-  from lottery_ticket.datasets import registry  # pylint: disable=g-import-not-at-top
-  return registry.default_location(name)
-
-
 def missing_dataset(name, location=None):
   """What is missing for a dataset, or None if its files are there.
 
@@ -159,8 +140,9 @@ def missing_dataset(name, location=None):
       return 'the digits dataset needs scikit-learn: pip install scikit-learn'
     return None
   download = 'python -m {} --dataset={}{}'.format(
-      DOWNLOAD_MODULE, name, ' --location=' + location if location else '')
-  path = location or default_location(name)
+      dataset_cifar10.DOWNLOAD_MODULE, name,
+      ' --location=' + location if location else '')
+  path = location or registry.default_location(name)
   if name == 'cifar10':
     directory = dataset_cifar10.batch_directory(path)
     wanted = dataset_cifar10.TRAIN_BATCHES + (dataset_cifar10.TEST_BATCH,)
@@ -200,10 +182,8 @@ def check_datasets(lines, cwd=None):
     if not isinstance(name, str):
       continue
     location = flags.get('data_location')
-    if isinstance(location, str) and location:
-      location = os.path.join(cwd, location)
-    else:
-      location = None
+    location = (os.path.join(cwd, location)
+                if isinstance(location, str) and location else None)
     users.setdefault((name, location), []).append(line.number)
   for (name, location), numbers in users.items():
     problem = missing_dataset(name, location)
@@ -214,8 +194,9 @@ def check_datasets(lines, cwd=None):
 
 
 def _refuse(refused):
-  """Raises one PreflightError for (line number, problem) pairs: the first
-  problem, and how many other lines are refused."""
+  """Raises one PreflightError for (line number, problem or None) pairs:
+  the first problem, and how many other lines are refused."""
+  refused = [(number, error) for number, error in refused if error is not None]
   if not refused:
     return
   number, error = refused[0]
@@ -241,9 +222,8 @@ def check_lines(lines):
     PreflightError: naming the first line refused and its problem, and how
       many other lines are refused.
   """
-  _refuse([(line.number, problem) for line, problem in
-           ((line, lines_lib.line_problem(line.argv)) for line in lines)
-           if problem is not None])
+  _refuse([(line.number, lines_lib.line_problem(line.argv))
+           for line in lines])
 
 
 def check_flags(program, lines):
@@ -260,9 +240,4 @@ def check_flags(program, lines):
     programs.ProgramError: if the runner's validate_flags cannot be
       imported.
   """
-  refused = []
-  for line in lines:
-    error = program.validate(line.argv)
-    if error is not None:
-      refused.append((line.number, error))
-  _refuse(refused)
+  _refuse([(line.number, program.validate(line.argv)) for line in lines])

@@ -118,9 +118,7 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
     ValueError: naming any value out of range or unknown.
   """
   base = support.check_output_dir(output_dir)
-  paper = paper_recipes.FRANKLE_CARBIN if paper is True else (paper or '')
-  if paper:
-    support.check_choices([paper], paper_recipes.LOTTERY_PAPERS, 'paper')
+  paper = paper_recipes.lottery_paper(paper)
   lmc = paper == paper_recipes.LMC
   if (network is not None or rewind_iteration is not None or
       paper_recipes.check_scale(scale) != 1.0) and not lmc:
@@ -173,13 +171,8 @@ GENERATOR = support.Generator(
           '(levels 0..{}) or lmc (levels 0..{} of every IMP tree of '
           'lottery_experiment_argfile --paper=lmc)'.format(
               paper_recipes.FRANKLE_CARBIN_LEVELS, paper_recipes.LMC_LEVELS),
-          choices=('',) + paper_recipes.LOTTERY_PAPERS),
-        S('scale', 'float', 1.0, 'with --paper=lmc: the --scale of the lottery '
-          'sweep (its trees are named by the scaled k)', above=0, maximum=1),
-        S('network', 'str', None, 'with --paper=lmc: only the trees of this '
-          'network', derived='every network of the recipe'),
-        S('rewind_iteration', 'int', None, 'with --paper=lmc: only the tree '
-          'of this k', minimum=0, derived='every k of the recipe')),
+          choices=('',) + paper_recipes.LOTTERY_PAPERS)) +
+    support.lmc_tree_arguments(),
     summary='Flag lines of the reinitialisation controls of a lottery sweep '
     'for lottery_ticket.mnist_fc.runners.reinitialize.')
 

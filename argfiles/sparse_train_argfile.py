@@ -170,34 +170,46 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
   if rewind_iteration is not None or iterations is not None:
     raise ValueError('--rewind_iteration and --iterations name the trees and '
                      'levels of --paper=lmc: give it too')
-  dataset = dataset or 'mnist'
+  written = ('method', 'sparsity', 'mask_from', 'preset')
   if paper == paper_recipes.PAI:
-    return _pai_lines(base, trials, first_trial, methods, sparsities, dataset,
-                      training_len, scale, pack, flags)
-  if paper is not None:
-    support.check_choices([paper], paper_recipes.EVCI_PRESETS, 'paper')
-  elif paper_recipes.check_scale(scale) != 1.0:
-    raise ValueError('--scale shortens a paper recipe: give --paper too')
-  if methods is None:
-    methods = paper_recipes.EVCI_METHODS if paper else METHODS
-  if sparsities is None:
-    sparsities = ([paper_recipes.evci_sparsity(paper)] if paper
-                  else DEFAULT_SPARSITIES)
-  reads_mask = (paper_recipes.reads_prune_mask if paper
-                else lambda method: method in NEEDS_MASK)
-  methods = support.check_choices(support.as_list(methods, 'methods'),
-                                  ALL_METHODS, 'method')
-  sparsities = _sparsities(sparsities)
-  flags, dataset = _runner_flags(flags, dataset, training_len,
-                                 ('method', 'sparsity', 'mask_from', 'preset'))
+    methods = support.check_choices(
+        support.as_list(methods or paper_recipes.PAI_METHODS, 'methods'),
+        paper_recipes.PAI_METHODS, 'method')
+    sparsities = sparsities or paper_recipes.PAI_SPARSITIES
+    written += ('ablation',)
+    # (preset, the directory of its methods, method, ablation) in order.
+    runs = [(preset, os.path.join(base, preset), method, ablation)
+            for preset in paper_recipes.PAI_PRESETS for method in methods
+            for ablation in paper_recipes.pai_ablations(method)]
+    reads_mask = lambda method: False
+  else:
+    if paper is not None:
+      support.check_choices([paper], paper_recipes.EVCI_PRESETS, 'paper')
+    elif paper_recipes.check_scale(scale) != 1.0:
+      raise ValueError('--scale shortens a paper recipe: give --paper too')
+    if sparsities is None:
+      sparsities = ([paper_recipes.evci_sparsity(paper)] if paper
+                    else DEFAULT_SPARSITIES)
+    reads_mask = (paper_recipes.reads_prune_mask if paper
+                  else lambda method: method in NEEDS_MASK)
+    if methods is None:
+      methods = paper_recipes.EVCI_METHODS if paper else METHODS
+    methods = support.check_choices(support.as_list(methods, 'methods'),
+                                    ALL_METHODS, 'method')
+    runs = [(paper, base, method, 'none')
+            for method in _ordered(methods, reads_mask)]
+  sparsities = list(dict.fromkeys(format_sparsity(s) for s in support.as_list(
+      sparsities, 'sparsities')))  # '0.9' and '0.90' are one sparsity.
+  flags = _runner_flags(flags, written, dataset=dataset or 'mnist',
+                        training_len=training_len)
+  dataset = flags.pop('dataset')
   trial_lines = support.trial_lines(trials, first_trial, pack)
   lines = []
-  for method in _ordered(methods, reads_mask):
-    steps = paper_recipes.evci_flags(paper, method, scale) if paper else {}
-    for name in list(flags):
-      if name in steps or name == 'training_len':  # a flag given replaces
-        steps[name] = flags[name]                   # the recipe's value
-    rest = [(k, v) for k, v in flags.items() if k not in steps]
+  for preset, root, method, ablation in runs:
+    steps, rest = support.with_recipe(dict(
+        paper_recipes.PAI_FLAGS if paper == paper_recipes.PAI else {},
+        **(paper_recipes.evci_flags(preset, method, scale) if preset
+           else {})), flags)
     for sparsity in ([None] if method in DENSE else sparsities):
       for line in trial_lines:
         mask_from = None
@@ -205,26 +217,18 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
           mask_from = line.directory(configuration_directory(
               base, MASK_SOURCE, sparsity))
         lines.append(support.format_line([
-            ('preset', paper),
-            ('method', method),
-            ('sparsity', sparsity),
+            ('preset', preset), ('method', method), ('sparsity', sparsity),
+            ('ablation', None if ablation == 'none' else ablation),
             ('output_dir', line.directory(configuration_directory(
-                base, method, sparsity))),
+                root, paper_recipes.pai_name(method, ablation), sparsity))),
             ('mask_from', mask_from),
-            ('dataset', dataset)] + sorted(steps.items()) + line.flags() +
-                                         rest))
+            ('dataset', dataset)] + steps + line.flags() + rest))
   return lines
 
 
-def _sparsities(values):
-  """The sparsities as the lines write them, each once ('0.9' and '0.90'
-  are one sparsity)."""
-  return list(dict.fromkeys(format_sparsity(s) for s in support.as_list(
-      values, 'sparsities')))
-
-
-def _runner_flags(flags, dataset, training_len, written):
-  """(the runner flags checked by the runner's settings, the dataset).
+def _runner_flags(flags, written, **given):
+  """The runner flags given (`given` first), checked by the runner's
+  settings.
 
   Raises:
     ValueError: for a flag the generator writes itself (`written`).
@@ -233,46 +237,7 @@ def _runner_flags(flags, dataset, training_len, written):
     if name in flags:
       raise ValueError('--{} is written by the generator (see --methods, '
                        '--sparsities, --paper)'.format(name))
-  flags = support.check_runner_flags(runner.RUNNER, dict(
-      dataset=dataset, training_len=training_len, **flags))
-  return flags, flags.pop('dataset', None)
-
-
-def _pai_lines(base, trials, first_trial, methods, sparsities, dataset,
-               training_len, scale, pack, flags):
-  """The lines of --paper=pai: preset x method x ablation x sparsity x
-  trial (see paper_recipes)."""
-  methods = support.check_choices(
-      support.as_list(methods or paper_recipes.PAI_METHODS, 'methods'),
-      paper_recipes.PAI_METHODS, 'method')
-  sparsities = _sparsities(sparsities or paper_recipes.PAI_SPARSITIES)
-  flags, dataset = _runner_flags(
-      flags, dataset, training_len,
-      ('method', 'sparsity', 'mask_from', 'preset', 'ablation'))
-  trial_lines = support.trial_lines(trials, first_trial, pack)
-  lines = []
-  for preset in paper_recipes.PAI_PRESETS:
-    for method in methods:
-      steps = dict(paper_recipes.PAI_FLAGS,
-                   **paper_recipes.evci_flags(preset, method, scale))
-      for name in list(flags):
-        if name in steps or name == 'training_len':  # a flag given replaces
-          steps[name] = flags[name]                   # the recipe's value
-      rest = [(k, v) for k, v in flags.items() if k not in steps]
-      for ablation in paper_recipes.pai_ablations(method):
-        directory = paper_recipes.pai_name(method, ablation)
-        for sparsity in sparsities:
-          for line in trial_lines:
-            lines.append(support.format_line([
-                ('preset', preset),
-                ('method', method),
-                ('sparsity', sparsity),
-                ('ablation', None if ablation == 'none' else ablation),
-                ('output_dir', line.directory(configuration_directory(
-                    os.path.join(base, preset), directory, sparsity))),
-                ('dataset', dataset)] + sorted(steps.items()) +
-                                             line.flags() + rest))
-  return lines
+  return support.check_runner_flags(runner.RUNNER, dict(given, **flags))
 
 
 def _lmc_lines(base, trials, first_trial, dataset, training_len, scale,
@@ -280,12 +245,9 @@ def _lmc_lines(base, trials, first_trial, dataset, training_len, scale,
   """The lines of --paper=lmc: IMP tree x level 1..iterations x trial, the
   random-pruning control (paper_recipes.lmc_control_flags), a flag given
   replacing the recipe's value."""
-  given, dataset = _runner_flags(
-      flags, dataset, training_len,
-      ('method', 'sparsity', 'mask_from', 'mask_level', 'shuffle_mask',
-       'preset'))
-  if dataset is not None:
-    given['dataset'] = dataset
+  given = _runner_flags(flags, ('method', 'sparsity', 'mask_from',
+                                'mask_level', 'shuffle_mask', 'preset'),
+                        dataset=dataset, training_len=training_len)
   network = given.pop('network', None)
   levels = support.check_count(
       paper_recipes.LMC_LEVELS if iterations is None else iterations,
@@ -325,8 +287,7 @@ GENERATOR = support.Generator(
           derived='none'),
         S('scale', 'float', 1.0, 'with --paper: multiply every step count by '
           'this (a quick look)', above=0, maximum=1),
-        S('rewind_iteration', 'int', None, 'with --paper=lmc: only the trees '
-          'of this k', minimum=0, derived='every k of the recipe'),
+        support.lmc_tree_arguments()[2],  # --rewind_iteration
         S('iterations', 'int', None, 'with --paper=lmc: the levels 1..N of '
           'the lottery sweep', minimum=1,
           derived=str(paper_recipes.LMC_LEVELS))),

@@ -52,16 +52,17 @@ from lottery_ticket.mnist_fc import trials as trials_lib
 CHANGED = 'changed'
 INTERRUPTED = 'interrupted'
 
-SweepResult = collections.namedtuple(
-    'SweepResult', ['runs', 'results', 'already_done', 'elapsed'])
-SweepResult.__doc__ = """What a sweep did.
 
-Attributes:
-  runs: every run.Run of the sweep, in line order.
-  results: the run.RunResult of each run executed now.
-  already_done: how many lines were skipped as done before.
-  elapsed: wall time in seconds.
-"""
+class SweepResult(collections.namedtuple(
+    'SweepResult', ['runs', 'results', 'already_done', 'elapsed'])):
+  """What a sweep did.
+
+  Attributes:
+    runs: every run.Run of the sweep, in line order.
+    results: the run.RunResult of each run executed now.
+    already_done: how many lines were skipped as done before.
+    elapsed: wall time in seconds.
+  """
 
 
 class SweepError(ValueError):
@@ -141,14 +142,6 @@ def _dependencies(line, flags, writers, cwd):
   return sorted(depends_on)
 
 
-def _output_directories(program, line, flags):
-  """program.output_directories of a line, its errors naming the line."""
-  try:
-    return program.output_directories(flags)
-  except programs.ProgramError as e:
-    raise programs.ProgramError('line {}: {}'.format(line.number, e)) from e
-
-
 def plan(program, lines, state_dir=None, cwd=None):
   """Binds every line to its output directories, record, log and inputs.
 
@@ -182,35 +175,34 @@ def plan(program, lines, state_dir=None, cwd=None):
   all_output_dirs = []
   writers = {}
   for line, line_flags in zip(lines, flags):
-    output_dirs = _output_directories(program, line, line_flags)
-    if output_dirs is not None:
-      output_dirs = [os.path.normpath(os.path.join(cwd, d))
-                     for d in output_dirs]
-      for output_dir in output_dirs:
-        real = os.path.realpath(output_dir)
-        other = writers.get(real)
-        if other is None:
-          writers[real] = line
-          continue
-        if other.number == line.number:
-          raise SweepError('line {} writes {} twice: {!r}'.format(
-              line.number, real, line.text))
-        raise SweepError('lines {} and {} both write {}: {!r} and {!r}'.format(
-            other.number, line.number, real, other.text, line.text))
-    elif state_dir is None:
+    try:
+      output_dirs = program.output_directories(line_flags)
+    except programs.ProgramError as e:
+      raise programs.ProgramError('line {}: {}'.format(line.number, e)) from e
+    if output_dirs is None and state_dir is None:
       raise SweepError(
           'line {} has no --output_dir (and {} defines no output_directories)'
           ' so its record has no home; give a state directory: {!r}'.format(
               line.number, program.target, line.text))
+    output_dirs = output_dirs and [os.path.normpath(os.path.join(cwd, d))
+                                   for d in output_dirs]
+    for real in map(os.path.realpath, output_dirs or ()):
+      other = writers.get(real)
+      if other is not None and other.number == line.number:
+        raise SweepError('line {} writes {} twice: {!r}'.format(
+            line.number, real, line.text))
+      if other is not None:
+        raise SweepError('lines {} and {} both write {}: {!r} and {!r}'.format(
+            other.number, line.number, real, other.text, line.text))
+      writers[real] = line
     all_output_dirs.append(output_dirs)
   lock_dir = os.path.abspath(state_dir) if state_dir is not None else None
-  runs = []
-  for line, line_flags, output_dirs in zip(lines, flags, all_output_dirs):
-    runs.append(run_lib.Run(
-        line, program, output_dirs,
-        _run_directory(output_dirs, line.argv, state_dir), cwd=cwd,
-        depends_on=_dependencies(line, line_flags, writers, cwd),
-        lock_dir=lock_dir))
+  runs = [run_lib.Run(line, program, output_dirs,
+                      _run_directory(output_dirs, line.argv, state_dir),
+                      cwd=cwd, lock_dir=lock_dir,
+                      depends_on=_dependencies(line, line_flags, writers, cwd))
+          for line, line_flags, output_dirs in zip(lines, flags,
+                                                    all_output_dirs)]
   homes = {}
   for run in runs:
     other = homes.setdefault(os.path.realpath(run.run_dir), run)
@@ -314,8 +306,8 @@ def statuses(runs):
   changed = {c.run.line.number for c in changes_lib.changed_lines(runs)}
   pairs = []
   for run in runs:
-    record = run.read_state()
-    recorded = record.get('status') if record else None
+    record = run.read_state() or {}
+    recorded = record.get('status')
     if run.is_done():
       status = state_lib.DONE
     elif run.line.number in changed:
@@ -323,11 +315,9 @@ def statuses(runs):
     elif recorded == state_lib.RUNNING:
       held = dir_lock.holder(run.lock_dir) is not None
       status = state_lib.RUNNING if held else INTERRUPTED
-    elif (recorded == state_lib.FAILED and
-          record.get('error') == state_lib.INTERRUPTED):
-      status = INTERRUPTED
     elif recorded == state_lib.FAILED:
-      status = state_lib.FAILED
+      status = (INTERRUPTED if record.get('error') == state_lib.INTERRUPTED
+                else state_lib.FAILED)
     else:
       status = state_lib.PENDING
     pairs.append((run, status))

@@ -26,29 +26,31 @@ from lottery_ticket.argfiles.engine import resources
 from lottery_ticket.argfiles.engine import schedule as schedule_lib
 from lottery_ticket.argfiles.engine import state as state_lib
 from lottery_ticket.argfiles.engine.run import RunResult
+from lottery_ticket.foundations import choices
 
 # How often the local executor checks its processes, in seconds.
 _POLL_SECONDS = 0.05
 # How long the Ray executor waits for a task before updating the progress.
 _RAY_WAIT_SECONDS = 1.0
 
-Allocation = collections.namedtuple('Allocation',
-                                    ['parallelism', 'threads_per_run'])
-Allocation.__doc__ = """How an executor spreads runs over the machine.
 
-Attributes:
-  parallelism: how many runs execute at once.
-  threads_per_run: the compute threads (Ray: CPUs) each run gets, or None
-    if runs are not limited (they use every core).
-"""
+class Allocation(collections.namedtuple(
+    'Allocation', ['parallelism', 'threads_per_run'])):
+  """How an executor spreads runs over the machine.
+
+  Attributes:
+    parallelism: how many runs execute at once.
+    threads_per_run: the compute threads (Ray: CPUs) each run gets, or None
+      if runs are not limited (they use every core).
+  """
 
 
 class ExecutorError(ValueError):
   """An executor was asked for with invalid settings or cannot start."""
 
 
-def _check_positive(name, value, kind=int):
-  if value is not None and (value != kind(value) or value < 1):
+def _check_positive(name, value):
+  if value is not None and (value != int(value) or value < 1):
     raise ExecutorError('{} must be at least 1, got {}'.format(name, value))
 
 
@@ -58,8 +60,12 @@ class Executor(object):
   The loop keeps up to `parallelism` runs in flight, starting waiting runs
   in line order as soon as the runs they read from are done (schedule.py),
   and failing without a start those that read from a failed run.
-  Subclasses say how to start a run, how to wait for some to end, and how
-  to stop those in flight.
+  Subclasses say how to spread runs (`allocate(num_runs)`: an
+  Allocation), how to start a run (`_start(run, env)`: a RunResult if it
+  failed to start, else None), how many are in flight (`_in_flight()`),
+  how to wait a little for some to end (`_collect()`: the RunResults of
+  those that did, possibly none) and how to stop every run in flight,
+  recording it as failed (`_stop_all()`).
   """
 
   name = None
@@ -86,10 +92,6 @@ class Executor(object):
     self.parallelism = parallelism
     self.cpus_per_run = cpus_per_run
     self.memory_per_run_gb = memory_per_run_gb
-
-  def allocate(self, num_runs):
-    """The parallelism and threads per run for a sweep of num_runs runs."""
-    raise NotImplementedError
 
   def describe(self, num_runs):
     """A one-line description of how num_runs runs will be spread."""
@@ -165,23 +167,6 @@ class Executor(object):
   def _end(self):
     """Cleans up after the last run (also after an interruption)."""
 
-  def _start(self, run, env):
-    """Starts a run; returns a RunResult if it failed to start, else None."""
-    raise NotImplementedError
-
-  def _in_flight(self):
-    """The number of runs started and not yet collected."""
-    raise NotImplementedError
-
-  def _collect(self):
-    """Waits a little for runs to end; returns the RunResults of those that
-    did (possibly none)."""
-    raise NotImplementedError
-
-  def _stop_all(self):
-    """Stops every run in flight and records it as failed."""
-    raise NotImplementedError
-
 
 class LocalExecutor(Executor):
   """Up to N runner processes at a time on this machine.
@@ -203,11 +188,10 @@ class LocalExecutor(Executor):
     return Allocation(parallelism, threads)
 
   def _start(self, run, env):
-    try:
-      self._active.append(run.launch(env))
-    except OSError as e:
-      return RunResult(run.line.number, run.line.text, state_lib.FAILED, None,
-                       'cannot start: {}'.format(e), run.log_path, 0.0)
+    attempt = run.start(env)
+    if isinstance(attempt, RunResult):
+      return attempt
+    self._active.append(attempt)
     return None
 
   def _in_flight(self):
@@ -217,7 +201,7 @@ class LocalExecutor(Executor):
     time.sleep(_POLL_SECONDS)
     ended = []
     for attempt in list(self._active):
-      returncode = attempt.poll()
+      returncode = attempt.process.poll()
       if returncode is not None:
         self._active.remove(attempt)
         ended.append(attempt.finish(returncode))
@@ -301,10 +285,7 @@ class RayExecutor(Executor):
       ray = import_ray()
       if not ray.is_initialized():
         try:
-          if self.address:
-            ray.init(address=self.address)
-          else:
-            ray.init()
+          ray.init(address=self.address)
         except (ConnectionError, RuntimeError, ValueError) as e:
           message = (str(e).strip().splitlines() or [type(e).__name__])[0]
           raise ExecutorError('cannot start or reach Ray{}: {}'.format(
@@ -371,16 +352,12 @@ class RayExecutor(Executor):
     record.update(status=state_lib.FAILED, error=error,
                   end_time=now, start_time=record.get('start_time') or now)
     state_lib.write_state(run.state_path, record)
-    return RunResult(run.line.number, run.line.text, state_lib.FAILED,
-                     record.get('returncode'), error, run.log_path,
-                     now - record['start_time'])
+    return run.result(state_lib.FAILED, record.get('returncode'), error,
+                      now - record['start_time'])
 
 
-EXECUTORS = {
-    SequentialExecutor.name: SequentialExecutor,
-    LocalExecutor.name: LocalExecutor,
-    RayExecutor.name: RayExecutor,
-}
+EXECUTORS = {executor.name: executor for executor in (
+    SequentialExecutor, LocalExecutor, RayExecutor)}
 
 
 def make_executor(name, address=None, **kwargs):
@@ -398,12 +375,10 @@ def make_executor(name, address=None, **kwargs):
     ExecutorError: if there is no such executor, an address is given to an
       executor other than ray, or a setting is invalid.
   """
-  if name not in EXECUTORS:
-    raise ExecutorError('No such executor: {!r} (choose one of {})'.format(
-        name, ', '.join(EXECUTORS)))
+  choices.check('executor', name, EXECUTORS, ExecutorError)
   if name == RayExecutor.name:
-    return RayExecutor(address=address, **kwargs)
-  if address:
+    kwargs['address'] = address
+  elif address:
     raise ExecutorError('--address is for the ray executor, not {}'.format(
         name))
   return EXECUTORS[name](**kwargs)

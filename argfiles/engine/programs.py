@@ -29,6 +29,8 @@ import sys
 
 from fire import parser as fire_parser
 
+from lottery_ticket import command_line
+
 OUTPUT_DIRECTORIES_FUNCTION = 'output_directories'
 VALIDATE_FLAGS_FUNCTION = 'validate_flags'
 
@@ -41,10 +43,9 @@ def _binds_name(node, name):
   """Whether a top-level statement binds `name` (def, assignment, import)."""
   if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
     return node.name == name
-  if isinstance(node, ast.Assign):
-    return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-  if isinstance(node, ast.AnnAssign):
-    return isinstance(node.target, ast.Name) and node.target.id == name
+  if isinstance(node, (ast.Assign, ast.AnnAssign)):
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return any(isinstance(t, ast.Name) and t.id == name for t in targets)
   if isinstance(node, (ast.Import, ast.ImportFrom)):
     return any((alias.asname or alias.name) == name for alias in node.names)
   return False
@@ -58,8 +59,7 @@ def _module_level(statements):
                              ast.ClassDef)):
       children = [child for child in ast.iter_child_nodes(node)
                   if isinstance(child, (ast.stmt, ast.excepthandler))]
-      for child in _module_level(children):
-        yield child
+      yield from _module_level(children)
 
 
 def _may_define(source_path, name):
@@ -81,29 +81,6 @@ def _may_define(source_path, name):
   except (OSError, SyntaxError, ValueError):
     return True  # Let the import report what is wrong with the file.
   return any(_binds_name(node, name) for node in _module_level(tree.body))
-
-
-def _parse_value(value):
-  """Converts a raw flag string to the Python value Fire would pass."""
-  if isinstance(value, str):
-    return fire_parser.DefaultParseValue(value)
-  return value
-
-
-def _missing_flags(function, flags):
-  """The parameters function needs (no default) that flags do not give."""
-  return [p.name for p in inspect.signature(function).parameters.values()
-          if p.default is p.empty and p.name not in flags and
-          p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-
-
-def _call_with_flags(function, flags):
-  """Calls function(**flags), leaving out flags it has no parameter for."""
-  parameters = inspect.signature(function).parameters.values()
-  if not any(p.kind == p.VAR_KEYWORD for p in parameters):
-    names = {p.name for p in parameters}
-    flags = {k: v for k, v in flags.items() if k in names}
-  return function(**flags)
 
 
 def _command_module(name):
@@ -176,10 +153,9 @@ class Program(object):
     Returns:
       A list of str, for subprocess without a shell.
     """
-    python = python or sys.executable
-    if self.is_script:
-      return [python, self.target] + list(argv)
-    return [python, '-m', self.target] + list(argv)
+    return ([python or sys.executable] +
+            ([self.target] if self.is_script else ['-m', self.target]) +
+            list(argv))
 
   def hook(self, name):
     """A function the runner module defines for the sweep, or None.
@@ -206,21 +182,19 @@ class Program(object):
     """The runner module, imported on first use."""
     if self._module is None:
       try:
-        self._module = self._import()
+        if self.is_script:
+          name = '_argfile_runner_' + os.path.splitext(
+              os.path.basename(self.target))[0]
+          spec = importlib.util.spec_from_file_location(name, self.target)
+          module = importlib.util.module_from_spec(spec)
+          spec.loader.exec_module(module)
+        else:
+          module = importlib.import_module(self.target)
       except Exception as e:  # pylint: disable=broad-except
         raise ProgramError('runner {} fails to import: {}: {}'.format(
             self.target, type(e).__name__, e))
+      self._module = module
     return self._module
-
-  def _import(self):
-    if not self.is_script:
-      return importlib.import_module(self.target)
-    name = '_argfile_runner_' + os.path.splitext(
-        os.path.basename(self.target))[0]
-    spec = importlib.util.spec_from_file_location(name, self.target)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
   def validate(self, argv):
     """Checks one line's arguments with the runner's validate_flags.
@@ -241,11 +215,11 @@ class Program(object):
     try:
       function(list(argv))
     except ValueError as e:
-      return _one_line(e)
+      return command_line.one_line(e)
     except (Exception, SystemExit) as e:  # pylint: disable=broad-except
       return '{}.{} failed: {}: {}'.format(
           self.target, VALIDATE_FLAGS_FUNCTION, type(e).__name__,
-          _one_line(e))
+          command_line.one_line(e))
     return None
 
   def output_directories(self, flags):
@@ -268,18 +242,27 @@ class Program(object):
     if function is None:
       value = flags.get('output_dir')
       return [value] if isinstance(value, str) and value else None
-    missing = _missing_flags(function, flags)
+    parameters = inspect.signature(function).parameters
+    missing = [p.name for p in parameters.values() if p.default is p.empty and
+               p.name not in flags and
+               p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     if missing:
       # What the runner's own command line would refuse too, said as a
       # line's problem rather than as the function's TypeError.
       raise ProgramError('{} needs {} (to say where the line writes)'.format(
           self.target, ', '.join('--' + name for name in missing)))
-    parsed = {key: _parse_value(value) for key, value in flags.items()}
+    takes_all = any(p.kind == p.VAR_KEYWORD for p in parameters.values())
+    # Values read as Fire would pass them; flags it has no parameter for
+    # left out.
+    parsed = {key: fire_parser.DefaultParseValue(value)
+              if isinstance(value, str) else value
+              for key, value in flags.items()
+              if takes_all or key in parameters}
     try:
-      result = _call_with_flags(function, parsed)
+      result = function(**parsed)
     except Exception as e:  # pylint: disable=broad-except
       raise ProgramError('{}.{} failed: {}: {}'.format(
-          self.target, name, type(e).__name__, _one_line(e)))
+          self.target, name, type(e).__name__, command_line.one_line(e)))
     if isinstance(result, str):
       raise ProgramError('{}.{} gave {!r}, not a list of directories'.format(
           self.target, name, result))
@@ -290,9 +273,3 @@ class Program(object):
           self.target, name, ' '.join(
               '--{}={}'.format(k, v) for k, v in flags.items())))
     return directories
-
-
-def _one_line(error):
-  """An exception's message as one line (its first non-blank line)."""
-  rows = [row.strip() for row in str(error).splitlines() if row.strip()]
-  return rows[0] if rows else type(error).__name__

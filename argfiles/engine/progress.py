@@ -32,6 +32,7 @@ import sys
 import time
 
 from lottery_ticket.argfiles.engine import state as state_lib
+from lottery_ticket.foundations.storage import progress as console
 
 _PREFIX = '[sweep] '
 # Seconds between redraws of the status line in a terminal.
@@ -54,14 +55,45 @@ def _format_left(seconds):
   return str(datetime.timedelta(seconds=max(1, int(math.ceil(seconds)))))
 
 
-def _is_terminal(stream):
-  try:
-    return stream.isatty()
-  except (AttributeError, ValueError):
-    return False
+class Notice(object):
+  """A one-line notice shown in a terminal while work runs, then erased.
+
+  For the seconds before a sweep's first event (importing the runner,
+  checking lines): a terminal shows what is happening; a log file gets
+  nothing, so a refusal stays one line. Progress draws its status line so.
+  """
+
+  def __init__(self, stream=None, live=None):
+    """Args: stream: where to draw; None means sys.stderr at print time.
+    live: whether to draw; None means only if the stream is a terminal."""
+    self._stream = stream
+    self._live = live
+    self._shown = False
+
+  @property
+  def stream(self):
+    return self._stream or sys.stderr
+
+  def _is_live(self):
+    return console.is_terminal(self.stream) if self._live is None else self._live
+
+  def show(self, text):
+    """Draws text (cut to the terminal's width) in place of the last."""
+    if self._is_live():
+      width = shutil.get_terminal_size().columns
+      self.stream.write(_CLEAR + (_PREFIX + text)[:max(20, width - 1)])
+      self.stream.flush()
+      self._shown = True
+
+  def clear(self):
+    """Erases what show drew, if anything."""
+    if self._shown:
+      self.stream.write(_CLEAR)
+      self.stream.flush()
+      self._shown = False
 
 
-class Progress(object):
+class Progress(Notice):
   """Counts of a sweep's runs, reported as they change.
 
   Attributes:
@@ -85,29 +117,20 @@ class Progress(object):
       live: whether to redraw a status line (see the module docstring);
         None means only if the stream is a terminal.
     """
+    super(Progress, self).__init__(stream, live)
     self.total = total
     self.done = already_done
     self.failed = 0
     self.left = total - already_done
     self.parallelism = max(1, parallelism)
-    self._stream = stream
     self._clock = clock
-    self._live = live
     self._started = {}  # Line number -> start time of the running runs.
     self._durations = {state_lib.DONE: [], state_lib.FAILED: []}
-    self._drawn = False
     self._last_draw = None
 
   @property
   def running(self):
     return len(self._started)
-
-  @property
-  def stream(self):
-    return self._stream or sys.stderr
-
-  def _is_live(self):
-    return _is_terminal(self.stream) if self._live is None else self._live
 
   def started(self, run):
     """Counts a run that has started, and says where its log is.
@@ -192,62 +215,30 @@ class Progress(object):
                       for number, start in running[:_SHOWN_RUNNING])
     if len(running) > _SHOWN_RUNNING:
       shown += ', {} more'.format(len(running) - _SHOWN_RUNNING)
-    return _PREFIX + self.line() + (' | ' + shown if shown else '')
+    return self.line() + (' | ' + shown if shown else '')
 
   def tick(self):
     """Redraws the status line in a terminal, at most once a second."""
-    if not self._is_live():
-      return
     now = self._clock()
-    if self._last_draw is not None and now - self._last_draw < _REDRAW_SECONDS:
-      return
-    self._last_draw = now
-    width = shutil.get_terminal_size().columns
-    self.stream.write(_CLEAR + self._status()[:max(20, width - 1)])
-    self.stream.flush()
-    self._drawn = True
+    if self._is_live() and (self._last_draw is None or
+                            now - self._last_draw >= _REDRAW_SECONDS):
+      self._last_draw = now
+      self.show(self._status())
 
-  def _clear(self):
-    if self._drawn:
-      self.stream.write(_CLEAR)
-      self._drawn = False
+  def clear(self):
+    if self._shown:
       self._last_draw = None  # Redraw on the next tick.
+    super(Progress, self).clear()
 
   def say(self, text):
     """Prints a line of sweep output (above the status line, if any)."""
-    self._clear()
+    self.clear()
     self.stream.write(_PREFIX + text + '\n')
     self.stream.flush()
 
   def close(self):
     """Removes the status line (call once no run is executing)."""
-    self._clear()
-    self.stream.flush()
-
-
-class Notice(object):
-  """A one-line notice shown in a terminal while work runs, then erased.
-
-  For the seconds before a sweep's first event (importing the runner,
-  checking lines): a terminal shows what is happening; a log file gets
-  nothing, so a refusal stays one line.
-  """
-
-  def __init__(self, stream=None):
-    self._stream = stream or sys.stderr
-    self._shown = False
-
-  def show(self, text):
-    if _is_terminal(self._stream):
-      self._stream.write(_CLEAR + _PREFIX + text)
-      self._stream.flush()
-      self._shown = True
-
-  def clear(self):
-    if self._shown:
-      self._stream.write(_CLEAR)
-      self._stream.flush()
-      self._shown = False
+    self.clear()
 
 
 def summary(results, total, already_done, elapsed):

@@ -1,7 +1,7 @@
 """One run of a sweep: a flag line executed by the runner in its own process.
 
 A Run knows its command, where its output goes and where its record (see
-state.py) lives. Executing it (`Run.execute`, or `Run.launch` then
+state.py) lives. Executing it (`Run.execute`, or `Run.start` then
 `Attempt.finish` for callers juggling several processes) writes the record
 as 'running', starts the runner with its standard output and error appended
 to the run's log, and on exit writes 'done' or 'failed' with the return
@@ -41,21 +41,21 @@ _TERMINATE_GRACE_SECONDS = 5.0
 # The flag that asks a runner to replace outputs made with other arguments.
 OVERWRITE_FLAG = '--overwrite'
 
-RunResult = collections.namedtuple(
-    'RunResult',
-    ['number', 'text', 'status', 'returncode', 'error', 'log_path',
-     'duration'])
-RunResult.__doc__ = """How one run ended.
 
-Attributes:
-  number, text: the line's number and text.
-  status: state.DONE or state.FAILED.
-  returncode: the process's exit code (negative: killed by that signal), or
-    None if it never started.
-  error: None, or a one-line description of the failure.
-  log_path: the run's log.
-  duration: wall time in seconds.
-"""
+class RunResult(collections.namedtuple(
+    'RunResult', ['number', 'text', 'status', 'returncode', 'error',
+                  'log_path', 'duration'])):
+  """How one run ended.
+
+  Attributes:
+    number, text: the line's number and text.
+    status: state.DONE or state.FAILED.
+    returncode: the process's exit code (negative: killed by that signal), or
+      None if it never started.
+    error: None, or a one-line description of the failure.
+    log_path: the run's log.
+    duration: wall time in seconds.
+  """
 
 
 def last_log_line(log_path):
@@ -109,14 +109,6 @@ class Attempt(object):
     self._log_file = log_file
     self._record = record
 
-  def poll(self):
-    """The process's return code, or None while it is still running."""
-    return self.process.poll()
-
-  def wait(self):
-    """Waits for the process to exit and returns its return code."""
-    return self.process.wait()
-
   def finish(self, returncode, error=None):
     """Closes the log and records how the run ended.
 
@@ -130,18 +122,15 @@ class Attempt(object):
       A RunResult.
     """
     self._log_file.close()
-    if returncode == 0 and error is None:
-      status = state_lib.DONE
-    else:
-      status = state_lib.FAILED
-      if error is None:
-        error = last_log_line(self.run.log_path) or describe_exit(returncode)
+    status = (state_lib.DONE if returncode == 0 and error is None
+              else state_lib.FAILED)
+    if status == state_lib.FAILED and error is None:
+      error = last_log_line(self.run.log_path) or describe_exit(returncode)
     record = dict(self._record, status=status, returncode=returncode,
                   error=error, end_time=time.time())
     state_lib.write_state(self.run.state_path, record)
-    return RunResult(self.run.line.number, self.run.line.text, status,
-                     returncode, error, self.run.log_path,
-                     record['end_time'] - record['start_time'])
+    return self.run.result(status, returncode, error,
+                           record['end_time'] - record['start_time'])
 
   def stop(self, reason):
     """Ends the process early (SIGTERM, then SIGKILL) and records a failure.
@@ -227,6 +216,11 @@ class Run(object):
   def log_path(self):
     return os.path.join(self.run_dir, LOG_FILE)
 
+  def result(self, status, returncode=None, error=None, duration=0.0):
+    """A RunResult of this run."""
+    return RunResult(self.line.number, self.line.text, status, returncode,
+                     error, self.log_path, duration)
+
   def read_state(self):
     """The run's record, or None if it has none."""
     return state_lib.read_state(self.state_path)
@@ -256,6 +250,17 @@ class Run(object):
         except OSError:
           pass  # Gone already, or a directory: not a torn write of ours.
 
+  def _new_record(self, status, attempts):
+    """A fresh record of this run with `status`, started now, counting
+    `attempts` more than the last record did (after removing torn writes).
+    """
+    self.remove_torn_writes()
+    previous = self.read_state() or {}
+    record = state_lib.new_state(self.line.argv, self.log_path, self.runner)
+    record.update(status=status, start_time=time.time(),
+                  attempts=int(previous.get('attempts') or 0) + attempts)
+    return record
+
   def fail_unstarted(self, error):
     """Records that the run failed without starting, e.g. for lack of input.
 
@@ -265,17 +270,12 @@ class Run(object):
     Returns:
       A RunResult with status failed and no return code.
     """
-    self.remove_torn_writes()
-    previous = self.read_state() or {}
-    now = time.time()
-    record = state_lib.new_state(self.line.argv, self.log_path, self.runner)
-    record.update(status=state_lib.FAILED, error=error, start_time=now,
-                  end_time=now, attempts=int(previous.get('attempts') or 0))
+    record = self._new_record(state_lib.FAILED, attempts=0)
+    record.update(error=error, end_time=record['start_time'])
     state_lib.write_state(self.state_path, record)
-    return RunResult(self.line.number, self.line.text, state_lib.FAILED, None,
-                     error, self.log_path, 0.0)
+    return self.result(state_lib.FAILED, error=error)
 
-  def launch(self, extra_env=None):
+  def start(self, extra_env=None):
     """Records the run as running and starts its process.
 
     Args:
@@ -283,24 +283,15 @@ class Run(object):
         this process's environment (e.g. thread counts).
 
     Returns:
-      An Attempt; call its finish (or stop) once the process has exited.
-
-    Raises:
-      OSError: if the log cannot be opened or the process cannot start
-        (the record then says failed); also for a failure between fork and
-        exec.
+      An Attempt (call its finish, or stop, once the process has exited);
+      or, if the log cannot be opened or the process cannot start (also
+      for a failure between fork and exec), a failed RunResult, the record
+      saying so too.
     """
-    self.remove_torn_writes()
-    previous = self.read_state() or {}
-    record = state_lib.new_state(self.line.argv, self.log_path, self.runner)
-    record.update(status=state_lib.RUNNING, start_time=time.time(),
-                  attempts=int(previous.get('attempts') or 0) + 1,
-                  host=socket.gethostname())
+    record = self._new_record(state_lib.RUNNING, attempts=1)
+    record['host'] = socket.gethostname()
     state_lib.write_state(self.state_path, record)
     command = self.program.command(self.argv)
-    env = dict(os.environ)
-    env.update(extra_env or {})
-    cwd = self.cwd if os.path.isdir(self.cwd) else None
     log_file = None
     try:
       log_file = open(self.log_path, 'a')
@@ -311,17 +302,17 @@ class Run(object):
       log_file.flush()
       process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                  stdout=log_file, stderr=subprocess.STDOUT,
-                                 env=env, cwd=cwd,
+                                 env=dict(os.environ, **(extra_env or {})),
+                                 cwd=self.cwd if os.path.isdir(self.cwd)
+                                 else None,
                                  preexec_fn=lifeline.preexec_function())
     except (OSError, subprocess.SubprocessError) as e:
       if log_file is not None:
         log_file.close()
+      error = 'cannot start: {}'.format(e)
       state_lib.write_state(self.state_path, dict(
-          record, status=state_lib.FAILED, error='cannot start: {}'.format(e),
-          end_time=time.time()))
-      if isinstance(e, OSError):
-        raise
-      raise OSError('cannot start the runner: {}'.format(e)) from e
+          record, status=state_lib.FAILED, error=error, end_time=time.time()))
+      return self.result(state_lib.FAILED, error=error)
     record['pid'] = process.pid
     state_lib.write_state(self.state_path, record)
     return Attempt(self, process, log_file, record)
@@ -339,13 +330,11 @@ class Run(object):
       KeyboardInterrupt: (and any other interruption) after stopping the
         process and recording the run as failed.
     """
+    attempt = self.start(extra_env)
+    if isinstance(attempt, RunResult):
+      return attempt
     try:
-      attempt = self.launch(extra_env)
-    except OSError as e:
-      return RunResult(self.line.number, self.line.text, state_lib.FAILED,
-                       None, 'cannot start: {}'.format(e), self.log_path, 0.0)
-    try:
-      returncode = attempt.wait()
+      returncode = attempt.process.wait()
     except BaseException:
       attempt.stop(state_lib.INTERRUPTED)
       raise

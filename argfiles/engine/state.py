@@ -47,19 +47,8 @@ def new_state(argv, log_path, runner=None):
   Returns:
     A dict with every field of a record.
   """
-  return {
-      'status': PENDING,
-      'argv': list(argv),
-      'runner': runner,
-      'returncode': None,
-      'error': None,
-      'log_path': log_path,
-      'start_time': None,
-      'end_time': None,
-      'attempts': 0,
-      'pid': None,
-      'host': None,
-  }
+  return dict(dict.fromkeys(_FIELDS), status=PENDING, argv=list(argv),
+              runner=runner, log_path=log_path, attempts=0)
 
 
 def read_state(path):
