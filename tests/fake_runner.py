@@ -114,8 +114,11 @@ def _run_one(output_dir, seed, level, mode, setting, sleep, fail,
   if os.path.exists(count_path):
     with open(count_path) as f:
       count = int(f.read())
-  with open(count_path, 'w') as f:
+  # Replaced whole, never truncated: a reader (or a run after a kill) sees
+  # the old count or the new one, not an empty file.
+  with open(count_path + '.tmp', 'w') as f:
     f.write(str(count + 1))
+  os.replace(count_path + '.tmp', count_path)
   print('fake run {} of {}'.format(count + 1, directory), flush=True)
   if hang_first_time and count == 0:
     time.sleep(hang_first_time)
