@@ -39,6 +39,14 @@ def format_duration(seconds):
   return '{:02d}:{:02d}'.format(minutes, seconds)
 
 
+def is_terminal(stream):
+  """Whether `stream` is an interactive terminal (False when unsure)."""
+  try:
+    return bool(stream.isatty())
+  except (AttributeError, ValueError):  # no isatty, or a closed stream
+    return False
+
+
 def notice(message, quiet=False, stream=None):
   """Prints a one-off line on stderr unless `quiet`."""
   if not quiet:
@@ -139,11 +147,7 @@ class Bar(object):
     self.unit = unit
     self.stream = stream or sys.stderr
     self.quiet = quiet
-    try:
-      terminal = bool(self.stream.isatty())
-    except (AttributeError, ValueError):  # no isatty, or a closed stream
-      terminal = False
-    self.enabled = not quiet and terminal
+    self.enabled = not quiet and is_terminal(self.stream)
     self.done = 0
     self._clock = clock
     self._t0 = clock()
