@@ -60,6 +60,12 @@ SPARSE_TRAIN = Experiment(
     # The paper's names of two settings (its gin files).
     aliases={'save_freq': 'checkpoint_interval', 'log_freq': 'test_interval'})
 
+# lottery: the pruning levels after level 0. Level L of random pruning draws
+# from seed * SEED_STRIDE + L: a later level would draw another seed's.
+ITERATIONS = hparams.Setting(
+    'iterations', 'int', 5, 'pruning levels after the dense level 0',
+    minimum=0, below=constants.SEED_STRIDE, identity=False)
+
 # train: how several --masks combine.
 COMBINE = ('union', 'intersection')
 

@@ -18,6 +18,7 @@ import time
 from typing import Any, Callable, Optional
 
 from lottery_ticket.foundations import trainer
+from lottery_ticket.foundations.storage import dir_lock
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import runs
@@ -39,6 +40,8 @@ class PackedRun(object):
       run's hooks, built on its network of the pack.
     root: the output directory the user gave, when run_dir lies beneath it
       (the lock refuses links leading out of it).
+    lock_dir: the directory whose lock covers the run (default: run_dir;
+      a lottery level's is its trial's, covering every level).
     record: optional callable() writing the run's config.json and what it
       records beside it (a sparse run's starting masks); default: the
       configuration and `details`.
@@ -52,6 +55,7 @@ class PackedRun(object):
   hooks: Optional[Callable[[Any, Any], Any]] = None
   root: Optional[str] = None
   record: Optional[Callable[[], None]] = None
+  lock_dir: Optional[str] = None
 
 
 def _shared(members, per_run=()):
@@ -72,16 +76,54 @@ def _shared(members, per_run=()):
   return first
 
 
+def claim(members, experiment, overwrite=False, keep_checkpoints=False,
+          say=True):
+  """Claims the members' directories: every one is locked and checked
+  (runs.check) before any is changed, so a refused run (or trial) leaves no
+  trace; then each is cleared (overwrite) or tidied (finished).
+
+  Args:
+    members: a list of PackedRun.
+    experiment: what config.json records as the experiment.
+    overwrite: clear a recorded run of each directory.
+    keep_checkpoints: keep the checkpoints of finished runs.
+    say: say which runs are finished and which resume.
+
+  Returns:
+    Per member, 'finished', 'resume' or 'new'.
+
+  Raises:
+    ValueError: for a directory that holds another run (or a link leading
+      out of the output directory, or the lock of another process).
+  """
+  for member in members:
+    lock = member.lock_dir or member.run_dir
+    dir_lock.refuse_outside_links(member.root or lock, lock)
+  states = []
+  for member in members:
+    runs.lock(member.lock_dir or member.run_dir)
+    states.append(runs.check(member.run_dir, member.config, experiment,
+                             overwrite))
+  states = [runs.take(member.run_dir, state, keep_checkpoints)
+            for member, state in zip(members, states)]
+  for member, state in zip(members, states):
+    if say and state != 'new':
+      runs.say('{}: {}'.format(member.run_dir, _SAID[state]))
+  return states
+
+
+_SAID = {'finished': 'already finished, nothing to train',
+         'resume': 'resuming from its latest checkpoint'}
+
+
 def execute(members, dataset, experiment, label, total_steps,
             overwrite=False, prepare=None, name_trials=False,
             keep_checkpoints=False, **train_args):
   """Runs `members`: each directory claimed, a finished run read back, the
   others trained as one pack.
 
-  Every directory is locked and checked against the configuration it
-  records before any is written, so a refused run (or trial) leaves no
-  trace; then `prepare` may still refuse, and only then are the runs
-  recorded and trained.
+  Every directory is claimed (claim) before any is written; then `prepare`
+  may still refuse, and only then are the runs recorded and trained.
 
   Args:
     members: a list of PackedRun.
@@ -100,15 +142,10 @@ def execute(members, dataset, experiment, label, total_steps,
   Returns:
     Per member, (initial_weights, final_weights).
   """
-  results, todo = [None] * len(members), []
-  for index, member in enumerate(members):
-    finished = runs.enter(member.run_dir, member.config, experiment,
-                          overwrite, keep_checkpoints=keep_checkpoints,
-                          root=member.root)
-    if finished:
-      results[index] = finished
-    else:
-      todo.append(index)
+  states = claim(members, experiment, overwrite, keep_checkpoints)
+  results = [runs.load_finished(m.run_dir)[:2] if state == 'finished'
+             else None for m, state in zip(members, states)]
+  todo = [i for i, state in enumerate(states) if state != 'finished']
   if not todo:
     return results
   pending = [members[i] for i in todo]

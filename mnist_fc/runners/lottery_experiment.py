@@ -57,8 +57,7 @@ RUNNER = common.make_runner(
     'train, prune, reset the survivors, retrain, for levels 0..iterations.',
     arguments=(
         common.OUTPUT_DIR,
-        S('iterations', 'int', 5, 'pruning levels after the dense level 0',
-          minimum=0, identity=False),
+        experiments.ITERATIONS,
         S('experiment_name', 'str', constants.EXPERIMENT_NAME, 'the run name '
           'inside each level directory (a plain name)'),
         S('presets', 'str', '', 'a saved network level 0 starts from'),
