@@ -45,10 +45,7 @@ def lottery_experiment(output_dir, iterations, experiment_name, presets,
       for level in range(iterations + 1)])
 
 
-def output_directories(output_dir, trials=0, seed=0, **unused_flags):
-  """The trial directories a line of a sweep writes (for the argfile
-  runner): output_dir, or with --trials each trial's."""
-  return trials_lib.output_directories(output_dir, trials, seed)
+output_directories = trials_lib.output_directories
 
 
 RUNNER = common.make_runner(

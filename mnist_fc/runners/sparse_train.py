@@ -51,10 +51,7 @@ def sparse_train(output_dir, config, overwrite, trials, **flags):
                                        flags.get('seed', 0)))
 
 
-def output_directories(output_dir, trials=0, seed=0, **unused_flags):
-  """The run directories a line of a sweep writes (for the argfile runner):
-  output_dir, or with --trials each trial's."""
-  return trials_lib.output_directories(output_dir, trials, seed)
+output_directories = trials_lib.output_directories
 
 
 RUNNER = common.make_runner(
