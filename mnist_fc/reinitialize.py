@@ -23,6 +23,7 @@ from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import trials as trials_lib
@@ -63,7 +64,8 @@ def resample(masks, distribution, mode, seed):
   return presets
 
 
-def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init',
+def reinitialize(output_dir, level, mode='reinit',
+                 source_experiment=constants.EXPERIMENT_NAME,
                  distribution=None, config=None, overwrite=False, trials=0,
                  **flags):
   """Trains the masks of a finished lottery level from a new initialisation.
