@@ -42,11 +42,10 @@ from lottery_ticket.mnist_fc import sparse_presets
 FORMAT = 2
 # Old config.json files (format 1) kept these beside the settings; they are
 # descriptions of the run, not settings, and are carried over as details.
+# Their settings had the names settings.ALIASES gives.
 _LEGACY_DETAILS = ('experiment', 'experiment_name', 'level', 'iterations',
                    'prune_percents', 'presets', 'masks', 'total_steps',
                    'start', 'source', 'mode')
-_LEGACY_RENAMES = {'save_freq': 'checkpoint_interval',
-                   'log_freq': 'test_interval'}
 
 
 class Config(object):
@@ -736,7 +735,7 @@ def flatten(saved, path):
   legacy.update({k: v for k, v in saved.items()
                  if k != 'run' and k not in _LEGACY_DETAILS})
   for key, value in legacy.items():
-    key = _LEGACY_RENAMES.get(key, key)
+    key = settings.ALIASES.get(key, key)
     if key not in known:
       raise ValueError('{}: unknown setting {!r}'.format(path, key))
     if value is not None:

@@ -57,8 +57,7 @@ SPARSE_TRAIN = Experiment(
     'sparse_train', settings.BASE + (settings.SPARSE,),
     # sparse_train's defaults where they differ from the other runners'.
     default_overrides={'lr_schedule': 'cosine'},
-    # The paper's names of two settings (its gin files).
-    aliases={'save_freq': 'checkpoint_interval', 'log_freq': 'test_interval'})
+    aliases=settings.ALIASES)
 
 # lottery: the pruning levels after level 0. Level L of random pruning draws
 # from seed * SEED_STRIDE + L: a later level would draw another seed's.

@@ -305,3 +305,6 @@ READ_ONLY_WITH = {
 READ_ONLY_WITH.update((s.name, _METAINIT) for s in SPARSE.settings
                       if s.name.startswith('metainit_'))
 BASE = (DATA, MODEL, TRAINING)
+# The gradient-flow paper's names of two settings (its gin files), which
+# sparse_train takes as flags and old config.json files (format 1) used.
+ALIASES = {'save_freq': 'checkpoint_interval', 'log_freq': 'test_interval'}
