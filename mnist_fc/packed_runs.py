@@ -7,8 +7,9 @@ PackedRun and hands them to `execute`, which claims each directory, reads a
 finished run back, and trains the others as one pack (a lone run is a pack
 of one). No run kind manages directories itself. Each run of the pack gets
 its config.json first and its DONE last, and foundations.trainer trains the
-networks as one pack, each as it would train alone. The runs must share everything but their seed-derived values, masks and starting
-weights (they are the trials of one command, see trials.py). A run may bring
+networks as one pack, each as it would train alone. The runs must share
+everything but their seed-derived values, masks and starting weights (they
+are the trials of one command, see trials.py). A run may bring
 its own training hooks (a sparse run's mask updates and measurements),
 built on its network of the pack as they would be on its model alone.
 """
@@ -134,10 +135,10 @@ def execute(members, dataset, experiment, label, total_steps,
     overwrite: clear a run of the same directory before training it again.
     prepare: optional callable(members) completing the unfinished members
       (their masks, starting weights, hooks, record) before anything is
-      written; it returns train_together arguments they share (a dict).
+      written; it returns _train_together arguments they share (a dict).
     name_trials: add the seeds of the runs trained to the label.
     keep_checkpoints: keep every checkpoint (sparse runs, for analysis).
-    **train_args: train_together's other arguments.
+    **train_args: _train_together's other arguments.
 
   Returns:
     Per member, (initial_weights, final_weights).
@@ -154,14 +155,14 @@ def execute(members, dataset, experiment, label, total_steps,
   if name_trials:
     label += ' trials {}'.format(trials_lib.span(
         [member.config.training.seed for member in pending]))
-  trained = train_together(pending, dataset, experiment, label, total_steps,
+  trained = _train_together(pending, dataset, experiment, label, total_steps,
                            keep_checkpoints=keep_checkpoints, **train_args)
   for index, result in zip(todo, trained):
     results[index] = result
   return results
 
 
-def train_together(members, dataset, experiment, label, total_steps,
+def _train_together(members, dataset, experiment, label, total_steps,
                    save_weights_at=(), first_iteration=0, hyperparameters=None,
                    optimizer_fn=None, keep_checkpoints=False, per_run=()):
   """Records, trains and finishes the runs of `members` as one pack.
@@ -218,8 +219,7 @@ def train_together(members, dataset, experiment, label, total_steps,
         keep_checkpoints=(0 if keep_checkpoints else
                           trainer.DEFAULT_KEEP_CHECKPOINTS))
   except trainer.PackDiverged as diverged:
-    results = diverged.results
-    _finish(members, results, started, keep_checkpoints)
+    _finish(members, diverged.results, started, keep_checkpoints)
     if len(members) == 1:
       raise diverged.errors[0] from None
     raise
