@@ -15,15 +15,17 @@ from lottery_ticket.mnist_fc import packed_runs
 EXPERIMENT = experiments.TRAIN.name
 
 
-def train(output_dir, overwrite=False, **spec):
+def train(output_dir, masks=None, presets=None, config=None,
+          combine=experiments.COMBINE[0], overwrite=False, hyperparameters=None,
+          schedule_steps=None, first_iteration=0, **flags):
   """Trains once into output_dir (re-running a finished run is a no-op).
 
   Args:
     output_dir: the run directory.
+    masks, presets, config, combine, hyperparameters, schedule_steps,
+      first_iteration: as run_spec's.
     overwrite: start over if output_dir holds a run.
-    **spec: run_spec's arguments: masks, presets, config, combine,
-      hyperparameters, schedule_steps, first_iteration, and settings of the
-      data, model and training concerns.
+    **flags: settings of the data, model and training concerns.
 
   Returns:
     (initial_weights, final_weights).
@@ -32,17 +34,18 @@ def train(output_dir, overwrite=False, **spec):
     ValueError: for bad settings or masks, or an output directory holding a
       run of another configuration (nothing is written then).
   """
-  run, dataset = run_spec(output_dir, **spec)
+  run, dataset = run_spec(output_dir, masks, presets, config, combine,
+                          hyperparameters, schedule_steps, first_iteration,
+                          flags)
   return packed_runs.execute(
       [run], dataset, EXPERIMENT, EXPERIMENT,
-      spec.get('schedule_steps') or run.config.total_steps(dataset),
-      overwrite=overwrite, first_iteration=spec.get('first_iteration', 0),
-      hyperparameters=spec.get('hyperparameters'))[0]
+      schedule_steps or run.config.total_steps(dataset), overwrite=overwrite,
+      first_iteration=first_iteration, hyperparameters=hyperparameters)[0]
 
 
 def run_spec(output_dir, masks=None, presets=None, config=None,
              combine=experiments.COMBINE[0], hyperparameters=None,
-             schedule_steps=None, first_iteration=0, dataset=None, **flags):
+             schedule_steps=None, first_iteration=0, flags=None, dataset=None):
   """The PackedRun `train` hands the executor, and its dataset (made, unless
   given), with every input checked and nothing written.
 
@@ -60,8 +63,8 @@ def run_spec(output_dir, masks=None, presets=None, config=None,
     first_iteration: the iteration training starts at: a training that
       continues another one from its iteration k runs k..training_len, the
       schedule and the data order going on from k.
+    flags: settings of the data, model and training concerns (a dict).
     dataset: the dataset, when the caller has it.
-    **flags: settings of the data, model and training concerns.
 
   Returns:
     (packed_runs.PackedRun, dataset).
