@@ -49,13 +49,8 @@ from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.foundations.sparse import sparse_methods
 
 # Seed offsets of the random choices, so they never share a stream.
-MASK_SEED = 11
-SHUFFLE_SEED = 12
-INIT_SEED = 13
-METAINIT_SEED = 14
-MEASURE_BATCH_SEED = 15
-PRUNE_SEED = 16
-ABLATION_SEED = 17
+(MASK_SEED, SHUFFLE_SEED, INIT_SEED, METAINIT_SEED, MEASURE_BATCH_SEED,
+ PRUNE_SEED, ABLATION_SEED) = range(11, 18)
 # How far a loaded mask's sparsity may be from --sparsity.
 SPARSITY_TOLERANCE = 0.01
 
