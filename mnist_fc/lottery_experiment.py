@@ -141,13 +141,14 @@ class _Trial(experiment.Trial):
     return sorted(set(range(self.iterations + 1)) | set(recorded))
 
   def run(self, level, job=None):
-    """The executor's PackedRun of a level (of a Job of the loop, to train
-    it), locked by the trial's lock."""
-    return packed_runs.PackedRun(
-        self.run_dir(level), self.config, masks=job and job.masks,
-        presets=job and job.presets,
-        details=job and self.details(level, job.masks),
-        root=self.root, lock_dir=self.output_dir)
+    """The executor's PackedRun of a level, under the trial's lock; with
+    the loop's Job, the masks and weights it trains from."""
+    run = packed_runs.PackedRun(self.run_dir(level), self.config,
+                                root=self.root, lock_dir=self.output_dir)
+    if job is not None:
+      run.masks, run.presets = job.masks, job.presets
+      run.details = self.details(level, job.masks)
+    return run
 
   def details(self, level, masks=None):
     """What a level's config.json records beside the settings; a level
