@@ -97,12 +97,13 @@ def claim(members, experiment, overwrite=False, keep_checkpoints=False,
     ValueError: for a directory that holds another run (or a link leading
       out of the output directory, or the lock of another process).
   """
-  for member in members:
-    lock = member.lock_dir or member.run_dir
-    dir_lock.refuse_outside_links(member.root or lock, lock)
+  locks = [member.lock_dir or member.run_dir for member in members]
+  for root, lock in dict.fromkeys((member.root or lock, lock)
+                                  for member, lock in zip(members, locks)):
+    dir_lock.refuse_outside_links(root, lock)
   states = []
-  for member in members:
-    runs.lock(member.lock_dir or member.run_dir)
+  for member, lock in zip(members, locks):
+    runs.lock(lock)
     states.append(runs.check(member.run_dir, member.config, experiment,
                              overwrite))
   states = [runs.take(member.run_dir, state, keep_checkpoints)
