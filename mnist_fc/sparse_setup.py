@@ -397,9 +397,10 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   if config.sparse_method.narrow:
     shapes, biases = small_dense.kernel_shapes(hyperparameters,
                                                dataset.input_shape)
-    budget = sum(sparsity_distribution.layer_counts(
-        shapes, config.sparse.sparsity, config.sparse.distribution).values()
-                ) + sum(biases.values())
+    # The sparse network's parameters: its surviving weights, every bias.
+    kept = sparsity_distribution.layer_counts(
+        shapes, config.sparse.sparsity, config.sparse.distribution)
+    budget = sum(kept.values()) + sum(biases.values())
     hyperparameters, count = small_dense.match_budget(
         hyperparameters, dataset.input_shape, budget,
         rule=config.sparse.small_dense_rule)
