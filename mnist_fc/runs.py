@@ -1,14 +1,16 @@
 """A run directory is its configuration: claimed, checked, recorded, trained.
 
-Before a runner writes anything into an output directory it
+The run executor (packed_runs.claim), before anything is written into an
+output directory,
 
-  1. takes the directory's lock (foundations.dir_lock), so a second process
-     is refused by the pid of the first;
+  1. takes the directory's lock (`lock`, foundations.dir_lock), so a second
+     process is refused by the pid of the first;
   2. compares the configuration recorded in each run directory it will
-     write (config.json) with the one it was given: the same configuration
-     resumes (or finds the run finished), a different one is refused in one
-     line naming the keys that differ and their two values, unless
-     `overwrite` asks to start over;
+     write (config.json) with the one it was given (`check`, every run
+     before any is changed): the same configuration resumes (or finds the
+     run finished), a different one is refused in one line naming the keys
+     that differ and their two values, unless `overwrite` asks to start
+     over (`take` then clears the run);
   3. records its resolved configuration (config.json) before anything else
      in a run directory, and writes DONE after everything else.
 
