@@ -42,11 +42,10 @@ from lottery_ticket.mnist_fc import sparse_presets
 FORMAT = 2
 # Old config.json files (format 1) kept these beside the settings; they are
 # descriptions of the run, not settings, and are carried over as details.
+# Their settings had the names settings.ALIASES gives.
 _LEGACY_DETAILS = ('experiment', 'experiment_name', 'level', 'iterations',
                    'prune_percents', 'presets', 'masks', 'total_steps',
                    'start', 'source', 'mode')
-_LEGACY_RENAMES = {'save_freq': 'checkpoint_interval',
-                   'log_freq': 'test_interval'}
 
 
 class Config(object):
@@ -338,21 +337,10 @@ def _finish(concerns, values):
   for name, value in _family_values(values).items():
     if values.get(name, 0) is None:
       values[name] = value
-  if 'data' in names:
-    if values['data_location'] is None:
-      values['data_location'] = registry.default_location(values['dataset']) or ''
-    if values['validate_size'] is None:
-      values['validate_size'] = registry.default_validate_size(values['dataset'])
-    if values['normalize'] is None:
-      values['normalize'] = 'none'
+  for name, derive in _DERIVED.items():
+    if values.get(name, 0) is None:
+      values[name] = derive(values)
   if 'training' in names:
-    if values['learning_rate'] is None:
-      values['learning_rate'] = optimizers.DEFAULT_LEARNING_RATES[
-          values['optimizer']]
-    if values['augment'] is None:
-      values['augment'] = 'none'
-    if 'data' in names and values['train_order_seed'] is None:
-      values['train_order_seed'] = values['seed']
     if durations.parse(values['training_len'])[1] < 1:
       raise ValueError('--training_len={} trains nothing: give at least '
                        '1it'.format(values['training_len']))
@@ -361,16 +349,31 @@ def _finish(concerns, values):
     _finish_model(values)
   if 'data' in names:
     _finish_images(values)
-  if 'lottery' in names and values['prune_ignore'] is None:
-    values['prune_ignore'] = (_family(values).ignored
-                              if values['pruning'] != 'global' else ())
   if 'sparse' in names:
     _finish_sparse(values)
   check_across(values)
-  missing = sorted(k for k, v in values.items()
-                   if v is None and not _derived_later(k))
+  missing = sorted(k for k, v in values.items() if v is None and k not in (
+      'prune_begin_step', 'prune_end_step'))  # derived by complete
   assert not missing, 'settings left unresolved: {}'.format(missing)
   return Config(concerns, values, derived)
+
+
+# How each setting left as None that its network's family does not give is
+# derived, by the concern that owns it.
+_DERIVED = {
+    'data_location': lambda v: registry.default_location(v['dataset']) or '',
+    'validate_size': lambda v: registry.default_validate_size(v['dataset']),
+    'normalize': lambda v: 'none',
+    'learning_rate': lambda v: optimizers.DEFAULT_LEARNING_RATES[
+        v['optimizer']],
+    'augment': lambda v: 'none',
+    'train_order_seed': lambda v: v['seed'],
+    'prune_ignore': lambda v: (_family(v).ignored if v['pruning'] != 'global'
+                               else ()),
+    'init_fan_mode': lambda v: initializers.scheme(v['initializer'])[1],
+    'prune_scope': lambda v: sparse_methods.get(v['method']).default_scope(
+        v['grasp_variant']),
+}
 
 
 def drop_iterations(values, steps_per_epoch=None):
@@ -516,11 +519,6 @@ def check_across(values, **arguments):
       rule(values)
 
 
-def _derived_later(name):
-  """Settings that need the dataset's size to be derived (see complete)."""
-  return name in ('prune_begin_step', 'prune_end_step')
-
-
 def _hyperparameters(values, num_classes):
   return _family(values).hyperparameters(
       values['network'], values['layers'], num_classes,
@@ -587,10 +585,6 @@ def _finish_sparse(values):
     raise ValueError('--method={} starts from the saved initial weights; '
                      '--init_method={} would replace them'.format(
                          method.name, values['init_method']))
-  if values['init_fan_mode'] is None:
-    values['init_fan_mode'] = initializers.scheme(values['initializer'])[1]
-  if values['prune_scope'] is None:
-    values['prune_scope'] = method.default_scope(values['grasp_variant'])
 
 
 # Settings counting training examples drawn at once: none may exceed the
@@ -741,7 +735,7 @@ def flatten(saved, path):
   legacy.update({k: v for k, v in saved.items()
                  if k != 'run' and k not in _LEGACY_DETAILS})
   for key, value in legacy.items():
-    key = _LEGACY_RENAMES.get(key, key)
+    key = settings.ALIASES.get(key, key)
     if key not in known:
       raise ValueError('{}: unknown setting {!r}'.format(path, key))
     if value is not None:

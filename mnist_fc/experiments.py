@@ -57,8 +57,13 @@ SPARSE_TRAIN = Experiment(
     'sparse_train', settings.BASE + (settings.SPARSE,),
     # sparse_train's defaults where they differ from the other runners'.
     default_overrides={'lr_schedule': 'cosine'},
-    # The paper's names of two settings (its gin files).
-    aliases={'save_freq': 'checkpoint_interval', 'log_freq': 'test_interval'})
+    aliases=settings.ALIASES)
+
+# lottery: the pruning levels after level 0. Level L of random pruning draws
+# from seed * SEED_STRIDE + L: a later level would draw another seed's.
+ITERATIONS = hparams.Setting(
+    'iterations', 'int', 5, 'pruning levels after the dense level 0',
+    minimum=0, below=constants.SEED_STRIDE, identity=False)
 
 # train: how several --masks combine.
 COMBINE = ('union', 'intersection')

@@ -34,11 +34,8 @@ as facts):
 
 import os
 
-from lottery_ticket.foundations.sparse import connectivity
-from lottery_ticket.foundations.storage import dir_lock
 from lottery_ticket.foundations import experiment
 from lottery_ticket.foundations.training import finite
-from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import trainer
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning as pruning_lib
@@ -54,7 +51,7 @@ from lottery_ticket.mnist_fc import trials as trials_lib
 EXPERIMENT = experiments.LOTTERY.name
 
 
-def lottery_experiment(output_dir, iterations=5,
+def lottery_experiment(output_dir, iterations=experiments.ITERATIONS.default,
                        experiment_name=constants.EXPERIMENT_NAME,
                        presets=None, config=None, overwrite=False, trials=0,
                        **flags):
@@ -85,12 +82,7 @@ def lottery_experiment(output_dir, iterations=5,
   """
   run_config = experiments.LOTTERY.resolve(flags, config,
                                            source='lottery_experiment')
-  iterations = _count('iterations', iterations)
-  if iterations >= constants.SEED_STRIDE:
-    # Level L of random pruning draws from seed * SEED_STRIDE + L.
-    raise ValueError('--iterations={} must be < {}: later levels would draw '
-                     'the random choices of another seed'.format(
-                         iterations, constants.SEED_STRIDE))
+  iterations = experiments.ITERATIONS.parse(iterations)
   config_lib.check_across(run_config, iterations=iterations)
   trials = trials_lib.count(trials)
   paths.check_name(experiment_name, 'experiment_name')
@@ -100,27 +92,24 @@ def lottery_experiment(output_dir, iterations=5,
   run_config = config_lib.complete(run_config, dataset)
   builders.check_inputs(run_config, dataset, presets=presets,
                         given={'presets': presets_source})
-
-  def trial(directory, trial_config):
-    return _Trial(directory, config_lib.complete(trial_config, dataset),
-                  experiment_name, iterations, presets_source)
-
-  if not trials:
-    return _run(
-        [trial(output_dir, run_config)], dataset, presets, overwrite)[
-            run_config.training.seed]
-  dir_lock.refuse_outside_links(output_dir)  # every trial beneath it
-  members = [trial(trials_lib.directory(output_dir, seed), trial_config)
-             for seed, trial_config in trials_lib.configs(run_config, trials)]
-  return _run(members, dataset, presets, overwrite)
+  seed_configs = (trials_lib.configs(run_config, trials) if trials
+                  else [(run_config.training.seed, run_config)])
+  members = [_Trial(trials_lib.directory(output_dir, seed) if trials
+                    else output_dir, config_lib.complete(trial_config, dataset),
+                    experiment_name, iterations, presets_source,
+                    root=output_dir)
+             for seed, trial_config in seed_configs]
+  results = _run(members, dataset, presets, overwrite)
+  return results if trials else results[run_config.training.seed]
 
 
 class _Trial(experiment.Trial):
-  """One trial's directories, configuration, pruning and bookkeeping."""
+  """One trial's levels, configuration, pruning and bookkeeping."""
 
   def __init__(self, output_dir, config, experiment_name, iterations,
-               presets_source):
+               presets_source, root=None):
     self.output_dir = output_dir
+    self.root = root
     self.config = config
     self.experiment_name = experiment_name
     self.iterations = iterations
@@ -128,7 +117,7 @@ class _Trial(experiment.Trial):
     self.percents = config.prune_percents()
     self.prune_masks = pruning_lib.make_prune_masks(
         config.lottery.pruning, self.percents, config.training.seed,
-        output_layer=config.output_layer(), ignore=config.prune_ignore())
+        output_layer=config.output_layer(), ignore=config.lottery.prune_ignore)
     self.rewind = config.lottery.rewind_iteration
     self.retrain = config.lottery.retrain
     self.rewinds_weights = self.retrain == 'rewind_weights'
@@ -142,27 +131,24 @@ class _Trial(experiment.Trial):
   def run_dir(self, level):
     return paths.run(self.output_dir, level, self.experiment_name)
 
-  def lock(self, overwrite):
-    """Locks the trial; with overwrite, refuses levels that hold another
-    run (runs.check_clearable), before any trial is cleared."""
-    runs.lock(self.output_dir)
-    if overwrite:
-      for level in _recorded_levels(self.output_dir, self.experiment_name):
-        runs.check_clearable(self.run_dir(level))
+  def levels(self):
+    """The levels it writes, and those it recorded before (overwrite
+    clears them all)."""
+    recorded = [int(entry) for entry in (
+        os.listdir(self.output_dir) if os.path.isdir(self.output_dir) else ())
+                if entry.isdigit() and os.path.exists(
+                    paths.config(self.run_dir(entry)))]
+    return sorted(set(range(self.iterations + 1)) | set(recorded))
 
-  def claim(self, overwrite):
-    """Checks (or clears) the locked trial's levels and says where it is."""
-    levels = _recorded_levels(self.output_dir, self.experiment_name)
-    if overwrite:
-      for level in levels:
-        runs.clear_run(self.run_dir(level))
-      if levels:
-        runs.say('overwriting levels {} of {}'.format(
-            trials_lib.span(levels), self.output_dir))
-    states = {}
-    for level in _recorded_levels(self.output_dir, self.experiment_name):
-      states[level] = runs.claim(self.run_dir(level), self.config, EXPERIMENT)
-    _announce(self.output_dir, states, self.iterations)
+  def run(self, level, job=None):
+    """The executor's PackedRun of a level, under the trial's lock; with
+    the loop's Job, the masks and weights it trains from."""
+    run = packed_runs.PackedRun(self.run_dir(level), self.config,
+                                root=self.root, lock_dir=self.output_dir)
+    if job is not None:
+      run.masks, run.presets = job.masks, job.presets
+      run.details = self.details(level, job.masks)
+    return run
 
   def details(self, level, masks=None):
     """What a level's config.json records beside the settings; a level
@@ -223,28 +209,25 @@ def _run(trials, dataset, presets, overwrite):
   """The trials through foundations.experiment's levels, each level's
   unfinished trials as one pack (a lone trial is a pack of one).
 
-  A trial that diverges leaves the experiment; the others go on to the last
-  level, then its error is raised.
+  The executor claims every level of every trial before anything is
+  written. A trial that diverges leaves the experiment; the others go on
+  to the last level, then its error is raised.
   """
+  claimed = [(trial, level, trial.run(level))
+             for trial in trials for level in trial.levels()]
+  states = packed_runs.claim([run for _, _, run in claimed], EXPERIMENT,
+                             overwrite, say=False)
   for trial in trials:
-    trial.lock(overwrite)
-  for trial in trials:
-    trial.claim(overwrite)
+    _announce(trial, [level for (owner, level, _), state in zip(
+        claimed, states) if owner is trial and state == 'finished'])
   first = trials[0]
   total_steps = first.config.total_steps(dataset)
 
   def train_pack(level, jobs):
-    members = [packed_runs.PackedRun(
-        job.trial.run_dir(level), job.trial.config, masks=job.masks,
-        presets=job.presets, details=job.trial.details(level, job.masks))
-               for job in jobs]
-    label = first.label(level)
-    if len(trials) > 1:
-      label += ' trials {}'.format(trials_lib.span(
-          [job.trial.config.training.seed for job in jobs]))
     try:
-      return packed_runs.train_together(
-          members, dataset, EXPERIMENT, label, total_steps,
+      return packed_runs.execute(
+          [job.trial.run(level, job) for job in jobs], dataset, EXPERIMENT,
+          first.label(level), total_steps, name_trials=len(trials) > 1,
           save_weights_at=first.save_weights_at(level),
           first_iteration=first.first_iteration(level),
           optimizer_fn=first.optimizer_fn(
@@ -263,37 +246,12 @@ def _run(trials, dataset, presets, overwrite):
           for trial, result in zip(trials, results)}
 
 
-def _count(name, value):
-  number = hparams.parse_int(name, value)
-  if number < 0:
-    raise ValueError('--{}={} must be >= 0'.format(name, number))
-  return number
-
-
-def _recorded_levels(output_dir, experiment_name):
-  """The levels of this experiment that recorded a configuration."""
-  if not os.path.isdir(output_dir):
-    return []
-  levels = []
-  for entry in os.listdir(output_dir):
-    if entry.isdigit() and os.path.exists(
-        paths.config(paths.run(output_dir, entry, experiment_name))):
-      levels.append(int(entry))
-  return sorted(levels)
-
-
-def _announce(output_dir, states, iterations):
-  """Says whether the trial resumes, and from where."""
-  finished = sorted(l for l, s in states.items() if s == 'finished')
-  if not states:
-    return
-  if len(finished) >= iterations + 1 and all(
-      l in finished for l in range(iterations + 1)):
+def _announce(trial, finished):
+  """Says which levels of a trial are finished (a level that resumes says
+  so when it trains)."""
+  if set(range(trial.iterations + 1)) <= set(finished):
     runs.say('{}: levels 0-{} already finished, nothing to train'.format(
-        output_dir, iterations))
-    return
-  started = sorted(l for l, s in states.items() if s == 'resume')
-  runs.say('{}: resuming{}{}'.format(
-      output_dir,
-      ' (levels {} finished)'.format(trials_lib.span(finished)) if finished else '',
-      ' at level {}'.format(started[0]) if started else ''))
+        trial.output_dir, trial.iterations))
+  elif finished:
+    runs.say('{}: resuming (levels {} finished)'.format(
+        trial.output_dir, trials_lib.span(finished)))

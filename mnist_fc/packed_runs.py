@@ -7,8 +7,9 @@ PackedRun and hands them to `execute`, which claims each directory, reads a
 finished run back, and trains the others as one pack (a lone run is a pack
 of one). No run kind manages directories itself. Each run of the pack gets
 its config.json first and its DONE last, and foundations.trainer trains the
-networks as one pack, each as it would train alone. The runs must share everything but their seed-derived values, masks and starting
-weights (they are the trials of one command, see trials.py). A run may bring
+networks as one pack, each as it would train alone. The runs must share
+everything but their seed-derived values, masks and starting weights (they
+are the trials of one command, see trials.py). A run may bring
 its own training hooks (a sparse run's mask updates and measurements),
 built on its network of the pack as they would be on its model alone.
 """
@@ -18,6 +19,7 @@ import time
 from typing import Any, Callable, Optional
 
 from lottery_ticket.foundations import trainer
+from lottery_ticket.foundations.storage import dir_lock
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import runs
@@ -39,6 +41,8 @@ class PackedRun(object):
       run's hooks, built on its network of the pack.
     root: the output directory the user gave, when run_dir lies beneath it
       (the lock refuses links leading out of it).
+    lock_dir: the directory whose lock covers the run (default: run_dir;
+      a lottery level's is its trial's, covering every level).
     record: optional callable() writing the run's config.json and what it
       records beside it (a sparse run's starting masks); default: the
       configuration and `details`.
@@ -52,6 +56,7 @@ class PackedRun(object):
   hooks: Optional[Callable[[Any, Any], Any]] = None
   root: Optional[str] = None
   record: Optional[Callable[[], None]] = None
+  lock_dir: Optional[str] = None
 
 
 def _shared(members, per_run=()):
@@ -72,16 +77,55 @@ def _shared(members, per_run=()):
   return first
 
 
+def claim(members, experiment, overwrite=False, keep_checkpoints=False,
+          say=True):
+  """Claims the members' directories: every one is locked and checked
+  (runs.check) before any is changed, so a refused run (or trial) leaves no
+  trace; then each is cleared (overwrite) or tidied (finished).
+
+  Args:
+    members: a list of PackedRun.
+    experiment: what config.json records as the experiment.
+    overwrite: clear a recorded run of each directory.
+    keep_checkpoints: keep the checkpoints of finished runs.
+    say: say which runs are finished and which resume.
+
+  Returns:
+    Per member, 'finished', 'resume' or 'new'.
+
+  Raises:
+    ValueError: for a directory that holds another run (or a link leading
+      out of the output directory, or the lock of another process).
+  """
+  locks = [member.lock_dir or member.run_dir for member in members]
+  for root, lock in dict.fromkeys((member.root or lock, lock)
+                                  for member, lock in zip(members, locks)):
+    dir_lock.refuse_outside_links(root, lock)
+  states = []
+  for member, lock in zip(members, locks):
+    runs.lock(lock)
+    states.append(runs.check(member.run_dir, member.config, experiment,
+                             overwrite))
+  states = [runs.take(member.run_dir, state, keep_checkpoints)
+            for member, state in zip(members, states)]
+  for member, state in zip(members, states):
+    if say and state != 'new':
+      runs.say('{}: {}'.format(member.run_dir, _SAID[state]))
+  return states
+
+
+_SAID = {'finished': 'already finished, nothing to train',
+         'resume': 'resuming from its latest checkpoint'}
+
+
 def execute(members, dataset, experiment, label, total_steps,
             overwrite=False, prepare=None, name_trials=False,
             keep_checkpoints=False, **train_args):
   """Runs `members`: each directory claimed, a finished run read back, the
   others trained as one pack.
 
-  Every directory is locked and checked against the configuration it
-  records before any is written, so a refused run (or trial) leaves no
-  trace; then `prepare` may still refuse, and only then are the runs
-  recorded and trained.
+  Every directory is claimed (claim) before any is written; then `prepare`
+  may still refuse, and only then are the runs recorded and trained.
 
   Args:
     members: a list of PackedRun.
@@ -92,23 +136,18 @@ def execute(members, dataset, experiment, label, total_steps,
     overwrite: clear a run of the same directory before training it again.
     prepare: optional callable(members) completing the unfinished members
       (their masks, starting weights, hooks, record) before anything is
-      written; it returns train_together arguments they share (a dict).
+      written; it returns _train_together arguments they share (a dict).
     name_trials: add the seeds of the runs trained to the label.
     keep_checkpoints: keep every checkpoint (sparse runs, for analysis).
-    **train_args: train_together's other arguments.
+    **train_args: _train_together's other arguments.
 
   Returns:
     Per member, (initial_weights, final_weights).
   """
-  results, todo = [None] * len(members), []
-  for index, member in enumerate(members):
-    finished = runs.enter(member.run_dir, member.config, experiment,
-                          overwrite, keep_checkpoints=keep_checkpoints,
-                          root=member.root)
-    if finished:
-      results[index] = finished
-    else:
-      todo.append(index)
+  states = claim(members, experiment, overwrite, keep_checkpoints)
+  results = [runs.load_finished(m.run_dir)[:2] if state == 'finished'
+             else None for m, state in zip(members, states)]
+  todo = [i for i, state in enumerate(states) if state != 'finished']
   if not todo:
     return results
   pending = [members[i] for i in todo]
@@ -117,14 +156,14 @@ def execute(members, dataset, experiment, label, total_steps,
   if name_trials:
     label += ' trials {}'.format(trials_lib.span(
         [member.config.training.seed for member in pending]))
-  trained = train_together(pending, dataset, experiment, label, total_steps,
+  trained = _train_together(pending, dataset, experiment, label, total_steps,
                            keep_checkpoints=keep_checkpoints, **train_args)
   for index, result in zip(todo, trained):
     results[index] = result
   return results
 
 
-def train_together(members, dataset, experiment, label, total_steps,
+def _train_together(members, dataset, experiment, label, total_steps,
                    save_weights_at=(), first_iteration=0, hyperparameters=None,
                    optimizer_fn=None, keep_checkpoints=False, per_run=()):
   """Records, trains and finishes the runs of `members` as one pack.
@@ -181,8 +220,7 @@ def train_together(members, dataset, experiment, label, total_steps,
         keep_checkpoints=(0 if keep_checkpoints else
                           trainer.DEFAULT_KEEP_CHECKPOINTS))
   except trainer.PackDiverged as diverged:
-    results = diverged.results
-    _finish(members, results, started, keep_checkpoints)
+    _finish(members, diverged.results, started, keep_checkpoints)
     if len(members) == 1:
       raise diverged.errors[0] from None
     raise

@@ -17,20 +17,18 @@ import os
 import numpy as np
 
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations.storage import dir_lock
 from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import builders
 from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import packed_runs
 from lottery_ticket.mnist_fc import trials as trials_lib
 
 EXPERIMENT = experiments.REINITIALIZE.name
-# Flags only some modes read: giving one to another mode is refused.
-MODE_FLAGS = {'distribution': ('reuse', 'reuse_sign')}
 
 
 def resample(masks, distribution, mode, seed):
@@ -66,12 +64,8 @@ def resample(masks, distribution, mode, seed):
   return presets
 
 
-def output_directory(output_dir, level, mode='reinit', **unused_flags):
-  """The run directory a reinitialisation writes."""
-  return paths.run(output_dir, level, mode)
-
-
-def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init',
+def reinitialize(output_dir, level, mode='reinit',
+                 source_experiment=constants.EXPERIMENT_NAME,
                  distribution=None, config=None, overwrite=False, trials=0,
                  **flags):
   """Trains the masks of a finished lottery level from a new initialisation.
@@ -103,85 +97,56 @@ def reinitialize(output_dir, level, mode='reinit', source_experiment='same_init'
   """
   choices.check('mode', mode, experiments.MODES)
   level = experiments.LEVEL.parse(level)
-  check_mode_flags(mode, distribution=distribution)
+  if distribution not in (None, '') and mode == 'reinit':
+    raise ValueError('--distribution={} is read by --mode=reuse or '
+                     'reuse_sign, not --mode=reinit'.format(distribution))
   trials = trials_lib.count(trials)
   # The flags are checked before the source run is looked at.
   given = experiments.REINITIALIZE.resolve(flags)
   paths.check_name(source_experiment, 'source_experiment')
-  dir_lock.refuse_outside_links(output_dir)
-  if not trials:
-    controls = [_Control(output_dir, level, mode, source_experiment,
-                         distribution, config, flags)]
-  else:
-    controls = [_Control(trials_lib.directory(output_dir, seed), level, mode,
-                         source_experiment, distribution, config,
-                         dict(flags, seed=seed))
-                for seed in trials_lib.seeds(given.training.seed, trials)]
-    for control in controls:
-      trials_lib.check_one_dataset(control.config)
-  dataset = controls[0].config.make_dataset()
-  members = []
-  for control in controls:
-    run_config = config_lib.complete(control.config, dataset)
-    builders.check_inputs(run_config, dataset, control.masks, control.presets,
-                          given={'presets': distribution})
-    members.append(packed_runs.PackedRun(
-        control.run_dir, run_config, masks=control.masks,
-        presets=control.presets, details=control.details,
-        init_stream=control.init_stream, root=control.trial_dir))
-  results = packed_runs.execute(
-      members, dataset, EXPERIMENT, controls[0].label,
-      members[0].config.total_steps(dataset), overwrite=overwrite,
-      name_trials=bool(trials))
-  if not trials:
-    return results[0]
-  return {member.config.training.seed: result
-          for member, result in zip(members, results)}
-
-
-def check_mode_flags(mode, **given):
-  """Refuses a flag that `mode` does not read (given: flag -> value or None).
-
-  Raises:
-    ValueError: naming the flag, its value and the modes that read it.
-  """
-  for name, value in given.items():
-    if value not in (None, '') and mode not in MODE_FLAGS[name]:
-      raise ValueError('--{}={} is read by --mode={}, not --mode={}'.format(
-          name, value, ' or '.join(MODE_FLAGS[name]), mode))
-
-
-class _Control(object):
-  """One trial's control: its source level, masks, presets and settings.
-
-  Everything is read and checked here, before the control's directory is
-  touched.
-  """
-
-  def __init__(self, trial_dir, level, mode, source_experiment, distribution,
-               config, flags):
+  seeds = (trials_lib.seeds(given.training.seed, trials) if trials
+           else [None])
+  dataset, members = None, []
+  for seed in seeds:
+    trial_dir = (trials_lib.directory(output_dir, seed) if trials
+                 else output_dir)
     source = paths.run(trial_dir, level, source_experiment)
     if not os.path.exists(paths.done_marker(source)):
       raise ValueError('{} is not a finished level (no DONE file): run the '
                        'lottery experiment for level {} first'.format(
                            source, level))
     integrity.verify_finished(source)
-    self.masks = save_restore.restore_network(paths.masks(source))
-    if config is None and os.path.exists(paths.config(source)):
-      config = paths.config(source)
-    self.config = experiments.REINITIALIZE.resolve(flags, config)
-    self.presets = None
+    masks = save_restore.restore_network(paths.masks(source))
+    recorded = paths.config(source)
+    run_config = experiments.REINITIALIZE.resolve(
+        dict(flags, seed=seed) if trials else flags,
+        recorded if config is None and os.path.exists(recorded) else config)
+    if trials:
+      trials_lib.check_one_dataset(run_config)
+    dataset = dataset or run_config.make_dataset()
+    run_config = config_lib.complete(run_config, dataset)
+    presets = None
     if mode != 'reinit':
       weights = (save_restore.standardize(distribution) if distribution
                  else save_restore.restore_network(paths.initial(source)))
-      self.presets = resample(self.masks, weights, mode,
-                              seed=self.config.training.seed * 1000 + level)
-    self.trial_dir = trial_dir
-    self.run_dir = output_directory(trial_dir, level, mode)
-    self.init_stream = experiments.REINIT_STREAM + level
-    self.label = '{} level {}'.format(mode, level)
-    # Relative to the trial: a copied or moved trial records the same.
-    self.details = {'source': os.path.relpath(source, trial_dir),
-                    'mode': mode, 'level': level,
-                    'distribution': distribution if isinstance(
-                        distribution, str) else None}
+      presets = resample(masks, weights, mode,
+                         seed=run_config.training.seed * 1000 + level)
+    builders.check_inputs(run_config, dataset, masks, presets,
+                          given={'presets': distribution})
+    # The source relative to the trial: a copied or moved trial records
+    # the same.
+    members.append(packed_runs.PackedRun(
+        paths.run(trial_dir, level, mode), run_config, masks=masks,
+        presets=presets, init_stream=experiments.REINIT_STREAM + level,
+        root=output_dir, details={
+            'source': os.path.relpath(source, trial_dir), 'mode': mode,
+            'level': level, 'distribution': distribution if isinstance(
+                distribution, str) else None}))
+  results = packed_runs.execute(
+      members, dataset, EXPERIMENT, '{} level {}'.format(mode, level),
+      members[0].config.total_steps(dataset), overwrite=overwrite,
+      name_trials=bool(trials))
+  if not trials:
+    return results[0]
+  return {member.config.training.seed: result
+          for member, result in zip(members, results)}

@@ -1,14 +1,16 @@
 """A run directory is its configuration: claimed, checked, recorded, trained.
 
-Before a runner writes anything into an output directory it
+The run executor (packed_runs.claim), before anything is written into an
+output directory,
 
-  1. takes the directory's lock (foundations.dir_lock), so a second process
-     is refused by the pid of the first;
+  1. takes the directory's lock (`lock`, foundations.dir_lock), so a second
+     process is refused by the pid of the first;
   2. compares the configuration recorded in each run directory it will
-     write (config.json) with the one it was given: the same configuration
-     resumes (or finds the run finished), a different one is refused in one
-     line naming the keys that differ and their two values, unless
-     `overwrite` asks to start over;
+     write (config.json) with the one it was given (`check`, every run
+     before any is changed): the same configuration resumes (or finds the
+     run finished), a different one is refused in one line naming the keys
+     that differ and their two values, unless `overwrite` asks to start
+     over (`take` then clears the run);
   3. records its resolved configuration (config.json) before anything else
      in a run directory, and writes DONE after everything else.
 
@@ -55,21 +57,14 @@ def say(message):
   print(message, file=sys.stderr, flush=True)
 
 
-def lock(run_dir, root=None):
+def lock(run_dir):
   """Takes a run directory's lock (covering its subtree) for the rest of
-  this process, after checking no symbolic link takes its writes out of the
-  output directory the user gave.
-
-  Args:
-    run_dir: the directory to lock.
-    root: the output directory the user gave, when run_dir lies beneath it.
+  this process.
 
   Raises:
     dir_lock.DirectoryBusy: naming the pid of the process holding it, or
       holding an experiment directory that encloses it.
-    dir_lock.UnsafeLink: naming the link.
   """
-  dir_lock.refuse_outside_links(root or run_dir, run_dir)
   key = os.path.realpath(run_dir)
   if key not in _LOCKS:
     _LOCKS[key] = dir_lock.DirectoryLock(run_dir, subtree=True).acquire()
@@ -183,34 +178,50 @@ def clear_run(run_dir):
     faults.boundary('remove', target)
 
 
-def claim(run_dir, config, experiment, overwrite=False, keep_checkpoints=False):
-  """Checks (or clears, with overwrite) one run directory before training.
+def check(run_dir, config, experiment, overwrite=False):
+  """Refuses a run directory this run may not take, changing nothing.
 
-  A finished run is verified against the hashes its DONE recorded, then
-  tidied: what a kill between DONE and the clean-up left (temporaries,
-  checkpoints final/ makes redundant) is removed.
+  A finished run is verified against the hashes its DONE recorded; with
+  overwrite, a recorded run is checked to be clearable (check_clearable).
 
   Returns:
     'finished', 'resume' (a recorded, unfinished run of this
-    configuration) or 'new'.
+    configuration), 'new', or 'clear' (a recorded run overwrite clears).
   """
   if overwrite and os.path.exists(paths.config(run_dir)):
-    clear_run(run_dir)
-    say('overwriting {}'.format(run_dir))
+    check_clearable(run_dir)
+    return 'clear'
   check_recorded(run_dir, config, experiment)
   if is_finished(run_dir):
     integrity.verify_finished(run_dir)
+    return 'finished'
+  if not os.path.exists(paths.config(run_dir)):
+    return 'new'
+  check_numerics(run_dir)
+  return 'resume'
+
+
+def take(run_dir, state, keep_checkpoints=False):
+  """Prepares a checked run directory (`state` from check) for its run:
+  a run to overwrite is cleared; a finished one is tidied (what a kill
+  between DONE and the clean-up left: temporaries, and checkpoints final/
+  makes redundant).
+
+  Returns:
+    'finished', 'resume' or 'new'.
+  """
+  if state == 'clear':
+    clear_run(run_dir)
+    say('overwriting {}'.format(run_dir))
+    return 'new'
+  if state == 'finished':
     # TensorFlow's import is paid here, by a run about to train, not by
     # every `--help` of a runner that imports this module.
     from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
     trainer.remove_stale_temporaries(run_dir)
     if not keep_checkpoints and os.path.isdir(paths.checkpoints(run_dir)):
       _remove_checkpoints(run_dir)
-    return 'finished'
-  if not os.path.exists(paths.config(run_dir)):
-    return 'new'
-  check_numerics(run_dir)
-  return 'resume'
+  return state
 
 
 def check_numerics(run_dir):
@@ -228,26 +239,6 @@ def check_numerics(run_dir):
         '(this version is {}), whose results would differ in the last bits; '
         'give --overwrite to train it again from the start'.format(
             run_dir, recorded, trainer.NUMERICS))
-
-
-def enter(run_dir, config, experiment, overwrite=False,
-          keep_checkpoints=False, root=None):
-  """Locks and claims the directory of a single run (beneath the output
-  directory `root`, when it is not that directory itself).
-
-  Returns:
-    (initial_weights, final_weights) when the run is already finished (it
-    says so), else None (it says when the run resumes).
-  """
-  lock(run_dir, root)
-  state = claim(run_dir, config, experiment, overwrite, keep_checkpoints)
-  if state == 'finished':
-    say('{}: already finished, nothing to train'.format(run_dir))
-    finished = load_finished(run_dir)
-    return finished[0], finished[1]
-  if state == 'resume':
-    say('{}: resuming from its latest checkpoint'.format(run_dir))
-  return None
 
 
 def record(run_dir, config, experiment, details=None):

@@ -32,11 +32,6 @@ from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import sparse_presets
 
 S = hparams.Setting
-AUGMENTATIONS = ('none', 'crop_flip')
-NORMALIZATIONS = ('none', 'channel')
-PADDINGS = ('SAME', 'VALID')
-# How later levels of the lottery experiment retrain (lottery_experiment.py).
-RETRAINING = ('rewind_weights', 'rewind_lr', 'finetune')
 # --mask_from=random: set/rigl start from a random mask even with a preset.
 RANDOM_MASK = 'random'
 # Defaults of gradual-pruning steps left unset, as fractions of training (the
@@ -60,7 +55,7 @@ DATA = hparams.Concern('data', (
       minimum=0, derived='--seed'),
     S('normalize', 'str', None, 'per-channel normalisation of the images: '
       'none, or channel (cifar10: (x - mean) / std with the statistics '
-      'OpenLTH uses)', choices=NORMALIZATIONS,
+      'OpenLTH uses)', choices=('none', 'channel'),
       derived='channel for the CIFAR nets (resnet*, vgg*) on cifar10, none '
       'otherwise'),
 ))
@@ -80,7 +75,7 @@ MODEL = hparams.Concern('model', (
       choices=initializers.NAMES, derived='kaiming_normal for the CIFAR nets '
       '(OpenLTH), glorot_normal otherwise'),
     S('conv_padding', 'str', 'SAME', 'padding of the conv layers (the '
-      "gradient-flow paper's LeNet-5 uses VALID)", choices=PADDINGS,
+      "gradient-flow paper's LeNet-5 uses VALID)", choices=('SAME', 'VALID'),
       normalize=str.upper),
 ))
 
@@ -109,7 +104,8 @@ TRAINING = hparams.Concern('training', (
       minimum=0),
     S('augment', 'str', None, 'augmentation of the training batches: none, '
       'or crop_flip (a random crop of the image padded by 4 pixels and a '
-      'random horizontal flip, per network and step)', choices=AUGMENTATIONS,
+      'random horizontal flip, per network and step)',
+      choices=('none', 'crop_flip'),
       derived='crop_flip for the CIFAR nets on cifar10, none otherwise'),
     S('training_len', 'duration', durations.format_len(constants.TRAINING_LEN),
       'training length (per level): 500it, 3ep, ...'),
@@ -149,7 +145,8 @@ LOTTERY = hparams.Concern('lottery', (
       'weights at --rewind_iteration), rewind_lr (the previous level\'s '
       'trained weights, masked, trained k..T with the learning-rate schedule '
       'replayed from k) or finetune (the same weights trained T-k '
-      'iterations at the schedule\'s final rate)', choices=RETRAINING),
+      'iterations at the schedule\'s final rate)',
+      choices=('rewind_weights', 'rewind_lr', 'finetune')),
     S('finetune_lr', 'float', 0.0, 'with --retrain=finetune: the constant '
       "rate levels after 0 train at (0: the final rate of --lr_schedule=step "
       'after its --lr_drops, as Renda et al.; a constant or cosine schedule '
@@ -298,9 +295,6 @@ READ_ONLY_WITH = {
                     '--retrain=finetune'),
     'init_fan_mode': (lambda v: v['init_method'] == 'unit_scaled',
                       '--init_method=unit_scaled'),
-    'metainit_steps': _METAINIT, 'metainit_lr': _METAINIT,
-    'metainit_momentum': _METAINIT, 'metainit_batch_size': _METAINIT,
-    'metainit_scope': _METAINIT,
     'prune_rounds': (lambda v: sparse_methods.get(v['method']).rounds > 0,
                      '--method=synflow, force or iter_snip'),
     'prune_scope': (lambda v: sparse_methods.get(v['method']).one_shot
@@ -308,4 +302,9 @@ READ_ONLY_WITH = {
                         sparse_methods.names_where(
                             lambda m: m.one_shot is not None))),
 }
+READ_ONLY_WITH.update((s.name, _METAINIT) for s in SPARSE.settings
+                      if s.name.startswith('metainit_'))
 BASE = (DATA, MODEL, TRAINING)
+# The gradient-flow paper's names of two settings (its gin files), which
+# sparse_train takes as flags and old config.json files (format 1) used.
+ALIASES = {'save_freq': 'checkpoint_interval', 'log_freq': 'test_interval'}

@@ -40,7 +40,6 @@ import numpy as np
 from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import choices
 
-RULES = ('reference', 'equal', 'sqrt_density', 'uniform')
 _FACTORS = np.arange(1, 1001) / 1000.0
 # Widths the reference sets by hand, by (kernel shapes of the full network,
 # its density rounded to DENSITY_DIGITS): LeNet-5 (VALID, 28x28x1) at 95%
@@ -51,10 +50,6 @@ REFERENCE_WIDTHS = {
         (3, 3, 27, 20),
 }
 DENSITY_DIGITS = 3
-
-
-def _conv_output(size, kernel, padding):
-  return size if padding == 'SAME' else size - kernel + 1
 
 
 def kernel_shapes(hyperparameters, input_shape):
@@ -72,32 +67,28 @@ def kernel_shapes(hyperparameters, input_shape):
   kernels, biases = {}, {}
   if architectures.of(hyperparameters).flat:
     features = int(np.prod(input_shape))
-    for index, (units, _) in enumerate(hyperparameters['layers']):
-      name = 'layer{}'.format(index)
-      kernels[name], biases[name] = [features, int(units)], int(units)
-      features = int(units)
-    return kernels, biases
-  height, width, channels = [int(d) for d in input_shape]
-  padding = str(hyperparameters.get('padding', 'SAME')).upper()
-  index = 0
-  for layer in hyperparameters['conv_layers']:
-    if layer == architectures.POOL:
-      height, width = height // 2, width // 2
-      continue
-    filters, size, _ = layer
-    name = 'conv{}'.format(index)
-    kernels[name] = [int(size), int(size), channels, int(filters)]
-    biases[name] = int(filters)
-    height = _conv_output(height, int(size), padding)
-    width = _conv_output(width, int(size), padding)
-    if height < 1 or width < 1:
-      raise ValueError('conv layer {} leaves no pixels of a {} input with '
-                       '{} padding'.format(name, list(input_shape), padding))
-    channels = int(filters)
-    index += 1
-  features = height * width * channels
-  for index, (units, _) in enumerate(hyperparameters['fc_layers']):
-    name = 'fc{}'.format(index)
+    prefix, dense = 'layer', hyperparameters['layers']
+  else:
+    height, width, channels = [int(d) for d in input_shape]
+    padding = str(hyperparameters.get('padding', 'SAME')).upper()
+    for layer in hyperparameters['conv_layers']:
+      if layer == architectures.POOL:
+        height, width = height // 2, width // 2
+        continue
+      filters, size = int(layer[0]), int(layer[1])
+      name = 'conv{}'.format(len(kernels))
+      kernels[name] = [size, size, channels, filters]
+      biases[name] = channels = filters
+      if padding == 'VALID':
+        height, width = height - size + 1, width - size + 1
+      if height < 1 or width < 1:
+        raise ValueError('conv layer {} leaves no pixels of a {} input with '
+                         '{} padding'.format(name, list(input_shape),
+                                             padding))
+    features = height * width * channels
+    prefix, dense = 'fc', hyperparameters['fc_layers']
+  for index, (units, _) in enumerate(dense):
+    name = '{}{}'.format(prefix, index)
     kernels[name], biases[name] = [features, int(units)], int(units)
     features = int(units)
   return kernels, biases
@@ -174,6 +165,19 @@ def _uniform(hyperparameters, input_shape, budget):
   return best[0]
 
 
+def _reference(hyperparameters, input_shape, budget):
+  widths = REFERENCE_WIDTHS.get(_signature(hyperparameters, input_shape,
+                                           budget))
+  if widths:
+    return with_widths(hyperparameters, widths)
+  return _equal(hyperparameters, input_shape, budget)
+
+
+_RULES = {'reference': _reference, 'equal': _equal,
+          'sqrt_density': _sqrt_density, 'uniform': _uniform}
+RULES = tuple(_RULES)
+
+
 def match_budget(hyperparameters, input_shape, budget, rule='reference'):
   """(hyperparameters, parameter count) of the narrowed dense network.
 
@@ -191,14 +195,7 @@ def match_budget(hyperparameters, input_shape, budget, rule='reference'):
     ValueError: for an unknown rule.
   """
   choices.check('small_dense width rule', rule, RULES)
-  if rule == 'reference':
-    widths = REFERENCE_WIDTHS.get(_signature(hyperparameters, input_shape,
-                                             budget))
-    narrowed = (with_widths(hyperparameters, widths) if widths
-                else _equal(hyperparameters, input_shape, budget))
-  else:
-    narrowed = {'equal': _equal, 'sqrt_density': _sqrt_density,
-                'uniform': _uniform}[rule](hyperparameters, input_shape, budget)
+  narrowed = _RULES[rule](hyperparameters, input_shape, budget)
   return narrowed, count_parameters(narrowed, input_shape)
 
 

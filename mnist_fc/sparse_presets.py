@@ -33,9 +33,8 @@ common and network settings; those that look at data score on 5,000
 examples, as SNIP.
 """
 
-import copy
-
 from lottery_ticket.foundations import choices
+from lottery_ticket.foundations.sparse import sparse_methods
 
 NETWORKS = ('lenet5', 'mlp')
 
@@ -65,40 +64,16 @@ _PRUNE = {'prune_schedule': 'polynomial', 'initial_sparsity': 0.0,
 
 _DROP_AND_GROW = {'drop_fraction': 0.3, 'drop_fraction_schedule': 'lr',
                   'update_end': 1.0, 'grow_batch_size': 1000}
-
-_METHOD = {
-    'dense': {},
-    'small_dense': {},
-    'prune': _PRUNE,
-    'lottery': {},
-    'scratch': {'shuffle_mask': False},
-    'set': _DROP_AND_GROW,
-    'rigl': _DROP_AND_GROW,
-    'rigl_inverted': _DROP_AND_GROW,
-    'snip': {'grow_batch_size': 5000},
-    'grasp': {'grow_batch_size': 5000},
-    'synflow': {},
-    'iter_snip': {'grow_batch_size': 5000},
-    'force': {'grow_batch_size': 5000},
-    'magnitude_init': {},
-    'random_init': {},
-}
+# SET and RigL update every 100 steps on LeNet-5, every 500 on the MLP.
+_UPDATE_FREQ = {'lenet5': 100, 'mlp': 500}
+# The methods of pruning at initialisation that score on data, as SNIP.
+_SCORED_ON_DATA = ('snip', 'grasp', 'iter_snip', 'force')
 
 # Per network and method, where the paper departs from the above.
 _OVERRIDES = {
-    ('lenet5', 'set'): {'update_freq': 100},
-    ('lenet5', 'rigl'): {'update_freq': 100},
-    ('lenet5', 'rigl_inverted'): {'update_freq': 100},
-    ('mlp', 'set'): {'update_freq': 500},
-    ('mlp', 'rigl'): {'update_freq': 500},
-    ('mlp', 'rigl_inverted'): {'update_freq': 500},
     ('lenet5', 'snip'): {'learning_rate': 0.1, 'weight_decay': 4e-4},
     ('lenet5', 'grasp'): {'learning_rate': 0.1, 'weight_decay': 4e-4},
 }
-
-
-def names():
-  return NETWORKS
 
 
 def settings(preset, method):
@@ -115,12 +90,17 @@ def settings(preset, method):
     ValueError: for an unknown preset or method.
   """
   choices.check('preset', preset, NETWORKS)
-  choices.check('method', method, list(_METHOD))
-  out = copy.deepcopy(_COMMON)
-  out.update(_NETWORK[preset])
-  out.update(_METHOD[method])
+  choices.check('method', method, sparse_methods.NAMES)
+  spec = sparse_methods.get(method)
+  out = dict(_COMMON, **_NETWORK[preset])
+  if spec.gradual:
+    out.update(_PRUNE)
+  if spec.growth:
+    out.update(_DROP_AND_GROW, update_freq=_UPDATE_FREQ[preset])
+  if method in _SCORED_ON_DATA:
+    out['grow_batch_size'] = 5000
   out.update(_OVERRIDES.get((preset, method), {}))
-  if method == 'dense':
+  if not spec.sparse:
     del out['sparsity']
   return out
 
@@ -129,7 +109,7 @@ def describe():
   """A text table of every preset, for the runner's help."""
   lines = []
   for preset in NETWORKS:
-    for method in _METHOD:
+    for method in sparse_methods.NAMES:
       values = settings(preset, method)
       lines.append('  {}/{}: {}'.format(preset, method, ', '.join(
           '{}={}'.format(k, values[k]) for k in sorted(values))))

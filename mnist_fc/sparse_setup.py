@@ -22,6 +22,7 @@ presets, and the starting point is saved (initial_masks/ beside the
 trainer's initial/) for a resumed run to reuse exactly.
 """
 
+import contextlib
 import dataclasses
 import os
 import numpy as np
@@ -48,13 +49,8 @@ from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.foundations.sparse import sparse_methods
 
 # Seed offsets of the random choices, so they never share a stream.
-MASK_SEED = 11
-SHUFFLE_SEED = 12
-INIT_SEED = 13
-METAINIT_SEED = 14
-MEASURE_BATCH_SEED = 15
-PRUNE_SEED = 16
-ABLATION_SEED = 17
+(MASK_SEED, SHUFFLE_SEED, INIT_SEED, METAINIT_SEED, MEASURE_BATCH_SEED,
+ PRUNE_SEED, ABLATION_SEED) = range(11, 18)
 # How far a loaded mask's sparsity may be from --sparsity.
 SPARSITY_TOLERANCE = 0.01
 
@@ -128,29 +124,25 @@ def load_masks(mask_from, shapes, sparsity):
   return masks.as_dict()
 
 
-def _check_fits(weights, shapes, source):
-  """Raises ValueError unless `weights` has exactly the tensors of `shapes`."""
+def _saved_weights(directory, shapes):
+  """The weights saved at `directory` (float32), checked against the
+  network's tensors `shapes` (dict name -> shape).
+
+  Raises:
+    ValueError: if they are from a different network.
+  """
+  weights = save_restore.restore_network(directory)
   if set(weights) != set(shapes) or any(
       list(np.shape(weights[n])) != list(shapes[n]) for n in shapes):
     raise ValueError('the initial weights from {} are from a different '
                      'network: {} here, {} there'.format(
-                         source, _describe(shapes),
-                         _describe({n: np.shape(v) for n, v in weights.items()})))
+                         directory, _describe(shapes), _describe(
+                             {n: np.shape(v) for n, v in weights.items()})))
+  return {k: v.astype(np.float32) for k, v in weights.items()}
 
 
 def _describe(shapes):
   return ', '.join('{} {}'.format(n, list(shapes[n])) for n in sorted(shapes))
-
-
-def load_initial_weights(mask_from, names_and_shapes):
-  """The initial weights of a finished run, checked against this network."""
-  directory = paths.initial(mask_from)
-  if not os.path.isdir(directory):
-    raise ValueError('--mask_from={} has no initial weights ({}): lottery '
-                     'needs the run directory'.format(mask_from, directory))
-  weights = save_restore.restore_network(directory)
-  _check_fits(weights, names_and_shapes, directory)
-  return {k: v.astype(np.float32) for k, v in weights.items()}
 
 
 def check_mask_level(config):
@@ -212,25 +204,26 @@ def rewinding(config):
   return k, (k if k and lottery.rewind_schedule == 'continue' else 0)
 
 
-def load_rewound_weights(config, rewind, names_and_shapes):
-  """Level 0's weights at iteration `rewind` (its initial weights for 0)
-  of the lottery trial --mask_from, unmasked and checked against its
-  hashes and this network."""
+def _kept_weights(config, rewind, shapes):
+  """The weights a lottery run keeps: those the run --mask_from started
+  from or, with --mask_level, level 0's at iteration `rewind` (its initial
+  weights for 0) of the lottery trial --mask_from, checked against its
+  hashes. A lottery level's initial/ is masked by its own mask; the weights
+  of another mask of that level are level 0's at k."""
+  if config.sparse.mask_level < 0:
+    directory = paths.initial(config.mask_path)
+    if not os.path.isdir(directory):
+      raise ValueError('--mask_from={} has no initial weights ({}): lottery '
+                       'needs the run directory'.format(config.mask_path,
+                                                        directory))
+    return _saved_weights(directory, shapes)
   level0 = paths.run(config.sparse.mask_from, 0, constants.EXPERIMENT_NAME)
   if not os.path.exists(paths.done_marker(level0)):
     raise ValueError('--mask_level={}: {} is not a finished level 0 (no DONE '
                      'file)'.format(config.sparse.mask_level, level0))
   integrity.verify_finished(level0)
-  directory = paths.rewind(level0, rewind) if rewind else paths.initial(level0)
-  weights = save_restore.restore_network(directory)
-  _check_fits(weights, names_and_shapes, directory)
-  return {k: v.astype(np.float32) for k, v in weights.items()}
-
-
-def _budget(shapes, bias_sizes, config):
-  counts = sparsity_distribution.layer_counts(shapes, config.sparse.sparsity,
-                                              config.sparse.distribution)
-  return sum(counts.values()) + sum(bias_sizes.values())
+  return _saved_weights(
+      paths.rewind(level0, rewind) if rewind else paths.initial(level0), shapes)
 
 
 def _dense_start(config, dataset, hyperparameters, stream, decisions):
@@ -264,16 +257,24 @@ def _dense_start(config, dataset, hyperparameters, stream, decisions):
   return weights, shapes, masks
 
 
-def _drawn_weights(config, dataset, hyperparameters, stream):
-  """The initial weights of the network drawn from initialisation `stream`."""
-  graph = tf.Graph()
-  with graph.as_default():
+@contextlib.contextmanager
+def _built(config, dataset, hyperparameters, stream, **model_args):
+  """The run's model drawn from initialisation `stream`, in a graph of its
+  own, and a session with its variables initialised."""
+  with tf.Graph().as_default() as graph:
     inputs, labels = dataset.placeholders()
     model = builders.make_model_fn(config, dataset.num_classes, stream,
-                                   hyperparameters)(inputs, labels)
+                                   hyperparameters)(inputs, labels,
+                                                    **model_args)
     with session_lib.new_session(graph) as sess:
       sess.run(tf.global_variables_initializer())
-      return model.get_current_weights(sess)
+      yield model, sess
+
+
+def _drawn_weights(config, dataset, hyperparameters, stream):
+  """The initial weights of the network drawn from initialisation `stream`."""
+  with _built(config, dataset, hyperparameters, stream) as (model, sess):
+    return model.get_current_weights(sess)
 
 
 def _ablate(config, dataset, hyperparameters, masks, weights):
@@ -338,23 +339,17 @@ def _initialise(config, dataset, hyperparameters, stream, masks, weights):
 
 
 def _metainit(config, dataset, hyperparameters, stream, masks, weights):
-  graph = tf.Graph()
-  with graph.as_default():
-    inputs, labels = dataset.placeholders()
-    model = builders.make_model_fn(config, dataset.num_classes, stream,
-                                        hyperparameters)(
-        inputs, labels, presets=weights, masks=masks)
-    with session_lib.new_session(graph) as sess:
-      sess.run(tf.global_variables_initializer())
-      before, after = sparse_init.metainit(
-          sess, model, dataset.input_shape, dataset.num_classes,
-          steps=config.sparse.metainit_steps,
-          learning_rate=config.sparse.metainit_lr,
-          momentum=config.sparse.metainit_momentum,
-          batch_size=config.sparse.metainit_batch_size,
-          seed=seed_for(config, METAINIT_SEED),
-          scope=config.sparse.metainit_scope)
-      weights = model.get_current_weights(sess)
+  with _built(config, dataset, hyperparameters, stream, presets=weights,
+              masks=masks) as (model, sess):
+    before, after = sparse_init.metainit(
+        sess, model, dataset.input_shape, dataset.num_classes,
+        steps=config.sparse.metainit_steps,
+        learning_rate=config.sparse.metainit_lr,
+        momentum=config.sparse.metainit_momentum,
+        batch_size=config.sparse.metainit_batch_size,
+        seed=seed_for(config, METAINIT_SEED),
+        scope=config.sparse.metainit_scope)
+    weights = model.get_current_weights(sess)
   return weights, {'metainit_gradient_quotient': [before, after]}
 
 
@@ -402,7 +397,10 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   if config.sparse_method.narrow:
     shapes, biases = small_dense.kernel_shapes(hyperparameters,
                                                dataset.input_shape)
-    budget = _budget(shapes, biases, config)
+    # The sparse network's parameters: its surviving weights, every bias.
+    kept = sparsity_distribution.layer_counts(
+        shapes, config.sparse.sparsity, config.sparse.distribution)
+    budget = sum(kept.values()) + sum(biases.values())
     hyperparameters, count = small_dense.match_budget(
         hyperparameters, dataset.input_shape, budget,
         rule=config.sparse.small_dense_rule)
@@ -433,12 +431,8 @@ def prepare(config, dataset, run_dir=None, schedule=None):
   info.update(config.check_connectivity(
       masks, lambda line: progress.notice(line + where)))
   if config.sparse_method.keeps_weights:
-    shapes_of = {k: np.shape(v) for k, v in weights.items()}
-    # A lottery level's initial/ is masked by its own mask; the weights of
-    # another mask of that level are level 0's at k.
-    weights = (load_rewound_weights(config, rewind, shapes_of)
-               if config.sparse.mask_level >= 0
-               else load_initial_weights(config.mask_path, shapes_of))
+    weights = _kept_weights(config, rewind,
+                            {k: np.shape(v) for k, v in weights.items()})
     weights = {k: (v * masks[k] if k in masks else v)
                for k, v in weights.items()}
   else:

@@ -184,55 +184,23 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
   trials = trials_lib.count(trials)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
-  results = _train_runs(output_dir, run_config, dataset, overwrite, trials)
-  return results if trials else results[run_config.training.seed]
-
-
-def _record(run_dir, config, dataset, start):
-  """A new run's config.json and starting masks (a resumed run has them)."""
-  if not start.resumed:
-    runs.record(run_dir, config, EXPERIMENT,
-                {'total_steps': config.total_steps(dataset),
-                 'start': start.info})
-    sparse_setup.save(run_dir, start)
-
-
-def trial_configs(config, trials):
-  """Per trial, (seed, its Config): a --mask_from base read at trial{t}
-  (with --mask_level, the level of that trial)."""
-  out = []
-  for seed, trial_config in trials_lib.configs(config, trials):
-    if trial_config.mask_path:
-      trial_config = trial_config.replace(mask_from=trials_lib.directory(
-          trial_config.sparse.mask_from, seed))
-    out.append((seed, trial_config))
-  return out
-
-
-def _train_runs(output_dir, config, dataset, overwrite, trials):
-  """The runs of one command, the unfinished ones as one pack.
-
-  Without `trials` the run trains into output_dir itself, as a pack of one;
-  with N trials, trial t is the run `sparse_train
-  --output_dir={output_dir}/trial{t} --seed=t` makes, its numbers
-  bit-identical (trials.py). Each run makes its own start (its mask, its
-  initial weights) as alone, with only its lock taken, so a refused run (or
-  trial) leaves no trace; then each trains its network of the pack with its
-  own mask updates and measurements (RunHooks). Finished runs are left as
-  they are; interrupted ones resume from their common latest checkpoint.
-
-  Returns:
-    dict seed -> (initial_weights, final_weights).
-  """
-  seed_configs = (trial_configs(config, trials) if trials
-                  else [(config.training.seed, config)])
-  members = [packed_runs.PackedRun(
-      trials_lib.directory(output_dir, seed) if trials else output_dir,
-      config_lib.complete(trial_config, dataset), root=output_dir)
-             for seed, trial_config in seed_configs]
+  seed_configs = [(run_config.training.seed, output_dir, run_config)]
+  if trials:
+    # A --mask_from base is read at trial{t} (with --mask_level, the level
+    # of that trial).
+    seed_configs = [(seed, trials_lib.directory(output_dir, seed), c.replace(
+        mask_from=trials_lib.directory(c.sparse.mask_from, seed))
+                     if c.mask_path else c)
+                    for seed, c in trials_lib.configs(run_config, trials)]
+  members = [packed_runs.PackedRun(run_dir, config_lib.complete(c, dataset),
+                                   root=output_dir)
+             for _, run_dir, c in seed_configs]
   hooks = []
 
   def prepare(pending):
+    """Each run makes its own start (its mask, its initial weights) as
+    alone, before anything is written; each trains its network of the pack
+    with its own mask updates and measurements (RunHooks)."""
     starts = []
     for member in pending:
       schedule = (member.config.sparsity_schedule(
@@ -245,12 +213,12 @@ def _train_runs(output_dir, config, dataset, overwrite, trials):
       member.init_stream = start.stream
       member.record = functools.partial(_record, member.run_dir,
                                         member.config, dataset, start)
-    first_iterations = {start.first_iteration for start in starts}
+    first_iterations = sorted({start.first_iteration for start in starts})
     if len(first_iterations) > 1:
       raise ValueError('the trials of a pack would start at iterations {} '
                        '(their --mask_level levels were rewound differently): '
                        'train them apart'.format(
-                           ', '.join(str(i) for i in sorted(first_iterations))))
+                           ', '.join(str(i) for i in first_iterations)))
     for member, start in zip(pending, starts):
       hooks.append(RunHooks(member.config, dataset, start, member.run_dir))
       member.hooks = hooks[-1].build
@@ -258,20 +226,27 @@ def _train_runs(output_dir, config, dataset, overwrite, trials):
                 optimizer_fn=hooks[0].optimizer_fn, per_run=('mask_from',),
                 first_iteration=starts[0].first_iteration)
 
+  label = run_config.sparse.method
+  if run_config.sparse_method.sparse:
+    label += ' s={:g}'.format(run_config.sparse.sparsity)
   try:
     results = packed_runs.execute(
-        members, dataset, EXPERIMENT, progress_label(config),
-        config.total_steps(dataset), overwrite=overwrite, prepare=prepare,
-        name_trials=bool(trials), keep_checkpoints=True)
+        members, dataset, EXPERIMENT, label, run_config.total_steps(dataset),
+        overwrite=overwrite, prepare=prepare, name_trials=bool(trials),
+        keep_checkpoints=True)
   finally:
     for run_hooks in hooks:
       run_hooks.close()
+  if not trials:
+    return results[0]
   return {member.config.training.seed: result
           for member, result in zip(members, results)}
 
 
-def progress_label(config):
-  """'rigl s=0.9', or the method alone for one without a sparsity."""
-  if config.sparse_method.sparse:
-    return '{} s={:g}'.format(config.sparse.method, config.sparse.sparsity)
-  return config.sparse.method
+def _record(run_dir, config, dataset, start):
+  """A new run's config.json and starting masks (a resumed run has them)."""
+  if not start.resumed:
+    runs.record(run_dir, config, EXPERIMENT,
+                {'total_steps': config.total_steps(dataset),
+                 'start': start.info})
+    sparse_setup.save(run_dir, start)

@@ -15,34 +15,16 @@ from lottery_ticket.mnist_fc import packed_runs
 EXPERIMENT = experiments.TRAIN.name
 
 
-def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
-          combine='union', overwrite=False, label='train',
-          experiment_kind=EXPERIMENT, details=None, hyperparameters=None,
+def train(output_dir, masks=None, presets=None, config=None,
+          combine=experiments.COMBINE[0], overwrite=False, hyperparameters=None,
           schedule_steps=None, first_iteration=0, **flags):
   """Trains once into output_dir (re-running a finished run is a no-op).
 
   Args:
     output_dir: the run directory.
-    masks: masks to apply (dict, path, or list of paths combined by
-      `combine`).
-    presets: initial weights (dict or path).
-    config: optional path of a saved config.json, or a Config.
-    init_stream: which stream of random initialisations to draw from for
-      the given seed (0 is the lottery experiment's; controls use others so a
-      'fresh' initialisation really differs from the original one).
-    combine: 'union' or 'intersection' of several masks.
+    masks, presets, config, combine, hyperparameters, schedule_steps,
+      first_iteration: as run_spec's.
     overwrite: start over if output_dir holds a run.
-    label: the progress label.
-    experiment_kind: what config.json records as the experiment.
-    details: dict recorded beside the settings (default: the mask and
-      preset sources).
-    hyperparameters: model hyperparameters replacing the configuration's
-      (a small_dense network's narrowed widths).
-    schedule_steps: the length of the learning-rate schedule (default: the
-      training length), for a training that stops early in a longer one.
-    first_iteration: the iteration training starts at: a training that
-      continues another one from its iteration k runs k..training_len, the
-      schedule and the data order going on from k.
     **flags: settings of the data, model and training concerns.
 
   Returns:
@@ -52,47 +34,60 @@ def train(output_dir, masks=None, presets=None, config=None, init_stream=0,
     ValueError: for bad settings or masks, or an output directory holding a
       run of another configuration (nothing is written then).
   """
-  run, dataset = run_spec(output_dir, masks, presets, config, init_stream,
-                          combine, details, hyperparameters, schedule_steps,
-                          first_iteration, flags)
+  run, dataset = run_spec(output_dir, masks, presets, config, combine,
+                          hyperparameters, schedule_steps, first_iteration,
+                          flags)
   return packed_runs.execute(
-      [run], dataset, experiment_kind, label,
+      [run], dataset, EXPERIMENT, EXPERIMENT,
       schedule_steps or run.config.total_steps(dataset), overwrite=overwrite,
       first_iteration=first_iteration, hyperparameters=hyperparameters)[0]
 
 
 def run_spec(output_dir, masks=None, presets=None, config=None,
-             init_stream=0, combine='union', details=None,
-             hyperparameters=None, schedule_steps=None, first_iteration=0,
-             flags=None, dataset=None):
+             combine=experiments.COMBINE[0], hyperparameters=None,
+             schedule_steps=None, first_iteration=0, flags=None, dataset=None):
   """The PackedRun `train` hands the executor, and its dataset (made, unless
-  given), with every input checked and nothing written (see train).
+  given), with every input checked and nothing written.
+
+  Args:
+    output_dir: the run directory.
+    masks: masks to apply (dict, path, or list of paths combined by
+      `combine`).
+    presets: initial weights (dict or path).
+    config: optional path of a saved config.json, or a Config.
+    combine: 'union' or 'intersection' of several masks.
+    hyperparameters: model hyperparameters replacing the configuration's
+      (a small_dense network's narrowed widths).
+    schedule_steps: the length of the learning-rate schedule (default: the
+      training length), for a training that stops early in a longer one.
+    first_iteration: the iteration training starts at: a training that
+      continues another one from its iteration k runs k..training_len, the
+      schedule and the data order going on from k.
+    flags: settings of the data, model and training concerns (a dict).
+    dataset: the dataset, when the caller has it.
 
   Returns:
     (packed_runs.PackedRun, dataset).
   """
   concerns = (config.concerns if isinstance(config, config_lib.Config)
               else experiments.TRAIN.concerns)
-  run_config = config_lib.resolve(concerns, dict(flags or {}), config,
-                                  source='train')
+  run_config = config_lib.resolve(concerns, flags, config, source='train')
   given = {'masks': masks, 'presets': presets}
-  if details is None:
-    details = {'masks': _source(masks), 'presets': _source(presets),
-               'combine': combine}
+  details = {'masks': _source(masks), 'presets': _source(presets),
+             'combine': combine}
   masks = combined_masks(masks, combine)
   if masks is not None:
-    check_layers(masks, run_config.layer_names(), details.get('masks'))
+    check_layers(masks, run_config.layer_names(), details['masks'])
   presets = save_restore.standardize(presets)
   dataset = dataset or run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
   builders.check_inputs(run_config, dataset, masks, presets, hyperparameters,
                         given)
   if schedule_steps or first_iteration:
-    details = dict(details, schedule_steps=schedule_steps,
+    details.update(schedule_steps=schedule_steps,
                    first_iteration=first_iteration)
   return packed_runs.PackedRun(output_dir, run_config, masks=masks,
-                               presets=presets, details=details,
-                               init_stream=init_stream), dataset
+                               presets=presets, details=details), dataset
 
 
 def combined_masks(masks, combine='union'):

@@ -98,10 +98,9 @@ def span(numbers):
       numbers[0])
 
 
-def output_directories(output_dir, trials=0, seed=0):
-  """The run directories a line writes: output_dir, or its trial{t}s.
-
-  For the argfile runner: the raw values of a line's flags.
+def output_directories(output_dir, trials=0, seed=0, **unused_flags):
+  """The run directories a line of a sweep writes (for the argfile runner:
+  the raw values of its flags): output_dir, or with --trials each trial's.
   """
   number = count(trials)
   if not number:

@@ -151,3 +151,19 @@ def test_a_trial_without_its_mask_refuses_the_pack_before_writing(
   runs.release_all()  # as the CLI does on an error
   assert not os.path.exists(trials_lib.directory(out, 1))
   assert not os.path.exists(trials_lib.directory(out, 2))
+
+
+def test_overwrite_checks_every_trial_before_clearing_any(tmp_path):
+  """Trial 1 holds another run inside: --overwrite refuses the pack before
+  trial 0 (checked first, clearable) loses a file."""
+  flags = dict(FAST, method='small_dense', sparsity=0.8, training_len='20it')
+  base = str(tmp_path / 'base')
+  sparse_train.sparse_train(base, trials=2, **flags)
+  inner = os.path.join(trials_lib.directory(base, 1), 'inner')
+  sparse_train.sparse_train(inner, **flags)
+  runs.release_all()
+  before = packed_testlib.file_digests(base)
+  with pytest.raises(runs.OtherRunInside, match='inner'):
+    sparse_train.sparse_train(base, trials=2, overwrite=True, **flags)
+  runs.release_all()
+  assert packed_testlib.file_digests(base) == before

@@ -2,15 +2,17 @@
 
 Their common arguments (`--output_dir`, `--config`, `--overwrite`), and
 `make_runner`, which gives a runner the concerns of its kind of run
-(experiments.py), their check (`validate_flags`) and the release of the run
-directories it locked when it fails or is interrupted in-process.
+(experiments.py), their check (`validate_flags`), the function it runs and
+the release of the run directories it locked when it fails or is
+interrupted in-process.
 
-A runner module imports its library module (and so TensorFlow) inside the
-function it runs, not at its top: its `--help` and `validate_flags` read
-only the declarations, which import no TensorFlow.
+A runner imports its library module (and so TensorFlow) when it runs, not
+at its top: its `--help` and `validate_flags` read only the declarations,
+which import no TensorFlow.
 """
 
 import functools
+import importlib
 
 from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
@@ -26,19 +28,31 @@ OVERWRITE = S('overwrite', 'bool', False, 'start over when the output '
               'are removed)')
 
 
-def make_runner(name, function, summary, arguments, experiment, epilog=''):
+def make_runner(name, summary, arguments, experiment, summarized,
+                epilog=''):
   """A command_line.Runner of one kind of run.
 
   Args:
-    name, function, summary, arguments, epilog: as command_line.Runner's.
+    name, summary, arguments, epilog: as command_line.Runner's; `name` is
+      also the library module (mnist_fc/{name}.py) and its function the
+      runner calls with the values read (an empty text as None).
     experiment: the experiments.Experiment it runs: its concerns give the
       flags, its resolve checks them.
+    summarized: callable(**values) -> the run directories whose line the
+      runner prints once they are trained (runs.print_summary).
 
   Returns:
     The Runner, its cleanup releasing the run directories' locks.
   """
+
+  def run(**values):
+    library = importlib.import_module('lottery_ticket.mnist_fc.' + name)
+    getattr(library, name)(**{k: None if v == '' else v
+                              for k, v in values.items()})
+    runs.print_summary(summarized(**values))
+
   return command_line.Runner(
-      name=name, function=function, summary=summary, arguments=arguments,
+      name=name, function=run, summary=summary, arguments=arguments,
       concerns=experiment.concerns,
       resolve=functools.partial(experiment.resolve, source=name),
       default_overrides=experiment.default_overrides, epilog=epilog,

@@ -22,48 +22,36 @@ from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
 from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import experiments
-from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import common
 
 S = hparams.Setting
 
 
-def lottery_experiment(output_dir, iterations, experiment_name, presets,
-                       config, overwrite, trials, **flags):
-  """Trains, prunes, resets and retrains for levels 0..iterations (the
-  defaults are RUNNER's)."""
-  from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib  # pylint: disable=g-import-not-at-top
-  lottery_lib.lottery_experiment(
-      output_dir, iterations=iterations, experiment_name=experiment_name,
-      presets=presets or None, config=config or None, overwrite=overwrite,
-      trials=trials, **flags)
-  runs.print_summary([
-      paths.run(trial_dir, level, experiment_name)
-      for trial_dir in output_directories(output_dir, trials,
-                                          flags.get('seed', 0))
-      for level in range(iterations + 1)])
+def level_directories(output_dir, iterations, experiment_name, trials=0,
+                      seed=0, **unused_flags):
+  """The level directories of a line's trials (what the runner prints)."""
+  return [paths.run(trial_dir, level, experiment_name)
+          for trial_dir in trials_lib.output_directories(output_dir, trials,
+                                                         seed)
+          for level in range(iterations + 1)]
 
 
-def output_directories(output_dir, trials=0, seed=0, **unused_flags):
-  """The trial directories a line of a sweep writes (for the argfile
-  runner): output_dir, or with --trials each trial's."""
-  return trials_lib.output_directories(output_dir, trials, seed)
+output_directories = trials_lib.output_directories
 
 
 RUNNER = common.make_runner(
-    name='lottery_experiment', function=lottery_experiment,
+    name='lottery_experiment',
     summary='The lottery ticket experiment (one trial, or --trials packed): '
     'train, prune, reset the survivors, retrain, for levels 0..iterations.',
     arguments=(
         common.OUTPUT_DIR,
-        S('iterations', 'int', 5, 'pruning levels after the dense level 0',
-          minimum=0, identity=False),
+        experiments.ITERATIONS,
         S('experiment_name', 'str', constants.EXPERIMENT_NAME, 'the run name '
           'inside each level directory (a plain name)'),
         S('presets', 'str', '', 'a saved network level 0 starts from'),
         common.CONFIG, common.OVERWRITE, trials_lib.TRIALS),
-    experiment=experiments.LOTTERY)
+    experiment=experiments.LOTTERY, summarized=level_directories)
 validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':

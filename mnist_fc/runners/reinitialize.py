@@ -18,8 +18,8 @@ import functools
 from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import constants
 from lottery_ticket.mnist_fc import experiments
-from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import common
 
@@ -36,21 +36,8 @@ def output_directories(output_dir, level, mode='reinit', trials=0, seed=0,
                                                          seed)]
 
 
-def reinitialize(output_dir, level, mode, source_experiment, distribution,
-                 config, overwrite, trials, **flags):
-  """Retrains a level's masks from a new initialisation (the defaults are
-  RUNNER's)."""
-  from lottery_ticket.mnist_fc import reinitialize as reinitialize_lib  # pylint: disable=g-import-not-at-top
-  reinitialize_lib.reinitialize(
-      output_dir, level, mode=mode, source_experiment=source_experiment,
-      distribution=distribution, config=config, overwrite=overwrite,
-      trials=trials, **flags)
-  runs.print_summary(output_directories(output_dir, level, mode, trials,
-                                       flags.get('seed', 0)))
-
-
 RUNNER = common.make_runner(
-    name='reinitialize', function=reinitialize,
+    name='reinitialize',
     summary="The controls of a finished lottery level: its masks trained "
     'from another initialisation, into {output_dir}/{level}/{mode}/.',
     arguments=(
@@ -62,14 +49,14 @@ RUNNER = common.make_runner(
           'reuse (re-sampled from the surviving initial weights), reuse_sign '
           '(re-sampled magnitudes, original signs)',
           choices=experiments.MODES),
-        S('source_experiment', 'str', 'same_init', 'the experiment name '
-          'holding the masks'),
+        S('source_experiment', 'str', constants.EXPERIMENT_NAME, 'the '
+          'experiment name holding the masks'),
         S('distribution', 'str', None, 'a saved network to re-sample from',
           derived="the level's initial weights"),
         S('config', 'str', None, 'a config.json to start from',
           derived="the source run's"),
         common.OVERWRITE, trials_lib.TRIALS),
-    experiment=experiments.REINITIALIZE)
+    experiment=experiments.REINITIALIZE, summarized=output_directories)
 validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':

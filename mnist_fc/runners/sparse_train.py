@@ -35,34 +35,20 @@ import functools
 
 from lottery_ticket import command_line
 from lottery_ticket.mnist_fc import experiments
-from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_presets
 from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import common
 
 
-def sparse_train(output_dir, config, overwrite, trials, **flags):
-  """Trains one network (or --trials packed) with a sparse-training method
-  (the defaults are RUNNER's)."""
-  from lottery_ticket.mnist_fc import sparse_train as sparse_train_lib  # pylint: disable=g-import-not-at-top
-  sparse_train_lib.sparse_train(output_dir, config=config or None,
-                                overwrite=overwrite, trials=trials, **flags)
-  runs.print_summary(output_directories(output_dir, trials,
-                                       flags.get('seed', 0)))
-
-
-def output_directories(output_dir, trials=0, seed=0, **unused_flags):
-  """The run directories a line of a sweep writes (for the argfile runner):
-  output_dir, or with --trials each trial's."""
-  return trials_lib.output_directories(output_dir, trials, seed)
+output_directories = trials_lib.output_directories
 
 
 RUNNER = common.make_runner(
-    name='sparse_train', function=sparse_train,
+    name='sparse_train',
     summary='One sparse-training run into --output_dir (or --trials packed).',
     arguments=(common.OUTPUT_DIR, common.CONFIG, common.OVERWRITE,
                trials_lib.TRIALS),
-    experiment=experiments.SPARSE_TRAIN,
+    experiment=experiments.SPARSE_TRAIN, summarized=output_directories,
     epilog='save_freq and log_freq are accepted as the paper\'s names of '
     'checkpoint_interval and test_interval.\n\nPresets (--preset=NAME, '
     'resolved for --method):\n' + sparse_presets.describe())

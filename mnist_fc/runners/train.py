@@ -14,19 +14,9 @@ import functools
 from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
 from lottery_ticket.mnist_fc import experiments
-from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc.runners import common
 
 S = hparams.Setting
-
-
-def train(output_dir, masks, presets, config, combine, overwrite, **flags):
-  """Trains one network into output_dir (the defaults are RUNNER's)."""
-  from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
-  train_lib.train(output_dir, masks=masks or None, presets=presets or None,
-                  config=config or None, combine=combine, overwrite=overwrite,
-                  **flags)
-  runs.print_summary([output_dir])
 
 
 def output_directories(output_dir, **unused_flags):
@@ -36,7 +26,7 @@ def output_directories(output_dir, **unused_flags):
 
 
 RUNNER = common.make_runner(
-    name='train', function=train,
+    name='train',
     summary='Train one network, optionally with masks and presets.',
     arguments=(
         common.OUTPUT_DIR,
@@ -46,7 +36,7 @@ RUNNER = common.make_runner(
           choices=experiments.COMBINE),
         S('presets', 'str', '', 'a saved network to start from'),
         common.CONFIG, common.OVERWRITE),
-    experiment=experiments.TRAIN)
+    experiment=experiments.TRAIN, summarized=output_directories)
 validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
