@@ -337,21 +337,19 @@ def _described(doc):
   return described
 
 
-def run(runner, argv=None, *, name=None):
+def run(runner, argv=None):
   """Runs `runner` as a Fire CLI with the shared help, errors and interrupts.
 
   Every argument is read by read_command_line before the function runs;
   Fire then dispatches the command line to the function, which gets the
-  values read (Fire routes the flags, the Settings read them).
+  values read (Fire routes the flags, the Settings read them). Every
+  command module declares its Runner as `RUNNER` (a plain function's by
+  `command`) and runs it so in its `__main__` block.
 
   Args:
-    runner: a Runner, or a plain function (then `name` names the program
-      and its help comes from its signature and docstring).
+    runner: a Runner.
     argv: the arguments (default: sys.argv[1:]).
-    name: the program name of a plain function.
   """
-  if not isinstance(runner, Runner):
-    runner = command(runner, name or runner.__name__)
   argv = list(sys.argv[1:] if argv is None else argv)
   if any(a in ('-h', '--help', '-help') for a in _own_words(runner, argv)):
     sys.stdout.write(runner.help())

@@ -346,5 +346,9 @@ def summary_line(result, reused=False):
              'reused' if reused else 'saved', result['path'])
 
 
+# Its command line: flags from the signature, help from the docstring.
+RUNNER = command_line.command(hessian_spectrum, 'analysis.hessian_spectrum')
+
+
 if __name__ == '__main__':
-  command_line.run(hessian_spectrum, name='analysis.hessian_spectrum')
+  command_line.run(RUNNER)

@@ -231,5 +231,9 @@ def instability(run_dir, output_dir, rewind_iterations=(0,), split='test',
   return results
 
 
+# Its command line: flags from the signature, help from the docstring.
+RUNNER = command_line.command(instability, 'analysis.instability')
+
+
 if __name__ == '__main__':
-  command_line.run(instability, name='analysis.instability')
+  command_line.run(RUNNER)

@@ -232,5 +232,9 @@ def as_list(value):
   return [part.strip().strip('\'"') for part in text.split(',') if part.strip()]
 
 
+# Its command line: flags from the signature, help from the docstring.
+RUNNER = command_line.command(interpolate, 'analysis.interpolation')
+
+
 if __name__ == '__main__':
-  command_line.run(interpolate, name='analysis.interpolation')
+  command_line.run(RUNNER)

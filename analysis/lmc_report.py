@@ -298,5 +298,9 @@ def section(rows, figure):
       to_markdown(rows), ''] + published.paper_lines(published.LMC)
 
 
+# Its command line: flags from the signature, help from the docstring.
+RUNNER = command_line.command(lmc_report, 'analysis.lmc_report')
+
+
 if __name__ == '__main__':
-  command_line.run(lmc_report, name='analysis.lmc_report')
+  command_line.run(RUNNER)

@@ -214,5 +214,9 @@ def _shown(value):
   return '' if value is None else str(value)
 
 
+# Its command line: flags from the signature, help from the docstring.
+RUNNER = command_line.command(report, 'analysis.report')
+
+
 if __name__ == '__main__':
-  command_line.run(report, name='analysis.report')
+  command_line.run(RUNNER)

@@ -48,5 +48,9 @@ def results(experiment_dir, output_dir, levels=None, include_unfinished=False,
   return written
 
 
+# Its command line: flags from the signature, help from the docstring.
+RUNNER = command_line.command(results, 'analysis.results')
+
+
 if __name__ == '__main__':
-  command_line.run(results, name='analysis.results')
+  command_line.run(RUNNER)

@@ -273,6 +273,11 @@ class Generator(object):
     runner_arguments = tuple(s for s in self.runner.arguments
                              if s.name not in own and s.name not in WRITTEN)
     runner_flags = hparams.Concern(self.runner.name, runner_arguments)
+    # A flag the generator takes itself (--network: every network of a
+    # recipe) is its own, not also its runner's concern's.
+    concerns = tuple(hparams.Concern(c.name, tuple(
+        s for s in c.settings if s.name not in own))
+                     for c in self.runner.concerns)
 
     @functools.wraps(self.make_lines)
     def print_lines(*args, **kwargs):
@@ -281,7 +286,7 @@ class Generator(object):
     return command_line.Runner(
         name=self.name, function=print_lines, summary=self.summary,
         arguments=tuple(self.arguments),
-        concerns=(runner_flags,) + tuple(self.runner.concerns),
+        concerns=(runner_flags,) + concerns,
         default_overrides=dict(self.runner.default_overrides or {},
                                **(self.defaults or {})),
         epilog='Every other flag is a flag of {} (above, by concern), '

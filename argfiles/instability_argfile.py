@@ -83,7 +83,7 @@ def print_lines(**flags):
 
 
 S = support.S
-COMMAND = command_line.Runner(
+RUNNER = command_line.Runner(
     name=NAME, function=print_lines,
     summary='Flag lines of the instability analysis of every level of '
     'lottery_experiment_argfile --paper=lmc, for '
@@ -104,4 +104,4 @@ COMMAND = command_line.Runner(
     support.lmc_tree_arguments(prefix=''))
 
 if __name__ == '__main__':
-  command_line.run(COMMAND)
+  command_line.run(RUNNER)

@@ -184,5 +184,8 @@ GENERATOR = support.Generator(
     'lottery_ticket.mnist_fc.runners.lottery_experiment.',
     defaults={'iterations': DEFAULT_ITERATIONS})
 
+RUNNER = GENERATOR.command
+
+
 if __name__ == '__main__':
-  command_line.run(GENERATOR.command)
+  command_line.run(RUNNER)

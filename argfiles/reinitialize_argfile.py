@@ -176,5 +176,8 @@ GENERATOR = support.Generator(
     summary='Flag lines of the reinitialisation controls of a lottery sweep '
     'for lottery_ticket.mnist_fc.runners.reinitialize.')
 
+RUNNER = GENERATOR.command
+
+
 if __name__ == '__main__':
-  command_line.run(GENERATOR.command)
+  command_line.run(RUNNER)

@@ -104,10 +104,10 @@ def _dry_run(runs, stream):
 def sweep(runner, argfile, executor, parallelism, address, state_dir,
           cpus_per_run, memory_per_run_gb, rerun_changed, dry_run,
           generator_args, stream=None):
-  """Runs `runner` once per line of `argfile` (the defaults are SWEEP's).
+  """Runs `runner` once per line of `argfile` (the defaults are RUNNER's).
 
   Args:
-    runner, argfile, executor, ...: as SWEEP's settings say;
+    runner, argfile, executor, ...: as RUNNER's settings say;
       generator_args are the words after the command line's '--'.
     stream: where progress goes; None means sys.stderr.
 
@@ -165,7 +165,7 @@ def sweep(runner, argfile, executor, parallelism, address, state_dir,
   return 1 if failed else 0
 
 
-SWEEP = command_line.Runner(
+RUNNER = command_line.Runner(
     name=_NAME, function=sweep, summary=__doc__.split('\n', 1)[0],
     epilog=__doc__.split('\n', 1)[1].strip(), concerns=(),
     positional=('runner', 'argfile'), rest='generator_args',
@@ -200,4 +200,4 @@ SWEEP = command_line.Runner(
 
 
 if __name__ == '__main__':
-  command_line.run(SWEEP)
+  command_line.run(RUNNER)

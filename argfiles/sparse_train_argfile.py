@@ -294,5 +294,8 @@ GENERATOR = support.Generator(
     summary='Flag lines of the sparse-training comparison for '
     'lottery_ticket.mnist_fc.runners.sparse_train.')
 
+RUNNER = GENERATOR.command
+
+
 if __name__ == '__main__':
-  command_line.run(GENERATOR.command)
+  command_line.run(RUNNER)

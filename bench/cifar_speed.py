@@ -90,5 +90,8 @@ def main(networks='resnet20,vgg16', batch_size=128, steps=20, warmup=5,
         name, value, batch_size, 1000.0 * batch_size / value))
 
 
+RUNNER = command_line.command(main, 'bench.cifar_speed')
+
+
 if __name__ == '__main__':
-  command_line.run(main, name='bench.cifar_speed')
+  command_line.run(RUNNER)

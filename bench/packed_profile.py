@@ -135,5 +135,8 @@ def main(networks=8, iterations=1000, evaluate=True, top=15):
       100.0 * total / 1e6 / (wall * threads), threads))
 
 
+RUNNER = command_line.command(main, 'bench.packed_profile')
+
+
 if __name__ == '__main__':
-  command_line.run(main, name='bench.packed_profile')
+  command_line.run(RUNNER)

@@ -743,5 +743,8 @@ def main(sizes='1,2,4,8,16', iterations=2000, short=100, repeats=1,
          children)
 
 
+RUNNER = command_line.command(main, 'bench.packed_speed')
+
+
 if __name__ == '__main__':
-  command_line.run(main, name='bench.packed_speed')
+  command_line.run(RUNNER)

@@ -194,5 +194,8 @@ def main(network='mlp', rounds=8, chunk=500, threads=1,
         rate[method] / rate['static'], chunk / best_wall[method]))
 
 
+RUNNER = command_line.command(main, 'bench.sparse_speed')
+
+
 if __name__ == '__main__':
-  command_line.run(main, name='bench.sparse_speed')
+  command_line.run(RUNNER)

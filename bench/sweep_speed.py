@@ -40,7 +40,7 @@ from lottery_ticket.argfiles.engine import resources
 from lottery_ticket.argfiles.engine import state as state_lib
 from lottery_ticket.foundations.storage import progress
 
-RUNNER = 'lottery_ticket.mnist_fc.runners.lottery_experiment'
+LOTTERY = 'lottery_ticket.mnist_fc.runners.lottery_experiment'
 TARGET_SPEEDUP = 1.6
 
 
@@ -65,7 +65,7 @@ def time_sweep(executor, output_dir, runs, iterations, training_len,
   text = '\n'.join(lottery_experiment_argfile.make_lines(
       output_dir, trials=runs, iterations=iterations, dataset='digits',
       training_len=training_len))
-  sweep_runs = sweep_lib.plan(programs.Program(RUNNER),
+  sweep_runs = sweep_lib.plan(programs.Program(LOTTERY),
                               lines_lib.parse_text(text))
   stream = sys.stderr if verbose else io.StringIO()
   begin = time.time()
@@ -167,5 +167,8 @@ def main(runs=8, parallelism=2, iterations=1, training_len='300it',
     print('outputs kept in ' + base)
 
 
+RUNNER = command_line.command(main, 'bench.sweep_speed')
+
+
 if __name__ == '__main__':
-  command_line.run(main, name='bench.sweep_speed')
+  command_line.run(RUNNER)

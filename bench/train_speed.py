@@ -176,5 +176,8 @@ def main(iterations=3000, repeats=2, quiet=False, child=False):
         'the default'.format(threads[0], threads[0] / ours))
 
 
+RUNNER = command_line.command(main, 'bench.train_speed')
+
+
 if __name__ == '__main__':
-  command_line.run(main, name='bench.train_speed')
+  command_line.run(RUNNER)

@@ -36,25 +36,6 @@ import sys
 DOCS = os.path.dirname(os.path.abspath(__file__))
 README = os.path.join(os.pardir, 'README.md')
 
-# Runner name -> module holding its RUNNER.
-RUNNERS = {
-    'lottery_experiment': 'lottery_ticket.mnist_fc.runners.lottery_experiment',
-    'train': 'lottery_ticket.mnist_fc.runners.train',
-    'reinitialize': 'lottery_ticket.mnist_fc.runners.reinitialize',
-    'sparse_train': 'lottery_ticket.mnist_fc.runners.sparse_train',
-}
-# Command name -> (module, function) of a command whose help comes from its
-# function's signature and docstring.
-COMMANDS = {
-    'download_data': ('lottery_ticket.mnist_fc.download_data', 'download'),
-    'results': ('lottery_ticket.analysis.results', 'results'),
-    'report': ('lottery_ticket.analysis.report', 'report'),
-    'hessian_spectrum': ('lottery_ticket.analysis.hessian_spectrum',
-                         'hessian_spectrum'),
-    'interpolation': ('lottery_ticket.analysis.interpolation', 'interpolate'),
-    'instability': ('lottery_ticket.analysis.instability', 'instability'),
-}
-
 # Dataclass name -> module, for the library API's option objects.
 FIELDS = {
     'Hooks': 'lottery_ticket.foundations.training.train_options',
@@ -70,15 +51,29 @@ HELP_LINE = re.compile(r'^  --(\w+)(?: \{([^}]*)\})?: (.*?)'
 
 
 def runner(name):
-  return importlib.import_module(RUNNERS[name]).RUNNER
+  """The Runner of command `name` (its module's RUNNER, cli_main.COMMANDS)."""
+  from lottery_ticket import cli_main  # pylint: disable=g-import-not-at-top
+  return importlib.import_module(cli_main.COMMANDS[name].module).RUNNER
+
+
+def commands():
+  """(runners, commands): the names of the commands that take a
+  configuration's concerns (a table of concerns and overrides), and of the
+  others (a table of their own flags)."""
+  from lottery_ticket import cli_main  # pylint: disable=g-import-not-at-top
+  names = list(cli_main.COMMANDS)
+  runners = [n for n in names if runner(n).concerns]
+  return runners, [n for n in names if n not in runners]
 
 
 def concerns():
   """name -> Concern, of every concern some runner takes."""
+  runners = commands()[0]
   out = {}
-  for name in RUNNERS:
+  for name in runners:
     for concern in runner(name).concerns:
-      out.setdefault(concern.name, concern)
+      if concern.name not in runners:  # a generator's: its runner's own
+        out.setdefault(concern.name, concern)  # flags, in the runner's table
   return out
 
 
@@ -129,8 +124,8 @@ def render_concern(name, where):
 
 def render_runner(name, where):
   the_runner = runner(name)
-  taken = ', '.join('[`{}`]({})'.format(c.name, where.get(('concern', c.name),
-                                                          'flags.py'))
+  taken = ', '.join('[`{}`]({})'.format(c.name, where.get(
+      ('concern', c.name), where.get(('runner', c.name), 'flags.py')))
                     for c in the_runner.concerns)
   lines = ['Concerns: {}.'.format(taken), '']
   overrides = the_runner.default_overrides or {}
@@ -146,10 +141,7 @@ def render_runner(name, where):
 
 def command_flags(name):
   """(flag, default text, what) of a plain command, from its --help."""
-  from lottery_ticket import command_line  # pylint: disable=g-import-not-at-top
-  module, function = COMMANDS[name]
-  text = command_line.command(
-      getattr(importlib.import_module(module), function), name).help()
+  text = runner(name).help()
   out = []
   for line in text.splitlines():
     match = HELP_LINE.match(line)
@@ -259,9 +251,10 @@ def regenerate(texts):
 def missing(texts):
   """What has no table anywhere in docs/, as 'kind name'."""
   where = locations(texts)
+  runners, plain = commands()
   wanted = ([('concern', c) for c in concerns()] +
-            [('runner', r) for r in RUNNERS] +
-            [('command', c) for c in COMMANDS] +
+            [('runner', r) for r in runners] +
+            [('command', c) for c in plain] +
             [('fields', f) for f in FIELDS] +
             [('settings', m) for m in SETTINGS] + [('commands', 'cli_main')])
   return ['{} {}'.format(*key) for key in wanted if key not in where]

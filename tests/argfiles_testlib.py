@@ -24,7 +24,7 @@ def run_sweep(argv, stream=None):
   """
   with contextlib.redirect_stderr(stream or io.StringIO()):
     try:
-      command_line.run(runner.SWEEP, argv)
+      command_line.run(runner.RUNNER, argv)
     except SystemExit as stop:
       return 0 if stop.code is None else stop.code
   return 0

@@ -80,7 +80,7 @@ def main(argv):
   else:
     when, number = point.split(':')
     state_lib.write_state = _kill_at_write(when, int(number))
-  command_line.run(runner.SWEEP, argv[1:])
+  command_line.run(runner.RUNNER, argv[1:])
 
 
 if __name__ == '__main__':

@@ -88,7 +88,7 @@ def test_incompatible_end_points_fail_in_one_line(tmp_path, monkeypatch, capsys)
       'interpolation', '--start={}'.format(small), '--end={}'.format(large),
       '--output_dir={}'.format(tmp_path / 'out')])
   with pytest.raises(SystemExit) as exit_info:
-    command_line.run(interpolation.interpolate, name='analysis.interpolation')
+    command_line.run(interpolation.RUNNER)
   assert exit_info.value.code == 2
   error = capsys.readouterr().err.strip()
   assert error.startswith('analysis.interpolation: error: incompatible end')

@@ -218,7 +218,7 @@ def test_cli_reports_a_directory_without_runs_in_one_line(tmp_path, monkeypatch,
       'results', '--experiment_dir={}'.format(tmp_path),
       '--output_dir={}'.format(tmp_path / 'out')])
   with pytest.raises(SystemExit) as exit_info:
-    command_line.run(results_lib.results, name='analysis.results')
+    command_line.run(results_lib.RUNNER)
   assert exit_info.value.code == 2
   error = capsys.readouterr().err.strip()
   assert error.startswith('analysis.results: error: No runs under')

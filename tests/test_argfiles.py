@@ -111,7 +111,7 @@ def test_generators_take_every_flag_of_their_runner(module, capsys):
           '--optimizer', 'sgd', '--permute_labels']
   if module is reinitialize_argfile:
     argv.append('--levels=1')
-  command_line.run(module.GENERATOR.command, argv)
+  command_line.run(module.RUNNER, argv)
   out = capsys.readouterr().out.splitlines()
   assert out and all('--dataset=cifar10' in line for line in out)
   assert all('trial0' in line and '--seed=0' in line for line in out)

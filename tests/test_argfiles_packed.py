@@ -92,7 +92,7 @@ def test_packed_paper_lines_read_the_packed_prune_line(tmp_path):
 
 
 def test_generator_command_takes_pack(capsys):
-  command_line.run(lottery_experiment_argfile.GENERATOR.command,
+  command_line.run(lottery_experiment_argfile.RUNNER,
                    ['--output_dir=x', '--trials=2', '--iterations=1',
                     '--pack'])
   assert capsys.readouterr().out == (

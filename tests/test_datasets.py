@@ -31,6 +31,7 @@ from lottery_ticket.datasets.errors import DatasetError
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.mnist_fc import download_data
 from lottery_ticket.mnist_fc import locations
+from lottery_ticket.mnist_fc.runners import download_data as download_runner
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 MNIST_T10K = REPO.parent / 'shared' / 'data' / 'mnist-t10k'
@@ -597,8 +598,7 @@ def test_download_data_digits_needs_nothing(capsys):
 
 def test_download_data_cli_bad_name(capsys):
   with pytest.raises(SystemExit) as stop:
-    command_line.run(download_data.download, ['--dataset=foo'],
-                     name='download_data')
+    command_line.run(download_runner.RUNNER, ['--dataset=foo'])
   assert stop.value.code == 2
   err = capsys.readouterr().err
   assert err.count('\n') == 1 and "No such dataset: 'foo'" in err

@@ -153,7 +153,7 @@ def test_a_cross_rule_refuses_before_anything_is_written(registries,
 def test_a_command_runs_with_its_help_and_one_line_errors(registries,
                                                           capsys):
   del registries
-  layers = _run(['network', 'command'])['layers']
+  layers = _run(['network', 'command'])['RUNNER']
   assert _command(layers, ['--network=tiny8']) == (0, '')
   assert capsys.readouterr().out == 'hidden hidden\nout output\n'
   status, err = _command(layers, ['--network=tiny8', '--classes=ten'])

@@ -10,5 +10,9 @@ with status 2.
 from lottery_ticket import command_line
 from lottery_ticket.mnist_fc.download_data import download
 
+# Its command line: flags from the signature, help from the docstring.
+RUNNER = command_line.command(download, 'download_data')
+
+
 if __name__ == '__main__':
-  command_line.run(download, name='download_data')
+  command_line.run(RUNNER)
