@@ -33,7 +33,9 @@ Every pack size is measured in a child process of its own (pass
 rates and its peak resident set size (getrusage's ru_maxrss in the child,
 which counts everything TensorFlow allocates, the data in the graph
 included, unlike tracemalloc, which sees only Python's allocations). A pack
-of 8 must stay under MEMORY_LIMIT_GIB. The output ends with one line per
+of 8 must stay under MEMORY_LIMIT_GIB. The lottery experiment's own path
+runs in a child of its own too (it loads a second copy of the data, which
+the trainer's process never holds). The output ends with one line per
 mode, `pack of 8 with evaluation: P% of the roofline, R x one network` (the
 largest size measured when 8 is not), then `the lottery experiment's own
 path, pack of 8: P% of the trainer's rate`, then the headline
@@ -503,7 +505,7 @@ def measure_size(dataset, num_networks, optimizer, iterations, short,
 
   Returns:
     dict mode -> {'steps': network-steps/s, 'flop_rate': matrix-product
-    operations/s}; with `experiment`, also EXPERIMENT -> the lottery
+    operations/s}; with `experiment`, only EXPERIMENT -> the lottery
     experiment's own path's network-steps/s (with evaluation).
   """
   from lottery_ticket.foundations.training import session as session_lib  # pylint: disable=g-import-not-at-top
@@ -512,7 +514,7 @@ def measure_size(dataset, num_networks, optimizer, iterations, short,
       [(num_networks, n, m) for n, m in step.layers], step.batch,
       dataset.input_shape))
   out = {}
-  for mode, evaluated in MODES:
+  for mode, evaluated in () if experiment else MODES:
     step = dataclasses.replace(lenet_step(dataset, optimizer, evaluated),
                                interval=interval)
     flop_rate = matmul_rate(num_networks, step, matmul_seconds)
@@ -633,8 +635,9 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
   Returns:
     (results, rss): dict (size, mode) -> {'steps', 'flop_rate',
     'roofline', 'bound', 'ratio', 'percent'}, plus (largest size,
-    EXPERIMENT) -> the experiment path's network-steps/s; and dict size ->
-    peak RSS in bytes (empty without children).
+    EXPERIMENT) -> the experiment path's network-steps/s; and dict size
+    (and EXPERIMENT, the experiment path's child) -> peak RSS in bytes
+    (empty without children).
   """
   out = out or sys.stdout
 
@@ -656,17 +659,16 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
   for size in sizes:
     progress.notice('packed_speed: pack of {} ({} of sizes {})'.format(
         size, sizes.index(size) + 1, ','.join(map(str, sizes))))
-    if children:
-      measured = _child(size, optimizer, iterations, short, repeats,
-                        size == last)
-      rss[size] = measured.pop('rss')
-    else:
-      measured = measure_size(dataset, size, optimizer, iterations, short,
-                              repeats, interval, matmul_seconds,
-                              experiment=size == last)
-    experiment = measured.pop(EXPERIMENT, experiment)
-    for mode, _ in MODES:
-      results[size, mode] = dict(measured[mode])
+    for path in (False, True) if size == last else (False,):
+      if children:
+        measured = _child(size, optimizer, iterations, short, repeats, path)
+        rss[EXPERIMENT if path else size] = measured.pop('rss')
+      else:
+        measured = measure_size(dataset, size, optimizer, iterations, short,
+                                repeats, interval, matmul_seconds, path)
+      experiment = measured.pop(EXPERIMENT, experiment)
+      for mode, _ in () if path else MODES:
+        results[size, mode] = dict(measured[mode])
   # Measured again at the end: the best of both is the machine's.
   progress.notice('packed_speed: memory bandwidth again')
   bytes_per_second = max(bytes_per_second, bandwidth(bandwidth_mb))
@@ -682,6 +684,9 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
             last, rss[last] / 2**30,
             'within' if rss[last] < MEMORY_LIMIT_GIB * 2**30 else 'OVER',
             MEMORY_LIMIT_GIB))
+    say('peak RSS of the lottery experiment\'s own path, pack of {} (its own '
+        'process, its own copy of the data): {:.2f} GiB'.format(
+            last, rss[EXPERIMENT] / 2**30))
   for mode, _ in MODES:
     say(final_line(last, mode, results[last, mode]['percent'],
                    results[last, mode]['ratio']))
@@ -726,8 +731,8 @@ def main(sizes='1,2,4,8,16', iterations=2000, short=100, repeats=1,
     children: measure each size in a child process of its own, which also
       gives its peak resident memory.
     child: internal: measure this one size and print it for the parent.
-    experiment: internal: the child also measures the lottery experiment's
-      own path.
+    experiment: internal: the child measures the lottery experiment's own
+      path instead.
   """
   optimizers.check_name(optimizer)
   dataset = train_speed._dataset()  # pylint: disable=protected-access

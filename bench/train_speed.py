@@ -32,8 +32,12 @@ INTERVAL = 100
 
 
 def _dataset(seed=0):
+  """MNIST-shaped random data, its images aligned so that the trainer's
+  graph holds them without a copy (graph_data.aligned)."""
+  from lottery_ticket.foundations.training import graph_data  # pylint: disable=g-import-not-at-top
   rng = np.random.default_rng(seed)
-  images = rng.random((70000, 784), dtype=np.float32)
+  images = graph_data.aligned(np.empty((70000, 784), np.float32))
+  rng.random(dtype=np.float32, out=images)
   labels = rng.integers(0, 10, 70000)
   return dataset_base.DatasetBase(images[:60000], labels[:60000],
                                   images[60000:], labels[60000:],

@@ -29,8 +29,11 @@ the op (measured on TensorFlow 2.21, CPU; ../shared/probes/pack_identity.py):
     larger than SMALL_PRODUCT multiply-adds. TensorFlow's CPU kernel
     multiplies smaller products of a batch with another routine than a
     batch of one (../shared/probes/pack_identity.py's sizes pass; B x in x
-    out <= 128 x 128 does not, seen on an AMD EPYC with AVX2), so a layer
-    whose in x out is that small multiplies each network as a pack of one;
+    out <= 128 x 128 does not, seen on an AMD EPYC with AVX2: 60 x 10 x 10
+    and 10 x 100 x 10 differ, 60 x 20 x 20 and 60 x 100 x 10 do not; the
+    layer's gradients are products of the same size), so a layer whose
+    B x in x out is that small, or whose batch is unknown, multiplies each
+    network as a pack of one;
   - the bias is added by a second batched matmul, of a ones column by the
     bias row, so its gradient is a batched matmul too; added by
     broadcasting, its gradient (a sum over the batch) changed in the last
@@ -105,8 +108,8 @@ def is_unmasked(name):
 # PyTorch's (and so OpenLTH's) batch-norm defaults.
 BATCH_NORM_MOMENTUM = 0.1
 # TensorFlow's batched matmul on a CPU multiplies a batch of products of at
-# most this many multiply-adds each with another kernel than a batch of one
-# (its kMaxCostOuterParallelism); see dense_layer.
+# most this many multiply-adds each (batch x in x out) with another kernel
+# than a batch of one (its kMaxCostOuterParallelism); see dense_layer.
 SMALL_PRODUCT = 128 * 128
 BATCH_NORM_EPSILON = 1e-5
 GAMMA, BETA, MOVING_MEAN, MOVING_VARIANCE = masks_lib.BATCH_NORM_SUFFIXES
@@ -356,7 +359,9 @@ class ModelBase(object):
     kernel = self._masked_kernel(name, [inputs.shape[-1], units],
                                  kernel_initializer)
     networks = int(kernel.shape[0])
-    if networks > 1 and int(kernel.shape[1]) * units <= SMALL_PRODUCT:
+    batch = inputs.shape[1]
+    if networks > 1 and (batch is None or int(batch) * int(kernel.shape[1]) *
+                         units <= SMALL_PRODUCT):
       # Each network alone, whatever the batch (see the module docstring).
       output = tf.concat([tf.matmul(inputs[i:i + 1], kernel[i:i + 1])
                           for i in range(networks)], 0)

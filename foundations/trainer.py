@@ -254,7 +254,6 @@ def build_loop(model, data, optimizer, global_step, batch_size,
   indices = tf.placeholder(tf.int32, [None, num, batch_size],
                            name='batch_indices')
   num_steps = tf.shape(indices)[0]
-  images, labels, _ = data.splits['train']
   variables = model.trainable_variables
   by_kernel = {k.op.name: model.masks[name] for name, k in model.kernels.items()}
   masks = [by_kernel.get(v.op.name) for v in variables]
@@ -268,9 +267,7 @@ def build_loop(model, data, optimizer, global_step, batch_size,
     # Reads of the weights depend on the loop counter, which the previous
     # step's update produced: each step sees the weights the last one wrote.
     with tf.control_dependencies([step]):
-      rows = tf.gather(indices, step)
-      batch_labels = tf.gather(labels, rows)
-      batch = tf.gather(images, rows)
+      batch, batch_labels = data.train_batch(tf.gather(indices, step))
       if augment:
         batch = augment.apply_pack(batch, seeds, global_step.read_value())
       # The kernels alone: each is 0 wherever its mask is (initial values

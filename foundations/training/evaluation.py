@@ -57,8 +57,9 @@ def split_metrics(models, images, labels, size, chunk_size=10000,
     def body(index, sums):
       rows = tf.range(index * chunk_size,
                       tf.minimum((index + 1) * chunk_size, size))
-      return index + 1, sums + _sums(models, tf.gather(images, rows),
-                                     tf.gather(labels, rows), substitutes)
+      return index + 1, sums + _sums(
+          models, tf.gather(images.read_value(), rows),
+          tf.gather(labels.read_value(), rows), substitutes)
 
     _, sums = tf.while_loop(
         lambda index, *_: index < chunks, body,
