@@ -32,11 +32,10 @@ INTERVAL = 100
 
 
 def _dataset(seed=0):
-  """MNIST-shaped random data, its images aligned so that the trainer's
-  graph holds them without a copy (graph_data.aligned)."""
-  from lottery_ticket.foundations.training import graph_data  # pylint: disable=g-import-not-at-top
+  """MNIST-shaped random data, its images aligned so that the splits and the
+  trainer's graph hold them without a copy (dataset_base.aligned)."""
   rng = np.random.default_rng(seed)
-  images = graph_data.aligned(np.empty((70000, 784), np.float32))
+  images = dataset_base.aligned(np.empty((70000, 784), np.float32))
   rng.random(dtype=np.float32, out=images)
   labels = rng.integers(0, 10, 70000)
   return dataset_base.DatasetBase(images[:60000], labels[:60000],

@@ -9,6 +9,25 @@ makes a resumed run see exactly the batches an uninterrupted run would.
 
 import numpy as np
 
+# TensorFlow takes a fed array without copying it when its address is a
+# multiple of this many bytes (its allocator's alignment): a variable
+# initialised from it then holds the array itself, not a copy.
+ALIGNMENT = 64
+
+
+def aligned(array):
+  """`array` if it is C-contiguous at an address TensorFlow takes without a
+  copy (ALIGNMENT), else such a copy of it."""
+  array = np.asarray(array)
+  if array.flags.c_contiguous and array.ctypes.data % ALIGNMENT == 0:
+    return array
+  buffer = np.empty(array.nbytes + ALIGNMENT, np.uint8)
+  start = -buffer.ctypes.data % ALIGNMENT
+  out = buffer[start:start + array.nbytes].view(array.dtype)
+  out = out.reshape(array.shape)
+  out[...] = array
+  return out
+
 
 class DatasetSplit(object):
   """One split: images (float32, N x ...) and integer labels (N,)."""
@@ -19,8 +38,10 @@ class DatasetSplit(object):
     if images.shape[0] != labels.shape[0]:
       raise ValueError('images and labels disagree on the number of examples: '
                        '{} vs {}'.format(images.shape[0], labels.shape[0]))
-    self.images = images
-    self.labels = labels
+    # Aligned once here, so the graph's variables hold these very arrays
+    # (graph_data) and a process keeps one copy of its data.
+    self.images = aligned(images)
+    self.labels = aligned(labels)
 
   @property
   def num_examples(self):

@@ -5,28 +5,11 @@ placeholders; a training batch is a gather of rows chosen by an index tensor,
 and evaluation reads a whole split (in chunks when it is large).
 """
 
-import numpy as np
 import tensorflow.compat.v1 as tf
 
+from lottery_ticket.foundations.dataset_base import aligned
+
 SPLITS = ('train', 'validate', 'test')
-# TensorFlow takes a fed array without copying it when its address is a
-# multiple of this many bytes (its allocator's alignment): a variable
-# initialised from it then holds the array itself, not a copy.
-ALIGNMENT = 64
-
-
-def aligned(array):
-  """`array` if it is C-contiguous at an address TensorFlow takes without a
-  copy (ALIGNMENT), else such a copy of it."""
-  array = np.asarray(array)
-  if array.flags.c_contiguous and array.ctypes.data % ALIGNMENT == 0:
-    return array
-  buffer = np.empty(array.nbytes + ALIGNMENT, np.uint8)
-  start = -buffer.ctypes.data % ALIGNMENT
-  out = buffer[start:start + array.nbytes].view(array.dtype)
-  out = out.reshape(array.shape)
-  out[...] = array
-  return out
 
 
 class ArrayVariables(object):
