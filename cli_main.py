@@ -80,6 +80,9 @@ COMMANDS = collections.OrderedDict(
          'packing.md'),
         ('bench_packed_profile', 'bench.packed_profile',
          "profile: a pack's traced ops by type", 'packing.md'),
+        ('bench_cifar_speed', 'bench.cifar_speed',
+         'benchmark: milliseconds per step of the CIFAR ResNets and VGGs',
+         'papers.md'),
     ))
 
 
