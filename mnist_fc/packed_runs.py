@@ -106,8 +106,12 @@ def claim(members, experiment, overwrite=False, keep_checkpoints=False,
     runs.lock(lock)
     states.append(runs.check(member.run_dir, member.config, experiment,
                              overwrite))
+  cleared = dict.fromkeys(lock for lock, state in zip(locks, states)
+                          if state == 'clear')
   states = [runs.take(member.run_dir, state, keep_checkpoints)
             for member, state in zip(members, states)]
+  for lock in cleared:  # one line a run, or a trial for all its levels
+    runs.say('overwriting {}'.format(lock))
   for member, state in zip(members, states):
     if say and state != 'new':
       runs.say('{}: {}'.format(member.run_dir, _SAID[state]))

@@ -212,7 +212,6 @@ def take(run_dir, state, keep_checkpoints=False):
   """
   if state == 'clear':
     clear_run(run_dir)
-    say('overwriting {}'.format(run_dir))
     return 'new'
   if state == 'finished':
     # TensorFlow's import is paid here, by a run about to train, not by

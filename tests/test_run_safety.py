@@ -341,3 +341,14 @@ def test_a_damaged_tree_is_refused_without_a_lock_left(tmp_path, capsys):
   assert code == 2 and len(lines) == 1, lines
   assert final in lines[0] and 'differs' in lines[0]
   assert packed_testlib.file_digests(out) == before  # no .lock left behind
+
+
+@pytest.mark.slow
+def test_overwrite_of_a_lottery_says_one_line_a_trial(tmp_path, capsys):
+  out = str(tmp_path / 'lt')
+  argv = ['--output_dir=' + out, '--trials=2', *LOTTERY]
+  assert _run(capsys, 'lottery_experiment', *argv)[0] == 0
+  code, lines = _run(capsys, 'lottery_experiment', *argv, '--overwrite')
+  assert code == 0
+  assert [l for l in lines if l.startswith('overwriting')] == [
+      'overwriting ' + os.path.join(out, 'trial{}'.format(t)) for t in (0, 1)]
