@@ -7,8 +7,6 @@ and evaluation reads a whole split (in chunks when it is large).
 
 import tensorflow.compat.v1 as tf
 
-from lottery_ticket.foundations.dataset_base import aligned
-
 SPLITS = ('train', 'validate', 'test')
 
 
@@ -17,9 +15,8 @@ class ArrayVariables(object):
 
   Feeding the values at initialisation keeps the arrays out of the GraphDef
   (and so out of every checkpoint's meta graph); local variables are never
-  checkpointed. The arrays are fed aligned (`aligned`), so each variable
-  holds its array rather than a second copy of it: an array already
-  aligned (bench.train_speed's data) costs no memory twice.
+  checkpointed. A dataset's arrays come aligned (dataset_base.aligned), so
+  each variable holds its array rather than a second copy of it.
   """
 
   def __init__(self):
@@ -31,7 +28,7 @@ class ArrayVariables(object):
     variable = tf.Variable(placeholder, trainable=False, name=name,
                            collections=[tf.GraphKeys.LOCAL_VARIABLES],
                            use_resource=True)
-    self._feeds[variable.initializer] = (placeholder, aligned(array))
+    self._feeds[variable.initializer] = (placeholder, array)
     return variable
 
   def initialize(self, sess):
@@ -70,7 +67,7 @@ class GraphData(object):
     """Images and labels of the training rows `indices`.
 
     Gathered from the variables' values: a gather from the variable itself
-    would first copy an array it shares with numpy (`aligned`).
+    would first copy the array it shares with numpy.
     """
     images, labels, _ = self.splits['train']
     return (tf.gather(images.read_value(), indices),
