@@ -29,21 +29,9 @@ ANALYSIS = ['matplotlib>=3.5', 'scipy>=1.8']
 TEST = ['pytest>=7', 'pytest-xdist>=3']
 # TensorFlow 2.16+ no longer brings TensorBoard, which the summaries need.
 TENSORBOARD = ['tensorboard>=2.15']
-
-SUBPACKAGES = [
-    'foundations',
-    'foundations.models',
-    'foundations.sparse',
-    'foundations.storage',
-    'foundations.training',
-    'datasets',
-    'analysis',
-    'mnist_fc',
-    'mnist_fc.runners',
-    'argfiles',
-    'argfiles.engine',
-    'bench',
-]
+# Every package under the repository root but the tests' and the docs'.
+SUBPACKAGES = setuptools.find_packages(
+    os.path.dirname(os.path.abspath(__file__)), exclude=['tests*', 'docs*'])
 
 setuptools.setup(
     name='lottery_ticket',

@@ -25,6 +25,7 @@ networks in one graph").
 """
 
 import collections
+import contextlib
 import threading
 import time
 
@@ -40,44 +41,33 @@ from lottery_ticket.mnist_fc import constants
 PRODUCTS = ('MatMul', 'Conv2D')
 
 
-class _Tracer(object):
-  """Traces every tf.Session.run while active; sums op times by type."""
+@contextlib.contextmanager
+def _traced():
+  """Traces every tf.Session.run while active; yields two Counters, op type
+  -> summed op time (microseconds) and op type -> ops run."""
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  micros, counts = collections.Counter(), collections.Counter()
+  lock = threading.Lock()
+  original = tf.Session.run
 
-  def __init__(self):
-    self.micros = collections.Counter()
-    self.counts = collections.Counter()
-    self.lock = threading.Lock()
-    self._original = None
-    self._session_class = None
+  def traced(session, fetches, feed_dict=None, options=None,
+             run_metadata=None):
+    options = options or tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE)
+    metadata = run_metadata or tf.RunMetadata()
+    with lock:  # one traced run at a time (TensorFlow's rule)
+      result = original(session, fetches, feed_dict, options, metadata)
+      for device in metadata.step_stats.dev_stats:
+        for node in device.node_stats:
+          kind = _op_type(session.graph, node)
+          counts[kind] += 1
+          micros[kind] += node.op_end_rel_micros - node.op_start_rel_micros
+    return result
 
-  def __enter__(self):
-    import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-    self._session_class = tf.Session
-    self._original = tf.Session.run
-    tracer = self
-
-    def traced(session, fetches, feed_dict=None, options=None,
-               run_metadata=None):
-      options = options or tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE)
-      metadata = run_metadata or tf.RunMetadata()
-      with tracer.lock:  # one traced run at a time (TensorFlow's rule)
-        result = tracer._original(session, fetches, feed_dict, options,
-                                  metadata)
-        tracer.add(session.graph, metadata)
-      return result
-
-    tf.Session.run = traced
-    return self
-
-  def __exit__(self, *unused):
-    self._session_class.run = self._original
-
-  def add(self, graph, metadata):
-    for device in metadata.step_stats.dev_stats:
-      for node in device.node_stats:
-        kind = _op_type(graph, node)
-        self.counts[kind] += 1
-        self.micros[kind] += node.op_end_rel_micros - node.op_start_rel_micros
+  tf.Session.run = traced
+  try:
+    yield micros, counts
+  finally:
+    tf.Session.run = original
 
 
 def _op_type(graph, node):
@@ -108,28 +98,28 @@ def main(networks=8, iterations=1000, evaluate=True, top=15):
     top: how many op types to list.
   """
   from lottery_ticket.foundations.training import session as session_lib  # pylint: disable=g-import-not-at-top
-  dataset = train_speed._dataset()  # pylint: disable=protected-access
+  dataset = train_speed.random_dataset()
   interval = train_options.TEST_INTERVAL if evaluate else None
-  with _Tracer() as tracer:
+  with _traced() as (micros, counts):
     start = time.time()
     packed_speed.train_pack(dataset, int(networks), int(iterations),
                             constants.OPTIMIZER, interval)
     wall = time.time() - start
-  total = sum(tracer.micros.values())
+  total = sum(micros.values())
   threads = session_lib.session_config().inter_op_parallelism_threads
   print('pack of {} LeNet-300-100 networks, {} steps{}, every session.run '
         'traced'.format(networks, iterations,
                         ', evaluation every {}'.format(interval)
                         if interval else ''))
   print('{:<28} {:>14} {:>9}'.format('op type', 'ops per step', '% time'))
-  for kind, micros in tracer.micros.most_common(int(top)):
+  for kind, spent in micros.most_common(int(top)):
     print('{:<28} {:>14.1f} {:>8.1f}%'.format(
-        kind, tracer.counts[kind] / float(iterations), 100.0 * micros / total))
-  products = sum(micros for kind, micros in tracer.micros.items()
+        kind, counts[kind] / float(iterations), 100.0 * spent / total))
+  products = sum(spent for kind, spent in micros.items()
                  if any(p in kind for p in PRODUCTS))
   print('ops per step, all types: {:.0f} ({:.0f} per network)'.format(
-      sum(tracer.counts.values()) / float(iterations),
-      sum(tracer.counts.values()) / float(iterations) / int(networks)))
+      sum(counts.values()) / float(iterations),
+      sum(counts.values()) / float(iterations) / int(networks)))
   print('matrix products: {:.0f}% of op time'.format(100.0 * products / total))
   print('busy: op time is {:.0f}% of wall time x {} inter-op threads'.format(
       100.0 * total / 1e6 / (wall * threads), threads))

@@ -52,11 +52,11 @@ ratios and the percentages, measured in the same run, move less.
 
 import collections
 import dataclasses
+import functools
 import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -119,29 +119,19 @@ def write_npz(path, dataset):
            x_test=dataset.test.images, y_test=dataset.test.labels)
 
 
-def run_experiment(location, output_dir, dataset, num_networks, iterations,
-                   optimizer, interval):
-  """Level 0 of the lottery experiment with `num_networks` trials, packed.
-
-  The experiment's own code from its entry point on (mnist_fc's
-  lottery_experiment): config.json, its checks, the dataset read from
-  `location` (an .npz written by write_npz, then held in memory),
-  checkpoints, records, TensorBoard summaries, progress lines and the
-  saved networks, at the runners' defaults but for the length, the
-  optimizer and the evaluation interval.
-  """
-  from lottery_ticket.mnist_fc import lottery_experiment  # pylint: disable=g-import-not-at-top
-  lottery_experiment.lottery_experiment(
-      output_dir, iterations=0, trials=num_networks, dataset='mnist',
-      data_location=location, validate_size=dataset.validate.num_examples,
-      training_len='{}it'.format(iterations), test_interval=interval,
-      optimizer=optimizer)
-
-
 def experiment_rate(dataset, num_networks, optimizer, interval, iterations,
                     short, repeats):
   """Marginal network-steps/s of the lottery experiment's own path (pack_rate's
-  measure, each run writing into a fresh directory)."""
+  measure, each run writing into a fresh directory).
+
+  Each run is level 0 of the lottery experiment with `num_networks` trials,
+  packed, from its entry point on (mnist_fc's lottery_experiment):
+  config.json, its checks, the dataset read from an .npz written by
+  write_npz (then held in memory), checkpoints, records, TensorBoard
+  summaries, progress lines and the saved networks, at the runners'
+  defaults but for the length, the optimizer and the evaluation interval.
+  """
+  from lottery_ticket.mnist_fc import lottery_experiment  # pylint: disable=g-import-not-at-top
   with tempfile.TemporaryDirectory(prefix='packed_speed_') as scratch:
     location = os.path.join(scratch, 'mnist.npz')
     write_npz(location, dataset)
@@ -149,8 +139,11 @@ def experiment_rate(dataset, num_networks, optimizer, interval, iterations,
 
     def train(unused_dataset, num, steps, unused_optimizer, unused_interval):
       output_dir = os.path.join(scratch, 'run{}'.format(next(runs)))
-      run_experiment(location, output_dir, dataset, num, steps, optimizer,
-                     interval)
+      lottery_experiment.lottery_experiment(
+          output_dir, iterations=0, trials=num, dataset='mnist',
+          data_location=location, validate_size=dataset.validate.num_examples,
+          training_len='{}it'.format(steps), test_interval=interval,
+          optimizer=optimizer)
       shutil.rmtree(output_dir)
     return pack_rate(dataset, num_networks, optimizer, interval, iterations,
                      short, repeats, train=train)
@@ -465,33 +458,16 @@ def pack_rate(dataset, num_networks, optimizer, interval, iterations, short,
               repeats, train=train_pack):
   """Marginal network-steps/s of a pack: N (long - short) / (t_long - t_short).
 
-  Best of `repeats` (long, short) pairs. With `short` 0, or when the
-  difference is lost in the noise (under a tenth of the long run: too few
-  steps), the long run's own rate, set-up included, is taken instead: an
-  underestimate, never a wild number. `train` is train_pack or what takes
-  its arguments.
+  train_speed.marginal_rate's (best of `repeats` (long, short) pairs; with
+  `short` 0 or lost in the noise, the long run's own rate). `train` is
+  train_pack or what takes its arguments.
   """
   def seconds(steps):
     start = time.perf_counter()
     train(dataset, num_networks, steps, optimizer, interval)
     return time.perf_counter() - start
-
-  best = 0.0
-  for _ in range(repeats):
-    long_run = seconds(iterations)
-    elapsed = long_run - seconds(short) if short else 0
-    if elapsed > long_run / 10:
-      rate = (iterations - short) / elapsed
-    else:
-      rate = iterations / long_run
-    best = max(best, num_networks * rate)
-  return best
-
-
-def peak_rss_bytes():
-  """This process's peak resident set size (getrusage ru_maxrss), in bytes."""
-  peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-  return peak if sys.platform == 'darwin' else peak * 1024  # Linux: KiB
+  return num_networks * train_speed.marginal_rate(seconds, iterations, short,
+                                                  repeats)
 
 
 def measure_size(dataset, num_networks, optimizer, iterations, short,
@@ -540,14 +516,10 @@ def measure_size(dataset, num_networks, optimizer, iterations, short,
 
 def _child(num_networks, optimizer, iterations, short, repeats, experiment):
   """measure_size in a fresh process; adds its peak RSS ('rss', bytes)."""
-  command = [sys.executable, '-m', 'lottery_ticket.bench.packed_speed',
-             '--child={}'.format(num_networks), '--optimizer=' + optimizer,
-             '--iterations={}'.format(iterations), '--short={}'.format(short),
-             '--repeats={}'.format(repeats),
-             '--experiment={}'.format(bool(experiment))]
-  done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
-  line = [l for l in done.stdout.splitlines() if l.startswith(_CHILD_MARK)][-1]
-  return json.loads(line[len(_CHILD_MARK):])
+  return json.loads(train_speed.child_result(
+      'lottery_ticket.bench.packed_speed', _CHILD_MARK, child=num_networks,
+      optimizer=optimizer, iterations=iterations, short=short,
+      repeats=repeats, experiment=bool(experiment)))
 
 
 # The report ---------------------------------------------------------------------
@@ -555,12 +527,6 @@ def _child(num_networks, optimizer, iterations, short, repeats, experiment):
 
 def _row(cells, widths):
   return '  '.join('{:>{}}'.format(c, w) for c, w in zip(cells, widths))
-
-
-def final_line(num_networks, mode, percent, ratio):
-  """`pack of 8 with evaluation: 63% of the roofline, 2.10 x one network`."""
-  return 'pack of {} {}: {:.0f}% of the roofline, {:.2f} x one network'.format(
-      num_networks, mode, percent, ratio)
 
 
 def score(results, steps, bytes_per_second):
@@ -639,11 +605,7 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
     (and EXPERIMENT, the experiment path's child) -> peak RSS in bytes
     (empty without children).
   """
-  out = out or sys.stdout
-
-  def say(*args):
-    print(*args, file=out, flush=True)
-
+  say = functools.partial(print, file=out or sys.stdout, flush=True)
   short = interval if short is None else short
   sizes = sorted(set(sizes) | {1})
   steps = {mode: dataclasses.replace(lenet_step(dataset, optimizer, evaluated),
@@ -688,19 +650,15 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
         'process, its own copy of the data): {:.2f} GiB'.format(
             last, rss[EXPERIMENT] / 2**30))
   for mode, _ in MODES:
-    say(final_line(last, mode, results[last, mode]['percent'],
-                   results[last, mode]['ratio']))
+    say('pack of {} {}: {:.0f}% of the roofline, {:.2f} x one network'.format(
+        last, mode, results[last, mode]['percent'],
+        results[last, mode]['ratio']))
   evaluated = results[last, MODES[0][0]]
-  say(experiment_line(last, 100 * experiment / evaluated['steps']))
+  say('the lottery experiment\'s own path, pack of {}: {:.0f}% of the '
+      'trainer\'s rate'.format(last, 100 * experiment / evaluated['steps']))
   say(headline(experiment, evaluated['roofline']))
   results[last, EXPERIMENT] = experiment
   return results, rss
-
-
-def experiment_line(num_networks, percent):
-  """`the lottery experiment's own path, pack of 8: P% of the trainer's rate`."""
-  return ('the lottery experiment\'s own path, pack of {}: {:.0f}% of the '
-          'trainer\'s rate'.format(num_networks, percent))
 
 
 def _sizes(sizes):
@@ -735,11 +693,13 @@ def main(sizes='1,2,4,8,16', iterations=2000, short=100, repeats=1,
       path instead.
   """
   optimizers.check_name(optimizer)
-  dataset = train_speed._dataset()  # pylint: disable=protected-access
+  dataset = train_speed.random_dataset()
   if child:
     measured = measure_size(dataset, child, optimizer, iterations, short,
                             repeats, experiment=experiment)
-    measured['rss'] = peak_rss_bytes()
+    # Its peak resident set size: getrusage's ru_maxrss, KiB on Linux.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    measured['rss'] = peak if sys.platform == 'darwin' else peak * 1024
     print(_CHILD_MARK + json.dumps(measured), flush=True)
     return
   progress.notice('packed_speed: about a minute per pack size and mode '

@@ -27,8 +27,8 @@ import time
 import numpy as np
 
 from lottery_ticket import command_line
+from lottery_ticket.bench import train_speed
 from lottery_ticket.foundations.models import architectures
-from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations.training import optimizers
 from lottery_ticket.foundations.storage import progress
 from lottery_ticket.foundations.training import schedules
@@ -56,15 +56,6 @@ def hyperparameters(network):
     return spec, (28, 28, 1)
   raise ValueError('No such network: {!r} (choose from: {})'.format(
       network, ', '.join(NETWORKS)))
-
-
-def _dataset(input_shape, seed=0):
-  rng = np.random.default_rng(seed)
-  images = rng.random((70000,) + tuple(input_shape), dtype=np.float32)
-  labels = rng.integers(0, 10, 70000)
-  return dataset_base.DatasetBase(images[:60000], labels[:60000],
-                                  images[60000:], labels[60000:],
-                                  train_order_seed=seed)
 
 
 def _masks(method, spec, input_shape):
@@ -162,7 +153,8 @@ def main(network='mlp', rounds=8, chunk=500, threads=1,
   chunk = int(chunk)
   if chunk % UPDATE_FREQ:
     raise ValueError('chunk must be a multiple of {}'.format(UPDATE_FREQ))
-  dataset = _dataset(hyperparameters(network)[1])
+  dataset = train_speed.random_dataset(hyperparameters(network)[1],
+                                        validate_size=0)
   total = (int(rounds) + 1) * chunk
   loops = [Loop(m, network, dataset, total, threads, int(grow_batch_size))
            for m in METHODS]

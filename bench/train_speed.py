@@ -31,16 +31,20 @@ from lottery_ticket.mnist_fc import constants
 INTERVAL = 100
 
 
-def _dataset(seed=0):
-  """MNIST-shaped random data, its images aligned so that the splits and the
-  trainer's graph hold them without a copy (dataset_base.aligned)."""
+def random_dataset(input_shape=(784,), validate_size=5000, seed=0):
+  """Random data of MNIST's sizes (60,000 train, of which `validate_size`
+  held out, and 10,000 test) in `input_shape`, its images aligned so that
+  the splits and the trainer's graph hold them without a copy
+  (dataset_base.aligned)."""
   rng = np.random.default_rng(seed)
-  images = dataset_base.aligned(np.empty((70000, 784), np.float32))
+  images = dataset_base.aligned(
+      np.empty((70000,) + tuple(input_shape), np.float32))
   rng.random(dtype=np.float32, out=images)
   labels = rng.integers(0, 10, 70000)
   return dataset_base.DatasetBase(images[:60000], labels[:60000],
                                   images[60000:], labels[60000:],
-                                  validate_size=5000, train_order_seed=seed)
+                                  validate_size=validate_size,
+                                  train_order_seed=seed)
 
 
 def _model(dataset):
@@ -92,33 +96,47 @@ def feed_dict_loop(dataset, iterations, config=None):
       return time.time() - start
 
 
-def steps_per_second(loop, dataset, iterations, repeats, on_run=None):
+def marginal_rate(seconds, iterations, short, repeats):
   """Marginal steps/s: (N - N0) / (t(N) - t(N0)), best of `repeats`.
 
   The difference of a long and a short run cancels the one-off set-up (graph
   building, copying the data into the graph), which a 50,000-iteration run
-  amortises, and leaves the steady-state rate of the loop.
+  amortises, and leaves the steady-state rate of the loop. With `short` 0,
+  or when the difference is lost in the noise (under a tenth of the long
+  run: too few steps), the long run's own rate, set-up included, is taken
+  instead: an underestimate, never a wild number.
 
   Args:
-    loop: callable(dataset, iterations) -> seconds.
-    dataset: the data.
+    seconds: callable(steps) -> the seconds a run of that many steps takes.
     iterations: the long run's length.
+    short: the short run's length.
     repeats: how many (long, short) pairs to time.
-    on_run: optional callable() called after each timed run (progress).
   """
-  short = INTERVAL
   best = 0.0
-  on_run = on_run or (lambda: None)
   for _ in range(repeats):
-    long_run = loop(dataset, iterations)
-    on_run()
-    elapsed = long_run - loop(dataset, short)
-    on_run()
-    best = max(best, (iterations - short) / max(elapsed, 1e-9))
+    long_run = seconds(iterations)
+    elapsed = long_run - seconds(short) if short else 0
+    if elapsed > long_run / 10:
+      best = max(best, (iterations - short) / elapsed)
+    else:
+      best = max(best, iterations / long_run)
   return best
 
 
 _CHILD_MARK = 'train_speed child result: '
+
+
+def child_result(module, mark, env=None, **flags):
+  """What `python -m module --flag=value ...` prints after `mark` (on the
+  last line so marked): a measurement a child process made in a process of
+  its own (TensorFlow sizes its thread pools once per process; a peak
+  resident set size is a process's own)."""
+  done = subprocess.run(
+      [sys.executable, '-m', module] +
+      ['--{}={}'.format(name, value) for name, value in flags.items()],
+      check=True, stdout=subprocess.PIPE, text=True, env=env)
+  line = [l for l in done.stdout.splitlines() if l.startswith(mark)][-1]
+  return line[len(mark):]
 
 
 def library_with_threads(intra_op_threads, iterations, repeats):
@@ -127,13 +145,9 @@ def library_with_threads(intra_op_threads, iterations, repeats):
   per process, so each setting needs a process of its own)."""
   from lottery_ticket.foundations.training import session  # pylint: disable=g-import-not-at-top
   env = dict(os.environ, **{session.INTRA_ENV: str(intra_op_threads)})
-  done = subprocess.run(
-      [sys.executable, '-m', 'lottery_ticket.bench.train_speed',
-       '--iterations={}'.format(iterations), '--repeats={}'.format(repeats),
-       '--child=True'], check=True, stdout=subprocess.PIPE, text=True,
-      env=env)
-  line = [l for l in done.stdout.splitlines() if l.startswith(_CHILD_MARK)][-1]
-  return float(line[len(_CHILD_MARK):])
+  return float(child_result('lottery_ticket.bench.train_speed', _CHILD_MARK,
+                            env, iterations=iterations, repeats=repeats,
+                            child=True))
 
 
 def main(iterations=3000, repeats=2, quiet=False, child=False):
@@ -147,18 +161,24 @@ def main(iterations=3000, repeats=2, quiet=False, child=False):
     child: internal: time the trainer alone and print it for the parent.
   """
   from lottery_ticket.foundations.training import session  # pylint: disable=g-import-not-at-top
-  dataset = _dataset()
+  dataset = random_dataset()
   if child:
-    print(_CHILD_MARK + repr(steps_per_second(library, dataset, iterations,
-                                              repeats)), flush=True)
+    print(_CHILD_MARK + repr(marginal_rate(
+        functools.partial(library, dataset), iterations, INTERVAL, repeats)),
+          flush=True)
     return
   loops = (library, feed_dict_loop,
            functools.partial(feed_dict_loop, config=session.session_config()))
   with progress.Bar(2 * repeats * len(loops) + 2, 'train_speed', unit='runs',
                     quiet=quiet) as bar:
+
+    def run(loop, steps):
+      seconds = loop(dataset, steps)
+      bar.update()
+      return seconds
     ours, base, tuned = [
-        steps_per_second(loop, dataset, iterations, repeats,
-                         on_run=bar.update) for loop in loops]
+        marginal_rate(functools.partial(run, loop), iterations, INTERVAL,
+                      repeats) for loop in loops]
     threads = {}
     for count in (1, 0):
       threads[count] = library_with_threads(count, iterations, repeats)
