@@ -35,23 +35,9 @@ def _stderr_silenced():
     os.close(devnull)
 
 
-class _QuietLoader(importlib.abc.Loader):
-  """Runs the real loader of `tensorflow` with stderr silenced."""
-
-  def __init__(self, loader):
-    self._loader = loader
-
-  def create_module(self, spec):
-    return self._loader.create_module(spec)
-
-  def exec_module(self, module):
-    module.__spec__.loader = self._loader
-    module.__loader__ = self._loader
-    with _stderr_silenced():
-      self._loader.exec_module(module)
-
-
 class _QuietFinder(importlib.abc.MetaPathFinder):
+  """Finds `tensorflow` once, its real loader told to execute it with stderr
+  silenced (for that one execution: the module keeps the real loader)."""
 
   def find_spec(self, name, path=None, target=None):
     if name != 'tensorflow':
@@ -59,7 +45,13 @@ class _QuietFinder(importlib.abc.MetaPathFinder):
     sys.meta_path.remove(self)
     spec = importlib.util.find_spec(name)
     if spec is not None and spec.loader is not None:
-      spec.loader = _QuietLoader(spec.loader)
+      loader = spec.loader
+
+      def exec_module(module):
+        del loader.exec_module  # the class's own again from now on
+        with _stderr_silenced():
+          loader.exec_module(module)
+      loader.exec_module = exec_module
     return spec
 
 

@@ -361,16 +361,16 @@ def run(runner, argv=None):
     values = read_command_line(runner, argv)
     fire.Fire(_called_with(runner.function, values, returned.append),
               command=split_words(runner, argv)[1], name=runner.name)
-  except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (Terminated)
+  # Ctrl-C or SIGTERM (Terminated); ImportError: an optional dependency
+  # (matplotlib) is missing.
+  except (KeyboardInterrupt, ValueError, OSError, ImportError) as error:
     _interrupts.interrupt_exits()
-    _clean_up(runner)
-    signum = _interrupts.signal_of(interrupt)
-    print(_interrupts.message(runner.name, signum), file=sys.stderr)
-    sys.exit(_interrupts.exit_status(signum))
-  except (ValueError, OSError, ImportError) as error:
-    # ImportError: an optional dependency (matplotlib) is missing.
-    _interrupts.interrupt_exits()
-    _clean_up(runner)
+    if runner.cleanup is not None:
+      runner.cleanup()
+    if isinstance(error, KeyboardInterrupt):
+      signum = _interrupts.signal_of(error)
+      print(_interrupts.message(runner.name, signum), file=sys.stderr)
+      sys.exit(_interrupts.exit_status(signum))
     print('{}: error: {}'.format(runner.name, one_line(error)),
           file=sys.stderr)
     sys.exit(2)
@@ -401,8 +401,3 @@ def _called_with(function, values, keep):
   def call(**unused_fire_reading):
     keep(function(**values))
   return call
-
-
-def _clean_up(runner):
-  if runner.cleanup is not None:
-    runner.cleanup()

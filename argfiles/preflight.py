@@ -130,6 +130,7 @@ def missing_dataset(name, location=None):
     None, or a one-line description of the problem with its remedy.
   """
   from lottery_ticket.datasets import dataset_cifar10  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.datasets import download  # pylint: disable=g-import-not-at-top
   from lottery_ticket.datasets import idx_image_dataset  # pylint: disable=g-import-not-at-top
   from lottery_ticket.datasets import registry  # pylint: disable=g-import-not-at-top
   if name not in registry.NAMES:
@@ -139,9 +140,6 @@ def missing_dataset(name, location=None):
     if importlib.util.find_spec('sklearn') is None:
       return 'the digits dataset needs scikit-learn: pip install scikit-learn'
     return None
-  download = 'python -m {} --dataset={}{}'.format(
-      dataset_cifar10.DOWNLOAD_MODULE, name,
-      ' --location=' + location if location else '')
   path = location or registry.default_location(name)
   if name == 'cifar10':
     directory = dataset_cifar10.batch_directory(path)
@@ -150,14 +148,8 @@ def missing_dataset(name, location=None):
     directory, wanted = os.path.dirname(path), (os.path.basename(path),)
   else:
     directory, wanted = path, idx_image_dataset.FILE_NAMES
-  missing = [os.path.join(directory, f) for f in wanted
-             if not os.path.isfile(os.path.join(directory, f))]
-  if not missing:
-    return None
-  more = (' (and {} more of its {} files)'.format(len(missing) - 1, len(wanted))
-          if len(missing) > 1 else '')
-  return '{}: no such file{}; download {} with: {}'.format(
-      missing[0], more, name, download)
+  return download.missing_files([os.path.join(directory, f) for f in wanted],
+                                name, location)
 
 
 def check_datasets(lines, cwd=None):

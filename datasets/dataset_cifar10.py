@@ -27,7 +27,6 @@ CHANNELS = 3
 RECORD_BYTES = 1 + CHANNELS * SIDE * SIDE
 RECORDS_PER_BATCH = 10000
 NUM_CLASSES = 10
-DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'
 # Per-channel (red, green, blue) mean and standard deviation that OpenLTH
 # normalises CIFAR-10 with (datasets/cifar10.py: torchvision's Normalize with
 # the ImageNet statistics), for pixels scaled to [0, 1].
@@ -129,13 +128,10 @@ class DatasetCifar10(dataset_base.DatasetBase):
     """
     directory = batch_directory(location)
     self.location = directory
-    missing = [path for path, _ in _batches(directory)
-               if not os.path.isfile(path)]
-    if missing:
-      raise DatasetError(
-          '{}: no such file; download cifar10 with: python -m {} '
-          '--dataset=cifar10 --location={}'.format(
-              missing[0], DOWNLOAD_MODULE, location))
+    problem = download_lib.missing_files(
+        [path for path, _ in _batches(directory)], 'cifar10', location)
+    if problem:
+      raise DatasetError(problem)
     expected = RECORDS_PER_BATCH if verify else None
     train_images, train_labels = _read_split(
         [os.path.join(directory, name) for name in TRAIN_BATCHES], expected,

@@ -20,6 +20,32 @@ from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations.storage import dir_lock
 
 _CHUNK_BYTES = 1 << 20
+# The command line that downloads a dataset.
+DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'
+
+
+def missing_files(paths, name, location=None):
+  """What is missing of a dataset's files, in one line, or None.
+
+  Args:
+    paths: the files dataset `name` needs.
+    name: the dataset.
+    location: where the download command should put it (None: its default
+      location).
+
+  Returns:
+    None when every file of `paths` exists; else the first missing one (and
+    how many more are), and the command that downloads the dataset.
+  """
+  missing = [path for path in paths if not os.path.isfile(path)]
+  if not missing:
+    return None
+  more = (' (and {} more of its {} files)'.format(len(missing) - 1,
+                                                  len(paths))
+          if len(missing) > 1 else '')
+  return ('{}: no such file{}; download {} with: python -m {} --dataset={}{}'
+          .format(missing[0], more, name, DOWNLOAD_MODULE, name,
+                  ' --location={}'.format(location) if location else ''))
 
 
 def md5sum(path):

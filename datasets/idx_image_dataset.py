@@ -38,7 +38,6 @@ TEST_IMAGES = 't10k-images-idx3-ubyte.gz'
 TEST_LABELS = 't10k-labels-idx1-ubyte.gz'
 FILE_NAMES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
 NPZ_KEYS = ('x_train', 'y_train', 'x_test', 'y_test')
-DOWNLOAD_MODULE = 'lottery_ticket.mnist_fc.runners.download_data'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,14 +63,9 @@ class IdxImageSpec(object):
 def _read_directory(directory, spec, verify):
   """The four raw arrays from the IDX files in `directory`."""
   paths = [os.path.join(directory, name) for name in FILE_NAMES]
-  missing = [path for path in paths if not os.path.isfile(path)]
-  if missing:
-    more = (' (and {} more of the 4 files)'.format(len(missing) - 1)
-            if len(missing) > 1 else '')
-    raise DatasetError('{}: no such file{}; download {} with: python -m {} '
-                       '--dataset={} --location={}'.format(
-                           missing[0], more, spec.name, DOWNLOAD_MODULE,
-                           spec.name, directory))
+  problem = download_lib.missing_files(paths, spec.name, directory)
+  if problem:
+    raise DatasetError(problem)
   arrays = []
   for name, path in zip(FILE_NAMES, paths):
     data = idx.read_bytes(path)
