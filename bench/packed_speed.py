@@ -329,14 +329,16 @@ def optimizer_slots(optimizer):
     return len(instance.get_slot_names())
 
 
-def lenet_step(dataset, optimizer, evaluated):
-  """The Step of LeNet-300-100 on `dataset` at the runners' defaults."""
+def lenet_step(dataset, optimizer, evaluated,
+               interval=train_options.TEST_INTERVAL):
+  """The Step of LeNet-300-100 on `dataset` at the runners' defaults,
+  evaluated (if `evaluated`) every `interval` steps."""
   widths = (int(np.prod(dataset.input_shape)),) + tuple(
       units for units, _ in constants.HYPERPARAMETERS['layers'])
   splits = tuple(split.num_examples for split in (dataset.validate,
                                                   dataset.test) if split)
   return Step(widths, train_options.BATCH_SIZE, optimizer_slots(optimizer),
-              eval_splits=splits if evaluated else ())
+              eval_splits=splits if evaluated else (), interval=interval)
 
 
 # Measurements -------------------------------------------------------------------
@@ -491,8 +493,7 @@ def measure_size(dataset, num_networks, optimizer, iterations, short,
       dataset.input_shape))
   out = {}
   for mode, evaluated in () if experiment else MODES:
-    step = dataclasses.replace(lenet_step(dataset, optimizer, evaluated),
-                               interval=interval)
+    step = lenet_step(dataset, optimizer, evaluated, interval)
     flop_rate = matmul_rate(num_networks, step, matmul_seconds)
     progress.notice('  N = {}, {}: matrix products {:.1f} GFLOP/s; '
                     'training ({} and {} steps)...'.format(
@@ -608,8 +609,7 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
   say = functools.partial(print, file=out or sys.stdout, flush=True)
   short = interval if short is None else short
   sizes = sorted(set(sizes) | {1})
-  steps = {mode: dataclasses.replace(lenet_step(dataset, optimizer, evaluated),
-                                     interval=interval)
+  steps = {mode: lenet_step(dataset, optimizer, evaluated, interval)
            for mode, evaluated in MODES}
   _print_model(steps, say)
   progress.notice('packed_speed: memory bandwidth ({} MB arrays)'.format(

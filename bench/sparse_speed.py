@@ -158,8 +158,7 @@ def main(network='mlp', rounds=8, chunk=500, threads=1,
   total = (int(rounds) + 1) * chunk
   loops = [Loop(m, network, dataset, total, threads, int(grow_batch_size))
            for m in METHODS]
-  best_cpu = {m: np.inf for m in METHODS}
-  best_wall = {m: np.inf for m in METHODS}
+  best = {m: (np.inf, np.inf) for m in METHODS}  # (CPU, wall) seconds
   with progress.Bar((int(rounds) + 1) * len(loops), 'sparse_speed',
                     unit='chunks', quiet=quiet) as bar:
     for loop in loops:
@@ -167,13 +166,11 @@ def main(network='mlp', rounds=8, chunk=500, threads=1,
       bar.update()
     for _ in range(int(rounds)):
       for loop in loops:
-        cpu, wall = loop.run(chunk)
-        best_cpu[loop.method] = min(best_cpu[loop.method], cpu)
-        best_wall[loop.method] = min(best_wall[loop.method], wall)
+        best[loop.method] = tuple(map(min, best[loop.method], loop.run(chunk)))
         bar.update()
   for loop in loops:
     loop.close()
-  rate = {m: chunk / best_cpu[m] for m in METHODS}
+  rate = {m: chunk / best[m][0] for m in METHODS}
   print('{}, batch {}, sparsity {:.0%}, mask update every {} steps, RigL '
         'growth batch {}; {} thread(s); best of {} chunks of {} steps'.format(
             network, BATCH_SIZE, SPARSITY, UPDATE_FREQ, grow_batch_size,
@@ -183,7 +180,7 @@ def main(network='mlp', rounds=8, chunk=500, threads=1,
   for method in METHODS:
     print('{:10s}  {:13.0f} {:10.3f} {:10.3f} {:13.0f}'.format(
         method, rate[method], rate[method] / rate['dense'],
-        rate[method] / rate['static'], chunk / best_wall[method]))
+        rate[method] / rate['static'], chunk / best[method][1]))
 
 
 RUNNER = command_line.command(main, 'bench.sparse_speed')

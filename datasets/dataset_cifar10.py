@@ -128,16 +128,13 @@ class DatasetCifar10(dataset_base.DatasetBase):
     """
     directory = batch_directory(location)
     self.location = directory
-    problem = download_lib.missing_files(
-        [path for path, _ in _batches(directory)], 'cifar10', location)
+    paths = batch_paths(directory)
+    problem = download_lib.missing_files(paths, 'cifar10', location)
     if problem:
       raise DatasetError(problem)
     expected = RECORDS_PER_BATCH if verify else None
-    train_images, train_labels = _read_split(
-        [os.path.join(directory, name) for name in TRAIN_BATCHES], expected,
-        flatten)
-    test_images, test_labels = _read_split(
-        [os.path.join(directory, TEST_BATCH)], expected, flatten)
+    train_images, train_labels = _read_split(paths[:-1], expected, flatten)
+    test_images, test_labels = _read_split(paths[-1:], expected, flatten)
     self.black = [0.0] * CHANNELS
     if normalized:
       train_images = normalize(train_images)
@@ -150,16 +147,18 @@ class DatasetCifar10(dataset_base.DatasetBase):
                      permute_labels=permute_labels)
 
 
-def _batches(directory):
-  """(path, size at publication) of each of the six batches."""
-  return [(os.path.join(directory, name), RECORDS_PER_BATCH * RECORD_BYTES)
+def batch_paths(directory):
+  """The paths of the six batches in `directory`: the five training batches,
+  then the test batch."""
+  return [os.path.join(directory, name)
           for name in TRAIN_BATCHES + (TEST_BATCH,)]
 
 
 def _complete(directory):
   """Whether `directory` holds all six batches at their published sizes."""
-  return all(os.path.isfile(path) and os.path.getsize(path) == size
-             for path, size in _batches(directory))
+  return all(os.path.isfile(path) and
+             os.path.getsize(path) == RECORDS_PER_BATCH * RECORD_BYTES
+             for path in batch_paths(directory))
 
 
 def download_cifar10(directory, url=CIFAR10_URL, md5=CIFAR10_MD5, timeout=60):

@@ -35,10 +35,6 @@ _TYPE_CODES = {
 }
 
 
-def _is_gzip(path):
-  return str(path).endswith('.gz')
-
-
 def read_bytes(path):
   """The decompressed contents of an IDX file (gzipped if named .gz).
 
@@ -46,10 +42,8 @@ def read_bytes(path):
     DatasetError: if the file is missing or is a damaged or truncated gzip.
   """
   try:
-    if _is_gzip(path):
-      with gzip.open(path, 'rb') as f:
-        return f.read()
-    with open(path, 'rb') as f:
+    opener = gzip.open if str(path).endswith('.gz') else open
+    with opener(path, 'rb') as f:
       return f.read()
   except FileNotFoundError:
     raise DatasetError('{}: no such file'.format(path)) from None
@@ -150,7 +144,7 @@ def write_idx(path, array):
       '>{}I'.format(array.ndim), *array.shape)
   payload = np.ascontiguousarray(array, dtype=_TYPE_CODES[code]).tobytes()
   with open(path, 'wb') as f:
-    if _is_gzip(path):
+    if str(path).endswith('.gz'):
       # mtime=0 keeps the bytes (and so the md5) a function of the array.
       with gzip.GzipFile(filename='', mode='wb', fileobj=f, mtime=0) as gz:
         gz.write(header + payload)
