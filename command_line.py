@@ -309,18 +309,16 @@ def command(function, name):
 
 
 def _described(doc):
-  """{parameter: its text} of a docstring's Args section."""
-  described = {}
-  current = None
-  arg_indent = None
-  in_args = False
-  for line in doc.splitlines():
+  """{parameter: its text} of a docstring's Args section (`a, b: text`
+  describes both; a deeper or colon-free line continues the text)."""
+  described, names, arg_indent = {}, [], None
+  lines = doc.splitlines()
+  starts = [i for i, line in enumerate(lines)
+            if line.strip() in ('Args:', 'Arguments:')]
+  for line in lines[starts[0] + 1:] if starts else ():
     stripped = line.strip()
     indent = len(line) - len(line.lstrip())
-    if stripped in ('Args:', 'Arguments:'):
-      in_args = True
-      continue
-    if not in_args or not stripped:
+    if not stripped:
       continue
     if arg_indent is None:
       arg_indent = indent
@@ -328,12 +326,11 @@ def _described(doc):
       break  # the next section (Returns:, Raises:)
     head, colon, rest = stripped.partition(':')
     if indent == arg_indent and colon:
-      current = head.replace('**', '')
-      for one in current.split(','):
-        described[one.strip()] = rest.strip()
-    elif current:
-      for one in current.split(','):
-        described[one.strip()] += ' ' + stripped
+      names = [one.strip() for one in head.replace('**', '').split(',')]
+      described.update((one, rest.strip()) for one in names)
+    else:
+      for one in names:
+        described[one] += ' ' + stripped
   return described
 
 
