@@ -1,4 +1,4 @@
-"""Reading and writing IDX files, the array format of MNIST and Fashion-MNIST.
+"""Reading IDX files, the array format of MNIST and Fashion-MNIST.
 
 An IDX file is a header followed by the raw array, all big-endian:
 
@@ -119,34 +119,3 @@ def parse_idx(data, path, expected_magic=None):
                                    expected_bytes, dims))
   array = np.frombuffer(data, dtype=dtype, count=count, offset=header_length)
   return array.reshape(dims).astype(dtype.newbyteorder('='))
-
-
-def write_idx(path, array):
-  """Writes an array as an IDX file, gzipped if `path` ends in .gz.
-
-  Args:
-    path: the file to write.
-    array: an array of at least one dimension whose dtype is one of uint8,
-      int8, int16, int32, float32, float64.
-
-  Raises:
-    DatasetError: if the array's dtype or shape cannot be stored as IDX.
-  """
-  array = np.asarray(array)
-  codes = {dtype.newbyteorder('='): code for code, dtype in _TYPE_CODES.items()}
-  code = codes.get(array.dtype.newbyteorder('='))
-  if code is None:
-    raise DatasetError('cannot write dtype {} as IDX (supported: uint8, int8, '
-                       'int16, int32, float32, float64)'.format(array.dtype))
-  if not 1 <= array.ndim <= 255 or max(array.shape) >= 2**32:
-    raise DatasetError('cannot write shape {} as IDX'.format(array.shape))
-  header = bytes([0, 0, code, array.ndim]) + struct.pack(
-      '>{}I'.format(array.ndim), *array.shape)
-  payload = np.ascontiguousarray(array, dtype=_TYPE_CODES[code]).tobytes()
-  with open(path, 'wb') as f:
-    if str(path).endswith('.gz'):
-      # mtime=0 keeps the bytes (and so the md5) a function of the array.
-      with gzip.GzipFile(filename='', mode='wb', fileobj=f, mtime=0) as gz:
-        gz.write(header + payload)
-    else:
-      f.write(header + payload)

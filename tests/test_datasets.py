@@ -11,6 +11,7 @@ import io
 import os
 import pathlib
 import shutil
+import struct
 import tarfile
 
 import numpy as np
@@ -49,6 +50,39 @@ def _md5(path):
   return hashlib.md5(pathlib.Path(path).read_bytes()).hexdigest()
 
 
+def _write_idx(path, array):
+  """Writes an array as an IDX file, gzipped if `path` ends in .gz (the
+  fixtures' writer: the library only reads IDX).
+
+  Args:
+    path: the file to write.
+    array: an array of at least one dimension whose dtype is one of uint8,
+      int8, int16, int32, float32, float64.
+
+  Raises:
+    DatasetError: if the array's dtype or shape cannot be stored as IDX.
+  """
+  array = np.asarray(array)
+  types = idx._TYPE_CODES  # pylint: disable=protected-access
+  codes = {dtype.newbyteorder('='): code for code, dtype in types.items()}
+  code = codes.get(array.dtype.newbyteorder('='))
+  if code is None:
+    raise DatasetError('cannot write dtype {} as IDX (supported: uint8, int8, '
+                       'int16, int32, float32, float64)'.format(array.dtype))
+  if not 1 <= array.ndim <= 255 or max(array.shape) >= 2**32:
+    raise DatasetError('cannot write shape {} as IDX'.format(array.shape))
+  header = bytes([0, 0, code, array.ndim]) + struct.pack(
+      '>{}I'.format(array.ndim), *array.shape)
+  payload = np.ascontiguousarray(array, dtype=types[code]).tobytes()
+  with open(path, 'wb') as f:
+    if str(path).endswith('.gz'):
+      # mtime=0 keeps the bytes (and so the md5) a function of the array.
+      with gzip.GzipFile(filename='', mode='wb', fileobj=f, mtime=0) as gz:
+        gz.write(header + payload)
+    else:
+      f.write(header + payload)
+
+
 def _write_mnist_like(directory, num_train=50, num_test=20, side=28, seed=0):
   """Writes four small random IDX files under the published names.
 
@@ -64,7 +98,7 @@ def _write_mnist_like(directory, num_train=50, num_test=20, side=28, seed=0):
   )
   os.makedirs(directory, exist_ok=True)
   for name, array in zip(idx_image_dataset.FILE_NAMES, arrays):
-    idx.write_idx(os.path.join(directory, name), array)
+    _write_idx(os.path.join(directory, name), array)
   return arrays
 
 
@@ -98,7 +132,7 @@ def _write_cifar(directory, records_per_batch=3):
 def test_idx_round_trip(tmp_path, name, dtype):
   array = (np.arange(2 * 3 * 5) - 7).reshape(2, 3, 5).astype(dtype)
   path = tmp_path / name
-  idx.write_idx(path, array)
+  _write_idx(path, array)
   back = idx.read_idx(path)
   assert back.dtype == np.dtype(dtype)
   np.testing.assert_array_equal(back, array)
@@ -107,14 +141,14 @@ def test_idx_round_trip(tmp_path, name, dtype):
 
 def test_idx_header_is_the_published_layout(tmp_path):
   path = tmp_path / 'labels.idx'
-  idx.write_idx(path, np.array([7, 2, 1], np.uint8))
+  _write_idx(path, np.array([7, 2, 1], np.uint8))
   assert path.read_bytes() == bytes.fromhex('00000801' '00000003' '070201')
 
 
 def test_idx_gzip_is_deterministic(tmp_path):
   array = np.arange(12, dtype=np.uint8).reshape(3, 4)
-  idx.write_idx(tmp_path / 'a.gz', array)
-  idx.write_idx(tmp_path / 'b.gz', array)
+  _write_idx(tmp_path / 'a.gz', array)
+  _write_idx(tmp_path / 'b.gz', array)
   assert _md5(tmp_path / 'a.gz') == _md5(tmp_path / 'b.gz')
 
 
@@ -128,7 +162,7 @@ def test_idx_wrong_magic(tmp_path):
 
 def test_idx_unexpected_magic_names_both(tmp_path):
   path = tmp_path / 'labels.idx'
-  idx.write_idx(path, np.zeros(4, np.uint8))
+  _write_idx(path, np.zeros(4, np.uint8))
   with pytest.raises(DatasetError,
                      match=r'labels.idx: IDX magic 0x00000801, expected '
                      r'0x00000803'):
@@ -137,7 +171,7 @@ def test_idx_unexpected_magic_names_both(tmp_path):
 
 def test_idx_truncated_gzip(tmp_path):
   path = tmp_path / 'cut-images-idx3-ubyte.gz'
-  idx.write_idx(path, np.random.default_rng(0).integers(
+  _write_idx(path, np.random.default_rng(0).integers(
       0, 256, (20, 28, 28), dtype=np.uint8))
   data = path.read_bytes()
   path.write_bytes(data[:len(data) // 2])
@@ -148,7 +182,7 @@ def test_idx_truncated_gzip(tmp_path):
 
 def test_idx_not_gzip(tmp_path):
   path = tmp_path / 'plain.idx.gz'
-  idx.write_idx(tmp_path / 'plain.idx', np.zeros(3, np.uint8))
+  _write_idx(tmp_path / 'plain.idx', np.zeros(3, np.uint8))
   shutil.copy(tmp_path / 'plain.idx', path)
   with pytest.raises(DatasetError, match=r'plain.idx.gz: damaged gzip'):
     idx.read_idx(path)
@@ -159,7 +193,7 @@ def test_idx_not_gzip(tmp_path):
                                           (None, '1 bytes more than the 12')])
 def test_idx_byte_count_must_match(tmp_path, cut, message):
   path = tmp_path / 'odd.idx.gz'
-  idx.write_idx(tmp_path / 'odd.idx', np.zeros((3, 4), np.uint8))
+  _write_idx(tmp_path / 'odd.idx', np.zeros((3, 4), np.uint8))
   data = (tmp_path / 'odd.idx').read_bytes()
   data = data[:cut] if cut else data + b'\x00'
   with gzip.open(path, 'wb') as f:
@@ -175,7 +209,7 @@ def test_idx_missing_file(tmp_path):
 
 def test_idx_writer_rejects_unsupported_dtype(tmp_path):
   with pytest.raises(DatasetError, match='int64'):
-    idx.write_idx(tmp_path / 'x.idx', np.zeros(3, np.int64))
+    _write_idx(tmp_path / 'x.idx', np.zeros(3, np.int64))
 
 
 # Checksums and downloads.
@@ -350,7 +384,7 @@ def test_fashion_mnist_shares_the_loader(tmp_path):
 
 def test_labels_out_of_range_name_the_file(tmp_path):
   _write_mnist_like(tmp_path)
-  idx.write_idx(tmp_path / idx_image_dataset.TEST_LABELS,
+  _write_idx(tmp_path / idx_image_dataset.TEST_LABELS,
                 np.full(20, 10, np.uint8))
   with pytest.raises(DatasetError, match=r't10k-labels-idx1-ubyte.gz: labels '
                      r'span \[10, 10\]'):
@@ -359,7 +393,7 @@ def test_labels_out_of_range_name_the_file(tmp_path):
 
 def test_label_count_must_match_the_images(tmp_path):
   _write_mnist_like(tmp_path)
-  idx.write_idx(tmp_path / idx_image_dataset.TRAIN_LABELS,
+  _write_idx(tmp_path / idx_image_dataset.TRAIN_LABELS,
                 np.zeros(49, np.uint8))
   with pytest.raises(DatasetError, match=r'train-labels-idx1-ubyte.gz: 49 '
                      r'labels for 50 images'):
