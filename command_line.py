@@ -36,7 +36,6 @@ import sys
 from typing import Any, Callable, Optional, Sequence
 
 import fire
-from fire import parser as fire_parser
 from lottery_ticket import _interrupts
 from lottery_ticket.foundations import hparams
 
@@ -154,18 +153,6 @@ def flag_items(argv):
   if problem:
     raise ValueError(problem)
   return [(name, value) for name, value, _ in hparams.flag_words(argv)]
-
-
-def parse_argv(argv):
-  """{flag: value} of a line's flags, values read as Fire reads them (for
-  tests of generated lines).
-
-  Raises:
-    ValueError: for a command line flag_problem refuses.
-  """
-  return {name: fire_parser.DefaultParseValue('true' if value is None
-                                              else value)
-          for name, value in flag_items(argv)}
 
 
 def _own_words(runner, argv):

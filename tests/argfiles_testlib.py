@@ -5,6 +5,7 @@ import contextlib
 import io
 import os
 
+from fire import parser as fire_parser
 import pytest
 
 from lottery_ticket import command_line
@@ -14,6 +15,18 @@ from lottery_ticket.argfiles.engine import state as state_lib
 
 FAKE_RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            'fake_runner.py')
+
+
+def parse_argv(argv):
+  """{flag: value} of a line's flags, values read as Fire reads them (for
+  tests of generated lines).
+
+  Raises:
+    ValueError: for a command line command_line.flag_problem refuses.
+  """
+  return {name: fire_parser.DefaultParseValue('true' if value is None
+                                              else value)
+          for name, value in command_line.flag_items(argv)}
 
 
 def run_sweep(argv, stream=None):

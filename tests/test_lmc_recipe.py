@@ -7,9 +7,9 @@ import os
 import numpy as np
 import pytest
 
+import argfiles_testlib
 import packed_testlib
 
-from lottery_ticket import command_line
 from lottery_ticket.analysis import instability
 from lottery_ticket.analysis import lmc_report
 from lottery_ticket.argfiles import instability_argfile
@@ -25,7 +25,7 @@ from lottery_ticket.mnist_fc.runners import sparse_train as sparse_runner
 
 
 def _flags(line):
-  return command_line.parse_argv(lines_lib.split_line(line))
+  return argfiles_testlib.parse_argv(lines_lib.split_line(line))
 
 
 def test_scale_shortens_training_rewinds_and_drops():

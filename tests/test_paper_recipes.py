@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from lottery_ticket import command_line
+import argfiles_testlib
+
 from lottery_ticket.analysis import report as report_lib
 from lottery_ticket.argfiles import lines as lines_lib
 from lottery_ticket.argfiles import lottery_experiment_argfile
@@ -21,7 +22,7 @@ from lottery_ticket.mnist_fc.runners import sparse_train as sparse_runner
 
 def _run(function, line):
   """Runs one generated line through the runner's library function."""
-  flags = command_line.parse_argv(lines_lib.split_line(line))
+  flags = argfiles_testlib.parse_argv(lines_lib.split_line(line))
   function(**flags)
 
 
@@ -41,7 +42,7 @@ def test_lenet5_recipe_lines_are_valid_flags(tmp_path):
   lines = sparse_train_argfile.make_lines(str(tmp_path), trials=2,
                                           paper='lenet5')
   assert len(lines) == 2 * len(paper_recipes.EVCI_METHODS)
-  methods = [command_line.parse_argv(lines_lib.split_line(l))['method'] for l in lines]
+  methods = [argfiles_testlib.parse_argv(lines_lib.split_line(l))['method'] for l in lines]
   first_reader = min(i for i, m in enumerate(methods)
                      if paper_recipes.reads_prune_mask(m))
   assert max(i for i, m in enumerate(methods) if m == 'prune') < first_reader
@@ -101,7 +102,7 @@ def test_evci_recipe_runs_and_reports(tmp_path, part):
                                           dataset='digits', scale=0.01)
   methods = set()
   for line in lines:
-    method = command_line.parse_argv(lines_lib.split_line(line))['method']
+    method = argfiles_testlib.parse_argv(lines_lib.split_line(line))['method']
     if method in EVCI_PARTS[part]:
       methods.add(method)
       _run(sparse_train.sparse_train, line)
@@ -123,7 +124,7 @@ def test_pai_recipe_lines_are_valid_flags(tmp_path):
                    for m in paper_recipes.PAI_METHODS)
   assert len(lines) == (len(paper_recipes.PAI_PRESETS) * per_preset *
                         len(paper_recipes.PAI_SPARSITIES))
-  parsed = [command_line.parse_argv(lines_lib.split_line(l)) for l in lines]
+  parsed = [argfiles_testlib.parse_argv(lines_lib.split_line(l)) for l in lines]
   assert {(f['preset'], f['method'], f.get('ablation', 'none'))
           for f in parsed} >= {('mlp', 'snip', 'invert'),
                                ('lenet5', 'synflow', 'reinit'),
@@ -148,7 +149,7 @@ def test_pai_recipe_takes_a_given_scope_and_packs(tmp_path):
   lines = sparse_train_argfile.make_lines(
       str(tmp_path), trials=2, pack=True, paper='pai', methods='grasp',
       sparsities='0.9', prune_scope='layer')
-  parsed = [command_line.parse_argv(lines_lib.split_line(l)) for l in lines]
+  parsed = [argfiles_testlib.parse_argv(lines_lib.split_line(l)) for l in lines]
   assert len(parsed) == 8
   assert all(f['prune_scope'] == 'layer' and str(f['trials']) == '2'
              for f in parsed)
