@@ -124,19 +124,18 @@ def main(runs=8, parallelism=2, iterations=1, training_len='300it',
   sequential = executors.make_executor('sequential')
   local = executors.make_executor('local', parallelism=parallelism)
   times = {sequential.name: [], local.name: []}
-  bar = progress.Bar(1 + 2 * repeats, 'sweep_speed', unit='timings',
-                     quiet=verbose)
   try:
-    yardstick = machine_speedup(parallelism)
-    bar.update()
-    for repeat in range(repeats):
-      for executor in (sequential, local):
-        directory = '{}/{}{}'.format(base, executor.name, repeat)
-        times[executor.name].append(time_sweep(
-            executor, directory, runs, iterations, training_len, verbose))
-        bar.update()
+    with progress.Bar(1 + 2 * repeats, 'sweep_speed', unit='timings',
+                      quiet=verbose) as bar:
+      yardstick = machine_speedup(parallelism)
+      bar.update()
+      for repeat in range(repeats):
+        for executor in (sequential, local):
+          directory = '{}/{}{}'.format(base, executor.name, repeat)
+          times[executor.name].append(time_sweep(
+              executor, directory, runs, iterations, training_len, verbose))
+          bar.update()
   finally:
-    bar.close()
     if output_dir is None and not keep:
       shutil.rmtree(base, ignore_errors=True)
   threads = local.allocate(runs).threads_per_run

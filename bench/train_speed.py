@@ -47,13 +47,6 @@ def random_dataset(input_shape=(784,), validate_size=5000, seed=0):
                                   train_order_seed=seed)
 
 
-def _model(dataset):
-  from lottery_ticket.foundations import model_fc  # pylint: disable=g-import-not-at-top
-  inputs, labels = dataset.placeholders()
-  model = model_fc.ModelFc(constants.HYPERPARAMETERS, inputs, labels)
-  return model, inputs, labels
-
-
 def library(dataset, iterations):
   """Seconds trainer.train takes for one network (a pack of one, how every
   command line trains a lone run), set-up included."""
@@ -77,9 +70,11 @@ def feed_dict_loop(dataset, iterations, config=None):
       a plain script has it).
   """
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations import model_fc  # pylint: disable=g-import-not-at-top
   with tf.Graph().as_default() as graph:
     tf.set_random_seed(0)
-    model, inputs, labels = _model(dataset)
+    inputs, labels = dataset.placeholders()
+    model = model_fc.ModelFc(constants.HYPERPARAMETERS, inputs, labels)
     step = optimizers.optimizer_fn(constants.OPTIMIZER)().minimize(model.loss)
     with tf.Session(graph=graph, config=config) as sess:
       start = time.time()

@@ -2,8 +2,6 @@
 
 import numpy as np
 
-from lottery_ticket.datasets.errors import DatasetError
-
 
 def scale_to_unit(pixels, max_value):
   """Pixels in [0, max_value] as float32 in [0, 1].
@@ -25,18 +23,13 @@ def arrange(images, flatten):
   """Lays out a batch of images for a fully-connected or a conv network.
 
   Args:
-    images: array of shape (N, H, W) (one channel) or (N, H, W, C).
+    images: array of shape (N, H, W) (one channel) or (N, H, W, C) (the
+      loaders' own, or checked by them: idx_image_dataset's _layout).
     flatten: True for (N, H*W*C), False for (N, H, W, C).
 
   Returns:
     A view or copy of `images` in the requested layout.
-
-  Raises:
-    DatasetError: if `images` does not have 3 or 4 dimensions.
   """
-  if images.ndim not in (3, 4):
-    raise DatasetError('images of shape {} are not (N, H, W) or '
-                       '(N, H, W, C)'.format(images.shape))
   if flatten:
     return images.reshape(images.shape[0], -1)
   if images.ndim == 3:
