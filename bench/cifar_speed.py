@@ -10,11 +10,10 @@ set-up.
       [--batch_size=128] [--steps=20] [--warmup=5] [--augment=True]
 """
 
-import time
-
 import numpy as np
 
 from lottery_ticket import command_line
+from lottery_ticket.bench import train_speed
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations.training import optimizers
 
@@ -33,48 +32,15 @@ def ms_per_step(name, batch_size=128, steps=20, warmup=5, augment=True,
                 dataset=None):
   """Marginal milliseconds per training step of architecture `name`."""
   from lottery_ticket.foundations.models import architectures  # pylint: disable=g-import-not-at-top
-  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations.training import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
   from lottery_ticket.foundations.training import augmentation  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations.training import graph_data  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations.models import packed_model  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations.training import session as session_lib  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
-  dataset = dataset or random_cifar()
-  hyperparameters = architectures.architecture(name)
-  model_class = packed_model.model_class(hyperparameters)
-  starting = trainer.initial_values(model_class, hyperparameters, dataset,
-                                    trainer.Member())
-  with tf.Graph().as_default() as graph:
-    data = graph_data.GraphData(dataset)
-    global_step = tf.train.get_or_create_global_step()
-    inputs, labels = dataset.placeholders()
-    model = packed_model.packed_class(model_class)(1, hyperparameters, inputs,
-                                                   labels)
-    optimizer = trainer.create_optimizer(model, optimizers.optimizer_fn(
-        'momentum', learning_rate=0.1))
-    loop = trainer.build_loop(
-        model, data, optimizer, global_step, batch_size,
-        augment=augmentation.Augmentation() if augment else None, seeds=[1])
-    variables = {v.op.name: v for v in tf.global_variables()}
-    feeds = {tf.placeholder(tf.float32, value[None].shape): value[None]
-             for value in starting.values()}
-    load = [variables[name].assign(placeholder)
-            for name, placeholder in zip(starting, feeds)]
-    with session_lib.new_session(graph) as sess:
-      sess.run(tf.global_variables_initializer())
-      data.initialize(sess)
-      sess.run(load, feeds)
-
-      def run(count, start):
-        order = dataset.train_order(start, count, batch_size)[:, None]
-        began = time.perf_counter()
-        sess.run(loop.metrics, {loop.indices: order})
-        return time.perf_counter() - began
-
-      run(2, 0)  # first run: allocations, oneDNN primitives
-      short = run(warmup, 2)
-      long = run(steps, 2 + warmup)
+  loop = train_speed.Loop(
+      architectures.architecture(name), dataset or random_cifar(),
+      optimizers.optimizer_fn('momentum', learning_rate=0.1), batch_size,
+      augment=augmentation.Augmentation() if augment else None, seeds=[1])
+  loop.run(2)  # first run: allocations, oneDNN primitives
+  short = loop.run(warmup)[1]
+  long = loop.run(steps)[1]
+  loop.close()
   return 1000.0 * (long - short) / (steps - warmup)
 
 

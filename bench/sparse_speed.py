@@ -22,8 +22,6 @@ process, with one thread, which counts this process's work only. Run:
       [--rounds=8] [--chunk=500] [--grow_batch_size=256]
 """
 
-import time
-
 import numpy as np
 
 from lottery_ticket import command_line
@@ -66,74 +64,32 @@ def _masks(method, spec, input_shape):
   return sparsity_distribution.random_masks(shapes, counts, seed=0)
 
 
-class Loop(object):
-  """One method's training loop, built once, run chunk by chunk."""
+def _loop(method, network, dataset, total_steps, threads, grow_batch_size):
+  """One method's training loop (a train_speed.Loop)."""
+  # TensorFlow's modules, imported here: the bench's --help needs none.
+  from lottery_ticket.foundations.training import fixed_batch  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.sparse import mask_updates  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.models import packed_model  # pylint: disable=g-import-not-at-top
+  spec, input_shape = hyperparameters(network)
+  growth, _, norms = method.partition('+')
 
-  def __init__(self, method, network, dataset, total_steps, threads,
-               grow_batch_size):
-    # TensorFlow's modules, imported here: the bench's --help needs none.
-    import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-    from lottery_ticket.foundations.training import fixed_batch  # pylint: disable=g-import-not-at-top
-    from lottery_ticket.foundations.training import graph_data  # pylint: disable=g-import-not-at-top
-    from lottery_ticket.foundations.sparse import mask_updates  # pylint: disable=g-import-not-at-top
-    from lottery_ticket.foundations.models import packed_model  # pylint: disable=g-import-not-at-top
-    from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
-    self.method = method
-    self._dataset = dataset
-    self._step = 0
-    spec, input_shape = hyperparameters(network)
-    model_class = packed_model.model_class(spec)
-    initial = trainer.initial_values(model_class, spec, dataset, trainer.Member(
-        masks=_masks(method, spec, input_shape)))
-    graph = tf.Graph()
-    with graph.as_default():
-      inputs, labels = dataset.placeholders()
-      model = packed_model.packed_class(model_class)(1, spec, inputs, labels)
-      data = graph_data.GraphData(dataset)
-      global_step = tf.train.get_or_create_global_step()
-      optimizer = trainer.create_optimizer(
-          model, lambda: optimizers.make_optimizer('momentum', 0.05))
-      batches, after_step = [], None
-      growth, _, norms = method.partition('+')
-      if growth in ('set', 'rigl'):
-        images, labels = fixed_batch.draw(dataset, PROBE_SIZE, 0)
-        probe = fixed_batch.FixedBatch(images[:UPDATE_NORM_SIZE],
-                                       labels[:UPDATE_NORM_SIZE])
-        decisions = fixed_batch.FixedBatch(*fixed_batch.draw(
-            dataset, grow_batch_size, 0, skip=PROBE_SIZE))
-        batches = [probe, decisions]
-        after_step = mask_updates.drop_and_grow(
-            packed_model.NetworkView(model, 0), 'random' if growth == 'set' else 'gradient',
-            schedules.update_steps(UPDATE_FREQ, total_steps, total_steps),
-            schedules.drop_fraction_fn('cosine', 0.3, total_steps),
-            batch=decisions, optimizer=optimizer,
-            probe=probe if norms else None).after_step
-      loop = trainer.build_loop(
-          model, data, optimizer, global_step, BATCH_SIZE,
-          after_steps=[after_step])
-      self._indices, self._metrics = loop.indices, loop.metrics
-      init = tf.global_variables_initializer()
-      starts = [v.assign(initial[v.op.name][None]) for v in tf.global_variables()
-                if v.op.name in initial]
-    config = tf.ConfigProto(intra_op_parallelism_threads=int(threads),
-                            inter_op_parallelism_threads=int(threads))
-    self._sess = tf.Session(graph=graph, config=config)
-    self._sess.run(init)
-    self._sess.run(starts)
-    data.initialize(self._sess)
-    for batch in batches:
-      batch.initialize(self._sess)
-
-  def run(self, steps):
-    """(CPU seconds, wall seconds) of the next `steps` training steps."""
-    order = self._dataset.train_order(self._step, steps, BATCH_SIZE)
-    cpu, wall = time.process_time(), time.time()
-    self._sess.run(self._metrics, {self._indices: order[:, None, :]})
-    self._step += steps
-    return time.process_time() - cpu, time.time() - wall
-
-  def close(self):
-    self._sess.close()
+  def drop_and_grow(model, optimizer):
+    images, labels = fixed_batch.draw(dataset, PROBE_SIZE, 0)
+    probe = fixed_batch.FixedBatch(images[:UPDATE_NORM_SIZE],
+                                   labels[:UPDATE_NORM_SIZE])
+    decisions = fixed_batch.FixedBatch(*fixed_batch.draw(
+        dataset, grow_batch_size, 0, skip=PROBE_SIZE))
+    return mask_updates.drop_and_grow(
+        packed_model.NetworkView(model, 0),
+        'random' if growth == 'set' else 'gradient',
+        schedules.update_steps(UPDATE_FREQ, total_steps, total_steps),
+        schedules.drop_fraction_fn('cosine', 0.3, total_steps),
+        batch=decisions, optimizer=optimizer,
+        probe=probe if norms else None).after_step, [probe, decisions]
+  return train_speed.Loop(
+      spec, dataset, lambda: optimizers.make_optimizer('momentum', 0.05),
+      BATCH_SIZE, masks=_masks(method, spec, input_shape), threads=threads,
+      after_step=drop_and_grow if growth in ('set', 'rigl') else None)
 
 
 def main(network='mlp', rounds=8, chunk=500, threads=1,
@@ -156,19 +112,19 @@ def main(network='mlp', rounds=8, chunk=500, threads=1,
   dataset = train_speed.random_dataset(hyperparameters(network)[1],
                                         validate_size=0)
   total = (int(rounds) + 1) * chunk
-  loops = [Loop(m, network, dataset, total, threads, int(grow_batch_size))
-           for m in METHODS]
+  loops = {m: _loop(m, network, dataset, total, threads, int(grow_batch_size))
+           for m in METHODS}
   best = {m: (np.inf, np.inf) for m in METHODS}  # (CPU, wall) seconds
   with progress.Bar((int(rounds) + 1) * len(loops), 'sparse_speed',
                     unit='chunks', quiet=quiet) as bar:
-    for loop in loops:
+    for loop in loops.values():
       loop.run(chunk)  # warm-up
       bar.update()
     for _ in range(int(rounds)):
-      for loop in loops:
-        best[loop.method] = tuple(map(min, best[loop.method], loop.run(chunk)))
+      for method, loop in loops.items():
+        best[method] = tuple(map(min, best[method], loop.run(chunk)))
         bar.update()
-  for loop in loops:
+  for loop in loops.values():
     loop.close()
   rate = {m: chunk / best[m][0] for m in METHODS}
   print('{}, batch {}, sparsity {:.0%}, mask update every {} steps, RigL '

@@ -11,6 +11,10 @@ them from the size of the step) and, each in a child process of its own,
 with one thread per op and with one per core. Run:
 
   python -m lottery_ticket.bench.train_speed [--iterations=2000]
+
+It also holds what the other benches share: the MNIST-shaped random data
+(random_dataset), the marginal rate (marginal_rate), a measurement in a
+child process (child_result) and one network's in-graph loop (Loop).
 """
 
 import functools
@@ -89,6 +93,80 @@ def feed_dict_loop(dataset, iterations, config=None):
         sess.run(step, {inputs: dataset.train.images[rows],
                         labels: dataset.train.labels[rows]})
       return time.time() - start
+
+
+class Loop(object):
+  """One network's training loop, the trainer's in-graph one
+  (`trainer.build_loop`, a pack of one), built once and run chunk by chunk
+  (sparse_speed, cifar_speed)."""
+
+  def __init__(self, spec, dataset, optimizer_fn, batch_size, masks=None,
+               threads=None, after_step=None, augment=None, seeds=None):
+    """Builds the graph and its session, and loads the network's start.
+
+    Args:
+      spec: the network's hyperparameters.
+      dataset: the data.
+      optimizer_fn: callable() -> the optimizer.
+      batch_size: examples per step.
+      masks: the network's masks (None: dense).
+      threads: the session's intra- and inter-op thread count (None: the
+        library's, session.session_config).
+      after_step: optional callable(model, optimizer) -> (the network's
+        after-step hook, the fixed batches it reads), called in the graph.
+      augment: an augmentation.Augmentation, or None.
+      seeds: the augmentation's seeds.
+    """
+    # TensorFlow's modules, imported here: the benches' --help needs none.
+    import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations.training import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
+    from lottery_ticket.foundations.training import graph_data  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations.models import packed_model  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations.training import session  # pylint: disable=g-import-not-at-top
+    from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
+    self._dataset, self._batch_size, self._step = dataset, batch_size, 0
+    model_class = packed_model.model_class(spec)
+    initial = trainer.initial_values(model_class, spec, dataset,
+                                     trainer.Member(masks=masks))
+    with tf.Graph().as_default() as graph:
+      inputs, labels = dataset.placeholders()
+      model = packed_model.packed_class(model_class)(1, spec, inputs, labels)
+      data = graph_data.GraphData(dataset)
+      global_step = tf.train.get_or_create_global_step()
+      optimizer = trainer.create_optimizer(model, optimizer_fn)
+      hook, batches = (after_step(model, optimizer) if after_step
+                       else (None, []))
+      loop = trainer.build_loop(
+          model, data, optimizer, global_step, batch_size,
+          after_steps=[hook], augment=augment, seeds=seeds)
+      self._indices, self._metrics = loop.indices, loop.metrics
+      init = tf.global_variables_initializer()
+      # Fed, not graph constants (a VGG's would bloat the graph).
+      variables = {v.op.name: v for v in tf.global_variables()}
+      feeds = {tf.placeholder(tf.float32, value[None].shape): value[None]
+               for value in initial.values()}
+      load = [variables[name].assign(placeholder)
+              for name, placeholder in zip(initial, feeds)]
+    self._sess = tf.Session(graph=graph, config=session.session_config()
+                            if threads is None else tf.ConfigProto(
+                                intra_op_parallelism_threads=int(threads),
+                                inter_op_parallelism_threads=int(threads)))
+    self._sess.run(init)
+    self._sess.run(load, feeds)
+    data.initialize(self._sess)
+    for batch in batches:
+      batch.initialize(self._sess)
+
+  def run(self, steps):
+    """(CPU seconds, wall seconds) of the next `steps` training steps."""
+    order = self._dataset.train_order(self._step, steps, self._batch_size)
+    cpu, wall = time.process_time(), time.perf_counter()
+    self._sess.run(self._metrics, {self._indices: order[:, None, :]})
+    self._step += steps
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+  def close(self):
+    self._sess.close()
 
 
 def marginal_rate(seconds, iterations, short, repeats):
