@@ -43,11 +43,9 @@ class DatasetSpec(object):
     validate_size: training examples held out for validation by default
       (the lottery ticket paper holds out 5,000 of MNIST's 60,000).
     flatten: the default input layout (True: flat vectors for an MLP).
-    environment_variable: moves the default location (None: no location).
-    directory: the default location's name under ROOT/datasets.
     system_locations: installed copies looked at after the user's own.
     download: callable(directory) -> where the data now is; None when there
-      is nothing to download.
+      is nothing to download, nor a location (digits).
     normalizable: whether it offers per-channel normalisation.
   """
   name: str
@@ -55,21 +53,28 @@ class DatasetSpec(object):
   load: Callable
   validate_size: int
   flatten: bool = True
-  environment_variable: Optional[str] = None
-  directory: Optional[str] = None
   system_locations: Tuple[str, ...] = ()
   download: Optional[Callable] = None
   normalizable: bool = False
 
+  @property
+  def environment_variable(self):
+    """LOTTERY_TICKET_<NAME>, which moves the default location (None for a
+    dataset without a location)."""
+    if self.download is not None:
+      return 'LOTTERY_TICKET_' + self.name.upper()
+    return None
+
   def download_location(self):
-    """Where downloads go: the environment variable's value or ROOT/....
+    """Where downloads go: the environment variable's value or
+    ROOT/datasets/<name>.
 
     Returns None for a dataset without a location (digits).
     """
     if self.environment_variable is None:
       return None
     value = os.environ.get(self.environment_variable) or os.path.join(
-        ROOT, 'datasets', self.directory)
+        ROOT, 'datasets', self.name)
     return os.path.expanduser(value)
 
   def default_location(self):
@@ -104,14 +109,11 @@ SPECS = {spec.name: spec for spec in (
     DatasetSpec(
         'mnist', '70,000 28x28 handwritten digits (LeCun et al.)',
         dataset_mnist.DatasetMnist, validate_size=5000,
-        environment_variable='LOTTERY_TICKET_MNIST', directory='mnist',
         download=_idx_download(dataset_mnist.MNIST)),
     DatasetSpec(
         'fashion_mnist', '70,000 28x28 images of clothing (Zalando)',
         dataset_fashion_mnist.DatasetFashionMnist,
         validate_size=5000,
-        environment_variable='LOTTERY_TICKET_FASHION_MNIST',
-        directory='fashion_mnist',
         system_locations=(dataset_fashion_mnist.DEBIAN_LOCATION,),
         download=_idx_download(dataset_fashion_mnist.FASHION_MNIST)),
     DatasetSpec(
@@ -121,9 +123,7 @@ SPECS = {spec.name: spec for spec in (
     DatasetSpec(
         'cifar10', '60,000 32x32 colour images in 10 classes (Krizhevsky)',
         dataset_cifar10.DatasetCifar10, validate_size=5000, flatten=False,
-        normalizable=True,
-        environment_variable='LOTTERY_TICKET_CIFAR10', directory='cifar10',
-        download=dataset_cifar10.download_cifar10),
+        normalizable=True, download=dataset_cifar10.download_cifar10),
 )}
 NAMES = tuple(SPECS)
 
