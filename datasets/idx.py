@@ -53,25 +53,6 @@ def read_bytes(path):
     raise DatasetError('{}: damaged gzip ({})'.format(path, e)) from None
 
 
-def _parse_header(path, data):
-  """Checks the magic number; returns (magic, dtype, dims, header length)."""
-  if len(data) < 4:
-    raise DatasetError('{}: not an IDX file ({} bytes, too short for a '
-                       'header)'.format(path, len(data)))
-  magic = int.from_bytes(data[:4], 'big')
-  code, ndim = data[2], data[3]
-  if data[0] != 0 or data[1] != 0 or code not in _TYPE_CODES or ndim == 0:
-    raise DatasetError('{}: not an IDX file (magic 0x{:08x})'.format(
-        path, magic))
-  header_length = 4 + 4 * ndim
-  if len(data) < header_length:
-    raise DatasetError('{}: truncated IDX header ({} bytes, expected {} for '
-                       '{} dimensions)'.format(path, len(data), header_length,
-                                               ndim))
-  dims = struct.unpack('>{}I'.format(ndim), data[4:header_length])
-  return magic, _TYPE_CODES[code], dims, header_length
-
-
 def read_idx(path, expected_magic=None):
   """Reads an IDX file (gzipped if its name ends in .gz) into an array.
 
@@ -103,7 +84,21 @@ def parse_idx(data, path, expected_magic=None):
   Raises:
     DatasetError: as for read_idx.
   """
-  magic, dtype, dims, header_length = _parse_header(path, data)
+  if len(data) < 4:
+    raise DatasetError('{}: not an IDX file ({} bytes, too short for a '
+                       'header)'.format(path, len(data)))
+  magic = int.from_bytes(data[:4], 'big')
+  code, ndim = data[2], data[3]
+  if data[0] != 0 or data[1] != 0 or code not in _TYPE_CODES or ndim == 0:
+    raise DatasetError('{}: not an IDX file (magic 0x{:08x})'.format(
+        path, magic))
+  header_length = 4 + 4 * ndim
+  if len(data) < header_length:
+    raise DatasetError('{}: truncated IDX header ({} bytes, expected {} for '
+                       '{} dimensions)'.format(path, len(data), header_length,
+                                               ndim))
+  dims = struct.unpack('>{}I'.format(ndim), data[4:header_length])
+  dtype = _TYPE_CODES[code]
   if expected_magic is not None and magic != expected_magic:
     raise DatasetError('{}: IDX magic 0x{:08x}, expected 0x{:08x}'.format(
         path, magic, expected_magic))
