@@ -151,7 +151,7 @@ def sweep(runner, argfile, executor, parallelism, address, state_dir,
         todo = sweep_lib.prepare(program, runs, rerun_changed=rerun_changed,
                                  rerun_flag=_RERUN_CHANGED)
         notice.clear()
-        result = sweep_lib.run_sweep(runs, executor, stream=stream, todo=todo)
+        results = sweep_lib.run_sweep(runs, todo, executor, stream=stream)
     finally:
       signal.signal(signal.SIGTERM, previous)
   except KeyboardInterrupt:
@@ -161,8 +161,7 @@ def sweep(runner, argfile, executor, parallelism, address, state_dir,
     return 130
   finally:
     notice.clear()  # An error's one line starts a line of its own.
-  failed = [r for r in result.results if r.status != state_lib.DONE]
-  return 1 if failed else 0
+  return int(any(r.status != state_lib.DONE for r in results))
 
 
 RUNNER = command_line.Runner(

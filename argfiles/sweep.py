@@ -30,7 +30,6 @@ Where each line's bookkeeping lives:
     but the runner's files; the sweep locks the state directory.
 """
 
-import collections
 import hashlib
 import os
 import time
@@ -53,25 +52,9 @@ CHANGED = 'changed'
 INTERRUPTED = 'interrupted'
 
 
-class SweepResult(collections.namedtuple(
-    'SweepResult', ['runs', 'results', 'already_done', 'elapsed'])):
-  """What a sweep did.
-
-  Attributes:
-    runs: every run.Run of the sweep, in line order.
-    results: the run.RunResult of each run executed now.
-    already_done: how many lines were skipped as done before.
-    elapsed: wall time in seconds.
-  """
-
-
 class SweepError(ValueError):
   """The sweep cannot start: a line has no output directory, two share one,
   a line changed since it ran, or a check before starting failed."""
-
-
-def _digest(text):
-  return hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]
 
 
 def _label(output_dirs):
@@ -98,8 +81,8 @@ def _run_directory(output_dirs, argv, state_dir):
       return os.path.join(output_dirs[0], run_lib.BOOKKEEPING_DIR)
     return os.path.join(os.path.commonpath(output_dirs),
                         run_lib.BOOKKEEPING_DIR, _label(output_dirs))
-  key = '\0'.join(output_dirs) if output_dirs else '\0'.join(argv)
-  name = _digest(key)
+  key = '\0'.join(output_dirs or argv)
+  name = hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]
   if output_dirs:
     name += '-' + _label(output_dirs)
   return os.path.join(os.path.abspath(state_dir), name)
@@ -324,23 +307,21 @@ def statuses(runs):
   return pairs
 
 
-def run_sweep(runs, executor, stream=None, todo=None, live=None):
+def run_sweep(runs, todo, executor, stream=None, live=None):
   """Executes the runs not yet done and reports on the whole sweep.
 
   Args:
     runs: the list of run.Run from plan.
+    todo: the runs to execute, from prepare.
     executor: an executors.Executor.
     stream: where progress and the summary go; None means sys.stderr.
-    todo: the runs to execute, from prepare; None means those not done.
     live: whether to redraw a status line; None means if the stream is a
       terminal (see progress.py).
 
   Returns:
-    A SweepResult. Failed lines do not raise: see its results.
+    The run.RunResult of each run executed now. Failed lines do not raise.
   """
   begin = time.time()
-  if todo is None:
-    todo = [run for run in runs if not run.is_done()]
   already_done = len(runs) - len(todo)
   allocation = executor.allocate(len(todo)) if todo else None
   progress = progress_lib.Progress(
@@ -363,4 +344,4 @@ def run_sweep(runs, executor, stream=None, todo=None, live=None):
   elapsed = time.time() - begin
   for row in progress_lib.summary(results, len(runs), already_done, elapsed):
     progress.say(row)
-  return SweepResult(runs, results, already_done, elapsed)
+  return results

@@ -25,7 +25,6 @@ import time
 from lottery_ticket.argfiles.engine import resources
 from lottery_ticket.argfiles.engine import schedule as schedule_lib
 from lottery_ticket.argfiles.engine import state as state_lib
-from lottery_ticket.argfiles.engine.run import RunResult
 from lottery_ticket.foundations import choices
 
 # How often the local executor checks its processes, in seconds.
@@ -188,11 +187,10 @@ class LocalExecutor(Executor):
     return Allocation(parallelism, threads)
 
   def _start(self, run, env):
-    attempt = run.start(env)
-    if isinstance(attempt, RunResult):
-      return attempt
-    self._active.append(attempt)
-    return None
+    failed = run.start(env)
+    if failed is None:
+      self._active.append(run)
+    return failed
 
   def _in_flight(self):
     return len(self._active)
@@ -200,11 +198,11 @@ class LocalExecutor(Executor):
   def _collect(self):
     time.sleep(_POLL_SECONDS)
     ended = []
-    for attempt in list(self._active):
-      returncode = attempt.process.poll()
+    for run in list(self._active):
+      returncode = run.process.poll()
       if returncode is not None:
-        self._active.remove(attempt)
-        ended.append(attempt.finish(returncode))
+        self._active.remove(run)
+        ended.append(run.finish(returncode))
     return ended
 
   def _stop_all(self):
@@ -348,12 +346,9 @@ class RayExecutor(Executor):
           lines[-1].strip() if lines else type(error).__name__)
     record = run.read_state() or state_lib.new_state(
         run.line.argv, run.log_path, run.runner)
-    now = time.time()
-    record.update(status=state_lib.FAILED, error=error,
-                  end_time=now, start_time=record.get('start_time') or now)
-    state_lib.write_state(run.state_path, record)
-    return run.result(state_lib.FAILED, record.get('returncode'), error,
-                      now - record['start_time'])
+    record['start_time'] = record.get('start_time') or time.time()
+    return run.record_end(record, state_lib.FAILED, record.get('returncode'),
+                          error)
 
 
 EXECUTORS = {executor.name: executor for executor in (
