@@ -121,12 +121,6 @@ def configuration_directory(output_dir, method, sparsity):
                                     None if method in DENSE else sparsity)
 
 
-def _ordered(methods, reads_mask):
-  """Methods with those reading a prune mask moved after all the others."""
-  return ([m for m in methods if not reads_mask(m)] +
-          [m for m in methods if reads_mask(m)])
-
-
 DEFAULT_SPARSITIES = (0.8, 0.9, 0.95)
 
 
@@ -196,8 +190,9 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
       methods = paper_recipes.EVCI_METHODS if paper else METHODS
     methods = support.check_choices(support.as_list(methods, 'methods'),
                                     ALL_METHODS, 'method')
+    # Those reading a prune mask after all the others (a stable sort).
     runs = [(paper, base, method, 'none')
-            for method in _ordered(methods, reads_mask)]
+            for method in sorted(methods, key=reads_mask)]
   sparsities = list(dict.fromkeys(format_sparsity(s) for s in support.as_list(
       sparsities, 'sparsities')))  # '0.9' and '0.90' are one sparsity.
   flags = _runner_flags(flags, written, dataset=dataset or 'mnist',
@@ -212,16 +207,13 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
            else {})), flags)
     for sparsity in ([None] if method in DENSE else sparsities):
       for line in trial_lines:
-        mask_from = None
-        if reads_mask(method):
-          mask_from = line.directory(configuration_directory(
-              base, MASK_SOURCE, sparsity))
         lines.append(support.format_line([
             ('preset', preset), ('method', method), ('sparsity', sparsity),
-            ('ablation', None if ablation == 'none' else ablation),
+            ('ablation', ablation != 'none' and ablation),
             ('output_dir', line.directory(configuration_directory(
                 root, paper_recipes.pai_name(method, ablation), sparsity))),
-            ('mask_from', mask_from),
+            ('mask_from', reads_mask(method) and line.directory(
+                configuration_directory(base, MASK_SOURCE, sparsity))),
             ('dataset', dataset)] + steps + line.flags() + rest))
   return lines
 

@@ -205,14 +205,15 @@ def locks(runs):
     runs: the runs from plan.
 
   Returns:
-    An unlocked sweep_lock.SweepLocks over each distinct run.lock_dir.
+    A context manager (sweep_lock.sweep_locks) holding the lock of each
+    distinct run.lock_dir.
   """
   labels = {}
   for run in runs:
     labels.setdefault(run.lock_dir, 'line {}'.format(run.line.number))
   if len(labels) == 1 and runs[0].lock_dir != runs[0].run_dir:
     labels = {runs[0].lock_dir: 'the state directory'}
-  return sweep_lock.SweepLocks([run.lock_dir for run in runs], labels)
+  return sweep_lock.sweep_locks([run.lock_dir for run in runs], labels)
 
 
 def bookkeeping(runs):

@@ -100,7 +100,6 @@ class Progress(Notice):
     total: the number of lines in the sweep.
     done: lines done, including those done before this invocation.
     failed: lines that failed in this invocation.
-    running: lines executing now.
     left: lines not yet started.
   """
 
@@ -127,10 +126,6 @@ class Progress(Notice):
     self._started = {}  # Line number -> start time of the running runs.
     self._durations = {state_lib.DONE: [], state_lib.FAILED: []}
     self._last_draw = None
-
-  @property
-  def running(self):
-    return len(self._started)
 
   def started(self, run):
     """Counts a run that has started, and says where its log is.
@@ -165,12 +160,6 @@ class Progress(Notice):
       event = 'line {} failed: {}'.format(result.number, error)
     self.say('{} | {}'.format(event, self.line()))
 
-  def _mean_duration(self):
-    """The mean duration of the finished runs (else the failed), or None."""
-    durations = (self._durations[state_lib.DONE] or
-                 self._durations[state_lib.FAILED])
-    return sum(durations) / len(durations) if durations else None
-
   def time_left(self):
     """The estimated time left, as text (see the module docstring).
 
@@ -180,9 +169,12 @@ class Progress(Notice):
     """
     if self.left <= 0 and not self._started:
       return ''
-    mean = self._mean_duration()
-    if mean is None:
+    # The mean duration of the finished runs (else the failed).
+    durations = (self._durations[state_lib.DONE] or
+                 self._durations[state_lib.FAILED])
+    if not durations:
       return 'estimating time left'
+    mean = sum(durations) / len(durations)
     now = self._clock()
     remainders = {number: mean - (now - start)
                   for number, start in self._started.items()}
@@ -203,7 +195,7 @@ class Progress(Notice):
   def line(self):
     """The progress counts and time left as one line (no prefix)."""
     text = '{}/{} done, {} running, {} failed, {} left'.format(
-        self.done, self.total, self.running, self.failed, self.left)
+        self.done, self.total, len(self._started), self.failed, self.left)
     left = self.time_left()
     return text + (' | ' + left if left else '')
 
