@@ -41,7 +41,6 @@ import sys
 from lottery_ticket import _interrupts
 
 _NAME = 'argfiles.runner'
-_RERUN_CHANGED = '--rerun_changed'
 
 
 if __name__ == '__main__':
@@ -94,13 +93,6 @@ def _end_of_start_up():
     signal.signal(signal.SIGINT, _interrupt_once)
 
 
-def _dry_run(runs, stream):
-  for run, status in sweep_lib.statuses(runs):
-    stream.write('{:>4} {:<11} {}\n'.format(run.line.number, status,
-                                            run.line.text))
-  stream.flush()
-
-
 def sweep(runner, argfile, executor, parallelism, address, state_dir,
           cpus_per_run, memory_per_run_gb, rerun_changed, dry_run,
           generator_args, stream=None):
@@ -143,13 +135,14 @@ def sweep(runner, argfile, executor, parallelism, address, state_dir,
     _end_of_start_up()
     if dry_run:
       notice.clear()
-      _dry_run(runs, sys.stdout)
+      for run, status in sweep_lib.statuses(runs):
+        print('{:>4} {:<11} {}'.format(run.line.number, status,
+                                       run.line.text), flush=True)
       return 0
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
       with sweep_lib.locks(runs):
-        todo = sweep_lib.prepare(program, runs, rerun_changed=rerun_changed,
-                                 rerun_flag=_RERUN_CHANGED)
+        todo = sweep_lib.prepare(program, runs, rerun_changed=rerun_changed)
         notice.clear()
         results = sweep_lib.run_sweep(runs, todo, executor, stream=stream)
     finally:
@@ -189,7 +182,7 @@ RUNNER = command_line.Runner(
         S('memory_per_run_gb', 'float', None, 'memory per run in GiB',
           derived='local: 2, for the default parallelism; ray: declared '
           'only if given'),
-        S(_RERUN_CHANGED[2:], 'bool', False, 'rerun from scratch the lines '
+        S(sweep_lib.RERUN_CHANGED[2:], 'bool', False, 'rerun from scratch the lines '
           'whose arguments changed since they ran (their runner gets '
           '--overwrite); without it such lines are refused'),
         S('dry_run', 'bool', False, 'list the lines and their status '

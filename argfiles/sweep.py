@@ -50,6 +50,8 @@ from lottery_ticket.mnist_fc import trials as trials_lib
 # stopped or killed while it ran.
 CHANGED = 'changed'
 INTERRUPTED = 'interrupted'
+# The option of the sweep's command line that reruns changed lines.
+RERUN_CHANGED = '--rerun_changed'
 
 
 class SweepError(ValueError):
@@ -230,7 +232,7 @@ def bookkeeping(runs):
               if packed else ''))
 
 
-def prepare(program, runs, rerun_changed=False, rerun_flag='--rerun_changed'):
+def prepare(program, runs, rerun_changed=False):
   """Decides what to run and checks it can start; run it under the locks.
 
   Lines done with their current arguments are skipped. A line that ran
@@ -241,8 +243,8 @@ def prepare(program, runs, rerun_changed=False, rerun_flag='--rerun_changed'):
   Args:
     program: the programs.Program running the lines.
     runs: the runs from plan.
-    rerun_changed: rerun changed lines from scratch instead of refusing.
-    rerun_flag: the option that asks for that, named in the refusal.
+    rerun_changed: rerun changed lines from scratch instead of refusing
+      (RERUN_CHANGED asks for that, named in the refusal).
 
   Returns:
     The list of run.Run to execute, in line order.
@@ -259,7 +261,7 @@ def prepare(program, runs, rerun_changed=False, rerun_flag='--rerun_changed'):
     raise SweepError(
         '{}; give {} to rerun {} from scratch ({} {} and replace{} what the '
         'old arguments made)'.format(
-            changes_lib.describe(changed), rerun_flag,
+            changes_lib.describe(changed), RERUN_CHANGED,
             'them' if plural else 'it',
             'their runners get' if plural else 'its runner gets',
             run_lib.OVERWRITE_FLAG, '' if plural else 's'))
@@ -308,16 +310,15 @@ def statuses(runs):
   return pairs
 
 
-def run_sweep(runs, todo, executor, stream=None, live=None):
+def run_sweep(runs, todo, executor, stream=None):
   """Executes the runs not yet done and reports on the whole sweep.
 
   Args:
     runs: the list of run.Run from plan.
     todo: the runs to execute, from prepare.
     executor: an executors.Executor.
-    stream: where progress and the summary go; None means sys.stderr.
-    live: whether to redraw a status line; None means if the stream is a
-      terminal (see progress.py).
+    stream: where progress and the summary go; None means sys.stderr (a
+      status line is redrawn if it is a terminal, see progress.py).
 
   Returns:
     The run.RunResult of each run executed now. Failed lines do not raise.
@@ -327,7 +328,7 @@ def run_sweep(runs, todo, executor, stream=None, live=None):
   allocation = executor.allocate(len(todo)) if todo else None
   progress = progress_lib.Progress(
       len(runs), already_done,
-      allocation.parallelism if allocation else 1, stream=stream, live=live)
+      allocation.parallelism if allocation else 1, stream=stream)
   progress.say('{} lines, {} already done, {} to run{}'.format(
       len(runs), already_done, len(todo),
       ' with the ' + executor.describe(len(todo)) if todo else ''))

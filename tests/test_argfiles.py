@@ -567,5 +567,5 @@ def test_plan_needs_a_home_for_each_record(tmp_path):
   with pytest.raises(sweep_lib.SweepError, match='line 1 has no --output_dir'):
     sweep_lib.plan(program, lines)
   runs = sweep_lib.plan(program, lines, state_dir=str(tmp_path / 's'))
-  assert runs[0].output_dir is None
+  assert runs[0].output_dirs is None
   assert os.path.dirname(runs[0].run_dir) == str(tmp_path / 's')

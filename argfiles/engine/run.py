@@ -108,8 +108,6 @@ class Run(object):
     program: the programs.Program that executes it.
     output_dirs: the absolute directories the run writes (one, or one per
       trial of a packed line), or None if unknown.
-    output_dir: the one directory of a run writing one; for a run writing
-      several, their deepest common parent (a packed line's base); or None.
     run_dir: the absolute directory of its record and log.
     cwd: the directory the runner starts in (relative paths in the line are
       relative to it).
@@ -134,14 +132,6 @@ class Run(object):
     self.depends_on = tuple(depends_on)
     self.lock_dir = lock_dir or run_dir
     self.overwrite = False
-
-  @property
-  def output_dir(self):
-    if not self.output_dirs:
-      return None
-    if len(self.output_dirs) == 1:
-      return self.output_dirs[0]
-    return os.path.commonpath(self.output_dirs)
 
   @property
   def argv(self):
