@@ -104,12 +104,13 @@ def _named_paths(value, flags):
   return list(dict.fromkeys(named))
 
 
-def _dependencies(line, flags, writers, cwd):
+def _dependencies(line, writers, cwd):
   """The earlier lines whose output directories this line names in a flag.
 
   Raises:
     SweepError: if it names an output directory of a later line.
   """
+  flags = lines_lib.line_flags(line.argv)
   depends_on = set()
   for value in flags.values():
     if not isinstance(value, str) or not value:
@@ -124,7 +125,7 @@ def _dependencies(line, flags, writers, cwd):
             'put line {} first: {!r}'.format(line.number, path, other.number,
                                               other.number, line.text))
       depends_on.add(other.number)
-  return sorted(depends_on)
+  return tuple(sorted(depends_on))
 
 
 def plan(program, lines, state_dir=None, cwd=None):
@@ -156,12 +157,13 @@ def plan(program, lines, state_dir=None, cwd=None):
       output_directories function fails on it.
   """
   cwd = os.path.abspath(cwd or os.getcwd())
-  flags = [lines_lib.line_flags(line.argv) for line in lines]
-  all_output_dirs = []
+  lock_dir = os.path.abspath(state_dir) if state_dir is not None else None
+  runs = []
   writers = {}
-  for line, line_flags in zip(lines, flags):
+  for line in lines:
     try:
-      output_dirs = program.output_directories(line_flags)
+      output_dirs = program.output_directories(
+          lines_lib.line_flags(line.argv))
     except programs.ProgramError as e:
       raise programs.ProgramError('line {}: {}'.format(line.number, e)) from e
     if output_dirs is None and state_dir is None:
@@ -180,14 +182,11 @@ def plan(program, lines, state_dir=None, cwd=None):
         raise SweepError('lines {} and {} both write {}: {!r} and {!r}'.format(
             other.number, line.number, real, other.text, line.text))
       writers[real] = line
-    all_output_dirs.append(output_dirs)
-  lock_dir = os.path.abspath(state_dir) if state_dir is not None else None
-  runs = [run_lib.Run(line, program, output_dirs,
-                      _run_directory(output_dirs, line.argv, state_dir),
-                      cwd=cwd, lock_dir=lock_dir,
-                      depends_on=_dependencies(line, line_flags, writers, cwd))
-          for line, line_flags, output_dirs in zip(lines, flags,
-                                                    all_output_dirs)]
+    runs.append(run_lib.Run(line, program, output_dirs,
+                            _run_directory(output_dirs, line.argv, state_dir),
+                            cwd=cwd, lock_dir=lock_dir))
+  for run in runs:
+    run.depends_on = _dependencies(run.line, writers, cwd)
   homes = {}
   for run in runs:
     other = homes.setdefault(os.path.realpath(run.run_dir), run)
@@ -342,7 +341,7 @@ def run_sweep(runs, todo, executor, stream=None):
   try:
     results = executor.run(todo, progress) if todo else []
   finally:
-    progress.close()
+    progress.clear()
   elapsed = time.time() - begin
   for row in progress_lib.summary(results, len(runs), already_done, elapsed):
     progress.say(row)

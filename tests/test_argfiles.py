@@ -348,7 +348,7 @@ def test_progress_draws_a_status_line_only_in_a_terminal(monkeypatch):
   assert live.getvalue().endswith(
       'line 1 0:00:05\r\x1b[K[sweep] line 1 done in 0:00:05 | 1/2 done, '
       '0 running, 0 failed, 1 left | about 0:00:05 to go\n')
-  progress.close()
+  progress.clear()
 
 
 # Sweeps of the fake runner.

@@ -227,23 +227,6 @@ class SequentialExecutor(LocalExecutor):
     return Allocation(1, self.cpus_per_run)
 
 
-def import_ray():
-  """Imports Ray, which is an optional dependency.
-
-  Returns:
-    The ray module.
-
-  Raises:
-    ExecutorError: if Ray is not installed, saying how to install it.
-  """
-  try:
-    import ray  # pylint: disable=g-import-not-at-top
-  except ImportError:
-    raise ExecutorError("the ray executor needs Ray: pip install -e '.[ray]' "
-                        '(or pip install ray)')
-  return ray
-
-
 def _execute_on_worker(run, env):
   """The Ray task: executes one run on whichever node Ray chose."""
   return run.execute(env)
@@ -270,26 +253,34 @@ class RayExecutor(Executor):
   name = 'ray'
 
   def __init__(self, address=None, **kwargs):
+    """Imports Ray, an optional dependency, now: before any line is read.
+
+    Raises:
+      ExecutorError: if Ray is not installed, saying how to install it (or
+        for a bad setting, see Executor).
+    """
     super(RayExecutor, self).__init__(**kwargs)
-    import_ray()  # Fails now, before any line is read, if Ray is missing.
+    try:
+      import ray  # pylint: disable=g-import-not-at-top
+    except ImportError:
+      raise ExecutorError("the ray executor needs Ray: pip install -e "
+                          "'.[ray]' (or pip install ray)")
+    self._ray = ray
     self.address = address
-    self._ray = None
     self._started_ray = False
     self._task = None
     self._in_flight_runs = {}
 
   def _connect(self):
-    if self._ray is None:
-      ray = import_ray()
-      if not ray.is_initialized():
-        try:
-          ray.init(address=self.address)
-        except (ConnectionError, RuntimeError, ValueError) as e:
-          message = (str(e).strip().splitlines() or [type(e).__name__])[0]
-          raise ExecutorError('cannot start or reach Ray{}: {}'.format(
-              ' at ' + self.address if self.address else '', message))
-        self._started_ray = True
-      self._ray = ray
+    """Ray, started (and later shut down) here unless already running."""
+    if not self._ray.is_initialized():
+      try:
+        self._ray.init(address=self.address)
+      except (ConnectionError, RuntimeError, ValueError) as e:
+        message = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ExecutorError('cannot start or reach Ray{}: {}'.format(
+            ' at ' + self.address if self.address else '', message))
+      self._started_ray = True
     return self._ray
 
   def allocate(self, num_runs):
@@ -311,7 +302,6 @@ class RayExecutor(Executor):
     if self._started_ray:
       self._ray.shutdown()
       self._started_ray = False
-    self._ray = None
 
   def _start(self, run, env):
     self._in_flight_runs[self._task.remote(run, env)] = run

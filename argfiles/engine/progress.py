@@ -64,22 +64,15 @@ class Notice(object):
   """
 
   def __init__(self, stream=None, live=None):
-    """Args: stream: where to draw; None means sys.stderr at print time.
+    """Args: stream: where to draw; None means sys.stderr.
     live: whether to draw; None means only if the stream is a terminal."""
-    self._stream = stream
-    self._live = live
+    self.stream = stream or sys.stderr
+    self.live = console.is_terminal(self.stream) if live is None else live
     self._shown = False
-
-  @property
-  def stream(self):
-    return self._stream or sys.stderr
-
-  def _is_live(self):
-    return console.is_terminal(self.stream) if self._live is None else self._live
 
   def show(self, text):
     """Draws text (cut to the terminal's width) in place of the last."""
-    if self._is_live():
+    if self.live:
       width = shutil.get_terminal_size().columns
       self.stream.write(_CLEAR + (_PREFIX + text)[:max(20, width - 1)])
       self.stream.flush()
@@ -111,7 +104,7 @@ class Progress(Notice):
       total: the number of lines in the sweep.
       already_done: how many were done by earlier invocations (skipped).
       parallelism: how many runs execute at once.
-      stream: where to print; None means sys.stderr at print time.
+      stream: where to print; None means sys.stderr.
       clock: a function returning the time in seconds (for tests).
       live: whether to redraw a status line (see the module docstring);
         None means only if the stream is a terminal.
@@ -212,12 +205,14 @@ class Progress(Notice):
   def tick(self):
     """Redraws the status line in a terminal, at most once a second."""
     now = self._clock()
-    if self._is_live() and (self._last_draw is None or
+    if self.live and (self._last_draw is None or
                             now - self._last_draw >= _REDRAW_SECONDS):
       self._last_draw = now
       self.show(self._status())
 
   def clear(self):
+    """Erases the status line (redrawn on the next tick): before a line of
+    output, and once no run is executing."""
     if self._shown:
       self._last_draw = None  # Redraw on the next tick.
     super(Progress, self).clear()
@@ -227,10 +222,6 @@ class Progress(Notice):
     self.clear()
     self.stream.write(_PREFIX + text + '\n')
     self.stream.flush()
-
-  def close(self):
-    """Removes the status line (call once no run is executing)."""
-    self.clear()
 
 
 def summary(results, total, already_done, elapsed):

@@ -121,15 +121,13 @@ class Run(object):
   """
 
   def __init__(self, line, program, output_dirs, run_dir, cwd=None,
-               depends_on=(), lock_dir=None):
+               lock_dir=None):
     self.line = line
     self.program = program
-    if isinstance(output_dirs, str):
-      output_dirs = [output_dirs]
     self.output_dirs = list(output_dirs) if output_dirs else None
     self.run_dir = run_dir
     self.cwd = cwd or os.getcwd()
-    self.depends_on = tuple(depends_on)
+    self.depends_on = ()  # Set by sweep.plan, which knows every line.
     self.lock_dir = lock_dir or run_dir
     self.overwrite = False
 
@@ -154,11 +152,6 @@ class Run(object):
   @property
   def log_path(self):
     return os.path.join(self.run_dir, LOG_FILE)
-
-  def result(self, status, returncode=None, error=None, duration=0.0):
-    """A RunResult of this run."""
-    return RunResult(self.line.number, self.line.text, status, returncode,
-                     error, self.log_path, duration)
 
   def read_state(self):
     """The run's record, or None if it has none."""
@@ -206,8 +199,9 @@ class Run(object):
     record = dict(record, status=status, returncode=returncode, error=error,
                   end_time=time.time())
     state_lib.write_state(self.state_path, record)
-    return self.result(status, returncode, error,
-                       record['end_time'] - record['start_time'])
+    return RunResult(self.line.number, self.line.text, status, returncode,
+                     error, self.log_path,
+                     record['end_time'] - record['start_time'])
 
   def fail_unstarted(self, error):
     """Records that the run failed without starting, e.g. for lack of input.
