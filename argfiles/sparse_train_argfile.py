@@ -74,6 +74,7 @@ import os
 from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support as support
 from lottery_ticket.argfiles import paper_recipes
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations.sparse import sparse_methods
 from lottery_ticket.mnist_fc.runners import sparse_train as runner
@@ -166,9 +167,8 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
                      'levels of --paper=lmc: give it too')
   written = ('method', 'sparsity', 'mask_from', 'preset')
   if paper == paper_recipes.PAI:
-    methods = support.check_choices(
-        support.as_list(methods or paper_recipes.PAI_METHODS, 'methods'),
-        paper_recipes.PAI_METHODS, 'method')
+    methods = support.check_choices(methods or paper_recipes.PAI_METHODS,
+                                    paper_recipes.PAI_METHODS, 'method')
     sparsities = sparsities or paper_recipes.PAI_SPARSITIES
     written += ('ablation',)
     # (preset, the directory of its methods, method, ablation) in order.
@@ -178,7 +178,7 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
     reads_mask = lambda method: False
   else:
     if paper is not None:
-      support.check_choices([paper], paper_recipes.EVCI_PRESETS, 'paper')
+      choices.check('paper', paper, paper_recipes.EVCI_PRESETS)
     elif paper_recipes.check_scale(scale) != 1.0:
       raise ValueError('--scale shortens a paper recipe: give --paper too')
     if sparsities is None:
@@ -188,8 +188,7 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
                   else lambda method: method in NEEDS_MASK)
     if methods is None:
       methods = paper_recipes.EVCI_METHODS if paper else METHODS
-    methods = support.check_choices(support.as_list(methods, 'methods'),
-                                    ALL_METHODS, 'method')
+    methods = support.check_choices(methods, ALL_METHODS, 'method')
     # Those reading a prune mask after all the others (a stable sort).
     runs = [(paper, base, method, 'none')
             for method in sorted(methods, key=reads_mask)]

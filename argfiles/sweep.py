@@ -289,24 +289,23 @@ def statuses(runs):
       'failed', 'pending': as recorded ('pending' also when never run).
   """
   changed = {c.run.line.number for c in changes_lib.changed_lines(runs)}
-  pairs = []
-  for run in runs:
-    record = run.read_state() or {}
-    recorded = record.get('status')
-    if run.is_done():
-      status = state_lib.DONE
-    elif run.line.number in changed:
-      status = CHANGED
-    elif recorded == state_lib.RUNNING:
-      held = dir_lock.holder(run.lock_dir) is not None
-      status = state_lib.RUNNING if held else INTERRUPTED
-    elif recorded == state_lib.FAILED:
-      status = (INTERRUPTED if record.get('error') == state_lib.INTERRUPTED
-                else state_lib.FAILED)
-    else:
-      status = state_lib.PENDING
-    pairs.append((run, status))
-  return pairs
+  return [(run, _status(run, changed)) for run in runs]
+
+
+def _status(run, changed):
+  """The status of one run for statuses; changed: the changed lines."""
+  record = run.read_state() or {}
+  if run.is_done():
+    return state_lib.DONE
+  if run.line.number in changed:
+    return CHANGED
+  if record.get('status') == state_lib.RUNNING:
+    held = dir_lock.holder(run.lock_dir) is not None
+    return state_lib.RUNNING if held else INTERRUPTED
+  if record.get('status') == state_lib.FAILED:
+    return (INTERRUPTED if record.get('error') == state_lib.INTERRUPTED
+            else state_lib.FAILED)
+  return state_lib.PENDING
 
 
 def run_sweep(runs, todo, executor, stream=None):
