@@ -302,6 +302,5 @@ class Generator(object):
     Raises:
       ValueError: in one line, for a bad flag or value.
     """
-    command = dataclasses.replace(self.command, function=self.make_lines)
-    return list(self.make_lines(**command_line.read_command_line(command,
-                                                                  argv)))
+    return list(self.make_lines(**command_line.read_command_line(
+        self.command, argv)))

@@ -85,14 +85,6 @@ def _interrupt_once(signum, frame):
   raise KeyboardInterrupt()
 
 
-def _end_of_start_up():
-  """From here on Ctrl-C raises KeyboardInterrupt (once), so that sweep can
-  stop the runs in flight and release its locks (only the start-up handler
-  of the program is replaced, not that of a caller of sweep)."""
-  if _interrupts.installed():
-    signal.signal(signal.SIGINT, _interrupt_once)
-
-
 def sweep(runner, argfile, executor, parallelism, address, state_dir,
           cpus_per_run, memory_per_run_gb, rerun_changed, dry_run,
           generator_args, stream=None):
@@ -132,7 +124,12 @@ def sweep(runner, argfile, executor, parallelism, address, state_dir,
       preflight.check_flags(program, lines)
     runs = sweep_lib.plan(program, lines, state_dir=state_dir)
     preflight.check_nesting(runs)
-    _end_of_start_up()
+    # The end of start-up: from here on Ctrl-C raises KeyboardInterrupt
+    # (once), so that sweep can stop the runs in flight and release its
+    # locks (only the start-up handler of the program is replaced, not that
+    # of a caller of sweep).
+    if _interrupts.installed():
+      signal.signal(signal.SIGINT, _interrupt_once)
     if dry_run:
       notice.clear()
       for run, status in sweep_lib.statuses(runs):

@@ -90,22 +90,11 @@ def _run_directory(output_dirs, argv, state_dir):
   return os.path.join(os.path.abspath(state_dir), name)
 
 
-def _named_paths(value, flags):
-  """The paths a flag value names: itself and, for a line with --trials,
-  the trial directories of the base it names (mnist_fc/trials.py: trial t
-  of a packed line reads {base}/trial{t})."""
-  named = [value]
-  if 'trials' in flags:
-    try:
-      named += trials_lib.output_directories(value, flags['trials'],
-                                             flags.get('seed', 0))
-    except (TypeError, ValueError):
-      pass  # A bad --trials: the runner's own check names it.
-  return list(dict.fromkeys(named))
-
-
 def _dependencies(line, writers, cwd):
-  """The earlier lines whose output directories this line names in a flag.
+  """The earlier lines whose output directories this line names in a flag:
+  a value itself or, for a line with --trials, the trial directories of the
+  base it names (mnist_fc/trials.py: trial t of a packed line reads
+  {base}/trial{t}).
 
   Raises:
     SweepError: if it names an output directory of a later line.
@@ -115,7 +104,14 @@ def _dependencies(line, writers, cwd):
   for value in flags.values():
     if not isinstance(value, str) or not value:
       continue
-    for path in _named_paths(value, flags):
+    named = [value]
+    if 'trials' in flags:
+      try:
+        named += trials_lib.output_directories(value, flags['trials'],
+                                               flags.get('seed', 0))
+      except (TypeError, ValueError):
+        pass  # A bad --trials: the runner's own check names it.
+    for path in named:
       other = writers.get(os.path.realpath(os.path.join(cwd, path)))
       if other is None or other.number == line.number:
         continue
