@@ -56,7 +56,8 @@ RERUN_CHANGED = '--rerun_changed'
 
 class SweepError(ValueError):
   """The sweep cannot start: a line has no output directory, two share one,
-  a line changed since it ran, or a check before starting failed."""
+  or a line changed since it ran (a check before starting that fails raises
+  preflight.PreflightError)."""
 
 
 def _label(output_dirs):
@@ -245,8 +246,8 @@ def prepare(program, runs, rerun_changed=False):
     The list of run.Run to execute, in line order.
 
   Raises:
-    SweepError: in one line, for changed lines (without rerun_changed) or
-      a failed check.
+    SweepError: in one line, for changed lines (without rerun_changed).
+    preflight.PreflightError: in one line, for a failed check.
     programs.ProgramError: if the runner's validate_flags cannot be
       imported.
   """
@@ -263,10 +264,7 @@ def prepare(program, runs, rerun_changed=False):
   for change in changed:
     change.run.overwrite = True
   todo = [run for run in runs if not run.is_done()]
-  try:
-    preflight.check(program, todo)
-  except preflight.PreflightError as e:
-    raise SweepError(str(e))
+  preflight.check(program, todo)
   return todo
 
 
