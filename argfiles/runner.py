@@ -179,9 +179,9 @@ RUNNER = command_line.Runner(
         S('memory_per_run_gb', 'float', None, 'memory per run in GiB',
           derived='local: 2, for the default parallelism; ray: declared '
           'only if given'),
-        S(sweep_lib.RERUN_CHANGED[2:], 'bool', False, 'rerun from scratch the lines '
-          'whose arguments changed since they ran (their runner gets '
-          '--overwrite); without it such lines are refused'),
+        S(sweep_lib.RERUN_CHANGED[2:], 'bool', False, 'rerun from scratch '
+          'the lines whose arguments changed since they ran (their runner '
+          'gets --overwrite); without it such lines are refused'),
         S('dry_run', 'bool', False, 'list the lines and their status '
           '(pending, running, done, failed, interrupted, changed), run '
           'nothing'),

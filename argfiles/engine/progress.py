@@ -206,7 +206,7 @@ class Progress(Notice):
     """Redraws the status line in a terminal, at most once a second."""
     now = self._clock()
     if self.live and (self._last_draw is None or
-                            now - self._last_draw >= _REDRAW_SECONDS):
+                      now - self._last_draw >= _REDRAW_SECONDS):
       self._last_draw = now
       self.show(self._status())
 
