@@ -68,11 +68,6 @@ from lottery_ticket.foundations import hparams
 S = hparams.Setting
 
 
-def _raise_keyboard_interrupt(signum, frame):
-  del signum, frame  # Unused.
-  raise KeyboardInterrupt()
-
-
 def _interrupt_once(signum, frame):
   """Raises KeyboardInterrupt for the first Ctrl-C and ignores the next.
 
@@ -136,7 +131,9 @@ def sweep(runner, argfile, executor, parallelism, address, state_dir,
         print('{:>4} {:<11} {}'.format(run.line.number, status,
                                        run.line.text), flush=True)
       return 0
-    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # SIGTERM stops the sweep as Ctrl-C does (Python's handler of SIGINT
+    # raises KeyboardInterrupt whatever the signal).
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
       with sweep_lib.locks(runs):
         todo = sweep_lib.prepare(program, runs, rerun_changed=rerun_changed)

@@ -204,16 +204,16 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
         paper_recipes.PAI_FLAGS if paper == paper_recipes.PAI else {},
         **(paper_recipes.evci_flags(preset, method, scale) if preset
            else {})), flags)
-    for sparsity in ([None] if method in DENSE else sparsities):
-      for line in trial_lines:
-        lines.append(support.format_line([
-            ('preset', preset), ('method', method), ('sparsity', sparsity),
-            ('ablation', ablation != 'none' and ablation),
-            ('output_dir', line.directory(configuration_directory(
-                root, paper_recipes.pai_name(method, ablation), sparsity))),
-            ('mask_from', reads_mask(method) and line.directory(
-                configuration_directory(base, MASK_SOURCE, sparsity))),
-            ('dataset', dataset)] + steps + line.flags() + rest))
+    lines += [support.format_line([
+        ('preset', preset), ('method', method), ('sparsity', sparsity),
+        ('ablation', ablation != 'none' and ablation),
+        ('output_dir', line.directory(configuration_directory(
+            root, paper_recipes.pai_name(method, ablation), sparsity))),
+        ('mask_from', reads_mask(method) and line.directory(
+            configuration_directory(base, MASK_SOURCE, sparsity))),
+        ('dataset', dataset)] + steps + line.flags() + rest)
+              for sparsity in ([None] if method in DENSE else sparsities)
+              for line in trial_lines]
   return lines
 
 
