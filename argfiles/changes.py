@@ -123,11 +123,10 @@ def describe(changes):
   """
   numbers = format_numbers(c.run.line.number for c in changes)
   first = changes[0]
+  found = format_differences(first.differences)
   if len(changes) == 1:
-    return 'line {} changed since it ran: {}'.format(
-        numbers, format_differences(first.differences))
+    return 'line {} changed since it ran: {}'.format(numbers, found)
   if all(c.differences == first.differences for c in changes):
-    return 'lines {} changed since they ran: {}'.format(
-        numbers, format_differences(first.differences))
+    return 'lines {} changed since they ran: {}'.format(numbers, found)
   return 'lines {} changed since they ran; line {}: {}'.format(
-      numbers, first.run.line.number, format_differences(first.differences))
+      numbers, first.run.line.number, found)

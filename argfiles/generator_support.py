@@ -123,9 +123,11 @@ def check_count(value, name, minimum=1):
 
 
 def check_choices(values, allowed, name):
-  """values, once each is found among the allowed (ValueError: 'No such
-  {name}: ...' for the first that is not)."""
-  return [choices.check(name, value, allowed) for value in values]
+  """A list-valued argument (as_list, named `name`s), once each is found
+  among the allowed (ValueError: 'No such {name}: ...' for the first that
+  is not)."""
+  return [choices.check(name, value, allowed)
+          for value in as_list(values, name + 's')]
 
 
 def check_output_dir(output_dir):
@@ -300,6 +302,5 @@ class Generator(object):
     Raises:
       ValueError: in one line, for a bad flag or value.
     """
-    command = dataclasses.replace(self.command, function=self.make_lines)
-    return list(self.make_lines(**command_line.read_command_line(command,
-                                                                  argv)))
+    return list(self.make_lines(**command_line.read_command_line(
+        self.command, argv)))

@@ -28,6 +28,7 @@ import os
 from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support as support
 from lottery_ticket.argfiles import paper_recipes
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import paths
 
 NAME = 'instability_argfile'
@@ -57,24 +58,22 @@ def make_lines(output_dir, trials=5, first_trial=0, paper=paper_recipes.LMC,
     ValueError: naming any value out of range or unknown.
   """
   base = support.check_output_dir(output_dir)
-  support.check_choices([paper], (paper_recipes.LMC,), 'paper')
+  choices.check('paper', paper, (paper_recipes.LMC,))
   levels = support.check_count(
       paper_recipes.LMC_LEVELS if iterations is None else iterations,
       'iterations', 0)
   num_points = support.check_count(num_points, 'num_points', 2)
-  lines = []
-  for name, rewind, tree in paper_recipes.lmc_trees(base, scale, network,
-                                                     rewind_iteration):
-    results = paper_recipes.lmc_instability_dir(base, name, rewind)
-    for trial in support.trial_numbers(trials, first_trial):
-      for level in range(levels + 1):
-        lines.append(support.format_line([
-            ('run_dir', paths.run(paths.trial(tree, trial), level)),
-            ('output_dir', os.path.join(paths.trial(results, trial),
-                                        str(level))),
-            ('rewind_iterations', rewind), ('num_points', num_points),
-            ('split', split), ('plot', 'False')]))
-  return lines
+  return [support.format_line([
+      ('run_dir', paths.run(paths.trial(tree, trial), level)),
+      ('output_dir', os.path.join(paths.trial(
+          paper_recipes.lmc_instability_dir(base, name, rewind), trial),
+                                  str(level))),
+      ('rewind_iterations', rewind), ('num_points', num_points),
+      ('split', split), ('plot', 'False')])
+          for name, rewind, tree in paper_recipes.lmc_trees(
+              base, scale, network, rewind_iteration)
+          for trial in support.trial_numbers(trials, first_trial)
+          for level in range(levels + 1)]
 
 
 def print_lines(**flags):

@@ -176,17 +176,6 @@ def _run_for_output(command, what):
   return decode_text(result.stdout, 'output of ' + what)
 
 
-def _read_file(path):
-  """A text file of lines, read as UTF-8 (LineError if it cannot be)."""
-  try:
-    with open(path, 'rb') as f:
-      data = f.read()
-  except OSError as e:
-    raise LineError('argfile {} cannot be read: {}'.format(
-        path, e.strerror or e))
-  return decode_text(data, 'argfile ' + path)
-
-
 def load_lines(source, generator_args=()):
   """Reads the lines of a sweep from a file, a generator module or a script.
 
@@ -214,7 +203,13 @@ def load_lines(source, generator_args=()):
       raise LineError('argfile {} is a text file; it takes no generator '
                       'arguments (got {})'.format(source,
                                                   ' '.join(generator_args)))
-    return parse_text(_read_file(source))
+    try:
+      with open(source, 'rb') as f:
+        data = f.read()
+    except OSError as e:
+      raise LineError('argfile {} cannot be read: {}'.format(
+          source, e.strerror or e))
+    return parse_text(decode_text(data, 'argfile ' + source))
   if os.path.exists(source):
     raise LineError('argfile {} is not a file'.format(source))
   if source.endswith('.py') or os.sep in source:

@@ -154,8 +154,6 @@ def lottery_flags(scale=1.0):
 
 def evci_flags(preset, method, scale=1.0):
   """Flags of one Evci et al. line beside --preset: the scaled steps."""
-  if check_scale(scale) == 1.0:
-    return {}
   return scaled_steps(sparse_presets.settings(preset, method), scale)
 
 

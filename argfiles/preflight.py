@@ -59,18 +59,18 @@ def check(program, runs):
                         if run.argv != run.line.argv])
 
 
-def check_no_live_runners(runs, tied=None):
-  """Refuses to start a line whose runner from an earlier sweep still runs.
+def check_no_live_runners(runs):
+  """Refuses to start a line whose runner from an earlier sweep still runs
+  (unless children die with their sweep, lifeline.CHILDREN_DIE_WITH_PARENT:
+  then there is nothing to check).
 
   Args:
     runs: the run.Run about to execute.
-    tied: whether children die with their sweep; None means
-      lifeline.CHILDREN_DIE_WITH_PARENT (then there is nothing to check).
 
   Raises:
     PreflightError: naming the line and the pid still running.
   """
-  if lifeline.CHILDREN_DIE_WITH_PARENT if tied is None else tied:
+  if lifeline.CHILDREN_DIE_WITH_PARENT:
     return
   host = socket.gethostname()
   for run in runs:
@@ -152,21 +152,19 @@ def missing_dataset(name, location=None):
                                 name, location)
 
 
-def check_datasets(lines, cwd=None):
+def check_datasets(lines):
   """Checks, once per dataset and location, the datasets lines name.
 
   Lines without --dataset are not checked: which dataset they use is the
   runner's business (a default, or a saved configuration).
 
   Args:
-    lines: the sweep's lines.Line.
-    cwd: the directory relative locations are relative to; None means the
-      current directory.
+    lines: the sweep's lines.Line (relative locations are relative to the
+      current directory).
 
   Raises:
     PreflightError: naming the lines that need a missing dataset.
   """
-  cwd = cwd or os.getcwd()
   users = {}
   for line in lines:
     flags = lines_lib.line_flags(line.argv)
@@ -174,7 +172,7 @@ def check_datasets(lines, cwd=None):
     if not isinstance(name, str):
       continue
     location = flags.get('data_location')
-    location = (os.path.join(cwd, location)
+    location = (os.path.join(os.getcwd(), location)
                 if isinstance(location, str) and location else None)
     users.setdefault((name, location), []).append(line.number)
   for (name, location), numbers in users.items():

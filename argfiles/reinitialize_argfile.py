@@ -129,8 +129,7 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
   if paper and levels is None and iterations is None:
     iterations = (paper_recipes.LMC_LEVELS if lmc
                   else paper_recipes.FRANKLE_CARBIN_LEVELS)
-  modes = support.check_choices(support.as_list(modes, 'modes'), MODES,
-                                'mode')
+  modes = support.check_choices(modes, MODES, 'mode')
   levels = resolve_levels(levels, iterations)
   seed_offset = support.check_count(seed_offset, 'seed_offset', minimum=0)
   for name in ('level', 'mode'):
@@ -142,16 +141,12 @@ def make_lines(output_dir, trials=5, first_trial=0, modes=None, levels=None,
                                                       'training_len')]
   trees = ([tree for _, _, tree in paper_recipes.lmc_trees(
       base, scale, network, rewind_iteration)] if lmc else [base])
-  lines = []
-  for tree in trees:
-    for line in support.trial_lines(trials, first_trial, pack):
-      trial_flags = line.flags(seed_offset)
-      for level in levels:
-        for mode in modes:
-          lines.append(support.format_line(
-              [('output_dir', line.directory(tree)), ('level', level),
-               ('mode', mode)] + head + trial_flags + list(flags.items())))
-  return lines
+  return [support.format_line(
+      [('output_dir', line.directory(tree)), ('level', level),
+       ('mode', mode)] + head + line.flags(seed_offset) + list(flags.items()))
+          for tree in trees
+          for line in support.trial_lines(trials, first_trial, pack)
+          for level in levels for mode in modes]
 
 S = support.S
 GENERATOR = support.Generator(

@@ -41,7 +41,6 @@ import sys
 from lottery_ticket import _interrupts
 
 _NAME = 'argfiles.runner'
-_RERUN_CHANGED = '--rerun_changed'
 
 
 if __name__ == '__main__':
@@ -69,11 +68,6 @@ from lottery_ticket.foundations import hparams
 S = hparams.Setting
 
 
-def _raise_keyboard_interrupt(signum, frame):
-  del signum, frame  # Unused.
-  raise KeyboardInterrupt()
-
-
 def _interrupt_once(signum, frame):
   """Raises KeyboardInterrupt for the first Ctrl-C and ignores the next.
 
@@ -84,21 +78,6 @@ def _interrupt_once(signum, frame):
   del signum, frame  # Unused.
   signal.signal(signal.SIGINT, signal.SIG_IGN)
   raise KeyboardInterrupt()
-
-
-def _end_of_start_up():
-  """From here on Ctrl-C raises KeyboardInterrupt (once), so that sweep can
-  stop the runs in flight and release its locks (only the start-up handler
-  of the program is replaced, not that of a caller of sweep)."""
-  if _interrupts.installed():
-    signal.signal(signal.SIGINT, _interrupt_once)
-
-
-def _dry_run(runs, stream):
-  for run, status in sweep_lib.statuses(runs):
-    stream.write('{:>4} {:<11} {}\n'.format(run.line.number, status,
-                                            run.line.text))
-  stream.flush()
 
 
 def sweep(runner, argfile, executor, parallelism, address, state_dir,
@@ -140,18 +119,26 @@ def sweep(runner, argfile, executor, parallelism, address, state_dir,
       preflight.check_flags(program, lines)
     runs = sweep_lib.plan(program, lines, state_dir=state_dir)
     preflight.check_nesting(runs)
-    _end_of_start_up()
+    # The end of start-up: from here on Ctrl-C raises KeyboardInterrupt
+    # (once), so that sweep can stop the runs in flight and release its
+    # locks (only the start-up handler of the program is replaced, not that
+    # of a caller of sweep).
+    if _interrupts.installed():
+      signal.signal(signal.SIGINT, _interrupt_once)
     if dry_run:
       notice.clear()
-      _dry_run(runs, sys.stdout)
+      for run, status in sweep_lib.statuses(runs):
+        print('{:>4} {:<11} {}'.format(run.line.number, status,
+                                       run.line.text), flush=True)
       return 0
-    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # SIGTERM stops the sweep as Ctrl-C does (Python's handler of SIGINT
+    # raises KeyboardInterrupt whatever the signal).
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
       with sweep_lib.locks(runs):
-        todo = sweep_lib.prepare(program, runs, rerun_changed=rerun_changed,
-                                 rerun_flag=_RERUN_CHANGED)
+        todo = sweep_lib.prepare(program, runs, rerun_changed=rerun_changed)
         notice.clear()
-        result = sweep_lib.run_sweep(runs, executor, stream=stream, todo=todo)
+        results = sweep_lib.run_sweep(runs, todo, executor, stream=stream)
     finally:
       signal.signal(signal.SIGTERM, previous)
   except KeyboardInterrupt:
@@ -161,8 +148,7 @@ def sweep(runner, argfile, executor, parallelism, address, state_dir,
     return 130
   finally:
     notice.clear()  # An error's one line starts a line of its own.
-  failed = [r for r in result.results if r.status != state_lib.DONE]
-  return 1 if failed else 0
+  return int(any(r.status != state_lib.DONE for r in results))
 
 
 RUNNER = command_line.Runner(
@@ -190,9 +176,9 @@ RUNNER = command_line.Runner(
         S('memory_per_run_gb', 'float', None, 'memory per run in GiB',
           derived='local: 2, for the default parallelism; ray: declared '
           'only if given'),
-        S(_RERUN_CHANGED[2:], 'bool', False, 'rerun from scratch the lines '
-          'whose arguments changed since they ran (their runner gets '
-          '--overwrite); without it such lines are refused'),
+        S(sweep_lib.RERUN_CHANGED[2:], 'bool', False, 'rerun from scratch '
+          'the lines whose arguments changed since they ran (their runner '
+          'gets --overwrite); without it such lines are refused'),
         S('dry_run', 'bool', False, 'list the lines and their status '
           '(pending, running, done, failed, interrupted, changed), run '
           'nothing'),

@@ -74,6 +74,7 @@ import os
 from lottery_ticket import command_line
 from lottery_ticket.argfiles import generator_support as support
 from lottery_ticket.argfiles import paper_recipes
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations.sparse import sparse_methods
 from lottery_ticket.mnist_fc.runners import sparse_train as runner
@@ -121,12 +122,6 @@ def configuration_directory(output_dir, method, sparsity):
                                     None if method in DENSE else sparsity)
 
 
-def _ordered(methods, reads_mask):
-  """Methods with those reading a prune mask moved after all the others."""
-  return ([m for m in methods if not reads_mask(m)] +
-          [m for m in methods if reads_mask(m)])
-
-
 DEFAULT_SPARSITIES = (0.8, 0.9, 0.95)
 
 
@@ -172,9 +167,8 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
                      'levels of --paper=lmc: give it too')
   written = ('method', 'sparsity', 'mask_from', 'preset')
   if paper == paper_recipes.PAI:
-    methods = support.check_choices(
-        support.as_list(methods or paper_recipes.PAI_METHODS, 'methods'),
-        paper_recipes.PAI_METHODS, 'method')
+    methods = support.check_choices(methods or paper_recipes.PAI_METHODS,
+                                    paper_recipes.PAI_METHODS, 'method')
     sparsities = sparsities or paper_recipes.PAI_SPARSITIES
     written += ('ablation',)
     # (preset, the directory of its methods, method, ablation) in order.
@@ -184,7 +178,7 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
     reads_mask = lambda method: False
   else:
     if paper is not None:
-      support.check_choices([paper], paper_recipes.EVCI_PRESETS, 'paper')
+      choices.check('paper', paper, paper_recipes.EVCI_PRESETS)
     elif paper_recipes.check_scale(scale) != 1.0:
       raise ValueError('--scale shortens a paper recipe: give --paper too')
     if sparsities is None:
@@ -194,10 +188,10 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
                   else lambda method: method in NEEDS_MASK)
     if methods is None:
       methods = paper_recipes.EVCI_METHODS if paper else METHODS
-    methods = support.check_choices(support.as_list(methods, 'methods'),
-                                    ALL_METHODS, 'method')
+    methods = support.check_choices(methods, ALL_METHODS, 'method')
+    # Those reading a prune mask after all the others (a stable sort).
     runs = [(paper, base, method, 'none')
-            for method in _ordered(methods, reads_mask)]
+            for method in sorted(methods, key=reads_mask)]
   sparsities = list(dict.fromkeys(format_sparsity(s) for s in support.as_list(
       sparsities, 'sparsities')))  # '0.9' and '0.90' are one sparsity.
   flags = _runner_flags(flags, written, dataset=dataset or 'mnist',
@@ -210,19 +204,16 @@ def make_lines(output_dir, trials=3, first_trial=0, methods=None,
         paper_recipes.PAI_FLAGS if paper == paper_recipes.PAI else {},
         **(paper_recipes.evci_flags(preset, method, scale) if preset
            else {})), flags)
-    for sparsity in ([None] if method in DENSE else sparsities):
-      for line in trial_lines:
-        mask_from = None
-        if reads_mask(method):
-          mask_from = line.directory(configuration_directory(
-              base, MASK_SOURCE, sparsity))
-        lines.append(support.format_line([
-            ('preset', preset), ('method', method), ('sparsity', sparsity),
-            ('ablation', None if ablation == 'none' else ablation),
-            ('output_dir', line.directory(configuration_directory(
-                root, paper_recipes.pai_name(method, ablation), sparsity))),
-            ('mask_from', mask_from),
-            ('dataset', dataset)] + steps + line.flags() + rest))
+    lines += [support.format_line([
+        ('preset', preset), ('method', method), ('sparsity', sparsity),
+        ('ablation', ablation != 'none' and ablation),
+        ('output_dir', line.directory(configuration_directory(
+            root, paper_recipes.pai_name(method, ablation), sparsity))),
+        ('mask_from', reads_mask(method) and line.directory(
+            configuration_directory(base, MASK_SOURCE, sparsity))),
+        ('dataset', dataset)] + steps + line.flags() + rest)
+              for sparsity in ([None] if method in DENSE else sparsities)
+              for line in trial_lines]
   return lines
 
 

@@ -30,7 +30,6 @@ Where each line's bookkeeping lives:
     but the runner's files; the sweep locks the state directory.
 """
 
-import collections
 import hashlib
 import os
 import time
@@ -51,27 +50,14 @@ from lottery_ticket.mnist_fc import trials as trials_lib
 # stopped or killed while it ran.
 CHANGED = 'changed'
 INTERRUPTED = 'interrupted'
-
-
-class SweepResult(collections.namedtuple(
-    'SweepResult', ['runs', 'results', 'already_done', 'elapsed'])):
-  """What a sweep did.
-
-  Attributes:
-    runs: every run.Run of the sweep, in line order.
-    results: the run.RunResult of each run executed now.
-    already_done: how many lines were skipped as done before.
-    elapsed: wall time in seconds.
-  """
+# The option of the sweep's command line that reruns changed lines.
+RERUN_CHANGED = '--rerun_changed'
 
 
 class SweepError(ValueError):
   """The sweep cannot start: a line has no output directory, two share one,
-  a line changed since it ran, or a check before starting failed."""
-
-
-def _digest(text):
-  return hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]
+  or a line changed since it ran (a check before starting that fails raises
+  preflight.PreflightError)."""
 
 
 def _label(output_dirs):
@@ -98,38 +84,35 @@ def _run_directory(output_dirs, argv, state_dir):
       return os.path.join(output_dirs[0], run_lib.BOOKKEEPING_DIR)
     return os.path.join(os.path.commonpath(output_dirs),
                         run_lib.BOOKKEEPING_DIR, _label(output_dirs))
-  key = '\0'.join(output_dirs) if output_dirs else '\0'.join(argv)
-  name = _digest(key)
+  key = '\0'.join(output_dirs or argv)
+  name = hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]
   if output_dirs:
     name += '-' + _label(output_dirs)
   return os.path.join(os.path.abspath(state_dir), name)
 
 
-def _named_paths(value, flags):
-  """The paths a flag value names: itself and, for a line with --trials,
-  the trial directories of the base it names (mnist_fc/trials.py: trial t
-  of a packed line reads {base}/trial{t})."""
-  named = [value]
-  if 'trials' in flags:
-    try:
-      named += trials_lib.output_directories(value, flags['trials'],
-                                             flags.get('seed', 0))
-    except (TypeError, ValueError):
-      pass  # A bad --trials: the runner's own check names it.
-  return list(dict.fromkeys(named))
-
-
-def _dependencies(line, flags, writers, cwd):
-  """The earlier lines whose output directories this line names in a flag.
+def _dependencies(line, writers, cwd):
+  """The earlier lines whose output directories this line names in a flag:
+  a value itself or, for a line with --trials, the trial directories of the
+  base it names (mnist_fc/trials.py: trial t of a packed line reads
+  {base}/trial{t}).
 
   Raises:
     SweepError: if it names an output directory of a later line.
   """
+  flags = lines_lib.line_flags(line.argv)
   depends_on = set()
   for value in flags.values():
     if not isinstance(value, str) or not value:
       continue
-    for path in _named_paths(value, flags):
+    named = [value]
+    if 'trials' in flags:
+      try:
+        named += trials_lib.output_directories(value, flags['trials'],
+                                               flags.get('seed', 0))
+      except (TypeError, ValueError):
+        pass  # A bad --trials: the runner's own check names it.
+    for path in named:
       other = writers.get(os.path.realpath(os.path.join(cwd, path)))
       if other is None or other.number == line.number:
         continue
@@ -139,7 +122,7 @@ def _dependencies(line, flags, writers, cwd):
             'put line {} first: {!r}'.format(line.number, path, other.number,
                                               other.number, line.text))
       depends_on.add(other.number)
-  return sorted(depends_on)
+  return tuple(sorted(depends_on))
 
 
 def plan(program, lines, state_dir=None, cwd=None):
@@ -171,12 +154,13 @@ def plan(program, lines, state_dir=None, cwd=None):
       output_directories function fails on it.
   """
   cwd = os.path.abspath(cwd or os.getcwd())
-  flags = [lines_lib.line_flags(line.argv) for line in lines]
-  all_output_dirs = []
+  lock_dir = os.path.abspath(state_dir) if state_dir is not None else None
+  runs = []
   writers = {}
-  for line, line_flags in zip(lines, flags):
+  for line in lines:
     try:
-      output_dirs = program.output_directories(line_flags)
+      output_dirs = program.output_directories(
+          lines_lib.line_flags(line.argv))
     except programs.ProgramError as e:
       raise programs.ProgramError('line {}: {}'.format(line.number, e)) from e
     if output_dirs is None and state_dir is None:
@@ -195,14 +179,11 @@ def plan(program, lines, state_dir=None, cwd=None):
         raise SweepError('lines {} and {} both write {}: {!r} and {!r}'.format(
             other.number, line.number, real, other.text, line.text))
       writers[real] = line
-    all_output_dirs.append(output_dirs)
-  lock_dir = os.path.abspath(state_dir) if state_dir is not None else None
-  runs = [run_lib.Run(line, program, output_dirs,
-                      _run_directory(output_dirs, line.argv, state_dir),
-                      cwd=cwd, lock_dir=lock_dir,
-                      depends_on=_dependencies(line, line_flags, writers, cwd))
-          for line, line_flags, output_dirs in zip(lines, flags,
-                                                    all_output_dirs)]
+    runs.append(run_lib.Run(line, program, output_dirs,
+                            _run_directory(output_dirs, line.argv, state_dir),
+                            cwd=cwd, lock_dir=lock_dir))
+  for run in runs:
+    run.depends_on = _dependencies(run.line, writers, cwd)
   homes = {}
   for run in runs:
     other = homes.setdefault(os.path.realpath(run.run_dir), run)
@@ -222,14 +203,15 @@ def locks(runs):
     runs: the runs from plan.
 
   Returns:
-    An unlocked sweep_lock.SweepLocks over each distinct run.lock_dir.
+    A context manager (sweep_lock.sweep_locks) holding the lock of each
+    distinct run.lock_dir.
   """
   labels = {}
   for run in runs:
     labels.setdefault(run.lock_dir, 'line {}'.format(run.line.number))
   if len(labels) == 1 and runs[0].lock_dir != runs[0].run_dir:
     labels = {runs[0].lock_dir: 'the state directory'}
-  return sweep_lock.SweepLocks([run.lock_dir for run in runs], labels)
+  return sweep_lock.sweep_locks([run.lock_dir for run in runs], labels)
 
 
 def bookkeeping(runs):
@@ -246,7 +228,7 @@ def bookkeeping(runs):
               if packed else ''))
 
 
-def prepare(program, runs, rerun_changed=False, rerun_flag='--rerun_changed'):
+def prepare(program, runs, rerun_changed=False):
   """Decides what to run and checks it can start; run it under the locks.
 
   Lines done with their current arguments are skipped. A line that ran
@@ -257,15 +239,15 @@ def prepare(program, runs, rerun_changed=False, rerun_flag='--rerun_changed'):
   Args:
     program: the programs.Program running the lines.
     runs: the runs from plan.
-    rerun_changed: rerun changed lines from scratch instead of refusing.
-    rerun_flag: the option that asks for that, named in the refusal.
+    rerun_changed: rerun changed lines from scratch instead of refusing
+      (RERUN_CHANGED asks for that, named in the refusal).
 
   Returns:
     The list of run.Run to execute, in line order.
 
   Raises:
-    SweepError: in one line, for changed lines (without rerun_changed) or
-      a failed check.
+    SweepError: in one line, for changed lines (without rerun_changed).
+    preflight.PreflightError: in one line, for a failed check.
     programs.ProgramError: if the runner's validate_flags cannot be
       imported.
   """
@@ -275,17 +257,14 @@ def prepare(program, runs, rerun_changed=False, rerun_flag='--rerun_changed'):
     raise SweepError(
         '{}; give {} to rerun {} from scratch ({} {} and replace{} what the '
         'old arguments made)'.format(
-            changes_lib.describe(changed), rerun_flag,
+            changes_lib.describe(changed), RERUN_CHANGED,
             'them' if plural else 'it',
             'their runners get' if plural else 'its runner gets',
             run_lib.OVERWRITE_FLAG, '' if plural else 's'))
   for change in changed:
     change.run.overwrite = True
   todo = [run for run in runs if not run.is_done()]
-  try:
-    preflight.check(program, todo)
-  except preflight.PreflightError as e:
-    raise SweepError(str(e))
+  preflight.check(program, todo)
   return todo
 
 
@@ -304,48 +283,44 @@ def statuses(runs):
       'failed', 'pending': as recorded ('pending' also when never run).
   """
   changed = {c.run.line.number for c in changes_lib.changed_lines(runs)}
-  pairs = []
-  for run in runs:
-    record = run.read_state() or {}
-    recorded = record.get('status')
-    if run.is_done():
-      status = state_lib.DONE
-    elif run.line.number in changed:
-      status = CHANGED
-    elif recorded == state_lib.RUNNING:
-      held = dir_lock.holder(run.lock_dir) is not None
-      status = state_lib.RUNNING if held else INTERRUPTED
-    elif recorded == state_lib.FAILED:
-      status = (INTERRUPTED if record.get('error') == state_lib.INTERRUPTED
-                else state_lib.FAILED)
-    else:
-      status = state_lib.PENDING
-    pairs.append((run, status))
-  return pairs
+  return [(run, _status(run, changed)) for run in runs]
 
 
-def run_sweep(runs, executor, stream=None, todo=None, live=None):
+def _status(run, changed):
+  """The status of one run for statuses; changed: the changed lines."""
+  record = run.read_state() or {}
+  if run.is_done():
+    return state_lib.DONE
+  if run.line.number in changed:
+    return CHANGED
+  if record.get('status') == state_lib.RUNNING:
+    held = dir_lock.holder(run.lock_dir) is not None
+    return state_lib.RUNNING if held else INTERRUPTED
+  if record.get('status') == state_lib.FAILED:
+    return (INTERRUPTED if record.get('error') == state_lib.INTERRUPTED
+            else state_lib.FAILED)
+  return state_lib.PENDING
+
+
+def run_sweep(runs, todo, executor, stream=None):
   """Executes the runs not yet done and reports on the whole sweep.
 
   Args:
     runs: the list of run.Run from plan.
+    todo: the runs to execute, from prepare.
     executor: an executors.Executor.
-    stream: where progress and the summary go; None means sys.stderr.
-    todo: the runs to execute, from prepare; None means those not done.
-    live: whether to redraw a status line; None means if the stream is a
-      terminal (see progress.py).
+    stream: where progress and the summary go; None means sys.stderr (a
+      status line is redrawn if it is a terminal, see progress.py).
 
   Returns:
-    A SweepResult. Failed lines do not raise: see its results.
+    The run.RunResult of each run executed now. Failed lines do not raise.
   """
   begin = time.time()
-  if todo is None:
-    todo = [run for run in runs if not run.is_done()]
   already_done = len(runs) - len(todo)
   allocation = executor.allocate(len(todo)) if todo else None
   progress = progress_lib.Progress(
       len(runs), already_done,
-      allocation.parallelism if allocation else 1, stream=stream, live=live)
+      allocation.parallelism if allocation else 1, stream=stream)
   progress.say('{} lines, {} already done, {} to run{}'.format(
       len(runs), already_done, len(todo),
       ' with the ' + executor.describe(len(todo)) if todo else ''))
@@ -359,8 +334,8 @@ def run_sweep(runs, executor, stream=None, todo=None, live=None):
   try:
     results = executor.run(todo, progress) if todo else []
   finally:
-    progress.close()
+    progress.clear()
   elapsed = time.time() - begin
   for row in progress_lib.summary(results, len(runs), already_done, elapsed):
     progress.say(row)
-  return SweepResult(runs, results, already_done, elapsed)
+  return results

@@ -69,9 +69,10 @@ def time_sweep(executor, output_dir, runs, iterations, training_len,
                               lines_lib.parse_text(text))
   stream = sys.stderr if verbose else io.StringIO()
   begin = time.time()
-  result = sweep_lib.run_sweep(sweep_runs, executor, stream=stream)
+  results = sweep_lib.run_sweep(sweep_runs, sweep_runs, executor,
+                               stream=stream)
   elapsed = time.time() - begin
-  failures = [r for r in result.results if r.status != state_lib.DONE]
+  failures = [r for r in results if r.status != state_lib.DONE]
   if failures:
     raise RuntimeError('{} of {} runs failed under {}; first: {} (log: {})'
                        .format(len(failures), runs, executor.name,

@@ -18,6 +18,7 @@ finished and its record does not say so yet. Without a kill at POINT (the
 sweep wrote fewer records) it exits with the sweep's own code.
 """
 
+import contextlib
 import os
 import signal
 import sys
@@ -35,17 +36,13 @@ def _die():
 
 
 def _kill_at_lock(locks):
-  """sweep.locks, whose acquire is followed by the kill."""
+  """sweep.locks, the kill following the taking of the locks."""
 
+  @contextlib.contextmanager
   def killing_locks(runs):
-    held = locks(runs)
-    acquire = held.acquire
-
-    def acquire_then_die():
-      acquire()
+    with locks(runs):
       _die()
-    held.acquire = acquire_then_die
-    return held
+      yield
   return killing_locks
 
 

@@ -348,7 +348,7 @@ def test_progress_draws_a_status_line_only_in_a_terminal(monkeypatch):
   assert live.getvalue().endswith(
       'line 1 0:00:05\r\x1b[K[sweep] line 1 done in 0:00:05 | 1/2 done, '
       '0 running, 0 failed, 1 left | about 0:00:05 to go\n')
-  progress.close()
+  progress.clear()
 
 
 # Sweeps of the fake runner.
@@ -567,5 +567,5 @@ def test_plan_needs_a_home_for_each_record(tmp_path):
   with pytest.raises(sweep_lib.SweepError, match='line 1 has no --output_dir'):
     sweep_lib.plan(program, lines)
   runs = sweep_lib.plan(program, lines, state_dir=str(tmp_path / 's'))
-  assert runs[0].output_dir is None
+  assert runs[0].output_dirs is None
   assert os.path.dirname(runs[0].run_dir) == str(tmp_path / 's')

@@ -82,10 +82,10 @@ def test_reinitialize_lines_map_to_distinct_run_directories(tmp_path):
       str(tmp_path), trials=2, iterations=2))
   runs = sweep_lib.plan(program, lines_lib.parse_text(text))
   assert len(runs) == 2 * 3 * 3
-  assert runs[0].output_dir == os.path.join(str(tmp_path), 'trial0', '0',
-                                            'reinit')
-  assert runs[-1].output_dir == os.path.join(str(tmp_path), 'trial1', '2',
-                                             'reuse_sign')
+  assert runs[0].output_dirs == [os.path.join(str(tmp_path), 'trial0', '0',
+                                              'reinit')]
+  assert runs[-1].output_dirs == [os.path.join(str(tmp_path), 'trial1', '2',
+                                               'reuse_sign')]
 
 
 def test_the_real_runners_bad_lines_are_named_before_anything_is_written(

@@ -25,7 +25,6 @@ import time
 from lottery_ticket.argfiles.engine import resources
 from lottery_ticket.argfiles.engine import schedule as schedule_lib
 from lottery_ticket.argfiles.engine import state as state_lib
-from lottery_ticket.argfiles.engine.run import RunResult
 from lottery_ticket.foundations import choices
 
 # How often the local executor checks its processes, in seconds.
@@ -188,11 +187,10 @@ class LocalExecutor(Executor):
     return Allocation(parallelism, threads)
 
   def _start(self, run, env):
-    attempt = run.start(env)
-    if isinstance(attempt, RunResult):
-      return attempt
-    self._active.append(attempt)
-    return None
+    failed = run.start(env)
+    if failed is None:
+      self._active.append(run)
+    return failed
 
   def _in_flight(self):
     return len(self._active)
@@ -200,11 +198,11 @@ class LocalExecutor(Executor):
   def _collect(self):
     time.sleep(_POLL_SECONDS)
     ended = []
-    for attempt in list(self._active):
-      returncode = attempt.process.poll()
+    for run in list(self._active):
+      returncode = run.process.poll()
       if returncode is not None:
-        self._active.remove(attempt)
-        ended.append(attempt.finish(returncode))
+        self._active.remove(run)
+        ended.append(run.finish(returncode))
     return ended
 
   def _stop_all(self):
@@ -227,23 +225,6 @@ class SequentialExecutor(LocalExecutor):
   def allocate(self, num_runs):
     del num_runs  # Always one at a time.
     return Allocation(1, self.cpus_per_run)
-
-
-def import_ray():
-  """Imports Ray, which is an optional dependency.
-
-  Returns:
-    The ray module.
-
-  Raises:
-    ExecutorError: if Ray is not installed, saying how to install it.
-  """
-  try:
-    import ray  # pylint: disable=g-import-not-at-top
-  except ImportError:
-    raise ExecutorError("the ray executor needs Ray: pip install -e '.[ray]' "
-                        '(or pip install ray)')
-  return ray
 
 
 def _execute_on_worker(run, env):
@@ -272,26 +253,34 @@ class RayExecutor(Executor):
   name = 'ray'
 
   def __init__(self, address=None, **kwargs):
+    """Imports Ray, an optional dependency, now: before any line is read.
+
+    Raises:
+      ExecutorError: if Ray is not installed, saying how to install it (or
+        for a bad setting, see Executor).
+    """
     super(RayExecutor, self).__init__(**kwargs)
-    import_ray()  # Fails now, before any line is read, if Ray is missing.
+    try:
+      import ray  # pylint: disable=g-import-not-at-top
+    except ImportError:
+      raise ExecutorError("the ray executor needs Ray: pip install -e "
+                          "'.[ray]' (or pip install ray)")
+    self._ray = ray
     self.address = address
-    self._ray = None
     self._started_ray = False
     self._task = None
     self._in_flight_runs = {}
 
   def _connect(self):
-    if self._ray is None:
-      ray = import_ray()
-      if not ray.is_initialized():
-        try:
-          ray.init(address=self.address)
-        except (ConnectionError, RuntimeError, ValueError) as e:
-          message = (str(e).strip().splitlines() or [type(e).__name__])[0]
-          raise ExecutorError('cannot start or reach Ray{}: {}'.format(
-              ' at ' + self.address if self.address else '', message))
-        self._started_ray = True
-      self._ray = ray
+    """Ray, started (and later shut down) here unless already running."""
+    if not self._ray.is_initialized():
+      try:
+        self._ray.init(address=self.address)
+      except (ConnectionError, RuntimeError, ValueError) as e:
+        message = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ExecutorError('cannot start or reach Ray{}: {}'.format(
+            ' at ' + self.address if self.address else '', message))
+      self._started_ray = True
     return self._ray
 
   def allocate(self, num_runs):
@@ -313,7 +302,6 @@ class RayExecutor(Executor):
     if self._started_ray:
       self._ray.shutdown()
       self._started_ray = False
-    self._ray = None
 
   def _start(self, run, env):
     self._in_flight_runs[self._task.remote(run, env)] = run
@@ -348,12 +336,9 @@ class RayExecutor(Executor):
           lines[-1].strip() if lines else type(error).__name__)
     record = run.read_state() or state_lib.new_state(
         run.line.argv, run.log_path, run.runner)
-    now = time.time()
-    record.update(status=state_lib.FAILED, error=error,
-                  end_time=now, start_time=record.get('start_time') or now)
-    state_lib.write_state(run.state_path, record)
-    return run.result(state_lib.FAILED, record.get('returncode'), error,
-                      now - record['start_time'])
+    record['start_time'] = record.get('start_time') or time.time()
+    return run.record_end(record, state_lib.FAILED, record.get('returncode'),
+                          error)
 
 
 EXECUTORS = {executor.name: executor for executor in (

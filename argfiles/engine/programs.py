@@ -39,29 +39,6 @@ class ProgramError(ValueError):
   """The runner cannot be found, or cannot say where a line writes."""
 
 
-def _binds_name(node, name):
-  """Whether a top-level statement binds `name` (def, assignment, import)."""
-  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-    return node.name == name
-  if isinstance(node, (ast.Assign, ast.AnnAssign)):
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    return any(isinstance(t, ast.Name) and t.id == name for t in targets)
-  if isinstance(node, (ast.Import, ast.ImportFrom)):
-    return any((alias.asname or alias.name) == name for alias in node.names)
-  return False
-
-
-def _module_level(statements):
-  """Module-level statements, including those nested in if, try, with."""
-  for node in statements:
-    yield node
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
-                             ast.ClassDef)):
-      children = [child for child in ast.iter_child_nodes(node)
-                  if isinstance(child, (ast.stmt, ast.excepthandler))]
-      yield from _module_level(children)
-
-
 def _may_define(source_path, name):
   """Whether a Python source file may define `name` at its top level.
 
@@ -70,17 +47,26 @@ def _may_define(source_path, name):
     name: the name looked for.
 
   Returns:
-    False only if the file parses and no module-level statement binds the
-    name (a def, an assignment or an import, also inside if / try / with;
-    a name made some other way, e.g. through globals(), is missed); True
-    otherwise.
+    False only if the file parses and no statement binds the name (a def,
+    a class, an assignment or an import, anywhere in the file: one nested
+    in a function only makes the answer cautious; a name made some other
+    way, e.g. through globals(), is missed); True otherwise.
   """
   try:
     with open(source_path) as f:
       tree = ast.parse(f.read(), filename=source_path)
   except (OSError, SyntaxError, ValueError):
     return True  # Let the import report what is wrong with the file.
-  return any(_binds_name(node, name) for node in _module_level(tree.body))
+  for node in ast.walk(tree):
+    if isinstance(node, ast.Name):
+      bound = isinstance(node.ctx, ast.Store) and node.id
+    elif isinstance(node, ast.alias):
+      bound = node.asname or node.name
+    else:
+      bound = getattr(node, 'name', None)  # A def or class (or except).
+    if bound == name:
+      return True
+  return False
 
 
 def _command_module(name):

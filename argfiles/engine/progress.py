@@ -64,22 +64,15 @@ class Notice(object):
   """
 
   def __init__(self, stream=None, live=None):
-    """Args: stream: where to draw; None means sys.stderr at print time.
+    """Args: stream: where to draw; None means sys.stderr.
     live: whether to draw; None means only if the stream is a terminal."""
-    self._stream = stream
-    self._live = live
+    self.stream = stream or sys.stderr
+    self.live = console.is_terminal(self.stream) if live is None else live
     self._shown = False
-
-  @property
-  def stream(self):
-    return self._stream or sys.stderr
-
-  def _is_live(self):
-    return console.is_terminal(self.stream) if self._live is None else self._live
 
   def show(self, text):
     """Draws text (cut to the terminal's width) in place of the last."""
-    if self._is_live():
+    if self.live:
       width = shutil.get_terminal_size().columns
       self.stream.write(_CLEAR + (_PREFIX + text)[:max(20, width - 1)])
       self.stream.flush()
@@ -100,7 +93,6 @@ class Progress(Notice):
     total: the number of lines in the sweep.
     done: lines done, including those done before this invocation.
     failed: lines that failed in this invocation.
-    running: lines executing now.
     left: lines not yet started.
   """
 
@@ -112,7 +104,7 @@ class Progress(Notice):
       total: the number of lines in the sweep.
       already_done: how many were done by earlier invocations (skipped).
       parallelism: how many runs execute at once.
-      stream: where to print; None means sys.stderr at print time.
+      stream: where to print; None means sys.stderr.
       clock: a function returning the time in seconds (for tests).
       live: whether to redraw a status line (see the module docstring);
         None means only if the stream is a terminal.
@@ -127,10 +119,6 @@ class Progress(Notice):
     self._started = {}  # Line number -> start time of the running runs.
     self._durations = {state_lib.DONE: [], state_lib.FAILED: []}
     self._last_draw = None
-
-  @property
-  def running(self):
-    return len(self._started)
 
   def started(self, run):
     """Counts a run that has started, and says where its log is.
@@ -165,12 +153,6 @@ class Progress(Notice):
       event = 'line {} failed: {}'.format(result.number, error)
     self.say('{} | {}'.format(event, self.line()))
 
-  def _mean_duration(self):
-    """The mean duration of the finished runs (else the failed), or None."""
-    durations = (self._durations[state_lib.DONE] or
-                 self._durations[state_lib.FAILED])
-    return sum(durations) / len(durations) if durations else None
-
   def time_left(self):
     """The estimated time left, as text (see the module docstring).
 
@@ -180,9 +162,12 @@ class Progress(Notice):
     """
     if self.left <= 0 and not self._started:
       return ''
-    mean = self._mean_duration()
-    if mean is None:
+    # The mean duration of the finished runs (else the failed).
+    durations = (self._durations[state_lib.DONE] or
+                 self._durations[state_lib.FAILED])
+    if not durations:
       return 'estimating time left'
+    mean = sum(durations) / len(durations)
     now = self._clock()
     remainders = {number: mean - (now - start)
                   for number, start in self._started.items()}
@@ -203,7 +188,7 @@ class Progress(Notice):
   def line(self):
     """The progress counts and time left as one line (no prefix)."""
     text = '{}/{} done, {} running, {} failed, {} left'.format(
-        self.done, self.total, self.running, self.failed, self.left)
+        self.done, self.total, len(self._started), self.failed, self.left)
     left = self.time_left()
     return text + (' | ' + left if left else '')
 
@@ -220,12 +205,14 @@ class Progress(Notice):
   def tick(self):
     """Redraws the status line in a terminal, at most once a second."""
     now = self._clock()
-    if self._is_live() and (self._last_draw is None or
-                            now - self._last_draw >= _REDRAW_SECONDS):
+    if self.live and (self._last_draw is None or
+                      now - self._last_draw >= _REDRAW_SECONDS):
       self._last_draw = now
       self.show(self._status())
 
   def clear(self):
+    """Erases the status line (redrawn on the next tick): before a line of
+    output, and once no run is executing."""
     if self._shown:
       self._last_draw = None  # Redraw on the next tick.
     super(Progress, self).clear()
@@ -235,10 +222,6 @@ class Progress(Notice):
     self.clear()
     self.stream.write(_PREFIX + text + '\n')
     self.stream.flush()
-
-  def close(self):
-    """Removes the status line (call once no run is executing)."""
-    self.clear()
 
 
 def summary(results, total, already_done, elapsed):

@@ -95,17 +95,12 @@ def thread_environment(threads):
   to the same count.
 
   Args:
-    threads: a positive int.
+    threads: a positive int (the executors' Allocation, whose settings
+      were checked).
 
   Returns:
     A dict of environment variable names to string values.
-
-  Raises:
-    ValueError: if threads is not a positive integer.
   """
-  if int(threads) != threads or threads < 1:
-    raise ValueError('threads must be a positive integer, got {!r}'.format(
-        threads))
   count = str(int(threads))
   return {
       INTRA_OP_THREADS_VAR: count,

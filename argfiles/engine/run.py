@@ -2,15 +2,15 @@
 
 A Run knows its command, where its output goes and where its record (see
 state.py) lives. Executing it (`Run.execute`, or `Run.start` then
-`Attempt.finish` for callers juggling several processes) writes the record
+`Run.finish` for callers juggling several processes) writes the record
 as 'running', starts the runner with its standard output and error appended
 to the run's log, and on exit writes 'done' or 'failed' with the return
 code and the last line of the log, which for a Python runner is the
 exception that ended it. The runner process is tied to this one (see
 lifeline.py): if the sweep dies, so do its runs.
 
-Runs hold only plain data (and the picklable Program), so a Ray worker can
-execute one.
+Runs hold only plain data (and the picklable Program) until started, so a
+Ray worker can execute one.
 """
 
 import collections
@@ -100,57 +100,6 @@ def describe_exit(returncode):
   return 'exit code {}'.format(returncode)
 
 
-class Attempt(object):
-  """One started execution of a Run: its process and open log."""
-
-  def __init__(self, run, process, log_file, record):
-    self.run = run
-    self.process = process
-    self._log_file = log_file
-    self._record = record
-
-  def finish(self, returncode, error=None):
-    """Closes the log and records how the run ended.
-
-    Args:
-      returncode: the process's return code, or None if it did not exit on
-        its own.
-      error: a description of the failure to record instead of the log's
-        last line.
-
-    Returns:
-      A RunResult.
-    """
-    self._log_file.close()
-    status = (state_lib.DONE if returncode == 0 and error is None
-              else state_lib.FAILED)
-    if status == state_lib.FAILED and error is None:
-      error = last_log_line(self.run.log_path) or describe_exit(returncode)
-    record = dict(self._record, status=status, returncode=returncode,
-                  error=error, end_time=time.time())
-    state_lib.write_state(self.run.state_path, record)
-    return self.run.result(status, returncode, error,
-                           record['end_time'] - record['start_time'])
-
-  def stop(self, reason):
-    """Ends the process early (SIGTERM, then SIGKILL) and records a failure.
-
-    Args:
-      reason: the error to record, e.g. 'interrupted'.
-
-    Returns:
-      A RunResult with status failed.
-    """
-    if self.process.poll() is None:
-      self.process.terminate()
-      try:
-        self.process.wait(timeout=_TERMINATE_GRACE_SECONDS)
-      except subprocess.TimeoutExpired:
-        self.process.kill()
-        self.process.wait()
-    return self.finish(self.process.returncode, error=reason)
-
-
 class Run(object):
   """A flag line bound to a runner, an output directory and a record.
 
@@ -159,8 +108,6 @@ class Run(object):
     program: the programs.Program that executes it.
     output_dirs: the absolute directories the run writes (one, or one per
       trial of a packed line), or None if unknown.
-    output_dir: the one directory of a run writing one; for a run writing
-      several, their deepest common parent (a packed line's base); or None.
     run_dir: the absolute directory of its record and log.
     cwd: the directory the runner starts in (relative paths in the line are
       relative to it).
@@ -174,25 +121,15 @@ class Run(object):
   """
 
   def __init__(self, line, program, output_dirs, run_dir, cwd=None,
-               depends_on=(), lock_dir=None):
+               lock_dir=None):
     self.line = line
     self.program = program
-    if isinstance(output_dirs, str):
-      output_dirs = [output_dirs]
     self.output_dirs = list(output_dirs) if output_dirs else None
     self.run_dir = run_dir
     self.cwd = cwd or os.getcwd()
-    self.depends_on = tuple(depends_on)
+    self.depends_on = ()  # Set by sweep.plan, which knows every line.
     self.lock_dir = lock_dir or run_dir
     self.overwrite = False
-
-  @property
-  def output_dir(self):
-    if not self.output_dirs:
-      return None
-    if len(self.output_dirs) == 1:
-      return self.output_dirs[0]
-    return os.path.commonpath(self.output_dirs)
 
   @property
   def argv(self):
@@ -215,11 +152,6 @@ class Run(object):
   @property
   def log_path(self):
     return os.path.join(self.run_dir, LOG_FILE)
-
-  def result(self, status, returncode=None, error=None, duration=0.0):
-    """A RunResult of this run."""
-    return RunResult(self.line.number, self.line.text, status, returncode,
-                     error, self.log_path, duration)
 
   def read_state(self):
     """The run's record, or None if it has none."""
@@ -261,6 +193,16 @@ class Run(object):
                   attempts=int(previous.get('attempts') or 0) + attempts)
     return record
 
+  def record_end(self, record, status, returncode=None, error=None):
+    """Writes `record` as ended now with `status`, and returns the
+    RunResult saying so (its duration counted from the record's start)."""
+    record = dict(record, status=status, returncode=returncode, error=error,
+                  end_time=time.time())
+    state_lib.write_state(self.state_path, record)
+    return RunResult(self.line.number, self.line.text, status, returncode,
+                     error, self.log_path,
+                     record['end_time'] - record['start_time'])
+
   def fail_unstarted(self, error):
     """Records that the run failed without starting, e.g. for lack of input.
 
@@ -270,10 +212,8 @@ class Run(object):
     Returns:
       A RunResult with status failed and no return code.
     """
-    record = self._new_record(state_lib.FAILED, attempts=0)
-    record.update(error=error, end_time=record['start_time'])
-    state_lib.write_state(self.state_path, record)
-    return self.result(state_lib.FAILED, error=error)
+    return self.record_end(self._new_record(state_lib.FAILED, attempts=0),
+                           state_lib.FAILED, error=error)
 
   def start(self, extra_env=None):
     """Records the run as running and starts its process.
@@ -283,39 +223,74 @@ class Run(object):
         this process's environment (e.g. thread counts).
 
     Returns:
-      An Attempt (call its finish, or stop, once the process has exited);
-      or, if the log cannot be opened or the process cannot start (also
-      for a failure between fork and exec), a failed RunResult, the record
-      saying so too.
+      None once the process runs (as `process`; call finish, or stop, once
+      it has exited); or, if the log cannot be opened or the process cannot
+      start (also for a failure between fork and exec), a failed RunResult,
+      the record saying so too.
     """
     record = self._new_record(state_lib.RUNNING, attempts=1)
     record['host'] = socket.gethostname()
     state_lib.write_state(self.state_path, record)
     command = self.program.command(self.argv)
-    log_file = None
+    self._log_file = None
     try:
-      log_file = open(self.log_path, 'a')
-      log_file.write('{}attempt {} at {}: {}\n'.format(
+      self._log_file = open(self.log_path, 'a')
+      self._log_file.write('{}attempt {} at {}: {}\n'.format(
           _LOG_HEADER, record['attempts'],
           datetime.datetime.now().isoformat(timespec='seconds'),
           shlex.join(command)))
-      log_file.flush()
-      process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                 stdout=log_file, stderr=subprocess.STDOUT,
-                                 env=dict(os.environ, **(extra_env or {})),
-                                 cwd=self.cwd if os.path.isdir(self.cwd)
-                                 else None,
-                                 preexec_fn=lifeline.preexec_function())
+      self._log_file.flush()
+      self.process = subprocess.Popen(
+          command, stdin=subprocess.DEVNULL, stdout=self._log_file,
+          stderr=subprocess.STDOUT, env=dict(os.environ, **(extra_env or {})),
+          cwd=self.cwd if os.path.isdir(self.cwd) else None,
+          preexec_fn=lifeline.preexec_function())
     except (OSError, subprocess.SubprocessError) as e:
-      if log_file is not None:
-        log_file.close()
-      error = 'cannot start: {}'.format(e)
-      state_lib.write_state(self.state_path, dict(
-          record, status=state_lib.FAILED, error=error, end_time=time.time()))
-      return self.result(state_lib.FAILED, error=error)
-    record['pid'] = process.pid
-    state_lib.write_state(self.state_path, record)
-    return Attempt(self, process, log_file, record)
+      if self._log_file is not None:
+        self._log_file.close()
+      return self.record_end(record, state_lib.FAILED,
+                             error='cannot start: {}'.format(e))
+    self._record = dict(record, pid=self.process.pid)
+    state_lib.write_state(self.state_path, self._record)
+    return None
+
+  def finish(self, returncode, error=None):
+    """Closes the log of the started process and records how the run ended.
+
+    Args:
+      returncode: the process's return code, or None if it did not exit on
+        its own.
+      error: a description of the failure to record instead of the log's
+        last line.
+
+    Returns:
+      A RunResult.
+    """
+    self._log_file.close()
+    status = (state_lib.DONE if returncode == 0 and error is None
+              else state_lib.FAILED)
+    if status == state_lib.FAILED and error is None:
+      error = last_log_line(self.log_path) or describe_exit(returncode)
+    return self.record_end(self._record, status, returncode, error)
+
+  def stop(self, reason):
+    """Ends the started process early (SIGTERM, then SIGKILL) and records a
+    failure.
+
+    Args:
+      reason: the error to record, e.g. 'interrupted'.
+
+    Returns:
+      A RunResult with status failed.
+    """
+    if self.process.poll() is None:
+      self.process.terminate()
+      try:
+        self.process.wait(timeout=_TERMINATE_GRACE_SECONDS)
+      except subprocess.TimeoutExpired:
+        self.process.kill()
+        self.process.wait()
+    return self.finish(self.process.returncode, error=reason)
 
   def execute(self, extra_env=None):
     """Runs the line to completion in a child process.
@@ -330,12 +305,12 @@ class Run(object):
       KeyboardInterrupt: (and any other interruption) after stopping the
         process and recording the run as failed.
     """
-    attempt = self.start(extra_env)
-    if isinstance(attempt, RunResult):
-      return attempt
+    failed = self.start(extra_env)
+    if failed is not None:
+      return failed
     try:
-      returncode = attempt.process.wait()
+      returncode = self.process.wait()
     except BaseException:
-      attempt.stop(state_lib.INTERRUPTED)
+      self.stop(state_lib.INTERRUPTED)
       raise
-    return attempt.finish(returncode)
+    return self.finish(returncode)

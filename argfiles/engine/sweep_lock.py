@@ -12,6 +12,7 @@ created and left holding nothing but the lock file are removed again, so a
 refused or interrupted sweep leaves no empty bookkeeping behind.
 """
 
+import contextlib
 import os
 
 try:
@@ -44,62 +45,46 @@ def _allow_descriptors(count):
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-class SweepLocks(object):
-  """The locks of every record directory of a sweep; a context manager."""
+@contextlib.contextmanager
+def sweep_locks(directories, labels=None):
+  """Holds the lock of every record directory of a sweep while in the block.
 
-  def __init__(self, directories, labels=None):
-    """Names the directories to lock (nothing is locked yet).
+  Every directory is locked, or none: the block does not run and the locks
+  taken before are released. On leaving the block every lock is dropped,
+  with the directories it created that stayed empty.
 
-    Args:
-      directories: the directories, each once.
-      labels: an optional dict of directory -> what it is ('line 3'), for
-        the message when one is busy.
-    """
-    self.directories = list(dict.fromkeys(directories))
-    self._labels = dict(labels or {})
-    self._held = []  # (DirectoryLock, outermost directory it created).
+  Args:
+    directories: the directories (each locked once).
+    labels: an optional dict of directory -> what it is ('line 3'), for
+      the message when one is busy.
 
-  def acquire(self):
-    """Locks every directory, or none.
-
-    Raises:
-      SweepBusy: naming the busy directory, what it is and the pid holding
-        it; the locks taken before are released.
-    """
-    _allow_descriptors(len(self.directories))
-    try:
-      for directory in self.directories:
-        created = dir_lock.first_missing(directory)
-        lock = dir_lock.DirectoryLock(directory)
-        try:
-          lock.acquire()
-        except dir_lock.DirectoryBusy as e:
-          label = self._labels.get(directory)
-          pid = dir_lock.holder(directory)
-          message = str(e) if pid is None else (
-              'another sweep (pid {}) is using {}; wait for it to finish or '
-              'stop it'.format(pid, directory))
-          raise SweepBusy('{}{}'.format(label + ': ' if label else '',
-                                        message))
-        self._held.append((lock, created))
-    except BaseException:
-      self.release()
-      raise
-    return self
-
-  def release(self):
-    """Drops every lock, and the directories it created that stayed empty."""
-    while self._held:
-      lock, created = self._held.pop()
+  Raises:
+    SweepBusy: naming the busy directory, what it is and the pid holding
+      it.
+  """
+  directories = list(dict.fromkeys(directories))
+  _allow_descriptors(len(directories))
+  held = []  # (DirectoryLock, outermost directory it created).
+  try:
+    for directory in directories:
+      created = dir_lock.first_missing(directory)
+      lock = dir_lock.DirectoryLock(directory)
+      try:
+        lock.acquire()
+      except dir_lock.DirectoryBusy as e:
+        label = (labels or {}).get(directory)
+        pid = dir_lock.holder(directory)
+        message = str(e) if pid is None else (
+            'another sweep (pid {}) is using {}; wait for it to finish or '
+            'stop it'.format(pid, directory))
+        raise SweepBusy('{}{}'.format(label + ': ' if label else '', message))
+      held.append((lock, created))
+    yield
+  finally:
+    for lock, created in reversed(held):
       lock.release()
       if created is not None:
         _remove_if_only_lock(lock.directory, created)
-
-  def __enter__(self):
-    return self.acquire()
-
-  def __exit__(self, *unused_exc):
-    self.release()
 
 
 def _remove_if_only_lock(directory, outermost):
