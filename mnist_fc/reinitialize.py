@@ -129,8 +129,7 @@ def reinitialize(output_dir, level, mode='reinit',
     if mode != 'reinit':
       weights = (save_restore.standardize(distribution) if distribution
                  else save_restore.restore_network(paths.initial(source)))
-      presets = resample(masks, weights, mode,
-                         seed=run_config.training.seed * 1000 + level)
+      presets = resample(masks, weights, mode, run_config.stream_seed(level))
     builders.check_inputs(run_config, dataset, masks, presets,
                           given={'presets': distribution})
     # The source relative to the trial: a copied or moved trial records

@@ -79,7 +79,7 @@ def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
         peak_lr=config.training.learning_rate)
     return mask_updates.drop_and_grow(
         model, method.growth, steps, drop_fraction, batch=decisions,
-        seed=sparse_setup.seed_for(config, sparse_setup.MASK_SEED),
+        seed=config.stream_seed(sparse_setup.MASK_SEED),
         optimizer=optimizer, probe=probe)
   return None
 
@@ -203,11 +203,7 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
     with its own mask updates and measurements (RunHooks)."""
     starts = []
     for member in pending:
-      schedule = (member.config.sparsity_schedule(
-          member.config.total_steps(dataset))
-                  if member.config.sparse_method.gradual else None)
-      start = sparse_setup.prepare(member.config, dataset, member.run_dir,
-                                   schedule)
+      start = sparse_setup.prepare(member.config, dataset, member.run_dir)
       starts.append(start)
       member.masks, member.presets = start.masks, start.weights
       member.init_stream = start.stream

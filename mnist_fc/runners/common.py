@@ -42,7 +42,8 @@ def make_runner(name, summary, arguments, experiment, summarized,
       runner prints once they are trained (runs.print_summary).
 
   Returns:
-    The Runner, its cleanup releasing the run directories' locks.
+    (the Runner, its cleanup releasing the run directories' locks; its
+    `validate_flags(argv)`, which the sweep's checks of a line call).
   """
 
   def run(**values):
@@ -51,9 +52,10 @@ def make_runner(name, summary, arguments, experiment, summarized,
                               for k, v in values.items()})
     runs.print_summary(summarized(**values))
 
-  return command_line.Runner(
+  runner = command_line.Runner(
       name=name, function=run, summary=summary, arguments=arguments,
       concerns=experiment.concerns,
       resolve=functools.partial(experiment.resolve, source=name),
       default_overrides=experiment.default_overrides, epilog=epilog,
       cleanup=runs.release_all)
+  return runner, functools.partial(command_line.validate_flags, runner)
