@@ -84,7 +84,7 @@ def lottery_experiment(output_dir, iterations=experiments.ITERATIONS.default,
                                            source='lottery_experiment')
   iterations = experiments.ITERATIONS.parse(iterations)
   config_lib.check_across(run_config, iterations=iterations)
-  trials = trials_lib.count(trials)
+  trials = trials_lib.TRIALS.parse(trials)
   paths.check_name(experiment_name, 'experiment_name')
   presets_source = presets if isinstance(presets, str) else None
   presets = save_restore.standardize(presets)
@@ -94,8 +94,8 @@ def lottery_experiment(output_dir, iterations=experiments.ITERATIONS.default,
                         given={'presets': presets_source})
   seed_configs = (trials_lib.configs(run_config, trials) if trials
                   else [(run_config.training.seed, run_config)])
-  members = [_Trial(trials_lib.directory(output_dir, seed) if trials
-                    else output_dir, config_lib.complete(trial_config, dataset),
+  members = [_Trial(paths.trial(output_dir, seed) if trials else output_dir,
+                    config_lib.complete(trial_config, dataset),
                     experiment_name, iterations, presets_source,
                     root=output_dir)
              for seed, trial_config in seed_configs]
