@@ -148,13 +148,9 @@ def _sqrt_density(hyperparameters, input_shape, budget):
 
 
 def _uniform(hyperparameters, input_shape, budget):
-  best = None
-  for factor in _FACTORS:
-    candidate = scale_widths(hyperparameters, factor)
-    count = count_parameters(candidate, input_shape)
-    if best is None or abs(count - budget) < abs(best[1] - budget):
-      best = (candidate, count)
-  return best[0]
+  """The first of the scaled networks whose count is closest to budget."""
+  return min((scale_widths(hyperparameters, factor) for factor in _FACTORS),
+             key=lambda c: abs(count_parameters(c, input_shape) - budget))
 
 
 def _reference(hyperparameters, input_shape, budget):

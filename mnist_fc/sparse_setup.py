@@ -314,19 +314,16 @@ def _start_masks(config, dataset, shapes, weights, dense_masks):
 def _initialise(config, dataset, hyperparameters, stream, masks, weights):
   """Applies the initialisation method; returns (weights, info)."""
   kernels = {n: weights[n] * masks[n] for n in masks}
-  info = {}
   if config.sparse.init_method == 'unit_scaled':
     kernels = sparse_init.unit_scaled(masks, config.model.initializer,
                                       config.stream_seed(INIT_SEED) + stream,
                                       mode=config.sparse.init_fan_mode)
   elif config.sparse.init_method == 'layer_scaled':
     kernels = sparse_init.layer_scaled(kernels, masks)
-  out = dict(weights)
-  out.update(kernels)
-  if config.sparse.init_method == 'metainit':
-    out, info = _metainit(config, dataset, hyperparameters, stream, masks,
-                          out)
-  return out, info
+  out = dict(weights, **kernels)
+  if config.sparse.init_method != 'metainit':
+    return out, {}
+  return _metainit(config, dataset, hyperparameters, stream, masks, out)
 
 
 def _metainit(config, dataset, hyperparameters, stream, masks, weights):

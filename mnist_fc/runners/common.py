@@ -42,8 +42,7 @@ def make_runner(name, summary, arguments, experiment, summarized,
       runner prints once they are trained (runs.print_summary).
 
   Returns:
-    (the Runner, its cleanup releasing the run directories' locks; its
-    `validate_flags(argv)`, which the sweep's checks of a line call).
+    The Runner, its cleanup releasing the run directories' locks.
   """
 
   def run(**values):
@@ -52,10 +51,9 @@ def make_runner(name, summary, arguments, experiment, summarized,
                               for k, v in values.items()})
     runs.print_summary(summarized(**values))
 
-  runner = command_line.Runner(
+  return command_line.Runner(
       name=name, function=run, summary=summary, arguments=arguments,
       concerns=experiment.concerns,
       resolve=functools.partial(experiment.resolve, source=name),
       default_overrides=experiment.default_overrides, epilog=epilog,
       cleanup=runs.release_all)
-  return runner, functools.partial(command_line.validate_flags, runner)

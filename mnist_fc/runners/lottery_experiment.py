@@ -15,6 +15,8 @@ Re-running the same command resumes an interrupted experiment; re-running it
 with other settings is refused (give --overwrite to start over).
 """
 
+import functools
+
 from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
@@ -38,7 +40,7 @@ def level_directories(output_dir, iterations, experiment_name, trials=0,
 output_directories = trials_lib.output_directories
 
 
-RUNNER, validate_flags = common.make_runner(
+RUNNER = common.make_runner(
     name='lottery_experiment',
     summary='The lottery ticket experiment (one trial, or --trials packed): '
     'train, prune, reset the survivors, retrain, for levels 0..iterations.',
@@ -50,6 +52,7 @@ RUNNER, validate_flags = common.make_runner(
         S('presets', 'str', '', 'a saved network level 0 starts from'),
         common.CONFIG, common.OVERWRITE, trials_lib.TRIALS),
     experiment=experiments.LOTTERY, summarized=level_directories)
+validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
   command_line.run(RUNNER)

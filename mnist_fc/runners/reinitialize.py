@@ -13,6 +13,8 @@ together in one graph, each as the first command trains it alone with
 --output_dir=/tmp/lt/trial{t} --seed={t}.
 """
 
+import functools
+
 from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
@@ -34,7 +36,7 @@ def output_directories(output_dir, level, mode='reinit', trials=0, seed=0,
                                                          seed)]
 
 
-RUNNER, validate_flags = common.make_runner(
+RUNNER = common.make_runner(
     name='reinitialize',
     summary="The controls of a finished lottery level: its masks trained "
     'from another initialisation, into {output_dir}/{level}/{mode}/.',
@@ -55,6 +57,7 @@ RUNNER, validate_flags = common.make_runner(
           derived="the source run's"),
         common.OVERWRITE, trials_lib.TRIALS),
     experiment=experiments.REINITIALIZE, summarized=output_directories)
+validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
   command_line.run(RUNNER)

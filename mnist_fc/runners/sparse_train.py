@@ -31,6 +31,8 @@ finished run is left as it is; another configuration is refused (give
 --overwrite to start over). Bad input exits with status 2 and one line.
 """
 
+import functools
+
 from lottery_ticket import command_line
 from lottery_ticket.mnist_fc import experiments
 from lottery_ticket.mnist_fc import sparse_presets
@@ -41,7 +43,7 @@ from lottery_ticket.mnist_fc.runners import common
 output_directories = trials_lib.output_directories
 
 
-RUNNER, validate_flags = common.make_runner(
+RUNNER = common.make_runner(
     name='sparse_train',
     summary='One sparse-training run into --output_dir (or --trials packed).',
     arguments=(common.OUTPUT_DIR, common.CONFIG, common.OVERWRITE,
@@ -50,6 +52,7 @@ RUNNER, validate_flags = common.make_runner(
     epilog='save_freq and log_freq are accepted as the paper\'s names of '
     'checkpoint_interval and test_interval.\n\nPresets (--preset=NAME, '
     'resolved for --method):\n' + sparse_presets.describe())
+validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
   command_line.run(RUNNER)

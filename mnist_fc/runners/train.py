@@ -9,6 +9,8 @@ by union or intersection) and presets.
       --masks=/tmp/lt/trial0/3/same_init/masks,/tmp/lt/trial1/3/same_init/masks
 """
 
+import functools
+
 from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
 from lottery_ticket.mnist_fc import experiments
@@ -23,7 +25,7 @@ def output_directories(output_dir, **unused_flags):
   return [output_dir]
 
 
-RUNNER, validate_flags = common.make_runner(
+RUNNER = common.make_runner(
     name='train',
     summary='Train one network, optionally with masks and presets.',
     arguments=(
@@ -35,6 +37,7 @@ RUNNER, validate_flags = common.make_runner(
         S('presets', 'str', '', 'a saved network to start from'),
         common.CONFIG, common.OVERWRITE),
     experiment=experiments.TRAIN, summarized=output_directories)
+validate_flags = functools.partial(command_line.validate_flags, RUNNER)
 
 if __name__ == '__main__':
   command_line.run(RUNNER)
