@@ -111,9 +111,8 @@ class Config(object):
   @property
   def sparse_method(self):
     """The SparseMethod (None for runs without the sparse concern)."""
-    if not self.has('sparse'):
-      return None
-    return sparse_methods.get(self.values['method'])
+    return (sparse_methods.get(self.values['method']) if self.has('sparse')
+            else None)
 
   def total_steps(self, dataset):
     return durations.to_iterations(self.training.training_len,
@@ -235,13 +234,12 @@ def resolve(concerns, flags=None, config=None, source='this runner',
       contradict each other.
   """
   concerns = tuple(concerns)
-  flags = dict(flags or {})
   values = hparams.defaults(concerns, default_overrides)
   if config and not isinstance(config, Config):
     config = read(config, concerns, whole=True)
   given = {k: v for k, v in (config.given() if config else {}).items()
            if k in values}
-  parsed_flags = hparams.parse_values(concerns, flags, source)
+  parsed_flags = hparams.parse_values(concerns, flags or {}, source)
   preset = parsed_flags.get('preset')
   if preset:
     method = parsed_flags.get('method', values.get('method'))
