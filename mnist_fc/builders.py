@@ -25,13 +25,13 @@ def make_model_fn(config, num_classes, init_stream=0, hyperparameters=None):
     hyperparameters: replaces config.hyperparameters(num_classes) (e.g.
       narrower layers).
 
-  The graph seed is config.graph_seed(init_stream), so the same
+  The graph seed is config.stream_seed(init_stream), so the same
   configuration always gives the same initial weights.
   """
   if hyperparameters is None:
     hyperparameters = config.hyperparameters(num_classes)
   model_class = packed_model.model_class(hyperparameters)
-  graph_seed = config.graph_seed(init_stream)
+  graph_seed = config.stream_seed(init_stream)
 
   def make_model(inputs, labels, presets=None, masks=None):
     tf.set_random_seed(graph_seed)
@@ -60,26 +60,24 @@ def check_inputs(config, dataset, masks=None, presets=None,
     ValueError: naming the flag (or 'the masks'), the tensor and what is
       wrong.
   """
-  named = {}
-  for flag in ('masks', 'presets'):
-    path = (given or {}).get(flag)
-    if isinstance(path, (list, tuple)):
-      path = ','.join(str(p) for p in path)
-    named[flag] = ('--{}={}'.format(flag, path) if isinstance(path, str)
-                   else 'the ' + flag)
-  if masks is not None:
-    masks = dict(masks_lib.Masks(masks, source=named['masks']))
   make_model = make_model_fn(config, dataset.num_classes,
                              hyperparameters=hyperparameters)
   for flag, arrays in (('masks', masks), ('presets', presets)):
     if arrays is None:
       continue
+    path = (given or {}).get(flag)
+    if isinstance(path, (list, tuple)):
+      path = ','.join(str(p) for p in path)
+    named = ('--{}={}'.format(flag, path) if isinstance(path, str)
+             else 'the ' + flag)
+    if flag == 'masks':
+      arrays = dict(masks_lib.Masks(arrays, source=named))
     with tf.Graph().as_default():
       inputs, labels = dataset.placeholders()
       try:
         make_model(inputs, labels, **{flag: arrays})
       except ValueError as error:
-        raise type(error)('{}: {}'.format(named[flag], error)) from None
+        raise type(error)('{}: {}'.format(named, error)) from None
 
 
 def _schedule(training, steps_per_epoch):

@@ -90,9 +90,6 @@ class Config(object):
     return {k: (None if k in self.derived else v)
             for k, v in self.values.items()}
 
-  def to_json(self):
-    return hparams.nested(self.concerns, self.values)
-
   def identity_differences(self, recorded):
     """(name, recorded value, this value) of each identity setting that differs."""
     return hparams.differences(self.concerns, recorded.values, self.values)
@@ -114,9 +111,8 @@ class Config(object):
   @property
   def sparse_method(self):
     """The SparseMethod (None for runs without the sparse concern)."""
-    if not self.has('sparse'):
-      return None
-    return sparse_methods.get(self.values['method'])
+    return (sparse_methods.get(self.values['method']) if self.has('sparse')
+            else None)
 
   def total_steps(self, dataset):
     return durations.to_iterations(self.training.training_len,
@@ -143,10 +139,11 @@ class Config(object):
     CIFAR net: its architecture, width and number of outputs)."""
     return _hyperparameters(self.values, num_classes)
 
-  def graph_seed(self, init_stream=0):
-    """The graph seed a model of this run is built under: one stream of
-    initialisations per (seed, init_stream)."""
-    return int(self.training.seed) * constants.SEED_STRIDE + int(init_stream)
+  def stream_seed(self, stream=0):
+    """The seed of one random stream of this run: a model's graph seed (its
+    initialisation stream) or a sparse run's random choices (sparse_setup's
+    offsets), one stream per (seed, stream)."""
+    return int(self.training.seed) * constants.SEED_STRIDE + int(stream)
 
   def layer_names(self):
     """Names of the prunable layers, in order."""
@@ -157,10 +154,6 @@ class Config(object):
     fully-connected ones at the hidden rate, the output layer at its own."""
     return _prune_percents(self.values)
 
-  def prune_ignore(self):
-    """The layers the lottery experiment never prunes."""
-    return self.lottery.prune_ignore
-
   def check_connectivity(self, masks, say):
     """Says (through `say`) what of the network `masks` cut off and returns
     what a run records of it (connectivity.check); a ResNet, whose
@@ -168,9 +161,6 @@ class Config(object):
     return connectivity.check(
         masks, [n for n in self.layer_names() if n in masks], say,
         sequential=self.family.sequential)
-
-  def output_layer(self):
-    return self.layer_names()[-1]
 
   # Sparse-method schedules -----------------------------------------------------
 
@@ -225,10 +215,6 @@ def _load_dataset(name, location, flatten, permute_labels, order_seed,
 # Resolution --------------------------------------------------------------------
 
 
-def concerns_for(names):
-  return tuple(settings.CONCERNS[n] for n in names)
-
-
 def resolve(concerns, flags=None, config=None, source='this runner',
             default_overrides=None):
   """A Config from defaults, a saved config.json, a preset and flags.
@@ -248,15 +234,12 @@ def resolve(concerns, flags=None, config=None, source='this runner',
       contradict each other.
   """
   concerns = tuple(concerns)
-  flags = dict(flags or {})
   values = hparams.defaults(concerns, default_overrides)
-  given = {}
-  if isinstance(config, Config):
-    given = config.given()
-  elif config:
-    given = read(config, concerns, whole=True).given()
-  given = {k: v for k, v in given.items() if k in values}
-  parsed_flags = hparams.parse_values(concerns, flags, source)
+  if config and not isinstance(config, Config):
+    config = read(config, concerns, whole=True)
+  given = {k: v for k, v in (config.given() if config else {}).items()
+           if k in values}
+  parsed_flags = hparams.parse_values(concerns, flags or {}, source)
   preset = parsed_flags.get('preset')
   if preset:
     method = parsed_flags.get('method', values.get('method'))
@@ -539,52 +522,57 @@ def _prune_percents(values):
   return {name: rates[kind] for name, kind in _layer_kinds(values).items()}
 
 
+# The rules of a sparse run's settings, in the order they are checked
+# against its method's registry entry: (whether the method and the values
+# break it, its one-line refusal, formatted with the values and `ablatable`).
+_SPARSE_RULES = (
+    (lambda m, v: not m.sparse and v['sparsity'] not in (None, 0.0),
+     '--method={method} trains every weight, so it takes no --sparsity (got '
+     "{sparsity}); small_dense is a dense net of a sparse one's size"),
+    (lambda m, v: m.sparse and v['sparsity'] is None,
+     '--method={method} needs --sparsity'),
+    (lambda m, v: m.mask_from == 'required' and not v['mask_from'],
+     '--method={method} trains the mask of a finished run: give '
+     '--mask_from=<run directory>'),
+    (lambda m, v: v['mask_from'] and m.mask_from == 'never',
+     '--method={method} does not take --mask_from'),
+    (lambda m, v: (v['preset'] and m.mask_from == 'optional' and
+                   not v['mask_from']),
+     "--preset={preset} --method={method}: the paper's configurations start "
+     '{method} from the final mask of the prune run (its mask_init_path): '
+     'give --mask_from=<prune run>, or --mask_from=random for a random '
+     'mask'),
+    (lambda m, v: (v['mask_from'] == settings.RANDOM_MASK and
+                   m.mask_from != 'optional'),
+     '--mask_from=random applies to set and rigl, not --method={method}'),
+    (lambda m, v: (v['shuffle_mask'] and
+                   v['mask_from'] in ('', settings.RANDOM_MASK)),
+     '--shuffle_mask shuffles a --mask_from mask: it applies to lottery, '
+     'scratch, and set/rigl with --mask_from, not --method={method} without '
+     'one'),
+    (lambda m, v: v['ablation'] != 'none' and not m.ablatable,
+     '--ablation={ablation} applies to pruning at initialisation '
+     '({ablatable}), not --method={method}'),
+    (lambda m, v: m.keeps_weights and v['init_method'] != 'dense',
+     '--method={method} starts from the saved initial weights; '
+     '--init_method={init_method} would replace them'),
+)
+
+
 def _finish_sparse(values):
-  """Checks the sparse settings against the method's registry entry."""
+  """Checks the sparse settings against the method's registry entry
+  (_SPARSE_RULES); a dense method's sparsity is 0, a mask run's path
+  absolute."""
   method = sparse_methods.get(values['method'])
+  for breaks, refusal in _SPARSE_RULES:
+    if breaks(method, values):
+      raise ValueError(refusal.format_map(dict(
+          values, method=method.name, ablatable=', '.join(
+              sparse_methods.names_where(lambda m: m.ablatable)))))
   if not method.sparse:
-    if values['sparsity'] not in (None, 0.0):
-      raise ValueError('--method={} trains every weight, so it takes no '
-                       '--sparsity (got {}); small_dense is a dense net of a '
-                       "sparse one's size".format(method.name,
-                                                  values['sparsity']))
     values['sparsity'] = 0.0
-  elif values['sparsity'] is None:
-    raise ValueError('--method={} needs --sparsity'.format(method.name))
-  if method.mask_from == 'required' and not values['mask_from']:
-    raise ValueError('--method={} trains the mask of a finished run: give '
-                     '--mask_from=<run directory>'.format(method.name))
-  if values['mask_from'] and method.mask_from == 'never':
-    raise ValueError('--method={} does not take --mask_from'.format(
-        method.name))
-  if (values['preset'] and method.mask_from == 'optional' and
-      not values['mask_from']):
-    raise ValueError(
-        "--preset={} --method={}: the paper's configurations start {} from "
-        'the final mask of the prune run (its mask_init_path): give '
-        '--mask_from=<prune run>, or --mask_from=random for a random '
-        'mask'.format(values['preset'], method.name, method.name))
-  if values['mask_from'] == settings.RANDOM_MASK:
-    if method.mask_from != 'optional':
-      raise ValueError('--mask_from=random applies to set and rigl, not '
-                       '--method={}'.format(method.name))
-  elif values['mask_from']:
+  if values['mask_from'] not in ('', settings.RANDOM_MASK):
     values['mask_from'] = os.path.abspath(values['mask_from'])
-  if values['shuffle_mask'] and values['mask_from'] in ('',
-                                                       settings.RANDOM_MASK):
-    raise ValueError('--shuffle_mask shuffles a --mask_from mask: it applies '
-                     'to lottery, scratch, and set/rigl with --mask_from, not '
-                     '--method={} without one'.format(method.name))
-  if values['ablation'] != 'none' and not method.ablatable:
-    raise ValueError('--ablation={} applies to pruning at initialisation '
-                     '({}), not --method={}'.format(
-                         values['ablation'], ', '.join(
-                             sparse_methods.names_where(
-                                 lambda m: m.ablatable)), method.name))
-  if method.keeps_weights and values['init_method'] != 'dense':
-    raise ValueError('--method={} starts from the saved initial weights; '
-                     '--init_method={} would replace them'.format(
-                         method.name, values['init_method']))
 
 
 # Settings counting training examples drawn at once: none may exceed the
@@ -606,22 +594,18 @@ def complete(config, dataset):
   derived = set(config.derived)
   examples = dataset.train.num_examples
   for name in _SAMPLE_SIZES:
-    if name not in values or (name != 'batch_size' and
-                              name not in config.flagged):
-      continue
-    if values[name] > examples:
+    checked = name == 'batch_size' or name in config.flagged
+    if name in values and checked and values[name] > examples:
       raise ValueError('--{}={} is larger than the {} training examples '
                        'of {}'.format(name, values[name], examples,
                                       values['dataset']))
   # Every batch fits the training set (above): an epoch is at least a step.
-  steps_per_epoch = dataset.steps_per_epoch(values['batch_size'])
-  total = durations.to_iterations(values['training_len'], steps_per_epoch)
-  drop_iterations(values, steps_per_epoch)
+  total = config.total_steps(dataset)
+  drop_iterations(values, config.steps_per_epoch(dataset))
   if config.has('lottery') and values['rewind_iteration'] >= total:
     raise ValueError('--rewind_iteration={} is not within the {} training '
                      'iterations'.format(values['rewind_iteration'], total))
   if config.has('sparse'):
-    method = sparse_methods.get(values['method'])
     if values['prune_begin_step'] is None:
       derived.add('prune_begin_step')
       values['prune_begin_step'] = int(round(settings.DEFAULT_PRUNE_BEGIN * total))
@@ -629,13 +613,12 @@ def complete(config, dataset):
       derived.add('prune_end_step')
       values['prune_end_step'] = max(int(round(settings.DEFAULT_PRUNE_END * total)),
                                      values['prune_begin_step'] + 1)
-    out = Config(config.concerns, values, derived)
-    if method.gradual:
-      out.sparsity_schedule(total)
-    if method.growth:
-      out.update_steps(total)
-    return out
-  return Config(config.concerns, values, derived)
+  out = Config(config.concerns, values, derived)
+  if out.sparse_method and out.sparse_method.gradual:
+    out.sparsity_schedule(total)
+  if out.sparse_method and out.sparse_method.growth:
+    out.update_steps(total)
+  return out
 
 
 # config.json -------------------------------------------------------------------
@@ -646,7 +629,7 @@ def record(config, experiment, details=None):
   out = {'format': FORMAT, 'experiment': experiment,
          'derived': sorted(config.derived),
          'details': copy.deepcopy(details or {})}
-  out.update(config.to_json())
+  out.update(hparams.nested(config.concerns, config.values))
   return out
 
 

@@ -84,7 +84,7 @@ def lottery_experiment(output_dir, iterations=experiments.ITERATIONS.default,
                                            source='lottery_experiment')
   iterations = experiments.ITERATIONS.parse(iterations)
   config_lib.check_across(run_config, iterations=iterations)
-  trials = trials_lib.count(trials)
+  trials = trials_lib.TRIALS.parse(trials)
   paths.check_name(experiment_name, 'experiment_name')
   presets_source = presets if isinstance(presets, str) else None
   presets = save_restore.standardize(presets)
@@ -94,8 +94,8 @@ def lottery_experiment(output_dir, iterations=experiments.ITERATIONS.default,
                         given={'presets': presets_source})
   seed_configs = (trials_lib.configs(run_config, trials) if trials
                   else [(run_config.training.seed, run_config)])
-  members = [_Trial(trials_lib.directory(output_dir, seed) if trials
-                    else output_dir, config_lib.complete(trial_config, dataset),
+  members = [_Trial(paths.trial(output_dir, seed) if trials else output_dir,
+                    config_lib.complete(trial_config, dataset),
                     experiment_name, iterations, presets_source,
                     root=output_dir)
              for seed, trial_config in seed_configs]
@@ -117,16 +117,10 @@ class _Trial(experiment.Trial):
     self.percents = config.prune_percents()
     self.prune_masks = pruning_lib.make_prune_masks(
         config.lottery.pruning, self.percents, config.training.seed,
-        output_layer=config.output_layer(), ignore=config.lottery.prune_ignore)
+        output_layer=config.layer_names()[-1],
+        ignore=config.lottery.prune_ignore)
     self.rewind = config.lottery.rewind_iteration
-    self.retrain = config.lottery.retrain
-    self.rewinds_weights = self.retrain == 'rewind_weights'
-    # With late rewinding as OpenLTH does it, later levels continue level 0
-    # from iteration k: they train k..T (schedule and data order included);
-    # rewinding the learning rate and fine-tuning train k..T too.
-    self.continues = bool(self.rewind and (
-        not self.rewinds_weights or
-        config.lottery.rewind_schedule == 'continue'))
+    self.rewinds_weights = config.lottery.retrain == 'rewind_weights'
 
   def run_dir(self, level):
     return paths.run(self.output_dir, level, self.experiment_name)
@@ -142,29 +136,23 @@ class _Trial(experiment.Trial):
 
   def run(self, level, job=None):
     """The executor's PackedRun of a level, under the trial's lock; with
-    the loop's Job, the masks and weights it trains from."""
+    the loop's Job, the masks and weights it trains from and what its
+    config.json records beside the settings (a level whose new masks leave
+    a layer empty or cut off from the input, or some output unreached, says
+    so and records it: connectivity.check)."""
     run = packed_runs.PackedRun(self.run_dir(level), self.config,
                                 root=self.root, lock_dir=self.output_dir)
     if job is not None:
       run.masks, run.presets = job.masks, job.presets
-      run.details = self.details(level, job.masks)
+      run.details = {'experiment_name': self.experiment_name,
+                     'level': level, 'iterations': self.iterations,
+                     'prune_percents': self.percents,
+                     'presets': self.presets_source}
+      if job.masks is not None:
+        where = ' ({})'.format(run.run_dir)
+        run.details.update(self.config.check_connectivity(
+            job.masks, lambda line: runs.say(line + where)))
     return run
-
-  def details(self, level, masks=None):
-    """What a level's config.json records beside the settings; a level
-    whose new masks leave a layer empty or cut off from the input, or some
-    output unreached, says so and records it (connectivity.check)."""
-    out = {'experiment_name': self.experiment_name, 'level': level,
-           'iterations': self.iterations, 'prune_percents': self.percents,
-           'presets': self.presets_source}
-    if masks is not None:
-      where = ' ({})'.format(self.run_dir(level))
-      out.update(self.config.check_connectivity(
-          masks, lambda line: runs.say(line + where)))
-    return out
-
-  def label(self, level):
-    return 'level {}/{}'.format(level, self.iterations)
 
   def prune(self, level, masks, final_weights):
     return self.prune_masks(masks, final_weights, level)
@@ -186,23 +174,31 @@ class _Trial(experiment.Trial):
     finetune); the model multiplies either by the level's masks."""
     return reset if self.rewinds_weights else previous_final
 
-  def save_weights_at(self, level):
-    wanted = level == 0 and self.rewind and self.rewinds_weights
-    return [self.rewind] if wanted else []
+  def training(self, level, total_steps, steps_per_epoch):
+    """How a level trains where it differs from a plain run (the arguments
+    of packed_runs.execute; steps_per_epoch: the dataset's, for
+    learning-rate drops in epochs).
 
-  def first_iteration(self, level):
-    return self.rewind if self.continues and level > 0 else 0
-
-  def optimizer_fn(self, level, total_steps, steps_per_epoch=None):
-    """The optimizer of a level: the configuration's (None), or for a
-    fine-tuned level a constant one at --finetune_lr, or when that is 0 at
-    the step schedule's final rate (steps_per_epoch: the dataset's, for
-    learning-rate drops in epochs)."""
-    if level == 0 or self.retrain != 'finetune':
-      return None
-    rate = self.config.lottery.finetune_lr or builders.final_rate(
-        self.config.training, total_steps, steps_per_epoch)
-    return builders.constant_optimizer_fn(self.config.training, rate)
+    Level 0 saves its weights at the iteration later levels rewind to.
+    With late rewinding as OpenLTH does it, later levels continue level 0
+    from iteration k: they train k..T (schedule and data order included);
+    rewinding the learning rate and fine-tuning train k..T too. A
+    fine-tuned level trains at a constant rate: --finetune_lr or, when that
+    is 0, the step schedule's final rate.
+    """
+    lottery, training = self.config.lottery, self.config.training
+    if level == 0:
+      wanted = self.rewind and self.rewinds_weights
+      return {'save_weights_at': [self.rewind] if wanted else []}
+    out = {}
+    if self.rewind and (not self.rewinds_weights or
+                        lottery.rewind_schedule == 'continue'):
+      out['first_iteration'] = self.rewind
+    if lottery.retrain == 'finetune':
+      out['optimizer_fn'] = builders.constant_optimizer_fn(
+          training, lottery.finetune_lr or builders.final_rate(
+              training, total_steps, steps_per_epoch))
+    return out
 
 
 def _run(trials, dataset, presets, overwrite):
@@ -227,10 +223,8 @@ def _run(trials, dataset, presets, overwrite):
     try:
       return packed_runs.execute(
           [job.trial.run(level, job) for job in jobs], dataset, EXPERIMENT,
-          first.label(level), total_steps, name_trials=len(trials) > 1,
-          save_weights_at=first.save_weights_at(level),
-          first_iteration=first.first_iteration(level),
-          optimizer_fn=first.optimizer_fn(
+          'level {}/{}'.format(level, first.iterations), total_steps,
+          name_trials=len(trials) > 1, **first.training(
               level, total_steps, first.config.steps_per_epoch(dataset)))
     except trainer.PackDiverged as diverged:
       return [diverged.errors.get(i, result)

@@ -36,7 +36,7 @@ class PackedRun(object):
     masks: dict layer -> 0/1 array, or None (dense).
     presets: its starting weights (dict), or None (its own initialisation).
     details: what config.json records beside the settings.
-    init_stream: the initialisation stream of its seed (Config.graph_seed).
+    init_stream: the initialisation stream of its seed (Config.stream_seed).
     hooks: optional callable(network, optimizer) -> trainer.Hooks: this
       run's hooks, built on its network of the pack.
     root: the output directory the user gave, when run_dir lies beneath it
@@ -151,20 +151,19 @@ def execute(members, dataset, experiment, label, total_steps,
   states = claim(members, experiment, overwrite, keep_checkpoints)
   results = [runs.load_finished(m.run_dir)[:2] if state == 'finished'
              else None for m, state in zip(members, states)]
-  todo = [i for i, state in enumerate(states) if state != 'finished']
-  if not todo:
+  pending = [m for m, state in zip(members, states) if state != 'finished']
+  if not pending:
     return results
-  pending = [members[i] for i in todo]
   if prepare:
     train_args.update(prepare(pending))
   if name_trials:
     label += ' trials {}'.format(trials_lib.span(
         [member.config.training.seed for member in pending]))
-  trained = _train_together(pending, dataset, experiment, label, total_steps,
-                           keep_checkpoints=keep_checkpoints, **train_args)
-  for index, result in zip(todo, trained):
-    results[index] = result
-  return results
+  trained = iter(_train_together(pending, dataset, experiment, label,
+                                total_steps, keep_checkpoints=keep_checkpoints,
+                                **train_args))
+  # A finished run's result is a pair; the others take the pack's, in order.
+  return [result or next(trained) for result in results]
 
 
 def _train_together(members, dataset, experiment, label, total_steps,
@@ -206,7 +205,7 @@ def _train_together(members, dataset, experiment, label, total_steps,
     else:
       runs.record(member.run_dir, member.config, experiment, member.details)
   pack = [trainer.Member(
-      output_dir=m.run_dir, init_seed=m.config.graph_seed(m.init_stream),
+      output_dir=m.run_dir, init_seed=m.config.stream_seed(m.init_stream),
       order_seed=m.config.data.train_order_seed, masks=m.masks,
       presets=m.presets)
           for m in members]

@@ -100,7 +100,7 @@ def reinitialize(output_dir, level, mode='reinit',
   if distribution not in (None, '') and mode == 'reinit':
     raise ValueError('--distribution={} is read by --mode=reuse or '
                      'reuse_sign, not --mode=reinit'.format(distribution))
-  trials = trials_lib.count(trials)
+  trials = trials_lib.TRIALS.parse(trials)
   # The flags are checked before the source run is looked at.
   given = experiments.REINITIALIZE.resolve(flags)
   paths.check_name(source_experiment, 'source_experiment')
@@ -108,8 +108,7 @@ def reinitialize(output_dir, level, mode='reinit',
            else [None])
   dataset, members = None, []
   for seed in seeds:
-    trial_dir = (trials_lib.directory(output_dir, seed) if trials
-                 else output_dir)
+    trial_dir = paths.trial(output_dir, seed) if trials else output_dir
     source = paths.run(trial_dir, level, source_experiment)
     if not os.path.exists(paths.done_marker(source)):
       raise ValueError('{} is not a finished level (no DONE file): run the '
@@ -129,8 +128,7 @@ def reinitialize(output_dir, level, mode='reinit',
     if mode != 'reinit':
       weights = (save_restore.standardize(distribution) if distribution
                  else save_restore.restore_network(paths.initial(source)))
-      presets = resample(masks, weights, mode,
-                         seed=run_config.training.seed * 1000 + level)
+      presets = resample(masks, weights, mode, run_config.stream_seed(level))
     builders.check_inputs(run_config, dataset, masks, presets,
                           given={'presets': distribution})
     # The source relative to the trial: a copied or moved trial records

@@ -131,14 +131,6 @@ def budget_density(hyperparameters, input_shape, budget):
   return (float(budget) - sum(biases.values())) / total
 
 
-def _signature(hyperparameters, input_shape, budget):
-  kernels, _ = kernel_shapes(hyperparameters, input_shape)
-  shapes = tuple((n, tuple(int(d) for d in kernels[n])) for n in sorted(kernels))
-  density = round(budget_density(hyperparameters, input_shape, budget),
-                  DENSITY_DIGITS)
-  return shapes, density
-
-
 def _equal(hyperparameters, input_shape, budget):
   widest = max(hidden_widths(hyperparameters) or [1])
   count = len(hidden_widths(hyperparameters))
@@ -156,18 +148,17 @@ def _sqrt_density(hyperparameters, input_shape, budget):
 
 
 def _uniform(hyperparameters, input_shape, budget):
-  best = None
-  for factor in _FACTORS:
-    candidate = scale_widths(hyperparameters, factor)
-    count = count_parameters(candidate, input_shape)
-    if best is None or abs(count - budget) < abs(best[1] - budget):
-      best = (candidate, count)
-  return best[0]
+  """The first of the scaled networks whose count is closest to budget."""
+  return min((scale_widths(hyperparameters, factor) for factor in _FACTORS),
+             key=lambda c: abs(count_parameters(c, input_shape) - budget))
 
 
 def _reference(hyperparameters, input_shape, budget):
-  widths = REFERENCE_WIDTHS.get(_signature(hyperparameters, input_shape,
-                                           budget))
+  kernels, _ = kernel_shapes(hyperparameters, input_shape)
+  shapes = tuple((n, tuple(int(d) for d in kernels[n])) for n in sorted(kernels))
+  density = round(budget_density(hyperparameters, input_shape, budget),
+                  DENSITY_DIGITS)
+  widths = REFERENCE_WIDTHS.get((shapes, density))
   if widths:
     return with_widths(hyperparameters, widths)
   return _equal(hyperparameters, input_shape, budget)

@@ -48,7 +48,8 @@ from lottery_ticket.mnist_fc import settings
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.foundations.sparse import sparse_methods
 
-# Seed offsets of the random choices, so they never share a stream.
+# Streams of the random choices (Config.stream_seed), so they never share one
+# with each other or with an initialisation.
 (MASK_SEED, SHUFFLE_SEED, INIT_SEED, METAINIT_SEED, MEASURE_BATCH_SEED,
  PRUNE_SEED, ABLATION_SEED) = range(11, 18)
 # How far a loaded mask's sparsity may be from --sparsity.
@@ -74,10 +75,6 @@ class Start(object):
   first_iteration: int = 0
 
 
-def seed_for(config, offset):
-  return int(config.training.seed) * 1000 + offset
-
-
 def fixed_batches(config, dataset):
   """Two disjoint seeded training samples: (measurements, decisions).
 
@@ -89,7 +86,7 @@ def fixed_batches(config, dataset):
   available = dataset.train.num_examples
   measure = max(1, min(int(config.sparse.grad_batch_size), available // 2))
   decide = max(1, min(int(config.sparse.grow_batch_size), available - measure))
-  seed = seed_for(config, MEASURE_BATCH_SEED)
+  seed = config.stream_seed(MEASURE_BATCH_SEED)
   return (fixed_batch.draw(dataset, measure, seed),
           fixed_batch.draw(dataset, decide, seed, skip=measure))
 
@@ -226,35 +223,28 @@ def _kept_weights(config, rewind, shapes):
       paths.rewind(level0, rewind) if rewind else paths.initial(level0), shapes)
 
 
-def _dense_start(config, dataset, hyperparameters, stream, decisions):
-  """Builds the dense network; returns its weights and one-shot masks."""
-  graph = tf.Graph()
-  with graph.as_default():
-    inputs, labels = dataset.placeholders()
-    make_model = builders.make_model_fn(config, dataset.num_classes, stream,
-                                        hyperparameters)
-    model = make_model(inputs, labels)
-    batch = (fixed_batch.FixedBatch(*decisions, name='decisions')
-             if config.sparse_method.one_shot else None)
-    with session_lib.new_session(graph) as sess:
-      sess.run(tf.global_variables_initializer())
-      weights = model.get_current_weights(sess)
-      shapes = {n: model.kernels[n].shape.as_list() for n in model.layer_names}
-      masks = None
-      if batch is not None:
-        batch.initialize(sess)
-        counts = sparsity_distribution.layer_counts(
-            shapes, config.sparse.sparsity, config.sparse.distribution)
-        masks = prune_at_init.prune(
-            sess, config.sparse_method.one_shot, model, batch, counts,
-            input_shape=dataset.input_shape,
-            rounds=config.sparse.prune_rounds or None,
-            scope=config.sparse.prune_scope,
-            invert=config.sparse.ablation == 'invert',
-            seed=seed_for(config, PRUNE_SEED),
-            grasp_variant=config.sparse.grasp_variant,
-            grasp_temperature=config.sparse.grasp_temperature or None)
-  return weights, shapes, masks
+def _dense_start(config, dataset, hyperparameters, stream):
+  """Builds the dense network; returns its weights, kernel shapes and
+  one-shot masks (None for a method that does not prune at initialisation)."""
+  with _built(config, dataset, hyperparameters, stream) as (model, sess):
+    weights = model.get_current_weights(sess)
+    shapes = {n: model.kernels[n].shape.as_list() for n in model.layer_names}
+    if not config.sparse_method.one_shot:
+      return weights, shapes, None
+    _, decisions = fixed_batches(config, dataset)
+    batch = fixed_batch.FixedBatch(*decisions, name='decisions')
+    batch.initialize(sess)
+    counts = sparsity_distribution.layer_counts(
+        shapes, config.sparse.sparsity, config.sparse.distribution)
+    return weights, shapes, prune_at_init.prune(
+        sess, config.sparse_method.one_shot, model, batch, counts,
+        input_shape=dataset.input_shape,
+        rounds=config.sparse.prune_rounds or None,
+        scope=config.sparse.prune_scope,
+        invert=config.sparse.ablation == 'invert',
+        seed=config.stream_seed(PRUNE_SEED),
+        grasp_variant=config.sparse.grasp_variant,
+        grasp_temperature=config.sparse.grasp_temperature or None)
 
 
 @contextlib.contextmanager
@@ -286,7 +276,7 @@ def _ablate(config, dataset, hyperparameters, masks, weights):
   ablation = config.sparse.ablation
   if ablation == 'shuffle':
     masks = sparsity_distribution.shuffle_masks(
-        masks, seed_for(config, ABLATION_SEED))
+        masks, config.stream_seed(ABLATION_SEED))
   elif ablation == 'reinit':
     fresh = _drawn_weights(config, dataset, hyperparameters,
                            sparse_methods.REINIT_STREAM)
@@ -295,47 +285,45 @@ def _ablate(config, dataset, hyperparameters, masks, weights):
   return masks, weights
 
 
-def _start_masks(config, shapes, weights, dense_masks, schedule):
+def _start_masks(config, dataset, shapes, weights, dense_masks):
   """The starting masks of a method (one-shot masks, when given, win)."""
   if dense_masks is not None:
     return dense_masks
   if config.mask_path:
     masks = load_masks(config.mask_path, shapes, config.sparse.sparsity)
     if config.sparse.shuffle_mask:
-      masks = sparsity_distribution.shuffle_masks(masks,
-                                                  seed_for(config, SHUFFLE_SEED))
+      masks = sparsity_distribution.shuffle_masks(
+          masks, config.stream_seed(SHUFFLE_SEED))
     return masks
   if config.sparse_method.start == 'random':
     counts = sparsity_distribution.layer_counts(shapes, config.sparse.sparsity,
                                                 config.sparse.distribution)
     return sparsity_distribution.random_masks(shapes, counts,
-                                              seed_for(config, MASK_SEED))
-  ones = {n: np.ones(s, np.float32) for n, s in shapes.items()}
-  if schedule is not None and schedule.sparsity_at(0) > 0:
+                                              config.stream_seed(MASK_SEED))
+  at_start = (config.sparsity_schedule(config.total_steps(dataset))
+              .sparsity_at(0) if config.sparse_method.gradual else 0)
+  if at_start > 0:
     # Pruning scheduled at step 0 happens here, before the first update.
     counts = sparsity_distribution.layer_counts(
-        shapes, schedule.sparsity_at(0), config.sparse.distribution)
+        shapes, at_start, config.sparse.distribution)
     return one_shot_pruning.keep_top(
         {n: np.abs(weights[n]) for n in shapes}, counts)
-  return ones
+  return {n: np.ones(s, np.float32) for n, s in shapes.items()}
 
 
 def _initialise(config, dataset, hyperparameters, stream, masks, weights):
   """Applies the initialisation method; returns (weights, info)."""
   kernels = {n: weights[n] * masks[n] for n in masks}
-  info = {}
   if config.sparse.init_method == 'unit_scaled':
     kernels = sparse_init.unit_scaled(masks, config.model.initializer,
-                                      seed_for(config, INIT_SEED) + stream,
+                                      config.stream_seed(INIT_SEED) + stream,
                                       mode=config.sparse.init_fan_mode)
   elif config.sparse.init_method == 'layer_scaled':
     kernels = sparse_init.layer_scaled(kernels, masks)
-  out = dict(weights)
-  out.update(kernels)
-  if config.sparse.init_method == 'metainit':
-    out, info = _metainit(config, dataset, hyperparameters, stream, masks,
-                          out)
-  return out, info
+  out = dict(weights, **kernels)
+  if config.sparse.init_method != 'metainit':
+    return out, {}
+  return _metainit(config, dataset, hyperparameters, stream, masks, out)
 
 
 def _metainit(config, dataset, hyperparameters, stream, masks, weights):
@@ -347,7 +335,7 @@ def _metainit(config, dataset, hyperparameters, stream, masks, weights):
         learning_rate=config.sparse.metainit_lr,
         momentum=config.sparse.metainit_momentum,
         batch_size=config.sparse.metainit_batch_size,
-        seed=seed_for(config, METAINIT_SEED),
+        seed=config.stream_seed(METAINIT_SEED),
         scope=config.sparse.metainit_scope)
     weights = model.get_current_weights(sess)
   return weights, {'metainit_gradient_quotient': [before, after]}
@@ -375,7 +363,7 @@ def _saved_start_usable(run_dir):
   return not damaged
 
 
-def prepare(config, dataset, run_dir=None, schedule=None):
+def prepare(config, dataset, run_dir=None):
   """The starting point of a run (reused from run_dir when resuming).
 
   Args:
@@ -384,7 +372,6 @@ def prepare(config, dataset, run_dir=None, schedule=None):
     run_dir: the run directory whose saved start a resumed run reuses
       (None: none); a new start is not saved here (see save), so that a
       start that fails its checks writes nothing.
-    schedule: the SparsitySchedule of method prune (for step-0 pruning).
 
   Returns:
     A Start.
@@ -419,11 +406,9 @@ def prepare(config, dataset, run_dir=None, schedule=None):
                  save_restore.restore_network(paths.initial(run_dir)),
                  info, stream, resumed=True, first_iteration=first_iteration)
 
-  _, decisions = fixed_batches(config, dataset)
   weights, shapes, dense_masks = _dense_start(config, dataset,
-                                              hyperparameters, stream,
-                                              decisions)
-  masks = _start_masks(config, shapes, weights, dense_masks, schedule)
+                                              hyperparameters, stream)
+  masks = _start_masks(config, dataset, shapes, weights, dense_masks)
   masks, weights = _ablate(config, dataset, hyperparameters, masks, weights)
   # A layer left without weights, or cut off from the input, is said and
   # recorded: the run would otherwise train a constant predictor silently.

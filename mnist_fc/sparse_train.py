@@ -79,7 +79,7 @@ def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
         peak_lr=config.training.learning_rate)
     return mask_updates.drop_and_grow(
         model, method.growth, steps, drop_fraction, batch=decisions,
-        seed=sparse_setup.seed_for(config, sparse_setup.MASK_SEED),
+        seed=config.stream_seed(sparse_setup.MASK_SEED),
         optimizer=optimizer, probe=probe)
   return None
 
@@ -181,15 +181,15 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
       other trials finished; it names the trials that diverged).
   """
   run_config = experiments.SPARSE_TRAIN.resolve(flags, config)
-  trials = trials_lib.count(trials)
+  trials = trials_lib.TRIALS.parse(trials)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
   seed_configs = [(run_config.training.seed, output_dir, run_config)]
   if trials:
     # A --mask_from base is read at trial{t} (with --mask_level, the level
     # of that trial).
-    seed_configs = [(seed, trials_lib.directory(output_dir, seed), c.replace(
-        mask_from=trials_lib.directory(c.sparse.mask_from, seed))
+    seed_configs = [(seed, paths.trial(output_dir, seed), c.replace(
+        mask_from=paths.trial(c.sparse.mask_from, seed))
                      if c.mask_path else c)
                     for seed, c in trials_lib.configs(run_config, trials)]
   members = [packed_runs.PackedRun(run_dir, config_lib.complete(c, dataset),
@@ -203,11 +203,7 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
     with its own mask updates and measurements (RunHooks)."""
     starts = []
     for member in pending:
-      schedule = (member.config.sparsity_schedule(
-          member.config.total_steps(dataset))
-                  if member.config.sparse_method.gradual else None)
-      start = sparse_setup.prepare(member.config, dataset, member.run_dir,
-                                   schedule)
+      start = sparse_setup.prepare(member.config, dataset, member.run_dir)
       starts.append(start)
       member.masks, member.presets = start.masks, start.weights
       member.init_stream = start.stream

@@ -37,11 +37,6 @@ TRIALS = hparams.Setting(
     minimum=0, maximum=MAX_TRIALS, identity=False)
 
 
-def count(trials):
-  """The number of trials asked for (0: one unpacked run), checked."""
-  return TRIALS.parse(trials)
-
-
 def seeds(first_seed, trials):
   """The seeds of `trials` trials starting at `first_seed`.
 
@@ -56,11 +51,6 @@ def seeds(first_seed, trials):
                      'largest seed {}'.format(first_seed, trials, last,
                                               constants.MAX_SEED))
   return list(range(first_seed, first_seed + int(trials)))
-
-
-def directory(base, seed):
-  """Trial `seed`'s directory under `base`: {base}/trial{seed}."""
-  return paths.trial(base, seed)
 
 
 def configs(config, trials):
@@ -102,8 +92,8 @@ def output_directories(output_dir, trials=0, seed=0, **unused_flags):
   """The run directories a line of a sweep writes (for the argfile runner:
   the raw values of its flags): output_dir, or with --trials each trial's.
   """
-  number = count(trials)
+  number = TRIALS.parse(trials)
   if not number:
     return [output_dir]
   first = hparams.parse_int('seed', seed)
-  return [directory(output_dir, s) for s in seeds(first, number)]
+  return [paths.trial(output_dir, s) for s in seeds(first, number)]

@@ -25,8 +25,8 @@ from lottery_ticket.mnist_fc import settings
 
 import analysis_support as support
 
-SPARSE = config_lib.concerns_for(['data', 'model', 'training', 'sparse'])
-LOTTERY = config_lib.concerns_for(['data', 'model', 'training', 'lottery'])
+SPARSE = settings.BASE + (settings.SPARSE,)
+LOTTERY = settings.BASE + (settings.LOTTERY,)
 RUN = dict(dataset='digits', layers='300,100', training_len='200it')
 LINES = (('snip', 'none'), ('snip', 'shuffle'), ('snip', 'invert'),
          ('random_init', 'none'), ('magnitude_init', 'none'))

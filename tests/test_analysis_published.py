@@ -20,8 +20,8 @@ from lottery_ticket.mnist_fc import settings
 
 import analysis_support as support
 
-LOTTERY = config_lib.concerns_for(['data', 'model', 'training', 'lottery'])
-SPARSE = config_lib.concerns_for(['data', 'model', 'training', 'sparse'])
+LOTTERY = settings.BASE + (settings.LOTTERY,)
+SPARSE = settings.BASE + (settings.SPARSE,)
 RUN = dict(dataset='digits', layers='300,100', training_len='200it')
 DENSITY = {0: 1.0, 1: 0.51, 2: 0.21, 3: 0.04}
 # (name, level) -> per trial (early-stop iteration, test accuracy there,

@@ -58,7 +58,7 @@ def test_layer_names_without_tensorflow_are_the_models(name):
     model = packed_model.model_class(spec)(
         spec, inputs, tf.placeholder(tf.int32, [None]))
   assert config.layer_names() == model.layer_names
-  assert config.output_layer() == 'fc'
+  assert config.layer_names()[-1] == 'fc'
   assert not any(n.startswith('bn') or '_bn' in n for n in model.layer_names)
 
 
@@ -94,9 +94,9 @@ def test_openlth_defaults_for_the_cifar_nets_on_cifar10():
   assert values['prune_ignore'] == ()
   assert values['layers'] == ()
   vgg = _resolve(network='vgg16', dataset='cifar10')
-  assert vgg.prune_ignore() == ('fc',)
+  assert vgg.lottery.prune_ignore == ('fc',)
   # The global strategy prunes the output layer at its own rate instead.
-  assert _resolve(network='vgg16', pruning='global').prune_ignore() == ()
+  assert _resolve(network='vgg16', pruning='global').lottery.prune_ignore == ()
 
 
 def test_other_runs_keep_their_values():
@@ -118,7 +118,7 @@ def test_other_runs_keep_their_values():
 def test_new_settings_are_in_config_json_and_the_identity():
   config = _resolve(network='resnet20', lr_schedule='step',
                     lr_drops='80ep,120ep')
-  saved = json.loads(json.dumps(config.to_json()))
+  saved = json.loads(json.dumps(config_lib.record(config, 'lottery')))
   assert saved['model']['resnet_width'] == 16
   assert saved['training']['lr_drops'] == ['80ep', '120ep']
   assert saved['training']['augment'] == 'none'
@@ -232,7 +232,8 @@ def test_vgg_pruning_ranks_every_layer_but_the_output_one():
   weights = {n: rng.normal(size=(7, 5 + i)) for i, n in enumerate(names)}
   prune = pruning.make_prune_masks(
       config.lottery.pruning, config.prune_percents(), 0,
-      output_layer=config.output_layer(), ignore=config.prune_ignore())
+      output_layer=config.layer_names()[-1],
+      ignore=config.lottery.prune_ignore)
   masks = prune(None, weights)
   assert 'fc' not in masks or masks['fc'].all()
   ranked = [n for n in names if n != 'fc']

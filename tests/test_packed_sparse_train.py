@@ -13,6 +13,7 @@ import packed_testlib
 import pytest
 
 from lottery_ticket import command_line
+from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations.sparse import sparsity_distribution
 from lottery_ticket.mnist_fc import runs
@@ -29,16 +30,16 @@ PRUNE = dict(FAST, method='prune', sparsity=0.75, prune_begin_step=20,
 
 def _alone(base, seed, **flags):
   """The unpacked run of trial `seed` under `base`; returns its directory."""
-  run_dir = trials_lib.directory(base, seed)
+  run_dir = paths.trial(base, seed)
   sparse_train.sparse_train(run_dir, seed=seed, **flags)
   return run_dir
 
 
 def _assert_trials_are_alone_runs(packed, alone, seeds):
   for seed in seeds:
-    packed_testlib.assert_same_trees(trials_lib.directory(packed, seed),
-                                     trials_lib.directory(alone, seed))
-  first, second = [packed_testlib.tree_bytes(trials_lib.directory(packed, s))
+    packed_testlib.assert_same_trees(paths.trial(packed, seed),
+                                     paths.trial(alone, seed))
+  first, second = [packed_testlib.tree_bytes(paths.trial(packed, s))
                    for s in seeds[:2]]
   assert first['final/layer0.npy'] != second['final/layer0.npy']
 
@@ -57,7 +58,7 @@ def test_packed_pruning_is_pruning_alone(pruned, tmp_path):
   for seed in (1, 2):
     _alone(alone, seed, **PRUNE)
   _assert_trials_are_alone_runs(pruned, alone, [1, 2])
-  records = packed_testlib.metrics(trials_lib.directory(pruned, 1))
+  records = packed_testlib.metrics(paths.trial(pruned, 1))
   assert records['mask_updates'] and records['extra']
 
 
@@ -95,7 +96,7 @@ def test_packed_global_snip_trials_are_the_unpacked_runs(tmp_path):
   _assert_trials_are_alone_runs(packed, alone, [0, 1])
   for seed in (0, 1):
     masks = save_restore.restore_network(os.path.join(
-        trials_lib.directory(packed, seed), 'initial_masks'))
+        paths.trial(packed, seed), 'initial_masks'))
     kept = {n: int(m.sum()) for n, m in masks.items()}
     counts = sparsity_distribution.layer_counts(
         {n: m.shape for n, m in masks.items()}, 0.9, 'uniform')
@@ -108,7 +109,7 @@ def test_lottery_trials_read_the_trials_of_their_mask_base(pruned, tmp_path):
   packed, alone = str(tmp_path / 'packed'), str(tmp_path / 'alone')
   sparse_train.sparse_train(packed, trials=2, seed=1, **flags)
   for seed in (1, 2):
-    _alone(alone, seed, **dict(flags, mask_from=trials_lib.directory(
+    _alone(alone, seed, **dict(flags, mask_from=paths.trial(
         pruned, seed)))
   _assert_trials_are_alone_runs(packed, alone, [1, 2])
 
@@ -118,13 +119,13 @@ def test_finished_trials_are_skipped_and_new_ones_packed(tmp_path):
   flags = dict(FAST, method='small_dense', sparsity=0.8)
   base, alone = str(tmp_path / 'base'), str(tmp_path / 'alone')
   _alone(base, 0, **flags)
-  before = packed_testlib.tree_bytes(trials_lib.directory(base, 0))
+  before = packed_testlib.tree_bytes(paths.trial(base, 0))
   results = sparse_train.sparse_train(base, trials=2, **flags)
   assert sorted(results) == [0, 1]
-  assert packed_testlib.tree_bytes(trials_lib.directory(base, 0)) == before
+  assert packed_testlib.tree_bytes(paths.trial(base, 0)) == before
   _alone(alone, 1, **flags)
-  packed_testlib.assert_same_trees(trials_lib.directory(base, 1),
-                                   trials_lib.directory(alone, 1))
+  packed_testlib.assert_same_trees(paths.trial(base, 1),
+                                   paths.trial(alone, 1))
 
 
 def test_a_refused_pack_writes_nothing(monkeypatch, capsys, tmp_path):
@@ -149,8 +150,8 @@ def test_a_trial_without_its_mask_refuses_the_pack_before_writing(
     sparse_train.sparse_train(out, trials=3, seed=1, method='lottery',
                               sparsity=0.75, mask_from=pruned, **FAST)
   runs.release_all()  # as the CLI does on an error
-  assert not os.path.exists(trials_lib.directory(out, 1))
-  assert not os.path.exists(trials_lib.directory(out, 2))
+  assert not os.path.exists(paths.trial(out, 1))
+  assert not os.path.exists(paths.trial(out, 2))
 
 
 def test_overwrite_checks_every_trial_before_clearing_any(tmp_path):
@@ -159,7 +160,7 @@ def test_overwrite_checks_every_trial_before_clearing_any(tmp_path):
   flags = dict(FAST, method='small_dense', sparsity=0.8, training_len='20it')
   base = str(tmp_path / 'base')
   sparse_train.sparse_train(base, trials=2, **flags)
-  inner = os.path.join(trials_lib.directory(base, 1), 'inner')
+  inner = os.path.join(paths.trial(base, 1), 'inner')
   sparse_train.sparse_train(inner, **flags)
   runs.release_all()
   before = packed_testlib.file_digests(base)

@@ -41,6 +41,11 @@ def _trial(**flags):
   return lottery_lib._Trial('/nonexistent', config, 'same_init', 1, None)  # pylint: disable=protected-access
 
 
+def _level(trial, level):
+  """How the trial trains `level` (its packed_runs.execute arguments)."""
+  return trial.training(level, TOTAL, None)
+
+
 def _rate(optimizer_fn, step):
   """The learning rate `optimizer_fn`'s optimizer uses at global step `step`."""
   with tf.Graph().as_default():
@@ -76,8 +81,8 @@ def test_a_level_starts_from_the_previous_levels_weights_masked(
 
 def test_rewinding_the_learning_rate_replays_the_schedule_from_k():
   trial = _trial(retrain='rewind_lr')
-  assert trial.first_iteration(1) == K
-  assert trial.optimizer_fn(1, TOTAL) is None  # the configuration's
+  assert _level(trial, 1).get('first_iteration') == K
+  assert _level(trial, 1).get('optimizer_fn') is None  # the configuration's
   rate = _rate(builders.optimizer_fn(trial.config.training, TOTAL), K)
   expected = schedules.learning_rate_np(trial.config.training.learning_rate,
                                         'cosine', TOTAL, K)
@@ -87,24 +92,24 @@ def test_rewinding_the_learning_rate_replays_the_schedule_from_k():
 
 def test_finetuning_keeps_the_final_rate_of_the_steps():
   trial = _trial(retrain='finetune', **STEPS)
-  assert trial.first_iteration(1) == K
+  assert _level(trial, 1).get('first_iteration') == K
   # Two drops by the default factor 0.1.
   final = 0.01 * trial.config.training.learning_rate
-  fn = trial.optimizer_fn(1, TOTAL)
+  fn = _level(trial, 1)['optimizer_fn']
   for step in (K, TOTAL - 1):
     assert _rate(fn, step) == pytest.approx(final, rel=1e-6)
-  assert trial.optimizer_fn(0, TOTAL) is None
+  assert _level(trial, 0).get('optimizer_fn') is None
 
 
 def test_finetuning_at_a_given_rate_under_any_schedule():
   for schedule in ('cosine', 'constant'):
     trial = _trial(retrain='finetune', lr_schedule=schedule, finetune_lr=0.03)
-    fn = trial.optimizer_fn(1, TOTAL)
+    fn = _level(trial, 1)['optimizer_fn']
     for step in (K, TOTAL - 1):
       assert _rate(fn, step) == pytest.approx(0.03, rel=1e-6)
   # Given beside a step schedule, the rate given wins.
   trial = _trial(retrain='finetune', finetune_lr=0.03, **STEPS)
-  assert _rate(trial.optimizer_fn(1, TOTAL), K) == pytest.approx(0.03)
+  assert _rate(_level(trial, 1)['optimizer_fn'], K) == pytest.approx(0.03)
 
 
 SHORT = ['--dataset=digits', '--layers=12', '--training_len=80it',
@@ -184,8 +189,8 @@ def test_a_packed_finetuned_trial_records_its_rate(tmp_path, capsys):
 
 def test_rewinding_weights_is_unchanged():
   trial = _trial()
-  assert trial.save_weights_at(0) == [K]
-  assert trial.optimizer_fn(1, TOTAL) is None
+  assert _level(trial, 0)['save_weights_at'] == [K]
+  assert _level(trial, 1).get('optimizer_fn') is None
   reset = {'layer0': np.ones(2)}
   assert trial.start(reset, {'layer0': np.zeros(2)}) is reset
 
