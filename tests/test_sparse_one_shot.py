@@ -128,7 +128,7 @@ def test_a_bad_scope_is_named():
 
 
 def test_keep_top_global_ranks_layers_together():
-  masks = one_shot_pruning.keep_top_global(
+  masks = one_shot_pruning.keep_top(
       {'a': np.array([[3.0, -1.0]]), 'b': np.array([2.0, 5.0, 2.0])}, 3)
   np.testing.assert_array_equal(masks['a'], [[1, 0]])
   np.testing.assert_array_equal(masks['b'], [1, 1, 0])  # ties: lower index

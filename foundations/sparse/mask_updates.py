@@ -48,16 +48,14 @@ _SLOT_INITIAL_VALUES = {'rms': 1.0}
 GROWTH = ('random', 'gradient', 'inverted_gradient')
 
 
-def slot_resets(optimizer, variable):
-  """[(slot variable, its initial value)] of `variable` under `optimizer`."""
+def optimizer_slots(optimizer, variable):
+  """[(name, slot)] of `variable`'s slots under `optimizer`, by name ([] for
+  no optimizer)."""
   if optimizer is None:
     return []
-  out = []
-  for name in sorted(optimizer.get_slot_names()):
-    slot = packed_model.slot(optimizer, variable, name)
-    if slot is not None:
-      out.append((slot, _SLOT_INITIAL_VALUES.get(name, 0.0)))
-  return out
+  found = [(name, packed_model.slot(optimizer, variable, name))
+           for name in sorted(optimizer.get_slot_names())]
+  return [(name, slot) for name, slot in found if slot is not None]
 
 
 # Growth scores ---------------------------------------------------------------
@@ -134,8 +132,7 @@ class MaskUpdater(object):
     Args:
       model: a ModelBase.
       steps: the steps at which to update.
-      optimizer: the optimizer (or a callable returning it, resolved when the
-        update is built) whose slots are reset for changed weights.
+      optimizer: the optimizer whose slots are reset for changed weights.
       probe: optional FixedBatch on which the gradient norm is measured just
         before and just after each update.
     """
@@ -160,8 +157,6 @@ class MaskUpdater(object):
     before = self._grad_norm(list(old.values()))
     new, fraction = self._new_masks(step, row, old,
                                     [before] + list(old.values()))
-    optimizer = (self._optimizer() if callable(self._optimizer)
-                 else self._optimizer)
     writes = []
     moved = []
     for name in names:
@@ -171,9 +166,9 @@ class MaskUpdater(object):
           tf.logical_and(new[name], tf.logical_not(old[name])), tf.float32)))
       writes.append(kernel.assign(tf.where(stay, kernel.read_value(),
                                            tf.zeros(kernel.shape))))
-      for slot, initial in slot_resets(optimizer, kernel):
-        writes.append(slot.assign(tf.where(
-            stay, slot.read_value(), tf.fill(slot.shape, initial))))
+      for slot_name, slot in optimizer_slots(self._optimizer, kernel):
+        writes.append(slot.assign(tf.where(stay, slot.read_value(), tf.fill(
+            slot.shape, _SLOT_INITIAL_VALUES.get(slot_name, 0.0)))))
       writes.append(mask.assign(tf.cast(new[name], mask.dtype)))
     after = self._grad_norm(writes)
     log = self.history.write(row, {
@@ -203,7 +198,7 @@ class DropAndGrow(MaskUpdater):
   """The generic drop-and-grow update (SET, RigL, RigL inverted)."""
 
   def __init__(self, model, steps, drop_fraction_fn, grow_scores,
-               drop_scores=magnitude_scores, optimizer=None, probe=None):
+               optimizer=None, probe=None):
     """Sets up the update.
 
     Args:
@@ -213,21 +208,19 @@ class DropAndGrow(MaskUpdater):
         active weights to drop (and grow back).
       grow_scores: callable(model, step, after) -> dict layer -> score
         tensor (larger grows first); `after` lists tensors it must wait for.
-      drop_scores: callable(model) -> dict layer -> score (larger is kept).
       optimizer: see MaskUpdater.
       probe: see MaskUpdater.
     """
     super(DropAndGrow, self).__init__(model, steps, optimizer, probe)
     self._drop_fraction_fn = drop_fraction_fn
     self._grow_scores = grow_scores
-    self._drop_scores = drop_scores
 
   def _new_masks(self, step, row, old, after):
     del row
     fraction = tf.clip_by_value(
         tf.cast(self._drop_fraction_fn(step), tf.float32), 0.0, 1.0)
     with tf.control_dependencies(after):
-      drop_scores = self._drop_scores(self.model)
+      drop_scores = magnitude_scores(self.model)
     grow_scores = self._grow_scores(self.model, step,
                                     after + list(drop_scores.values()))
     new = {}

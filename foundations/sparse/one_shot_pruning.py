@@ -2,7 +2,7 @@
 
 The rounds of every method of pruning at initialisation, these two
 included, are run by prune_at_init.prune_rounds; they keep the largest
-scores with keep_top (per layer) or keep_top_global.
+scores with keep_top (per layer or over all layers).
 
 Both score every weight of a dense, untrained network on a batch of data and
 keep the weights with the largest scores:
@@ -99,42 +99,28 @@ def scores(method, model, batch, grasp_variant='evci', grasp_temperature=None):
   return scores_by_layer
 
 
-def keep_top(scores_by_layer, counts):
-  """Masks keeping, per layer, the `counts[layer]` largest scores.
+def keep_top(scores_by_layer, keep):
+  """Masks keeping the largest scores, per layer or over all layers.
 
   Args:
     scores_by_layer: dict layer -> numpy scores.
-    counts: dict layer -> number of weights to keep.
-
-  Returns:
-    dict layer -> float32 0/1 mask; ties go to the lower flat index.
-  """
-  masks = {}
-  for name, score in scores_by_layer.items():
-    score = np.asarray(score)
-    flat = np.zeros(score.size, np.float32)
-    order = np.argsort(-score.ravel(), kind='stable')
-    flat[order[:int(counts[name])]] = 1.0
-    masks[name] = flat.reshape(score.shape)
-  return masks
-
-
-def keep_top_global(scores_by_layer, total):
-  """Masks keeping the `total` largest scores over all layers together.
-
-  Args:
-    scores_by_layer: dict layer -> numpy scores.
-    total: number of weights to keep in the whole network.
+    keep: dict layer -> number of weights to keep in that layer; or an int,
+      the number to keep in the whole network, all layers ranked together.
 
   Returns:
     dict layer -> float32 0/1 mask; ties go to the layer first by name, then
     to the lower flat index.
   """
+  if isinstance(keep, dict):
+    masks = {}
+    for name, score in scores_by_layer.items():
+      masks.update(keep_top({name: score}, keep[name]))
+    return masks
   names = sorted(scores_by_layer)
   flat = np.concatenate([np.asarray(scores_by_layer[n], np.float64).ravel()
                          for n in names])
   chosen = np.zeros(flat.size, np.float32)
-  chosen[np.argsort(-flat, kind='stable')[:int(total)]] = 1.0
+  chosen[np.argsort(-flat, kind='stable')[:int(keep)]] = 1.0
   masks, offset = {}, 0
   for name in names:
     shape = np.shape(scores_by_layer[name])

@@ -322,9 +322,7 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
       if method != 'force':  # a pruned weight stays pruned
         ranked = {n: np.where(masks[n] > 0, np.asarray(v, np.float64),
                               -np.inf) for n, v in ranked.items()}
-      masks = (one_shot_pruning.keep_top_global(ranked, keep)
-               if scope == 'global' else
-               one_shot_pruning.keep_top(ranked, keep))
+      masks = one_shot_pruning.keep_top(ranked, keep)
       yield scores, masks
   finally:
     if rewriter is not None:

@@ -10,10 +10,12 @@ being used.
 """
 
 import hashlib
-import json
 import os
 
 from lottery_ticket.foundations import paths
+# save_restore imports this module (it verifies the arrays it reads): the
+# cycle is safe, as read_json is only looked up when called.
+from lottery_ticket.foundations import save_restore
 
 # Beneath a run directory, what no record covers: TensorBoard's event files
 # (appended to as training goes), checkpoints (each covers itself), the
@@ -107,7 +109,7 @@ def verify_finished(run_dir):
     ValueError: when DONE itself is not valid JSON.
   """
   done = paths.done_marker(run_dir)
-  verify(run_dir, _read_json(done).get('sha256', {}), done)
+  verify(run_dir, save_restore.read_json(done).get('sha256', {}), done)
 
 
 def enclosing_run(path):
@@ -123,12 +125,3 @@ def enclosing_run(path):
       return None
     directory = parent
 
-
-def _read_json(path):
-  """A DONE marker's record (save_restore, which reads the arrays this
-  module checks, is not imported: it asks this module first)."""
-  try:
-    with open(path, 'rb') as f:
-      return json.loads(f.read().decode('utf-8'))
-  except (ValueError, UnicodeDecodeError) as error:
-    raise ValueError('{} is not valid JSON: {}'.format(path, error)) from error
