@@ -37,10 +37,6 @@ class Recorder(object):
                 if k != 'iteration' and isinstance(v, float)]
       self._writer.add_summary(tf.Summary(value=values), int(iteration))
 
-  def latest(self, split, key):
-    entries = self.records.get(split)
-    return entries[-1].get(key) if entries else None
-
   def truncate(self, iteration):
     """Drops records after `iteration` (used when resuming a checkpoint)."""
     for split in self.records:
