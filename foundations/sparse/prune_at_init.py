@@ -84,7 +84,6 @@ from lottery_ticket.foundations.sparse import sparse_methods
 METHODS = ('synflow', 'iter_snip', 'force', 'magnitude_init', 'random_init')
 # Every method of pruning at initialisation, SNIP and GraSP included.
 ALL_METHODS = one_shot_pruning.METHODS + METHODS
-SCOPES = sparse_methods.PRUNE_SCOPES
 
 
 # Schedule --------------------------------------------------------------------
@@ -131,7 +130,7 @@ def schedule(shapes, counts, rounds, scope='global'):
     list of `rounds` entries: ints for 'global', dicts layer -> int for
     'layer'.
   """
-  choices.check('pruning scope', scope, SCOPES)
+  choices.check('pruning scope', scope, sparse_methods.PRUNE_SCOPES)
   sizes = {n: int(np.prod(s)) for n, s in shapes.items()}
   if scope == 'global':
     return exponential_counts(sum(sizes.values()),
@@ -292,7 +291,7 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
   if scope is None:
     scope = entry.default_scope(choices.check(
         'GraSP variant', grasp_variant, sparse_methods.GRASP_VARIANTS))
-  choices.check('pruning scope', scope, SCOPES)
+  choices.check('pruning scope', scope, sparse_methods.PRUNE_SCOPES)
   grasp = (grasp_variant, grasp_temperature)
   if method in one_shot_pruning.METHODS:
     grasp = one_shot_pruning.check_grasp(*grasp)

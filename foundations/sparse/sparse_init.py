@@ -44,8 +44,6 @@ METAINIT_CHUNK = 50
 _TRUNCATED_STDDEV = 0.87962566103423978
 
 
-
-
 def surviving_fans(mask):
   """(fan_in per output unit, fan_out per input unit) of a 2-D or 4-D mask."""
   mask = np.asarray(mask, np.float64)
@@ -154,11 +152,8 @@ def metainit_kernels(model, scope='conv'):
     ValueError: for an unknown scope.
   """
   choices.check('MetaInit scope', scope, sparse_methods.METAINIT_SCOPES)
-  names = model.layer_names
-  if scope == 'all':
-    return list(names)
-  return [n for n in names
-          if len(model.kernels[n].shape) >= METAINIT_MIN_DIMENSIONS]
+  return [n for n in model.layer_names if scope == 'all' or
+          len(model.kernels[n].shape) >= METAINIT_MIN_DIMENSIONS]
 
 
 def metainit(sess, model, input_shape, num_classes, steps=1000,

@@ -97,21 +97,17 @@ def _round_preserving_sum(exact, sizes, target):
   # fractional part first; ties go to the layer that comes first by name.
   order = sorted(exact, key=lambda n: (-(exact[n] - np.floor(exact[n])), n))
   missing = target - sum(counts.values())
-  while missing:
-    moved = False
-    for name in (order if missing > 0 else reversed(order)):
-      if missing > 0 and counts[name] < sizes[name]:
-        counts[name] += 1
-        missing -= 1
-        moved = True
-      elif missing < 0 and counts[name] > 1:
-        counts[name] -= 1
-        missing += 1
-        moved = True
-      if not missing:
-        break
-    if not moved:
+  step = 1 if missing > 0 else -1
+  if step < 0:
+    order.reverse()
+  while missing:  # a pass gives (or takes) one to each layer that can move
+    movable = [n for n in order
+               if (counts[n] < sizes[n] if step > 0 else counts[n] > 1)]
+    if not movable:
       break  # every layer is at its bound: the target cannot be met exactly
+    for name in movable[:abs(missing)]:
+      counts[name] += step
+      missing -= step
   return counts
 
 

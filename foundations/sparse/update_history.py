@@ -44,11 +44,10 @@ class UpdateHistory(object):
   def read(self, sess):
     """[(step, {column: value})] for the updates done so far."""
     done, values = sess.run([self._done, self._values])
-    out = []
-    for index, step in enumerate(self.steps):
-      if done[index]:
-        out.append((step, {c: _plain(v) for c, v in zip(COLUMNS, values[index])}))
-    return out
+    return [(step, {c: None if math.isnan(v) else float(v)
+                    for c, v in zip(COLUMNS, row)})
+            for step, finished, row in zip(self.steps, done, values)
+            if finished]
 
   def record_new(self, sess, iteration, recorder):
     """Adds to recorder the updates at steps <= iteration not yet recorded."""
@@ -58,7 +57,3 @@ class UpdateHistory(object):
       if last < step <= iteration:
         recorder.add(SPLIT, step, values)
 
-
-def _plain(value):
-  value = float(value)
-  return None if math.isnan(value) else value

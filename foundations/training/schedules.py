@@ -63,24 +63,25 @@ class SparsitySchedule(object):
     self.end_step = self.begin_step if end_step is None else int(end_step)
     self.frequency = int(frequency)
     self.exponent = float(exponent)
-    if self.begin_step < 0:
-      raise ValueError('prune_begin_step must be >= 0, got {}'.format(
-          self.begin_step))
-    if self.kind == 'polynomial' and self.end_step <= self.begin_step:
-      raise ValueError('prune_end_step ({}) must come after prune_begin_step '
-                       '({})'.format(self.end_step, self.begin_step))
-    if self.frequency < 1:
-      raise ValueError('prune_frequency must be >= 1, got {}'.format(
-          self.frequency))
-    if self.exponent <= 0:
-      raise ValueError('prune_exponent must be > 0, got {}'.format(
-          self.exponent))
-    if (self.kind == 'polynomial' and
-        self.initial_sparsity > self.final_sparsity):
-      # Pruning never regrows: the run would end at initial_sparsity.
-      raise ValueError('--initial_sparsity={} is above the final '
-                       '--sparsity={}: pruning only removes weights'.format(
-                           self.initial_sparsity, self.final_sparsity))
+    polynomial = self.kind == 'polynomial'
+    problems = (
+        (self.begin_step < 0, 'prune_begin_step must be >= 0, got {}'.format(
+            self.begin_step)),
+        (polynomial and self.end_step <= self.begin_step,
+         'prune_end_step ({}) must come after prune_begin_step ({})'.format(
+             self.end_step, self.begin_step)),
+        (self.frequency < 1, 'prune_frequency must be >= 1, got {}'.format(
+            self.frequency)),
+        (self.exponent <= 0, 'prune_exponent must be > 0, got {}'.format(
+            self.exponent)),
+        # Pruning never regrows: the run would end at initial_sparsity.
+        (polynomial and self.initial_sparsity > self.final_sparsity,
+         '--initial_sparsity={} is above the final --sparsity={}: pruning '
+         'only removes weights'.format(self.initial_sparsity,
+                                       self.final_sparsity)))
+    for bad, message in problems:
+      if bad:
+        raise ValueError(message)
 
   def check_fits(self, total_steps):
     """Raises ValueError unless pruning ends within `total_steps`."""
@@ -124,13 +125,6 @@ def cosine_decay(initial, step, decay_steps):
   decay_steps = max(1, int(decay_steps))
   progress = tf.minimum(tf.cast(step, tf.float32), float(decay_steps))
   return initial * 0.5 * (1.0 + tf.cos(math.pi * progress / decay_steps))
-
-
-def cosine_decay_np(initial, step, decay_steps):
-  """The numpy twin of cosine_decay."""
-  decay_steps = max(1, int(decay_steps))
-  progress = min(float(step), float(decay_steps))
-  return initial * 0.5 * (1.0 + math.cos(math.pi * progress / decay_steps))
 
 
 def step_rates(learning_rate, drops, drop_factor=DEFAULT_DROP_FACTOR):
@@ -218,8 +212,10 @@ def learning_rate_np(learning_rate, schedule, total_steps, step,
   """The numpy twin of learning_rate_fn: the rate of the update at `step`."""
   choices.check('learning-rate schedule', schedule, LR_SCHEDULES)
   rate = float(learning_rate)
-  if schedule == 'cosine':
-    rate = cosine_decay_np(rate, step, total_steps)
+  if schedule == 'cosine':  # cosine_decay's arithmetic, in float64
+    decay_steps = max(1, int(total_steps))
+    progress = min(float(step), float(decay_steps))
+    rate = rate * 0.5 * (1.0 + math.cos(math.pi * progress / decay_steps))
   elif schedule == 'step':
     passed = sum(1 for drop in check_drops(drops) if int(step) >= drop)
     rate = float(step_rates(rate, drops, drop_factor)[passed])
