@@ -129,14 +129,3 @@ def keep_top(scores_by_layer, keep):
     offset += size
   return masks
 
-
-def check_dense(sess, model, method):
-  """Refuses a model that has masks already: `method` prunes a dense one.
-
-  Raises:
-    ValueError: naming the method.
-  """
-  masks = model.get_current_masks(sess)
-  if any(not np.all(m == 1) for m in masks.values()):
-    raise ValueError('{} prunes a dense network; this one has masks'.format(
-        method))

@@ -303,7 +303,9 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
     raise ValueError('{} needs a batch of data'.format(method))
   if method == 'random_init' and invert:
     raise ValueError('random_init has no order of scores to invert')
-  one_shot_pruning.check_dense(sess, model, method)
+  if any(not np.all(m == 1) for m in model.get_current_masks(sess).values()):
+    raise ValueError('{} prunes a dense network; this one has masks'.format(
+        method))
   rewriter = None
   if method == 'synflow':
     score, rewriter = _synflow(sess, model, input_shape)

@@ -64,8 +64,7 @@ class Progress(object):
     last_printed: the iteration of the last line printed (None before any).
   """
 
-  def __init__(self, label, total, start=0, min_seconds=None, stream=None,
-               clock=time.time):
+  def __init__(self, label, total, start=0, min_seconds=None, stream=None):
     self.label = label
     self.total = int(total)
     self.start = int(start)
@@ -73,8 +72,7 @@ class Progress(object):
                         else min_seconds)
     self.stream = stream or sys.stderr
     self.last_printed = None
-    self._clock = clock
-    self._t0 = clock()
+    self._t0 = time.time()
     self._last = None
 
   def update(self, iteration, metrics=None, force=False):
@@ -85,7 +83,7 @@ class Progress(object):
       metrics: optional dict label -> number (None values are left out).
       force: print even if the last line is recent.
     """
-    now = self._clock()
+    now = time.time()
     if (not force and self._last is not None and
         now - self._last < self.min_seconds):
       return
