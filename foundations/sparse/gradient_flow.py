@@ -26,13 +26,8 @@ from lottery_ticket.foundations.training import graph_data
 from lottery_ticket.foundations.sparse import mask_updates
 
 MOMENTUM_SLOTS = ('momentum', 'm')
+# The least denominator of a cosine (1 - cos is 1 when either is all zeros).
 _EPSILON = 1e-12
-
-
-def cosine_distance(a, b):
-  """1 - cos(a, b) of two flat tensors (1 if either is all zeros)."""
-  denominator = tf.maximum(tf.norm(a) * tf.norm(b), _EPSILON)
-  return 1.0 - tf.reduce_sum(a * b) / denominator
 
 
 class GradientFlow(object):
@@ -91,17 +86,16 @@ class GradientFlow(object):
     out['grad_norm'] = fixed_batch_lib.global_norm(list(grads.values()))
 
     current = model.parameters()
-    flat_now, flat_start = [], []
-    for name, start in self._initial.items():
-      now = tf.reshape(current[name], [-1])
-      start = tf.reshape(start.read_value(), [-1])
-      out['dist_init_l2/' + name] = tf.norm(now - start)
-      out['dist_init_cosine/' + name] = cosine_distance(now, start)
-      flat_now.append(now)
-      flat_start.append(start)
-    flat_now, flat_start = tf.concat(flat_now, 0), tf.concat(flat_start, 0)
-    out['dist_init_l2'] = tf.norm(flat_now - flat_start)
-    out['dist_init_cosine'] = cosine_distance(flat_now, flat_start)
+    # (now, start) flat, per tensor ('/name') and over all of them ('').
+    pairs = {'/' + name: (tf.reshape(current[name], [-1]),
+                          tf.reshape(start.read_value(), [-1]))
+             for name, start in self._initial.items()}
+    pairs[''] = tuple(tf.concat(list(flat), 0) for flat in zip(*pairs.values()))
+    for suffix, (now, start) in pairs.items():
+      out['dist_init_l2' + suffix] = tf.norm(now - start)
+      norms = tf.maximum(tf.norm(now) * tf.norm(start), _EPSILON)
+      out['dist_init_cosine' + suffix] = (
+          1.0 - tf.reduce_sum(now * start) / norms)
 
     _, variables = fixed_batch_lib.parameter_variables(model)
     momenta = [slot.read_value() for variable in variables

@@ -42,18 +42,6 @@ from lottery_ticket.foundations.sparse import sparse_methods
 METHODS = ('snip', 'grasp')
 
 
-class _Tempered(object):
-  """A model seen through logits divided by a temperature (for FixedBatch)."""
-
-  def __init__(self, model, temperature):
-    self._model = model
-    self._temperature = float(temperature)
-    self.loss_fn = model.loss_fn
-
-  def apply(self, inputs):
-    return self._model.apply(inputs) / self._temperature
-
-
 def check_grasp(variant, temperature=None):
   """Returns (variant, temperature) with the variant's default temperature.
 
@@ -87,8 +75,7 @@ def scores(method, model, batch, grasp_variant='evci', grasp_temperature=None):
   if method == 'snip':
     temperature = 1.0
   kernels = [model.kernels[n] for n in model.layer_names]
-  target = model if temperature == 1.0 else _Tempered(model, temperature)
-  grads = tf.gradients(batch.loss(target), kernels)
+  grads = tf.gradients(batch.loss(model, temperature=temperature), kernels)
   if method == 'grasp':
     inner = tf.add_n([tf.reduce_sum(g * tf.stop_gradient(g)) for g in grads])
     grads = tf.gradients(inner, kernels)  # H g

@@ -88,14 +88,6 @@ ALL_METHODS = one_shot_pruning.METHODS + METHODS
 
 # Schedule --------------------------------------------------------------------
 
-def check_rounds(rounds):
-  """Returns rounds as an int, or raises ValueError unless it is >= 1."""
-  if isinstance(rounds, bool) or int(rounds) != rounds or int(rounds) < 1:
-    raise ValueError('rounds must be a whole number >= 1, got {!r}'.format(
-        rounds))
-  return int(rounds)
-
-
 def exponential_counts(size, keep, rounds):
   """Weights kept after each round when density falls exponentially.
 
@@ -108,7 +100,10 @@ def exponential_counts(size, keep, rounds):
     list of `rounds` ints, round(size * d^(k / rounds)) for k = 1..rounds
     with d = keep / size: non-increasing, the last exactly `keep`.
   """
-  size, keep, rounds = int(size), int(keep), check_rounds(rounds)
+  if isinstance(rounds, bool) or int(rounds) != rounds or int(rounds) < 1:
+    raise ValueError('rounds must be a whole number >= 1, got {!r}'.format(
+        rounds))
+  size, keep, rounds = int(size), int(keep), int(rounds)
   if not 0 < keep <= size:
     raise ValueError('cannot keep {} of {} weights'.format(keep, size))
   density = keep / size
@@ -231,12 +226,6 @@ def _sensitivity(sess, model, batch):
   return score, rewriter
 
 
-def random_scores(shapes, seed):
-  """Uniform scores, layer i (sorted by name) from the stream [seed, i]."""
-  return {n: np.random.default_rng([int(seed), i]).random(shapes[n])
-          for i, n in enumerate(sorted(shapes))}
-
-
 def _fixed_scores(sess, method, model, batch, seed, grasp, own):
   """The scores of a method that prunes once, from the dense network (`own`:
   a registered method's criterion of the initial kernels, or None)."""
@@ -244,8 +233,10 @@ def _fixed_scores(sess, method, model, batch, seed, grasp, own):
     with sess.graph.as_default():
       tensors = one_shot_pruning.scores(method, model, batch, *grasp)
     return sess.run(tensors)
-  if method == 'random_init':
-    return random_scores(_shapes(model), seed)
+  if method == 'random_init':  # layer i (sorted by name): stream [seed, i]
+    shapes = _shapes(model)
+    return {n: np.random.default_rng([int(seed), i]).random(shapes[n])
+            for i, n in enumerate(sorted(shapes))}
   kernels = sess.run({n: model.kernels[n] for n in model.layer_names})
   return own(kernels) if own else {n: np.abs(v) for n, v in kernels.items()}
 
@@ -291,12 +282,11 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
   if scope is None:
     scope = entry.default_scope(choices.check(
         'GraSP variant', grasp_variant, sparse_methods.GRASP_VARIANTS))
-  choices.check('pruning scope', scope, sparse_methods.PRUNE_SCOPES)
   grasp = (grasp_variant, grasp_temperature)
   if method in one_shot_pruning.METHODS:
     grasp = one_shot_pruning.check_grasp(*grasp)
-  rounds = (check_rounds(entry.rounds if rounds is None else rounds)
-            if entry.rounds else 1)
+  # Rounds and scope are checked by `schedule`, before the first round.
+  rounds = (entry.rounds if rounds is None else rounds) if entry.rounds else 1
   if method == 'synflow' and input_shape is None:
     raise ValueError('synflow needs the input shape')
   if method in ('force', 'iter_snip') and batch is None:

@@ -34,60 +34,9 @@ def check_sparsity(sparsity, name='sparsity'):
   return value
 
 
-def _sizes(shapes):
-  return {name: int(np.prod(shape)) for name, shape in shapes.items()}
-
-
-def uniform_counts(shapes, sparsity):
-  """Weights kept per layer when every layer has the same sparsity.
-
-  Args:
-    shapes: dict layer name -> kernel shape.
-    sparsity: fraction of weights removed, in [0, 1).
-
-  Returns:
-    dict layer name -> int number of weights kept (at least 1).
-  """
-  density = 1.0 - check_sparsity(sparsity)
-  return {name: max(1, int(round(density * size)))
-          for name, size in _sizes(shapes).items()}
-
-
 def erk_raw_density(shape):
   """The unnormalised ERK density of a kernel: sum(shape) / prod(shape)."""
   return float(np.sum(shape)) / float(np.prod(shape))
-
-
-def erk_counts(shapes, sparsity):
-  """Weights kept per layer under Erdos-Renyi-Kernel.
-
-  Args:
-    shapes: dict layer name -> kernel shape.
-    sparsity: overall fraction of weights removed, in [0, 1).
-
-  Returns:
-    dict layer name -> int number of weights kept; the counts add up to
-    round((1 - sparsity) * total weights) exactly.
-  """
-  sparsity = check_sparsity(sparsity)
-  sizes = _sizes(shapes)
-  target = int(round((1.0 - sparsity) * sum(sizes.values())))
-  dense = set()
-  # Each pass makes dense every layer whose scaled density would exceed 1;
-  # at most one pass per layer.
-  while True:
-    budget = target - sum(sizes[n] for n in dense)
-    free = [n for n in sorted(shapes) if n not in dense]
-    weight = sum(erk_raw_density(shapes[n]) * sizes[n] for n in free)
-    scale = budget / weight if weight else 0.0
-    too_dense = [n for n in free if scale * erk_raw_density(shapes[n]) > 1.0]
-    if not too_dense:
-      break
-    dense.update(too_dense)
-  exact = {n: (float(sizes[n]) if n in dense
-               else scale * erk_raw_density(shapes[n]) * sizes[n])
-           for n in shapes}
-  return _round_preserving_sum(exact, sizes, target)
 
 
 def _round_preserving_sum(exact, sizes, target):
@@ -112,11 +61,41 @@ def _round_preserving_sum(exact, sizes, target):
 
 
 def layer_counts(shapes, sparsity, distribution='uniform'):
-  """Weights kept per layer for a distribution name (see DISTRIBUTIONS)."""
+  """Weights kept per layer for a distribution name (see DISTRIBUTIONS).
+
+  Args:
+    shapes: dict layer name -> kernel shape.
+    sparsity: overall fraction of weights removed, in [0, 1).
+    distribution: 'uniform' or 'erk'.
+
+  Returns:
+    dict layer name -> int number of weights kept: under 'uniform' the
+    layer's share rounded (at least 1); under 'erk' counts that add up to
+    round((1 - sparsity) * total weights) exactly.
+  """
   choices.check('sparsity distribution', distribution, DISTRIBUTIONS)
-  if distribution == 'erk':
-    return erk_counts(shapes, sparsity)
-  return uniform_counts(shapes, sparsity)
+  density = 1.0 - check_sparsity(sparsity)
+  sizes = {name: int(np.prod(shape)) for name, shape in shapes.items()}
+  if distribution == 'uniform':
+    return {name: max(1, int(round(density * size)))
+            for name, size in sizes.items()}
+  target = int(round(density * sum(sizes.values())))
+  dense = set()
+  # Each pass makes dense every layer whose scaled density would exceed 1;
+  # at most one pass per layer.
+  while True:
+    budget = target - sum(sizes[n] for n in dense)
+    free = [n for n in sorted(shapes) if n not in dense]
+    weight = sum(erk_raw_density(shapes[n]) * sizes[n] for n in free)
+    scale = budget / weight if weight else 0.0
+    too_dense = [n for n in free if scale * erk_raw_density(shapes[n]) > 1.0]
+    if not too_dense:
+      break
+    dense.update(too_dense)
+  exact = {n: (float(sizes[n]) if n in dense
+               else scale * erk_raw_density(shapes[n]) * sizes[n])
+           for n in shapes}
+  return _round_preserving_sum(exact, sizes, target)
 
 
 def random_masks(shapes, counts, seed):
