@@ -53,7 +53,7 @@ FROM_MASK_STREAM = 800
 
 # The choices of the methods' own settings, read here (without TensorFlow)
 # by the configuration and by the code that uses them (sparse_init,
-# one_shot_pruning).
+# prune_at_init).
 INIT_METHODS = ('dense', 'unit_scaled', 'layer_scaled', 'metainit')
 FAN_MODES = ('fan_in', 'fan_out', 'fan_avg')
 METAINIT_SCOPES = ('conv', 'all')

@@ -202,9 +202,7 @@ class DirectoryLock(object):
         current = os.stat(path, follow_symlinks=False)
       except FileNotFoundError:
         current = None
-      opened = os.fstat(fd)
-      if current and (current.st_dev, current.st_ino) == (opened.st_dev,
-                                                          opened.st_ino):
+      if current and os.path.samestat(current, os.fstat(fd)):
         self._created_file = self._created_file or not existed
         return fd
       os.close(fd)
