@@ -78,11 +78,15 @@ class PackedCheckpoints(object):
     for index in range(len(run_dirs)) if indices is None else indices:
       def write_variables(prefix, index=index):
         try:
-          sess.run(self._saves[index], {self._prefix: prefix})
+          self.write(sess, index, prefix)
         except tf.errors.OpError as error:
           raise checkpoint_error(prefix, error) from error
       checkpoint_files.save(run_dirs[index], iteration, records[index],
                             write_variables, keep)
+
+  def write(self, sess, index, prefix):
+    """Writes network `index`'s variables as the tensor bundle `prefix`."""
+    sess.run(self._saves[index], {self._prefix: prefix})
 
   def read(self, run_dirs, iteration):
     """Every variable's value, from the networks' checkpoints of `iteration`.
