@@ -80,21 +80,6 @@ def first_damaged(root, recorded):
   return None
 
 
-def verify(root, recorded, recorder):
-  """Raises DamagedFile naming the first file that is missing or differs.
-
-  Args:
-    root: the directory the recorded paths are relative to.
-    recorded: {relative path: sha256}.
-    recorder: what recorded them, for the message ('DONE', a checkpoint).
-  """
-  damaged = first_damaged(root, recorded)
-  if damaged:
-    raise DamagedFile('{} {} (sha256 recorded in {}); restore it or re-run '
-                      'with --overwrite'.format(damaged[0], damaged[1],
-                                                recorder))
-
-
 def record_finished(run_dir):
   """What DONE records of a finished run's outputs: {relative path: sha256}."""
   return hashes(run_dir, run_outputs(run_dir))
@@ -109,7 +94,11 @@ def verify_finished(run_dir):
     ValueError: when DONE itself is not valid JSON.
   """
   done = paths.done_marker(run_dir)
-  verify(run_dir, save_restore.read_json(done).get('sha256', {}), done)
+  damaged = first_damaged(run_dir,
+                          save_restore.read_json(done).get('sha256', {}))
+  if damaged:
+    raise DamagedFile('{} {} (sha256 recorded in {}); restore it or re-run '
+                      'with --overwrite'.format(damaged[0], damaged[1], done))
 
 
 def enclosing_run(path):

@@ -63,25 +63,24 @@ class SparsitySchedule(object):
     self.end_step = self.begin_step if end_step is None else int(end_step)
     self.frequency = int(frequency)
     self.exponent = float(exponent)
-    polynomial = self.kind == 'polynomial'
-    problems = (
-        (self.begin_step < 0, 'prune_begin_step must be >= 0, got {}'.format(
-            self.begin_step)),
-        (polynomial and self.end_step <= self.begin_step,
-         'prune_end_step ({}) must come after prune_begin_step ({})'.format(
-             self.end_step, self.begin_step)),
-        (self.frequency < 1, 'prune_frequency must be >= 1, got {}'.format(
-            self.frequency)),
-        (self.exponent <= 0, 'prune_exponent must be > 0, got {}'.format(
-            self.exponent)),
-        # Pruning never regrows: the run would end at initial_sparsity.
-        (polynomial and self.initial_sparsity > self.final_sparsity,
-         '--initial_sparsity={} is above the final --sparsity={}: pruning '
-         'only removes weights'.format(self.initial_sparsity,
-                                       self.final_sparsity)))
-    for bad, message in problems:
-      if bad:
-        raise ValueError(message)
+    if self.begin_step < 0:
+      raise ValueError('prune_begin_step must be >= 0, got {}'.format(
+          self.begin_step))
+    if self.kind == 'polynomial' and self.end_step <= self.begin_step:
+      raise ValueError('prune_end_step ({}) must come after prune_begin_step '
+                       '({})'.format(self.end_step, self.begin_step))
+    if self.frequency < 1:
+      raise ValueError('prune_frequency must be >= 1, got {}'.format(
+          self.frequency))
+    if self.exponent <= 0:
+      raise ValueError('prune_exponent must be > 0, got {}'.format(
+          self.exponent))
+    if (self.kind == 'polynomial' and
+        self.initial_sparsity > self.final_sparsity):
+      # Pruning never regrows: the run would end at initial_sparsity.
+      raise ValueError('--initial_sparsity={} is above the final '
+                       '--sparsity={}: pruning only removes weights'.format(
+                           self.initial_sparsity, self.final_sparsity))
 
   def check_fits(self, total_steps):
     """Raises ValueError unless pruning ends within `total_steps`."""
