@@ -60,7 +60,7 @@ def _masks(method, spec, input_shape):
   if method == 'dense':
     return None
   shapes, _ = small_dense.kernel_shapes(spec, input_shape)
-  counts = sparsity_distribution.uniform_counts(shapes, SPARSITY)
+  counts = sparsity_distribution.layer_counts(shapes, SPARSITY)
   return sparsity_distribution.random_masks(shapes, counts, seed=0)
 
 

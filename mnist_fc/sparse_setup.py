@@ -33,7 +33,6 @@ from lottery_ticket.foundations.training import fixed_batch
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import masks as masks_lib
-from lottery_ticket.foundations.sparse import one_shot_pruning
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations.sparse import prune_at_init
 from lottery_ticket.foundations.storage import progress
@@ -306,7 +305,7 @@ def _start_masks(config, dataset, shapes, weights, dense_masks):
     # Pruning scheduled at step 0 happens here, before the first update.
     counts = sparsity_distribution.layer_counts(
         shapes, at_start, config.sparse.distribution)
-    return one_shot_pruning.keep_top(
+    return prune_at_init.keep_top(
         {n: np.abs(weights[n]) for n in shapes}, counts)
   return {n: np.ones(s, np.float32) for n, s in shapes.items()}
 

@@ -43,7 +43,7 @@ def _snippets():
 def registries(monkeypatch):
   """Every registry a snippet adds to, restored afterwards."""
   for module, names in ((architectures, ('FAMILIES', 'NETWORKS')),
-                        (sparse_methods, ('_ALL', 'NAMES', 'METHODS')),
+                        (sparse_methods, ('NAMES', 'METHODS')),
                         (config_lib, ('CROSS_RULES',))):
     for name in names:
       value = getattr(module, name)

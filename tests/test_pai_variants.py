@@ -185,15 +185,19 @@ def test_an_ablation_of_another_method_is_refused_in_one_line(
 
 def test_a_connected_network_has_no_collapsed_layer():
   masks = {'layer0': np.eye(3, 4), 'layer1': np.eye(4, 2)}
-  assert connectivity.collapsed_layers(masks, ['layer0', 'layer1']) == []
+  said = []
+  assert connectivity.check(masks, ['layer0', 'layer1'], said.append) == {}
+  assert said == []
 
 
 def test_an_empty_layer_is_named():
   masks = {'layer0': np.ones((3, 4)), 'layer1': np.zeros((4, 2)),
            'layer2': np.ones((2, 2))}
-  assert connectivity.collapsed_layers(masks, ['layer0', 'layer1',
-                                               'layer2']) == [
-                                                   ('layer1', 'empty')]
+  said = []
+  assert connectivity.check(masks, ['layer0', 'layer1', 'layer2'],
+                            said.append) == {'collapsed_layers': ['layer1']}
+  assert said == [
+      'warning: layer1 is empty after pruning: the network is disconnected']
 
 
 def test_a_cut_without_an_empty_layer_is_named():
@@ -203,10 +207,11 @@ def test_a_cut_without_an_empty_layer_is_named():
   layer1 = np.zeros((2, 2))
   layer1[1, :] = 1
   masks = {'layer0': layer0, 'layer1': layer1, 'layer2': np.ones((2, 2))}
-  assert connectivity.collapsed_layers(
-      masks, ['layer0', 'layer1', 'layer2']) == [('layer1', 'disconnected')]
-  assert connectivity.warnings([('layer1', 'empty')]) == [
-      'warning: layer1 is empty after pruning: the network is disconnected']
+  said = []
+  assert connectivity.check(masks, ['layer0', 'layer1', 'layer2'],
+                            said.append) == {'collapsed_layers': ['layer1']}
+  assert said == ['warning: layer1 is reached by no input after pruning: the '
+                  'network is disconnected']
 
 
 def test_outputs_no_input_reaches_are_counted_and_said():
@@ -252,10 +257,14 @@ def test_conv_channels_and_the_flattened_layer():
   fc0[0::2, :] = 1  # reads channel 0 only: cut
   masks = {'conv0': conv0, 'fc0': fc0, 'fc1': np.ones((3, 2))}
   order = ['conv0', 'fc0', 'fc1']
-  assert connectivity.collapsed_layers(masks, order) == [
-      ('fc0', 'disconnected')]
+  said = []
+  assert connectivity.check(masks, order, said.append) == {
+      'collapsed_layers': ['fc0']}
+  assert said == ['warning: fc0 is reached by no input after pruning: the '
+                  'network is disconnected']
   fc0[5, 0] = 1  # position 2, channel 1
-  assert connectivity.collapsed_layers(masks, order) == []
+  assert connectivity.check(masks, order, said.append) == {}
+  assert len(said) == 1
 
 
 @pytest.mark.slow

@@ -96,7 +96,7 @@ def test_recorder_writes_logs_and_json_and_truncates(tmp_path):
   assert [r['iteration'] for r in save_restore.read_log(paths.log(out, 'test'))] == [0, 100]
   metrics = json.load(open(paths.metrics(out)))
   assert metrics['extra'] == [{'iteration': 100, 'grad_norm': 2.0, 'per_layer': [1.0, 2.0]}]
-  assert recorder.latest('test', 'iteration') == 100
+  assert recorder.records['test'][-1]['iteration'] == 100
 
 
 class _Terminal(io.StringIO):

@@ -12,14 +12,14 @@ TOTAL = sum(int(np.prod(s)) for s in SHAPES.values())
 
 @pytest.mark.parametrize('sparsity', [0.0, 0.5, 0.8, 0.9, 0.95, 0.99])
 def test_erk_counts_sum_to_the_target(sparsity):
-  counts = dist.erk_counts(SHAPES, sparsity)
+  counts = dist.layer_counts(SHAPES, sparsity, 'erk')
   assert sum(counts.values()) == int(round((1 - sparsity) * TOTAL))
   for name, count in counts.items():
     assert 1 <= count <= np.prod(SHAPES[name])
 
 
 def test_erk_gives_small_layers_higher_density():
-  counts = dist.erk_counts(SHAPES, 0.9)
+  counts = dist.layer_counts(SHAPES, 0.9, 'erk')
   densities = {n: c / np.prod(SHAPES[n]) for n, c in counts.items()}
   # fc0 is the largest layer by far and has the smallest raw ERK density.
   assert densities['fc0'] == min(densities.values())
@@ -31,13 +31,13 @@ def test_erk_gives_small_layers_higher_density():
 
 def test_erk_keeps_a_layer_dense_when_its_share_exceeds_one():
   shapes = {'big': [1000, 1000], 'small': [10, 10]}
-  counts = dist.erk_counts(shapes, 0.5)
+  counts = dist.layer_counts(shapes, 0.5, 'erk')
   assert counts['small'] == 100
   assert counts['big'] == int(round(0.5 * 1000100)) - 100
 
 
 def test_uniform_counts_are_per_layer():
-  counts = dist.uniform_counts(SHAPES, 0.9)
+  counts = dist.layer_counts(SHAPES, 0.9)
   for name, shape in SHAPES.items():
     assert counts[name] == max(1, int(round(0.1 * np.prod(shape))))
 
@@ -54,7 +54,7 @@ def test_unknown_distribution_is_named():
 
 
 def test_random_masks_have_exact_counts_and_depend_on_the_seed():
-  counts = dist.erk_counts(SHAPES, 0.8)
+  counts = dist.layer_counts(SHAPES, 0.8, 'erk')
   masks = dist.random_masks(SHAPES, counts, seed=3)
   again = dist.random_masks(SHAPES, counts, seed=3)
   other = dist.random_masks(SHAPES, counts, seed=4)
@@ -66,7 +66,7 @@ def test_random_masks_have_exact_counts_and_depend_on_the_seed():
 
 
 def test_shuffled_masks_keep_layer_counts_and_move_weights():
-  masks = dist.random_masks(SHAPES, dist.uniform_counts(SHAPES, 0.7), seed=0)
+  masks = dist.random_masks(SHAPES, dist.layer_counts(SHAPES, 0.7), seed=0)
   shuffled = dist.shuffle_masks(masks, seed=1)
   for name in SHAPES:
     assert shuffled[name].sum() == masks[name].sum()

@@ -72,7 +72,7 @@ def test_layer_scaled_divides_by_the_square_root_of_density():
 def test_metainit_learns_kernel_norms_only():
   shapes = {'layer0': [64, sparse_testlib.HIDDEN],
             'layer1': [sparse_testlib.HIDDEN, 10]}
-  masks = dist.random_masks(shapes, dist.uniform_counts(shapes, 0.8), seed=0)
+  masks = dist.random_masks(shapes, dist.layer_counts(shapes, 0.8), seed=0)
   graph = tf.Graph()
   with graph.as_default():
     model = sparse_testlib.tiny_model(masks=masks, seed=3)

@@ -50,7 +50,7 @@ class _Setup(object):
   def __init__(self, growth, optimizer='momentum'):
     self.graph = tf.Graph()
     with self.graph.as_default():
-      masks = dist.random_masks(SHAPES, dist.uniform_counts(SHAPES, 0.6), 5)
+      masks = dist.random_masks(SHAPES, dist.layer_counts(SHAPES, 0.6), 5)
       self.model = sparse_testlib.tiny_model(masks=masks, seed=2)
       self.optimizer = optimizers.make_optimizer(optimizer, 0.1)
       self.optimizer.apply_gradients(

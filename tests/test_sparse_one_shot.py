@@ -5,7 +5,6 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations.training import fixed_batch
-from lottery_ticket.foundations.sparse import one_shot_pruning
 from lottery_ticket.foundations.sparse import prune_at_init
 
 import sparse_testlib
@@ -119,7 +118,7 @@ def test_grasp_temperature_and_sign_change_the_mask():
 ])
 def test_bad_grasp_settings_are_named(variant, temperature, message):
   with pytest.raises(ValueError, match=message):
-    one_shot_pruning.check_grasp(variant, temperature)
+    prune_at_init.check_grasp(variant, temperature)
 
 
 def test_a_bad_scope_is_named():
@@ -128,7 +127,7 @@ def test_a_bad_scope_is_named():
 
 
 def test_keep_top_global_ranks_layers_together():
-  masks = one_shot_pruning.keep_top_global(
+  masks = prune_at_init.keep_top(
       {'a': np.array([[3.0, -1.0]]), 'b': np.array([2.0, 5.0, 2.0])}, 3)
   np.testing.assert_array_equal(masks['a'], [[1, 0]])
   np.testing.assert_array_equal(masks['b'], [1, 1, 0])  # ties: lower index
@@ -146,5 +145,3 @@ def test_one_shot_pruning_needs_a_dense_network():
       with pytest.raises(ValueError, match='prunes a dense network'):
         prune_at_init.prune(sess, 'snip', model, batch, COUNTS,
                             scope='layer')
-  with pytest.raises(ValueError, match="No such one-shot pruning method"):
-    one_shot_pruning.scores('synflow', None, None)

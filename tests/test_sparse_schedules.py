@@ -78,13 +78,14 @@ def test_drop_fraction_and_learning_rate_schedules():
     with tf.Session() as sess:
       for value in (0, 250, 500, 1000):
         got = sess.run([cosine, constant, scaled, rate], {step: value})
-        expected_rate = schedules.cosine_decay_np(0.2, value, 1000)
+        expected_rate = schedules.learning_rate_np(0.2, 'cosine', 1000, value)
         np.testing.assert_allclose(got, [
-            schedules.cosine_decay_np(0.3, value, 500), 0.3,
+            schedules.learning_rate_np(0.3, 'cosine', 500, value), 0.3,
             0.3 * expected_rate / 0.2, expected_rate], atol=1e-6)
-  assert schedules.cosine_decay_np(1.0, 50, 100) == pytest.approx(0.5)
-  assert schedules.cosine_decay_np(1.0, 0, 100) == 1.0
-  assert abs(schedules.cosine_decay_np(1.0, 100, 100)) < 1e-12
+  assert schedules.learning_rate_np(1.0, 'cosine', 100, 50) == pytest.approx(
+      0.5)
+  assert schedules.learning_rate_np(1.0, 'cosine', 100, 0) == 1.0
+  assert abs(schedules.learning_rate_np(1.0, 'cosine', 100, 100)) < 1e-12
   with pytest.raises(ValueError, match='drop_fraction'):
     schedules.drop_fraction_fn('constant', 1.5, 10)
   with pytest.raises(ValueError, match="No such drop-fraction schedule: 'x'"):
@@ -124,4 +125,4 @@ def test_optimizers_by_name():
                    'rmsprop': 'RMSPropOptimizer'}
   with pytest.raises(ValueError, match="No such optimizer: 'lamb'"):
     optimizers.check_name('lamb')
-  assert math.isclose(optimizers.default_learning_rate('adam'), 1.2e-3)
+  assert math.isclose(optimizers.DEFAULT_LEARNING_RATES['adam'], 1.2e-3)

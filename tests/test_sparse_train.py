@@ -57,7 +57,7 @@ def test_gradual_pruning_follows_the_schedule_at_every_step(prune_run):
   extra = _metrics(prune_run)['extra']
   assert [r['iteration'] for r in extra] == list(range(0, 70, 10))
   for record in extra:
-    expected = dist.uniform_counts(SHAPES, schedule.sparsity_at(
+    expected = dist.layer_counts(SHAPES, schedule.sparsity_at(
         record['iteration']))
     for name, shape in SHAPES.items():
       assert record['sparsity/' + name] == pytest.approx(

@@ -22,16 +22,12 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations.training import fixed_batch as fixed_batch_lib
-from lottery_ticket.foundations.models import packed_model
+from lottery_ticket.foundations.training import graph_data
+from lottery_ticket.foundations.sparse import mask_updates
 
 MOMENTUM_SLOTS = ('momentum', 'm')
+# The least denominator of a cosine (1 - cos is 1 when either is all zeros).
 _EPSILON = 1e-12
-
-
-def cosine_distance(a, b):
-  """1 - cos(a, b) of two flat tensors (1 if either is all zeros)."""
-  denominator = tf.maximum(tf.norm(a) * tf.norm(b), _EPSILON)
-  return 1.0 - tf.reduce_sum(a * b) / denominator
 
 
 class GradientFlow(object):
@@ -47,33 +43,26 @@ class GradientFlow(object):
       initial_weights: dict parameter name -> initial (effective) value,
         for every kernel and bias of the model.
       learning_rate_fn: optional callable(step tensor) -> rate.
-      optimizer: optional optimizer (or callable returning it) whose
-        momentum slots are measured.
+      optimizer: optional optimizer whose momentum slots are measured.
     """
     self._model = model
     self._batch = batch
     self._learning_rate_fn = learning_rate_fn
     self._optimizer = optimizer
-    self._feeds = {}
     names, _ = fixed_batch_lib.parameter_variables(model)
     missing = sorted(set(names) - set(initial_weights))
     if missing:
       raise ValueError('initial weights lack {}'.format(', '.join(missing)))
-    self._initial = {}
+    self._arrays = graph_data.ArrayVariables()
     with tf.name_scope('initial_weights'):
-      for name in names:
-        value = np.asarray(initial_weights[name], np.float32)
-        placeholder = tf.placeholder(tf.float32, value.shape)
-        variable = tf.Variable(placeholder, trainable=False, name=name,
-                               collections=[tf.GraphKeys.LOCAL_VARIABLES],
-                               use_resource=True)
-        self._feeds[variable.initializer] = (placeholder, value)
-        self._initial[name] = variable
+      self._initial = {
+          name: self._arrays.add(
+              name, np.asarray(initial_weights[name], np.float32))
+          for name in names}
 
   def initialize(self, sess):
     """Loads the initial weights and the fixed batch into the session."""
-    for initializer, (placeholder, value) in self._feeds.items():
-      sess.run(initializer, {placeholder: value})
+    self._arrays.initialize(sess)
     self._batch.initialize(sess)
 
   def tensors(self):
@@ -97,36 +86,24 @@ class GradientFlow(object):
     out['grad_norm'] = fixed_batch_lib.global_norm(list(grads.values()))
 
     current = model.parameters()
-    flat_now, flat_start = [], []
-    for name, start in self._initial.items():
-      now = tf.reshape(current[name], [-1])
-      start = tf.reshape(start.read_value(), [-1])
-      out['dist_init_l2/' + name] = tf.norm(now - start)
-      out['dist_init_cosine/' + name] = cosine_distance(now, start)
-      flat_now.append(now)
-      flat_start.append(start)
-    flat_now, flat_start = tf.concat(flat_now, 0), tf.concat(flat_start, 0)
-    out['dist_init_l2'] = tf.norm(flat_now - flat_start)
-    out['dist_init_cosine'] = cosine_distance(flat_now, flat_start)
+    # (now, start) flat, per tensor ('/name') and over all of them ('').
+    pairs = {'/' + name: (tf.reshape(current[name], [-1]),
+                          tf.reshape(start.read_value(), [-1]))
+             for name, start in self._initial.items()}
+    pairs[''] = tuple(tf.concat(list(flat), 0) for flat in zip(*pairs.values()))
+    for suffix, (now, start) in pairs.items():
+      out['dist_init_l2' + suffix] = tf.norm(now - start)
+      norms = tf.maximum(tf.norm(now) * tf.norm(start), _EPSILON)
+      out['dist_init_cosine' + suffix] = (
+          1.0 - tf.reduce_sum(now * start) / norms)
 
-    momenta = self._momentum_slots()
+    _, variables = fixed_batch_lib.parameter_variables(model)
+    momenta = [slot.read_value() for variable in variables
+               for name, slot in mask_updates.optimizer_slots(
+                   self._optimizer, variable) if name in MOMENTUM_SLOTS]
     if momenta:
       out['momentum_norm'] = fixed_batch_lib.global_norm(momenta)
     return out
-
-  def _momentum_slots(self):
-    optimizer = self._optimizer() if callable(self._optimizer) else self._optimizer
-    if optimizer is None:
-      return []
-    names = [n for n in optimizer.get_slot_names() if n in MOMENTUM_SLOTS]
-    _, variables = fixed_batch_lib.parameter_variables(self._model)
-    slots = []
-    for variable in variables:
-      for name in names:
-        slot = packed_model.slot(optimizer, variable, name)
-        if slot is not None:
-          slots.append(slot.read_value())
-    return slots
 
 
 def mask_image(mask):

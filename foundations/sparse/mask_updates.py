@@ -30,6 +30,8 @@ grow; see selection.py), and random growth is a stateless function of
 step and a resumed run makes the same updates as an uninterrupted one.
 """
 
+import math
+
 import numpy as np
 import tensorflow.compat.v1 as tf
 
@@ -39,79 +41,74 @@ from lottery_ticket.foundations.training import graph_mode  # pylint: disable=un
 from lottery_ticket.foundations.models import packed_model
 from lottery_ticket.foundations.training import schedules
 from lottery_ticket.foundations.sparse import selection
-from lottery_ticket.foundations.sparse import update_history
 
 # The value a fresh optimizer slot holds: RMSProp's mean square starts at 1
 # (so its first steps are not huge); every other slot we know starts at 0.
 _SLOT_INITIAL_VALUES = {'rms': 1.0}
 
 GROWTH = ('random', 'gradient', 'inverted_gradient')
+# What the record of each update holds, and the split it is recorded under.
+COLUMNS = ('fraction', 'grad_norm_before', 'grad_norm_after', 'moved')
+SPLIT = 'mask_updates'
 
 
-def slot_resets(optimizer, variable):
-  """[(slot variable, its initial value)] of `variable` under `optimizer`."""
+def optimizer_slots(optimizer, variable):
+  """[(name, slot)] of `variable`'s slots under `optimizer`, by name ([] for
+  no optimizer)."""
   if optimizer is None:
     return []
-  out = []
-  for name in sorted(optimizer.get_slot_names()):
-    slot = packed_model.slot(optimizer, variable, name)
-    if slot is not None:
-      out.append((slot, _SLOT_INITIAL_VALUES.get(name, 0.0)))
-  return out
+  found = [(name, packed_model.slot(optimizer, variable, name))
+           for name in sorted(optimizer.get_slot_names())]
+  return [(name, slot) for name, slot in found if slot is not None]
 
 
-# Growth scores ---------------------------------------------------------------
+class UpdateHistory(object):
+  """One row per scheduled update: its step and COLUMNS, written inside the
+  graph.
 
-def random_growth(seed):
-  """Grow scores for SET: stateless uniform noise of (seed, layer, step)."""
-  def scores(model, step, after):
-    del after
-    out = {}
-    for index, name in enumerate(model.layer_names):
-      key = tf.stack([tf.constant(int(seed) * 1000 + index, tf.int64),
-                      tf.cast(step, tf.int64)])
-      out[name] = tf.random.stateless_uniform(
-          model.kernels[name].shape, seed=key)
-    return out
-  return scores
+  Mask updates run inside the trainer's while loop, so Python never sees
+  them happen. Each update writes one row of a (checkpointed) variable; the
+  rows are read back at record points and appended to the run's records
+  under the split 'mask_updates'. Because the variable is checkpointed, a
+  resumed run still reports the updates made before it was killed.
 
-
-def gradient_growth(batch, invert=False):
-  """Grow scores for RigL: |d loss / d weight| on a fixed batch (or minus it).
-
-  The trainer's kernels are masked, so the gradient w.r.t. a kernel is zero
-  wherever its mask is 0, yet growth needs the gradient exactly there. Since
-  every pruned kernel entry is exactly 0, setting the masks to one leaves the
-  network's function unchanged and makes d loss / d kernel the full dense
-  gradient; the masks are overwritten with the new ones right after.
-
-  Args:
-    batch: a FixedBatch.
-    invert: grow where the gradient magnitude is smallest instead.
+  Attributes:
+    steps: the scheduled update steps.
   """
-  def scores(model, step, after):
-    del step
-    masks = model.masks
-    with tf.control_dependencies(after):
-      ones = [masks[n].assign(tf.ones(masks[n].shape))
-              for n in model.layer_names]
-    with tf.control_dependencies(ones):
-      kernels = [model.kernels[n] for n in model.layer_names]
-      grads = packed_model.gradients(batch.loss(model), kernels)
-    sign = -1.0 if invert else 1.0
-    return {n: sign * tf.abs(g) for n, g in zip(model.layer_names, grads)}
-  return scores
 
+  def __init__(self, steps, name='mask_update_history'):
+    self.steps = [int(s) for s in steps]
+    rows = max(1, len(self.steps))
+    self._done = tf.get_variable(name + '_done', [rows], tf.bool,
+                                 initializer=tf.zeros_initializer(),
+                                 trainable=False, use_resource=True)
+    self._values = tf.get_variable(name, [rows, len(COLUMNS)], tf.float32,
+                                   initializer=tf.zeros_initializer(),
+                                   trainable=False, use_resource=True)
 
-def magnitude_scores(model):
-  """Drop scores for SET and RigL: |kernel|."""
-  return {n: tf.abs(model.kernels[n].read_value()) for n in model.layer_names}
+  def write(self, row, values):
+    """An op storing `values` (dict column -> scalar tensor) at `row`."""
+    vector = tf.stack([tf.cast(values.get(c, np.nan), tf.float32)
+                       for c in COLUMNS])
+    return tf.group(
+        tf.scatter_update(self._values, [row], vector[None, :]),
+        tf.scatter_update(self._done, [row], [True]))
 
+  def read(self, sess):
+    """[(step, {column: value})] for the updates done so far."""
+    done, values = sess.run([self._done, self._values])
+    return [(step, {c: None if math.isnan(v) else float(v)
+                    for c, v in zip(COLUMNS, row)})
+            for step, finished, row in zip(self.steps, done, values)
+            if finished]
 
-def _without_lowest(scores, active, count):
-  """The flat `active` weights but the `count` of lowest score."""
-  drop = selection.choose_largest(-tf.reshape(scores, [-1]), active, count)
-  return tf.logical_and(active, tf.logical_not(drop))
+  def record_new(self, sess, iteration, recorder):
+    """Adds to recorder the updates at steps <= iteration not yet recorded."""
+    existing = recorder.records.get(SPLIT) or []
+    last = existing[-1]['iteration'] if existing else 0
+    for step, values in self.read(sess):
+      if last < step <= iteration:
+        recorder.add(SPLIT, step, values)
 
 
 # Updaters ----------------------------------------------------------------
@@ -119,8 +116,11 @@ def _without_lowest(scores, active, count):
 class MaskUpdater(object):
   """Updates a model's masks in the graph at a fixed list of steps.
 
-  Subclasses implement `_new_masks(step, row, old_masks, after)` returning
-  (dict layer -> new bool mask, fraction tensor for the record).
+  In each layer an update drops the active weights of smallest magnitude,
+  as many as `_dropped(row, index, alive, fraction)` says (alive: the
+  layer's active weights), and grows as many by `_grow_scores(step, after)`
+  (None: nothing grows). Subclasses implement `_dropped` and
+  `_fraction(step, row)`, the fraction tensor of the record.
 
   Attributes:
     model: the ModelBase whose masks change.
@@ -134,14 +134,13 @@ class MaskUpdater(object):
     Args:
       model: a ModelBase.
       steps: the steps at which to update.
-      optimizer: the optimizer (or a callable returning it, resolved when the
-        update is built) whose slots are reset for changed weights.
+      optimizer: the optimizer whose slots are reset for changed weights.
       probe: optional FixedBatch on which the gradient norm is measured just
         before and just after each update.
     """
     self.model = model
     self.steps = sorted(int(s) for s in steps if int(s) >= 1)
-    self.history = update_history.UpdateHistory(self.steps)
+    self.history = UpdateHistory(self.steps)
     self._optimizer = optimizer
     self._probe = probe
 
@@ -160,8 +159,6 @@ class MaskUpdater(object):
     before = self._grad_norm(list(old.values()))
     new, fraction = self._new_masks(step, row, old,
                                     [before] + list(old.values()))
-    optimizer = (self._optimizer() if callable(self._optimizer)
-                 else self._optimizer)
     writes = []
     moved = []
     for name in names:
@@ -171,9 +168,9 @@ class MaskUpdater(object):
           tf.logical_and(new[name], tf.logical_not(old[name])), tf.float32)))
       writes.append(kernel.assign(tf.where(stay, kernel.read_value(),
                                            tf.zeros(kernel.shape))))
-      for slot, initial in slot_resets(optimizer, kernel):
-        writes.append(slot.assign(tf.where(
-            stay, slot.read_value(), tf.fill(slot.shape, initial))))
+      for slot_name, slot in optimizer_slots(self._optimizer, kernel):
+        writes.append(slot.assign(tf.where(stay, slot.read_value(), tf.fill(
+            slot.shape, _SLOT_INITIAL_VALUES.get(slot_name, 0.0)))))
       writes.append(mask.assign(tf.cast(new[name], mask.dtype)))
     after = self._grad_norm(writes)
     log = self.history.write(row, {
@@ -195,53 +192,84 @@ class MaskUpdater(object):
     return tf.cond(is_update, lambda: update(step, row),
                    lambda: tf.cast(step, tf.int64))
 
+  def _grow_scores(self, step, after):
+    del step, after
+    return None
+
   def _new_masks(self, step, row, old, after):
-    raise NotImplementedError
+    """(dict layer -> new bool mask, the fraction tensor of the record)."""
+    model = self.model
+    fraction = self._fraction(step, row)
+    with tf.control_dependencies(after):
+      drop_scores = {n: tf.abs(model.kernels[n].read_value())
+                     for n in model.layer_names}
+    grow_scores = self._grow_scores(step, after + list(drop_scores.values()))
+    new = {}
+    for index, name in enumerate(model.layer_names):
+      active = tf.reshape(old[name], [-1])
+      alive = tf.reduce_sum(tf.cast(active, tf.int32))
+      dropped = self._dropped(row, index, alive, fraction)
+      drop = selection.choose_largest(
+          -tf.reshape(drop_scores[name], [-1]), active, dropped)
+      keep = tf.logical_and(active, tf.logical_not(drop))
+      if grow_scores is not None:
+        keep = tf.logical_or(keep, selection.choose_largest(
+            tf.reshape(grow_scores[name], [-1]), tf.logical_not(keep),
+            dropped))
+      new[name] = tf.reshape(keep, tf.shape(old[name]))
+    return new, fraction
 
 
 class DropAndGrow(MaskUpdater):
-  """The generic drop-and-grow update (SET, RigL, RigL inverted)."""
+  """The drop-and-grow update (SET, RigL, RigL inverted); see
+  drop_and_grow."""
 
-  def __init__(self, model, steps, drop_fraction_fn, grow_scores,
-               drop_scores=magnitude_scores, optimizer=None, probe=None):
-    """Sets up the update.
-
-    Args:
-      model: a ModelBase.
-      steps: the update steps.
-      drop_fraction_fn: callable(step tensor) -> fraction of each layer's
-        active weights to drop (and grow back).
-      grow_scores: callable(model, step, after) -> dict layer -> score
-        tensor (larger grows first); `after` lists tensors it must wait for.
-      drop_scores: callable(model) -> dict layer -> score (larger is kept).
-      optimizer: see MaskUpdater.
-      probe: see MaskUpdater.
-    """
+  def __init__(self, model, steps, drop_fraction_fn, growth, batch, seed,
+               optimizer=None, probe=None):
     super(DropAndGrow, self).__init__(model, steps, optimizer, probe)
     self._drop_fraction_fn = drop_fraction_fn
-    self._grow_scores = grow_scores
-    self._drop_scores = drop_scores
+    self._growth = growth
+    self._batch = batch
+    self._seed = seed
 
-  def _new_masks(self, step, row, old, after):
+  def _fraction(self, step, row):
     del row
-    fraction = tf.clip_by_value(
+    return tf.clip_by_value(
         tf.cast(self._drop_fraction_fn(step), tf.float32), 0.0, 1.0)
+
+  def _dropped(self, row, index, alive, fraction):
+    del row, index
+    return tf.cast(tf.floor(tf.cast(alive, tf.float32) * fraction), tf.int32)
+
+  def _grow_scores(self, step, after):
+    """SET's stateless uniform noise of (seed, layer, step), or RigL's
+    |d loss / d weight| on the fixed batch (minus it, inverted).
+
+    The trainer's kernels are masked, so the gradient w.r.t. a kernel is
+    zero wherever its mask is 0, yet growth needs the gradient exactly
+    there. Since every pruned kernel entry is exactly 0, setting the masks
+    to one leaves the network's function unchanged and makes d loss /
+    d kernel the full dense gradient; the masks are overwritten with the new
+    ones right after.
+    """
+    model = self.model
+    names = model.layer_names
+    if self._growth == 'random':
+      out = {}
+      for index, name in enumerate(names):
+        key = tf.stack([tf.constant(int(self._seed) * 1000 + index, tf.int64),
+                        tf.cast(step, tf.int64)])
+        out[name] = tf.random.stateless_uniform(
+            model.kernels[name].shape, seed=key)
+      return out
+    masks = model.masks
     with tf.control_dependencies(after):
-      drop_scores = self._drop_scores(self.model)
-    grow_scores = self._grow_scores(self.model, step,
-                                    after + list(drop_scores.values()))
-    new = {}
-    for name in self.model.layer_names:
-      shape = tf.shape(old[name])
-      active = tf.reshape(old[name], [-1])
-      count = tf.reduce_sum(tf.cast(active, tf.int32))
-      dropped = tf.cast(tf.floor(tf.cast(count, tf.float32) * fraction),
-                        tf.int32)
-      keep = _without_lowest(drop_scores[name], active, dropped)
-      grow = selection.choose_largest(
-          tf.reshape(grow_scores[name], [-1]), tf.logical_not(keep), dropped)
-      new[name] = tf.reshape(tf.logical_or(keep, grow), shape)
-    return new, fraction
+      ones = [masks[n].assign(tf.ones(masks[n].shape)) for n in names]
+    with tf.control_dependencies(ones):
+      kernels = [model.kernels[n] for n in names]
+      grads = packed_model.gradients(self._batch.loss(model), kernels)
+    sign = -1.0 if self._growth == 'inverted_gradient' else 1.0
+    return {n: sign * tf.abs(g) for n, g in zip(names, grads)}
 
 
 class MagnitudePruning(MaskUpdater):
@@ -268,30 +296,25 @@ class MagnitudePruning(MaskUpdater):
         [[counts[n][i] for n in model.layer_names] for i in order], np.int32))
     self._fractions = tf.constant(np.array(fractions, np.float32)[order])
 
-  def _new_masks(self, step, row, old, after):
+  def _fraction(self, step, row):
     del step
-    with tf.control_dependencies(after):
-      scores = magnitude_scores(self.model)
-    counts = tf.gather(self._counts, row)
-    new = {}
-    for index, name in enumerate(self.model.layer_names):
-      active = tf.reshape(old[name], [-1])
-      alive = tf.reduce_sum(tf.cast(active, tf.int32))
-      keep = _without_lowest(scores[name], active,
-                             tf.maximum(alive - counts[index], 0))
-      new[name] = tf.reshape(keep, tf.shape(old[name]))
-    return new, tf.gather(self._fractions, row)
+    return tf.gather(self._fractions, row)
+
+  def _dropped(self, row, index, alive, fraction):
+    del fraction
+    return tf.maximum(alive - tf.gather(self._counts, row)[index], 0)
 
 
 def drop_and_grow(model, growth, steps, drop_fraction_fn, batch=None, seed=0,
                   optimizer=None, probe=None):
-  """A DropAndGrow by growth criterion name.
+  """The drop-and-grow update of a growth criterion (module docstring).
 
   Args:
     model: a ModelBase.
     growth: 'random' (SET), 'gradient' (RigL) or 'inverted_gradient'.
     steps: update steps.
-    drop_fraction_fn: see DropAndGrow.
+    drop_fraction_fn: callable(step tensor) -> fraction of each layer's
+      active weights to drop (and grow back).
     batch: the FixedBatch of gradient growth.
     seed: the seed of random growth.
     optimizer, probe: see MaskUpdater.
@@ -300,11 +323,7 @@ def drop_and_grow(model, growth, steps, drop_fraction_fn, batch=None, seed=0,
     ValueError: for an unknown growth name or a missing batch.
   """
   choices.check('growth criterion', growth, GROWTH)
-  if growth == 'random':
-    scores = random_growth(seed)
-  else:
-    if batch is None:
-      raise ValueError('gradient growth needs a fixed batch')
-    scores = gradient_growth(batch, invert=growth == 'inverted_gradient')
-  return DropAndGrow(model, steps, drop_fraction_fn, scores,
-                     optimizer=optimizer, probe=probe)
+  if growth != 'random' and batch is None:
+    raise ValueError('gradient growth needs a fixed batch')
+  return DropAndGrow(model, steps, drop_fraction_fn, growth, batch, seed,
+                     optimizer, probe)

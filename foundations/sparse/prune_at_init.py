@@ -1,10 +1,27 @@
-"""Pruning at initialisation beyond SNIP and GraSP: what papers compare with.
+"""Pruning at initialisation: SNIP, GraSP and what papers compare with.
 
 Every method scores the kernels of a dense, untrained network and keeps the
 weights with the largest scores; the iterative ones do so over `rounds`
 rounds, keeping fewer weights each round on an exponential schedule (after
 round k of R, a fraction d^(k/R) of the weights, d the final density):
 
+  snip            SNIP (Lee et al. 2019), once: |g * w| on a batch of data,
+                  how much the loss would change if the weight were removed
+                  (connection sensitivity).
+  grasp           GraSP, once, built on w * (H g): removing weight w changes
+                  the gradient norm g^T g by about -2 w (H g) to first order.
+                  Two conventions (`grasp_variant`):
+                    'evci' (default): |w * Hg| at temperature 1. This is what
+                    the gradient-flow paper ran: RigLGrasp in
+                    google-research/rigl rigl_tf2/mask_updaters.py, whose
+                    comment notes that the signed score gave bad results.
+                    'wang': Wang et al. (2020), the signed w * Hg, the logits
+                    divided by a temperature (200 in their code) before the
+                    loss (GraSP removes the largest -w * Hg, i.e. keeps the
+                    largest w * Hg).
+                  g is the gradient of the data loss and H its Hessian w.r.t.
+                  the kernels; H g is computed exactly as the gradient of
+                  g . stop_gradient(g).
   synflow         Tanaka et al. (2020), data-free: |w * dR/dw| with
                   R = sum of the outputs of the network whose kernels and
                   biases are replaced by their absolute values (ReLU kept),
@@ -30,8 +47,9 @@ Missing the Mark?"), implemented as a negation of the scores ranked.
 Where they keep weights (`scope`): 'global' ranks all layers together and
 keeps the total of the distribution's counts (the references' default, and
 every method's in Frankle et al. 2021); 'layer' keeps each layer's count
-(SNIP's and GraSP's default, as the gradient-flow paper ran them; see
-one_shot_pruning). Biases are never scored or pruned.
+(SNIP's and GraSP 'evci''s default, as the gradient-flow paper's code does
+for both methods; Wang et al.'s GraSP ranks globally). Biases are never
+scored or pruned.
 
 References followed, as facts only (no code copied):
   ganguli-lab/Synaptic-Flow Pruners/pruners.py (SynFlow.score: the absolute
@@ -78,24 +96,16 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from lottery_ticket.foundations import choices
-from lottery_ticket.foundations.sparse import one_shot_pruning
 from lottery_ticket.foundations.sparse import sparse_methods
 
+# SNIP and GraSP: scored once, from the gradient on a batch.
+GRADIENT_METHODS = ('snip', 'grasp')
 METHODS = ('synflow', 'iter_snip', 'force', 'magnitude_init', 'random_init')
-# Every method of pruning at initialisation, SNIP and GraSP included.
-ALL_METHODS = one_shot_pruning.METHODS + METHODS
-SCOPES = sparse_methods.PRUNE_SCOPES
+# Every method of pruning at initialisation.
+ALL_METHODS = GRADIENT_METHODS + METHODS
 
 
 # Schedule --------------------------------------------------------------------
-
-def check_rounds(rounds):
-  """Returns rounds as an int, or raises ValueError unless it is >= 1."""
-  if isinstance(rounds, bool) or int(rounds) != rounds or int(rounds) < 1:
-    raise ValueError('rounds must be a whole number >= 1, got {!r}'.format(
-        rounds))
-  return int(rounds)
-
 
 def exponential_counts(size, keep, rounds):
   """Weights kept after each round when density falls exponentially.
@@ -109,7 +119,10 @@ def exponential_counts(size, keep, rounds):
     list of `rounds` ints, round(size * d^(k / rounds)) for k = 1..rounds
     with d = keep / size: non-increasing, the last exactly `keep`.
   """
-  size, keep, rounds = int(size), int(keep), check_rounds(rounds)
+  if isinstance(rounds, bool) or int(rounds) != rounds or int(rounds) < 1:
+    raise ValueError('rounds must be a whole number >= 1, got {!r}'.format(
+        rounds))
+  size, keep, rounds = int(size), int(keep), int(rounds)
   if not 0 < keep <= size:
     raise ValueError('cannot keep {} of {} weights'.format(keep, size))
   density = keep / size
@@ -131,7 +144,7 @@ def schedule(shapes, counts, rounds, scope='global'):
     list of `rounds` entries: ints for 'global', dicts layer -> int for
     'layer'.
   """
-  choices.check('pruning scope', scope, SCOPES)
+  choices.check('pruning scope', scope, sparse_methods.PRUNE_SCOPES)
   sizes = {n: int(np.prod(s)) for n, s in shapes.items()}
   if scope == 'global':
     return exponential_counts(sum(sizes.values()),
@@ -139,6 +152,74 @@ def schedule(shapes, counts, rounds, scope='global'):
   per_layer = {n: exponential_counts(sizes[n], counts[n], rounds)
                for n in sizes}
   return [{n: per_layer[n][k] for n in sizes} for k in range(rounds)]
+
+
+# SNIP and GraSP, and keeping the top scores ---------------------------------
+
+def check_grasp(variant, temperature=None):
+  """Returns (variant, temperature) with the variant's default temperature.
+
+  Raises:
+    ValueError: for an unknown variant or a temperature that is not > 0.
+  """
+  choices.check('GraSP variant', variant, sparse_methods.GRASP_VARIANTS)
+  if temperature is None:
+    return variant, sparse_methods.GRASP_TEMPERATURES[variant]
+  value = float(temperature)
+  if not np.isfinite(value) or value <= 0:
+    raise ValueError('the GraSP temperature must be a finite number > 0, got '
+                     '{!r}'.format(temperature))
+  return variant, value
+
+
+def _gradient_scores(method, model, batch, variant, temperature):
+  """SNIP's or GraSP's score tensors, dict layer -> tensor, on a dense model
+  (every mask one); GraSP's `variant` and `temperature` as check_grasp
+  returns them.
+  """
+  if method == 'snip':
+    temperature = 1.0
+  kernels = [model.kernels[n] for n in model.layer_names]
+  grads = tf.gradients(batch.loss(model, temperature=temperature), kernels)
+  if method == 'grasp':
+    inner = tf.add_n([tf.reduce_sum(g * tf.stop_gradient(g)) for g in grads])
+    grads = tf.gradients(inner, kernels)  # H g
+  scores_by_layer = {n: k.read_value() * g
+                     for n, k, g in zip(model.layer_names, kernels, grads)}
+  if method == 'snip' or variant == 'evci':
+    scores_by_layer = {n: tf.abs(s) for n, s in scores_by_layer.items()}
+  return scores_by_layer
+
+
+def keep_top(scores_by_layer, keep):
+  """Masks keeping the largest scores, per layer or over all layers.
+
+  Args:
+    scores_by_layer: dict layer -> numpy scores.
+    keep: dict layer -> number of weights to keep in that layer; or an int,
+      the number to keep in the whole network, all layers ranked together.
+
+  Returns:
+    dict layer -> float32 0/1 mask; ties go to the layer first by name, then
+    to the lower flat index.
+  """
+  if isinstance(keep, dict):
+    masks = {}
+    for name, score in scores_by_layer.items():
+      masks.update(keep_top({name: score}, keep[name]))
+    return masks
+  names = sorted(scores_by_layer)
+  flat = np.concatenate([np.asarray(scores_by_layer[n], np.float64).ravel()
+                         for n in names])
+  chosen = np.zeros(flat.size, np.float32)
+  chosen[np.argsort(-flat, kind='stable')[:int(keep)]] = 1.0
+  masks, offset = {}, 0
+  for name in names:
+    shape = np.shape(scores_by_layer[name])
+    size = int(np.prod(shape))
+    masks[name] = chosen[offset:offset + size].reshape(shape)
+    offset += size
+  return masks
 
 
 # Reading and rewriting the model's variables ---------------------------------
@@ -232,21 +313,17 @@ def _sensitivity(sess, model, batch):
   return score, rewriter
 
 
-def random_scores(shapes, seed):
-  """Uniform scores, layer i (sorted by name) from the stream [seed, i]."""
-  return {n: np.random.default_rng([int(seed), i]).random(shapes[n])
-          for i, n in enumerate(sorted(shapes))}
-
-
 def _fixed_scores(sess, method, model, batch, seed, grasp, own):
   """The scores of a method that prunes once, from the dense network (`own`:
   a registered method's criterion of the initial kernels, or None)."""
-  if method in one_shot_pruning.METHODS:
+  if method in GRADIENT_METHODS:
     with sess.graph.as_default():
-      tensors = one_shot_pruning.scores(method, model, batch, *grasp)
+      tensors = _gradient_scores(method, model, batch, *grasp)
     return sess.run(tensors)
-  if method == 'random_init':
-    return random_scores(_shapes(model), seed)
+  if method == 'random_init':  # layer i (sorted by name): stream [seed, i]
+    shapes = _shapes(model)
+    return {n: np.random.default_rng([int(seed), i]).random(shapes[n])
+            for i, n in enumerate(sorted(shapes))}
   kernels = sess.run({n: model.kernels[n] for n in model.layer_names})
   return own(kernels) if own else {n: np.abs(v) for n, v in kernels.items()}
 
@@ -273,7 +350,7 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
       sparse_methods.SparseMethod.default_scope: 'layer' for snip and grasp
       'evci', 'global' for the others).
     seed: integer seed of random_init.
-    grasp_variant, grasp_temperature: GraSP's (one_shot_pruning.check_grasp).
+    grasp_variant, grasp_temperature: GraSP's (check_grasp).
     invert: keep the lowest scores instead, each round (every method but
       random_init, whose scores have no order to invert).
 
@@ -292,19 +369,20 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
   if scope is None:
     scope = entry.default_scope(choices.check(
         'GraSP variant', grasp_variant, sparse_methods.GRASP_VARIANTS))
-  choices.check('pruning scope', scope, SCOPES)
   grasp = (grasp_variant, grasp_temperature)
-  if method in one_shot_pruning.METHODS:
-    grasp = one_shot_pruning.check_grasp(*grasp)
-  rounds = (check_rounds(entry.rounds if rounds is None else rounds)
-            if entry.rounds else 1)
+  if method in GRADIENT_METHODS:
+    grasp = check_grasp(*grasp)
+  # Rounds and scope are checked by `schedule`, before the first round.
+  rounds = (entry.rounds if rounds is None else rounds) if entry.rounds else 1
   if method == 'synflow' and input_shape is None:
     raise ValueError('synflow needs the input shape')
   if method in ('force', 'iter_snip') and batch is None:
     raise ValueError('{} needs a batch of data'.format(method))
   if method == 'random_init' and invert:
     raise ValueError('random_init has no order of scores to invert')
-  one_shot_pruning.check_dense(sess, model, method)
+  if any(not np.all(m == 1) for m in model.get_current_masks(sess).values()):
+    raise ValueError('{} prunes a dense network; this one has masks'.format(
+        method))
   rewriter = None
   if method == 'synflow':
     score, rewriter = _synflow(sess, model, input_shape)
@@ -322,9 +400,7 @@ def prune_rounds(sess, method, model, batch, counts, input_shape=None,
       if method != 'force':  # a pruned weight stays pruned
         ranked = {n: np.where(masks[n] > 0, np.asarray(v, np.float64),
                               -np.inf) for n, v in ranked.items()}
-      masks = (one_shot_pruning.keep_top_global(ranked, keep)
-               if scope == 'global' else
-               one_shot_pruning.keep_top(ranked, keep))
+      masks = keep_top(ranked, keep)
       yield scores, masks
   finally:
     if rewriter is not None:

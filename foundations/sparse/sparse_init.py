@@ -44,8 +44,6 @@ METAINIT_CHUNK = 50
 _TRUNCATED_STDDEV = 0.87962566103423978
 
 
-
-
 def surviving_fans(mask):
   """(fan_in per output unit, fan_out per input unit) of a 2-D or 4-D mask."""
   mask = np.asarray(mask, np.float64)
@@ -122,19 +120,17 @@ def gradient_quotient(model, inputs, labels, eps=1e-5):
 
   Pruned kernel entries (gradient exactly 0) are left out of the mean.
   """
-  _, variables = fixed_batch.parameter_variables(model)
+  names, variables = fixed_batch.parameter_variables(model)
   loss = model.loss_fn(labels, model.apply(inputs))
   grads = tf.gradients(loss, variables)
   half_square = tf.add_n([tf.reduce_sum(tf.square(g)) for g in grads]) / 2.0
   products = tf.gradients(half_square, variables)
-  masks = model.masks
-  kernel_ids = {id(v): n for n, v in model.kernels.items()}
+  masks = model.masks  # a kernel's parameter name is its layer's
   total, count = [], []
-  for variable, g, hg in zip(variables, grads, products):
+  for name, g, hg in zip(names, grads, products):
     sign = tf.where(g >= 0, tf.ones_like(g), -tf.ones_like(g))
     term = tf.abs(1.0 - (g - hg) / (g + eps * sign))
-    live = masks[kernel_ids[id(variable)]] if id(variable) in kernel_ids else (
-        tf.ones_like(g))
+    live = masks[name] if name in masks else tf.ones_like(g)
     total.append(tf.reduce_sum(term * live))
     count.append(tf.reduce_sum(live))
   return tf.add_n(total) / tf.maximum(tf.add_n(count), 1.0)
@@ -154,11 +150,8 @@ def metainit_kernels(model, scope='conv'):
     ValueError: for an unknown scope.
   """
   choices.check('MetaInit scope', scope, sparse_methods.METAINIT_SCOPES)
-  names = model.layer_names
-  if scope == 'all':
-    return list(names)
-  return [n for n in names
-          if len(model.kernels[n].shape) >= METAINIT_MIN_DIMENSIONS]
+  return [n for n in model.layer_names if scope == 'all' or
+          len(model.kernels[n].shape) >= METAINIT_MIN_DIMENSIONS]
 
 
 def metainit(sess, model, input_shape, num_classes, steps=1000,

@@ -53,12 +53,12 @@ FROM_MASK_STREAM = 800
 
 # The choices of the methods' own settings, read here (without TensorFlow)
 # by the configuration and by the code that uses them (sparse_init,
-# one_shot_pruning).
+# prune_at_init).
 INIT_METHODS = ('dense', 'unit_scaled', 'layer_scaled', 'metainit')
 FAN_MODES = ('fan_in', 'fan_out', 'fan_avg')
 METAINIT_SCOPES = ('conv', 'all')
 GRASP_VARIANTS = ('evci', 'wang')
-# Where pruning at initialisation keeps weights (prune_at_init.SCOPES).
+# Where pruning at initialisation keeps weights (prune_at_init's scope).
 PRUNE_SCOPES = ('global', 'layer')
 # The sanity checks of pruning at initialisation (Frankle, Dziugaite, Roy &
 # Carbin 2021): none, the mask shuffled within each layer, the kept weights
@@ -106,7 +106,7 @@ class SparseMethod(object):
     return self.scope
 
 
-_ALL = (
+METHODS = {m.name: m for m in (
     SparseMethod('dense', 'every weight trained', sparse=False),
     SparseMethod('small_dense', 'a narrower dense network with the sparse '
                  "one's parameter count", narrow=True),
@@ -153,9 +153,7 @@ _ALL = (
     SparseMethod('random_init', 'pruned at initialisation by random scores '
                  '(the baseline of Frankle et al. 2021)', start='one_shot',
                  one_shot='random_init', paper=False),
-)
-
-METHODS = {m.name: m for m in _ALL}
+)}
 NAMES = tuple(METHODS)
 
 
@@ -165,10 +163,9 @@ def register(method):
   Raises:
     ValueError: if its name is taken.
   """
-  global _ALL, NAMES
+  global NAMES
   if method.name in METHODS:
     raise ValueError('sparse method {} exists already'.format(method.name))
-  _ALL += (method,)
   METHODS[method.name] = method
   NAMES += (method.name,)
 
@@ -180,4 +177,4 @@ def get(name):
 
 def names_where(predicate):
   """Names of the methods for which predicate(method) holds, in order."""
-  return tuple(m.name for m in _ALL if predicate(m))
+  return tuple(m.name for m in METHODS.values() if predicate(m))

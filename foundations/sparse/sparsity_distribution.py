@@ -34,44 +34,52 @@ def check_sparsity(sparsity, name='sparsity'):
   return value
 
 
-def _sizes(shapes):
-  return {name: int(np.prod(shape)) for name, shape in shapes.items()}
-
-
-def uniform_counts(shapes, sparsity):
-  """Weights kept per layer when every layer has the same sparsity.
-
-  Args:
-    shapes: dict layer name -> kernel shape.
-    sparsity: fraction of weights removed, in [0, 1).
-
-  Returns:
-    dict layer name -> int number of weights kept (at least 1).
-  """
-  density = 1.0 - check_sparsity(sparsity)
-  return {name: max(1, int(round(density * size)))
-          for name, size in _sizes(shapes).items()}
-
-
 def erk_raw_density(shape):
   """The unnormalised ERK density of a kernel: sum(shape) / prod(shape)."""
   return float(np.sum(shape)) / float(np.prod(shape))
 
 
-def erk_counts(shapes, sparsity):
-  """Weights kept per layer under Erdos-Renyi-Kernel.
+def _round_preserving_sum(exact, sizes, target):
+  """Integer counts near `exact`, within [1, size], adding up to `target`."""
+  counts = {n: min(sizes[n], max(1, int(np.floor(v)))) for n, v in exact.items()}
+  # Hand out (or take back) the remainder one weight at a time, largest
+  # fractional part first; ties go to the layer that comes first by name.
+  order = sorted(exact, key=lambda n: (-(exact[n] - np.floor(exact[n])), n))
+  missing = target - sum(counts.values())
+  step = 1 if missing > 0 else -1
+  if step < 0:
+    order.reverse()
+  while missing:  # a pass gives (or takes) one to each layer that can move
+    movable = [n for n in order
+               if (counts[n] < sizes[n] if step > 0 else counts[n] > 1)]
+    if not movable:
+      break  # every layer is at its bound: the target cannot be met exactly
+    for name in movable[:abs(missing)]:
+      counts[name] += step
+      missing -= step
+  return counts
+
+
+def layer_counts(shapes, sparsity, distribution='uniform'):
+  """Weights kept per layer for a distribution name (see DISTRIBUTIONS).
 
   Args:
     shapes: dict layer name -> kernel shape.
     sparsity: overall fraction of weights removed, in [0, 1).
+    distribution: 'uniform' or 'erk'.
 
   Returns:
-    dict layer name -> int number of weights kept; the counts add up to
+    dict layer name -> int number of weights kept: under 'uniform' the
+    layer's share rounded (at least 1); under 'erk' counts that add up to
     round((1 - sparsity) * total weights) exactly.
   """
-  sparsity = check_sparsity(sparsity)
-  sizes = _sizes(shapes)
-  target = int(round((1.0 - sparsity) * sum(sizes.values())))
+  choices.check('sparsity distribution', distribution, DISTRIBUTIONS)
+  density = 1.0 - check_sparsity(sparsity)
+  sizes = {name: int(np.prod(shape)) for name, shape in shapes.items()}
+  if distribution == 'uniform':
+    return {name: max(1, int(round(density * size)))
+            for name, size in sizes.items()}
+  target = int(round(density * sum(sizes.values())))
   dense = set()
   # Each pass makes dense every layer whose scaled density would exceed 1;
   # at most one pass per layer.
@@ -88,39 +96,6 @@ def erk_counts(shapes, sparsity):
                else scale * erk_raw_density(shapes[n]) * sizes[n])
            for n in shapes}
   return _round_preserving_sum(exact, sizes, target)
-
-
-def _round_preserving_sum(exact, sizes, target):
-  """Integer counts near `exact`, within [1, size], adding up to `target`."""
-  counts = {n: min(sizes[n], max(1, int(np.floor(v)))) for n, v in exact.items()}
-  # Hand out (or take back) the remainder one weight at a time, largest
-  # fractional part first; ties go to the layer that comes first by name.
-  order = sorted(exact, key=lambda n: (-(exact[n] - np.floor(exact[n])), n))
-  missing = target - sum(counts.values())
-  while missing:
-    moved = False
-    for name in (order if missing > 0 else reversed(order)):
-      if missing > 0 and counts[name] < sizes[name]:
-        counts[name] += 1
-        missing -= 1
-        moved = True
-      elif missing < 0 and counts[name] > 1:
-        counts[name] -= 1
-        missing += 1
-        moved = True
-      if not missing:
-        break
-    if not moved:
-      break  # every layer is at its bound: the target cannot be met exactly
-  return counts
-
-
-def layer_counts(shapes, sparsity, distribution='uniform'):
-  """Weights kept per layer for a distribution name (see DISTRIBUTIONS)."""
-  choices.check('sparsity distribution', distribution, DISTRIBUTIONS)
-  if distribution == 'erk':
-    return erk_counts(shapes, sparsity)
-  return uniform_counts(shapes, sparsity)
 
 
 def random_masks(shapes, counts, seed):

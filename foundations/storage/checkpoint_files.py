@@ -59,7 +59,7 @@ def _hashes_path(run_dir, iteration):
 def complete(run_dir):
   """The sorted iterations whose checkpoints are complete (not verified)."""
   directory = paths.checkpoints(run_dir)
-  if run_dir is None or not os.path.isdir(directory):
+  if not os.path.isdir(directory):
     return []
   return sorted(int(m.group(1)) for m in map(_HASHES.match,
                                              os.listdir(directory)) if m)

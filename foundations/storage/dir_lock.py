@@ -49,6 +49,13 @@ class UnsafeLink(ValueError):
   """A write or delete would go through a symbolic link (exit 2)."""
 
 
+def _busy(what, pid):
+  """The refusal of `what` (a directory, or a phrase ending in one) that
+  process `pid` holds."""
+  return DirectoryBusy('{} is in use by another process (pid {}); wait for '
+                       'it to finish or stop it'.format(what, pid))
+
+
 def _read_holder(fd):
   """(pid or 'unknown', covers its subtree) from a lock file."""
   words = os.pread(fd, 64, 0).decode('ascii', 'replace').split()
@@ -100,16 +107,12 @@ def _overlapping_holder(real, shown):
     directory = os.path.dirname(directory)
     pid = holder(directory, subtree_only=True)
     if pid:
-      return DirectoryBusy('{} is inside {}, which is in use by another '
-                           'process (pid {}); wait for it to finish or stop '
-                           'it'.format(shown, directory, pid))
+      return _busy('{} is inside {}, which'.format(shown, directory), pid)
   for parent, unused_dirnames, filenames in os.walk(real):
     pid = (parent != real and LOCK_FILE in filenames and
            holder(parent, subtree_only=True))
     if pid:
-      return DirectoryBusy('{} holds {}, which is in use by another process '
-                           '(pid {}); wait for it to finish or stop it'.format(
-                               shown, parent, pid))
+      return _busy('{} holds {}, which'.format(shown, parent), pid)
   return None
 
 
@@ -194,16 +197,12 @@ class DirectoryLock(object):
       if not _flock_exclusive(fd):
         pid, _ = _read_holder(fd)
         os.close(fd)
-        raise DirectoryBusy('{} is in use by another process (pid {}); wait '
-                            'for it to finish or stop it'.format(
-                                self.directory, pid))
+        raise _busy(self.directory, pid)
       try:
         current = os.stat(path, follow_symlinks=False)
       except FileNotFoundError:
         current = None
-      opened = os.fstat(fd)
-      if current and (current.st_dev, current.st_ino) == (opened.st_dev,
-                                                          opened.st_ino):
+      if current and os.path.samestat(current, os.fstat(fd)):
         self._created_file = self._created_file or not existed
         return fd
       os.close(fd)

@@ -10,10 +10,12 @@ being used.
 """
 
 import hashlib
-import json
 import os
 
 from lottery_ticket.foundations import paths
+# save_restore imports this module (it verifies the arrays it reads): the
+# cycle is safe, as read_json is only looked up when called.
+from lottery_ticket.foundations import save_restore
 
 # Beneath a run directory, what no record covers: TensorBoard's event files
 # (appended to as training goes), checkpoints (each covers itself), the
@@ -78,21 +80,6 @@ def first_damaged(root, recorded):
   return None
 
 
-def verify(root, recorded, recorder):
-  """Raises DamagedFile naming the first file that is missing or differs.
-
-  Args:
-    root: the directory the recorded paths are relative to.
-    recorded: {relative path: sha256}.
-    recorder: what recorded them, for the message ('DONE', a checkpoint).
-  """
-  damaged = first_damaged(root, recorded)
-  if damaged:
-    raise DamagedFile('{} {} (sha256 recorded in {}); restore it or re-run '
-                      'with --overwrite'.format(damaged[0], damaged[1],
-                                                recorder))
-
-
 def record_finished(run_dir):
   """What DONE records of a finished run's outputs: {relative path: sha256}."""
   return hashes(run_dir, run_outputs(run_dir))
@@ -107,7 +94,11 @@ def verify_finished(run_dir):
     ValueError: when DONE itself is not valid JSON.
   """
   done = paths.done_marker(run_dir)
-  verify(run_dir, _read_json(done).get('sha256', {}), done)
+  damaged = first_damaged(run_dir,
+                          save_restore.read_json(done).get('sha256', {}))
+  if damaged:
+    raise DamagedFile('{} {} (sha256 recorded in {}); restore it or re-run '
+                      'with --overwrite'.format(damaged[0], damaged[1], done))
 
 
 def enclosing_run(path):
@@ -123,12 +114,3 @@ def enclosing_run(path):
       return None
     directory = parent
 
-
-def _read_json(path):
-  """A DONE marker's record (save_restore, which reads the arrays this
-  module checks, is not imported: it asks this module first)."""
-  try:
-    with open(path, 'rb') as f:
-      return json.loads(f.read().decode('utf-8'))
-  except (ValueError, UnicodeDecodeError) as error:
-    raise ValueError('{} is not valid JSON: {}'.format(path, error)) from error

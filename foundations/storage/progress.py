@@ -64,8 +64,7 @@ class Progress(object):
     last_printed: the iteration of the last line printed (None before any).
   """
 
-  def __init__(self, label, total, start=0, min_seconds=None, stream=None,
-               clock=time.time):
+  def __init__(self, label, total, start=0, min_seconds=None, stream=None):
     self.label = label
     self.total = int(total)
     self.start = int(start)
@@ -73,8 +72,7 @@ class Progress(object):
                         else min_seconds)
     self.stream = stream or sys.stderr
     self.last_printed = None
-    self._clock = clock
-    self._t0 = clock()
+    self._t0 = time.time()
     self._last = None
 
   def update(self, iteration, metrics=None, force=False):
@@ -85,7 +83,7 @@ class Progress(object):
       metrics: optional dict label -> number (None values are left out).
       force: print even if the last line is recent.
     """
-    now = self._clock()
+    now = time.time()
     if (not force and self._last is not None and
         now - self._last < self.min_seconds):
       return
@@ -125,7 +123,7 @@ class Bar(object):
   condition of their own.
 
   Attributes:
-    total: the amount of work (None when unknown: no percentage, no estimate).
+    total: the amount of work.
     done: the work done so far.
     enabled: whether the bar draws.
   """
@@ -135,14 +133,14 @@ class Bar(object):
     """Starts the clock.
 
     Args:
-      total: the amount of work, in `unit`s (None if unknown).
+      total: the amount of work, in `unit`s.
       label: what is being done.
       unit: the name of one unit of work ('it', 'rows', 'steps', ...).
       quiet: never draw.
       stream: where to draw (default: sys.stderr).
       clock: a monotonic clock in seconds (tests pass a fake one).
     """
-    self.total = None if total is None else max(0, int(total))
+    self.total = max(0, int(total))
     self.label = label
     self.unit = unit
     self.stream = stream or sys.stderr
@@ -165,8 +163,7 @@ class Bar(object):
     if not self.enabled:
       return
     now = self._clock()
-    finished = self.total is not None and self.done >= self.total
-    if (finished or self._last_draw is None or
+    if (self.done >= self.total or self._last_draw is None or
         now - self._last_draw >= BAR_MIN_SECONDS):
       self._draw(now)
 
@@ -187,7 +184,7 @@ class Bar(object):
 
   def remaining(self):
     """Estimated seconds left (None while unknown)."""
-    if self.total is None or self.done <= 0:
+    if self.done <= 0:
       return None
     return self.elapsed() / self.done * max(self.total - self.done, 0)
 
@@ -198,9 +195,6 @@ class Bar(object):
     speed = ('{:.3g} {}/s'.format(rate, self.unit) if math.isfinite(rate)
              and rate > 0 else '? {}/s'.format(self.unit))
     head = '{}  '.format(self.label) if self.label else ''
-    if self.total is None:
-      return '{}{} {} [{}, {}]'.format(head, self.done, self.unit,
-                                       format_duration(elapsed), speed)
     fraction = min(1.0, self.done / self.total) if self.total else 1.0
     filled = int(round(fraction * BAR_WIDTH))
     return '{}{:3.0f}% |{}{}| {}/{} [{}<{}, {}]'.format(

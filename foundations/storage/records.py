@@ -26,20 +26,14 @@ class Recorder(object):
 
   def add(self, split, iteration, metrics):
     """Records `metrics` (dict name -> number or array) of `split`."""
-    record = {'iteration': int(iteration)}
-    for key, value in metrics.items():
-      value = np.asarray(value)
-      record[key] = value.item() if value.ndim == 0 else value.tolist()
+    record = {'iteration': int(iteration)}  # tolist: a 0-d array's scalar
+    record.update((k, np.asarray(v).tolist()) for k, v in metrics.items())
     self.records.setdefault(split, []).append(record)
     if self._writer is not None:
       values = [tf.Summary.Value(tag='{}/{}'.format(split, k), simple_value=v)
                 for k, v in record.items()
                 if k != 'iteration' and isinstance(v, float)]
       self._writer.add_summary(tf.Summary(value=values), int(iteration))
-
-  def latest(self, split, key):
-    entries = self.records.get(split)
-    return entries[-1].get(key) if entries else None
 
   def truncate(self, iteration):
     """Drops records after `iteration` (used when resuming a checkpoint)."""

@@ -99,10 +99,8 @@ class Augmentation(object):
       raise ValueError('augmentation needs [height, width, channels] images, '
                        'got examples of shape {} (a flattened dataset?)'.format(
                            images.shape[2:].as_list()))
-    networks = int(images.shape[0])
     return tf.stack([self.apply(batch, seeds[index], step)
-                     for index, batch in enumerate(tf.unstack(images,
-                                                               networks))])
+                     for index, batch in enumerate(tf.unstack(images))])
 
 
 def check(augmentation):

@@ -77,11 +77,16 @@ class BackgroundEvaluator(object):
     """Waits for a running evaluation and drops it (its errors too).
 
     For leaving training early: the thread must not outlive the session.
+
+    Returns:
+      what the evaluation left: {'iteration', and 'values' or 'error'}, or
+      None when nothing was running.
     """
     if self._thread is not None:
       self._thread.join()
-      self._thread = None
-      self._result = None
+    self._thread = None
+    result, self._result = self._result, None
+    return result
 
   def collect(self):
     """Waits for the running evaluation.
@@ -92,11 +97,9 @@ class BackgroundEvaluator(object):
     Raises:
       whatever the evaluation raised.
     """
-    if self._thread is None:
+    result = self.wait()
+    if result is None:
       return None
-    self._thread.join()
-    self._thread = None
-    result, self._result = self._result, None
     if 'error' in result:
       raise result['error']
     return result['iteration'], result['values']

@@ -77,7 +77,7 @@ def data_metrics(models, data, chunk_size=10000, substitutes=None):
   """
   out = {}
   for name in ('validate', 'test'):
-    if data.has(name):
+    if name in data.splits:
       images, labels, size = data.splits[name]
       with tf.name_scope('eval_' + name):
         out[name] = split_metrics(models, images, labels, size, chunk_size,

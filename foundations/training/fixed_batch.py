@@ -39,7 +39,7 @@ class FixedBatch(object):
     """Copies the arrays into the graph (once per session)."""
     self._arrays.initialize(sess)
 
-  def loss(self, model, batch_statistics=False):
+  def loss(self, model, batch_statistics=False, temperature=1.0):
     """The model's mean loss on the batch, read afresh where it is built.
 
     Args:
@@ -47,10 +47,13 @@ class FixedBatch(object):
       batch_statistics: batch norms normalise by this batch's own statistics
         (training mode) and their moving statistics are left as they are;
         otherwise the model is evaluated (the moving statistics normalise).
+      temperature: the logits are divided by it before the loss (GraSP's).
     """
     images = self._images.read_value()
     logits = (model.apply(images, training=True, update_statistics=False)
               if batch_statistics else model.apply(images))
+    if temperature != 1.0:
+      logits = logits / temperature
     return model.loss_fn(self._labels.read_value(), logits)
 
 

@@ -72,6 +72,3 @@ class GraphData(object):
     images, labels, _ = self.splits['train']
     return (tf.gather(images.read_value(), indices),
             tf.gather(labels.read_value(), indices))
-
-  def has(self, name):
-    return name in self.splits

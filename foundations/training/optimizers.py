@@ -30,10 +30,6 @@ def check_name(name):
   return name
 
 
-def default_learning_rate(name):
-  return DEFAULT_LEARNING_RATES[check_name(name)]
-
-
 def make_optimizer(name, learning_rate, momentum=DEFAULT_MOMENTUM):
   """A tf.compat.v1 optimizer.
 
@@ -79,7 +75,7 @@ def optimizer_fn(name, learning_rate=None, momentum=DEFAULT_MOMENTUM,
   """
   check_name(name)
   if learning_rate is None:
-    learning_rate = default_learning_rate(name)
+    learning_rate = DEFAULT_LEARNING_RATES[name]
   if schedule == 'constant' and not warmup_steps:
     return functools.partial(make_optimizer, name, float(learning_rate),
                              momentum)

@@ -126,13 +126,6 @@ def cosine_decay(initial, step, decay_steps):
   return initial * 0.5 * (1.0 + tf.cos(math.pi * progress / decay_steps))
 
 
-def cosine_decay_np(initial, step, decay_steps):
-  """The numpy twin of cosine_decay."""
-  decay_steps = max(1, int(decay_steps))
-  progress = min(float(step), float(decay_steps))
-  return initial * 0.5 * (1.0 + math.cos(math.pi * progress / decay_steps))
-
-
 def step_rates(learning_rate, drops, drop_factor=DEFAULT_DROP_FACTOR):
   """The rates of a step schedule: before the first drop, after each.
 
@@ -218,8 +211,10 @@ def learning_rate_np(learning_rate, schedule, total_steps, step,
   """The numpy twin of learning_rate_fn: the rate of the update at `step`."""
   choices.check('learning-rate schedule', schedule, LR_SCHEDULES)
   rate = float(learning_rate)
-  if schedule == 'cosine':
-    rate = cosine_decay_np(rate, step, total_steps)
+  if schedule == 'cosine':  # cosine_decay's arithmetic, in float64
+    decay_steps = max(1, int(total_steps))
+    progress = min(float(step), float(decay_steps))
+    rate = rate * 0.5 * (1.0 + math.cos(math.pi * progress / decay_steps))
   elif schedule == 'step':
     passed = sum(1 for drop in check_drops(drops) if int(step) >= drop)
     rate = float(step_rates(rate, drops, drop_factor)[passed])
