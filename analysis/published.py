@@ -41,6 +41,7 @@ import numpy as np
 from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
+from lottery_ticket.analysis import tables
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import durations
 
@@ -520,32 +521,27 @@ def paper_lines(paper, matched=(), unmatched=None):
   if paper.note:
     lines += [paper.note, '']
   if mine:
-    lines += ['| where | network | % left (paper / runs) | method | measure | '
-              'published | these runs | trials | setting | source |',
-              '|---|---|---|---|---|---:|---:|---:|---|---|']
-    for item in mine:
-      figure = item['figure']
-      lines.append('| {} | {} | {} / {} | {} | {} | {} | {} | {} | {} | {} |'
-                   .format(figure.where,
-                           run_facts.network_title(figure.network),
-                           _percent(figure), item['percent'], figure.label(),
-                           MEASURES[figure.measure].describe,
-                           published_value(figure), _measured(item),
-                           item['trials'],
-                           'scaled: ' + item['scaled'] if item['scaled']
-                           else 'as the paper', cite(figure.source)))
-    lines.append('')
+    lines += tables.markdown(
+        ['where', 'network', '% left (paper / runs)', 'method', 'measure',
+         'published', 'these runs', 'trials', 'setting', 'source'],
+        ([f.where, run_facts.network_title(f.network),
+          '{} / {}'.format(_percent(f), item['percent']), f.label(),
+          MEASURES[f.measure].describe, published_value(f), _measured(item),
+          item['trials'], 'scaled: ' + item['scaled'] if item['scaled']
+          else 'as the paper', cite(f.source)]
+         for item in mine for f in [item['figure']]),
+        ['---'] * 5 + ['---:'] * 3 + ['---'] * 2) + ['']
   if rest:
     if mine:
       lines += ['No run here matches these (what a full run would be held '
                 'against):', '']
-    lines += ['| where | network | dataset | % left | method | measure | '
-              'published | source |', '|---|---|---|---|---|---|---:|---|']
-    lines += ['| {} | {} | {} | {} | {} | {} | {} | {} |'.format(
-        f.where, run_facts.network_title(f.network), f.dataset, _percent(f),
-        f.label(), MEASURES[f.measure].describe, published_value(f),
-        cite(f.source)) for f in rest]
-    lines.append('')
+    lines += tables.markdown(
+        ['where', 'network', 'dataset', '% left', 'method', 'measure',
+         'published', 'source'],
+        ([f.where, run_facts.network_title(f.network), f.dataset,
+          _percent(f), f.label(), MEASURES[f.measure].describe,
+          published_value(f), cite(f.source)] for f in rest),
+        ['---'] * 6 + ['---:', '---']) + ['']
   missing = [what for owner, what in MISSING if owner == paper]
   if missing:
     lines += ['Not found: ' + '; '.join(missing) + '.', '']

@@ -31,8 +31,9 @@ from lottery_ticket import command_line
 from lottery_ticket.analysis import lmc_report
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_pai
-from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import results_table
+from lottery_ticket.analysis import run_discovery
+from lottery_ticket.analysis import tables
 from lottery_ticket.foundations import save_restore
 
 REPORT = 'report.md'
@@ -83,12 +84,10 @@ def report(experiment_dir, output_dir=None, levels=None, interpolate=True,
   output_dir = output_dir or os.path.join(experiment_dir, 'report')
   rows = results_table.run_rows(experiment_dir, include_unfinished)
   groups = results_table.group_rows(rows)
-  tables = results_table.write_tables(rows, groups, output_dir)
+  results_table.write_tables(rows, groups, output_dir)
   figures = results_plots.plot_all(rows, groups, output_dir, levels)
-  paths_found = []
-  if interpolate:
-    paths_found = interpolation_figures(rows, output_dir, split, quiet)
-  runs = run_discovery.find_runs(experiment_dir, include_unfinished)
+  paths_found = (interpolation_figures(rows, output_dir, split, quiet)
+                 if interpolate else [])
   # Sections of their own, each a list of Markdown lines (empty when the
   # runs give it nothing to show), in page order.
   sections = (results_pai.section(rows, output_dir) +
@@ -98,10 +97,9 @@ def report(experiment_dir, output_dir=None, levels=None, interpolate=True,
   # A pruning-at-initialisation sweep has its own table in its section.
   pai = results_pai.sweep_groups(rows)
   summary = [g for g in groups if (g['kind'], g['name'], g['key']) not in pai]
-  text = _page(experiment_dir, output_dir, summary, tables, figures,
-               paths_found, runs, sections)
   path = os.path.join(output_dir, REPORT)
-  save_restore.write_text(path, text)
+  save_restore.write_text(path, _page(experiment_dir, output_dir, summary,
+                                      figures, paths_found, rows, sections))
   if not quiet:
     drawn = sum(1 for line in sections if line.startswith('!['))
     print('wrote {} ({} runs in {} groups, {} figures)'.format(
@@ -155,15 +153,14 @@ def interpolation_figures(rows, output_dir, split='train', quiet=False):
   return found
 
 
-def _page(experiment_dir, output_dir, groups, tables, figures, paths_found,
-          runs, sections):
+def _page(experiment_dir, output_dir, groups, figures, paths_found, rows,
+          sections):
   def rel(path):
     return os.path.relpath(path, output_dir)
 
   lines = ['# Report: {}'.format(os.path.abspath(experiment_dir)), '',
-           '{} runs. Tables: [runs.csv]({}), [summary.csv]({}).'.format(
-               len(runs), rel(tables['runs_csv']), rel(tables['summary_csv'])),
-           '']
+           '{} runs. Tables: [runs.csv](runs.csv), [summary.csv]'
+           '(summary.csv).'.format(len(rows)), '']
   if groups:
     lines += ['## Summary', '', results_table.to_markdown(groups)]
   for key, title, caption in _FIGURES:
@@ -178,33 +175,30 @@ def _page(experiment_dir, output_dir, groups, tables, figures, paths_found,
     for title, png, csv_path in paths_found:
       lines += ['### ' + title, '', '![{}]({})'.format(title, rel(png)), '',
                 '[numbers]({})'.format(rel(csv_path)), '']
-  lines += sections
-  lines += configuration_section(runs)
-  return '\n'.join(lines) + '\n'
+  return '\n'.join(lines + sections + configuration_section(
+      [row['info'] for row in rows])) + '\n'
 
 
 def configuration_section(runs):
   """Markdown lines: settings shared by every run, then each group's own."""
-  if not runs:
-    return []
   keys = sorted({k for r in runs for k in r.settings})
   shared = {k: runs[0].settings.get(k) for k in keys
             if len({repr(r.settings.get(k)) for r in runs}) == 1}
   lines = ['## Configuration', '',
-           'Settings every run shares (seeds differ by trial):', '',
-           '| setting | value |', '|---|---|']
-  lines += ['| {} | {} |'.format(k, _shown(v)) for k, v in sorted(shared.items())]
+           'Settings every run shares (seeds differ by trial):', ''
+          ] + tables.markdown(['setting', 'value'], (
+              [k, _shown(v)] for k, v in sorted(shared.items())))
   own = {}
   for run in runs:
     differing = {k: v for k, v in run.settings.items() if k not in shared}
     own.setdefault((run.kind, run.name), differing)
   rows = [(kind, name, d) for (kind, name), d in sorted(own.items()) if d]
   if rows:
-    lines += ['', 'Settings that differ between groups:', '',
-              '| kind | name | settings |', '|---|---|---|']
-    lines += ['| {} | {} | {} |'.format(kind, name, ', '.join(
-        '{}={}'.format(k, _shown(v)) for k, v in sorted(d.items())))
-              for kind, name, d in rows]
+    lines += ['', 'Settings that differ between groups:', ''
+             ] + tables.markdown(['kind', 'name', 'settings'], (
+                 [kind, name, ', '.join('{}={}'.format(k, _shown(v))
+                                        for k, v in sorted(d.items()))]
+                 for kind, name, d in rows))
   return lines + ['']
 
 

@@ -25,6 +25,7 @@ import os
 from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
+from lottery_ticket.analysis import tables
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations.sparse import sparse_methods
@@ -120,16 +121,16 @@ def to_markdown(groups):
       cells[(entry['method'], entry['ablation'], entry['sparsity'])] = (
           results_table.mean_std(entry, 'final_test_accuracy') +
           results_table.mark(entry, label, notes))
-    lines += ['### {}'.format(run_facts.network_title(network)), '',
-              '| method | ablation | ' + ' | '.join(
-                  '{:g}% left'.format(run_facts.percent_of(s))
-                  for s in sparsities) + ' |',
-              '|---|---|' + '---:|' * len(sparsities)]
+    lines += ['### {}'.format(run_facts.network_title(network)), '']
     # The groups come in method and ablation order (see `group`).
-    for method, ablation in dict.fromkeys((g['method'], g['ablation'])
-                                          for g in members):
-      lines.append('| {} | {} | '.format(method, ablation) + ' | '.join(
-          cells.get((method, ablation, s), '') for s in sparsities) + ' |')
+    lines += tables.markdown(
+        ['method', 'ablation'] + ['{:g}% left'.format(run_facts.percent_of(s))
+                                  for s in sparsities],
+        ([method, ablation] + [cells.get((method, ablation, s), '')
+                               for s in sparsities]
+         for method, ablation in dict.fromkeys((g['method'], g['ablation'])
+                                               for g in members)),
+        ['---', '---'] + ['---:'] * len(sparsities))
     lines += results_table.mark_notes(notes) + ['']
   return lines
 

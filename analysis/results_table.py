@@ -53,8 +53,9 @@ _TITLES = {
 
 
 def run_rows(experiment_dir, include_unfinished=False):
-  """One summary dict per run (see run_summary.summarize) with its FACTS
-  and 'settings' (every setting value, run_facts.settings), sorted by group.
+  """One summary dict per run (see run_summary.summarize) with its FACTS,
+  'settings' (every setting value, run_facts.settings) and 'info' (its
+  run_discovery.RunInfo), sorted by group.
 
   Raises:
     ValueError: if the directory holds no (finished) runs.
@@ -63,7 +64,7 @@ def run_rows(experiment_dir, include_unfinished=False):
   for info in run_discovery.find_runs(experiment_dir, include_unfinished):
     row = run_summary.summarize(info)
     row.update(_identity(info.kind, info.key))
-    row.update(_facts(info))
+    row.update(_facts(info), info=info)
     rows.append(row)
   return rows
 
@@ -207,17 +208,15 @@ def to_markdown(groups):
   """A Markdown table of aggregated rows: mean +- std of every metric; a
   group with a collapsed trial, or one with unreached outputs, carries a
   numbered mark, its trials named below the table (see `mark`)."""
-  header = ['kind', 'name', 'level', 'sparsity', 'trials'] + [
-      _TITLES[m] for m in run_summary.METRICS]
-  lines = ['| ' + ' | '.join(header) + ' |',
-           '|' + '|'.join(['---'] * 5 + ['---:'] * len(run_summary.METRICS)) + '|']
   notes = {}
-  for group in groups:
-    name = group['name'] + mark(group, group['name'], notes)
-    cells = [group['kind'], name, _plain(group['level']),
-             _plain(group['sparsity']), str(group['trials'])]
-    cells += [mean_std(group, metric) for metric in run_summary.METRICS]
-    lines.append('| ' + ' | '.join(cells) + ' |')
+  lines = tables.markdown(
+      ['kind', 'name', 'level', 'sparsity', 'trials'] +
+      [_TITLES[m] for m in run_summary.METRICS],
+      ([g['kind'], g['name'] + mark(g, g['name'], notes), _plain(g['level']),
+        _plain(g['sparsity']), g['trials']] +
+       [mean_std(g, metric) for metric in run_summary.METRICS]
+       for g in groups),
+      ['---'] * 5 + ['---:'] * len(run_summary.METRICS))
   return '\n'.join(lines + mark_notes(notes)) + '\n'
 
 
