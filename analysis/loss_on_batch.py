@@ -16,9 +16,6 @@ from lottery_ticket.analysis import hessian_operator
 from lottery_ticket.analysis import network_model
 from lottery_ticket.foundations.training import session as session_lib
 
-SPECTRA = ('sparse', 'dense')
-
-
 def fixed_batch(dataset, split='train', num_examples=1000, seed=0):
   """(images, labels) of a seeded sample of a split.
 
@@ -45,15 +42,14 @@ def fixed_batch(dataset, split='train', num_examples=1000, seed=0):
 
 
 def coordinate_selections(model, masks, spectrum):
-  """Per trainable variable: None (all entries) or flat indices of survivors."""
-  if spectrum not in SPECTRA:
-    raise ValueError('No such spectrum: {!r} (choose sparse or dense)'.format(
-        spectrum))
+  """Per trainable variable (each layer's kernel, then its bias if it has
+  one): None (all entries) or, for the sparse spectrum, the flat indices of
+  a kernel's survivors."""
   selections = []
-  for name in network_model.parameter_names(model):
-    if spectrum == 'sparse' and name in masks:
-      selections.append(np.flatnonzero(np.asarray(masks[name]).ravel()))
-    else:
+  for layer in model.layer_names:
+    selections.append(np.flatnonzero(np.asarray(masks[layer]).ravel())
+                      if spectrum == 'sparse' and layer in masks else None)
+    if layer in model.biases:
       selections.append(None)
   return selections
 

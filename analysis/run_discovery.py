@@ -30,8 +30,9 @@ import sys
 from typing import Optional
 
 from lottery_ticket.analysis import run_summary
-from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations.storage import integrity
+from lottery_ticket.mnist_fc import config as config_lib
 
 LOTTERY = 'lottery'
 SPARSE = 'sparse'
@@ -73,14 +74,9 @@ class RunInfo(object):
     return (self.kind, self.name, self.key)
 
 
-def is_run_dir(directory):
-  """Whether `directory` holds config.json and metrics.json."""
-  return (os.path.isfile(paths.config(directory)) and
-          os.path.isfile(paths.metrics(directory)))
-
-
 def find_run_dirs(experiment_dir):
-  """Every run directory under `experiment_dir` (itself included), sorted.
+  """Every run directory (one holding config.json and metrics.json) under
+  `experiment_dir` (itself included), sorted.
 
   Raises:
     ValueError: if `experiment_dir` is not a directory.
@@ -91,7 +87,8 @@ def find_run_dirs(experiment_dir):
   for directory, subdirs, _ in os.walk(experiment_dir):
     # Hidden directories hold staging copies and sweep bookkeeping.
     subdirs[:] = sorted(d for d in subdirs if not d.startswith('.'))
-    if is_run_dir(directory):
+    if (os.path.isfile(paths.config(directory)) and
+        os.path.isfile(paths.metrics(directory))):
       found.append(directory)
   return sorted(found)
 
@@ -104,7 +101,6 @@ def describe(run_dir):
     integrity.DamagedFile: if a finished run's output differs from what its
       DONE recorded.
   """
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   path = paths.config(run_dir)
   config = run_summary.read_object(path, 'a configuration')
   parts = os.path.normpath(os.path.abspath(run_dir)).split(os.sep)
@@ -114,19 +110,20 @@ def describe(run_dir):
   experiment = config.get('experiment')
   details = config_lib.details(config)
   settings = _settings(path, config)
+  level = _int_or_none(parts[-2])
   if experiment == 'lottery':
     kind, name, key = LOTTERY, details.get('experiment_name') or parts[-1], int(
-        details.get('level', _int_or_none(parts[-2]) or 0))
+        details.get('level', level or 0))
   elif experiment == 'sparse_train':
     kind, name = SPARSE, str(settings.get('method') or parts[-1])
     key = float(settings.get('sparsity') or 0.0)
   elif experiment == 'reinitialize' and 'level' in details:
     kind, name, key = LOTTERY, str(details.get('mode') or parts[-1]), int(
         details['level'])
-  elif _int_or_none(parts[-2]) is not None:
+  elif level is not None:
     # A control (reinit, reuse, ...) trained by the single-run trainer into
     # {trial}/{level}/{mode}: the path is all that names it.
-    kind, name, key = LOTTERY, parts[-1], _int_or_none(parts[-2])
+    kind, name, key = LOTTERY, parts[-1], level
   else:
     kind, name, key = TRAIN, parts[-1], None
   return RunInfo(run_dir=run_dir, kind=kind, name=name, key=key,
@@ -142,7 +139,6 @@ _NOT_GROUPING = ('seed', 'train_order_seed', 'mask_from', 'method', 'sparsity')
 
 def _settings(path, saved):
   """Flat identity settings of a config.json (resolved when it reads)."""
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   try:
     config = config_lib.read(path)
   except ValueError:
@@ -232,12 +228,10 @@ def _natural(label):
 
 
 def _trial(parts, settings):
-  for part in reversed(parts):
-    match = _TRIAL.match(part)
-    if match:
-      return match.group(1)
+  """The label of the last trial{T} component of the path, else the seed."""
+  labels = [match.group(1) for match in map(_TRIAL.match, parts) if match]
   seed = settings.get('seed')
-  return str(seed) if seed is not None else '0'
+  return labels[-1] if labels else str(seed) if seed is not None else '0'
 
 
 def _int_or_none(text):
