@@ -58,14 +58,9 @@ DENSITY_POINTS = 512
 def coordinate_count(network, spectrum):
   """Coordinates of a spectrum of a network (one of SPECTRA)."""
   from lottery_ticket.foundations import model_base  # pylint: disable=g-import-not-at-top
-  choices.check('spectrum', spectrum, SPECTRA)
-  count = 0
-  for name, value in network.weights.items():
-    if spectrum == 'sparse' and not model_base.is_unmasked(name):
-      count += int(np.count_nonzero(network.masks[name]))
-    else:
-      count += int(np.size(value))
-  return count
+  return sum(int(np.count_nonzero(network.masks[name]))
+             if spectrum == 'sparse' and not model_base.is_unmasked(name)
+             else int(np.size(value)) for name, value in network.weights.items())
 
 
 def resolve_method(method, size, memory_limit=None):
@@ -83,16 +78,6 @@ def resolve_method(method, size, memory_limit=None):
   fits = (hessian_exact.required_bytes(size) <=
           memory.resolve_limit(memory_limit)[0])
   return 'exact' if size <= AUTO_EXACT_MAX and fits else 'lanczos'
-
-
-def result_path(network, spectrum, method):
-  return os.path.join(network.results_dir('hessian'), '{}-{}-{}.json'.format(
-      network.label, spectrum, method))
-
-
-def plot_path(network):
-  return os.path.join(network.results_dir('hessian'),
-                      '{}-spectrum.png'.format(network.label))
 
 
 def _compute_settings(method, split, num_examples, data_seed, lanczos_steps,
@@ -125,13 +110,10 @@ def compute(network, spectrum, method, settings, memory_limit=None,
     the result dict (raw: eigenvalues or Ritz values and quadrature).
   """
   dataset = network.run_config.make_dataset()
-  count = settings['num_examples']
-  if count == ALL_EXAMPLES:
-    data = getattr(dataset, settings['split'], None)
-    count = data.num_examples if data is not None else 1
   from lottery_ticket.analysis import loss_on_batch  # pylint: disable=g-import-not-at-top
   images, labels = loss_on_batch.fixed_batch(
-      dataset, settings['split'], count, settings['data_seed'])
+      dataset, settings['split'], None if settings['num_examples'] ==
+      ALL_EXAMPLES else settings['num_examples'], settings['data_seed'])
   started = time.time()
   with loss_on_batch.LossOnBatch(network, images, labels, dataset.num_classes,
                                  _COMPUTED_OVER[spectrum]) as problem:
@@ -186,11 +168,9 @@ def _with_pruned_zeros(result, pruned):
     result['eigenvalues'] = np.sort(np.concatenate(
         [result['eigenvalues'], np.zeros(int(pruned))])).tolist()
     return result
-  values = list(result['ritz_values'])
-  at = sum(1 for v in values if v > 0.0)
-  result['ritz_values'] = values[:at] + [0.0] + values[at:]
-  result['ritz_bounds'] = (list(result['ritz_bounds'][:at]) + [0.0] +
-                           list(result['ritz_bounds'][at:]))
+  at = sum(1 for v in result['ritz_values'] if v > 0.0)
+  for key in ('ritz_values', 'ritz_bounds'):
+    result[key] = list(result[key][:at]) + [0.0] + list(result[key][at:])
   result['slq_nodes'] = [list(n) + [0.0] for n in result['slq_nodes']]
   result['slq_weights'] = [[w * sparse / total for w in weights] +
                            [pruned / total] for weights in result['slq_weights']]
@@ -307,7 +287,8 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
       settings['definition'] = 'masked'  # not the full Hessian of old files
     if masks is not None:
       settings['masks'] = masks if isinstance(masks, str) else 'given as a dict'
-    path = result_path(network, name, resolved)
+    path = os.path.join(network.results_dir('hessian'), '{}-{}-{}.json'.format(
+        network.label, name, resolved))
     reused = os.path.exists(path) and not overwrite
     if reused:
       result = _reuse(path, settings)
@@ -327,7 +308,8 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
                   network.results_dir('hessian'),
                   glob.escape(network.label) + '-*.json')))]
     stored = [r for r in stored if r.get('label') == network.label]
-    drawn = spectrum_plots.plot_spectra(stored, plot_path(network))
+    drawn = spectrum_plots.plot_spectra(stored, os.path.join(
+        network.results_dir('hessian'), network.label + '-spectrum.png'))
     for result in results.values():
       result['plot'] = drawn
     if not quiet:

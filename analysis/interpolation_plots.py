@@ -36,8 +36,8 @@ def plot_interpolation(curves, path, end_label=None):
   split = curves[0]['split'] if curves else ''
   for axis, what in ((loss_axis, 'loss'), (accuracy_axis, 'accuracy')):
     _mark_ends(axis)
-    axis.set_xlabel('alpha (0: start network, 1: end network)')
-    axis.set_ylabel('{} {}'.format(split, what))
+    axis.set(xlabel='alpha (0: start network, 1: end network)',
+             ylabel='{} {}'.format(split, what))
     axis.legend(fontsize=8)
   if max((max(c['loss']) for c in curves), default=1) > 20 * max(
       (min(c['loss']) for c in curves), default=1):
@@ -69,9 +69,9 @@ def plot_instability(results, path, title=None):
           'k = {} (instability {:.3f})'.format(result['rewind'],
                                                 result['instability']))
   _mark_ends(path_axis)
-  path_axis.set_xlabel('alpha (0: first copy, 1: second copy)')
-  path_axis.set_ylabel('{} error'.format(results[0]['curve']['split']))
-  path_axis.set_title('Error between two copies trained from iteration k')
+  path_axis.set(xlabel='alpha (0: first copy, 1: second copy)',
+                ylabel='{} error'.format(results[0]['curve']['split']),
+                title='Error between two copies trained from iteration k')
   path_axis.legend(fontsize=8)
   rewinds = np.array([r['rewind'] for r in results])
   order = np.argsort(rewinds)
@@ -84,12 +84,11 @@ def plot_instability(results, path, title=None):
   if len(positive) > 1 and positive[-1] / positive[0] > 50:
     # Rewind points spread over decades: a log axis that still shows k = 0.
     summary_axis.set_xscale('symlog', linthresh=positive[0])
-  summary_axis.set_xticks(ticks)
-  summary_axis.set_xticklabels([str(k) for k in ticks])
+  summary_axis.set(xticks=ticks, xticklabels=[str(k) for k in ticks],
+                   xlabel='iteration k the copies start from',
+                   ylabel='instability (max error - mean end error)',
+                   title='Instability against k')
   summary_axis.minorticks_off()
   summary_axis.margins(x=0.08)
-  summary_axis.set_xlabel('iteration k the copies start from')
-  summary_axis.set_ylabel('instability (max error - mean end error)')
-  summary_axis.set_title('Instability against k')
   return plot_style.save(figure, path, title or
                          'Instability analysis (linear mode connectivity)')

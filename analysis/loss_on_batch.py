@@ -22,7 +22,7 @@ def fixed_batch(dataset, split='train', num_examples=1000, seed=0):
   Args:
     dataset: a DatasetBase.
     split: 'train', 'validate' or 'test'.
-    num_examples: sample size (the whole split when it is smaller).
+    num_examples: sample size (the whole split when it is smaller or None).
     seed: seed of the sample.
 
   Raises:
@@ -33,9 +33,10 @@ def fixed_batch(dataset, split='train', num_examples=1000, seed=0):
   if data is None:
     raise ValueError('No {!r} split in the dataset (choose train, test{})'.format(
         split, ' or validate' if dataset.validate is not None else ''))
-  if int(num_examples) < 1:
+  if num_examples is not None and int(num_examples) < 1:
     raise ValueError('num_examples must be >= 1, got {}'.format(num_examples))
-  count = min(int(num_examples), data.num_examples)
+  count = data.num_examples if num_examples is None else min(
+      int(num_examples), data.num_examples)
   rows = np.sort(np.random.default_rng(int(seed)).choice(
       data.num_examples, size=count, replace=False))
   return data.images[rows], data.labels[rows]

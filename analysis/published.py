@@ -143,34 +143,14 @@ class Figure(object):
 # The measures -----------------------------------------------------------------
 
 
-def _percent_of(name):
-  return lambda group, find: 100.0 * group[name]
+_STOP, _ACCURACY = 'early_stop_iteration', 'early_stop_test_accuracy'
+# What a point measure compares a group with: the same method's dense group.
+DENSE = 'dense'
 
 
-def _early_stop_vs_dense(group, find):
-  dense = find(group['method'], 100.0)
-  return group['early_stop_iteration'] / dense['early_stop_iteration'] - 1.0
-
-
-def _speedup_vs_dense(group, find):
-  return find(group['method'], 100.0)[
-      'early_stop_iteration'] / group['early_stop_iteration']
-
-
-def _reinit_over_ticket(group, find):
-  return find('reinit', group['percent_remaining'])[
-      'early_stop_iteration'] / group['early_stop_iteration']
-
-
-def _accuracy_over(other):
-  """Points of early-stop test accuracy above `other`'s group: the same
-  method's dense level (other=None) or reinit's at the same level."""
-  def measure(group, find):
-    found = (find(group['method'], 100.0) if other is None else
-             find(other, group['percent_remaining']))
-    return 100.0 * (group['early_stop_test_accuracy'] -
-                    found['early_stop_test_accuracy'])
-  return measure
+def _points_above(group, other):
+  """Points of early-stop test accuracy of `group` above `other`'s."""
+  return 100.0 * (group[_ACCURACY] - other[_ACCURACY])
 
 
 def percent_back_to_dense(curve, dense):
@@ -216,39 +196,47 @@ class Measure(object):
   Attributes:
     describe: what it is, as the report names it.
     shown: formats a value.
-    point: measures it on a matched group: f(group, find), find(method,
-      percent) giving the same network's group nearest that percent.
+    point: measures it on a matched group: f(group), or f(group, the group
+      of `against`).
+    against: what `point` compares the group with: DENSE (the same
+      method's dense group) or a method (its group at the same weights
+      remaining); '' for nothing.
     curve: measures it on every level of a method: f(pruned groups by
       decreasing percent, the dense group).
-    (Neither: the report lists the figure and does not measure it.)
+    (Neither point nor curve: the report lists the figure and does not
+    measure it.)
   """
   describe: str
   shown: object
   point: object = None
+  against: str = ''
   curve: object = None
 
 
 MEASURES = {
-    'final_accuracy': Measure('final test accuracy', '{:.2f}%'.format,
-                              point=_percent_of('final_test_accuracy')),
+    'final_accuracy': Measure(
+        'final test accuracy', '{:.2f}%'.format,
+        lambda group: 100.0 * group['final_test_accuracy']),
     'early_stop_accuracy': Measure(
         'test accuracy at early stopping', '{:.2f}%'.format,
-        point=_percent_of('early_stop_test_accuracy')),
+        lambda group: 100.0 * group[_ACCURACY]),
     'early_stop_vs_dense': Measure(
         'early-stop iteration, change from the dense network',
-        '{:+.0%}'.format, point=_early_stop_vs_dense),
+        '{:+.0%}'.format, lambda group, dense: group[_STOP] / dense[_STOP] - 1,
+        DENSE),
     'speedup_vs_dense': Measure(
         "early-stop iteration of the dense network over this one's",
-        '{:.2f}x'.format, point=_speedup_vs_dense),
+        '{:.2f}x'.format, lambda group, dense: dense[_STOP] / group[_STOP],
+        DENSE),
     'reinit_over_ticket': Measure(
         "early-stop iteration of reinit over the ticket's", '{:.2f}x'.format,
-        point=_reinit_over_ticket),
+        lambda group, reinit: reinit[_STOP] / group[_STOP], 'reinit'),
     'accuracy_vs_dense': Measure(
         'test accuracy at early stopping minus the dense network\'s',
-        _points, point=_accuracy_over(None)),
+        _points, _points_above, DENSE),
     'accuracy_vs_reinit': Measure(
         "test accuracy at early stopping minus reinit's", _points,
-        point=_accuracy_over('reinit')),
+        _points_above, 'reinit'),
     'best_final_gain': Measure(
         "best final test accuracy of a level minus the dense network's",
         _points, curve=best_final_gain),
@@ -375,10 +363,6 @@ def _nearest(candidates, percent):
   return best
 
 
-class _Missing(Exception):
-  pass
-
-
 def scaled(figure, groups):
   """What of the runs' setting differs from the paper's ('' when nothing
   does, or when the notes do not record the paper's)."""
@@ -421,24 +405,16 @@ def _measure(figure, groups):
   if measure.point is None or figure.percent is None:
     return None
   group = _nearest(candidates, figure.percent)
-  if group is None:
-    return None
   used = [group]
-
-  def find(method, percent):
-    found = _nearest(_candidates(
+  if group is not None and measure.against:
+    method, percent = ((group['method'], 100.0) if measure.against == DENSE
+                       else (measure.against, group['percent_remaining']))
+    used.append(_nearest(_candidates(
         groups, figure.network, method,
-        name=group['name'] if method == group['method'] else None), percent)
-    if found is None:
-      raise _Missing(method)
-    used.append(found)
-    return found
-
-  try:
-    value = measure.point(group, find)
-  except _Missing:
+        name=group['name'] if method == group['method'] else None), percent))
+  if None in used:
     return None
-  return value, used, '{:.1f}'.format(group['percent_remaining'])
+  return measure.point(*used), used, '{:.1f}'.format(group['percent_remaining'])
 
 
 def comparison(rows, figures=FIGURES):
