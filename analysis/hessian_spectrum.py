@@ -72,9 +72,8 @@ def resolve_method(method, size, memory_limit=None):
   choices.check('method', method, METHODS)
   if method == 'exact':
     hessian_exact.check_memory(size, memory_limit)
-    return 'exact'
-  if method == 'lanczos':
-    return 'lanczos'
+  if method != 'auto':
+    return method
   fits = (hessian_exact.required_bytes(size) <=
           memory.resolve_limit(memory_limit)[0])
   return 'exact' if size <= AUTO_EXACT_MAX and fits else 'lanczos'
@@ -127,9 +126,8 @@ def compute(network, spectrum, method, settings, memory_limit=None,
         'gradient_norm': float(np.linalg.norm(operator.gradient())),
     }
     if method == 'exact':
-      values = hessian_exact.eigenvalues(operator, block_size, memory_limit,
-                                         quiet)
-      result['eigenvalues'] = values.tolist()
+      result['eigenvalues'] = hessian_exact.eigenvalues(
+          operator, block_size, memory_limit, quiet).tolist()
     else:
       steps = settings['lanczos_steps']
       products = min(steps, operator.size) * (1 + settings['probes'])

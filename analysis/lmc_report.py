@@ -41,6 +41,7 @@ import re
 import numpy as np
 
 from lottery_ticket import command_line
+from lottery_ticket.analysis import instability
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import tables
@@ -99,9 +100,6 @@ def _mean(values):
 def instabilities(experiment_dir, network, rewind):
   """{level: [instability of each trial]} of one tree, from the
   instability.json files of its instability lines (the entry of k)."""
-  # instability trains networks (TensorFlow): imported only here, so the
-  # report's --help and its other sections never load it.
-  from lottery_ticket.analysis import instability  # pylint: disable=g-import-not-at-top
   base = paper_recipes.lmc_instability_dir(experiment_dir, network, rewind)
   out = {}
   for _, trial_dir in _subdirectories(base):
@@ -141,20 +139,19 @@ def lmc_rows(experiment_dir, include_unfinished=False, trees=None):
     unstable = instabilities(experiment_dir, network, rewind)
     for level in sorted({l for name, l in by_name if name == IMP}):
       imp = by_name[(IMP, level)]
-
-      def accuracy(name, level=level):
-        return _mean([r['final_test_accuracy']
-                      for r in by_name.get((name, level), [])])
       # Level 0 prunes nothing: shuffling its mask leaves IMP's network.
       control = (IMP if level == 0 and (RANDOM_PRUNING, 0) not in by_name
                  else RANDOM_PRUNING)
+      accuracy = {name: _mean([r['final_test_accuracy']
+                               for r in by_name.get((name, level), [])])
+                  for name in (IMP, control, REINIT)}
       barrier = _mean(unstable.get(level, []))
       rows.append({
           'network': network, 'rewind_iteration': rewind, 'level': level,
           'percent_remaining': _mean([r['percent_remaining'] for r in imp]),
-          'imp_accuracy': accuracy(IMP),
-          'random_pruning_accuracy': accuracy(control),
-          'reinit_accuracy': accuracy(REINIT),
+          'imp_accuracy': accuracy[IMP],
+          'random_pruning_accuracy': accuracy[control],
+          'reinit_accuracy': accuracy[REINIT],
           'instability_points': 100.0 * barrier,
           'stable': (None if math.isnan(barrier)
                      else bool(barrier < STABLE_BELOW)),
@@ -172,6 +169,7 @@ def to_csv(rows):
 
 
 def _cell(value, digits=4):
+  """A cell of the page's table: floats to `digits` places, '-' for none."""
   if value is None or (isinstance(value, float) and math.isnan(value)):
     return '-'
   if isinstance(value, bool):
@@ -225,11 +223,10 @@ def plot(rows, path):
     for axis in row_axes:
       plot_style.percent_axis(axis, ticks)
       axis.legend(fontsize=7)
-    row_axes[0].set_ylabel('final test accuracy')
-    row_axes[0].set_title('{}: IMP rewound to k and its controls'.format(
-        network))
-    row_axes[1].set_ylabel('instability: test-error barrier (pp)')
-    row_axes[1].set_title('{}: instability from iteration k'.format(network))
+    row_axes[0].set(ylabel='final test accuracy', title='{}: IMP rewound to '
+                    'k and its controls'.format(network))
+    row_axes[1].set(ylabel='instability: test-error barrier (pp)',
+                    title='{}: instability from iteration k'.format(network))
   return plot_style.save(figure, path, 'Linear mode connectivity and the '
                          'lottery ticket hypothesis (Frankle et al. 2020)')
 

@@ -108,48 +108,40 @@ def report(experiment_dir, output_dir=None, levels=None, interpolate=True,
   return path
 
 
-def interpolation_pairs(rows):
-  """(sparsity, trial, {start method: run_dir}, prune run_dir) of each
-  sparsity and trial that has a prune run and a lottery or scratch run."""
-  by_key = {}
-  for row in rows:
-    if row['kind'] != run_discovery.SPARSE:
-      continue
-    method = row['name'].split(' (')[0]
-    by_key.setdefault((row['key'], row['trial']), {})[method] = row['run_dir']
-  out = []
-  for (sparsity, trial), methods in sorted(by_key.items(),
-                                           key=lambda i: (i[0][0], str(i[0][1]))):
-    starts = {m: methods[m] for m in INTERPOLATION_STARTS if m in methods}
-    if INTERPOLATION_END in methods and starts:
-      out.append((sparsity, trial, starts, methods[INTERPOLATION_END]))
-  return out
-
-
 def interpolation_figures(rows, output_dir, split='train', quiet=False):
-  """The interpolation paths of a sparse sweep, computed where missing.
+  """The interpolation paths of a sparse sweep, computed where missing: of
+  each sparsity and trial that has a prune run and a lottery or scratch
+  run, from each of those to the prune run.
 
   Returns:
-    list of (title, png path, csv path).
+    list of (title, path of the png and csv without their extension).
   """
   # TensorFlow, imported only when a path is computed: `report --help` and
   # a report without paths start at once.
   from lottery_ticket.analysis import interpolation  # pylint: disable=g-import-not-at-top
+  by_key = {}
+  for row in rows:
+    if row['kind'] == run_discovery.SPARSE:
+      by_key.setdefault((row['key'], row['trial']), {})[
+          row['name'].split(' (')[0]] = row['run_dir']
   found = []
   directory = os.path.join(output_dir, INTERPOLATION_DIR)
-  for sparsity, trial, starts, end in interpolation_pairs(rows):
+  for (sparsity, trial), methods in sorted(
+      by_key.items(), key=lambda i: (i[0][0], str(i[0][1]))):
+    starts = {m: methods[m] for m in INTERPOLATION_STARTS if m in methods}
+    if INTERPOLATION_END not in methods or not starts:
+      continue
     name = 'sparsity{:g}-trial{}-to-prune'.format(sparsity, trial)
-    base = os.path.join(directory, name)
-    if not os.path.exists(base + '.png'):
+    if not os.path.exists(os.path.join(directory, name + '.png')):
       interpolation.interpolate(
-          [starts[m] for m in starts], end, directory, name=name,
-          labels=['{}->prune'.format(m) for m in starts], split=split,
-          quiet=True)
+          list(starts.values()), methods[INTERPOLATION_END], directory,
+          name=name, labels=['{}->prune'.format(m) for m in starts],
+          split=split, quiet=True)
       if not quiet:
         print('interpolated {}'.format(name))
     found.append(('Sparsity {:g}, trial {}: {} to prune ({} split)'.format(
-        sparsity, trial, ' and '.join(starts), split), base + '.png',
-                  base + '.csv'))
+        sparsity, trial, ' and '.join(starts), split),
+                  os.path.join(directory, name)))
   return found
 
 
@@ -172,9 +164,9 @@ def _page(experiment_dir, output_dir, groups, figures, paths_found, rows,
               'Loss and accuracy along (1 - a) * start + a * prune, start '
               "masked (Evci et al. 2020, Fig. 5); the numbers are in each "
               "figure's CSV.", '']
-    for title, png, csv_path in paths_found:
-      lines += ['### ' + title, '', '![{}]({})'.format(title, rel(png)), '',
-                '[numbers]({})'.format(rel(csv_path)), '']
+    for title, base in paths_found:
+      lines += ['### ' + title, '', '![{}]({}.png)'.format(title, rel(base)),
+                '', '[numbers]({}.csv)'.format(rel(base)), '']
   return '\n'.join(lines + sections + configuration_section(
       [row['info'] for row in rows])) + '\n'
 

@@ -30,6 +30,10 @@ FACTS = ('network', 'dataset', 'training_len', 'method', 'ablation',
          'collapsed', 'unreached_outputs')
 RUN_COLUMNS = (IDENTITY + ('trial',) + run_summary.METRICS +
                ('early_stop_split',) + FACTS + ('finished', 'run_dir'))
+# The aggregated table's: every stat of every metric.
+GROUP_COLUMNS = (IDENTITY + ('trials',) + tuple(
+    '{}_{}'.format(metric, stat) for metric in run_summary.METRICS
+    for stat in STATS) + ('collapsed', 'unreached_outputs'))
 
 # Mark a group in which some trial's mask collapsed a layer, or left some
 # output unreached by any input; each mark is numbered and explained below
@@ -123,8 +127,13 @@ def aggregate(members, metrics):
                          if m.get('unreached_outputs')}}
   for metric in metrics:
     values = np.array([m[metric] for m in members], dtype=np.float64)
+    values = values[np.isfinite(values)]
+    stats = dict.fromkeys(STATS, math.nan) if not values.size else {
+        'mean': float(np.mean(values)),
+        'std': float(np.std(values, ddof=1)) if values.size > 1 else 0.0,
+        'min': float(np.min(values)), 'max': float(np.max(values))}
     group.update({'{}_{}'.format(metric, stat): value
-                  for stat, value in _stats(values).items()})
+                  for stat, value in stats.items()})
   return group
 
 
@@ -132,23 +141,6 @@ def _group_order(item):
   """Kinds apart, winning tickets first, then names; keys in order."""
   (kind, name, key), _ = item
   return (kind, name != WINNING, name, -1 if key is None else key)
-
-
-def _stats(values):
-  values = values[np.isfinite(values)]
-  if not values.size:
-    return {stat: math.nan for stat in STATS}
-  return {'mean': float(np.mean(values)),
-          'std': float(np.std(values, ddof=1)) if values.size > 1 else 0.0,
-          'min': float(np.min(values)), 'max': float(np.max(values))}
-
-
-def group_columns():
-  """Column order of the aggregated table."""
-  columns = list(IDENTITY) + ['trials']
-  for metric in run_summary.METRICS:
-    columns += ['{}_{}'.format(metric, stat) for stat in STATS]
-  return columns + ['collapsed', 'unreached_outputs']
 
 
 def collapse_note(group):
@@ -192,6 +184,14 @@ def to_csv(rows, columns):
   """CSV text of `rows` with the given columns (None and NaN left empty)."""
   return tables.csv_text(columns, ([_csv_cell(row.get(c)) for c in columns]
                                    for row in rows))
+
+
+def groups_csv(groups, columns):
+  """CSV text of aggregated rows, their collapsed trials and unreached
+  outputs written as their notes."""
+  return to_csv([dict(g, collapsed=collapse_note(g),
+                      unreached_outputs=unreached_note(g)) for g in groups],
+                columns)
 
 
 def _csv_cell(value):
@@ -247,8 +247,7 @@ def write_tables(rows, groups, output_dir):
              'summary_csv': os.path.join(output_dir, 'summary.csv'),
              'summary_md': os.path.join(output_dir, 'summary.md')}
   save_restore.write_text(written['runs_csv'], to_csv(rows, RUN_COLUMNS))
-  save_restore.write_text(written['summary_csv'], to_csv(
-      [dict(g, collapsed=collapse_note(g), unreached_outputs=unreached_note(g))
-       for g in groups], group_columns()))
+  save_restore.write_text(written['summary_csv'],
+                          groups_csv(groups, GROUP_COLUMNS))
   save_restore.write_text(written['summary_md'], to_markdown(groups))
   return written

@@ -72,19 +72,15 @@ def summarize(run_info):
   metrics = read_metrics(run_info.run_dir)
   iteration, accuracy, split = early_stopping(metrics)
   return {
-      'kind': run_info.kind,
-      'name': run_info.name,
-      'key': run_info.key,
-      'trial': run_info.trial,
+      'kind': run_info.kind, 'name': run_info.name, 'key': run_info.key,
+      'trial': run_info.trial, 'finished': run_info.finished,
+      'run_dir': run_info.run_dir,
       'percent_remaining': runs.percent_remaining(run_info.run_dir,
                                                  run_info.config),
-      'early_stop_iteration': iteration,
-      'early_stop_test_accuracy': accuracy,
+      'early_stop_iteration': iteration, 'early_stop_test_accuracy': accuracy,
+      'early_stop_split': split,
       'final_test_accuracy': last_value(metrics, 'test'),
       'final_train_accuracy': last_value(metrics, 'train'),
-      'early_stop_split': split,
-      'finished': run_info.finished,
-      'run_dir': run_info.run_dir,
   }
 
 
