@@ -168,8 +168,7 @@ def _float32(weights):
 def _label(path, run_dir):
   if run_dir is None:
     return os.path.basename(os.path.normpath(path))
-  relative = os.path.relpath(os.path.abspath(path), run_dir)
-  return relative.replace(os.sep, '-')
+  return os.path.relpath(os.path.abspath(path), run_dir).replace(os.sep, '-')
 
 
 def _complete_masks(weights, masks, source):

@@ -129,11 +129,6 @@ class Figure(object):
   note: str = ''
   settings: Tuple[Tuple[str, object], ...] = ()
 
-  @property
-  def training_len(self):
-    """The paper's training length for this network (None if unknown)."""
-    return dict(self.paper.training_lens).get(self.network)
-
   def label(self):
     """The method with the settings it needs ('same_init, retrain=...')."""
     return ', '.join([self.method] + ['{}={}'.format(k, v)
@@ -352,15 +347,13 @@ def _candidates(groups, network, method, settings=(), name=None):
 
 
 def _nearest(candidates, percent):
-  """The candidate nearest `percent` remaining, within MATCH_TOLERANCE."""
-  best, distance = None, math.log(MATCH_TOLERANCE)
-  for group in candidates:
-    q = group['percent_remaining']
-    if q > 0 and math.isfinite(q):
-      gap = abs(math.log(q / percent))
-      if gap <= distance:
-        best, distance = group, gap
-  return best
+  """The candidate nearest `percent` remaining (by their ratio), within
+  MATCH_TOLERANCE; the last of equally near ones."""
+  near = [(abs(math.log(g['percent_remaining'] / percent)), g)
+          for g in candidates if 0 < g['percent_remaining'] < math.inf]
+  return min(reversed([(gap, g) for gap, g in near
+                       if gap <= math.log(MATCH_TOLERANCE)]),
+             key=lambda item: item[0], default=(None, None))[1]
 
 
 def scaled(figure, groups):
@@ -368,11 +361,10 @@ def scaled(figure, groups):
   does, or when the notes do not record the paper's)."""
   lens = sorted({l for g in groups for l in g['training_lens']})
   datasets = sorted({d for g in groups for d in g['datasets']})
+  paper_len = dict(figure.paper.training_lens).get(figure.network)
   reasons = []
-  if figure.training_len and any(
-      not _same_length(length, figure.training_len) for length in lens):
-    reasons.append('training_len {} vs {}'.format(','.join(lens),
-                                                  figure.training_len))
+  if paper_len and any(not _same_length(l, paper_len) for l in lens):
+    reasons.append('training_len {} vs {}'.format(','.join(lens), paper_len))
   if any(d != figure.dataset for d in datasets):
     reasons.append('dataset {} vs {}'.format(','.join(datasets),
                                              figure.dataset))

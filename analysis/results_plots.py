@@ -159,8 +159,7 @@ def plot_sparse_training(rows, groups, path):
   methods = sorted({g['name'] for g in sparse if g['key']})
   figure, axes = plot_style.new_figure(2, len(sparsities), width=5.0,
                                        height=3.6, sharex='col')
-  grad_keys = set()
-  legend = {}
+  grad_keys, legend = set(), {}
   for column, sparsity in enumerate(sparsities):
     accuracy_axis, grad_axis = axes[0][column], axes[1][column]
     drawn = [(m, sparsity, plot_style.color(i), plot_style.line_style(i))
@@ -192,11 +191,11 @@ def plot_sparse_training(rows, groups, path):
   # One legend for every panel, beside them: methods share their colours.
   figure.legend(list(legend.values()), list(legend), loc='center left',
                 bbox_to_anchor=(1.0, 0.5), fontsize=9, title='method')
-  title = 'Sparse training: test accuracy and gradient norm per method'
-  note = 'mean over trials, shaded from min to max'
-  if grad_keys:
-    note += '; gradient norm: {}'.format(', '.join(sorted(grad_keys)))
-  return plot_style.save(figure, path, '{}\n({})'.format(title, note))
+  return plot_style.save(
+      figure, path, 'Sparse training: test accuracy and gradient norm per '
+      'method\n(mean over trials, shaded from min to max{})'.format(
+          '; gradient norm: ' + ', '.join(sorted(grad_keys)) if grad_keys
+          else ''))
 
 
 def _gradient_axis(axis, values):

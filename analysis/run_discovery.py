@@ -107,17 +107,16 @@ def describe(run_dir):
   finished = os.path.exists(paths.done_marker(run_dir))
   if finished:
     integrity.verify_finished(run_dir)
-  experiment = config.get('experiment')
   details = config_lib.details(config)
   settings = _settings(path, config)
   level = _int_or_none(parts[-2])
-  if experiment == 'lottery':
+  if config.get('experiment') == 'lottery':
     kind, name, key = LOTTERY, details.get('experiment_name') or parts[-1], int(
         details.get('level', level or 0))
-  elif experiment == 'sparse_train':
+  elif config.get('experiment') == 'sparse_train':
     kind, name = SPARSE, str(settings.get('method') or parts[-1])
     key = float(settings.get('sparsity') or 0.0)
-  elif experiment == 'reinitialize' and 'level' in details:
+  elif config.get('experiment') == 'reinitialize' and 'level' in details:
     kind, name, key = LOTTERY, str(details.get('mode') or parts[-1]), int(
         details['level'])
   elif level is not None:
@@ -170,8 +169,7 @@ def distinguish(runs):
       for run in members:
         run.name = '{} ({})'.format(run.name, ', '.join(
             '{}={}'.format(k, _plain(run.settings.get(k))) for k in varying))
-  warnings = []
-  seen = {}
+  warnings, seen = [], {}
   for run in runs:
     other = seen.setdefault((run.group, run.trial), run.run_dir)
     if other != run.run_dir:

@@ -10,6 +10,7 @@ agree on them.
 import math
 
 from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import config as config_lib
 
 # How the papers name the networks this library trains.
 LENET_300_100 = 'lenet_300_100'
@@ -27,15 +28,12 @@ def settings(info):
     the values config.json records, lists as tuples; the discovery's own
     settings when the file holds a setting this version does not know.
   """
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   try:
     flat = config_lib.flatten(info.config, paths.config(info.run_dir))[0]
   except ValueError:
     flat = {}
-  out = dict(info.settings)
-  out.update({k: tuple(v) if isinstance(v, list) else v
-              for k, v in flat.items() if v is not None})
-  return out
+  return dict(info.settings, **{k: tuple(v) if isinstance(v, list) else v
+                                for k, v in flat.items() if v is not None})
 
 
 def network(values):
@@ -70,7 +68,6 @@ def _connectivity(config, name):
   """What connectivity.check recorded under `name`: the lottery experiment
   records it in a level's details, sparse training in the details of its
   starting point."""
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   details = config_lib.details(config)
   start = details.get('start') if isinstance(details.get('start'), dict) else {}
   return details.get(name) or start.get(name)

@@ -53,8 +53,8 @@ class WeightEvaluator(session_lib.SessionOwner):
       with tf.name_scope('eval_' + split):
         self._metrics = evaluation.split_metrics(model, images, targets, size,
                                                  EVAL_CHUNK_SIZE)
-      variables = dict(model.kernels)
-      variables.update({n + '_bias': b for n, b in model.biases.items()})
+      variables = dict(model.kernels, **{n + '_bias': b
+                                         for n, b in model.biases.items()})
       self._feeds = {k: tf.placeholder(tf.float32, v.shape)
                      for k, v in variables.items()}
       self._load = tf.group(*[v.assign(self._feeds[k])
