@@ -162,13 +162,12 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
 
 
 def to_csv(results):
-  """CSV text: one row per k."""
+  """CSV text: one row per k (csv writes a float as its repr)."""
   return tables.csv_text(
       ['rewind_iteration', 'instability', 'loss_barrier', 'error_copy1',
        'error_copy2', 'max_error'],
-      ([r['rewind']] + [repr(v) for v in (r['instability'], r['loss_barrier'],
-                                          *r['end_errors'], r['max_error'])]
-       for r in results))
+      ([r['rewind'], r['instability'], r['loss_barrier'], *r['end_errors'],
+        r['max_error']] for r in results))
 
 
 def instability(run_dir, output_dir, rewind_iterations=(0,), split='test',

@@ -134,10 +134,10 @@ def curve(start, end, split='train', mask='start', alphas=None):
 
 
 def curves_to_csv(curves):
-  """CSV text: label,alpha,loss,accuracy for every point of every curve."""
+  """CSV text: label,alpha,loss,accuracy for every point of every curve
+  (csv writes a float as its repr)."""
   return tables.csv_text(['label', 'alpha', 'loss', 'accuracy'], (
-      [item.get('label', '')] + [repr(v) for v in point]
-      for item in curves
+      [item.get('label', ''), *point] for item in curves
       for point in zip(item['alpha'], item['loss'], item['accuracy'])))
 
 

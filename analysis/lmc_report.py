@@ -162,10 +162,10 @@ def lmc_rows(experiment_dir, include_unfinished=False, trees=None):
 
 
 def to_csv(rows):
-  return tables.csv_text(COLUMNS, ([
-      '' if row[c] is None else (
-          repr(row[c]) if isinstance(row[c], float) else row[c])
-      for c in COLUMNS] for row in rows))
+  """CSV text of the rows (None left empty; csv writes a float as its
+  repr)."""
+  return tables.csv_text(COLUMNS, (['' if row[c] is None else row[c]
+                                    for c in COLUMNS] for row in rows))
 
 
 def _cell(value, digits=4):

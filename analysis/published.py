@@ -476,12 +476,10 @@ def paper_lines(paper, matched=(), unmatched=None):
   mine = [m for m in matched if m['figure'].paper == paper]
   rest = [f for f in (FIGURES if unmatched is None else unmatched)
           if f.paper == paper]
-  sources = []
+  sources = {}  # source -> its number, in the order they are cited
 
   def cite(source):
-    if source not in sources:
-      sources.append(source)
-    return '[{}]'.format(sources.index(source) + 1)
+    return '[{}]'.format(sources.setdefault(source, len(sources) + 1))
 
   lines = ['### {}, {}{}'.format(paper.name, paper.title,
                                  ', figures from ' + paper.version
@@ -514,9 +512,8 @@ def paper_lines(paper, matched=(), unmatched=None):
   if missing:
     lines += ['Not found: ' + '; '.join(missing) + '.', '']
   if sources:
-    lines += ['Sources: ' + '; '.join('[{}] {}'.format(i + 1, s.describe())
-                                      for i, s in enumerate(sources)) + '.',
-              '']
+    lines += ['Sources: ' + '; '.join('[{}] {}'.format(n, s.describe())
+                                      for s, n in sources.items()) + '.', '']
   return lines
 
 
