@@ -270,6 +270,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
   choices.check('spectrum', spectrum, SPECTRA + ('both',))
   from lottery_ticket.analysis import network_source  # pylint: disable=g-import-not-at-top
   network = network_source.load(source, masks=masks, config=config)
+  directory = network.results_dir('hessian')
   spectra = ('sparse', 'dense') if spectrum == 'both' else (spectrum,)
   results = {}
   for name in spectra:
@@ -285,7 +286,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
       settings['definition'] = 'masked'  # not the full Hessian of old files
     if masks is not None:
       settings['masks'] = masks if isinstance(masks, str) else 'given as a dict'
-    path = os.path.join(network.results_dir('hessian'), '{}-{}-{}.json'.format(
+    path = os.path.join(directory, '{}-{}-{}.json'.format(
         network.label, name, resolved))
     reused = os.path.exists(path) and not overwrite
     if reused:
@@ -294,20 +295,19 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
       result = compute(network, name, resolved, settings, memory_limit,
                        block_size, quiet)
       save_restore.write_json(path, result)
-    result = present(result, top_k, sigma_fraction)
+    results[name] = present(result, top_k, sigma_fraction)
     result['path'] = path
-    results[name] = result
     if not quiet:
       print(summary_line(result, reused))
   if plot:
     from lottery_ticket.analysis import spectrum_plots  # pylint: disable=g-import-not-at-top
-    stored = [present(save_restore.read_json(p), top_k, sigma_fraction)
-              for p in sorted(glob.glob(os.path.join(
-                  network.results_dir('hessian'),
-                  glob.escape(network.label) + '-*.json')))]
-    stored = [r for r in stored if r.get('label') == network.label]
+    # Every spectrum stored of this source, this call's and earlier ones.
+    stored = [present(r, top_k, sigma_fraction) for r in map(
+        save_restore.read_json, sorted(glob.glob(os.path.join(
+            directory, glob.escape(network.label) + '-*.json'))))
+              if r.get('label') == network.label]
     drawn = spectrum_plots.plot_spectra(stored, os.path.join(
-        network.results_dir('hessian'), network.label + '-spectrum.png'))
+        directory, network.label + '-spectrum.png'))
     for result in results.values():
       result['plot'] = drawn
     if not quiet:

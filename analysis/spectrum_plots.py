@@ -46,7 +46,6 @@ def plot_spectra(results, path):
   shown = np.concatenate([np.asarray(r['eigenvalues'] if r['method'] == 'exact'
                                      else r['top_eigenvalues'], np.float64)
                           for r in results])
-  largest = float(np.abs(shown).max())
   lowest, highest = float(shown.min()), float(shown.max())
   peak = max(max(r['density']) for r in results)
   floor = max(peak * _DENSITY_RANGE, 1e-300)
@@ -63,13 +62,12 @@ def plot_spectra(results, path):
                          marker='o', markersize=4, markerfacecolor='white',
                          linestyle='none', capsize=2,
                          label=_label(result) + ', top {}'.format(values.size))
-    grid = np.asarray(result['density_grid'])
-    density = np.asarray(result['density'])
-    density_axis.plot(grid, np.maximum(density, floor), color=color,
+    density_axis.plot(result['density_grid'],
+                      np.maximum(result['density'], floor), color=color,
                       linewidth=1.5 if result['method'] == 'exact' else 1.2,
                       linestyle=_STYLES.get(result['method'], '-'),
                       label=_label(result))
-  threshold = max(largest * 1e-3, 1e-12)
+  threshold = max(float(np.abs(shown).max()) * 1e-3, 1e-12)
   rank_axis.set_yscale('symlog', linthresh=threshold, linscale=1.5)
   rank_axis.axhline(0.0, color='0.5', linewidth=0.8)
   # Room around the extreme points; no empty negative half.
