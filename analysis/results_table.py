@@ -58,7 +58,7 @@ _TITLES = {
 
 def run_rows(experiment_dir, include_unfinished=False):
   """One summary dict per run (see run_summary.summarize) with its FACTS,
-  'settings' (every setting value, run_facts.settings) and 'info' (its
+  'settings' (every setting value, RunInfo.values) and 'info' (its
   run_discovery.RunInfo), sorted by group.
 
   Raises:
@@ -76,7 +76,7 @@ def run_rows(experiment_dir, include_unfinished=False):
 def _facts(info):
   """FACTS of a run (method and ablation only for sparse training), and
   its settings."""
-  values = run_facts.settings(info)
+  values = info.values
   sparse = info.kind == run_discovery.SPARSE
   return {'network': run_facts.network(values),
           'dataset': values.get('dataset'),

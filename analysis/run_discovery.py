@@ -58,6 +58,9 @@ class RunInfo(object):
     settings: its identity settings, as flat name -> value, but those that
       differ between the trials of one setting (seed, order seed, the run a
       mask comes from) and those already in name and key.
+    values: every setting value config.json records (lists as tuples) over
+      `settings`; those alone when the file holds a setting this version
+      does not know.
   """
   run_dir: str
   kind: str
@@ -67,6 +70,7 @@ class RunInfo(object):
   finished: bool
   config: dict
   settings: dict = dataclasses.field(default_factory=dict)
+  values: dict = dataclasses.field(default_factory=dict)
 
   @property
   def group(self):
@@ -108,7 +112,8 @@ def describe(run_dir):
   if finished:
     integrity.verify_finished(run_dir)
   details = config_lib.details(config)
-  settings = _settings(path, config)
+  settings, recorded = _settings(path, config)
+  grouping = {k: v for k, v in settings.items() if k not in _NOT_GROUPING}
   level = _int_or_none(parts[-2])
   if config.get('experiment') == 'lottery':
     kind, name, key = LOTTERY, details.get('experiment_name') or parts[-1], int(
@@ -127,9 +132,9 @@ def describe(run_dir):
     kind, name, key = TRAIN, parts[-1], None
   return RunInfo(run_dir=run_dir, kind=kind, name=name, key=key,
                  trial=_trial(parts, settings), finished=finished,
-                 config=config,
-                 settings={k: v for k, v in settings.items()
-                           if k not in _NOT_GROUPING})
+                 config=config, settings=grouping, values=dict(grouping, **{
+                     k: tuple(v) if isinstance(v, list) else v
+                     for k, v in recorded.items() if v is not None}))
 
 
 # Settings that differ between trials of one setting, or are name and key.
@@ -137,18 +142,21 @@ _NOT_GROUPING = ('seed', 'train_order_seed', 'mask_from', 'method', 'sparsity')
 
 
 def _settings(path, saved):
-  """Flat identity settings of a config.json (resolved when it reads)."""
+  """(identity settings, every recorded value) of a config.json, flat:
+  the identity ones resolved when it reads, else as recorded; no values
+  when it holds a setting this version does not know."""
+  try:
+    recorded = config_lib.flatten(saved, path)[0]
+  except ValueError:
+    recorded = {}
   try:
     config = config_lib.read(path)
   except ValueError:
-    try:
-      return config_lib.flatten(saved, path)[0]
-    except ValueError:
-      return {}
+    return recorded, recorded
   identity = {s.name for c in config.concerns for s in c.settings
               if s.identity}
   return {k: tuple(v) if isinstance(v, list) else v
-          for k, v in config.values.items() if k in identity}
+          for k, v in config.values.items() if k in identity}, recorded
 
 
 def distinguish(runs):
