@@ -1,7 +1,5 @@
 """Figures of interpolation paths and of instability over the rewind point."""
 
-import numpy as np
-
 from lottery_ticket.analysis import plot_style
 
 
@@ -64,7 +62,8 @@ def plot_instability(results, path, title=None):
   """
   figure, axes = plot_style.new_figure(1, 2, width=5.6)
   path_axis, summary_axis = axes[0]
-  for index, result in enumerate(sorted(results, key=lambda r: r['rewind'])):
+  results = sorted(results, key=lambda r: r['rewind'])
+  for index, result in enumerate(results):
     _path(path_axis, result['curve'], 'error', index,
           'k = {} (instability {:.3f})'.format(result['rewind'],
                                                 result['instability']))
@@ -73,13 +72,11 @@ def plot_instability(results, path, title=None):
                 ylabel='{} error'.format(results[0]['curve']['split']),
                 title='Error between two copies trained from iteration k')
   path_axis.legend(fontsize=8)
-  rewinds = np.array([r['rewind'] for r in results])
-  order = np.argsort(rewinds)
-  values = np.array([r['instability'] for r in results])[order]
-  summary_axis.plot(rewinds[order], values, color=plot_style.color(0),
-                    marker='o', linewidth=1.6)
+  summary_axis.plot([r['rewind'] for r in results],
+                    [r['instability'] for r in results],
+                    color=plot_style.color(0), marker='o', linewidth=1.6)
   summary_axis.axhline(0.0, color='0.5', linewidth=0.8)
-  ticks = sorted(set(rewinds.tolist()))
+  ticks = sorted({r['rewind'] for r in results})
   positive = [k for k in ticks if k > 0]
   if len(positive) > 1 and positive[-1] / positive[0] > 50:
     # Rewind points spread over decades: a log axis that still shows k = 0.

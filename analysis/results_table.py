@@ -35,18 +35,6 @@ GROUP_COLUMNS = (IDENTITY + ('trials',) + tuple(
     '{}_{}'.format(metric, stat) for metric in run_summary.METRICS
     for stat in STATS) + ('collapsed', 'unreached_outputs'))
 
-# Mark a group in which some trial's mask collapsed a layer, or left some
-# output unreached by any input; each mark is numbered and explained below
-# its table.
-COLLAPSE_MARK = '†'
-UNREACHED_MARK = '‡'
-_MARK_TITLES = {
-    COLLAPSE_MARK: 'Layer collapse (the mask left these layers empty or cut '
-                   'off from the input):',
-    UNREACHED_MARK: 'Outputs no input reaches (the mask cut every path to '
-                    'these classes, so they are never predicted from the '
-                    'input):'}
-
 _TITLES = {
     'percent_remaining': '% weights remaining',
     'early_stop_iteration': 'early-stop iteration',
@@ -158,12 +146,22 @@ def unreached_note(group):
                                                         {}).items()))
 
 
+# Mark a group in which some trial's mask collapsed a layer, or left some
+# output unreached by any input; each mark is numbered and explained below
+# its table: (symbol, title of its notes, the note of a group).
+_MARKS = (('†', 'Layer collapse (the mask left these layers empty or cut off '
+                'from the input):', collapse_note),
+          ('‡', 'Outputs no input reaches (the mask cut every path to these '
+                'classes, so they are never predicted from the input):',
+           unreached_note))
+
+
 def mark(group, label, notes):
   """The numbered marks of a group (' †1 ‡2'), its notes added to `notes`
   (mark -> lines, as mark_notes prints them) under `label`."""
   text = ''
-  for symbol, note in ((COLLAPSE_MARK, collapse_note(group)),
-                       (UNREACHED_MARK, unreached_note(group))):
+  for symbol, _, note_of in _MARKS:
+    note = note_of(group)
     if note:
       lines = notes.setdefault(symbol, [])
       lines.append('- {}{} {}: {}'.format(symbol, len(lines) + 1, label, note))
@@ -174,9 +172,9 @@ def mark(group, label, notes):
 def mark_notes(notes):
   """Markdown lines explaining the marks `mark` gave out."""
   lines = []
-  for symbol in (COLLAPSE_MARK, UNREACHED_MARK):
+  for symbol, title, _ in _MARKS:
     if notes.get(symbol):
-      lines += ['', _MARK_TITLES[symbol], ''] + notes[symbol]
+      lines += ['', title, ''] + notes[symbol]
   return lines
 
 
