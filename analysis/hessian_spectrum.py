@@ -60,7 +60,8 @@ def coordinate_count(network, spectrum):
   from lottery_ticket.foundations import model_base  # pylint: disable=g-import-not-at-top
   return sum(int(np.count_nonzero(network.masks[name]))
              if spectrum == 'sparse' and not model_base.is_unmasked(name)
-             else int(np.size(value)) for name, value in network.weights.items())
+             else int(np.size(value))
+             for name, value in network.weights.items())
 
 
 def resolve_method(method, size, memory_limit=None):
@@ -160,18 +161,17 @@ def _with_pruned_zeros(result, pruned):
   sparse = result['num_coordinates']
   total = sparse + int(pruned)
   result['num_coordinates'] = total
-  if not pruned:
-    return result
-  if 'eigenvalues' in result:
+  if pruned and 'eigenvalues' in result:
     result['eigenvalues'] = np.sort(np.concatenate(
         [result['eigenvalues'], np.zeros(int(pruned))])).tolist()
-    return result
-  at = sum(1 for v in result['ritz_values'] if v > 0.0)
-  for key in ('ritz_values', 'ritz_bounds'):
-    result[key] = list(result[key][:at]) + [0.0] + list(result[key][at:])
-  result['slq_nodes'] = [list(n) + [0.0] for n in result['slq_nodes']]
-  result['slq_weights'] = [[w * sparse / total for w in weights] +
-                           [pruned / total] for weights in result['slq_weights']]
+  elif pruned:
+    at = sum(1 for v in result['ritz_values'] if v > 0.0)
+    for key in ('ritz_values', 'ritz_bounds'):
+      result[key] = list(result[key][:at]) + [0.0] + list(result[key][at:])
+    result['slq_nodes'] = [list(n) + [0.0] for n in result['slq_nodes']]
+    result['slq_weights'] = [[w * sparse / total for w in weights] +
+                             [pruned / total]
+                             for weights in result['slq_weights']]
   return result
 
 

@@ -56,9 +56,9 @@ def new_figure(rows=1, columns=1, width=6.4, height=4.2, **kwargs):
   Returns:
     (figure, 2-D array of axes).
   """
-  plt = pyplot()
-  figure, axes = plt.subplots(rows, columns, squeeze=False,
-                              figsize=(width * columns, height * rows), **kwargs)
+  figure, axes = pyplot().subplots(
+      rows, columns, squeeze=False, figsize=(width * columns, height * rows),
+      **kwargs)
   for axis in axes.flat:
     axis.grid(True, alpha=0.3, linewidth=0.6)
   return figure, axes

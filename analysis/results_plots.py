@@ -179,8 +179,9 @@ def plot_sparse_training(rows, groups, path):
         grad_keys.add(grad_key)
         _band(grad_axis, grad, color, method, style)
         grad_values.append(grad.mean[np.isfinite(grad.mean)])
-    accuracy_axis.set(ylabel='test accuracy', title='sparsity {:g} ({:g}% of '
-                      'weights remaining)'.format(sparsity, 100 * (1 - sparsity)))
+    accuracy_axis.set(ylabel='test accuracy',
+                      title='sparsity {:g} ({:g}% of weights remaining)'.format(
+                          sparsity, 100 * (1 - sparsity)))
     grad_axis.set_xlabel('training iteration')
     if grad_values:
       _gradient_axis(grad_axis, np.concatenate(grad_values))

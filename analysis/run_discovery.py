@@ -223,14 +223,11 @@ def find_runs(experiment_dir, include_unfinished=False):
 
 
 def _sort_key(run):
-  key = run.key if run.key is not None else -1
-  return (run.kind, run.name, key, _natural(run.trial), run.run_dir)
-
-
-def _natural(label):
-  """Sorts trial labels numerically when they are numbers."""
-  number = _int_or_none(label)
-  return (0, number, '') if number is not None else (1, 0, str(label))
+  """Groups in order, their trials numerically when they are numbers."""
+  number = _int_or_none(run.trial)
+  return (run.kind, run.name, -1 if run.key is None else run.key,
+          (0, number, '') if number is not None else (1, 0, str(run.trial)),
+          run.run_dir)
 
 
 def _trial(parts, settings):
