@@ -179,7 +179,7 @@ def configuration_section(runs):
   lines = ['## Configuration', '',
            'Settings every run shares (seeds differ by trial):', ''
           ] + tables.markdown(['setting', 'value'], (
-              [k, _shown(v)] for k, v in sorted(shared.items())))
+              [k, run_discovery.shown(v)] for k, v in sorted(shared.items())))
   own = {}
   for run in runs:
     differing = {k: v for k, v in run.settings.items() if k not in shared}
@@ -188,16 +188,11 @@ def configuration_section(runs):
   if rows:
     lines += ['', 'Settings that differ between groups:', ''
              ] + tables.markdown(['kind', 'name', 'settings'], (
-                 [kind, name, ', '.join('{}={}'.format(k, _shown(v))
-                                        for k, v in sorted(d.items()))]
+                 [kind, name, ', '.join(
+                     '{}={}'.format(k, run_discovery.shown(v))
+                     for k, v in sorted(d.items()))]
                  for kind, name, d in rows))
   return lines + ['']
-
-
-def _shown(value):
-  if isinstance(value, (list, tuple)):
-    return ','.join(str(v) for v in value)
-  return '' if value is None else str(value)
 
 
 # Its command line: flags from the signature, help from the docstring.

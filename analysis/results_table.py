@@ -210,16 +210,13 @@ def to_markdown(groups):
   lines = tables.markdown(
       ['kind', 'name', 'level', 'sparsity', 'trials'] +
       [_TITLES[m] for m in run_summary.METRICS],
-      ([g['kind'], g['name'] + mark(g, g['name'], notes), _plain(g['level']),
-        _plain(g['sparsity']), g['trials']] +
+      ([g['kind'], g['name'] + mark(g, g['name'], notes),
+        run_discovery.shown(g['level']), run_discovery.shown(g['sparsity']),
+        g['trials']] +
        [mean_std(g, metric) for metric in run_summary.METRICS]
        for g in groups),
       ['---'] * 5 + ['---:'] * len(run_summary.METRICS))
   return '\n'.join(lines + mark_notes(notes)) + '\n'
-
-
-def _plain(value):
-  return '' if value is None else str(value)
 
 
 def mean_std(group, metric):

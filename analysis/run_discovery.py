@@ -176,7 +176,8 @@ def distinguish(runs):
     if varying:
       for run in members:
         run.name = '{} ({})'.format(run.name, ', '.join(
-            '{}={}'.format(k, _plain(run.settings.get(k))) for k in varying))
+            '{}={}'.format(k, shown(run.settings.get(k), 'None'))
+            for k in varying))
   warnings, seen = [], {}
   for run in runs:
     other = seen.setdefault((run.group, run.trial), run.run_dir)
@@ -186,10 +187,12 @@ def distinguish(runs):
   return warnings
 
 
-def _plain(value):
+def shown(value, none=''):
+  """A setting's value as text: a list's items joined by commas, None as
+  `none`."""
   if isinstance(value, (list, tuple)):
     return ','.join(str(v) for v in value)
-  return value
+  return none if value is None else str(value)
 
 
 def find_runs(experiment_dir, include_unfinished=False):
