@@ -80,18 +80,6 @@ def resolve_method(method, size, memory_limit=None):
   return 'exact' if size <= AUTO_EXACT_MAX and fits else 'lanczos'
 
 
-def _compute_settings(method, split, num_examples, data_seed, lanczos_steps,
-                      probes, seed):
-  """The settings a stored result must share to be reused."""
-  settings = {'split': split, 'num_examples': (
-      ALL_EXAMPLES if num_examples in (None, ALL_EXAMPLES)
-      else int(num_examples)), 'data_seed': int(data_seed)}
-  if method == 'lanczos':
-    settings.update(lanczos_steps=int(lanczos_steps), probes=int(probes),
-                    seed=int(seed))
-  return settings
-
-
 def compute(network, spectrum, method, settings, memory_limit=None,
             block_size=hessian_exact.DEFAULT_BLOCK_SIZE, quiet=False):
   """Computes one spectrum (no caching).
@@ -100,7 +88,8 @@ def compute(network, spectrum, method, settings, memory_limit=None,
     network: a network_source.Network.
     spectrum: one of SPECTRA.
     method: 'exact' or 'lanczos' (resolved).
-    settings: from _compute_settings.
+    settings: what a stored result must share to be reused (see
+      hessian_spectrum).
     memory_limit: for the exact method.
     block_size: Hessian rows per block of products (exact method).
     quiet: show no progress bar nor estimate (they go to a terminal's
@@ -280,8 +269,13 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
       raise ValueError('the {} spectrum of {} has no coordinates'.format(
           name, network.source))
     resolved = resolve_method(method, size, memory_limit)
-    settings = _compute_settings(resolved, split, num_examples, data_seed,
-                                 lanczos_steps, probes, seed)
+    # The settings a stored result must share to be reused.
+    settings = {'split': split, 'num_examples': (
+        ALL_EXAMPLES if num_examples in (None, ALL_EXAMPLES)
+        else int(num_examples)), 'data_seed': int(data_seed)}
+    if resolved == 'lanczos':
+      settings.update(lanczos_steps=int(lanczos_steps), probes=int(probes),
+                      seed=int(seed))
     if name == 'dense':
       settings['definition'] = 'masked'  # not the full Hessian of old files
     if masks is not None:

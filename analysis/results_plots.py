@@ -184,7 +184,15 @@ def plot_sparse_training(rows, groups, path):
                           sparsity, 100 * (1 - sparsity)))
     grad_axis.set_xlabel('training iteration')
     if grad_values:
-      _gradient_axis(grad_axis, np.concatenate(grad_values))
+      # A log axis when the norms span decades, with plain-number labels.
+      from matplotlib import ticker  # pylint: disable=g-import-not-at-top
+      values = np.concatenate(grad_values)
+      positive = values[values > 0]
+      grad_axis.set_ylabel('gradient norm')
+      if positive.size and positive.max() / positive.min() > 30:
+        grad_axis.set(yscale='log', ylabel='gradient norm (log scale)')
+      grad_axis.yaxis.set_major_formatter(ticker.FormatStrFormatter('%g'))
+      grad_axis.yaxis.set_minor_formatter(ticker.NullFormatter())
     else:
       grad_axis.text(0.5, 0.5, 'no gradient norm recorded', ha='center',
                      va='center', transform=grad_axis.transAxes, color='0.4')
@@ -197,18 +205,6 @@ def plot_sparse_training(rows, groups, path):
       'method\n(mean over trials, shaded from min to max{})'.format(
           '; gradient norm: ' + ', '.join(sorted(grad_keys)) if grad_keys
           else ''))
-
-
-def _gradient_axis(axis, values):
-  """A log axis when the norms span decades, with plain-number labels."""
-  from matplotlib import ticker  # pylint: disable=g-import-not-at-top
-  axis.set_ylabel('gradient norm')
-  positive = values[values > 0]
-  if positive.size and positive.max() / positive.min() > 30:
-    axis.set_yscale('log')
-    axis.set_ylabel('gradient norm (log scale)')
-  axis.yaxis.set_major_formatter(ticker.FormatStrFormatter('%g'))
-  axis.yaxis.set_minor_formatter(ticker.NullFormatter())
 
 
 def plot_all(rows, groups, output_dir, levels=None):
