@@ -44,14 +44,11 @@ def series(metrics, split, key):
 
 def grad_norm_key(metrics):
   """The key of the gradient norm in a run's 'extra' records, or None."""
-  keys = set()
-  for record in metrics.get('extra') or []:
-    keys.update(k for k, v in record.items() if isinstance(v, (int, float)))
-  for key in GRAD_NORM_KEYS:
-    if key in keys:
-      return key
+  keys = {k for record in metrics.get('extra') or []
+          for k, v in record.items() if isinstance(v, (int, float))}
   loose = sorted(k for k in keys if 'grad' in k.lower() and 'norm' in k.lower())
-  return loose[0] if loose else None
+  return next((k for k in GRAD_NORM_KEYS if k in keys),
+              loose[0] if loose else None)
 
 
 def average(run_series):
@@ -77,8 +74,7 @@ def group_curve(run_dirs, split, key):
 
 def group_grad_norm(run_dirs):
   """(key, Curve) of the gradient norm over the trials, or (None, None)."""
-  found = []
-  chosen = None
+  found, chosen = [], None
   for run_dir in run_dirs:
     metrics = run_summary.read_metrics(run_dir)
     key = grad_norm_key(metrics)

@@ -82,18 +82,6 @@ def eigensolver_seconds(size):
   return best * (float(size) / probe) ** 3
 
 
-def estimate_message(size, row_seconds, solver_seconds):
-  """The notice of a long exact Hessian (None when it will be quick)."""
-  total = row_seconds + solver_seconds
-  if total <= LONG_SECONDS:
-    return None
-  return ('the exact Hessian of {:,} coordinates will take about {} ({} for '
-          'the rows, {} for the eigensolver); method=lanczos takes a fraction '
-          'of that'.format(size, progress.format_duration(total),
-                           progress.format_duration(row_seconds),
-                           progress.format_duration(solver_seconds)))
-
-
 def assemble(operator, block_size=DEFAULT_BLOCK_SIZE, memory_limit=None,
              quiet=False):
   """The full symmetric Hessian of a HessianOperator.
@@ -117,18 +105,23 @@ def assemble(operator, block_size=DEFAULT_BLOCK_SIZE, memory_limit=None,
   with progress.Bar(size, 'exact Hessian', unit='rows', quiet=quiet) as bar:
     for index, start in enumerate(starts):
       stop = min(size, start + block_size)
-      basis = np.zeros((stop - start, size), np.float32)
-      basis[np.arange(stop - start), np.arange(start, stop)] = 1.0
-      hessian[start:stop] = operator.matmat(basis)
+      # Rows start..stop of the identity: H times them is those rows of H.
+      hessian[start:stop] = operator.matmat(
+          np.eye(stop - start, size, start, np.float32))
       bar.update(stop - start)
       if index == 0:
         timed_from = (_clock(), stop)  # the first block also warms up
       elif index == TIMED_BLOCKS and index + 1 < len(starts):
-        per_row = (_clock() - timed_from[0]) / (stop - timed_from[1])
-        message = estimate_message(size, per_row * size,
-                                   eigensolver_seconds(size))
-        if message:
-          bar.note(message)
+        # Announce a long computation, with its estimate.
+        rows = (_clock() - timed_from[0]) / (stop - timed_from[1]) * size
+        solver = eigensolver_seconds(size)
+        if rows + solver > LONG_SECONDS:
+          bar.note('the exact Hessian of {:,} coordinates will take about {} '
+                   '({} for the rows, {} for the eigensolver); method=lanczos '
+                   'takes a fraction of that'.format(
+                       size, progress.format_duration(rows + solver),
+                       progress.format_duration(rows),
+                       progress.format_duration(solver)))
   # Symmetrise in place, without a second full-size temporary.
   for start in range(0, size, block_size):
     stop = min(size, start + block_size)

@@ -28,7 +28,7 @@ class HessianOperator(object):
     size: the number of coordinates.
   """
 
-  def __init__(self, sess, loss, variables, selections=None, feed_dict=None):
+  def __init__(self, sess, loss, variables, selections=None):
     """Builds the product graphs in sess.graph.
 
     Args:
@@ -36,31 +36,15 @@ class HessianOperator(object):
       loss: a scalar tensor.
       variables: list of variables (or tensors) to differentiate against.
       selections: optional list, one per variable, of None (every entry) or
-        an int array of flat indices of the entries that are coordinates.
-      feed_dict: optional feeds needed to evaluate `loss`.
-
-    Raises:
-      ValueError: if selections does not match variables or an index is out
-        of range.
+        an int array of flat indices (in range) of the entries that are
+        coordinates.
     """
     self._sess = sess
-    self._feed = dict(feed_dict or {})
     self._variables = list(variables)
-    selections = list(selections) if selections is not None else [None] * len(
-        self._variables)
-    if len(selections) != len(self._variables):
-      raise ValueError('{} selections for {} variables'.format(
-          len(selections), len(self._variables)))
     self._shapes = [v.shape.as_list() for v in self._variables]
-    self._selections = []
-    for variable, shape, chosen in zip(self._variables, self._shapes, selections):
-      full = int(np.prod(shape))
-      if chosen is not None:
-        chosen = np.asarray(chosen, np.int64).ravel()
-        if chosen.size and (chosen.min() < 0 or chosen.max() >= full):
-          raise ValueError('selection of {} is outside its {} entries'.format(
-              variable.name, full))
-      self._selections.append(chosen)
+    self._selections = [None if chosen is None else
+                        np.asarray(chosen, np.int64).ravel()
+                        for chosen in selections or [None] * len(variables)]
     self._counts = [int(np.prod(s)) if c is None else int(c.size)
                     for s, c in zip(self._shapes, self._selections)]
     self.size = int(sum(self._counts))
@@ -110,29 +94,23 @@ class HessianOperator(object):
 
   def loss(self):
     """The loss value."""
-    return float(self._sess.run(self._loss, self._feed))
+    return float(self._sess.run(self._loss))
 
   def gradient(self):
     """The gradient over the coordinates (float64)."""
-    return self._sess.run(self._gradient, self._feed).astype(np.float64)
+    return self._sess.run(self._gradient).astype(np.float64)
 
   def matvec(self, vector):
     """H @ vector for one vector of length `size`."""
-    feed = dict(self._feed)
-    feed[self._vector] = np.asarray(vector, np.float32)
-    return self._sess.run(self._product, feed).astype(np.float64)
+    return self._sess.run(self._product, {
+        self._vector: np.asarray(vector, np.float32)}).astype(np.float64)
 
   def matmat(self, vectors):
     """Rows H @ v for each row v of a [count, size] array."""
-    vectors = np.asarray(vectors, np.float32)
-    if vectors.ndim != 2 or vectors.shape[1] != self.size:
-      raise ValueError('expected vectors of shape [count, {}], got {}'.format(
-          self.size, list(vectors.shape)))
     if self._block is None:
       with self._sess.graph.as_default(), tf.name_scope('hessian_block'):
         self._block = tf.placeholder(tf.float32, [None, self.size], name='block')
         self._block_product = tf.map_fn(self._hvp, self._block,
                                         parallel_iterations=BLOCK_PARALLEL)
-    feed = dict(self._feed)
-    feed[self._block] = vectors
-    return self._sess.run(self._block_product, feed).astype(np.float64)
+    return self._sess.run(self._block_product, {
+        self._block: np.asarray(vectors, np.float32)}).astype(np.float64)

@@ -58,14 +58,10 @@ DENSITY_POINTS = 512
 def coordinate_count(network, spectrum):
   """Coordinates of a spectrum of a network (one of SPECTRA)."""
   from lottery_ticket.foundations import model_base  # pylint: disable=g-import-not-at-top
-  choices.check('spectrum', spectrum, SPECTRA)
-  count = 0
-  for name, value in network.weights.items():
-    if spectrum == 'sparse' and not model_base.is_unmasked(name):
-      count += int(np.count_nonzero(network.masks[name]))
-    else:
-      count += int(np.size(value))
-  return count
+  return sum(int(np.count_nonzero(network.masks[name]))
+             if spectrum == 'sparse' and not model_base.is_unmasked(name)
+             else int(np.size(value))
+             for name, value in network.weights.items())
 
 
 def resolve_method(method, size, memory_limit=None):
@@ -77,34 +73,11 @@ def resolve_method(method, size, memory_limit=None):
   choices.check('method', method, METHODS)
   if method == 'exact':
     hessian_exact.check_memory(size, memory_limit)
-    return 'exact'
-  if method == 'lanczos':
-    return 'lanczos'
+  if method != 'auto':
+    return method
   fits = (hessian_exact.required_bytes(size) <=
           memory.resolve_limit(memory_limit)[0])
   return 'exact' if size <= AUTO_EXACT_MAX and fits else 'lanczos'
-
-
-def result_path(network, spectrum, method):
-  return os.path.join(network.results_dir('hessian'), '{}-{}-{}.json'.format(
-      network.label, spectrum, method))
-
-
-def plot_path(network):
-  return os.path.join(network.results_dir('hessian'),
-                      '{}-spectrum.png'.format(network.label))
-
-
-def _compute_settings(method, split, num_examples, data_seed, lanczos_steps,
-                      probes, seed):
-  """The settings a stored result must share to be reused."""
-  settings = {'split': split, 'num_examples': (
-      ALL_EXAMPLES if num_examples in (None, ALL_EXAMPLES)
-      else int(num_examples)), 'data_seed': int(data_seed)}
-  if method == 'lanczos':
-    settings.update(lanczos_steps=int(lanczos_steps), probes=int(probes),
-                    seed=int(seed))
-  return settings
 
 
 def compute(network, spectrum, method, settings, memory_limit=None,
@@ -115,7 +88,8 @@ def compute(network, spectrum, method, settings, memory_limit=None,
     network: a network_source.Network.
     spectrum: one of SPECTRA.
     method: 'exact' or 'lanczos' (resolved).
-    settings: from _compute_settings.
+    settings: what a stored result must share to be reused (see
+      hessian_spectrum).
     memory_limit: for the exact method.
     block_size: Hessian rows per block of products (exact method).
     quiet: show no progress bar nor estimate (they go to a terminal's
@@ -125,13 +99,10 @@ def compute(network, spectrum, method, settings, memory_limit=None,
     the result dict (raw: eigenvalues or Ritz values and quadrature).
   """
   dataset = network.run_config.make_dataset()
-  count = settings['num_examples']
-  if count == ALL_EXAMPLES:
-    data = getattr(dataset, settings['split'], None)
-    count = data.num_examples if data is not None else 1
   from lottery_ticket.analysis import loss_on_batch  # pylint: disable=g-import-not-at-top
   images, labels = loss_on_batch.fixed_batch(
-      dataset, settings['split'], count, settings['data_seed'])
+      dataset, settings['split'], None if settings['num_examples'] ==
+      ALL_EXAMPLES else settings['num_examples'], settings['data_seed'])
   started = time.time()
   with loss_on_batch.LossOnBatch(network, images, labels, dataset.num_classes,
                                  _COMPUTED_OVER[spectrum]) as problem:
@@ -145,9 +116,8 @@ def compute(network, spectrum, method, settings, memory_limit=None,
         'gradient_norm': float(np.linalg.norm(operator.gradient())),
     }
     if method == 'exact':
-      values = hessian_exact.eigenvalues(operator, block_size, memory_limit,
-                                         quiet)
-      result['eigenvalues'] = values.tolist()
+      result['eigenvalues'] = hessian_exact.eigenvalues(
+          operator, block_size, memory_limit, quiet).tolist()
     else:
       steps = settings['lanczos_steps']
       products = min(steps, operator.size) * (1 + settings['probes'])
@@ -180,20 +150,17 @@ def _with_pruned_zeros(result, pruned):
   sparse = result['num_coordinates']
   total = sparse + int(pruned)
   result['num_coordinates'] = total
-  if not pruned:
-    return result
-  if 'eigenvalues' in result:
+  if pruned and 'eigenvalues' in result:
     result['eigenvalues'] = np.sort(np.concatenate(
         [result['eigenvalues'], np.zeros(int(pruned))])).tolist()
-    return result
-  values = list(result['ritz_values'])
-  at = sum(1 for v in values if v > 0.0)
-  result['ritz_values'] = values[:at] + [0.0] + values[at:]
-  result['ritz_bounds'] = (list(result['ritz_bounds'][:at]) + [0.0] +
-                           list(result['ritz_bounds'][at:]))
-  result['slq_nodes'] = [list(n) + [0.0] for n in result['slq_nodes']]
-  result['slq_weights'] = [[w * sparse / total for w in weights] +
-                           [pruned / total] for weights in result['slq_weights']]
+  elif pruned:
+    at = sum(1 for v in result['ritz_values'] if v > 0.0)
+    for key in ('ritz_values', 'ritz_bounds'):
+      result[key] = list(result[key][:at]) + [0.0] + list(result[key][at:])
+    result['slq_nodes'] = [list(n) + [0.0] for n in result['slq_nodes']]
+    result['slq_weights'] = [[w * sparse / total for w in weights] +
+                             [pruned / total]
+                             for weights in result['slq_weights']]
   return result
 
 
@@ -292,6 +259,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
   choices.check('spectrum', spectrum, SPECTRA + ('both',))
   from lottery_ticket.analysis import network_source  # pylint: disable=g-import-not-at-top
   network = network_source.load(source, masks=masks, config=config)
+  directory = network.results_dir('hessian')
   spectra = ('sparse', 'dense') if spectrum == 'both' else (spectrum,)
   results = {}
   for name in spectra:
@@ -301,13 +269,19 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
       raise ValueError('the {} spectrum of {} has no coordinates'.format(
           name, network.source))
     resolved = resolve_method(method, size, memory_limit)
-    settings = _compute_settings(resolved, split, num_examples, data_seed,
-                                 lanczos_steps, probes, seed)
+    # The settings a stored result must share to be reused.
+    settings = {'split': split, 'num_examples': (
+        ALL_EXAMPLES if num_examples in (None, ALL_EXAMPLES)
+        else int(num_examples)), 'data_seed': int(data_seed)}
+    if resolved == 'lanczos':
+      settings.update(lanczos_steps=int(lanczos_steps), probes=int(probes),
+                      seed=int(seed))
     if name == 'dense':
       settings['definition'] = 'masked'  # not the full Hessian of old files
     if masks is not None:
       settings['masks'] = masks if isinstance(masks, str) else 'given as a dict'
-    path = result_path(network, name, resolved)
+    path = os.path.join(directory, '{}-{}-{}.json'.format(
+        network.label, name, resolved))
     reused = os.path.exists(path) and not overwrite
     if reused:
       result = _reuse(path, settings)
@@ -315,19 +289,19 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
       result = compute(network, name, resolved, settings, memory_limit,
                        block_size, quiet)
       save_restore.write_json(path, result)
-    result = present(result, top_k, sigma_fraction)
+    results[name] = present(result, top_k, sigma_fraction)
     result['path'] = path
-    results[name] = result
     if not quiet:
       print(summary_line(result, reused))
   if plot:
     from lottery_ticket.analysis import spectrum_plots  # pylint: disable=g-import-not-at-top
-    stored = [present(save_restore.read_json(p), top_k, sigma_fraction)
-              for p in sorted(glob.glob(os.path.join(
-                  network.results_dir('hessian'),
-                  glob.escape(network.label) + '-*.json')))]
-    stored = [r for r in stored if r.get('label') == network.label]
-    drawn = spectrum_plots.plot_spectra(stored, plot_path(network))
+    # Every spectrum stored of this source, this call's and earlier ones.
+    stored = [present(r, top_k, sigma_fraction) for r in map(
+        save_restore.read_json, sorted(glob.glob(os.path.join(
+            directory, glob.escape(network.label) + '-*.json'))))
+              if r.get('label') == network.label]
+    drawn = spectrum_plots.plot_spectra(stored, os.path.join(
+        directory, network.label + '-spectrum.png'))
     for result in results.values():
       result['plot'] = drawn
     if not quiet:

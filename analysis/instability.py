@@ -35,16 +35,13 @@ from lottery_ticket.analysis import plot_style
 from lottery_ticket.analysis import tables
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.mnist_fc import config as config_lib
+from lottery_ticket.mnist_fc import settings
 
 # What instability() writes per run: the instability of every k.
 RESULTS_FILE = 'instability.json'
 
 COPIES = 2
-
-
-def copy_order_seed(order_seed, copy):
-  """The data-order seed of copy `copy` (never the run's own seed)."""
-  return int(order_seed) * 1000 + 1 + int(copy)
 
 
 def _as_ints(value):
@@ -57,39 +54,11 @@ def _as_ints(value):
         value)) from None
 
 
-def _load_run(run_dir, flags):
-  """(Config, masks or None, initial weights, total iterations, model
-  hyperparameters)."""
-  from lottery_ticket.analysis import network_model  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.analysis import network_source  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
-  from lottery_ticket.mnist_fc import settings  # pylint: disable=g-import-not-at-top
-  if not os.path.isfile(paths.config(run_dir)):
-    raise ValueError('No run at {} (config.json is missing)'.format(run_dir))
-  if not os.path.isdir(paths.initial(run_dir)):
-    raise ValueError('Run {} saved no initial weights ({} is missing)'.format(
-        run_dir, paths.initial(run_dir)))
-  # The copies train the run's network with its recipe (data, model and
-  # training settings); a sparse run's mask updates are not replayed: the
-  # copies keep the mask the run ended with.
-  config = config_lib.resolve(settings.BASE, flags, paths.config(run_dir),
-                              source='analysis.instability')
-  masks = (save_restore.restore_network(paths.masks(run_dir))
-           if os.path.isdir(paths.masks(run_dir)) else None)
-  initial = save_restore.restore_network(paths.initial(run_dir))
-  dataset = config.make_dataset()
-  total = config.total_steps(dataset)
-  network = network_source.load(run_dir)
-  return (config, masks, initial, total,
-          network_model.hyperparameters(network, dataset.num_classes))
-
-
 def _starts_at(run_dir, rewind):
   """Whether the run's initial weights are its weights at iteration `rewind`:
   a lottery level after 0 that rewinds its survivors to level 0's weights at
   k = rewind (mnist_fc/lottery_experiment.py saves those, masked, as the
   level's initial/ and trains it from iteration k)."""
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   saved = save_restore.read_json(paths.config(run_dir))
   lottery = saved.get('lottery') or {}
   return (int(config_lib.details(saved).get('level') or 0) > 0 and
@@ -132,9 +101,29 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
   Raises:
     ValueError: if k is not within the run's training length.
   """
+  # TensorFlow, imported only here: the command's --help needs none of it.
+  from lottery_ticket.analysis import network_model  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.analysis import network_source  # pylint: disable=g-import-not-at-top
   from lottery_ticket.mnist_fc import packed_runs  # pylint: disable=g-import-not-at-top
   from lottery_ticket.mnist_fc import train as train_lib  # pylint: disable=g-import-not-at-top
-  config, masks, initial, total, spec = _load_run(run_dir, dict(flags or {}))
+  if not os.path.isfile(paths.config(run_dir)):
+    raise ValueError('No run at {} (config.json is missing)'.format(run_dir))
+  if not os.path.isdir(paths.initial(run_dir)):
+    raise ValueError('Run {} saved no initial weights ({} is missing)'.format(
+        run_dir, paths.initial(run_dir)))
+  # The copies train the run's network with its recipe (data, model and
+  # training settings); a sparse run's mask updates are not replayed: the
+  # copies keep the mask the run ended with.
+  config = config_lib.resolve(settings.BASE, dict(flags or {}),
+                              paths.config(run_dir),
+                              source='analysis.instability')
+  masks = (save_restore.restore_network(paths.masks(run_dir))
+           if os.path.isdir(paths.masks(run_dir)) else None)
+  initial = save_restore.restore_network(paths.initial(run_dir))
+  dataset = config.make_dataset()
+  total = config.total_steps(dataset)
+  spec = network_model.hyperparameters(network_source.load(run_dir),
+                                       dataset.num_classes)
   rewind = int(rewind)
   if not 0 <= rewind < total:
     raise ValueError('rewind iteration {} is outside the run\'s training of {} '
@@ -145,9 +134,10 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
   # own data order, as one pack of two (each as it would alone).
   copies, members, dataset = [], [], None
   for copy in range(1, COPIES + 1):
+    # Each copy's data order is its own, never the run's.
     copy_config = config.replace(
         training_len='{}it'.format(total),
-        train_order_seed=copy_order_seed(config.data.train_order_seed, copy))
+        train_order_seed=int(config.data.train_order_seed) * 1000 + 1 + copy)
     copies.append(os.path.join(output_dir, 'k{}'.format(rewind),
                                'copy{}'.format(copy)))
     member, dataset = train_lib.run_spec(
@@ -157,7 +147,6 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
   packed_runs.execute(members, dataset, train_lib.EXPERIMENT,
                       'instability k={}'.format(rewind), total,
                       first_iteration=rewind, hyperparameters=spec)
-  from lottery_ticket.analysis import network_source  # pylint: disable=g-import-not-at-top
   curve = interpolation.curve(
       network_source.load(copies[0]), network_source.load(copies[1]), split,
       mask='start', alphas=interpolation.alpha_grid(0.0, 1.0, num_points))
@@ -173,13 +162,12 @@ def instability_at(run_dir, output_dir, rewind, split='test', num_points=21,
 
 
 def to_csv(results):
-  """CSV text: one row per k."""
+  """CSV text: one row per k (csv writes a float as its repr)."""
   return tables.csv_text(
       ['rewind_iteration', 'instability', 'loss_barrier', 'error_copy1',
        'error_copy2', 'max_error'],
-      ([r['rewind']] + [repr(v) for v in (r['instability'], r['loss_barrier'],
-                                          *r['end_errors'], r['max_error'])]
-       for r in results))
+      ([r['rewind'], r['instability'], r['loss_barrier'], *r['end_errors'],
+        r['max_error']] for r in results))
 
 
 def instability(run_dir, output_dir, rewind_iterations=(0,), split='test',

@@ -18,6 +18,7 @@ each gives a curve, and all are drawn in one figure. Writes <name>.json,
 <name>.csv and <name>.png into output_dir.
 """
 
+import math
 import os
 
 import numpy as np
@@ -25,6 +26,7 @@ import numpy as np
 from lottery_ticket import command_line
 from lottery_ticket.analysis import plot_style
 from lottery_ticket.analysis import tables
+from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 
@@ -76,17 +78,8 @@ def mask_choice(mask):
   Raises:
     ValueError: for any other choice.
   """
-  choice = 'none' if mask is None else str(mask).lower()
-  if choice not in MASKS:
-    raise ValueError('No such mask choice: {!r} (choose start, end or '
-                     'none)'.format(mask))
-  return choice
-
-
-def choose_mask(start, end, mask):
-  """The masks applied along the path: the start's, the end's or None."""
-  return {'start': start.masks, 'end': end.masks,
-          'none': None}[mask_choice(mask)]
+  return choices.check('mask choice',
+                       'none' if mask is None else str(mask).lower(), MASKS)
 
 
 def weights_at(start_weights, end_weights, alpha, masks=None):
@@ -122,7 +115,9 @@ def curve(start, end, split='train', mask='start', alphas=None):
     ValueError: for incompatible end points or a bad split or mask.
   """
   check_compatible(start, end)
-  masks = choose_mask(start, end, mask)
+  # The masks applied along the path: the start's, the end's or none.
+  masks = {'start': start.masks, 'end': end.masks,
+           'none': None}[mask_choice(mask)]
   alphas = alpha_grid() if alphas is None else np.asarray(alphas, np.float64)
   losses, accuracies = [], []
   from lottery_ticket.analysis import weight_evaluator  # pylint: disable=g-import-not-at-top
@@ -139,10 +134,10 @@ def curve(start, end, split='train', mask='start', alphas=None):
 
 
 def curves_to_csv(curves):
-  """CSV text: label,alpha,loss,accuracy for every point of every curve."""
+  """CSV text: label,alpha,loss,accuracy for every point of every curve
+  (csv writes a float as its repr)."""
   return tables.csv_text(['label', 'alpha', 'loss', 'accuracy'], (
-      [item.get('label', '')] + [repr(v) for v in point]
-      for item in curves
+      [item.get('label', ''), *point] for item in curves
       for point in zip(item['alpha'], item['loss'], item['accuracy'])))
 
 
@@ -208,18 +203,13 @@ def summary_line(item):
   alphas = np.asarray(item['alpha'])
   accuracy = np.asarray(item['accuracy'])
   inside = (alphas >= 0) & (alphas <= 1)
+  at = dict(zip(item['alpha'], item['accuracy']))
   return ('{}: {} accuracy {:.4f} at alpha=0, {:.4f} at alpha=1, lowest between '
           '{:.4f} (mask: {})'.format(
-              item['label'], item['split'], _at(item, 0.0), _at(item, 1.0),
-              float(accuracy[inside].min()) if inside.any() else float('nan'),
+              item['label'], item['split'], at.get(0.0, math.nan),
+              at.get(1.0, math.nan),
+              float(accuracy[inside].min()) if inside.any() else math.nan,
               item['mask']))
-
-
-def _at(item, alpha):
-  for a, value in zip(item['alpha'], item['accuracy']):
-    if a == alpha:
-      return value
-  return float('nan')
 
 
 def as_list(value):

@@ -1,7 +1,5 @@
 """Figures of interpolation paths and of instability over the rewind point."""
 
-import numpy as np
-
 from lottery_ticket.analysis import plot_style
 
 
@@ -36,8 +34,8 @@ def plot_interpolation(curves, path, end_label=None):
   split = curves[0]['split'] if curves else ''
   for axis, what in ((loss_axis, 'loss'), (accuracy_axis, 'accuracy')):
     _mark_ends(axis)
-    axis.set_xlabel('alpha (0: start network, 1: end network)')
-    axis.set_ylabel('{} {}'.format(split, what))
+    axis.set(xlabel='alpha (0: start network, 1: end network)',
+             ylabel='{} {}'.format(split, what))
     axis.legend(fontsize=8)
   if max((max(c['loss']) for c in curves), default=1) > 20 * max(
       (min(c['loss']) for c in curves), default=1):
@@ -64,32 +62,30 @@ def plot_instability(results, path, title=None):
   """
   figure, axes = plot_style.new_figure(1, 2, width=5.6)
   path_axis, summary_axis = axes[0]
-  for index, result in enumerate(sorted(results, key=lambda r: r['rewind'])):
+  results = sorted(results, key=lambda r: r['rewind'])
+  for index, result in enumerate(results):
     _path(path_axis, result['curve'], 'error', index,
           'k = {} (instability {:.3f})'.format(result['rewind'],
                                                 result['instability']))
   _mark_ends(path_axis)
-  path_axis.set_xlabel('alpha (0: first copy, 1: second copy)')
-  path_axis.set_ylabel('{} error'.format(results[0]['curve']['split']))
-  path_axis.set_title('Error between two copies trained from iteration k')
+  path_axis.set(xlabel='alpha (0: first copy, 1: second copy)',
+                ylabel='{} error'.format(results[0]['curve']['split']),
+                title='Error between two copies trained from iteration k')
   path_axis.legend(fontsize=8)
-  rewinds = np.array([r['rewind'] for r in results])
-  order = np.argsort(rewinds)
-  values = np.array([r['instability'] for r in results])[order]
-  summary_axis.plot(rewinds[order], values, color=plot_style.color(0),
-                    marker='o', linewidth=1.6)
+  summary_axis.plot([r['rewind'] for r in results],
+                    [r['instability'] for r in results],
+                    color=plot_style.color(0), marker='o', linewidth=1.6)
   summary_axis.axhline(0.0, color='0.5', linewidth=0.8)
-  ticks = sorted(set(rewinds.tolist()))
+  ticks = sorted({r['rewind'] for r in results})
   positive = [k for k in ticks if k > 0]
   if len(positive) > 1 and positive[-1] / positive[0] > 50:
     # Rewind points spread over decades: a log axis that still shows k = 0.
     summary_axis.set_xscale('symlog', linthresh=positive[0])
-  summary_axis.set_xticks(ticks)
-  summary_axis.set_xticklabels([str(k) for k in ticks])
+  summary_axis.set(xticks=ticks, xticklabels=[str(k) for k in ticks],
+                   xlabel='iteration k the copies start from',
+                   ylabel='instability (max error - mean end error)',
+                   title='Instability against k')
   summary_axis.minorticks_off()
   summary_axis.margins(x=0.08)
-  summary_axis.set_xlabel('iteration k the copies start from')
-  summary_axis.set_ylabel('instability (max error - mean end error)')
-  summary_axis.set_title('Instability against k')
   return plot_style.save(figure, path, title or
                          'Instability analysis (linear mode connectivity)')

@@ -31,10 +31,6 @@ class Tridiagonal(object):
   betas: np.ndarray
   residual: float
 
-  @property
-  def steps(self):
-    return self.alphas.size
-
   def ritz(self):
     """(Ritz values ascending, eigenvectors of the tridiagonal as columns)."""
     matrix = (np.diag(self.alphas) + np.diag(self.betas, 1) +
@@ -49,7 +45,8 @@ def tridiagonalize(matvec, size, steps, start=None, seed=0, on_step=None):
     matvec: callable(float64 [size]) -> float64 [size], a symmetric operator.
     size: the operator's dimension.
     steps: the number of iterations (at most `size`).
-    start: optional starting vector (default: a seeded Gaussian vector).
+    start: optional starting vector, non-zero, of length `size` (default: a
+      seeded Gaussian vector).
     seed: seed of the default starting vector.
     on_step: optional callable() called after each iteration (e.g. a
       progress bar's update: each iteration is one operator product).
@@ -59,7 +56,7 @@ def tridiagonalize(matvec, size, steps, start=None, seed=0, on_step=None):
     subspace was found (the Ritz values are then exact).
 
   Raises:
-    ValueError: if steps < 1 or the start vector is zero or the wrong size.
+    ValueError: if steps < 1.
   """
   size = int(size)
   steps = min(int(steps), size)
@@ -67,14 +64,9 @@ def tridiagonalize(matvec, size, steps, start=None, seed=0, on_step=None):
     raise ValueError('Lanczos needs at least one step, got {}'.format(steps))
   if start is None:
     start = np.random.default_rng(int(seed)).standard_normal(size)
-  start = np.asarray(start, np.float64)
-  if start.shape != (size,) or not np.any(start):
-    raise ValueError('the start vector must be a non-zero vector of length '
-                     '{}'.format(size))
   basis = np.zeros((steps, size), np.float64)
   basis[0] = start / np.linalg.norm(start)
   alphas, betas = [], []
-  residual = 0.0
   for step in range(steps):
     w = np.asarray(matvec(basis[step]), np.float64)
     if on_step is not None:
@@ -87,13 +79,13 @@ def tridiagonalize(matvec, size, steps, start=None, seed=0, on_step=None):
     for _ in range(2):  # twice is enough (Kahan: "twice is enough")
       w -= basis[:step + 1].T @ (basis[:step + 1] @ w)
     beta = float(np.linalg.norm(w))
-    residual = beta
     scale = max(abs(a) for a in alphas) or 1.0
     if step + 1 == steps or beta <= 1e-10 * scale:
       break
     betas.append(beta)
     basis[step + 1] = w / beta
-  return Tridiagonal(np.array(alphas), np.array(betas), residual)
+  # steps >= 1: the loop ran, and its last beta is the residual.
+  return Tridiagonal(np.array(alphas), np.array(betas), beta)
 
 
 def top_eigenvalues(matvec, size, k, steps=None, seed=0, on_step=None):
@@ -121,7 +113,7 @@ def top_eigenvalues(matvec, size, k, steps=None, seed=0, on_step=None):
   values, vectors = tri.ritz()
   order = np.argsort(values)[::-1][:k]
   bounds = np.abs(tri.residual * vectors[-1, order])
-  if tri.steps == size or tri.residual == 0.0:
+  if tri.alphas.size == size or tri.residual == 0.0:
     bounds = np.zeros_like(bounds)
   return values[order], bounds
 

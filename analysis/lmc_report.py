@@ -41,11 +41,11 @@ import re
 import numpy as np
 
 from lottery_ticket import command_line
+from lottery_ticket.analysis import instability
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import tables
 from lottery_ticket.argfiles import paper_recipes
-from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import constants
 
@@ -86,11 +86,9 @@ def _run_key(row):
   experiment named random_pruning, by its level."""
   if row['level'] is not None:
     return row['name'], int(row['level'])
-  saved = save_restore.read_json(paths.config(row['run_dir']))
-  sparse = saved.get('sparse') if isinstance(saved, dict) else None
-  if (isinstance(sparse, dict) and sparse.get('shuffle_mask') and
-      int(sparse.get('mask_level', -1)) >= 0):
-    return RANDOM_PRUNING, int(sparse['mask_level'])
+  settings = row['settings']
+  if settings.get('shuffle_mask') and settings.get('mask_level', -1) >= 0:
+    return RANDOM_PRUNING, int(settings['mask_level'])
   return None
 
 
@@ -102,9 +100,6 @@ def _mean(values):
 def instabilities(experiment_dir, network, rewind):
   """{level: [instability of each trial]} of one tree, from the
   instability.json files of its instability lines (the entry of k)."""
-  # instability trains networks (TensorFlow): imported only here, so the
-  # report's --help and its other sections never load it.
-  from lottery_ticket.analysis import instability  # pylint: disable=g-import-not-at-top
   base = paper_recipes.lmc_instability_dir(experiment_dir, network, rewind)
   out = {}
   for _, trial_dir in _subdirectories(base):
@@ -144,20 +139,19 @@ def lmc_rows(experiment_dir, include_unfinished=False, trees=None):
     unstable = instabilities(experiment_dir, network, rewind)
     for level in sorted({l for name, l in by_name if name == IMP}):
       imp = by_name[(IMP, level)]
-
-      def accuracy(name, level=level):
-        return _mean([r['final_test_accuracy']
-                      for r in by_name.get((name, level), [])])
       # Level 0 prunes nothing: shuffling its mask leaves IMP's network.
       control = (IMP if level == 0 and (RANDOM_PRUNING, 0) not in by_name
                  else RANDOM_PRUNING)
+      accuracy = {name: _mean([r['final_test_accuracy']
+                               for r in by_name.get((name, level), [])])
+                  for name in (IMP, control, REINIT)}
       barrier = _mean(unstable.get(level, []))
       rows.append({
           'network': network, 'rewind_iteration': rewind, 'level': level,
           'percent_remaining': _mean([r['percent_remaining'] for r in imp]),
-          'imp_accuracy': accuracy(IMP),
-          'random_pruning_accuracy': accuracy(control),
-          'reinit_accuracy': accuracy(REINIT),
+          'imp_accuracy': accuracy[IMP],
+          'random_pruning_accuracy': accuracy[control],
+          'reinit_accuracy': accuracy[REINIT],
           'instability_points': 100.0 * barrier,
           'stable': (None if math.isnan(barrier)
                      else bool(barrier < STABLE_BELOW)),
@@ -168,13 +162,14 @@ def lmc_rows(experiment_dir, include_unfinished=False, trees=None):
 
 
 def to_csv(rows):
-  return tables.csv_text(COLUMNS, ([
-      '' if row[c] is None else (
-          repr(row[c]) if isinstance(row[c], float) else row[c])
-      for c in COLUMNS] for row in rows))
+  """CSV text of the rows (None left empty; csv writes a float as its
+  repr)."""
+  return tables.csv_text(COLUMNS, (['' if row[c] is None else row[c]
+                                    for c in COLUMNS] for row in rows))
 
 
 def _cell(value, digits=4):
+  """A cell of the page's table: floats to `digits` places, '-' for none."""
   if value is None or (isinstance(value, float) and math.isnan(value)):
     return '-'
   if isinstance(value, bool):
@@ -186,16 +181,15 @@ def _cell(value, digits=4):
 
 def to_markdown(rows):
   """The table of the page: one line per network, k and level."""
-  lines = ['| network | k | level | % weights | IMP acc. | random pruning '
-           'acc. | reinit acc. | instability (pp) | stable | trials |',
-           '|---|---|---|---|---|---|---|---|---|---|']
-  for r in rows:
-    lines.append('| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |'.format(
-        r['network'], r['rewind_iteration'], r['level'],
+  return '\n'.join(tables.markdown(
+      ['network', 'k', 'level', '% weights', 'IMP acc.',
+       'random pruning acc.', 'reinit acc.', 'instability (pp)', 'stable',
+       'trials'],
+      ([r['network'], r['rewind_iteration'], r['level'],
         _cell(r['percent_remaining'], 1), _cell(r['imp_accuracy']),
         _cell(r['random_pruning_accuracy']), _cell(r['reinit_accuracy']),
-        _cell(r['instability_points'], 2), _cell(r['stable']), r['trials']))
-  return '\n'.join(lines)
+        _cell(r['instability_points'], 2), _cell(r['stable']), r['trials']]
+       for r in rows)))
 
 
 def plot(rows, path):
@@ -229,11 +223,10 @@ def plot(rows, path):
     for axis in row_axes:
       plot_style.percent_axis(axis, ticks)
       axis.legend(fontsize=7)
-    row_axes[0].set_ylabel('final test accuracy')
-    row_axes[0].set_title('{}: IMP rewound to k and its controls'.format(
-        network))
-    row_axes[1].set_ylabel('instability: test-error barrier (pp)')
-    row_axes[1].set_title('{}: instability from iteration k'.format(network))
+    row_axes[0].set(ylabel='final test accuracy', title='{}: IMP rewound to '
+                    'k and its controls'.format(network))
+    row_axes[1].set(ylabel='instability: test-error barrier (pp)',
+                    title='{}: instability from iteration k'.format(network))
   return plot_style.save(figure, path, 'Linear mode connectivity and the '
                          'lottery ticket hypothesis (Frankle et al. 2020)')
 
@@ -256,33 +249,26 @@ def lmc_report(experiment_dir, output_dir=None, include_unfinished=False,
   """
   rows = lmc_rows(experiment_dir, include_unfinished)
   output_dir = output_dir or os.path.join(experiment_dir, 'report')
-  text = '\n'.join(_write(rows, output_dir))
   path = os.path.join(output_dir, 'lmc.md')
-  save_restore.write_text(path, text + '\n')
+  save_restore.write_text(path, '\n'.join(section(rows, output_dir)) + '\n')
   if not quiet:
     print('wrote {} ({} rows)'.format(path, len(rows)))
   return path
-
-
-def _write(rows, output_dir):
-  """Writes lmc.csv and lmc.png into output_dir; returns the section."""
-  save_restore.write_text(os.path.join(output_dir, 'lmc.csv'), to_csv(rows))
-  figure = plot(rows, os.path.join(output_dir, 'lmc.png'))
-  return section(rows, os.path.relpath(figure, output_dir))
 
 
 def report_section(experiment_dir, output_dir, include_unfinished=False):
   """The section of report.md (its files written), or [] for a directory
   that holds no tree of the lmc recipe."""
   trees = find_trees(experiment_dir)
-  if not trees:
-    return []
-  return _write(lmc_rows(experiment_dir, include_unfinished, trees),
-                output_dir)
+  return section(lmc_rows(experiment_dir, include_unfinished, trees),
+                 output_dir) if trees else []
 
 
-def section(rows, figure):
-  """Markdown lines of the page, the figure at relative path `figure`."""
+def section(rows, output_dir):
+  """Markdown lines of the page; lmc.csv and lmc.png written into
+  output_dir beside it."""
+  save_restore.write_text(os.path.join(output_dir, 'lmc.csv'), to_csv(rows))
+  figure = plot(rows, os.path.join(output_dir, 'lmc.png'))
   return [
       '## Linear mode connectivity (Frankle et al. 2020)', '',
       'Final test accuracy of IMP rewound to iteration k, of random pruning '
@@ -294,7 +280,8 @@ def section(rows, figure):
       'iteration k with different data orders, minus the mean of their '
       'errors, in percentage points; stable below {:g}. Means over trials; '
       'the numbers are in [lmc.csv](lmc.csv).'.format(100 * STABLE_BELOW),
-      '', '![Linear mode connectivity]({})'.format(figure), '',
+      '', '![Linear mode connectivity]({})'.format(
+          os.path.relpath(figure, output_dir)), '',
       to_markdown(rows), ''] + published.paper_lines(published.LMC)
 
 

@@ -16,16 +16,13 @@ from lottery_ticket.analysis import hessian_operator
 from lottery_ticket.analysis import network_model
 from lottery_ticket.foundations.training import session as session_lib
 
-SPECTRA = ('sparse', 'dense')
-
-
 def fixed_batch(dataset, split='train', num_examples=1000, seed=0):
   """(images, labels) of a seeded sample of a split.
 
   Args:
     dataset: a DatasetBase.
     split: 'train', 'validate' or 'test'.
-    num_examples: sample size (the whole split when it is smaller).
+    num_examples: sample size (the whole split when it is smaller or None).
     seed: seed of the sample.
 
   Raises:
@@ -36,24 +33,24 @@ def fixed_batch(dataset, split='train', num_examples=1000, seed=0):
   if data is None:
     raise ValueError('No {!r} split in the dataset (choose train, test{})'.format(
         split, ' or validate' if dataset.validate is not None else ''))
-  if int(num_examples) < 1:
+  if num_examples is not None and int(num_examples) < 1:
     raise ValueError('num_examples must be >= 1, got {}'.format(num_examples))
-  count = min(int(num_examples), data.num_examples)
+  count = data.num_examples if num_examples is None else min(
+      int(num_examples), data.num_examples)
   rows = np.sort(np.random.default_rng(int(seed)).choice(
       data.num_examples, size=count, replace=False))
   return data.images[rows], data.labels[rows]
 
 
 def coordinate_selections(model, masks, spectrum):
-  """Per trainable variable: None (all entries) or flat indices of survivors."""
-  if spectrum not in SPECTRA:
-    raise ValueError('No such spectrum: {!r} (choose sparse or dense)'.format(
-        spectrum))
+  """Per trainable variable (each layer's kernel, then its bias if it has
+  one): None (all entries) or, for the sparse spectrum, the flat indices of
+  a kernel's survivors."""
   selections = []
-  for name in network_model.parameter_names(model):
-    if spectrum == 'sparse' and name in masks:
-      selections.append(np.flatnonzero(np.asarray(masks[name]).ravel()))
-    else:
+  for layer in model.layer_names:
+    selections.append(np.flatnonzero(np.asarray(masks[layer]).ravel())
+                      if spectrum == 'sparse' and layer in masks else None)
+    if layer in model.biases:
       selections.append(None)
   return selections
 

@@ -4,8 +4,9 @@ The exact Hessian needs memory quadratic in the number of coordinates, so it
 is checked against a limit before any work starts.
 """
 
-import os
 import re
+
+from lottery_ticket.argfiles.engine import resources
 
 # Without an explicit limit, this fraction of the available memory may be used.
 DEFAULT_FRACTION = 0.5
@@ -35,25 +36,11 @@ def parse_bytes(value):
   return int(number * _UNITS[unit])
 
 
-def available_bytes():
-  """Memory available to new allocations (MemAvailable on Linux)."""
-  try:
-    with open('/proc/meminfo') as f:
-      for line in f:
-        if line.startswith('MemAvailable:'):
-          return int(line.split()[1]) * 1024
-  except OSError:
-    pass
-  try:
-    return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
-  except (ValueError, OSError, AttributeError):
-    return 2**31  # unknown: assume a modest 2 GiB
-
-
 def resolve_limit(limit=None):
   """(limit in bytes, how it was chosen) for an optional user limit."""
   if limit is None:
-    available = available_bytes()
+    # MemAvailable where there is one (a modest 2 GiB when nothing says).
+    available = int((resources.available_memory_gb() or 2.0) * 2**30)
     return int(DEFAULT_FRACTION * available), '{:.0%} of the {} available'.format(
         DEFAULT_FRACTION, format_bytes(available))
   return parse_bytes(limit), 'memory_limit'

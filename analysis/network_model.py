@@ -8,8 +8,8 @@ saved weights: a missing tensor would otherwise be silently initialised at
 random.
 """
 
-from lottery_ticket.foundations import model_base
 from lottery_ticket.mnist_fc import builders
+from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import small_dense
 
 
@@ -38,7 +38,6 @@ def hyperparameters(network, num_classes):
   narrowed hidden widths (start.small_dense_widths: conv filters, then
   hidden fully-connected units).
   """
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   spec = network.run_config.hyperparameters(num_classes)
   details = config_lib.details(network.config or {})
   widths = (details.get('start') or {}).get('small_dense_widths')
@@ -65,30 +64,16 @@ def build(network, inputs, labels, num_classes, with_masks=True):
     ValueError: in one line, if the saved tensors do not fit the network.
   """
   make_model = builders.make_model_fn(
-      network.run_config, num_classes, hyperparameters=hyperparameters(network, num_classes))
+      network.run_config, num_classes,
+      hyperparameters=hyperparameters(network, num_classes))
   try:
     model = make_model(inputs, labels, presets=network.weights,
                        masks=network.masks if with_masks else None)
+    missing = sorted(set(model.parameters()) - set(network.weights))
+    if missing:
+      raise ValueError('it lacks ' + ', '.join(missing))
   except ValueError as error:
     raise ValueError('the network at {} does not match its configuration ({}): '
-                     '{}'.format(network.source,
-                                 describe_architecture(network),
+                     '{}'.format(network.source, describe_architecture(network),
                                  error)) from error
-  missing = sorted(set(model.parameters()) - set(network.weights))
-  if missing:
-    raise ValueError('the network at {} does not match its configuration ({}): '
-                     'it lacks {}'.format(
-                         network.source,
-                         describe_architecture(network),
-                         ', '.join(missing)))
   return model
-
-
-def parameter_names(model):
-  """Names of the model's trainable variables, in their order."""
-  names = []
-  for layer in model.layer_names:
-    names.append(layer)
-    if layer in model.biases:
-      names.append(model_base.bias_name(layer))
-  return names

@@ -55,10 +55,6 @@ class Network(object):
   label: str
   config: dict = dataclasses.field(default_factory=dict)
 
-  @property
-  def kernel_names(self):
-    return sorted(k for k in self.weights if not model_base.is_unmasked(k))
-
   def results_dir(self, kind):
     """Where analysis results of this network go: <run_dir>/<kind>/."""
     base = self.run_dir or os.path.dirname(os.path.abspath(self.source))
@@ -102,11 +98,9 @@ def load(source, masks=None, config=None):
     chosen = save_restore.restore_network(paths.masks(run_dir))
   else:
     chosen = {}
-  network = Network(weights=weights, masks={}, run_config=run_config,
-                    run_dir=run_dir, source=path,
-                    label=_label(path, run_dir), config=saved_config)
-  network.masks = _complete_masks(network, chosen)
-  return network
+  return Network(weights=weights, masks=_complete_masks(weights, chosen, path),
+                 run_config=run_config, run_dir=run_dir, source=path,
+                 label=_label(path, run_dir), config=saved_config)
 
 
 def _read_weights(source, run_dir):
@@ -119,7 +113,12 @@ def _read_weights(source, run_dir):
                          'checkpoint instead'.format(source, final))
       return _float32(save_restore.restore_network(final)), None, final
     if os.path.isfile(os.path.join(source, 'checkpoint')):
-      return _read_checkpoint(_latest_checkpoint(source))
+      import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+      latest = tf.train.latest_checkpoint(source)
+      if not latest:
+        raise ValueError('No checkpoint listed in {}'.format(
+            os.path.join(source, 'checkpoint')))
+      return _read_checkpoint(latest)
     if _has_arrays(source):
       return _float32(save_restore.restore_network(source)), None, source
   elif os.path.isfile(source + '.index'):
@@ -131,15 +130,6 @@ def _read_weights(source, run_dir):
 def _has_arrays(directory):
   return any(e.endswith('.npy') and not e.startswith('.')
              for e in os.listdir(directory))
-
-
-def _latest_checkpoint(directory):
-  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-  latest = tf.train.latest_checkpoint(directory)
-  if not latest:
-    raise ValueError('No checkpoint listed in {}'.format(
-        os.path.join(directory, 'checkpoint')))
-  return latest
 
 
 def _read_checkpoint(prefix):
@@ -178,29 +168,24 @@ def _float32(weights):
 def _label(path, run_dir):
   if run_dir is None:
     return os.path.basename(os.path.normpath(path))
-  relative = os.path.relpath(os.path.abspath(path), run_dir)
-  return relative.replace(os.sep, '-')
+  return os.path.relpath(os.path.abspath(path), run_dir).replace(os.sep, '-')
 
 
-def _complete_masks(network, masks):
-  """Masks for every kernel: those given (checked), ones for the rest."""
-  kernels = network.kernel_names
+def _complete_masks(weights, masks, source):
+  """Masks for every kernel of `weights`: those given (checked), ones for
+  the rest."""
+  kernels = sorted(k for k in weights if not model_base.is_unmasked(k))
   unknown = sorted(set(masks) - set(kernels))
   if unknown:
     raise ValueError('masks name layers the weights at {} lack: {} (layers: '
-                     '{})'.format(network.source, ', '.join(unknown),
+                     '{})'.format(source, ', '.join(unknown),
                                   ', '.join(kernels)))
   out = {}
   for name in kernels:
-    shape = network.weights[name].shape
-    mask = masks.get(name)
-    if mask is None:
-      out[name] = np.ones(shape, np.float32)
-      continue
-    mask = np.asarray(mask, np.float32)
-    if mask.shape != shape:
+    shape = weights[name].shape
+    out[name] = np.asarray(masks.get(name, np.ones(shape)), np.float32)
+    if out[name].shape != shape:
       raise ValueError('mask {!r} has shape {}, but the weights at {} have shape '
-                       '{}'.format(name, list(mask.shape), network.source,
+                       '{}'.format(name, list(out[name].shape), source,
                                    list(shape)))
-    out[name] = mask
   return out

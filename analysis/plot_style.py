@@ -56,9 +56,9 @@ def new_figure(rows=1, columns=1, width=6.4, height=4.2, **kwargs):
   Returns:
     (figure, 2-D array of axes).
   """
-  plt = pyplot()
-  figure, axes = plt.subplots(rows, columns, squeeze=False,
-                              figsize=(width * columns, height * rows), **kwargs)
+  figure, axes = pyplot().subplots(
+      rows, columns, squeeze=False, figsize=(width * columns, height * rows),
+      **kwargs)
   for axis in axes.flat:
     axis.grid(True, alpha=0.3, linewidth=0.6)
   return figure, axes
@@ -87,28 +87,22 @@ COLLAPSE_COLOR = '#D00000'
 COLLAPSE_LABEL = 'layer collapse'
 
 
-def ring_collapsed(axis, x, y, collapsed):
-  """Rings in red the points (x, y) whose group had a trial with a
-  collapsed layer (its mask cut the input off from the output)."""
-  points = [(a, b) for a, b, c in zip(x, y, collapsed)
-            if c and np.isfinite(a) and np.isfinite(b)]
-  if points:
-    axis.scatter([p[0] for p in points], [p[1] for p in points], s=110,
-                 facecolors='none', edgecolors=COLLAPSE_COLOR, linewidths=1.6,
-                 zorder=5, label=COLLAPSE_LABEL)
-
-
 def error_bars(axis, x, groups, metric, ring=True, **style):
   """The mean of `metric` over each group's trials at `x`, its bar from the
-  minimum to the maximum; a group with a collapsed trial ringed in red
-  (unless ring=False)."""
+  minimum to the maximum; unless ring=False, the point of a group with a
+  trial whose mask collapsed a layer (cut the input off from the output)
+  ringed in red."""
   mean = np.array([g[metric + '_mean'] for g in groups])
   low = mean - np.array([g[metric + '_min'] for g in groups])
   high = np.array([g[metric + '_max'] for g in groups]) - mean
   axis.errorbar(x, mean, yerr=[np.nan_to_num(low), np.nan_to_num(high)],
                 **style)
-  if ring:
-    ring_collapsed(axis, x, mean, [bool(g.get('collapsed')) for g in groups])
+  points = [(a, b) for a, b, g in zip(x, mean, groups) if ring and
+            g.get('collapsed') and np.isfinite(a) and np.isfinite(b)]
+  if points:
+    axis.scatter(*zip(*points), s=110, facecolors='none',
+                 edgecolors=COLLAPSE_COLOR, linewidths=1.6, zorder=5,
+                 label=COLLAPSE_LABEL)
 
 
 def spread(values, count):

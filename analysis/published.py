@@ -41,6 +41,7 @@ import numpy as np
 from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
+from lottery_ticket.analysis import tables
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import durations
 
@@ -128,11 +129,6 @@ class Figure(object):
   note: str = ''
   settings: Tuple[Tuple[str, object], ...] = ()
 
-  @property
-  def training_len(self):
-    """The paper's training length for this network (None if unknown)."""
-    return dict(self.paper.training_lens).get(self.network)
-
   def label(self):
     """The method with the settings it needs ('same_init, retrain=...')."""
     return ', '.join([self.method] + ['{}={}'.format(k, v)
@@ -142,34 +138,14 @@ class Figure(object):
 # The measures -----------------------------------------------------------------
 
 
-def _percent_of(name):
-  return lambda group, find: 100.0 * group[name]
+_STOP, _ACCURACY = 'early_stop_iteration', 'early_stop_test_accuracy'
+# What a point measure compares a group with: the same method's dense group.
+DENSE = 'dense'
 
 
-def _early_stop_vs_dense(group, find):
-  dense = find(group['method'], 100.0)
-  return group['early_stop_iteration'] / dense['early_stop_iteration'] - 1.0
-
-
-def _speedup_vs_dense(group, find):
-  return find(group['method'], 100.0)[
-      'early_stop_iteration'] / group['early_stop_iteration']
-
-
-def _reinit_over_ticket(group, find):
-  return find('reinit', group['percent_remaining'])[
-      'early_stop_iteration'] / group['early_stop_iteration']
-
-
-def _accuracy_over(other):
-  """Points of early-stop test accuracy above `other`'s group: the same
-  method's dense level (other=None) or reinit's at the same level."""
-  def measure(group, find):
-    found = (find(group['method'], 100.0) if other is None else
-             find(other, group['percent_remaining']))
-    return 100.0 * (group['early_stop_test_accuracy'] -
-                    found['early_stop_test_accuracy'])
-  return measure
+def _points_above(group, other):
+  """Points of early-stop test accuracy of `group` above `other`'s."""
+  return 100.0 * (group[_ACCURACY] - other[_ACCURACY])
 
 
 def percent_back_to_dense(curve, dense):
@@ -215,39 +191,47 @@ class Measure(object):
   Attributes:
     describe: what it is, as the report names it.
     shown: formats a value.
-    point: measures it on a matched group: f(group, find), find(method,
-      percent) giving the same network's group nearest that percent.
+    point: measures it on a matched group: f(group), or f(group, the group
+      of `against`).
+    against: what `point` compares the group with: DENSE (the same
+      method's dense group) or a method (its group at the same weights
+      remaining); '' for nothing.
     curve: measures it on every level of a method: f(pruned groups by
       decreasing percent, the dense group).
-    (Neither: the report lists the figure and does not measure it.)
+    (Neither point nor curve: the report lists the figure and does not
+    measure it.)
   """
   describe: str
   shown: object
   point: object = None
+  against: str = ''
   curve: object = None
 
 
 MEASURES = {
-    'final_accuracy': Measure('final test accuracy', '{:.2f}%'.format,
-                              point=_percent_of('final_test_accuracy')),
+    'final_accuracy': Measure(
+        'final test accuracy', '{:.2f}%'.format,
+        lambda group: 100.0 * group['final_test_accuracy']),
     'early_stop_accuracy': Measure(
         'test accuracy at early stopping', '{:.2f}%'.format,
-        point=_percent_of('early_stop_test_accuracy')),
+        lambda group: 100.0 * group[_ACCURACY]),
     'early_stop_vs_dense': Measure(
         'early-stop iteration, change from the dense network',
-        '{:+.0%}'.format, point=_early_stop_vs_dense),
+        '{:+.0%}'.format, lambda group, dense: group[_STOP] / dense[_STOP] - 1,
+        DENSE),
     'speedup_vs_dense': Measure(
         "early-stop iteration of the dense network over this one's",
-        '{:.2f}x'.format, point=_speedup_vs_dense),
+        '{:.2f}x'.format, lambda group, dense: dense[_STOP] / group[_STOP],
+        DENSE),
     'reinit_over_ticket': Measure(
         "early-stop iteration of reinit over the ticket's", '{:.2f}x'.format,
-        point=_reinit_over_ticket),
+        lambda group, reinit: reinit[_STOP] / group[_STOP], 'reinit'),
     'accuracy_vs_dense': Measure(
         'test accuracy at early stopping minus the dense network\'s',
-        _points, point=_accuracy_over(None)),
+        _points, _points_above, DENSE),
     'accuracy_vs_reinit': Measure(
         "test accuracy at early stopping minus reinit's", _points,
-        point=_accuracy_over('reinit')),
+        _points_above, 'reinit'),
     'best_final_gain': Measure(
         "best final test accuracy of a level minus the dense network's",
         _points, curve=best_final_gain),
@@ -363,19 +347,13 @@ def _candidates(groups, network, method, settings=(), name=None):
 
 
 def _nearest(candidates, percent):
-  """The candidate nearest `percent` remaining, within MATCH_TOLERANCE."""
-  best, distance = None, math.log(MATCH_TOLERANCE)
-  for group in candidates:
-    q = group['percent_remaining']
-    if q > 0 and math.isfinite(q):
-      gap = abs(math.log(q / percent))
-      if gap <= distance:
-        best, distance = group, gap
-  return best
-
-
-class _Missing(Exception):
-  pass
+  """The candidate nearest `percent` remaining (by their ratio), within
+  MATCH_TOLERANCE; the last of equally near ones."""
+  near = [(abs(math.log(g['percent_remaining'] / percent)), g)
+          for g in candidates if 0 < g['percent_remaining'] < math.inf]
+  return min(reversed([(gap, g) for gap, g in near
+                       if gap <= math.log(MATCH_TOLERANCE)]),
+             key=lambda item: item[0], default=(None, None))[1]
 
 
 def scaled(figure, groups):
@@ -383,11 +361,10 @@ def scaled(figure, groups):
   does, or when the notes do not record the paper's)."""
   lens = sorted({l for g in groups for l in g['training_lens']})
   datasets = sorted({d for g in groups for d in g['datasets']})
+  paper_len = dict(figure.paper.training_lens).get(figure.network)
   reasons = []
-  if figure.training_len and any(
-      not _same_length(length, figure.training_len) for length in lens):
-    reasons.append('training_len {} vs {}'.format(','.join(lens),
-                                                  figure.training_len))
+  if paper_len and any(not _same_length(l, paper_len) for l in lens):
+    reasons.append('training_len {} vs {}'.format(','.join(lens), paper_len))
   if any(d != figure.dataset for d in datasets):
     reasons.append('dataset {} vs {}'.format(','.join(datasets),
                                              figure.dataset))
@@ -420,24 +397,16 @@ def _measure(figure, groups):
   if measure.point is None or figure.percent is None:
     return None
   group = _nearest(candidates, figure.percent)
-  if group is None:
-    return None
   used = [group]
-
-  def find(method, percent):
-    found = _nearest(_candidates(
+  if group is not None and measure.against:
+    method, percent = ((group['method'], 100.0) if measure.against == DENSE
+                       else (measure.against, group['percent_remaining']))
+    used.append(_nearest(_candidates(
         groups, figure.network, method,
-        name=group['name'] if method == group['method'] else None), percent)
-    if found is None:
-      raise _Missing(method)
-    used.append(found)
-    return found
-
-  try:
-    value = measure.point(group, find)
-  except _Missing:
+        name=group['name'] if method == group['method'] else None), percent))
+  if None in used:
     return None
-  return value, used, '{:.1f}'.format(group['percent_remaining'])
+  return measure.point(*used), used, '{:.1f}'.format(group['percent_remaining'])
 
 
 def comparison(rows, figures=FIGURES):
@@ -507,12 +476,10 @@ def paper_lines(paper, matched=(), unmatched=None):
   mine = [m for m in matched if m['figure'].paper == paper]
   rest = [f for f in (FIGURES if unmatched is None else unmatched)
           if f.paper == paper]
-  sources = []
+  sources = {}  # source -> its number, in the order they are cited
 
   def cite(source):
-    if source not in sources:
-      sources.append(source)
-    return '[{}]'.format(sources.index(source) + 1)
+    return '[{}]'.format(sources.setdefault(source, len(sources) + 1))
 
   lines = ['### {}, {}{}'.format(paper.name, paper.title,
                                  ', figures from ' + paper.version
@@ -520,39 +487,33 @@ def paper_lines(paper, matched=(), unmatched=None):
   if paper.note:
     lines += [paper.note, '']
   if mine:
-    lines += ['| where | network | % left (paper / runs) | method | measure | '
-              'published | these runs | trials | setting | source |',
-              '|---|---|---|---|---|---:|---:|---:|---|---|']
-    for item in mine:
-      figure = item['figure']
-      lines.append('| {} | {} | {} / {} | {} | {} | {} | {} | {} | {} | {} |'
-                   .format(figure.where,
-                           run_facts.network_title(figure.network),
-                           _percent(figure), item['percent'], figure.label(),
-                           MEASURES[figure.measure].describe,
-                           published_value(figure), _measured(item),
-                           item['trials'],
-                           'scaled: ' + item['scaled'] if item['scaled']
-                           else 'as the paper', cite(figure.source)))
-    lines.append('')
+    lines += tables.markdown(
+        ['where', 'network', '% left (paper / runs)', 'method', 'measure',
+         'published', 'these runs', 'trials', 'setting', 'source'],
+        ([f.where, run_facts.network_title(f.network),
+          '{} / {}'.format(_percent(f), item['percent']), f.label(),
+          MEASURES[f.measure].describe, published_value(f), _measured(item),
+          item['trials'], 'scaled: ' + item['scaled'] if item['scaled']
+          else 'as the paper', cite(f.source)]
+         for item in mine for f in [item['figure']]),
+        ['---'] * 5 + ['---:'] * 3 + ['---'] * 2) + ['']
   if rest:
     if mine:
       lines += ['No run here matches these (what a full run would be held '
                 'against):', '']
-    lines += ['| where | network | dataset | % left | method | measure | '
-              'published | source |', '|---|---|---|---|---|---|---:|---|']
-    lines += ['| {} | {} | {} | {} | {} | {} | {} | {} |'.format(
-        f.where, run_facts.network_title(f.network), f.dataset, _percent(f),
-        f.label(), MEASURES[f.measure].describe, published_value(f),
-        cite(f.source)) for f in rest]
-    lines.append('')
+    lines += tables.markdown(
+        ['where', 'network', 'dataset', '% left', 'method', 'measure',
+         'published', 'source'],
+        ([f.where, run_facts.network_title(f.network), f.dataset,
+          _percent(f), f.label(), MEASURES[f.measure].describe,
+          published_value(f), cite(f.source)] for f in rest),
+        ['---'] * 6 + ['---:', '---']) + ['']
   missing = [what for owner, what in MISSING if owner == paper]
   if missing:
     lines += ['Not found: ' + '; '.join(missing) + '.', '']
   if sources:
-    lines += ['Sources: ' + '; '.join('[{}] {}'.format(i + 1, s.describe())
-                                      for i, s in enumerate(sources)) + '.',
-              '']
+    lines += ['Sources: ' + '; '.join('[{}] {}'.format(n, s.describe())
+                                      for s, n in sources.items()) + '.', '']
   return lines
 
 

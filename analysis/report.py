@@ -31,8 +31,9 @@ from lottery_ticket import command_line
 from lottery_ticket.analysis import lmc_report
 from lottery_ticket.analysis import published
 from lottery_ticket.analysis import results_pai
-from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import results_table
+from lottery_ticket.analysis import run_discovery
+from lottery_ticket.analysis import tables
 from lottery_ticket.foundations import save_restore
 
 REPORT = 'report.md'
@@ -83,12 +84,10 @@ def report(experiment_dir, output_dir=None, levels=None, interpolate=True,
   output_dir = output_dir or os.path.join(experiment_dir, 'report')
   rows = results_table.run_rows(experiment_dir, include_unfinished)
   groups = results_table.group_rows(rows)
-  tables = results_table.write_tables(rows, groups, output_dir)
+  results_table.write_tables(rows, groups, output_dir)
   figures = results_plots.plot_all(rows, groups, output_dir, levels)
-  paths_found = []
-  if interpolate:
-    paths_found = interpolation_figures(rows, output_dir, split, quiet)
-  runs = run_discovery.find_runs(experiment_dir, include_unfinished)
+  paths_found = (interpolation_figures(rows, output_dir, split, quiet)
+                 if interpolate else [])
   # Sections of their own, each a list of Markdown lines (empty when the
   # runs give it nothing to show), in page order.
   sections = (results_pai.section(rows, output_dir) +
@@ -98,10 +97,9 @@ def report(experiment_dir, output_dir=None, levels=None, interpolate=True,
   # A pruning-at-initialisation sweep has its own table in its section.
   pai = results_pai.sweep_groups(rows)
   summary = [g for g in groups if (g['kind'], g['name'], g['key']) not in pai]
-  text = _page(experiment_dir, output_dir, summary, tables, figures,
-               paths_found, runs, sections)
   path = os.path.join(output_dir, REPORT)
-  save_restore.write_text(path, text)
+  save_restore.write_text(path, _page(experiment_dir, output_dir, summary,
+                                      figures, paths_found, rows, sections))
   if not quiet:
     drawn = sum(1 for line in sections if line.startswith('!['))
     print('wrote {} ({} runs in {} groups, {} figures)'.format(
@@ -110,60 +108,51 @@ def report(experiment_dir, output_dir=None, levels=None, interpolate=True,
   return path
 
 
-def interpolation_pairs(rows):
-  """(sparsity, trial, {start method: run_dir}, prune run_dir) of each
-  sparsity and trial that has a prune run and a lottery or scratch run."""
-  by_key = {}
-  for row in rows:
-    if row['kind'] != run_discovery.SPARSE:
-      continue
-    method = row['name'].split(' (')[0]
-    by_key.setdefault((row['key'], row['trial']), {})[method] = row['run_dir']
-  out = []
-  for (sparsity, trial), methods in sorted(by_key.items(),
-                                           key=lambda i: (i[0][0], str(i[0][1]))):
-    starts = {m: methods[m] for m in INTERPOLATION_STARTS if m in methods}
-    if INTERPOLATION_END in methods and starts:
-      out.append((sparsity, trial, starts, methods[INTERPOLATION_END]))
-  return out
-
-
 def interpolation_figures(rows, output_dir, split='train', quiet=False):
-  """The interpolation paths of a sparse sweep, computed where missing.
+  """The interpolation paths of a sparse sweep, computed where missing: of
+  each sparsity and trial that has a prune run and a lottery or scratch
+  run, from each of those to the prune run.
 
   Returns:
-    list of (title, png path, csv path).
+    list of (title, path of the png and csv without their extension).
   """
   # TensorFlow, imported only when a path is computed: `report --help` and
   # a report without paths start at once.
   from lottery_ticket.analysis import interpolation  # pylint: disable=g-import-not-at-top
+  by_key = {}
+  for row in rows:
+    if row['kind'] == run_discovery.SPARSE:
+      by_key.setdefault((row['key'], row['trial']), {})[
+          row['name'].split(' (')[0]] = row['run_dir']
   found = []
   directory = os.path.join(output_dir, INTERPOLATION_DIR)
-  for sparsity, trial, starts, end in interpolation_pairs(rows):
+  for (sparsity, trial), methods in sorted(
+      by_key.items(), key=lambda i: (i[0][0], str(i[0][1]))):
+    starts = {m: methods[m] for m in INTERPOLATION_STARTS if m in methods}
+    if INTERPOLATION_END not in methods or not starts:
+      continue
     name = 'sparsity{:g}-trial{}-to-prune'.format(sparsity, trial)
-    base = os.path.join(directory, name)
-    if not os.path.exists(base + '.png'):
+    if not os.path.exists(os.path.join(directory, name + '.png')):
       interpolation.interpolate(
-          [starts[m] for m in starts], end, directory, name=name,
-          labels=['{}->prune'.format(m) for m in starts], split=split,
-          quiet=True)
+          list(starts.values()), methods[INTERPOLATION_END], directory,
+          name=name, labels=['{}->prune'.format(m) for m in starts],
+          split=split, quiet=True)
       if not quiet:
         print('interpolated {}'.format(name))
     found.append(('Sparsity {:g}, trial {}: {} to prune ({} split)'.format(
-        sparsity, trial, ' and '.join(starts), split), base + '.png',
-                  base + '.csv'))
+        sparsity, trial, ' and '.join(starts), split),
+                  os.path.join(directory, name)))
   return found
 
 
-def _page(experiment_dir, output_dir, groups, tables, figures, paths_found,
-          runs, sections):
+def _page(experiment_dir, output_dir, groups, figures, paths_found, rows,
+          sections):
   def rel(path):
     return os.path.relpath(path, output_dir)
 
   lines = ['# Report: {}'.format(os.path.abspath(experiment_dir)), '',
-           '{} runs. Tables: [runs.csv]({}), [summary.csv]({}).'.format(
-               len(runs), rel(tables['runs_csv']), rel(tables['summary_csv'])),
-           '']
+           '{} runs. Tables: [runs.csv](runs.csv), [summary.csv]'
+           '(summary.csv).'.format(len(rows)), '']
   if groups:
     lines += ['## Summary', '', results_table.to_markdown(groups)]
   for key, title, caption in _FIGURES:
@@ -175,43 +164,35 @@ def _page(experiment_dir, output_dir, groups, tables, figures, paths_found,
               'Loss and accuracy along (1 - a) * start + a * prune, start '
               "masked (Evci et al. 2020, Fig. 5); the numbers are in each "
               "figure's CSV.", '']
-    for title, png, csv_path in paths_found:
-      lines += ['### ' + title, '', '![{}]({})'.format(title, rel(png)), '',
-                '[numbers]({})'.format(rel(csv_path)), '']
-  lines += sections
-  lines += configuration_section(runs)
-  return '\n'.join(lines) + '\n'
+    for title, base in paths_found:
+      lines += ['### ' + title, '', '![{}]({}.png)'.format(title, rel(base)),
+                '', '[numbers]({}.csv)'.format(rel(base)), '']
+  return '\n'.join(lines + sections + configuration_section(
+      [row['info'] for row in rows])) + '\n'
 
 
 def configuration_section(runs):
   """Markdown lines: settings shared by every run, then each group's own."""
-  if not runs:
-    return []
   keys = sorted({k for r in runs for k in r.settings})
   shared = {k: runs[0].settings.get(k) for k in keys
             if len({repr(r.settings.get(k)) for r in runs}) == 1}
   lines = ['## Configuration', '',
-           'Settings every run shares (seeds differ by trial):', '',
-           '| setting | value |', '|---|---|']
-  lines += ['| {} | {} |'.format(k, _shown(v)) for k, v in sorted(shared.items())]
+           'Settings every run shares (seeds differ by trial):', ''
+          ] + tables.markdown(['setting', 'value'], (
+              [k, run_discovery.shown(v)] for k, v in sorted(shared.items())))
   own = {}
   for run in runs:
     differing = {k: v for k, v in run.settings.items() if k not in shared}
     own.setdefault((run.kind, run.name), differing)
   rows = [(kind, name, d) for (kind, name), d in sorted(own.items()) if d]
   if rows:
-    lines += ['', 'Settings that differ between groups:', '',
-              '| kind | name | settings |', '|---|---|---|']
-    lines += ['| {} | {} | {} |'.format(kind, name, ', '.join(
-        '{}={}'.format(k, _shown(v)) for k, v in sorted(d.items())))
-              for kind, name, d in rows]
+    lines += ['', 'Settings that differ between groups:', ''
+             ] + tables.markdown(['kind', 'name', 'settings'], (
+                 [kind, name, ', '.join(
+                     '{}={}'.format(k, run_discovery.shown(v))
+                     for k, v in sorted(d.items()))]
+                 for kind, name, d in rows))
   return lines + ['']
-
-
-def _shown(value):
-  if isinstance(value, (list, tuple)):
-    return ','.join(str(v) for v in value)
-  return '' if value is None else str(value)
 
 
 # Its command line: flags from the signature, help from the docstring.

@@ -25,6 +25,7 @@ import os
 from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import run_discovery
 from lottery_ticket.analysis import run_facts
+from lottery_ticket.analysis import tables
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations.sparse import sparse_methods
@@ -36,13 +37,11 @@ ABLATIONS = sparse_methods.ABLATIONS
 METRICS = ('percent_remaining', 'final_test_accuracy',
            'early_stop_test_accuracy')
 GROUP = ('network', 'method', 'ablation', 'sparsity')
-CSV_COLUMNS = GROUP + ('trials', 'percent_remaining_mean',
-                       'final_test_accuracy_mean', 'final_test_accuracy_std',
-                       'final_test_accuracy_min', 'final_test_accuracy_max',
-                       'early_stop_test_accuracy_mean', 'collapsed',
-                       'unreached_outputs')
+CSV_COLUMNS = (GROUP + ('trials', 'percent_remaining_mean') +
+               tuple('final_test_accuracy_' + s for s in results_table.STATS) +
+               ('early_stop_test_accuracy_mean', 'collapsed',
+                'unreached_outputs'))
 CSV_NAME = 'pai.csv'
-FIGURE_NAME = 'pai.png'
 
 
 def pai_rows(rows):
@@ -96,10 +95,7 @@ def panels(groups):
 def to_csv(groups):
   """CSV text of the groups (collapse and unreached outputs written as
   their notes)."""
-  return results_table.to_csv(
-      [dict(g, collapsed=results_table.collapse_note(g),
-            unreached_outputs=results_table.unreached_note(g))
-       for g in groups], CSV_COLUMNS)
+  return results_table.groups_csv(groups, CSV_COLUMNS)
 
 
 def to_markdown(groups):
@@ -120,39 +116,39 @@ def to_markdown(groups):
       cells[(entry['method'], entry['ablation'], entry['sparsity'])] = (
           results_table.mean_std(entry, 'final_test_accuracy') +
           results_table.mark(entry, label, notes))
-    lines += ['### {}'.format(run_facts.network_title(network)), '',
-              '| method | ablation | ' + ' | '.join(
-                  '{:g}% left'.format(run_facts.percent_of(s))
-                  for s in sparsities) + ' |',
-              '|---|---|' + '---:|' * len(sparsities)]
+    lines += ['### {}'.format(run_facts.network_title(network)), '']
     # The groups come in method and ablation order (see `group`).
-    for method, ablation in dict.fromkeys((g['method'], g['ablation'])
-                                          for g in members):
-      lines.append('| {} | {} | '.format(method, ablation) + ' | '.join(
-          cells.get((method, ablation, s), '') for s in sparsities) + ' |')
+    lines += tables.markdown(
+        ['method', 'ablation'] + ['{:g}% left'.format(run_facts.percent_of(s))
+                                  for s in sparsities],
+        ([method, ablation] + [cells.get((method, ablation, s), '')
+                               for s in sparsities]
+         for method, ablation in dict.fromkeys((g['method'], g['ablation'])
+                                               for g in members)),
+        ['---', '---'] + ['---:'] * len(sparsities))
     lines += results_table.mark_notes(notes) + ['']
   return lines
 
 
-def is_pai_sweep(pai):
-  """Whether the runs form a sweep of the comparison (some ablation, or a
-  method at several sparsities) rather than a method or two of another
-  comparison."""
+def sweep_rows(rows):
+  """pai_rows(rows) when they form a sweep of the comparison (some
+  ablation, or a method at several sparsities), else [] (a method or two of
+  another comparison, say snip in Evci et al.'s, stay in the summary)."""
+  pai = pai_rows(rows)
   sparsities = {}
   for row in pai:
     sparsities.setdefault(row['method'], set()).add(row['sparsity'])
-  return (any(r['ablation'] != 'none' for r in pai) or
-          any(len(s) > 1 for s in sparsities.values()))
+  if (any(r['ablation'] != 'none' for r in pai) or
+      any(len(s) > 1 for s in sparsities.values())):
+    return pai
+  return []
 
 
 def sweep_groups(rows):
   """The (kind, name, key) groups of a pruning-at-initialisation sweep
-  among rows (none when its runs are not such a sweep): the section shows
-  them, so the summary table and the training curves leave them out."""
-  pai = pai_rows(rows)
-  if not is_pai_sweep(pai):
-    return set()
-  return {(r['kind'], r['name'], r['key']) for r in pai}
+  among rows (see sweep_rows): the section shows them, so the summary
+  table and the training curves leave them out."""
+  return {(r['kind'], r['name'], r['key']) for r in sweep_rows(rows)}
 
 
 def write(rows, output_dir, plots=True):
@@ -165,12 +161,11 @@ def write(rows, output_dir, plots=True):
     plots: draw pai.png (needs matplotlib).
 
   Returns:
-    (the groups, dict file kind -> path); ([], {}) without such a sweep (a
-    method or two of another comparison, say snip in Evci et al.'s, stay
-    in the summary).
+    (the groups, dict file kind -> path); ([], {}) without such a sweep
+    (see sweep_rows).
   """
-  pai = pai_rows(rows)
-  if not is_pai_sweep(pai):
+  pai = sweep_rows(rows)
+  if not pai:
     return [], {}
   groups = group(pai)
   written = {'pai_csv': os.path.join(output_dir, CSV_NAME)}
@@ -178,7 +173,7 @@ def write(rows, output_dir, plots=True):
   if plots:
     from lottery_ticket.analysis import results_pai_plots  # pylint: disable=g-import-not-at-top
     written['pai'] = results_pai_plots.plot(
-        groups, os.path.join(output_dir, FIGURE_NAME), panels(groups))
+        groups, os.path.join(output_dir, 'pai.png'), panels(groups))
   return groups, written
 
 

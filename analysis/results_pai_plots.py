@@ -11,6 +11,7 @@ collapse is left to the table, where it cannot be mistaken for the
 method's).
 """
 
+import collections
 import math
 
 import numpy as np
@@ -26,6 +27,10 @@ _ABLATION_STYLE = {'none': (plot_style.color(0), 'o', '-'),
                    'invert': (plot_style.color(3), 'v', '-')}
 _BASELINE_STYLE = {'random_init': ('0.45', 'x', '--'),
                    'magnitude_init': ('0.2', 'D', ':')}
+# The legend's order: the ablations, the baselines, the ring of a collapse.
+_LEGEND = (['ablation: ' + a for a in _ABLATION_STYLE] +
+           ['{} (baseline)'.format(b) for b in _BASELINE_STYLE] +
+           [plot_style.COLLAPSE_LABEL])
 
 
 def _line(groups, network, method, ablation):
@@ -41,66 +46,51 @@ def _x(entry):
       entry['sparsity'])
 
 
-def _draw(axis, members, color, marker, style, label, ring=True):
-  x = np.array([_x(g) for g in members])
-  plot_style.error_bars(axis, x, members, 'final_test_accuracy', ring,
-                        color=color, marker=marker, markersize=4,
-                        linestyle=style, linewidth=1.3, capsize=2, label=label)
-  return x
-
-
 def plot(groups, path, chosen):
   """Draws pai.png from results_pai.group's output, a panel per (network,
   method) of `chosen` (results_pai.panels) in that order; returns path."""
-  networks = sorted({n for n, _ in chosen})
-  rows_of = {n: math.ceil(sum(1 for m, _ in chosen if m == n) / COLUMNS)
-             for n in networks}
-  columns = min(COLUMNS, max(sum(1 for m, _ in chosen if m == n)
-                             for n in networks))
+  panels = collections.Counter(network for network, _ in chosen)
+  rows_of = {n: math.ceil(count / COLUMNS) for n, count in panels.items()}
+  columns = min(COLUMNS, max(panels.values()))
   figure, axes = plot_style.new_figure(sum(rows_of.values()), columns,
                                        width=4.3, height=3.4, sharey=True)
   handles = {}
   row = 0
-  for network in networks:
+  for network in sorted(panels):
     methods = [m for n, m in chosen if n == network]
     for index, method in enumerate(methods):
       axis = axes[row + index // COLUMNS][index % COLUMNS]
+      # The baselines unringed: a ring there would read as the panel's
+      # method collapsing; the baselines' collapse is in the table.
+      lines = [(baseline, 'none', style, '{} (baseline)'.format(baseline),
+                False) for baseline, style in _BASELINE_STYLE.items()
+               if baseline != method]
+      lines += [(method, ablation, style, 'ablation: ' + ablation, True)
+                for ablation, style in _ABLATION_STYLE.items()]
       ticks = set()
-      for baseline, (color, marker, style) in _BASELINE_STYLE.items():
-        if baseline == method:
-          continue
-        members = _line(groups, network, baseline, 'none')
+      for line_method, ablation, (color, marker, style), label, ring in lines:
+        members = _line(groups, network, line_method, ablation)
         if members:
-          # Unringed: a ring here would read as the panel's method
-          # collapsing; the baselines' collapse is in the table.
-          ticks.update(_draw(axis, members, color, marker, style,
-                             '{} (baseline)'.format(baseline), ring=False))
-      for ablation, (color, marker, style) in _ABLATION_STYLE.items():
-        members = _line(groups, network, method, ablation)
-        if members:
-          ticks.update(_draw(axis, members, color, marker, style,
-                             'ablation: {}'.format(ablation)))
+          x = np.array([_x(g) for g in members])
+          plot_style.error_bars(
+              axis, x, members, 'final_test_accuracy', ring, color=color,
+              marker=marker, markersize=4, linestyle=style, linewidth=1.3,
+              capsize=2, label=label)
+          ticks.update(x)
       for handle, label in zip(*axis.get_legend_handles_labels()):
         handles.setdefault(label, handle)
       plot_style.percent_axis(axis, sorted(
           round(t, 1) for t in ticks if math.isfinite(t)))
-      axis.set_xlabel('% of weights remaining (log)')
-      axis.set_title('{}: {}'.format(run_facts.network_title(network), method))
+      axis.set(xlabel='% of weights remaining (log)', title='{}: {}'.format(
+          run_facts.network_title(network), method))
       if index % COLUMNS == 0:
         axis.set_ylabel('final test accuracy')
     for index in range(len(methods), rows_of[network] * columns):
       axes[row + index // COLUMNS][index % COLUMNS].set_visible(False)
     row += rows_of[network]
-  order = sorted(handles, key=_legend_rank)
+  order = [label for label in _LEGEND if label in handles]
   figure.legend([handles[k] for k in order], order, loc='center left',
                 bbox_to_anchor=(1.0, 0.5), fontsize=9)
   return plot_style.save(figure, path, 'Pruning at initialisation: test '
                          'accuracy by weights remaining\n(mean over trials, '
                          'error bars min-max)')
-
-
-def _legend_rank(label):
-  names = (['ablation: ' + a for a in _ABLATION_STYLE] +
-           ['{} (baseline)'.format(b) for b in _BASELINE_STYLE] +
-           [plot_style.COLLAPSE_LABEL])
-  return names.index(label) if label in names else len(names)

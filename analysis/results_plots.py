@@ -18,7 +18,6 @@ Lines are means over trials; bands and error bars span the minimum and
 maximum over trials, as in the lottery ticket paper.
 """
 
-import math
 import os
 
 import numpy as np
@@ -32,25 +31,25 @@ from lottery_ticket.analysis import run_discovery
 
 # The winning tickets are drawn first and in the first colour.
 WINNING = results_table.WINNING
+_EXPERIMENT_TITLES = {WINNING: 'winning tickets (same_init)',
+                      'reinit': 'random reinitialisation (reinit)',
+                      'reuse': 'resampled weights (reuse)',
+                      'reuse_sign': 'resampled, signs kept (reuse_sign)'}
+_PANELS = (('early_stop_iteration', 'early-stopping iteration'),
+           ('early_stop_test_accuracy', 'test accuracy at early stopping'),
+           ('final_test_accuracy', 'test accuracy at the end of training'))
 
 
-def _names(groups, kind):
-  names = sorted({g['name'] for g in groups if g['kind'] == kind})
-  return sorted(names, key=lambda n: (n != WINNING, n))
+def _lottery_names(groups):
+  """The lottery groups and their experiment names, winning tickets first."""
+  lottery = [g for g in groups if g['kind'] == run_discovery.LOTTERY]
+  return lottery, sorted({g['name'] for g in lottery},
+                         key=lambda n: (n != WINNING, n))
 
 
 def _run_dirs(rows, kind, name, key):
   return [r['run_dir'] for r in rows
           if r['kind'] == kind and r['name'] == name and r['key'] == key]
-
-
-def _percent_of_level(groups):
-  """level -> mean percent remaining (from the winning tickets if present)."""
-  out = {}
-  for group in sorted(groups, key=lambda g: g['name'] != WINNING):
-    if group['kind'] == run_discovery.LOTTERY and group['key'] not in out:
-      out[group['key']] = group['percent_remaining_mean']
-  return out
 
 
 def _band(axis, curve, color, label, style='-'):
@@ -73,47 +72,34 @@ def plot_accuracy_curves(rows, groups, path, levels=None):
   Returns:
     path, or None when there are no lottery runs.
   """
-  names = _names(groups, run_discovery.LOTTERY)
+  lottery, names = _lottery_names(groups)
   if not names:
     return None
-  present = sorted({g['key'] for g in groups
-                    if g['kind'] == run_discovery.LOTTERY})
+  present = sorted({g['key'] for g in lottery})
   levels = plot_style.spread(present, 5) if levels is None else [
       int(l) for l in interpolation.as_list(levels)]
   missing = sorted(set(levels) - set(present))
   if missing:
     raise ValueError('No runs at level(s) {} (levels present: {})'.format(
         ', '.join(map(str, missing)), ', '.join(map(str, present))))
-  percent = _percent_of_level(groups)
+  # level -> mean percent remaining (the winning tickets' if present).
+  percent = {}
+  for group in sorted(lottery, key=lambda g: g['name'] != WINNING):
+    percent.setdefault(group['key'], group['percent_remaining_mean'])
   figure, axes = plot_style.new_figure(1, len(names), width=5.6, sharey=True)
   for axis, name in zip(axes[0], names):
     for index, level in enumerate(levels):
       curve = curves.group_curve(
           _run_dirs(rows, run_discovery.LOTTERY, name, level), 'test', 'accuracy')
-      if curve is None:
-        continue
-      label = '{:.1f}% remaining (level {})'.format(percent.get(level, math.nan),
-                                                    level)
-      _band(axis, curve, plot_style.color(index), label)
-    axis.set_title(_experiment_title(name))
-    axis.set_xlabel('training iteration')
+      if curve is not None:
+        _band(axis, curve, plot_style.color(index),
+              '{:.1f}% remaining (level {})'.format(percent[level], level))
+    axis.set(title=_EXPERIMENT_TITLES.get(name, name),
+             xlabel='training iteration')
     axis.legend(fontsize=8, loc='lower right')
   axes[0][0].set_ylabel('test accuracy')
   return plot_style.save(figure, path, 'Test accuracy during training (mean '
                          'over trials, shaded from min to max)')
-
-
-def _experiment_title(name):
-  titles = {WINNING: 'winning tickets (same_init)',
-            'reinit': 'random reinitialisation (reinit)',
-            'reuse': 'resampled weights (reuse)',
-            'reuse_sign': 'resampled, signs kept (reuse_sign)'}
-  return titles.get(name, name)
-
-
-_PANELS = (('early_stop_iteration', 'early-stopping iteration'),
-           ('early_stop_test_accuracy', 'test accuracy at early stopping'),
-           ('final_test_accuracy', 'test accuracy at the end of training'))
 
 
 def plot_early_stopping(groups, path):
@@ -126,14 +112,13 @@ def plot_early_stopping(groups, path):
   Returns:
     path, or None when there are no lottery runs.
   """
-  names = _names(groups, run_discovery.LOTTERY)
+  lottery, names = _lottery_names(groups)
   if not names:
     return None
   figure, axes = plot_style.new_figure(1, len(_PANELS), width=5.2)
   ticks = set()
   for index, name in enumerate(names):
-    members = sorted((g for g in groups if g['kind'] == run_discovery.LOTTERY
-                      and g['name'] == name),
+    members = sorted((g for g in lottery if g['name'] == name),
                      key=lambda g: -g['percent_remaining_mean'])
     x = np.array([g['percent_remaining_mean'] for g in members])
     ticks.update(np.round(x[np.isfinite(x)], 1))
@@ -146,8 +131,7 @@ def plot_early_stopping(groups, path):
                                          '' if trials == 1 else 's'))
   for axis, (_, label) in zip(axes[0], _PANELS):
     plot_style.percent_axis(axis, sorted(ticks))
-    axis.set_ylabel(label)
-    axis.set_title(label[0].upper() + label[1:])
+    axis.set(ylabel=label, title=label[0].upper() + label[1:])
   handles, labels = axes[0][0].get_legend_handles_labels()
   unique = dict(zip(labels, handles))  # one 'layer collapse' entry
   axes[0][0].legend(list(unique.values()), list(unique), fontsize=8)
@@ -175,8 +159,7 @@ def plot_sparse_training(rows, groups, path):
   methods = sorted({g['name'] for g in sparse if g['key']})
   figure, axes = plot_style.new_figure(2, len(sparsities), width=5.0,
                                        height=3.6, sharex='col')
-  grad_keys = set()
-  legend = {}
+  grad_keys, legend = set(), {}
   for column, sparsity in enumerate(sparsities):
     accuracy_axis, grad_axis = axes[0][column], axes[1][column]
     drawn = [(m, sparsity, plot_style.color(i), plot_style.line_style(i))
@@ -196,12 +179,20 @@ def plot_sparse_training(rows, groups, path):
         grad_keys.add(grad_key)
         _band(grad_axis, grad, color, method, style)
         grad_values.append(grad.mean[np.isfinite(grad.mean)])
-    accuracy_axis.set_title('sparsity {:g} ({:g}% of weights remaining)'.format(
-        sparsity, 100 * (1 - sparsity)))
-    accuracy_axis.set_ylabel('test accuracy')
+    accuracy_axis.set(ylabel='test accuracy',
+                      title='sparsity {:g} ({:g}% of weights remaining)'.format(
+                          sparsity, 100 * (1 - sparsity)))
     grad_axis.set_xlabel('training iteration')
     if grad_values:
-      _gradient_axis(grad_axis, np.concatenate(grad_values))
+      # A log axis when the norms span decades, with plain-number labels.
+      from matplotlib import ticker  # pylint: disable=g-import-not-at-top
+      values = np.concatenate(grad_values)
+      positive = values[values > 0]
+      grad_axis.set_ylabel('gradient norm')
+      if positive.size and positive.max() / positive.min() > 30:
+        grad_axis.set(yscale='log', ylabel='gradient norm (log scale)')
+      grad_axis.yaxis.set_major_formatter(ticker.FormatStrFormatter('%g'))
+      grad_axis.yaxis.set_minor_formatter(ticker.NullFormatter())
     else:
       grad_axis.text(0.5, 0.5, 'no gradient norm recorded', ha='center',
                      va='center', transform=grad_axis.transAxes, color='0.4')
@@ -209,23 +200,11 @@ def plot_sparse_training(rows, groups, path):
   # One legend for every panel, beside them: methods share their colours.
   figure.legend(list(legend.values()), list(legend), loc='center left',
                 bbox_to_anchor=(1.0, 0.5), fontsize=9, title='method')
-  title = 'Sparse training: test accuracy and gradient norm per method'
-  note = 'mean over trials, shaded from min to max'
-  if grad_keys:
-    note += '; gradient norm: {}'.format(', '.join(sorted(grad_keys)))
-  return plot_style.save(figure, path, '{}\n({})'.format(title, note))
-
-
-def _gradient_axis(axis, values):
-  """A log axis when the norms span decades, with plain-number labels."""
-  from matplotlib import ticker  # pylint: disable=g-import-not-at-top
-  axis.set_ylabel('gradient norm')
-  positive = values[values > 0]
-  if positive.size and positive.max() / positive.min() > 30:
-    axis.set_yscale('log')
-    axis.set_ylabel('gradient norm (log scale)')
-  axis.yaxis.set_major_formatter(ticker.FormatStrFormatter('%g'))
-  axis.yaxis.set_minor_formatter(ticker.NullFormatter())
+  return plot_style.save(
+      figure, path, 'Sparse training: test accuracy and gradient norm per '
+      'method\n(mean over trials, shaded from min to max{})'.format(
+          '; gradient norm: ' + ', '.join(sorted(grad_keys)) if grad_keys
+          else ''))
 
 
 def plot_all(rows, groups, output_dir, levels=None):
@@ -234,7 +213,13 @@ def plot_all(rows, groups, output_dir, levels=None):
   Returns:
     dict figure name -> path of the figures written.
   """
-  curve_rows, curve_groups = _without_pai_sweep(rows, groups)
+  # A sweep of pruning at initialisation is left to its own figure, which
+  # compares them by final accuracy: dozens of method, ablation and
+  # sparsity curves would bury the others.
+  sweep = results_pai.sweep_groups(rows)
+  curve_rows, curve_groups = (
+      [r for r in items if (r['kind'], r['name'], r['key']) not in sweep]
+      for items in (rows, groups))
   written = {
       'accuracy_curves': plot_accuracy_curves(
           rows, groups, os.path.join(output_dir, 'accuracy_curves.png'), levels),
@@ -245,13 +230,4 @@ def plot_all(rows, groups, output_dir, levels=None):
           os.path.join(output_dir, 'sparse_training.png')),
   }
   return {k: v for k, v in written.items() if v}
-
-
-def _without_pai_sweep(rows, groups):
-  """rows and groups without a sweep of pruning at initialisation: dozens
-  of method, ablation and sparsity curves would bury the others, and its
-  own figure compares them by final accuracy."""
-  keys = results_pai.sweep_groups(rows)
-  return ([r for r in rows if (r['kind'], r['name'], r['key']) not in keys],
-          [g for g in groups if (g['kind'], g['name'], g['key']) not in keys])
 

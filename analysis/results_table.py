@@ -30,18 +30,10 @@ FACTS = ('network', 'dataset', 'training_len', 'method', 'ablation',
          'collapsed', 'unreached_outputs')
 RUN_COLUMNS = (IDENTITY + ('trial',) + run_summary.METRICS +
                ('early_stop_split',) + FACTS + ('finished', 'run_dir'))
-
-# Mark a group in which some trial's mask collapsed a layer, or left some
-# output unreached by any input; each mark is numbered and explained below
-# its table.
-COLLAPSE_MARK = '†'
-UNREACHED_MARK = '‡'
-_MARK_TITLES = {
-    COLLAPSE_MARK: 'Layer collapse (the mask left these layers empty or cut '
-                   'off from the input):',
-    UNREACHED_MARK: 'Outputs no input reaches (the mask cut every path to '
-                    'these classes, so they are never predicted from the '
-                    'input):'}
+# The aggregated table's: every stat of every metric.
+GROUP_COLUMNS = (IDENTITY + ('trials',) + tuple(
+    '{}_{}'.format(metric, stat) for metric in run_summary.METRICS
+    for stat in STATS) + ('collapsed', 'unreached_outputs'))
 
 _TITLES = {
     'percent_remaining': '% weights remaining',
@@ -53,8 +45,9 @@ _TITLES = {
 
 
 def run_rows(experiment_dir, include_unfinished=False):
-  """One summary dict per run (see run_summary.summarize) with its FACTS
-  and 'settings' (every setting value, run_facts.settings), sorted by group.
+  """One summary dict per run (see run_summary.summarize) with its FACTS,
+  'settings' (every setting value, RunInfo.values) and 'info' (its
+  run_discovery.RunInfo), sorted by group.
 
   Raises:
     ValueError: if the directory holds no (finished) runs.
@@ -63,7 +56,7 @@ def run_rows(experiment_dir, include_unfinished=False):
   for info in run_discovery.find_runs(experiment_dir, include_unfinished):
     row = run_summary.summarize(info)
     row.update(_identity(info.kind, info.key))
-    row.update(_facts(info))
+    row.update(_facts(info), info=info)
     rows.append(row)
   return rows
 
@@ -71,7 +64,7 @@ def run_rows(experiment_dir, include_unfinished=False):
 def _facts(info):
   """FACTS of a run (method and ablation only for sparse training), and
   its settings."""
-  values = run_facts.settings(info)
+  values = info.values
   sparse = info.kind == run_discovery.SPARSE
   return {'network': run_facts.network(values),
           'dataset': values.get('dataset'),
@@ -122,8 +115,13 @@ def aggregate(members, metrics):
                          if m.get('unreached_outputs')}}
   for metric in metrics:
     values = np.array([m[metric] for m in members], dtype=np.float64)
+    values = values[np.isfinite(values)]
+    stats = dict.fromkeys(STATS, math.nan) if not values.size else {
+        'mean': float(np.mean(values)),
+        'std': float(np.std(values, ddof=1)) if values.size > 1 else 0.0,
+        'min': float(np.min(values)), 'max': float(np.max(values))}
     group.update({'{}_{}'.format(metric, stat): value
-                  for stat, value in _stats(values).items()})
+                  for stat, value in stats.items()})
   return group
 
 
@@ -131,23 +129,6 @@ def _group_order(item):
   """Kinds apart, winning tickets first, then names; keys in order."""
   (kind, name, key), _ = item
   return (kind, name != WINNING, name, -1 if key is None else key)
-
-
-def _stats(values):
-  values = values[np.isfinite(values)]
-  if not values.size:
-    return {stat: math.nan for stat in STATS}
-  return {'mean': float(np.mean(values)),
-          'std': float(np.std(values, ddof=1)) if values.size > 1 else 0.0,
-          'min': float(np.min(values)), 'max': float(np.max(values))}
-
-
-def group_columns():
-  """Column order of the aggregated table."""
-  columns = list(IDENTITY) + ['trials']
-  for metric in run_summary.METRICS:
-    columns += ['{}_{}'.format(metric, stat) for stat in STATS]
-  return columns + ['collapsed', 'unreached_outputs']
 
 
 def collapse_note(group):
@@ -165,12 +146,22 @@ def unreached_note(group):
                                                         {}).items()))
 
 
+# Mark a group in which some trial's mask collapsed a layer, or left some
+# output unreached by any input; each mark is numbered and explained below
+# its table: (symbol, title of its notes, the note of a group).
+_MARKS = (('†', 'Layer collapse (the mask left these layers empty or cut off '
+                'from the input):', collapse_note),
+          ('‡', 'Outputs no input reaches (the mask cut every path to these '
+                'classes, so they are never predicted from the input):',
+           unreached_note))
+
+
 def mark(group, label, notes):
   """The numbered marks of a group (' †1 ‡2'), its notes added to `notes`
   (mark -> lines, as mark_notes prints them) under `label`."""
   text = ''
-  for symbol, note in ((COLLAPSE_MARK, collapse_note(group)),
-                       (UNREACHED_MARK, unreached_note(group))):
+  for symbol, _, note_of in _MARKS:
+    note = note_of(group)
     if note:
       lines = notes.setdefault(symbol, [])
       lines.append('- {}{} {}: {}'.format(symbol, len(lines) + 1, label, note))
@@ -181,9 +172,9 @@ def mark(group, label, notes):
 def mark_notes(notes):
   """Markdown lines explaining the marks `mark` gave out."""
   lines = []
-  for symbol in (COLLAPSE_MARK, UNREACHED_MARK):
+  for symbol, title, _ in _MARKS:
     if notes.get(symbol):
-      lines += ['', _MARK_TITLES[symbol], ''] + notes[symbol]
+      lines += ['', title, ''] + notes[symbol]
   return lines
 
 
@@ -191,6 +182,14 @@ def to_csv(rows, columns):
   """CSV text of `rows` with the given columns (None and NaN left empty)."""
   return tables.csv_text(columns, ([_csv_cell(row.get(c)) for c in columns]
                                    for row in rows))
+
+
+def groups_csv(groups, columns):
+  """CSV text of aggregated rows, their collapsed trials and unreached
+  outputs written as their notes."""
+  return to_csv([dict(g, collapsed=collapse_note(g),
+                      unreached_outputs=unreached_note(g)) for g in groups],
+                columns)
 
 
 def _csv_cell(value):
@@ -207,22 +206,17 @@ def to_markdown(groups):
   """A Markdown table of aggregated rows: mean +- std of every metric; a
   group with a collapsed trial, or one with unreached outputs, carries a
   numbered mark, its trials named below the table (see `mark`)."""
-  header = ['kind', 'name', 'level', 'sparsity', 'trials'] + [
-      _TITLES[m] for m in run_summary.METRICS]
-  lines = ['| ' + ' | '.join(header) + ' |',
-           '|' + '|'.join(['---'] * 5 + ['---:'] * len(run_summary.METRICS)) + '|']
   notes = {}
-  for group in groups:
-    name = group['name'] + mark(group, group['name'], notes)
-    cells = [group['kind'], name, _plain(group['level']),
-             _plain(group['sparsity']), str(group['trials'])]
-    cells += [mean_std(group, metric) for metric in run_summary.METRICS]
-    lines.append('| ' + ' | '.join(cells) + ' |')
+  lines = tables.markdown(
+      ['kind', 'name', 'level', 'sparsity', 'trials'] +
+      [_TITLES[m] for m in run_summary.METRICS],
+      ([g['kind'], g['name'] + mark(g, g['name'], notes),
+        run_discovery.shown(g['level']), run_discovery.shown(g['sparsity']),
+        g['trials']] +
+       [mean_std(g, metric) for metric in run_summary.METRICS]
+       for g in groups),
+      ['---'] * 5 + ['---:'] * len(run_summary.METRICS))
   return '\n'.join(lines + mark_notes(notes)) + '\n'
-
-
-def _plain(value):
-  return '' if value is None else str(value)
 
 
 def mean_std(group, metric):
@@ -248,8 +242,7 @@ def write_tables(rows, groups, output_dir):
              'summary_csv': os.path.join(output_dir, 'summary.csv'),
              'summary_md': os.path.join(output_dir, 'summary.md')}
   save_restore.write_text(written['runs_csv'], to_csv(rows, RUN_COLUMNS))
-  save_restore.write_text(written['summary_csv'], to_csv(
-      [dict(g, collapsed=collapse_note(g), unreached_outputs=unreached_note(g))
-       for g in groups], group_columns()))
+  save_restore.write_text(written['summary_csv'],
+                          groups_csv(groups, GROUP_COLUMNS))
   save_restore.write_text(written['summary_md'], to_markdown(groups))
   return written

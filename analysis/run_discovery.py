@@ -30,8 +30,9 @@ import sys
 from typing import Optional
 
 from lottery_ticket.analysis import run_summary
-from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations.storage import integrity
+from lottery_ticket.mnist_fc import config as config_lib
 
 LOTTERY = 'lottery'
 SPARSE = 'sparse'
@@ -57,6 +58,9 @@ class RunInfo(object):
     settings: its identity settings, as flat name -> value, but those that
       differ between the trials of one setting (seed, order seed, the run a
       mask comes from) and those already in name and key.
+    values: every setting value config.json records (lists as tuples) over
+      `settings`; those alone when the file holds a setting this version
+      does not know.
   """
   run_dir: str
   kind: str
@@ -66,6 +70,7 @@ class RunInfo(object):
   finished: bool
   config: dict
   settings: dict = dataclasses.field(default_factory=dict)
+  values: dict = dataclasses.field(default_factory=dict)
 
   @property
   def group(self):
@@ -73,14 +78,9 @@ class RunInfo(object):
     return (self.kind, self.name, self.key)
 
 
-def is_run_dir(directory):
-  """Whether `directory` holds config.json and metrics.json."""
-  return (os.path.isfile(paths.config(directory)) and
-          os.path.isfile(paths.metrics(directory)))
-
-
 def find_run_dirs(experiment_dir):
-  """Every run directory under `experiment_dir` (itself included), sorted.
+  """Every run directory (one holding config.json and metrics.json) under
+  `experiment_dir` (itself included), sorted.
 
   Raises:
     ValueError: if `experiment_dir` is not a directory.
@@ -91,7 +91,8 @@ def find_run_dirs(experiment_dir):
   for directory, subdirs, _ in os.walk(experiment_dir):
     # Hidden directories hold staging copies and sweep bookkeeping.
     subdirs[:] = sorted(d for d in subdirs if not d.startswith('.'))
-    if is_run_dir(directory):
+    if (os.path.isfile(paths.config(directory)) and
+        os.path.isfile(paths.metrics(directory))):
       found.append(directory)
   return sorted(found)
 
@@ -104,36 +105,36 @@ def describe(run_dir):
     integrity.DamagedFile: if a finished run's output differs from what its
       DONE recorded.
   """
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   path = paths.config(run_dir)
   config = run_summary.read_object(path, 'a configuration')
   parts = os.path.normpath(os.path.abspath(run_dir)).split(os.sep)
   finished = os.path.exists(paths.done_marker(run_dir))
   if finished:
     integrity.verify_finished(run_dir)
-  experiment = config.get('experiment')
   details = config_lib.details(config)
-  settings = _settings(path, config)
-  if experiment == 'lottery':
+  settings, recorded = _settings(path, config)
+  grouping = {k: v for k, v in settings.items() if k not in _NOT_GROUPING}
+  level = _int_or_none(parts[-2])
+  if config.get('experiment') == 'lottery':
     kind, name, key = LOTTERY, details.get('experiment_name') or parts[-1], int(
-        details.get('level', _int_or_none(parts[-2]) or 0))
-  elif experiment == 'sparse_train':
+        details.get('level', level or 0))
+  elif config.get('experiment') == 'sparse_train':
     kind, name = SPARSE, str(settings.get('method') or parts[-1])
     key = float(settings.get('sparsity') or 0.0)
-  elif experiment == 'reinitialize' and 'level' in details:
+  elif config.get('experiment') == 'reinitialize' and 'level' in details:
     kind, name, key = LOTTERY, str(details.get('mode') or parts[-1]), int(
         details['level'])
-  elif _int_or_none(parts[-2]) is not None:
+  elif level is not None:
     # A control (reinit, reuse, ...) trained by the single-run trainer into
     # {trial}/{level}/{mode}: the path is all that names it.
-    kind, name, key = LOTTERY, parts[-1], _int_or_none(parts[-2])
+    kind, name, key = LOTTERY, parts[-1], level
   else:
     kind, name, key = TRAIN, parts[-1], None
   return RunInfo(run_dir=run_dir, kind=kind, name=name, key=key,
                  trial=_trial(parts, settings), finished=finished,
-                 config=config,
-                 settings={k: v for k, v in settings.items()
-                           if k not in _NOT_GROUPING})
+                 config=config, settings=grouping, values=dict(grouping, **{
+                     k: tuple(v) if isinstance(v, list) else v
+                     for k, v in recorded.items() if v is not None}))
 
 
 # Settings that differ between trials of one setting, or are name and key.
@@ -141,19 +142,21 @@ _NOT_GROUPING = ('seed', 'train_order_seed', 'mask_from', 'method', 'sparsity')
 
 
 def _settings(path, saved):
-  """Flat identity settings of a config.json (resolved when it reads)."""
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
+  """(identity settings, every recorded value) of a config.json, flat:
+  the identity ones resolved when it reads, else as recorded; no values
+  when it holds a setting this version does not know."""
+  try:
+    recorded = config_lib.flatten(saved, path)[0]
+  except ValueError:
+    recorded = {}
   try:
     config = config_lib.read(path)
   except ValueError:
-    try:
-      return config_lib.flatten(saved, path)[0]
-    except ValueError:
-      return {}
+    return recorded, recorded
   identity = {s.name for c in config.concerns for s in c.settings
               if s.identity}
   return {k: tuple(v) if isinstance(v, list) else v
-          for k, v in config.values.items() if k in identity}
+          for k, v in config.values.items() if k in identity}, recorded
 
 
 def distinguish(runs):
@@ -173,9 +176,9 @@ def distinguish(runs):
     if varying:
       for run in members:
         run.name = '{} ({})'.format(run.name, ', '.join(
-            '{}={}'.format(k, _plain(run.settings.get(k))) for k in varying))
-  warnings = []
-  seen = {}
+            '{}={}'.format(k, shown(run.settings.get(k), 'None'))
+            for k in varying))
+  warnings, seen = [], {}
   for run in runs:
     other = seen.setdefault((run.group, run.trial), run.run_dir)
     if other != run.run_dir:
@@ -184,10 +187,12 @@ def distinguish(runs):
   return warnings
 
 
-def _plain(value):
+def shown(value, none=''):
+  """A setting's value as text: a list's items joined by commas, None as
+  `none`."""
   if isinstance(value, (list, tuple)):
     return ','.join(str(v) for v in value)
-  return value
+  return none if value is None else str(value)
 
 
 def find_runs(experiment_dir, include_unfinished=False):
@@ -221,23 +226,18 @@ def find_runs(experiment_dir, include_unfinished=False):
 
 
 def _sort_key(run):
-  key = run.key if run.key is not None else -1
-  return (run.kind, run.name, key, _natural(run.trial), run.run_dir)
-
-
-def _natural(label):
-  """Sorts trial labels numerically when they are numbers."""
-  number = _int_or_none(label)
-  return (0, number, '') if number is not None else (1, 0, str(label))
+  """Groups in order, their trials numerically when they are numbers."""
+  number = _int_or_none(run.trial)
+  return (run.kind, run.name, -1 if run.key is None else run.key,
+          (0, number, '') if number is not None else (1, 0, str(run.trial)),
+          run.run_dir)
 
 
 def _trial(parts, settings):
-  for part in reversed(parts):
-    match = _TRIAL.match(part)
-    if match:
-      return match.group(1)
+  """The label of the last trial{T} component of the path, else the seed."""
+  labels = [match.group(1) for match in map(_TRIAL.match, parts) if match]
   seed = settings.get('seed')
-  return str(seed) if seed is not None else '0'
+  return labels[-1] if labels else str(seed) if seed is not None else '0'
 
 
 def _int_or_none(text):

@@ -1,41 +1,20 @@
 """What the report needs to know about a run beyond its metrics.
 
-The network a run trained (named the way the papers name it), the setting
-values it ran with, the layers its mask left collapsed and the outputs it
-left unreached. Each is read from the run's config.json, whichever format
-wrote it, so the sections that compare runs with each other or with a paper
-agree on them.
+The network a run trained (named the way the papers name it, from the
+setting values discovery read: run_discovery.RunInfo.values), the layers
+its mask left collapsed and the outputs it left unreached. Each is read
+from the run's config.json, whichever format wrote it, so the sections that
+compare runs with each other or with a paper agree on them.
 """
 
 import math
 
-from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import config as config_lib
 
 # How the papers name the networks this library trains.
 LENET_300_100 = 'lenet_300_100'
 LENET5 = 'lenet5'
 _TITLES = {LENET_300_100: 'LeNet-300-100', LENET5: 'LeNet-5'}
-
-
-def settings(info):
-  """Every setting value of a run (flat name -> value), identity or not.
-
-  Args:
-    info: a run_discovery.RunInfo.
-
-  Returns:
-    the values config.json records, lists as tuples; the discovery's own
-    settings when the file holds a setting this version does not know.
-  """
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
-  try:
-    flat = config_lib.flatten(info.config, paths.config(info.run_dir))[0]
-  except ValueError:
-    flat = {}
-  out = dict(info.settings)
-  out.update({k: tuple(v) if isinstance(v, list) else v
-              for k, v in flat.items() if v is not None})
-  return out
 
 
 def network(values):
@@ -70,7 +49,6 @@ def _connectivity(config, name):
   """What connectivity.check recorded under `name`: the lottery experiment
   records it in a level's details, sparse training in the details of its
   starting point."""
-  from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   details = config_lib.details(config)
   start = details.get('start') if isinstance(details.get('start'), dict) else {}
   return details.get(name) or start.get(name)

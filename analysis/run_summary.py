@@ -31,29 +31,28 @@ def early_stopping(metrics):
     None when the run recorded no losses.
   """
   for split in ('validate', 'test'):
-    records = [r for r in metrics.get(split) or [] if _finite(r.get('loss'))]
+    records = [r for r in metrics.get(split) or []
+               if isinstance(r.get('loss'), (int, float)) and
+               math.isfinite(r['loss'])]
     if records:
       best = min(records, key=lambda r: (r['loss'], r['iteration']))
       iteration = int(best['iteration'])
-      return iteration, _test_accuracy_at(metrics, iteration), split
+      return iteration, _first(
+          metrics, 'test', 'accuracy',
+          lambda r: (abs(r['iteration'] - iteration), r['iteration'])), split
   return math.nan, math.nan, None
-
-
-def _test_accuracy_at(metrics, iteration):
-  tests = [r for r in metrics.get('test') or [] if 'accuracy' in r]
-  if not tests:
-    return math.nan
-  nearest = min(tests, key=lambda r: (abs(r['iteration'] - iteration),
-                                      r['iteration']))
-  return float(nearest['accuracy'])
 
 
 def last_value(metrics, split, key='accuracy'):
   """The latest recorded `key` of `split` (NaN when there is none)."""
+  return _first(metrics, split, key, lambda r: -r['iteration'])
+
+
+def _first(metrics, split, key, order):
+  """`key` of the first by `order` of the records of `split` that hold it
+  (NaN when none does)."""
   records = [r for r in metrics.get(split) or [] if key in r]
-  if not records:
-    return math.nan
-  return float(max(records, key=lambda r: r['iteration'])[key])
+  return float(min(records, key=order)[key]) if records else math.nan
 
 
 def summarize(run_info):
@@ -72,19 +71,15 @@ def summarize(run_info):
   metrics = read_metrics(run_info.run_dir)
   iteration, accuracy, split = early_stopping(metrics)
   return {
-      'kind': run_info.kind,
-      'name': run_info.name,
-      'key': run_info.key,
-      'trial': run_info.trial,
+      'kind': run_info.kind, 'name': run_info.name, 'key': run_info.key,
+      'trial': run_info.trial, 'finished': run_info.finished,
+      'run_dir': run_info.run_dir,
       'percent_remaining': runs.percent_remaining(run_info.run_dir,
                                                  run_info.config),
-      'early_stop_iteration': iteration,
-      'early_stop_test_accuracy': accuracy,
+      'early_stop_iteration': iteration, 'early_stop_test_accuracy': accuracy,
+      'early_stop_split': split,
       'final_test_accuracy': last_value(metrics, 'test'),
       'final_train_accuracy': last_value(metrics, 'train'),
-      'early_stop_split': split,
-      'finished': run_info.finished,
-      'run_dir': run_info.run_dir,
   }
 
 
@@ -108,7 +103,3 @@ def read_object(path, what):
     raise ValueError('{} holds a {}, not {}'.format(
         path, type(value).__name__, what))
   return value
-
-
-def _finite(value):
-  return isinstance(value, (int, float)) and math.isfinite(value)

@@ -46,7 +46,6 @@ def plot_spectra(results, path):
   shown = np.concatenate([np.asarray(r['eigenvalues'] if r['method'] == 'exact'
                                      else r['top_eigenvalues'], np.float64)
                           for r in results])
-  largest = float(np.abs(shown).max())
   lowest, highest = float(shown.min()), float(shown.max())
   peak = max(max(r['density']) for r in results)
   floor = max(peak * _DENSITY_RANGE, 1e-300)
@@ -63,27 +62,25 @@ def plot_spectra(results, path):
                          marker='o', markersize=4, markerfacecolor='white',
                          linestyle='none', capsize=2,
                          label=_label(result) + ', top {}'.format(values.size))
-    grid = np.asarray(result['density_grid'])
-    density = np.asarray(result['density'])
-    density_axis.plot(grid, np.maximum(density, floor), color=color,
+    density_axis.plot(result['density_grid'],
+                      np.maximum(result['density'], floor), color=color,
                       linewidth=1.5 if result['method'] == 'exact' else 1.2,
                       linestyle=_STYLES.get(result['method'], '-'),
                       label=_label(result))
-  threshold = max(largest * 1e-3, 1e-12)
-  rank_axis.set_xscale('log')
+  threshold = max(float(np.abs(shown).max()) * 1e-3, 1e-12)
   rank_axis.set_yscale('symlog', linthresh=threshold, linscale=1.5)
   rank_axis.axhline(0.0, color='0.5', linewidth=0.8)
   # Room around the extreme points; no empty negative half.
-  rank_axis.set_ylim(min(lowest * 2, -threshold), max(highest * 2, threshold))
-  rank_axis.set_xlabel('rank (largest first, log scale)')
-  rank_axis.set_ylabel('eigenvalue (symmetric log scale)')
-  rank_axis.set_title('Eigenvalues by rank')
-  rank_axis.legend(fontsize=8)
-  density_axis.set_yscale('log')
+  rank_axis.set(xscale='log', ylim=(min(lowest * 2, -threshold),
+                                    max(highest * 2, threshold)),
+                xlabel='rank (largest first, log scale)',
+                ylabel='eigenvalue (symmetric log scale)',
+                title='Eigenvalues by rank')
+  density_axis.set(yscale='log', xlabel='eigenvalue',
+                   ylabel='density (log scale)',
+                   title='Spectral density (Gaussian-smoothed)')
   density_axis.set_ylim(bottom=floor)
-  density_axis.set_xlabel('eigenvalue')
-  density_axis.set_ylabel('density (log scale)')
-  density_axis.set_title('Spectral density (Gaussian-smoothed)')
+  rank_axis.legend(fontsize=8)
   density_axis.legend(fontsize=8)
   first = results[0]
   title = 'Hessian of the loss at {} ({} {} examples)'.format(

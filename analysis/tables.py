@@ -2,7 +2,8 @@
 
 Every CSV file of the analysis (runs.csv, summary.csv, pai.csv, lmc.csv,
 instability.csv and the interpolation paths) is written by `csv_text`, with
-'\n' line ends whatever the platform.
+'\n' line ends whatever the platform; every Markdown table of the pages by
+`markdown`.
 """
 
 import csv
@@ -14,3 +15,14 @@ def csv_text(header, rows):
   buffer = io.StringIO()
   csv.writer(buffer, lineterminator='\n').writerows([header] + list(rows))
   return buffer.getvalue()
+
+
+def markdown(header, rows, rule=None):
+  """Lines of a Markdown table: the header, its rule (`rule`, a '---' or
+  '---:' per column; default all '---') and a line per row of cells."""
+  return [_line(header), '|' + '|'.join(rule or ['---'] * len(header)) + '|'
+         ] + [_line(row) for row in rows]
+
+
+def _line(cells):
+  return '| ' + ' | '.join(str(cell) for cell in cells) + ' |'

@@ -43,26 +43,23 @@ class WeightEvaluator(session_lib.SessionOwner):
     if getattr(dataset, split, None) is None:
       raise ValueError('the dataset {} has no {!r} split'.format(
           network.run_config.data.dataset, split))
-    self.split = split
-    self.graph = tf.Graph()
-    with self.graph.as_default():
+    graph = tf.Graph()
+    with graph.as_default():
       inputs, labels = dataset.placeholders()
-      self.model = network_model.build(network, inputs, labels,
-                                       dataset.num_classes, with_masks=False)
+      model = network_model.build(network, inputs, labels, dataset.num_classes,
+                                  with_masks=False)
       data = graph_data.GraphData(dataset)
       images, targets, size = data.splits[split]
       with tf.name_scope('eval_' + split):
-        self._metrics = evaluation.split_metrics(self.model, images, targets,
-                                                 size, EVAL_CHUNK_SIZE)
-      self._variables = dict(self.model.kernels)
-      self._variables.update({n + '_bias': b
-                              for n, b in self.model.biases.items()})
-      self._shapes = {k: v.shape.as_list() for k, v in self._variables.items()}
-      self._feeds = {k: tf.placeholder(tf.float32, self._shapes[k])
-                     for k in self._variables}
+        self._metrics = evaluation.split_metrics(model, images, targets, size,
+                                                 EVAL_CHUNK_SIZE)
+      variables = dict(model.kernels, **{n + '_bias': b
+                                         for n, b in model.biases.items()})
+      self._feeds = {k: tf.placeholder(tf.float32, v.shape)
+                     for k, v in variables.items()}
       self._load = tf.group(*[v.assign(self._feeds[k])
-                              for k, v in self._variables.items()])
-      self.session = session_lib.new_session(self.graph)
+                              for k, v in variables.items()])
+      self.session = session_lib.new_session(graph)
       self.session.run(tf.global_variables_initializer())
       data.initialize(self.session)
 
@@ -70,21 +67,10 @@ class WeightEvaluator(session_lib.SessionOwner):
     """{'loss', 'accuracy'} of the network with `weights` on the split.
 
     Args:
-      weights: dict name -> array for every kernel and bias.
-
-    Raises:
-      ValueError: if a tensor is missing or has the wrong shape.
+      weights: dict name -> array for every kernel and bias, shaped as the
+        network's (interpolation.check_compatible saw to that).
     """
-    missing = sorted(set(self._variables) - set(weights))
-    if missing:
-      raise ValueError('weights lack {}'.format(', '.join(missing)))
-    feed = {}
-    for name, placeholder in self._feeds.items():
-      value = np.asarray(weights[name], np.float32)
-      if list(value.shape) != self._shapes[name]:
-        raise ValueError('{!r} has shape {}, the network needs {}'.format(
-            name, list(value.shape), self._shapes[name]))
-      feed[placeholder] = value
-    self.session.run(self._load, feed)
-    values = self.session.run(self._metrics)
-    return {k: float(v) for k, v in values.items()}
+    self.session.run(self._load, {
+        placeholder: np.asarray(weights[name], np.float32)
+        for name, placeholder in self._feeds.items()})
+    return {k: float(v) for k, v in self.session.run(self._metrics).items()}
