@@ -87,7 +87,8 @@ CHECKPOINT_TEMPORARIES = ('*_temp', '*.tempstate*', '*.tmp*')
 
 
 class Member(collections.namedtuple(
-    'Member', ['output_dir', 'init_seed', 'order_seed', 'masks', 'presets'])):
+    'Member', ['output_dir', 'init_seed', 'order_seed', 'masks', 'presets'],
+    defaults=(None, 0, None, None, None))):
   """One network of a pack.
 
   Fields:
@@ -104,11 +105,6 @@ class Member(collections.namedtuple(
       state dicts do).
   """
   __slots__ = ()
-
-  def __new__(cls, output_dir=None, init_seed=0, order_seed=None, masks=None,
-              presets=None):
-    return super(Member, cls).__new__(cls, output_dir, init_seed, order_seed,
-                                      masks, presets)
 
 
 def initial_values(model_class, hyperparameters, dataset, member):
@@ -148,12 +144,8 @@ class _Loader(object):
 
   def load(self, sess, values):
     """values: dict variable name -> array."""
-    feeds, ops = {}, []
-    for name, value in values.items():
-      placeholder, op = self._assign[name]
-      feeds[placeholder] = value
-      ops.append(op)
-    sess.run(ops, feeds)
+    sess.run([self._assign[name][1] for name in values],
+             {self._assign[name][0]: value for name, value in values.items()})
 
 
 def create_optimizer(model, optimizer_fn):
@@ -336,24 +328,20 @@ class PackDiverged(finite.NonFiniteError):
         for i, error in sorted(self.errors.items())))
 
 
-def _orders(dataset, members):
-  """Per network, an object whose train_order is that network's order.
+def _order(dataset, member):
+  """An object whose train_order is the network's order.
 
   A shallow copy of the dataset with another order seed computes the order
   by the dataset's own code and shares its arrays.
   """
-  out = []
-  for member in members:
-    if member.order_seed is None:
-      out.append(dataset)
-    else:
-      view = copy.copy(dataset)
-      view.train_order_seed = int(member.order_seed)
-      out.append(view)
-  return out
+  if member.order_seed is None:
+    return dataset
+  view = copy.copy(dataset)
+  view.train_order_seed = int(member.order_seed)
+  return view
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class _Plan(object):
   """What one call of train() asks besides the training settings (see
   train's arguments), checked and normalised when made."""
@@ -372,15 +360,13 @@ class _Plan(object):
     if isinstance(at, (str, bytes)) or not hasattr(at, '__iter__'):
       raise ValueError('save_weights_at must be a list of iterations, got '
                        '{!r}'.format(at))
-    normal = dict(
-        first_iteration=_count('first_iteration', self.first_iteration, 0),
-        save_weights_at=tuple(sorted({_count('save_weights_at', k, 0)
-                                      for k in at})),
-        save_network=bool(self.save_network),
-        keep_checkpoints=_count('keep_checkpoints', self.keep_checkpoints, 0),
-        eval_chunk_size=_count('eval_chunk_size', self.eval_chunk_size, 1))
-    for name, value in normal.items():
-      object.__setattr__(self, name, value)  # frozen otherwise
+    self.first_iteration = _count('first_iteration', self.first_iteration, 0)
+    self.save_weights_at = tuple(sorted({_count('save_weights_at', k, 0)
+                                         for k in at}))
+    self.save_network = bool(self.save_network)
+    self.keep_checkpoints = _count('keep_checkpoints', self.keep_checkpoints,
+                                   0)
+    self.eval_chunk_size = _count('eval_chunk_size', self.eval_chunk_size, 1)
 
   def boundaries(self, training, total):
     """The iterations of a training of `total` iterations at which it
@@ -485,7 +471,10 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
                                             plan.keep_checkpoints)
              if checkpointing and all(os.path.isdir(paths.initial(d))
                                       for d in run_dirs) else 0)
-  orders = _orders(dataset, members)
+  if not resumed and plan.first_iteration >= total:
+    raise ValueError('training starts at iteration {} but lasts {} '
+                     'iterations'.format(plan.first_iteration, total))
+  orders = [_order(dataset, m) for m in members]
   graph = tf.Graph()
   with graph.as_default():
     pack = _Graph(dataset, hyperparameters, model_class, len(members),
@@ -571,6 +560,11 @@ class _Run(object):
   def _live(self):
     return [i for i in range(len(self.run_dirs)) if i not in self.errors]
 
+  def _tested(self, iteration):
+    """Whether the networks are evaluated at `iteration`."""
+    return train_options.due(iteration, self.training.test_interval,
+                             self.total)
+
   def train(self, resumed, starting_values):
     """Trains from the start (or `resumed`) to the end; returns the results."""
     initial = self._begin(resumed, starting_values)
@@ -585,9 +579,9 @@ class _Run(object):
       self.progress.update(self.total, force=True)
     live = self._live()
     if self.plan.save_network:
-      self._save_each(paths.final, final, live)
+      self._save_each(paths.final, final)
       self._save_each(paths.masks,
-                      self.pack.model.split_current_masks(self.sess), live)
+                      self.pack.model.split_current_masks(self.sess))
     for index in live:
       self.recorders[index].write()
     results = [(initial[i], final[i]) if i in live else None
@@ -602,16 +596,13 @@ class _Run(object):
     if resumed:
       self._resume(resumed)
     else:
-      self.pack.loader.load(self.sess, {
-          name: np.stack([values[name] for values in starting_values])
-          for name in starting_values[0]})
+      values = {name: np.stack([network[name] for network in starting_values])
+                for name in starting_values[0]}
+      if plan.first_iteration:
+        step = tf.train.get_global_step(self.sess.graph)
+        values[step.op.name] = plan.first_iteration
+      self.pack.loader.load(self.sess, values)
     self.start = resumed or plan.first_iteration
-    if not resumed and self.start >= self.total:
-      raise ValueError('training starts at iteration {} but lasts {} '
-                       'iterations'.format(self.start, self.total))
-    if not resumed and self.start:
-      self.pack.loader.load(self.sess, {
-          tf.train.get_global_step(self.sess.graph).op.name: self.start})
     for hooks in self.pack.hooks:
       if hooks.on_start:
         hooks.on_start(self.sess)
@@ -668,8 +659,7 @@ class _Run(object):
 
   def _at_boundary(self, iteration):
     """Records, evaluates, saves and checkpoints what is due at `iteration`."""
-    training = self.training
-    if train_options.due(iteration, training.test_interval, self.total):
+    if self._tested(iteration):
       for index in self._live():
         self.recorders[index].add('train', iteration, {
             key: value[index] for key, value in self.batch_metrics.items()})
@@ -677,16 +667,15 @@ class _Run(object):
     if iteration in self.plan.save_weights_at:
       self._save_each(lambda d: paths.rewind(d, iteration),
                       self.pack.model.split_current_weights(self.sess))
-    if (self.pack.checkpoints is not None and
-        train_options.due(iteration, training.checkpoint_interval,
-                          self.total)):
+    if (self.pack.checkpoints is not None and train_options.due(
+        iteration, self.training.checkpoint_interval, self.total)):
       self._record_evaluation()
       self._checkpoint(iteration)
 
-  def _save_each(self, where, per_network, indices=None):
+  def _save_each(self, where, per_network):
     """Saves network i's arrays at where(run_dir i), for live networks with a
-    run directory (or those of `indices`)."""
-    for index in self._live() if indices is None else indices:
+    run directory."""
+    for index in self._live():
       if self.run_dirs[index]:
         save_restore.save_network(where(self.run_dirs[index]),
                                   per_network[index])
@@ -711,19 +700,16 @@ class _Run(object):
     """Starts the evaluations due at `iteration` (after recording the last);
     measures and records what the hooks measure now."""
     self._record_evaluation()
-    hooks, live = self.pack.hooks, self._live()
+    hooks, live, tested = self.pack.hooks, self._live(), self._tested(iteration)
     extra = {i: hooks[i].extra_metrics for i in live
              if hooks[i].extra_metrics}
-    if extra and train_options.due(iteration, self.training.test_interval,
-                                   self.total):
+    if extra and tested:
       for index, values in sorted(self.sess.run(extra).items()):
         self.recorders[index].add('extra', iteration, values)
     for index in live:
       if hooks[index].on_record:
         hooks[index].on_record(self.sess, iteration, self.recorders[index])
-    splits = (sorted(self.pack.evaluator.metrics)
-              if train_options.due(iteration, self.training.test_interval,
-                                   self.total) else [])
+    splits = sorted(self.pack.evaluator.metrics) if tested else []
     self.pack.evaluator.start(self.sess, iteration, splits)
     if self.progress and 'test' not in splits and iteration > self.start:
       self.progress.update(iteration)

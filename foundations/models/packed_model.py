@@ -200,10 +200,14 @@ class PackedLayers(object):
     self.logits = output_logits
 
   def _variable(self, name, shape, initializer, trainable=True):
-    """The packed variable model/{name} of shape [N] + shape."""
+    """The packed variable model/{name} of shape [N] + shape: zeros, or
+    ones for a mask (the trainer loads each network's initial values)."""
+    del initializer
     return tf.get_variable(
-        name, shape=[self.num_networks] + [int(d) for d in shape],
-        initializer=initializer, trainable=trainable, use_resource=True)
+        name, shape=[self.num_networks] + shape,
+        initializer=(tf.ones_initializer() if name.endswith('_m') else
+                     tf.zeros_initializer()),
+        trainable=trainable, use_resource=True)
 
   def _part(self, variable):
     """The variable (or its substitute) for the networks being applied."""
@@ -212,41 +216,21 @@ class PackedLayers(object):
       return value
     return value[self._network:self._network + 1]
 
-  def _masked_kernel(self, name, shape, kernel_initializer):
-    """The [n, ...] effective kernels (kernel * mask) of layer `name`."""
-    del kernel_initializer  # the trainer loads each network's initial values
-    if name not in self._kernels:
-      self._kernels[name] = self._variable(name + '_w', shape,
-                                           tf.zeros_initializer())
-      self._mask_vars[name] = self._variable(name + '_m', shape,
-                                             tf.ones_initializer(),
-                                             trainable=False)
-      self._layer_order.append(name)
-      self._weights[name] = self._kernels[name] * self._mask_vars[name]
-    # A fresh product in the caller's context (inside the training loop it
-    # reads the variables' current values), as ModelBase does.
+  def _effective_kernel(self, name, product=None):
+    """The [n, ...] effective kernels (kernel * mask) of layer `name`, or
+    the kernels alone: always a fresh product in the caller's context
+    (inside the training loop it reads the variables' current values)."""
+    del product
     if not self._masked:
       return self._part(self._kernels[name])
     return (self._part(self._kernels[name]) *
             self._part(self._mask_vars[name]))
-
-  def _state_variable(self, name, shape, default, trainable):
-    """A batch norm's [N, ...] variable (the trainer loads its values)."""
-    del default
-    return self._variable(name, shape, tf.zeros_initializer(), trainable)
 
   def _assign_state(self, variable, value):
     """Assigns [n, ...] `value` to the networks being applied."""
     if self._network is None:
       return variable.assign(value)
     return variable[self._network:self._network + 1].assign(value)
-
-  def _bias(self, name, units):
-    """The [n, units] biases of layer `name`."""
-    if name not in self._biases:
-      self._biases[name] = self._variable(name + '_b', [units],
-                                          tf.zeros_initializer())
-    return self._part(self._biases[name])
 
   def split_current_weights(self, sess):
     """Each network's effective kernels and biases.
@@ -303,6 +287,19 @@ def packed_class(unpacked):
 _PACKED = {}
 
 
+def _sliced(attribute):
+  """A NetworkView property: the view's NetworkSlices of the pack's
+  `attribute`, a dict or list of variables (or a dict of dicts of them)."""
+  def slices(value, index):
+    if isinstance(value, dict):
+      return {name: slices(v, index) for name, v in value.items()}
+    if isinstance(value, list):
+      return [slices(v, index) for v in value]
+    return NetworkSlice(value, index)
+  return property(lambda self: slices(getattr(self.packed, attribute),
+                                      self.index))
+
+
 class NetworkView(object):
   """One network of a pack, with the interface of a lone model.
 
@@ -327,38 +324,13 @@ class NetworkView(object):
   def take_updates(self):
     return self.packed.take_updates()
 
-  @property
-  def layer_names(self):
-    return self.packed.layer_names
-
-  def _slices(self, variables):
-    return {name: NetworkSlice(v, self.index) for name, v in variables.items()}
-
-  @property
-  def kernels(self):
-    return self._slices(self.packed.kernels)
-
-  @property
-  def masks(self):
-    return self._slices(self.packed.masks)
-
-  @property
-  def biases(self):
-    return self._slices(self.packed.biases)
-
-  @property
-  def trainable_variables(self):
-    return [NetworkSlice(v, self.index)
-            for v in self.packed.trainable_variables]
-
-  @property
-  def state_variables(self):
-    return [NetworkSlice(v, self.index) for v in self.packed.state_variables]
-
-  @property
-  def batch_norms(self):
-    return {name: self._slices(variables)
-            for name, variables in self.packed.batch_norms.items()}
+  layer_names = property(lambda self: self.packed.layer_names)
+  kernels = _sliced('kernels')
+  masks = _sliced('masks')
+  biases = _sliced('biases')
+  batch_norms = _sliced('batch_norms')
+  trainable_variables = _sliced('trainable_variables')
+  state_variables = _sliced('state_variables')
 
   def parameters(self):
     return {name: value[self.index]
