@@ -449,37 +449,30 @@ class ModelBase(object):
              for suffix, variable in self._batch_norms[name].items()}
     networks = int(inputs.shape[0])
     updating = self._training and self._update_statistics
-    outputs, means, variances = [], [], []
+    outputs, moving = [], {MOVING_MEAN: [], MOVING_VARIANCE: []}
     for index, batch in enumerate(tf.unstack(inputs, networks)):
       images = batch if batch.shape.ndims == 4 else tf.reshape(
           batch, [-1, 1, 1, channels])
-      if self._training:
-        empty = tf.constant([], tf.float32)
-        output, mean, variance = tf.raw_ops.FusedBatchNormV3(
-            x=images, scale=parts[GAMMA][index], offset=parts[BETA][index],
-            mean=empty, variance=empty, epsilon=epsilon,
-            is_training=True)[:3]
-        # The op returns the unbiased variance (Bessel's correction), which
-        # is what PyTorch's running_var follows.
-        if updating:
-          means.append((1.0 - momentum) * parts[MOVING_MEAN][index] +
-                       momentum * mean)
-          variances.append((1.0 - momentum) *
-                           parts[MOVING_VARIANCE][index] + momentum * variance)
-      else:
-        output = tf.raw_ops.FusedBatchNormV3(
-            x=images, scale=parts[GAMMA][index], offset=parts[BETA][index],
-            mean=parts[MOVING_MEAN][index],
-            variance=parts[MOVING_VARIANCE][index], epsilon=epsilon,
-            is_training=False)[0]
+      # Training: the op computes the batch's statistics (given none).
+      empty = tf.constant([], tf.float32) if self._training else None
+      output, mean, variance = tf.raw_ops.FusedBatchNormV3(
+          x=images, scale=parts[GAMMA][index], offset=parts[BETA][index],
+          mean=parts[MOVING_MEAN][index] if empty is None else empty,
+          variance=parts[MOVING_VARIANCE][index] if empty is None else empty,
+          epsilon=epsilon, is_training=self._training)[:3]
+      # The op returns the unbiased variance (Bessel's correction), which
+      # is what PyTorch's running_var follows.
+      if updating:
+        for suffix, statistic in ((MOVING_MEAN, mean),
+                                  (MOVING_VARIANCE, variance)):
+          moving[suffix].append((1.0 - momentum) * parts[suffix][index] +
+                                momentum * statistic)
       outputs.append(output if batch.shape.ndims == 4 else
                      tf.reshape(output, [-1, channels]))
     if updating:
-      self._updates += [self._assign_state(self._batch_norms[name][MOVING_MEAN],
-                                           tf.stack(means)),
-                        self._assign_state(
-                            self._batch_norms[name][MOVING_VARIANCE],
-                            tf.stack(variances))]
+      self._updates += [
+          self._assign_state(self._batch_norms[name][suffix], tf.stack(values))
+          for suffix, values in moving.items()]
     return tf.stack(outputs)
 
   def _assign_state(self, variable, value):

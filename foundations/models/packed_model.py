@@ -64,21 +64,10 @@ class NetworkSlice(object):
     self.variable = variable
     self.index = int(index)
 
-  @property
-  def name(self):
-    return self.variable.name
-
-  @property
-  def op(self):
-    return self.variable.op
-
-  @property
-  def dtype(self):
-    return self.variable.dtype
-
-  @property
-  def shape(self):
-    return self.variable.shape[1:]
+  name = property(lambda self: self.variable.name)
+  op = property(lambda self: self.variable.op)
+  dtype = property(lambda self: self.variable.dtype)
+  shape = property(lambda self: self.variable.shape[1:])
 
   def read_value(self):
     return self.variable.read_value()[self.index]
