@@ -54,17 +54,14 @@ def parse_bool(name, value):
 
 
 def parse_int(name, value):
-  if isinstance(value, bool):
-    return _fail(name, value, 'an integer')
-  if isinstance(value, int):
+  if isinstance(value, int) and not isinstance(value, bool):
     return value
-  if isinstance(value, float):
-    if math.isfinite(value) and value.is_integer():
-      return int(value)
-    return _fail(name, value, 'an integer')
+  if isinstance(value, float) and value.is_integer():
+    return int(value)
   if isinstance(value, str) and re.fullmatch(r'[+-]?[0-9]+', value.strip()):
     return int(value)
-  return _fail(name, value, 'an integer (decimal digits)')
+  return _fail(name, value, 'an integer' if isinstance(value, (bool, float))
+               else 'an integer (decimal digits)')
 
 
 def parse_float(name, value):

@@ -538,9 +538,7 @@ class ModelBase(object):
 
   def _check_names(self):
     layers = set(self._kernels)
-    known = layers | {bias_name(k) for k in self._biases}
-    known |= {name + suffix for name in self._batch_norms
-              for suffix in masks_lib.BATCH_NORM_SUFFIXES}
+    known = set(self.parameters())
     bad_masks = sorted(set(self._mask_values) - layers)
     if bad_masks:
       raise ValueError('masks name layers the network lacks: {} (layers: {})'.format(

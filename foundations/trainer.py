@@ -594,7 +594,13 @@ class _Run(object):
     """Resumes or starts; returns every network's initial weights."""
     plan = self.plan
     if resumed:
-      self._resume(resumed)
+      # Every network's checkpoint and records of iteration `resumed`.
+      self.pack.loader.load(self.sess, self.pack.checkpoints.read(
+          self.run_dirs, resumed))
+      for run_dir, recorder in zip(self.run_dirs, self.recorders):
+        recorder.records = save_restore.read_json(
+            checkpoint_files.records_path(run_dir, resumed))
+        recorder.truncate(resumed)
     else:
       values = {name: np.stack([network[name] for network in starting_values])
                 for name in starting_values[0]}
@@ -609,12 +615,12 @@ class _Run(object):
     if plan.progress:
       self.progress = progress_lib.Progress(plan.progress, self.total,
                                             self.start)
-      if resumed:
+    if resumed:
+      if plan.progress:
         progress_lib.notice('{}: resumed at iteration {} of {} from its '
                             'latest checkpoint{}'.format(
                                 plan.progress, self.start, self.total,
                                 's' if len(self.run_dirs) > 1 else ''))
-    if resumed:
       return [save_restore.restore_network(paths.initial(d))
               for d in self.run_dirs]
     initial = self.pack.model.split_current_weights(self.sess)
@@ -670,7 +676,14 @@ class _Run(object):
     if (self.pack.checkpoints is not None and train_options.due(
         iteration, self.training.checkpoint_interval, self.total)):
       self._record_evaluation()
-      self._checkpoint(iteration)
+      # Per live network: records, then variables (index last).
+      live = self._live()
+      self.pack.checkpoints.save(
+          self.sess, self.run_dirs, iteration,
+          [recorder.records for recorder in self.recorders],
+          self.plan.keep_checkpoints, live)
+      for index in live:
+        self.recorders[index].write()
 
   def _save_each(self, where, per_network):
     """Saves network i's arrays at where(run_dir i), for live networks with a
@@ -714,24 +727,6 @@ class _Run(object):
     if self.progress and 'test' not in splits and iteration > self.start:
       self.progress.update(iteration)
 
-  def _checkpoint(self, iteration):
-    """Per live network: records, then variables (index last)."""
-    live = self._live()
-    self.pack.checkpoints.save(
-        self.sess, self.run_dirs, iteration,
-        [recorder.records for recorder in self.recorders],
-        self.plan.keep_checkpoints, live)
-    for index in live:
-      self.recorders[index].write()
-
-  def _resume(self, iteration):
-    """Restores every network's checkpoint and records of `iteration`."""
-    self.pack.loader.load(self.sess, self.pack.checkpoints.read(self.run_dirs,
-                                                                iteration))
-    for run_dir, recorder in zip(self.run_dirs, self.recorders):
-      recorder.records = save_restore.read_json(
-          checkpoint_files.records_path(run_dir, iteration))
-      recorder.truncate(iteration)
 
 
 def remove_stale_temporaries(output_dir):
