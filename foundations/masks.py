@@ -106,6 +106,3 @@ class Masks(collections.abc.Mapping):
                              list(self._layers[name].shape),
                              list(shapes[name])))
     return self
-
-  def as_dict(self):
-    return dict(self._layers)

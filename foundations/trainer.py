@@ -42,10 +42,8 @@ the others train to the end, and then PackDiverged names it.
 
 import collections
 import copy
-import dataclasses
 import numbers
 import os
-from typing import Optional, Tuple
 
 import numpy as np
 
@@ -186,8 +184,8 @@ def network_hooks(model, optimizer, build_hooks=None):
   return out
 
 
-@dataclasses.dataclass
-class Loop(object):
+class Loop(collections.namedtuple(
+    'Loop', ['indices', 'metrics', 'first_bad_step', 'weights_finite'])):
   """Handles of the in-graph training loop.
 
   Attributes:
@@ -200,10 +198,7 @@ class Loop(object):
     weights_finite: bool [N]: whether each network's weights are finite
       after the steps.
   """
-  indices: tf.Tensor
-  metrics: dict
-  first_bad_step: tf.Tensor
-  weights_finite: tf.Tensor
+  __slots__ = ()
 
 
 def build_loop(model, data, optimizer, global_step, batch_size,
@@ -341,32 +336,29 @@ def _order(dataset, member):
   return view
 
 
-@dataclasses.dataclass
-class _Plan(object):
+class _Plan(collections.namedtuple('_Plan', [
+    'progress', 'first_iteration', 'save_weights_at', 'save_network',
+    'keep_checkpoints', 'eval_chunk_size'])):
   """What one call of train() asks besides the training settings (see
-  train's arguments), checked and normalised when made."""
-  progress: Optional[str]
-  first_iteration: int
-  save_weights_at: Tuple[int, ...]
-  save_network: bool
-  keep_checkpoints: int
-  eval_chunk_size: int
+  train's arguments), checked and normalised by `checked`."""
+  __slots__ = ()
 
-  def __post_init__(self):
-    if self.progress is not None and not isinstance(self.progress, str):
+  @classmethod
+  def checked(cls, progress, first_iteration, save_weights_at, save_network,
+              keep_checkpoints, eval_chunk_size):
+    if progress is not None and not isinstance(progress, str):
       raise ValueError('progress must be a label (a string) or None, got '
-                       '{!r}'.format(self.progress))
-    at = self.save_weights_at
-    if isinstance(at, (str, bytes)) or not hasattr(at, '__iter__'):
+                       '{!r}'.format(progress))
+    if (isinstance(save_weights_at, (str, bytes)) or
+        not hasattr(save_weights_at, '__iter__')):
       raise ValueError('save_weights_at must be a list of iterations, got '
-                       '{!r}'.format(at))
-    self.first_iteration = _count('first_iteration', self.first_iteration, 0)
-    self.save_weights_at = tuple(sorted({_count('save_weights_at', k, 0)
-                                         for k in at}))
-    self.save_network = bool(self.save_network)
-    self.keep_checkpoints = _count('keep_checkpoints', self.keep_checkpoints,
-                                   0)
-    self.eval_chunk_size = _count('eval_chunk_size', self.eval_chunk_size, 1)
+                       '{!r}'.format(save_weights_at))
+    return cls(progress, _count('first_iteration', first_iteration, 0),
+               tuple(sorted({_count('save_weights_at', k, 0)
+                             for k in save_weights_at})),
+               bool(save_network),
+               _count('keep_checkpoints', keep_checkpoints, 0),
+               _count('eval_chunk_size', eval_chunk_size, 1))
 
   def boundaries(self, training, total):
     """The iterations of a training of `total` iterations at which it
@@ -456,8 +448,8 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
       Augmentation.
   """
   members, training = _check(members, training)
-  plan = _Plan(progress, first_iteration, save_weights_at, save_network,
-               keep_checkpoints, eval_chunk_size)
+  plan = _Plan.checked(progress, first_iteration, save_weights_at,
+                       save_network, keep_checkpoints, eval_chunk_size)
   augment = augmentation_lib.check(augment)
   model_class = model_class or packed_model.model_class(hyperparameters)
   total = durations.to_iterations(training_len,
