@@ -231,9 +231,7 @@ class Setting(object):
       return '  --{}: {}'.format(self.name, self.help)
     if shown is None:
       shown_text = self.derived or 'derived'
-    elif shown == '':
-      shown_text = 'none'
-    elif self.kind in _LISTS:
+    elif shown == '' or self.kind in _LISTS:
       shown_text = ','.join(str(v) for v in shown) or 'none'
     elif isinstance(shown, bool):
       shown_text = str(shown).lower()

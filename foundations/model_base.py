@@ -144,22 +144,12 @@ class ModelBase(object):
 
   # Properties --------------------------------------------------------------
 
-  @property
-  def masks(self):
-    return dict(self._mask_vars)
-
-  @property
-  def kernels(self):
-    return dict(self._kernels)
-
-  @property
-  def biases(self):
-    return dict(self._biases)
-
-  @property
-  def layer_names(self):
-    """Layer names in the order the layers were created."""
-    return list(self._kernels)
+  # Copies: dicts layer name -> variable, and the layer names in the order
+  # the layers were created.
+  masks = property(lambda self: dict(self._mask_vars))
+  kernels = property(lambda self: dict(self._kernels))
+  biases = property(lambda self: dict(self._biases))
+  layer_names = property(lambda self: list(self._kernels))
 
   @property
   def batch_norms(self):
