@@ -229,8 +229,8 @@ class ModelBase(object):
     self._substitutes = dict(substitutes or {})
     self._training = bool(training)
     self._update_statistics = bool(update_statistics)
-    with tf.variable_scope(self._scope or 'model', reuse=tf.AUTO_REUSE) as scope:
-      self._scope = scope
+    with tf.variable_scope(self._scope or 'model',
+                           reuse=tf.AUTO_REUSE) as self._scope:
       return self.forward(inputs)
 
   def _part(self, variable):
@@ -509,7 +509,7 @@ class ModelBase(object):
     return tf.reduce_mean(tf.cast(correct, tf.float32))
 
   def create_loss_and_accuracy(self, label_placeholder, output_logits):
-    """Creates loss, accuracy and their summaries; checks masks and presets.
+    """Creates loss and accuracy; checks masks and presets.
 
     Args:
       label_placeholder: integer labels of the construction-time inputs.
@@ -522,9 +522,6 @@ class ModelBase(object):
     self.logits = output_logits
     self.loss = self.loss_fn(label_placeholder, output_logits)
     self.accuracy = self.accuracy_fn(label_placeholder, output_logits)
-    self.summaries = tf.summary.merge([
-        tf.summary.scalar('loss', self.loss),
-        tf.summary.scalar('accuracy', self.accuracy)])
 
   def _check_names(self):
     layers = set(self._kernels)

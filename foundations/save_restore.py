@@ -139,8 +139,8 @@ def remove_temporaries(directory, patterns=()):
     if paths.SWEEP_RECORDS in dirnames:
       dirnames.remove(paths.SWEEP_RECORDS)  # the sweep runner's, not ours
     for name in list(dirnames) + filenames:
-      if not (name.startswith(TEMP_PREFIX) or
-              any(fnmatch.fnmatch(name, p) for p in patterns)):
+      if not any(fnmatch.fnmatch(name, p)
+                 for p in (TEMP_PREFIX + '*',) + tuple(patterns)):
         continue
       path = os.path.join(root, name)
       if os.path.isdir(path) and not os.path.islink(path):
