@@ -132,8 +132,6 @@ class PackedLayers(object):
     if self.num_networks < 1:
       raise ValueError('a pack needs at least one network, got {}'.format(
           num_networks))
-    self._network = None
-    self._masked = True
     super(PackedLayers, self).__init__(*args, **kwargs)
 
   def apply(self, inputs, substitutes=None, network=None, training=False):
@@ -155,12 +153,8 @@ class PackedLayers(object):
     if not 0 <= network < self.num_networks:
       raise ValueError('network {} of a pack of {}'.format(
           network, self.num_networks))
-    self._network = network
-    try:
-      return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes,
-                                    training)[0]
-    finally:
-      self._network = None
+    return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes,
+                                  training, network=network)[0]
 
   def apply_pack(self, inputs, substitutes=None, masked=True, training=False):
     """[N, batch, ...] inputs (a batch per network) -> [N, batch, classes].
@@ -176,11 +170,16 @@ class PackedLayers(object):
       training: batch norms normalise by batch statistics and queue their
         moving statistics' updates (ModelBase.take_updates).
     """
-    self._masked = masked
-    try:
-      return self._forward_in_scope(inputs, substitutes, training)
-    finally:
-      self._masked = True
+    return self._forward_in_scope(inputs, substitutes, training,
+                                  masked=masked)
+
+  def _forward_in_scope(self, inputs, substitutes, training=False,
+                        update_statistics=True, network=None, masked=True):
+    """ModelBase's, for network `network` (None: every network), with the
+    kernels masked or alone (see apply_pack)."""
+    self._network, self._masked = network, masked
+    return super(PackedLayers, self)._forward_in_scope(
+        inputs, substitutes, training, update_statistics)
 
   def create_loss_and_accuracy(self, label_placeholder, output_logits):
     """Only keeps the logits: a pack's losses are per network (the trainer's)."""
