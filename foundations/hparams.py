@@ -254,10 +254,8 @@ class Concern(object):
     return [s.name for s in self.settings]
 
   def get(self, name):
-    for setting in self.settings:
-      if setting.name == name:
-        return setting
-    raise KeyError(name)
+    """The setting `name` (KeyError if the concern has none)."""
+    return {setting.name: setting for setting in self.settings}[name]
 
   def values(self, values):
     """The concern's settings as one frozen object, a field per setting.
