@@ -62,9 +62,7 @@ def _whole(count, unit, training_len):
     except ValueError:
       count = None
   if isinstance(count, numbers.Real) and not isinstance(count, bool):
-    if isinstance(count, numbers.Integral):
-      return int(count)
-    if math.isfinite(count) and float(count).is_integer():
+    if isinstance(count, numbers.Integral) or float(count).is_integer():
       return int(count)
     if math.isfinite(count):
       raise ValueError('training_len {!r} is not a whole number of {}: give '

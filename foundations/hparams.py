@@ -10,7 +10,7 @@ preset, so a value is read the same way wherever it comes from:
     "false" is never true);
   * integers refuse fractions (60.9 is an error, not 60) and booleans, and
     as text are decimal digits only ('0x10', '1e3' and '5.0' are refused);
-  * floats must be finite unless the setting allows otherwise;
+  * floats must be finite;
   * a value outside its choices or bounds is refused in one line that names
     the flag and the value.
 
@@ -24,6 +24,7 @@ a run directory refuses to be reused with another configuration.
 import dataclasses
 import functools
 import math
+import operator
 import re
 from typing import Any, Optional, Sequence, Tuple
 
@@ -53,27 +54,24 @@ def parse_bool(name, value):
 
 
 def parse_int(name, value):
-  if isinstance(value, bool):
-    return _fail(name, value, 'an integer')
-  if isinstance(value, int):
+  if isinstance(value, int) and not isinstance(value, bool):
     return value
-  if isinstance(value, float):
-    if math.isfinite(value) and value.is_integer():
-      return int(value)
-    return _fail(name, value, 'an integer')
+  if isinstance(value, float) and value.is_integer():
+    return int(value)
   if isinstance(value, str) and re.fullmatch(r'[+-]?[0-9]+', value.strip()):
     return int(value)
-  return _fail(name, value, 'an integer (decimal digits)')
+  return _fail(name, value, 'an integer' if isinstance(value, (bool, float))
+               else 'an integer (decimal digits)')
 
 
-def parse_float(name, value, finite=True):
+def parse_float(name, value):
   if isinstance(value, bool) or not isinstance(value, (int, float, str)):
     return _fail(name, value, 'a number')
   try:
     number = float(value.strip() if isinstance(value, str) else value)
   except ValueError:
     return _fail(name, value, 'a number')
-  if finite and not math.isfinite(number):
+  if not math.isfinite(number):
     return _fail(name, value, 'a finite number')
   return number
 
@@ -155,6 +153,9 @@ _PARSERS = {'bool': parse_bool, 'int': parse_int, 'float': parse_float,
             'durations': parse_durations, 'names': parse_names}
 # Kinds whose values are tuples (a list in config.json).
 _LISTS = ('ints', 'durations', 'names')
+# A Setting's bounds: (attribute, relation, whether a number is within).
+_BOUNDS = (('minimum', '>=', operator.ge), ('maximum', '<=', operator.le),
+           ('above', '>', operator.gt), ('below', '<', operator.lt))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,21 +217,12 @@ class Setting(object):
       choices.check(self.name, typed, allowed)
     if self.kind in ('int', 'float', 'ints'):
       for number in typed if self.kind == 'ints' else (typed,):
-        self._check_bounds(number)
+        for bound, relation, holds in _BOUNDS:
+          limit = getattr(self, bound)
+          if limit is not None and not holds(number, limit):
+            raise ValueError('--{}={!r} must be {} {}'.format(
+                self.name, number, relation, limit))
     return typed
-
-  def _check_bounds(self, number):
-    def refuse(relation, bound):
-      raise ValueError('--{}={!r} must be {} {}'.format(
-          self.name, number, relation, bound))
-    if self.minimum is not None and number < self.minimum:
-      refuse('>=', self.minimum)
-    if self.maximum is not None and number > self.maximum:
-      refuse('<=', self.maximum)
-    if self.above is not None and number <= self.above:
-      refuse('>', self.above)
-    if self.below is not None and number >= self.below:
-      refuse('<', self.below)
 
   def describe(self, default=None):
     """One help line: flag, help, choices and the one default."""
@@ -239,9 +231,7 @@ class Setting(object):
       return '  --{}: {}'.format(self.name, self.help)
     if shown is None:
       shown_text = self.derived or 'derived'
-    elif shown == '':
-      shown_text = 'none'
-    elif self.kind in _LISTS:
+    elif shown == '' or self.kind in _LISTS:
       shown_text = ','.join(str(v) for v in shown) or 'none'
     elif isinstance(shown, bool):
       shown_text = str(shown).lower()
@@ -264,10 +254,8 @@ class Concern(object):
     return [s.name for s in self.settings]
 
   def get(self, name):
-    for setting in self.settings:
-      if setting.name == name:
-        return setting
-    raise KeyError(name)
+    """The setting `name` (KeyError if the concern has none)."""
+    return {setting.name: setting for setting in self.settings}[name]
 
   def values(self, values):
     """The concern's settings as one frozen object, a field per setting.

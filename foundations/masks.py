@@ -4,7 +4,7 @@ One `Masks` object is the one place that knows what a mask is: a dict of
 layer name -> 0/1 float32 array, one per kernel (biases are never masked).
 It checks that on the way in (binary values, finite, names), measures
 density and sparsity, checks that it fits a network's kernel shapes, and
-saves and loads itself as a directory of .npy files (save_restore).
+loads itself from a directory of .npy files (save_restore).
 """
 
 import collections.abc
@@ -56,9 +56,6 @@ class Masks(collections.abc.Mapping):
     """The masks saved in `directory` (one .npy per layer)."""
     return cls(save_restore.restore_network(directory), source=directory)
 
-  def save(self, directory):
-    save_restore.save_network(directory, self._layers)
-
   def __getitem__(self, name):
     return self._layers[name]
 
@@ -67,9 +64,6 @@ class Masks(collections.abc.Mapping):
 
   def __len__(self):
     return len(self._layers)
-
-  def shapes(self):
-    return {name: list(value.shape) for name, value in self._layers.items()}
 
   def alive(self):
     """Weights kept, over all layers."""
@@ -112,6 +106,3 @@ class Masks(collections.abc.Mapping):
                              list(self._layers[name].shape),
                              list(shapes[name])))
     return self
-
-  def as_dict(self):
-    return dict(self._layers)

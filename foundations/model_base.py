@@ -96,13 +96,8 @@ def bias_name(layer_name):
   return layer_name + BIAS_SUFFIX
 
 
-def is_bias(name):
-  return name.endswith(BIAS_SUFFIX)
-
-
-def is_unmasked(name):
-  """Whether tensor `name` is never masked: a bias or a batch norm's."""
-  return masks_lib.is_unmasked(name)
+# Whether tensor `name` is never masked: a bias or a batch norm's.
+is_unmasked = masks_lib.is_unmasked
 
 
 # PyTorch's (and so OpenLTH's) batch-norm defaults.
@@ -115,20 +110,13 @@ BATCH_NORM_EPSILON = 1e-5
 GAMMA, BETA, MOVING_MEAN, MOVING_VARIANCE = masks_lib.BATCH_NORM_SUFFIXES
 
 
-def default_kernel_initializer(seed=None):
-  """Gaussian Glorot initialisation, as in the lottery ticket paper."""
-  return tf.glorot_normal_initializer(seed=seed)
-
-
 class ModelBase(object):
   """A network whose kernels are masked and may be initialised from presets.
 
   Attributes:
-    weights: dict layer name -> effective kernel tensor (kernel * mask).
     masks: dict layer name -> mask variable.
     kernels: dict layer name -> trainable kernel variable.
     biases: dict layer name -> bias variable.
-    presets: the presets given at construction (dict of numpy arrays).
     loss, accuracy, logits: on the tensors the model was constructed with.
   """
 
@@ -151,40 +139,17 @@ class ModelBase(object):
     self._biases = {}
     self._weights = {}
     self._scope = None
-    self._layer_order = []
-    self._substitutes = {}
     self._batch_norms = {}  # name -> {suffix: variable}
-    self._batch_norm_order = []
-    self._training = False
-    self._update_statistics = True
     self._updates = []
 
   # Properties --------------------------------------------------------------
 
-  @property
-  def weights(self):
-    return dict(self._weights)
-
-  @property
-  def masks(self):
-    return dict(self._mask_vars)
-
-  @property
-  def kernels(self):
-    return dict(self._kernels)
-
-  @property
-  def biases(self):
-    return dict(self._biases)
-
-  @property
-  def presets(self):
-    return dict(self._presets)
-
-  @property
-  def layer_names(self):
-    """Layer names in the order the layers were created."""
-    return list(self._layer_order)
+  # Copies: dicts layer name -> variable, and the layer names in the order
+  # the layers were created.
+  masks = property(lambda self: dict(self._mask_vars))
+  kernels = property(lambda self: dict(self._kernels))
+  biases = property(lambda self: dict(self._biases))
+  layer_names = property(lambda self: list(self._kernels))
 
   @property
   def batch_norms(self):
@@ -195,20 +160,19 @@ class ModelBase(object):
   @property
   def trainable_variables(self):
     out = []
-    for name in self._layer_order:
-      out.append(self._kernels[name])
+    for name, kernel in self._kernels.items():
+      out.append(kernel)
       if name in self._biases:
         out.append(self._biases[name])
-    for name in self._batch_norm_order:
-      out += [self._batch_norms[name][GAMMA], self._batch_norms[name][BETA]]
+    for variables in self._batch_norms.values():
+      out += [variables[GAMMA], variables[BETA]]
     return out
 
   @property
   def state_variables(self):
     """The variables that are neither trained nor masks but are the
     network's state: batch norms' moving statistics."""
-    return [self._batch_norms[name][suffix]
-            for name in self._batch_norm_order
+    return [variables[suffix] for variables in self._batch_norms.values()
             for suffix in (MOVING_MEAN, MOVING_VARIANCE)]
 
   def parameters(self):
@@ -216,9 +180,9 @@ class ModelBase(object):
     batch norm's scale, shift and moving statistics (`<bn>_gamma`, ...)."""
     params = dict(self._weights)
     params.update({bias_name(k): v for k, v in self._biases.items()})
-    for name in self._batch_norm_order:
-      params.update({name + suffix: variable for suffix, variable in
-                     self._batch_norms[name].items()})
+    for name, variables in self._batch_norms.items():
+      params.update({name + suffix: variable
+                     for suffix, variable in variables.items()})
     return params
 
   def take_updates(self):
@@ -257,18 +221,17 @@ class ModelBase(object):
 
   def _forward_in_scope(self, inputs, substitutes, training=False,
                         update_statistics=True):
-    """`forward` on [networks, batch, ...] inputs in the model's scope."""
+    """`forward` on [networks, batch, ...] inputs in the model's scope.
+
+    The layers read this application's settings from the model (each
+    application sets them all before `forward`).
+    """
     self._substitutes = dict(substitutes or {})
     self._training = bool(training)
     self._update_statistics = bool(update_statistics)
-    try:
-      with tf.variable_scope(self._scope or 'model', reuse=tf.AUTO_REUSE) as scope:
-        self._scope = scope
-        return self.forward(inputs)
-    finally:
-      self._substitutes = {}
-      self._training = False
-      self._update_statistics = True
+    with tf.variable_scope(self._scope or 'model',
+                           reuse=tf.AUTO_REUSE) as self._scope:
+      return self.forward(inputs)
 
   def _part(self, variable):
     """[1, ...]: the variable (or its substitute) as a pack of one."""
@@ -278,14 +241,26 @@ class ModelBase(object):
     """`variable`, or the tensor that substitutes for it in this apply."""
     return self._substitutes.get(variable.name, variable)
 
+  def _variable(self, name, shape, initializer, trainable=True):
+    """Variable model/{name}, created with `initializer`."""
+    return tf.get_variable(name, shape=shape, initializer=initializer,
+                           trainable=trainable, use_resource=True)
+
+  def _preset(self, name, shape, what):
+    """The float32 preset of tensor `name` (None: none), checked to have
+    the shape of `what`."""
+    preset = self._presets.get(name)
+    if preset is None:
+      return None
+    if list(preset.shape) != shape:
+      raise ValueError('preset {!r} has shape {}, but {} has shape {}'.format(
+          name, list(preset.shape), what, shape))
+    return preset.astype(np.float32)
+
   def _masked_kernel(self, name, shape, kernel_initializer):
     """The [1, ...] effective kernel of layer `name` (created at first use)."""
     if name in self._kernels:
-      # A fresh product in the caller's context (e.g. inside a while loop), so
-      # it reads the variables' current values rather than a value computed once
-      # outside the loop.
-      return tf.expand_dims(self._current(self._kernels[name]) *
-                            self._current(self._mask_vars[name]), 0)
+      return self._effective_kernel(name)
     shape = [int(d) for d in shape]
     mask_value = self._mask_values.get(name)
     if mask_value is not None and list(mask_value.shape) != shape:
@@ -294,51 +269,46 @@ class ModelBase(object):
     mask_value = (np.ones(shape, np.float32) if mask_value is None
                   else mask_value.astype(np.float32))
 
-    preset = self._presets.get(name)
+    preset = self._preset(name, shape, 'layer {!r}'.format(name))
     if preset is not None:
-      if list(preset.shape) != shape:
-        raise ValueError(
-            'preset {!r} has shape {}, but layer {!r} has shape {}'.format(
-                name, list(preset.shape), name, shape))
-      initializer = tf.constant_initializer(
-          preset.astype(np.float32) * mask_value)
+      initializer = tf.constant_initializer(preset * mask_value)
     else:
-      base = kernel_initializer or default_kernel_initializer()
-      mask_constant = mask_value
+      # Gaussian Glorot initialisation, as in the lottery ticket paper.
+      base = kernel_initializer or tf.glorot_normal_initializer()
 
       def initializer(shape, dtype=tf.float32, partition_info=None):
         del partition_info
-        return base(shape, dtype) * tf.constant(mask_constant, dtype=dtype)
+        return base(shape, dtype) * tf.constant(mask_value, dtype=dtype)
 
-    kernel = tf.get_variable(name + '_w', shape=shape, initializer=initializer,
-                             use_resource=True)
-    mask = tf.get_variable(name + '_m', shape=shape, trainable=False,
-                           initializer=tf.constant_initializer(mask_value),
-                           use_resource=True)
+    kernel = self._variable(name + '_w', shape, initializer)
+    mask = self._variable(name + '_m', shape,
+                          tf.constant_initializer(mask_value), trainable=False)
     self._kernels[name] = kernel
     self._mask_vars[name] = mask
-    self._layer_order.append(name)
     self._weights[name] = kernel * mask
-    return tf.expand_dims(self._weights[name], 0)
+    return self._effective_kernel(name, self._weights[name])
+
+  def _effective_kernel(self, name, product=None):
+    """[1, ...]: the product kernel * mask just made when the layer was
+    created, or else a fresh one in the caller's context (e.g. inside a
+    while loop), so it reads the variables' current values rather than a
+    value computed once outside the loop."""
+    if product is None:
+      product = (self._current(self._kernels[name]) *
+                 self._current(self._mask_vars[name]))
+    return tf.expand_dims(product, 0)
 
   def _bias(self, name, units):
     """The [1, units] bias of layer `name` (created at first use)."""
-    if name in self._biases:
-      # read afresh where it is used
-      return tf.expand_dims(self._current(self._biases[name]), 0)
-    preset = self._presets.get(bias_name(name))
-    if preset is not None:
-      if list(preset.shape) != [int(units)]:
-        raise ValueError('preset {!r} has shape {}, but the bias of layer {!r} '
-                         'has shape {}'.format(bias_name(name), list(preset.shape),
-                                               name, [int(units)]))
-      initializer = tf.constant_initializer(preset.astype(np.float32))
-    else:
-      initializer = tf.zeros_initializer()
-    bias = tf.get_variable(name + '_b', shape=[int(units)],
-                           initializer=initializer, use_resource=True)
-    self._biases[name] = bias
-    return tf.expand_dims(bias, 0)
+    if name not in self._biases:
+      shape = [int(units)]
+      preset = self._preset(bias_name(name), shape,
+                            'the bias of layer {!r}'.format(name))
+      self._biases[name] = self._variable(
+          name + '_b', shape, tf.zeros_initializer() if preset is None
+          else tf.constant_initializer(preset))
+    # read afresh where it is used
+    return self._part(self._biases[name])
 
   def dense_layer(self, name, inputs, units, activation=None, use_bias=True,
                   kernel_initializer=None):
@@ -425,16 +395,9 @@ class ModelBase(object):
   def _state_variable(self, name, shape, default, trainable):
     """Variable model/{name} of a batch norm, from its preset or `default`
     (an initializer)."""
-    preset = self._presets.get(name)
-    if preset is not None:
-      if list(preset.shape) != [int(d) for d in shape]:
-        raise ValueError('preset {!r} has shape {}, but the network\'s has '
-                         'shape {}'.format(name, list(preset.shape),
-                                           [int(d) for d in shape]))
-      default = tf.constant_initializer(preset.astype(np.float32))
-    return tf.get_variable(name, shape=[int(d) for d in shape],
-                           initializer=default, trainable=trainable,
-                           use_resource=True)
+    preset = self._preset(name, shape, "the network's")
+    return self._variable(name, shape, default if preset is None
+                          else tf.constant_initializer(preset), trainable)
 
   def batch_norm(self, name, inputs, gamma_initializer=None,
                  momentum=BATCH_NORM_MOMENTUM, epsilon=BATCH_NORM_EPSILON):
@@ -472,42 +435,34 @@ class ModelBase(object):
           suffix: self._state_variable(name + suffix, [channels], init,
                                        trainable=suffix in (GAMMA, BETA))
           for suffix, init in defaults.items()}
-      self._batch_norm_order.append(name)
     parts = {suffix: self._part(variable)
              for suffix, variable in self._batch_norms[name].items()}
     networks = int(inputs.shape[0])
     updating = self._training and self._update_statistics
-    outputs, means, variances = [], [], []
+    outputs, moving = [], {MOVING_MEAN: [], MOVING_VARIANCE: []}
     for index, batch in enumerate(tf.unstack(inputs, networks)):
       images = batch if batch.shape.ndims == 4 else tf.reshape(
           batch, [-1, 1, 1, channels])
-      if self._training:
-        empty = tf.constant([], tf.float32)
-        output, mean, variance = tf.raw_ops.FusedBatchNormV3(
-            x=images, scale=parts[GAMMA][index], offset=parts[BETA][index],
-            mean=empty, variance=empty, epsilon=epsilon,
-            is_training=True)[:3]
-        # The op returns the unbiased variance (Bessel's correction), which
-        # is what PyTorch's running_var follows.
-        if updating:
-          means.append((1.0 - momentum) * parts[MOVING_MEAN][index] +
-                       momentum * mean)
-          variances.append((1.0 - momentum) *
-                           parts[MOVING_VARIANCE][index] + momentum * variance)
-      else:
-        output = tf.raw_ops.FusedBatchNormV3(
-            x=images, scale=parts[GAMMA][index], offset=parts[BETA][index],
-            mean=parts[MOVING_MEAN][index],
-            variance=parts[MOVING_VARIANCE][index], epsilon=epsilon,
-            is_training=False)[0]
+      # Training: the op computes the batch's statistics (given none).
+      empty = tf.constant([], tf.float32) if self._training else None
+      output, mean, variance = tf.raw_ops.FusedBatchNormV3(
+          x=images, scale=parts[GAMMA][index], offset=parts[BETA][index],
+          mean=parts[MOVING_MEAN][index] if empty is None else empty,
+          variance=parts[MOVING_VARIANCE][index] if empty is None else empty,
+          epsilon=epsilon, is_training=self._training)[:3]
+      # The op returns the unbiased variance (Bessel's correction), which
+      # is what PyTorch's running_var follows.
+      if updating:
+        for suffix, statistic in ((MOVING_MEAN, mean),
+                                  (MOVING_VARIANCE, variance)):
+          moving[suffix].append((1.0 - momentum) * parts[suffix][index] +
+                                momentum * statistic)
       outputs.append(output if batch.shape.ndims == 4 else
                      tf.reshape(output, [-1, channels]))
     if updating:
-      self._updates += [self._assign_state(self._batch_norms[name][MOVING_MEAN],
-                                           tf.stack(means)),
-                        self._assign_state(
-                            self._batch_norms[name][MOVING_VARIANCE],
-                            tf.stack(variances))]
+      self._updates += [
+          self._assign_state(self._batch_norms[name][suffix], tf.stack(values))
+          for suffix, values in moving.items()]
     return tf.stack(outputs)
 
   def _assign_state(self, variable, value):
@@ -554,7 +509,7 @@ class ModelBase(object):
     return tf.reduce_mean(tf.cast(correct, tf.float32))
 
   def create_loss_and_accuracy(self, label_placeholder, output_logits):
-    """Creates loss, accuracy and their summaries; checks masks and presets.
+    """Creates loss and accuracy; checks masks and presets.
 
     Args:
       label_placeholder: integer labels of the construction-time inputs.
@@ -567,19 +522,14 @@ class ModelBase(object):
     self.logits = output_logits
     self.loss = self.loss_fn(label_placeholder, output_logits)
     self.accuracy = self.accuracy_fn(label_placeholder, output_logits)
-    self.summaries = tf.summary.merge([
-        tf.summary.scalar('loss', self.loss),
-        tf.summary.scalar('accuracy', self.accuracy)])
 
   def _check_names(self):
     layers = set(self._kernels)
-    known = layers | {bias_name(k) for k in self._biases}
-    known |= {name + suffix for name in self._batch_norms
-              for suffix in masks_lib.BATCH_NORM_SUFFIXES}
+    known = set(self.parameters())
     bad_masks = sorted(set(self._mask_values) - layers)
     if bad_masks:
       raise ValueError('masks name layers the network lacks: {} (layers: {})'.format(
-          ', '.join(bad_masks), ', '.join(self._layer_order)))
+          ', '.join(bad_masks), ', '.join(self._kernels)))
     bad_presets = sorted(set(self._presets) - known)
     if bad_presets:
       raise ValueError('presets name tensors the network lacks: {} (has: {})'.format(

@@ -48,7 +48,6 @@ class ModelConv(model_base.ModelBase):
 
   def forward(self, inputs):
     current = inputs
-    index = 0
     conv_index = 0
     for layer in self._conv:
       if layer == POOL:
@@ -58,13 +57,12 @@ class ModelConv(model_base.ModelBase):
       current = self.conv2d_layer(
           'conv{}'.format(conv_index), current, filters, kernel_size,
           padding=self._padding, activation=activation,
-          kernel_initializer=self._init(index))
+          kernel_initializer=self._init(conv_index))
       conv_index += 1
-      index += 1
     current = self.flatten(current)
     for fc_index, (units, activation) in enumerate(self._fc):
-      current = self.dense_layer('fc{}'.format(fc_index), current, units,
-                                 activation=activation,
-                                 kernel_initializer=self._init(index))
-      index += 1
+      # Layers are seeded by their index in the network, convolutions first.
+      current = self.dense_layer(
+          'fc{}'.format(fc_index), current, units, activation=activation,
+          kernel_initializer=self._init(conv_index + fc_index))
     return current

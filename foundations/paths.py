@@ -74,20 +74,6 @@ def sparse_configuration(parent_directory, method, sparsity):
   return method_dir
 
 
-def sparse_run(parent_directory, method, sparsity, trial_name):
-  """{parent}/{method}/sparsity{s}/trial{T}: one run of a sparse sweep.
-
-  Args:
-    parent_directory: the sweep's output directory.
-    method: the method's name.
-    sparsity: the sparsity as it is written in the path ('0.9'), or None for
-      a method that takes none (its runs sit at {parent}/{method}/trial{T}).
-    trial_name: the trial label.
-  """
-  return trial(sparse_configuration(parent_directory, method, sparsity),
-               trial_name)
-
-
 def rewind(parent_directory, iteration):
   """Weights saved at training iteration `iteration` (for late rewinding)."""
   return os.path.join(parent_directory, 'weights_at', str(int(iteration)))

@@ -35,6 +35,7 @@ import dataclasses
 import numpy as np
 
 from lottery_ticket.foundations import choices
+from lottery_ticket.foundations.training import finite
 
 
 def check_percent(name, percent):
@@ -52,12 +53,11 @@ def check_percent(name, percent):
 
 def check_finite(name, weights):
   """Raises ValueError unless every weight of layer `name` is finite."""
-  weights = np.asarray(weights)
-  if weights.size and not np.all(np.isfinite(weights)):
-    bad = int(np.size(weights) - np.count_nonzero(np.isfinite(weights)))
+  bad = finite.count_non_finite(weights)
+  if bad:
     raise ValueError('cannot prune {!r}: {} of its {} weights are NaN or '
                      'infinite (did training diverge? try a lower learning '
-                     'rate)'.format(name, bad, weights.size))
+                     'rate)'.format(name, bad, np.size(weights)))
 
 
 def _prepare(percents, masks, final_weights):
@@ -158,12 +158,10 @@ def prune_global(percent, masks, final_weights, layers=None):
   flat_mask = np.concatenate([new_masks[n].ravel() for n in names])
   count = int(round(percent * flat_mask.sum()))
   flat_mask[_smallest_alive(flat_scores, flat_mask, count)] = 0
-  offset = 0
-  for name in names:
-    size = new_masks[name].size
-    new_masks[name] = flat_mask[offset:offset + size].reshape(
-        new_masks[name].shape).astype(np.float32)
-    offset += size
+  pieces = np.split(flat_mask,
+                    np.cumsum([new_masks[n].size for n in names])[:-1])
+  for name, piece in zip(names, pieces):
+    new_masks[name] = piece.reshape(new_masks[name].shape).astype(np.float32)
   return new_masks
 
 

@@ -139,8 +139,8 @@ def remove_temporaries(directory, patterns=()):
     if paths.SWEEP_RECORDS in dirnames:
       dirnames.remove(paths.SWEEP_RECORDS)  # the sweep runner's, not ours
     for name in list(dirnames) + filenames:
-      if not (name.startswith(TEMP_PREFIX) or
-              any(fnmatch.fnmatch(name, p) for p in patterns)):
+      if not any(fnmatch.fnmatch(name, p)
+                 for p in (TEMP_PREFIX + '*',) + tuple(patterns)):
         continue
       path = os.path.join(root, name)
       if os.path.isdir(path) and not os.path.islink(path):
@@ -256,7 +256,7 @@ def restore_network(filename):
   return out
 
 
-def standardize(network, names=None):
+def standardize(network):
   """Accepts a network as a dict, a directory path, a list of either, or None.
 
   A list stands for the union of several masks (see `union.union`).
@@ -267,7 +267,6 @@ def standardize(network, names=None):
   Args:
     network: dict name -> array, a path to a saved network, a list/tuple of
       those, or None.
-    names: optional collection of names to keep (others are dropped).
 
   Returns:
     dict name -> numpy array, or None when `network` is None.
@@ -280,16 +279,13 @@ def standardize(network, names=None):
     return None
   if isinstance(network, (list, tuple)):
     from lottery_ticket.foundations import union  # pylint: disable=g-import-not-at-top
-    return union.union(*[standardize(n, names) for n in network])
+    return union.union(*[standardize(n) for n in network])
   if isinstance(network, (str, os.PathLike)):
     network = read_network(os.fspath(network))
   if not isinstance(network, dict):
     raise ValueError('Expected a dict, a path or a list of networks, got {!r}'.format(
         type(network).__name__))
-  out = {k: np.asarray(v) for k, v in network.items()}
-  if names is not None:
-    out = {k: v for k, v in out.items() if k in set(names)}
-  return out
+  return {k: np.asarray(v) for k, v in network.items()}
 
 
 def _check_name(name):
@@ -312,10 +308,8 @@ def write_log(records, path):
   buffer = io.StringIO()
   writer = csv.writer(buffer, lineterminator='\n')
   for record in records:
-    row = []
-    for field in LOG_FIELDS:
-      row += [field, record[field]]
-    writer.writerow(row)
+    writer.writerow([item for field in LOG_FIELDS
+                     for item in (field, record[field])])
   write_text(path, buffer.getvalue())
 
 

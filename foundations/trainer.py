@@ -42,10 +42,8 @@ the others train to the end, and then PackDiverged names it.
 
 import collections
 import copy
-import dataclasses
 import numbers
 import os
-from typing import Optional, Tuple
 
 import numpy as np
 
@@ -87,7 +85,8 @@ CHECKPOINT_TEMPORARIES = ('*_temp', '*.tempstate*', '*.tmp*')
 
 
 class Member(collections.namedtuple(
-    'Member', ['output_dir', 'init_seed', 'order_seed', 'masks', 'presets'])):
+    'Member', ['output_dir', 'init_seed', 'order_seed', 'masks', 'presets'],
+    defaults=(None, 0, None, None, None))):
   """One network of a pack.
 
   Fields:
@@ -104,11 +103,6 @@ class Member(collections.namedtuple(
       state dicts do).
   """
   __slots__ = ()
-
-  def __new__(cls, output_dir=None, init_seed=0, order_seed=None, masks=None,
-              presets=None):
-    return super(Member, cls).__new__(cls, output_dir, init_seed, order_seed,
-                                      masks, presets)
 
 
 def initial_values(model_class, hyperparameters, dataset, member):
@@ -148,12 +142,8 @@ class _Loader(object):
 
   def load(self, sess, values):
     """values: dict variable name -> array."""
-    feeds, ops = {}, []
-    for name, value in values.items():
-      placeholder, op = self._assign[name]
-      feeds[placeholder] = value
-      ops.append(op)
-    sess.run(ops, feeds)
+    sess.run([self._assign[name][1] for name in values],
+             {self._assign[name][0]: value for name, value in values.items()})
 
 
 def create_optimizer(model, optimizer_fn):
@@ -194,8 +184,8 @@ def network_hooks(model, optimizer, build_hooks=None):
   return out
 
 
-@dataclasses.dataclass
-class Loop(object):
+class Loop(collections.namedtuple(
+    'Loop', ['indices', 'metrics', 'first_bad_step', 'weights_finite'])):
   """Handles of the in-graph training loop.
 
   Attributes:
@@ -208,10 +198,7 @@ class Loop(object):
     weights_finite: bool [N]: whether each network's weights are finite
       after the steps.
   """
-  indices: tf.Tensor
-  metrics: dict
-  first_bad_step: tf.Tensor
-  weights_finite: tf.Tensor
+  __slots__ = ()
 
 
 def build_loop(model, data, optimizer, global_step, batch_size,
@@ -336,51 +323,42 @@ class PackDiverged(finite.NonFiniteError):
         for i, error in sorted(self.errors.items())))
 
 
-def _orders(dataset, members):
-  """Per network, an object whose train_order is that network's order.
+def _order(dataset, member):
+  """An object whose train_order is the network's order.
 
   A shallow copy of the dataset with another order seed computes the order
   by the dataset's own code and shares its arrays.
   """
-  out = []
-  for member in members:
-    if member.order_seed is None:
-      out.append(dataset)
-    else:
-      view = copy.copy(dataset)
-      view.train_order_seed = int(member.order_seed)
-      out.append(view)
-  return out
+  if member.order_seed is None:
+    return dataset
+  view = copy.copy(dataset)
+  view.train_order_seed = int(member.order_seed)
+  return view
 
 
-@dataclasses.dataclass(frozen=True)
-class _Plan(object):
+class _Plan(collections.namedtuple('_Plan', [
+    'progress', 'first_iteration', 'save_weights_at', 'save_network',
+    'keep_checkpoints', 'eval_chunk_size'])):
   """What one call of train() asks besides the training settings (see
-  train's arguments), checked and normalised when made."""
-  progress: Optional[str]
-  first_iteration: int
-  save_weights_at: Tuple[int, ...]
-  save_network: bool
-  keep_checkpoints: int
-  eval_chunk_size: int
+  train's arguments), checked and normalised by `checked`."""
+  __slots__ = ()
 
-  def __post_init__(self):
-    if self.progress is not None and not isinstance(self.progress, str):
+  @classmethod
+  def checked(cls, progress, first_iteration, save_weights_at, save_network,
+              keep_checkpoints, eval_chunk_size):
+    if progress is not None and not isinstance(progress, str):
       raise ValueError('progress must be a label (a string) or None, got '
-                       '{!r}'.format(self.progress))
-    at = self.save_weights_at
-    if isinstance(at, (str, bytes)) or not hasattr(at, '__iter__'):
+                       '{!r}'.format(progress))
+    if (isinstance(save_weights_at, (str, bytes)) or
+        not hasattr(save_weights_at, '__iter__')):
       raise ValueError('save_weights_at must be a list of iterations, got '
-                       '{!r}'.format(at))
-    normal = dict(
-        first_iteration=_count('first_iteration', self.first_iteration, 0),
-        save_weights_at=tuple(sorted({_count('save_weights_at', k, 0)
-                                      for k in at})),
-        save_network=bool(self.save_network),
-        keep_checkpoints=_count('keep_checkpoints', self.keep_checkpoints, 0),
-        eval_chunk_size=_count('eval_chunk_size', self.eval_chunk_size, 1))
-    for name, value in normal.items():
-      object.__setattr__(self, name, value)  # frozen otherwise
+                       '{!r}'.format(save_weights_at))
+    return cls(progress, _count('first_iteration', first_iteration, 0),
+               tuple(sorted({_count('save_weights_at', k, 0)
+                             for k in save_weights_at})),
+               bool(save_network),
+               _count('keep_checkpoints', keep_checkpoints, 0),
+               _count('eval_chunk_size', eval_chunk_size, 1))
 
   def boundaries(self, training, total):
     """The iterations of a training of `total` iterations at which it
@@ -470,8 +448,8 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
       Augmentation.
   """
   members, training = _check(members, training)
-  plan = _Plan(progress, first_iteration, save_weights_at, save_network,
-               keep_checkpoints, eval_chunk_size)
+  plan = _Plan.checked(progress, first_iteration, save_weights_at,
+                       save_network, keep_checkpoints, eval_chunk_size)
   augment = augmentation_lib.check(augment)
   model_class = model_class or packed_model.model_class(hyperparameters)
   total = durations.to_iterations(training_len,
@@ -485,7 +463,10 @@ def train(dataset, hyperparameters, members, optimizer_fn, training_len,
                                             plan.keep_checkpoints)
              if checkpointing and all(os.path.isdir(paths.initial(d))
                                       for d in run_dirs) else 0)
-  orders = _orders(dataset, members)
+  if not resumed and plan.first_iteration >= total:
+    raise ValueError('training starts at iteration {} but lasts {} '
+                     'iterations'.format(plan.first_iteration, total))
+  orders = [_order(dataset, m) for m in members]
   graph = tf.Graph()
   with graph.as_default():
     pack = _Graph(dataset, hyperparameters, model_class, len(members),
@@ -571,6 +552,11 @@ class _Run(object):
   def _live(self):
     return [i for i in range(len(self.run_dirs)) if i not in self.errors]
 
+  def _tested(self, iteration):
+    """Whether the networks are evaluated at `iteration`."""
+    return train_options.due(iteration, self.training.test_interval,
+                             self.total)
+
   def train(self, resumed, starting_values):
     """Trains from the start (or `resumed`) to the end; returns the results."""
     initial = self._begin(resumed, starting_values)
@@ -585,9 +571,9 @@ class _Run(object):
       self.progress.update(self.total, force=True)
     live = self._live()
     if self.plan.save_network:
-      self._save_each(paths.final, final, live)
+      self._save_each(paths.final, final)
       self._save_each(paths.masks,
-                      self.pack.model.split_current_masks(self.sess), live)
+                      self.pack.model.split_current_masks(self.sess))
     for index in live:
       self.recorders[index].write()
     results = [(initial[i], final[i]) if i in live else None
@@ -600,30 +586,33 @@ class _Run(object):
     """Resumes or starts; returns every network's initial weights."""
     plan = self.plan
     if resumed:
-      self._resume(resumed)
+      # Every network's checkpoint and records of iteration `resumed`.
+      self.pack.loader.load(self.sess, self.pack.checkpoints.read(
+          self.run_dirs, resumed))
+      for run_dir, recorder in zip(self.run_dirs, self.recorders):
+        recorder.records = save_restore.read_json(
+            checkpoint_files.records_path(run_dir, resumed))
+        recorder.truncate(resumed)
     else:
-      self.pack.loader.load(self.sess, {
-          name: np.stack([values[name] for values in starting_values])
-          for name in starting_values[0]})
+      values = {name: np.stack([network[name] for network in starting_values])
+                for name in starting_values[0]}
+      if plan.first_iteration:
+        step = tf.train.get_global_step(self.sess.graph)
+        values[step.op.name] = plan.first_iteration
+      self.pack.loader.load(self.sess, values)
     self.start = resumed or plan.first_iteration
-    if not resumed and self.start >= self.total:
-      raise ValueError('training starts at iteration {} but lasts {} '
-                       'iterations'.format(self.start, self.total))
-    if not resumed and self.start:
-      self.pack.loader.load(self.sess, {
-          tf.train.get_global_step(self.sess.graph).op.name: self.start})
     for hooks in self.pack.hooks:
       if hooks.on_start:
         hooks.on_start(self.sess)
     if plan.progress:
       self.progress = progress_lib.Progress(plan.progress, self.total,
                                             self.start)
-      if resumed:
+    if resumed:
+      if plan.progress:
         progress_lib.notice('{}: resumed at iteration {} of {} from its '
                             'latest checkpoint{}'.format(
                                 plan.progress, self.start, self.total,
                                 's' if len(self.run_dirs) > 1 else ''))
-    if resumed:
       return [save_restore.restore_network(paths.initial(d))
               for d in self.run_dirs]
     initial = self.pack.model.split_current_weights(self.sess)
@@ -668,8 +657,7 @@ class _Run(object):
 
   def _at_boundary(self, iteration):
     """Records, evaluates, saves and checkpoints what is due at `iteration`."""
-    training = self.training
-    if train_options.due(iteration, training.test_interval, self.total):
+    if self._tested(iteration):
       for index in self._live():
         self.recorders[index].add('train', iteration, {
             key: value[index] for key, value in self.batch_metrics.items()})
@@ -677,16 +665,22 @@ class _Run(object):
     if iteration in self.plan.save_weights_at:
       self._save_each(lambda d: paths.rewind(d, iteration),
                       self.pack.model.split_current_weights(self.sess))
-    if (self.pack.checkpoints is not None and
-        train_options.due(iteration, training.checkpoint_interval,
-                          self.total)):
+    if (self.pack.checkpoints is not None and train_options.due(
+        iteration, self.training.checkpoint_interval, self.total)):
       self._record_evaluation()
-      self._checkpoint(iteration)
+      # Per live network: records, then variables (index last).
+      live = self._live()
+      self.pack.checkpoints.save(
+          self.sess, self.run_dirs, iteration,
+          [recorder.records for recorder in self.recorders],
+          self.plan.keep_checkpoints, live)
+      for index in live:
+        self.recorders[index].write()
 
-  def _save_each(self, where, per_network, indices=None):
+  def _save_each(self, where, per_network):
     """Saves network i's arrays at where(run_dir i), for live networks with a
-    run directory (or those of `indices`)."""
-    for index in self._live() if indices is None else indices:
+    run directory."""
+    for index in self._live():
       if self.run_dirs[index]:
         save_restore.save_network(where(self.run_dirs[index]),
                                   per_network[index])
@@ -711,41 +705,20 @@ class _Run(object):
     """Starts the evaluations due at `iteration` (after recording the last);
     measures and records what the hooks measure now."""
     self._record_evaluation()
-    hooks, live = self.pack.hooks, self._live()
+    hooks, live, tested = self.pack.hooks, self._live(), self._tested(iteration)
     extra = {i: hooks[i].extra_metrics for i in live
              if hooks[i].extra_metrics}
-    if extra and train_options.due(iteration, self.training.test_interval,
-                                   self.total):
+    if extra and tested:
       for index, values in sorted(self.sess.run(extra).items()):
         self.recorders[index].add('extra', iteration, values)
     for index in live:
       if hooks[index].on_record:
         hooks[index].on_record(self.sess, iteration, self.recorders[index])
-    splits = (sorted(self.pack.evaluator.metrics)
-              if train_options.due(iteration, self.training.test_interval,
-                                   self.total) else [])
+    splits = sorted(self.pack.evaluator.metrics) if tested else []
     self.pack.evaluator.start(self.sess, iteration, splits)
     if self.progress and 'test' not in splits and iteration > self.start:
       self.progress.update(iteration)
 
-  def _checkpoint(self, iteration):
-    """Per live network: records, then variables (index last)."""
-    live = self._live()
-    self.pack.checkpoints.save(
-        self.sess, self.run_dirs, iteration,
-        [recorder.records for recorder in self.recorders],
-        self.plan.keep_checkpoints, live)
-    for index in live:
-      self.recorders[index].write()
-
-  def _resume(self, iteration):
-    """Restores every network's checkpoint and records of `iteration`."""
-    self.pack.loader.load(self.sess, self.pack.checkpoints.read(self.run_dirs,
-                                                                iteration))
-    for run_dir, recorder in zip(self.run_dirs, self.recorders):
-      recorder.records = save_restore.read_json(
-          checkpoint_files.records_path(run_dir, iteration))
-      recorder.truncate(iteration)
 
 
 def remove_stale_temporaries(output_dir):

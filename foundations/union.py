@@ -17,10 +17,8 @@ def _combine(masks, op, what):
     if len(shapes) != 1:
       raise ValueError('{}: layer {!r} has shapes {}'.format(
           what, name, sorted(shapes)))
-    result = np.asarray(masks[0][name]) != 0
-    for other in masks[1:]:
-      result = op(result, np.asarray(other[name]) != 0)
-    out[name] = result.astype(np.float32)
+    out[name] = op.reduce([np.asarray(m[name]) != 0 for m in masks]).astype(
+        np.float32)
   return out
 
 

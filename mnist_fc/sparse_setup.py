@@ -117,7 +117,7 @@ def load_masks(mask_from, shapes, sparsity):
   if abs(masks.sparsity() - sparsity) > SPARSITY_TOLERANCE:
     raise ValueError('the mask from {} has sparsity {:.4f}, but --sparsity={}'
                      .format(directory, masks.sparsity(), sparsity))
-  return masks.as_dict()
+  return dict(masks)
 
 
 def _saved_weights(directory, shapes):

@@ -33,14 +33,14 @@ def test_lottery_report_has_the_papers_figures(tmp_path):
 @pytest.mark.slow
 def test_sparse_report_interpolates_lottery_and_scratch_to_prune(tmp_path):
   root = str(tmp_path / 'sweep')
-  prune = paths.sparse_run(root, 'prune', '0.5', 0)
+  prune = paths.trial(paths.sparse_configuration(root, 'prune', '0.5'), 0)
   sparse_train.sparse_train(prune, method='prune', sparsity=0.5,
                             prune_begin_step=10, prune_end_step=40,
                             prune_frequency=10, **TINY)
   for method in ('lottery', 'scratch'):
-    sparse_train.sparse_train(paths.sparse_run(root, method, '0.5', 0),
-                              method=method, sparsity=0.5, mask_from=prune,
-                              **TINY)
+    sparse_train.sparse_train(
+        paths.trial(paths.sparse_configuration(root, method, '0.5'), 0),
+        method=method, sparsity=0.5, mask_from=prune, **TINY)
   path = report_lib.report(root, quiet=True)
   assert path == os.path.join(root, 'report', 'report.md')
   text = open(path).read()

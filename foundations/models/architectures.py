@@ -241,9 +241,7 @@ class _Fc(Family):
 class _Conv(Family):
 
   def architecture(self, network, resnet_width=None):
-    spec = ARCHITECTURES[network]
-    return {'conv_layers': list(spec['conv_layers']),
-            'fc_layers': list(spec['fc_layers'])}
+    return {key: list(value) for key, value in ARCHITECTURES[network].items()}
 
   def default_layers(self, network):
     return tuple(u for u, _ in ARCHITECTURES[network]['fc_layers'][:-1])

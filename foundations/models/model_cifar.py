@@ -48,7 +48,11 @@ BATCH_NORM_INITS = ('uniform', 'fixed')
 
 
 class _CifarModel(model_base.ModelBase):
-  """What ResNets and VGGs share: construction, initialisers, output layer."""
+  """What ResNets and VGGs share: construction, initialisers, output layer.
+
+  A subclass reads its architecture's hyperparameters in
+  `_configure(hyperparameters)` and builds its layers in `_forward(inputs)`.
+  """
 
   def __init__(self, hyperparameters, input_placeholder, label_placeholder,
                presets=None, masks=None):
@@ -79,12 +83,8 @@ class _CifarModel(model_base.ModelBase):
       raise ValueError('{} needs [batch, height, width, channels] inputs, got '
                        'shape {}'.format(type(self).__name__,
                                          input_placeholder.shape))
-    self._index = 0
     self.create_loss_and_accuracy(label_placeholder,
                                   self.apply(input_placeholder))
-
-  def _configure(self, hyperparameters):
-    raise NotImplementedError
 
   def _next_seed(self):
     """A per-layer seed (None when the model is unseeded)."""
@@ -116,9 +116,6 @@ class _CifarModel(model_base.ModelBase):
   def forward(self, inputs):
     self._index = 0  # every application draws the same per-layer seeds
     return self._forward(inputs)
-
-  def _forward(self, inputs):
-    raise NotImplementedError
 
 
 class ModelResNet(_CifarModel):

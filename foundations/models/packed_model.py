@@ -64,21 +64,10 @@ class NetworkSlice(object):
     self.variable = variable
     self.index = int(index)
 
-  @property
-  def name(self):
-    return self.variable.name
-
-  @property
-  def op(self):
-    return self.variable.op
-
-  @property
-  def dtype(self):
-    return self.variable.dtype
-
-  @property
-  def shape(self):
-    return self.variable.shape[1:]
+  name = property(lambda self: self.variable.name)
+  op = property(lambda self: self.variable.op)
+  dtype = property(lambda self: self.variable.dtype)
+  shape = property(lambda self: self.variable.shape[1:])
 
   def read_value(self):
     return self.variable.read_value()[self.index]
@@ -143,8 +132,6 @@ class PackedLayers(object):
     if self.num_networks < 1:
       raise ValueError('a pack needs at least one network, got {}'.format(
           num_networks))
-    self._network = None
-    self._masked = True
     super(PackedLayers, self).__init__(*args, **kwargs)
 
   def apply(self, inputs, substitutes=None, network=None, training=False):
@@ -166,12 +153,8 @@ class PackedLayers(object):
     if not 0 <= network < self.num_networks:
       raise ValueError('network {} of a pack of {}'.format(
           network, self.num_networks))
-    self._network = network
-    try:
-      return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes,
-                                    training)[0]
-    finally:
-      self._network = None
+    return self._forward_in_scope(tf.expand_dims(inputs, 0), substitutes,
+                                  training, network=network)[0]
 
   def apply_pack(self, inputs, substitutes=None, masked=True, training=False):
     """[N, batch, ...] inputs (a batch per network) -> [N, batch, classes].
@@ -187,11 +170,16 @@ class PackedLayers(object):
       training: batch norms normalise by batch statistics and queue their
         moving statistics' updates (ModelBase.take_updates).
     """
-    self._masked = masked
-    try:
-      return self._forward_in_scope(inputs, substitutes, training)
-    finally:
-      self._masked = True
+    return self._forward_in_scope(inputs, substitutes, training,
+                                  masked=masked)
+
+  def _forward_in_scope(self, inputs, substitutes, training=False,
+                        update_statistics=True, network=None, masked=True):
+    """ModelBase's, for network `network` (None: every network), with the
+    kernels masked or alone (see apply_pack)."""
+    self._network, self._masked = network, masked
+    return super(PackedLayers, self)._forward_in_scope(
+        inputs, substitutes, training, update_statistics)
 
   def create_loss_and_accuracy(self, label_placeholder, output_logits):
     """Only keeps the logits: a pack's losses are per network (the trainer's)."""
@@ -200,10 +188,14 @@ class PackedLayers(object):
     self.logits = output_logits
 
   def _variable(self, name, shape, initializer, trainable=True):
-    """The packed variable model/{name} of shape [N] + shape."""
+    """The packed variable model/{name} of shape [N] + shape: zeros, or
+    ones for a mask (the trainer loads each network's initial values)."""
+    del initializer
     return tf.get_variable(
-        name, shape=[self.num_networks] + [int(d) for d in shape],
-        initializer=initializer, trainable=trainable, use_resource=True)
+        name, shape=[self.num_networks] + shape,
+        initializer=(tf.ones_initializer() if name.endswith('_m') else
+                     tf.zeros_initializer()),
+        trainable=trainable, use_resource=True)
 
   def _part(self, variable):
     """The variable (or its substitute) for the networks being applied."""
@@ -212,41 +204,21 @@ class PackedLayers(object):
       return value
     return value[self._network:self._network + 1]
 
-  def _masked_kernel(self, name, shape, kernel_initializer):
-    """The [n, ...] effective kernels (kernel * mask) of layer `name`."""
-    del kernel_initializer  # the trainer loads each network's initial values
-    if name not in self._kernels:
-      self._kernels[name] = self._variable(name + '_w', shape,
-                                           tf.zeros_initializer())
-      self._mask_vars[name] = self._variable(name + '_m', shape,
-                                             tf.ones_initializer(),
-                                             trainable=False)
-      self._layer_order.append(name)
-      self._weights[name] = self._kernels[name] * self._mask_vars[name]
-    # A fresh product in the caller's context (inside the training loop it
-    # reads the variables' current values), as ModelBase does.
+  def _effective_kernel(self, name, product=None):
+    """The [n, ...] effective kernels (kernel * mask) of layer `name`, or
+    the kernels alone: always a fresh product in the caller's context
+    (inside the training loop it reads the variables' current values)."""
+    del product
     if not self._masked:
       return self._part(self._kernels[name])
     return (self._part(self._kernels[name]) *
             self._part(self._mask_vars[name]))
-
-  def _state_variable(self, name, shape, default, trainable):
-    """A batch norm's [N, ...] variable (the trainer loads its values)."""
-    del default
-    return self._variable(name, shape, tf.zeros_initializer(), trainable)
 
   def _assign_state(self, variable, value):
     """Assigns [n, ...] `value` to the networks being applied."""
     if self._network is None:
       return variable.assign(value)
     return variable[self._network:self._network + 1].assign(value)
-
-  def _bias(self, name, units):
-    """The [n, units] biases of layer `name`."""
-    if name not in self._biases:
-      self._biases[name] = self._variable(name + '_b', [units],
-                                          tf.zeros_initializer())
-    return self._part(self._biases[name])
 
   def split_current_weights(self, sess):
     """Each network's effective kernels and biases.
@@ -303,6 +275,19 @@ def packed_class(unpacked):
 _PACKED = {}
 
 
+def _sliced(attribute):
+  """A NetworkView property: the view's NetworkSlices of the pack's
+  `attribute`, a dict or list of variables (or a dict of dicts of them)."""
+  def slices(value, index):
+    if isinstance(value, dict):
+      return {name: slices(v, index) for name, v in value.items()}
+    if isinstance(value, list):
+      return [slices(v, index) for v in value]
+    return NetworkSlice(value, index)
+  return property(lambda self: slices(getattr(self.packed, attribute),
+                                      self.index))
+
+
 class NetworkView(object):
   """One network of a pack, with the interface of a lone model.
 
@@ -327,38 +312,13 @@ class NetworkView(object):
   def take_updates(self):
     return self.packed.take_updates()
 
-  @property
-  def layer_names(self):
-    return self.packed.layer_names
-
-  def _slices(self, variables):
-    return {name: NetworkSlice(v, self.index) for name, v in variables.items()}
-
-  @property
-  def kernels(self):
-    return self._slices(self.packed.kernels)
-
-  @property
-  def masks(self):
-    return self._slices(self.packed.masks)
-
-  @property
-  def biases(self):
-    return self._slices(self.packed.biases)
-
-  @property
-  def trainable_variables(self):
-    return [NetworkSlice(v, self.index)
-            for v in self.packed.trainable_variables]
-
-  @property
-  def state_variables(self):
-    return [NetworkSlice(v, self.index) for v in self.packed.state_variables]
-
-  @property
-  def batch_norms(self):
-    return {name: self._slices(variables)
-            for name, variables in self.packed.batch_norms.items()}
+  layer_names = property(lambda self: self.packed.layer_names)
+  kernels = _sliced('kernels')
+  masks = _sliced('masks')
+  biases = _sliced('biases')
+  batch_norms = _sliced('batch_norms')
+  trainable_variables = _sliced('trainable_variables')
+  state_variables = _sliced('state_variables')
 
   def parameters(self):
     return {name: value[self.index]
