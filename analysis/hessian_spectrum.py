@@ -43,6 +43,7 @@ from lottery_ticket.analysis import memory
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations.storage import progress
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 
 METHODS = ('auto', 'exact', 'lanczos')
 SPECTRA = ('sparse', 'dense', 'full')
@@ -202,7 +203,7 @@ def present(result, top_k=20, sigma_fraction=0.01):
 
 
 def _reuse(path, settings):
-  stored = save_restore.read_json(path)
+  stored = integrity.read_json(path)
   there = stored.get('settings', {})
   differing = sorted(k for k in set(settings) | set(there)
                      if settings.get(k) != there.get(k))
@@ -297,7 +298,7 @@ def hessian_spectrum(source, spectrum='sparse', method='auto', top_k=20,
     from lottery_ticket.analysis import spectrum_plots  # pylint: disable=g-import-not-at-top
     # Every spectrum stored of this source, this call's and earlier ones.
     stored = [present(r, top_k, sigma_fraction) for r in map(
-        save_restore.read_json, sorted(glob.glob(os.path.join(
+        integrity.read_json, sorted(glob.glob(os.path.join(
             directory, glob.escape(network.label) + '-*.json'))))
               if r.get('label') == network.label]
     drawn = spectrum_plots.plot_spectra(stored, os.path.join(

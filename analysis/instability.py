@@ -35,6 +35,7 @@ from lottery_ticket.analysis import plot_style
 from lottery_ticket.analysis import tables
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import settings
 
@@ -59,7 +60,7 @@ def _starts_at(run_dir, rewind):
   a lottery level after 0 that rewinds its survivors to level 0's weights at
   k = rewind (mnist_fc/lottery_experiment.py saves those, masked, as the
   level's initial/ and trains it from iteration k)."""
-  saved = save_restore.read_json(paths.config(run_dir))
+  saved = integrity.read_json(paths.config(run_dir))
   lottery = saved.get('lottery') or {}
   return (int(config_lib.details(saved).get('level') or 0) > 0 and
           lottery.get('retrain') == 'rewind_weights' and

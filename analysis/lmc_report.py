@@ -47,6 +47,7 @@ from lottery_ticket.analysis import results_table
 from lottery_ticket.analysis import tables
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.mnist_fc import constants
 
 IMP = constants.EXPERIMENT_NAME
@@ -107,7 +108,7 @@ def instabilities(experiment_dir, network, rewind):
       path = os.path.join(trial_dir, level, instability.RESULTS_FILE)
       if not (level.isdigit() and os.path.isfile(path)):
         continue
-      for result in save_restore.read_json(path).get('results') or []:
+      for result in integrity.read_json(path).get('results') or []:
         if int(result['rewind']) == rewind:
           out.setdefault(int(level), []).append(float(result['instability']))
   return out

@@ -10,8 +10,8 @@ schedules).
 
 import math
 
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
 from lottery_ticket.mnist_fc import runs
 
 # Columns of a per-run summary, in table order.
@@ -96,7 +96,7 @@ def read_object(path, what):
       list, not <what>'.
   """
   try:
-    value = save_restore.read_json(path)
+    value = integrity.read_json(path)
   except (OSError, ValueError) as error:
     raise ValueError('Unreadable {}: {}'.format(path, error)) from error
   if not isinstance(value, dict):

@@ -167,19 +167,6 @@ def write_json(path, value):
   write_text(path, json.dumps(value, indent=2, sort_keys=True, default=_jsonable))
 
 
-def read_json(path):
-  """Reads a JSON file.
-
-  Raises:
-    ValueError: naming the file, when it is not valid JSON.
-  """
-  with open(path, 'rb') as f:
-    data = f.read()
-  try:
-    return json.loads(data.decode('utf-8'))
-  except (ValueError, UnicodeDecodeError) as error:
-    raise ValueError('{} is not valid JSON: {}'.format(path, error)) from error
-
 
 def _jsonable(value):
   if isinstance(value, np.generic):

@@ -56,6 +56,7 @@ from lottery_ticket.foundations import durations
 from lottery_ticket.foundations.training import finite
 from lottery_ticket.foundations.training import graph_data
 from lottery_ticket.foundations.training import graph_mode  # pylint: disable=unused-import
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations.training import objective
 from lottery_ticket.foundations.storage import packed_checkpoints
 from lottery_ticket.foundations.models import packed_model
@@ -590,7 +591,7 @@ class _Run(object):
       self.pack.loader.load(self.sess, self.pack.checkpoints.read(
           self.run_dirs, resumed))
       for run_dir, recorder in zip(self.run_dirs, self.recorders):
-        recorder.records = save_restore.read_json(
+        recorder.records = integrity.read_json(
             checkpoint_files.records_path(run_dir, resumed))
         recorder.truncate(resumed)
     else:

@@ -32,7 +32,7 @@ from lottery_ticket.foundations.models import initializers
 from lottery_ticket.foundations.training import optimizers
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import pruning
-from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations.training import schedules
 from lottery_ticket.foundations.sparse import sparse_methods
 from lottery_ticket.mnist_fc import constants
@@ -670,7 +670,7 @@ def read(path, concerns=None, whole=False):
 
 
 def load_json(path):
-  saved = save_restore.read_json(path)  # its error names path and reason
+  saved = integrity.read_json(path)  # its error names path and reason
   if not isinstance(saved, dict):
     raise ValueError('{} holds a {}, not a configuration object'.format(
         path, type(saved).__name__))

@@ -299,8 +299,8 @@ def percent_remaining(run_dir, config=None):
 def describe(run_dir):
   """One line: weights remaining, final test accuracy, where it is."""
   percent = percent_remaining(run_dir,
-                              save_restore.read_json(paths.config(run_dir)))
-  metrics = save_restore.read_json(paths.metrics(run_dir))
+                              integrity.read_json(paths.config(run_dir)))
+  metrics = integrity.read_json(paths.metrics(run_dir))
   test = metrics.get('test') or [{}]
   accuracy = test[-1].get('accuracy', float('nan'))
   return '{:6.2f}% of weights remain | final test accuracy {:.4f} | {}'.format(

@@ -16,7 +16,7 @@ from lottery_ticket.datasets import registry
 from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import dataset_base
 from lottery_ticket.foundations.models import packed_model
-from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations.training import train_options
 from lottery_ticket.foundations import trainer
 
@@ -102,7 +102,7 @@ def assert_same_weights(packed, expected):
 
 
 def metrics(run_dir):
-  return save_restore.read_json(os.path.join(run_dir, 'metrics.json'))
+  return integrity.read_json(os.path.join(run_dir, 'metrics.json'))
 
 
 def small_mlp_dataset():

@@ -10,6 +10,7 @@ import pytest
 import analysis_support as support
 from lottery_ticket import command_line
 from lottery_ticket.analysis import instability as instability_lib
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.analysis import interpolation
 from lottery_ticket.analysis import network_source
 from lottery_ticket.foundations import paths
@@ -17,7 +18,7 @@ from lottery_ticket.foundations import save_restore
 
 
 def _final_test(run_dir):
-  return save_restore.read_json(paths.metrics(run_dir))['test'][-1]
+  return integrity.read_json(paths.metrics(run_dir))['test'][-1]
 
 
 def test_alpha_grid_has_exact_end_points():
@@ -116,10 +117,10 @@ def test_instability_from_initialisation_and_from_iteration_k(tmp_path):
     assert not np.array_equal(first['layer0'], second['layer0'])
   # The copies from k = 100 train the remaining iterations 100..200.
   copy = results[1]['copies'][0]
-  tests = save_restore.read_json(paths.metrics(copy))['test']
+  tests = integrity.read_json(paths.metrics(copy))['test']
   assert (tests[0]['iteration'], tests[-1]['iteration']) == (100, 200)
   parent = os.path.join(output_dir, 'k100', 'parent')
-  assert save_restore.read_json(paths.metrics(parent))['test'][-1][
+  assert integrity.read_json(paths.metrics(parent))['test'][-1][
       'iteration'] == 100
   for name in ('instability.json', 'instability.csv', 'instability.png'):
     assert os.path.getsize(os.path.join(output_dir, name)) > 0
@@ -150,7 +151,7 @@ def test_instability_of_a_lenet5_preset_run_replays_its_recipe(tmp_path):
                                         rewind_iterations='0,10', num_points=3,
                                         quiet=True, plot=False)
   assert [r['rewind'] for r in results] == [0, 10]
-  copy = save_restore.read_json(paths.config(results[1]['copies'][0]))
+  copy = integrity.read_json(paths.config(results[1]['copies'][0]))
   assert copy['model']['conv_padding'] == 'VALID'
   assert copy['training']['lr_schedule'] == 'cosine'
   assert copy['training']['weight_decay'] == 1e-3

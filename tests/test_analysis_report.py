@@ -8,7 +8,7 @@ import pytest
 
 from lottery_ticket.analysis import report as report_lib
 from lottery_ticket.foundations import paths
-from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.mnist_fc import sparse_train
 
 import analysis_support as support
@@ -45,7 +45,7 @@ def test_sparse_report_interpolates_lottery_and_scratch_to_prune(tmp_path):
   assert path == os.path.join(root, 'report', 'report.md')
   text = open(path).read()
   assert 'Sparsity 0.5, trial 0: lottery and scratch to prune (train split)' in text
-  curves = save_restore.read_json(os.path.join(
+  curves = integrity.read_json(os.path.join(
       root, 'report', 'interpolation', 'sparsity0.5-trial0-to-prune.json'))
   assert [c['label'] for c in curves] == ['lottery->prune', 'scratch->prune']
   assert all(c['split'] == 'train' for c in curves)

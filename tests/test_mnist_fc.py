@@ -8,6 +8,7 @@ import pytest
 
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.mnist_fc import lottery_experiment
 from lottery_ticket.mnist_fc import reinitialize
 from lottery_ticket.mnist_fc import train
@@ -56,7 +57,7 @@ def test_each_level_writes_logs_metrics_and_config(trial):
   test = save_restore.read_log(paths.log(run, 'test'))
   assert [r['iteration'] for r in test] == [0, 50, 100, 150, 200]
   assert test[-1]['accuracy'] > 0.8  # digits are learnable
-  config = save_restore.read_json(paths.config(run))
+  config = integrity.read_json(paths.config(run))
   assert config['details']['level'] == 2
   assert config['data']['dataset'] == 'digits'
   assert not os.path.exists(paths.checkpoints(run))
@@ -89,7 +90,7 @@ def test_reinitialization_controls(trial, mode):
   masks = _load(trial, 2, 'masks')
   original = _load(trial, 2, 'initial')
   control = _load(trial, 2, 'initial', name=mode)
-  assert (save_restore.read_json(paths.config(paths.run(trial, 2, mode)))
+  assert (integrity.read_json(paths.config(paths.run(trial, 2, mode)))
           ['model']['layers'] == [40, 20])
   for name in PERCENTS:
     alive = masks[name] == 1

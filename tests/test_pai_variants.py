@@ -10,6 +10,7 @@ from lottery_ticket import command_line
 from lottery_ticket.foundations.sparse import connectivity
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations.sparse import sparsity_distribution as dist
 from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import experiments
@@ -281,7 +282,7 @@ def test_a_sparse_run_with_an_empty_layer_says_and_records_it(
       training_len='2it'))
   assert ('warning: layer1 is empty after pruning: the network is '
           'disconnected ({})'.format(run_dir)) in capsys.readouterr().err
-  details = save_restore.read_json(paths.config(run_dir))['details']
+  details = integrity.read_json(paths.config(run_dir))['details']
   assert details['start']['collapsed_layers'] == ['layer1']
 
 
@@ -292,9 +293,9 @@ def test_a_lottery_level_that_collapses_says_and_records_it(tmp_path, capsys):
       training_len='2it', save_summaries=False, checkpoint_interval=0,
       prune_percent=0.0, prune_percent_output=0.99)
   assert 'warning: layer1 is empty' in capsys.readouterr().err
-  details = save_restore.read_json(paths.config(
+  details = integrity.read_json(paths.config(
       paths.run(trial, 1, 'same_init')))['details']
   assert details['collapsed_layers'] == ['layer1']
-  level0 = save_restore.read_json(paths.config(
+  level0 = integrity.read_json(paths.config(
       paths.run(trial, 0, 'same_init')))['details']
   assert 'collapsed_layers' not in level0

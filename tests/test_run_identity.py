@@ -9,6 +9,7 @@ import pytest
 from lottery_ticket import command_line
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.mnist_fc import lottery_experiment
 from lottery_ticket.mnist_fc import runs
 from lottery_ticket.mnist_fc import sparse_train
@@ -65,7 +66,7 @@ def test_a_finished_run_is_reported_and_another_configuration_refused(
   code, _ = _train_cli(capsys, '--output_dir=' + out, '--overwrite',
                        *_flags(seed=8, training_len='60it'))
   assert code == 0
-  config = save_restore.read_json(paths.config(out))
+  config = integrity.read_json(paths.config(out))
   assert config['training']['seed'] == 8
   assert config['training']['training_len'] == '60it'
 
@@ -162,7 +163,7 @@ def test_overwrite_keeps_the_lock_and_a_sweeps_records(tmp_path):
     f.write('log')
   train.train(out, overwrite=True, **dict(TINY, seed=3))
   assert os.path.exists(os.path.join(records, 'run.log'))
-  assert save_restore.read_json(paths.config(out))['training']['seed'] == 3
+  assert integrity.read_json(paths.config(out))['training']['seed'] == 3
 
 
 @pytest.mark.slow
@@ -174,7 +175,7 @@ def test_an_unfinished_run_of_earlier_numerics_is_not_resumed(tmp_path,
   # As the trainer before batched layers left a killed run: no DONE, and a
   # config.json without a numerics version (version 1).
   os.remove(paths.done_marker(out))
-  saved = save_restore.read_json(paths.config(out))
+  saved = integrity.read_json(paths.config(out))
   assert saved['details'].pop('numerics') == 2
   save_restore.write_json(paths.config(out), saved)
   before = packed_testlib.file_digests(out)

@@ -202,7 +202,7 @@ def test_overwrite_refuses_to_remove_another_run_inside(tmp_path, capsys,
   code, lines = _run(capsys, 'train', '--output_dir=' + outer, '--overwrite',
                      '--seed=3', *TINY)
   assert code == 0 and lines[0] == 'overwriting ' + outer, lines
-  assert save_restore.read_json(paths.config(outer))['training']['seed'] == 3
+  assert integrity.read_json(paths.config(outer))['training']['seed'] == 3
 
 
 # Case 5 ---------------------------------------------------------------------

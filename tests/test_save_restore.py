@@ -7,6 +7,7 @@ import stat
 import numpy as np
 import pytest
 
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations import union
 
@@ -151,7 +152,7 @@ def test_a_full_disk_names_the_file_and_the_cause(tmp_path, monkeypatch):
   assert message.startswith('cannot write {}: No space left on device'.format(path))
   assert 'resume' in message and '\n' not in message
   monkeypatch.undo()
-  assert save_restore.read_json(path) == {'old': True}  # untouched
+  assert integrity.read_json(path) == {'old': True}  # untouched
   assert os.listdir(tmp_path / 'run') == ['metrics.json']  # no temporary left
 
 

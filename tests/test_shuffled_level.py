@@ -14,6 +14,7 @@ from lottery_ticket.analysis import lmc_report
 from lottery_ticket.argfiles import paper_recipes
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.mnist_fc import lottery_experiment as lottery_lib
 from lottery_ticket.mnist_fc.runners import sparse_train as runner
 
@@ -159,7 +160,7 @@ def test_the_lmc_report_reads_the_control_at_its_level(root, tree, controls):
 
 
 def _final_accuracy(run_dir):
-  test = save_restore.read_json(paths.metrics(run_dir))['test']
+  test = integrity.read_json(paths.metrics(run_dir))['test']
   return max(test, key=lambda r: r['iteration'])['accuracy']
 
 

@@ -14,6 +14,7 @@ from lottery_ticket.argfiles import sparse_train_argfile
 from lottery_ticket.foundations.models import architectures
 from lottery_ticket.foundations import paths
 from lottery_ticket.foundations import save_restore
+from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations.sparse import sparsity_distribution as dist
 from lottery_ticket.mnist_fc import small_dense
 from lottery_ticket.mnist_fc import config as config_lib
@@ -33,7 +34,7 @@ SHAPES = {'layer0': [64, 16], 'layer1': [16, 10]}
 
 
 def _metrics(run_dir):
-  return save_restore.read_json(paths.metrics(run_dir))
+  return integrity.read_json(paths.metrics(run_dir))
 
 
 def _resolve(config=None, **flags):
@@ -88,7 +89,7 @@ def test_a_run_writes_every_output(prune_run):
   masks = save_restore.restore_network(paths.masks(prune_run))
   final = save_restore.restore_network(paths.final(prune_run))
   assert np.all(final['layer0'][masks['layer0'] == 0] == 0)
-  config = save_restore.read_json(paths.config(prune_run))
+  config = integrity.read_json(paths.config(prune_run))
   assert config['experiment'] == 'sparse_train'
   assert config['sparse']['method'] == 'prune'
   assert config['sparse']['sparsity'] == 0.75
@@ -189,7 +190,7 @@ def test_every_method_trains(method, extra, tmp_path):
     assert last['sparsity'] == pytest.approx(1 - sum(counts.values()) / total,
                                              abs=1e-6)
   if method == 'small_dense':
-    start = save_restore.read_json(paths.config(run_dir))['details']['start']
+    start = integrity.read_json(paths.config(run_dir))['details']['start']
     # Budget: 20% of the kernels plus every bias; a hidden unit costs 75.
     assert start['parameter_budget'] == round(0.2 * 1184) + 26
     width, = start['small_dense_widths']
@@ -255,7 +256,7 @@ def test_a_preset_runs_with_overrides(tmp_path):
   sparse_train.sparse_train(run_dir, preset='mlp', method='rigl',
                             mask_from='random', **dict(TINY, training_len='20it', update_freq=10,
                                    validate_size=None, checkpoint_interval=20))
-  config = save_restore.read_json(paths.config(run_dir))
+  config = integrity.read_json(paths.config(run_dir))
   assert config['sparse']['preset'] == 'mlp'
   assert config['sparse']['drop_fraction_schedule'] == 'lr'
   assert config['training']['learning_rate'] == 0.05  # the flag wins

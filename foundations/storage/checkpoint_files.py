@@ -156,7 +156,7 @@ def recorded_hashes(run_dir, iteration):
   Raises:
     ValueError: naming the hashes file when it is not valid JSON.
   """
-  return save_restore.read_json(_hashes_path(run_dir, iteration))
+  return integrity.read_json(_hashes_path(run_dir, iteration))
 
 
 def _vouched(run_dir, iteration, say):

@@ -10,12 +10,10 @@ being used.
 """
 
 import hashlib
+import json
 import os
 
 from lottery_ticket.foundations import paths
-# save_restore imports this module (it verifies the arrays it reads): the
-# cycle is safe, as read_json is only looked up when called.
-from lottery_ticket.foundations import save_restore
 
 # Beneath a run directory, what no record covers: TensorBoard's event files
 # (appended to as training goes), checkpoints (each covers itself), the
@@ -26,6 +24,20 @@ _UNRECORDED_FILES = ('.lock', 'DONE')
 
 class DamagedFile(ValueError):
   """A file differs from what was recorded when it was written (exit 2)."""
+
+
+def read_json(path):
+  """Reads a JSON file.
+
+  Raises:
+    ValueError: naming the file, when it is not valid JSON.
+  """
+  with open(path, 'rb') as f:
+    data = f.read()
+  try:
+    return json.loads(data.decode('utf-8'))
+  except (ValueError, UnicodeDecodeError) as error:
+    raise ValueError('{} is not valid JSON: {}'.format(path, error)) from error
 
 
 def sha256(path):
@@ -95,7 +107,7 @@ def verify_finished(run_dir):
   """
   done = paths.done_marker(run_dir)
   damaged = first_damaged(run_dir,
-                          save_restore.read_json(done).get('sha256', {}))
+                          read_json(done).get('sha256', {}))
   if damaged:
     raise DamagedFile('{} {} (sha256 recorded in {}); restore it or re-run '
                       'with --overwrite'.format(damaged[0], damaged[1], done))

@@ -12,6 +12,14 @@ class NonFiniteError(ValueError):
   """A value that must be finite is NaN or infinite (a user error: exit 2)."""
 
 
+def count_non_finite(value):
+  """How many entries of an array-like are NaN or infinite."""
+  value = np.asarray(value)
+  if not np.issubdtype(value.dtype, np.inexact):
+    return 0
+  return int(value.size - np.count_nonzero(np.isfinite(value)))
+
+
 def check(name, value, what='tensor'):
   """Returns `value` if every entry is finite.
 
@@ -23,9 +31,7 @@ def check(name, value, what='tensor'):
   Raises:
     NonFiniteError: naming `what`, `name` and how many entries are bad.
   """
-  array = np.asarray(value)
-  bad = (int(array.size - np.count_nonzero(np.isfinite(array)))
-         if np.issubdtype(array.dtype, np.inexact) else 0)
+  bad = count_non_finite(value)
   if bad:
     raise NonFiniteError('{} {!r} holds {} non-finite value{} (NaN or '
                          'infinite) out of {}'.format(
