@@ -35,7 +35,12 @@ which counts everything TensorFlow allocates, the data in the graph
 included, unlike tracemalloc, which sees only Python's allocations). A pack
 of 8 must stay under MEMORY_LIMIT_GIB. The lottery experiment's own path
 runs in a child of its own too (it loads a second copy of the data, which
-the trainer's process never holds). The output ends with one line per
+the trainer's process never holds). Without evaluation each size also times
+the two halves of its step alone, the matrix products and the masked
+optimizer update (update_rate), and the output ends with the pack of 8's
+`... its step in two halves alone: matrix products P, masked adam update
+U, one after the other S network-steps/s = Q% of the roofline` (an update
+waits for its gradients: S is the fastest one loop can be), one line per
 mode, `pack of 8 with evaluation: P% of the roofline, R x one network` (the
 largest size measured when 8 is not), then `the lottery experiment's own
 path, pack of 8: P% of the trainer's rate`, then the headline
@@ -354,6 +359,27 @@ def _best_seconds(sess, fetch, repeats, feeds=None):
   return best
 
 
+def _loop_seconds(graph, loop, steps, seconds, repeats):
+  """(steps, best seconds) of `loop` run for about `seconds` in a session.
+
+  The loop's step count (placeholder `steps`) grows fourfold until a run
+  takes a quarter of `seconds`, then is scaled to `seconds`; the best of
+  `repeats` runs of that many steps counts.
+  """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import session as session_lib  # pylint: disable=g-import-not-at-top
+  with session_lib.new_session(graph) as sess:
+    sess.run(tf.global_variables_initializer())
+    count = 10
+    while True:
+      elapsed = _best_seconds(sess, loop, 1, {steps: count})
+      if elapsed > seconds / 4 or count > 10**6:
+        break
+      count *= 4
+    count = max(count, int(count * seconds / max(elapsed, 1e-9)))
+    return count, _best_seconds(sess, loop, repeats, {steps: count})
+
+
 def bandwidth(megabytes=BANDWIDTH_MB, repeats=5):
   """Bytes per second of an axpy (y += x) over large float32 arrays.
 
@@ -415,7 +441,6 @@ def matmul_rate(num_networks, step, seconds=1.0, repeats=3):
   """
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   from lottery_ticket.foundations.training import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
-  from lottery_ticket.foundations.training import session as session_lib  # pylint: disable=g-import-not-at-top
   rows = int(round(step.eval_rows))
   timed = dataclasses.replace(step, eval_splits=(rows * step.interval,))
   rng = np.random.default_rng(0)
@@ -443,17 +468,48 @@ def matmul_rate(num_networks, step, seconds=1.0, repeats=3):
     loop = tf.while_loop(lambda count, _: count < steps, body,
                          [tf.constant(0), tf.constant(0.0)],
                          parallel_iterations=1)
-    with session_lib.new_session(graph) as sess:
-      sess.run(tf.global_variables_initializer())
-      count = 10
-      while True:
-        elapsed = _best_seconds(sess, loop, 1, {steps: count})
-        if elapsed > seconds / 4 or count > 10**6:
-          break
-        count *= 4
-      count = max(count, int(count * seconds / max(elapsed, 1e-9)))
-      elapsed = _best_seconds(sess, loop, repeats, {steps: count})
+    count, elapsed = _loop_seconds(graph, loop, steps, seconds, repeats)
   return num_networks * count * sum(step_flops(timed).values()) / elapsed
+
+
+def update_rate(num_networks, step, optimizer, seconds=1.0, repeats=3):
+  """Network-steps/s of a pack's masked optimizer update alone.
+
+  The other half of a training step beside its matrix products: every
+  kernel's gradient times its mask, then the optimizer's update of kernels
+  and biases with their slots, for N networks' variables as the pack holds
+  them ([N, in, out] and [N, 1, out]), the gradients held fixed, in a
+  tf.while_loop in the library's session. A step's update waits for its
+  gradients, so the two halves run one after the other: a pack's step can
+  be no faster than both at these rates in sequence.
+  """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  from lottery_ticket.foundations.training import graph_mode  # pylint: disable=g-import-not-at-top,unused-import
+  rng = np.random.default_rng(0)
+  shapes = [(num_networks, n, m) for n, m in step.layers]
+  shapes += [(num_networks, 1, m) for _, m in step.layers]
+  with tf.Graph().as_default() as graph:
+    variables = [tf.Variable(rng.random(shape, dtype=np.float32))
+                 for shape in shapes]
+    gradients = [tf.constant(rng.random(shape, dtype=np.float32))
+                 for shape in shapes]
+    masks = [tf.constant((rng.random(shape) < 0.5).astype(np.float32))
+             for shape in shapes[:len(step.layers)]]
+    instance = optimizers.optimizer_fn(optimizer)()
+
+    def body(count):
+      with tf.control_dependencies([count]):
+        masked = [g * m for g, m in zip(gradients, masks)]
+        masked += [tf.identity(g) for g in gradients[len(masks):]]
+        update = instance.apply_gradients(zip(masked, variables))
+      with tf.control_dependencies([update]):
+        return count + 1
+
+    steps = tf.placeholder(tf.int32, [])
+    loop = tf.while_loop(lambda count: count < steps, body, [tf.constant(0)],
+                         parallel_iterations=1)
+    count, elapsed = _loop_seconds(graph, loop, steps, seconds, repeats)
+  return num_networks * count / elapsed
 
 
 def pack_rate(dataset, num_networks, optimizer, interval, iterations, short,
@@ -505,6 +561,9 @@ def measure_size(dataset, num_networks, optimizer, iterations, short,
     progress.notice('  N = {}, {}: {:.0f} network-steps/s'.format(
         num_networks, mode, steps))
     out[mode] = {'steps': steps, 'flop_rate': flop_rate}
+    if not evaluated:
+      out[mode]['update_rate'] = update_rate(num_networks, step, optimizer,
+                                             matmul_seconds)
   if experiment:
     progress.notice('  N = {}, the lottery experiment\'s own path...'.format(
         num_networks))
@@ -649,6 +708,8 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
     say('peak RSS of the lottery experiment\'s own path, pack of {} (its own '
         'process, its own copy of the data): {:.2f} GiB'.format(
             last, rss[EXPERIMENT] / 2**30))
+  say(parts_line(last, results[last, MODES[1][0]], steps[MODES[1][0]],
+                 optimizer))
   for mode, _ in MODES:
     say('pack of {} {}: {:.0f}% of the roofline, {:.2f} x one network'.format(
         last, mode, results[last, mode]['percent'],
@@ -659,6 +720,23 @@ def report(dataset, sizes, optimizer=constants.OPTIMIZER, iterations=2000,
   say(headline(experiment, evaluated['roofline']))
   results[last, EXPERIMENT] = experiment
   return results, rss
+
+
+def parts_line(num_networks, result, step, optimizer):
+  """The pack's two halves of a step alone, and both in sequence.
+
+  `pack of 8 without evaluation, its step in two halves alone: matrix
+  products P, masked adam update U, one after the other S network-steps/s
+  = Q% of the roofline`: S = 1 / (1/P + 1/U), the fastest this step's
+  kernels allow, since an update waits for its gradients.
+  """
+  products = result['flop_rate'] / sum(step_flops(step).values())
+  both = 1 / (1 / products + 1 / result['update_rate'])
+  return ('pack of {} without evaluation, its step in two halves alone: '
+          'matrix products {:.0f}, masked {} update {:.0f}, one after the '
+          'other {:.0f} network-steps/s = {:.0f}% of the roofline'.format(
+              num_networks, products, optimizer, result['update_rate'], both,
+              100 * both / result['roofline']))
 
 
 def _sizes(sizes):

@@ -100,6 +100,10 @@ FINAL = re.compile(r'^pack of (\d+) (with|without) evaluation: (\d+)% of the '
                    r'roofline, (\d+\.\d+) x one network$')
 
 
+PARTS = re.compile(r'^pack of 2 without evaluation, its step in two halves '
+                   r'alone: matrix products (\d+), masked adam update (\d+), '
+                   r'one after the other (\d+) network-steps/s = (\d+)% of '
+                   r'the roofline$')
 EXPERIMENT = re.compile(r"^the lottery experiment's own path, pack of 2: "
                         r"(\d+)% of the trainer's rate$")
 HEADLINE = re.compile(r"^Frankle & Carbin's LeNet-300-100 experiment: "
@@ -120,6 +124,18 @@ def test_report_ends_with_the_two_lines_the_experiment_and_the_headline(
                                 interval=4, children=False, bandwidth_mb=4,
                                 matmul_seconds=0.05, out=out)
   lines = out.getvalue().rstrip('\n').splitlines()
+  parts = PARTS.match(lines[-5])
+  assert parts, lines[-5]
+  bare = results[2, 'without evaluation']
+  products = bare['flop_rate'] / sum(packed_speed.step_flops(
+      packed_speed.lenet_step(unit, 'adam', False, 4)).values())
+  sequence = 1 / (1 / products + 1 / bare['update_rate'])
+  assert [float(x) for x in parts.group(1, 2, 3)] == [
+      pytest.approx(round(v)) for v in (products, bare['update_rate'],
+                                        sequence)]
+  assert float(parts.group(1)) >= float(parts.group(3))
+  assert float(parts.group(2)) >= float(parts.group(3))
+  assert int(parts.group(4)) == round(100 * sequence / bare['roofline'])
   finals = [FINAL.match(line) for line in lines[-4:-2]]
   assert all(finals), lines[-4:-2]
   assert [m.group(1, 2) for m in finals] == [('2', 'with'), ('2', 'without')]
