@@ -225,12 +225,9 @@ def read_command_line(runner, argv):
           runner.name, name))
     if text is None and (setting is None or setting.kind != 'bool'):
       raise ValueError('--{} needs a value (--{}=...)'.format(name, name))
-    if setting is None or (runner.text_flags and name not in own):
-      values[name] = True if text is None else text
-      if setting is not None:
-        setting.parse('true' if text is None else text)
-    else:
-      values[name] = setting.parse('true' if text is None else text)
+    typed = setting.parse('true' if text is None else text) if setting else None
+    kept_as_text = setting is None or (runner.text_flags and name not in own)
+    values[name] = (True if text is None else text) if kept_as_text else typed
   missing = [s.name for s in runner.arguments
              if s.derived == 'required' and s.name not in values]
   if missing:

@@ -26,7 +26,7 @@ import functools
 import math
 import operator
 import re
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence
 
 from lottery_ticket.foundations import choices
 from lottery_ticket.foundations import durations
@@ -266,19 +266,12 @@ class Concern(object):
     return _values_class(self)(**{n: values[n] for n in self.names()})
 
 
-# The Python type of each kind of setting, for the fields of Concern.values.
-_TYPES = {'bool': bool, 'int': int, 'float': float, 'str': str,
-          'ints': Tuple[int, ...], 'duration': str,
-          'durations': Tuple[str, ...], 'names': Tuple[str, ...]}
-
-
 @functools.lru_cache(maxsize=None)
 def _values_class(concern):
-  """The frozen dataclass of a concern's values (one per concern)."""
-  return dataclasses.make_dataclass(
-      concern.name.capitalize() + 'Settings',
-      [(s.name, Optional[_TYPES[s.kind]]) for s in concern.settings],
-      frozen=True)
+  """The frozen dataclass of a concern's values (one per concern; the values
+  are typed and checked by their Settings, not by the fields)."""
+  return dataclasses.make_dataclass(concern.name.capitalize() + 'Settings',
+                                    concern.names(), frozen=True)
 
 
 def parse_values(concerns, values, source):

@@ -306,17 +306,19 @@ def check_read(values, flags):
           name, value, settings.READ_ONLY_WITH[name][1]))
 
 
-def _finish(concerns, values):
+def _finish(concerns, values, recorded_derived=()):
   """Derives the values left as None and checks settings against each other.
 
   A value left to derive comes from the network's family (its derived
   values; its recipe on its dataset) or else from the concern that owns it;
   each concern then checks its own values, and CROSS_RULES those
-  that cross concerns.
+  that cross concerns. The Config's `derived` are the values left as None
+  and those of `recorded_derived` (a config.json's) that it holds.
   """
   names = {c.name for c in concerns}
   values = dict(values)
   derived = {k for k, v in values.items() if v is None}
+  derived.update(set(recorded_derived) & set(values))
   for name, value in _family_values(values).items():
     if values.get(name, 0) is None:
       values[name] = value
@@ -463,9 +465,8 @@ def _levels_prune(values):
             if name not in values['prune_ignore']}
   if values['iterations'] and not any(
       _prune_percents(values)[name] for name in pruned):
-    rates = ['--{}={}'.format(name, values[name]) for kind, name in (
-        ('hidden', 'prune_percent'), ('conv', 'prune_percent_conv'),
-        ('output', 'prune_percent_output')) if kind in pruned.values()]
+    rates = ['--{}={}'.format(rate, values[rate])
+             for kind, rate in _RATES.items() if kind in pruned.values()]
     if values['prune_ignore']:
       rates.append('--prune_ignore=' + ','.join(values['prune_ignore']))
     raise ValueError('{} prune nothing: the {} levels of --iterations={} '
@@ -513,13 +514,16 @@ def _layer_kinds(values):
   return _family(values).layer_kinds(_hyperparameters(values, 1))
 
 
+# The setting of each kind of layer's pruning rate.
+_RATES = {'hidden': 'prune_percent', 'conv': 'prune_percent_conv',
+          'output': 'prune_percent_output'}
+
+
 def _prune_percents(values):
   """Conv layers at the conv rate, hidden fully-connected layers at the
   hidden rate, the output layer at its own."""
-  rates = {'conv': values['prune_percent_conv'],
-           'hidden': values['prune_percent'],
-           'output': values['prune_percent_output']}
-  return {name: rates[kind] for name, kind in _layer_kinds(values).items()}
+  return {name: values[_RATES[kind]]
+          for name, kind in _layer_kinds(values).items()}
 
 
 # The rules of a sparse run's settings, in the order they are checked
@@ -591,7 +595,6 @@ def complete(config, dataset):
       rewinding or schedule step lies outside training.
   """
   values = dict(config.values)
-  derived = set(config.derived)
   examples = dataset.train.num_examples
   for name in _SAMPLE_SIZES:
     checked = name == 'batch_size' or name in config.flagged
@@ -607,13 +610,11 @@ def complete(config, dataset):
                      'iterations'.format(values['rewind_iteration'], total))
   if config.has('sparse'):
     if values['prune_begin_step'] is None:
-      derived.add('prune_begin_step')
       values['prune_begin_step'] = int(round(settings.DEFAULT_PRUNE_BEGIN * total))
     if values['prune_end_step'] is None:
-      derived.add('prune_end_step')
       values['prune_end_step'] = max(int(round(settings.DEFAULT_PRUNE_END * total)),
                                      values['prune_begin_step'] + 1)
-  out = Config(config.concerns, values, derived)
+  out = Config(config.concerns, values, config.derived)
   if out.sparse_method and out.sparse_method.gradual:
     out.sparsity_schedule(total)
   if out.sparse_method and out.sparse_method.growth:
@@ -664,9 +665,7 @@ def read(path, concerns=None, whole=False):
   values.update(hparams.parse_values(
       concerns, {k: v for k, v in flat.items() if k in wanted},
       'config.json at {}'.format(path)))
-  derived = set(saved.get('derived') or ()) & set(values)
-  out = _finish(concerns, values)
-  return Config(out.concerns, out.values, out.derived | derived)
+  return _finish(concerns, values, saved.get('derived') or ())
 
 
 def load_json(path):
