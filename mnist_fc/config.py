@@ -250,7 +250,7 @@ def resolve(concerns, flags=None, config=None, source='this runner',
   values.update(given)
   # The network's recipe replaces the defaults of what was not given (the
   # settings derived when not given take theirs in _finish).
-  values.update({k: v for k, v in _family(values).recipe_on(
+  values.update({k: v for k, v in settings.family(values).recipe_on(
       values.get('dataset')).items()
                  if k in values and k not in given and values[k] is not None})
   out = _finish(concerns, values)
@@ -353,8 +353,8 @@ _DERIVED = {
         v['optimizer']],
     'augment': lambda v: 'none',
     'train_order_seed': lambda v: v['seed'],
-    'prune_ignore': lambda v: (_family(v).ignored if v['pruning'] != 'global'
-                               else ()),
+    'prune_ignore': lambda v: (settings.family(v).ignored
+                               if v['pruning'] != 'global' else ()),
     'init_fan_mode': lambda v: initializers.scheme(v['initializer'])[1],
     'prune_scope': lambda v: sparse_methods.get(v['method']).default_scope(
         v['grasp_variant']),
@@ -399,15 +399,11 @@ def drop_iterations(values, steps_per_epoch=None):
     raise ValueError('--lr_drops={}: {}'.format(','.join(drops), error)) from None
 
 
-def _family(values):
-  return architectures.family(values.get('network', 'fc'))
-
-
 def _family_values(values):
   """What the network's family gives the settings left to derive: its
   derived values and, on its recipe's dataset, its recipe's (the recipe's
   learning rate only with the recipe's optimizer)."""
-  family = _family(values)
+  family = settings.family(values)
   recipe = family.recipe_on(values.get('dataset'))
   if values.get('optimizer') != recipe.get('optimizer'):
     recipe.pop('learning_rate', None)
@@ -416,7 +412,7 @@ def _family_values(values):
 
 def _finish_model(values):
   """Derives the network's widths; checks --layers against its family."""
-  network, family = values['network'], _family(values)
+  network, family = values['network'], settings.family(values)
   if values['layers'] is None:
     values['layers'] = family.default_layers(network)
   elif family.layers == 'none' and values['layers']:
@@ -438,14 +434,15 @@ def _finish_images(values):
 
 
 def _augment_reads_images(values):
-  if values['augment'] != 'none' and _family(values).flat:
+  if values['augment'] != 'none' and settings.family(values).flat:
     raise ValueError('--augment={} crops and flips images: --network={} '
                      'reads flattened ones'.format(values['augment'],
                                                    values['network']))
 
 
 def _small_dense_narrows(values):
-  if values['method'] == 'small_dense' and not _family(values).narrows:
+  if (values['method'] == 'small_dense' and
+      not settings.family(values).narrows):
     raise ValueError('--method=small_dense narrows fc and the conv nets; '
                      '--network={} has no widths it narrows'.format(
                          values['network']))
@@ -504,14 +501,14 @@ def check_across(values, **arguments):
 
 
 def _hyperparameters(values, num_classes):
-  return _family(values).hyperparameters(
+  return settings.family(values).hyperparameters(
       values['network'], values['layers'], num_classes,
       initializer=values['initializer'], padding=values['conv_padding'],
       resnet_width=values['resnet_width'])
 
 
 def _layer_kinds(values):
-  return _family(values).layer_kinds(_hyperparameters(values, 1))
+  return settings.family(values).layer_kinds(_hyperparameters(values, 1))
 
 
 # The setting of each kind of layer's pruning rate.

@@ -270,13 +270,17 @@ CONCERNS = {c.name: c for c in (DATA, MODEL, TRAINING, LOTTERY, SPARSE)}
 _METAINIT = (lambda v: v['init_method'] == 'metainit', '--init_method=metainit')
 
 
-_FAMILY = lambda v: architectures.family(v['network'])
+def family(values):
+  """The architectures.Family of the network of a dict of values."""
+  return architectures.family(values.get('network', 'fc'))
+
+
 READ_ONLY_WITH = {
-    'resnet_width': (lambda v: _FAMILY(v).name == 'resnet',
+    'resnet_width': (lambda v: family(v).name == 'resnet',
                      '--network=' + ', '.join(architectures.RESNET_NAMES)),
-    'conv_padding': (lambda v: _FAMILY(v).name == 'conv',
+    'conv_padding': (lambda v: family(v).name == 'conv',
                      '--network=' + ', '.join(architectures.NAMES)),
-    'prune_percent_conv': (lambda v: not _FAMILY(v).flat,
+    'prune_percent_conv': (lambda v: not family(v).flat,
                            'a network with conv layers (not fc)'),
     'lr_drops': (lambda v: v['lr_schedule'] == 'step', '--lr_schedule=step'),
     'lr_drop_factor': (lambda v: v['lr_schedule'] == 'step',
