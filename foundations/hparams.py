@@ -35,6 +35,13 @@ _TRUE = ('true', '1', 'yes')
 _FALSE = ('false', '0', 'no')
 
 
+def flag_text(value):
+  """A value as a command line gives it: a list comma-separated."""
+  if isinstance(value, (list, tuple)):
+    return ','.join(str(v) for v in value)
+  return value
+
+
 def _fail(name, value, expected):
   raise ValueError('--{}={!r} is not {}'.format(name, value, expected))
 
@@ -133,10 +140,8 @@ def parse_durations(name, value):
     try:
       out.append(durations.format_len(item))
     except ValueError:
-      shown = (','.join(str(v) for v in value)
-               if isinstance(value, (list, tuple)) else value)
       raise ValueError('--{}={}: {!r} is not a duration like 80ep or '
-                       '30000it'.format(name, shown, item)) from None
+                       '30000it'.format(name, flag_text(value), item)) from None
   return tuple(out)
 
 
@@ -151,8 +156,6 @@ def parse_names(name, value):
 _PARSERS = {'bool': parse_bool, 'int': parse_int, 'float': parse_float,
             'str': parse_str, 'ints': parse_ints, 'duration': parse_duration,
             'durations': parse_durations, 'names': parse_names}
-# Kinds whose values are tuples (a list in config.json).
-_LISTS = ('ints', 'durations', 'names')
 # A Setting's bounds: (attribute, relation, whether a number is within).
 _BOUNDS = (('minimum', '>=', operator.ge), ('maximum', '<=', operator.le),
            ('above', '>', operator.gt), ('below', '<', operator.lt))
@@ -231,12 +234,10 @@ class Setting(object):
       return '  --{}: {}'.format(self.name, self.help)
     if shown is None:
       shown_text = self.derived or 'derived'
-    elif shown == '' or self.kind in _LISTS:
-      shown_text = ','.join(str(v) for v in shown) or 'none'
     elif isinstance(shown, bool):
       shown_text = str(shown).lower()
     else:
-      shown_text = str(shown)
+      shown_text = str(flag_text(shown)) or 'none'
     allowed = self.allowed()
     choices = (' {' + '|'.join(str(c) for c in allowed) + '}'
                if allowed is not None else '')

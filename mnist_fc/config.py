@@ -297,13 +297,11 @@ def check_read(values, flags):
   Raises:
     ValueError: naming the flag, its value and what reads it.
   """
-  for name in sorted(flags):
-    if name in settings.READ_ONLY_WITH and not settings.READ_ONLY_WITH[name][0](values):
-      value = flags[name]
-      if isinstance(value, tuple):
-        value = ','.join(str(v) for v in value)
+  for name in sorted(set(flags) & set(settings.READ_ONLY_WITH)):
+    reads, what = settings.READ_ONLY_WITH[name]
+    if not reads(values):
       raise ValueError('--{}={} is read only with {}'.format(
-          name, value, settings.READ_ONLY_WITH[name][1]))
+          name, hparams.flag_text(flags[name]), what))
 
 
 def _finish(concerns, values, recorded_derived=()):
@@ -353,6 +351,7 @@ _DERIVED = {
         v['optimizer']],
     'augment': lambda v: 'none',
     'train_order_seed': lambda v: v['seed'],
+    'layers': lambda v: settings.family(v).default_layers(v['network']),
     'prune_ignore': lambda v: (settings.family(v).ignored
                                if v['pruning'] != 'global' else ()),
     'init_fan_mode': lambda v: initializers.scheme(v['initializer'])[1],
@@ -411,16 +410,14 @@ def _family_values(values):
 
 
 def _finish_model(values):
-  """Derives the network's widths; checks --layers against its family."""
+  """Checks --layers against the network's family."""
   network, family = values['network'], settings.family(values)
-  if values['layers'] is None:
-    values['layers'] = family.default_layers(network)
-  elif family.layers == 'none' and values['layers']:
+  if family.layers == 'none' and values['layers']:
     raise ValueError('--layers={}: {} has no hidden fully-connected layers '
                      '(--layers applies to fc, {})'.format(
-                         ','.join(str(u) for u in values['layers']), network,
+                         hparams.flag_text(values['layers']), network,
                          ', '.join(architectures.NAMES)))
-  elif family.layers == 'some' and not values['layers']:
+  if family.layers == 'some' and not values['layers']:
     raise ValueError('--layers is empty: {} needs its hidden widths'.format(
         network))
 
