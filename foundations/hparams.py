@@ -90,22 +90,13 @@ def parse_str(name, value):
 
 
 def parse_ints(name, value):
-  """A tuple of ints from '300,100', [300, 100], (300, 100) or 300 (an empty
-  list is empty; an empty string is refused)."""
-  if isinstance(value, str):
-    items = re.sub(r'[][()]', '', value).split(',')
-    if len(items) > 1 and not all(v.strip() for v in items):
-      return _fail(name, value, 'a list without empty entries, like 300,100')
-    items = [v for v in items if v.strip()]
-  elif isinstance(value, (list, tuple)):
-    if not value:
-      return ()  # a network without hidden layers, as config.json holds it
-    items = list(value)
-  elif isinstance(value, (int, float)) and not isinstance(value, bool):
-    items = [value]
-  else:
-    return _fail(name, value, 'a list of integers like 300,100')
-  if not items:
+  """A tuple of ints from '300,100', '[300,100]', [300, 100], (300, 100) or
+  300 (an empty list is empty, as config.json holds a network without
+  hidden layers; an empty string is refused)."""
+  if isinstance(value, (int, float)) and not isinstance(value, bool):
+    value = [value]
+  items = _items(name, value, '300,100', 'a list of integers like 300,100')
+  if isinstance(value, str) and not items:
     return _fail(name, value, 'a non-empty list of integers like 300,100')
   return tuple(parse_int(name, v) for v in items)
 
@@ -118,10 +109,11 @@ def parse_duration(name, value):
     raise ValueError('--{}: {}'.format(name, error)) from None
 
 
-def _items(name, value, example):
-  """The entries of a comma-separated string or a list ('' and []: none)."""
+def _items(name, value, example, expected=None):
+  """The entries of a comma-separated string (in brackets or not) or a list
+  ('', '[]' and []: none); anything else is not `expected`."""
   if isinstance(value, str):
-    items = [v.strip() for v in value.split(',')]
+    items = [v.strip() for v in re.sub(r'[][()]', '', value).split(',')]
     if items == ['']:
       return []
     if not all(items):
@@ -129,7 +121,8 @@ def _items(name, value, example):
     return items
   if isinstance(value, (list, tuple)):
     return list(value)
-  return _fail(name, value, 'a comma-separated list like ' + example)
+  return _fail(name, value,
+               expected or 'a comma-separated list like ' + example)
 
 
 def parse_durations(name, value):

@@ -129,10 +129,7 @@ class Config(object):
 
   def make_dataset(self):
     """The dataset (loaded once per process and shared by all levels)."""
-    return _load_dataset(self.data.dataset, self.data.data_location or None,
-                         self.family.flat, self.data.permute_labels,
-                         self.data.train_order_seed, self.data.validate_size,
-                         self.data.normalize == 'channel')
+    return _load_dataset(self.data, self.family.flat)
 
   def hyperparameters(self, num_classes):
     """Model hyperparameters: the network with its widths and padding (a
@@ -203,13 +200,15 @@ class Config(object):
 
 
 @functools.lru_cache(maxsize=4)
-def _load_dataset(name, location, flatten, permute_labels, order_seed,
-                  validate_size, normalized):
-  return registry.make_dataset(name, location=location, flatten=flatten,
-                               permute_labels=permute_labels,
-                               train_order_seed=order_seed,
-                               validate_size=validate_size,
-                               normalized=normalized)
+def _load_dataset(data, flatten):
+  """The dataset of the data concern's (frozen, hashable) values."""
+  return registry.make_dataset(data.dataset,
+                               location=data.data_location or None,
+                               flatten=flatten,
+                               permute_labels=data.permute_labels,
+                               train_order_seed=data.train_order_seed,
+                               validate_size=data.validate_size,
+                               normalized=data.normalize == 'channel')
 
 
 # Resolution --------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Gaussian Glorot initialisation, Adam with learning rate 1.2e-3, 50,000
 iterations, and per pruning level 20% of each hidden layer and 10% of the
-output layer. The original code's SGD with learning rate 0.1 is available as optimizer 'sgd'.
+output layer (settings.py's prune_percent defaults). The original code's SGD with learning rate 0.1 is available as optimizer 'sgd'.
 The 5,000 training examples held out for validation are the dataset's
 default (`datasets.registry`); the number of trials is the argfile
 generators' --trials; the batch of 60 and the evaluation every 100
@@ -13,7 +13,6 @@ from lottery_ticket.foundations.models import architectures
 
 HYPERPARAMETERS = {'layers': [(units, 'relu') for units in
                               architectures.LENET_300_100] + [(10, None)]}
-PRUNE_PERCENTS = {'layer0': .2, 'layer1': .2, 'layer2': .1}
 TRAINING_LEN = ('iterations', 50000)
 NUM_LEVELS = 20
 EXPERIMENT_NAME = 'same_init'

@@ -119,13 +119,13 @@ LOTTERY = hparams.Concern('lottery', (
       'random-pruning control)', choices=pruning.NAMES,
       derived='global_with_output for the CIFAR nets (OpenLTH\'s '
       'sparse_global), layerwise otherwise'),
-    S('prune_percent', 'float', constants.PRUNE_PERCENTS['layer0'],
+    S('prune_percent', 'float', 0.2,
       'fraction of surviving hidden fully-connected weights pruned per level',
       minimum=0, below=1),
     S('prune_percent_conv', 'float', None, 'fraction of surviving conv weights '
       'pruned per level', minimum=0, below=1,
       derived='0.2 for the CIFAR nets (OpenLTH), 0.1 otherwise'),
-    S('prune_percent_output', 'float', constants.PRUNE_PERCENTS['layer2'],
+    S('prune_percent_output', 'float', 0.1,
       'fraction of surviving output-layer weights pruned per level',
       minimum=0, below=1),
     S('prune_ignore', 'names', None, 'layers never pruned (OpenLTH\'s '
