@@ -2,7 +2,8 @@
 
 Gaussian Glorot initialisation, Adam with learning rate 1.2e-3, 50,000
 iterations, and per pruning level 20% of each hidden layer and 10% of the
-output layer (settings.py's prune_percent defaults). The original code's SGD with learning rate 0.1 is available as optimizer 'sgd'.
+output layer (settings.py's prune_percent defaults). The original code's
+SGD with learning rate 0.1 is available as optimizer 'sgd'.
 The 5,000 training examples held out for validation are the dataset's
 default (`datasets.registry`); the number of trials is the argfile
 generators' --trials; the batch of 60 and the evaluation every 100
