@@ -19,8 +19,9 @@ A table is whatever sits between two marker comments in a page:
 
 Concerns and runners are read from each runner module's `RUNNER` (a
 `cli.Runner`: `arguments`, `concerns`, `default_overrides`), and from each
-setting only `name`, `default`, `help`, `derived` and `allowed()`. The
-plain-function commands are read from the help of the Runner
+setting only `name`, `default`, `derived`, `help`, `allowed()` and
+`default_text()` (the default as --help shows it). The plain-function
+commands are read from the help of the Runner
 `command_line.command` makes of them. tests/test_docs_flags.py fails when
 a table is stale, and when a flag of any `--help` is missing from docs/
 or shows another default.
@@ -80,18 +81,11 @@ def concerns():
 def shown_default(setting, default=None):
   """The default as --help names it: a value in backticks, or (in italics)
   the text saying how it is derived."""
-  value = setting.default if default is None else default
   if setting.derived == 'required':
     return 'required'
-  if value is None:
-    return '*{}*'.format(setting.derived or 'derived')
-  if value == '' or value == ():
-    return '`none`'
-  if isinstance(value, bool):
-    value = str(value).lower()
-  elif isinstance(value, (tuple, list)):
-    value = ','.join(str(v) for v in value)
-  return '`{}`'.format(value)
+  value = setting.default if default is None else default
+  return ('*{}*' if value is None else '`{}`').format(
+      setting.default_text(default))
 
 
 def cell(text):

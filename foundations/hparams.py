@@ -220,22 +220,25 @@ class Setting(object):
                 self.name, number, relation, limit))
     return typed
 
+  def default_text(self, default=None):
+    """The default (`default`, if given, else the Setting's) as --help and
+    docs/ show it; for None, how it is derived."""
+    shown = self.default if default is None else default
+    if shown is None:
+      return self.derived or 'derived'
+    if isinstance(shown, bool):
+      return str(shown).lower()
+    return str(flag_text(shown)) or 'none'
+
   def describe(self, default=None):
     """One help line: flag, help, choices and the one default."""
-    shown = self.default if default is None else default
     if self.derived == 'required':
       return '  --{}: {}'.format(self.name, self.help)
-    if shown is None:
-      shown_text = self.derived or 'derived'
-    elif isinstance(shown, bool):
-      shown_text = str(shown).lower()
-    else:
-      shown_text = str(flag_text(shown)) or 'none'
     allowed = self.allowed()
     choices = (' {' + '|'.join(str(c) for c in allowed) + '}'
                if allowed is not None else '')
     return '  --{}{}: {} (default: {})'.format(self.name, choices, self.help,
-                                               shown_text)
+                                               self.default_text(default))
 
 
 @dataclasses.dataclass(frozen=True)
