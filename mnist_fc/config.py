@@ -653,10 +653,9 @@ def read(path, concerns=None, whole=False):
                          'none'))
   if concerns is None:
     concerns = tuple(c for name, c in settings.CONCERNS.items() if name in held)
-  wanted = {s for c in concerns for s in c.names()}
   values = hparams.defaults(concerns)
   values.update(hparams.parse_values(
-      concerns, {k: v for k, v in flat.items() if k in wanted},
+      concerns, {k: v for k, v in flat.items() if k in values},
       'config.json at {}'.format(path)))
   return _finish(concerns, values, saved.get('derived') or ())
 

@@ -227,9 +227,10 @@ SPARSE = hparams.Concern('sparse', (
     S('initial_sparsity', 'float', 0.0, 'prune: sparsity at prune_begin_step',
       minimum=0, below=1),
     S('prune_begin_step', 'int', None, 'prune: first pruning step', minimum=0,
-      derived='25% of training'),
+      derived='{:.0%} of training'.format(DEFAULT_PRUNE_BEGIN)),
     S('prune_end_step', 'int', None, 'prune: step at which the final sparsity '
-      'is reached', minimum=0, derived='60% of training'),
+      'is reached', minimum=0,
+      derived='{:.0%} of training'.format(DEFAULT_PRUNE_END)),
     S('prune_frequency', 'int', 100, 'prune: steps between pruning updates',
       minimum=1),
     S('prune_exponent', 'float', 3.0, 'prune: exponent of the polynomial '
