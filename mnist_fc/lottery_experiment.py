@@ -92,15 +92,12 @@ def lottery_experiment(output_dir, iterations=experiments.ITERATIONS.default,
   run_config = config_lib.complete(run_config, dataset)
   builders.check_inputs(run_config, dataset, presets=presets,
                         given={'presets': presets_source})
-  seed_configs = (trials_lib.configs(run_config, trials) if trials
-                  else [(run_config.training.seed, run_config)])
-  members = [_Trial(paths.trial(output_dir, seed) if trials else output_dir,
-                    config_lib.complete(trial_config, dataset),
-                    experiment_name, iterations, presets_source,
-                    root=output_dir)
-             for seed, trial_config in seed_configs]
-  results = _run(members, dataset, presets, overwrite)
-  return results if trials else results[run_config.training.seed]
+  members = [_Trial(trial_dir, trial_config, experiment_name, iterations,
+                    presets_source, root=output_dir)
+             for trial_dir, trial_config in trials_lib.runs(
+                 output_dir, run_config, trials, dataset)]
+  return trials_lib.results(members, _run(members, dataset, presets,
+                                          overwrite), trials)
 
 
 class _Trial(experiment.Trial):
@@ -236,8 +233,7 @@ def _run(trials, dataset, presets, overwrite):
     raise finite.NonFiniteError('; '.join(
         '{}: {}'.format(trials[i].output_dir, errors[i])
         for i in sorted(errors)))
-  return {trial.config.training.seed: result
-          for trial, result in zip(trials, results)}
+  return results
 
 
 def _announce(trial, finished):

@@ -369,8 +369,8 @@ def prepare(config, dataset, run_dir=None):
     config: the resolved Config (with the sparse concern).
     dataset: the DatasetBase.
     run_dir: the run directory whose saved start a resumed run reuses
-      (None: none); a new start is not saved here (see save), so that a
-      start that fails its checks writes nothing.
+      (None: none); a new start is not saved here (sparse_train records
+      it), so that a start that fails its checks writes nothing.
 
   Returns:
     A Start.
@@ -428,8 +428,3 @@ def prepare(config, dataset, run_dir=None):
               initial_overall_density=start_masks.density())
   return Start(hyperparameters, masks, weights, info, stream,
                first_iteration=first_iteration)
-
-
-def save(run_dir, start):
-  """Saves a new starting point's masks, for a resumed run to reuse."""
-  save_restore.save_network(paths.initial_masks(run_dir), start.masks)

@@ -31,6 +31,7 @@ from lottery_ticket.foundations.sparse import gradient_flow
 from lottery_ticket.foundations.sparse import mask_updates
 from lottery_ticket.foundations.training import optimizers
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations.training import schedules
 from lottery_ticket.foundations.sparse import sparsity_distribution
 from lottery_ticket.foundations import trainer
@@ -184,17 +185,12 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
   trials = trials_lib.TRIALS.parse(trials)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
-  seed_configs = [(run_config.training.seed, output_dir, run_config)]
-  if trials:
-    # A --mask_from base is read at trial{t} (with --mask_level, the level
-    # of that trial).
-    seed_configs = [(seed, paths.trial(output_dir, seed), c.replace(
-        mask_from=paths.trial(c.sparse.mask_from, seed))
-                     if c.mask_path else c)
-                    for seed, c in trials_lib.configs(run_config, trials)]
-  members = [packed_runs.PackedRun(run_dir, config_lib.complete(c, dataset),
-                                   root=output_dir)
-             for _, run_dir, c in seed_configs]
+  # A --mask_from base is read at trial{t} (with --mask_level, the level of
+  # that trial).
+  members = [packed_runs.PackedRun(run_dir, c, root=output_dir)
+             for run_dir, c in trials_lib.runs(
+                 output_dir, run_config, trials, dataset,
+                 bases=('mask_from',) if run_config.mask_path else ())]
   hooks = []
 
   def prepare(pending):
@@ -233,16 +229,14 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
   finally:
     for run_hooks in hooks:
       run_hooks.close()
-  if not trials:
-    return results[0]
-  return {member.config.training.seed: result
-          for member, result in zip(members, results)}
+  return trials_lib.results(members, results, trials)
 
 
 def _record(run_dir, config, dataset, start):
-  """A new run's config.json and starting masks (a resumed run has them)."""
+  """A new run's config.json and starting masks, for a resumed run to
+  reuse (a resumed run has them)."""
   if not start.resumed:
     runs.record(run_dir, config, EXPERIMENT,
                 {'total_steps': config.total_steps(dataset),
                  'start': start.info})
-    sparse_setup.save(run_dir, start)
+    save_restore.save_network(paths.initial_masks(run_dir), start.masks)
