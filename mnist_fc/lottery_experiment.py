@@ -203,7 +203,8 @@ def _run(trials, dataset, presets, overwrite):
   unfinished trials as one pack (a lone trial is a pack of one).
 
   The executor claims every level of every trial before anything is
-  written. A trial that diverges leaves the experiment; the others go on
+  written; each trial says which of its levels are finished (a level that
+  resumes says so when it trains). A trial that diverges leaves the experiment; the others go on
   to the last level, then its error is raised.
   """
   claimed = [(trial, level, trial.run(level))
@@ -211,8 +212,14 @@ def _run(trials, dataset, presets, overwrite):
   states = packed_runs.claim([run for _, _, run in claimed], EXPERIMENT,
                              overwrite, say=False)
   for trial in trials:
-    _announce(trial, [level for (owner, level, _), state in zip(
-        claimed, states) if owner is trial and state == 'finished'])
+    finished = [level for (owner, level, _), state in zip(claimed, states)
+                if owner is trial and state == 'finished']
+    if set(range(trial.iterations + 1)) <= set(finished):
+      runs.say('{}: levels 0-{} already finished, nothing to train'.format(
+          trial.output_dir, trial.iterations))
+    elif finished:
+      runs.say('{}: resuming (levels {} finished)'.format(
+          trial.output_dir, trials_lib.span(finished)))
   first = trials[0]
   total_steps = first.config.total_steps(dataset)
 
@@ -235,13 +242,3 @@ def _run(trials, dataset, presets, overwrite):
         for i in sorted(errors)))
   return results
 
-
-def _announce(trial, finished):
-  """Says which levels of a trial are finished (a level that resumes says
-  so when it trains)."""
-  if set(range(trial.iterations + 1)) <= set(finished):
-    runs.say('{}: levels 0-{} already finished, nothing to train'.format(
-        trial.output_dir, trial.iterations))
-  elif finished:
-    runs.say('{}: resuming (levels {} finished)'.format(
-        trial.output_dir, trials_lib.span(finished)))

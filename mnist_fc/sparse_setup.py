@@ -311,7 +311,8 @@ def _start_masks(config, dataset, shapes, weights, dense_masks):
 
 
 def _initialise(config, dataset, hyperparameters, stream, masks, weights):
-  """Applies the initialisation method; returns (weights, info)."""
+  """Applies the initialisation method (MetaInit trains the masked
+  network's start in a graph of its own); returns (weights, info)."""
   kernels = {n: weights[n] * masks[n] for n in masks}
   if config.sparse.init_method == 'unit_scaled':
     kernels = sparse_init.unit_scaled(masks, config.model.initializer,
@@ -319,13 +320,9 @@ def _initialise(config, dataset, hyperparameters, stream, masks, weights):
                                       mode=config.sparse.init_fan_mode)
   elif config.sparse.init_method == 'layer_scaled':
     kernels = sparse_init.layer_scaled(kernels, masks)
-  out = dict(weights, **kernels)
+  weights = dict(weights, **kernels)
   if config.sparse.init_method != 'metainit':
-    return out, {}
-  return _metainit(config, dataset, hyperparameters, stream, masks, out)
-
-
-def _metainit(config, dataset, hyperparameters, stream, masks, weights):
+    return weights, {}
   with _built(config, dataset, hyperparameters, stream, presets=weights,
               masks=masks) as (model, sess):
     before, after = sparse_init.metainit(

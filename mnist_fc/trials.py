@@ -73,12 +73,9 @@ def runs(output_dir, config, trials, dataset, bases=()):
   check_one_dataset(config)
   out = []
   for seed in seeds(config.training.seed, trials):
-    trial_config = config.replace(seed=seed)
-    if bases:
-      trial_config = trial_config.replace(**{
-          name: paths.trial(trial_config.values[name], seed) for name in bases})
-    out.append((paths.trial(output_dir, seed),
-                config_lib.complete(trial_config, dataset)))
+    changes = {name: paths.trial(config.values[name], seed) for name in bases}
+    out.append((paths.trial(output_dir, seed), config_lib.complete(
+        config.replace(seed=seed, **changes), dataset)))
   return out
 
 
