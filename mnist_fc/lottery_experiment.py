@@ -92,15 +92,12 @@ def lottery_experiment(output_dir, iterations=experiments.ITERATIONS.default,
   run_config = config_lib.complete(run_config, dataset)
   builders.check_inputs(run_config, dataset, presets=presets,
                         given={'presets': presets_source})
-  seed_configs = (trials_lib.configs(run_config, trials) if trials
-                  else [(run_config.training.seed, run_config)])
-  members = [_Trial(paths.trial(output_dir, seed) if trials else output_dir,
-                    config_lib.complete(trial_config, dataset),
-                    experiment_name, iterations, presets_source,
-                    root=output_dir)
-             for seed, trial_config in seed_configs]
-  results = _run(members, dataset, presets, overwrite)
-  return results if trials else results[run_config.training.seed]
+  members = [_Trial(trial_dir, trial_config, experiment_name, iterations,
+                    presets_source, root=output_dir)
+             for trial_dir, trial_config in trials_lib.runs(
+                 output_dir, run_config, trials, dataset)]
+  return trials_lib.results(members, _run(members, dataset, presets,
+                                          overwrite), trials)
 
 
 class _Trial(experiment.Trial):
@@ -206,7 +203,8 @@ def _run(trials, dataset, presets, overwrite):
   unfinished trials as one pack (a lone trial is a pack of one).
 
   The executor claims every level of every trial before anything is
-  written. A trial that diverges leaves the experiment; the others go on
+  written; each trial says which of its levels are finished (a level that
+  resumes says so when it trains). A trial that diverges leaves the experiment; the others go on
   to the last level, then its error is raised.
   """
   claimed = [(trial, level, trial.run(level))
@@ -214,8 +212,14 @@ def _run(trials, dataset, presets, overwrite):
   states = packed_runs.claim([run for _, _, run in claimed], EXPERIMENT,
                              overwrite, say=False)
   for trial in trials:
-    _announce(trial, [level for (owner, level, _), state in zip(
-        claimed, states) if owner is trial and state == 'finished'])
+    finished = [level for (owner, level, _), state in zip(claimed, states)
+                if owner is trial and state == 'finished']
+    if set(range(trial.iterations + 1)) <= set(finished):
+      runs.say('{}: levels 0-{} already finished, nothing to train'.format(
+          trial.output_dir, trial.iterations))
+    elif finished:
+      runs.say('{}: resuming (levels {} finished)'.format(
+          trial.output_dir, trials_lib.span(finished)))
   first = trials[0]
   total_steps = first.config.total_steps(dataset)
 
@@ -236,16 +240,5 @@ def _run(trials, dataset, presets, overwrite):
     raise finite.NonFiniteError('; '.join(
         '{}: {}'.format(trials[i].output_dir, errors[i])
         for i in sorted(errors)))
-  return {trial.config.training.seed: result
-          for trial, result in zip(trials, results)}
+  return results
 
-
-def _announce(trial, finished):
-  """Says which levels of a trial are finished (a level that resumes says
-  so when it trains)."""
-  if set(range(trial.iterations + 1)) <= set(finished):
-    runs.say('{}: levels 0-{} already finished, nothing to train'.format(
-        trial.output_dir, trial.iterations))
-  elif finished:
-    runs.say('{}: resuming (levels {} finished)'.format(
-        trial.output_dir, trials_lib.span(finished)))

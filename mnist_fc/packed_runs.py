@@ -59,18 +59,21 @@ class PackedRun(object):
   lock_dir: Optional[str] = None
 
 
-def _shared(members, per_run=()):
+# What the runs of a pack may differ in: their seeds, and the settings that
+# name each run's own inputs (a trial's --mask_from).
+PER_RUN = ('seed', 'train_order_seed', 'mask_from')
+
+
+def _shared(members):
   """The pack's shared configuration, after checking the others agree.
 
   Raises:
-    ValueError: if two runs differ in a setting other than the seeds and
-      the settings `per_run`.
+    ValueError: if two runs differ in a setting other than PER_RUN.
   """
   first = members[0].config
-  seeds = ('seed', 'train_order_seed') + tuple(per_run)
   for member in members[1:]:
     differs = [name for name, _, _ in first.identity_differences(member.config)
-               if name not in seeds]
+               if name not in PER_RUN]
     if differs:
       raise ValueError('runs of a pack differ in {}: {} and {}'.format(
           ', '.join(differs), members[0].run_dir, member.run_dir))
@@ -168,7 +171,7 @@ def execute(members, dataset, experiment, label, total_steps,
 
 def _train_together(members, dataset, experiment, label, total_steps,
                    save_weights_at=(), first_iteration=0, hyperparameters=None,
-                   optimizer_fn=None, keep_checkpoints=False, per_run=()):
+                   optimizer_fn=None, keep_checkpoints=False):
   """Records, trains and finishes the runs of `members` as one pack.
 
   Args:
@@ -185,8 +188,6 @@ def _train_together(members, dataset, experiment, label, total_steps,
     optimizer_fn: the runs' optimizer_fn (default: the configuration's).
     keep_checkpoints: keep every checkpoint, also once the runs are done
       (sparse runs keep them for analysis).
-    per_run: settings that name each run's own inputs and so may differ
-      between the runs (a trial's --mask_from).
 
   Returns:
     Per member, (initial_weights, final_weights), or None for a network
@@ -198,7 +199,7 @@ def _train_together(members, dataset, experiment, label, total_steps,
       A pack of one raises its network's own NonFiniteError instead.
     ValueError: for runs that cannot share a pack.
   """
-  config = _shared(members, per_run)
+  config = _shared(members)
   for member in members:
     if member.record:
       member.record()

@@ -144,7 +144,4 @@ def reinitialize(output_dir, level, mode='reinit',
       members, dataset, EXPERIMENT, '{} level {}'.format(mode, level),
       members[0].config.total_steps(dataset), overwrite=overwrite,
       name_trials=bool(trials))
-  if not trials:
-    return results[0]
-  return {member.config.training.seed: result
-          for member, result in zip(members, results)}
+  return trials_lib.results(members, results, trials)

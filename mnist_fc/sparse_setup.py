@@ -311,7 +311,8 @@ def _start_masks(config, dataset, shapes, weights, dense_masks):
 
 
 def _initialise(config, dataset, hyperparameters, stream, masks, weights):
-  """Applies the initialisation method; returns (weights, info)."""
+  """Applies the initialisation method (MetaInit trains the masked
+  network's start in a graph of its own); returns (weights, info)."""
   kernels = {n: weights[n] * masks[n] for n in masks}
   if config.sparse.init_method == 'unit_scaled':
     kernels = sparse_init.unit_scaled(masks, config.model.initializer,
@@ -319,13 +320,9 @@ def _initialise(config, dataset, hyperparameters, stream, masks, weights):
                                       mode=config.sparse.init_fan_mode)
   elif config.sparse.init_method == 'layer_scaled':
     kernels = sparse_init.layer_scaled(kernels, masks)
-  out = dict(weights, **kernels)
+  weights = dict(weights, **kernels)
   if config.sparse.init_method != 'metainit':
-    return out, {}
-  return _metainit(config, dataset, hyperparameters, stream, masks, out)
-
-
-def _metainit(config, dataset, hyperparameters, stream, masks, weights):
+    return weights, {}
   with _built(config, dataset, hyperparameters, stream, presets=weights,
               masks=masks) as (model, sess):
     before, after = sparse_init.metainit(
@@ -369,8 +366,8 @@ def prepare(config, dataset, run_dir=None):
     config: the resolved Config (with the sparse concern).
     dataset: the DatasetBase.
     run_dir: the run directory whose saved start a resumed run reuses
-      (None: none); a new start is not saved here (see save), so that a
-      start that fails its checks writes nothing.
+      (None: none); a new start is not saved here (sparse_train records
+      it), so that a start that fails its checks writes nothing.
 
   Returns:
     A Start.
@@ -428,8 +425,3 @@ def prepare(config, dataset, run_dir=None):
               initial_overall_density=start_masks.density())
   return Start(hyperparameters, masks, weights, info, stream,
                first_iteration=first_iteration)
-
-
-def save(run_dir, start):
-  """Saves a new starting point's masks, for a resumed run to reuse."""
-  save_restore.save_network(paths.initial_masks(run_dir), start.masks)

@@ -18,19 +18,17 @@ just after the update, and how many weights were grown).
 A run trains as a pack of one (packed_runs); with `trials=N` the N trials
 of one command (seeds seed..seed+N-1, in {output_dir}/trial{t}) train as
 one pack, every method included: each trial's mask updates and
-measurements are built on its network of the pack (RunHooks), so each
+measurements are built on its network of the pack (run_hooks), so each
 trial directory is the one its lone run writes.
 """
 
 import functools
 
-import tensorflow.compat.v1 as tf
-
 from lottery_ticket.foundations.training import fixed_batch
 from lottery_ticket.foundations.sparse import gradient_flow
 from lottery_ticket.foundations.sparse import mask_updates
-from lottery_ticket.foundations.training import optimizers
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations import save_restore
 from lottery_ticket.foundations.training import schedules
 from lottery_ticket.foundations.sparse import sparsity_distribution
 from lottery_ticket.foundations import trainer
@@ -84,53 +82,37 @@ def build_updater(config, model, steps_total, shapes, decisions, probe, lr_fn,
   return None
 
 
-class RunHooks(object):
-  """What a sparse run adds to training: its mask updates and measurements.
-
-  `build(model, optimizer)` makes the run's trainer.Hooks on its network of
+def run_hooks(config, dataset, start, run_dir, opened):
+  """What a sparse run adds to training, its mask updates and measurements:
+  callable(model, optimizer) -> the run's trainer.Hooks on its network of
   the pack (a packed_model.NetworkView, which has a model's interface) and
   the optimizer the trainer created for it, so a run updates its masks and
-  measures the same whatever else shares its pack.
+  measures the same whatever else shares its pack. The mask images it
+  opens are appended to `opened` (the caller closes them).
   """
+  steps_total = config.total_steps(dataset)
+  lr_fn = builders.learning_rate_fn(config.training, steps_total,
+                                    config.steps_per_epoch(dataset))
+  measure, decide = sparse_setup.fixed_batches(config, dataset)
 
-  def __init__(self, config, dataset, start, run_dir):
-    self.config = config
-    self.start = start
-    self.run_dir = run_dir
-    self.steps_total = config.total_steps(dataset)
-    self.lr_fn = builders.learning_rate_fn(config.training, self.steps_total,
-                                           config.steps_per_epoch(dataset))
-    self.measure, self.decide = sparse_setup.fixed_batches(config, dataset)
-    self._images = None
-
-  def optimizer_fn(self):
-    """The run's optimizer, its rate the schedule's at the global step."""
-    step = tf.train.get_or_create_global_step()
-    return optimizers.make_optimizer(
-        self.config.training.optimizer, lambda: self.lr_fn(step.read_value()),
-        self.config.training.momentum)
-
-  def build(self, model, optimizer):
-    """The mask updater and the measurements, as trainer.Hooks."""
-    config, measure, steps_total = self.config, self.measure, self.steps_total
+  def build(model, optimizer):
     shapes = {n: model.kernels[n].shape.as_list() for n in model.layer_names}
     probe = fixed_batch.FixedBatch(*measure, name='measurements')
-    decisions = (fixed_batch.FixedBatch(*self.decide, name='decisions')
+    decisions = (fixed_batch.FixedBatch(*decide, name='decisions')
                  if config.sparse_method.growth else None)
     update_probe = None
     if config.sparse.measure_updates:
       size = config.sparse.update_norm_batch_size
-      update_probe = fixed_batch.FixedBatch(measure[0][:size], measure[1][:size],
-                                            name='update_probe')
-    if (self.run_dir and config.sparse.mask_images and
-        config.training.save_summaries):
-      self._images = gradient_flow.MaskImages(
-          model, paths.mask_images(self.run_dir))
-    images = self._images
+      update_probe = fixed_batch.FixedBatch(
+          measure[0][:size], measure[1][:size], name='update_probe')
+    images = None
+    if config.sparse.mask_images and config.training.save_summaries:
+      images = gradient_flow.MaskImages(model, paths.mask_images(run_dir))
+      opened.append(images)
     updater = build_updater(config, model, steps_total, shapes, decisions,
-                            update_probe, self.lr_fn, optimizer)
-    flow = gradient_flow.GradientFlow(model, probe, self.start.weights,
-                                      self.lr_fn, optimizer=optimizer)
+                            update_probe, lr_fn, optimizer)
+    flow = gradient_flow.GradientFlow(model, probe, start.weights, lr_fn,
+                                      optimizer=optimizer)
 
     def on_start(sess):
       flow.initialize(sess)
@@ -149,10 +131,7 @@ class RunHooks(object):
     return trainer.Hooks(
         after_step=updater.after_step if updater is not None else None,
         extra_metrics=flow.tensors(), on_start=on_start, on_record=on_record)
-
-  def close(self):
-    if self._images is not None:
-      self._images.close()
+  return build
 
 
 def sparse_train(output_dir, config=None, overwrite=False, trials=0,
@@ -184,23 +163,18 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
   trials = trials_lib.TRIALS.parse(trials)
   dataset = run_config.make_dataset()
   run_config = config_lib.complete(run_config, dataset)
-  seed_configs = [(run_config.training.seed, output_dir, run_config)]
-  if trials:
-    # A --mask_from base is read at trial{t} (with --mask_level, the level
-    # of that trial).
-    seed_configs = [(seed, paths.trial(output_dir, seed), c.replace(
-        mask_from=paths.trial(c.sparse.mask_from, seed))
-                     if c.mask_path else c)
-                    for seed, c in trials_lib.configs(run_config, trials)]
-  members = [packed_runs.PackedRun(run_dir, config_lib.complete(c, dataset),
-                                   root=output_dir)
-             for _, run_dir, c in seed_configs]
-  hooks = []
+  # A --mask_from base is read at trial{t} (with --mask_level, the level of
+  # that trial).
+  members = [packed_runs.PackedRun(run_dir, c, root=output_dir)
+             for run_dir, c in trials_lib.runs(
+                 output_dir, run_config, trials, dataset,
+                 bases=('mask_from',) if run_config.mask_path else ())]
+  opened = []
 
   def prepare(pending):
     """Each run makes its own start (its mask, its initial weights) as
     alone, before anything is written; each trains its network of the pack
-    with its own mask updates and measurements (RunHooks)."""
+    with its own mask updates and measurements (run_hooks)."""
     starts = []
     for member in pending:
       start = sparse_setup.prepare(member.config, dataset, member.run_dir)
@@ -209,17 +183,15 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
       member.init_stream = start.stream
       member.record = functools.partial(_record, member.run_dir,
                                         member.config, dataset, start)
+      member.hooks = run_hooks(member.config, dataset, start, member.run_dir,
+                               opened)
     first_iterations = sorted({start.first_iteration for start in starts})
     if len(first_iterations) > 1:
       raise ValueError('the trials of a pack would start at iterations {} '
                        '(their --mask_level levels were rewound differently): '
                        'train them apart'.format(
                            ', '.join(str(i) for i in first_iterations)))
-    for member, start in zip(pending, starts):
-      hooks.append(RunHooks(member.config, dataset, start, member.run_dir))
-      member.hooks = hooks[-1].build
     return dict(hyperparameters=starts[0].hyperparameters,
-                optimizer_fn=hooks[0].optimizer_fn, per_run=('mask_from',),
                 first_iteration=starts[0].first_iteration)
 
   label = run_config.sparse.method
@@ -231,18 +203,16 @@ def sparse_train(output_dir, config=None, overwrite=False, trials=0,
         overwrite=overwrite, prepare=prepare, name_trials=bool(trials),
         keep_checkpoints=True)
   finally:
-    for run_hooks in hooks:
-      run_hooks.close()
-  if not trials:
-    return results[0]
-  return {member.config.training.seed: result
-          for member, result in zip(members, results)}
+    for images in opened:
+      images.close()
+  return trials_lib.results(members, results, trials)
 
 
 def _record(run_dir, config, dataset, start):
-  """A new run's config.json and starting masks (a resumed run has them)."""
+  """A new run's config.json and starting masks, for a resumed run to
+  reuse (a resumed run has them)."""
   if not start.resumed:
     runs.record(run_dir, config, EXPERIMENT,
                 {'total_steps': config.total_steps(dataset),
                  'start': start.info})
-    sparse_setup.save(run_dir, start)
+    save_restore.save_network(paths.initial_masks(run_dir), start.masks)

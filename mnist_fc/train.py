@@ -17,13 +17,13 @@ EXPERIMENT = experiments.TRAIN.name
 
 def train(output_dir, masks=None, presets=None, config=None,
           combine=experiments.COMBINE[0], overwrite=False, hyperparameters=None,
-          schedule_steps=None, first_iteration=0, **flags):
+          schedule_steps=None, **flags):
   """Trains once into output_dir (re-running a finished run is a no-op).
 
   Args:
     output_dir: the run directory.
-    masks, presets, config, combine, hyperparameters, schedule_steps,
-      first_iteration: as run_spec's.
+    masks, presets, config, combine, hyperparameters, schedule_steps: as
+      run_spec's.
     overwrite: start over if output_dir holds a run.
     **flags: settings of the data, model and training concerns.
 
@@ -35,12 +35,11 @@ def train(output_dir, masks=None, presets=None, config=None,
       run of another configuration (nothing is written then).
   """
   run, dataset = run_spec(output_dir, masks, presets, config, combine,
-                          hyperparameters, schedule_steps, first_iteration,
-                          flags)
+                          hyperparameters, schedule_steps, flags=flags)
   return packed_runs.execute(
       [run], dataset, EXPERIMENT, EXPERIMENT,
       schedule_steps or run.config.total_steps(dataset), overwrite=overwrite,
-      first_iteration=first_iteration, hyperparameters=hyperparameters)[0]
+      hyperparameters=hyperparameters)[0]
 
 
 def run_spec(output_dir, masks=None, presets=None, config=None,

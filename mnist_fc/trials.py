@@ -23,6 +23,7 @@ would.
 
 from lottery_ticket.foundations import hparams
 from lottery_ticket.foundations import paths
+from lottery_ticket.mnist_fc import config as config_lib
 from lottery_ticket.mnist_fc import constants
 
 # The largest pack: its speed peaks at 4-8 networks on 2 cores (README), and
@@ -53,20 +54,38 @@ def seeds(first_seed, trials):
   return list(range(first_seed, first_seed + int(trials)))
 
 
-def configs(config, trials):
-  """Per trial, (seed, its Config): `config` with that trial's seed.
+def runs(output_dir, config, trials, dataset, bases=()):
+  """Per run of a command, (its directory, its completed Config): output_dir
+  and `config` without trials; with them, trial t's {output_dir}/trial{t}
+  and `config` with seed t.
 
   Values derived from the seed (the training order seed, unless given) are
   derived again for each trial, as the unpacked run of that seed derives
-  them.
+  them; each directory flag of `bases` names the base whose trial{t} trial
+  t reads.
 
   Raises:
     ValueError: for settings whose data differ between trials (the pack
       holds one dataset).
   """
+  if not trials:
+    return [(output_dir, config)]
   check_one_dataset(config)
-  return [(seed, config.replace(seed=seed))
-          for seed in seeds(config.training.seed, trials)]
+  out = []
+  for seed in seeds(config.training.seed, trials):
+    changes = {name: paths.trial(config.values[name], seed) for name in bases}
+    out.append((paths.trial(output_dir, seed), config_lib.complete(
+        config.replace(seed=seed, **changes), dataset)))
+  return out
+
+
+def results(members, pairs, trials):
+  """What a command of `members` returns: its one run's result, or with
+  trials a dict seed -> each trial's."""
+  if not trials:
+    return pairs[0]
+  return {member.config.training.seed: pair
+          for member, pair in zip(members, pairs)}
 
 
 def check_one_dataset(config):

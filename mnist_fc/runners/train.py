@@ -14,15 +14,14 @@ import functools
 from lottery_ticket import command_line
 from lottery_ticket.foundations import hparams
 from lottery_ticket.mnist_fc import experiments
+from lottery_ticket.mnist_fc import trials as trials_lib
 from lottery_ticket.mnist_fc.runners import common
 
 S = hparams.Setting
 
 
-def output_directories(output_dir, **unused_flags):
-  """The directory a line of a sweep writes (for the argfile runner); train
-  takes no --trials."""
-  return [output_dir]
+# The directory a line of a sweep writes (train takes no --trials).
+output_directories = trials_lib.output_directories
 
 
 RUNNER = common.make_runner(
