@@ -92,25 +92,24 @@ def first_damaged(root, recorded):
   return None
 
 
-def record_finished(run_dir):
-  """What DONE records of a finished run's outputs: {relative path: sha256}."""
-  return hashes(run_dir, run_outputs(run_dir))
-
-
 def verify_finished(run_dir):
-  """Checks a finished run's outputs against the hashes its DONE recorded
-  (a run finished before DONE held hashes passes unchecked).
+  """Whether a run finished (its DONE exists); a finished run's outputs are
+  checked first against the hashes its DONE recorded (a run finished before
+  DONE held hashes passes unchecked).
 
   Raises:
     DamagedFile: naming the first output missing or changed.
     ValueError: when DONE itself is not valid JSON.
   """
   done = paths.done_marker(run_dir)
+  if not os.path.exists(done):
+    return False
   damaged = first_damaged(run_dir,
                           read_json(done).get('sha256', {}))
   if damaged:
     raise DamagedFile('{} {} (sha256 recorded in {}); restore it or re-run '
                       'with --overwrite'.format(damaged[0], damaged[1], done))
+  return True
 
 
 def enclosing_run(path):
