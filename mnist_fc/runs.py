@@ -299,8 +299,7 @@ def describe(run_dir):
   percent = percent_remaining(run_dir,
                               integrity.read_json(paths.config(run_dir)))
   metrics = integrity.read_json(paths.metrics(run_dir))
-  test = metrics.get('test') or [{}]
-  accuracy = test[-1].get('accuracy', float('nan'))
+  accuracy = (metrics.get('test') or [{}])[-1].get('accuracy', math.nan)
   return '{:6.2f}% of weights remain | final test accuracy {:.4f} | {}'.format(
       percent, accuracy, run_dir)
 
