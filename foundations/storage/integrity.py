@@ -14,12 +14,14 @@ import json
 import os
 
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations.storage import dir_lock
 
 # Beneath a run directory, what no record covers: TensorBoard's event files
 # (appended to as training goes), checkpoints (each covers itself), the
-# sweep's record of the line, and the lock.
-_UNRECORDED_DIRS = ('summaries', 'checkpoints', paths.SWEEP_RECORDS)
-_UNRECORDED_FILES = ('.lock', 'DONE')
+# sweep's record of the line, the lock and DONE (the record itself).
+_UNRECORDED_DIRS = (paths.summaries(''), paths.checkpoints(''),
+                    paths.SWEEP_RECORDS)
+_UNRECORDED_FILES = (dir_lock.LOCK_FILE, paths.done_marker(''))
 
 
 class DamagedFile(ValueError):
