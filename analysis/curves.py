@@ -73,14 +73,13 @@ def group_curve(run_dirs, split, key):
 
 
 def group_grad_norm(run_dirs):
-  """(key, Curve) of the gradient norm over the trials, or (None, None)."""
-  found, chosen = [], None
-  for run_dir in run_dirs:
-    metrics = run_summary.read_metrics(run_dir)
-    key = grad_norm_key(metrics)
-    if key is None:
-      continue
-    chosen = chosen or key
-    found.append(series(metrics, 'extra', chosen))
-  curve = average(found)
+  """(key, Curve) of the gradient norm over the trials, or (None, None).
+
+  The key is the first trial's that records one; every trial recording one
+  is read under it."""
+  metrics = [run_summary.read_metrics(d) for d in run_dirs]
+  keys = [grad_norm_key(m) for m in metrics]
+  chosen = next((k for k in keys if k is not None), None)
+  curve = average([series(m, 'extra', chosen)
+                   for m, key in zip(metrics, keys) if key is not None])
   return (chosen, curve) if curve is not None else (None, None)

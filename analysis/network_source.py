@@ -22,6 +22,7 @@ from typing import Optional
 
 import numpy as np
 
+from lottery_ticket.foundations.storage import checkpoint_files
 from lottery_ticket.foundations.storage import integrity
 from lottery_ticket.foundations import model_base
 from lottery_ticket.foundations import paths
@@ -80,7 +81,7 @@ def load(source, masks=None, config=None):
   from lottery_ticket.mnist_fc import config as config_lib  # pylint: disable=g-import-not-at-top
   source = os.fspath(source)
   run_dir = integrity.enclosing_run(source)
-  if run_dir is not None and os.path.exists(paths.done_marker(run_dir)):
+  if run_dir is not None:
     integrity.verify_finished(run_dir)
   weights, own_masks, path = _read_weights(source, run_dir)
   if config is None:
@@ -104,32 +105,29 @@ def load(source, masks=None, config=None):
 
 
 def _read_weights(source, run_dir):
-  """(weights, masks or None, path actually read)."""
+  """(weights, masks or None, path actually read): a run directory is read
+  as its final/, a checkpoints/ directory as its latest checkpoint."""
   if os.path.isdir(source):
-    if os.path.abspath(source) == run_dir and not _has_arrays(source):
+    if os.path.abspath(source) == run_dir and not save_restore.array_files(source):
       final = paths.final(source)
       if not os.path.isdir(final):
         raise ValueError('Run {} has no final weights ({} is missing): pass a '
                          'checkpoint instead'.format(source, final))
-      return _float32(save_restore.restore_network(final)), None, final
-    if os.path.isfile(os.path.join(source, 'checkpoint')):
+      source = final
+    elif os.path.isfile(os.path.join(source, checkpoint_files.INDEX)):
       import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
       latest = tf.train.latest_checkpoint(source)
       if not latest:
         raise ValueError('No checkpoint listed in {}'.format(
-            os.path.join(source, 'checkpoint')))
-      return _read_checkpoint(latest)
-    if _has_arrays(source):
-      return _float32(save_restore.restore_network(source)), None, source
-  elif os.path.isfile(source + '.index'):
+            os.path.join(source, checkpoint_files.INDEX)))
+      source = latest
+  if os.path.isdir(source) and save_restore.array_files(source):
+    return {k: np.asarray(v, np.float32) for k, v in
+            save_restore.restore_network(source).items()}, None, source
+  if os.path.isfile(source + '.index'):
     return _read_checkpoint(source)
   raise ValueError('No network at {} (expected a run directory, a directory of '
                    '.npy weights or a TensorFlow checkpoint)'.format(source))
-
-
-def _has_arrays(directory):
-  return any(e.endswith('.npy') and not e.startswith('.')
-             for e in os.listdir(directory))
 
 
 def _read_checkpoint(prefix):
@@ -159,10 +157,6 @@ def _read_checkpoint(prefix):
     if 'b' in parts:
       weights[model_base.bias_name(layer)] = parts['b'].astype(np.float32)
   return weights, masks, prefix
-
-
-def _float32(weights):
-  return {k: np.asarray(v, np.float32) for k, v in weights.items()}
 
 
 def _label(path, run_dir):

@@ -78,25 +78,6 @@ class RunInfo(object):
     return (self.kind, self.name, self.key)
 
 
-def find_run_dirs(experiment_dir):
-  """Every run directory (one holding config.json and metrics.json) under
-  `experiment_dir` (itself included), sorted.
-
-  Raises:
-    ValueError: if `experiment_dir` is not a directory.
-  """
-  if not os.path.isdir(experiment_dir):
-    raise ValueError('No such experiment directory: {}'.format(experiment_dir))
-  found = []
-  for directory, subdirs, _ in os.walk(experiment_dir):
-    # Hidden directories hold staging copies and sweep bookkeeping.
-    subdirs[:] = sorted(d for d in subdirs if not d.startswith('.'))
-    if (os.path.isfile(paths.config(directory)) and
-        os.path.isfile(paths.metrics(directory))):
-      found.append(directory)
-  return sorted(found)
-
-
 def describe(run_dir):
   """The RunInfo of one run directory.
 
@@ -108,9 +89,7 @@ def describe(run_dir):
   path = paths.config(run_dir)
   config = run_summary.read_object(path, 'a configuration')
   parts = os.path.normpath(os.path.abspath(run_dir)).split(os.sep)
-  finished = os.path.exists(paths.done_marker(run_dir))
-  if finished:
-    integrity.verify_finished(run_dir)
+  finished = integrity.verify_finished(run_dir)
   details = config_lib.details(config)
   settings, recorded = _settings(path, config)
   grouping = {k: v for k, v in settings.items() if k not in _NOT_GROUPING}
@@ -207,13 +186,22 @@ def find_runs(experiment_dir, include_unfinished=False):
     A list of RunInfo sorted by (kind, name, key, trial).
 
   Raises:
-    ValueError: if there is no (finished) run under `experiment_dir`.
+    ValueError: if `experiment_dir` is not a directory, or there is no
+      (finished) run under it.
   """
-  dirs = find_run_dirs(experiment_dir)
+  if not os.path.isdir(experiment_dir):
+    raise ValueError('No such experiment directory: {}'.format(experiment_dir))
+  dirs = []
+  for directory, subdirs, _ in os.walk(experiment_dir):
+    # Hidden directories hold staging copies and sweep bookkeeping.
+    subdirs[:] = sorted(d for d in subdirs if not d.startswith('.'))
+    if (os.path.isfile(paths.config(directory)) and
+        os.path.isfile(paths.metrics(directory))):
+      dirs.append(directory)
   if not dirs:
     raise ValueError('No runs under {} (a run is a directory with config.json '
                      'and metrics.json)'.format(experiment_dir))
-  runs = [describe(d) for d in dirs]
+  runs = [describe(d) for d in sorted(dirs)]
   for warning in distinguish(runs):
     print(warning, file=sys.stderr)
   if not include_unfinished:

@@ -230,9 +230,7 @@ def restore_network(filename):
   if not os.path.isdir(filename):
     raise ValueError('No saved network at {}'.format(filename))
   out = {}
-  for entry in sorted(os.listdir(filename)):
-    if not entry.endswith('.npy') or entry.startswith('.'):
-      continue
+  for entry in array_files(filename):
     path = os.path.join(filename, entry)
     try:
       out[entry[:-len('.npy')]] = np.load(path, allow_pickle=False)
@@ -241,6 +239,13 @@ def restore_network(filename):
   if not out:
     raise ValueError('No .npy arrays in {}'.format(filename))
   return out
+
+
+def array_files(directory):
+  """The sorted `<name>.npy` files of a saved network (hidden ones, such as
+  temporaries, excluded)."""
+  return sorted(e for e in os.listdir(directory)
+                if e.endswith('.npy') and not e.startswith('.'))
 
 
 def standardize(network):
@@ -332,9 +337,7 @@ def read_network(path):
       ones and no record covers them yet), or nothing readable is there.
   """
   run_dir = integrity.enclosing_run(path)
-  if run_dir is not None:
-    if not os.path.exists(paths.done_marker(run_dir)):
-      raise ValueError('{} lies in {}, an unfinished run (no DONE file): '
-                       'finish it first'.format(path, run_dir))
-    integrity.verify_finished(run_dir)
+  if run_dir is not None and not integrity.verify_finished(run_dir):
+    raise ValueError('{} lies in {}, an unfinished run (no DONE file): '
+                     'finish it first'.format(path, run_dir))
   return restore_network(path)

@@ -110,11 +110,10 @@ def reinitialize(output_dir, level, mode='reinit',
   for seed in seeds:
     trial_dir = paths.trial(output_dir, seed) if trials else output_dir
     source = paths.run(trial_dir, level, source_experiment)
-    if not os.path.exists(paths.done_marker(source)):
+    if not integrity.verify_finished(source):
       raise ValueError('{} is not a finished level (no DONE file): run the '
                        'lottery experiment for level {} first'.format(
                            source, level))
-    integrity.verify_finished(source)
     masks = save_restore.restore_network(paths.masks(source))
     recorded = paths.config(source)
     run_config = experiments.REINITIALIZE.resolve(

@@ -87,6 +87,9 @@ def release_all():
 def check_recorded(run_dir, config, experiment):
   """Refuses a run directory that records another configuration.
 
+  Returns:
+    the parsed config.json it records, or None when it records none.
+
   Args:
     run_dir: a run directory (it may not exist yet).
     config: the resolved Config about to be trained there.
@@ -114,6 +117,7 @@ def check_recorded(run_dir, config, experiment):
         'start over, or another output directory'.format(
             run_dir, ', '.join('{} {!r} (recorded) vs {!r} (given)'.format(
                 name, _shown(old), _shown(new)) for name, old, new in changes)))
+  return saved
 
 
 def _shown(value):
@@ -183,21 +187,32 @@ def check(run_dir, config, experiment, overwrite=False):
 
   A finished run is verified against the hashes its DONE recorded; with
   overwrite, a recorded run is checked to be clearable (check_clearable).
+  An unfinished run that other training arithmetic began (another
+  trainer.NUMERICS) is refused: its results would differ in the last bits.
 
   Returns:
     'finished', 'resume' (a recorded, unfinished run of this
     configuration), 'new', or 'clear' (a recorded run overwrite clears).
+
+  Raises:
+    ConfigurationMismatch: naming what differs and what to do.
   """
   if overwrite and os.path.exists(paths.config(run_dir)):
     check_clearable(run_dir)
     return 'clear'
-  check_recorded(run_dir, config, experiment)
-  if is_finished(run_dir):
-    integrity.verify_finished(run_dir)
+  saved = check_recorded(run_dir, config, experiment)
+  if integrity.verify_finished(run_dir):
     return 'finished'
-  if not os.path.exists(paths.config(run_dir)):
+  if saved is None:
     return 'new'
-  check_numerics(run_dir)
+  from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
+  recorded = config_lib.details(saved).get('numerics', 1)
+  if recorded != trainer.NUMERICS:
+    raise ConfigurationMismatch(
+        '{} is an unfinished run begun by the trainer\'s numerics version {} '
+        '(this version is {}), whose results would differ in the last bits; '
+        'give --overwrite to train it again from the start'.format(
+            run_dir, recorded, trainer.NUMERICS))
   return 'resume'
 
 
@@ -223,23 +238,6 @@ def take(run_dir, state, keep_checkpoints=False):
   return state
 
 
-def check_numerics(run_dir):
-  """Refuses to resume a run that other training arithmetic began.
-
-  Raises:
-    ConfigurationMismatch: naming the two versions and what to do.
-  """
-  from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
-  recorded = config_lib.details(config_lib.load_json(
-      paths.config(run_dir))).get('numerics', 1)
-  if recorded != trainer.NUMERICS:
-    raise ConfigurationMismatch(
-        '{} is an unfinished run begun by the trainer\'s numerics version {} '
-        '(this version is {}), whose results would differ in the last bits; '
-        'give --overwrite to train it again from the start'.format(
-            run_dir, recorded, trainer.NUMERICS))
-
-
 def record(run_dir, config, experiment, details=None):
   """Writes the run's configuration, the first file of a run directory."""
   from lottery_ticket.foundations import trainer  # pylint: disable=g-import-not-at-top
@@ -252,7 +250,7 @@ def mark_done(run_dir, started, keep_checkpoints=False):
   they are kept for analysis (sparse runs)."""
   save_restore.write_json(paths.done_marker(run_dir), {
       'seconds': round(time.time() - started, 3),
-      'sha256': integrity.record_finished(run_dir)})
+      'sha256': integrity.hashes(run_dir, integrity.run_outputs(run_dir))})
   if not keep_checkpoints:
     _remove_checkpoints(run_dir)
 
@@ -301,8 +299,7 @@ def describe(run_dir):
   percent = percent_remaining(run_dir,
                               integrity.read_json(paths.config(run_dir)))
   metrics = integrity.read_json(paths.metrics(run_dir))
-  test = metrics.get('test') or [{}]
-  accuracy = test[-1].get('accuracy', float('nan'))
+  accuracy = (metrics.get('test') or [{}])[-1].get('accuracy', math.nan)
   return '{:6.2f}% of weights remain | final test accuracy {:.4f} | {}'.format(
       percent, accuracy, run_dir)
 

@@ -152,7 +152,7 @@ def check_mask_level(config):
   """
   if config.sparse.mask_level < 0 or not config.mask_path:
     return
-  if not os.path.exists(paths.done_marker(config.mask_path)):
+  if not integrity.verify_finished(config.mask_path):
     trial = config.sparse.mask_from
     levels = sorted(int(n) for n in (os.listdir(trial) if os.path.isdir(trial)
                                      else ()) if n.isdigit())
@@ -161,7 +161,6 @@ def check_mask_level(config):
                          config.sparse.mask_level, trial,
                          config.sparse.mask_level,
                          ', '.join(str(l) for l in levels) or 'none'))
-  integrity.verify_finished(config.mask_path)
 
 
 def rewinding(config):
@@ -214,10 +213,9 @@ def _kept_weights(config, rewind, shapes):
                                                         directory))
     return _saved_weights(directory, shapes)
   level0 = paths.run(config.sparse.mask_from, 0, constants.EXPERIMENT_NAME)
-  if not os.path.exists(paths.done_marker(level0)):
+  if not integrity.verify_finished(level0):
     raise ValueError('--mask_level={}: {} is not a finished level 0 (no DONE '
                      'file)'.format(config.sparse.mask_level, level0))
-  integrity.verify_finished(level0)
   return _saved_weights(
       paths.rewind(level0, rewind) if rewind else paths.initial(level0), shapes)
 

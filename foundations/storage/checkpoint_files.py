@@ -56,13 +56,17 @@ def _hashes_path(run_dir, iteration):
   return _path(run_dir, 'hashes-{}.json', iteration)
 
 
+def _listed(run_dir, pattern):
+  """{file name: iteration} of the files in checkpoints/ `pattern` matches."""
+  directory = paths.checkpoints(run_dir)
+  names = os.listdir(directory) if os.path.isdir(directory) else ()
+  return {m.group(0): int(next(g for g in m.groups() if g))
+          for m in map(pattern.match, names) if m}
+
+
 def complete(run_dir):
   """The sorted iterations whose checkpoints are complete (not verified)."""
-  directory = paths.checkpoints(run_dir)
-  if not os.path.isdir(directory):
-    return []
-  return sorted(int(m.group(1)) for m in map(_HASHES.match,
-                                             os.listdir(directory)) if m)
+  return sorted(_listed(run_dir, _HASHES).values())
 
 
 def _parts(run_dir, iteration):
@@ -137,17 +141,13 @@ def remove_incomplete(run_dir):
   Returns:
     the sorted paths removed.
   """
-  directory = paths.checkpoints(run_dir)
-  if not os.path.isdir(directory):
-    return []
   done = set(complete(run_dir))
-  removed = []
-  for name in os.listdir(directory):
-    match = _PARTS.match(name)
-    if match and int(next(g for g in match.groups() if g)) not in done:
-      os.remove(os.path.join(directory, name))
-      removed.append(os.path.join(directory, name))
-  return sorted(removed)
+  removed = sorted(os.path.join(paths.checkpoints(run_dir), name)
+                   for name, iteration in _listed(run_dir, _PARTS).items()
+                   if iteration not in done)
+  for path in removed:
+    os.remove(path)
+  return removed
 
 
 def recorded_hashes(run_dir, iteration):

@@ -14,12 +14,14 @@ import json
 import os
 
 from lottery_ticket.foundations import paths
+from lottery_ticket.foundations.storage import dir_lock
 
 # Beneath a run directory, what no record covers: TensorBoard's event files
 # (appended to as training goes), checkpoints (each covers itself), the
-# sweep's record of the line, and the lock.
-_UNRECORDED_DIRS = ('summaries', 'checkpoints', paths.SWEEP_RECORDS)
-_UNRECORDED_FILES = ('.lock', 'DONE')
+# sweep's record of the line, the lock and DONE (the record itself).
+_UNRECORDED_DIRS = (paths.summaries(''), paths.checkpoints(''),
+                    paths.SWEEP_RECORDS)
+_UNRECORDED_FILES = (dir_lock.LOCK_FILE, paths.done_marker(''))
 
 
 class DamagedFile(ValueError):
@@ -92,25 +94,24 @@ def first_damaged(root, recorded):
   return None
 
 
-def record_finished(run_dir):
-  """What DONE records of a finished run's outputs: {relative path: sha256}."""
-  return hashes(run_dir, run_outputs(run_dir))
-
-
 def verify_finished(run_dir):
-  """Checks a finished run's outputs against the hashes its DONE recorded
-  (a run finished before DONE held hashes passes unchecked).
+  """Whether a run finished (its DONE exists); a finished run's outputs are
+  checked first against the hashes its DONE recorded (a run finished before
+  DONE held hashes passes unchecked).
 
   Raises:
     DamagedFile: naming the first output missing or changed.
     ValueError: when DONE itself is not valid JSON.
   """
   done = paths.done_marker(run_dir)
+  if not os.path.exists(done):
+    return False
   damaged = first_damaged(run_dir,
                           read_json(done).get('sha256', {}))
   if damaged:
     raise DamagedFile('{} {} (sha256 recorded in {}); restore it or re-run '
                       'with --overwrite'.format(damaged[0], damaged[1], done))
+  return True
 
 
 def enclosing_run(path):

@@ -47,7 +47,7 @@ class Recorder(object):
       return
     for split in LOG_SPLITS:
       entries = [r for r in self.records.get(split, [])
-                 if 'loss' in r and 'accuracy' in r]
+                 if all(f in r for f in save_restore.LOG_FIELDS)]
       if entries:
         save_restore.write_log(entries, paths.log(self.output_dir, split))
     save_restore.write_json(paths.metrics(self.output_dir), self.records)
