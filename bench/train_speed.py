@@ -147,10 +147,12 @@ class Loop(object):
                for value in initial.values()}
       load = [variables[name].assign(placeholder)
               for name, placeholder in zip(initial, feeds)]
-    self._sess = tf.Session(graph=graph, config=session.session_config()
-                            if threads is None else tf.ConfigProto(
-                                intra_op_parallelism_threads=int(threads),
-                                inter_op_parallelism_threads=int(threads)))
+    if threads is None:
+      self._sess = session.new_session(graph)
+    else:
+      self._sess = tf.Session(graph=graph, config=tf.ConfigProto(
+          intra_op_parallelism_threads=int(threads),
+          inter_op_parallelism_threads=int(threads)))
     self._sess.run(init)
     self._sess.run(load, feeds)
     data.initialize(self._sess)
