@@ -29,7 +29,8 @@ def _snippets():
   for page in sorted(glob.glob(os.path.join(REPO, 'docs', '*.md'))):
     if page.endswith('extending.md'):  # run whole by test_extending.py
       continue
-    text = open(page, encoding='utf-8').read()
+    with open(page, encoding='utf-8') as f:
+      text = f.read()
     for match in SNIPPET.finditer(text):
       line = text[:match.start()].count('\n') + 1
       out.append(('{}:{}'.format(os.path.basename(page), line),
@@ -37,8 +38,11 @@ def _snippets():
   return out
 
 
-@pytest.mark.parametrize('where,code', _snippets(),
-                         ids=[where for where, _ in _snippets()])
+SNIPPETS = _snippets()
+
+
+@pytest.mark.parametrize('where,code', SNIPPETS,
+                         ids=[where for where, _ in SNIPPETS])
 def test_a_snippet_compiles_and_its_imports_exist(where, code):
   tree = ast.parse(code, where)
   imports = [node for node in tree.body
@@ -54,7 +58,7 @@ def test_a_snippet_compiles_and_its_imports_exist(where, code):
 @pytest.mark.slow
 def test_the_library_pages_lottery_snippet_runs(tmp_path):
   """Three levels of two trials: the density printed falls as pruned."""
-  code = next(code for where, code in _snippets()
+  code = next(code for where, code in SNIPPETS
               if where.startswith('library.md'))
   code = code.replace('/tmp/lt_lib', str(tmp_path))
   done = subprocess.run([sys.executable, '-c', code], capture_output=True,
