@@ -63,17 +63,18 @@ def make_lines(output_dir, trials=5, first_trial=0, paper=paper_recipes.LMC,
       paper_recipes.LMC_LEVELS if iterations is None else iterations,
       'iterations', 0)
   num_points = support.check_count(num_points, 'num_points', 2)
-  return [support.format_line([
-      ('run_dir', paths.run(paths.trial(tree, trial), level)),
-      ('output_dir', os.path.join(paths.trial(
-          paper_recipes.lmc_instability_dir(base, name, rewind), trial),
-                                  str(level))),
-      ('rewind_iterations', rewind), ('num_points', num_points),
-      ('split', split), ('plot', 'False')])
-          for name, rewind, tree in paper_recipes.lmc_trees(
-              base, scale, network, rewind_iteration)
-          for trial in support.trial_numbers(trials, first_trial)
-          for level in range(levels + 1)]
+  lines = []
+  for name, rewind, tree in paper_recipes.lmc_trees(base, scale, network,
+                                                     rewind_iteration):
+    results = paper_recipes.lmc_instability_dir(base, name, rewind)
+    lines += [support.format_line([
+        ('run_dir', paths.run(paths.trial(tree, trial), level)),
+        ('output_dir', os.path.join(paths.trial(results, trial), str(level))),
+        ('rewind_iterations', rewind), ('num_points', num_points),
+        ('split', split), ('plot', 'False')])
+              for trial in support.trial_numbers(trials, first_trial)
+              for level in range(levels + 1)]
+  return lines
 
 
 def print_lines(**flags):

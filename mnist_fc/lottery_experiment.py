@@ -204,8 +204,8 @@ def _run(trials, dataset, presets, overwrite):
 
   The executor claims every level of every trial before anything is
   written; each trial says which of its levels are finished (a level that
-  resumes says so when it trains). A trial that diverges leaves the experiment; the others go on
-  to the last level, then its error is raised.
+  resumes says so when it trains). A trial that diverges leaves the
+  experiment; the others go on to the last level, then its error is raised.
   """
   claimed = [(trial, level, trial.run(level))
              for trial in trials for level in trial.levels()]

@@ -155,7 +155,8 @@ def _uniform(hyperparameters, input_shape, budget):
 
 def _reference(hyperparameters, input_shape, budget):
   kernels, _ = kernel_shapes(hyperparameters, input_shape)
-  shapes = tuple((n, tuple(int(d) for d in kernels[n])) for n in sorted(kernels))
+  shapes = tuple((n, tuple(int(d) for d in kernels[n]))
+                 for n in sorted(kernels))
   density = round(budget_density(hyperparameters, input_shape, budget),
                   DENSITY_DIGITS)
   widths = REFERENCE_WIDTHS.get((shapes, density))
