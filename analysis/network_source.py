@@ -108,7 +108,8 @@ def _read_weights(source, run_dir):
   """(weights, masks or None, path actually read): a run directory is read
   as its final/, a checkpoints/ directory as its latest checkpoint."""
   if os.path.isdir(source):
-    if os.path.abspath(source) == run_dir and not save_restore.array_files(source):
+    if (os.path.abspath(source) == run_dir and
+        not save_restore.array_files(source)):
       final = paths.final(source)
       if not os.path.isdir(final):
         raise ValueError('Run {} has no final weights ({} is missing): pass a '

@@ -349,11 +349,13 @@ def _candidates(groups, network, method, settings=(), name=None):
 def _nearest(candidates, percent):
   """The candidate nearest `percent` remaining (by their ratio), within
   MATCH_TOLERANCE; the last of equally near ones."""
-  near = [(abs(math.log(g['percent_remaining'] / percent)), g)
-          for g in candidates if 0 < g['percent_remaining'] < math.inf]
-  return min(reversed([(gap, g) for gap, g in near
-                       if gap <= math.log(MATCH_TOLERANCE)]),
-             key=lambda item: item[0], default=(None, None))[1]
+  best, distance = None, math.log(MATCH_TOLERANCE)
+  for group in candidates:
+    if 0 < group['percent_remaining'] < math.inf:
+      gap = abs(math.log(group['percent_remaining'] / percent))
+      if gap <= distance:
+        best, distance = group, gap
+  return best
 
 
 def scaled(figure, groups):
