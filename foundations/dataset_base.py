@@ -124,14 +124,15 @@ class DatasetBase(object):
           batch_size, self.train.num_examples))
     per_epoch = self.steps_per_epoch(batch_size)
     out = np.empty((num_steps, batch_size), dtype=np.int32)
-    permutation = {}  # of the epoch at hand only
-    for row, step in enumerate(range(start_step, start_step + num_steps)):
-      epoch, within = divmod(step, per_epoch)
-      if epoch not in permutation:
-        rng = np.random.default_rng([self.train_order_seed, 0, epoch])
-        permutation = {epoch: rng.permutation(self.train.num_examples)}
-      out[row] = permutation[epoch][within * batch_size:
-                                    (within + 1) * batch_size]
+    row = 0
+    while row < num_steps:  # the steps of one epoch at a time
+      epoch, within = divmod(start_step + row, per_epoch)
+      steps = min(num_steps - row, per_epoch - within)
+      rng = np.random.default_rng([self.train_order_seed, 0, epoch])
+      rows = rng.permutation(self.train.num_examples)[
+          within * batch_size:(within + steps) * batch_size]
+      out[row:row + steps] = rows.reshape(steps, batch_size)
+      row += steps
     return out
 
   def placeholders(self):

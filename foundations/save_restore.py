@@ -167,7 +167,6 @@ def write_json(path, value):
   write_text(path, json.dumps(value, indent=2, sort_keys=True, default=_jsonable))
 
 
-
 def _jsonable(value):
   if isinstance(value, np.generic):
     return value.item()

@@ -721,7 +721,6 @@ class _Run(object):
       self.progress.update(iteration)
 
 
-
 def remove_stale_temporaries(output_dir):
   """Removes what an interrupted run left in its output directory.
 

@@ -106,8 +106,7 @@ def verify_finished(run_dir):
   done = paths.done_marker(run_dir)
   if not os.path.exists(done):
     return False
-  damaged = first_damaged(run_dir,
-                          read_json(done).get('sha256', {}))
+  damaged = first_damaged(run_dir, read_json(done).get('sha256', {}))
   if damaged:
     raise DamagedFile('{} {} (sha256 recorded in {}); restore it or re-run '
                       'with --overwrite'.format(damaged[0], damaged[1], done))
@@ -126,4 +125,3 @@ def enclosing_run(path):
     if parent == directory:
       return None
     directory = parent
-
